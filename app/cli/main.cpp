@@ -1,0 +1,135 @@
+// reverie-cli: the headless front end. Every command drives reverie_core directly, prints a
+// progress bar on stderr and, with --json, one JSON object as the last line of stdout.
+
+#include "diagnostics/diagnostics.h"
+#include "jobs/job.h"
+#include "runtime/runtime.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QStringList>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace {
+
+reverie::CancelToken g_cancel; // Ctrl+C cancels the running job; it returns what it finished
+
+void onSigint(int) { g_cancel.cancel(); }
+
+// A progress bar on stderr: redrawn in place on a terminal, one line per step otherwise.
+reverie::ProgressFn progressBar(bool quiet) {
+    const bool tty = isatty(STDERR_FILENO);
+    return [tty, quiet](const reverie::Progress& p) {
+        if (quiet) return;
+        const int width = 30;
+        const double frac = p.total > 0 ? double(p.step) / double(p.total) : 0.0;
+        const int filled = int(frac * width + 0.5);
+        std::string bar(filled, '#');
+        bar.resize(width, '.');
+        std::fprintf(stderr, "%s[%s] %lld/%lld %s (%.0f ms)%s", tty ? "\r\033[K" : "", bar.c_str(),
+                     (long long)p.step, (long long)p.total, p.message.c_str(), p.stepSeconds * 1000.0,
+                     tty ? "" : "\n");
+        if (tty && p.step == p.total) std::fputc('\n', stderr);
+        std::fflush(stderr);
+    };
+}
+
+int usage(const QString& error) {
+    std::fprintf(stderr, "reverie-cli: %s\nRun 'reverie-cli --help' for the commands and options.\n", qPrintable(error));
+    return 2;
+}
+
+const char* kHelp = R"(Usage: reverie-cli <command> [options]
+
+Commands:
+  diagnostics   Measure this machine: LibTorch, device, threads, BLAS, GFLOP/s, memory.
+                Options: --json  --quick  --device cpu|cuda  --threads N
+
+Global options:
+  -h, --help     Show this help.
+  -v, --version  Show the version.
+
+Exit status: 0 success, 1 the job failed, 2 bad command line, 130 cancelled (Ctrl+C).
+)";
+
+int diagnosticsCommand(const QStringList& args) {
+    QCommandLineParser p;
+    p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the result as JSON (last line)."));
+    const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Smaller sizes, faster."));
+    const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("cpu or cuda."), QStringLiteral("device"),
+                                    QStringLiteral("cpu"));
+    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads (0 = one per core)."),
+                                     QStringLiteral("n"), QStringLiteral("0"));
+    p.addOptions({json, quick, device, threads});
+    if (!p.parse(args)) return usage(p.errorText());
+    if (!p.positionalArguments().isEmpty())
+        return usage(QStringLiteral("diagnostics takes no arguments, got '%1'").arg(p.positionalArguments().join(' ')));
+    bool ok = false;
+    const int n = p.value(threads).toInt(&ok);
+    if (!ok || n < 0 || n > 1024) return usage(QStringLiteral("--threads needs a whole number from 0 to 1024, got '%1'").arg(p.value(threads)));
+
+    auto params = p.isSet(quick) ? reverie::diagnostics::Params::quick() : reverie::diagnostics::Params{};
+    params.device = p.value(device).toStdString();
+    if (auto why = reverie::diagnostics::validate(params); !why.empty()) return usage(QString::fromStdString(why));
+
+    reverie::runtime::prepareEngineThread(n);
+    const reverie::JobContext ctx{progressBar(false), g_cancel};
+    const auto result = reverie::diagnostics::run(params, ctx);
+    if (!result.ok()) {
+        std::fprintf(stderr, "reverie-cli: %s\n", result.error().message.c_str());
+        return result.isCancelled() ? 130 : 1;
+    }
+    const auto& r = result.value();
+    for (const auto& w : r.warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
+    if (p.isSet(json)) {
+        std::printf("%s\n", reverie::diagnostics::toJson(r).c_str());
+    } else {
+        const auto& rt = r.runtime;
+        std::printf("LibTorch        %s\n", rt.torchVersion.c_str());
+        std::printf("Device          %s (CUDA in build: %s, devices: %d)\n", rt.device.c_str(),
+                    rt.cudaBuilt ? "yes" : "no", rt.cudaDevices);
+        std::printf("Threads         %d of %d cores (%s)\n", rt.threads, rt.hardwareThreads, rt.parallelBackend.c_str());
+        std::printf("BLAS            %s  %s\n", rt.blas.c_str(), rt.blasPath.c_str());
+        std::printf("Matrix product  %.1f GFLOP/s (median %.1f)\n", r.matmulGflops, r.matmulMedianGflops);
+        std::printf("Convolution     %.1f GFLOP/s (median %.1f)\n", r.convGflops, r.convMedianGflops);
+        std::printf("LibTorch peak   %.1f MiB\n", r.allocPeakBytes / 1048576.0);
+        std::printf("Process RSS     %.1f MiB (peak %.1f MiB)\n", r.rssBytes / 1048576.0, r.rssPeakBytes / 1048576.0);
+        std::printf("Wall time       %.2f s\n", r.seconds);
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("reverie-cli"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(REVERIE_VERSION));
+    auto logger = spdlog::stderr_color_mt("reverie");
+    logger->set_level(spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+    std::signal(SIGINT, onSigint);
+
+    QStringList args = QCoreApplication::arguments();
+    if (args.size() < 2) return usage(QStringLiteral("no command given"));
+    const QString command = args.at(1);
+    if (command == QLatin1String("-h") || command == QLatin1String("--help") || command == QLatin1String("help")) {
+        std::fputs(kHelp, stdout);
+        return 0;
+    }
+    if (command == QLatin1String("-v") || command == QLatin1String("--version")) {
+        std::printf("reverie-cli %s\n", REVERIE_VERSION);
+        return 0;
+    }
+    args.removeAt(1); // what follows belongs to the command
+    if (command == QLatin1String("diagnostics")) return diagnosticsCommand(args);
+    if (command.startsWith(QLatin1Char('-'))) return usage(QStringLiteral("unknown option '%1'").arg(command));
+    return usage(QStringLiteral("unknown command '%1'").arg(command));
+}

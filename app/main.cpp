@@ -1,0 +1,104 @@
+// reverie: the studio's GUI. Wiring only: settings, translations, logging, the engine thread,
+// the main window.
+
+#include "engine/engine.h"
+#include "logging.h"
+#include "mainwindow.h"
+#include "settings.h"
+#include "workbenches/diagnosticsworkbench.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QLibraryInfo>
+#include <QMessageBox>
+#include <QScreen>
+#include <QTimer>
+#include <QTranslator>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+using namespace reverie::app;
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("reverie"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Reverie"));
+    QApplication::setOrganizationName(QStringLiteral("Reverie"));
+    QApplication::setApplicationVersion(QStringLiteral(REVERIE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.reverie.Reverie"));
+
+    Settings settings = Settings::load();
+
+    // Translations first, so that even command-line errors speak the user's language.
+    QTranslator qtTranslator, appTranslator;
+    if (settings.language != QLatin1String("en")) {
+        if (qtTranslator.load(QLocale(settings.language), QStringLiteral("qtbase"), QStringLiteral("_"),
+                              QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            QApplication::installTranslator(&qtTranslator);
+        if (appTranslator.load(QStringLiteral(":/i18n/reverie_%1.qm").arg(settings.language)))
+            QApplication::installTranslator(&appTranslator);
+    }
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QApplication::translate("main", "Reverie: a desktop studio for diffusion models."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption workbenchOpt(QStringLiteral("workbench"),
+                                          QApplication::translate("main", "Open this workbench first (generate, restore, "
+                                                                          "enhance, erase, tune, diagnostics)."),
+                                          QStringLiteral("id"));
+    const QCommandLineOption runDiagOpt(QStringLiteral("run-diagnostics"),
+                                        QApplication::translate("main", "Run Diagnostics once the window is up."));
+    const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
+                                     QApplication::translate("main", "Save a screenshot of the window to this PNG file "
+                                                                     "(after Diagnostics when --run-diagnostics is given) "
+                                                                     "and quit."),
+                                     QStringLiteral("file"));
+    parser.addOptions({workbenchOpt, runDiagOpt, shotOpt});
+    if (!parser.parse(QApplication::arguments())) {
+        std::fprintf(stderr, "reverie: %s\n%s\n", qPrintable(parser.errorText()),
+                     qPrintable(QApplication::translate("main", "Run 'reverie --help' for the options.")));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version"))) parser.showVersion();
+
+    const LogSetup logs = installLogging(true);
+    spdlog::info("Reverie {} starting; log file {}", REVERIE_VERSION, logs.file.toStdString());
+
+    Engine engine(settings.threads);
+    MainWindow window(&engine, settings);
+    if (parser.isSet(workbenchOpt) && !window.showWorkbench(parser.value(workbenchOpt))) {
+        std::fprintf(stderr, "reverie: %s\n",
+                     qPrintable(QApplication::translate("main", "unknown workbench '%1'; known: %2")
+                                    .arg(parser.value(workbenchOpt), window.workbenchIds().join(QStringLiteral(", ")))));
+        return 2;
+    }
+    window.show();
+
+    const QString shot = parser.value(shotOpt);
+    auto takeShot = [&window, shot] {
+        if (shot.isEmpty()) return;
+        const QPixmap pixmap = window.grab();
+        if (!pixmap.save(shot, "PNG")) {
+            std::fprintf(stderr, "reverie: cannot write the screenshot %s\n", qPrintable(shot));
+            QApplication::exit(1);
+            return;
+        }
+        QApplication::quit();
+    };
+    if (parser.isSet(runDiagOpt)) {
+        auto* diag = qobject_cast<DiagnosticsWorkbench*>(window.workbench(QStringLiteral("diagnostics")));
+        QTimer::singleShot(300, diag, [diag] { diag->run(false); });
+        if (!shot.isEmpty())
+            QObject::connect(diag, &DiagnosticsWorkbench::runFinished, &window,
+                             [takeShot] { QTimer::singleShot(1500, takeShot); });
+    } else if (!shot.isEmpty()) {
+        QTimer::singleShot(1500, &window, takeShot);
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,263 @@
+#include "mainwindow.h"
+
+#include "engine/engine.h"
+#include "logging.h"
+#include "preferencesdialog.h"
+#include "runtime/runtime.h"
+#include "telemetry/telemetry.h"
+#include "workbenches/diagnosticsworkbench.h"
+#include "workbenches/placeholderworkbench.h"
+
+#include "logpanel.h"
+#include "telemetrydock.h"
+
+#include <QApplication>
+#include <QDockWidget>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTimer>
+#include <QToolButton>
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+namespace reverie::app {
+
+MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
+    : QMainWindow(parent), m_engine(engine), m_settings(std::move(settings)),
+      m_lastNfe(std::nan("")), m_lastStepMs(std::nan("")) {
+    setWindowTitle(tr("Reverie"));
+    setObjectName(QStringLiteral("MainWindow"));
+    resize(1280, 800);
+
+    auto* central = new QWidget(this);
+    auto* row = new QHBoxLayout(central);
+    row->setContentsMargins(0, 0, 0, 0);
+    m_rail = new QListWidget(central);
+    m_rail->setObjectName(QStringLiteral("workbenchRail"));
+    m_rail->setFixedWidth(150);
+    m_rail->setIconSize(QSize(24, 24));
+    m_stack = new QStackedWidget(central);
+    row->addWidget(m_rail);
+    row->addWidget(m_stack, 1);
+    setCentralWidget(central);
+
+    // The workbenches, in the order of the mission. Only Diagnostics has an engine so far.
+    addWorkbench(new PlaceholderWorkbench(QStringLiteral("generate"), tr("Generate"),
+                                          tr("Sample images with score SDEs, the probability-flow ODE and Denoising "
+                                             "MCMC; likelihoods; quality-versus-NFE curves."), this));
+    addWorkbench(new PlaceholderWorkbench(QStringLiteral("restore"), tr("Restore"),
+                                          tr("Denoise, deblur, super-resolve and inpaint images with a mean-reverting "
+                                             "diffusion model and the MR Sampler."), this));
+    addWorkbench(new PlaceholderWorkbench(QStringLiteral("enhance"), tr("Enhance"),
+                                          tr("Enhance noisy speech with a score-based model and audition noisy, "
+                                             "enhanced and reference at the same playhead."), this));
+    addWorkbench(new PlaceholderWorkbench(QStringLiteral("erase"), tr("Erase"),
+                                          tr("Erase concepts from a text-to-image model, toggle each erased concept "
+                                             "and probe whether it can be brought back."), this));
+    addWorkbench(new PlaceholderWorkbench(QStringLiteral("tune"), tr("Tune"),
+                                          tr("Fine-tune models memory-efficiently with reversible adapters while "
+                                             "watching the memory curve."), this));
+    auto* diagnostics = new DiagnosticsWorkbench(m_engine, this);
+    diagnostics->setDevice(m_settings.device);
+    addWorkbench(diagnostics);
+    connect(m_rail, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+
+    m_telemetry = new widgets::TelemetryDock(this);
+    addDockWidget(Qt::RightDockWidgetArea, m_telemetry);
+    auto* logDock = new QDockWidget(tr("Log"), this);
+    logDock->setObjectName(QStringLiteral("LogDock"));
+    m_log = new widgets::LogPanel(logDock);
+    logDock->setWidget(m_log);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    resizeDocks({logDock}, {140}, Qt::Vertical);
+    resizeDocks({m_telemetry}, {520}, Qt::Horizontal);
+    connect(LogBridge::instance(), &LogBridge::line, m_log, &widgets::LogPanel::appendLine);
+
+    buildMenus();
+    buildStatusBar();
+
+    connect(m_engine, &Engine::jobProgress, this, &MainWindow::onJobProgress);
+    connect(m_engine, &Engine::jobStarted, this, &MainWindow::onJobStarted);
+    connect(m_engine, &Engine::jobFinished, this, &MainWindow::onJobFinished);
+
+    // Telemetry: a cheap read of atomics and /proc four times a second, on the GUI thread.
+    m_clock.start();
+    m_sampler = new QTimer(this);
+    m_sampler->setInterval(250);
+    connect(m_sampler, &QTimer::timeout, this, &MainWindow::sampleTelemetry);
+    m_sampler->start();
+
+    for (const auto& problem : std::as_const(m_settings.problems)) spdlog::warn("{}", problem.toStdString());
+    QString why;
+    m_settings.effectiveOutputDir(&why);
+    if (!why.isEmpty()) spdlog::warn("{}", why.toStdString());
+    m_rail->setCurrentRow(m_workbenches.size() - 1); // Diagnostics: the one that works today
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::addWorkbench(Workbench* wb) {
+    m_workbenches.append(wb);
+    auto* item = new QListWidgetItem(wb->icon(), wb->title(), m_rail);
+    item->setData(Qt::UserRole, wb->id());
+    item->setSizeHint(QSize(0, 34));
+    m_stack->addWidget(wb->page());
+    connect(wb, &Workbench::statusMessage, this, [this](const QString& text) { m_jobLabel->setText(text); });
+}
+
+bool MainWindow::showWorkbench(const QString& id) {
+    for (int i = 0; i < m_workbenches.size(); ++i)
+        if (m_workbenches[i]->id() == id) {
+            m_rail->setCurrentRow(i);
+            return true;
+        }
+    return false;
+}
+
+Workbench* MainWindow::workbench(const QString& id) const {
+    for (auto* wb : m_workbenches)
+        if (wb->id() == id) return wb;
+    return nullptr;
+}
+
+QStringList MainWindow::workbenchIds() const {
+    QStringList ids;
+    for (auto* wb : m_workbenches) ids << wb->id();
+    return ids;
+}
+
+void MainWindow::buildMenus() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    auto* exportPng = file->addAction(tr("Export telemetry as &PNG…"));
+    connect(exportPng, &QAction::triggered, m_telemetry, [this] {
+        m_telemetry->findChild<QToolButton*>(QStringLiteral("exportPng"))->click();
+    });
+    auto* exportCsv = file->addAction(tr("Export telemetry as &CSV…"));
+    connect(exportCsv, &QAction::triggered, m_telemetry, [this] {
+        m_telemetry->findChild<QToolButton*>(QStringLiteral("exportCsv"))->click();
+    });
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    auto* edit = menuBar()->addMenu(tr("&Edit"));
+    auto* prefs = edit->addAction(tr("&Preferences…"));
+    prefs->setShortcut(QKeySequence::Preferences);
+    connect(prefs, &QAction::triggered, this, &MainWindow::openPreferences);
+
+    auto* view = menuBar()->addMenu(tr("&View"));
+    for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    auto* about = help->addAction(tr("&About Reverie"));
+    connect(about, &QAction::triggered, this, [this] {
+        const auto info = reverie::runtime::info();
+        QMessageBox::about(this, tr("About Reverie"),
+                           tr("<b>Reverie %1</b><br>A desktop studio for diffusion models.<br>"
+                              "LibTorch %2, Qt %3.")
+                               .arg(QApplication::applicationVersion(), QString::fromStdString(info.torchVersion),
+                                    QString::fromLatin1(qVersion())));
+    });
+}
+
+void MainWindow::buildStatusBar() {
+    const auto info = reverie::runtime::info();
+    m_deviceLabel = new QLabel(this);
+    m_deviceLabel->setObjectName(QStringLiteral("deviceLabel"));
+    m_threadsLabel = new QLabel(this);
+    m_threadsLabel->setObjectName(QStringLiteral("threadsLabel"));
+    m_jobLabel = new QLabel(tr("Idle"), this);
+    m_jobLabel->setObjectName(QStringLiteral("jobLabel"));
+    m_cancel = new QToolButton(this);
+    m_cancel->setObjectName(QStringLiteral("statusCancel"));
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setEnabled(false);
+    connect(m_cancel, &QToolButton::clicked, this, [this] {
+        for (auto* wb : std::as_const(m_workbenches)) wb->cancel();
+        m_engine->cancelAll();
+    });
+    statusBar()->addWidget(m_jobLabel, 1);
+    statusBar()->addPermanentWidget(m_cancel);
+    statusBar()->addPermanentWidget(m_deviceLabel);
+    statusBar()->addPermanentWidget(m_threadsLabel);
+    applySettings();
+}
+
+void MainWindow::applySettings() {
+    const auto info = reverie::runtime::info();
+    const bool cuda = m_settings.device == QLatin1String("cuda") && info.cudaDevices > 0;
+    m_deviceLabel->setText(cuda ? tr("Device: CUDA") : tr("Device: CPU"));
+    const int threads = m_settings.threads > 0 ? m_settings.threads : info.hardwareThreads;
+    m_threadsLabel->setText(tr("Threads: %1").arg(threads));
+    if (auto* d = qobject_cast<DiagnosticsWorkbench*>(workbench(QStringLiteral("diagnostics"))))
+        d->setDevice(cuda ? QStringLiteral("cuda") : QStringLiteral("cpu"));
+}
+
+void MainWindow::openPreferences() {
+    PreferencesDialog dialog(m_settings, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const Settings next = dialog.settings();
+    const bool threadsChanged = next.threads != m_settings.threads;
+    m_settings = next;
+    QString error;
+    if (!m_settings.save(Settings::filePath(), &error))
+        QMessageBox::warning(this, tr("Preferences"), error);
+    if (threadsChanged) m_engine->setThreads(m_settings.threads);
+    applySettings();
+}
+
+void MainWindow::sampleTelemetry() {
+    const auto s = reverie::telemetry::sample();
+    widgets::TelemetryPoint p;
+    p.seconds = m_clock.elapsed() / 1000.0;
+    constexpr double MiB = 1024.0 * 1024.0;
+    p.rssMiB = s.rssBytes / MiB;
+    p.allocMiB = s.allocBytes / MiB;
+    p.allocPeakMiB = s.allocPeakBytes / MiB;
+    if (s.deviceAllocBytes >= 0) p.deviceMiB = s.deviceAllocBytes / MiB;
+    p.nfe = m_lastNfe;
+    p.stepMs = m_lastStepMs;
+    m_telemetry->addSample(p);
+}
+
+void MainWindow::onJobStarted(quint64, const QString& name) {
+    reverie::telemetry::resetPeak();
+    m_lastNfe = 0;
+    m_lastStepMs = std::nan("");
+    m_jobLabel->setText(tr("Running: %1").arg(name));
+    m_cancel->setEnabled(true);
+}
+
+void MainWindow::onJobProgress(const JobProgress& p) {
+    m_lastNfe = double(p.nfe);
+    m_lastStepMs = p.stepSeconds * 1000.0;
+}
+
+void MainWindow::onJobFinished(quint64, const QString& name, JobStatus status, const QString& error) {
+    m_cancel->setEnabled(m_engine->isBusy());
+    switch (status) {
+    case JobStatus::Succeeded:
+        m_jobLabel->setText(tr("%1 finished").arg(name));
+        break;
+    case JobStatus::Cancelled:
+        m_jobLabel->setText(tr("%1 cancelled").arg(name));
+        break;
+    case JobStatus::Failed:
+        m_jobLabel->setText(tr("%1 failed: %2").arg(name, error));
+        spdlog::error("{} failed: {}", name.toStdString(), error.toStdString());
+        break;
+    }
+    m_lastNfe = std::nan("");
+    m_lastStepMs = std::nan("");
+}
+
+} // namespace reverie::app

@@ -1,0 +1,37 @@
+#pragma once
+// What LibTorch runs on here, and setting up the thread that owns all LibTorch work.
+// No LibTorch types in this header: the app includes it without paying for torch headers.
+
+#include <string>
+
+namespace reverie::runtime {
+
+struct Info {
+    std::string torchVersion;   ///< e.g. "1.13.1"
+    bool cudaBuilt = false;     ///< this LibTorch was built with CUDA
+    int cudaDevices = 0;        ///< CUDA devices visible now
+    std::string device;         ///< the device the engine uses: "cpu" or "cuda"
+    int threads = 0;            ///< intra-op threads LibTorch uses now
+    int hardwareThreads = 0;    ///< logical cores of this machine
+    std::string blas;           ///< the BLAS that serves matrix products ("OpenBLAS (pthread)", …)
+    std::string blasPath;       ///< the library file, when one is loaded dynamically
+    bool blasIsReference = false; ///< the slow reference (netlib) BLAS is in use
+    std::string parallelBackend;  ///< OpenMP / native, from LibTorch's parallel info
+};
+
+/// Reads the runtime facts. Cheap; any thread.
+Info info();
+
+/// Makes the calling thread the engine thread: sets LibTorch's intra-op thread count
+/// (threads <= 0: one per core) and installs the allocator telemetry hook on it.
+/// Returns the thread count in effect.
+int prepareEngineThread(int threads);
+
+/// Logical cores of this machine.
+int hardwareThreads();
+
+/// True when device ("cpu" or "cuda") can be used by this build on this machine; otherwise
+/// fills why with a sentence for the user.
+bool deviceUsable(const std::string& device, std::string* why = nullptr);
+
+} // namespace reverie::runtime

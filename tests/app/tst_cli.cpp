@@ -1,0 +1,88 @@
+// The command-line front ends: bad input gives a clear message and exit status 2, never a crash;
+// `reverie-cli diagnostics --json` ends with one JSON object.
+
+#include <QtTest>
+
+namespace {
+struct Run {
+    int code = -1;
+    QByteArray out, err;
+};
+Run run(const QString& program, const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    Run r;
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2; // -2: crashed
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void badCommandLines_data() {
+        QTest::addColumn<QString>("program");
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        const QString cli = QStringLiteral(REVERIE_CLI), gui = QStringLiteral(REVERIE_GUI);
+        QTest::newRow("cli no command") << cli << QStringList{} << "no command";
+        QTest::newRow("cli unknown option") << cli << QStringList{"--frobnicate"} << "unknown option '--frobnicate'";
+        QTest::newRow("cli unknown command") << cli << QStringList{"paint"} << "unknown command 'paint'";
+        QTest::newRow("diag unknown option") << cli << QStringList{"diagnostics", "--fast"} << "Unknown option 'fast'";
+        QTest::newRow("diag bad threads") << cli << QStringList{"diagnostics", "--threads", "many"} << "--threads";
+        QTest::newRow("diag bad device") << cli << QStringList{"diagnostics", "--device", "tpu"} << "unknown device 'tpu'";
+        QTest::newRow("gui unknown option") << gui << QStringList{"--frobnicate"} << "Unknown option 'frobnicate'";
+        QTest::newRow("gui unknown workbench") << gui << QStringList{"--workbench", "paint", "-platform", "offscreen"}
+                                               << "unknown workbench 'paint'";
+    }
+    void badCommandLines() {
+        QFETCH(QString, program);
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const Run r = run(program, args);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+    }
+
+    void diagnosticsJson() {
+        const Run r = run(QStringLiteral(REVERIE_CLI), {"diagnostics", "--quick", "--json", "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QJsonParseError err{};
+        const auto doc = QJsonDocument::fromJson(lines.last(), &err);
+        QVERIFY2(err.error == QJsonParseError::NoError, lines.last().constData());
+        const auto o = doc.object();
+        QCOMPARE(o.value(QStringLiteral("threads")).toInt(), 1);
+        QVERIFY(o.value(QStringLiteral("matmul_gflops_median")).toDouble() > 0);
+        QVERIFY(o.value(QStringLiteral("conv_gflops_median")).toDouble() > 0);
+        QVERIFY(!o.value(QStringLiteral("torch_version")).toString().isEmpty());
+        QVERIFY(r.err.contains("/")); // the progress bar went to stderr, not into the JSON
+    }
+
+    void corruptSettingsDoNotStopTheGui() {
+        QTemporaryDir dir;
+        QFile f(dir.filePath(QStringLiteral("reverie.ini")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("\x00\xff[engine\nthreads=???\n", 22);
+        f.close();
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("REVERIE_CONFIG_DIR"), dir.path());
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
+        const QString shot = dir.filePath(QStringLiteral("shot.png"));
+        const Run r = run(QStringLiteral(REVERIE_GUI), {"--screenshot", shot}, env);
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(QFile::exists(shot));
+        QVERIFY2(r.err.contains("settings"), r.err.constData()); // the problem was reported
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,116 @@
+// End to end, offscreen: the main window runs Diagnostics on the engine thread, a second run is
+// cancelled midway, and the GUI event loop is never blocked for more than 100 ms meanwhile.
+
+#include "engine/engine.h"
+#include "logging.h"
+#include "mainwindow.h"
+#include "workbenches/diagnosticsworkbench.h"
+
+#include "logpanel.h"
+#include "telemetrydock.h"
+
+#include <QtTest>
+#include <QtWidgets>
+
+#include <spdlog/spdlog.h>
+
+using namespace reverie::app;
+
+namespace {
+// Measures the longest gap between turns of the GUI event loop while it is alive.
+class LoopWatch : public QObject {
+public:
+    LoopWatch() {
+        m_timer.setInterval(5);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 now = m_clock.nsecsElapsed();
+            if (m_last >= 0) m_maxGapNs = qMax(m_maxGapNs, now - m_last);
+            m_last = now;
+            ++m_ticks;
+        });
+        m_clock.start();
+        m_timer.start();
+    }
+    double maxGapMs() const { return m_maxGapNs / 1e6; }
+    int ticks() const { return m_ticks; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_last = -1;
+    qint64 m_maxGapNs = 0;
+    int m_ticks = 0;
+};
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void runsDiagnosticsAndCancelsWithoutBlockingTheGui() {
+        QTemporaryDir logs;
+        const auto setup = installLogging(false, logs.path());
+        QVERIFY2(!setup.file.isEmpty(), qPrintable(setup.error));
+        Engine engine(0);
+        MainWindow window(&engine, Settings{});
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        QCOMPARE(window.workbenchIds(),
+                 QStringList({"generate", "restore", "enhance", "erase", "tune", "diagnostics"}));
+        // Workbenches without an engine say so, with no fake controls.
+        for (const char* id : {"generate", "restore", "enhance", "erase", "tune"}) {
+            QWidget* page = window.workbench(QLatin1String(id))->page();
+            QVERIFY(page->findChild<QLabel*>(QStringLiteral("notBuilt")));
+            QVERIFY(page->findChildren<QPushButton*>().isEmpty());
+        }
+
+        auto* diag = qobject_cast<DiagnosticsWorkbench*>(window.workbench(QStringLiteral("diagnostics")));
+        QVERIFY(diag);
+        QVERIFY(window.showWorkbench(QStringLiteral("diagnostics")));
+        QSignalSpy finished(diag, &DiagnosticsWorkbench::runFinished);
+        QSignalSpy progress(&engine, &Engine::jobProgress);
+
+        LoopWatch watch;
+        auto* runButton = diag->page()->findChild<QPushButton*>(QStringLiteral("runDiagnostics"));
+        QVERIFY(runButton);
+        QTest::mouseClick(runButton, Qt::LeftButton); // full-size run, as a user would
+        QVERIFY(diag->isRunning());
+        QVERIFY(!runButton->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+        QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QVERIFY(progress.count() >= 10);
+        const QString gflops = diag->resultValue(QStringLiteral("Matrix product"));
+        QVERIFY2(gflops.contains(QStringLiteral("GFLOP/s")), qPrintable(gflops));
+        QVERIFY(!diag->resultValue(QStringLiteral("LibTorch version")).isEmpty());
+        QVERIFY(!diag->resultValue(QStringLiteral("BLAS")).isEmpty());
+
+        // A second run, cancelled midway from the status bar.
+        progress.clear();
+        QVERIFY(diag->run(false));
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 60000);
+        auto* cancel = window.findChild<QToolButton*>(QStringLiteral("statusCancel"));
+        QVERIFY(cancel && cancel->isEnabled());
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 30000);
+        QCOMPARE(finished.at(1).at(0).value<JobStatus>(), JobStatus::Cancelled);
+        QVERIFY(progress.count() < 14); // it stopped before the end
+        QCOMPARE(diag->resultValue(QStringLiteral("Matrix product")), gflops); // earlier results kept
+        QVERIFY(!diag->isRunning());
+
+        const double gap = watch.maxGapMs();
+        qInfo("event loop: %d ticks, longest gap %.1f ms", watch.ticks(), gap);
+        QVERIFY2(gap < 100.0, qPrintable(QStringLiteral("GUI blocked for %1 ms").arg(gap)));
+
+        // Telemetry flowed to the dock and the engine's log reached the panel.
+        QTRY_VERIFY(window.telemetryDock()->sampleCount() >= 2);
+        QVERIFY(window.telemetryDock()->samples().last().rssMiB > 10);
+        QTRY_VERIFY(window.logPanel()->text().contains(QStringLiteral("diagnostics: matmul")));
+        spdlog::default_logger()->flush();
+        QFile file(setup.file); // and the rotating log file
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.readAll().contains("diagnostics: matmul"));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
