@@ -97,8 +97,8 @@ int diagnosticsCommand(const QStringList& args) {
                     rt.cudaBuilt ? "yes" : "no", rt.cudaDevices);
         std::printf("Threads         %d of %d cores (%s)\n", rt.threads, rt.hardwareThreads, rt.parallelBackend.c_str());
         std::printf("BLAS            %s  %s\n", rt.blas.c_str(), rt.blasPath.c_str());
-        std::printf("Matrix product  %.1f GFLOP/s (median %.1f)\n", r.matmulGflops, r.matmulMedianGflops);
-        std::printf("Convolution     %.1f GFLOP/s (median %.1f)\n", r.convGflops, r.convMedianGflops);
+        std::printf("Matrix product  %.1f GFLOP/s median (best %.1f)\n", r.matmulMedianGflops, r.matmulGflops);
+        std::printf("Convolution     %.1f GFLOP/s median (best %.1f)\n", r.convMedianGflops, r.convGflops);
         std::printf("LibTorch peak   %.1f MiB\n", r.allocPeakBytes / 1048576.0);
         std::printf("Process RSS     %.1f MiB (peak %.1f MiB)\n", r.rssBytes / 1048576.0, r.rssPeakBytes / 1048576.0);
         std::printf("Wall time       %.2f s\n", r.seconds);

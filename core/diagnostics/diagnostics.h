@@ -15,18 +15,18 @@ namespace reverie::diagnostics {
 struct Params {
     std::string device = "cpu"; ///< "cpu" or "cuda"
     int matmulSize = 1024;      ///< square matrices, float32
-    int matmulRepeats = 6;      ///< timed repeats (after one warm-up)
-    int convBatch = 16;         ///< conv2d: batch × channels × size², 3×3 kernel, padding 1
+    int matmulRepeats = 10;     ///< timed repeats (after one warm-up)
+    int convBatch = 32;         ///< conv2d: batch × channels × size², 3×3 kernel, padding 1
     int convChannels = 64;
     int convSize = 32;
-    int convRepeats = 6;
+    int convRepeats = 10;
     /// A smaller, faster variant (sizes and repeats halved) for quick checks and tests.
     static Params quick();
 };
 
 struct Result {
     runtime::Info runtime;
-    double matmulGflops = 0;    ///< best repeat (median also below)
+    double matmulGflops = 0;    ///< best repeat (the median is the figure to quote)
     double matmulMedianGflops = 0;
     double convGflops = 0;
     double convMedianGflops = 0;
