@@ -15,7 +15,7 @@ PACKAGES=(
   # networks: LibTorch (CPU) and a fast BLAS for its matrix products
   libtorch-dev libopenblas0-pthread
   # images, logging, json, audio
-  libopencv-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsndfile1-dev libsoxr-dev
+  libopencv-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsndfile1-dev libsoxr-dev zlib1g-dev
   # headless GUI runs and tests
   xvfb xauth fonts-dejavu-core
   # data for the built-in models and the classical peers

@@ -4,15 +4,18 @@
 #include "diagnostics/diagnostics.h"
 #include "jobs/job.h"
 #include "runtime/runtime.h"
+#include "train/trainer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QStringList>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <memory>
 #include <cstdio>
 #include <unistd.h>
 
@@ -23,17 +26,33 @@ reverie::CancelToken g_cancel; // Ctrl+C cancels the running job; it returns wha
 void onSigint(int) { g_cancel.cancel(); }
 
 // A progress bar on stderr: redrawn in place on a terminal, one line per step otherwise.
-reverie::ProgressFn progressBar(bool quiet) {
+// With eta, the time left is extrapolated from the steps done so far in this run.
+reverie::ProgressFn progressBar(bool quiet, bool eta = false) {
     const bool tty = isatty(STDERR_FILENO);
-    return [tty, quiet](const reverie::Progress& p) {
+    auto start = std::make_shared<std::pair<double, std::int64_t>>(-1.0, 0);
+    auto lastLine = std::make_shared<double>(0.0);
+    return [tty, quiet, eta, start, lastLine](const reverie::Progress& p) {
         if (quiet) return;
+        const double now = reverie::nowSeconds();
+        if (start->first < 0) *start = {now - p.stepSeconds, p.step - 1};
+        // Off a terminal (a log file), one line every 10 s is plenty.
+        if (!tty && eta && p.step != p.total && now - *lastLine < 10.0) return;
+        *lastLine = now;
+        std::string left;
+        if (eta && p.step > start->second) {
+            const double per = (now - start->first) / double(p.step - start->second);
+            const double secs = per * double(p.total - p.step);
+            char buf[64];
+            std::snprintf(buf, sizeof buf, " ETA %dh%02dm%02ds", int(secs) / 3600, (int(secs) / 60) % 60, int(secs) % 60);
+            left = buf;
+        }
         const int width = 30;
         const double frac = p.total > 0 ? double(p.step) / double(p.total) : 0.0;
         const int filled = int(frac * width + 0.5);
         std::string bar(filled, '#');
         bar.resize(width, '.');
-        std::fprintf(stderr, "%s[%s] %lld/%lld %s (%.0f ms)%s", tty ? "\r\033[K" : "", bar.c_str(),
-                     (long long)p.step, (long long)p.total, p.message.c_str(), p.stepSeconds * 1000.0,
+        std::fprintf(stderr, "%s[%s] %lld/%lld %s (%.0f ms)%s%s", tty ? "\r\033[K" : "", bar.c_str(),
+                     (long long)p.step, (long long)p.total, p.message.c_str(), p.stepSeconds * 1000.0, left.c_str(),
                      tty ? "" : "\n");
         if (tty && p.step == p.total) std::fputc('\n', stderr);
         std::fflush(stderr);
@@ -50,6 +69,10 @@ const char* kHelp = R"(Usage: reverie-cli <command> [options]
 Commands:
   diagnostics   Measure this machine: LibTorch, device, threads, BLAS, GFLOP/s, memory.
                 Options: --json  --quick  --device cpu|cuda  --threads N
+
+  train RECIPE  Train (or resume) a built-in model from a recipe (JSON).
+                Options: --out DIR (default: runs/<name>)  --max-steps N (this run)
+                         --no-resume  --threads N  --json
 
 Global options:
   -h, --help     Show this help.
@@ -106,6 +129,52 @@ int diagnosticsCommand(const QStringList& args) {
     return 0;
 }
 
+int trainCommand(const QStringList& args) {
+    QCommandLineParser p;
+    p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Checkpoint folder."), QStringLiteral("dir"));
+    const QCommandLineOption maxSteps(QStringLiteral("max-steps"), QStringLiteral("Steps to run now."), QStringLiteral("n"),
+                                      QStringLiteral("-1"));
+    const QCommandLineOption noResume(QStringLiteral("no-resume"), QStringLiteral("Start from scratch."));
+    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads."), QStringLiteral("n"),
+                                     QStringLiteral("0"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the summary as JSON (last line)."));
+    p.addOptions({out, maxSteps, noResume, threads, json});
+    if (!p.parse(args)) return usage(p.errorText());
+    if (p.positionalArguments().size() != 1) return usage(QStringLiteral("train needs exactly one recipe file"));
+    bool ok1 = false, ok2 = false;
+    const qint64 steps = p.value(maxSteps).toLongLong(&ok1);
+    const int n = p.value(threads).toInt(&ok2);
+    if (!ok1 || steps < -1) return usage(QStringLiteral("--max-steps needs a whole number, got '%1'").arg(p.value(maxSteps)));
+    if (!ok2 || n < 0) return usage(QStringLiteral("--threads needs a whole number, got '%1'").arg(p.value(threads)));
+    auto recipe = reverie::train::loadRecipe(p.positionalArguments().first().toStdString());
+    if (!recipe) return usage(QString::fromStdString(recipe.error().message));
+
+    reverie::runtime::prepareEngineThread(n);
+    reverie::train::Options options;
+    options.outDir = p.isSet(out) ? p.value(out).toStdString() : "runs/" + recipe.value().name;
+    options.resume = !p.isSet(noResume);
+    options.maxStepsThisRun = steps;
+    const reverie::JobContext ctx{progressBar(false, true), g_cancel};
+    const auto r = reverie::train::run(recipe.value(), options, ctx);
+    if (!r.ok()) {
+        std::fprintf(stderr, "\nreverie-cli: %s\n", r.error().message.c_str());
+        return r.isCancelled() ? 130 : 1;
+    }
+    const auto& s = r.value();
+    std::fprintf(stderr, "trained %s: steps %lld -> %lld, loss %.4f, %.3f s/step, %lld parameters, checkpoint %s\n",
+                 recipe.value().name.c_str(), (long long)s.startStep, (long long)s.step, s.loss, s.secondsPerStep,
+                 (long long)s.parameters, s.checkpoint.c_str());
+    if (p.isSet(json)) {
+        const nlohmann::json j = {{"step", s.step},         {"start_step", s.startStep},
+                                  {"loss", s.loss},         {"seconds", s.seconds},
+                                  {"seconds_per_step", s.secondsPerStep}, {"parameters", s.parameters},
+                                  {"checkpoint", s.checkpoint}};
+        std::printf("%s\n", j.dump().c_str());
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -130,6 +199,7 @@ int main(int argc, char** argv) {
     }
     args.removeAt(1); // what follows belongs to the command
     if (command == QLatin1String("diagnostics")) return diagnosticsCommand(args);
+    if (command == QLatin1String("train")) return trainCommand(args);
     if (command.startsWith(QLatin1Char('-'))) return usage(QStringLiteral("unknown option '%1'").arg(command));
     return usage(QStringLiteral("unknown command '%1'").arg(command));
 }

@@ -97,7 +97,8 @@ Sample sample() {
 #if defined(REVERIE_WITH_CUDA)
     if (c10::cuda::device_count() > 0) {
         const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::cuda::current_device());
-        const auto agg = static_cast<std::size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE);
+        // StatType moved between namespaces across LibTorch 2.x releases; AGGREGATE is index 0 in all.
+        constexpr std::size_t agg = 0;
         s.deviceAllocBytes = stats.allocated_bytes[agg].current;
         s.deviceAllocPeakBytes = stats.allocated_bytes[agg].peak;
     }

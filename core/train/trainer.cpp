@@ -1,0 +1,365 @@
+#include "train/trainer.h"
+
+#include "data/fashion_mnist.h"
+
+#include <ATen/ATen.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace reverie::train {
+
+// ---- recipe ---------------------------------------------------------------------------------
+
+std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
+    static const std::set<std::string> known = {
+        "name", "task", "dataset", "train_limit", "batch", "steps", "lr", "warmup", "weight_decay", "ema_decay",
+        "grad_clip", "seed", "checkpoint_every", "log_every", "p_mean", "p_std", "sigma_data", "label_dropout",
+        "hflip", "net"};
+    if (!j.is_object()) return "a recipe must be a JSON object";
+    for (const auto& [key, _] : j.items())
+        if (!known.count(key)) return "unknown recipe key '" + key + "'";
+    Recipe r;
+    try {
+        r.name = j.value("name", r.name);
+        r.task = j.value("task", r.task);
+        r.dataset = j.value("dataset", r.dataset);
+        r.trainLimit = j.value("train_limit", r.trainLimit);
+        r.batch = j.value("batch", r.batch);
+        r.steps = j.value("steps", r.steps);
+        r.lr = j.value("lr", r.lr);
+        r.warmup = j.value("warmup", r.warmup);
+        r.weightDecay = j.value("weight_decay", r.weightDecay);
+        r.emaDecay = j.value("ema_decay", r.emaDecay);
+        r.gradClip = j.value("grad_clip", r.gradClip);
+        r.seed = j.value("seed", r.seed);
+        r.checkpointEvery = j.value("checkpoint_every", r.checkpointEvery);
+        r.logEvery = j.value("log_every", r.logEvery);
+        r.pMean = j.value("p_mean", r.pMean);
+        r.pStd = j.value("p_std", r.pStd);
+        r.sigmaData = j.value("sigma_data", r.sigmaData);
+        r.labelDropout = j.value("label_dropout", r.labelDropout);
+        r.hflip = j.value("hflip", r.hflip);
+    } catch (const nlohmann::json::exception& e) {
+        return std::string("recipe: ") + e.what();
+    }
+    if (j.contains("net")) {
+        if (auto why = models::UNetConfig::fromJson(j["net"], &r.net); !why.empty()) return why;
+    }
+    if (r.task != "denoiser") return "unknown task '" + r.task + "' (known: denoiser)";
+    if (r.dataset != "fashion-mnist") return "unknown dataset '" + r.dataset + "' (known: fashion-mnist)";
+    if (r.batch < 1 || r.batch > 4096) return "batch must be between 1 and 4096";
+    if (r.steps < 1) return "steps must be at least 1";
+    if (!(r.lr > 0) || !std::isfinite(r.lr)) return "lr must be a positive number";
+    if (r.warmup < 0) return "warmup must not be negative";
+    if (r.emaDecay < 0 || r.emaDecay >= 1) return "ema_decay must be in [0, 1)";
+    if (r.checkpointEvery < 1 || r.logEvery < 1) return "checkpoint_every and log_every must be at least 1";
+    if (!(r.sigmaData > 0)) return "sigma_data must be positive";
+    if (r.labelDropout < 0 || r.labelDropout > 1) return "label_dropout must be in [0, 1]";
+    *out = r;
+    return {};
+}
+
+nlohmann::json Recipe::toJson() const {
+    return {{"name", name},           {"task", task},
+            {"dataset", dataset},     {"train_limit", trainLimit},
+            {"batch", batch},         {"steps", steps},
+            {"lr", lr},               {"warmup", warmup},
+            {"weight_decay", weightDecay}, {"ema_decay", emaDecay},
+            {"grad_clip", gradClip},  {"seed", seed},
+            {"checkpoint_every", checkpointEvery}, {"log_every", logEvery},
+            {"p_mean", pMean},        {"p_std", pStd},
+            {"sigma_data", sigmaData}, {"label_dropout", labelDropout},
+            {"hflip", hflip},         {"net", net.toJson()}};
+}
+
+Result<Recipe> loadRecipe(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return Result<Recipe>::invalid(path + ": cannot open the recipe");
+    nlohmann::json j;
+    try {
+        in >> j;
+    } catch (const nlohmann::json::exception& e) {
+        return Result<Recipe>::invalid(path + ": not valid JSON (" + firstLine(e.what()) + ")");
+    }
+    Recipe r;
+    if (auto why = Recipe::fromJson(j, &r); !why.empty()) return Result<Recipe>::invalid(path + ": " + why);
+    return r;
+}
+
+double learningRate(const Recipe& r, std::int64_t step) {
+    if (r.warmup > 0 && step < r.warmup) return r.lr * double(step + 1) / double(r.warmup);
+    const double span = double(std::max<std::int64_t>(1, r.steps - r.warmup));
+    const double progress = std::clamp(double(step - r.warmup) / span, 0.0, 1.0);
+    return r.lr * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
+// ---- checkpoints ----------------------------------------------------------------------------
+
+namespace {
+
+struct State {
+    models::EdmDenoiser model{nullptr};
+    std::vector<at::Tensor> ema;
+    std::unique_ptr<torch::optim::AdamW> optimizer;
+    at::Generator gen;
+    std::int64_t step = 0;
+};
+
+std::string archString(const models::UNetConfig& c) { return c.toJson().dump(); }
+
+// Writes through a temporary file and a rename, so a checkpoint is never half-written.
+void saveCheckpoint(const State& s, const Recipe& r, const std::string& path) {
+    torch::serialize::OutputArchive root;
+    torch::serialize::OutputArchive model, optim, ema;
+    s.model->save(model);
+    s.optimizer->save(optim);
+    for (std::size_t i = 0; i < s.ema.size(); ++i) ema.write(std::to_string(i), s.ema[i]);
+    root.write("model", model);
+    root.write("optimizer", optim);
+    root.write("ema", ema);
+    root.write("step", at::tensor(s.step));
+    root.write("generator", s.gen.get_state());
+    root.write("architecture", c10::IValue(archString(r.net)));
+    root.write("recipe", c10::IValue(r.toJson().dump()));
+    const std::string tmp = path + ".tmp";
+    root.save_to(tmp);
+    fs::rename(tmp, path);
+}
+
+std::string readArchitecture(torch::serialize::InputArchive& root) {
+    c10::IValue arch;
+    if (!root.try_read("architecture", arch) || !arch.isString()) return {};
+    return arch.toStringRef();
+}
+
+std::vector<at::Tensor> parametersOf(const models::EdmDenoiser& m) { return m->parameters(); }
+
+} // namespace
+
+Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected) {
+    if (!fs::exists(path)) return Result<models::EdmDenoiser>::invalid(path + ": no such file");
+    return guarded<models::EdmDenoiser>("loading " + path, [&]() -> Result<models::EdmDenoiser> {
+        torch::serialize::InputArchive root;
+        root.load_from(path);
+        const std::string arch = readArchitecture(root);
+        if (arch != archString(expected))
+            return Result<models::EdmDenoiser>::invalid(
+                path + " was saved from a different architecture (" + (arch.empty() ? "none recorded" : arch) +
+                "), expected " + archString(expected));
+        models::EdmDenoiser m(expected);
+        torch::serialize::InputArchive modelArchive;
+        root.read("model", modelArchive);
+        m->load(modelArchive);
+        torch::serialize::InputArchive ema;
+        if (root.try_read("ema", ema)) {
+            torch::NoGradGuard g;
+            auto params = m->parameters();
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                at::Tensor t;
+                ema.read(std::to_string(i), t);
+                params[i].copy_(t);
+            }
+        }
+        m->eval();
+        return m;
+    });
+}
+
+// ---- the training loop ----------------------------------------------------------------------
+
+at::Tensor edmLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::Tensor& sigma, const at::Tensor& z,
+                   const at::Tensor& labels) {
+    const auto s4 = sigma.view({-1, 1, 1, 1});
+    const double sd = model->sigmaData();
+    const auto weight = (s4 * s4 + sd * sd) / (s4 * sd).pow(2);
+    const auto denoised = model->forward(x0 + s4 * z, sigma, at::Tensor(), labels);
+    return (weight * (denoised - x0).pow(2)).mean();
+}
+
+Result<Summary> run(const Recipe& recipe, const Options& options, const JobContext& ctx) {
+    if (options.outDir.empty()) return Result<Summary>::invalid("no output folder given for the checkpoints");
+    std::error_code ec;
+    fs::create_directories(options.outDir, ec);
+    if (ec) return Result<Summary>::invalid("cannot create " + options.outDir + ": " + ec.message());
+
+    auto data = data::loadFashionMnist(data::Split::Train, data::defaultFashionMnistDir(), recipe.trainLimit);
+    if (!data) return data.error();
+    const auto& images = data.value().images;
+    const auto& labels = data.value().labels;
+    const std::int64_t N = data.value().size();
+    if (N < recipe.batch)
+        return Result<Summary>::invalid("the data set has " + std::to_string(N) + " images, fewer than one batch of " +
+                                        std::to_string(recipe.batch));
+    if (recipe.net.inChannels != images.size(1))
+        return Result<Summary>::invalid("the network expects " + std::to_string(recipe.net.inChannels) +
+                                        " channel(s), the data has " + std::to_string(images.size(1)));
+
+    return guarded<Summary>("training " + recipe.name, [&]() -> Result<Summary> {
+        const std::string ckpt = (fs::path(options.outDir) / "checkpoint.pt").string();
+        const std::string logPath = (fs::path(options.outDir) / "train_log.csv").string();
+        {
+            std::ofstream rj((fs::path(options.outDir) / "recipe.json").string());
+            rj << recipe.toJson().dump(2) << '\n';
+        }
+
+        torch::manual_seed(recipe.seed); // initial weights
+        State s;
+        s.model = models::EdmDenoiser(recipe.net, recipe.sigmaData);
+        s.model->train();
+        s.optimizer = std::make_unique<torch::optim::AdamW>(
+            s.model->parameters(), torch::optim::AdamWOptions(recipe.lr).weight_decay(recipe.weightDecay));
+        s.gen = at::make_generator<at::CPUGeneratorImpl>(recipe.seed + 1);
+        {
+            torch::NoGradGuard g;
+            for (const auto& p : parametersOf(s.model)) s.ema.push_back(p.detach().clone());
+        }
+
+        if (options.resume && fs::exists(ckpt)) {
+            torch::serialize::InputArchive root;
+            root.load_from(ckpt);
+            const std::string arch = readArchitecture(root);
+            if (arch != archString(recipe.net))
+                return Result<Summary>::invalid(ckpt + " is from a different architecture; move it away or use "
+                                                       "the recipe it was trained with");
+            torch::serialize::InputArchive model, optim, ema;
+            root.read("model", model);
+            s.model->load(model);
+            root.read("optimizer", optim);
+            s.optimizer->load(optim);
+            root.read("ema", ema);
+            for (std::size_t i = 0; i < s.ema.size(); ++i) ema.read(std::to_string(i), s.ema[i]);
+            at::Tensor step, gen;
+            root.read("step", step);
+            root.read("generator", gen);
+            s.step = step.item<std::int64_t>();
+            s.gen.set_state(gen);
+            spdlog::info("training {}: resumed at step {}", recipe.name, s.step);
+        }
+
+        // The CSV log keeps the rows up to the resumed step only.
+        {
+            std::vector<std::string> kept;
+            std::ifstream in(logPath);
+            std::string line;
+            while (std::getline(in, line)) {
+                if (line.rfind("step,", 0) == 0) continue;
+                if (std::stoll(line.substr(0, line.find(','))) <= s.step) kept.push_back(line);
+            }
+            in.close();
+            std::ofstream out(logPath, std::ios::trunc);
+            out << "step,loss,lr,grad_norm,seconds_per_step\n";
+            for (const auto& l : kept) out << l << '\n';
+        }
+        std::ofstream log(logPath, std::ios::app);
+
+        Summary sum;
+        sum.startStep = s.step;
+        sum.parameters = s.model->net()->parameterCount();
+        const double t0 = nowSeconds();
+        double lossAcc = 0;
+        int lossCount = 0;
+        auto params = parametersOf(s.model);
+        const std::int64_t stopAt = options.maxStepsThisRun >= 0
+                                        ? std::min(recipe.steps, s.step + options.maxStepsThisRun)
+                                        : recipe.steps;
+        bool cancelled = false;
+        while (s.step < stopAt) {
+            if (ctx.cancelled()) {
+                cancelled = true;
+                break;
+            }
+            const double ts = nowSeconds();
+            // The batch: consecutive indices of the epoch's permutation (a function of seed and epoch).
+            const std::int64_t first = s.step * recipe.batch;
+            std::vector<at::Tensor> idx;
+            std::int64_t need = recipe.batch, pos = first;
+            while (need > 0) {
+                const std::int64_t epoch = pos / N, off = pos % N;
+                auto g = at::make_generator<at::CPUGeneratorImpl>(recipe.seed * 1000003ULL + std::uint64_t(epoch));
+                const auto perm = at::randperm(N, g, at::kLong);
+                const std::int64_t take = std::min(need, N - off);
+                idx.push_back(perm.slice(0, off, off + take));
+                need -= take;
+                pos += take;
+            }
+            const auto index = at::cat(idx);
+            auto x0 = data::toSigned(images.index_select(0, index));
+            auto y = labels.index_select(0, index);
+            if (recipe.hflip) {
+                const auto flip = at::bernoulli(at::full({recipe.batch}, 0.5), s.gen).to(at::kBool);
+                x0 = at::where(flip.view({-1, 1, 1, 1}), x0.flip({3}), x0);
+            }
+            at::Tensor lab;
+            if (recipe.net.numClasses > 0) {
+                const auto drop = at::bernoulli(at::full({recipe.batch}, recipe.labelDropout), s.gen).to(at::kBool);
+                lab = at::where(drop, at::full_like(y, recipe.net.numClasses), y);
+            }
+            const auto n = at::randn({recipe.batch}, s.gen);
+            const auto sigma = (n * recipe.pStd + recipe.pMean).exp();
+            const auto z = at::randn(x0.sizes(), s.gen);
+            const auto loss = edmLoss(s.model, x0, sigma, z, lab);
+
+            const double lr = learningRate(recipe, s.step);
+            for (auto& group : s.optimizer->param_groups())
+                static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+            s.optimizer->zero_grad();
+            loss.backward();
+            const double gradNorm = torch::nn::utils::clip_grad_norm_(params, recipe.gradClip);
+            s.optimizer->step();
+            {
+                torch::NoGradGuard g;
+                const double d = std::min(recipe.emaDecay, double(s.step + 1) / double(s.step + 10));
+                for (std::size_t i = 0; i < params.size(); ++i) s.ema[i].mul_(d).add_(params[i].detach(), 1.0 - d);
+            }
+            ++s.step;
+            const double l = loss.item<double>();
+            if (!std::isfinite(l))
+                return Result<Summary>::failed("the loss became " + std::to_string(l) + " at step " +
+                                               std::to_string(s.step) + "; lower lr or grad_clip (last checkpoint kept)");
+            lossAcc += l;
+            ++lossCount;
+            const double dt = nowSeconds() - ts;
+            if (s.step % recipe.logEvery == 0 || s.step == stopAt) {
+                sum.loss = lossAcc / lossCount;
+                log << s.step << ',' << sum.loss << ',' << lr << ',' << gradNorm << ',' << dt << '\n';
+                log.flush();
+                lossAcc = 0;
+                lossCount = 0;
+            }
+            if (s.step % recipe.checkpointEvery == 0) saveCheckpoint(s, recipe, ckpt);
+            Progress p;
+            p.step = s.step;
+            p.total = recipe.steps;
+            p.stepSeconds = dt;
+            char msg[64];
+            std::snprintf(msg, sizeof msg, "loss %.4f", l);
+            p.message = msg;
+            ctx.report(p);
+        }
+        saveCheckpoint(s, recipe, ckpt);
+        sum.step = s.step;
+        sum.seconds = nowSeconds() - t0;
+        sum.secondsPerStep = s.step > sum.startStep ? sum.seconds / double(s.step - sum.startStep) : 0;
+        sum.checkpoint = ckpt;
+        if (lossCount > 0) sum.loss = lossAcc / lossCount;
+        spdlog::info("training {}: step {} of {}, loss {:.4f}, {:.2f} s/step", recipe.name, s.step, recipe.steps,
+                     sum.loss, sum.secondsPerStep);
+        if (cancelled) return Result<Summary>::cancelled("training cancelled at step " + std::to_string(s.step) +
+                                                         "; checkpoint written, run again to resume");
+        return sum;
+    });
+}
+
+} // namespace reverie::train

@@ -1,0 +1,216 @@
+// Networks and training: the U-Net's shapes and conditioning, EDM preconditioning identities,
+// one training step lowers the loss on a fixed batch, checkpoint → resume continues bit for bit,
+// and bad recipes or checkpoints give clear messages.
+
+#include "models/unet.h"
+#include "runtime/runtime.h"
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <torch/optim/adamw.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest>
+
+using namespace reverie;
+
+namespace {
+models::UNetConfig tinyNet() {
+    models::UNetConfig c;
+    c.baseChannels = 16;
+    c.channelMult = {1, 2};
+    c.resBlocks = 1;
+    c.attnResolutions = {14};
+    c.embDim = 32;
+    return c;
+}
+train::Recipe tinyRecipe() {
+    train::Recipe r;
+    r.name = "test";
+    r.trainLimit = 256;
+    r.batch = 8;
+    r.steps = 6;
+    r.warmup = 2;
+    r.lr = 1e-3;
+    r.checkpointEvery = 100;
+    r.logEvery = 1;
+    r.net = tinyNet();
+    return r;
+}
+} // namespace
+
+class TestTrain : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { runtime::prepareEngineThread(1); }
+
+    void unetShapesAndConditioning() {
+        auto c = tinyNet();
+        c.numClasses = 10;
+        c.condChannels = 1;
+        c.contextDim = 24;
+        models::UNet net(c);
+        // The output layer starts at zero so training starts from D(x) = c_skip x; perturb it.
+        {
+            torch::NoGradGuard g;
+            for (auto& p : net->parameters()) p.add_(at::randn_like(p) * 0.05);
+        }
+        const auto x = at::randn({3, 1, 28, 28});
+        const auto cond = at::randn({3, 1, 28, 28});
+        const auto noise = at::tensor({0.1f, -0.3f, 0.5f});
+        const auto labels = at::tensor({int64_t(1), int64_t(2), int64_t(10)});
+        const auto ctx = at::randn({3, 5, 24});
+        const auto out = net(x, noise, cond, labels, ctx);
+        QCOMPARE(out.sizes().vec(), x.sizes().vec());
+        // Each conditioning input changes the output.
+        QVERIFY(!at::allclose(out, net(x, noise, cond, at::tensor({int64_t(3), int64_t(2), int64_t(10)}), ctx)));
+        QVERIFY(!at::allclose(out, net(x, noise, at::zeros_like(cond), labels, ctx)));
+        QVERIFY(!at::allclose(out, net(x, noise, cond, labels, at::randn({3, 5, 24}))));
+        QVERIFY(!at::allclose(out, net(x, noise * 2, cond, labels, ctx)));
+        // Batch items are independent.
+        const auto one = net(x.slice(0, 1, 2), noise.slice(0, 1, 2), cond.slice(0, 1, 2), labels.slice(0, 1, 2),
+                             ctx.slice(0, 1, 2));
+        QVERIFY(at::allclose(one, out.slice(0, 1, 2), 1e-4, 1e-5));
+    }
+
+    void edmPreconditioningLimits() {
+        // With F = 0 (the initial zero output layer), D(x; σ) = c_skip x = σd²/(σ²+σd²) x exactly.
+        models::EdmDenoiser d(tinyNet());
+        const auto x = at::randn({2, 1, 28, 28});
+        const auto sigma = at::tensor({0.01f, 10.0f});
+        const auto out = d(x, sigma);
+        QVERIFY(at::allclose(out[0], x[0] * (0.25 / (0.0001 + 0.25)), 1e-5, 1e-6));
+        QVERIFY(at::allclose(out[1], x[1] * (0.25 / (100.0 + 0.25)), 1e-5, 1e-6));
+    }
+
+    void oneStepLowersTheLossOnAFixedBatch() {
+        torch::manual_seed(3);
+        models::EdmDenoiser d(tinyNet());
+        const auto x0 = at::rand({8, 1, 28, 28}) * 2 - 1;
+        const auto sigma = at::tensor({0.05f, 0.1f, 0.2f, 0.5f, 1.0f, 2.0f, 5.0f, 10.0f});
+        const auto z = at::randn({8, 1, 28, 28});
+        torch::optim::AdamW opt(d->parameters(), torch::optim::AdamWOptions(1e-3));
+        auto step = [&] {
+            opt.zero_grad();
+            train::edmLoss(d, x0, sigma, z).backward();
+            opt.step();
+            return train::edmLoss(d, x0, sigma, z).item<double>();
+        };
+        const double before = train::edmLoss(d, x0, sigma, z).item<double>();
+        const double afterOne = step();
+        double afterTen = afterOne;
+        for (int i = 1; i < 10; ++i) afterTen = step();
+        qInfo("EDM loss on a fixed batch: %.5f, after one step %.5f, after ten %.5f", before, afterOne, afterTen);
+        QVERIFY(afterOne < before);
+        QVERIFY2(afterTen < before * 0.95, qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(afterTen)));
+    }
+
+    void learningRateSchedule() {
+        auto r = tinyRecipe();
+        r.steps = 100;
+        r.warmup = 10;
+        QCOMPARE(train::learningRate(r, 0), r.lr / 10);
+        QCOMPARE(train::learningRate(r, 9), r.lr);
+        QVERIFY(std::abs(train::learningRate(r, 10) - r.lr) < 1e-12);
+        QVERIFY(std::abs(train::learningRate(r, 55) - r.lr / 2) < 1e-12);
+        QVERIFY(train::learningRate(r, 100) < 1e-12);
+    }
+
+    void resumeIsBitIdentical() {
+        QTemporaryDir straightDir, splitDir;
+        const auto r = tinyRecipe();
+        train::Options straight{straightDir.path().toStdString(), false, -1};
+        auto a = train::run(r, straight, {});
+        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        QCOMPARE(a.value().step, r.steps);
+
+        train::Options first{splitDir.path().toStdString(), true, 2};
+        auto b1 = train::run(r, first, {});
+        QVERIFY(b1.ok());
+        QCOMPARE(b1.value().step, int64_t(2));
+        train::Options rest{splitDir.path().toStdString(), true, -1};
+        auto b2 = train::run(r, rest, {});
+        QVERIFY2(b2.ok(), b2.ok() ? "" : b2.error().message.c_str());
+        QCOMPARE(b2.value().startStep, int64_t(2));
+        QCOMPARE(b2.value().step, r.steps);
+
+        auto ma = train::loadDenoiser(a.value().checkpoint, r.net);
+        auto mb = train::loadDenoiser(b2.value().checkpoint, r.net);
+        QVERIFY(ma.ok() && mb.ok());
+        const auto pa = ma.value()->parameters(), pb = mb.value()->parameters();
+        QCOMPARE(pa.size(), pb.size());
+        for (size_t i = 0; i < pa.size(); ++i) QVERIFY2(at::equal(pa[i], pb[i]), qPrintable(QString::number(i)));
+        // The log has one row per step, none duplicated by the resume.
+        QFile log(splitDir.filePath(QStringLiteral("train_log.csv")));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QCOMPARE(log.readAll().trimmed().split('\n').size(), int(r.steps) + 1);
+    }
+
+    void cancelWritesACheckpoint() {
+        QTemporaryDir dir;
+        auto r = tinyRecipe();
+        r.steps = 1000;
+        CancelToken token;
+        JobContext ctx{[&](const Progress& p) {
+                           if (p.step == 3) token.cancel();
+                       },
+                       token};
+        auto out = train::run(r, {dir.path().toStdString(), true, -1}, ctx);
+        QVERIFY(out.isCancelled());
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("checkpoint.pt"))));
+        auto resumed = train::run(r, {dir.path().toStdString(), true, 1}, {});
+        QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+        QCOMPARE(resumed.value().startStep, int64_t(3));
+    }
+
+    void badRecipesAndCheckpoints_data() {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown key") << R"({"stepz": 10})" << "unknown recipe key 'stepz'";
+        QTest::newRow("unknown net key") << R"({"net": {"chanels": 3}})" << "unknown network key 'chanels'";
+        QTest::newRow("bad lr") << R"({"lr": -1})" << "lr must be";
+        QTest::newRow("wrong type") << R"({"batch": "big"})" << "recipe:";
+        QTest::newRow("not an object") << R"([1,2])" << "JSON object";
+    }
+    void badRecipesAndCheckpoints() {
+        QFETCH(QString, json);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("r.json"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(json.toUtf8());
+        f.close();
+        auto r = train::loadRecipe(path.toStdString());
+        QVERIFY(!r.ok());
+        QVERIFY2(QString::fromStdString(r.error().message).contains(message), r.error().message.c_str());
+    }
+
+    void checkpointFromAnotherArchitecture() {
+        QTemporaryDir dir;
+        auto r = tinyRecipe();
+        r.steps = 1;
+        auto out = train::run(r, {dir.path().toStdString(), false, -1}, {});
+        QVERIFY(out.ok());
+        auto other = tinyNet();
+        other.baseChannels = 24;
+        auto m = train::loadDenoiser(out.value().checkpoint, other);
+        QVERIFY(!m.ok());
+        QVERIFY2(QString::fromStdString(m.error().message).contains(QStringLiteral("different architecture")),
+                 m.error().message.c_str());
+        auto r2 = r;
+        r2.net = other;
+        auto resumed = train::run(r2, {dir.path().toStdString(), true, -1}, {});
+        QVERIFY(!resumed.ok());
+        QVERIFY(QString::fromStdString(resumed.error().message).contains(QStringLiteral("different architecture")));
+        QFile junk(dir.filePath(QStringLiteral("junk.pt")));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not a checkpoint");
+        junk.close();
+        QVERIFY(!train::loadDenoiser(junk.fileName().toStdString(), r.net).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrain)
+#include "tst_train.moc"
