@@ -165,11 +165,12 @@ int trainCommand(const QStringList& args) {
     std::fprintf(stderr, "trained %s: steps %lld -> %lld, loss %.4f, %.3f s/step, %lld parameters, checkpoint %s\n",
                  recipe.value().name.c_str(), (long long)s.startStep, (long long)s.step, s.loss, s.secondsPerStep,
                  (long long)s.parameters, s.checkpoint.c_str());
+    if (s.testAccuracy >= 0) std::fprintf(stderr, "test accuracy %.2f%%\n", 100.0 * s.testAccuracy);
     if (p.isSet(json)) {
         const nlohmann::json j = {{"step", s.step},         {"start_step", s.startStep},
                                   {"loss", s.loss},         {"seconds", s.seconds},
                                   {"seconds_per_step", s.secondsPerStep}, {"parameters", s.parameters},
-                                  {"checkpoint", s.checkpoint}};
+                                  {"checkpoint", s.checkpoint}, {"test_accuracy", s.testAccuracy}};
         std::printf("%s\n", j.dump().c_str());
     }
     return 0;

@@ -26,7 +26,7 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
     static const std::set<std::string> known = {
         "name", "task", "dataset", "train_limit", "batch", "steps", "lr", "warmup", "weight_decay", "ema_decay",
         "grad_clip", "seed", "checkpoint_every", "log_every", "p_mean", "p_std", "sigma_data", "label_dropout",
-        "hflip", "net"};
+        "hflip", "net", "classifier"};
     if (!j.is_object()) return "a recipe must be a JSON object";
     for (const auto& [key, _] : j.items())
         if (!known.count(key)) return "unknown recipe key '" + key + "'";
@@ -57,7 +57,11 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
     if (j.contains("net")) {
         if (auto why = models::UNetConfig::fromJson(j["net"], &r.net); !why.empty()) return why;
     }
-    if (r.task != "denoiser") return "unknown task '" + r.task + "' (known: denoiser)";
+    if (j.contains("classifier")) {
+        if (auto why = models::ClassifierConfig::fromJson(j["classifier"], &r.classifier); !why.empty()) return why;
+    }
+    if (r.task != "denoiser" && r.task != "classifier")
+        return "unknown task '" + r.task + "' (known: denoiser, classifier)";
     if (r.dataset != "fashion-mnist") return "unknown dataset '" + r.dataset + "' (known: fashion-mnist)";
     if (r.batch < 1 || r.batch > 4096) return "batch must be between 1 and 4096";
     if (r.steps < 1) return "steps must be at least 1";
@@ -81,7 +85,12 @@ nlohmann::json Recipe::toJson() const {
             {"checkpoint_every", checkpointEvery}, {"log_every", logEvery},
             {"p_mean", pMean},        {"p_std", pStd},
             {"sigma_data", sigmaData}, {"label_dropout", labelDropout},
-            {"hflip", hflip},         {"net", net.toJson()}};
+            {"hflip", hflip},         {"net", net.toJson()},
+            {"classifier", classifier.toJson()}};
+}
+
+std::string Recipe::architecture() const {
+    return task == "classifier" ? "classifier " + classifier.toJson().dump() : net.toJson().dump();
 }
 
 Result<Recipe> loadRecipe(const std::string& path) {
@@ -110,20 +119,18 @@ double learningRate(const Recipe& r, std::int64_t step) {
 namespace {
 
 struct State {
-    models::EdmDenoiser model{nullptr};
-    std::vector<at::Tensor> ema;
+    std::shared_ptr<torch::nn::Module> module;
+    std::vector<at::Tensor> ema; ///< EMA of the parameters (buffers such as BatchNorm's are saved as they are)
     std::unique_ptr<torch::optim::AdamW> optimizer;
     at::Generator gen;
     std::int64_t step = 0;
 };
 
-std::string archString(const models::UNetConfig& c) { return c.toJson().dump(); }
-
 // Writes through a temporary file and a rename, so a checkpoint is never half-written.
 void saveCheckpoint(const State& s, const Recipe& r, const std::string& path) {
     torch::serialize::OutputArchive root;
     torch::serialize::OutputArchive model, optim, ema;
-    s.model->save(model);
+    s.module->save(model);
     s.optimizer->save(optim);
     for (std::size_t i = 0; i < s.ema.size(); ++i) ema.write(std::to_string(i), s.ema[i]);
     root.write("model", model);
@@ -131,7 +138,7 @@ void saveCheckpoint(const State& s, const Recipe& r, const std::string& path) {
     root.write("ema", ema);
     root.write("step", at::tensor(s.step));
     root.write("generator", s.gen.get_state());
-    root.write("architecture", c10::IValue(archString(r.net)));
+    root.write("architecture", c10::IValue(r.architecture()));
     root.write("recipe", c10::IValue(r.toJson().dump()));
     const std::string tmp = path + ".tmp";
     root.save_to(tmp);
@@ -144,37 +151,83 @@ std::string readArchitecture(torch::serialize::InputArchive& root) {
     return arch.toStringRef();
 }
 
-std::vector<at::Tensor> parametersOf(const models::EdmDenoiser& m) { return m->parameters(); }
-
-} // namespace
-
-Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected) {
-    if (!fs::exists(path)) return Result<models::EdmDenoiser>::invalid(path + ": no such file");
-    return guarded<models::EdmDenoiser>("loading " + path, [&]() -> Result<models::EdmDenoiser> {
+// Loads a checkpoint's weights into module and replaces its parameters by the EMA weights.
+Result<bool> loadEmaWeights(torch::nn::Module& module, const std::string& path, const std::string& arch) {
+    if (!fs::exists(path)) return Result<bool>::invalid(path + ": no such file");
+    return guarded<bool>("loading " + path, [&]() -> Result<bool> {
         torch::serialize::InputArchive root;
         root.load_from(path);
-        const std::string arch = readArchitecture(root);
-        if (arch != archString(expected))
-            return Result<models::EdmDenoiser>::invalid(
-                path + " was saved from a different architecture (" + (arch.empty() ? "none recorded" : arch) +
-                "), expected " + archString(expected));
-        models::EdmDenoiser m(expected);
+        const std::string saved = readArchitecture(root);
+        if (saved != arch)
+            return Result<bool>::invalid(path + " was saved from a different architecture (" +
+                                         (saved.empty() ? "none recorded" : saved) + "), expected " + arch);
         torch::serialize::InputArchive modelArchive;
         root.read("model", modelArchive);
-        m->load(modelArchive);
+        module.load(modelArchive);
         torch::serialize::InputArchive ema;
         if (root.try_read("ema", ema)) {
             torch::NoGradGuard g;
-            auto params = m->parameters();
+            auto params = module.parameters();
             for (std::size_t i = 0; i < params.size(); ++i) {
                 at::Tensor t;
                 ema.read(std::to_string(i), t);
                 params[i].copy_(t);
             }
         }
-        m->eval();
-        return m;
+        module.eval();
+        return true;
     });
+}
+
+} // namespace
+
+Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected) {
+    models::EdmDenoiser m(expected);
+    Recipe r;
+    r.net = expected;
+    auto ok = loadEmaWeights(*m, path, r.architecture());
+    if (!ok) return ok.error();
+    return m;
+}
+
+Result<models::Classifier> loadClassifier(const std::string& path, const models::ClassifierConfig& expected) {
+    models::Classifier m(expected);
+    Recipe r;
+    r.task = "classifier";
+    r.classifier = expected;
+    auto ok = loadEmaWeights(*m, path, r.architecture());
+    if (!ok) return ok.error();
+    return m;
+}
+
+double accuracy(models::Classifier& model, const at::Tensor& images, const at::Tensor& labels) {
+    torch::NoGradGuard g;
+    const bool wasTraining = model->is_training();
+    model->eval();
+    std::int64_t correct = 0;
+    const std::int64_t N = images.size(0);
+    for (std::int64_t i = 0; i < N; i += 500) {
+        const auto x = data::toSigned(images.slice(0, i, std::min(N, i + 500)));
+        const auto pred = model(x).argmax(1);
+        correct += pred.eq(labels.slice(0, i, std::min(N, i + 500))).sum().item<std::int64_t>();
+    }
+    model->train(wasTraining);
+    return N > 0 ? double(correct) / double(N) : 0.0;
+}
+
+at::Tensor batchIndices(std::uint64_t seed, std::int64_t step, int batch, std::int64_t N) {
+    std::vector<at::Tensor> idx;
+    std::int64_t need = batch, pos = step * batch;
+    while (need > 0) {
+        const std::int64_t epoch = pos / N, off = pos % N;
+        auto g = at::make_generator<at::CPUGeneratorImpl>(seed * 1000003ULL + std::uint64_t(epoch));
+        const auto perm = at::randperm(N, g, at::kLong);
+        const std::int64_t take = std::min(need, N - off);
+        idx.push_back(perm.slice(0, off, off + take));
+        need -= take;
+        pos += take;
+    }
+    return at::cat(idx);
 }
 
 // ---- the training loop ----------------------------------------------------------------------
@@ -215,27 +268,36 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
         }
 
         torch::manual_seed(recipe.seed); // initial weights
+        const bool classify = recipe.task == "classifier";
         State s;
-        s.model = models::EdmDenoiser(recipe.net, recipe.sigmaData);
-        s.model->train();
+        models::EdmDenoiser denoiser{nullptr};
+        models::Classifier classifier{nullptr};
+        if (classify) {
+            classifier = models::Classifier(recipe.classifier);
+            s.module = classifier.ptr();
+        } else {
+            denoiser = models::EdmDenoiser(recipe.net, recipe.sigmaData);
+            s.module = denoiser.ptr();
+        }
+        s.module->train();
         s.optimizer = std::make_unique<torch::optim::AdamW>(
-            s.model->parameters(), torch::optim::AdamWOptions(recipe.lr).weight_decay(recipe.weightDecay));
+            s.module->parameters(), torch::optim::AdamWOptions(recipe.lr).weight_decay(recipe.weightDecay));
         s.gen = at::make_generator<at::CPUGeneratorImpl>(recipe.seed + 1);
         {
             torch::NoGradGuard g;
-            for (const auto& p : parametersOf(s.model)) s.ema.push_back(p.detach().clone());
+            for (const auto& p : s.module->parameters()) s.ema.push_back(p.detach().clone());
         }
 
         if (options.resume && fs::exists(ckpt)) {
             torch::serialize::InputArchive root;
             root.load_from(ckpt);
             const std::string arch = readArchitecture(root);
-            if (arch != archString(recipe.net))
+            if (arch != recipe.architecture())
                 return Result<Summary>::invalid(ckpt + " is from a different architecture; move it away or use "
                                                        "the recipe it was trained with");
             torch::serialize::InputArchive model, optim, ema;
             root.read("model", model);
-            s.model->load(model);
+            s.module->load(model);
             root.read("optimizer", optim);
             s.optimizer->load(optim);
             root.read("ema", ema);
@@ -266,11 +328,11 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
 
         Summary sum;
         sum.startStep = s.step;
-        sum.parameters = s.model->net()->parameterCount();
+        for (const auto& p : s.module->parameters()) sum.parameters += p.numel();
         const double t0 = nowSeconds();
         double lossAcc = 0;
         int lossCount = 0;
-        auto params = parametersOf(s.model);
+        auto params = s.module->parameters();
         const std::int64_t stopAt = options.maxStepsThisRun >= 0
                                         ? std::min(recipe.steps, s.step + options.maxStepsThisRun)
                                         : recipe.steps;
@@ -281,35 +343,27 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
                 break;
             }
             const double ts = nowSeconds();
-            // The batch: consecutive indices of the epoch's permutation (a function of seed and epoch).
-            const std::int64_t first = s.step * recipe.batch;
-            std::vector<at::Tensor> idx;
-            std::int64_t need = recipe.batch, pos = first;
-            while (need > 0) {
-                const std::int64_t epoch = pos / N, off = pos % N;
-                auto g = at::make_generator<at::CPUGeneratorImpl>(recipe.seed * 1000003ULL + std::uint64_t(epoch));
-                const auto perm = at::randperm(N, g, at::kLong);
-                const std::int64_t take = std::min(need, N - off);
-                idx.push_back(perm.slice(0, off, off + take));
-                need -= take;
-                pos += take;
-            }
-            const auto index = at::cat(idx);
+            const auto index = batchIndices(recipe.seed, s.step, recipe.batch, N);
             auto x0 = data::toSigned(images.index_select(0, index));
             auto y = labels.index_select(0, index);
             if (recipe.hflip) {
                 const auto flip = at::bernoulli(at::full({recipe.batch}, 0.5), s.gen).to(at::kBool);
                 x0 = at::where(flip.view({-1, 1, 1, 1}), x0.flip({3}), x0);
             }
-            at::Tensor lab;
-            if (recipe.net.numClasses > 0) {
-                const auto drop = at::bernoulli(at::full({recipe.batch}, recipe.labelDropout), s.gen).to(at::kBool);
-                lab = at::where(drop, at::full_like(y, recipe.net.numClasses), y);
+            at::Tensor loss;
+            if (classify) {
+                loss = at::cross_entropy_loss(classifier(x0), y);
+            } else {
+                at::Tensor lab;
+                if (recipe.net.numClasses > 0) {
+                    const auto drop = at::bernoulli(at::full({recipe.batch}, recipe.labelDropout), s.gen).to(at::kBool);
+                    lab = at::where(drop, at::full_like(y, recipe.net.numClasses), y);
+                }
+                const auto n = at::randn({recipe.batch}, s.gen);
+                const auto sigma = (n * recipe.pStd + recipe.pMean).exp();
+                const auto z = at::randn(x0.sizes(), s.gen);
+                loss = edmLoss(denoiser, x0, sigma, z, lab);
             }
-            const auto n = at::randn({recipe.batch}, s.gen);
-            const auto sigma = (n * recipe.pStd + recipe.pMean).exp();
-            const auto z = at::randn(x0.sizes(), s.gen);
-            const auto loss = edmLoss(s.model, x0, sigma, z, lab);
 
             const double lr = learningRate(recipe, s.step);
             for (auto& group : s.optimizer->param_groups())
@@ -349,6 +403,14 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
             ctx.report(p);
         }
         saveCheckpoint(s, recipe, ckpt);
+        if (classify && !cancelled) {
+            auto test = data::loadFashionMnist(data::Split::Test);
+            if (!test) return test.error();
+            auto ema = loadClassifier(ckpt, recipe.classifier);
+            if (!ema) return ema.error();
+            sum.testAccuracy = accuracy(ema.value(), test.value().images, test.value().labels);
+            spdlog::info("training {}: test accuracy {:.4f}", recipe.name, sum.testAccuracy);
+        }
         sum.step = s.step;
         sum.seconds = nowSeconds() - t0;
         sum.secondsPerStep = s.step > sum.startStep ? sum.seconds / double(s.step - sum.startStep) : 0;

@@ -1,5 +1,7 @@
 #pragma once
 // Training for the built-in models: a recipe (JSON) → a checkpointed, resumable run.
+// Tasks: "denoiser" (an EdmDenoiser, for generation) and "classifier" (Fashion-MNIST classes;
+// also the feature extractor of the Fréchet distance).
 //
 // The denoiser task trains an EdmDenoiser with the EDM loss: σ = exp(P_mean + P_std n),
 // loss = λ(σ) ‖D(x_0 + σ z; σ) − x_0‖², λ = (σ² + σd²)/(σ σd)². AdamW, linear warm-up then
@@ -14,6 +16,7 @@
 // before every step, and a cancelled run writes a checkpoint of what it finished.
 
 #include "jobs/job.h"
+#include "models/classifier.h"
 #include "models/unet.h"
 
 #include <ATen/core/Tensor.h>
@@ -27,7 +30,7 @@ namespace reverie::train {
 
 struct Recipe {
     std::string name = "fmnist-edm";
-    std::string task = "denoiser";        ///< "denoiser" (more tasks later)
+    std::string task = "denoiser";        ///< "denoiser" or "classifier"
     std::string dataset = "fashion-mnist";
     std::int64_t trainLimit = -1;         ///< use only the first N training images (-1: all)
     int batch = 64;
@@ -45,7 +48,11 @@ struct Recipe {
     double sigmaData = 0.5;
     double labelDropout = 0.1;            ///< class-conditional nets: share of labels dropped (CFG)
     bool hflip = false;                   ///< random horizontal flips
-    models::UNetConfig net;
+    models::UNetConfig net;               ///< denoiser task
+    models::ClassifierConfig classifier;  ///< classifier task
+
+    /// The architecture of the task's network as one JSON string (checkpoints record it).
+    std::string architecture() const;
 
     /// Parses a recipe; unknown keys and invalid values give a message (empty = fine).
     static std::string fromJson(const nlohmann::json& j, Recipe* out);
@@ -69,7 +76,12 @@ struct Summary {
     double secondsPerStep = 0;
     std::string checkpoint;     ///< path of the last checkpoint written
     std::int64_t parameters = 0;
+    double testAccuracy = -1;   ///< classifier: accuracy of the EMA weights on the test split
 };
+
+/// The training-set indices of a step's batch: consecutive entries of the epoch's random
+/// permutation, which is a function of (seed, epoch) alone — so resuming needs no data state.
+at::Tensor batchIndices(std::uint64_t seed, std::int64_t step, int batch, std::int64_t datasetSize);
 
 /// Learning rate at a step: linear warm-up to lr, then cosine decay to 0 at `steps`.
 double learningRate(const Recipe& r, std::int64_t step);
@@ -80,6 +92,12 @@ at::Tensor edmLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::T
 
 /// Runs (or resumes) training. Progress: step/total, message "loss …", stepSeconds.
 Result<Summary> run(const Recipe& recipe, const Options& options, const JobContext& ctx);
+
+/// Loads the EMA weights of a classifier checkpoint (or shipped weights file), in eval mode.
+Result<models::Classifier> loadClassifier(const std::string& path, const models::ClassifierConfig& expected);
+
+/// Top-1 accuracy of a classifier on labelled images (uint8), in batches of 500.
+double accuracy(models::Classifier& model, const at::Tensor& images, const at::Tensor& labels);
 
 /// Loads the EMA weights of a checkpoint (or a shipped weights file) into a new denoiser.
 /// Errors name the problem: missing file, different architecture, corrupt archive.

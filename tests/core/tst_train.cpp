@@ -164,6 +164,37 @@ private Q_SLOTS:
         QCOMPARE(resumed.value().startStep, int64_t(3));
     }
 
+    void classifierTrainsAndReportsAccuracy() {
+        QTemporaryDir dir;
+        auto r = tinyRecipe();
+        r.task = "classifier";
+        r.batch = 32;
+        r.steps = 80;
+        r.lr = 3e-3;
+        r.trainLimit = 2000;
+        r.classifier.width = 8;
+        r.classifier.features = 32;
+        auto out = train::run(r, {dir.path().toStdString(), false, -1}, {});
+        QVERIFY2(out.ok(), out.ok() ? "" : out.error().message.c_str());
+        qInfo("tiny classifier after 80 steps: test accuracy %.3f", out.value().testAccuracy);
+        QVERIFY(out.value().testAccuracy > 0.3); // far above chance (0.1) after 80 small steps
+        auto m = train::loadClassifier(out.value().checkpoint, r.classifier);
+        QVERIFY(m.ok());
+        QCOMPARE(m.value()->features(at::zeros({2, 1, 28, 28})).sizes().vec(), (std::vector<int64_t>{2, 32}));
+        // A classifier checkpoint is not a denoiser.
+        QVERIFY(!train::loadDenoiser(out.value().checkpoint, r.net).ok());
+    }
+
+    void batchesCoverEachEpochOnce() {
+        const auto a = train::batchIndices(5, 0, 10, 25);
+        const auto b = train::batchIndices(5, 1, 10, 25);
+        const auto c = train::batchIndices(5, 2, 10, 25); // 5 from epoch 0, 5 from epoch 1
+        const auto epoch0 = at::cat({a, b, c.slice(0, 0, 5)});
+        QVERIFY(at::equal(std::get<0>(epoch0.sort()), at::arange(25, at::kLong)));
+        QVERIFY(at::equal(train::batchIndices(5, 2, 10, 25), c)); // a function of (seed, step) alone
+        QVERIFY(!at::equal(train::batchIndices(6, 0, 10, 25), a));
+    }
+
     void badRecipesAndCheckpoints_data() {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("message");
@@ -172,6 +203,8 @@ private Q_SLOTS:
         QTest::newRow("bad lr") << R"({"lr": -1})" << "lr must be";
         QTest::newRow("wrong type") << R"({"batch": "big"})" << "recipe:";
         QTest::newRow("not an object") << R"([1,2])" << "JSON object";
+        QTest::newRow("unknown task") << R"({"task": "paint"})" << "unknown task 'paint'";
+        QTest::newRow("bad classifier") << R"({"task": "classifier", "classifier": {"width": 0}})" << "positive";
     }
     void badRecipesAndCheckpoints() {
         QFETCH(QString, json);
