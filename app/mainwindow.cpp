@@ -6,6 +6,7 @@
 #include "runtime/runtime.h"
 #include "telemetry/telemetry.h"
 #include "workbenches/diagnosticsworkbench.h"
+#include "workbenches/generateworkbench.h"
 #include "workbenches/placeholderworkbench.h"
 
 #include "logpanel.h"
@@ -50,9 +51,7 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     setCentralWidget(central);
 
     // The workbenches, in the order of the mission. Only Diagnostics has an engine so far.
-    addWorkbench(new PlaceholderWorkbench(QStringLiteral("generate"), tr("Generate"),
-                                          tr("Sample images with score SDEs, the probability-flow ODE and Denoising "
-                                             "MCMC; likelihoods; quality-versus-NFE curves."), this));
+    addWorkbench(new GenerateWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
     addWorkbench(new PlaceholderWorkbench(QStringLiteral("restore"), tr("Restore"),
                                           tr("Denoise, deblur, super-resolve and inpaint images with a mean-reverting "
                                              "diffusion model and the MR Sampler."), this));

@@ -2,6 +2,33 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>ImageSettings</name>
+    <message>
+        <source>There is no image to save.</source>
+        <translation>Es gibt kein Bild zum Speichern.</translation>
+    </message>
+    <message>
+        <source>%1 is an input of this run; choose another file name.</source>
+        <translation>%1 ist eine Eingabe dieses Laufs; wählen Sie einen anderen Dateinamen.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>%1 carries no Reverie settings.</source>
+        <translation>%1 enthält keine Reverie-Einstellungen.</translation>
+    </message>
+    <message>
+        <source>The settings in %1 are damaged: %2</source>
+        <translation>Die Einstellungen in %1 sind beschädigt: %2</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <source>time (s)</source>
@@ -240,18 +267,125 @@
     </message>
 </context>
 <context>
-    <name>reverie::app::MainWindow</name>
-    <message>
-        <source>Reverie</source>
-        <translation>Reverie</translation>
-    </message>
+    <name>reverie::app::GenerateWorkbench</name>
     <message>
         <source>Generate</source>
         <translation>Erzeugen</translation>
     </message>
     <message>
-        <source>Sample images with score SDEs, the probability-flow ODE and Denoising MCMC; likelihoods; quality-versus-NFE curves.</source>
-        <translation>Bilder mit Score-SDEs, der Probability-Flow-ODE und Denoising-MCMC erzeugen; Likelihoods; Kurven der Qualität über der NFE.</translation>
+        <source>Sampling is not built yet: it arrives with the diffusion engine. Today this page trains the built-in models.</source>
+        <translation>Sampling ist noch nicht verfügbar: Es kommt mit der Diffusions-Engine. Derzeit trainiert diese Seite die eingebauten Modelle.</translation>
+    </message>
+    <message>
+        <source>Train a built-in model</source>
+        <translation>Ein eingebautes Modell trainieren</translation>
+    </message>
+    <message>
+        <source>Open recipe…</source>
+        <translation>Rezept öffnen…</translation>
+    </message>
+    <message>
+        <source>Recipe:</source>
+        <translation>Rezept:</translation>
+    </message>
+    <message>
+        <source>Checkpoint folder:</source>
+        <translation>Checkpoint-Ordner:</translation>
+    </message>
+    <message>
+        <source>to the end of the recipe</source>
+        <translation>bis zum Ende des Rezepts</translation>
+    </message>
+    <message>
+        <source> steps</source>
+        <translation> Schritte</translation>
+    </message>
+    <message>
+        <source>Run now:</source>
+        <translation>Jetzt ausführen:</translation>
+    </message>
+    <message>
+        <source>Resume from the checkpoint in that folder</source>
+        <translation>Vom Checkpoint in diesem Ordner fortsetzen</translation>
+    </message>
+    <message>
+        <source>Start training</source>
+        <translation>Training starten</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Not running.</source>
+        <translation>Läuft nicht.</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>Schritt</translation>
+    </message>
+    <message>
+        <source>training loss</source>
+        <translation>Trainings-Loss</translation>
+    </message>
+    <message>
+        <source>Open recipe</source>
+        <translation>Rezept öffnen</translation>
+    </message>
+    <message>
+        <source>Recipes (*.json)</source>
+        <translation>Rezepte (*.json)</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>A training run is already going on.</source>
+        <translation>Es läuft bereits ein Training.</translation>
+    </message>
+    <message>
+        <source>Starting %1…</source>
+        <translation>%1 wird gestartet…</translation>
+    </message>
+    <message>
+        <source>Training %1</source>
+        <translation>Training von %1</translation>
+    </message>
+    <message>
+        <source>Finished at step %1: loss %2, %3 s/step, checkpoint %4</source>
+        <translation>Beendet bei Schritt %1: Loss %2, %3 s/Schritt, Checkpoint %4</translation>
+    </message>
+    <message>
+        <source>; test accuracy %1%</source>
+        <translation>; Testgenauigkeit %1%</translation>
+    </message>
+    <message>
+        <source>Stopped: %1</source>
+        <translation>Angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>Loss</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · loss %3 · %4 s/step · about %5 min left</source>
+        <translation>Schritt %1 von %2 · Loss %3 · %4 s/Schritt · noch etwa %5 min</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::MainWindow</name>
+    <message>
+        <source>Reverie</source>
+        <translation>Reverie</translation>
     </message>
     <message>
         <source>Restore</source>
@@ -453,6 +587,13 @@
     <message>
         <source>Errors only</source>
         <translation>Nur Fehler</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::widgets::SeriesPlot</name>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
 </context>
 <context>

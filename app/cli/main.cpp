@@ -1,6 +1,7 @@
 // reverie-cli: the headless front end. Every command drives reverie_core directly, prints a
 // progress bar on stderr and, with --json, one JSON object as the last line of stdout.
 
+#include "bench/engine_bench.h"
 #include "diagnostics/diagnostics.h"
 #include "jobs/job.h"
 #include "runtime/runtime.h"
@@ -70,6 +71,8 @@ Commands:
   diagnostics   Measure this machine: LibTorch, device, threads, BLAS, GFLOP/s, memory.
                 Options: --json  --quick  --device cpu|cuda  --threads N
 
+  bench engine  The samplers' own overhead over the network (time / (NFE x one evaluation)).
+                Options: --quick (under 30 s)  --json  --threads N
   train RECIPE  Train (or resume) a built-in model from a recipe (JSON).
                 Options: --out DIR (default: runs/<name>)  --max-steps N (this run)
                          --no-resume  --threads N  --json
@@ -126,6 +129,35 @@ int diagnosticsCommand(const QStringList& args) {
         std::printf("Process RSS     %.1f MiB (peak %.1f MiB)\n", r.rssBytes / 1048576.0, r.rssPeakBytes / 1048576.0);
         std::printf("Wall time       %.2f s\n", r.seconds);
     }
+    return 0;
+}
+
+int benchCommand(const QStringList& args) {
+    QCommandLineParser p;
+    p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Reduced version."));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the result as JSON (last line)."));
+    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads."), QStringLiteral("n"),
+                                     QStringLiteral("0"));
+    p.addOptions({quick, json, threads});
+    if (!p.parse(args)) return usage(p.errorText());
+    const QStringList pos = p.positionalArguments();
+    if (pos.size() != 1 || pos.first() != QLatin1String("engine"))
+        return usage(QStringLiteral("bench needs what to measure; known: engine"));
+    bool ok = false;
+    const int n = p.value(threads).toInt(&ok);
+    if (!ok || n < 0) return usage(QStringLiteral("--threads needs a whole number, got '%1'").arg(p.value(threads)));
+    reverie::runtime::prepareEngineThread(n);
+    reverie::bench::EngineBenchOptions o;
+    o.quick = p.isSet(quick);
+    const reverie::JobContext ctx{progressBar(false, true), g_cancel};
+    const auto r = reverie::bench::runEngineBench(o, ctx);
+    if (!r.ok()) {
+        std::fprintf(stderr, "reverie-cli: %s\n", r.error().message.c_str());
+        return r.isCancelled() ? 130 : 1;
+    }
+    std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
+    if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
     return 0;
 }
 
@@ -201,6 +233,7 @@ int main(int argc, char** argv) {
     args.removeAt(1); // what follows belongs to the command
     if (command == QLatin1String("diagnostics")) return diagnosticsCommand(args);
     if (command == QLatin1String("train")) return trainCommand(args);
+    if (command == QLatin1String("bench")) return benchCommand(args);
     if (command.startsWith(QLatin1Char('-'))) return usage(QStringLiteral("unknown option '%1'").arg(command));
     return usage(QStringLiteral("unknown command '%1'").arg(command));
 }

@@ -68,6 +68,7 @@ reverie::ProgressFn Engine::progressFor(quint64 jobId) {
         q.stepSeconds = p.stepSeconds;
         q.message = QString::fromStdString(p.message);
         if (p.preview) q.preview = toQImage(*p.preview);
+        for (const auto& [name, v] : p.values) q.values.append({QString::fromStdString(name), v});
         Q_EMIT jobProgress(q); // queued to the GUI thread's receivers
     };
 }

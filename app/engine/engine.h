@@ -16,6 +16,9 @@
 #include <QFuture>
 #include <QHash>
 #include <QImage>
+#include <QList>
+#include <QPair>
+#include <QtNumeric>
 #include <QObject>
 #include <QPromise>
 #include <QString>
@@ -37,6 +40,12 @@ struct JobProgress {
     double stepSeconds = 0;
     QString message;
     QImage preview; ///< null when the job sent none
+    QList<QPair<QString, double>> values; ///< named figures of this step (loss, PSNR, …)
+    double value(const QString& name, double fallback = qQNaN()) const {
+        for (const auto& [k, v] : values)
+            if (k == name) return v;
+        return fallback;
+    }
 };
 
 enum class JobStatus { Succeeded, Cancelled, Failed };

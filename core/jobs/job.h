@@ -52,6 +52,8 @@ struct Progress {
     double stepSeconds = 0;  ///< wall time of the last step
     std::string message;     ///< short human-readable phase ("matmul 1024x1024")
     std::optional<ImageU8> preview; ///< optional preview image (e.g. x̂_0 during sampling)
+    /// Named figures of this step for live curves (e.g. {"loss", 0.031}, {"lr", 2e-4}).
+    std::vector<std::pair<std::string, double>> values;
 };
 
 using ProgressFn = std::function<void(const Progress&)>;

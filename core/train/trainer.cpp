@@ -93,18 +93,38 @@ std::string Recipe::architecture() const {
     return task == "classifier" ? "classifier " + classifier.toJson().dump() : net.toJson().dump();
 }
 
+namespace {
+Result<Recipe> parseRecipe(const std::string& text, const std::string& where) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        return Result<Recipe>::invalid(where + ": not valid JSON (" + firstLine(e.what()) + ")");
+    }
+    Recipe r;
+    if (auto why = Recipe::fromJson(j, &r); !why.empty()) return Result<Recipe>::invalid(where + ": " + why);
+    return r;
+}
+} // namespace
+
+Result<RecipeInfo> inspectRecipe(const std::string& jsonText) {
+    auto r = parseRecipe(jsonText, "recipe");
+    if (!r) return r.error();
+    return RecipeInfo{r.value().name, r.value().task, r.value().steps, r.value().batch};
+}
+
+Result<Summary> runFromText(const std::string& jsonText, const Options& options, const JobContext& ctx) {
+    auto r = parseRecipe(jsonText, "recipe");
+    if (!r) return r.error();
+    return run(r.value(), options, ctx);
+}
+
 Result<Recipe> loadRecipe(const std::string& path) {
     std::ifstream in(path);
     if (!in) return Result<Recipe>::invalid(path + ": cannot open the recipe");
-    nlohmann::json j;
-    try {
-        in >> j;
-    } catch (const nlohmann::json::exception& e) {
-        return Result<Recipe>::invalid(path + ": not valid JSON (" + firstLine(e.what()) + ")");
-    }
-    Recipe r;
-    if (auto why = Recipe::fromJson(j, &r); !why.empty()) return Result<Recipe>::invalid(path + ": " + why);
-    return r;
+    std::stringstream text;
+    text << in.rdbuf();
+    return parseRecipe(text.str(), path);
 }
 
 double learningRate(const Recipe& r, std::int64_t step) {
@@ -400,6 +420,7 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
             char msg[64];
             std::snprintf(msg, sizeof msg, "loss %.4f", l);
             p.message = msg;
+            p.values = {{"loss", l}, {"lr", lr}, {"grad_norm", gradNorm}};
             ctx.report(p);
         }
         saveCheckpoint(s, recipe, ckpt);

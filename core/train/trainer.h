@@ -16,6 +16,7 @@
 // before every step, and a cancelled run writes a checkpoint of what it finished.
 
 #include "jobs/job.h"
+#include "train/job.h"
 #include "models/classifier.h"
 #include "models/unet.h"
 
@@ -62,22 +63,7 @@ struct Recipe {
 /// Reads a recipe file.
 Result<Recipe> loadRecipe(const std::string& path);
 
-struct Options {
-    std::string outDir;                ///< checkpoint.pt, train_log.csv, recipe.json go here
-    bool resume = true;                ///< continue from outDir/checkpoint.pt when present
-    std::int64_t maxStepsThisRun = -1; ///< stop (with a checkpoint) after this many steps
-};
 
-struct Summary {
-    std::int64_t step = 0;      ///< steps done in total
-    std::int64_t startStep = 0; ///< where this run began (0, or the resumed step)
-    double loss = 0;            ///< running mean of the last logEvery losses
-    double seconds = 0;         ///< wall time of this run
-    double secondsPerStep = 0;
-    std::string checkpoint;     ///< path of the last checkpoint written
-    std::int64_t parameters = 0;
-    double testAccuracy = -1;   ///< classifier: accuracy of the EMA weights on the test split
-};
 
 /// The training-set indices of a step's batch: consecutive entries of the epoch's random
 /// permutation, which is a function of (seed, epoch) alone — so resuming needs no data state.

@@ -58,11 +58,13 @@ private Q_SLOTS:
         QCOMPARE(window.workbenchIds(),
                  QStringList({"generate", "restore", "enhance", "erase", "tune", "diagnostics"}));
         // Workbenches without an engine say so, with no fake controls.
-        for (const char* id : {"generate", "restore", "enhance", "erase", "tune"}) {
+        for (const char* id : {"restore", "enhance", "erase", "tune"}) {
             QWidget* page = window.workbench(QLatin1String(id))->page();
             QVERIFY(page->findChild<QLabel*>(QStringLiteral("notBuilt")));
             QVERIFY(page->findChildren<QPushButton*>().isEmpty());
         }
+        // Generate trains today and says that sampling is not built yet.
+        QVERIFY(window.workbench(QStringLiteral("generate"))->page()->findChild<QLabel*>(QStringLiteral("notBuilt")));
 
         auto* diag = qobject_cast<DiagnosticsWorkbench*>(window.workbench(QStringLiteral("diagnostics")));
         QVERIFY(diag);

@@ -2,6 +2,7 @@
 // one training step lowers the loss on a fixed batch, checkpoint → resume continues bit for bit,
 // and bad recipes or checkpoints give clear messages.
 
+#include "data/fashion_mnist.h"
 #include "models/unet.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
@@ -193,6 +194,24 @@ private Q_SLOTS:
         QVERIFY(at::equal(std::get<0>(epoch0.sort()), at::arange(25, at::kLong)));
         QVERIFY(at::equal(train::batchIndices(5, 2, 10, 25), c)); // a function of (seed, step) alone
         QVERIFY(!at::equal(train::batchIndices(6, 0, 10, 25), a));
+    }
+
+    void shippedClassifierMeetsItsCard() {
+        // The card (resources/models/fmnist-classifier/card.json) claims 92.58% on the 10k test images.
+        const std::string dir = REVERIE_SOURCE_DIR "/resources/models/fmnist-classifier";
+        QFile cardFile(QString::fromStdString(dir + "/card.json"));
+        QVERIFY(cardFile.open(QIODevice::ReadOnly));
+        const auto card = nlohmann::json::parse(cardFile.readAll().toStdString());
+        models::ClassifierConfig config;
+        QVERIFY(models::ClassifierConfig::fromJson(card["architecture"], &config).empty());
+        auto m = train::loadClassifier(dir + "/weights.pt", config);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        auto test = data::loadFashionMnist(data::Split::Test);
+        QVERIFY(test.ok());
+        const double acc = train::accuracy(m.value(), test.value().images, test.value().labels);
+        qInfo("shipped classifier: test accuracy %.4f", acc);
+        QVERIFY(acc >= 0.90);
+        QVERIFY(std::abs(acc - card["evaluation"]["test_accuracy"].get<double>()) < 0.005);
     }
 
     void badRecipesAndCheckpoints_data() {

@@ -1,0 +1,38 @@
+#pragma once
+// SeriesPlot: live curves of named series (loss vs step, PSNR vs NFE, …). Plain values in;
+// one curve per series name, colours assigned in order. GUI thread only.
+
+#include <QHash>
+#include <QString>
+#include <QWidget>
+
+class QCustomPlot; // qcustomplot.h uses Qt's bare keywords: keep it out of this header
+class QCPGraph;
+
+namespace reverie::widgets {
+
+class SeriesPlot : public QWidget {
+    Q_OBJECT
+public:
+    explicit SeriesPlot(QWidget* parent = nullptr);
+    ~SeriesPlot() override;
+
+    void setAxisLabels(const QString& x, const QString& y);
+    void setLogY(bool log);
+    /// Appends (x, y) to the named series (created on first use). Non-finite y is skipped.
+    void addPoint(const QString& series, double x, double y);
+    void clear();
+    int pointCount(const QString& series) const;
+    QStringList seriesNames() const;
+    /// Writes the curves as a PNG; false with *error on failure.
+    bool exportPng(const QString& path, QString* error = nullptr);
+
+private:
+    QCPGraph* graphFor(const QString& series);
+    QCustomPlot* m_plot = nullptr;
+    QHash<QString, QCPGraph*> m_graphs;
+    QStringList m_order;
+    bool m_logY = false;
+};
+
+} // namespace reverie::widgets
