@@ -169,7 +169,6 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::buildStatusBar() {
-    const auto info = reverie::runtime::info();
     m_deviceLabel = new QLabel(this);
     m_deviceLabel->setObjectName(QStringLiteral("deviceLabel"));
     m_threadsLabel = new QLabel(this);

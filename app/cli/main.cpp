@@ -65,6 +65,22 @@ int usage(const QString& error) {
     return 2;
 }
 
+// Every command takes --threads N (LibTorch intra-op threads; 0 = one per core).
+QCommandLineOption threadsOption() {
+    return QCommandLineOption(QStringLiteral("threads"), QStringLiteral("LibTorch threads (0 = one per core)."),
+                              QStringLiteral("n"), QStringLiteral("0"));
+}
+
+// Reads --threads; on a bad value returns false after printing the usage error into *exitCode.
+bool parseThreads(const QCommandLineParser& p, int* threads, int* exitCode) {
+    bool ok = false;
+    const QString text = p.value(QStringLiteral("threads"));
+    *threads = text.toInt(&ok);
+    if (ok && *threads >= 0 && *threads <= 1024) return true;
+    *exitCode = usage(QStringLiteral("--threads needs a whole number from 0 to 1024, got '%1'").arg(text));
+    return false;
+}
+
 const char* kHelp = R"(Usage: reverie-cli <command> [options]
 
 Commands:
@@ -91,15 +107,12 @@ int diagnosticsCommand(const QStringList& args) {
     const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Smaller sizes, faster."));
     const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("cpu or cuda."), QStringLiteral("device"),
                                     QStringLiteral("cpu"));
-    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads (0 = one per core)."),
-                                     QStringLiteral("n"), QStringLiteral("0"));
-    p.addOptions({json, quick, device, threads});
+    p.addOptions({json, quick, device, threadsOption()});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty())
         return usage(QStringLiteral("diagnostics takes no arguments, got '%1'").arg(p.positionalArguments().join(' ')));
-    bool ok = false;
-    const int n = p.value(threads).toInt(&ok);
-    if (!ok || n < 0 || n > 1024) return usage(QStringLiteral("--threads needs a whole number from 0 to 1024, got '%1'").arg(p.value(threads)));
+    int n = 0, code = 0;
+    if (!parseThreads(p, &n, &code)) return code;
 
     auto params = p.isSet(quick) ? reverie::diagnostics::Params::quick() : reverie::diagnostics::Params{};
     params.device = p.value(device).toStdString();
@@ -137,16 +150,13 @@ int benchCommand(const QStringList& args) {
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Reduced version."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the result as JSON (last line)."));
-    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads."), QStringLiteral("n"),
-                                     QStringLiteral("0"));
-    p.addOptions({quick, json, threads});
+    p.addOptions({quick, json, threadsOption()});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     if (pos.size() != 1 || pos.first() != QLatin1String("engine"))
         return usage(QStringLiteral("bench needs what to measure; known: engine"));
-    bool ok = false;
-    const int n = p.value(threads).toInt(&ok);
-    if (!ok || n < 0) return usage(QStringLiteral("--threads needs a whole number, got '%1'").arg(p.value(threads)));
+    int n = 0, code = 0;
+    if (!parseThreads(p, &n, &code)) return code;
     reverie::runtime::prepareEngineThread(n);
     reverie::bench::EngineBenchOptions o;
     o.quick = p.isSet(quick);
@@ -168,17 +178,15 @@ int trainCommand(const QStringList& args) {
     const QCommandLineOption maxSteps(QStringLiteral("max-steps"), QStringLiteral("Steps to run now."), QStringLiteral("n"),
                                       QStringLiteral("-1"));
     const QCommandLineOption noResume(QStringLiteral("no-resume"), QStringLiteral("Start from scratch."));
-    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads."), QStringLiteral("n"),
-                                     QStringLiteral("0"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the summary as JSON (last line)."));
-    p.addOptions({out, maxSteps, noResume, threads, json});
+    p.addOptions({out, maxSteps, noResume, threadsOption(), json});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.positionalArguments().size() != 1) return usage(QStringLiteral("train needs exactly one recipe file"));
-    bool ok1 = false, ok2 = false;
-    const qint64 steps = p.value(maxSteps).toLongLong(&ok1);
-    const int n = p.value(threads).toInt(&ok2);
-    if (!ok1 || steps < -1) return usage(QStringLiteral("--max-steps needs a whole number, got '%1'").arg(p.value(maxSteps)));
-    if (!ok2 || n < 0) return usage(QStringLiteral("--threads needs a whole number, got '%1'").arg(p.value(threads)));
+    bool ok = false;
+    const qint64 steps = p.value(maxSteps).toLongLong(&ok);
+    if (!ok || steps < -1) return usage(QStringLiteral("--max-steps needs a whole number, got '%1'").arg(p.value(maxSteps)));
+    int n = 0, code = 0;
+    if (!parseThreads(p, &n, &code)) return code;
     auto recipe = reverie::train::loadRecipe(p.positionalArguments().first().toStdString());
     if (!recipe) return usage(QString::fromStdString(recipe.error().message));
 
