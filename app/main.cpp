@@ -17,6 +17,8 @@
 #include <QTimer>
 #include <QTranslator>
 
+#include "generate/zoo.h"
+
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("Reverie"));
     QApplication::setApplicationVersion(QStringLiteral(REVERIE_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("io.github.reverie.Reverie"));
+    reverie::zoo::setExecutableDir(QCoreApplication::applicationDirPath().toStdString());
 
     Settings settings = Settings::load();
 

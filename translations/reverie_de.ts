@@ -273,10 +273,6 @@
         <translation>Erzeugen</translation>
     </message>
     <message>
-        <source>Sampling is not built yet: it arrives with the diffusion engine. Today this page trains the built-in models.</source>
-        <translation>Sampling ist noch nicht verfügbar: Es kommt mit der Diffusions-Engine. Derzeit trainiert diese Seite die eingebauten Modelle.</translation>
-    </message>
-    <message>
         <source>Train a built-in model</source>
         <translation>Ein eingebautes Modell trainieren</translation>
     </message>
@@ -345,10 +341,6 @@
         <translation>Training</translation>
     </message>
     <message>
-        <source>A training run is already going on.</source>
-        <translation>Es läuft bereits ein Training.</translation>
-    </message>
-    <message>
         <source>Starting %1…</source>
         <translation>%1 wird gestartet…</translation>
     </message>
@@ -379,6 +371,390 @@
     <message>
         <source>Step %1 of %2 · loss %3 · %4 s/step · about %5 min left</source>
         <translation>Schritt %1 von %2 · Loss %3 · %4 s/Schritt · noch etwa %5 min</translation>
+    </message>
+    <message>
+        <source>T-shirt/top</source>
+        <translation>T-Shirt/Top</translation>
+    </message>
+    <message>
+        <source>Trouser</source>
+        <translation>Hose</translation>
+    </message>
+    <message>
+        <source>Pullover</source>
+        <translation>Pullover</translation>
+    </message>
+    <message>
+        <source>Dress</source>
+        <translation>Kleid</translation>
+    </message>
+    <message>
+        <source>Coat</source>
+        <translation>Mantel</translation>
+    </message>
+    <message>
+        <source>Sandal</source>
+        <translation>Sandale</translation>
+    </message>
+    <message>
+        <source>Shirt</source>
+        <translation>Hemd</translation>
+    </message>
+    <message>
+        <source>Sneaker</source>
+        <translation>Sneaker</translation>
+    </message>
+    <message>
+        <source>Bag</source>
+        <translation>Tasche</translation>
+    </message>
+    <message>
+        <source>Ankle boot</source>
+        <translation>Stiefelette</translation>
+    </message>
+    <message>
+        <source>Sample</source>
+        <translation>Samplen</translation>
+    </message>
+    <message>
+        <source>Sweep</source>
+        <translation>Sweep</translation>
+    </message>
+    <message>
+        <source>Train</source>
+        <translation>Trainieren</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>Sampling</translation>
+    </message>
+    <message>
+        <source>folder with weights.pt and card.json</source>
+        <translation>Ordner mit weights.pt und card.json</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Öffnen…</translation>
+    </message>
+    <message>
+        <source>Model folder:</source>
+        <translation>Modellordner:</translation>
+    </message>
+    <message>
+        <source>VE (variance exploding)</source>
+        <translation>VE (Varianz explodierend)</translation>
+    </message>
+    <message>
+        <source>VP (variance preserving)</source>
+        <translation>VP (Varianz erhaltend)</translation>
+    </message>
+    <message>
+        <source>sub-VP</source>
+        <translation>sub-VP</translation>
+    </message>
+    <message>
+        <source>The same weights serve every SDE by exact rescaling.</source>
+        <translation>Dieselben Gewichte dienen durch exakte Umskalierung jeder SDE.</translation>
+    </message>
+    <message>
+        <source>SDE:</source>
+        <translation>SDE:</translation>
+    </message>
+    <message>
+        <source>Sampler:</source>
+        <translation>Sampler:</translation>
+    </message>
+    <message>
+        <source>Network evaluations the sampler may spend</source>
+        <translation>Netzauswertungen, die der Sampler verbrauchen darf</translation>
+    </message>
+    <message>
+        <source>NFE:</source>
+        <translation>NFE:</translation>
+    </message>
+    <message>
+        <source>Classifier-free guidance w: 0 = unconditional, 1 = conditional model, above 1 = stronger</source>
+        <translation>Classifier-free Guidance w: 0 = unbedingt, 1 = bedingtes Modell, über 1 = stärker</translation>
+    </message>
+    <message>
+        <source>Guidance:</source>
+        <translation>Guidance:</translation>
+    </message>
+    <message>
+        <source>All classes (item i → class i mod 10)</source>
+        <translation>Alle Klassen (Element i → Klasse i mod 10)</translation>
+    </message>
+    <message>
+        <source>Class:</source>
+        <translation>Klasse:</translation>
+    </message>
+    <message>
+        <source>Item i uses seed + i, so an item is the same whatever the batch</source>
+        <translation>Element i verwendet Seed + i, damit ein Element unabhängig von der Batchgröße gleich bleibt</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>Seed:</translation>
+    </message>
+    <message>
+        <source>Samples:</source>
+        <translation>Samples:</translation>
+    </message>
+    <message>
+        <source>Save PNG…</source>
+        <translation>PNG speichern…</translation>
+    </message>
+    <message>
+        <source>Load settings from PNG…</source>
+        <translation>Einstellungen aus PNG laden…</translation>
+    </message>
+    <message>
+        <source>Likelihood</source>
+        <translation>Likelihood</translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation> Bilder</translation>
+    </message>
+    <message>
+        <source>Bits/dim of test images…</source>
+        <translation>Bits/Dim der Testbilder…</translation>
+    </message>
+    <message>
+        <source>Probability-flow ODE likelihood of the first test images, with the model folder and SDE above</source>
+        <translation>Likelihood der ersten Testbilder über die Probability-Flow-ODE, mit Modellordner und SDE von oben</translation>
+    </message>
+    <message>
+        <source>Not measured.</source>
+        <translation>Nicht gemessen.</translation>
+    </message>
+    <message>
+        <source>Samples appear here: while sampling, x_t (left) and the denoiser&apos;s estimate x̂_0 (right) at every step.</source>
+        <translation>Hier erscheinen die Samples: während des Samplings x_t (links) und die Schätzung x̂_0 des Denoisers (rechts) bei jedem Schritt.</translation>
+    </message>
+    <message>
+        <source>Choose settings and press Generate.</source>
+        <translation>Einstellungen wählen und „Erzeugen“ drücken.</translation>
+    </message>
+    <message>
+        <source>Open model folder</source>
+        <translation>Modellordner öffnen</translation>
+    </message>
+    <message>
+        <source>adaptive (%1)</source>
+        <translation>adaptiv (%1)</translation>
+    </message>
+    <message>
+        <source>→ %1 steps (%2)</source>
+        <translation>→ %1 Schritte (%2)</translation>
+    </message>
+    <message>
+        <source>Another job of this workbench is running; wait for it or cancel it.</source>
+        <translation>Ein anderer Auftrag dieser Werkbank läuft; warten Sie darauf oder brechen Sie ihn ab.</translation>
+    </message>
+    <message>
+        <source>Invalid settings: %1</source>
+        <translation>Ungültige Einstellungen: %1</translation>
+    </message>
+    <message>
+        <source>The built-in generator was not found (searched %1). Choose a model folder.</source>
+        <translation>Der eingebaute Generator wurde nicht gefunden (gesucht in %1). Wählen Sie einen Modellordner.</translation>
+    </message>
+    <message>
+        <source>The model folder %1 does not exist.</source>
+        <translation>Der Modellordner %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>Starting %1 with %2 NFE…</source>
+        <translation>%1 mit %2 NFE wird gestartet…</translation>
+    </message>
+    <message>
+        <source>Sampling %1 × %2</source>
+        <translation>Sampling %1 × %2</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · seed %3</source>
+        <translation>%1 · %2 · Seed %3</translation>
+    </message>
+    <message>
+        <source>%1 samples · NFE %2 · steps %3 · %4 s</source>
+        <translation>%1 Samples · NFE %2 · Schritte %3 · %4 s</translation>
+    </message>
+    <message>
+        <source>Sampling stopped: %1</source>
+        <translation>Sampling angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Sampling failed: %1</source>
+        <translation>Sampling fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · NFE %3 · %4 s</source>
+        <translation>Schritt %1 von %2 · NFE %3 · %4 s</translation>
+    </message>
+    <message>
+        <source>There is no result to save yet: press Generate first.</source>
+        <translation>Es gibt noch kein Ergebnis zum Speichern: Drücken Sie zuerst „Erzeugen“.</translation>
+    </message>
+    <message>
+        <source>%1 carries no sampling settings.</source>
+        <translation>%1 enthält keine Sampling-Einstellungen.</translation>
+    </message>
+    <message>
+        <source>%1 holds settings this version cannot use: %2</source>
+        <translation>%1 enthält Einstellungen, die diese Version nicht verwenden kann: %2</translation>
+    </message>
+    <message>
+        <source>Settings loaded from %1.</source>
+        <translation>Einstellungen aus %1 geladen.</translation>
+    </message>
+    <message>
+        <source>Save PNG</source>
+        <translation>PNG speichern</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG-Bilder (*.png)</translation>
+    </message>
+    <message>
+        <source>Saved %1.</source>
+        <translation>%1 gespeichert.</translation>
+    </message>
+    <message>
+        <source>Load settings from PNG</source>
+        <translation>Einstellungen aus PNG laden</translation>
+    </message>
+    <message>
+        <source>Bits/dim</source>
+        <translation>Bits/Dim</translation>
+    </message>
+    <message>
+        <source>Choose a model folder first.</source>
+        <translation>Wählen Sie zuerst einen Modellordner.</translation>
+    </message>
+    <message>
+        <source>Measuring bits/dim of %1 test images…</source>
+        <translation>Bits/Dim von %1 Testbildern werden gemessen…</translation>
+    </message>
+    <message>
+        <source>Bits/dim of %1 test images</source>
+        <translation>Bits/Dim von %1 Testbildern</translation>
+    </message>
+    <message>
+        <source>bits/dim %1 ± %2 over %3 test images (NFE %4 per image, %5 s)</source>
+        <translation>Bits/Dim %1 ± %2 über %3 Testbilder (NFE %4 pro Bild, %5 s)</translation>
+    </message>
+    <message>
+        <source>Bits/dim stopped: %1</source>
+        <translation>Bits/Dim angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Bits/dim failed: %1</source>
+        <translation>Bits/Dim fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Samplers × NFE</source>
+        <translation>Sampler × NFE</translation>
+    </message>
+    <message>
+        <source>Samplers:</source>
+        <translation>Sampler:</translation>
+    </message>
+    <message>
+        <source>NFE budgets, separated by commas</source>
+        <translation>NFE-Budgets, durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>NFE values:</source>
+        <translation>NFE-Werte:</translation>
+    </message>
+    <message>
+        <source>Samples per point:</source>
+        <translation>Samples pro Punkt:</translation>
+    </message>
+    <message>
+        <source>Model folder, SDE, guidance and seed come from the Sample tab. Each point is scored by its Fréchet distance (FD) to the 10 000 test images in the shipped classifier&apos;s features; lower is better.</source>
+        <translation>Modellordner, SDE, Guidance und Seed stammen aus dem Reiter „Samplen“. Jeder Punkt wird nach seiner Fréchet-Distanz (FD) zu den 10 000 Testbildern in den Merkmalen des mitgelieferten Klassifikators bewertet; niedriger ist besser.</translation>
+    </message>
+    <message>
+        <source>Start sweep</source>
+        <translation>Sweep starten</translation>
+    </message>
+    <message>
+        <source>NFE</source>
+        <translation>NFE</translation>
+    </message>
+    <message>
+        <source>FD (lower is better)</source>
+        <translation>FD (niedriger ist besser)</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>Sampler</translation>
+    </message>
+    <message>
+        <source>FD</source>
+        <translation>FD</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>Peak MiB</source>
+        <translation>Spitze MiB</translation>
+    </message>
+    <message>
+        <source>Confident %</source>
+        <translation>Sicher %</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an NFE value (a whole number from 1 to 100000).</source>
+        <translation>„%1“ ist kein NFE-Wert (eine ganze Zahl von 1 bis 100000).</translation>
+    </message>
+    <message>
+        <source>Check at least one sampler.</source>
+        <translation>Wählen Sie mindestens einen Sampler aus.</translation>
+    </message>
+    <message>
+        <source>Give at least one NFE value.</source>
+        <translation>Geben Sie mindestens einen NFE-Wert an.</translation>
+    </message>
+    <message>
+        <source>A sweep point needs at least 2 samples.</source>
+        <translation>Ein Sweep-Punkt braucht mindestens 2 Samples.</translation>
+    </message>
+    <message>
+        <source>The shipped classifier (%1) was not found; the sweep needs it for the FD.</source>
+        <translation>Der mitgelieferte Klassifikator (%1) wurde nicht gefunden; der Sweep braucht ihn für die FD.</translation>
+    </message>
+    <message>
+        <source>Sweeping %1 points of %2 samples…</source>
+        <translation>Sweep über %1 Punkte mit je %2 Samples…</translation>
+    </message>
+    <message>
+        <source>Sweep of %1 points</source>
+        <translation>Sweep über %1 Punkte</translation>
+    </message>
+    <message>
+        <source>Sweep finished: %1 points in %2 s.</source>
+        <translation>Sweep beendet: %1 Punkte in %2 s.</translation>
+    </message>
+    <message>
+        <source>Sweep stopped: %1</source>
+        <translation>Sweep angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Sweep failed: %1</source>
+        <translation>Sweep fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Point %1 of %2: %3 at NFE %4, FD %5</source>
+        <translation>Punkt %1 von %2: %3 bei NFE %4, FD %5</translation>
+    </message>
+    <message>
+        <source>Measuring bits/dim: %1 of %2 · NFE %3</source>
+        <translation>Bits/Dim werden gemessen: %1 von %2 · NFE %3</translation>
     </message>
 </context>
 <context>

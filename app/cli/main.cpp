@@ -2,6 +2,8 @@
 // progress bar on stderr and, with --json, one JSON object as the last line of stdout.
 
 #include "bench/engine_bench.h"
+#include "generate/generate.h"
+#include "generate/zoo.h"
 #include "diagnostics/diagnostics.h"
 #include "jobs/job.h"
 #include "runtime/runtime.h"
@@ -9,6 +11,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QImage>
 #include <QStringList>
 
 #include <nlohmann/json.hpp>
@@ -89,6 +92,15 @@ Commands:
 
   bench engine  The samplers' own overhead over the network (time / (NFE x one evaluation)).
                 Options: --quick (under 30 s)  --json  --threads N
+  bench generate  FD (shipped classifier's features) per sampler and NFE against the test set,
+                confidence, class histogram, real-vs-real floor, bits/dim.
+                Options: --quick (under 60 s)  --samples N  --seed S  --json  --threads N
+  export CKPT OUT.pt  Write a checkpoint's EMA weights without optimizer state (the shipped file).
+  generate      Sample the built-in generator into a PNG grid.
+                Options: -o FILE.png (required)  --sampler ID  --sde ve|vp|subvp  --nfe N
+                         --guidance W  --class C (-1 = all)  --seed S  --batch B  --model DIR
+                         --score (FD and confidence with the shipped classifier)  --json
+                         --list-samplers  --threads N
   train RECIPE  Train (or resume) a built-in model from a recipe (JSON).
                 Options: --out DIR (default: runs/<name>)  --max-steps N (this run)
                          --no-resume  --threads N  --json
@@ -150,14 +162,39 @@ int benchCommand(const QStringList& args) {
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Reduced version."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the result as JSON (last line)."));
-    p.addOptions({quick, json, threadsOption()});
+    p.addOptions({quick, json, threadsOption(),
+                  QCommandLineOption(QStringLiteral("samples"), QStringLiteral("Samples per point."), QStringLiteral("n")),
+                  QCommandLineOption(QStringLiteral("seed"), QStringLiteral("Seed."), QStringLiteral("s"), QStringLiteral("0"))});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
-    if (pos.size() != 1 || pos.first() != QLatin1String("engine"))
-        return usage(QStringLiteral("bench needs what to measure; known: engine"));
+    if (pos.size() != 1 || (pos.first() != QLatin1String("engine") && pos.first() != QLatin1String("generate")))
+        return usage(QStringLiteral("bench needs what to measure; known: engine, generate"));
     int n = 0, code = 0;
     if (!parseThreads(p, &n, &code)) return code;
     reverie::runtime::prepareEngineThread(n);
+    if (pos.first() == QLatin1String("generate")) {
+        reverie::generate::BenchParams bp;
+        bp.quick = p.isSet(quick);
+        bp.modelDir = reverie::zoo::find(reverie::zoo::kGenerator);
+        bp.classifierDir = reverie::zoo::find(reverie::zoo::kClassifier);
+        if (p.isSet(QStringLiteral("samples"))) {
+            bool ok = false;
+            bp.samples = p.value(QStringLiteral("samples")).toInt(&ok);
+            if (!ok || bp.samples < 2) return usage(QStringLiteral("--samples needs a whole number >= 2"));
+        }
+        bp.seed = p.value(QStringLiteral("seed")).toULongLong();
+        if (bp.modelDir.empty() || bp.classifierDir.empty())
+            return usage(QStringLiteral("the built-in generator or classifier was not found (set REVERIE_MODELS_DIR)"));
+        const reverie::JobContext ctx{progressBar(false, true), g_cancel};
+        const auto r = reverie::generate::runBench(bp, ctx);
+        if (!r.ok()) {
+            std::fprintf(stderr, "\nreverie-cli: %s\n", r.error().message.c_str());
+            return r.isCancelled() ? 130 : 1;
+        }
+        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
+        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
+        return 0;
+    }
     reverie::bench::EngineBenchOptions o;
     o.quick = p.isSet(quick);
     const reverie::JobContext ctx{progressBar(false, true), g_cancel};
@@ -216,6 +253,84 @@ int trainCommand(const QStringList& args) {
     return 0;
 }
 
+
+int generateCommand(const QStringList& args) {
+    QCommandLineParser p;
+    p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    auto opt = [](const char* name, const char* help, const char* def) {
+        return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(help), QStringLiteral("v"),
+                                  QString::fromLatin1(def));
+    };
+    const QCommandLineOption out({QStringLiteral("o"), QStringLiteral("out")}, QStringLiteral("PNG file."),
+                                 QStringLiteral("file"));
+    const QCommandLineOption list(QStringLiteral("list-samplers"), QStringLiteral("List the samplers and exit."));
+    const QCommandLineOption score(QStringLiteral("score"),
+                                   QStringLiteral("Score the samples with the shipped classifier (FD, confidence)."));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the result as JSON (last line)."));
+    p.addOptions({out, list, score, json, threadsOption(), opt("sampler", "Sampler id.", "dpmpp-2m"), opt("sde", "ve, vp or subvp.", "vp"),
+                  opt("nfe", "Network evaluations.", "20"), opt("guidance", "Guidance weight.", "1"),
+                  opt("class", "Class 0..9, -1 all.", "-1"), opt("seed", "Seed.", "0"), opt("batch", "Images.", "16"),
+                  opt("model", "Model folder.", "")});
+    if (!p.parse(args)) return usage(p.errorText());
+    if (p.isSet(list)) {
+        for (const auto& s : reverie::generate::samplers())
+            std::printf("%-14s %s  [%s]\n", s.id.c_str(), s.label.c_str(), s.nfeRule.c_str());
+        return 0;
+    }
+    if (!p.isSet(out)) return usage(QStringLiteral("generate needs -o FILE.png"));
+    if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("generate takes no arguments"));
+    reverie::generate::GenerateParams g;
+    bool ok1 = false, ok2 = false, ok3 = false, ok4 = false, ok5 = false;
+    g.sampler = p.value(QStringLiteral("sampler")).toStdString();
+    g.sde = p.value(QStringLiteral("sde")).toStdString();
+    g.nfe = p.value(QStringLiteral("nfe")).toInt(&ok1);
+    g.guidance = p.value(QStringLiteral("guidance")).toDouble(&ok2);
+    g.label = p.value(QStringLiteral("class")).toInt(&ok3);
+    g.seed = p.value(QStringLiteral("seed")).toULongLong(&ok4);
+    g.batch = p.value(QStringLiteral("batch")).toInt(&ok5);
+    if (!(ok1 && ok2 && ok3 && ok4 && ok5)) return usage(QStringLiteral("--nfe, --guidance, --class, --seed and --batch need numbers"));
+    g.modelDir = p.value(QStringLiteral("model")).isEmpty() ? reverie::zoo::find(reverie::zoo::kGenerator)
+                                                              : p.value(QStringLiteral("model")).toStdString();
+    g.previews = false;
+    if (auto v = reverie::generate::validate(g); !v) return usage(QString::fromStdString(v.error().message));
+    int n = 0, code = 0;
+    if (!parseThreads(p, &n, &code)) return code;
+    reverie::runtime::prepareEngineThread(n);
+    const reverie::JobContext ctx{progressBar(false, true), g_cancel};
+    const auto r = reverie::generate::runGenerate(g, ctx);
+    if (!r.ok()) {
+        std::fprintf(stderr, "\nreverie-cli: %s\n", r.error().message.c_str());
+        return r.isCancelled() ? 130 : 1;
+    }
+    const auto& grid = r.value().grid;
+    QImage img(grid.pixels.data(), grid.width, grid.height, grid.width, QImage::Format_Grayscale8);
+    const QString path = p.value(out);
+    if (!img.copy().save(path, "PNG")) {
+        std::fprintf(stderr, "reverie-cli: cannot write %s\n", qPrintable(path));
+        return 1;
+    }
+    std::fprintf(stderr, "wrote %s: %d samples, NFE %lld, %d steps, %.2f s\n", qPrintable(path), g.batch,
+                 static_cast<long long>(r.value().nfe), r.value().steps, r.value().seconds);
+    nlohmann::json j = {{"sde", g.sde},   {"sampler", g.sampler}, {"nfe_budget", g.nfe}, {"guidance", g.guidance},
+                        {"seed", g.seed}, {"samples", g.batch},   {"nfe", r.value().nfe}, {"seconds", r.value().seconds}};
+    if (p.isSet(score)) {
+        const auto s = reverie::generate::scoreSamples({reverie::zoo::find(reverie::zoo::kClassifier), ""},
+                                                       r.value().items, r.value().labels, ctx);
+        if (!s.ok()) {
+            std::fprintf(stderr, "reverie-cli: %s\n", s.error().message.c_str());
+            return 1;
+        }
+        j["fd"] = s.value().fd;
+        j["confident_share"] = s.value().confident;
+        j["label_agreement"] = s.value().agreement;
+        j["histogram"] = s.value().histogram;
+        std::fprintf(stderr, "FD %.2f, confident %.1f%%, label agreement %.1f%%\n", s.value().fd,
+                     100 * s.value().confident, 100 * s.value().agreement);
+    }
+    if (p.isSet(json)) std::printf("%s\n", j.dump().c_str());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -226,6 +341,7 @@ int main(int argc, char** argv) {
     logger->set_level(spdlog::level::warn);
     spdlog::set_default_logger(logger);
     std::signal(SIGINT, onSigint);
+    reverie::zoo::setExecutableDir(QCoreApplication::applicationDirPath().toStdString());
 
     QStringList args = QCoreApplication::arguments();
     if (args.size() < 2) return usage(QStringLiteral("no command given"));
@@ -242,6 +358,17 @@ int main(int argc, char** argv) {
     if (command == QLatin1String("diagnostics")) return diagnosticsCommand(args);
     if (command == QLatin1String("train")) return trainCommand(args);
     if (command == QLatin1String("bench")) return benchCommand(args);
+    if (command == QLatin1String("generate")) return generateCommand(args);
+    if (command == QLatin1String("export")) {
+        if (args.size() != 3) return usage(QStringLiteral("export needs CHECKPOINT OUT.pt"));
+        const auto r = reverie::train::exportWeights(args.at(1).toStdString(), args.at(2).toStdString());
+        if (!r.ok()) {
+            std::fprintf(stderr, "reverie-cli: %s\n", r.error().message.c_str());
+            return 1;
+        }
+        std::fprintf(stderr, "wrote %s (%.2f MB)\n", qPrintable(args.at(2)), double(r.value()) / 1e6);
+        return 0;
+    }
     if (command.startsWith(QLatin1Char('-'))) return usage(QStringLiteral("unknown option '%1'").arg(command));
     return usage(QStringLiteral("unknown command '%1'").arg(command));
 }

@@ -201,6 +201,39 @@ Result<bool> loadEmaWeights(torch::nn::Module& module, const std::string& path, 
 
 } // namespace
 
+Result<std::int64_t> exportWeights(const std::string& checkpoint, const std::string& out) {
+    return guarded<std::int64_t>("export " + checkpoint, [&]() -> Result<std::int64_t> {
+        if (!fs::exists(checkpoint)) return Result<std::int64_t>::invalid(checkpoint + ": no such file");
+        torch::serialize::InputArchive root;
+        root.load_from(checkpoint);
+        c10::IValue recipeText;
+        if (!root.try_read("recipe", recipeText) || !recipeText.isString())
+            return Result<std::int64_t>::invalid(checkpoint + " records no recipe (not a training checkpoint)");
+        Recipe r;
+        if (auto err = Recipe::fromJson(nlohmann::json::parse(recipeText.toStringRef()), &r); !err.empty())
+            return Result<std::int64_t>::invalid(checkpoint + ": " + err);
+        std::shared_ptr<torch::nn::Module> module;
+        if (r.task == "classifier") {
+            auto m = loadClassifier(checkpoint, r.classifier);
+            if (!m) return m.error();
+            module = m.value().ptr();
+        } else {
+            auto m = loadDenoiser(checkpoint, r.net);
+            if (!m) return m.error();
+            module = m.value().ptr();
+        }
+        torch::serialize::OutputArchive o, model;
+        module->save(model);
+        o.write("model", model);
+        o.write("architecture", c10::IValue(r.architecture()));
+        o.write("recipe", c10::IValue(r.toJson().dump()));
+        const std::string tmp = out + ".tmp";
+        o.save_to(tmp);
+        fs::rename(tmp, out);
+        return static_cast<std::int64_t>(fs::file_size(out));
+    });
+}
+
 Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected) {
     models::EdmDenoiser m(expected);
     Recipe r;

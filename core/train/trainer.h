@@ -85,6 +85,10 @@ Result<models::Classifier> loadClassifier(const std::string& path, const models:
 /// Top-1 accuracy of a classifier on labelled images (uint8), in batches of 500.
 double accuracy(models::Classifier& model, const at::Tensor& images, const at::Tensor& labels);
 
+/// Writes the EMA weights of a training checkpoint (as the model's own weights) with its
+/// architecture and recipe, without optimizer state: the small file that ships. Returns its size.
+Result<std::int64_t> exportWeights(const std::string& checkpoint, const std::string& out);
+
 /// Loads the EMA weights of a checkpoint (or a shipped weights file) into a new denoiser.
 /// Errors name the problem: missing file, different architecture, corrupt archive.
 Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected);

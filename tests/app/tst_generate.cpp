@@ -1,7 +1,10 @@
-// The Generate workbench's training runs end to end offscreen on the engine thread: the loss
-// curve fills, the run finishes with a checkpoint, a bad recipe is a clear message.
+// The Generate workbench end to end offscreen on the engine thread: sampling with the shipped
+// generator (previews, result grid, PNG settings round trip, errors, cancel), the samplers × NFE
+// sweep, bits/dim, and training (the loss curve fills, the run finishes with a checkpoint, a bad
+// recipe is a clear message). Tiny settings: each test takes seconds.
 
 #include "engine/engine.h"
+#include "generate/zoo.h"
 #include "workbenches/generateworkbench.h"
 
 #include "seriesplot.h"
@@ -11,7 +14,25 @@
 
 using namespace reverie::app;
 
+namespace gen = reverie::generate;
+
 namespace {
+/// The shipped generator's folder, or "" (the tests that need it skip).
+QString generatorDir() { return QString::fromStdString(reverie::zoo::find(reverie::zoo::kGenerator)); }
+
+#define REQUIRE_GENERATOR(dir)                                                                              \
+    const QString dir = generatorDir();                                                                     \
+    if (dir.isEmpty()) QSKIP("the shipped generator (resources/models/fmnist-edm/weights.pt) is not there")
+
+gen::GenerateParams tinyParams(const QString& modelDir) {
+    gen::GenerateParams p;
+    p.modelDir = modelDir.toStdString();
+    p.sampler = "dpmpp-2m";
+    p.nfe = 3;
+    p.batch = 2;
+    return p;
+}
+
 const char* kTinyRecipe = R"({
   "name": "tiny", "task": "denoiser", "train_limit": 64, "batch": 8, "steps": 3, "warmup": 1,
   "checkpoint_every": 100, "log_every": 1,
@@ -22,6 +43,215 @@ const char* kTinyRecipe = R"({
 class TestGenerate : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void pageHasTabsAndSamplingControls() {
+        Engine engine(1);
+        GenerateWorkbench wb(&engine, QDir::tempPath());
+        QWidget* page = wb.page();
+        auto* tabs = page->findChild<QTabWidget*>(QStringLiteral("generateTabs"));
+        QVERIFY(tabs);
+        QCOMPARE(tabs->count(), 3);
+        QVERIFY(!page->findChild<QLabel*>(QStringLiteral("notBuilt")));
+        for (const char* name : {"samplePreview", "sampleStatus", "likelihoodStatus"})
+            QVERIFY2(page->findChild<QLabel*>(QLatin1String(name)), name);
+        QVERIFY(page->findChild<QTableWidget*>(QStringLiteral("sweepTable")));
+        auto* list = page->findChild<QListWidget*>(QStringLiteral("sweepSamplers"));
+        QVERIFY(list);
+        QCOMPARE(list->count(), int(gen::samplers().size()));
+        QStringList checked;
+        for (int i = 0; i < list->count(); ++i)
+            if (list->item(i)->checkState() == Qt::Checked) checked << list->item(i)->data(Qt::UserRole).toString();
+        QCOMPARE(checked.size(), 4);
+        for (const char* id : {"em", "ode-euler", "dpmpp-2m", "edm-heun"}) QVERIFY2(checked.contains(QLatin1String(id)), id);
+        const auto p = wb.currentParams();
+        QCOMPARE(p.nfe, 20);
+        QCOMPARE(p.batch, 16);
+        QCOMPARE(p.guidance, 1.0);
+        QCOMPARE(p.label, -1);
+        QCOMPARE(QString::fromStdString(p.modelDir), generatorDir());
+        QString error;
+        QVERIFY(!wb.saveResult(QDir::temp().filePath(QStringLiteral("never.png")), &error)); // nothing sampled yet
+        QVERIFY(!error.isEmpty());
+    }
+
+    void samplesEndToEnd() {
+        REQUIRE_GENERATOR(model);
+        Engine engine(1);
+        GenerateWorkbench wb(&engine, QDir::tempPath());
+        wb.page()->resize(1100, 750);
+        wb.page()->show();
+        QSignalSpy done(&wb, &GenerateWorkbench::samplingFinished);
+        QString error;
+        QVERIFY2(wb.startSampling(tinyParams(model), &error), qPrintable(error));
+        QVERIFY(wb.isSampling());
+        QVERIFY(!wb.page()->findChild<QPushButton*>(QStringLiteral("generate"))->isEnabled());
+        QVERIFY(!wb.startSampling(tinyParams(model), &error)); // one job at a time
+        QVERIFY(!wb.startSweep(gen::SweepParams{}, &error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QVERIFY(!wb.isSampling());
+        QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("generate"))->isEnabled());
+        // Two 28×28 items side by side with a 2-pixel gap.
+        QCOMPARE(wb.resultImage().size(), QSize(2 * 28 + 2, 28));
+        const QString status = wb.page()->findChild<QLabel*>(QStringLiteral("sampleStatus"))->text();
+        const auto m = QRegularExpression(QStringLiteral("NFE (\\d+)")).match(status);
+        QVERIFY2(m.hasMatch(), qPrintable(status));
+        QVERIFY2(m.captured(1).toInt() >= 1 && m.captured(1).toInt() <= 3, qPrintable(status));
+        QVERIFY2(status.startsWith(QStringLiteral("2 samples")), qPrintable(status));
+        QVERIFY(wb.previewCount() >= 1);
+        QVERIFY(!wb.page()->findChild<QLabel*>(QStringLiteral("samplePreview"))->pixmap().isNull());
+    }
+
+    void savedSettingsLoadBack() {
+        REQUIRE_GENERATOR(model);
+        Engine engine(1);
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("sample.png"));
+        gen::GenerateParams p = tinyParams(model);
+        p.sde = "ve";
+        p.sampler = "ode-euler";
+        p.nfe = 2;
+        p.batch = 1;
+        p.guidance = 2.5;
+        p.label = 3;
+        p.seed = 1234;
+        {
+            GenerateWorkbench wb(&engine, QDir::tempPath());
+            QSignalSpy done(&wb, &GenerateWorkbench::samplingFinished);
+            QString error;
+            QVERIFY2(wb.startSampling(p, &error), qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+            QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+            QVERIFY2(wb.saveResult(png, &error), qPrintable(error));
+        }
+        QVERIFY(QImage(png).size() == QSize(28, 28));
+        GenerateWorkbench fresh(&engine, QDir::tempPath());
+        QString error;
+        QVERIFY2(fresh.loadSettings(png, &error), qPrintable(error));
+        const auto q = fresh.currentParams();
+        QCOMPARE(q.modelDir, p.modelDir);
+        QCOMPARE(q.sde, p.sde);
+        QCOMPARE(q.sampler, p.sampler);
+        QCOMPARE(q.nfe, p.nfe);
+        QCOMPARE(q.seed, p.seed);
+        QCOMPARE(q.guidance, p.guidance);
+        QCOMPARE(q.label, p.label);
+        QCOMPARE(q.batch, p.batch);
+        // The measured figures travel too, readable by other tools.
+        QImageReader reader(png);
+        QCOMPARE(reader.text(QStringLiteral("reverie.measured_nfe")), QStringLiteral("2"));
+        QVERIFY(!reader.text(QStringLiteral("reverie.seconds")).isEmpty());
+        // A PNG without settings is a clear error, and the controls stay as they were.
+        const QString plain = dir.filePath(QStringLiteral("plain.png"));
+        QImage(4, 4, QImage::Format_Grayscale8).save(plain);
+        QVERIFY(!fresh.loadSettings(plain, &error));
+        QVERIFY(!error.isEmpty());
+        QCOMPARE(fresh.currentParams().sampler, p.sampler);
+    }
+
+    void sweepsEndToEnd() {
+        REQUIRE_GENERATOR(model);
+        const auto classifier = reverie::zoo::find(reverie::zoo::kClassifier);
+        if (classifier.empty()) QSKIP("the shipped classifier is not there");
+        Engine engine(1);
+        GenerateWorkbench wb(&engine, QDir::tempPath());
+        wb.page()->resize(1100, 750);
+        wb.page()->show();
+        QSignalSpy done(&wb, &GenerateWorkbench::sweepFinished);
+        gen::SweepParams sp;
+        sp.base = tinyParams(model);
+        sp.base.previews = false;
+        sp.samplerIds = {"dpmpp-2m", "ode-euler"};
+        sp.nfes = {2, 3};
+        sp.samples = 8;
+        sp.eval = gen::EvalSet{classifier, ""};
+        QString error;
+        QVERIFY2(wb.startSweep(sp, &error), qPrintable(error));
+        QVERIFY(!wb.startSampling(tinyParams(model), &error)); // one job at a time
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 180000);
+        QVERIFY2(done.at(0).at(0).value<JobStatus>() == JobStatus::Succeeded, qPrintable(done.at(0).at(1).toString()));
+        QCOMPARE(wb.sweepPlot()->seriesNames().size(), 2);
+        for (const auto& name : wb.sweepPlot()->seriesNames()) QCOMPARE(wb.sweepPlot()->pointCount(name), 2);
+        QCOMPARE(wb.sweepRows(), 4);
+        for (int r = 0; r < 4; ++r) {
+            bool ok = false;
+            const double fd = wb.sweepCell(r, 2).toDouble(&ok);
+            QVERIFY2(ok && std::isfinite(fd) && fd > 0, qPrintable(wb.sweepCell(r, 2)));
+        }
+        // Bad sweep settings are refused before anything runs.
+        sp.nfes.clear();
+        QVERIFY(!wb.startSweep(sp, &error));
+        QVERIFY(!error.isEmpty());
+    }
+
+    void wrongModelFolderIsAClearMessage() {
+        REQUIRE_GENERATOR(model);
+        Engine engine(1);
+        GenerateWorkbench wb(&engine, QDir::tempPath());
+        QSignalSpy done(&wb, &GenerateWorkbench::samplingFinished);
+        QString error;
+        auto p = tinyParams(model);
+        p.modelDir = "/nonexistent/reverie-model";
+        QVERIFY(!wb.startSampling(p, &error));
+        QVERIFY2(error.contains(QStringLiteral("/nonexistent/reverie-model")), qPrintable(error));
+        // A folder that exists but holds no model: the job fails with a message naming it.
+        QTemporaryDir empty;
+        p.modelDir = empty.path().toStdString();
+        QVERIFY2(wb.startSampling(p, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Failed);
+        QVERIFY2(done.at(0).at(1).toString().contains(empty.path()), qPrintable(done.at(0).at(1).toString()));
+        QVERIFY(wb.sampleStatusText().contains(empty.path()));
+        // Invalid settings are refused up front.
+        p = tinyParams(model);
+        p.sampler = "no-such-sampler";
+        QVERIFY(!wb.startSampling(p, &error));
+        QVERIFY2(error.contains(QStringLiteral("no-such-sampler")), qPrintable(error));
+        // The workbench takes a new run afterwards.
+        QVERIFY2(wb.startSampling(tinyParams(model), &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 60000);
+        QCOMPARE(done.at(1).at(0).value<JobStatus>(), JobStatus::Succeeded);
+    }
+
+    void cancelsSamplingPromptly() {
+        REQUIRE_GENERATOR(model);
+        Engine engine(1);
+        GenerateWorkbench wb(&engine, QDir::tempPath());
+        QSignalSpy done(&wb, &GenerateWorkbench::samplingFinished);
+        QSignalSpy progress(&engine, &Engine::jobProgress);
+        auto p = tinyParams(model);
+        p.sampler = "em";
+        p.batch = 16;
+        p.nfe = 200;
+        QString error;
+        QVERIFY2(wb.startSampling(p, &error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 1, 60000);
+        QElapsedTimer clock;
+        clock.start();
+        wb.cancel();
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 10000);
+        QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Cancelled);
+        QVERIFY(progress.count() < 200);
+        QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("generate"))->isEnabled());
+        QVERIFY(!wb.isBusy());
+    }
+
+    void measuresBitsPerDim() {
+        REQUIRE_GENERATOR(model);
+        Engine engine(1);
+        GenerateWorkbench wb(&engine, QDir::tempPath());
+        QSignalSpy done(&wb, &GenerateWorkbench::likelihoodFinished);
+        QString error;
+        QVERIFY2(wb.startLikelihood(2, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 120000);
+        QVERIFY2(done.at(0).at(0).value<JobStatus>() == JobStatus::Succeeded, qPrintable(done.at(0).at(1).toString()));
+        const QString text = wb.likelihoodText();
+        QVERIFY2(text.startsWith(QStringLiteral("bits/dim ")) && text.contains(QStringLiteral("over 2 test images")),
+                 qPrintable(text));
+        const double bpd = text.section(QLatin1Char(' '), 1, 1).toDouble();
+        QVERIFY2(bpd > 0 && bpd < 16, qPrintable(text));
+    }
+
     void builtinRecipesAreEmbeddedAndValid() {
         const auto recipes = GenerateWorkbench::builtinRecipes();
         QStringList names;

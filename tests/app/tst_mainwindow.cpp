@@ -63,8 +63,11 @@ private Q_SLOTS:
             QVERIFY(page->findChild<QLabel*>(QStringLiteral("notBuilt")));
             QVERIFY(page->findChildren<QPushButton*>().isEmpty());
         }
-        // Generate trains today and says that sampling is not built yet.
-        QVERIFY(window.workbench(QStringLiteral("generate"))->page()->findChild<QLabel*>(QStringLiteral("notBuilt")));
+        // Generate samples and trains: no "not built" note, real controls.
+        QWidget* generatePage = window.workbench(QStringLiteral("generate"))->page();
+        QVERIFY(!generatePage->findChild<QLabel*>(QStringLiteral("notBuilt")));
+        QVERIFY(generatePage->findChild<QLabel*>(QStringLiteral("samplePreview")));
+        QVERIFY(generatePage->findChild<QPushButton*>(QStringLiteral("startTraining")));
 
         auto* diag = qobject_cast<DiagnosticsWorkbench*>(window.workbench(QStringLiteral("diagnostics")));
         QVERIFY(diag);

@@ -1,0 +1,139 @@
+#pragma once
+// Sampling from the built-in generator: the Generate workbench's and `reverie-cli generate` /
+// `bench generate`'s one entry point. Torch-free API (ImageU8 out, never a tensor).
+//
+// The generator is one σ-conditioned EDM denoiser D(x̃; σ̃, class) (models/unet.h). It is served to
+// every SDE by exact rescaling (sde/param.h, denoiserFromSigma), so the same weights are sampled
+// as VE, VP or sub-VP with every sampler of the engine. Class conditioning uses the null class for
+// the unconditional model (the network was trained with label dropout), and classifier-free
+// guidance D = D_∅ + w (D_c − D_∅): w = 1 is the conditional model, w = 0 the unconditional one;
+// any other w evaluates both halves in one batched forward pass, which counts as one NFE (the
+// usual convention; its compute is that of two).
+//
+// Thread rules: run on the engine thread (sets InferenceMode for its own duration); checks the
+// cancel token before every network evaluation; reports a preview (x_t | x̂_0 grids) per step.
+
+#include "jobs/job.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reverie::generate {
+
+/// One sampler of the engine, as offered to users.
+struct SamplerInfo {
+    std::string id;          ///< "em", "pc", "ode-euler", "ode-heun", "ode-rk45", "ddim", "dpmpp-2m",
+                             ///< "dpmpp-2m-sde", "edm-heun", "edm-sde", "dlg"
+    std::string label;       ///< "Euler–Maruyama (reverse SDE)"
+    bool stochastic = false;
+    bool adaptive = false;   ///< NFE is chosen by the solver (RK45): the NFE setting maps to a tolerance
+    std::string nfeRule;     ///< "NFE = N", "NFE = 2N − 1", …
+};
+const std::vector<SamplerInfo>& samplers();
+/// Steps that make the sampler spend at most `nfe` evaluations (at least 1 step).
+int stepsForNfe(const std::string& sampler, int nfe);
+
+struct GenerateParams {
+    std::string modelDir;        ///< folder with weights.pt and card.json (see zoo.h)
+    std::string sde = "vp";      ///< "ve", "vp", "subvp"
+    std::string sampler = "dpmpp-2m";
+    int nfe = 20;                ///< evaluation budget; steps = stepsForNfe (RK45: tolerance = rk45Tolerance)
+    double guidance = 1.0;       ///< classifier-free guidance weight w (0 = unconditional)
+    int label = -1;              ///< class of every item; -1: item i gets class i mod 10
+    std::uint64_t seed = 0;      ///< item i uses seed + i (same item whatever the batch)
+    int batch = 16;
+    double eta = 0.0;            ///< DDIM η (0: deterministic DDIM, 1: ancestral)
+    double churn = 10.0;         ///< EDM stochastic S_churn
+    double rk45Tolerance = 1e-3; ///< rtol = atol for RK45
+    bool previews = true;        ///< report x_t / x̂_0 previews per step
+};
+
+/// Fails early (InvalidInput) for an unknown sampler/SDE or settings out of range.
+Result<bool> validate(const GenerateParams& p);
+
+struct GenerateResult {
+    ImageU8 grid;                ///< the samples tiled (ceil(sqrt(B)) per row), grey
+    std::vector<ImageU8> items;  ///< each sample, 28×28 grey
+    std::vector<int> labels;     ///< the class asked for per item (-1 unconditional)
+    std::int64_t nfe = 0;
+    int steps = 0;
+    double seconds = 0;
+};
+Result<GenerateResult> runGenerate(const GenerateParams& p, const JobContext& ctx);
+
+/// Tiles images of one size into a grid with a 2-pixel gap (grey 32).
+ImageU8 tile(const std::vector<ImageU8>& items, int columns);
+
+// ---- Evaluation with the shipped classifier ----
+
+struct EvalSet {
+    std::string classifierDir;   ///< folder with the classifier's weights.pt and card.json
+    std::string dataDir;         ///< Fashion-MNIST folder ("" = default)
+};
+
+/// FD of a set of 28×28 grey samples against the 10k test images in the classifier's penultimate
+/// features, the share classified with confidence > 0.5 and the class histogram.
+struct SampleScores {
+    double fd = 0;
+    double confident = 0;             ///< share with max softmax > 0.5
+    double agreement = 0;             ///< share whose argmax equals the requested label (labels ≥ 0)
+    std::vector<std::int64_t> histogram; ///< argmax counts per class
+};
+Result<SampleScores> scoreSamples(const EvalSet& e, const std::vector<ImageU8>& items, const std::vector<int>& labels,
+                                  const JobContext& ctx);
+
+/// Sweep: samplers × NFE values, `samples` images each (class i mod 10, seeds seed + i), scored by
+/// FD. Reports one Progress per finished point with message = sampler id and values
+/// {"nfe", "fd", "seconds", "peak_mib", "confident"}, and a preview of the point's first 16 samples.
+struct SweepParams {
+    GenerateParams base;
+    std::vector<std::string> samplerIds;
+    std::vector<int> nfes;
+    int samples = 64;
+    EvalSet eval;
+};
+struct SweepPoint {
+    std::string sampler;
+    int nfeBudget = 0;
+    std::int64_t nfe = 0;
+    double fd = 0, confident = 0, seconds = 0, peakMiB = 0;
+};
+Result<std::vector<SweepPoint>> runSweep(const SweepParams& p, const JobContext& ctx);
+
+/// bits/dim of the first `count` test images through the PF-ODE (VP SDE, adaptive RK45 with
+/// rtol = atol = tolerance, or Heun with `steps` uniform steps when steps > 0; Rademacher trace,
+/// uniform dequantisation, the unconditional model). Progress per evaluation.
+struct LikelihoodParams {
+    std::string modelDir;
+    std::string dataDir;
+    std::string sde = "vp";
+    int count = 16;
+    int steps = 0;
+    double tolerance = 1e-3;
+    int batch = 16;
+    std::uint64_t seed = 0;
+};
+struct LikelihoodResult {
+    double bpd = 0, bpdStdErr = 0;
+    std::int64_t nfe = 0;   ///< of the last batch (each image of a batch shares its solver's steps)
+    int images = 0;
+    double seconds = 0;
+};
+Result<LikelihoodResult> runLikelihood(const LikelihoodParams& p, const JobContext& ctx);
+
+/// `reverie-cli bench generate`: FD per sampler at ≈10/20/50 NFE (+ EM at 200/500), confidence,
+/// class histogram, real-vs-real floor, bits/dim; quick: < 60 s.
+struct BenchParams {
+    std::string modelDir, classifierDir, dataDir;
+    bool quick = false;
+    int samples = 0;    ///< 0 → 500 (quick: 64)
+    std::uint64_t seed = 0;
+};
+struct BenchReport {
+    std::string json;   ///< one line
+    std::string table;  ///< human-readable
+};
+Result<BenchReport> runBench(const BenchParams& p, const JobContext& ctx);
+
+} // namespace reverie::generate

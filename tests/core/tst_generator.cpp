@@ -1,0 +1,220 @@
+// The built-in generator through core/generate: every sampler respects its NFE budget and gives
+// finite images in range; seeds are per item; settings are validated with clear messages; the
+// shipped model's samples are recognised by the shipped classifier at the rate its card claims;
+// the exported weights file loads and equals the checkpoint's EMA weights.
+
+#include "generate/generate.h"
+#include "generate/zoo.h"
+#include "runtime/runtime.h"
+#include "train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace reverie;
+
+namespace {
+std::string generatorDir() { return zoo::find(zoo::kGenerator); }
+std::string classifierDir() { return zoo::find(zoo::kClassifier); }
+nlohmann::json card(const std::string& dir) {
+    std::ifstream in(dir + "/card.json");
+    return nlohmann::json::parse(in);
+}
+} // namespace
+
+class TestGenerator : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        runtime::prepareEngineThread(0);
+        if (generatorDir().empty()) QFAIL("the shipped generator (resources/models/fmnist-edm) was not found");
+        if (classifierDir().empty()) QFAIL("the shipped classifier was not found");
+    }
+
+    void zooFindsShippedModels() {
+        QVERIFY(std::filesystem::exists(generatorDir() + "/weights.pt"));
+        QCOMPARE(card(generatorDir())["kind"].get<std::string>(), std::string("denoiser"));
+        // An explicit REVERIE_MODELS_DIR without the model falls through to the next place.
+        qputenv("REVERIE_MODELS_DIR", QByteArray("/nonexistent"));
+        QVERIFY(!zoo::find(zoo::kGenerator).empty());
+        QCOMPARE(zoo::searchPath(zoo::kGenerator).front(), std::string("/nonexistent/fmnist-edm"));
+        qunsetenv("REVERIE_MODELS_DIR");
+        QVERIFY(zoo::find("no-such-model").empty());
+    }
+
+    void everySamplerRespectsItsBudget() {
+        for (const auto& s : generate::samplers()) {
+            generate::GenerateParams p;
+            p.modelDir = generatorDir();
+            p.sampler = s.id;
+            p.nfe = s.id == "dlg" ? 12 : 6;
+            p.batch = 2;
+            p.previews = false;
+            p.sde = s.id == "em" ? "ve" : (s.id == "pc" ? "subvp" : "vp");
+            int reports = 0;
+            JobContext ctx;
+            ctx.progress = [&](const Progress& pr) { reports += pr.preview.has_value(); };
+            const auto r = generate::runGenerate(p, ctx);
+            QVERIFY2(r.ok(), (s.id + ": " + (r.ok() ? std::string() : r.error().message)).c_str());
+            if (!s.adaptive) QVERIFY2(r.value().nfe <= p.nfe, s.id.c_str());
+            QVERIFY2(r.value().nfe >= 1, s.id.c_str());
+            QCOMPARE(int(r.value().items.size()), 2);
+            QCOMPARE(r.value().items[0].width, 28);
+            QCOMPARE(r.value().grid.width, 2 * 28 + 2);
+            QCOMPARE(r.value().grid.height, 28);
+            QCOMPARE(reports, 0); // previews off: no preview images made
+            // Not a blank canvas: a sample has both dark and bright pixels.
+            const auto& px = r.value().items[0].pixels;
+            const auto [lo, hi] = std::minmax_element(px.begin(), px.end());
+            QVERIFY2(*hi - *lo > 64, s.id.c_str());
+        }
+    }
+
+    void seedsArePerItemAndPreviewsArrive() {
+        generate::GenerateParams p;
+        p.modelDir = generatorDir();
+        p.sampler = "dpmpp-2m";
+        p.nfe = 5;
+        p.batch = 3;
+        p.seed = 11;
+        int previews = 0;
+        JobContext ctx;
+        ctx.progress = [&](const Progress& pr) {
+            if (pr.preview && !pr.preview->empty()) ++previews;
+        };
+        const auto a = generate::runGenerate(p, ctx);
+        QVERIFY(a.ok());
+        QCOMPARE(previews, 5); // one x_t | x̂_0 preview per step
+        p.batch = 1;
+        const auto b = generate::runGenerate(p, {});
+        QVERIFY(b.ok());
+        QVERIFY(a.value().items[0].pixels == b.value().items[0].pixels); // item 0 alike at any batch size
+        QVERIFY(a.value().items[0].pixels != a.value().items[1].pixels);
+        QCOMPARE(a.value().labels, (std::vector<int>{0, 1, 2}));
+        p.seed = 12;
+        const auto c = generate::runGenerate(p, {});
+        QVERIFY(c.ok());
+        QVERIFY(c.value().items[0].pixels != b.value().items[0].pixels);
+    }
+
+    void badSettingsAndModels_data() {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("sampler") << "sampler" << "unknown sampler 'euler-fancy'";
+        QTest::newRow("sde") << "sde" << "unknown SDE 'xyz'";
+        QTest::newRow("nfe") << "nfe" << "NFE must be";
+        QTest::newRow("batch") << "batch" << "batch must be";
+        QTest::newRow("label") << "label" << "class must be";
+        QTest::newRow("missing folder") << "folder" << "/no/such/folder does not exist";
+        QTest::newRow("wrong model") << "classifier" << "does not hold a generator";
+        QTest::newRow("corrupt weights") << "corrupt" << "cannot load";
+    }
+    void badSettingsAndModels() {
+        QFETCH(QString, field);
+        QFETCH(QString, message);
+        generate::GenerateParams p;
+        p.modelDir = generatorDir();
+        p.batch = 1;
+        p.nfe = 2;
+        QTemporaryDir tmp;
+        if (field == "sampler") p.sampler = "euler-fancy";
+        if (field == "sde") p.sde = "xyz";
+        if (field == "nfe") p.nfe = 0;
+        if (field == "batch") p.batch = 0;
+        if (field == "label") p.label = 12;
+        if (field == "folder") p.modelDir = "/no/such/folder";
+        if (field == "classifier") p.modelDir = classifierDir();
+        if (field == "corrupt") {
+            std::filesystem::copy_file(generatorDir() + "/card.json", tmp.path().toStdString() + "/card.json");
+            std::ofstream(tmp.path().toStdString() + "/weights.pt") << "not a zip archive";
+            p.modelDir = tmp.path().toStdString();
+        }
+        const auto r = generate::runGenerate(p, {});
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.find(message.toStdString()) != std::string::npos, r.error().message.c_str());
+        QCOMPARE(r.error().kind, ErrorKind::InvalidInput);
+    }
+
+    void cancelStopsBeforeTheNextEvaluation() {
+        generate::GenerateParams p;
+        p.modelDir = generatorDir();
+        p.nfe = 500;
+        p.batch = 2;
+        JobContext ctx;
+        std::int64_t lastStep = 0;
+        ctx.progress = [&](const Progress& pr) {
+            lastStep = std::max(lastStep, pr.step);
+            if (pr.step == 3) ctx.cancel.cancel();
+        };
+        const auto r = generate::runGenerate(p, ctx);
+        QVERIFY(r.isCancelled());
+        QCOMPARE(lastStep, std::int64_t(3)); // no step after the one that cancelled
+    }
+
+    void shippedGeneratorMeetsItsCard() {
+        // The card's "evaluation.confident_share" was measured with exactly this setting on 500
+        // samples; 200 of them here (their first 200 seeds), so a ± 5-point band is > 2.5 standard errors.
+        const auto c = card(generatorDir());
+        if (!c.contains("evaluation")) QFAIL("the generator's card has no evaluation figures");
+        const auto& ev = c["evaluation"]["card_setting"];
+        generate::GenerateParams p;
+        p.modelDir = generatorDir();
+        p.sde = ev["sde"].get<std::string>();
+        p.sampler = ev["sampler"].get<std::string>();
+        p.nfe = ev["nfe"].get<int>();
+        p.guidance = ev["guidance"].get<double>();
+        p.seed = ev["seed"].get<std::uint64_t>();
+        p.batch = 200;
+        p.previews = false;
+        const auto r = generate::runGenerate(p, {});
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        const auto s = generate::scoreSamples({classifierDir(), ""}, r.value().items, r.value().labels, {});
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        const double claimed = ev["confident_share"].get<double>();
+        qInfo("confident %.3f (card %.3f), label agreement %.3f, FD %.2f", s.value().confident, claimed,
+              s.value().agreement, s.value().fd);
+        QVERIFY(std::abs(s.value().confident - claimed) <= 0.05);
+        // Conditioning works: most samples are recognised as the class they were asked for.
+        QVERIFY(s.value().agreement >= ev["label_agreement"].get<double>() - 0.05);
+        // Every class appears.
+        for (auto n : s.value().histogram) QVERIFY(n > 0);
+    }
+
+    void exportedWeightsEqualTheCheckpointsEma() {
+        // A tiny checkpoint trained for one step, exported, loads to the same EMA weights.
+        QTemporaryDir tmp;
+        train::Recipe r;
+        r.name = "tiny";
+        r.net.baseChannels = 8;
+        r.net.channelMult = {1};
+        r.net.resBlocks = 1;
+        r.net.attnResolutions = {};
+        r.net.embDim = 16;
+        r.net.groups = 4;
+        r.steps = 1;
+        r.batch = 4;
+        r.trainLimit = 16;
+        train::Options o;
+        o.outDir = tmp.path().toStdString();
+        const auto s = train::run(r, o, {});
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        const std::string out = tmp.path().toStdString() + "/weights.pt";
+        const auto size = train::exportWeights(s.value().checkpoint, out);
+        QVERIFY2(size.ok(), size.ok() ? "" : size.error().message.c_str());
+        QVERIFY(size.value() < std::int64_t(std::filesystem::file_size(s.value().checkpoint)));
+        auto a = train::loadDenoiser(s.value().checkpoint, r.net);
+        auto b = train::loadDenoiser(out, r.net);
+        QVERIFY(a.ok() && b.ok());
+        const auto pa = a.value()->parameters(), pb = b.value()->parameters();
+        QCOMPARE(pa.size(), pb.size());
+        for (std::size_t i = 0; i < pa.size(); ++i) QVERIFY(pa[i].equal(pb[i]));
+        QVERIFY(!train::exportWeights(tmp.path().toStdString() + "/missing.pt", out).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGenerator)
+#include "tst_generator.moc"
