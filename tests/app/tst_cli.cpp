@@ -1,6 +1,7 @@
 // The command-line front ends: bad input gives a clear message and exit status 2, never a crash;
 // `reverie-cli diagnostics --json` ends with one JSON object.
 
+#include <QImage>
 #include <QtTest>
 
 namespace {
@@ -38,6 +39,12 @@ private Q_SLOTS:
         QTest::newRow("diag unknown option") << cli << QStringList{"diagnostics", "--fast"} << "Unknown option 'fast'";
         QTest::newRow("diag bad threads") << cli << QStringList{"diagnostics", "--threads", "many"} << "--threads";
         QTest::newRow("diag bad device") << cli << QStringList{"diagnostics", "--device", "tpu"} << "unknown device 'tpu'";
+        QTest::newRow("generate without output") << cli << QStringList{"generate"} << "generate needs -o FILE.png";
+        QTest::newRow("generate unknown sampler") << cli << QStringList{"generate", "-o", "x.png", "--sampler", "magic"}
+                                                  << "unknown sampler 'magic'";
+        QTest::newRow("generate bad nfe") << cli << QStringList{"generate", "-o", "x.png", "--nfe", "ten"} << "need numbers";
+        QTest::newRow("bench unknown") << cli << QStringList{"bench", "restoration"} << "known: engine, generate";
+        QTest::newRow("export usage") << cli << QStringList{"export", "a.pt"} << "export needs CHECKPOINT OUT.pt";
         QTest::newRow("gui unknown option") << gui << QStringList{"--frobnicate"} << "Unknown option 'frobnicate'";
         QTest::newRow("gui unknown workbench") << gui << QStringList{"--workbench", "paint", "-platform", "offscreen"}
                                                << "unknown workbench 'paint'";
@@ -64,6 +71,27 @@ private Q_SLOTS:
         QVERIFY(o.value(QStringLiteral("conv_gflops_median")).toDouble() > 0);
         QVERIFY(!o.value(QStringLiteral("torch_version")).toString().isEmpty());
         QVERIFY(r.err.contains("/")); // the progress bar went to stderr, not into the JSON
+    }
+
+    void generateWritesAScoredGrid() {
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("grid.png"));
+        const Run r = run(QStringLiteral(REVERIE_CLI), {"generate", "-o", png, "--batch", "3", "--nfe", "4", "--sampler",
+                                                        "edm-heun", "--score", "--json", "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QImage img(png);
+        QCOMPARE(img.size(), QSize(2 * 28 + 2, 2 * 28 + 2)); // 3 samples on a 2 × 2 grid
+        const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(o.value(QStringLiteral("nfe")).toInt(), 3); // EDM Heun: 2 steps, 2N − 1 evaluations
+        QVERIFY(o.value(QStringLiteral("fd")).toDouble() > 0);
+        QCOMPARE(o.value(QStringLiteral("histogram")).toArray().size(), 10);
+        // The model folder that does not exist is named.
+        const Run bad = run(QStringLiteral(REVERIE_CLI), {"generate", "-o", png, "--model", "/no/such/model"});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("/no/such/model does not exist"), bad.err.constData());
+        const Run list = run(QStringLiteral(REVERIE_CLI), {"generate", "--list-samplers"});
+        QCOMPARE(list.code, 0);
+        QCOMPARE(list.out.trimmed().split('\n').size(), 11);
     }
 
     void corruptSettingsDoNotStopTheGui() {
