@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "settings.h"
 #include "workbenches/diagnosticsworkbench.h"
+#include "workbenches/generateworkbench.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -58,10 +59,13 @@ int main(int argc, char** argv) {
                                         QApplication::translate("main", "Run Diagnostics once the window is up."));
     const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
                                      QApplication::translate("main", "Save a screenshot of the window to this PNG file "
-                                                                     "(after Diagnostics when --run-diagnostics is given) "
-                                                                     "and quit."),
+                                                                     "(after the run when --run-diagnostics or "
+                                                                     "--run-sample is given) and quit."),
                                      QStringLiteral("file"));
-    parser.addOptions({workbenchOpt, runDiagOpt, shotOpt});
+    const QCommandLineOption runSampleOpt(QStringLiteral("run-sample"),
+                                          QApplication::translate("main", "Generate once with the Sample tab's settings "
+                                                                          "once the window is up."));
+    parser.addOptions({workbenchOpt, runDiagOpt, runSampleOpt, shotOpt});
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "reverie: %s\n%s\n", qPrintable(parser.errorText()),
                      qPrintable(QApplication::translate("main", "Run 'reverie --help' for the options.")));
@@ -100,6 +104,17 @@ int main(int argc, char** argv) {
         if (!shot.isEmpty())
             QObject::connect(diag, &DiagnosticsWorkbench::runFinished, &window,
                              [takeShot] { QTimer::singleShot(1500, takeShot); });
+    } else if (parser.isSet(runSampleOpt)) {
+        auto* gen = qobject_cast<GenerateWorkbench*>(window.workbench(QStringLiteral("generate")));
+        window.showWorkbench(QStringLiteral("generate"));
+        QTimer::singleShot(300, gen, [gen] {
+            QString error;
+            if (!gen->startSampling(gen->currentParams(), &error))
+                std::fprintf(stderr, "reverie: %s\n", qPrintable(error));
+        });
+        if (!shot.isEmpty())
+            QObject::connect(gen, &GenerateWorkbench::samplingFinished, &window,
+                             [takeShot] { QTimer::singleShot(1000, takeShot); });
     } else if (!shot.isEmpty()) {
         QTimer::singleShot(1500, &window, takeShot);
     }

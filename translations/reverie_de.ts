@@ -89,10 +89,6 @@
         <translation>Diese Werkbank zuerst öffnen (generate, restore, enhance, erase, tune, diagnostics).</translation>
     </message>
     <message>
-        <source>Save a screenshot of the window to this PNG file (after Diagnostics when --run-diagnostics is given) and quit.</source>
-        <translation>Einen Screenshot des Fensters in dieser PNG-Datei speichern (nach der Diagnose, wenn --run-diagnostics angegeben ist) und beenden.</translation>
-    </message>
-    <message>
         <source>Run &apos;reverie --help&apos; for the options.</source>
         <translation>Mit „reverie --help“ werden die Optionen angezeigt.</translation>
     </message>
@@ -103,6 +99,14 @@
     <message>
         <source>Run Diagnostics once the window is up.</source>
         <translation>Diagnose ausführen, sobald das Fenster offen ist.</translation>
+    </message>
+    <message>
+        <source>Save a screenshot of the window to this PNG file (after the run when --run-diagnostics or --run-sample is given) and quit.</source>
+        <translation>Ein Bildschirmfoto des Fensters in diese PNG-Datei speichern (nach dem Lauf, wenn --run-diagnostics oder --run-sample angegeben ist) und beenden.</translation>
+    </message>
+    <message>
+        <source>Generate once with the Sample tab&apos;s settings once the window is up.</source>
+        <translation>Einmal mit den Einstellungen des Reiters „Samplen“ erzeugen, sobald das Fenster offen ist.</translation>
     </message>
 </context>
 <context>
