@@ -43,7 +43,7 @@ reverie::ProgressFn progressBar(bool quiet, bool eta = false) {
         if (!tty && eta && p.step != p.total && now - *lastLine < 10.0) return;
         *lastLine = now;
         std::string left;
-        if (eta && p.step > start->second) {
+        if (eta && p.total > 0 && p.step <= p.total && p.step > start->second) { // adaptive jobs: total 0, no ETA
             const double per = (now - start->first) / double(p.step - start->second);
             const double secs = per * double(p.total - p.step);
             char buf[64];
@@ -55,9 +55,10 @@ reverie::ProgressFn progressBar(bool quiet, bool eta = false) {
         const int filled = int(frac * width + 0.5);
         std::string bar(filled, '#');
         bar.resize(width, '.');
-        std::fprintf(stderr, "%s[%s] %lld/%lld %s (%.0f ms)%s%s", tty ? "\r\033[K" : "", bar.c_str(),
-                     (long long)p.step, (long long)p.total, p.message.c_str(), p.stepSeconds * 1000.0, left.c_str(),
-                     tty ? "" : "\n");
+        const std::string count = p.total > 0 ? std::to_string(p.step) + "/" + std::to_string(p.total)
+                                              : "step " + std::to_string(p.step);
+        std::fprintf(stderr, "%s[%s] %s %s (%.0f ms)%s%s", tty ? "\r\033[K" : "", bar.c_str(), count.c_str(),
+                     p.message.c_str(), p.stepSeconds * 1000.0, left.c_str(), tty ? "" : "\n");
         if (tty && p.step == p.total) std::fputc('\n', stderr);
         std::fflush(stderr);
     };

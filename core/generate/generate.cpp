@@ -674,7 +674,7 @@ Result<LikelihoodResult> runLikelihood(const LikelihoodParams& p, const JobConte
 Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
     return guarded<BenchReport>("bench generate", [&]() -> Result<BenchReport> {
         std::optional<c10::InferenceMode> inference(std::in_place); // off again for the likelihood (autograd)
-        const int N = bp.samples > 0 ? bp.samples : (bp.quick ? 48 : 200);
+        const int N = bp.samples > 0 ? bp.samples : (bp.quick ? 32 : 200);
         auto model = loadGenerator(bp.modelDir);
         if (!model) return model.error();
         EvalSet e{bp.classifierDir, bp.dataDir};
@@ -776,9 +776,9 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
         LikelihoodParams lp;
         lp.modelDir = bp.modelDir;
         lp.dataDir = bp.dataDir;
-        lp.count = bp.quick ? 4 : 32;
+        lp.count = bp.quick ? 2 : 32;
         lp.tolerance = bp.quick ? 1e-2 : 1e-3;
-        lp.batch = bp.quick ? 4 : 32;
+        lp.batch = bp.quick ? 2 : 32;
         lp.seed = bp.seed;
         auto lk = runLikelihood(lp, ctx);
         if (!lk) return lk.error();

