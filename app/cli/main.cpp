@@ -69,6 +69,14 @@ int usage(const QString& error) {
     return 2;
 }
 
+// A job that ended without a value: its message on stderr (on a fresh line after a progress bar),
+// exit status 130 when cancelled, else 1.
+template <typename T>
+int jobFailed(const reverie::Result<T>& r) {
+    std::fprintf(stderr, "\nreverie-cli: %s\n", r.error().message.c_str());
+    return r.isCancelled() ? 130 : 1;
+}
+
 // Every command takes --threads N (LibTorch intra-op threads; 0 = one per core).
 QCommandLineOption threadsOption() {
     return QCommandLineOption(QStringLiteral("threads"), QStringLiteral("LibTorch threads (0 = one per core)."),
@@ -134,10 +142,7 @@ int diagnosticsCommand(const QStringList& args) {
     reverie::runtime::prepareEngineThread(n);
     const reverie::JobContext ctx{progressBar(false), g_cancel};
     const auto result = reverie::diagnostics::run(params, ctx);
-    if (!result.ok()) {
-        std::fprintf(stderr, "reverie-cli: %s\n", result.error().message.c_str());
-        return result.isCancelled() ? 130 : 1;
-    }
+    if (!result.ok()) return jobFailed(result);
     const auto& r = result.value();
     for (const auto& w : r.warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
     if (p.isSet(json)) {
@@ -188,10 +193,7 @@ int benchCommand(const QStringList& args) {
             return usage(QStringLiteral("the built-in generator or classifier was not found (set REVERIE_MODELS_DIR)"));
         const reverie::JobContext ctx{progressBar(false, true), g_cancel};
         const auto r = reverie::generate::runBench(bp, ctx);
-        if (!r.ok()) {
-            std::fprintf(stderr, "\nreverie-cli: %s\n", r.error().message.c_str());
-            return r.isCancelled() ? 130 : 1;
-        }
+        if (!r.ok()) return jobFailed(r);
         std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
         if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
         return 0;
@@ -200,10 +202,7 @@ int benchCommand(const QStringList& args) {
     o.quick = p.isSet(quick);
     const reverie::JobContext ctx{progressBar(false, true), g_cancel};
     const auto r = reverie::bench::runEngineBench(o, ctx);
-    if (!r.ok()) {
-        std::fprintf(stderr, "reverie-cli: %s\n", r.error().message.c_str());
-        return r.isCancelled() ? 130 : 1;
-    }
+    if (!r.ok()) return jobFailed(r);
     std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
     if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
     return 0;
@@ -235,10 +234,7 @@ int trainCommand(const QStringList& args) {
     options.maxStepsThisRun = steps;
     const reverie::JobContext ctx{progressBar(false, true), g_cancel};
     const auto r = reverie::train::run(recipe.value(), options, ctx);
-    if (!r.ok()) {
-        std::fprintf(stderr, "\nreverie-cli: %s\n", r.error().message.c_str());
-        return r.isCancelled() ? 130 : 1;
-    }
+    if (!r.ok()) return jobFailed(r);
     const auto& s = r.value();
     std::fprintf(stderr, "trained %s: steps %lld -> %lld, loss %.4f, %.3f s/step, %lld parameters, checkpoint %s\n",
                  recipe.value().name.c_str(), (long long)s.startStep, (long long)s.step, s.loss, s.secondsPerStep,
@@ -299,10 +295,7 @@ int generateCommand(const QStringList& args) {
     reverie::runtime::prepareEngineThread(n);
     const reverie::JobContext ctx{progressBar(false, true), g_cancel};
     const auto r = reverie::generate::runGenerate(g, ctx);
-    if (!r.ok()) {
-        std::fprintf(stderr, "\nreverie-cli: %s\n", r.error().message.c_str());
-        return r.isCancelled() ? 130 : 1;
-    }
+    if (!r.ok()) return jobFailed(r);
     const auto& grid = r.value().grid;
     QImage img(grid.pixels.data(), grid.width, grid.height, grid.width, QImage::Format_Grayscale8);
     const QString path = p.value(out);

@@ -192,12 +192,6 @@ solvers::NoiseLevelEstimator hhEstimator(double sigmaMin, double sigmaMax) {
     };
 }
 
-struct Prepared {
-    models::EdmDenoiser model{nullptr};
-    std::unique_ptr<sde::Sde> sde;
-    std::vector<int> labels;
-};
-
 at::Tensor labelTensor(const std::vector<int>& labels, int nullClass) {
     std::vector<int64_t> v;
     v.reserve(labels.size());
@@ -333,6 +327,34 @@ std::string fmt(double v, int prec = 2) {
     return os.str();
 }
 
+/// `samples` images of one setting in chunks of up to 128 (memory stays bounded). Previews (when
+/// asked) come from the first chunk; reportChunks adds one progress report per further chunk.
+Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmDenoiser& model, const sde::Sde& s,
+                                  int samples, const JobContext& ctx, bool previews, bool reportChunks) {
+    GenerateResult all;
+    const double t0 = nowSeconds();
+    const int chunk = 128;
+    for (int first = 0; first < samples; first += chunk) {
+        const int n = std::min(chunk, samples - first);
+        auto r = sampleBatch(base, model, s, first, n, ctx, previews && first == 0, samples);
+        if (!r) return r.error();
+        all.items.insert(all.items.end(), r.value().items.begin(), r.value().items.end());
+        all.labels.insert(all.labels.end(), r.value().labels.begin(), r.value().labels.end());
+        all.nfe = std::max(all.nfe, r.value().nfe);
+        all.steps = r.value().steps;
+        if (reportChunks && first > 0) {
+            Progress pr;
+            pr.step = first + n;
+            pr.total = samples;
+            pr.nfe = all.nfe;
+            pr.message = "samples";
+            ctx.report(pr);
+        }
+    }
+    all.seconds = nowSeconds() - t0;
+    return all;
+}
+
 } // namespace
 
 // ---- public ----------------------------------------------------------------------------------
@@ -405,23 +427,8 @@ Result<GenerateResult> runGenerate(const GenerateParams& p, const JobContext& ct
         auto model = loadGenerator(p.modelDir);
         if (!model) return model.error();
         const auto s = makeSde(p.sde);
-        // Large batches run in chunks of 128 (memory stays bounded); previews come from the first.
-        Result<GenerateResult> r = sampleBatch(p, model.value(), *s, 0, std::min(p.batch, 128), ctx, p.previews, p.batch);
+        auto r = sampleMany(p, model.value(), *s, p.batch, ctx, p.previews, true);
         if (!r) return r.error();
-        for (int first = 128; first < p.batch; first += 128) {
-            auto more = sampleBatch(p, model.value(), *s, first, std::min(128, p.batch - first), ctx, false, p.batch);
-            if (!more) return more.error();
-            auto& v = r.value();
-            v.items.insert(v.items.end(), more.value().items.begin(), more.value().items.end());
-            v.labels.insert(v.labels.end(), more.value().labels.begin(), more.value().labels.end());
-            v.seconds += more.value().seconds;
-            Progress pr;
-            pr.step = std::min(p.batch, first + 128);
-            pr.total = p.batch;
-            pr.nfe = v.nfe;
-            pr.message = "samples";
-            ctx.report(pr);
-        }
         r.value().grid = tile(r.value().items, gridColumns(p.batch));
         return r;
     });
@@ -526,25 +533,6 @@ Result<SampleScores> scoreSamples(const EvalSet& e, const std::vector<ImageU8>& 
 
 namespace {
 
-/// `samples` images of one setting, in batches of up to 128; NFE per sample from the first batch.
-Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmDenoiser& model, const sde::Sde& s,
-                                  int samples, const JobContext& ctx) {
-    GenerateResult all;
-    const double t0 = nowSeconds();
-    const int chunk = 128;
-    for (int first = 0; first < samples; first += chunk) {
-        const int n = std::min(chunk, samples - first);
-        auto r = sampleBatch(base, model, s, first, n, ctx, false, n);
-        if (!r) return r.error();
-        all.items.insert(all.items.end(), r.value().items.begin(), r.value().items.end());
-        all.labels.insert(all.labels.end(), r.value().labels.begin(), r.value().labels.end());
-        all.nfe = std::max(all.nfe, r.value().nfe);
-        all.steps = r.value().steps;
-    }
-    all.seconds = nowSeconds() - t0;
-    return all;
-}
-
 double rk45ToleranceFor(int nfe) { return std::pow(10.0, -(0.5 + nfe / 20.0)); }
 
 } // namespace
@@ -578,7 +566,7 @@ Result<std::vector<SweepPoint>> runSweep(const SweepParams& p, const JobContext&
                 if (id == "ode-rk45") q.rk45Tolerance = rk45ToleranceFor(n);
                 telemetry::resetPeak();
                 const auto rssBefore = telemetry::residentBytes();
-                auto r = sampleMany(q, model.value(), *s, p.samples, ctx);
+                auto r = sampleMany(q, model.value(), *s, p.samples, ctx, false, false);
                 if (!r) return r.error();
                 auto sc = scoreTensor(*ref.value(), fromImages(r.value().items), r.value().labels);
                 if (!sc) return sc.error();
@@ -743,7 +731,7 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
                 q.nfe = n;
                 q.seed = bp.seed;
                 if (pl.id == "ode-rk45") q.rk45Tolerance = rk45ToleranceFor(n);
-                auto r = sampleMany(q, model.value(), *s, N, ctx);
+                auto r = sampleMany(q, model.value(), *s, N, ctx, false, false);
                 if (!r) return r.error();
                 auto sc = scoreTensor(*ref.value(), fromImages(r.value().items), r.value().labels);
                 if (!sc) return sc.error();
