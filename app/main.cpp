@@ -7,6 +7,7 @@
 #include "settings.h"
 #include "workbenches/diagnosticsworkbench.h"
 #include "workbenches/generateworkbench.h"
+#include "workbenches/restoreworkbench.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -59,13 +60,16 @@ int main(int argc, char** argv) {
                                         QApplication::translate("main", "Run Diagnostics once the window is up."));
     const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
                                      QApplication::translate("main", "Save a screenshot of the window to this PNG file "
-                                                                     "(after the run when --run-diagnostics or "
-                                                                     "--run-sample is given) and quit."),
+                                                                     "(after the run when --run-diagnostics, "
+                                                                     "--run-sample or --run-restore is given) and quit."),
                                      QStringLiteral("file"));
     const QCommandLineOption runSampleOpt(QStringLiteral("run-sample"),
                                           QApplication::translate("main", "Generate once with the Sample tab's settings "
                                                                           "once the window is up."));
-    parser.addOptions({workbenchOpt, runDiagOpt, runSampleOpt, shotOpt});
+    const QCommandLineOption runRestoreOpt(QStringLiteral("run-restore"),
+                                           QApplication::translate("main", "Restore once with the Restore tab's settings "
+                                                                           "once the window is up."));
+    parser.addOptions({workbenchOpt, runDiagOpt, runSampleOpt, runRestoreOpt, shotOpt});
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "reverie: %s\n%s\n", qPrintable(parser.errorText()),
                      qPrintable(QApplication::translate("main", "Run 'reverie --help' for the options.")));
@@ -114,6 +118,18 @@ int main(int argc, char** argv) {
         });
         if (!shot.isEmpty())
             QObject::connect(gen, &GenerateWorkbench::samplingFinished, &window,
+                             [takeShot] { QTimer::singleShot(1000, takeShot); });
+    } else if (parser.isSet(runRestoreOpt)) {
+        auto* restore = qobject_cast<RestoreWorkbench*>(window.workbench(QStringLiteral("restore")));
+        window.showWorkbench(QStringLiteral("restore"));
+        QTimer::singleShot(300, restore, [restore, shot] {
+            QString error;
+            if (restore->startRestore(restore->currentParams(), &error)) return;
+            std::fprintf(stderr, "reverie: %s\n", qPrintable(error));
+            if (!shot.isEmpty()) QApplication::exit(1); // no run, so no screenshot will follow
+        });
+        if (!shot.isEmpty())
+            QObject::connect(restore, &RestoreWorkbench::restoreFinished, &window,
                              [takeShot] { QTimer::singleShot(1000, takeShot); });
     } else if (!shot.isEmpty()) {
         QTimer::singleShot(1500, &window, takeShot);

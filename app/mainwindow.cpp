@@ -8,6 +8,7 @@
 #include "workbenches/diagnosticsworkbench.h"
 #include "workbenches/generateworkbench.h"
 #include "workbenches/placeholderworkbench.h"
+#include "workbenches/restoreworkbench.h"
 
 #include "logpanel.h"
 #include "telemetrydock.h"
@@ -50,11 +51,9 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     row->addWidget(m_stack, 1);
     setCentralWidget(central);
 
-    // The workbenches, in the order of the mission. Only Diagnostics has an engine so far.
+    // The workbenches, in the order of the mission; those not built yet are placeholders.
     addWorkbench(new GenerateWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
-    addWorkbench(new PlaceholderWorkbench(QStringLiteral("restore"), tr("Restore"),
-                                          tr("Denoise, deblur, super-resolve and inpaint images with a mean-reverting "
-                                             "diffusion model and the MR Sampler."), this));
+    addWorkbench(new RestoreWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
     addWorkbench(new PlaceholderWorkbench(QStringLiteral("enhance"), tr("Enhance"),
                                           tr("Enhance noisy speech with a score-based model and audition noisy, "
                                              "enhanced and reference at the same playhead."), this));

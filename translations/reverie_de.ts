@@ -101,12 +101,16 @@
         <translation>Diagnose ausführen, sobald das Fenster offen ist.</translation>
     </message>
     <message>
-        <source>Save a screenshot of the window to this PNG file (after the run when --run-diagnostics or --run-sample is given) and quit.</source>
-        <translation>Ein Bildschirmfoto des Fensters in diese PNG-Datei speichern (nach dem Lauf, wenn --run-diagnostics oder --run-sample angegeben ist) und beenden.</translation>
-    </message>
-    <message>
         <source>Generate once with the Sample tab&apos;s settings once the window is up.</source>
         <translation>Einmal mit den Einstellungen des Reiters „Samplen“ erzeugen, sobald das Fenster offen ist.</translation>
+    </message>
+    <message>
+        <source>Save a screenshot of the window to this PNG file (after the run when --run-diagnostics, --run-sample or --run-restore is given) and quit.</source>
+        <translation>Ein Bildschirmfoto des Fensters in diese PNG-Datei speichern (nach dem Lauf, wenn --run-diagnostics, --run-sample oder --run-restore angegeben ist) und beenden.</translation>
+    </message>
+    <message>
+        <source>Restore once with the Restore tab&apos;s settings once the window is up.</source>
+        <translation>Einmal mit den Einstellungen des Reiters „Restaurieren“ restaurieren, sobald das Fenster offen ist.</translation>
     </message>
 </context>
 <context>
@@ -768,14 +772,6 @@
         <translation>Reverie</translation>
     </message>
     <message>
-        <source>Restore</source>
-        <translation>Restaurieren</translation>
-    </message>
-    <message>
-        <source>Denoise, deblur, super-resolve and inpaint images with a mean-reverting diffusion model and the MR Sampler.</source>
-        <translation>Bilder mit einem Mean-Reverting-Diffusionsmodell und dem MR Sampler entrauschen, schärfen, hochskalieren (Super-Resolution) und ergänzen (Inpainting).</translation>
-    </message>
-    <message>
         <source>Enhance</source>
         <translation>Verbessern</translation>
     </message>
@@ -944,6 +940,493 @@
     <message>
         <source>Choose another folder.</source>
         <translation>Wählen Sie einen anderen Ordner.</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::RestoreWorkbench</name>
+    <message>
+        <source>Gaussian noise (σ = 25)</source>
+        <translation>Gaußsches Rauschen (σ = 25)</translation>
+    </message>
+    <message>
+        <source>Gaussian blur (σ 1–2 px)</source>
+        <translation>Gaußsche Unschärfe (σ 1–2 px)</translation>
+    </message>
+    <message>
+        <source>Motion blur (5–9 px)</source>
+        <translation>Bewegungsunschärfe (5–9 px)</translation>
+    </message>
+    <message>
+        <source>2× down-sampling</source>
+        <translation>2×-Unterabtastung</translation>
+    </message>
+    <message>
+        <source>4× down-sampling</source>
+        <translation>4×-Unterabtastung</translation>
+    </message>
+    <message>
+        <source>Inpainting: box</source>
+        <translation>Inpainting: Rechteck</translation>
+    </message>
+    <message>
+        <source>Inpainting: strokes</source>
+        <translation>Inpainting: Striche</translation>
+    </message>
+    <message>
+        <source>JPEG (quality 10–40)</source>
+        <translation>JPEG (Qualität 10–40)</translation>
+    </message>
+    <message>
+        <source>IR-SDE posterior sampling</source>
+        <translation>IR-SDE-Posterior-Sampling</translation>
+    </message>
+    <message>
+        <source>Euler–Maruyama (reverse SDE)</source>
+        <translation>Euler–Maruyama (Rückwärts-SDE)</translation>
+    </message>
+    <message>
+        <source>PF-ODE Euler</source>
+        <translation>PF-ODE Euler</translation>
+    </message>
+    <message>
+        <source>data prediction</source>
+        <translation>Datenvorhersage</translation>
+    </message>
+    <message>
+        <source>noise prediction</source>
+        <translation>Rauschvorhersage</translation>
+    </message>
+    <message>
+        <source>MR Sampler %1, order %2, %3</source>
+        <translation>MR Sampler %1, Ordnung %2, %3</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>Restaurieren</translation>
+    </message>
+    <message>
+        <source>Sweep</source>
+        <translation>Sweep</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Test image:</source>
+        <translation>Testbild:</translation>
+    </message>
+    <message>
+        <source>Index of a Fashion-MNIST test image (0–9999)</source>
+        <translation>Index eines Fashion-MNIST-Testbilds (0–9999)</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Datei:</translation>
+    </message>
+    <message>
+        <source>open an image or drop one on this page</source>
+        <translation>ein Bild öffnen oder auf diese Seite ziehen</translation>
+    </message>
+    <message>
+        <source>Open image…</source>
+        <translation>Bild öffnen…</translation>
+    </message>
+    <message>
+        <source>(none — restore as is)</source>
+        <translation>(keine — so restaurieren, wie es ist)</translation>
+    </message>
+    <message>
+        <source>Degrade the input with this task first: the clean image becomes the reference for PSNR and SSIM.</source>
+        <translation>Die Eingabe zuerst mit dieser Aufgabe verschlechtern: Das saubere Bild wird zur Referenz für PSNR und SSIM.</translation>
+    </message>
+    <message>
+        <source>Degrade first:</source>
+        <translation>Zuerst verschlechtern:</translation>
+    </message>
+    <message>
+        <source>Restoration</source>
+        <translation>Restaurierung</translation>
+    </message>
+    <message>
+        <source>folder with weights.pt and card.json</source>
+        <translation>Ordner mit weights.pt und card.json</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Öffnen…</translation>
+    </message>
+    <message>
+        <source>Model folder:</source>
+        <translation>Modellordner:</translation>
+    </message>
+    <message>
+        <source>Sampler:</source>
+        <translation>Sampler:</translation>
+    </message>
+    <message>
+        <source>Network evaluations (= sampler steps)</source>
+        <translation>Netzauswertungen (= Sampler-Schritte)</translation>
+    </message>
+    <message>
+        <source>NFE:</source>
+        <translation>NFE:</translation>
+    </message>
+    <message>
+        <source>Seeds the degradation and the sampler&apos;s noise</source>
+        <translation>Startwert für die Verschlechterung und das Rauschen des Samplers</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>Seed:</translation>
+    </message>
+    <message>
+        <source>The IR-SDE&apos;s stationary noise level λ on the 0–255 scale (50 is IR-SDE&apos;s usual choice)</source>
+        <translation>Stationäres Rauschniveau λ der IR-SDE auf der Skala 0–255 (50 ist die übliche Wahl der IR-SDE)</translation>
+    </message>
+    <message>
+        <source>λ (0–255):</source>
+        <translation>λ (0–255):</translation>
+    </message>
+    <message>
+        <source>Classical peer</source>
+        <translation>Klassisches Vergleichsverfahren</translation>
+    </message>
+    <message>
+        <source>Also restore with the task&apos;s classical method (non-local means, Wiener, bicubic, inpainting) for comparison; needs a task to degrade with</source>
+        <translation>Zum Vergleich auch mit dem klassischen Verfahren der Aufgabe restaurieren (Non-Local Means, Wiener, bikubisch, Inpainting); braucht eine Aufgabe zum Verschlechtern</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Save result…</source>
+        <translation>Ergebnis speichern…</translation>
+    </message>
+    <message>
+        <source>Load settings…</source>
+        <translation>Einstellungen laden…</translation>
+    </message>
+    <message>
+        <source>Restore the settings from a PNG saved by this workbench</source>
+        <translation>Die Einstellungen aus einem von dieser Werkbank gespeicherten PNG wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Choose an input and press Restore.</source>
+        <translation>Eine Eingabe wählen und „Restaurieren“ drücken.</translation>
+    </message>
+    <message>
+        <source>While restoring: x_t (left) and the estimate x̂_0 (right) at every step.</source>
+        <translation>Während des Restaurierens: x_t (links) und die Schätzung x̂_0 (rechts) bei jedem Schritt.</translation>
+    </message>
+    <message>
+        <source>Left:</source>
+        <translation>Links:</translation>
+    </message>
+    <message>
+        <source>Right:</source>
+        <translation>Rechts:</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>Verkleinern</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>Vergrößern</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>Einpassen</translation>
+    </message>
+    <message>
+        <source>Fit the images to the view</source>
+        <translation>Die Bilder in die Ansicht einpassen</translation>
+    </message>
+    <message>
+        <source>Restore an image to compare the result with its input, the clean reference and the classical peer. Drag the divider; wheel to zoom, drag to pan.</source>
+        <translation>Restaurieren Sie ein Bild, um das Ergebnis mit seiner Eingabe, der sauberen Referenz und dem klassischen Vergleichsverfahren zu vergleichen. Den Trenner ziehen; Mausrad zum Zoomen, Ziehen zum Verschieben.</translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation>Metriken</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;PSNR (dB)&lt;/b&gt;</source>
+        <translation>&lt;b&gt;PSNR (dB)&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;SSIM&lt;/b&gt;</source>
+        <translation>&lt;b&gt;SSIM&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>NFE</source>
+        <translation>NFE</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>Peer</source>
+        <translation>Vergleich</translation>
+    </message>
+    <message>
+        <source>Scores are against the clean reference; without a task there is none.</source>
+        <translation>Die Werte beziehen sich auf die saubere Referenz; ohne Aufgabe gibt es keine.</translation>
+    </message>
+    <message>
+        <source>Open model folder</source>
+        <translation>Modellordner öffnen</translation>
+    </message>
+    <message>
+        <source>Input: %1. Press Restore.</source>
+        <translation>Eingabe: %1. „Restaurieren“ drücken.</translation>
+    </message>
+    <message>
+        <source>Open image</source>
+        <translation>Bild öffnen</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp);;BMP (*.bmp);;All files (*)</source>
+        <translation>Bilder (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp);;BMP (*.bmp);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Choose an image file first (Open image… or drop one here), or use a test image.</source>
+        <translation>Wählen Sie zuerst eine Bilddatei („Bild öffnen…“ oder hierher ziehen) oder verwenden Sie ein Testbild.</translation>
+    </message>
+    <message>
+        <source>Invalid settings: %1</source>
+        <translation>Ungültige Einstellungen: %1</translation>
+    </message>
+    <message>
+        <source>The built-in restorer was not found (searched %1). Choose a model folder.</source>
+        <translation>Das eingebaute Restaurierungsmodell wurde nicht gefunden (gesucht in %1). Wählen Sie einen Modellordner.</translation>
+    </message>
+    <message>
+        <source>The model folder %1 does not exist.</source>
+        <translation>Der Modellordner %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>test image %1</source>
+        <translation>Testbild %1</translation>
+    </message>
+    <message>
+        <source>Restoring %1 with %2 at NFE %3…</source>
+        <translation>%1 wird mit %2 bei NFE %3 restauriert…</translation>
+    </message>
+    <message>
+        <source>Restoring %1</source>
+        <translation>Restaurierung von %1</translation>
+    </message>
+    <message>
+        <source>Restored with %1 · NFE %2 · %3 s</source>
+        <translation>Restauriert mit %1 · NFE %2 · %3 s</translation>
+    </message>
+    <message>
+        <source> · PSNR %1 dB (input %2 dB)</source>
+        <translation> · PSNR %1 dB (Eingabe %2 dB)</translation>
+    </message>
+    <message>
+        <source>Restore stopped (%1); the previous result is kept.</source>
+        <translation>Restaurierung angehalten (%1); das vorige Ergebnis bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>Restore stopped (%1).</source>
+        <translation>Restaurierung angehalten (%1).</translation>
+    </message>
+    <message>
+        <source>Restore failed: %1</source>
+        <translation>Restaurierung fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>%1 · NFE %2 · seed %3 · λ %4</source>
+        <translation>%1 · NFE %2 · Seed %3 · λ %4</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Referenz</translation>
+    </message>
+    <message>
+        <source>There is no result to save yet: press Restore first.</source>
+        <translation>Es gibt noch kein Ergebnis zum Speichern: Drücken Sie zuerst „Restaurieren“.</translation>
+    </message>
+    <message>
+        <source>%1 carries no restoration settings (it was not saved by the Restore workbench).</source>
+        <translation>%1 enthält keine Restaurierungseinstellungen (es wurde nicht von der Werkbank „Restaurieren“ gespeichert).</translation>
+    </message>
+    <message>
+        <source>%1 holds settings this version cannot use: %2</source>
+        <translation>%1 enthält Einstellungen, die diese Version nicht verwenden kann: %2</translation>
+    </message>
+    <message>
+        <source>Settings loaded from %1.</source>
+        <translation>Einstellungen aus %1 geladen.</translation>
+    </message>
+    <message>
+        <source>Its NFE %1 is outside the slider&apos;s range; NFE is now %2.</source>
+        <translation>Sein NFE-Wert %1 liegt außerhalb des Schiebereglers; NFE ist jetzt %2.</translation>
+    </message>
+    <message>
+        <source>Save result</source>
+        <translation>Ergebnis speichern</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG-Bilder (*.png)</translation>
+    </message>
+    <message>
+        <source>Saved %1.</source>
+        <translation>%1 gespeichert.</translation>
+    </message>
+    <message>
+        <source>Load settings</source>
+        <translation>Einstellungen laden</translation>
+    </message>
+    <message>
+        <source>Samplers × NFE</source>
+        <translation>Sampler × NFE</translation>
+    </message>
+    <message>
+        <source>Task:</source>
+        <translation>Aufgabe:</translation>
+    </message>
+    <message>
+        <source>Samplers:</source>
+        <translation>Sampler:</translation>
+    </message>
+    <message>
+        <source>NFE values, separated by commas</source>
+        <translation>NFE-Werte, durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>NFE values:</source>
+        <translation>NFE-Werte:</translation>
+    </message>
+    <message>
+        <source>Images:</source>
+        <translation>Bilder:</translation>
+    </message>
+    <message>
+        <source>Model folder, seed and λ come from the Restore tab. Each point restores the first test images degraded with the task and scores them against the clean images (mean PSNR and SSIM; higher is better).</source>
+        <translation>Modellordner, Seed und λ stammen aus dem Reiter „Restaurieren“. Jeder Punkt restauriert die ersten, mit der Aufgabe verschlechterten Testbilder und bewertet sie gegen die sauberen Bilder (mittlere PSNR und SSIM; höher ist besser).</translation>
+    </message>
+    <message>
+        <source>Start sweep</source>
+        <translation>Sweep starten</translation>
+    </message>
+    <message>
+        <source>Not running.</source>
+        <translation>Läuft nicht.</translation>
+    </message>
+    <message>
+        <source>PSNR (dB, higher is better)</source>
+        <translation>PSNR (dB, höher ist besser)</translation>
+    </message>
+    <message>
+        <source>SSIM (higher is better)</source>
+        <translation>SSIM (höher ist besser)</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>Sampler</translation>
+    </message>
+    <message>
+        <source>PSNR (dB)</source>
+        <translation>PSNR (dB)</translation>
+    </message>
+    <message>
+        <source>SSIM</source>
+        <translation>SSIM</translation>
+    </message>
+    <message>
+        <source>s/image</source>
+        <translation>s/Bild</translation>
+    </message>
+    <message>
+        <source>Peak MiB</source>
+        <translation>Spitze MiB</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an NFE value (a whole number from 1 to 1000).</source>
+        <translation>„%1“ ist kein NFE-Wert (eine ganze Zahl von 1 bis 1000).</translation>
+    </message>
+    <message>
+        <source>Check at least one sampler.</source>
+        <translation>Wählen Sie mindestens einen Sampler aus.</translation>
+    </message>
+    <message>
+        <source>Give at least one NFE value.</source>
+        <translation>Geben Sie mindestens einen NFE-Wert an.</translation>
+    </message>
+    <message>
+        <source>Choose a task to degrade the test images with.</source>
+        <translation>Wählen Sie eine Aufgabe, mit der die Testbilder verschlechtert werden.</translation>
+    </message>
+    <message>
+        <source>The number of images must be between 1 and 10000.</source>
+        <translation>Die Zahl der Bilder muss zwischen 1 und 10000 liegen.</translation>
+    </message>
+    <message>
+        <source>The built-in restorer was not found. Choose a model folder in the Restore tab.</source>
+        <translation>Das eingebaute Restaurierungsmodell wurde nicht gefunden. Wählen Sie im Reiter „Restaurieren“ einen Modellordner.</translation>
+    </message>
+    <message>
+        <source>Sweeping %1 points over %2 images…</source>
+        <translation>Sweep über %1 Punkte mit je %2 Bildern…</translation>
+    </message>
+    <message>
+        <source>Restoration sweep of %1 points</source>
+        <translation>Restaurierungs-Sweep über %1 Punkte</translation>
+    </message>
+    <message>
+        <source>degraded input %1 dB</source>
+        <translation>verschlechterte Eingabe %1 dB</translation>
+    </message>
+    <message>
+        <source>classical peer %1 dB</source>
+        <translation>klassisches Verfahren %1 dB</translation>
+    </message>
+    <message>
+        <source>degraded input %1</source>
+        <translation>verschlechterte Eingabe %1</translation>
+    </message>
+    <message>
+        <source>classical peer %1</source>
+        <translation>klassisches Verfahren %1</translation>
+    </message>
+    <message>
+        <source>Degraded input: PSNR %1 dB, SSIM %2 · classical peer: PSNR %3 dB, SSIM %4</source>
+        <translation>Verschlechterte Eingabe: PSNR %1 dB, SSIM %2 · klassisches Verfahren: PSNR %3 dB, SSIM %4</translation>
+    </message>
+    <message>
+        <source>Sweep finished: %1 points in %2 s.</source>
+        <translation>Sweep beendet: %1 Punkte in %2 s.</translation>
+    </message>
+    <message>
+        <source>Sweep stopped: %1</source>
+        <translation>Sweep angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Sweep failed: %1</source>
+        <translation>Sweep fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Point %1 of %2: %3 at NFE %4 · PSNR %5 dB · SSIM %6</source>
+        <translation>Punkt %1 von %2: %3 bei NFE %4 · PSNR %5 dB · SSIM %6</translation>
+    </message>
+    <message>
+        <source>Another job of this workbench is running; wait for it or cancel it.</source>
+        <translation>Ein anderer Auftrag dieser Werkbank läuft; warten Sie darauf oder brechen Sie ihn ab.</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · NFE %3 · %4 s</source>
+        <translation>Schritt %1 von %2 · NFE %3 · %4 s</translation>
     </message>
 </context>
 <context>

@@ -51,11 +51,56 @@ QCPGraph* SeriesPlot::graphFor(const QString& series) {
 void SeriesPlot::addPoint(const QString& series, double x, double y) {
     if (!std::isfinite(x) || !std::isfinite(y) || (m_logY && y <= 0)) return;
     graphFor(series)->addData(x, y);
-    m_plot->rescaleAxes();
+    rescale();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void SeriesPlot::addReferenceLine(const QString& label, double y) {
+    if (!std::isfinite(y) || (m_logY && y <= 0)) return;
+    const QPen pen(QColor(90, 90, 90), 1.2, Qt::DashLine);
+    auto* line = new QCPItemStraightLine(m_plot);
+    line->setPen(pen);
+    line->point1->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    line->point1->setTypeY(QCPItemPosition::ptPlotCoords);
+    line->point2->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    line->point2->setTypeY(QCPItemPosition::ptPlotCoords);
+    line->point1->setCoords(0, y);
+    line->point2->setCoords(1, y);
+    auto* text = new QCPItemText(m_plot);
+    text->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    text->position->setTypeY(QCPItemPosition::ptPlotCoords);
+    text->position->setCoords(0.01, y);
+    text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+    text->setText(label);
+    text->setColor(QColor(70, 70, 70));
+    text->setFont(QFont(font().family(), 8));
+    m_refs.append({y, line, text});
+    rescale();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void SeriesPlot::rescale() {
+    m_plot->rescaleAxes();
+    if (m_refs.isEmpty()) return;
+    // Items do not take part in rescaleAxes(): stretch the y range over the reference lines.
+    QCPRange r = m_plot->yAxis->range();
+    const bool noData = m_graphs.isEmpty();
+    for (int i = 0; i < m_refs.size(); ++i) {
+        const double y = m_refs[i].y;
+        if (noData && i == 0) r = QCPRange(y, y);
+        else r.expand(y);
+    }
+    if (r.size() <= 0) r = QCPRange(r.lower - 1, r.upper + 1);
+    const double margin = m_logY ? 0 : 0.05 * r.size();
+    m_plot->yAxis->setRange(m_logY ? r : QCPRange(r.lower - margin, r.upper + margin));
+}
+
 void SeriesPlot::clear() {
+    for (const auto& ref : std::as_const(m_refs)) {
+        m_plot->removeItem(ref.line);
+        m_plot->removeItem(ref.text);
+    }
+    m_refs.clear();
     m_plot->clearGraphs();
     m_graphs.clear();
     m_order.clear();

@@ -3,11 +3,14 @@
 // one curve per series name, colours assigned in order. GUI thread only.
 
 #include <QHash>
+#include <QList>
 #include <QString>
 #include <QWidget>
 
 class QCustomPlot; // qcustomplot.h uses Qt's bare keywords: keep it out of this header
 class QCPGraph;
+class QCPItemStraightLine;
+class QCPItemText;
 
 namespace reverie::widgets {
 
@@ -21,6 +24,10 @@ public:
     void setLogY(bool log);
     /// Appends (x, y) to the named series (created on first use). Non-finite y is skipped.
     void addPoint(const QString& series, double x, double y);
+    /// Draws a dashed horizontal line at y labelled `label` (e.g. the degraded input's PSNR); the
+    /// y axis stretches to show it. Non-finite y is skipped. clear() removes the lines too.
+    void addReferenceLine(const QString& label, double y);
+    int referenceLineCount() const { return int(m_refs.size()); }
     void clear();
     int pointCount(const QString& series) const;
     QStringList seriesNames() const;
@@ -29,9 +36,16 @@ public:
 
 private:
     QCPGraph* graphFor(const QString& series);
+    void rescale();
+    struct Reference {
+        double y;
+        QCPItemStraightLine* line;
+        QCPItemText* text;
+    };
     QCustomPlot* m_plot = nullptr;
     QHash<QString, QCPGraph*> m_graphs;
     QStringList m_order;
+    QList<Reference> m_refs;
     bool m_logY = false;
 };
 

@@ -6,11 +6,17 @@
 #include "generate/zoo.h"
 #include "diagnostics/diagnostics.h"
 #include "jobs/job.h"
+#include "restore/bench.h"
+#include "restore/degrade.h"
+#include "restore/imageio.h"
+#include "restore/pipeline.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QImage>
 #include <QStringList>
 
@@ -18,8 +24,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <ATen/ATen.h>
+
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <cstdio>
 #include <unistd.h>
 
@@ -103,13 +112,24 @@ Commands:
                 Options: --quick (under 30 s)  --json  --threads N
   bench generate  FD (shipped classifier's features) per sampler and NFE against the test set,
                 confidence, class histogram, real-vs-real floor, bits/dim.
-                Options: --quick (under 60 s)  --samples N  --seed S  --json  --threads N
+                Options: --quick (under 60 s)  --samples N  --seed S  --samplers ID,...  --json
+                         --threads N
+  bench restore  PSNR/SSIM per task x sampler x NFE on Fashion-MNIST test images, with the degraded
+                input and the classical peer; time per image.
+                Options: --quick (under 60 s)  --samples N  --tasks ID,...  --samplers ID,...  --nfe N,...
+                         --seed S
+                         --json  --threads N
   export CKPT OUT.pt  Write a checkpoint's EMA weights without optimizer state (the shipped file).
   generate      Sample the built-in generator into a PNG grid.
                 Options: -o FILE.png (required)  --sampler ID  --sde ve|vp|subvp  --nfe N
                          --guidance W  --class C (-1 = all)  --seed S  --batch B  --model DIR
+                         --noise-estimator net|haar (DLG)
                          --score (FD and confidence with the shipped classifier)  --json
                          --list-samplers  --threads N
+  restore IN... -o OUTDIR  Restore images with the built-in restoration model (IR-SDE, MR Sampler);
+                colour images channel by channel; writes OUTDIR/<name>.png, never over an input.
+                Options: --sampler ID  --nfe N  --seed S  --lambda L (0..255 scale)  --model DIR
+                         --degrade TASK (make a demo pair first)  --list-samplers  --json  --threads N
   train RECIPE  Train (or resume) a built-in model from a recipe (JSON).
                 Options: --out DIR (default: runs/<name>)  --max-steps N (this run)
                          --no-resume  --threads N  --json
@@ -163,6 +183,109 @@ int diagnosticsCommand(const QStringList& args) {
     return 0;
 }
 
+// reverie-cli restore IN... -o OUTDIR: each input restored with the built-in restorer (colour
+// inputs channel by channel with the grey model), written as OUTDIR/<name>.png; never over an input.
+// A bad input is reported and skipped; the others are still restored (exit status 1 at the end).
+int restoreCommand(const QStringList& args) {
+    QCommandLineParser p;
+    p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    auto opt = [](const char* name, const char* help, const char* def) {
+        return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(help), QStringLiteral("v"),
+                                  QString::fromLatin1(def));
+    };
+    const QCommandLineOption out({QStringLiteral("o"), QStringLiteral("out")}, QStringLiteral("Output folder."),
+                                 QStringLiteral("dir"));
+    const QCommandLineOption list(QStringLiteral("list-samplers"), QStringLiteral("List the samplers and exit."));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print a JSON summary (last line)."));
+    p.addOptions({out, list, json, threadsOption(), opt("sampler", "Sampler id.", "mrs-sde-2-data"),
+                  opt("nfe", "Network evaluations.", "10"), opt("seed", "Seed.", "0"),
+                  opt("lambda", "IR-SDE stationary std on the 0..255 scale.", "50"), opt("model", "Model folder.", ""),
+                  opt("degrade", "Degrade each input with this task first (a demo pair; writes NAME-degraded.png).", "")});
+    if (!p.parse(args)) return usage(p.errorText());
+    if (p.isSet(list)) {
+        for (const auto& s : reverie::restore::samplers()) std::printf("%-18s %s\n", s.id.c_str(), s.label.c_str());
+        return 0;
+    }
+    const QStringList inputs = p.positionalArguments();
+    if (inputs.isEmpty()) return usage(QStringLiteral("restore needs at least one input image"));
+    if (!p.isSet(out)) return usage(QStringLiteral("restore needs -o OUTDIR"));
+    reverie::restore::RestoreParams rp;
+    bool ok1 = false, ok2 = false, ok3 = false;
+    rp.sampler = p.value(QStringLiteral("sampler")).toStdString();
+    rp.nfe = p.value(QStringLiteral("nfe")).toInt(&ok1);
+    rp.seed = p.value(QStringLiteral("seed")).toULongLong(&ok2);
+    rp.lambda255 = p.value(QStringLiteral("lambda")).toDouble(&ok3);
+    if (!(ok1 && ok2 && ok3)) return usage(QStringLiteral("--nfe, --seed and --lambda need numbers"));
+    rp.modelDir = p.value(QStringLiteral("model")).isEmpty() ? reverie::zoo::find(reverie::zoo::kRestorer)
+                                                              : p.value(QStringLiteral("model")).toStdString();
+    if (auto v = reverie::restore::validate(rp); !v) return usage(QString::fromStdString(v.error().message));
+    std::optional<reverie::restore::Degradation> demo;
+    if (!p.value(QStringLiteral("degrade")).isEmpty()) {
+        demo = reverie::restore::parseDegradation(p.value(QStringLiteral("degrade")).toStdString());
+        if (!demo) return usage(QStringLiteral("unknown task '%1' for --degrade").arg(p.value(QStringLiteral("degrade"))));
+    }
+    const QString outDir = p.value(out);
+    if (!QDir().mkpath(outDir)) return usage(QStringLiteral("cannot create the output folder %1").arg(outDir));
+    int n = 0, code = 0;
+    if (!parseThreads(p, &n, &code)) return code;
+    reverie::runtime::prepareEngineThread(n);
+    auto info = reverie::restore::restorerInfo(rp.modelDir);
+    if (!info) return jobFailed(info);
+
+    int failed = 0, written = 0;
+    nlohmann::json summary = nlohmann::json::array();
+    for (int i = 0; i < inputs.size(); ++i) {
+        if (g_cancel.cancelled()) break;
+        const QString in = inputs.at(i);
+        std::fprintf(stderr, "[%d/%d] %s\n", i + 1, int(inputs.size()), qPrintable(in));
+        auto img = reverie::restore::loadImage(in.toStdString());
+        if (!img) {
+            std::fprintf(stderr, "reverie-cli: %s (skipped)\n", img.error().message.c_str());
+            ++failed;
+            continue;
+        }
+        at::Tensor mu = img.value().image;
+        const QString base = QDir(outDir).filePath(QFileInfo(in).completeBaseName());
+        if (demo) {
+            auto g = at::make_generator<at::CPUGeneratorImpl>(rp.seed);
+            mu = reverie::restore::degrade(mu, *demo, g).mu;
+            reverie::restore::SaveOptions so;
+            so.protectedPath = in.toStdString();
+            if (auto s = reverie::restore::saveImage(mu, (base + QStringLiteral("-degraded.png")).toStdString(), so); !s)
+                std::fprintf(stderr, "reverie-cli: %s\n", s.error().message.c_str());
+        }
+        const reverie::JobContext ctx{progressBar(false, false), g_cancel};
+        auto r = reverie::restore::restoreTensor(rp, mu, ctx);
+        if (!r.ok()) {
+            if (r.isCancelled()) return jobFailed(r);
+            std::fprintf(stderr, "reverie-cli: %s: %s (skipped)\n", qPrintable(in), r.error().message.c_str());
+            ++failed;
+            continue;
+        }
+        if (!r.value().note.empty()) std::fprintf(stderr, "note: %s\n", r.value().note.c_str());
+        const auto restored = r.value().x;
+        reverie::restore::SaveOptions so;
+        so.protectedPath = in.toStdString();
+        so.alpha = img.value().alpha;
+        const QString target = base + QStringLiteral(".png");
+        auto s = reverie::restore::saveImage(restored, target.toStdString(), so);
+        if (!s) {
+            std::fprintf(stderr, "reverie-cli: %s\n", s.error().message.c_str());
+            ++failed;
+            continue;
+        }
+        ++written;
+        summary.push_back({{"input", in.toStdString()}, {"output", target.toStdString()}, {"nfe", r.value().nfe},
+                           {"seconds", r.value().seconds}, {"width", img.value().width}, {"height", img.value().height}});
+    }
+    std::fprintf(stderr, "restored %d of %d image(s) into %s\n", written, int(inputs.size()), qPrintable(outDir));
+    if (p.isSet(json))
+        std::printf("%s\n", nlohmann::json{{"sampler", rp.sampler}, {"nfe", rp.nfe}, {"written", written},
+                                           {"failed", failed}, {"images", summary}}.dump().c_str());
+    if (g_cancel.cancelled()) return 130;
+    return failed > 0 ? 1 : 0;
+}
+
 int benchCommand(const QStringList& args) {
     QCommandLineParser p;
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
@@ -170,14 +293,49 @@ int benchCommand(const QStringList& args) {
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the result as JSON (last line)."));
     p.addOptions({quick, json, threadsOption(),
                   QCommandLineOption(QStringLiteral("samples"), QStringLiteral("Samples per point."), QStringLiteral("n")),
-                  QCommandLineOption(QStringLiteral("seed"), QStringLiteral("Seed."), QStringLiteral("s"), QStringLiteral("0"))});
+                  QCommandLineOption(QStringLiteral("seed"), QStringLiteral("Seed."), QStringLiteral("s"), QStringLiteral("0")),
+                  QCommandLineOption(QStringLiteral("samplers"), QStringLiteral("Only these samplers (comma-separated)."),
+                                     QStringLiteral("ids")),
+                  QCommandLineOption(QStringLiteral("tasks"), QStringLiteral("bench restore: only these tasks."),
+                                     QStringLiteral("ids")),
+                  QCommandLineOption(QStringLiteral("nfe"), QStringLiteral("bench restore: only these NFE values."),
+                                     QStringLiteral("list"))});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
-    if (pos.size() != 1 || (pos.first() != QLatin1String("engine") && pos.first() != QLatin1String("generate")))
-        return usage(QStringLiteral("bench needs what to measure; known: engine, generate"));
+    if (pos.size() != 1 || (pos.first() != QLatin1String("engine") && pos.first() != QLatin1String("generate") &&
+                            pos.first() != QLatin1String("restore")))
+        return usage(QStringLiteral("bench needs what to measure; known: engine, generate, restore"));
     int n = 0, code = 0;
     if (!parseThreads(p, &n, &code)) return code;
     reverie::runtime::prepareEngineThread(n);
+    if (pos.first() == QLatin1String("restore")) {
+        reverie::restore::RestoreBenchParams bp;
+        bp.quick = p.isSet(quick);
+        bp.modelDir = reverie::zoo::find(reverie::zoo::kRestorer);
+        if (bp.modelDir.empty())
+            return usage(QStringLiteral("the built-in restoration model was not found (set REVERIE_MODELS_DIR)"));
+        if (p.isSet(QStringLiteral("samples"))) {
+            bool ok = false;
+            bp.samples = p.value(QStringLiteral("samples")).toInt(&ok);
+            if (!ok || bp.samples < 1) return usage(QStringLiteral("--samples needs a whole number >= 1"));
+        }
+        bp.seed = p.value(QStringLiteral("seed")).toULongLong();
+        for (const auto& id : p.value(QStringLiteral("samplers")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            bp.samplers.push_back(id.trimmed().toStdString());
+        for (const auto& id : p.value(QStringLiteral("tasks")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            bp.tasks.push_back(id.trimmed().toStdString());
+        for (const auto& v : p.value(QStringLiteral("nfe")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            bool ok = false;
+            bp.nfes.push_back(v.trimmed().toInt(&ok));
+            if (!ok) return usage(QStringLiteral("--nfe needs comma-separated whole numbers"));
+        }
+        const reverie::JobContext ctx{progressBar(false, true), g_cancel};
+        const auto r = reverie::restore::runRestoreBench(bp, ctx);
+        if (!r.ok()) return jobFailed(r);
+        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
+        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
+        return 0;
+    }
     if (pos.first() == QLatin1String("generate")) {
         reverie::generate::BenchParams bp;
         bp.quick = p.isSet(quick);
@@ -189,6 +347,8 @@ int benchCommand(const QStringList& args) {
             if (!ok || bp.samples < 2) return usage(QStringLiteral("--samples needs a whole number >= 2"));
         }
         bp.seed = p.value(QStringLiteral("seed")).toULongLong();
+        for (const auto& id : p.value(QStringLiteral("samplers")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            bp.samplers.push_back(id.trimmed().toStdString());
         if (bp.modelDir.empty() || bp.classifierDir.empty())
             return usage(QStringLiteral("the built-in generator or classifier was not found (set REVERIE_MODELS_DIR)"));
         const reverie::JobContext ctx{progressBar(false, true), g_cancel};
@@ -267,7 +427,7 @@ int generateCommand(const QStringList& args) {
     p.addOptions({out, list, score, json, threadsOption(), opt("sampler", "Sampler id.", "dpmpp-2m"), opt("sde", "ve, vp or subvp.", "vp"),
                   opt("nfe", "Network evaluations.", "20"), opt("guidance", "Guidance weight.", "1"),
                   opt("class", "Class 0..9, -1 all.", "-1"), opt("seed", "Seed.", "0"), opt("batch", "Images.", "16"),
-                  opt("model", "Model folder.", "")});
+                  opt("model", "Model folder.", ""), opt("noise-estimator", "DLG's noise-level estimator: net or haar.", "net")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : reverie::generate::samplers())
@@ -285,6 +445,7 @@ int generateCommand(const QStringList& args) {
     g.label = p.value(QStringLiteral("class")).toInt(&ok3);
     g.seed = p.value(QStringLiteral("seed")).toULongLong(&ok4);
     g.batch = p.value(QStringLiteral("batch")).toInt(&ok5);
+    g.noiseEstimator = p.value(QStringLiteral("noise-estimator")).toStdString();
     if (!(ok1 && ok2 && ok3 && ok4 && ok5)) return usage(QStringLiteral("--nfe, --guidance, --class, --seed and --batch need numbers"));
     g.modelDir = p.value(QStringLiteral("model")).isEmpty() ? reverie::zoo::find(reverie::zoo::kGenerator)
                                                               : p.value(QStringLiteral("model")).toStdString();
@@ -353,6 +514,7 @@ int main(int argc, char** argv) {
     if (command == QLatin1String("train")) return trainCommand(args);
     if (command == QLatin1String("bench")) return benchCommand(args);
     if (command == QLatin1String("generate")) return generateCommand(args);
+    if (command == QLatin1String("restore")) return restoreCommand(args);
     if (command == QLatin1String("export")) {
         if (args.size() != 3) return usage(QStringLiteral("export needs CHECKPOINT OUT.pt"));
         const auto r = reverie::train::exportWeights(args.at(1).toStdString(), args.at(2).toStdString());

@@ -289,7 +289,7 @@ gen::GenerateParams GenerateWorkbench::currentParams() const {
 }
 
 void GenerateWorkbench::applyParams(const gen::GenerateParams& p) {
-    m_extras = p; // keeps the settings without a control (η, churn, RK45 tolerance, previews)
+    m_extras = p; // keeps the settings without a control (η, churn, RK45 tolerance, DLG's estimator, previews)
     if (!m_page) page();
     m_modelDir->setText(QDir::toNativeSeparators(qs(p.modelDir)));
     if (const int i = m_sde->findData(qs(p.sde)); i >= 0) m_sde->setCurrentIndex(i);
@@ -423,6 +423,7 @@ bool GenerateWorkbench::saveResult(const QString& path, QString* error) {
     s[QStringLiteral("eta")] = p.eta;
     s[QStringLiteral("churn")] = p.churn;
     s[QStringLiteral("rk45_tolerance")] = p.rk45Tolerance;
+    if (p.sampler == "dlg") s[QStringLiteral("noise_estimator")] = qs(p.noiseEstimator);
     s[QStringLiteral("measured_nfe")] = double(m_resultStats.nfe);
     s[QStringLiteral("steps")] = m_resultStats.steps;
     s[QStringLiteral("seconds")] = m_resultStats.seconds;
@@ -460,6 +461,7 @@ bool GenerateWorkbench::loadSettings(const QString& path, QString* error) {
     real("eta", p.eta);
     real("churn", p.churn);
     real("rk45_tolerance", p.rk45Tolerance);
+    str("noise_estimator", p.noiseEstimator);
     if (const auto seed = s->value(QStringLiteral("seed")); seed.isString()) {
         bool ok = false;
         const auto v = seed.toString().toULongLong(&ok);

@@ -123,7 +123,10 @@ Result<LabelledImages> loadFashionMnist(Split split, const std::string& dir, std
     if (r && r.value().classes > 10)
         return Result<LabelledImages>::invalid(labels + ": label " + std::to_string(r.value().classes - 1) +
                                                " is out of range for Fashion-MNIST's 10 classes");
-    if (r) r.value().classes = 10;
+    if (r) {
+        r.value().classes = 10;
+        r.value().classNames = fashionMnistClassNames();
+    }
     return r;
 }
 

@@ -20,6 +20,7 @@ struct LabelledImages {
     at::Tensor images; ///< uint8 [N, 1, H, W], 0..255
     at::Tensor labels; ///< int64 [N]
     int classes = 0;
+    std::vector<std::string> classNames; ///< index = label (empty when the source has none)
     std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 

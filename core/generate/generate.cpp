@@ -1,6 +1,7 @@
 #include "generate/generate.h"
 
 #include "data/fashion_mnist.h"
+#include "generate/zoo.h"
 #include "metrics/metrics.h"
 #include "models/classifier.h"
 #include "models/unet.h"
@@ -40,19 +41,7 @@ constexpr int kClasses = 10;
 
 // ---- model loading -------------------------------------------------------------------------
 
-Result<nlohmann::json> readCard(const std::string& dir) {
-    if (dir.empty()) return Result<nlohmann::json>::invalid("no model folder given (the built-in model was not found)");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return Result<nlohmann::json>::invalid("model folder " + dir + " does not exist");
-    const auto cardPath = fs::path(dir) / "card.json";
-    std::ifstream in(cardPath);
-    if (!in) return Result<nlohmann::json>::invalid("model folder " + dir + " has no card.json");
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const std::exception& e) {
-        return Result<nlohmann::json>::invalid(cardPath.string() + " is not valid JSON: " + firstLine(e.what()));
-    }
-}
+using zoo::readCard;
 
 Result<models::EdmDenoiser> loadGenerator(const std::string& dir) {
     auto card = readCard(dir);
@@ -72,16 +61,21 @@ Result<models::EdmDenoiser> loadGenerator(const std::string& dir) {
     return m;
 }
 
-Result<models::Classifier> loadClassifierDir(const std::string& dir) {
+// A classifier-shaped model folder: the classifier itself, or the noise-level estimator.
+Result<models::Classifier> loadClassifierDir(const std::string& dir, const std::string& kind = "classifier") {
     auto card = readCard(dir);
     if (!card) return card.error();
+    if (card.value().value("kind", std::string()) != kind)
+        return Result<models::Classifier>::invalid("model folder " + dir + " does not hold a " + kind + " (card kind '" +
+                                                   card.value().value("kind", std::string("?")) + "')");
     models::ClassifierConfig cfg;
     if (!card.value().contains("architecture"))
         return Result<models::Classifier>::invalid(dir + "/card.json has no architecture");
     if (auto err = models::ClassifierConfig::fromJson(card.value()["architecture"], &cfg); !err.empty())
         return Result<models::Classifier>::invalid(dir + "/card.json: " + err);
-    auto m = train::loadClassifier((fs::path(dir) / "weights.pt").string(), cfg);
-    if (!m) return Result<models::Classifier>::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
+    const std::string weights = (fs::path(dir) / "weights.pt").string();
+    auto m = kind == "noise-level" ? train::loadNoiseLevel(weights, cfg) : train::loadClassifier(weights, cfg);
+    if (!m) return Result<models::Classifier>::invalid("cannot load " + weights + ": " + m.error().message);
     m.value()->eval();
     return m;
 }
@@ -180,6 +174,37 @@ double cleanHHEnergy() {
     return e;
 }
 
+/// The shipped noise-level estimator (zoo::kNoiseLevel), loaded once per folder; the network
+/// is only read after loading, so sharing it between calls on the engine thread is safe.
+Result<solvers::NoiseLevelEstimator> netEstimator(double sigmaMin, double sigmaMax) {
+    const std::string dir = zoo::find(zoo::kNoiseLevel);
+    if (dir.empty()) {
+        std::string where;
+        for (const auto& d : zoo::searchPath(zoo::kNoiseLevel)) where += (where.empty() ? "" : ", ") + d;
+        return Result<solvers::NoiseLevelEstimator>::invalid(
+            std::string("DLG needs the noise-level estimator '") + zoo::kNoiseLevel + "' (searched " + where +
+            "); or choose the classical estimator (haar)");
+    }
+    // Never destroyed: LibTorch modules must not be torn down by static destructors at exit.
+    static std::mutex mutex;
+    static auto* cache = new std::map<std::string, models::Classifier>();
+    std::lock_guard lock(mutex);
+    auto it = cache->find(dir);
+    if (it == cache->end()) {
+        auto m = loadClassifierDir(dir, "noise-level");
+        if (!m) return m.error();
+        it = cache->emplace(dir, m.value()).first;
+    }
+    models::Classifier net = it->second;
+    return solvers::NoiseLevelEstimator([net, sigmaMin, sigmaMax](const at::Tensor& xt) mutable {
+        at::NoGradGuard g;
+        std::vector<at::Tensor> parts;
+        for (std::int64_t i = 0; i < xt.size(0); i += 256)
+            parts.push_back(models::estimateNoiseLevel(net, xt.slice(0, i, std::min(xt.size(0), i + 256))));
+        return at::cat(parts).clamp(sigmaMin, sigmaMax).cpu();
+    });
+}
+
 /// The noise-level estimator of DLG's Gibbs step on σ: a classical one, fitted to the data by a
 /// single constant. Noise adds its variance to the finest diagonal Haar band, so
 /// σ̂² = mean(HH²) − E_clean[HH²] (the clean images' own HH energy, measured on 2000 training
@@ -219,11 +244,7 @@ Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDen
     common.seed = p.seed + std::uint64_t(first) + 0x9E3779B97F4A7C15ULL; // sampler noise apart from the prior draw
     const double t0 = nowSeconds();
     common.onStep = [&](const solvers::StepInfo& st) {
-        Progress pr;
-        pr.step = st.step;
-        pr.total = st.total;
-        pr.nfe = st.nfe;
-        pr.message = p.sampler;
+        Progress pr = solvers::stepProgress(st, p.sampler);
         if (previews && st.x) pr.preview = previewImage(s, st.t, *st.x, st.x0, std::min(totalItems, 64));
         ctx.report(pr);
     };
@@ -255,7 +276,13 @@ Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDen
         dopt.eta = 0.2;
         dopt.rounds = 1;
         dopt.seed = common.seed + 17;
-        dopt.estimator = hhEstimator(1e-3, s.sigmaTilde(s.tMax()));
+        if (p.noiseEstimator == "haar") {
+            dopt.estimator = hhEstimator(1e-3, s.sigmaTilde(s.tMax()));
+        } else {
+            auto est = netEstimator(1e-3, s.sigmaTilde(s.tMax()));
+            if (!est) return est.error();
+            dopt.estimator = est.value();
+        }
         dopt.onRound = common.onStep;
         auto r = solvers::sampleDlg(s, den, xInit, mu, dopt, ctx);
         if (!r) return r.error();
@@ -357,6 +384,32 @@ Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmD
 
 } // namespace
 
+Result<std::vector<NoiseLevelPoint>> evaluateNoiseLevel(const std::vector<double>& sigmas, int images,
+                                                        std::uint64_t seed, const std::string& dataDir) {
+    return guarded<std::vector<NoiseLevelPoint>>("noise-level evaluation", [&]() -> Result<std::vector<NoiseLevelPoint>> {
+        c10::InferenceMode inference;
+        auto net = netEstimator(1e-4, 1e4);
+        if (!net) return net.error();
+        const auto haar = hhEstimator(1e-4, 1e4);
+        auto test = data::loadFashionMnist(data::Split::Test, dataDir.empty() ? data::defaultFashionMnistDir() : dataDir,
+                                           images);
+        if (!test) return test.error();
+        const auto x0 = data::toSigned(test.value().images);
+        std::vector<NoiseLevelPoint> out;
+        for (std::size_t i = 0; i < sigmas.size(); ++i) {
+            auto g = at::make_generator<at::CPUGeneratorImpl>(seed + 1000 * i);
+            const auto xt = x0 + sigmas[i] * at::randn(x0.sizes(), g);
+            const double ls = std::log(sigmas[i]);
+            NoiseLevelPoint pt;
+            pt.sigma = sigmas[i];
+            pt.netError = (net.value()(xt).log() - ls).abs().median().item<double>();
+            pt.haarError = (haar(xt).log() - ls).abs().median().item<double>();
+            out.push_back(pt);
+        }
+        return out;
+    });
+}
+
 // ---- public ----------------------------------------------------------------------------------
 
 const std::vector<SamplerInfo>& samplers() {
@@ -397,6 +450,8 @@ Result<bool> validate(const GenerateParams& p) {
     if (p.label < -1 || p.label >= kClasses) return Result<bool>::invalid("class must be -1 (all) or 0..9");
     if (!(p.eta >= 0.0 && p.eta <= 1.0)) return Result<bool>::invalid("η must be in [0, 1]");
     if (!(p.rk45Tolerance > 0.0 && p.rk45Tolerance < 1.0)) return Result<bool>::invalid("RK45 tolerance must be in (0, 1)");
+    if (p.noiseEstimator != "net" && p.noiseEstimator != "haar")
+        return Result<bool>::invalid("unknown noise-level estimator '" + p.noiseEstimator + "' (known: net, haar)");
     if (p.sampler == "dlg" && p.nfe < 8) return Result<bool>::invalid("DLG needs at least 8 NFE (4 for its burn-in)");
     return true;
 }
@@ -707,6 +762,7 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
         struct Plan {
             std::string id;
             std::vector<int> nfes;
+            std::string estimator = "net"; ///< DLG only
         };
         std::vector<Plan> plans;
         if (bp.quick) {
@@ -714,7 +770,14 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
         } else {
             plans = {{"em", {10, 20, 50, 200}}, {"pc", {10, 20, 50}},       {"ode-euler", {10, 20, 50}},
                      {"ode-rk45", {10, 20, 50}}, {"edm-heun", {10, 20, 50}}, {"dpmpp-2m", {10, 20, 50}},
-                     {"dlg", {10, 20, 50}}};
+                     {"dlg", {10, 20, 50}},      {"dlg", {10, 20, 50}, "haar"}};
+        }
+        if (!bp.samplers.empty()) {
+            std::vector<Plan> kept;
+            for (const auto& pl : plans)
+                if (std::find(bp.samplers.begin(), bp.samplers.end(), pl.id) != bp.samplers.end()) kept.push_back(pl);
+            if (kept.empty()) return Result<BenchReport>::invalid("none of the requested samplers is in the bench plan");
+            plans = kept;
         }
         int64_t totalPoints = 0, done = 0;
         for (const auto& pl : plans) totalPoints += int64_t(pl.nfes.size());
@@ -730,6 +793,7 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
                 q.sampler = pl.id;
                 q.nfe = n;
                 q.seed = bp.seed;
+                q.noiseEstimator = pl.estimator;
                 if (pl.id == "ode-rk45") q.rk45Tolerance = rk45ToleranceFor(n);
                 auto r = sampleMany(q, model.value(), *s, N, ctx, false, false);
                 if (!r) return r.error();
@@ -745,9 +809,11 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
                 row["histogram"] = sc.value().histogram;
                 row["seconds_per_sample"] = r.value().seconds / N;
                 if (pl.id == "ode-rk45") row["tolerance"] = q.rk45Tolerance;
+                if (pl.id == "dlg") row["noise_estimator"] = pl.estimator;
                 j["rows"].push_back(row);
+                const std::string label = pl.id == "dlg" ? pl.id + "/" + pl.estimator : pl.id;
                 char line[160];
-                std::snprintf(line, sizeof line, "%-14s %6d %8lld  %7.2f  %6.1f%%   %.4f\n", pl.id.c_str(), n,
+                std::snprintf(line, sizeof line, "%-14s %6d %8lld  %7.2f  %6.1f%%   %.4f\n", label.c_str(), n,
                               static_cast<long long>(r.value().nfe), sc.value().fd, 100 * sc.value().confident,
                               r.value().seconds / N);
                 table << line;
@@ -755,9 +821,24 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
                 pr.step = ++done;
                 pr.total = totalPoints;
                 pr.nfe = r.value().nfe;
-                pr.message = pl.id + " @" + std::to_string(n) + ": FD " + fmt(sc.value().fd);
+                pr.message = label + " @" + std::to_string(n) + ": FD " + fmt(sc.value().fd);
                 ctx.report(pr);
             }
+
+        // DLG's noise-level estimators on noisy test images.
+        if (bp.samplers.empty() || std::find(bp.samplers.begin(), bp.samplers.end(), "dlg") != bp.samplers.end()) {
+            const std::vector<double> sigmas = {0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0};
+            auto nl = evaluateNoiseLevel(sigmas, bp.quick ? 200 : 2000, bp.seed, bp.dataDir);
+            if (!nl) return nl.error();
+            j["noise_level"] = nlohmann::json::array();
+            table << "noise-level estimators, median |log σ̂ − log σ| on " << (bp.quick ? 200 : 2000)
+                  << " test images (net | haar):";
+            for (const auto& pt : nl.value()) {
+                j["noise_level"].push_back({{"sigma", pt.sigma}, {"net", pt.netError}, {"haar", pt.haarError}});
+                table << "  σ=" << fmt(pt.sigma, 2) << " " << fmt(pt.netError, 3) << " | " << fmt(pt.haarError, 3);
+            }
+            table << "\n";
+        }
 
         // Likelihood on the test set through the PF-ODE (needs autograd: leave inference mode).
         inference.reset();

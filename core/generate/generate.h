@@ -47,6 +47,7 @@ struct GenerateParams {
     double churn = 10.0;         ///< EDM stochastic S_churn
     double rk45Tolerance = 1e-3; ///< rtol = atol for RK45
     bool previews = true;        ///< report x_t / x̂_0 previews per step
+    std::string noiseEstimator = "net"; ///< DLG's σ estimator: "net" (shipped model) or "haar" (classical)
 };
 
 /// Fails early (InvalidInput) for an unknown sampler/SDE or settings out of range.
@@ -122,6 +123,16 @@ struct LikelihoodResult {
 };
 Result<LikelihoodResult> runLikelihood(const LikelihoodParams& p, const JobContext& ctx);
 
+/// How well DLG's noise-level estimators recover σ from x₀ + σz on test images: the median of
+/// |log σ̂ − log σ| per σ, for the shipped network ("net") and the classical Haar estimator.
+struct NoiseLevelPoint {
+    double sigma = 0;
+    double netError = 0;   ///< median |log σ̂ − log σ|, shipped network
+    double haarError = 0;  ///< the same for the classical estimator
+};
+Result<std::vector<NoiseLevelPoint>> evaluateNoiseLevel(const std::vector<double>& sigmas, int images,
+                                                        std::uint64_t seed = 0, const std::string& dataDir = "");
+
 /// `reverie-cli bench generate`: FD per sampler at ≈10/20/50 NFE (+ EM at 200), confidence,
 /// class histogram, real-vs-real floors (test halves; N training images), bits/dim; VP SDE,
 /// guidance 1, item i asks for class i mod 10. quick: 3 samplers × {10, 20} NFE, 32 samples, bits/dim of 2 images.
@@ -130,6 +141,7 @@ struct BenchParams {
     bool quick = false;
     int samples = 0;    ///< 0 → 200 (quick: 32)
     std::uint64_t seed = 0;
+    std::vector<std::string> samplers; ///< only these rows of the plan (empty: all)
 };
 struct BenchReport {
     std::string json;   ///< one line

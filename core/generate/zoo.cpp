@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #ifndef REVERIE_RESOURCE_DIR
@@ -13,6 +14,21 @@ namespace {
 std::mutex g_mutex;
 std::string g_exeDir;
 } // namespace
+
+Result<nlohmann::json> readCard(const std::string& dir) {
+    namespace fs = std::filesystem;
+    if (dir.empty()) return Result<nlohmann::json>::invalid("no model folder given (the built-in model was not found)");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return Result<nlohmann::json>::invalid("model folder " + dir + " does not exist");
+    const auto cardPath = fs::path(dir) / "card.json";
+    std::ifstream in(cardPath);
+    if (!in) return Result<nlohmann::json>::invalid("model folder " + dir + " has no card.json");
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+        return Result<nlohmann::json>::invalid(cardPath.string() + " is not valid JSON: " + firstLine(e.what()));
+    }
+}
 
 void setExecutableDir(const std::string& dir) {
     std::lock_guard lock(g_mutex);

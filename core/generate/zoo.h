@@ -7,6 +7,10 @@
 //   3. <source tree>/resources/models/<name>                          (build tree; compiled in)
 // The first folder holding weights.pt wins.
 
+#include "jobs/job.h"
+
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -16,10 +20,14 @@ namespace reverie::zoo {
 std::vector<std::string> searchPath(const std::string& name);
 /// The folder of model `name`, or "" when none holds weights.pt.
 std::string find(const std::string& name);
+/// Reads dir/card.json; errors name the problem (no folder, no card, invalid JSON).
+Result<nlohmann::json> readCard(const std::string& dir);
 /// Remember the executable's directory (call once from main with argv[0]'s folder).
 void setExecutableDir(const std::string& dir);
 
 inline constexpr const char* kGenerator = "fmnist-edm";
 inline constexpr const char* kClassifier = "fmnist-classifier";
+inline constexpr const char* kNoiseLevel = "fmnist-noise-level";
+inline constexpr const char* kRestorer = "fmnist-restore";
 
 } // namespace reverie::zoo

@@ -28,7 +28,7 @@ std::string ClassifierConfig::fromJson(const nlohmann::json& j, ClassifierConfig
     } catch (const nlohmann::json::exception& e) {
         return std::string("classifier config: ") + e.what();
     }
-    if (c.inChannels < 1 || c.classes < 2 || c.width < 1 || c.features < 1) return "classifier sizes must be positive";
+    if (c.inChannels < 1 || c.classes < 1 || c.width < 1 || c.features < 1) return "classifier sizes must be positive";
     if (c.dropout < 0 || c.dropout >= 1) return "dropout must be in [0, 1)";
     *out = c;
     return {};
@@ -70,6 +70,23 @@ torch::Tensor ClassifierImpl::forward(const torch::Tensor& x) {
     auto f = features(x);
     if (m_config.dropout > 0) f = F::dropout(f, F::DropoutFuncOptions().p(m_config.dropout).training(is_training()));
     return m_head(f);
+}
+
+at::Tensor noiseLevelScale(const at::Tensor& xTilde) {
+    return xTilde.pow(2).mean({1, 2, 3}).add(1e-8).sqrt();
+}
+
+at::Tensor noiseLevelTarget(const at::Tensor& xTilde, const at::Tensor& sigma) {
+    return sigma.log() - noiseLevelScale(xTilde).log();
+}
+
+at::Tensor noiseLevelOutput(Classifier& net, const at::Tensor& xTilde) {
+    const auto scale = noiseLevelScale(xTilde);
+    return net(xTilde / scale.view({-1, 1, 1, 1})).view({-1});
+}
+
+at::Tensor estimateNoiseLevel(Classifier& net, const at::Tensor& xTilde) {
+    return noiseLevelScale(xTilde) * noiseLevelOutput(net, xTilde).exp();
 }
 
 } // namespace reverie::models

@@ -1,6 +1,9 @@
 #pragma once
 // A small image classifier for Fashion-MNIST-sized images. Its penultimate features serve as
 // the feature extractor of the Fréchet distance (FD) that Reverie reports for generated images.
+// With one output, the same network is the noise-level estimator of Denoising MCMC: given
+// x̃ = x₀ + σ z it predicts log σ relative to the image's own RMS, so the input it sees is always
+// of unit scale (σ spans 0.005 … 80) and at large σ the answer is nearly the RMS itself.
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
@@ -41,5 +44,14 @@ private:
     torch::nn::Linear m_fc{nullptr}, m_head{nullptr};
 };
 TORCH_MODULE(Classifier);
+
+/// Per-image RMS of x̃ [B, C, H, W] → [B] (the noise-level estimator's input scale).
+at::Tensor noiseLevelScale(const at::Tensor& xTilde);
+/// The regression target of the noise-level estimator: log σ − log RMS(x̃), [B].
+at::Tensor noiseLevelTarget(const at::Tensor& xTilde, const at::Tensor& sigma);
+/// The estimator's raw output for x̃ (a one-output classifier on x̃ / RMS(x̃)), [B].
+at::Tensor noiseLevelOutput(Classifier& net, const at::Tensor& xTilde);
+/// σ̂ = RMS(x̃) · exp(output), [B].
+at::Tensor estimateNoiseLevel(Classifier& net, const at::Tensor& xTilde);
 
 } // namespace reverie::models

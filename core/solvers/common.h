@@ -70,6 +70,16 @@ struct StepInfo {
 };
 using StepCallback = std::function<void(const StepInfo&)>;
 
+/// A job's progress report for a sampler step (step/total/NFE and a message; no preview).
+inline Progress stepProgress(const StepInfo& st, const std::string& message) {
+    Progress pr;
+    pr.step = st.step;
+    pr.total = st.total;
+    pr.nfe = st.nfe;
+    pr.message = message;
+    return pr;
+}
+
 /// Options every sampler shares. NaN means "the SDE's default".
 struct CommonOptions {
     int steps = 0;                                               ///< 0 → sde.defaultSteps()

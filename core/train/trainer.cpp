@@ -1,6 +1,8 @@
 #include "train/trainer.h"
 
 #include "data/fashion_mnist.h"
+#include "data/image_folder.h"
+#include "restore/degrade.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -26,7 +28,8 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
     static const std::set<std::string> known = {
         "name", "task", "dataset", "train_limit", "batch", "steps", "lr", "warmup", "weight_decay", "ema_decay",
         "grad_clip", "seed", "checkpoint_every", "log_every", "p_mean", "p_std", "sigma_data", "label_dropout",
-        "hflip", "net", "classifier"};
+        "hflip", "shift", "sigma_min", "sigma_max", "data_dir", "image_size", "channels", "degradations",
+        "noise_sigma_min", "noise_sigma_max", "net", "classifier"};
     if (!j.is_object()) return "a recipe must be a JSON object";
     for (const auto& [key, _] : j.items())
         if (!known.count(key)) return "unknown recipe key '" + key + "'";
@@ -51,6 +54,15 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
         r.sigmaData = j.value("sigma_data", r.sigmaData);
         r.labelDropout = j.value("label_dropout", r.labelDropout);
         r.hflip = j.value("hflip", r.hflip);
+        r.shift = j.value("shift", r.shift);
+        r.sigmaMin = j.value("sigma_min", r.sigmaMin);
+        r.sigmaMax = j.value("sigma_max", r.sigmaMax);
+        r.dataDir = j.value("data_dir", r.dataDir);
+        r.imageSize = j.value("image_size", r.imageSize);
+        r.channels = j.value("channels", r.channels);
+        r.degradations = j.value("degradations", r.degradations);
+        r.noiseSigmaMin = j.value("noise_sigma_min", r.noiseSigmaMin);
+        r.noiseSigmaMax = j.value("noise_sigma_max", r.noiseSigmaMax);
     } catch (const nlohmann::json::exception& e) {
         return std::string("recipe: ") + e.what();
     }
@@ -60,9 +72,27 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
     if (j.contains("classifier")) {
         if (auto why = models::ClassifierConfig::fromJson(j["classifier"], &r.classifier); !why.empty()) return why;
     }
-    if (r.task != "denoiser" && r.task != "classifier")
-        return "unknown task '" + r.task + "' (known: denoiser, classifier)";
-    if (r.dataset != "fashion-mnist") return "unknown dataset '" + r.dataset + "' (known: fashion-mnist)";
+    if (r.task != "denoiser" && r.task != "classifier" && r.task != "noise-level" && r.task != "restorer")
+        return "unknown task '" + r.task + "' (known: denoiser, classifier, noise-level, restorer)";
+    for (const auto& d : r.degradations)
+        if (!restore::parseDegradation(d)) {
+            std::string known;
+            for (const auto& id : restore::degradationIds()) known += (known.empty() ? "" : ", ") + id;
+            return "unknown degradation '" + d + "' (known: " + known + ")";
+        }
+    if (r.task == "restorer" && r.net.condChannels != r.net.inChannels)
+        return "the restorer is conditioned on μ: net.cond_channels must equal net.in_channels";
+    if (!(r.noiseSigmaMin >= 0) || !(r.noiseSigmaMax >= r.noiseSigmaMin)) return "need 0 <= noise_sigma_min <= noise_sigma_max";
+    if (r.dataset != "fashion-mnist" && r.dataset != "folder")
+        return "unknown dataset '" + r.dataset + "' (known: fashion-mnist, folder)";
+    if (r.dataset == "folder" && r.dataDir.empty()) return "the folder dataset needs data_dir";
+    if (r.imageSize < 4 || r.imageSize > 512) return "image_size must be between 4 and 512";
+    if (r.channels != 1 && r.channels != 3) return "channels must be 1 or 3";
+    if (r.shift < 0 || r.shift > 16) return "shift must be between 0 and 16 pixels";
+    if (r.task == "noise-level" && r.classifier.classes != 1)
+        return "the noise-level task needs a classifier with \"classes\": 1 (one output: log σ)";
+    if (r.task == "classifier" && r.classifier.classes < 2) return "a classifier needs at least 2 classes";
+    if (!(r.sigmaMin > 0) || !(r.sigmaMax > r.sigmaMin)) return "need 0 < sigma_min < sigma_max";
     if (r.batch < 1 || r.batch > 4096) return "batch must be between 1 and 4096";
     if (r.steps < 1) return "steps must be at least 1";
     if (!(r.lr > 0) || !std::isfinite(r.lr)) return "lr must be a positive number";
@@ -85,12 +115,20 @@ nlohmann::json Recipe::toJson() const {
             {"checkpoint_every", checkpointEvery}, {"log_every", logEvery},
             {"p_mean", pMean},        {"p_std", pStd},
             {"sigma_data", sigmaData}, {"label_dropout", labelDropout},
-            {"hflip", hflip},         {"net", net.toJson()},
+            {"hflip", hflip},         {"shift", shift},
+            {"sigma_min", sigmaMin},  {"sigma_max", sigmaMax},
+            {"data_dir", dataDir},    {"image_size", imageSize},
+            {"channels", channels},   {"degradations", degradations},
+            {"noise_sigma_min", noiseSigmaMin}, {"noise_sigma_max", noiseSigmaMax},
+            {"net", net.toJson()},
             {"classifier", classifier.toJson()}};
 }
 
 std::string Recipe::architecture() const {
-    return task == "classifier" ? "classifier " + classifier.toJson().dump() : net.toJson().dump();
+    if (task == "classifier") return "classifier " + classifier.toJson().dump();
+    if (task == "noise-level") return "noise-level " + classifier.toJson().dump();
+    if (task == "restorer") return "restorer " + net.toJson().dump();
+    return net.toJson().dump();
 }
 
 namespace {
@@ -213,12 +251,13 @@ Result<std::int64_t> exportWeights(const std::string& checkpoint, const std::str
         if (auto err = Recipe::fromJson(nlohmann::json::parse(recipeText.toStringRef()), &r); !err.empty())
             return Result<std::int64_t>::invalid(checkpoint + ": " + err);
         std::shared_ptr<torch::nn::Module> module;
-        if (r.task == "classifier") {
-            auto m = loadClassifier(checkpoint, r.classifier);
+        if (r.task == "classifier" || r.task == "noise-level") {
+            auto m = r.task == "classifier" ? loadClassifier(checkpoint, r.classifier)
+                                            : loadNoiseLevel(checkpoint, r.classifier);
             if (!m) return m.error();
             module = m.value().ptr();
         } else {
-            auto m = loadDenoiser(checkpoint, r.net);
+            auto m = loadDenoiser(checkpoint, r.net, r.sigmaData, r.task);
             if (!m) return m.error();
             module = m.value().ptr();
         }
@@ -234,23 +273,65 @@ Result<std::int64_t> exportWeights(const std::string& checkpoint, const std::str
     });
 }
 
-Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected) {
-    models::EdmDenoiser m(expected);
+Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected, double sigmaData,
+                                         const std::string& task) {
+    models::EdmDenoiser m(expected, sigmaData);
     Recipe r;
+    r.task = task;
     r.net = expected;
     auto ok = loadEmaWeights(*m, path, r.architecture());
     if (!ok) return ok.error();
     return m;
 }
 
-Result<models::Classifier> loadClassifier(const std::string& path, const models::ClassifierConfig& expected) {
+namespace {
+// The classifier and the noise-level estimator share a shape; the recorded task tells them apart.
+Result<models::Classifier> loadClassifierShaped(const std::string& path, const models::ClassifierConfig& expected,
+                                                const std::string& task) {
     models::Classifier m(expected);
     Recipe r;
-    r.task = "classifier";
+    r.task = task;
     r.classifier = expected;
     auto ok = loadEmaWeights(*m, path, r.architecture());
     if (!ok) return ok.error();
     return m;
+}
+} // namespace
+
+Result<models::Classifier> loadClassifier(const std::string& path, const models::ClassifierConfig& expected) {
+    return loadClassifierShaped(path, expected, "classifier");
+}
+
+Result<models::Classifier> loadNoiseLevel(const std::string& path, const models::ClassifierConfig& expected) {
+    return loadClassifierShaped(path, expected, "noise-level");
+}
+
+Result<data::LabelledImages> loadTrainingData(const Recipe& r) {
+    if (r.dataset == "folder") return data::loadImageFolder(r.dataDir, r.imageSize, r.channels, r.trainLimit);
+    return data::loadFashionMnist(data::Split::Train, data::defaultFashionMnistDir(), r.trainLimit);
+}
+
+at::Tensor augment(const Recipe& r, const at::Tensor& x, at::Generator& gen) {
+    at::Tensor out = x;
+    const std::int64_t B = x.size(0);
+    if (r.hflip) {
+        const auto flip = at::bernoulli(at::full({B}, 0.5), gen).to(at::kBool);
+        out = at::where(flip.view({-1, 1, 1, 1}), out.flip({3}), out);
+    }
+    if (r.shift > 0) {
+        // Pad with the background (−1, black) and crop back at a random offset per image.
+        const int k = r.shift;
+        const auto padded = at::constant_pad_nd(out, {k, k, k, k}, -1.0);
+        const auto offsets = at::randint(0, 2 * k + 1, {B, 2}, gen, at::kLong);
+        const auto acc = offsets.accessor<std::int64_t, 2>();
+        std::vector<at::Tensor> items;
+        items.reserve(std::size_t(B));
+        const std::int64_t H = out.size(2), W = out.size(3);
+        for (std::int64_t i = 0; i < B; ++i)
+            items.push_back(padded[i].slice(1, acc[i][0], acc[i][0] + H).slice(2, acc[i][1], acc[i][1] + W));
+        out = at::stack(items);
+    }
+    return out.contiguous();
 }
 
 double accuracy(models::Classifier& model, const at::Tensor& images, const at::Tensor& labels) {
@@ -294,13 +375,23 @@ at::Tensor edmLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::T
     return (weight * (denoised - x0).pow(2)).mean();
 }
 
+at::Tensor restorerLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::Tensor& mu, const at::Tensor& sigma,
+                        const at::Tensor& z) {
+    const auto s4 = sigma.view({-1, 1, 1, 1});
+    const double sd = model->sigmaData();
+    const auto weight = (s4 * s4 + sd * sd) / (s4 * sd).pow(2);
+    const auto y0 = x0 - mu;
+    const auto denoised = model->forward(y0 + s4 * z, sigma, mu);
+    return (weight * (denoised - y0).pow(2)).mean();
+}
+
 Result<Summary> run(const Recipe& recipe, const Options& options, const JobContext& ctx) {
     if (options.outDir.empty()) return Result<Summary>::invalid("no output folder given for the checkpoints");
     std::error_code ec;
     fs::create_directories(options.outDir, ec);
     if (ec) return Result<Summary>::invalid("cannot create " + options.outDir + ": " + ec.message());
 
-    auto data = data::loadFashionMnist(data::Split::Train, data::defaultFashionMnistDir(), recipe.trainLimit);
+    auto data = loadTrainingData(recipe);
     if (!data) return data.error();
     const auto& images = data.value().images;
     const auto& labels = data.value().labels;
@@ -308,8 +399,10 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
     if (N < recipe.batch)
         return Result<Summary>::invalid("the data set has " + std::to_string(N) + " images, fewer than one batch of " +
                                         std::to_string(recipe.batch));
-    if (recipe.net.inChannels != images.size(1))
-        return Result<Summary>::invalid("the network expects " + std::to_string(recipe.net.inChannels) +
+    const bool classifierShaped = recipe.task == "classifier" || recipe.task == "noise-level";
+    const int netChannels = classifierShaped ? recipe.classifier.inChannels : recipe.net.inChannels;
+    if (netChannels != images.size(1))
+        return Result<Summary>::invalid("the network expects " + std::to_string(netChannels) +
                                         " channel(s), the data has " + std::to_string(images.size(1)));
 
     return guarded<Summary>("training " + recipe.name, [&]() -> Result<Summary> {
@@ -322,10 +415,18 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
 
         torch::manual_seed(recipe.seed); // initial weights
         const bool classify = recipe.task == "classifier";
+        const bool noiseLevel = recipe.task == "noise-level";
+        const bool restorer = recipe.task == "restorer";
+        std::vector<restore::Degradation> pool;
+        for (const auto& d : recipe.degradations) pool.push_back(*restore::parseDegradation(d));
+        if (pool.empty()) pool = restore::allDegradations();
+        restore::DegradeRanges ranges;
+        ranges.noiseSigmaMin = recipe.noiseSigmaMin;
+        ranges.noiseSigmaMax = recipe.noiseSigmaMax;
         State s;
         models::EdmDenoiser denoiser{nullptr};
         models::Classifier classifier{nullptr};
-        if (classify) {
+        if (classify || noiseLevel) {
             classifier = models::Classifier(recipe.classifier);
             s.module = classifier.ptr();
         } else {
@@ -399,13 +500,21 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
             const auto index = batchIndices(recipe.seed, s.step, recipe.batch, N);
             auto x0 = data::toSigned(images.index_select(0, index));
             auto y = labels.index_select(0, index);
-            if (recipe.hflip) {
-                const auto flip = at::bernoulli(at::full({recipe.batch}, 0.5), s.gen).to(at::kBool);
-                x0 = at::where(flip.view({-1, 1, 1, 1}), x0.flip({3}), x0);
-            }
+            x0 = augment(recipe, x0, s.gen);
             at::Tensor loss;
             if (classify) {
                 loss = at::cross_entropy_loss(classifier(x0), y);
+            } else if (noiseLevel) {
+                const double lo = std::log(recipe.sigmaMin), hi = std::log(recipe.sigmaMax);
+                const auto sigma = (at::rand({recipe.batch}, s.gen) * (hi - lo) + lo).exp();
+                const auto xt = x0 + sigma.view({-1, 1, 1, 1}) * at::randn(x0.sizes(), s.gen);
+                loss = (models::noiseLevelOutput(classifier, xt) - models::noiseLevelTarget(xt, sigma)).pow(2).mean();
+            } else if (restorer) {
+                const auto mu = restore::degradeMixed(x0, pool, s.gen, ranges).mu;
+                const auto n = at::randn({recipe.batch}, s.gen);
+                const auto sigma = (n * recipe.pStd + recipe.pMean).exp();
+                const auto z = at::randn(x0.sizes(), s.gen);
+                loss = restorerLoss(denoiser, x0, mu, sigma, z);
             } else {
                 at::Tensor lab;
                 if (recipe.net.numClasses > 0) {
@@ -457,7 +566,7 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
             ctx.report(p);
         }
         saveCheckpoint(s, recipe, ckpt);
-        if (classify && !cancelled) {
+        if (classify && !cancelled && recipe.dataset == "fashion-mnist") {
             auto test = data::loadFashionMnist(data::Split::Test);
             if (!test) return test.error();
             auto ema = loadClassifier(ckpt, recipe.classifier);

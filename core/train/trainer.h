@@ -1,7 +1,17 @@
 #pragma once
 // Training for the built-in models: a recipe (JSON) → a checkpointed, resumable run.
-// Tasks: "denoiser" (an EdmDenoiser, for generation) and "classifier" (Fashion-MNIST classes;
-// also the feature extractor of the Fréchet distance).
+// Tasks: "denoiser" (an EdmDenoiser, for generation), "classifier" (Fashion-MNIST classes;
+// also the feature extractor of the Fréchet distance) and "noise-level" (a one-output classifier
+// that estimates σ of x₀ + σz, for Denoising MCMC; σ log-uniform in [sigma_min, sigma_max],
+// squared error on log σ − log RMS(x̃), see models/classifier.h) and "restorer" (an EdmDenoiser
+// conditioned on the degraded image μ that denoises the residual y = x₀ − μ: the image-restoration
+// model of IR-SDE served as a σ-denoiser, D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ), trained with the EDM
+// loss on y₀ = x₀ − μ; μ comes from restore::degradeMixed over the recipe's degradations).
+//
+// Data: Fashion-MNIST ("fashion-mnist") or a folder of images ("folder": data_dir, image_size,
+// channels; see data/image_folder.h). Augmentation is deterministic: random horizontal flips and
+// shifts by up to `shift` pixels (background filled), drawn from the run's checkpointed
+// generator, so a resumed run sees exactly the batches a straight run would.
 //
 // The denoiser task trains an EdmDenoiser with the EDM loss: σ = exp(P_mean + P_std n),
 // loss = λ(σ) ‖D(x_0 + σ z; σ) − x_0‖², λ = (σ² + σd²)/(σ σd)². AdamW, linear warm-up then
@@ -15,6 +25,7 @@
 // Thread rules: runs on the calling thread (the engine thread or the CLI); cancel is checked
 // before every step, and a cancelled run writes a checkpoint of what it finished.
 
+#include "data/fashion_mnist.h"
 #include "jobs/job.h"
 #include "train/job.h"
 #include "models/classifier.h"
@@ -26,13 +37,17 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace reverie::train {
 
 struct Recipe {
     std::string name = "fmnist-edm";
-    std::string task = "denoiser";        ///< "denoiser" or "classifier"
-    std::string dataset = "fashion-mnist";
+    std::string task = "denoiser";        ///< "denoiser", "classifier" or "noise-level"
+    std::string dataset = "fashion-mnist"; ///< "fashion-mnist" or "folder"
+    std::string dataDir;                  ///< folder dataset: its root (class = first sub-folder)
+    int imageSize = 28;                   ///< folder dataset: images are centre-cropped and resized to this
+    int channels = 1;                     ///< folder dataset: 1 (grey) or 3 (RGB)
     std::int64_t trainLimit = -1;         ///< use only the first N training images (-1: all)
     int batch = 64;
     std::int64_t steps = 20000;
@@ -49,6 +64,11 @@ struct Recipe {
     double sigmaData = 0.5;
     double labelDropout = 0.1;            ///< class-conditional nets: share of labels dropped (CFG)
     bool hflip = false;                   ///< random horizontal flips
+    int shift = 0;                        ///< random shifts by up to this many pixels (each axis)
+    double sigmaMin = 0.005;              ///< noise-level task: σ range (log-uniform)
+    double sigmaMax = 80.0;
+    std::vector<std::string> degradations;  ///< restorer task: the pool (empty: every degradation)
+    double noiseSigmaMin = 5, noiseSigmaMax = 50; ///< restorer task: the noise task's σ range (0..255 scale)
     models::UNetConfig net;               ///< denoiser task
     models::ClassifierConfig classifier;  ///< classifier task
 
@@ -82,6 +102,15 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
 /// Loads the EMA weights of a classifier checkpoint (or shipped weights file), in eval mode.
 Result<models::Classifier> loadClassifier(const std::string& path, const models::ClassifierConfig& expected);
 
+/// Loads the EMA weights of a noise-level estimator checkpoint (or shipped weights file), in eval mode.
+Result<models::Classifier> loadNoiseLevel(const std::string& path, const models::ClassifierConfig& expected);
+
+/// Loads a recipe's training images: Fashion-MNIST's train split or the image folder.
+Result<data::LabelledImages> loadTrainingData(const Recipe& recipe);
+
+/// Applies the recipe's augmentation (flips, shifts) to a batch in [−1, 1], drawing from gen.
+at::Tensor augment(const Recipe& recipe, const at::Tensor& x, at::Generator& gen);
+
 /// Top-1 accuracy of a classifier on labelled images (uint8), in batches of 500.
 double accuracy(models::Classifier& model, const at::Tensor& images, const at::Tensor& labels);
 
@@ -91,6 +120,13 @@ Result<std::int64_t> exportWeights(const std::string& checkpoint, const std::str
 
 /// Loads the EMA weights of a checkpoint (or a shipped weights file) into a new denoiser.
 /// Errors name the problem: missing file, different architecture, corrupt archive.
-Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected);
+/// task: "denoiser" (a generator) or "restorer" (the μ-conditioned residual denoiser).
+Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected,
+                                         double sigmaData = 0.5, const std::string& task = "denoiser");
+
+/// The restorer's loss on one batch: the EDM loss of the residual denoiser E on y₀ = x₀ − μ,
+/// mean over the batch of λ(σ)‖E(y₀ + σz; σ, cond = μ) − y₀‖².
+at::Tensor restorerLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::Tensor& mu, const at::Tensor& sigma,
+                        const at::Tensor& z);
 
 } // namespace reverie::train

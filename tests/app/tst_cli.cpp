@@ -43,7 +43,13 @@ private Q_SLOTS:
         QTest::newRow("generate unknown sampler") << cli << QStringList{"generate", "-o", "x.png", "--sampler", "magic"}
                                                   << "unknown sampler 'magic'";
         QTest::newRow("generate bad nfe") << cli << QStringList{"generate", "-o", "x.png", "--nfe", "ten"} << "need numbers";
-        QTest::newRow("bench unknown") << cli << QStringList{"bench", "restoration"} << "known: engine, generate";
+        QTest::newRow("bench unknown") << cli << QStringList{"bench", "restoration"} << "known: engine, generate, restore";
+        QTest::newRow("restore without inputs") << cli << QStringList{"restore", "-o", "out"} << "at least one input";
+        QTest::newRow("restore without output") << cli << QStringList{"restore", "a.png"} << "restore needs -o OUTDIR";
+        QTest::newRow("restore unknown sampler") << cli << QStringList{"restore", "a.png", "-o", "out", "--sampler", "magic"}
+                                                 << "unknown restoration sampler 'magic'";
+        QTest::newRow("restore unknown task") << cli << QStringList{"restore", "a.png", "-o", "out", "--degrade", "rain"}
+                                              << "unknown task 'rain'";
         QTest::newRow("export usage") << cli << QStringList{"export", "a.pt"} << "export needs CHECKPOINT OUT.pt";
         QTest::newRow("gui unknown option") << gui << QStringList{"--frobnicate"} << "Unknown option 'frobnicate'";
         QTest::newRow("gui unknown workbench") << gui << QStringList{"--workbench", "paint", "-platform", "offscreen"}
@@ -92,6 +98,44 @@ private Q_SLOTS:
         const Run list = run(QStringLiteral(REVERIE_CLI), {"generate", "--list-samplers"});
         QCOMPARE(list.code, 0);
         QCOMPARE(list.out.trimmed().split('\n').size(), 11);
+    }
+
+    void restoreFolderBatch() {
+        // Three inputs: a grey 40×33 image degraded on the fly, a colour one (restored channel by
+        // channel), and a corrupt file that is reported and skipped without stopping the batch.
+        QTemporaryDir dir;
+        QImage grey(40, 33, QImage::Format_Grayscale8);
+        for (int y = 0; y < grey.height(); ++y)
+            for (int x = 0; x < grey.width(); ++x) grey.setPixel(x, y, qRgb(6 * x, 6 * x, 6 * x));
+        QVERIFY(grey.save(dir.filePath(QStringLiteral("grey.png"))));
+        QImage colour(30, 30, QImage::Format_RGB888);
+        colour.fill(QColor(200, 40, 90));
+        QVERIFY(colour.save(dir.filePath(QStringLiteral("colour.png"))));
+        QFile junk(dir.filePath(QStringLiteral("junk.png")));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not an image");
+        junk.close();
+        const QString out = dir.filePath(QStringLiteral("out"));
+        const Run r = run(QStringLiteral(REVERIE_CLI),
+                          {"restore", dir.filePath(QStringLiteral("grey.png")), dir.filePath(QStringLiteral("colour.png")),
+                           dir.filePath(QStringLiteral("junk.png")), "-o", out, "--nfe", "3", "--degrade", "noise",
+                           "--json", "--threads", "1"});
+        QCOMPARE(r.code, 1); // one input failed
+        QVERIFY2(r.err.contains("junk.png"), r.err.constData());
+        const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(o.value(QStringLiteral("written")).toInt(), 2);
+        QCOMPARE(o.value(QStringLiteral("failed")).toInt(), 1);
+        const QImage restored(out + QStringLiteral("/grey.png"));
+        QCOMPARE(restored.size(), grey.size());
+        QVERIFY(QFile::exists(out + QStringLiteral("/grey-degraded.png")));
+        const QImage restoredColour(out + QStringLiteral("/colour.png"));
+        QCOMPARE(restoredColour.size(), colour.size());
+        QVERIFY(!restoredColour.isGrayscale());
+        // Never over an input: restoring into the input's own folder is refused for that file.
+        const Run same = run(QStringLiteral(REVERIE_CLI), {"restore", dir.filePath(QStringLiteral("grey.png")), "-o",
+                                                           dir.path(), "--nfe", "2", "--threads", "1"});
+        QCOMPARE(same.code, 1);
+        QCOMPARE(QImage(dir.filePath(QStringLiteral("grey.png"))), grey);
     }
 
     void corruptSettingsDoNotStopTheGui() {

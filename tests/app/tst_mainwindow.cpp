@@ -61,7 +61,7 @@ private Q_SLOTS:
         QCOMPARE(window.workbenchIds(),
                  QStringList({"generate", "restore", "enhance", "erase", "tune", "diagnostics"}));
         // Workbenches without an engine say so, with no fake controls.
-        for (const char* id : {"restore", "enhance", "erase", "tune"}) {
+        for (const char* id : {"enhance", "erase", "tune"}) {
             QWidget* page = window.workbench(QLatin1String(id))->page();
             QVERIFY(page->findChild<QLabel*>(QStringLiteral("notBuilt")));
             QVERIFY(page->findChildren<QPushButton*>().isEmpty());
@@ -71,6 +71,11 @@ private Q_SLOTS:
         QVERIFY(!generatePage->findChild<QLabel*>(QStringLiteral("notBuilt")));
         QVERIFY(generatePage->findChild<QLabel*>(QStringLiteral("samplePreview")));
         QVERIFY(generatePage->findChild<QPushButton*>(QStringLiteral("startTraining")));
+        // So does Restore: real controls and the compare view.
+        QWidget* restorePage = window.workbench(QStringLiteral("restore"))->page();
+        QVERIFY(!restorePage->findChild<QLabel*>(QStringLiteral("notBuilt")));
+        QVERIFY(restorePage->findChild<QPushButton*>(QStringLiteral("runRestore")));
+        QVERIFY(restorePage->findChild<QWidget*>(QStringLiteral("compareView")));
 
         auto* diag = qobject_cast<DiagnosticsWorkbench*>(window.workbench(QStringLiteral("diagnostics")));
         QVERIFY(diag);

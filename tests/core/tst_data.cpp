@@ -1,7 +1,9 @@
 // The Fashion-MNIST reader on the real files of Debian's dataset-fashion-mnist, and its errors on
-// missing, truncated and corrupt files.
+// missing, truncated and corrupt files; the image-folder dataset on files written here (PGM/PPM,
+// 8- and 16-bit), with its class layout, resizing and errors.
 
 #include "data/fashion_mnist.h"
+#include "data/image_folder.h"
 
 #include <ATen/ATen.h>
 
@@ -9,7 +11,27 @@
 
 #include <zlib.h>
 
+#include <functional>
+
 using namespace reverie;
+
+namespace {
+// Writes a binary PGM (grey) or PPM (RGB) of w×h filled by f(x, y, c); maxval 255 or 65535.
+void writePnm(const QString& path, int w, int h, int channels, int maxval, const std::function<int(int, int, int)>& f) {
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QStringLiteral("P%1\n%2 %3\n%4\n").arg(channels == 1 ? 5 : 6).arg(w).arg(h).arg(maxval).toLatin1());
+    QByteArray body;
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < channels; ++c) {
+                const int v = f(x, y, c);
+                if (maxval > 255) body.append(char((v >> 8) & 0xff));
+                body.append(char(v & 0xff));
+            }
+    file.write(body);
+}
+} // namespace
 
 class TestData : public QObject {
     Q_OBJECT
@@ -101,6 +123,72 @@ private Q_SLOTS:
         gz.close();
         r = data::loadFashionMnist(data::Split::Test, dir.path().toStdString());
         QVERIFY(!r.ok());
+    }
+
+    void imageFolderClassesAndPixels() {
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("bags")));
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("shoes/nested")));
+        // 56×56 grey ramp → 28×28 by area averaging: pixel (x, y) of the result is the mean of a 2×2 block.
+        writePnm(dir.filePath(QStringLiteral("bags/a.pgm")), 56, 56, 1, 255, [](int x, int, int) { return 4 * x; });
+        // 16-bit, wider than tall (centre-cropped to 40×40), constant 0x8080 → 128 at 8 bits.
+        writePnm(dir.filePath(QStringLiteral("shoes/b.pgm")), 60, 40, 1, 65535, [](int, int, int) { return 0x8080; });
+        // RGB in a nested folder still belongs to "shoes"; converted to grey by luma.
+        writePnm(dir.filePath(QStringLiteral("shoes/nested/c.ppm")), 28, 28, 3, 255,
+                 [](int, int, int c) { return c == 0 ? 255 : 0; });
+        // Not an image: skipped (counted in the log), not fatal.
+        QFile junk(dir.filePath(QStringLiteral("shoes/broken.png")));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("this is not a PNG");
+        junk.close();
+
+        auto r = data::loadImageFolder(dir.path().toStdString(), 28, 1);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        const auto& d = r.value();
+        QCOMPARE(d.size(), std::int64_t(3));
+        QCOMPARE(d.classes, 2);
+        QCOMPARE(d.classNames, (std::vector<std::string>{"bags", "shoes"}));
+        QCOMPARE(d.images.sizes().vec(), (std::vector<std::int64_t>{3, 1, 28, 28}));
+        QCOMPARE(d.labels[0].item<std::int64_t>(), std::int64_t(0));
+        QCOMPARE(d.labels[1].item<std::int64_t>(), std::int64_t(1));
+        QCOMPARE(d.labels[2].item<std::int64_t>(), std::int64_t(1));
+        const auto ramp = d.images[0][0].to(at::kInt);
+        QCOMPARE(ramp[5][3].item<int>(), (4 * 6 + 4 * 7) / 2); // block of x = 6, 7
+        QCOMPARE(ramp[0][27].item<int>(), (4 * 54 + 4 * 55) / 2);
+        QCOMPARE(d.images[1].to(at::kInt).min().item<int>(), 128);
+        QCOMPARE(d.images[1].to(at::kInt).max().item<int>(), 128);
+        const int red = d.images[2][0][10][10].item<std::uint8_t>();
+        QVERIFY2(red >= 75 && red <= 78, qPrintable(QString::number(red))); // 0.299 · 255
+
+        // Colour output replicates grey; the order is deterministic.
+        auto rgb = data::loadImageFolder(dir.path().toStdString(), 14, 3);
+        QVERIFY(rgb.ok());
+        QCOMPARE(rgb.value().images.sizes().vec(), (std::vector<std::int64_t>{3, 3, 14, 14}));
+        QVERIFY(at::equal(rgb.value().images[0][0], rgb.value().images[0][2]));
+        auto again = data::loadImageFolder(dir.path().toStdString(), 14, 3);
+        QVERIFY(at::equal(rgb.value().images, again.value().images));
+        // limit keeps a prefix in sorted order.
+        auto one = data::loadImageFolder(dir.path().toStdString(), 28, 1, 1);
+        QCOMPARE(one.value().size(), std::int64_t(1));
+        QVERIFY(at::equal(one.value().images[0], d.images[0]));
+    }
+
+    void imageFolderErrors() {
+        auto missing = data::loadImageFolder("/nonexistent/reverie-images", 28, 1);
+        QVERIFY(!missing.ok());
+        QVERIFY(QString::fromStdString(missing.error().message).contains(QStringLiteral("no such folder")));
+        QTemporaryDir dir;
+        auto empty = data::loadImageFolder(dir.path().toStdString(), 28, 1);
+        QVERIFY(!empty.ok());
+        QVERIFY(QString::fromStdString(empty.error().message).contains(QStringLiteral("no image files")));
+        QFile junk(dir.filePath(QStringLiteral("x.jpg")));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("\xff\xd8 truncated");
+        junk.close();
+        auto unreadable = data::loadImageFolder(dir.path().toStdString(), 28, 1);
+        QVERIFY(!unreadable.ok());
+        QVERIFY(QString::fromStdString(unreadable.error().message).contains(QStringLiteral("could be read")));
+        QVERIFY(!data::loadImageFolder(dir.path().toStdString(), 28, 2).ok());
     }
 };
 

@@ -1,7 +1,9 @@
 // The built-in generator through core/generate: every sampler respects its NFE budget and gives
 // finite images in range; seeds are per item; settings are validated with clear messages; the
 // shipped model's samples are recognised by the shipped classifier at the rate its card claims;
-// the exported weights file loads and equals the checkpoint's EMA weights.
+// the exported weights file loads and equals the checkpoint's EMA weights; the shipped noise-level
+// estimator recovers σ as accurately as its card claims, and better than the classical one where
+// the card says so.
 
 #include "generate/generate.h"
 #include "generate/zoo.h"
@@ -112,6 +114,7 @@ private Q_SLOTS:
         QTest::newRow("missing folder") << "folder" << "/no/such/folder does not exist";
         QTest::newRow("wrong model") << "classifier" << "does not hold a generator";
         QTest::newRow("corrupt weights") << "corrupt" << "cannot load";
+        QTest::newRow("estimator") << "estimator" << "unknown noise-level estimator 'oracle'";
     }
     void badSettingsAndModels() {
         QFETCH(QString, field);
@@ -128,6 +131,11 @@ private Q_SLOTS:
         if (field == "label") p.label = 12;
         if (field == "folder") p.modelDir = "/no/such/folder";
         if (field == "classifier") p.modelDir = classifierDir();
+        if (field == "estimator") {
+            p.sampler = "dlg";
+            p.nfe = 12;
+            p.noiseEstimator = "oracle";
+        }
         if (field == "corrupt") {
             std::filesystem::copy_file(generatorDir() + "/card.json", tmp.path().toStdString() + "/card.json");
             std::ofstream(tmp.path().toStdString() + "/weights.pt") << "not a zip archive";
@@ -182,6 +190,42 @@ private Q_SLOTS:
         QVERIFY(s.value().agreement >= ev["label_agreement"].get<double>() - 0.05);
         // Every class appears.
         for (auto n : s.value().histogram) QVERIFY(n > 0);
+    }
+
+    void shippedNoiseLevelEstimatorMeetsItsCard() {
+        // The card's figures were measured by `reverie-cli bench generate` on the first 2000 test
+        // images with the same noise seeds; the same here, so only thread-count rounding differs.
+        const std::string dir = zoo::find(zoo::kNoiseLevel);
+        if (dir.empty()) QFAIL("the shipped noise-level estimator (resources/models/fmnist-noise-level) was not found");
+        const auto c = card(dir);
+        QCOMPARE(c["kind"].get<std::string>(), std::string("noise-level"));
+        std::vector<double> sigmas;
+        for (const auto& pt : c["evaluation"]["median_abs_log_error"]) sigmas.push_back(pt["sigma"].get<double>());
+        QVERIFY(sigmas.size() >= 6);
+        const auto r = generate::evaluateNoiseLevel(sigmas, c["evaluation"]["images"].get<int>());
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        for (std::size_t i = 0; i < sigmas.size(); ++i) {
+            const auto& claimed = c["evaluation"]["median_abs_log_error"][i];
+            const auto& got = r.value()[i];
+            qInfo("σ = %.3g: net %.4f (card %.4f), haar %.4f (card %.4f)", got.sigma, got.netError,
+                  claimed["net"].get<double>(), got.haarError, claimed["haar"].get<double>());
+            QVERIFY(std::abs(got.netError - claimed["net"].get<double>()) <= 0.01);
+            QVERIFY(std::abs(got.haarError - claimed["haar"].get<double>()) <= 0.01);
+            QVERIFY(got.netError < 0.25); // within ≈ 28 % of σ at every level
+        }
+        // DLG runs with either estimator, same budget.
+        for (const char* est : {"net", "haar"}) {
+            generate::GenerateParams p;
+            p.modelDir = generatorDir();
+            p.sampler = "dlg";
+            p.nfe = 12;
+            p.batch = 2;
+            p.previews = false;
+            p.noiseEstimator = est;
+            const auto g = generate::runGenerate(p, {});
+            QVERIFY2(g.ok(), g.ok() ? "" : g.error().message.c_str());
+            QVERIFY(g.value().nfe <= 12);
+        }
     }
 
     void exportedWeightsEqualTheCheckpointsEma() {

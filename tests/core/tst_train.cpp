@@ -4,6 +4,7 @@
 
 #include "data/fashion_mnist.h"
 #include "models/unet.h"
+#include "restore/degrade.h"
 #include "runtime/runtime.h"
 #include "train/trainer.h"
 
@@ -186,6 +187,156 @@ private Q_SLOTS:
         QVERIFY(!train::loadDenoiser(out.value().checkpoint, r.net).ok());
     }
 
+    void noiseLevelEstimatorLearns() {
+        // The noise-level task: a one-output classifier on x̃ / RMS(x̃) regressing log σ − log RMS.
+        // 120 small steps must beat the best constant predictor by a wide margin.
+        QTemporaryDir dir;
+        auto r = tinyRecipe();
+        r.task = "noise-level";
+        r.batch = 32;
+        r.steps = 120;
+        r.lr = 3e-3;
+        r.warmup = 10;
+        r.trainLimit = 1000;
+        r.classifier.width = 8;
+        r.classifier.features = 16;
+        r.classifier.classes = 1;
+        r.classifier.dropout = 0;
+        auto out = train::run(r, {dir.path().toStdString(), false, -1}, {});
+        QVERIFY2(out.ok(), out.ok() ? "" : out.error().message.c_str());
+        auto m = train::loadNoiseLevel(out.value().checkpoint, r.classifier);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        QVERIFY(!train::loadClassifier(out.value().checkpoint, r.classifier).ok()); // a different kind of model
+        auto test = data::loadFashionMnist(data::Split::Test, data::defaultFashionMnistDir(), 256);
+        QVERIFY(test.ok());
+        auto g = at::make_generator<at::CPUGeneratorImpl>(3);
+        const auto x0 = data::toSigned(test.value().images);
+        const auto sigma = (at::rand({256}, g) * (std::log(80.0) - std::log(0.005)) + std::log(0.005)).exp();
+        const auto xt = x0 + sigma.view({-1, 1, 1, 1}) * at::randn(x0.sizes(), g);
+        at::NoGradGuard ng;
+        const auto est = models::estimateNoiseLevel(m.value(), xt);
+        const double err = (est.log() - sigma.log()).abs().median().item<double>();
+        const auto target = models::noiseLevelTarget(xt, sigma);
+        const double constant = (target - target.median()).abs().median().item<double>();
+        qInfo("tiny noise-level estimator: median |log σ̂ − log σ| %.3f (best constant %.3f)", err, constant);
+        QVERIFY(err < 0.5 * constant);
+    }
+
+    void restorerTrainsAndResumesExactly() {
+        // The restorer: an EdmDenoiser on y₀ = x₀ − μ conditioned on μ from the degradation mix.
+        // A short run lowers the loss; 3 + 3 steps with a stop equal 6 straight steps (the
+        // degradations draw from the checkpointed generator, so resuming replays them exactly).
+        auto r = tinyRecipe();
+        r.task = "restorer";
+        r.sigmaData = 0.25;
+        r.net.condChannels = 1;
+        r.degradations = {"noise", "inpaint-box", "jpeg"};
+        QTemporaryDir straightDir, splitDir;
+        auto straight = train::run(r, {straightDir.path().toStdString(), false, -1}, {});
+        QVERIFY2(straight.ok(), straight.ok() ? "" : straight.error().message.c_str());
+        auto first = train::run(r, {splitDir.path().toStdString(), false, 3}, {});
+        QVERIFY(first.ok());
+        auto second = train::run(r, {splitDir.path().toStdString(), true, -1}, {});
+        QVERIFY(second.ok());
+        auto a = train::loadDenoiser(straight.value().checkpoint, r.net, 0.25, "restorer");
+        auto b = train::loadDenoiser(second.value().checkpoint, r.net, 0.25, "restorer");
+        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        QVERIFY(b.ok());
+        const auto pa = a.value()->parameters(), pb = b.value()->parameters();
+        for (std::size_t i = 0; i < pa.size(); ++i) QVERIFY(at::equal(pa[i], pb[i]));
+        // A restorer checkpoint is not a generator.
+        QVERIFY(!train::loadDenoiser(straight.value().checkpoint, r.net).ok());
+
+        // Loss on a fixed batch goes down over a few steps of plain AdamW.
+        auto test = data::loadFashionMnist(data::Split::Test, data::defaultFashionMnistDir(), 16);
+        QVERIFY(test.ok());
+        const auto x0 = data::toSigned(test.value().images);
+        auto g = at::make_generator<at::CPUGeneratorImpl>(1);
+        const auto mu = restore::degrade(x0, restore::Degradation::Noise, g).mu;
+        const auto sigma = at::full({16}, 0.3f);
+        const auto z = at::randn(x0.sizes(), g);
+        models::EdmDenoiser m(r.net, 0.25);
+        torch::optim::AdamW opt(m->parameters(), torch::optim::AdamWOptions(2e-3));
+        const double before = train::restorerLoss(m, x0, mu, sigma, z).item<double>();
+        for (int i = 0; i < 10; ++i) {
+            opt.zero_grad();
+            train::restorerLoss(m, x0, mu, sigma, z).backward();
+            opt.step();
+        }
+        const double after = train::restorerLoss(m, x0, mu, sigma, z).item<double>();
+        qInfo("restorer loss on a fixed batch: %.4f → %.4f", before, after);
+        QVERIFY(after < 0.8 * before);
+    }
+
+    void augmentationIsDeterministicAndShifts() {
+        auto r = tinyRecipe();
+        r.hflip = false;
+        r.shift = 2;
+        auto x = at::full({4, 1, 8, 8}, -1.0f);
+        x.index_put_({at::indexing::Slice(), 0, 3, 4}, 1.0f); // one bright pixel
+        auto g1 = at::make_generator<at::CPUGeneratorImpl>(9), g2 = at::make_generator<at::CPUGeneratorImpl>(9);
+        const auto a = train::augment(r, x, g1), b = train::augment(r, x, g2);
+        QVERIFY(at::equal(a, b));
+        QCOMPARE(a.sizes().vec(), x.sizes().vec());
+        bool moved = false;
+        for (int i = 0; i < 4; ++i) {
+            // The bright pixel survives, moved by at most 2 pixels on each axis; the rest is background.
+            QCOMPARE(a[i].eq(1.0f).sum().item<std::int64_t>(), std::int64_t(1));
+            const auto pos = a[i][0].eq(1.0f).nonzero()[0];
+            QVERIFY(std::abs(pos[0].item<std::int64_t>() - 3) <= 2 && std::abs(pos[1].item<std::int64_t>() - 4) <= 2);
+            moved = moved || pos[0].item<std::int64_t>() != 3 || pos[1].item<std::int64_t>() != 4;
+        }
+        QVERIFY(moved);
+        r.shift = 0;
+        r.hflip = true;
+        const auto f = train::augment(r, x, g1);
+        for (int i = 0; i < 4; ++i) {
+            const auto pos = f[i][0].eq(1.0f).nonzero()[0];
+            QCOMPARE(pos[0].item<std::int64_t>(), std::int64_t(3));
+            QVERIFY(pos[1].item<std::int64_t>() == 4 || pos[1].item<std::int64_t>() == 3); // 8 − 1 − 4
+        }
+    }
+
+    void trainsFromAnImageFolder() {
+        // The folder dataset feeds the same loop: two classes of flat images, a few classifier steps.
+        QTemporaryDir dir;
+        for (const char* cls : {"dark", "light"}) {
+            QVERIFY(QDir(dir.path()).mkpath(QString::fromLatin1(cls)));
+            for (int i = 0; i < 8; ++i) {
+                QFile f(dir.filePath(QStringLiteral("%1/%2.pgm").arg(QString::fromLatin1(cls)).arg(i)));
+                QVERIFY(f.open(QIODevice::WriteOnly));
+                f.write("P5\n16 16\n255\n");
+                f.write(QByteArray(256, char(std::string(cls) == "dark" ? 20 + i : 200 + i)));
+            }
+        }
+        auto r = tinyRecipe();
+        r.task = "classifier";
+        r.dataset = "folder";
+        r.dataDir = dir.path().toStdString();
+        r.imageSize = 16;
+        r.trainLimit = -1;
+        r.batch = 8;
+        r.steps = 30;
+        r.lr = 3e-3;
+        r.classifier.width = 4;
+        r.classifier.features = 8;
+        r.classifier.classes = 2;
+        r.classifier.dropout = 0;
+        QTemporaryDir out;
+        auto run = train::run(r, {out.path().toStdString(), false, -1}, {});
+        QVERIFY2(run.ok(), run.ok() ? "" : run.error().message.c_str());
+        auto m = train::loadClassifier(run.value().checkpoint, r.classifier);
+        QVERIFY(m.ok());
+        auto d = train::loadTrainingData(r);
+        QVERIFY(d.ok());
+        QCOMPARE(train::accuracy(m.value(), d.value().images, d.value().labels), 1.0);
+        // A grey network cannot train on colour folders.
+        r.channels = 3;
+        auto bad = train::run(r, {out.path().toStdString(), false, -1}, {});
+        QVERIFY(!bad.ok());
+        QVERIFY(QString::fromStdString(bad.error().message).contains(QStringLiteral("channel")));
+    }
+
     void batchesCoverEachEpochOnce() {
         const auto a = train::batchIndices(5, 0, 10, 25);
         const auto b = train::batchIndices(5, 1, 10, 25);
@@ -224,6 +375,16 @@ private Q_SLOTS:
         QTest::newRow("not an object") << R"([1,2])" << "JSON object";
         QTest::newRow("unknown task") << R"({"task": "paint"})" << "unknown task 'paint'";
         QTest::newRow("bad classifier") << R"({"task": "classifier", "classifier": {"width": 0}})" << "positive";
+        QTest::newRow("noise-level with classes") << R"({"task": "noise-level"})" << "\"classes\": 1";
+        QTest::newRow("classifier with one class")
+            << R"({"task": "classifier", "classifier": {"classes": 1}})" << "at least 2 classes";
+        QTest::newRow("folder without dir") << R"({"dataset": "folder"})" << "needs data_dir";
+        QTest::newRow("unknown dataset") << R"({"dataset": "imagenet"})" << "unknown dataset 'imagenet'";
+        QTest::newRow("bad shift") << R"({"shift": 40})" << "shift must be";
+        QTest::newRow("unknown degradation") << R"({"task": "restorer", "degradations": ["rain"]})"
+                                             << "unknown degradation 'rain'";
+        QTest::newRow("restorer without μ") << R"({"task": "restorer"})" << "cond_channels must equal";
+        QTest::newRow("bad sigma range") << R"({"sigma_min": 2, "sigma_max": 1})" << "sigma_min < sigma_max";
     }
     void badRecipesAndCheckpoints() {
         QFETCH(QString, json);

@@ -1,0 +1,269 @@
+#include "restore/pipeline.h"
+
+#include "data/fashion_mnist.h"
+#include "generate/zoo.h"
+#include "models/unet.h"
+#include "restore/tiling.h"
+#include "sde/param.h"
+#include "sde/sde.h"
+#include "solvers/common.h"
+#include "solvers/exp.h"
+#include "solvers/ode.h"
+#include "solvers/pc.h"
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+namespace fs = std::filesystem;
+
+namespace reverie::restore {
+
+namespace {
+
+struct Loaded {
+    models::EdmDenoiser model{nullptr};
+    RestorerInfo info;
+};
+
+Result<Loaded> loadRestorer(const std::string& dir) {
+    // Never destroyed: LibTorch modules must not be torn down by static destructors at exit.
+    static std::mutex mutex;
+    static auto* cache = new std::map<std::string, Loaded>();
+    std::lock_guard lock(mutex);
+    if (auto it = cache->find(dir); it != cache->end()) return it->second;
+    auto card = zoo::readCard(dir);
+    if (!card) return card.error();
+    const auto& j = card.value();
+    if (j.value("kind", std::string()) != "restorer" || !j.contains("architecture"))
+        return Result<Loaded>::invalid("model folder " + dir + " does not hold a restoration model (card kind '" +
+                                       j.value("kind", std::string("?")) + "')");
+    models::UNetConfig cfg;
+    if (auto err = models::UNetConfig::fromJson(j["architecture"], &cfg); !err.empty())
+        return Result<Loaded>::invalid(dir + "/card.json: " + err);
+    if (cfg.condChannels != cfg.inChannels)
+        return Result<Loaded>::invalid(dir + " is not conditioned on the degraded image (cond_channels != in_channels)");
+    const double sigmaData = j.value("sigma_data", 0.25);
+    auto m = train::loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg, sigmaData, "restorer");
+    if (!m) return Result<Loaded>::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
+    m.value()->eval();
+    Loaded l{m.value(), {cfg.inChannels, cfg.imageSize, j.value("name", fs::path(dir).filename().string())}};
+    cache->emplace(dir, l);
+    return l;
+}
+
+/// D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ): the residual denoiser as a σ-denoiser of x.
+sde::SigmaDenoiser residualDenoiser(models::EdmDenoiser model) {
+    return [model](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
+        const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
+        return (m + model->forward(x - m, st.to(at::kFloat), m)).to(xt.scalar_type());
+    };
+}
+
+struct MrsId {
+    bool sde = true;
+    int order = 2;
+    solvers::SolverForm form = solvers::SolverForm::Data;
+};
+
+bool parseMrs(const std::string& id, MrsId* out) {
+    // mrs-{ode|sde}-{1|2}-{data|noise}
+    if (id.size() < 13 || id.rfind("mrs-", 0) != 0) return false;
+    const std::string kind = id.substr(4, 3), order = id.substr(8, 1), form = id.substr(10);
+    if ((kind != "ode" && kind != "sde") || id[7] != '-' || id[9] != '-') return false;
+    if (order != "1" && order != "2") return false;
+    if (form != "data" && form != "noise") return false;
+    out->sde = kind == "sde";
+    out->order = order == "1" ? 1 : 2;
+    out->form = form == "data" ? solvers::SolverForm::Data : solvers::SolverForm::Noise;
+    return true;
+}
+
+ImageU8 previewOf(const at::Tensor& xt, const at::Tensor* x0) {
+    // The first image: x_t on the left, x̂_0 on the right, 4 px apart (grey or RGB).
+    auto pick = [](const at::Tensor& t) { return data::toBytes(t.slice(0, 0, 1).detach().to(at::kFloat).cpu())[0]; };
+    auto left = pick(xt);
+    auto both = x0 && x0->defined()
+                    ? at::cat({left, at::full({left.size(0), left.size(1), 4}, 255, at::kByte), pick(*x0)}, 2)
+                    : left;
+    both = both.permute({1, 2, 0}).contiguous();
+    ImageU8 img;
+    img.height = int(both.size(0));
+    img.width = int(both.size(1));
+    img.channels = int(both.size(2));
+    img.pixels.assign(both.data_ptr<std::uint8_t>(), both.data_ptr<std::uint8_t>() + both.numel());
+    return img;
+}
+
+} // namespace
+
+const std::vector<SamplerInfo>& samplers() {
+    static const std::vector<SamplerInfo> list = [] {
+        std::vector<SamplerInfo> l = {{"posterior", "IR-SDE posterior sampling"},
+                                      {"em", "Euler–Maruyama (reverse SDE)"},
+                                      {"ode-euler", "PF-ODE Euler"}};
+        for (const char* kind : {"sde", "ode"})
+            for (const char* order : {"2", "1"})
+                for (const char* form : {"data", "noise"})
+                    l.push_back({std::string("mrs-") + kind + "-" + order + "-" + form,
+                                 std::string("MR Sampler ") + (kind[0] == 's' ? "SDE" : "ODE") + ", order " + order +
+                                     ", " + form + " prediction"});
+        return l;
+    }();
+    return list;
+}
+
+Result<bool> validate(const RestoreParams& p) {
+    const auto& list = samplers();
+    if (std::none_of(list.begin(), list.end(), [&](const SamplerInfo& s) { return s.id == p.sampler; }))
+        return Result<bool>::invalid("unknown restoration sampler '" + p.sampler + "'");
+    if (p.nfe < 1 || p.nfe > 1000) return Result<bool>::invalid("NFE must be between 1 and 1000");
+    if (!(p.lambda255 > 0) || p.lambda255 > 255) return Result<bool>::invalid("λ must be in (0, 255]");
+    if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
+    return true;
+}
+
+Result<RestorerInfo> restorerInfo(const std::string& modelDir) {
+    auto l = loadRestorer(modelDir);
+    if (!l) return l.error();
+    return l.value().info;
+}
+
+Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tensor& mu, const JobContext& ctx) {
+    if (auto v = validate(p); !v) return v.error();
+    if (!mu.defined() || mu.dim() != 4 || mu.size(0) < 1)
+        return Result<RestoreTensorResult>::invalid("the degraded images must be a [B, C, H, W] batch");
+    if (mu.size(1) != 1 && mu.size(1) != 3)
+        return Result<RestoreTensorResult>::invalid("images must have 1 (grey) or 3 (RGB) channels, not " +
+                                                    std::to_string(mu.size(1)));
+    auto loaded = loadRestorer(p.modelDir);
+    if (!loaded) return loaded.error();
+    const auto info = loaded.value().info;
+    if (mu.size(1) != info.channels) {
+        // Grey model, colour input: every channel as its own grey image. Colour model, grey
+        // input: grey RGB in, luma out.
+        const std::int64_t B = mu.size(0), C = mu.size(1), H = mu.size(2), W = mu.size(3);
+        const auto adapted = info.channels == 1 ? mu.reshape({B * C, 1, H, W}) : mu.expand({B, 3, H, W}).contiguous();
+        auto r = restoreTensor(p, adapted, ctx);
+        if (!r) return r;
+        auto out = r.value();
+        out.x = info.channels == 1 ? out.x.reshape({B, C, H, W})
+                                   : (0.299 * out.x.select(1, 0) + 0.587 * out.x.select(1, 1) + 0.114 * out.x.select(1, 2))
+                                         .unsqueeze(1);
+        out.note = info.channels == 1 ? "the grey model restored each colour channel on its own"
+                                      : "the colour model restored the grey image as grey RGB";
+        return out;
+    }
+    return guarded<RestoreTensorResult>("restore", [&]() -> Result<RestoreTensorResult> {
+        c10::InferenceMode inference;
+        sde::IrSdeParams ip;
+        ip.lambda = 2.0 * p.lambda255 / 255.0; // Reverie's images live in [−1, 1]
+        const auto s = sde::makeIrSde(ip);
+        const auto den = sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model));
+        const std::int64_t B = mu.size(0), H = mu.size(2), W = mu.size(3);
+        const bool tiledRun = H != info.imageSize || W != info.imageSize;
+        const double t0 = nowSeconds();
+        std::int64_t nfe = 0;
+        MrsId mrs;
+        const bool isMrs = parseMrs(p.sampler, &mrs);
+
+        // Samples one batch of model-sized images; `first` is the index of its first item (seeds).
+        auto run = [&](const at::Tensor& m, std::uint64_t first, bool previews) -> Result<at::Tensor> {
+            solvers::NoiseSource noise(p.seed + first, solvers::NoiseMode::PerItem);
+            solvers::CommonOptions common;
+            common.steps = p.nfe;
+            common.seed = p.seed + first + 0x9E3779B97F4A7C15ULL;
+            if (previews)
+                common.onStep = [&](const solvers::StepInfo& st) {
+                    Progress pr = solvers::stepProgress(st, p.sampler);
+                    if (st.x) pr.preview = previewOf(*st.x, st.x0);
+                    ctx.report(pr);
+                };
+            const auto xT = solvers::priorSample(*s, m, m, noise);
+            Result<solvers::SampleOutput> out = Result<solvers::SampleOutput>::failed("no sampler ran");
+            if (p.sampler == "posterior") {
+                solvers::PosteriorOptions o;
+                o.common = common;
+                out = solvers::samplePosterior(*s, den, xT, m, o, ctx);
+            } else if (p.sampler == "em") {
+                out = solvers::sampleEulerMaruyama(*s, den, xT, m, common, ctx);
+            } else if (p.sampler == "ode-euler") {
+                solvers::OdeOptions o;
+                o.common = common;
+                o.method = solvers::OdeMethod::Euler;
+                out = solvers::sampleOde(*s, den, xT, m, o, ctx);
+            } else if (isMrs) {
+                solvers::MrsOptions o;
+                o.common = common;
+                o.sde = mrs.sde;
+                o.order = mrs.order;
+                o.form = mrs.form;
+                o.spacing = solvers::Spacing::LogSnr;
+                o.lambdaMin = -5.0;
+                out = solvers::sampleMrs(*s, den, xT, m, o, ctx);
+            }
+            if (!out) return out.error();
+            nfe = out.value().nfe;
+            return out.value().x.clamp(-1.0, 1.0);
+        };
+
+        std::vector<at::Tensor> results;
+        if (!tiledRun) {
+            for (std::int64_t i = 0; i < B; i += p.batch) {
+                const auto chunk = mu.slice(0, i, std::min(B, i + p.batch)).to(at::kFloat);
+                auto r = run(chunk, std::uint64_t(i), p.previews && i == 0);
+                if (!r) return r.error();
+                results.push_back(r.value());
+                if (!p.previews) {
+                    Progress pr;
+                    pr.step = std::min(B, i + p.batch);
+                    pr.total = B;
+                    pr.nfe = nfe;
+                    pr.message = p.sampler;
+                    ctx.report(pr);
+                }
+            }
+        } else {
+            // Tiles of the model's size, overlap a quarter tile; each tile is one sampling run with
+            // the image's seed (so the result does not depend on the batch it came in).
+            const int tile = info.imageSize, overlap = p.tileOverlap > 0 ? std::min(p.tileOverlap, tile - 1) : std::max(4, tile / 4);
+            for (std::int64_t i = 0; i < B; ++i) {
+                const auto grid = tileGrid(H, W, tile, overlap);
+                std::int64_t done = 0;
+                Error failure{ErrorKind::Failed, ""};
+                bool failed = false;
+                auto fn = [&](const at::Tensor& t) -> at::Tensor {
+                    auto r = run(t.to(at::kFloat), std::uint64_t(i), false);
+                    if (!r) {
+                        failed = true;
+                        failure = r.error();
+                        return at::zeros_like(t);
+                    }
+                    Progress pr;
+                    pr.step = ++done;
+                    pr.total = std::int64_t(grid.size());
+                    pr.nfe = nfe;
+                    pr.message = p.sampler + " (tile)";
+                    ctx.report(pr);
+                    return r.value();
+                };
+                const auto out = tiled(mu.slice(0, i, i + 1), tile, overlap, fn,
+                                       [&] { return failed || ctx.cancelled(); }, 4, tile);
+                if (ctx.cancelled()) return Result<RestoreTensorResult>::cancelled("restore: cancelled");
+                if (failed) return failure;
+                results.push_back(out);
+            }
+        }
+        RestoreTensorResult res;
+        res.x = at::cat(results);
+        res.nfe = nfe;
+        res.seconds = nowSeconds() - t0;
+        return res;
+    });
+}
+
+} // namespace reverie::restore

@@ -1,0 +1,213 @@
+#include "restore/restore.h"
+
+#include "data/fashion_mnist.h"
+#include "metrics/metrics.h"
+#include "restore/classical.h"
+#include "restore/degrade.h"
+#include "restore/imageio.h"
+#include "restore/pipeline.h"
+#include "telemetry/telemetry.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace reverie::restore {
+
+namespace {
+
+// [1, C, H, W] in [−1, 1] → an 8-bit grey or RGB image.
+ImageU8 toImage(const at::Tensor& x) {
+    const auto b = data::toBytes(x.detach().to(at::kFloat).cpu())[0].permute({1, 2, 0}).contiguous();
+    ImageU8 img;
+    img.height = int(b.size(0));
+    img.width = int(b.size(1));
+    img.channels = int(b.size(2));
+    img.pixels.assign(b.data_ptr<std::uint8_t>(), b.data_ptr<std::uint8_t>() + b.numel());
+    return img;
+}
+
+struct Scores {
+    double psnr = 0, ssim = 0;
+};
+
+// Mean PSNR / SSIM over a batch on 8-bit values (PSNR capped at 100 dB for identical images).
+// SSIM needs 11×11 windows: smaller images get PSNR only (ssim stays NaN).
+Scores score(const at::Tensor& a, const at::Tensor& b) {
+    const auto x = data::toBytes(a).to(at::kFloat), y = data::toBytes(b).to(at::kFloat);
+    Scores s;
+    const bool ssimOk = x.size(2) >= 11 && x.size(3) >= 11;
+    for (std::int64_t i = 0; i < x.size(0); ++i) {
+        s.psnr += std::min(metrics::psnr(x[i], y[i]).value(), 100.0);
+        s.ssim += ssimOk ? metrics::ssim(x[i], y[i]).value() : std::nan("");
+    }
+    s.psnr /= double(x.size(0));
+    s.ssim /= double(x.size(0));
+    return s;
+}
+
+const char* peerName(Degradation d) {
+    switch (d) {
+    case Degradation::Noise: return "OpenCV non-local means";
+    case Degradation::Blur:
+    case Degradation::MotionBlur: return "Wiener deconvolution (known kernel)";
+    case Degradation::Down2:
+    case Degradation::Down4: return "bicubic interpolation";
+    case Degradation::InpaintBox:
+    case Degradation::InpaintStroke: return "OpenCV inpainting (Telea)";
+    case Degradation::Jpeg: return "OpenCV non-local means (JPEG strength)";
+    }
+    return "";
+}
+
+RestoreParams pipelineParams(const RestoreJobParams& p) {
+    RestoreParams rp;
+    rp.modelDir = p.modelDir;
+    rp.sampler = p.sampler;
+    rp.nfe = p.nfe;
+    rp.seed = p.seed;
+    rp.lambda255 = p.lambda255;
+    rp.previews = p.previews;
+    return rp;
+}
+
+Result<at::Tensor> testImages(int first, int count) {
+    auto t = data::loadFashionMnist(data::Split::Test, data::defaultFashionMnistDir(), first + count);
+    if (!t) return t.error();
+    if (t.value().size() < first + count)
+        return Result<at::Tensor>::invalid("the test set has only " + std::to_string(t.value().size()) + " images");
+    return data::toSigned(t.value().images.slice(0, first, first + count));
+}
+
+} // namespace
+
+const std::vector<TaskInfo>& tasks() {
+    static const std::vector<TaskInfo> list = {
+        {"noise", "Gaussian noise (σ = 25)"},  {"blur", "Gaussian blur (σ 1–2 px)"},
+        {"motion-blur", "Motion blur (5–9 px)"}, {"down2", "2× down-sampling"},
+        {"down4", "4× down-sampling"},          {"inpaint-box", "Inpainting: box"},
+        {"inpaint-stroke", "Inpainting: strokes"}, {"jpeg", "JPEG (quality 10–40)"}};
+    return list;
+}
+
+Result<bool> validateJob(const RestoreJobParams& p) {
+    if (auto v = validate(pipelineParams(p)); !v) return v;
+    if (!p.degradeTask.empty() && !parseDegradation(p.degradeTask))
+        return Result<bool>::invalid("unknown restoration task '" + p.degradeTask + "'");
+    if (p.inputPath.empty() && (p.testIndex < 0 || p.testIndex >= 10000))
+        return Result<bool>::invalid("the test image index must be between 0 and 9999");
+    return true;
+}
+
+Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext& ctx) {
+    if (auto v = validateJob(p); !v) return v.error();
+    RestoreJobResult out;
+    at::Tensor clean;
+    if (!p.inputPath.empty()) {
+        auto img = loadImage(p.inputPath);
+        if (!img) return img.error();
+        clean = img.value().image;
+        out.width = img.value().width;
+        out.height = img.value().height;
+        out.channels = img.value().channels;
+    } else {
+        auto t = testImages(p.testIndex, 1);
+        if (!t) return t.error();
+        clean = t.value();
+        out.width = out.height = 28;
+        out.channels = 1;
+    }
+    return guarded<RestoreJobResult>("restore", [&]() -> Result<RestoreJobResult> {
+        c10::InferenceMode inference;
+        at::Tensor mu = clean;
+        DegradedBatch batch;
+        std::optional<Degradation> task;
+        if (!p.degradeTask.empty()) {
+            task = parseDegradation(p.degradeTask);
+            auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed);
+            batch = degrade(clean, *task, g);
+            mu = batch.mu;
+        }
+        auto r = restoreTensor(pipelineParams(p), mu, ctx);
+        if (!r) return r.error();
+        out.input = toImage(mu);
+        out.restored = toImage(r.value().x);
+        out.nfe = r.value().nfe;
+        out.seconds = r.value().seconds;
+        if (task) {
+            out.reference = toImage(clean);
+            const auto si = score(mu, clean), sr = score(r.value().x, clean);
+            out.psnrInput = si.psnr;
+            out.psnrRestored = sr.psnr;
+            if (!std::isnan(si.ssim)) {
+                out.ssimInput = si.ssim;
+                out.ssimRestored = sr.ssim;
+            }
+            if (p.classicalPeer) {
+                const auto peer = classicalPeer(mu, batch.mask, batch.params);
+                const auto sp = score(peer, clean);
+                out.peer = toImage(peer);
+                out.peerName = peerName(*task);
+                out.psnrPeer = sp.psnr;
+                if (!std::isnan(sp.ssim)) out.ssimPeer = sp.ssim;
+            }
+        }
+        return out;
+    });
+}
+
+Result<RestoreSweepResult> runRestoreSweep(const RestoreSweepParams& p, const JobContext& ctx) {
+    if (auto v = validateJob(p.base); !v) return v.error();
+    if (p.base.degradeTask.empty()) return Result<RestoreSweepResult>::invalid("a sweep needs a task to degrade with");
+    if (p.samplerIds.empty() || p.nfes.empty())
+        return Result<RestoreSweepResult>::invalid("choose at least one sampler and one NFE value");
+    if (p.images < 1 || p.images > 10000) return Result<RestoreSweepResult>::invalid("images must be between 1 and 10000");
+    for (const auto& id : p.samplerIds) {
+        auto q = pipelineParams(p.base);
+        q.sampler = id;
+        if (auto v = validate(q); !v) return v.error();
+    }
+    auto clean = testImages(0, p.images);
+    if (!clean) return clean.error();
+    return guarded<RestoreSweepResult>("sweep", [&]() -> Result<RestoreSweepResult> {
+        c10::InferenceMode inference;
+        auto g = at::make_generator<at::CPUGeneratorImpl>(p.base.seed);
+        const auto batch = degrade(clean.value(), *parseDegradation(p.base.degradeTask), g);
+        RestoreSweepResult res;
+        const auto si = score(batch.mu, clean.value());
+        res.psnrInput = si.psnr;
+        res.ssimInput = si.ssim;
+        const auto sp = score(classicalPeer(batch.mu, batch.mask, batch.params), clean.value());
+        res.psnrPeer = sp.psnr;
+        res.ssimPeer = sp.ssim;
+        const std::int64_t total = std::int64_t(p.samplerIds.size() * p.nfes.size());
+        for (const auto& id : p.samplerIds)
+            for (int n : p.nfes) {
+                if (ctx.cancelled()) return Result<RestoreSweepResult>::cancelled("sweep: cancelled");
+                auto q = pipelineParams(p.base);
+                q.sampler = id;
+                q.nfe = n;
+                q.previews = false;
+                telemetry::resetPeak();
+                auto r = restoreTensor(q, batch.mu, JobContext{ProgressFn{}, ctx.cancel});
+                if (!r) return r.error();
+                const auto s = score(r.value().x, clean.value());
+                RestoreSweepPoint pt{id, n, s.psnr, s.ssim, r.value().seconds / double(p.images),
+                                     double(telemetry::allocatorPeakBytes()) / (1024.0 * 1024.0)};
+                res.points.push_back(pt);
+                Progress pr;
+                pr.step = std::int64_t(res.points.size());
+                pr.total = total;
+                pr.nfe = r.value().nfe;
+                pr.message = id;
+                pr.values = {{"nfe", double(n)}, {"psnr", pt.psnr}, {"ssim", pt.ssim}, {"seconds", pt.seconds},
+                             {"peak_mib", pt.peakMiB}};
+                ctx.report(pr);
+            }
+        return res;
+    });
+}
+
+} // namespace reverie::restore

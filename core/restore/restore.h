@@ -1,0 +1,80 @@
+#pragma once
+// The Restore workbench's jobs, torch-free (the GUI includes this header only): restore one image
+// (a user's file or a demo pair made from a Fashion-MNIST test image), and sweep samplers × NFE
+// over a set of demo pairs for PSNR/SSIM-vs-NFE curves. Images cross as ImageU8 (grey or RGB).
+//
+// Thread rules: run on the engine thread (LibTorch). Failure: every user mistake (a corrupt or
+// huge file, a wrong model, bad settings) is an InvalidInput error with a sentence naming it;
+// cancel returns Cancelled promptly (checked before every network evaluation).
+
+#include "jobs/job.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reverie::restore {
+
+/// The restoration tasks' ids and labels, in menu order ("noise" → "Gaussian noise (σ = 25)").
+struct TaskInfo {
+    std::string id;
+    std::string label;
+};
+const std::vector<TaskInfo>& tasks();
+
+struct RestoreJobParams {
+    std::string modelDir;                ///< the restorer's folder (zoo::find(zoo::kRestorer))
+    std::string sampler = "mrs-sde-2-data";
+    int nfe = 10;
+    std::uint64_t seed = 0;
+    double lambda255 = 50;
+    /// The input: a file path, or (when empty) the Fashion-MNIST test image `testIndex`.
+    std::string inputPath;
+    int testIndex = 0;
+    /// Degrade the input with this task first (a demo pair; the clean image becomes the
+    /// reference). Empty: restore the input as it is (no reference, no metrics).
+    std::string degradeTask = "noise";
+    bool classicalPeer = true;           ///< also run the task's classical peer (needs degradeTask)
+    bool previews = true;                ///< progress carries x_t | x̂_0 previews
+};
+
+struct RestoreJobResult {
+    ImageU8 input;                       ///< what was restored (the degraded image μ)
+    ImageU8 restored;
+    ImageU8 reference;                   ///< the clean image (demo pairs only; else empty)
+    ImageU8 peer;                        ///< the classical peer's result (else empty)
+    std::string peerName;                ///< e.g. "OpenCV non-local means"
+    std::optional<double> psnrInput, psnrRestored, psnrPeer; ///< dB against the reference
+    std::optional<double> ssimInput, ssimRestored, ssimPeer;
+    std::int64_t nfe = 0;
+    double seconds = 0;
+    int width = 0, height = 0, channels = 0; ///< of the input file as decoded
+};
+
+/// Validates the settings (sampler, NFE 1..1000, λ, task id) without running anything.
+Result<bool> validateJob(const RestoreJobParams& p);
+Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext& ctx);
+
+/// A sweep over demo pairs: for each sampler × NFE, restore `images` test images degraded with
+/// `task` and report mean PSNR/SSIM, seconds per image and the allocator's peak (MiB). Progress:
+/// one report per point with values {nfe, psnr, ssim, seconds, peak_mib} and message = sampler id.
+struct RestoreSweepParams {
+    RestoreJobParams base;               ///< model, seed, λ and degradeTask are used
+    std::vector<std::string> samplerIds;
+    std::vector<int> nfes;
+    int images = 16;
+};
+struct RestoreSweepPoint {
+    std::string sampler;
+    int nfe = 0;
+    double psnr = 0, ssim = 0, seconds = 0, peakMiB = 0;
+};
+struct RestoreSweepResult {
+    std::vector<RestoreSweepPoint> points;
+    double psnrInput = 0, ssimInput = 0;  ///< the degraded inputs' own scores
+    double psnrPeer = 0, ssimPeer = 0;    ///< the classical peer's
+};
+Result<RestoreSweepResult> runRestoreSweep(const RestoreSweepParams& p, const JobContext& ctx);
+
+} // namespace reverie::restore

@@ -1,0 +1,387 @@
+// The Restore workbench end to end offscreen on the engine thread, with the built-in restorer:
+// a restore of a degraded test image (result, previews, metrics, compare view), cancel keeping the
+// previous result, a corrupt input file as a status message, a dropped file, the samplers × NFE
+// sweep (table rows, one PSNR and one SSIM curve per sampler, reference lines), and the PNG
+// settings round trip (refusing to write over the input). Small settings: the whole run takes
+// seconds.
+
+#include "engine/engine.h"
+#include "generate/zoo.h"
+#include "workbenches/restoreworkbench.h"
+
+#include "seriesplot.h"
+#include "splitimageview.h"
+
+#include <QtTest>
+#include <QtWidgets>
+
+using namespace reverie::app;
+
+namespace rs = reverie::restore;
+
+namespace {
+/// The built-in restorer's folder, or "" (the tests that need it skip).
+QString restorerDir() { return QString::fromStdString(reverie::zoo::find(reverie::zoo::kRestorer)); }
+
+#define REQUIRE_RESTORER(dir)                                                                               \
+    const QString dir = restorerDir();                                                                      \
+    if (dir.isEmpty()) QSKIP("the built-in restorer (resources/models/fmnist-restore/weights.pt) is not there")
+
+/// Test image 0 degraded with noise, restored by MR Sampler (SDE, 2nd order, data) with 5 NFE.
+rs::RestoreJobParams quickParams(const QString& modelDir) {
+    rs::RestoreJobParams p;
+    p.modelDir = modelDir.toStdString();
+    p.sampler = "mrs-sde-2-data";
+    p.nfe = 5;
+    p.testIndex = 0;
+    p.degradeTask = "noise";
+    return p;
+}
+
+double number(QWidget* page, const char* label) {
+    auto* l = page->findChild<QLabel*>(QLatin1String(label));
+    if (!l) return qQNaN();
+    bool ok = false;
+    const double v = l->text().toDouble(&ok);
+    return ok ? v : qQNaN();
+}
+
+QString text(QWidget* page, const char* label) {
+    auto* l = page->findChild<QLabel*>(QLatin1String(label));
+    return l ? l->text() : QStringLiteral("<no label %1>").arg(QLatin1String(label));
+}
+
+/// Runs p to the end; returns the finish signal's (status, message).
+QPair<JobStatus, QString> runToEnd(RestoreWorkbench& wb, const rs::RestoreJobParams& p, int timeoutMs = 30000) {
+    QSignalSpy done(&wb, &RestoreWorkbench::restoreFinished);
+    QString error;
+    if (!wb.startRestore(p, &error)) return {JobStatus::Failed, QStringLiteral("not started: ") + error};
+    // A job that fails at once may have finished (and signalled) before startRestore() returned.
+    if (done.isEmpty() && !done.wait(timeoutMs)) return {JobStatus::Failed, QStringLiteral("timed out")};
+    return {done.at(0).at(0).value<JobStatus>(), done.at(0).at(1).toString()};
+}
+} // namespace
+
+class TestRestoreWorkbench : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void pageHasTabsAndDefaults() {
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        QCOMPARE(wb.id(), QStringLiteral("restore"));
+        QWidget* page = wb.page();
+        auto* tabs = page->findChild<QTabWidget*>(QStringLiteral("restoreTabs"));
+        QVERIFY(tabs);
+        QCOMPARE(tabs->count(), 2);
+        QVERIFY(page->acceptDrops());
+        QVERIFY(page->findChild<reverie::widgets::SplitImageView*>(QStringLiteral("compareView")));
+        for (const char* name : {"openImage", "runRestore", "cancelRestore", "saveResult", "loadSettings", "zoomIn",
+                                 "zoomOut", "zoomFit", "startSweep", "cancelSweep"})
+            QVERIFY2(page->findChild<QAbstractButton*>(QLatin1String(name)), name);
+        for (const char* name : {"psnrInput", "psnrResult", "psnrPeer", "ssimInput", "ssimResult", "ssimPeer"})
+            QCOMPARE(text(page, name), QStringLiteral("—"));
+        const auto p = wb.currentParams();
+        QCOMPARE(p.modelDir, reverie::zoo::find(reverie::zoo::kRestorer));
+        QCOMPARE(p.sampler, std::string("mrs-sde-2-data"));
+        QCOMPARE(p.nfe, 10);
+        QCOMPARE(p.lambda255, 50.0);
+        QCOMPARE(p.degradeTask, std::string("noise"));
+        QVERIFY(p.classicalPeer);
+        QVERIFY(p.inputPath.empty());
+        QCOMPARE(p.testIndex, 0);
+        auto* degrade = page->findChild<QComboBox*>(QStringLiteral("degradeTask"));
+        QCOMPARE(degrade->count(), int(rs::tasks().size()) + 1);
+        QCOMPARE(degrade->itemData(0).toString(), QString());
+        auto* slider = page->findChild<QSlider*>(QStringLiteral("nfe"));
+        QCOMPARE(slider->minimum(), 5);
+        QCOMPARE(slider->maximum(), 100);
+        QCOMPARE(text(page, "nfeValue"), QStringLiteral("10"));
+
+        auto* list = page->findChild<QListWidget*>(QStringLiteral("sweepSamplers"));
+        QStringList checked;
+        for (int i = 0; i < list->count(); ++i)
+            if (list->item(i)->checkState() == Qt::Checked) checked << list->item(i)->data(Qt::UserRole).toString();
+        QCOMPARE(checked, QStringList({"posterior", "mrs-sde-2-data", "mrs-sde-2-noise", "mrs-ode-2-data"}));
+        QCOMPARE(page->findChild<QLineEdit*>(QStringLiteral("sweepNfes"))->text(), QStringLiteral("5, 10, 20, 50, 100"));
+        QCOMPARE(page->findChild<QSpinBox*>(QStringLiteral("sweepImages"))->value(), 16);
+
+        QString error;
+        QVERIFY(!wb.saveResult(QDir::temp().filePath(QStringLiteral("never.png")), &error)); // nothing restored yet
+        QVERIFY(!error.isEmpty());
+        // Invalid settings are refused before anything runs, with the core's reason in the status.
+        auto bad = wb.currentParams();
+        bad.sampler = "no-such-sampler";
+        QVERIFY(!wb.startRestore(bad, &error));
+        QVERIFY2(error.contains(QStringLiteral("no-such-sampler")), qPrintable(error));
+        QVERIFY(wb.statusText().contains(QStringLiteral("no-such-sampler")));
+        bad = wb.currentParams();
+        bad.modelDir = "/nonexistent/reverie-restorer";
+        QVERIFY(!wb.startRestore(bad, &error));
+        QVERIFY2(error.contains(QStringLiteral("/nonexistent/reverie-restorer")), qPrintable(error));
+        QCOMPARE(engine.pendingJobs(), 0);
+    }
+
+    void restoresEndToEnd() {
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        wb.page()->resize(1200, 760);
+        wb.page()->show();
+        QSignalSpy done(&wb, &RestoreWorkbench::restoreFinished);
+        QString error;
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY2(wb.startRestore(quickParams(model), &error), qPrintable(error));
+        QVERIFY2(clock.elapsed() < 500, qPrintable(QString::number(clock.elapsed()))); // never waits on the engine
+        QVERIFY(wb.isRestoring());
+        QVERIFY(!wb.page()->findChild<QPushButton*>(QStringLiteral("runRestore"))->isEnabled());
+        QVERIFY(!wb.startRestore(quickParams(model), &error)); // one job at a time
+        QVERIFY(!wb.startSweep(rs::RestoreSweepParams{}, &error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 30000);
+        QVERIFY2(done.at(0).at(0).value<JobStatus>() == JobStatus::Succeeded, qPrintable(done.at(0).at(1).toString()));
+        QVERIFY(!wb.isBusy());
+        QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("runRestore"))->isEnabled());
+        QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("saveResult"))->isEnabled());
+
+        QCOMPARE(wb.resultImage().size(), QSize(28, 28));
+        for (const auto v : {RestoreWorkbench::View::Input, RestoreWorkbench::View::Reference, RestoreWorkbench::View::Peer})
+            QCOMPARE(wb.image(v).size(), QSize(28, 28));
+        const auto& r = wb.resultStats();
+        QVERIFY(r.psnrInput && r.psnrRestored && r.psnrPeer && r.ssimRestored);
+        QVERIFY2(*r.psnrRestored > *r.psnrInput,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(*r.psnrRestored).arg(*r.psnrInput)));
+        QCOMPARE(r.nfe, std::int64_t(5));
+        // The labels show the same figures.
+        QWidget* page = wb.page();
+        QVERIFY2(number(page, "psnrResult") > number(page, "psnrInput"),
+                 qPrintable(text(page, "psnrResult") + QStringLiteral(" / ") + text(page, "psnrInput")));
+        QCOMPARE(number(page, "psnrResult"), std::round(*r.psnrRestored * 100) / 100);
+        for (const char* name : {"psnrPeer", "ssimInput", "ssimResult", "ssimPeer", "metricSeconds"})
+            QVERIFY2(!std::isnan(number(page, name)), qPrintable(QLatin1String(name) + QLatin1Char('=') + text(page, name)));
+        QCOMPARE(text(page, "metricNfe"), QStringLiteral("5"));
+        QCOMPARE(text(page, "metricPeer"), QStringLiteral("OpenCV non-local means"));
+        QVERIFY2(wb.statusText().contains(QStringLiteral("NFE 5")), qPrintable(wb.statusText()));
+
+        // Previews arrived while it ran.
+        QVERIFY(wb.previewCount() >= 1);
+        QVERIFY(!page->findChild<QLabel*>(QStringLiteral("restorePreview"))->pixmap().isNull());
+
+        // The compare view shows input | result, and offers all four images.
+        auto* view = wb.compareView();
+        QCOMPARE(view->leftImage(), wb.image(RestoreWorkbench::View::Input));
+        QCOMPARE(view->rightImage(), wb.resultImage());
+        auto* rightChoice = page->findChild<QComboBox*>(QStringLiteral("compareRight"));
+        QCOMPARE(rightChoice->count(), 4);
+        rightChoice->setCurrentIndex(rightChoice->findData(int(RestoreWorkbench::View::Reference)));
+        QCOMPARE(view->rightImage(), wb.image(RestoreWorkbench::View::Reference));
+        const double before = view->scale();
+        page->findChild<QToolButton*>(QStringLiteral("zoomIn"))->click();
+        QVERIFY(view->scale() > before);
+        page->findChild<QToolButton*>(QStringLiteral("zoomFit"))->click();
+        QCOMPARE(view->scale(), before);
+
+        // Restoring "as is" has no reference: no scores, no peer.
+        auto plain = quickParams(model);
+        plain.degradeTask.clear();
+        const auto [status, message] = runToEnd(wb, plain);
+        QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+        QCOMPARE(text(page, "psnrResult"), QStringLiteral("—"));
+        QCOMPARE(text(page, "metricPeer"), QStringLiteral("—"));
+        QCOMPARE(rightChoice->count(), 2);
+        QCOMPARE(rightChoice->currentData().toInt(), int(RestoreWorkbench::View::Result)); // the reference is gone
+    }
+
+    void cancelKeepsThePreviousResult() {
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        const auto [status, message] = runToEnd(wb, quickParams(model));
+        QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+        const QImage previous = wb.resultImage();
+        const QString psnr = text(wb.page(), "psnrResult");
+
+        QSignalSpy done(&wb, &RestoreWorkbench::restoreFinished);
+        QSignalSpy progress(&engine, &Engine::jobProgress);
+        auto p = quickParams(model);
+        p.nfe = 100;
+        p.seed = 7;
+        QString error;
+        QVERIFY2(wb.startRestore(p, &error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 1, 30000);
+        wb.cancel();
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 10000);
+        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Cancelled);
+        QVERIFY(progress.count() < 100);
+        QCOMPARE(wb.resultImage(), previous);
+        QCOMPARE(wb.resultStats().nfe, std::int64_t(5));
+        QCOMPARE(wb.resultParams().nfe, 5);
+        QCOMPARE(text(wb.page(), "psnrResult"), psnr);
+        QCOMPARE(wb.compareView()->rightImage(), previous);
+        QVERIFY2(wb.statusText().contains(QStringLiteral("previous result is kept")), qPrintable(wb.statusText()));
+        QVERIFY(!wb.isBusy());
+        QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("runRestore"))->isEnabled());
+    }
+
+    void badInputFilesAreAStatusMessage() {
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        QTemporaryDir dir;
+        const QString junk = dir.filePath(QStringLiteral("junk.png"));
+        {
+            QFile f(junk);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("junk");
+        }
+        const QString empty = dir.filePath(QStringLiteral("empty.png"));
+        {
+            QFile f(empty);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        for (const QString& path : {junk, empty, dir.filePath(QStringLiteral("missing.png"))}) {
+            auto p = quickParams(model);
+            p.inputPath = path.toStdString();
+            const auto [status, message] = runToEnd(wb, p);
+            QCOMPARE(status, JobStatus::Failed);
+            QVERIFY2(message.contains(path), qPrintable(message));
+            QVERIFY2(wb.statusText().contains(path), qPrintable(wb.statusText()));
+            QVERIFY(!wb.hasResult());
+            QVERIFY(!wb.isBusy());
+        }
+        QVERIFY2(wb.statusText().contains(QStringLiteral("no such file")), qPrintable(wb.statusText()));
+
+        // A file dropped on the page becomes the input.
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(junk)});
+        QWidget* page = wb.page();
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(page, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(page, &drop);
+        QVERIFY(drop.isAccepted());
+        QCOMPARE(QString::fromStdString(wb.currentParams().inputPath), junk);
+        wb.setInputFile(QString());
+        QVERIFY(wb.currentParams().inputPath.empty());
+    }
+
+    void sweepsEndToEnd() {
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        wb.page()->resize(1200, 760);
+        wb.page()->show();
+        QSignalSpy done(&wb, &RestoreWorkbench::sweepFinished);
+        rs::RestoreSweepParams sp;
+        sp.base = quickParams(model);
+        sp.base.previews = false;
+        sp.samplerIds = {"mrs-sde-2-data", "posterior"};
+        sp.nfes = {5, 10};
+        sp.images = 4;
+        QString error;
+        QVERIFY2(wb.startSweep(sp, &error), qPrintable(error));
+        QVERIFY(!wb.startRestore(quickParams(model), &error)); // one job at a time
+        // The curves fill while it runs, before the job's end.
+        QTRY_VERIFY_WITH_TIMEOUT(wb.psnrPlot()->pointCount(QStringLiteral("mrs-sde-2-data")) >= 1 || !done.isEmpty(), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        QVERIFY2(done.at(0).at(0).value<JobStatus>() == JobStatus::Succeeded, qPrintable(done.at(0).at(1).toString()));
+        QCOMPARE(wb.sweepRows(), 4);
+        for (auto* plot : {wb.psnrPlot(), wb.ssimPlot()}) {
+            QCOMPARE(plot->seriesNames(), QStringList({"mrs-sde-2-data", "posterior"}));
+            for (const auto& name : plot->seriesNames()) QCOMPARE(plot->pointCount(name), 2);
+            QCOMPARE(plot->referenceLineCount(), 2); // degraded input and classical peer
+        }
+        for (int r = 0; r < 4; ++r) {
+            QCOMPARE(wb.sweepCell(r, 1), r % 2 == 0 ? QStringLiteral("5") : QStringLiteral("10"));
+            bool ok = false;
+            const double psnr = wb.sweepCell(r, 2).toDouble(&ok);
+            QVERIFY2(ok && psnr > 5 && psnr < 60, qPrintable(wb.sweepCell(r, 2)));
+            const double ssim = wb.sweepCell(r, 3).toDouble(&ok);
+            QVERIFY2(ok && ssim > 0 && ssim <= 1, qPrintable(wb.sweepCell(r, 3)));
+            QVERIFY(wb.sweepCell(r, 4).toDouble(&ok) > 0 && ok);
+        }
+        const QString scores = text(wb.page(), "sweepScores");
+        QVERIFY2(scores.contains(QStringLiteral("Degraded input: PSNR")), qPrintable(scores));
+        // Bad sweep settings are refused before anything runs.
+        sp.nfes.clear();
+        QVERIFY(!wb.startSweep(sp, &error));
+        QVERIFY(!error.isEmpty());
+    }
+
+    void savedSettingsLoadBack() {
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        QTemporaryDir dir;
+        // The input: a clean test-like image written as a file (28×28 grey).
+        const QString input = dir.filePath(QStringLiteral("input.png"));
+        QImage img(28, 28, QImage::Format_Grayscale8);
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x) img.setPixel(x, y, (x > 7 && x < 20 && y > 4 && y < 24) ? 0xffc8c8c8 : 0xff101010);
+        QVERIFY(img.save(input));
+        const QByteArray inputBytes = [&] {
+            QFile f(input);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+
+        rs::RestoreJobParams p = quickParams(model);
+        p.inputPath = input.toStdString();
+        p.sampler = "mrs-ode-2-data";
+        p.nfe = 6;
+        p.seed = 1234;
+        p.lambda255 = 40;
+        p.degradeTask = "blur";
+        const QString png = dir.filePath(QStringLiteral("restored.png"));
+        {
+            RestoreWorkbench wb(&engine, QDir::tempPath());
+            const auto [status, message] = runToEnd(wb, p);
+            QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+            QString error;
+            // Never over the input.
+            QVERIFY(!wb.saveResult(input, &error));
+            QVERIFY2(error.contains(QStringLiteral("input")), qPrintable(error));
+            QFile f(input);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QCOMPARE(f.readAll(), inputBytes);
+            QVERIFY2(wb.saveResult(png, &error), qPrintable(error));
+        }
+        QCOMPARE(QImage(png).size(), QSize(28, 28));
+        QImageReader reader(png);
+        QCOMPARE(reader.text(QStringLiteral("reverie.workbench")), QStringLiteral("restore"));
+        QCOMPARE(reader.text(QStringLiteral("reverie.sampler")), QStringLiteral("mrs-ode-2-data"));
+        QCOMPARE(reader.text(QStringLiteral("reverie.degrade_task")), QStringLiteral("blur"));
+        QCOMPARE(reader.text(QStringLiteral("reverie.input_path")), QFileInfo(input).absoluteFilePath());
+        QVERIFY(!reader.text(QStringLiteral("reverie.psnr")).isEmpty());
+        QVERIFY(!reader.text(QStringLiteral("reverie.ssim")).isEmpty());
+        QCOMPARE(reader.text(QStringLiteral("reverie.measured_nfe")), QStringLiteral("6"));
+
+        RestoreWorkbench fresh(&engine, QDir::tempPath());
+        QString error;
+        QVERIFY2(fresh.loadSettings(png, &error), qPrintable(error));
+        const auto q = fresh.currentParams();
+        QCOMPARE(q.sampler, p.sampler);
+        QCOMPARE(q.nfe, p.nfe);
+        QCOMPARE(q.seed, p.seed);
+        QCOMPARE(q.degradeTask, p.degradeTask);
+        QCOMPARE(q.lambda255, p.lambda255);
+        QCOMPARE(q.modelDir, p.modelDir);
+        QCOMPARE(QString::fromStdString(q.inputPath), QFileInfo(input).absoluteFilePath());
+        QVERIFY(fresh.statusText().contains(QStringLiteral("restored.png")));
+
+        // A PNG without settings, or with another workbench's, is a clear error; controls stay.
+        const QString plain = dir.filePath(QStringLiteral("plain.png"));
+        QVERIFY(QImage(4, 4, QImage::Format_Grayscale8).save(plain));
+        QVERIFY(!fresh.loadSettings(plain, &error));
+        QVERIFY2(error.contains(QStringLiteral("no Reverie settings")), qPrintable(error));
+        const QString other = dir.filePath(QStringLiteral("generated.png"));
+        QImage gen(4, 4, QImage::Format_Grayscale8);
+        gen.setText(QStringLiteral("reverie"), QStringLiteral(R"({"workbench":"generate","sampler":"em","nfe":3})"));
+        QVERIFY(gen.save(other));
+        QVERIFY(!fresh.loadSettings(other, &error));
+        QVERIFY2(error.contains(QStringLiteral("no restoration settings")), qPrintable(error));
+        QCOMPARE(fresh.currentParams().sampler, p.sampler);
+        QCOMPARE(fresh.currentParams().nfe, p.nfe);
+    }
+};
+
+QTEST_MAIN(TestRestoreWorkbench)
+#include "tst_restore_workbench.moc"
