@@ -437,18 +437,6 @@
         <translation>Sampling</translation>
     </message>
     <message>
-        <source>folder with weights.pt and card.json</source>
-        <translation>Ordner mit weights.pt und card.json</translation>
-    </message>
-    <message>
-        <source>Open…</source>
-        <translation>Öffnen…</translation>
-    </message>
-    <message>
-        <source>Model folder:</source>
-        <translation>Modellordner:</translation>
-    </message>
-    <message>
         <source>VE (variance exploding)</source>
         <translation>VE (Varianz explodierend)</translation>
     </message>
@@ -543,10 +531,6 @@
     <message>
         <source>Choose settings and press Generate.</source>
         <translation>Einstellungen wählen und „Erzeugen“ drücken.</translation>
-    </message>
-    <message>
-        <source>Open model folder</source>
-        <translation>Modellordner öffnen</translation>
     </message>
     <message>
         <source>adaptive (%1)</source>
@@ -661,20 +645,8 @@
         <translation>Bits/Dim fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>Samplers × NFE</source>
-        <translation>Sampler × NFE</translation>
-    </message>
-    <message>
-        <source>Samplers:</source>
-        <translation>Sampler:</translation>
-    </message>
-    <message>
         <source>NFE budgets, separated by commas</source>
         <translation>NFE-Budgets, durch Kommas getrennt</translation>
-    </message>
-    <message>
-        <source>NFE values:</source>
-        <translation>NFE-Werte:</translation>
     </message>
     <message>
         <source>Samples per point:</source>
@@ -683,10 +655,6 @@
     <message>
         <source>Model folder, SDE, guidance and seed come from the Sample tab. Each point is scored by its Fréchet distance (FD) to the 10 000 test images in the shipped classifier&apos;s features; lower is better.</source>
         <translation>Modellordner, SDE, Guidance und Seed stammen aus dem Reiter „Samplen“. Jeder Punkt wird nach seiner Fréchet-Distanz (FD) zu den 10 000 Testbildern in den Merkmalen des mitgelieferten Klassifikators bewertet; niedriger ist besser.</translation>
-    </message>
-    <message>
-        <source>Start sweep</source>
-        <translation>Sweep starten</translation>
     </message>
     <message>
         <source>NFE</source>
@@ -743,18 +711,6 @@
     <message>
         <source>Sweep of %1 points</source>
         <translation>Sweep über %1 Punkte</translation>
-    </message>
-    <message>
-        <source>Sweep finished: %1 points in %2 s.</source>
-        <translation>Sweep beendet: %1 Punkte in %2 s.</translation>
-    </message>
-    <message>
-        <source>Sweep stopped: %1</source>
-        <translation>Sweep angehalten: %1</translation>
-    </message>
-    <message>
-        <source>Sweep failed: %1</source>
-        <translation>Sweep fehlgeschlagen: %1</translation>
     </message>
     <message>
         <source>Point %1 of %2: %3 at NFE %4, FD %5</source>
@@ -1049,18 +1005,6 @@
         <translation>Restaurierung</translation>
     </message>
     <message>
-        <source>folder with weights.pt and card.json</source>
-        <translation>Ordner mit weights.pt und card.json</translation>
-    </message>
-    <message>
-        <source>Open…</source>
-        <translation>Öffnen…</translation>
-    </message>
-    <message>
-        <source>Model folder:</source>
-        <translation>Modellordner:</translation>
-    </message>
-    <message>
         <source>Sampler:</source>
         <translation>Sampler:</translation>
     </message>
@@ -1181,10 +1125,6 @@
         <translation>Die Werte beziehen sich auf die saubere Referenz; ohne Aufgabe gibt es keine.</translation>
     </message>
     <message>
-        <source>Open model folder</source>
-        <translation>Modellordner öffnen</translation>
-    </message>
-    <message>
         <source>Input: %1. Press Restore.</source>
         <translation>Eingabe: %1. „Restaurieren“ drücken.</translation>
     </message>
@@ -1289,24 +1229,12 @@
         <translation>Einstellungen laden</translation>
     </message>
     <message>
-        <source>Samplers × NFE</source>
-        <translation>Sampler × NFE</translation>
-    </message>
-    <message>
         <source>Task:</source>
         <translation>Aufgabe:</translation>
     </message>
     <message>
-        <source>Samplers:</source>
-        <translation>Sampler:</translation>
-    </message>
-    <message>
         <source>NFE values, separated by commas</source>
         <translation>NFE-Werte, durch Kommas getrennt</translation>
-    </message>
-    <message>
-        <source>NFE values:</source>
-        <translation>NFE-Werte:</translation>
     </message>
     <message>
         <source>Images:</source>
@@ -1315,14 +1243,6 @@
     <message>
         <source>Model folder, seed and λ come from the Restore tab. Each point restores the first test images degraded with the task and scores them against the clean images (mean PSNR and SSIM; higher is better).</source>
         <translation>Modellordner, Seed und λ stammen aus dem Reiter „Restaurieren“. Jeder Punkt restauriert die ersten, mit der Aufgabe verschlechterten Testbilder und bewertet sie gegen die sauberen Bilder (mittlere PSNR und SSIM; höher ist besser).</translation>
-    </message>
-    <message>
-        <source>Start sweep</source>
-        <translation>Sweep starten</translation>
-    </message>
-    <message>
-        <source>Not running.</source>
-        <translation>Läuft nicht.</translation>
     </message>
     <message>
         <source>PSNR (dB, higher is better)</source>
@@ -1405,6 +1325,49 @@
         <translation>Verschlechterte Eingabe: PSNR %1 dB, SSIM %2 · klassisches Verfahren: PSNR %3 dB, SSIM %4</translation>
     </message>
     <message>
+        <source>Point %1 of %2: %3 at NFE %4 · PSNR %5 dB · SSIM %6</source>
+        <translation>Punkt %1 von %2: %3 bei NFE %4 · PSNR %5 dB · SSIM %6</translation>
+    </message>
+    <message>
+        <source>Another job of this workbench is running; wait for it or cancel it.</source>
+        <translation>Ein anderer Auftrag dieser Werkbank läuft; warten Sie darauf oder brechen Sie ihn ab.</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · NFE %3 · %4 s</source>
+        <translation>Schritt %1 von %2 · NFE %3 · %4 s</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::SweepPanel</name>
+    <message>
+        <source>Samplers × NFE</source>
+        <translation>Sampler × NFE</translation>
+    </message>
+    <message>
+        <source>Samplers:</source>
+        <translation>Sampler:</translation>
+    </message>
+    <message>
+        <source>NFE values:</source>
+        <translation>NFE-Werte:</translation>
+    </message>
+    <message>
+        <source>Start sweep</source>
+        <translation>Sweep starten</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Not running.</source>
+        <translation>Läuft nicht.</translation>
+    </message>
+    <message>
+        <source>Sweep</source>
+        <translation>Sweep</translation>
+    </message>
+    <message>
         <source>Sweep finished: %1 points in %2 s.</source>
         <translation>Sweep beendet: %1 Punkte in %2 s.</translation>
     </message>
@@ -1417,16 +1380,20 @@
         <translation>Sweep fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>Point %1 of %2: %3 at NFE %4 · PSNR %5 dB · SSIM %6</source>
-        <translation>Punkt %1 von %2: %3 bei NFE %4 · PSNR %5 dB · SSIM %6</translation>
+        <source>folder with weights.pt and card.json</source>
+        <translation>Ordner mit weights.pt und card.json</translation>
     </message>
     <message>
-        <source>Another job of this workbench is running; wait for it or cancel it.</source>
-        <translation>Ein anderer Auftrag dieser Werkbank läuft; warten Sie darauf oder brechen Sie ihn ab.</translation>
+        <source>Open…</source>
+        <translation>Öffnen…</translation>
     </message>
     <message>
-        <source>Step %1 of %2 · NFE %3 · %4 s</source>
-        <translation>Schritt %1 von %2 · NFE %3 · %4 s</translation>
+        <source>Model folder:</source>
+        <translation>Modellordner:</translation>
+    </message>
+    <message>
+        <source>Open model folder</source>
+        <translation>Modellordner öffnen</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,7 @@
 #include "train/job.h"
 
 #include "seriesplot.h"
+#include "workbenches/sweeppanel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -18,15 +19,12 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -41,8 +39,6 @@ namespace {
 
 namespace gen = reverie::generate;
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
-
 /// The samplers checked by default in the Sweep tab: one of each family.
 bool sweptByDefault(const std::string& id) {
     return id == "em" || id == "ode-euler" || id == "dpmpp-2m" || id == "edm-heun";
@@ -55,13 +51,6 @@ QStringList classNames() {
             GenerateWorkbench::tr("Dress"),       GenerateWorkbench::tr("Coat"),    GenerateWorkbench::tr("Sandal"),
             GenerateWorkbench::tr("Shirt"),       GenerateWorkbench::tr("Sneaker"), GenerateWorkbench::tr("Bag"),
             GenerateWorkbench::tr("Ankle boot")};
-}
-
-QTableWidgetItem* cell(const QString& text, bool number = true) {
-    auto* item = new QTableWidgetItem(text);
-    item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-    if (number) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
 }
 
 } // namespace
@@ -112,16 +101,8 @@ QWidget* GenerateWorkbench::buildSampleTab() {
 
     auto* box = new QGroupBox(tr("Sampling"), tab);
     auto* form = new QFormLayout(box);
-    m_modelDir = new QLineEdit(box);
-    m_modelDir->setObjectName(QStringLiteral("modelDir"));
+    m_modelDir = addModelFolderRow(form, box, m_page);
     m_modelDir->setText(qs(m_extras.modelDir));
-    m_modelDir->setPlaceholderText(tr("folder with weights.pt and card.json"));
-    auto* openModel = new QPushButton(tr("Open…"), box);
-    openModel->setObjectName(QStringLiteral("openModel"));
-    auto* modelRow = new QHBoxLayout;
-    modelRow->addWidget(m_modelDir, 1);
-    modelRow->addWidget(openModel);
-    form->addRow(tr("Model folder:"), modelRow);
 
     m_sde = new QComboBox(box);
     m_sde->setObjectName(QStringLiteral("sde"));
@@ -244,10 +225,6 @@ QWidget* GenerateWorkbench::buildSampleTab() {
     m_sampleStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
     right->addWidget(m_sampleStatus);
 
-    connect(openModel, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(m_page, tr("Open model folder"), m_modelDir->text());
-        if (!dir.isEmpty()) m_modelDir->setText(QDir::toNativeSeparators(dir));
-    });
     connect(m_sampler, &QComboBox::currentIndexChanged, this, &GenerateWorkbench::updateNfeHint);
     connect(m_nfe, &QSpinBox::valueChanged, this, &GenerateWorkbench::updateNfeHint);
     connect(m_generate, &QPushButton::clicked, this, &GenerateWorkbench::generateClicked);
@@ -308,18 +285,6 @@ bool GenerateWorkbench::refuseWhenBusy(QString* error) const {
     return true;
 }
 
-void GenerateWorkbench::showImage(QLabel* label, const QImage& image) const {
-    if (image.isNull()) return;
-    // Nearest neighbour at the largest integer factor that fits the label: every pixel stays a
-    // crisp square. Before the first layout the label's minimum size stands in for its size.
-    QSize room = label->contentsRect().size();
-    if (room.width() < label->minimumWidth() || room.height() < label->minimumHeight()) room = label->minimumSize();
-    const int f = std::max(1, std::min(room.width() / std::max(1, image.width()),
-                                       room.height() / std::max(1, image.height())));
-    label->setPixmap(QPixmap::fromImage(image.scaled(image.width() * f, image.height() * f, Qt::IgnoreAspectRatio,
-                                                     Qt::FastTransformation)));
-}
-
 void GenerateWorkbench::finishJob(QLabel* status, const QString& message) {
     m_jobId = 0;
     setBusy(Kind::None);
@@ -376,7 +341,7 @@ bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* err
             m_resultStats.nfe = r.nfe;
             m_resultStats.steps = r.steps;
             m_resultStats.seconds = r.seconds;
-            showImage(m_preview, m_result);
+            showPixelImage(m_preview, m_result);
             m_preview->setToolTip(tr("%1 · %2 · seed %3").arg(qs(m_runParams.sampler), qs(m_runParams.sde)).arg(qulonglong(m_runParams.seed)));
             message = tr("%1 samples · NFE %2 · steps %3 · %4 s")
                           .arg(qsizetype(r.items.size()))
@@ -396,7 +361,7 @@ bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* err
 void GenerateWorkbench::onSampleProgress(const JobProgress& p) {
     if (!p.preview.isNull()) {
         ++m_previews;
-        showImage(m_preview, p.preview);
+        showPixelImage(m_preview, p.preview);
     }
     m_sampleStatus->setText(tr("Step %1 of %2 · NFE %3 · %4 s").arg(p.step).arg(p.total).arg(p.nfe).arg(
         m_clock.elapsed() / 1000.0, 0, 'f', 1));
@@ -462,13 +427,7 @@ bool GenerateWorkbench::loadSettings(const QString& path, QString* error) {
     real("churn", p.churn);
     real("rk45_tolerance", p.rk45Tolerance);
     str("noise_estimator", p.noiseEstimator);
-    if (const auto seed = s->value(QStringLiteral("seed")); seed.isString()) {
-        bool ok = false;
-        const auto v = seed.toString().toULongLong(&ok);
-        if (ok) p.seed = v;
-    } else if (seed.isDouble() && seed.toDouble() >= 0) {
-        p.seed = std::uint64_t(seed.toDouble());
-    }
+    readSeed(*s, p.seed);
     if (const auto v = gen::validate(p); !v)
         return fail(tr("%1 holds settings this version cannot use: %2").arg(path, qs(v.error().message)));
     applyParams(p);
@@ -561,83 +520,38 @@ QString GenerateWorkbench::likelihoodText() const { return m_likelihoodStatus ? 
 // ---- Sweep tab ----
 
 QWidget* GenerateWorkbench::buildSweepTab() {
-    auto* tab = new QWidget;
-    tab->setObjectName(QStringLiteral("sweepTab"));
-    auto* row = new QHBoxLayout(tab);
-    auto* left = new QVBoxLayout;
-    row->addLayout(left, 2);
-
-    auto* box = new QGroupBox(tr("Samplers × NFE"), tab);
-    auto* form = new QFormLayout(box);
-    m_sweepSamplers = new QListWidget(box);
-    m_sweepSamplers->setObjectName(QStringLiteral("sweepSamplers"));
-    for (const auto& s : gen::samplers()) {
-        auto* item = new QListWidgetItem(qs(s.label), m_sweepSamplers);
-        item->setData(Qt::UserRole, qs(s.id));
-        item->setToolTip(QStringLiteral("%1 · %2").arg(qs(s.id), qs(s.nfeRule)));
-        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-        item->setCheckState(sweptByDefault(s.id) ? Qt::Checked : Qt::Unchecked);
-    }
-    form->addRow(tr("Samplers:"), m_sweepSamplers);
-    m_sweepNfes = new QLineEdit(QStringLiteral("10, 20, 50"), box);
-    m_sweepNfes->setObjectName(QStringLiteral("sweepNfes"));
-    m_sweepNfes->setToolTip(tr("NFE budgets, separated by commas"));
-    form->addRow(tr("NFE values:"), m_sweepNfes);
-    m_sweepSamples = new QSpinBox(box);
-    m_sweepSamples->setObjectName(QStringLiteral("sweepSamples"));
-    m_sweepSamples->setRange(2, 10000);
-    m_sweepSamples->setValue(64);
-    form->addRow(tr("Samples per point:"), m_sweepSamples);
-    auto* note = new QLabel(tr("Model folder, SDE, guidance and seed come from the Sample tab. Each point is scored "
-                               "by its Fréchet distance (FD) to the 10 000 test images in the shipped classifier's "
-                               "features; lower is better."),
-                            box);
-    note->setWordWrap(true);
-    form->addRow(note);
-    left->addWidget(box);
-    auto* buttons = new QHBoxLayout;
-    m_sweepStart = new QPushButton(tr("Start sweep"), tab);
-    m_sweepStart->setObjectName(QStringLiteral("startSweep"));
-    m_sweepCancel = new QPushButton(tr("Cancel"), tab);
-    m_sweepCancel->setObjectName(QStringLiteral("cancelSweep"));
-    buttons->addWidget(m_sweepStart);
-    buttons->addWidget(m_sweepCancel);
-    buttons->addStretch(1);
-    left->addLayout(buttons);
-    m_sweepProgress = new QProgressBar(tab);
-    m_sweepProgress->setRange(0, 1);
-    m_sweepProgress->setValue(0);
-    left->addWidget(m_sweepProgress);
-    m_sweepStatus = new QLabel(tr("Not running."), tab);
-    m_sweepStatus->setObjectName(QStringLiteral("sweepStatus"));
-    m_sweepStatus->setWordWrap(true);
-    left->addWidget(m_sweepStatus);
+    SweepPanel::Spec spec;
+    for (const auto& s : gen::samplers())
+        spec.samplers.append({qs(s.id), qs(s.label), QStringLiteral("%1 · %2").arg(qs(s.id), qs(s.nfeRule)),
+                              sweptByDefault(s.id)});
+    spec.nfes = QStringLiteral("10, 20, 50");
+    spec.nfesToolTip = tr("NFE budgets, separated by commas");
+    spec.countName = QStringLiteral("sweepSamples");
+    spec.countLabel = tr("Samples per point:");
+    spec.countMin = 2;
+    spec.countValue = 64;
+    spec.note = tr("Model folder, SDE, guidance and seed come from the Sample tab. Each point is scored "
+                   "by its Fréchet distance (FD) to the 10 000 test images in the shipped classifier's "
+                   "features; lower is better.");
+    spec.columns = {tr("Sampler"), tr("NFE"), tr("FD"), tr("Seconds"), tr("Peak MiB"), tr("Confident %")};
+    m_sweep = std::make_unique<SweepPanel>(spec);
+    QWidget* tab = m_sweep->tab;
     m_sweepPreview = new QLabel(tab);
     m_sweepPreview->setObjectName(QStringLiteral("sweepPreview"));
     m_sweepPreview->setAlignment(Qt::AlignCenter);
     m_sweepPreview->setMinimumSize(240, 240);
     m_sweepPreview->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
-    left->addWidget(m_sweepPreview);
-    left->addStretch(1);
+    m_sweep->left->addWidget(m_sweepPreview);
 
-    auto* right = new QVBoxLayout;
-    row->addLayout(right, 3);
     m_sweepPlot = new widgets::SeriesPlot(tab);
     m_sweepPlot->setObjectName(QStringLiteral("sweepPlot"));
     m_sweepPlot->setAxisLabels(tr("NFE"), tr("FD (lower is better)"));
     m_sweepPlot->setLogY(true);
-    right->addWidget(m_sweepPlot, 3);
-    m_sweepTable = new QTableWidget(0, 6, tab);
-    m_sweepTable->setObjectName(QStringLiteral("sweepTable"));
-    m_sweepTable->setHorizontalHeaderLabels(
-        {tr("Sampler"), tr("NFE"), tr("FD"), tr("Seconds"), tr("Peak MiB"), tr("Confident %")});
-    m_sweepTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_sweepTable->verticalHeader()->setVisible(false);
-    m_sweepTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    right->addWidget(m_sweepTable, 2);
+    m_sweep->right->addWidget(m_sweepPlot, 3);
+    m_sweep->finish();
 
-    connect(m_sweepStart, &QPushButton::clicked, this, &GenerateWorkbench::sweepClicked);
-    connect(m_sweepCancel, &QPushButton::clicked, this, &GenerateWorkbench::cancel);
+    connect(m_sweep->start, &QPushButton::clicked, this, &GenerateWorkbench::sweepClicked);
+    connect(m_sweep->cancel, &QPushButton::clicked, this, &GenerateWorkbench::cancel);
     return tab;
 }
 
@@ -645,31 +559,23 @@ void GenerateWorkbench::sweepClicked() {
     gen::SweepParams sp;
     sp.base = currentParams();
     sp.base.previews = false;
-    for (int i = 0; i < m_sweepSamplers->count(); ++i)
-        if (m_sweepSamplers->item(i)->checkState() == Qt::Checked)
-            sp.samplerIds.push_back(m_sweepSamplers->item(i)->data(Qt::UserRole).toString().toStdString());
-    QString error;
-    for (const auto& part : m_sweepNfes->text().split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int n = part.toInt(&ok);
-        if (!ok || n < 1 || n > 100000) {
-            error = tr("'%1' is not an NFE value (a whole number from 1 to 100000).").arg(part);
-            break;
-        }
-        sp.nfes.push_back(n);
-    }
-    sp.samples = m_sweepSamples->value();
+    sp.samplerIds = m_sweep->checkedSamplers();
+    QString error, bad;
+    if (auto nfes = parseNfeList(m_sweep->nfes->text(), 100000, &bad))
+        sp.nfes = std::move(*nfes);
+    else
+        error = tr("'%1' is not an NFE value (a whole number from 1 to 100000).").arg(bad);
+    sp.samples = m_sweep->count->value();
     sp.eval = gen::EvalSet{reverie::zoo::find(reverie::zoo::kClassifier), ""};
     if (error.isEmpty() && startSweep(sp, &error)) return;
-    m_sweepStatus->setText(error);
-    QMessageBox::warning(m_page, tr("Sweep"), error);
+    m_sweep->reportError(m_page, error);
 }
 
 bool GenerateWorkbench::startSweep(const gen::SweepParams& params, QString* error) {
     page();
     auto fail = [&](const QString& message) {
         if (error) *error = message;
-        m_sweepStatus->setText(message);
+        m_sweep->status->setText(message);
         Q_EMIT statusMessage(message);
         return false;
     };
@@ -697,12 +603,9 @@ bool GenerateWorkbench::startSweep(const gen::SweepParams& params, QString* erro
                         .arg(QString::fromLatin1(reverie::zoo::kClassifier)));
 
     m_sweepPlot->clear();
-    m_sweepTable->setRowCount(0);
     m_sweepPreview->clear();
     const int points = int(sp.samplerIds.size() * sp.nfes.size());
-    m_sweepProgress->setRange(0, points);
-    m_sweepProgress->setValue(0);
-    m_sweepStatus->setText(tr("Sweeping %1 points of %2 samples…").arg(points).arg(sp.samples));
+    m_sweep->begin(points, tr("Sweeping %1 points of %2 samples…").arg(points).arg(sp.samples));
     m_clock.start();
     setBusy(Kind::Sweep);
     quint64 id = 0;
@@ -711,11 +614,10 @@ bool GenerateWorkbench::startSweep(const gen::SweepParams& params, QString* erro
         [sp](const reverie::JobContext& ctx) { return gen::runSweep(sp, ctx); }, &id);
     m_jobId = id;
     future.then(this, [this](const JobOutcome<std::vector<gen::SweepPoint>>& out) {
-        QString message;
         if (out.ok()) {
             // The returned points are authoritative: redraw from them.
             m_sweepPlot->clear();
-            m_sweepTable->setRowCount(0);
+            m_sweep->table->setRowCount(0);
             for (const auto& pt : *out.value) {
                 JobProgress p;
                 p.message = qs(pt.sampler);
@@ -724,12 +626,11 @@ bool GenerateWorkbench::startSweep(const gen::SweepParams& params, QString* erro
                             {QStringLiteral("confident"), pt.confident}};
                 onSweepProgress(p);
             }
-            message = tr("Sweep finished: %1 points in %2 s.").arg(qsizetype(out.value->size())).arg(m_clock.elapsed() / 1000.0, 0, 'f', 1);
-        } else {
-            message = out.status == JobStatus::Cancelled ? tr("Sweep stopped: %1").arg(out.error)
-                                                          : tr("Sweep failed: %1").arg(out.error);
         }
-        finishJob(m_sweepStatus, message);
+        const QString message = SweepPanel::outcomeMessage(out.ok(), out.status, out.error,
+                                                           out.ok() ? qsizetype(out.value->size()) : 0,
+                                                           m_clock.elapsed() / 1000.0);
+        finishJob(m_sweep->status, message);
         Q_EMIT sweepFinished(out.status, message);
     });
     return true;
@@ -740,37 +641,27 @@ void GenerateWorkbench::onSweepProgress(const JobProgress& p) {
     if (std::isnan(fd)) return; // not a finished point
     const double nfe = p.value(QStringLiteral("nfe"), double(p.nfe));
     m_sweepPlot->addPoint(p.message, nfe, fd);
-    const int r = m_sweepTable->rowCount();
-    m_sweepTable->insertRow(r);
-    auto* name = cell(p.message, false);
+    QString tip;
     for (const auto& s : gen::samplers())
-        if (qs(s.id) == p.message) name->setToolTip(qs(s.label));
-    m_sweepTable->setItem(r, 0, name);
-    m_sweepTable->setItem(r, 1, cell(QString::number(qint64(nfe))));
-    m_sweepTable->setItem(r, 2, cell(QString::number(fd, 'f', 2)));
-    m_sweepTable->setItem(r, 3, cell(QString::number(p.value(QStringLiteral("seconds")), 'f', 2)));
-    m_sweepTable->setItem(r, 4, cell(QString::number(p.value(QStringLiteral("peak_mib")), 'f', 1)));
-    m_sweepTable->setItem(r, 5, cell(QString::number(100.0 * p.value(QStringLiteral("confident")), 'f', 1)));
-    m_sweepTable->scrollToBottom();
-    if (p.total > 0) {
-        m_sweepProgress->setValue(int(p.step));
-        m_sweepStatus->setText(tr("Point %1 of %2: %3 at NFE %4, FD %5")
-                                   .arg(p.step)
-                                   .arg(p.total)
-                                   .arg(p.message)
-                                   .arg(qint64(nfe))
-                                   .arg(fd, 0, 'f', 2));
-    }
-    if (!p.preview.isNull()) showImage(m_sweepPreview, p.preview);
+        if (qs(s.id) == p.message) tip = qs(s.label);
+    m_sweep->addRow({p.message, QString::number(qint64(nfe)), QString::number(fd, 'f', 2),
+                     QString::number(p.value(QStringLiteral("seconds")), 'f', 2),
+                     QString::number(p.value(QStringLiteral("peak_mib")), 'f', 1),
+                     QString::number(100.0 * p.value(QStringLiteral("confident")), 'f', 1)},
+                    tip);
+    if (p.total > 0)
+        m_sweep->showPoint(p.step, tr("Point %1 of %2: %3 at NFE %4, FD %5")
+                                       .arg(p.step)
+                                       .arg(p.total)
+                                       .arg(p.message)
+                                       .arg(qint64(nfe))
+                                       .arg(fd, 0, 'f', 2));
+    if (!p.preview.isNull()) showPixelImage(m_sweepPreview, p.preview);
 }
 
-int GenerateWorkbench::sweepRows() const { return m_sweepTable ? m_sweepTable->rowCount() : 0; }
+int GenerateWorkbench::sweepRows() const { return m_sweep ? m_sweep->rows() : 0; }
 
-QString GenerateWorkbench::sweepCell(int row, int column) const {
-    if (!m_sweepTable) return {};
-    const auto* item = m_sweepTable->item(row, column);
-    return item ? item->text() : QString();
-}
+QString GenerateWorkbench::sweepCell(int row, int column) const { return m_sweep ? m_sweep->cellText(row, column) : QString(); }
 
 // ---- Train tab ----
 
@@ -914,8 +805,8 @@ void GenerateWorkbench::setBusy(Kind kind) {
     m_load->setEnabled(idle);
     m_save->setEnabled(idle && !m_result.isNull());
     m_cancelSample->setEnabled(kind == Kind::Sample || kind == Kind::Likelihood);
-    m_sweepStart->setEnabled(idle);
-    m_sweepCancel->setEnabled(kind == Kind::Sweep);
+    m_sweep->start->setEnabled(idle);
+    m_sweep->cancel->setEnabled(kind == Kind::Sweep);
     m_start->setEnabled(idle);
     m_cancel->setEnabled(kind == Kind::Train);
     m_recipe->setEnabled(idle);

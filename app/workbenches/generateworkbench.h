@@ -10,21 +10,22 @@
 #include "engine/engine.h"
 #include "generate/generate.h"
 #include "workbench.h"
+#include "workbenches/sweeppanel.h"
 
 #include <QElapsedTimer>
 #include <QImage>
+
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
-class QListWidget;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
-class QTableWidget;
 
 namespace reverie::widgets { class SeriesPlot; }
 
@@ -112,7 +113,6 @@ private:
     void recipeChanged();
     void updateNfeHint();
     bool refuseWhenBusy(QString* error) const;
-    void showImage(QLabel* label, const QImage& image) const;
     void finishJob(QLabel* status, const QString& message);
 
     Engine* m_engine;
@@ -149,16 +149,9 @@ private:
     int m_previews = 0;
 
     // Sweep tab
-    QListWidget* m_sweepSamplers = nullptr;
-    QLineEdit* m_sweepNfes = nullptr;
-    QSpinBox* m_sweepSamples = nullptr;
-    QPushButton* m_sweepStart = nullptr;
-    QPushButton* m_sweepCancel = nullptr;
-    QProgressBar* m_sweepProgress = nullptr;
-    QLabel* m_sweepStatus = nullptr;
+    std::unique_ptr<SweepPanel> m_sweep; ///< the form and table (its widgets belong to the page)
     QLabel* m_sweepPreview = nullptr;
     widgets::SeriesPlot* m_sweepPlot = nullptr;
-    QTableWidget* m_sweepTable = nullptr;
 
     // Train tab
     QComboBox* m_recipe = nullptr;

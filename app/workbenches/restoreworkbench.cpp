@@ -7,6 +7,7 @@
 
 #include "seriesplot.h"
 #include "splitimageview.h"
+#include "workbenches/sweeppanel.h"
 
 #include <QButtonGroup>
 #include <QCheckBox>
@@ -22,11 +23,9 @@
 #include <QGroupBox>
 #include <QHash>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
@@ -49,8 +48,6 @@ namespace reverie::app {
 namespace {
 
 namespace rs = reverie::restore;
-
-QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 constexpr int kMinNfe = 5;
 constexpr int kMaxNfe = 100;
@@ -92,24 +89,6 @@ QString dash() { return QStringLiteral("—"); }
 
 QString psnrText(const std::optional<double>& v) { return v ? QString::number(*v, 'f', 2) : dash(); }
 QString ssimText(const std::optional<double>& v) { return v && std::isfinite(*v) ? QString::number(*v, 'f', 3) : dash(); }
-
-QTableWidgetItem* cell(const QString& text, bool number = true) {
-    auto* item = new QTableWidgetItem(text);
-    item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-    if (number) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
-}
-
-/// Nearest neighbour at the largest integer factor that fits the label, so every pixel stays a
-/// crisp square. Before the first layout the label's minimum size stands in for its size.
-void showImage(QLabel* label, const QImage& image) {
-    if (image.isNull()) return;
-    QSize room = label->contentsRect().size();
-    if (room.width() < label->minimumWidth() || room.height() < label->minimumHeight()) room = label->minimumSize();
-    const int f = std::max(1, std::min(room.width() / std::max(1, image.width()), room.height() / std::max(1, image.height())));
-    label->setPixmap(QPixmap::fromImage(
-        image.scaled(image.width() * f, image.height() * f, Qt::IgnoreAspectRatio, Qt::FastTransformation)));
-}
 
 /// The first local file of a drag, or "".
 QString droppedFile(const QMimeData* mime) {
@@ -192,15 +171,7 @@ QWidget* RestoreWorkbench::buildRestoreTab() {
     // Model and sampler
     auto* box = new QGroupBox(tr("Restoration"), tab);
     auto* form = new QFormLayout(box);
-    m_modelDir = new QLineEdit(box);
-    m_modelDir->setObjectName(QStringLiteral("modelDir"));
-    m_modelDir->setPlaceholderText(tr("folder with weights.pt and card.json"));
-    auto* openModel = new QPushButton(tr("Open…"), box);
-    openModel->setObjectName(QStringLiteral("openModel"));
-    auto* modelRow = new QHBoxLayout;
-    modelRow->addWidget(m_modelDir, 1);
-    modelRow->addWidget(openModel);
-    form->addRow(tr("Model folder:"), modelRow);
+    m_modelDir = addModelFolderRow(form, box, m_page);
 
     m_sampler = new QComboBox(box);
     m_sampler->setObjectName(QStringLiteral("sampler"));
@@ -359,10 +330,6 @@ QWidget* RestoreWorkbench::buildRestoreTab() {
         if (!text.isEmpty()) m_useFile->setChecked(true);
     });
     connect(m_testIndex, &QSpinBox::valueChanged, this, [this] { m_useTest->setChecked(true); });
-    connect(openModel, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(m_page, tr("Open model folder"), m_modelDir->text());
-        if (!dir.isEmpty()) m_modelDir->setText(QDir::toNativeSeparators(dir));
-    });
     connect(m_nfe, &QSlider::valueChanged, this, &RestoreWorkbench::updateNfeLabel);
     connect(m_run, &QPushButton::clicked, this, &RestoreWorkbench::runClicked);
     connect(m_cancelRun, &QPushButton::clicked, this, &RestoreWorkbench::cancel);
@@ -661,13 +628,7 @@ bool RestoreWorkbench::loadSettings(const QString& path, QString* error) {
     p.nfe = s->value(QStringLiteral("nfe")).toInt(p.nfe);
     p.lambda255 = s->value(QStringLiteral("lambda255")).toDouble(p.lambda255);
     p.classicalPeer = s->value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
-    if (const auto seed = s->value(QStringLiteral("seed")); seed.isString()) {
-        bool ok = false;
-        const auto v = seed.toString().toULongLong(&ok);
-        if (ok) p.seed = v;
-    } else if (seed.isDouble() && seed.toDouble() >= 0) {
-        p.seed = std::uint64_t(seed.toDouble());
-    }
+    readSeed(*s, p.seed);
     if (s->contains(QStringLiteral("input_path"))) {
         p.inputPath = s->value(QStringLiteral("input_path")).toString().toStdString();
     } else if (s->contains(QStringLiteral("test_index"))) {
@@ -719,71 +680,29 @@ void RestoreWorkbench::loadClicked() {
 // ---- Sweep tab ----
 
 QWidget* RestoreWorkbench::buildSweepTab() {
-    auto* tab = new QWidget;
-    tab->setObjectName(QStringLiteral("sweepTab"));
-    auto* row = new QHBoxLayout(tab);
-    auto* left = new QVBoxLayout;
-    row->addLayout(left, 2);
-
-    auto* box = new QGroupBox(tr("Samplers × NFE"), tab);
-    auto* form = new QFormLayout(box);
-    m_sweepTask = new QComboBox(box);
+    SweepPanel::Spec spec;
+    m_sweepTask = new QComboBox;
     m_sweepTask->setObjectName(QStringLiteral("sweepTask"));
     for (const auto& t : rs::tasks()) m_sweepTask->addItem(taskLabel(t), qs(t.id));
     m_sweepTask->setCurrentIndex(std::max(0, m_sweepTask->findData(QStringLiteral("noise"))));
-    form->addRow(tr("Task:"), m_sweepTask);
-    m_sweepSamplers = new QListWidget(box);
-    m_sweepSamplers->setObjectName(QStringLiteral("sweepSamplers"));
-    for (const auto& s : rs::samplers()) {
-        auto* item = new QListWidgetItem(samplerLabel(s), m_sweepSamplers);
-        item->setData(Qt::UserRole, qs(s.id));
-        item->setToolTip(qs(s.id));
-        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-        item->setCheckState(sweptByDefault(s.id) ? Qt::Checked : Qt::Unchecked);
-    }
-    form->addRow(tr("Samplers:"), m_sweepSamplers);
-    m_sweepNfes = new QLineEdit(QStringLiteral("5, 10, 20, 50, 100"), box);
-    m_sweepNfes->setObjectName(QStringLiteral("sweepNfes"));
-    m_sweepNfes->setToolTip(tr("NFE values, separated by commas"));
-    form->addRow(tr("NFE values:"), m_sweepNfes);
-    m_sweepImages = new QSpinBox(box);
-    m_sweepImages->setObjectName(QStringLiteral("sweepImages"));
-    m_sweepImages->setRange(1, 10000);
-    m_sweepImages->setValue(16);
-    form->addRow(tr("Images:"), m_sweepImages);
-    auto* note = new QLabel(tr("Model folder, seed and λ come from the Restore tab. Each point restores the first test "
-                               "images degraded with the task and scores them against the clean images (mean PSNR "
-                               "and SSIM; higher is better)."),
-                            box);
-    note->setWordWrap(true);
-    form->addRow(note);
-    left->addWidget(box);
-    auto* buttons = new QHBoxLayout;
-    m_sweepStart = new QPushButton(tr("Start sweep"), tab);
-    m_sweepStart->setObjectName(QStringLiteral("startSweep"));
-    m_sweepCancel = new QPushButton(tr("Cancel"), tab);
-    m_sweepCancel->setObjectName(QStringLiteral("cancelSweep"));
-    buttons->addWidget(m_sweepStart);
-    buttons->addWidget(m_sweepCancel);
-    buttons->addStretch(1);
-    left->addLayout(buttons);
-    m_sweepProgress = new QProgressBar(tab);
-    m_sweepProgress->setRange(0, 1);
-    m_sweepProgress->setValue(0);
-    left->addWidget(m_sweepProgress);
-    m_sweepStatus = new QLabel(tr("Not running."), tab);
-    m_sweepStatus->setObjectName(QStringLiteral("sweepStatus"));
-    m_sweepStatus->setWordWrap(true);
-    left->addWidget(m_sweepStatus);
+    spec.leadingRows.append({tr("Task:"), m_sweepTask});
+    for (const auto& s : rs::samplers()) spec.samplers.append({qs(s.id), samplerLabel(s), qs(s.id), sweptByDefault(s.id)});
+    spec.nfes = QStringLiteral("5, 10, 20, 50, 100");
+    spec.nfesToolTip = tr("NFE values, separated by commas");
+    spec.countName = QStringLiteral("sweepImages");
+    spec.countLabel = tr("Images:");
+    spec.note = tr("Model folder, seed and λ come from the Restore tab. Each point restores the first test "
+                   "images degraded with the task and scores them against the clean images (mean PSNR "
+                   "and SSIM; higher is better).");
+    spec.columns = {tr("Sampler"), tr("NFE"), tr("PSNR (dB)"), tr("SSIM"), tr("s/image"), tr("Peak MiB")};
+    m_sweep = std::make_unique<SweepPanel>(spec);
+    QWidget* tab = m_sweep->tab;
     m_sweepScores = new QLabel(tab);
     m_sweepScores->setObjectName(QStringLiteral("sweepScores"));
     m_sweepScores->setWordWrap(true);
     m_sweepScores->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    left->addWidget(m_sweepScores);
-    left->addStretch(1);
+    m_sweep->left->addWidget(m_sweepScores);
 
-    auto* right = new QVBoxLayout;
-    row->addLayout(right, 3);
     auto* plots = new QHBoxLayout;
     m_psnrPlot = new widgets::SeriesPlot(tab);
     m_psnrPlot->setObjectName(QStringLiteral("psnrPlot"));
@@ -793,18 +712,11 @@ QWidget* RestoreWorkbench::buildSweepTab() {
     m_ssimPlot->setAxisLabels(tr("NFE"), tr("SSIM (higher is better)"));
     plots->addWidget(m_psnrPlot);
     plots->addWidget(m_ssimPlot);
-    right->addLayout(plots, 3);
-    m_sweepTable = new QTableWidget(0, 6, tab);
-    m_sweepTable->setObjectName(QStringLiteral("sweepTable"));
-    m_sweepTable->setHorizontalHeaderLabels(
-        {tr("Sampler"), tr("NFE"), tr("PSNR (dB)"), tr("SSIM"), tr("s/image"), tr("Peak MiB")});
-    m_sweepTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_sweepTable->verticalHeader()->setVisible(false);
-    m_sweepTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    right->addWidget(m_sweepTable, 2);
+    m_sweep->right->addLayout(plots, 3);
+    m_sweep->finish();
 
-    connect(m_sweepStart, &QPushButton::clicked, this, &RestoreWorkbench::sweepClicked);
-    connect(m_sweepCancel, &QPushButton::clicked, this, &RestoreWorkbench::cancel);
+    connect(m_sweep->start, &QPushButton::clicked, this, &RestoreWorkbench::sweepClicked);
+    connect(m_sweep->cancel, &QPushButton::clicked, this, &RestoreWorkbench::cancel);
     return tab;
 }
 
@@ -814,30 +726,22 @@ void RestoreWorkbench::sweepClicked() {
     sp.base.inputPath.clear();
     sp.base.previews = false;
     sp.base.degradeTask = m_sweepTask->currentData().toString().toStdString();
-    for (int i = 0; i < m_sweepSamplers->count(); ++i)
-        if (m_sweepSamplers->item(i)->checkState() == Qt::Checked)
-            sp.samplerIds.push_back(m_sweepSamplers->item(i)->data(Qt::UserRole).toString().toStdString());
-    QString error;
-    for (const auto& part : m_sweepNfes->text().split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int n = part.toInt(&ok);
-        if (!ok || n < 1 || n > 1000) {
-            error = tr("'%1' is not an NFE value (a whole number from 1 to 1000).").arg(part);
-            break;
-        }
-        sp.nfes.push_back(n);
-    }
-    sp.images = m_sweepImages->value();
+    sp.samplerIds = m_sweep->checkedSamplers();
+    QString error, bad;
+    if (auto nfes = parseNfeList(m_sweep->nfes->text(), 1000, &bad))
+        sp.nfes = std::move(*nfes);
+    else
+        error = tr("'%1' is not an NFE value (a whole number from 1 to 1000).").arg(bad);
+    sp.images = m_sweep->count->value();
     if (error.isEmpty() && startSweep(sp, &error)) return;
-    m_sweepStatus->setText(error);
-    QMessageBox::warning(m_page, tr("Sweep"), error);
+    m_sweep->reportError(m_page, error);
 }
 
 bool RestoreWorkbench::startSweep(const rs::RestoreSweepParams& params, QString* error) {
     page();
     auto fail = [&](const QString& message) {
         if (error) *error = message;
-        m_sweepStatus->setText(message);
+        m_sweep->status->setText(message);
         Q_EMIT statusMessage(message);
         return false;
     };
@@ -864,12 +768,9 @@ bool RestoreWorkbench::startSweep(const rs::RestoreSweepParams& params, QString*
 
     m_psnrPlot->clear();
     m_ssimPlot->clear();
-    m_sweepTable->setRowCount(0);
     m_sweepScores->clear();
     const int points = int(sp.samplerIds.size() * sp.nfes.size());
-    m_sweepProgress->setRange(0, points);
-    m_sweepProgress->setValue(0);
-    m_sweepStatus->setText(tr("Sweeping %1 points over %2 images…").arg(points).arg(sp.images));
+    m_sweep->begin(points, tr("Sweeping %1 points over %2 images…").arg(points).arg(sp.images));
     m_clock.start();
     setBusy(Kind::Sweep);
     quint64 id = 0;
@@ -878,13 +779,12 @@ bool RestoreWorkbench::startSweep(const rs::RestoreSweepParams& params, QString*
         [sp](const reverie::JobContext& ctx) { return rs::runRestoreSweep(sp, ctx); }, &id);
     m_jobId = id;
     future.then(this, [this](const JobOutcome<rs::RestoreSweepResult>& out) {
-        QString message;
         if (out.ok()) {
             const auto& res = *out.value;
             // The returned points are authoritative: redraw from them.
             m_psnrPlot->clear();
             m_ssimPlot->clear();
-            m_sweepTable->setRowCount(0);
+            m_sweep->table->setRowCount(0);
             for (const auto& pt : res.points) {
                 JobProgress p;
                 p.message = qs(pt.sampler);
@@ -901,14 +801,11 @@ bool RestoreWorkbench::startSweep(const rs::RestoreSweepParams& params, QString*
                                        .arg(res.psnrInput, 0, 'f', 2)
                                        .arg(ssimText(res.ssimInput), QString::number(res.psnrPeer, 'f', 2),
                                             ssimText(res.ssimPeer)));
-            message = tr("Sweep finished: %1 points in %2 s.")
-                          .arg(qsizetype(res.points.size()))
-                          .arg(m_clock.elapsed() / 1000.0, 0, 'f', 1);
-        } else {
-            message = out.status == JobStatus::Cancelled ? tr("Sweep stopped: %1").arg(out.error)
-                                                          : tr("Sweep failed: %1").arg(out.error);
         }
-        finishJob(m_sweepStatus, message);
+        const QString message = SweepPanel::outcomeMessage(out.ok(), out.status, out.error,
+                                                           out.ok() ? qsizetype(out.value->points.size()) : 0,
+                                                           m_clock.elapsed() / 1000.0);
+        finishJob(m_sweep->status, message);
         Q_EMIT sweepFinished(out.status, message);
     });
     return true;
@@ -921,39 +818,28 @@ void RestoreWorkbench::onSweepProgress(const JobProgress& p) {
     const double ssim = p.value(QStringLiteral("ssim"));
     m_psnrPlot->addPoint(p.message, nfe, psnr);
     m_ssimPlot->addPoint(p.message, nfe, ssim);
-    const int r = m_sweepTable->rowCount();
-    m_sweepTable->insertRow(r);
-    auto* name = cell(p.message, false);
+    QString tip;
     for (const auto& s : rs::samplers())
-        if (qs(s.id) == p.message) name->setToolTip(samplerLabel(s));
-    m_sweepTable->setItem(r, 0, name);
-    m_sweepTable->setItem(r, 1, cell(QString::number(qint64(nfe))));
-    m_sweepTable->setItem(r, 2, cell(QString::number(psnr, 'f', 2)));
-    m_sweepTable->setItem(r, 3, cell(ssimText(ssim)));
-    m_sweepTable->setItem(r, 4, cell(QString::number(p.value(QStringLiteral("seconds")), 'f', 3)));
-    m_sweepTable->setItem(r, 5, cell(QString::number(p.value(QStringLiteral("peak_mib")), 'f', 1)));
-    m_sweepTable->scrollToBottom();
-    if (p.total > 0) {
-        m_sweepProgress->setValue(int(p.step));
-        m_sweepStatus->setText(tr("Point %1 of %2: %3 at NFE %4 · PSNR %5 dB · SSIM %6")
-                                   .arg(p.step)
-                                   .arg(p.total)
-                                   .arg(p.message)
-                                   .arg(qint64(nfe))
-                                   .arg(psnr, 0, 'f', 2)
-                                   .arg(ssimText(ssim)));
-    }
+        if (qs(s.id) == p.message) tip = samplerLabel(s);
+    m_sweep->addRow({p.message, QString::number(qint64(nfe)), QString::number(psnr, 'f', 2), ssimText(ssim),
+                     QString::number(p.value(QStringLiteral("seconds")), 'f', 3),
+                     QString::number(p.value(QStringLiteral("peak_mib")), 'f', 1)},
+                    tip);
+    if (p.total > 0)
+        m_sweep->showPoint(p.step, tr("Point %1 of %2: %3 at NFE %4 · PSNR %5 dB · SSIM %6")
+                                       .arg(p.step)
+                                       .arg(p.total)
+                                       .arg(p.message)
+                                       .arg(qint64(nfe))
+                                       .arg(psnr, 0, 'f', 2)
+                                       .arg(ssimText(ssim)));
 }
 
-int RestoreWorkbench::sweepRows() const { return m_sweepTable ? m_sweepTable->rowCount() : 0; }
+int RestoreWorkbench::sweepRows() const { return m_sweep ? m_sweep->rows() : 0; }
 
-QString RestoreWorkbench::sweepCell(int row, int column) const {
-    if (!m_sweepTable) return {};
-    const auto* item = m_sweepTable->item(row, column);
-    return item ? item->text() : QString();
-}
+QString RestoreWorkbench::sweepCell(int row, int column) const { return m_sweep ? m_sweep->cellText(row, column) : QString(); }
 
-QString RestoreWorkbench::sweepStatusText() const { return m_sweepStatus ? m_sweepStatus->text() : QString(); }
+QString RestoreWorkbench::sweepStatusText() const { return m_sweep ? m_sweep->statusText() : QString(); }
 
 // ---- Shared ----
 
@@ -983,8 +869,8 @@ void RestoreWorkbench::setBusy(Kind kind) {
     m_cancelRun->setEnabled(kind == Kind::Restore);
     m_load->setEnabled(idle);
     m_save->setEnabled(idle && hasResult());
-    m_sweepStart->setEnabled(idle);
-    m_sweepCancel->setEnabled(kind == Kind::Sweep);
+    m_sweep->start->setEnabled(idle);
+    m_sweep->cancel->setEnabled(kind == Kind::Sweep);
 }
 
 void RestoreWorkbench::onProgress(const JobProgress& p) {
@@ -993,7 +879,7 @@ void RestoreWorkbench::onProgress(const JobProgress& p) {
     case Kind::Restore:
         if (!p.preview.isNull()) {
             ++m_previews;
-            showImage(m_preview, p.preview);
+            showPixelImage(m_preview, p.preview);
         }
         if (p.total > 0) {
             m_progress->setRange(0, int(std::min<qint64>(p.total, INT_MAX)));

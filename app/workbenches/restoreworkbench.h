@@ -14,23 +14,24 @@
 #include "engine/engine.h"
 #include "restore/restore.h"
 #include "workbench.h"
+#include "workbenches/sweeppanel.h"
 
 #include <QElapsedTimer>
 #include <QImage>
+
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
-class QListWidget;
 class QProgressBar;
 class QPushButton;
 class QRadioButton;
 class QSlider;
 class QSpinBox;
 class QTabWidget;
-class QTableWidget;
 
 namespace reverie::widgets {
 class SeriesPlot;
@@ -172,17 +173,10 @@ private:
 
     // Sweep tab
     QComboBox* m_sweepTask = nullptr;
-    QListWidget* m_sweepSamplers = nullptr;
-    QLineEdit* m_sweepNfes = nullptr;
-    QSpinBox* m_sweepImages = nullptr;
-    QPushButton* m_sweepStart = nullptr;
-    QPushButton* m_sweepCancel = nullptr;
-    QProgressBar* m_sweepProgress = nullptr;
-    QLabel* m_sweepStatus = nullptr;
+    std::unique_ptr<SweepPanel> m_sweep; ///< the form and table (its widgets belong to the page)
     QLabel* m_sweepScores = nullptr;
     widgets::SeriesPlot* m_psnrPlot = nullptr;
     widgets::SeriesPlot* m_ssimPlot = nullptr;
-    QTableWidget* m_sweepTable = nullptr;
 };
 
 } // namespace reverie::app
