@@ -71,7 +71,7 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
         };
         std::vector<Plan> plans;
         if (bp.quick) {
-            plans = {{"posterior", {10, 50}}, {"mrs-sde-2-data", {10}}, {"mrs-sde-2-noise", {5}}};
+            plans = {{"posterior", {10, 20}}, {"mrs-sde-2-data", {10}}, {"mrs-sde-2-noise", {5}}};
         } else {
             plans = {{"posterior", {5, 10, 20, 50, 100}}, {"mrs-sde-2-data", {5, 10, 20, 50, 100}},
                      {"mrs-ode-2-data", {5, 10, 20}},      {"mrs-sde-1-data", {5, 10, 20}},
