@@ -69,7 +69,14 @@ int main(int argc, char** argv) {
     const QCommandLineOption runRestoreOpt(QStringLiteral("run-restore"),
                                            QApplication::translate("main", "Restore once with the Restore tab's settings "
                                                                            "once the window is up."));
-    parser.addOptions({workbenchOpt, runDiagOpt, runSampleOpt, runRestoreOpt, shotOpt});
+    const QCommandLineOption inputOpt(QStringLiteral("input"),
+                                      QApplication::translate("main", "Restore workbench: use this image file as the input."),
+                                      QStringLiteral("file"));
+    const QCommandLineOption modelOpt(QStringLiteral("model"),
+                                      QApplication::translate("main", "Restore workbench: this model folder or built-in "
+                                                                      "name (fmnist-restore, photo-denoise)."),
+                                      QStringLiteral("model"));
+    parser.addOptions({workbenchOpt, runDiagOpt, runSampleOpt, runRestoreOpt, inputOpt, modelOpt, shotOpt});
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "reverie: %s\n%s\n", qPrintable(parser.errorText()),
                      qPrintable(QApplication::translate("main", "Run 'reverie --help' for the options.")));
@@ -88,6 +95,17 @@ int main(int argc, char** argv) {
                      qPrintable(QApplication::translate("main", "unknown workbench '%1'; known: %2")
                                     .arg(parser.value(workbenchOpt), window.workbenchIds().join(QStringLiteral(", ")))));
         return 2;
+    }
+    if (parser.isSet(inputOpt) || parser.isSet(modelOpt)) {
+        auto* restore = qobject_cast<RestoreWorkbench*>(window.workbench(QStringLiteral("restore")));
+        auto p = restore->currentParams();
+        if (parser.isSet(inputOpt)) p.inputPath = QFileInfo(parser.value(inputOpt)).absoluteFilePath().toStdString();
+        if (parser.isSet(modelOpt)) {
+            const QString m = parser.value(modelOpt);
+            const std::string builtin = QFileInfo(m).isDir() ? std::string() : reverie::zoo::find(m.toStdString());
+            p.modelDir = builtin.empty() ? QFileInfo(m).absoluteFilePath().toStdString() : builtin;
+        }
+        restore->applyParams(p);
     }
     window.show();
 

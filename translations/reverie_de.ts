@@ -112,6 +112,14 @@
         <source>Restore once with the Restore tab&apos;s settings once the window is up.</source>
         <translation>Einmal mit den Einstellungen des Reiters „Restaurieren“ restaurieren, sobald das Fenster offen ist.</translation>
     </message>
+    <message>
+        <source>Restore workbench: use this image file as the input.</source>
+        <translation>Restaurieren: diese Bilddatei als Eingabe verwenden.</translation>
+    </message>
+    <message>
+        <source>Restore workbench: this model folder or built-in name (fmnist-restore, photo-denoise).</source>
+        <translation>Restaurieren: dieser Modellordner oder eingebaute Name (fmnist-restore, photo-denoise).</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::DiagnosticsWorkbench</name>
@@ -1335,6 +1343,26 @@
     <message>
         <source>Step %1 of %2 · NFE %3 · %4 s</source>
         <translation>Schritt %1 von %2 · NFE %3 · %4 s</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST restorer (all eight tasks, grey 28×28)</source>
+        <translation>Fashion-MNIST-Restaurierer (alle acht Aufgaben, grau 28×28)</translation>
+    </message>
+    <message>
+        <source>Colour-photo denoiser (noise, any size in tiles)</source>
+        <translation>Farbfoto-Entrauscher (Rauschen, jede Größe in Kacheln)</translation>
+    </message>
+    <message>
+        <source>Other folder</source>
+        <translation>Anderer Ordner</translation>
+    </message>
+    <message>
+        <source>Use the photo denoiser for your own colour photographs (Gaussian noise); the Fashion-MNIST restorer knows all eight degradations but only small grey items.</source>
+        <translation>Den Foto-Entrauscher für eigene Farbfotos verwenden (Gaußsches Rauschen); der Fashion-MNIST-Restaurierer kennt alle acht Störungen, aber nur kleine graue Motive.</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>Modell:</translation>
     </message>
 </context>
 <context>

@@ -11,6 +11,9 @@
 #include "restore/imageio.h"
 #include "restore/pipeline.h"
 #include "runtime/runtime.h"
+#include "speech/audio.h"
+#include "speech/enhance.h"
+#include "speech/enhance_bench.h"
 #include "train/trainer.h"
 
 #include <QCommandLineParser>
@@ -114,11 +117,15 @@ Commands:
                 confidence, class histogram, real-vs-real floor, bits/dim.
                 Options: --quick (under 60 s)  --samples N  --seed S  --samplers ID,...  --json
                          --threads N
-  bench restore  PSNR/SSIM per task x sampler x NFE on Fashion-MNIST test images, with the degraded
-                input and the classical peer; time per image.
+  bench restore  PSNR/SSIM/FD per task x sampler x NFE on Fashion-MNIST test images, with the degraded
+                input and the classical peer; time per image; the photo model on the held-out photos.
                 Options: --quick (under 60 s)  --samples N  --tasks ID,...  --samplers ID,...  --nfe N,...
-                         --seed S
+                         --seed S  --no-fmnist  --no-photos  --large MP (peak memory and s/MP)
                          --json  --threads N
+  bench enhance  SI-SDR/ESTOI before and after per sampler x NFE on held-out speech mixtures (the held-out
+                speaker), with the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor each.
+                Options: --quick (under 60 s)  --samples N (default 100)  --samplers ID,...  --nfe N,...
+                         --seed S  --no-peers  --json  --threads N
   export CKPT OUT.pt  Write a checkpoint's EMA weights without optimizer state (the shipped file).
   generate      Sample the built-in generator into a PNG grid.
                 Options: -o FILE.png (required)  --sampler ID  --sde ve|vp|subvp  --nfe N
@@ -128,8 +135,13 @@ Commands:
                          --list-samplers  --threads N
   restore IN... -o OUTDIR  Restore images with the built-in restoration model (IR-SDE, MR Sampler);
                 colour images channel by channel; writes OUTDIR/<name>.png, never over an input.
-                Options: --sampler ID  --nfe N  --seed S  --lambda L (0..255 scale)  --model DIR
+                Options: --sampler ID  --nfe N  --seed S  --lambda L (0..255 scale)
+                         --model DIR|photo-denoise (the colour-photo denoiser)
                          --degrade TASK (make a demo pair first)  --list-samplers  --json  --threads N
+  enhance IN... -o OUTDIR  Enhance noisy speech with the built-in model (SGMSE+-style, OUVE SDE); any
+                format libsndfile reads, resampled to 16 kHz mono; writes OUTDIR/<name>.wav, never over an input.
+                Options: --sampler ID (default mrs-sde-1-data)  --nfe N (0 = the sampler's default)
+                         --seed S  --model DIR|speech-enhance  --list-samplers  --json  --threads N
   train RECIPE  Train (or resume) a built-in model from a recipe (JSON).
                 Options: --out DIR (default: runs/<name>)  --max-steps N (this run)
                          --no-resume  --threads N  --json
@@ -199,7 +211,7 @@ int restoreCommand(const QStringList& args) {
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print a JSON summary (last line)."));
     p.addOptions({out, list, json, threadsOption(), opt("sampler", "Sampler id.", "mrs-sde-2-data"),
                   opt("nfe", "Network evaluations.", "10"), opt("seed", "Seed.", "0"),
-                  opt("lambda", "IR-SDE stationary std on the 0..255 scale.", "50"), opt("model", "Model folder.", ""),
+                  opt("lambda", "IR-SDE stationary std on the 0..255 scale.", "50"), opt("model", "Model folder or built-in name (fmnist-restore, photo-denoise).", ""),
                   opt("degrade", "Degrade each input with this task first (a demo pair; writes NAME-degraded.png).", "")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
@@ -216,8 +228,11 @@ int restoreCommand(const QStringList& args) {
     rp.seed = p.value(QStringLiteral("seed")).toULongLong(&ok2);
     rp.lambda255 = p.value(QStringLiteral("lambda")).toDouble(&ok3);
     if (!(ok1 && ok2 && ok3)) return usage(QStringLiteral("--nfe, --seed and --lambda need numbers"));
-    rp.modelDir = p.value(QStringLiteral("model")).isEmpty() ? reverie::zoo::find(reverie::zoo::kRestorer)
-                                                              : p.value(QStringLiteral("model")).toStdString();
+    // --model takes a folder or the name of a built-in model (fmnist-restore, photo-denoise).
+    const QString model = p.value(QStringLiteral("model"));
+    rp.modelDir = model.isEmpty() ? reverie::zoo::find(reverie::zoo::kRestorer) : model.toStdString();
+    if (!model.isEmpty() && !QFileInfo(model).isDir() && !reverie::zoo::find(model.toStdString()).empty())
+        rp.modelDir = reverie::zoo::find(model.toStdString());
     if (auto v = reverie::restore::validate(rp); !v) return usage(QString::fromStdString(v.error().message));
     std::optional<reverie::restore::Degradation> demo;
     if (!p.value(QStringLiteral("degrade")).isEmpty()) {
@@ -286,6 +301,99 @@ int restoreCommand(const QStringList& args) {
     return failed > 0 ? 1 : 0;
 }
 
+// reverie-cli enhance IN... -o OUTDIR: each input enhanced with the built-in speech model, written
+// as OUTDIR/<name>.wav (16 kHz mono, 16-bit); never over an input. A bad input is reported and
+// skipped; the others are still enhanced (exit status 1 at the end).
+int enhanceCommand(const QStringList& args) {
+    QCommandLineParser p;
+    p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    auto opt = [](const char* name, const char* help, const char* def) {
+        return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(help), QStringLiteral("v"),
+                                  QString::fromLatin1(def));
+    };
+    const QCommandLineOption out({QStringLiteral("o"), QStringLiteral("out")}, QStringLiteral("Output folder."),
+                                 QStringLiteral("dir"));
+    const QCommandLineOption list(QStringLiteral("list-samplers"), QStringLiteral("List the samplers and exit."));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print a JSON summary (last line)."));
+    p.addOptions({out, list, json, threadsOption(), opt("sampler", "Sampler id.", reverie::speech::kDefaultEnhanceSampler),
+                  opt("nfe", "Network evaluations per chunk (0 = the sampler's default).", "0"), opt("seed", "Seed.", "0"),
+                  opt("model", "Model folder or built-in name (speech-enhance).", "")});
+    if (!p.parse(args)) return usage(p.errorText());
+    if (p.isSet(list)) {
+        for (const auto& s : reverie::speech::enhanceSamplers())
+            std::printf("%-16s %s  [%s]\n", s.id.c_str(), s.label.c_str(),
+                        s.defaultNfe > 0 ? ("default NFE " + std::to_string(s.defaultNfe)).c_str() : "adaptive NFE");
+        return 0;
+    }
+    const QStringList inputs = p.positionalArguments();
+    if (inputs.isEmpty()) return usage(QStringLiteral("enhance needs at least one input audio file"));
+    if (!p.isSet(out)) return usage(QStringLiteral("enhance needs -o OUTDIR"));
+    reverie::speech::EnhanceParams ep;
+    bool ok1 = false, ok2 = false;
+    ep.sampler = p.value(QStringLiteral("sampler")).toStdString();
+    ep.nfe = p.value(QStringLiteral("nfe")).toInt(&ok1);
+    ep.seed = p.value(QStringLiteral("seed")).toULongLong(&ok2);
+    if (!(ok1 && ok2)) return usage(QStringLiteral("--nfe and --seed need numbers"));
+    const QString model = p.value(QStringLiteral("model"));
+    ep.modelDir = model.isEmpty() ? reverie::zoo::find(reverie::zoo::kEnhancer) : model.toStdString();
+    if (!model.isEmpty() && !QFileInfo(model).isDir() && !reverie::zoo::find(model.toStdString()).empty())
+        ep.modelDir = reverie::zoo::find(model.toStdString());
+    if (ep.modelDir.empty())
+        return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR or use --model DIR)"));
+    if (auto v = reverie::speech::validateEnhance(ep); !v) return usage(QString::fromStdString(v.error().message));
+    const QString outDir = p.value(out);
+    if (!QDir().mkpath(outDir)) return usage(QStringLiteral("cannot create the output folder %1").arg(outDir));
+    int n = 0, code = 0;
+    if (!parseThreads(p, &n, &code)) return code;
+    reverie::runtime::prepareEngineThread(n);
+    auto info = reverie::speech::enhancerInfo(ep.modelDir);
+    if (!info) return jobFailed(info);
+
+    int failed = 0, written = 0;
+    nlohmann::json summary = nlohmann::json::array();
+    for (int i = 0; i < inputs.size(); ++i) {
+        if (g_cancel.cancelled()) break;
+        const QString in = inputs.at(i);
+        std::fprintf(stderr, "[%d/%d] %s\n", i + 1, int(inputs.size()), qPrintable(in));
+        auto audio = reverie::speech::loadAudio(in.toStdString(), 16000);
+        if (!audio) {
+            std::fprintf(stderr, "reverie-cli: %s (skipped)\n", audio.error().message.c_str());
+            ++failed;
+            continue;
+        }
+        if (!audio.value().note.empty()) std::fprintf(stderr, "note: %s\n", audio.value().note.c_str());
+        const reverie::JobContext ctx{progressBar(false, false), g_cancel};
+        auto r = reverie::speech::enhance(ep, audio.value(), ctx);
+        if (!r.ok()) {
+            if (r.isCancelled()) return jobFailed(r);
+            std::fprintf(stderr, "reverie-cli: %s: %s (skipped)\n", qPrintable(in), r.error().message.c_str());
+            ++failed;
+            continue;
+        }
+        reverie::speech::SaveWavOptions so;
+        so.protectedPath = in.toStdString();
+        const QString target = QDir(outDir).filePath(QFileInfo(in).completeBaseName() + QStringLiteral(".wav"));
+        auto s = reverie::speech::saveWav(target.toStdString(), r.value().enhanced, so);
+        if (!s) {
+            std::fprintf(stderr, "reverie-cli: %s\n", s.error().message.c_str());
+            ++failed;
+            continue;
+        }
+        ++written;
+        std::fprintf(stderr, "wrote %s: %.2f s of audio, NFE %lld, %.2f s (real-time factor %.2f)\n", qPrintable(target),
+                     audio.value().seconds(), (long long)r.value().nfe, r.value().seconds, r.value().realTimeFactor);
+        summary.push_back({{"input", in.toStdString()}, {"output", target.toStdString()}, {"nfe", r.value().nfe},
+                           {"seconds", r.value().seconds}, {"audio_seconds", audio.value().seconds()},
+                           {"real_time_factor", r.value().realTimeFactor}, {"chunks", r.value().chunks}});
+    }
+    std::fprintf(stderr, "enhanced %d of %d file(s) into %s\n", written, int(inputs.size()), qPrintable(outDir));
+    if (p.isSet(json))
+        std::printf("%s\n", nlohmann::json{{"sampler", ep.sampler}, {"nfe", ep.nfe}, {"model", info.value().name},
+                                           {"written", written}, {"failed", failed}, {"files", summary}}.dump().c_str());
+    if (g_cancel.cancelled()) return 130;
+    return failed > 0 ? 1 : 0;
+}
+
 int benchCommand(const QStringList& args) {
     QCommandLineParser p;
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
@@ -299,15 +407,51 @@ int benchCommand(const QStringList& args) {
                   QCommandLineOption(QStringLiteral("tasks"), QStringLiteral("bench restore: only these tasks."),
                                      QStringLiteral("ids")),
                   QCommandLineOption(QStringLiteral("nfe"), QStringLiteral("bench restore: only these NFE values."),
-                                     QStringLiteral("list"))});
+                                     QStringLiteral("list")),
+                  QCommandLineOption(QStringLiteral("no-photos"), QStringLiteral("bench restore: skip the photo section.")),
+                  QCommandLineOption(QStringLiteral("no-fmnist"),
+                                     QStringLiteral("bench restore: skip the Fashion-MNIST tasks.")),
+                  QCommandLineOption(QStringLiteral("large"),
+                                     QStringLiteral("bench restore: also restore one photo upscaled to this many megapixels."),
+                                     QStringLiteral("mp")),
+                  QCommandLineOption(QStringLiteral("no-peers"), QStringLiteral("bench enhance: skip the classical peers."))});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     if (pos.size() != 1 || (pos.first() != QLatin1String("engine") && pos.first() != QLatin1String("generate") &&
-                            pos.first() != QLatin1String("restore")))
-        return usage(QStringLiteral("bench needs what to measure; known: engine, generate, restore"));
+                            pos.first() != QLatin1String("restore") && pos.first() != QLatin1String("enhance")))
+        return usage(QStringLiteral("bench needs what to measure; known: engine, generate, restore, enhance"));
     int n = 0, code = 0;
     if (!parseThreads(p, &n, &code)) return code;
     reverie::runtime::prepareEngineThread(n);
+    if (pos.first() == QLatin1String("enhance")) {
+        reverie::speech::EnhanceBenchParams bp;
+        bp.quick = p.isSet(quick);
+        bp.modelDir = reverie::zoo::find(reverie::zoo::kEnhancer);
+        if (bp.modelDir.empty())
+            return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR)"));
+        if (p.isSet(QStringLiteral("samples"))) {
+            bool ok = false;
+            bp.samples = p.value(QStringLiteral("samples")).toInt(&ok);
+            if (!ok || bp.samples < 1) return usage(QStringLiteral("--samples needs a whole number >= 1"));
+        }
+        if (p.isSet(QStringLiteral("seed"))) bp.seed = p.value(QStringLiteral("seed")).toULongLong();
+        bp.peers = !p.isSet(QStringLiteral("no-peers"));
+        std::vector<int> nfes;
+        for (const auto& v : p.value(QStringLiteral("nfe")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            bool ok = false;
+            nfes.push_back(v.trimmed().toInt(&ok));
+            if (!ok || nfes.back() < 0) return usage(QStringLiteral("--nfe needs comma-separated whole numbers"));
+        }
+        if (nfes.empty()) nfes.push_back(0);
+        for (const auto& id : p.value(QStringLiteral("samplers")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            for (int k : nfes) bp.settings.push_back({id.trimmed().toStdString(), k});
+        const reverie::JobContext ctx{progressBar(false, true), g_cancel};
+        const auto r = reverie::speech::runEnhanceBench(bp, ctx);
+        if (!r.ok()) return jobFailed(r);
+        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
+        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
+        return 0;
+    }
     if (pos.first() == QLatin1String("restore")) {
         reverie::restore::RestoreBenchParams bp;
         bp.quick = p.isSet(quick);
@@ -320,6 +464,20 @@ int benchCommand(const QStringList& args) {
             if (!ok || bp.samples < 1) return usage(QStringLiteral("--samples needs a whole number >= 1"));
         }
         bp.seed = p.value(QStringLiteral("seed")).toULongLong();
+        bp.classifierDir = reverie::zoo::find(reverie::zoo::kClassifier);
+        bp.fmnist = !p.isSet(QStringLiteral("no-fmnist"));
+        bp.photos = !p.isSet(QStringLiteral("no-photos"));
+        if (p.isSet(QStringLiteral("large"))) {
+            bool ok = false;
+            bp.largeMegapixels = p.value(QStringLiteral("large")).toDouble(&ok);
+            if (!ok || bp.largeMegapixels <= 0 || bp.largeMegapixels > 100)
+                return usage(QStringLiteral("--large needs megapixels between 0 and 100"));
+        }
+        if (bp.photos || bp.largeMegapixels > 0) {
+            bp.photoModelDir = reverie::zoo::find(reverie::zoo::kPhotoRestorer);
+            if (bp.photoModelDir.empty())
+                return usage(QStringLiteral("the built-in photo model was not found (set REVERIE_MODELS_DIR, or --no-photos)"));
+        }
         for (const auto& id : p.value(QStringLiteral("samplers")).split(QLatin1Char(','), Qt::SkipEmptyParts))
             bp.samplers.push_back(id.trimmed().toStdString());
         for (const auto& id : p.value(QStringLiteral("tasks")).split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -427,7 +585,7 @@ int generateCommand(const QStringList& args) {
     p.addOptions({out, list, score, json, threadsOption(), opt("sampler", "Sampler id.", "dpmpp-2m"), opt("sde", "ve, vp or subvp.", "vp"),
                   opt("nfe", "Network evaluations.", "20"), opt("guidance", "Guidance weight.", "1"),
                   opt("class", "Class 0..9, -1 all.", "-1"), opt("seed", "Seed.", "0"), opt("batch", "Images.", "16"),
-                  opt("model", "Model folder.", ""), opt("noise-estimator", "DLG's noise-level estimator: net or haar.", "net")});
+                  opt("model", "Model folder or built-in name (fmnist-restore, photo-denoise).", ""), opt("noise-estimator", "DLG's noise-level estimator: net or haar.", "net")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : reverie::generate::samplers())
@@ -515,6 +673,7 @@ int main(int argc, char** argv) {
     if (command == QLatin1String("bench")) return benchCommand(args);
     if (command == QLatin1String("generate")) return generateCommand(args);
     if (command == QLatin1String("restore")) return restoreCommand(args);
+    if (command == QLatin1String("enhance")) return enhanceCommand(args);
     if (command == QLatin1String("export")) {
         if (args.size() != 3) return usage(QStringLiteral("export needs CHECKPOINT OUT.pt"));
         const auto r = reverie::train::exportWeights(args.at(1).toStdString(), args.at(2).toStdString());

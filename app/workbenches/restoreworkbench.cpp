@@ -171,7 +171,30 @@ QWidget* RestoreWorkbench::buildRestoreTab() {
     // Model and sampler
     auto* box = new QGroupBox(tr("Restoration"), tab);
     auto* form = new QFormLayout(box);
+    // The built-in models fill the folder row; any other folder shows as "Other folder".
+    m_builtinModel = new QComboBox(box);
+    m_builtinModel->setObjectName(QStringLiteral("builtinModel"));
+    m_builtinModel->addItem(tr("Fashion-MNIST restorer (all eight tasks, grey 28×28)"),
+                            qs(reverie::zoo::find(reverie::zoo::kRestorer)));
+    m_builtinModel->addItem(tr("Colour-photo denoiser (noise, any size in tiles)"),
+                            qs(reverie::zoo::find(reverie::zoo::kPhotoRestorer)));
+    m_builtinModel->addItem(tr("Other folder"), QString());
+    m_builtinModel->setToolTip(tr("Use the photo denoiser for your own colour photographs (Gaussian noise); "
+                                  "the Fashion-MNIST restorer knows all eight degradations but only small grey items."));
+    form->addRow(tr("Model:"), m_builtinModel);
     m_modelDir = addModelFolderRow(form, box, m_page);
+    connect(m_builtinModel, &QComboBox::activated, this, [this](int i) {
+        const QString dir = m_builtinModel->itemData(i).toString();
+        if (!dir.isEmpty()) m_modelDir->setText(QDir::toNativeSeparators(dir));
+    });
+    connect(m_modelDir, &QLineEdit::textChanged, this, [this](const QString& text) {
+        const QString dir = QDir::fromNativeSeparators(text.trimmed());
+        int match = m_builtinModel->count() - 1;
+        for (int i = 0; i + 1 < m_builtinModel->count(); ++i)
+            if (!dir.isEmpty() && QDir::cleanPath(m_builtinModel->itemData(i).toString()) == QDir::cleanPath(dir)) match = i;
+        const QSignalBlocker block(m_builtinModel);
+        m_builtinModel->setCurrentIndex(match);
+    });
 
     m_sampler = new QComboBox(box);
     m_sampler->setObjectName(QStringLiteral("sampler"));

@@ -141,6 +141,7 @@ private:
     QComboBox* m_degrade = nullptr;
     // Restore tab: model and sampler
     QLineEdit* m_modelDir = nullptr;
+    QComboBox* m_builtinModel = nullptr;
     QComboBox* m_sampler = nullptr;
     QSlider* m_nfe = nullptr;
     QLabel* m_nfeLabel = nullptr;

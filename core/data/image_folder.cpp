@@ -27,8 +27,9 @@ bool isImageFile(const fs::path& p) {
     return exts.count(e) > 0;
 }
 
-// Decodes one file into an 8-bit image of `channels` channels, size × size; empty on failure.
-cv::Mat readSquare(const fs::path& path, int size, int channels) {
+// Decodes one file into an 8-bit image of `channels` channels (RGB order) at its own size; empty
+// on failure.
+cv::Mat readConverted(const fs::path& path, int channels) {
     cv::Mat m;
     try {
         m = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
@@ -58,11 +59,32 @@ cv::Mat readSquare(const fs::path& path, int size, int channels) {
     else if (channels == 3 && m.channels() == 1) cv::cvtColor(m, m, cv::COLOR_GRAY2RGB);
     else if (channels == 3 && m.channels() == 3) cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
     else if (m.channels() != channels) return {};
+    return m;
+}
+
+// Decodes one file into an 8-bit image of `channels` channels, size × size; empty on failure.
+cv::Mat readSquare(const fs::path& path, int size, int channels) {
+    cv::Mat m = readConverted(path, channels);
+    if (m.empty()) return {};
     const int side = std::min(m.rows, m.cols);
     m = m(cv::Rect((m.cols - side) / 2, (m.rows - side) / 2, side, side));
     cv::Mat out;
     cv::resize(m, out, cv::Size(size, size), 0, 0, side > size ? cv::INTER_AREA : cv::INTER_CUBIC);
     return out.isContinuous() ? out : out.clone();
+}
+
+// Stacks equally sized 8-bit images (HWC) into uint8 [N, C, H, W].
+at::Tensor stack(const std::vector<cv::Mat>& images, int size, int channels) {
+    const auto N = std::int64_t(images.size());
+    auto t = at::empty({N, size, size, channels}, at::kByte);
+    auto* dst = t.data_ptr<std::uint8_t>();
+    const std::size_t bytes = std::size_t(size) * std::size_t(size) * std::size_t(channels);
+    for (std::int64_t i = 0; i < N; ++i) {
+        const cv::Mat& m = images[std::size_t(i)];
+        const cv::Mat c = m.isContinuous() ? m : m.clone();
+        std::memcpy(dst + std::size_t(i) * bytes, c.data, bytes);
+    }
+    return t.permute({0, 3, 1, 2}).contiguous();
 }
 
 } // namespace
@@ -110,14 +132,60 @@ Result<LabelledImages> loadImageFolder(const std::string& dir, int size, int cha
             return Result<LabelledImages>::invalid(
                 dir + (files.empty() ? ": no image files (PNG, JPEG, BMP, TIFF, WebP)"
                                      : ": none of the " + std::to_string(files.size()) + " image files could be read"));
-        const auto N = std::int64_t(images.size());
-        auto t = at::empty({N, size, size, channels}, at::kByte);
-        auto* dst = t.data_ptr<std::uint8_t>();
-        const std::size_t bytes = std::size_t(size) * std::size_t(size) * std::size_t(channels);
-        for (std::int64_t i = 0; i < N; ++i) std::memcpy(dst + std::size_t(i) * bytes, images[std::size_t(i)].data, bytes);
-        out.images = t.permute({0, 3, 1, 2}).contiguous();
+        out.images = stack(images, size, channels);
         out.labels = at::tensor(labels, at::kLong);
         out.classes = int(out.classNames.size());
+        return out;
+    });
+}
+
+Result<LabelledImages> loadImagePatches(const std::string& dir, int patch, int stride, int channels, int scales,
+                                        std::int64_t limit) {
+    if (channels != 1 && channels != 3) return Result<LabelledImages>::invalid("channels must be 1 or 3");
+    if (patch < 4) return Result<LabelledImages>::invalid("the patch size must be at least 4");
+    if (stride < 1) return Result<LabelledImages>::invalid("the patch stride must be positive");
+    if (scales < 1 || scales > 4) return Result<LabelledImages>::invalid("scales must be between 1 and 4");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return Result<LabelledImages>::invalid(dir + ": no such folder");
+    return guarded<LabelledImages>("reading " + dir, [&]() -> Result<LabelledImages> {
+        std::vector<fs::path> files;
+        for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec))
+            if (e.is_regular_file(ec) && isImageFile(e.path())) files.push_back(e.path());
+        std::sort(files.begin(), files.end());
+        std::vector<cv::Mat> patches;
+        std::int64_t skipped = 0, readable = 0;
+        for (const auto& f : files) {
+            cv::Mat m = readConverted(f, channels);
+            if (m.empty()) {
+                ++skipped;
+                continue;
+            }
+            ++readable;
+            for (int s = 0; s < scales; ++s) {
+                if (s > 0) {
+                    cv::Mat half;
+                    cv::resize(m, half, cv::Size(m.cols / 2, m.rows / 2), 0, 0, cv::INTER_AREA);
+                    m = half;
+                }
+                for (int y = 0; y + patch <= m.rows; y += stride)
+                    for (int x = 0; x + patch <= m.cols; x += stride) {
+                        if (limit >= 0 && std::int64_t(patches.size()) >= limit) break;
+                        patches.push_back(m(cv::Rect(x, y, patch, patch)).clone());
+                    }
+            }
+        }
+        if (skipped > 0) spdlog::warn("{}: skipped {} unreadable image file(s)", dir, skipped);
+        if (patches.empty())
+            return Result<LabelledImages>::invalid(
+                dir + (files.empty() ? ": no image files (PNG, JPEG, BMP, TIFF, WebP)"
+                       : readable == 0 ? ": none of the " + std::to_string(files.size()) + " image files could be read"
+                                       : ": every image is smaller than one " + std::to_string(patch) + "-pixel patch"));
+        LabelledImages out;
+        out.images = stack(patches, patch, channels);
+        out.labels = at::zeros({std::int64_t(patches.size())}, at::kLong);
+        out.classNames = {"."};
+        out.classes = 1;
+        spdlog::info("{}: {} patches of {}×{} from {} image(s)", dir, patches.size(), patch, patch, readable);
         return out;
     });
 }

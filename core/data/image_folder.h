@@ -23,4 +23,13 @@ namespace reverie::data {
 /// channels: 1 or 3. Result images: uint8 [N, channels, size, size].
 Result<LabelledImages> loadImageFolder(const std::string& dir, int size, int channels, std::int64_t limit = -1);
 
+/// Training patches from large images (the colour-photo restorer): every image file directly in
+/// `dir` (sorted), converted to `channels` as above, at full resolution and — with scales > 1 —
+/// also halved (area averaging) scales − 1 times; each scale is cut into patch × patch squares on
+/// a grid of `stride` pixels (no padding: an image smaller than a patch gives none).
+/// limit >= 0 keeps the first `limit` patches. Result: uint8 [N, channels, patch, patch], one
+/// class "." (labels 0). Failure as loadImageFolder, and "every image is smaller than one patch".
+Result<LabelledImages> loadImagePatches(const std::string& dir, int patch, int stride, int channels, int scales = 1,
+                                        std::int64_t limit = -1);
+
 } // namespace reverie::data

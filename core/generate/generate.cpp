@@ -1,4 +1,5 @@
 #include "generate/generate.h"
+#include "generate/classifier_folder.h"
 
 #include "data/fashion_mnist.h"
 #include "generate/zoo.h"
@@ -383,6 +384,10 @@ Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmD
 }
 
 } // namespace
+
+Result<models::Classifier> loadClassifierFolder(const std::string& dir, const std::string& kind) {
+    return loadClassifierDir(dir, kind);
+}
 
 Result<std::vector<NoiseLevelPoint>> evaluateNoiseLevel(const std::vector<double>& sigmas, int images,
                                                         std::uint64_t seed, const std::string& dataDir) {

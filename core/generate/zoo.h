@@ -29,5 +29,7 @@ inline constexpr const char* kGenerator = "fmnist-edm";
 inline constexpr const char* kClassifier = "fmnist-classifier";
 inline constexpr const char* kNoiseLevel = "fmnist-noise-level";
 inline constexpr const char* kRestorer = "fmnist-restore";
+inline constexpr const char* kPhotoRestorer = "photo-denoise";
+inline constexpr const char* kEnhancer = "speech-enhance";
 
 } // namespace reverie::zoo

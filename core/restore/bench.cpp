@@ -1,17 +1,25 @@
 #include "restore/bench.h"
 
 #include "data/fashion_mnist.h"
+#include "generate/classifier_folder.h"
 #include "metrics/metrics.h"
 #include "restore/classical.h"
 #include "restore/degrade.h"
+#include "restore/imageio.h"
 #include "restore/pipeline.h"
+#include "telemetry/telemetry.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 namespace reverie::restore {
@@ -36,26 +44,220 @@ Quality measure(const at::Tensor& restored, const at::Tensor& clean) {
     return q;
 }
 
+// Penultimate classifier features of images in [−1, 1], as stored in 8 bits, float64.
+at::Tensor featuresOf(models::Classifier& c, const at::Tensor& x) {
+    const auto q = data::toSigned(data::toBytes(x));
+    std::vector<at::Tensor> parts;
+    for (std::int64_t i = 0; i < q.size(0); i += 500)
+        parts.push_back(c->features(q.slice(0, i, std::min(q.size(0), i + 500))).to(at::kDouble));
+    return at::cat(parts);
+}
+
+double fdAgainst(models::Classifier& c, const at::Tensor& x, const metrics::Gaussian& ref) {
+    const auto g = metrics::fitGaussian(featuresOf(c, x));
+    if (!g) return std::numeric_limits<double>::quiet_NaN();
+    const auto d = metrics::frechetDistance(g.value(), ref);
+    return d ? d.value() : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::vector<std::filesystem::path> imageFiles(const std::string& dir) {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        const auto ext = e.path().extension().string();
+        if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" || ext == ".tiff" || ext == ".webp")
+            out.push_back(e.path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 std::string fmt(double v, int prec = 2) {
     char b[32];
     std::snprintf(b, sizeof b, "%.*f", prec, v);
     return b;
 }
 
+// The held-out photographs, noised with photoSigma, restored in tiles by the photo model.
+Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
+    auto info = restorerInfo(bp.photoModelDir);
+    if (!info) return info.error();
+    const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/test";
+    const auto files = imageFiles(dir);
+    if (files.empty())
+        return Result<nlohmann::json>::invalid("no held-out photographs in " + dir +
+                                               " (packaging/install-deps.sh puts them there)");
+    struct Plan {
+        std::string sampler;
+        std::vector<int> nfes;
+    };
+    std::vector<Plan> plans;
+    plans.push_back({"mrs-sde-2-data", bp.quick ? std::vector<int>{10} : std::vector<int>{5, 10, 20}});
+    if (!bp.quick) {
+        plans.push_back({"mrs-ode-2-data", {10}});
+        plans.push_back({"posterior", {10, 50}});
+    }
+    nlohmann::json out;
+    out["model"] = info.value().name;
+    out["sigma255"] = bp.photoSigma;
+    out["photos"] = nlohmann::json::array();
+    table << "\nphotos (" << info.value().name << ", noise sigma " << fmt(bp.photoSigma, 0) << ", held out)\n"
+          << "photo           method              NFE    PSNR    SSIM    s/MP\n";
+    char line[160];
+    for (const auto& f : files) {
+        auto loaded = loadImage(f.string());
+        if (!loaded) return loaded.error();
+        auto x = toChannels(loaded.value().image, 3);
+        if (bp.quick) { // a centre crop keeps the quick bench short
+            const std::int64_t c = 96, H = x.size(2), W = x.size(3);
+            x = x.narrow(2, std::max<std::int64_t>(0, (H - c) / 2), std::min(c, H))
+                    .narrow(3, std::max<std::int64_t>(0, (W - c) / 2), std::min(c, W))
+                    .contiguous();
+        }
+        const double mp = double(x.size(2) * x.size(3)) / 1e6;
+        auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed);
+        const auto noisy = addNoise(x, bp.photoSigma, g).clamp(-1.0, 1.0);
+        const auto noisyQ = measure(noisy, x);
+        const double tp = nowSeconds();
+        const auto peer = nlmDenoise(noisy, bp.photoSigma);
+        const double peerSeconds = nowSeconds() - tp;
+        const auto peerQ = measure(peer, x);
+        const std::string name = f.filename().string();
+        nlohmann::json pj;
+        pj["photo"] = name;
+        pj["width"] = x.size(3);
+        pj["height"] = x.size(2);
+        pj["noisy"]["psnr"] = noisyQ.psnr;
+        pj["noisy"]["ssim"] = noisyQ.ssim;
+        pj["classical"]["method"] = "opencv-nlm-colored";
+        pj["classical"]["psnr"] = peerQ.psnr;
+        pj["classical"]["ssim"] = peerQ.ssim;
+        pj["classical"]["seconds_per_megapixel"] = peerSeconds / mp;
+        pj["rows"] = nlohmann::json::array();
+        std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f\n", name.c_str(), "noisy", "-", noisyQ.psnr,
+                      noisyQ.ssim);
+        table << line;
+        std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %.2f\n", name.c_str(), "classical (NLM)", "-",
+                      peerQ.psnr, peerQ.ssim, peerSeconds / mp);
+        table << line;
+        for (const auto& pl : plans)
+            for (int nfe : pl.nfes) {
+                if (ctx.cancelled()) return Result<nlohmann::json>::cancelled("bench restore: cancelled");
+                RestoreParams rp;
+                rp.modelDir = bp.photoModelDir;
+                rp.sampler = pl.sampler;
+                rp.nfe = nfe;
+                rp.seed = bp.seed;
+                auto r = restoreTensor(rp, noisy, {});
+                if (!r) return r.error();
+                const auto q = measure(r.value().x, x);
+                nlohmann::json row;
+                row["sampler"] = pl.sampler;
+                row["nfe"] = r.value().nfe;
+                row["psnr"] = q.psnr;
+                row["ssim"] = q.ssim;
+                row["seconds_per_megapixel"] = r.value().seconds / mp;
+                pj["rows"].push_back(row);
+                std::snprintf(line, sizeof line, "%-15s %-18s %4lld  %6.2f  %6.4f  %.2f\n", name.c_str(),
+                              pl.sampler.c_str(), static_cast<long long>(r.value().nfe), q.psnr, q.ssim,
+                              r.value().seconds / mp);
+                table << line;
+                Progress pr;
+                pr.message = name + " " + pl.sampler + " @" + std::to_string(nfe) + ": " + fmt(q.psnr) + " dB";
+                ctx.report(pr);
+            }
+        out["photos"].push_back(pj);
+    }
+    return out;
+}
+
+// One held-out photo upscaled to largeMegapixels (4:3), noised and restored at 10 NFE in tiles.
+Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
+    if (bp.photoModelDir.empty()) return Result<nlohmann::json>::invalid("the large-image run needs the photo model");
+    const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/test";
+    const auto files = imageFiles(dir);
+    if (files.empty()) return Result<nlohmann::json>::invalid("no held-out photographs in " + dir);
+    auto loaded = loadImage(files.back().string());
+    if (!loaded) return loaded.error();
+    const auto src = toChannels(loaded.value().image, 3);
+    const auto W = std::int64_t(std::llround(std::sqrt(bp.largeMegapixels * 1e6 * 4.0 / 3.0)));
+    const auto H = std::int64_t(std::llround(double(W) * 3.0 / 4.0));
+    const auto clean = upscaleBicubicCv(src, H, W);
+    auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed);
+    const auto noisy = addNoise(clean, bp.photoSigma, g).clamp(-1.0, 1.0);
+    const double mp = double(H * W) / 1e6;
+    const auto rssBefore = telemetry::residentBytes();
+    RestoreParams rp;
+    rp.modelDir = bp.photoModelDir;
+    rp.sampler = "mrs-sde-2-data";
+    rp.nfe = 10;
+    rp.seed = bp.seed;
+    rp.batch = 64;
+    auto r = restoreTensor(rp, noisy, ctx);
+    if (!r) return r.error();
+    const auto peak = telemetry::sample().rssPeakBytes;
+    // PSNR only: SSIM's windows over 12 MP would need tens of GB (metrics::ssim unfolds them).
+    const auto psnrOf = [&](const at::Tensor& x) {
+        return metrics::psnr(data::toBytes(x).to(at::kFloat), data::toBytes(clean).to(at::kFloat)).value();
+    };
+    const double psnrBefore = psnrOf(noisy), psnrAfter = psnrOf(r.value().x);
+    nlohmann::json out = {{"photo", files.back().filename().string()},
+                          {"width", W},
+                          {"height", H},
+                          {"megapixels", mp},
+                          {"sampler", rp.sampler},
+                          {"nfe", r.value().nfe},
+                          {"seconds", r.value().seconds},
+                          {"seconds_per_megapixel", r.value().seconds / mp},
+                          {"psnr_noisy", psnrBefore},
+                          {"psnr_restored", psnrAfter},
+                          {"rss_before_mib", double(rssBefore) / 1048576.0},
+                          {"peak_rss_mib", double(peak) / 1048576.0},
+                          {"image_mib", double(noisy.numel()) * 4.0 / 1048576.0}};
+    table << "\nlarge: " << files.back().filename().string() << " upscaled to " << W << "x" << H << " (" << fmt(mp, 1)
+          << " MP), " << rp.sampler << " @" << r.value().nfe << ": " << fmt(r.value().seconds, 1) << " s ("
+          << fmt(r.value().seconds / mp, 2) << " s/MP), PSNR " << fmt(psnrBefore) << " -> " << fmt(psnrAfter)
+          << " dB, peak RSS " << fmt(double(peak) / 1048576.0, 0) << " MiB (one float image: "
+          << fmt(double(noisy.numel()) * 4.0 / 1048576.0, 0) << " MiB)\n";
+    return out;
+}
+
 } // namespace
+
+std::string defaultPhotosDir() {
+    if (const char* e = std::getenv("REVERIE_PHOTOS_DIR"); e && *e) return e;
+    return "/usr/local/share/reverie/photos";
+}
 
 Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const JobContext& ctx) {
     return guarded<RestoreBenchReport>("bench restore", [&]() -> Result<RestoreBenchReport> {
         c10::InferenceMode inference;
         const int N = bp.samples > 0 ? bp.samples : (bp.quick ? 32 : 100);
-        auto test = data::loadFashionMnist(data::Split::Test,
-                                           bp.dataDir.empty() ? data::defaultFashionMnistDir() : bp.dataDir, N);
-        if (!test) return test.error();
-        const auto clean = data::toSigned(test.value().images);
-        if (auto info = restorerInfo(bp.modelDir); !info) return info.error();
+        at::Tensor clean;
+        std::optional<models::Classifier> classifier;
+        std::optional<metrics::Gaussian> cleanFeatures;
+        if (bp.fmnist) {
+            auto test = data::loadFashionMnist(data::Split::Test,
+                                               bp.dataDir.empty() ? data::defaultFashionMnistDir() : bp.dataDir, N);
+            if (!test) return test.error();
+            clean = data::toSigned(test.value().images);
+            if (auto info = restorerInfo(bp.modelDir); !info) return info.error();
+            if (!bp.classifierDir.empty()) {
+                auto c = generate::loadClassifierFolder(bp.classifierDir);
+                if (!c) return c.error();
+                classifier = c.value();
+                auto g = metrics::fitGaussian(featuresOf(*classifier, clean));
+                if (!g) return g.error();
+                cleanFeatures = g.value();
+            }
+        }
+        auto fdOf = [&](const at::Tensor& x) {
+            return classifier ? fdAgainst(*classifier, x, *cleanFeatures) : std::numeric_limits<double>::quiet_NaN();
+        };
 
         std::vector<Degradation> tasks;
-        if (bp.tasks.empty()) {
+        if (!bp.fmnist) {
+        } else if (bp.tasks.empty()) {
             tasks = bp.quick ? std::vector<Degradation>{Degradation::Noise, Degradation::Down4, Degradation::InpaintBox}
                              : allDegradations();
         } else {
@@ -100,11 +302,11 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
         nlohmann::json j;
         j["bench"] = "restore";
         j["quick"] = bp.quick;
-        j["images_per_task"] = N;
+        j["images_per_task"] = bp.fmnist ? N : 0;
         j["lambda255"] = RestoreParams{}.lambda255;
         j["tasks"] = nlohmann::json::array();
         std::ostringstream table;
-        table << "task            method              NFE    PSNR    SSIM    s/image\n";
+        table << "task            method              NFE    PSNR    SSIM      FD    s/image\n";
         const double t0 = nowSeconds();
         for (const auto task : tasks) {
             auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed);
@@ -114,17 +316,22 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
             const auto peer = classicalPeer(batch.mu, batch.mask, batch.params);
             const double peerSeconds = (nowSeconds() - tp) / double(N);
             const auto peerQ = measure(peer, clean);
+            const double degradedFd = fdOf(batch.mu), peerFd = fdOf(peer);
             nlohmann::json tj;
             tj["task"] = degradationId(task);
             tj["degraded"] = {{"psnr", degraded.psnr}, {"ssim", degraded.ssim}};
             tj["classical"] = {{"psnr", peerQ.psnr}, {"ssim", peerQ.ssim}, {"seconds_per_image", peerSeconds}};
+            if (classifier) {
+                tj["degraded"]["fd"] = degradedFd;
+                tj["classical"]["fd"] = peerFd;
+            }
             tj["rows"] = nlohmann::json::array();
             char line[160];
-            std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f\n", degradationId(task), "degraded", "-",
-                          degraded.psnr, degraded.ssim);
+            std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %6.2f\n", degradationId(task), "degraded",
+                          "-", degraded.psnr, degraded.ssim, degradedFd);
             table << line;
-            std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %.4f\n", degradationId(task), "classical",
-                          "-", peerQ.psnr, peerQ.ssim, peerSeconds);
+            std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %6.2f  %.4f\n", degradationId(task),
+                          "classical", "-", peerQ.psnr, peerQ.ssim, peerFd, peerSeconds);
             table << line;
             for (const auto& pl : plans)
                 for (int nfe : pl.nfes) {
@@ -138,14 +345,17 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                     auto r = restoreTensor(rp, batch.mu, {});
                     if (!r) return r.error();
                     const auto q = measure(r.value().x, clean);
-                    tj["rows"].push_back({{"sampler", pl.sampler},
+                    const double fd = fdOf(r.value().x);
+                    nlohmann::json row = {{"sampler", pl.sampler},
                                           {"nfe", r.value().nfe},
                                           {"psnr", q.psnr},
                                           {"ssim", q.ssim},
-                                          {"seconds_per_image", r.value().seconds / double(N)}});
-                    std::snprintf(line, sizeof line, "%-15s %-18s %4lld  %6.2f  %6.4f  %.4f\n", degradationId(task),
-                                  pl.sampler.c_str(), static_cast<long long>(r.value().nfe), q.psnr, q.ssim,
-                                  r.value().seconds / double(N));
+                                          {"seconds_per_image", r.value().seconds / double(N)}};
+                    if (classifier) row["fd"] = fd;
+                    tj["rows"].push_back(row);
+                    std::snprintf(line, sizeof line, "%-15s %-18s %4lld  %6.2f  %6.4f  %6.2f  %.4f\n",
+                                  degradationId(task), pl.sampler.c_str(), static_cast<long long>(r.value().nfe), q.psnr,
+                                  q.ssim, fd, r.value().seconds / double(N));
                     table << line;
                     Progress pr;
                     pr.step = ++done;
@@ -156,6 +366,16 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                     ctx.report(pr);
                 }
             j["tasks"].push_back(tj);
+        }
+        if (bp.photos && !bp.photoModelDir.empty()) {
+            auto pj = benchPhotos(bp, ctx, table);
+            if (!pj) return pj.error();
+            j["photos"] = pj.value();
+        }
+        if (bp.largeMegapixels > 0) {
+            auto lj = benchLarge(bp, ctx, table);
+            if (!lj) return lj.error();
+            j["large"] = lj.value();
         }
         j["seconds"] = nowSeconds() - t0;
         table << "whole bench: " << fmt(nowSeconds() - t0, 1) << " s\n";

@@ -8,6 +8,18 @@
 // 8-bit values (PSNR capped at 100 dB for exact images) and averaged. The classical peers get the
 // true degradation parameters (σ, kernel, quality, mask) — information the model does not have.
 //
+// FD column: the Fréchet distance between the shipped classifier's penultimate features of the
+// restored images and of the clean ones (the same N images) — a perceptual measure beside PSNR,
+// which rewards smooth, averaged results. Like every FD it is biased upwards at small N: compare
+// rows of one task (same N), not against generation's FD.
+//
+// Photos: the colour-photo restorer on the held-out photographs (<photosDir>/test, never trained
+// on), Gaussian noise σ = photoSigma (0..255), restored in tiles at full size, beside OpenCV's
+// colour non-local means with the true σ; PSNR / SSIM per photo and seconds per megapixel.
+// Large: one photo upscaled (bicubic) to largeMegapixels, noised the same way and restored at
+// 10 NFE: wall time, seconds per megapixel and the process's peak resident memory (bounded: the
+// tiles go through the network `batch` at a time).
+//
 // Thread rules: call on the engine thread. Failure: a missing model or data set → InvalidInput.
 
 #include "jobs/job.h"
@@ -21,13 +33,24 @@ namespace reverie::restore {
 struct RestoreBenchParams {
     std::string modelDir;
     std::string dataDir;                 ///< Fashion-MNIST ("" = default)
-    bool quick = false;                  ///< 3 tasks, 4 rows, 32 images: under a minute
+    bool quick = false;                  ///< 3 tasks, 4 rows, 32 images; photos: 96×96 centre crops at MRS-2 @10
     int samples = 0;                     ///< images per task (0 → 100; quick: 32)
     std::vector<std::string> tasks;      ///< only these tasks (empty: all eight)
     std::vector<std::string> samplers;   ///< only these samplers of the plan (empty: all)
     std::vector<int> nfes;               ///< only these NFE values of the plan (empty: all)
     std::uint64_t seed = 0;
+    std::string classifierDir;           ///< FD column ("" = no FD)
+    bool fmnist = true;                  ///< the Fashion-MNIST tasks (false: photos / large only)
+    std::string photoModelDir;           ///< colour-photo restorer (the photo section and the large run)
+    bool photos = true;                  ///< the photo section (needs photoModelDir)
+    std::string photosDir;               ///< its held-out photos are photosDir/test ("" = defaultPhotosDir())
+    double photoSigma = 25;              ///< noise σ of the photo section (0..255)
+    double largeMegapixels = 0;          ///< > 0: the large-image run at this size
 };
+
+/// Where the installer puts the photographs: $REVERIE_PHOTOS_DIR, else /usr/local/share/reverie/photos
+/// (sub-folders train/ and test/; packaging/install-deps.sh).
+std::string defaultPhotosDir();
 
 struct RestoreBenchReport {
     std::string json;                    ///< one line

@@ -1,6 +1,7 @@
 #include "restore/imageio.h"
 
 #include "metrics/metrics.h"
+#include "runtime/paths.h"
 
 #include <ATen/ATen.h>
 
@@ -138,18 +139,6 @@ Result<LoadedImage> decode(const std::string& path, const Bytes& bytes, std::int
     return out;
 }
 
-bool sameFile(const fs::path& a, const fs::path& b) {
-    std::error_code ec;
-    if (fs::exists(a, ec) && fs::exists(b, ec)) {
-        const bool same = fs::equivalent(a, b, ec);
-        if (!ec) return same;
-    }
-    const auto ca = fs::weakly_canonical(a, ec);
-    if (ec) return a.lexically_normal() == b.lexically_normal();
-    const auto cb = fs::weakly_canonical(b, ec);
-    return !ec && ca == cb;
-}
-
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
     return s;
@@ -194,7 +183,7 @@ Result<bool> save(const at::Tensor& input, const std::string& path, const SaveOp
     const std::string ext = lower(target.extension().string());
     if (ext.empty()) return R::invalid(path + ": no file extension (use .png, .jpg, .tif, .bmp or .webp)");
     if (!cv::haveImageWriter(path)) return R::invalid(path + ": cannot write '" + ext + "' files");
-    if (!o.protectedPath.empty() && sameFile(target, o.protectedPath))
+    if (!o.protectedPath.empty() && runtime::sameFile(target, o.protectedPath))
         return R::invalid("refusing to overwrite the input image " + o.protectedPath + "; choose another file name");
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::error_code ec;

@@ -228,31 +228,34 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
                 }
             }
         } else {
-            // Tiles of the model's size, overlap a quarter tile; each tile is one sampling run with
-            // the image's seed (so the result does not depend on the batch it came in).
+            // Tiles of the model's size, overlap a quarter tile, `batch` tiles per network batch.
+            // Tile k of image i draws its noise from seed + i + k (the first tile: the image's own
+            // seed), so the result does not depend on the batch size, and no noise pattern repeats
+            // from tile to tile.
             const int tile = info.imageSize, overlap = p.tileOverlap > 0 ? std::min(p.tileOverlap, tile - 1) : std::max(4, tile / 4);
             for (std::int64_t i = 0; i < B; ++i) {
                 const auto grid = tileGrid(H, W, tile, overlap);
                 std::int64_t done = 0;
                 Error failure{ErrorKind::Failed, ""};
                 bool failed = false;
-                auto fn = [&](const at::Tensor& t) -> at::Tensor {
-                    auto r = run(t.to(at::kFloat), std::uint64_t(i), false);
+                auto fn = [&](const at::Tensor& t, std::int64_t firstTile) -> at::Tensor {
+                    auto r = run(t.to(at::kFloat), std::uint64_t(i + firstTile), false);
                     if (!r) {
                         failed = true;
                         failure = r.error();
                         return at::zeros_like(t);
                     }
+                    done += t.size(0);
                     Progress pr;
-                    pr.step = ++done;
+                    pr.step = done;
                     pr.total = std::int64_t(grid.size());
                     pr.nfe = nfe;
-                    pr.message = p.sampler + " (tile)";
+                    pr.message = p.sampler + " (tiles)";
                     ctx.report(pr);
                     return r.value();
                 };
-                const auto out = tiled(mu.slice(0, i, i + 1), tile, overlap, fn,
-                                       [&] { return failed || ctx.cancelled(); }, 4, tile);
+                const auto out = tiledBatched(mu.slice(0, i, i + 1), tile, overlap, p.batch, fn,
+                                              [&] { return failed || ctx.cancelled(); }, 4, tile);
                 if (ctx.cancelled()) return Result<RestoreTensorResult>::cancelled("restore: cancelled");
                 if (failed) return failure;
                 results.push_back(out);

@@ -19,11 +19,12 @@
 // is the data form; the network here predicts data.
 //
 // Images of another size than the model's are restored in overlapping tiles of the model's size
-// (restore/tiling.h), each tile one sampling run with the image's seed. Measured: the shipped
-// Fashion-MNIST restorer is object-centric (trained on centred 28×28 items), so tiles that cut
-// through objects restore less well — a noisy 2×2 mosaic of test images gains 1.1 dB tiled
-// (22.4 → 23.5 dB, tst_restorer) where single test images gain 2.7 dB (its card). Tiling is
-// meant for fully convolutional models trained on patches.
+// (restore/tiling.h), `batch` tiles per network batch; tile k of image i draws its noise from
+// seed + i + k. Measured: the shipped Fashion-MNIST restorer is object-centric (trained on
+// centred 28×28 items), so tiles that cut through objects restore less well — a noisy 2×2 mosaic
+// of test images gains 1.1 dB tiled (22.4 → 23.4 dB, tst_restorer) where single test images gain
+// 2.7 dB (its card). Tiling is meant for the fully convolutional photo model trained on patches
+// (resources/models/photo-denoise).
 //
 // Thread rules: call on the engine thread (LibTorch state); the loaded model is cached per folder.
 // Failure: bad settings or a wrong model folder → InvalidInput naming the problem; cancel → Cancelled.

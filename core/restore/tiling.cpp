@@ -76,39 +76,60 @@ std::vector<TileRect> tileGrid(std::int64_t H, std::int64_t W, int tile, int ove
     return out;
 }
 
-at::Tensor tiled(const at::Tensor& x, int tile, int overlap, const std::function<at::Tensor(const at::Tensor&)>& fn,
-                 const std::function<bool()>& cancelled, int multiple, int minSide) {
+at::Tensor tiledBatched(const at::Tensor& x, int tile, int overlap, int batch, const BatchTileFn& fn,
+                        const std::function<bool()>& cancelled, int multiple, int minSide) {
     TORCH_CHECK(x.defined() && x.dim() == 4 && x.size(0) == 1, "tiled: expected an image [1, C, H, W]");
     TORCH_CHECK(x.is_floating_point(), "tiled: expected a floating-point image");
     TORCH_CHECK(multiple >= 1 && minSide >= 1, "tiled: multiple and minSide must be >= 1");
+    TORCH_CHECK(batch >= 1, "tiled: batch must be >= 1");
     TORCH_CHECK(fn, "tiled: no tile function");
     const std::int64_t H = x.size(2), W = x.size(3);
     TORCH_CHECK(H > 0 && W > 0, "tiled: empty image");
     TORCH_CHECK(tile >= 1 && overlap >= 0 && overlap < tile, "tiled: need tile >= 1 and 0 <= overlap < tile");
     const auto ys = spans(H, tile, overlap), xs = spans(W, tile, overlap);
     const auto wy = windows(ys, H), wx = windows(xs, W);
+    // Every span of an axis has the same length (tile, or the whole axis when it is shorter), so
+    // all tiles have one padded shape and any run of them stacks into one batch.
+    const std::int64_t h = ys[0].len, w = xs[0].len;
+    const std::int64_t ph = paddedSize(h, multiple, minSide), pw = paddedSize(w, multiple, minSide);
 
     at::Tensor out;
-    for (std::size_t i = 0; i < ys.size(); ++i) {
-        for (std::size_t j = 0; j < xs.size(); ++j) {
-            if (cancelled && cancelled()) return {};
-            const auto [y0, h] = ys[i];
-            const auto [x0, w] = xs[j];
-            auto in = x.narrow(2, y0, h).narrow(3, x0, w);
-            const std::int64_t ph = paddedSize(h, multiple, minSide), pw = paddedSize(w, multiple, minSide);
+    const std::int64_t total = std::int64_t(ys.size() * xs.size());
+    std::vector<at::Tensor> inputs;
+    for (std::int64_t first = 0; first < total; first += batch) {
+        if (cancelled && cancelled()) return {};
+        const std::int64_t n = std::min<std::int64_t>(batch, total - first);
+        inputs.clear();
+        for (std::int64_t k = first; k < first + n; ++k) {
+            const auto& sy = ys[std::size_t(k) / xs.size()];
+            const auto& sx = xs[std::size_t(k) % xs.size()];
+            auto in = x.narrow(2, sy.start, h).narrow(3, sx.start, w);
             if (ph != h || pw != w) in = padReflect(in, 0, ph - h, 0, pw - w);
-            auto y = fn(in.contiguous());
-            TORCH_CHECK(y.defined() && y.dim() == 4 && y.size(0) == 1 && y.size(2) == ph && y.size(3) == pw,
-                        "tiled: the tile function returned ", y.defined() ? y.sizes() : at::IntArrayRef{},
-                        " for a tile of ", in.sizes(), " (expected the same height and width)");
-            y = y.narrow(2, 0, h).narrow(3, 0, w);
-            if (!out.defined()) out = at::zeros({1, y.size(1), H, W}, y.options());
-            TORCH_CHECK(y.size(1) == out.size(1), "tiled: the tile function changed its channel count between tiles");
+            inputs.push_back(in);
+        }
+        const auto in = n == 1 ? inputs[0].contiguous() : at::cat(inputs);
+        const auto y = fn(in, first);
+        TORCH_CHECK(y.defined() && y.dim() == 4 && y.size(0) == n && y.size(2) == ph && y.size(3) == pw,
+                    "tiled: the tile function returned ", y.defined() ? y.sizes() : at::IntArrayRef{},
+                    " for tiles of ", in.sizes(), " (expected the same count, height and width)");
+        if (!out.defined()) out = at::zeros({1, y.size(1), H, W}, y.options());
+        TORCH_CHECK(y.size(1) == out.size(1), "tiled: the tile function changed its channel count between tiles");
+        for (std::int64_t k = first; k < first + n; ++k) {
+            const std::size_t i = std::size_t(k) / xs.size(), j = std::size_t(k) % xs.size();
             const auto win = at::outer(wy[i], wx[j]).to(y.device(), y.scalar_type());
-            out.narrow(2, y0, h).narrow(3, x0, w).add_(y * win);
+            out.narrow(2, ys[i].start, h)
+                .narrow(3, xs[j].start, w)
+                .add_(y.narrow(0, k - first, 1).narrow(2, 0, h).narrow(3, 0, w) * win);
         }
     }
     return out;
+}
+
+at::Tensor tiled(const at::Tensor& x, int tile, int overlap, const std::function<at::Tensor(const at::Tensor&)>& fn,
+                 const std::function<bool()>& cancelled, int multiple, int minSide) {
+    TORCH_CHECK(fn, "tiled: no tile function");
+    return tiledBatched(
+        x, tile, overlap, 1, [&](const at::Tensor& t, std::int64_t) { return fn(t); }, cancelled, multiple, minSide);
 }
 
 } // namespace reverie::restore

@@ -3,6 +3,10 @@
 #include "data/fashion_mnist.h"
 #include "data/image_folder.h"
 #include "restore/degrade.h"
+#include "speech/corpus.h"
+#include "speech/enhance.h"
+#include "speech/pairs.h"
+#include "speech/stft.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -12,9 +16,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -29,7 +35,8 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
         "name", "task", "dataset", "train_limit", "batch", "steps", "lr", "warmup", "weight_decay", "ema_decay",
         "grad_clip", "seed", "checkpoint_every", "log_every", "p_mean", "p_std", "sigma_data", "label_dropout",
         "hflip", "shift", "sigma_min", "sigma_max", "data_dir", "image_size", "channels", "degradations",
-        "noise_sigma_min", "noise_sigma_max", "net", "classifier"};
+        "noise_sigma_min", "noise_sigma_max", "patch_stride", "patch_scales", "net", "classifier",
+        "speech_dir", "crop_frames", "test_speaker", "snr_min", "snr_max"};
     if (!j.is_object()) return "a recipe must be a JSON object";
     for (const auto& [key, _] : j.items())
         if (!known.count(key)) return "unknown recipe key '" + key + "'";
@@ -63,6 +70,13 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
         r.degradations = j.value("degradations", r.degradations);
         r.noiseSigmaMin = j.value("noise_sigma_min", r.noiseSigmaMin);
         r.noiseSigmaMax = j.value("noise_sigma_max", r.noiseSigmaMax);
+        r.patchStride = j.value("patch_stride", r.patchStride);
+        r.patchScales = j.value("patch_scales", r.patchScales);
+        r.speechDir = j.value("speech_dir", r.speechDir);
+        r.cropFrames = j.value("crop_frames", r.cropFrames);
+        r.testSpeaker = j.value("test_speaker", r.testSpeaker);
+        r.snrMin = j.value("snr_min", r.snrMin);
+        r.snrMax = j.value("snr_max", r.snrMax);
     } catch (const nlohmann::json::exception& e) {
         return std::string("recipe: ") + e.what();
     }
@@ -72,8 +86,19 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
     if (j.contains("classifier")) {
         if (auto why = models::ClassifierConfig::fromJson(j["classifier"], &r.classifier); !why.empty()) return why;
     }
-    if (r.task != "denoiser" && r.task != "classifier" && r.task != "noise-level" && r.task != "restorer")
-        return "unknown task '" + r.task + "' (known: denoiser, classifier, noise-level, restorer)";
+    if (r.task != "denoiser" && r.task != "classifier" && r.task != "noise-level" && r.task != "restorer" &&
+        r.task != "enhancer")
+        return "unknown task '" + r.task + "' (known: denoiser, classifier, noise-level, restorer, enhancer)";
+    if (r.task == "enhancer") {
+        if (r.net.inChannels != 2 || r.net.condChannels != 2 || r.net.outChannels != 2)
+            return "the enhancer works on complex spectrograms conditioned on the noisy one: net.in_channels, "
+                   "net.cond_channels and net.out_channels must all be 2";
+        if (r.cropFrames < 4 || r.cropFrames > 1024 || r.cropFrames % 4 != 0)
+            return "crop_frames must be a multiple of 4 between 4 and 1024";
+        if (!(r.snrMin <= r.snrMax) || !std::isfinite(r.snrMin) || !std::isfinite(r.snrMax))
+            return "need a finite snr_min <= snr_max";
+        if (r.testSpeaker.empty()) return "test_speaker must name the held-out speaker";
+    }
     for (const auto& d : r.degradations)
         if (!restore::parseDegradation(d)) {
             std::string known;
@@ -83,9 +108,13 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
     if (r.task == "restorer" && r.net.condChannels != r.net.inChannels)
         return "the restorer is conditioned on μ: net.cond_channels must equal net.in_channels";
     if (!(r.noiseSigmaMin >= 0) || !(r.noiseSigmaMax >= r.noiseSigmaMin)) return "need 0 <= noise_sigma_min <= noise_sigma_max";
-    if (r.dataset != "fashion-mnist" && r.dataset != "folder")
-        return "unknown dataset '" + r.dataset + "' (known: fashion-mnist, folder)";
-    if (r.dataset == "folder" && r.dataDir.empty()) return "the folder dataset needs data_dir";
+    if (r.dataset != "fashion-mnist" && r.dataset != "folder" && r.dataset != "patches" && r.dataset != "speech")
+        return "unknown dataset '" + r.dataset + "' (known: fashion-mnist, folder, patches, speech)";
+    if ((r.dataset == "speech") != (r.task == "enhancer")) return "the speech dataset goes with the enhancer task (and only it)";
+    if ((r.dataset == "folder" || r.dataset == "patches") && r.dataDir.empty())
+        return "the " + r.dataset + " dataset needs data_dir";
+    if (r.patchStride < 1) return "patch_stride must be at least 1";
+    if (r.patchScales < 1 || r.patchScales > 4) return "patch_scales must be between 1 and 4";
     if (r.imageSize < 4 || r.imageSize > 512) return "image_size must be between 4 and 512";
     if (r.channels != 1 && r.channels != 3) return "channels must be 1 or 3";
     if (r.shift < 0 || r.shift > 16) return "shift must be between 0 and 16 pixels";
@@ -106,7 +135,7 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
 }
 
 nlohmann::json Recipe::toJson() const {
-    return {{"name", name},           {"task", task},
+    nlohmann::json j = {{"name", name},           {"task", task},
             {"dataset", dataset},     {"train_limit", trainLimit},
             {"batch", batch},         {"steps", steps},
             {"lr", lr},               {"warmup", warmup},
@@ -120,14 +149,24 @@ nlohmann::json Recipe::toJson() const {
             {"data_dir", dataDir},    {"image_size", imageSize},
             {"channels", channels},   {"degradations", degradations},
             {"noise_sigma_min", noiseSigmaMin}, {"noise_sigma_max", noiseSigmaMax},
+            {"patch_stride", patchStride}, {"patch_scales", patchScales},
             {"net", net.toJson()},
             {"classifier", classifier.toJson()}};
+    if (task == "enhancer") {
+        j["speech_dir"] = speechDir;
+        j["crop_frames"] = cropFrames;
+        j["test_speaker"] = testSpeaker;
+        j["snr_min"] = snrMin;
+        j["snr_max"] = snrMax;
+    }
+    return j;
 }
 
 std::string Recipe::architecture() const {
     if (task == "classifier") return "classifier " + classifier.toJson().dump();
     if (task == "noise-level") return "noise-level " + classifier.toJson().dump();
     if (task == "restorer") return "restorer " + net.toJson().dump();
+    if (task == "enhancer") return "enhancer " + net.toJson().dump();
     return net.toJson().dump();
 }
 
@@ -308,6 +347,8 @@ Result<models::Classifier> loadNoiseLevel(const std::string& path, const models:
 
 Result<data::LabelledImages> loadTrainingData(const Recipe& r) {
     if (r.dataset == "folder") return data::loadImageFolder(r.dataDir, r.imageSize, r.channels, r.trainLimit);
+    if (r.dataset == "patches")
+        return data::loadImagePatches(r.dataDir, r.imageSize, r.patchStride, r.channels, r.patchScales, r.trainLimit);
     return data::loadFashionMnist(data::Split::Train, data::defaultFashionMnistDir(), r.trainLimit);
 }
 
@@ -366,6 +407,32 @@ at::Tensor batchIndices(std::uint64_t seed, std::int64_t step, int batch, std::i
 
 // ---- the training loop ----------------------------------------------------------------------
 
+speech::CorpusOptions enhancerCorpusOptions(const Recipe& r) {
+    speech::CorpusOptions o;
+    o.dir = r.speechDir;
+    o.testSpeaker = r.testSpeaker;
+    o.trainSpeakers.erase(std::remove(o.trainSpeakers.begin(), o.trainSpeakers.end(), r.testSpeaker),
+                          o.trainSpeakers.end());
+    if (r.testSpeaker != "ru") o.trainSpeakers.push_back("ru"); // the default test speaker trains instead
+    o.length = std::int64_t(r.cropFrames - 1) * speech::SpecParams{}.hop;
+    o.snrMin = r.snrMin;
+    o.snrMax = r.snrMax;
+    return o;
+}
+
+Result<std::pair<at::Tensor, at::Tensor>> enhancerBatch(const speech::Corpus& corpus, std::uint64_t seed,
+                                                        std::int64_t step, int batch) {
+    std::vector<at::Tensor> x0, mu;
+    for (int i = 0; i < batch; ++i) {
+        const auto m = corpus.mixture(speech::CorpusSplit::Train, seed, std::uint64_t(step) * std::uint64_t(batch) + std::uint64_t(i));
+        auto p = speech::trainingPair(m.clean, m.noisy);
+        if (!p) return p.error();
+        x0.push_back(p.value().first);
+        mu.push_back(p.value().second);
+    }
+    return std::make_pair(at::stack(x0), at::stack(mu));
+}
+
 at::Tensor edmLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::Tensor& sigma, const at::Tensor& z,
                    const at::Tensor& labels) {
     const auto s4 = sigma.view({-1, 1, 1, 1});
@@ -391,19 +458,28 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
     fs::create_directories(options.outDir, ec);
     if (ec) return Result<Summary>::invalid("cannot create " + options.outDir + ": " + ec.message());
 
-    auto data = loadTrainingData(recipe);
+    // The enhancer mixes its speech on the fly (no image data set).
+    const bool enhancer = recipe.task == "enhancer";
+    auto data = enhancer ? Result<data::LabelledImages>(data::LabelledImages{}) : loadTrainingData(recipe);
     if (!data) return data.error();
     const auto& images = data.value().images;
     const auto& labels = data.value().labels;
     const std::int64_t N = data.value().size();
-    if (N < recipe.batch)
+    if (!enhancer && N < recipe.batch)
         return Result<Summary>::invalid("the data set has " + std::to_string(N) + " images, fewer than one batch of " +
                                         std::to_string(recipe.batch));
     const bool classifierShaped = recipe.task == "classifier" || recipe.task == "noise-level";
     const int netChannels = classifierShaped ? recipe.classifier.inChannels : recipe.net.inChannels;
-    if (netChannels != images.size(1))
+    if (!enhancer && netChannels != images.size(1))
         return Result<Summary>::invalid("the network expects " + std::to_string(netChannels) +
                                         " channel(s), the data has " + std::to_string(images.size(1)));
+    std::optional<speech::Corpus> corpus;
+    if (enhancer) {
+        speech::keepFreedMemory(); // the step's activations are freed and reallocated every step
+        auto c = speech::Corpus::load(enhancerCorpusOptions(recipe));
+        if (!c) return c.error();
+        corpus = c.value();
+    }
 
     return guarded<Summary>("training " + recipe.name, [&]() -> Result<Summary> {
         const std::string ckpt = (fs::path(options.outDir) / "checkpoint.pt").string();
@@ -497,12 +573,23 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
                 break;
             }
             const double ts = nowSeconds();
-            const auto index = batchIndices(recipe.seed, s.step, recipe.batch, N);
-            auto x0 = data::toSigned(images.index_select(0, index));
-            auto y = labels.index_select(0, index);
-            x0 = augment(recipe, x0, s.gen);
+            at::Tensor x0, y;
+            if (!enhancer) {
+                const auto index = batchIndices(recipe.seed, s.step, recipe.batch, N);
+                x0 = data::toSigned(images.index_select(0, index));
+                y = labels.index_select(0, index);
+                x0 = augment(recipe, x0, s.gen);
+            }
             at::Tensor loss;
-            if (classify) {
+            if (enhancer) {
+                auto pair = enhancerBatch(*corpus, recipe.seed, s.step, recipe.batch);
+                if (!pair) return pair.error();
+                x0 = pair.value().first;
+                const auto n = at::randn({recipe.batch}, s.gen);
+                const auto sigma = (n * recipe.pStd + recipe.pMean).exp();
+                const auto z = at::randn(x0.sizes(), s.gen);
+                loss = restorerLoss(denoiser, x0, pair.value().second, sigma, z);
+            } else if (classify) {
                 loss = at::cross_entropy_loss(classifier(x0), y);
             } else if (noiseLevel) {
                 const double lo = std::log(recipe.sigmaMin), hi = std::log(recipe.sigmaMax);

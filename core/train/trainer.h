@@ -7,11 +7,19 @@
 // conditioned on the degraded image μ that denoises the residual y = x₀ − μ: the image-restoration
 // model of IR-SDE served as a σ-denoiser, D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ), trained with the EDM
 // loss on y₀ = x₀ − μ; μ comes from restore::degradeMixed over the recipe's degradations).
+// Task "enhancer" (speech, SGMSE+-style) is the same residual denoiser on spectrograms: x₀ = the
+// clean compressed complex STFT (speech/stft.h) as 2 channels (real, imaginary) [2, 256, frames],
+// μ = the noisy one, both divided by the noisy waveform's max |x|; the mixtures come from
+// speech::Corpus (training speakers only), mixture number step·batch + i for the recipe's seed,
+// so a resumed run sees exactly the batches of a straight one. Served to the OUVE SDE by
+// speech/enhance.h.
 //
-// Data: Fashion-MNIST ("fashion-mnist") or a folder of images ("folder": data_dir, image_size,
-// channels; see data/image_folder.h). Augmentation is deterministic: random horizontal flips and
-// shifts by up to `shift` pixels (background filled), drawn from the run's checkpointed
-// generator, so a resumed run sees exactly the batches a straight run would.
+// Data: Fashion-MNIST ("fashion-mnist"), a folder of images ("folder": data_dir, image_size,
+// channels; see data/image_folder.h) or patches of the large images in a folder ("patches":
+// data_dir, image_size = the patch size, patch_stride, patch_scales, channels). Augmentation is
+// deterministic: random horizontal flips and shifts by up to `shift` pixels (background filled),
+// drawn from the run's checkpointed generator, so a resumed run sees exactly the batches a
+// straight run would.
 //
 // The denoiser task trains an EdmDenoiser with the EDM loss: σ = exp(P_mean + P_std n),
 // loss = λ(σ) ‖D(x_0 + σ z; σ) − x_0‖², λ = (σ² + σd²)/(σ σd)². AdamW, linear warm-up then
@@ -30,6 +38,7 @@
 #include "train/job.h"
 #include "models/classifier.h"
 #include "models/unet.h"
+#include "speech/corpus.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -37,6 +46,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace reverie::train {
@@ -44,10 +54,12 @@ namespace reverie::train {
 struct Recipe {
     std::string name = "fmnist-edm";
     std::string task = "denoiser";        ///< "denoiser", "classifier" or "noise-level"
-    std::string dataset = "fashion-mnist"; ///< "fashion-mnist" or "folder"
+    std::string dataset = "fashion-mnist"; ///< "fashion-mnist", "folder" or "patches" (of large photos)
     std::string dataDir;                  ///< folder dataset: its root (class = first sub-folder)
     int imageSize = 28;                   ///< folder dataset: images are centre-cropped and resized to this
     int channels = 1;                     ///< folder dataset: 1 (grey) or 3 (RGB)
+    int patchStride = 16;                 ///< patches dataset: grid step (patch size = image_size)
+    int patchScales = 1;                  ///< patches dataset: full resolution and this many − 1 halvings
     std::int64_t trainLimit = -1;         ///< use only the first N training images (-1: all)
     int batch = 64;
     std::int64_t steps = 20000;
@@ -69,6 +81,11 @@ struct Recipe {
     double sigmaMax = 80.0;
     std::vector<std::string> degradations;  ///< restorer task: the pool (empty: every degradation)
     double noiseSigmaMin = 5, noiseSigmaMax = 50; ///< restorer task: the noise task's σ range (0..255 scale)
+    // enhancer task (speech, speech/corpus.h): mixtures made on the fly from (seed, step, item)
+    std::string speechDir;                ///< enhancer: the corpus folder ("" → speech::defaultSpeechDir())
+    int cropFrames = 64;                  ///< enhancer: STFT frames per training crop ((n − 1)·hop samples)
+    std::string testSpeaker = "ru";       ///< enhancer: the held-out speaker (never trained on)
+    double snrMin = 0, snrMax = 20;       ///< enhancer: mixture SNR range in dB (uniform)
     models::UNetConfig net;               ///< denoiser task
     models::ClassifierConfig classifier;  ///< classifier task
 
@@ -123,6 +140,15 @@ Result<std::int64_t> exportWeights(const std::string& checkpoint, const std::str
 /// task: "denoiser" (a generator) or "restorer" (the μ-conditioned residual denoiser).
 Result<models::EdmDenoiser> loadDenoiser(const std::string& path, const models::UNetConfig& expected,
                                          double sigmaData = 0.5, const std::string& task = "denoiser");
+
+/// The enhancer's corpus settings from its recipe: mixtures of (crop_frames − 1)·hop samples (crop_frames
+/// STFT frames), every speaker but test_speaker for training.
+speech::CorpusOptions enhancerCorpusOptions(const Recipe& recipe);
+
+/// The enhancer's batch at a step: x₀ (clean) and μ (noisy) [batch, 2, 256, frames] from training
+/// mixtures step·batch + i, i < batch, of the corpus for `seed` (speech/pairs.h).
+Result<std::pair<at::Tensor, at::Tensor>> enhancerBatch(const speech::Corpus& corpus, std::uint64_t seed,
+                                                        std::int64_t step, int batch);
 
 /// The restorer's loss on one batch: the EDM loss of the residual denoiser E on y₀ = x₀ − μ,
 /// mean over the batch of λ(σ)‖E(y₀ + σz; σ, cond = μ) − y₀‖².

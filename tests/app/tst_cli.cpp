@@ -1,10 +1,27 @@
 // The command-line front ends: bad input gives a clear message and exit status 2, never a crash;
 // `reverie-cli diagnostics --json` ends with one JSON object.
 
+#include <QBuffer>
 #include <QImage>
 #include <QtTest>
 
 namespace {
+// A PNG whose header claims width × height: a real 8×8 file with its IHDR size patched, so the
+// size check must happen before any decoding (decoding 50 000² would need 7.5 GB).
+QByteArray pngClaiming(quint32 width, quint32 height) {
+    QImage small(8, 8, QImage::Format_RGB888);
+    small.fill(Qt::gray);
+    QByteArray bytes;
+    QBuffer buf(&bytes);
+    buf.open(QIODevice::WriteOnly);
+    small.save(&buf, "PNG");
+    for (int i = 0; i < 4; ++i) {
+        bytes[16 + i] = char((width >> (24 - 8 * i)) & 0xFF);
+        bytes[20 + i] = char((height >> (24 - 8 * i)) & 0xFF);
+    }
+    return bytes;
+}
+
 struct Run {
     int code = -1;
     QByteArray out, err;
@@ -136,6 +153,49 @@ private Q_SLOTS:
                                                            dir.path(), "--nfe", "2", "--threads", "1"});
         QCOMPARE(same.code, 1);
         QCOMPARE(QImage(dir.filePath(QStringLiteral("grey.png"))), grey);
+    }
+
+    void restoreUnusualInputs() {
+        // A 50 000 × 50 000 file (header only), a 16-bit colour image with alpha, a 1×1 image and
+        // an unwritable output folder: each gets a clear message or a correct result, and one bad
+        // input does not stop the others.
+        QTemporaryDir dir;
+        const QString huge = dir.filePath(QStringLiteral("huge.png"));
+        {
+            QFile f(huge);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(pngClaiming(50000, 50000));
+        }
+        QImage deep(20, 16, QImage::Format_RGBA64);
+        for (int y = 0; y < deep.height(); ++y)
+            for (int x = 0; x < deep.width(); ++x)
+                deep.setPixelColor(x, y, QColor::fromRgba64(QRgba64::fromRgba64(quint16(3000 * x), 40000, quint16(4000 * y),
+                                                                                 quint16(65535 - 2000 * x))));
+        const QString deepPath = dir.filePath(QStringLiteral("deep.png"));
+        QVERIFY(deep.save(deepPath));
+        QCOMPARE(QImage(deepPath).depth(), 64); // really 16 bits per channel on disk
+        QImage one(1, 1, QImage::Format_Grayscale8);
+        one.fill(128);
+        const QString onePath = dir.filePath(QStringLiteral("one.png"));
+        QVERIFY(one.save(onePath));
+        const QString out = dir.filePath(QStringLiteral("out"));
+        const Run r = run(QStringLiteral(REVERIE_CLI),
+                          {"restore", huge, deepPath, onePath, "-o", out, "--nfe", "2", "--json", "--threads", "1"});
+        QCOMPARE(r.code, 1); // the huge file failed, the others were restored
+        QVERIFY2(r.err.contains("huge.png") && r.err.contains("limit"), r.err.constData());
+        const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(o.value(QStringLiteral("written")).toInt(), 2);
+        const QImage restoredDeep(out + QStringLiteral("/deep.png"));
+        QCOMPARE(restoredDeep.size(), deep.size());
+        QVERIFY(restoredDeep.hasAlphaChannel()); // the alpha channel is written back
+        QCOMPARE(qAlpha(restoredDeep.pixel(0, 0)), 255);
+        QVERIFY(qAlpha(restoredDeep.pixel(19, 0)) < 255);
+        QCOMPARE(QImage(out + QStringLiteral("/one.png")).size(), QSize(1, 1));
+
+        const Run unwritable = run(QStringLiteral(REVERIE_CLI),
+                                   {"restore", onePath, "-o", "/proc/reverie-cannot-write-here", "--threads", "1"});
+        QCOMPARE(unwritable.code, 2);
+        QVERIFY2(unwritable.err.contains("cannot create the output folder"), unwritable.err.constData());
     }
 
     void corruptSettingsDoNotStopTheGui() {

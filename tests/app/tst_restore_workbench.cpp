@@ -12,6 +12,7 @@
 #include "seriesplot.h"
 #include "splitimageview.h"
 
+#include <QBuffer>
 #include <QtTest>
 #include <QtWidgets>
 
@@ -263,6 +264,78 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(wb.currentParams().inputPath), junk);
         wb.setInputFile(QString());
         QVERIFY(wb.currentParams().inputPath.empty());
+    }
+
+    void unusualFilesKeepThePreviousResult() {
+        // After a good result: a file whose header claims 50 000 × 50 000 pixels fails with a
+        // message naming it and the limit, before any decoding, and the result stays; a 16-bit
+        // colour file with alpha restores (through the grey model, channel by channel).
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        const auto [status, message] = runToEnd(wb, quickParams(model));
+        QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+        const QImage previous = wb.resultImage();
+
+        QTemporaryDir dir;
+        QImage small(8, 8, QImage::Format_RGB888);
+        small.fill(Qt::gray);
+        QByteArray bytes;
+        {
+            QBuffer buf(&bytes);
+            QVERIFY(buf.open(QIODevice::WriteOnly));
+            QVERIFY(small.save(&buf, "PNG"));
+        }
+        for (int i = 0; i < 4; ++i) bytes[16 + i] = bytes[20 + i] = char((50000u >> (24 - 8 * i)) & 0xFF);
+        const QString huge = dir.filePath(QStringLiteral("huge.png"));
+        {
+            QFile f(huge);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(bytes);
+        }
+        auto p = quickParams(model);
+        p.inputPath = huge.toStdString();
+        p.degradeTask.clear();
+        const auto [hugeStatus, hugeMessage] = runToEnd(wb, p);
+        QCOMPARE(hugeStatus, JobStatus::Failed);
+        QVERIFY2(hugeMessage.contains(huge) && hugeMessage.contains(QStringLiteral("limit")), qPrintable(hugeMessage));
+        QCOMPARE(wb.resultImage(), previous);
+
+        QImage deep(30, 20, QImage::Format_RGBA64);
+        for (int y = 0; y < deep.height(); ++y)
+            for (int x = 0; x < deep.width(); ++x)
+                deep.setPixelColor(x, y, QColor::fromRgba64(quint16(2000 * x), 30000, quint16(3000 * y), 50000));
+        const QString deepPath = dir.filePath(QStringLiteral("deep.png"));
+        QVERIFY(deep.save(deepPath));
+        p.inputPath = deepPath.toStdString();
+        p.degradeTask = "noise";
+        const auto [deepStatus, deepMessage] = runToEnd(wb, p);
+        QVERIFY2(deepStatus == JobStatus::Succeeded, qPrintable(deepMessage));
+        QCOMPARE(wb.resultImage().size(), QSize(30, 20));
+        QVERIFY(!wb.resultImage().isGrayscale());
+    }
+
+    void builtinModelChoice() {
+        // The model menu fills the folder row with a built-in model, and shows "Other folder" for
+        // any other folder typed in.
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        auto* choice = wb.page()->findChild<QComboBox*>(QStringLiteral("builtinModel"));
+        auto* folder = wb.page()->findChild<QLineEdit*>(QStringLiteral("modelDir"));
+        QVERIFY(choice && folder);
+        QCOMPARE(choice->count(), 3);
+        QCOMPARE(choice->currentIndex(), 0);
+        const QString photo = QString::fromStdString(reverie::zoo::find(reverie::zoo::kPhotoRestorer));
+        QVERIFY2(!photo.isEmpty(), "the shipped photo model was not found");
+        choice->setCurrentIndex(1);
+        Q_EMIT choice->activated(1);
+        QCOMPARE(QDir::cleanPath(QDir::fromNativeSeparators(folder->text())), QDir::cleanPath(photo));
+        QCOMPARE(QDir::cleanPath(QString::fromStdString(wb.currentParams().modelDir)), QDir::cleanPath(photo));
+        folder->setText(QDir::tempPath());
+        QCOMPARE(choice->currentIndex(), 2);
+        folder->setText(model);
+        QCOMPARE(choice->currentIndex(), 0);
     }
 
     void sweepsEndToEnd() {

@@ -190,6 +190,53 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(unreadable.error().message).contains(QStringLiteral("could be read")));
         QVERIFY(!data::loadImageFolder(dir.path().toStdString(), 28, 2).ok());
     }
+
+    void imagePatchesGridScalesAndErrors() {
+        // A 64×40 RGB image whose pixel (x, y) is (x, y, 7) and a 20×20 grey one: 16-pixel patches
+        // on an 8-pixel grid. Scale 1: 7 × 4 patches of the colour image (starts 0..48 and 0..24)
+        // and 1 × 1 of the grey one; scale 2 (32×20 and 10×10): 3 × 1 and none.
+        QTemporaryDir dir;
+        writePnm(dir.filePath(QStringLiteral("a.ppm")), 64, 40, 3, 255,
+                 [](int x, int y, int c) { return c == 0 ? x : c == 1 ? y : 7; });
+        writePnm(dir.filePath(QStringLiteral("b.pgm")), 20, 20, 1, 255, [](int, int, int) { return 100; });
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("sub"))); // sub-folders are not read
+        writePnm(dir.filePath(QStringLiteral("sub/c.pgm")), 64, 64, 1, 255, [](int, int, int) { return 1; });
+        const auto one = data::loadImagePatches(dir.path().toStdString(), 16, 8, 3, 1);
+        QVERIFY2(one.ok(), one.ok() ? "" : one.error().message.c_str());
+        QCOMPARE(one.value().images.sizes().vec(), (std::vector<std::int64_t>{29, 3, 16, 16}));
+        QCOMPARE(one.value().classes, 1);
+        QCOMPARE(one.value().labels.sum().item<std::int64_t>(), std::int64_t(0));
+        const auto p = one.value().images.to(at::kInt);
+        // Patch 9 of the colour image: row 1 (y0 = 8), column 2 (x0 = 16); its pixel (3, 5) is (19, 13, 7).
+        QCOMPARE(p[9][0][5][3].item<int>(), 19);
+        QCOMPARE(p[9][1][5][3].item<int>(), 13);
+        QCOMPARE(p[9][2][5][3].item<int>(), 7);
+        QCOMPARE(p[27][0][0][0].item<int>(), 48); // the last: x0 = 48, y0 = 24
+        QCOMPARE(p[27][1][0][0].item<int>(), 24);
+        QVERIFY(at::equal(p[28][0], p[28][2])); // the grey image, replicated
+        QCOMPARE(p[28].min().item<int>(), 100);
+
+        const auto two = data::loadImagePatches(dir.path().toStdString(), 16, 8, 3, 2);
+        QVERIFY(two.ok());
+        QCOMPARE(two.value().size(), std::int64_t(29 + 3));
+        // Halved by area averaging: pixel (0, 0) of the first half-scale patch averages x in {0, 1}.
+        const int r = two.value().images[28][0][0][0].item<std::uint8_t>();
+        QVERIFY2(r == 0 || r == 1, qPrintable(QString::number(r)));
+        const int g = two.value().images[28][1][2][0].item<std::uint8_t>(); // mean of y = 4, 5: 4.5
+        QVERIFY2(g == 4 || g == 5, qPrintable(QString::number(g)));
+        QCOMPARE(two.value().images[30][0][0][0].item<std::uint8_t>() / 2, 16); // x0 = 16 at half scale: x = 32, 33
+
+        const auto limited = data::loadImagePatches(dir.path().toStdString(), 16, 8, 3, 2, 5);
+        QCOMPARE(limited.value().size(), std::int64_t(5));
+
+        const auto tooBig = data::loadImagePatches(dir.path().toStdString(), 128, 8, 3);
+        QVERIFY(!tooBig.ok());
+        QVERIFY2(QString::fromStdString(tooBig.error().message).contains(QStringLiteral("smaller than one")),
+                 tooBig.error().message.c_str());
+        QVERIFY(!data::loadImagePatches(dir.path().toStdString(), 16, 0, 3).ok());
+        QVERIFY(!data::loadImagePatches(dir.path().toStdString(), 16, 8, 3, 9).ok());
+        QVERIFY(!data::loadImagePatches("/nonexistent/reverie-photos", 16, 8, 3).ok());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestData)

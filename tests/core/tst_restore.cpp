@@ -381,6 +381,34 @@ private Q_SLOTS:
         QVERIFY((grey - toChannels(x, 1)).abs().max().item<double>() < 1e-5);
     }
 
+    void tiledBatchesEqualSingleTiles() {
+        // Batched tiles give the same blend as one tile per call, for any batch size, with the
+        // tiles in raster order and each first-tile index right; a tile-dependent fn (its output
+        // depends on the whole tile, as a network's does) shows any mix-up.
+        at::manual_seed(12);
+        const auto x = at::rand({1, 3, 97, 131}) * 2 - 1;
+        const auto perTile = [](const at::Tensor& t) { return t * t.mean() + t.flip({2}) * 0.25; };
+        const auto single = tiled(x, 32, 8, perTile, {}, 4, 32);
+        for (int batch : {1, 5, 24, 64}) {
+            std::vector<std::int64_t> firsts;
+            const auto batched = tiledBatched(
+                x, 32, 8, batch,
+                [&](const at::Tensor& t, std::int64_t first) {
+                    firsts.push_back(first);
+                    std::vector<at::Tensor> outs;
+                    for (std::int64_t i = 0; i < t.size(0); ++i) outs.push_back(perTile(t.narrow(0, i, 1)));
+                    return at::cat(outs);
+                },
+                {}, 4, 32);
+            QVERIFY2((batched - single).abs().max().item<double>() < 1e-6, qPrintable(QString::number(batch)));
+            QCOMPARE(std::int64_t(firsts.size()), (24 + batch - 1) / batch); // 4 × 6 tiles
+            for (std::size_t k = 0; k < firsts.size(); ++k) QCOMPARE(firsts[k], std::int64_t(k) * batch);
+        }
+        // A batch function that returns the wrong number of tiles is an error, not a bad image.
+        QVERIFY_THROWS_EXCEPTION(std::exception,
+                                 tiledBatched(x, 32, 8, 4, [](const at::Tensor& t, std::int64_t) { return t.narrow(0, 0, 1); }));
+    }
+
     void tiledPaddingAndCancel() {
         at::manual_seed(10);
         const auto x = at::rand({1, 1, 5, 7}) * 2 - 1;

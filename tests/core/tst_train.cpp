@@ -381,6 +381,11 @@ private Q_SLOTS:
         QTest::newRow("folder without dir") << R"({"dataset": "folder"})" << "needs data_dir";
         QTest::newRow("unknown dataset") << R"({"dataset": "imagenet"})" << "unknown dataset 'imagenet'";
         QTest::newRow("bad shift") << R"({"shift": 40})" << "shift must be";
+        QTest::newRow("patches without dir") << R"({"dataset": "patches"})" << "the patches dataset needs data_dir";
+        QTest::newRow("bad patch stride") << R"({"dataset": "patches", "data_dir": "/x", "patch_stride": 0})"
+                                          << "patch_stride must be";
+        QTest::newRow("bad patch scales") << R"({"dataset": "patches", "data_dir": "/x", "patch_scales": 7})"
+                                          << "patch_scales must be";
         QTest::newRow("unknown degradation") << R"({"task": "restorer", "degradations": ["rain"]})"
                                              << "unknown degradation 'rain'";
         QTest::newRow("restorer without μ") << R"({"task": "restorer"})" << "cond_channels must equal";

@@ -1,0 +1,369 @@
+#include "speech/audio.h"
+#include "runtime/paths.h"
+
+#include <sndfile.h>
+#include <soxr.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <new>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace reverie::speech {
+namespace {
+
+// Source frames decoded per step. Fixed, so that the resampler sees the same sequence of calls
+// whatever block size the caller reads: that keeps AudioReader and loadAudio bit-identical.
+constexpr std::int64_t kChunkFrames = 4096;
+constexpr int kMinRate = 1000;
+constexpr int kMaxRate = 768000;
+
+std::string duration(double seconds) {
+    char buf[64];
+    if (seconds >= 3600)
+        std::snprintf(buf, sizeof buf, "%.2f hours", seconds / 3600);
+    else if (seconds >= 60)
+        std::snprintf(buf, sizeof buf, "%.1f minutes", seconds / 60);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f s", seconds);
+    return buf;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return s;
+}
+
+// libsndfile corrects a WAV/AIFF data size that runs past the end of the file (frames then
+// counts what is there) and only says so in its log: "data : 40000 (should be 20000)".
+bool logSaysTruncated(SNDFILE* sf) {
+    std::string log(8192, '\0');
+    sf_command(sf, SFC_GET_LOG_INFO, log.data(), int(log.size()));
+    std::istringstream lines(log.c_str());
+    std::string line;
+    while (std::getline(lines, line)) {
+        if ((line.rfind("data", 0) == 0 || line.rfind("SSND", 0) == 0) && line.find("should be") != std::string::npos)
+            return true;
+    }
+    return false;
+}
+
+void appendNote(std::string& note, const std::string& sentence) {
+    if (!note.empty()) note += "; ";
+    note += sentence;
+}
+
+} // namespace
+
+struct AudioReader::Impl {
+    std::string path;
+    SNDFILE* sf = nullptr;
+    SF_INFO info{};
+    soxr_t soxr = nullptr; // null when no resampling is needed
+    int rate = 0;
+    bool headerTruncated = false;
+
+    std::vector<float> interleaved; // kChunkFrames × channels
+    std::vector<float> mono;        // kChunkFrames
+    std::vector<float> resampled;   // one soxr call's output
+    std::vector<float> pending;     // output not handed out yet, from pendingPos
+    std::size_t pendingPos = 0;
+
+    bool inputDone = false;
+    bool flushed = false;
+    std::int64_t framesDecoded = 0;
+    std::int64_t nonFinite = 0;
+    std::string readError; // libsndfile's message when decoding stopped with an error
+
+    ~Impl() {
+        if (soxr) soxr_delete(soxr);
+        if (sf) sf_close(sf);
+    }
+
+    std::size_t available() const { return pending.size() - pendingPos; }
+
+    void push(const float* p, std::size_t n) {
+        if (pendingPos > 0 && pendingPos >= pending.size() / 2) { // keep the buffer bounded
+            pending.erase(pending.begin(), pending.begin() + std::ptrdiff_t(pendingPos));
+            pendingPos = 0;
+        }
+        pending.insert(pending.end(), p, p + n);
+    }
+
+    Result<bool> resample(const float* in, std::size_t n) {
+        std::size_t offset = 0;
+        do {
+            std::size_t idone = 0, odone = 0;
+            const soxr_error_t e = soxr_process(soxr, in ? in + offset : nullptr, in ? n - offset : 0, &idone,
+                                                resampled.data(), resampled.size(), &odone);
+            if (e) return Result<bool>::failed(path + ": resampling failed (" + e + ")");
+            push(resampled.data(), odone);
+            if (!in) return odone > 0; // flushing: true while output keeps coming
+            offset += idone;
+            if (idone == 0 && odone == 0) break; // cannot happen with a non-empty input; never spin
+        } while (offset < n);
+        return true;
+    }
+
+    // Decodes one chunk (or flushes the resampler at the end) into pending.
+    Result<bool> step() {
+        if (!inputDone) {
+            const int ch = info.channels;
+            const sf_count_t n = sf_readf_float(sf, interleaved.data(), kChunkFrames);
+            if (n <= 0) {
+                inputDone = true;
+                if (sf_error(sf) != SF_ERR_NO_ERROR) readError = sf_strerror(sf);
+                if (!soxr) flushed = true;
+                return true;
+            }
+            // Replace NaN/Inf before the mean (one bad channel would spoil the mix) and before
+            // the resampler (which would smear it over the filter length).
+            for (sf_count_t i = 0; i < n; ++i) {
+                const float* f = interleaved.data() + i * ch;
+                double sum = 0;
+                for (int c = 0; c < ch; ++c) {
+                    if (std::isfinite(f[c]))
+                        sum += f[c];
+                    else
+                        ++nonFinite;
+                }
+                mono[std::size_t(i)] = float(sum / ch);
+            }
+            framesDecoded += n;
+            if (!soxr) {
+                push(mono.data(), std::size_t(n));
+                return true;
+            }
+            return resample(mono.data(), std::size_t(n));
+        }
+        auto more = resample(nullptr, 0);
+        if (!more) return more;
+        if (!more.value()) flushed = true;
+        return true;
+    }
+
+    std::string note() const {
+        std::string n;
+        if (nonFinite > 0)
+            appendNote(n, path + ": " + std::to_string(nonFinite) + " NaN/Inf sample" + (nonFinite == 1 ? "" : "s") +
+                              " replaced by 0");
+        const bool shortRead = inputDone && framesDecoded < info.frames;
+        if (headerTruncated || shortRead) {
+            const double got = double(inputDone ? framesDecoded : info.frames) / info.samplerate;
+            appendNote(n, path + ": the file is truncated (its data ends before its header says); loaded the " +
+                              duration(got) + " present");
+        }
+        if (!readError.empty()) appendNote(n, path + ": decoding stopped early (" + readError + ")");
+        return n;
+    }
+};
+
+Result<AudioReader> AudioReader::open(const std::string& path, int targetRate, double maxSeconds) {
+    using R = Result<AudioReader>;
+    if (path.empty()) return R::invalid("no audio file given");
+    if (targetRate != 0 && (targetRate < kMinRate || targetRate > kMaxRate))
+        return R::invalid("cannot load " + path + ": the target sample rate " + std::to_string(targetRate) +
+                          " Hz is outside " + std::to_string(kMinRate) + ".." + std::to_string(kMaxRate) + " Hz");
+    std::error_code ec;
+    const auto st = fs::status(path, ec);
+    if (!fs::exists(st)) return R::invalid(path + ": no such file");
+    if (fs::is_directory(st)) return R::invalid(path + ": is a folder, not an audio file");
+    const auto size = fs::file_size(path, ec);
+    if (ec) return R::invalid(path + ": cannot read (" + ec.message() + ")");
+    if (size == 0) return R::invalid(path + ": the file is empty (0 bytes)");
+
+    return guarded<AudioReader>("loading " + path, [&]() -> R {
+        auto d = std::make_unique<Impl>();
+        d->path = path;
+        d->sf = sf_open(path.c_str(), SFM_READ, &d->info);
+        if (!d->sf)
+            return R::invalid(path + ": not a readable audio file (unknown format, or a corrupt or truncated file: " +
+                              sf_strerror(nullptr) + ")");
+        const SF_INFO& in = d->info;
+        if (in.channels <= 0 || in.samplerate <= 0)
+            return R::invalid(path + ": corrupt audio header (" + std::to_string(in.channels) + " channels at " +
+                              std::to_string(in.samplerate) + " Hz)");
+        if (in.frames <= 0) return R::invalid(path + ": the file contains no audio (0 frames)");
+        const double seconds = double(in.frames) / in.samplerate;
+        if (seconds > maxSeconds)
+            return R::invalid(path + ": the recording is " + duration(seconds) + " long, more than the limit of " +
+                              duration(maxSeconds));
+        d->rate = targetRate == 0 ? in.samplerate : targetRate;
+        d->headerTruncated = logSaysTruncated(d->sf);
+        d->interleaved.resize(std::size_t(kChunkFrames) * std::size_t(in.channels));
+        d->mono.resize(std::size_t(kChunkFrames));
+        if (d->rate != in.samplerate) {
+            soxr_error_t err = nullptr;
+            const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+            const soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+            const soxr_runtime_spec_t rt = soxr_runtime_spec(1); // one thread: the engine shares the CPU
+            d->soxr = soxr_create(in.samplerate, d->rate, 1, &err, &io, &q, &rt);
+            if (err || !d->soxr)
+                return R::failed(path + ": cannot resample " + std::to_string(in.samplerate) + " Hz to " +
+                                 std::to_string(d->rate) + " Hz (" + (err ? err : "soxr") + ")");
+            const double ratio = double(d->rate) / in.samplerate;
+            d->resampled.resize(std::size_t(std::ceil(kChunkFrames * ratio)) + 1024);
+        }
+        return AudioReader(std::move(d));
+    });
+}
+
+AudioReader::AudioReader(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+AudioReader::AudioReader(AudioReader&&) noexcept = default;
+AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
+AudioReader::~AudioReader() = default;
+
+Result<std::vector<float>> AudioReader::read(std::int64_t frames) {
+    using R = Result<std::vector<float>>;
+    if (!d) return R::invalid("read from a closed audio reader");
+    if (frames < 1) return R::invalid(d->path + ": asked for a block of " + std::to_string(frames) + " samples");
+    return guarded<std::vector<float>>("reading " + d->path, [&]() -> R {
+        while (d->available() < std::size_t(frames) && !d->flushed) {
+            auto s = d->step();
+            if (!s) return s.error();
+        }
+        if (d->inputDone && d->framesDecoded == 0)
+            return R::invalid(d->path + ": no audio could be decoded (a corrupt or truncated file" +
+                              (d->readError.empty() ? std::string() : ": " + d->readError) + ")");
+        const std::size_t n = std::min(d->available(), std::size_t(frames));
+        std::vector<float> out(d->pending.begin() + std::ptrdiff_t(d->pendingPos),
+                               d->pending.begin() + std::ptrdiff_t(d->pendingPos + n));
+        d->pendingPos += n;
+        return out;
+    });
+}
+
+bool AudioReader::atEnd() const { return !d || (d->flushed && d->available() == 0); }
+int AudioReader::sampleRate() const { return d ? d->rate : 0; }
+int AudioReader::sourceRate() const { return d ? d->info.samplerate : 0; }
+int AudioReader::sourceChannels() const { return d ? d->info.channels : 0; }
+std::int64_t AudioReader::sourceFrames() const { return d ? d->info.frames : 0; }
+std::int64_t AudioReader::expectedFrames() const {
+    return d ? std::llround(double(d->info.frames) * d->rate / d->info.samplerate) : 0;
+}
+std::int64_t AudioReader::nonFiniteSamples() const { return d ? d->nonFinite : 0; }
+std::string AudioReader::note() const { return d ? d->note() : std::string(); }
+const std::string& AudioReader::path() const {
+    static const std::string none;
+    return d ? d->path : none;
+}
+
+Result<Audio> loadAudio(const std::string& path, int targetRate, double maxSeconds) {
+    auto opened = AudioReader::open(path, targetRate, maxSeconds);
+    if (!opened) return opened.error();
+    AudioReader& r = opened.value();
+    return guarded<Audio>("loading " + path, [&]() -> Result<Audio> {
+        Audio a;
+        a.sampleRate = r.sampleRate();
+        a.sourceRate = r.sourceRate();
+        a.sourceChannels = r.sourceChannels();
+        a.samples.reserve(std::size_t(r.expectedFrames()) + 64);
+        for (;;) {
+            auto block = r.read(1 << 16);
+            if (!block) return block.error();
+            if (block.value().empty()) break;
+            a.samples.insert(a.samples.end(), block.value().begin(), block.value().end());
+        }
+        a.note = r.note();
+        return a;
+    });
+}
+
+namespace {
+
+Result<bool> writeWav(const std::string& path, const Audio& audio, const SaveWavOptions& o) {
+    using R = Result<bool>;
+    if (path.empty()) return R::invalid("no output file name given");
+    if (audio.samples.empty()) return R::invalid("cannot save " + path + ": there is no audio (0 samples)");
+    if (audio.sampleRate < kMinRate || audio.sampleRate > kMaxRate)
+        return R::invalid("cannot save " + path + ": invalid sample rate " + std::to_string(audio.sampleRate) + " Hz");
+    const fs::path target(path);
+    if (lower(target.extension().string()) != ".wav")
+        return R::invalid(path + ": audio is saved as WAV; use a .wav file name");
+    if (!o.protectedPath.empty() && runtime::sameFile(target, o.protectedPath))
+        return R::invalid("refusing to overwrite the input audio " + o.protectedPath + "; choose another file name");
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        return R::invalid("cannot save " + path + ": the folder " + dir.string() + " does not exist");
+    if (fs::is_directory(target, ec)) return R::invalid("cannot save " + path + ": it is a folder");
+
+    static std::atomic<unsigned> counter{0};
+    const fs::path tmp = dir / ("." + target.filename().string() + ".reverie-tmp-" + std::to_string(::getpid()) + "-" +
+                                std::to_string(counter++));
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) return R::invalid("cannot write " + path + ": " + std::strerror(errno));
+    const auto fail = [&](const std::string& why) {
+        std::error_code ignore;
+        fs::remove(tmp, ignore);
+        return R::failed("cannot write " + path + ": " + why);
+    };
+
+    SF_INFO info{};
+    info.samplerate = audio.sampleRate;
+    info.channels = 1;
+    // RF64 that downgrades itself to a plain WAV on close: ordinary files stay WAV, and a float
+    // file past WAV's 4 GiB limit is still written correctly.
+    info.format = SF_FORMAT_RF64 | (o.encoding == WavEncoding::Float32 ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_16);
+    SNDFILE* sf = sf_open_fd(fd, SFM_WRITE, &info, SF_FALSE);
+    if (!sf) {
+        const std::string why = sf_strerror(nullptr);
+        ::close(fd);
+        return fail(why);
+    }
+    sf_command(sf, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
+    sf_command(sf, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+
+    bool ok = true;
+    std::string why;
+    std::vector<float> buf;
+    const std::size_t total = audio.samples.size();
+    for (std::size_t i = 0; ok && i < total; i += std::size_t(1) << 16) {
+        const std::size_t n = std::min(total - i, std::size_t(1) << 16);
+        buf.assign(audio.samples.begin() + std::ptrdiff_t(i), audio.samples.begin() + std::ptrdiff_t(i + n));
+        for (float& v : buf) {
+            if (!std::isfinite(v)) v = 0.0f;
+            if (o.encoding == WavEncoding::Pcm16) v = std::clamp(v, -1.0f, 1.0f);
+        }
+        if (sf_writef_float(sf, buf.data(), sf_count_t(n)) != sf_count_t(n)) {
+            ok = false;
+            why = sf_strerror(sf);
+        }
+    }
+    if (sf_close(sf) != 0 && ok) {
+        ok = false;
+        why = "closing the file failed";
+    }
+    // The data is on disk before the rename makes it visible.
+    if (ok && ::fsync(fd) != 0) {
+        ok = false;
+        why = std::strerror(errno);
+    }
+    if (::close(fd) != 0 && ok) {
+        ok = false;
+        why = std::strerror(errno);
+    }
+    if (!ok) return fail(why.empty() ? "write error" : why);
+    fs::rename(tmp, target, ec);
+    if (ec) return fail(ec.message());
+    return true;
+}
+
+} // namespace
+
+Result<bool> saveWav(const std::string& path, const Audio& audio, const SaveWavOptions& opts) {
+    return guarded<bool>("saving " + path, [&] { return writeWav(path, audio, opts); });
+}
+
+} // namespace reverie::speech

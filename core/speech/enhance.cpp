@@ -1,0 +1,275 @@
+#include "speech/enhance.h"
+
+#include "generate/zoo.h"
+#include "models/unet.h"
+#include "sde/param.h"
+#include "sde/sde.h"
+#include "solvers/common.h"
+#include "solvers/exp.h"
+#include "solvers/ode.h"
+#include "solvers/pc.h"
+#include "speech/pairs.h"
+#include "speech/stft.h"
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <malloc.h>
+#include <mutex>
+
+namespace fs = std::filesystem;
+
+namespace reverie::speech {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+struct Loaded {
+    models::EdmDenoiser model{nullptr};
+    EnhancerInfo info;
+};
+
+Result<Loaded> loadEnhancer(const std::string& dir) {
+    // Never destroyed: LibTorch modules must not be torn down by static destructors at exit.
+    static std::mutex mutex;
+    static auto* cache = new std::map<std::string, Loaded>();
+    std::lock_guard lock(mutex);
+    if (auto it = cache->find(dir); it != cache->end()) return it->second;
+    auto card = zoo::readCard(dir);
+    if (!card) return card.error();
+    const auto& j = card.value();
+    if (j.value("kind", std::string()) != "enhancer" || !j.contains("architecture"))
+        return Result<Loaded>::invalid("model folder " + dir + " does not hold a speech-enhancement model (card kind '" +
+                                       j.value("kind", std::string("?")) + "')");
+    models::UNetConfig cfg;
+    if (auto err = models::UNetConfig::fromJson(j["architecture"], &cfg); !err.empty())
+        return Result<Loaded>::invalid(dir + "/card.json: " + err);
+    if (cfg.inChannels != 2 || cfg.condChannels != 2 || cfg.outChannels != 2)
+        return Result<Loaded>::invalid(dir + " is not a spectrogram model conditioned on the noisy input (channels 2/2/2)");
+    const double sigmaData = j.value("sigma_data", 0.1);
+    auto m = train::loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg, sigmaData, "enhancer");
+    if (!m) return Result<Loaded>::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
+    m.value()->eval();
+    Loaded l{m.value(), {j.value("name", fs::path(dir).filename().string()), 0, j.value("crop_frames", 64)}};
+    if (l.info.cropFrames < 64 || l.info.cropFrames % 64 != 0) l.info.cropFrames = 64;
+    for (const auto& p : m.value()->parameters()) l.info.parameters += p.numel();
+    cache->emplace(dir, l);
+    return l;
+}
+
+/// D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ): the residual denoiser as a σ-denoiser of x.
+sde::SigmaDenoiser residualDenoiser(models::EdmDenoiser model) {
+    return [model](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
+        const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
+        return (m + model->forward(x - m, st.to(at::kFloat), m)).to(xt.scalar_type());
+    };
+}
+
+struct MrsId {
+    bool sde = true;
+    int order = 2;
+};
+
+bool parseMrs(const std::string& id, MrsId* out) {
+    // mrs-{ode|sde}-{1|2}-data
+    if (id.size() != 14 || id.rfind("mrs-", 0) != 0 || id.compare(9, 5, "-data") != 0 || id[7] != '-') return false;
+    const std::string kind = id.substr(4, 3);
+    if ((kind != "ode" && kind != "sde") || (id[8] != '1' && id[8] != '2')) return false;
+    out->sde = kind == "sde";
+    out->order = id[8] - '0';
+    return true;
+}
+
+int resolvedNfe(const EnhanceParams& p) {
+    if (p.nfe > 0) return p.nfe;
+    for (const auto& s : enhanceSamplers())
+        if (s.id == p.sampler) return s.defaultNfe;
+    return 0;
+}
+
+} // namespace
+
+void keepFreedMemory() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        mallopt(M_TOP_PAD, 128 << 20);
+    });
+}
+
+const std::vector<EnhanceSamplerInfo>& enhanceSamplers() {
+    static const std::vector<EnhanceSamplerInfo> list = {
+        {"mrs-sde-1-data", "MR Sampler SDE, order 1, data prediction", kDefaultEnhanceNfe},
+        {"mrs-sde-2-data", "MR Sampler SDE, order 2, data prediction", kDefaultEnhanceNfe},
+        {"mrs-ode-2-data", "MR Sampler ODE, order 2, data prediction", kDefaultEnhanceNfe},
+        {"mrs-ode-1-data", "MR Sampler ODE, order 1, data prediction", kDefaultEnhanceNfe},
+        {"pc", "SGMSE+ predictor-corrector (reverse diffusion + annealed Langevin)", 60},
+        {"ode-rk45", "PF-ODE, adaptive RK45", 0}};
+    return list;
+}
+
+Result<bool> validateEnhance(const EnhanceParams& p) {
+    const auto& list = enhanceSamplers();
+    if (std::none_of(list.begin(), list.end(), [&](const EnhanceSamplerInfo& s) { return s.id == p.sampler; })) {
+        std::string known;
+        for (const auto& s : list) known += (known.empty() ? "" : ", ") + s.id;
+        return Result<bool>::invalid("unknown enhancement sampler '" + p.sampler + "' (known: " + known + ")");
+    }
+    if (p.nfe < 0 || p.nfe > 1000) return Result<bool>::invalid("NFE must be between 1 and 1000 (0: the sampler's default)");
+    if (p.sampler == "pc" && p.nfe != 0 && (p.nfe < 2 || p.nfe % 2 != 0))
+        return Result<bool>::invalid("the predictor-corrector sampler takes an even NFE of at least 2 (2 per step)");
+    if (p.chunkFrames != 0 && (p.chunkFrames < 64 || p.chunkFrames > 4096 || p.chunkFrames % 64 != 0))
+        return Result<bool>::invalid("chunk frames must be a multiple of 64 between 64 and 4096 (0: the model's)");
+    if (p.overlapFrames < -1 || (p.chunkFrames > 0 && 2 * p.overlapFrames >= p.chunkFrames))
+        return Result<bool>::invalid("the chunk overlap must be at least 0 and less than half a chunk");
+    if (p.batch < 1 || p.batch > 256) return Result<bool>::invalid("batch must be between 1 and 256 chunks");
+    if (!(p.snr > 0) || !std::isfinite(p.snr)) return Result<bool>::invalid("the corrector's snr must be positive");
+    if (!(p.rtol > 0) || !(p.atol > 0)) return Result<bool>::invalid("the ODE tolerances must be positive");
+    return true;
+}
+
+Result<EnhancerInfo> enhancerInfo(const std::string& modelDir) {
+    auto l = loadEnhancer(modelDir);
+    if (!l) return l.error();
+    return l.value().info;
+}
+
+Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const JobContext& ctx) {
+    using R = Result<EnhanceResult>;
+    if (auto v = validateEnhance(p); !v) return v.error();
+    if (noisy.samples.empty()) return R::invalid("there is no audio to enhance (0 samples)");
+    if (noisy.sampleRate != 16000)
+        return R::invalid("the model works at 16000 Hz, the audio is at " + std::to_string(noisy.sampleRate) +
+                          " Hz (load it with loadAudio(path, 16000))");
+    const auto bad = std::count_if(noisy.samples.begin(), noisy.samples.end(), [](float v) { return !std::isfinite(v); });
+    if (bad > 0) return R::invalid("the audio has " + std::to_string(bad) + " NaN/Inf samples");
+    auto loaded = loadEnhancer(p.modelDir);
+    if (!loaded) return loaded.error();
+
+    keepFreedMemory();
+    return guarded<EnhanceResult>("enhance", [&]() -> R {
+        c10::InferenceMode inference;
+        const SpecParams sp;
+        sde::OuveParams op;
+        op.sigmaMin /= std::sqrt(2.0); // SGMSE+'s complex noise: variance ½ per real channel
+        op.sigmaMax /= std::sqrt(2.0);
+        const auto s = sde::makeOuve(op);
+        const auto den = sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model));
+        const double t0 = nowSeconds();
+        const int nfe = resolvedNfe(p);
+        MrsId mrs;
+        const bool isMrs = parseMrs(p.sampler, &mrs);
+
+        // Chunk layout: full chunks of S samples (chunkFrames frames) every S − O samples; the
+        // last one is moved back to end at the input's end. Inputs shorter than a chunk: one chunk.
+        const std::int64_t n = std::int64_t(noisy.samples.size());
+        const int chunkFrames = p.chunkFrames > 0 ? p.chunkFrames : loaded.value().info.cropFrames;
+        const int overlapFrames = p.overlapFrames >= 0 ? std::min(p.overlapFrames, chunkFrames / 2 - 1) : chunkFrames / 8;
+        const std::int64_t S = std::int64_t(chunkFrames - 1) * sp.hop;
+        const std::int64_t O = std::int64_t(overlapFrames) * sp.hop;
+        std::vector<std::int64_t> starts;
+        if (n <= S) {
+            starts.push_back(0);
+        } else {
+            for (std::int64_t st = 0;; st += S - O) {
+                if (st + S >= n) {
+                    starts.push_back(n - S);
+                    break;
+                }
+                starts.push_back(st);
+            }
+        }
+        const std::int64_t len = std::min(n, S);
+        std::vector<float> out(std::size_t(n), 0.0f), weight(std::size_t(n), 0.0f);
+        // Cross-fade weights: sin² ramps over the overlap, except at the input's two ends.
+        auto rampAt = [&](std::int64_t i) { return float(std::pow(std::sin(kPi / 2 * (double(i) + 0.5) / double(O)), 2)); };
+
+        EnhanceResult res;
+        res.chunks = int(starts.size());
+        for (std::size_t first = 0; first < starts.size(); first += std::size_t(p.batch)) {
+            if (ctx.cancelled()) return R::cancelled("enhance: cancelled");
+            const std::size_t count = std::min(std::size_t(p.batch), starts.size() - first);
+            std::vector<Spec> specs;
+            std::vector<at::Tensor> mus;
+            for (std::size_t k = 0; k < count; ++k) {
+                const auto b = noisy.samples.begin() + std::ptrdiff_t(starts[first + k]);
+                auto spec = toSpec(std::vector<float>(b, b + std::ptrdiff_t(len)), sp);
+                if (!spec) return spec.error();
+                mus.push_back(toChannels(spec.value().spec));
+                specs.push_back(spec.value());
+            }
+            const auto mu = at::stack(mus);
+            solvers::NoiseSource noise(p.seed + first, solvers::NoiseMode::PerItem);
+            solvers::CommonOptions common;
+            common.seed = p.seed + first + 0x9E3779B97F4A7C15ULL;
+            const auto xT = solvers::priorSample(*s, mu, mu, noise);
+            Result<solvers::SampleOutput> r = Result<solvers::SampleOutput>::failed("no sampler ran");
+            if (p.sampler == "pc") {
+                solvers::PcOptions o;
+                o.common = common;
+                o.common.steps = nfe / 2;
+                o.predictor = solvers::Predictor::ReverseDiffusion;
+                o.corrector = solvers::Corrector::AnnealedLangevin;
+                o.correctorSteps = 1;
+                o.snr = p.snr;
+                r = solvers::samplePc(*s, den, xT, mu, o, ctx);
+            } else if (p.sampler == "ode-rk45") {
+                solvers::OdeOptions o;
+                o.common = common;
+                o.common.maxNfe = 2000;
+                o.method = solvers::OdeMethod::DoPri5;
+                o.rtol = p.rtol;
+                o.atol = p.atol;
+                r = solvers::sampleOde(*s, den, xT, mu, o, ctx);
+            } else if (isMrs) {
+                solvers::MrsOptions o;
+                o.common = common;
+                o.common.steps = nfe;
+                o.sde = mrs.sde;
+                o.order = mrs.order;
+                o.form = solvers::SolverForm::Data;
+                o.spacing = solvers::Spacing::LogSnr;
+                r = solvers::sampleMrs(*s, den, xT, mu, o, ctx);
+            }
+            if (!r) return r.error();
+            res.nfe = std::max(res.nfe, r.value().nfe);
+            const auto x = fromChannels(r.value().x.to(at::kCPU));
+            for (std::size_t k = 0; k < count; ++k) {
+                Spec sk = specs[k];
+                sk.spec = x[std::int64_t(k)];
+                auto wave = fromSpec(sk, sp);
+                if (!wave) return wave.error();
+                const std::int64_t st = starts[first + k];
+                const bool isFirst = first + k == 0, isLast = first + k + 1 == starts.size();
+                for (std::int64_t i = 0; i < len; ++i) {
+                    float w = 1.0f;
+                    if (O > 0 && !isFirst && i < O) w = rampAt(i);
+                    if (O > 0 && !isLast && i >= len - O) w = std::min(w, rampAt(len - 1 - i));
+                    out[std::size_t(st + i)] += w * wave.value()[std::size_t(i)];
+                    weight[std::size_t(st + i)] += w;
+                }
+            }
+            Progress pr;
+            pr.step = std::int64_t(first + count);
+            pr.total = std::int64_t(starts.size());
+            pr.nfe = res.nfe;
+            pr.message = "chunks";
+            ctx.report(pr);
+        }
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = weight[i] > 0 ? out[i] / weight[i] : 0.0f;
+        res.enhanced.samples = std::move(out);
+        res.enhanced.sampleRate = 16000;
+        res.seconds = nowSeconds() - t0;
+        res.realTimeFactor = res.seconds / noisy.seconds();
+        return res;
+    });
+}
+
+} // namespace reverie::speech

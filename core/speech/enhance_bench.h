@@ -1,0 +1,60 @@
+#pragma once
+// `reverie-cli bench enhance`: the speech model against its inputs and the classical peers on
+// held-out mixtures (speech/corpus.h, test split: the held-out speaker, the held-out part of the
+// music). For every sampler × NFE setting and every peer: mean SI-SDR and ESTOI of the output
+// against the clean speech, their gain over the noisy input, and the real-time factor (wall time /
+// audio duration). Torch-free header.
+//
+// Peers, run as subprocesses on the same 16 kHz WAV files (skipped with a note when the program is
+// missing): `sox noisered` with a noise profile taken from the first 0.25 s of each file (amount
+// 0.3), ffmpeg's `afftdn` and `anlmdn` filters with their default settings; their outputs are aligned
+// with the input first (ffmpeg's filters delay by a few hundred samples).
+//
+// Thread rules: run on the engine thread. Failure: no corpus, no model → InvalidInput; cancel →
+// Cancelled (what was measured so far is lost; the bench is cheap to rerun with --quick).
+
+#include "jobs/job.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reverie::speech {
+
+struct EnhanceBenchSetting {
+    std::string sampler;
+    int nfe = 0; ///< 0: the sampler's default (ode-rk45: adaptive)
+};
+
+struct EnhanceBenchParams {
+    std::string modelDir;                   ///< "" → the model is skipped (peers only)
+    std::string speechDir;                  ///< "" → defaultSpeechDir()
+    std::string testSpeaker = "ru";
+    bool quick = false;                     ///< 4 mixtures: the default sampler, MRS-SDE-2@10, PC@60, peers
+    int samples = 100;                      ///< held-out mixtures (ignored with quick unless set > 0 by the caller)
+    std::uint64_t seed = 2026;              ///< mixture seed of the test set
+    std::int64_t length = 32512;            ///< samples per mixture (2.03 s)
+    std::vector<EnhanceBenchSetting> settings; ///< empty → the full table (see enhance_bench.cpp)
+    bool peers = true;
+    std::string tempDir;                    ///< where the peers' files go ("" → the system's temporary folder)
+};
+
+struct EnhanceBenchRow {
+    std::string method;     ///< "noisy", a sampler id or a peer name
+    int nfe = 0;            ///< network evaluations per chunk (0 for the input and the peers)
+    double siSdr = 0, estoi = 0;
+    double siSdrGain = 0, estoiGain = 0; ///< over the noisy input
+    double rtf = 0;         ///< wall time / audio duration
+    int files = 0;          ///< mixtures scored
+};
+
+struct EnhanceBenchResult {
+    std::vector<EnhanceBenchRow> rows;
+    std::string table;      ///< human-readable
+    std::string json;       ///< one line
+    std::vector<std::string> notes;
+};
+
+Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const JobContext& ctx);
+
+} // namespace reverie::speech
