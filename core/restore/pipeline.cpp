@@ -10,7 +10,7 @@
 #include "solvers/exp.h"
 #include "solvers/ode.h"
 #include "solvers/pc.h"
-#include "train/trainer.h"
+#include "train/conditioned.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -31,38 +31,13 @@ struct Loaded {
 };
 
 Result<Loaded> loadRestorer(const std::string& dir) {
-    // Never destroyed: LibTorch modules must not be torn down by static destructors at exit.
-    static std::mutex mutex;
-    static auto* cache = new std::map<std::string, Loaded>();
-    std::lock_guard lock(mutex);
-    if (auto it = cache->find(dir); it != cache->end()) return it->second;
-    auto card = zoo::readCard(dir);
-    if (!card) return card.error();
-    const auto& j = card.value();
-    if (j.value("kind", std::string()) != "restorer" || !j.contains("architecture"))
-        return Result<Loaded>::invalid("model folder " + dir + " does not hold a restoration model (card kind '" +
-                                       j.value("kind", std::string("?")) + "')");
-    models::UNetConfig cfg;
-    if (auto err = models::UNetConfig::fromJson(j["architecture"], &cfg); !err.empty())
-        return Result<Loaded>::invalid(dir + "/card.json: " + err);
-    if (cfg.condChannels != cfg.inChannels)
-        return Result<Loaded>::invalid(dir + " is not conditioned on the degraded image (cond_channels != in_channels)");
-    const double sigmaData = j.value("sigma_data", 0.25);
-    auto m = train::loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg, sigmaData, "restorer");
-    if (!m) return Result<Loaded>::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
-    m.value()->eval();
-    Loaded l{m.value(), {cfg.inChannels, cfg.imageSize, j.value("name", fs::path(dir).filename().string())}};
-    cache->emplace(dir, l);
-    return l;
+    auto m = train::loadConditionedFolder(dir, "restorer", "a restoration model", 0.25);
+    if (!m) return m.error();
+    const auto& c = m.value();
+    return Loaded{c.model, {c.config.inChannels, c.config.imageSize, c.card.value("name", fs::path(dir).filename().string())}};
 }
 
-/// D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ): the residual denoiser as a σ-denoiser of x.
-sde::SigmaDenoiser residualDenoiser(models::EdmDenoiser model) {
-    return [model](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
-        const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
-        return (m + model->forward(x - m, st.to(at::kFloat), m)).to(xt.scalar_type());
-    };
-}
+using train::residualDenoiser;
 
 struct MrsId {
     bool sde = true;

@@ -10,7 +10,7 @@
 #include "solvers/pc.h"
 #include "speech/pairs.h"
 #include "speech/stft.h"
-#include "train/trainer.h"
+#include "train/conditioned.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -36,40 +36,17 @@ struct Loaded {
 };
 
 Result<Loaded> loadEnhancer(const std::string& dir) {
-    // Never destroyed: LibTorch modules must not be torn down by static destructors at exit.
-    static std::mutex mutex;
-    static auto* cache = new std::map<std::string, Loaded>();
-    std::lock_guard lock(mutex);
-    if (auto it = cache->find(dir); it != cache->end()) return it->second;
-    auto card = zoo::readCard(dir);
-    if (!card) return card.error();
-    const auto& j = card.value();
-    if (j.value("kind", std::string()) != "enhancer" || !j.contains("architecture"))
-        return Result<Loaded>::invalid("model folder " + dir + " does not hold a speech-enhancement model (card kind '" +
-                                       j.value("kind", std::string("?")) + "')");
-    models::UNetConfig cfg;
-    if (auto err = models::UNetConfig::fromJson(j["architecture"], &cfg); !err.empty())
-        return Result<Loaded>::invalid(dir + "/card.json: " + err);
-    if (cfg.inChannels != 2 || cfg.condChannels != 2 || cfg.outChannels != 2)
+    auto m = train::loadConditionedFolder(dir, "enhancer", "a speech-enhancement model", 0.1);
+    if (!m) return m.error();
+    const auto& c = m.value();
+    if (c.config.inChannels != 2 || c.config.outChannels != 2)
         return Result<Loaded>::invalid(dir + " is not a spectrogram model conditioned on the noisy input (channels 2/2/2)");
-    const double sigmaData = j.value("sigma_data", 0.1);
-    auto m = train::loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg, sigmaData, "enhancer");
-    if (!m) return Result<Loaded>::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
-    m.value()->eval();
-    Loaded l{m.value(), {j.value("name", fs::path(dir).filename().string()), 0, j.value("crop_frames", 64)}};
+    Loaded l{c.model, {c.card.value("name", fs::path(dir).filename().string()), c.parameters, c.card.value("crop_frames", 64)}};
     if (l.info.cropFrames < 64 || l.info.cropFrames % 64 != 0) l.info.cropFrames = 64;
-    for (const auto& p : m.value()->parameters()) l.info.parameters += p.numel();
-    cache->emplace(dir, l);
     return l;
 }
 
-/// D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ): the residual denoiser as a σ-denoiser of x.
-sde::SigmaDenoiser residualDenoiser(models::EdmDenoiser model) {
-    return [model](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
-        const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
-        return (m + model->forward(x - m, st.to(at::kFloat), m)).to(xt.scalar_type());
-    };
-}
+using train::residualDenoiser;
 
 struct MrsId {
     bool sde = true;

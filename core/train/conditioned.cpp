@@ -1,0 +1,51 @@
+#include "train/conditioned.h"
+
+#include "generate/zoo.h"
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+namespace fs = std::filesystem;
+
+namespace reverie::train {
+
+Result<ConditionedModel> loadConditionedFolder(const std::string& dir, const std::string& kind,
+                                               const std::string& what, double defaultSigmaData) {
+    using R = Result<ConditionedModel>;
+    static std::mutex mutex;
+    static auto* cache = new std::map<std::string, ConditionedModel>(); // never destroyed (see header)
+    std::lock_guard lock(mutex);
+    const std::string key = kind + '\n' + dir;
+    if (auto it = cache->find(key); it != cache->end()) return it->second;
+    auto card = zoo::readCard(dir);
+    if (!card) return card.error();
+    const auto& j = card.value();
+    if (j.value("kind", std::string()) != kind || !j.contains("architecture"))
+        return R::invalid("model folder " + dir + " does not hold " + what + " (card kind '" +
+                          j.value("kind", std::string("?")) + "')");
+    models::UNetConfig cfg;
+    if (auto err = models::UNetConfig::fromJson(j["architecture"], &cfg); !err.empty())
+        return R::invalid(dir + "/card.json: " + err);
+    if (cfg.condChannels != cfg.inChannels)
+        return R::invalid(dir + " is not conditioned on its input (cond_channels != in_channels)");
+    auto m = loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg, j.value("sigma_data", defaultSigmaData), kind);
+    if (!m) return R::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
+    m.value()->eval();
+    ConditionedModel out{m.value(), cfg, j, 0};
+    for (const auto& p : out.model->parameters()) out.parameters += p.numel();
+    cache->emplace(key, out);
+    return out;
+}
+
+sde::SigmaDenoiser residualDenoiser(models::EdmDenoiser model) {
+    return [model](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
+        const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
+        return (m + model->forward(x - m, st.to(at::kFloat), m)).to(xt.scalar_type());
+    };
+}
+
+} // namespace reverie::train
