@@ -100,11 +100,10 @@ int main(int argc, char** argv) {
         auto* restore = qobject_cast<RestoreWorkbench*>(window.workbench(QStringLiteral("restore")));
         auto p = restore->currentParams();
         if (parser.isSet(inputOpt)) p.inputPath = QFileInfo(parser.value(inputOpt)).absoluteFilePath().toStdString();
-        if (parser.isSet(modelOpt)) {
-            const QString m = parser.value(modelOpt);
-            const std::string builtin = QFileInfo(m).isDir() ? std::string() : reverie::zoo::find(m.toStdString());
-            p.modelDir = builtin.empty() ? QFileInfo(m).absoluteFilePath().toStdString() : builtin;
-        }
+        if (parser.isSet(modelOpt))
+            p.modelDir = QFileInfo(QString::fromStdString(reverie::zoo::resolve(parser.value(modelOpt).toStdString(), "")))
+                             .absoluteFilePath()
+                             .toStdString();
         restore->applyParams(p);
     }
     window.show();

@@ -30,6 +30,7 @@
 #include <ATen/ATen.h>
 
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <cstdio>
@@ -195,6 +196,53 @@ int diagnosticsCommand(const QStringList& args) {
     return 0;
 }
 
+// What one input of a folder batch came to: the JSON row of what was written, or why it was
+// skipped (a sentence naming the file); a cancelled job stops the whole batch.
+struct FileOutcome {
+    nlohmann::json row;  ///< set when the input was processed and written
+    std::string skipped; ///< set when it was not
+    bool cancelled = false;
+
+    static FileOutcome written(nlohmann::json row) { return {std::move(row), {}, false}; }
+    static FileOutcome skip(std::string why, bool cancelled = false) { return {{}, std::move(why), cancelled}; }
+};
+
+// The folder-batch loop shared by `restore` and `enhance`: "[i/n] path" per input, a failed input
+// reported and skipped, Ctrl+C honoured, the count and (with --json) one JSON object at the end
+// (`header` plus written, failed and `rowsKey`: the rows). Returns the exit status: 0, 1 when any
+// input failed, 130 when cancelled.
+int runFileBatch(const QStringList& inputs, const QString& outDir, const char* done, bool json, nlohmann::json header,
+                 const char* rowsKey, const std::function<FileOutcome(const QString&)>& one) {
+    int failed = 0, written = 0;
+    nlohmann::json rows = nlohmann::json::array();
+    for (int i = 0; i < inputs.size(); ++i) {
+        if (g_cancel.cancelled()) break;
+        const QString in = inputs.at(i);
+        std::fprintf(stderr, "[%d/%d] %s\n", i + 1, int(inputs.size()), qPrintable(in));
+        FileOutcome o = one(in);
+        if (o.cancelled) {
+            std::fprintf(stderr, "\nreverie-cli: %s\n", o.skipped.c_str());
+            return 130;
+        }
+        if (!o.skipped.empty()) {
+            std::fprintf(stderr, "reverie-cli: %s (skipped)\n", o.skipped.c_str());
+            ++failed;
+            continue;
+        }
+        ++written;
+        rows.push_back(std::move(o.row));
+    }
+    std::fprintf(stderr, "%s %d of %d file(s) into %s\n", done, written, int(inputs.size()), qPrintable(outDir));
+    if (json) {
+        header["written"] = written;
+        header["failed"] = failed;
+        header[rowsKey] = rows;
+        std::printf("%s\n", header.dump().c_str());
+    }
+    if (g_cancel.cancelled()) return 130;
+    return failed > 0 ? 1 : 0;
+}
+
 // reverie-cli restore IN... -o OUTDIR: each input restored with the built-in restorer (colour
 // inputs channel by channel with the grey model), written as OUTDIR/<name>.png; never over an input.
 // A bad input is reported and skipped; the others are still restored (exit status 1 at the end).
@@ -228,11 +276,7 @@ int restoreCommand(const QStringList& args) {
     rp.seed = p.value(QStringLiteral("seed")).toULongLong(&ok2);
     rp.lambda255 = p.value(QStringLiteral("lambda")).toDouble(&ok3);
     if (!(ok1 && ok2 && ok3)) return usage(QStringLiteral("--nfe, --seed and --lambda need numbers"));
-    // --model takes a folder or the name of a built-in model (fmnist-restore, photo-denoise).
-    const QString model = p.value(QStringLiteral("model"));
-    rp.modelDir = model.isEmpty() ? reverie::zoo::find(reverie::zoo::kRestorer) : model.toStdString();
-    if (!model.isEmpty() && !QFileInfo(model).isDir() && !reverie::zoo::find(model.toStdString()).empty())
-        rp.modelDir = reverie::zoo::find(model.toStdString());
+    rp.modelDir = reverie::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), reverie::zoo::kRestorer);
     if (auto v = reverie::restore::validate(rp); !v) return usage(QString::fromStdString(v.error().message));
     std::optional<reverie::restore::Degradation> demo;
     if (!p.value(QStringLiteral("degrade")).isEmpty()) {
@@ -247,58 +291,35 @@ int restoreCommand(const QStringList& args) {
     auto info = reverie::restore::restorerInfo(rp.modelDir);
     if (!info) return jobFailed(info);
 
-    int failed = 0, written = 0;
-    nlohmann::json summary = nlohmann::json::array();
-    for (int i = 0; i < inputs.size(); ++i) {
-        if (g_cancel.cancelled()) break;
-        const QString in = inputs.at(i);
-        std::fprintf(stderr, "[%d/%d] %s\n", i + 1, int(inputs.size()), qPrintable(in));
-        auto img = reverie::restore::loadImage(in.toStdString());
-        if (!img) {
-            std::fprintf(stderr, "reverie-cli: %s (skipped)\n", img.error().message.c_str());
-            ++failed;
-            continue;
-        }
-        at::Tensor mu = img.value().image;
-        const QString base = QDir(outDir).filePath(QFileInfo(in).completeBaseName());
-        if (demo) {
-            auto g = at::make_generator<at::CPUGeneratorImpl>(rp.seed);
-            mu = reverie::restore::degrade(mu, *demo, g).mu;
+    return runFileBatch(
+        inputs, outDir, "restored", p.isSet(json), {{"sampler", rp.sampler}, {"nfe", rp.nfe}}, "images",
+        [&](const QString& in) -> FileOutcome {
+            auto img = reverie::restore::loadImage(in.toStdString());
+            if (!img) return FileOutcome::skip(img.error().message);
+            at::Tensor mu = img.value().image;
+            const QString base = QDir(outDir).filePath(QFileInfo(in).completeBaseName());
+            if (demo) {
+                auto g = at::make_generator<at::CPUGeneratorImpl>(rp.seed);
+                mu = reverie::restore::degrade(mu, *demo, g).mu;
+                reverie::restore::SaveOptions so;
+                so.protectedPath = in.toStdString();
+                if (auto s = reverie::restore::saveImage(mu, (base + QStringLiteral("-degraded.png")).toStdString(), so); !s)
+                    std::fprintf(stderr, "reverie-cli: %s\n", s.error().message.c_str());
+            }
+            const reverie::JobContext ctx{progressBar(false, false), g_cancel};
+            auto r = reverie::restore::restoreTensor(rp, mu, ctx);
+            if (!r.ok()) return FileOutcome::skip(in.toStdString() + ": " + r.error().message, r.isCancelled());
+            if (!r.value().note.empty()) std::fprintf(stderr, "note: %s\n", r.value().note.c_str());
             reverie::restore::SaveOptions so;
             so.protectedPath = in.toStdString();
-            if (auto s = reverie::restore::saveImage(mu, (base + QStringLiteral("-degraded.png")).toStdString(), so); !s)
-                std::fprintf(stderr, "reverie-cli: %s\n", s.error().message.c_str());
-        }
-        const reverie::JobContext ctx{progressBar(false, false), g_cancel};
-        auto r = reverie::restore::restoreTensor(rp, mu, ctx);
-        if (!r.ok()) {
-            if (r.isCancelled()) return jobFailed(r);
-            std::fprintf(stderr, "reverie-cli: %s: %s (skipped)\n", qPrintable(in), r.error().message.c_str());
-            ++failed;
-            continue;
-        }
-        if (!r.value().note.empty()) std::fprintf(stderr, "note: %s\n", r.value().note.c_str());
-        const auto restored = r.value().x;
-        reverie::restore::SaveOptions so;
-        so.protectedPath = in.toStdString();
-        so.alpha = img.value().alpha;
-        const QString target = base + QStringLiteral(".png");
-        auto s = reverie::restore::saveImage(restored, target.toStdString(), so);
-        if (!s) {
-            std::fprintf(stderr, "reverie-cli: %s\n", s.error().message.c_str());
-            ++failed;
-            continue;
-        }
-        ++written;
-        summary.push_back({{"input", in.toStdString()}, {"output", target.toStdString()}, {"nfe", r.value().nfe},
-                           {"seconds", r.value().seconds}, {"width", img.value().width}, {"height", img.value().height}});
-    }
-    std::fprintf(stderr, "restored %d of %d image(s) into %s\n", written, int(inputs.size()), qPrintable(outDir));
-    if (p.isSet(json))
-        std::printf("%s\n", nlohmann::json{{"sampler", rp.sampler}, {"nfe", rp.nfe}, {"written", written},
-                                           {"failed", failed}, {"images", summary}}.dump().c_str());
-    if (g_cancel.cancelled()) return 130;
-    return failed > 0 ? 1 : 0;
+            so.alpha = img.value().alpha;
+            const QString target = base + QStringLiteral(".png");
+            if (auto s = reverie::restore::saveImage(r.value().x, target.toStdString(), so); !s)
+                return FileOutcome::skip(s.error().message);
+            return FileOutcome::written({{"input", in.toStdString()}, {"output", target.toStdString()},
+                                         {"nfe", r.value().nfe}, {"seconds", r.value().seconds},
+                                         {"width", img.value().width}, {"height", img.value().height}});
+        });
 }
 
 // reverie-cli enhance IN... -o OUTDIR: each input enhanced with the built-in speech model, written
@@ -334,10 +355,7 @@ int enhanceCommand(const QStringList& args) {
     ep.nfe = p.value(QStringLiteral("nfe")).toInt(&ok1);
     ep.seed = p.value(QStringLiteral("seed")).toULongLong(&ok2);
     if (!(ok1 && ok2)) return usage(QStringLiteral("--nfe and --seed need numbers"));
-    const QString model = p.value(QStringLiteral("model"));
-    ep.modelDir = model.isEmpty() ? reverie::zoo::find(reverie::zoo::kEnhancer) : model.toStdString();
-    if (!model.isEmpty() && !QFileInfo(model).isDir() && !reverie::zoo::find(model.toStdString()).empty())
-        ep.modelDir = reverie::zoo::find(model.toStdString());
+    ep.modelDir = reverie::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), reverie::zoo::kEnhancer);
     if (ep.modelDir.empty())
         return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR or use --model DIR)"));
     if (auto v = reverie::speech::validateEnhance(ep); !v) return usage(QString::fromStdString(v.error().message));
@@ -349,49 +367,29 @@ int enhanceCommand(const QStringList& args) {
     auto info = reverie::speech::enhancerInfo(ep.modelDir);
     if (!info) return jobFailed(info);
 
-    int failed = 0, written = 0;
-    nlohmann::json summary = nlohmann::json::array();
-    for (int i = 0; i < inputs.size(); ++i) {
-        if (g_cancel.cancelled()) break;
-        const QString in = inputs.at(i);
-        std::fprintf(stderr, "[%d/%d] %s\n", i + 1, int(inputs.size()), qPrintable(in));
-        auto audio = reverie::speech::loadAudio(in.toStdString(), 16000);
-        if (!audio) {
-            std::fprintf(stderr, "reverie-cli: %s (skipped)\n", audio.error().message.c_str());
-            ++failed;
-            continue;
-        }
-        if (!audio.value().note.empty()) std::fprintf(stderr, "note: %s\n", audio.value().note.c_str());
-        const reverie::JobContext ctx{progressBar(false, false), g_cancel};
-        auto r = reverie::speech::enhance(ep, audio.value(), ctx);
-        if (!r.ok()) {
-            if (r.isCancelled()) return jobFailed(r);
-            std::fprintf(stderr, "reverie-cli: %s: %s (skipped)\n", qPrintable(in), r.error().message.c_str());
-            ++failed;
-            continue;
-        }
-        reverie::speech::SaveWavOptions so;
-        so.protectedPath = in.toStdString();
-        const QString target = QDir(outDir).filePath(QFileInfo(in).completeBaseName() + QStringLiteral(".wav"));
-        auto s = reverie::speech::saveWav(target.toStdString(), r.value().enhanced, so);
-        if (!s) {
-            std::fprintf(stderr, "reverie-cli: %s\n", s.error().message.c_str());
-            ++failed;
-            continue;
-        }
-        ++written;
-        std::fprintf(stderr, "wrote %s: %.2f s of audio, NFE %lld, %.2f s (real-time factor %.2f)\n", qPrintable(target),
-                     audio.value().seconds(), (long long)r.value().nfe, r.value().seconds, r.value().realTimeFactor);
-        summary.push_back({{"input", in.toStdString()}, {"output", target.toStdString()}, {"nfe", r.value().nfe},
-                           {"seconds", r.value().seconds}, {"audio_seconds", audio.value().seconds()},
-                           {"real_time_factor", r.value().realTimeFactor}, {"chunks", r.value().chunks}});
-    }
-    std::fprintf(stderr, "enhanced %d of %d file(s) into %s\n", written, int(inputs.size()), qPrintable(outDir));
-    if (p.isSet(json))
-        std::printf("%s\n", nlohmann::json{{"sampler", ep.sampler}, {"nfe", ep.nfe}, {"model", info.value().name},
-                                           {"written", written}, {"failed", failed}, {"files", summary}}.dump().c_str());
-    if (g_cancel.cancelled()) return 130;
-    return failed > 0 ? 1 : 0;
+    return runFileBatch(
+        inputs, outDir, "enhanced", p.isSet(json),
+        {{"sampler", ep.sampler}, {"nfe", ep.nfe}, {"model", info.value().name}}, "files",
+        [&](const QString& in) -> FileOutcome {
+            auto audio = reverie::speech::loadAudio(in.toStdString(), 16000);
+            if (!audio) return FileOutcome::skip(audio.error().message);
+            if (!audio.value().note.empty()) std::fprintf(stderr, "note: %s\n", audio.value().note.c_str());
+            const reverie::JobContext ctx{progressBar(false, false), g_cancel};
+            auto r = reverie::speech::enhance(ep, audio.value(), ctx);
+            if (!r.ok()) return FileOutcome::skip(in.toStdString() + ": " + r.error().message, r.isCancelled());
+            reverie::speech::SaveWavOptions so;
+            so.protectedPath = in.toStdString();
+            const QString target = QDir(outDir).filePath(QFileInfo(in).completeBaseName() + QStringLiteral(".wav"));
+            if (auto s = reverie::speech::saveWav(target.toStdString(), r.value().enhanced, so); !s)
+                return FileOutcome::skip(s.error().message);
+            std::fprintf(stderr, "wrote %s: %.2f s of audio, NFE %lld, %.2f s (real-time factor %.2f)\n",
+                         qPrintable(target), audio.value().seconds(), (long long)r.value().nfe, r.value().seconds,
+                         r.value().realTimeFactor);
+            return FileOutcome::written({{"input", in.toStdString()}, {"output", target.toStdString()},
+                                         {"nfe", r.value().nfe}, {"seconds", r.value().seconds},
+                                         {"audio_seconds", audio.value().seconds()},
+                                         {"real_time_factor", r.value().realTimeFactor}, {"chunks", r.value().chunks}});
+        });
 }
 
 int benchCommand(const QStringList& args) {

@@ -139,6 +139,15 @@ Result<LabelledImages> loadImageFolder(const std::string& dir, int size, int cha
     });
 }
 
+std::vector<fs::path> imageFilesIn(const std::string& dir) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec))
+        if (e.is_regular_file(ec) && isImageFile(e.path())) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
 Result<LabelledImages> loadImagePatches(const std::string& dir, int patch, int stride, int channels, int scales,
                                         std::int64_t limit) {
     if (channels != 1 && channels != 3) return Result<LabelledImages>::invalid("channels must be 1 or 3");
@@ -148,10 +157,7 @@ Result<LabelledImages> loadImagePatches(const std::string& dir, int patch, int s
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) return Result<LabelledImages>::invalid(dir + ": no such folder");
     return guarded<LabelledImages>("reading " + dir, [&]() -> Result<LabelledImages> {
-        std::vector<fs::path> files;
-        for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec))
-            if (e.is_regular_file(ec) && isImageFile(e.path())) files.push_back(e.path());
-        std::sort(files.begin(), files.end());
+        const auto files = imageFilesIn(dir);
         std::vector<cv::Mat> patches;
         std::int64_t skipped = 0, readable = 0;
         for (const auto& f : files) {

@@ -15,13 +15,19 @@
 #include "jobs/job.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 namespace reverie::data {
 
 /// Reads the folder; limit >= 0 keeps only the first `limit` images in sorted order.
 /// channels: 1 or 3. Result images: uint8 [N, channels, size, size].
 Result<LabelledImages> loadImageFolder(const std::string& dir, int size, int channels, std::int64_t limit = -1);
+
+/// The image files (by extension: PNG, JPEG, BMP, TIFF, WebP, PGM/PPM) directly in dir, sorted;
+/// empty for a missing folder.
+std::vector<std::filesystem::path> imageFilesIn(const std::string& dir);
 
 /// Training patches from large images (the colour-photo restorer): every image file directly in
 /// `dir` (sorted), converted to `channels` as above, at full resolution and — with scales > 1 —

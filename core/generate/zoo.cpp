@@ -56,4 +56,13 @@ std::string find(const std::string& name) {
     return {};
 }
 
+std::string resolve(const std::string& folderOrName, const std::string& fallback) {
+    if (folderOrName.empty()) return find(fallback);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(folderOrName, ec)) {
+        if (auto builtin = find(folderOrName); !builtin.empty()) return builtin;
+    }
+    return folderOrName;
+}
+
 } // namespace reverie::zoo

@@ -20,6 +20,10 @@ namespace reverie::zoo {
 std::vector<std::string> searchPath(const std::string& name);
 /// The folder of model `name`, or "" when none holds weights.pt.
 std::string find(const std::string& name);
+/// What a --model argument names: an existing folder as given; otherwise a built-in model of that
+/// name when one is found (find()); empty: the built-in `fallback`. Otherwise the argument as given
+/// (loading it then names the problem).
+std::string resolve(const std::string& folderOrName, const std::string& fallback);
 /// Reads dir/card.json; errors name the problem (no folder, no card, invalid JSON).
 Result<nlohmann::json> readCard(const std::string& dir);
 /// Remember the executable's directory (call once from main with argv[0]'s folder).

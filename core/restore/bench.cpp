@@ -1,6 +1,7 @@
 #include "restore/bench.h"
 
 #include "data/fashion_mnist.h"
+#include "data/image_folder.h"
 #include "generate/classifier_folder.h"
 #include "metrics/metrics.h"
 #include "restore/classical.h"
@@ -60,18 +61,6 @@ double fdAgainst(models::Classifier& c, const at::Tensor& x, const metrics::Gaus
     return d ? d.value() : std::numeric_limits<double>::quiet_NaN();
 }
 
-std::vector<std::filesystem::path> imageFiles(const std::string& dir) {
-    std::vector<std::filesystem::path> out;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-        const auto ext = e.path().extension().string();
-        if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" || ext == ".tiff" || ext == ".webp")
-            out.push_back(e.path());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 std::string fmt(double v, int prec = 2) {
     char b[32];
     std::snprintf(b, sizeof b, "%.*f", prec, v);
@@ -83,7 +72,7 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
     auto info = restorerInfo(bp.photoModelDir);
     if (!info) return info.error();
     const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/test";
-    const auto files = imageFiles(dir);
+    const auto files = data::imageFilesIn(dir);
     if (files.empty())
         return Result<nlohmann::json>::invalid("no held-out photographs in " + dir +
                                                " (packaging/install-deps.sh puts them there)");
@@ -175,7 +164,7 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
 Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
     if (bp.photoModelDir.empty()) return Result<nlohmann::json>::invalid("the large-image run needs the photo model");
     const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/test";
-    const auto files = imageFiles(dir);
+    const auto files = data::imageFilesIn(dir);
     if (files.empty()) return Result<nlohmann::json>::invalid("no held-out photographs in " + dir);
     auto loaded = loadImage(files.back().string());
     if (!loaded) return loaded.error();
