@@ -6,6 +6,8 @@
 #include "runtime/runtime.h"
 #include "telemetry/telemetry.h"
 #include "workbenches/diagnosticsworkbench.h"
+#include "workbenches/enhanceworkbench.h"
+#include "workbenches/eraseworkbench.h"
 #include "workbenches/generateworkbench.h"
 #include "workbenches/placeholderworkbench.h"
 #include "workbenches/restoreworkbench.h"
@@ -54,12 +56,8 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     // The workbenches, in the order of the mission; those not built yet are placeholders.
     addWorkbench(new GenerateWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
     addWorkbench(new RestoreWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
-    addWorkbench(new PlaceholderWorkbench(QStringLiteral("enhance"), tr("Enhance"),
-                                          tr("Enhance noisy speech with a score-based model and audition noisy, "
-                                             "enhanced and reference at the same playhead."), this));
-    addWorkbench(new PlaceholderWorkbench(QStringLiteral("erase"), tr("Erase"),
-                                          tr("Erase concepts from a text-to-image model, toggle each erased concept "
-                                             "and probe whether it can be brought back."), this));
+    addWorkbench(new EnhanceWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
+    addWorkbench(new EraseWorkbench(m_engine, this));
     addWorkbench(new PlaceholderWorkbench(QStringLiteral("tune"), tr("Tune"),
                                           tr("Fine-tune models memory-efficiently with reversible adapters while "
                                              "watching the memory curve."), this));

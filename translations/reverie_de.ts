@@ -105,20 +105,36 @@
         <translation>Einmal mit den Einstellungen des Reiters „Samplen“ erzeugen, sobald das Fenster offen ist.</translation>
     </message>
     <message>
-        <source>Save a screenshot of the window to this PNG file (after the run when --run-diagnostics, --run-sample or --run-restore is given) and quit.</source>
-        <translation>Ein Bildschirmfoto des Fensters in diese PNG-Datei speichern (nach dem Lauf, wenn --run-diagnostics, --run-sample oder --run-restore angegeben ist) und beenden.</translation>
-    </message>
-    <message>
         <source>Restore once with the Restore tab&apos;s settings once the window is up.</source>
         <translation>Einmal mit den Einstellungen des Reiters „Restaurieren“ restaurieren, sobald das Fenster offen ist.</translation>
     </message>
     <message>
-        <source>Restore workbench: use this image file as the input.</source>
-        <translation>Restaurieren: diese Bilddatei als Eingabe verwenden.</translation>
-    </message>
-    <message>
         <source>Restore workbench: this model folder or built-in name (fmnist-restore, photo-denoise).</source>
         <translation>Restaurieren: dieser Modellordner oder eingebaute Name (fmnist-restore, photo-denoise).</translation>
+    </message>
+    <message>
+        <source>Enhance the --input audio file (and score it against --reference) with the default sampler once the window is up.</source>
+        <translation>Die Audiodatei aus --input mit dem Standard-Sampler verbessern (und gegen --reference bewerten), sobald das Fenster offen ist.</translation>
+    </message>
+    <message>
+        <source>Restore workbench: use this image file as the input (with --run-enhance: the noisy audio file).</source>
+        <translation>Restaurieren: diese Bilddatei als Eingabe verwenden (mit --run-enhance: die verrauschte Audiodatei).</translation>
+    </message>
+    <message>
+        <source>With --run-enhance: the clean reference audio file for the scores.</source>
+        <translation>Mit --run-enhance: die saubere Referenz-Audiodatei für die Bewertung.</translation>
+    </message>
+    <message>
+        <source>--run-enhance needs --input with a noisy audio file.</source>
+        <translation>--run-enhance braucht --input mit einer verrauschten Audiodatei.</translation>
+    </message>
+    <message>
+        <source>Save a screenshot of the window to this PNG file (after the run when --run-diagnostics, --run-sample, --run-restore, --run-enhance or --run-erase is given) and quit.</source>
+        <translation>Ein Bildschirmfoto des Fensters in diese PNG-Datei speichern (nach dem Lauf, wenn --run-diagnostics, --run-sample, --run-restore, --run-enhance oder --run-erase angegeben ist) und beenden.</translation>
+    </message>
+    <message>
+        <source>Erase this concept word with RECE from the built-in text model and regenerate the Erase grid once the window is up.</source>
+        <translation>Dieses Konzeptwort mit RECE aus dem eingebauten Textmodell löschen und das Raster der Werkbank „Löschen“ neu erzeugen, sobald das Fenster offen ist.</translation>
     </message>
 </context>
 <context>
@@ -280,6 +296,760 @@
     <message>
         <source>Cancelled before it started</source>
         <translation>Vor dem Start abgebrochen</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::EnhanceWorkbench</name>
+    <message>
+        <source>The reference has %1 samples, the noisy input %2: scored over the first %3.</source>
+        <translation>Die Referenz hat %1 Samples, die verrauschte Eingabe %2: bewertet über die ersten %3.</translation>
+    </message>
+    <message>
+        <source>Nothing to score.</source>
+        <translation>Nichts zu bewerten.</translation>
+    </message>
+    <message>
+        <source>Enhance</source>
+        <translation>Verbessern</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>open, drop or record noisy speech</source>
+        <translation>verrauschte Sprache öffnen, hierher ziehen oder aufnehmen</translation>
+    </message>
+    <message>
+        <source>Open noisy file…</source>
+        <translation>Verrauschte Datei öffnen…</translation>
+    </message>
+    <message>
+        <source>optional: the clean speech, for scores</source>
+        <translation>optional: die saubere Sprache, für die Bewertung</translation>
+    </message>
+    <message>
+        <source>Open reference…</source>
+        <translation>Referenz öffnen…</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>Aufnehmen</translation>
+    </message>
+    <message>
+        <source>No microphone found</source>
+        <translation>Kein Mikrofon gefunden</translation>
+    </message>
+    <message>
+        <source>Record noisy speech from %1 (16 kHz mono); press again to stop</source>
+        <translation>Verrauschte Sprache von %1 aufnehmen (16 kHz mono); zum Beenden erneut drücken</translation>
+    </message>
+    <message>
+        <source>Noisy:</source>
+        <translation>Verrauscht:</translation>
+    </message>
+    <message>
+        <source>Reference:</source>
+        <translation>Referenz:</translation>
+    </message>
+    <message>
+        <source>Enhancement</source>
+        <translation>Verbesserung</translation>
+    </message>
+    <message>
+        <source>Built-in speech enhancer (16 kHz)</source>
+        <translation>Eingebauter Sprachverbesserer (16 kHz)</translation>
+    </message>
+    <message>
+        <source>Other folder</source>
+        <translation>Anderer Ordner</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>Modell:</translation>
+    </message>
+    <message>
+        <source>Sampler:</source>
+        <translation>Sampler:</translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation>Standard</translation>
+    </message>
+    <message>
+        <source>Network evaluations per chunk; 0 = the sampler&apos;s default (%1 for the default sampler)</source>
+        <translation>Netzauswertungen pro Abschnitt; 0 = Standard des Samplers (%1 beim Standard-Sampler)</translation>
+    </message>
+    <message>
+        <source>NFE:</source>
+        <translation>NFE:</translation>
+    </message>
+    <message>
+        <source>Seeds the sampler&apos;s noise</source>
+        <translation>Startwert für das Rauschen des Samplers</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>Seed:</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Export enhanced WAV…</source>
+        <translation>Verbesserte WAV exportieren…</translation>
+    </message>
+    <message>
+        <source>Open a noisy recording (or drop one here) and press Enhance.</source>
+        <translation>Öffnen Sie eine verrauschte Aufnahme (oder ziehen Sie eine hierher) und drücken Sie „Verbessern“.</translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation>Metriken</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Noisy&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Verrauscht&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Enhanced&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Verbessert&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Gain&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Gewinn&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>SI-SDR (dB)</source>
+        <translation>SI-SDR (dB)</translation>
+    </message>
+    <message>
+        <source>SI-SIR (dB)</source>
+        <translation>SI-SIR (dB)</translation>
+    </message>
+    <message>
+        <source>SI-SAR (dB)</source>
+        <translation>SI-SAR (dB)</translation>
+    </message>
+    <message>
+        <source>ESTOI</source>
+        <translation>ESTOI</translation>
+    </message>
+    <message>
+        <source>Load a reference to see scores.</source>
+        <translation>Laden Sie eine Referenz, um Bewertungen zu sehen.</translation>
+    </message>
+    <message>
+        <source>NFE per chunk</source>
+        <translation>NFE pro Abschnitt</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>Real-time factor</source>
+        <translation>Echtzeitfaktor</translation>
+    </message>
+    <message>
+        <source>Play and show this track at the same position (key %1)</source>
+        <translation>Diese Spur an derselben Stelle abspielen und zeigen (Taste %1)</translation>
+    </message>
+    <message>
+        <source>The waveform of the selected track. Click to seek, drag to set a loop region.</source>
+        <translation>Die Wellenform der gewählten Spur. Klicken zum Springen, Ziehen für einen Schleifenbereich.</translation>
+    </message>
+    <message>
+        <source>The spectrogram of the selected track in the model&apos;s STFT (510-point FFT, hop 128).</source>
+        <translation>Das Spektrogramm der gewählten Spur in der STFT des Modells (510-Punkte-FFT, Schrittweite 128).</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Abspielen</translation>
+    </message>
+    <message>
+        <source>Play or pause (Space)</source>
+        <translation>Abspielen oder anhalten (Leertaste)</translation>
+    </message>
+    <message>
+        <source>Loop region</source>
+        <translation>Schleifenbereich</translation>
+    </message>
+    <message>
+        <source>Drag across the waveform or spectrogram to choose the region</source>
+        <translation>Über Wellenform oder Spektrogramm ziehen, um den Bereich zu wählen</translation>
+    </message>
+    <message>
+        <source>Match loudness</source>
+        <translation>Lautheit angleichen</translation>
+    </message>
+    <message>
+        <source>Play every track at the level of the noisy track, so that louder does not sound better</source>
+        <translation>Jede Spur auf dem Pegel der verrauschten Spur abspielen, damit lauter nicht besser klingt</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>Noisy</source>
+        <translation>Verrauscht</translation>
+    </message>
+    <message>
+        <source>Enhanced</source>
+        <translation>Verbessert</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Referenz</translation>
+    </message>
+    <message>
+        <source>Residual</source>
+        <translation>Rest</translation>
+    </message>
+    <message>
+        <source>Enhancing: wait for it or cancel it before choosing another noisy input.</source>
+        <translation>Verbesserung läuft: Warten Sie darauf oder brechen Sie sie ab, bevor Sie eine andere verrauschte Eingabe wählen.</translation>
+    </message>
+    <message>
+        <source>The audio is empty; the loaded audio is kept.</source>
+        <translation>Das Audio ist leer; das geladene Audio bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>The audio must be 16 kHz mono (it is %1 Hz); the loaded audio is kept.</source>
+        <translation>Das Audio muss 16 kHz mono sein (es hat %1 Hz); das geladene Audio bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>The audio has NaN/Inf samples; the loaded audio is kept.</source>
+        <translation>Das Audio enthält NaN/Inf-Samples; das geladene Audio bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>(recording, %1 s)</source>
+        <translation>(Aufnahme, %1 s)</translation>
+    </message>
+    <message>
+        <source>(from memory, %1 s)</source>
+        <translation>(aus dem Speicher, %1 s)</translation>
+    </message>
+    <message>
+        <source>%1: %2 s loaded.</source>
+        <translation>%1: %2 s geladen.</translation>
+    </message>
+    <message>
+        <source>Press Enhance.</source>
+        <translation>„Verbessern“ drücken.</translation>
+    </message>
+    <message>
+        <source>%1 The loaded audio is kept.</source>
+        <translation>%1 Das geladene Audio bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>Audio files (*.wav *.flac *.ogg *.opus *.mp3 *.aif *.aiff *.caf *.w64 *.rf64);;All files (*)</source>
+        <translation>Audiodateien (*.wav *.flac *.ogg *.opus *.mp3 *.aif *.aiff *.caf *.w64 *.rf64);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Open noisy file</source>
+        <translation>Verrauschte Datei öffnen</translation>
+    </message>
+    <message>
+        <source>Open reference</source>
+        <translation>Referenz öffnen</translation>
+    </message>
+    <message>
+        <source>No microphone found.</source>
+        <translation>Kein Mikrofon gefunden.</translation>
+    </message>
+    <message>
+        <source>The microphone %1 does not record 16 kHz mono.</source>
+        <translation>Das Mikrofon %1 nimmt nicht mit 16 kHz mono auf.</translation>
+    </message>
+    <message>
+        <source>The microphone %1 could not be opened.</source>
+        <translation>Das Mikrofon %1 konnte nicht geöffnet werden.</translation>
+    </message>
+    <message>
+        <source>Stop recording</source>
+        <translation>Aufnahme beenden</translation>
+    </message>
+    <message>
+        <source>Recording from %1… press Stop recording to use it as the noisy input.</source>
+        <translation>Aufnahme von %1… „Aufnahme beenden“ drücken, um sie als verrauschte Eingabe zu verwenden.</translation>
+    </message>
+    <message>
+        <source>Nothing was recorded; the loaded audio is kept.</source>
+        <translation>Es wurde nichts aufgenommen; das geladene Audio bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>Analysing audio</source>
+        <translation>Audio wird analysiert</translation>
+    </message>
+    <message>
+        <source>Could not analyse the audio: %1</source>
+        <translation>Das Audio konnte nicht analysiert werden: %1</translation>
+    </message>
+    <message>
+        <source>An enhancement is running; wait for it or cancel it.</source>
+        <translation>Eine Verbesserung läuft; warten Sie darauf oder brechen Sie sie ab.</translation>
+    </message>
+    <message>
+        <source>Open, drop or record a noisy input first.</source>
+        <translation>Öffnen, ziehen oder nehmen Sie zuerst eine verrauschte Eingabe auf.</translation>
+    </message>
+    <message>
+        <source>Invalid settings: %1</source>
+        <translation>Ungültige Einstellungen: %1</translation>
+    </message>
+    <message>
+        <source>The built-in speech enhancer was not found (searched %1). Choose a model folder.</source>
+        <translation>Der eingebaute Sprachverbesserer wurde nicht gefunden (gesucht in %1). Wählen Sie einen Modellordner.</translation>
+    </message>
+    <message>
+        <source>The model folder %1 does not exist.</source>
+        <translation>Der Modellordner %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>Enhancing %1 s with %2…</source>
+        <translation>%1 s werden mit %2 verbessert…</translation>
+    </message>
+    <message>
+        <source>Enhancing speech</source>
+        <translation>Sprachverbesserung</translation>
+    </message>
+    <message>
+        <source>Enhanced with %1 · NFE %2 · %3 s · real-time factor %4</source>
+        <translation>Verbessert mit %1 · NFE %2 · %3 s · Echtzeitfaktor %4</translation>
+    </message>
+    <message>
+        <source> · SI-SDR %1 dB (noisy %2 dB)</source>
+        <translation> · SI-SDR %1 dB (verrauscht %2 dB)</translation>
+    </message>
+    <message>
+        <source>Enhancement stopped (%1); the previous result is kept.</source>
+        <translation>Verbesserung angehalten (%1); das vorige Ergebnis bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>Enhancement stopped (%1).</source>
+        <translation>Verbesserung angehalten (%1).</translation>
+    </message>
+    <message>
+        <source>Enhancement failed: %1 The previous result is kept.</source>
+        <translation>Verbesserung fehlgeschlagen: %1 Das vorige Ergebnis bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>Enhancement failed: %1</source>
+        <translation>Verbesserung fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Chunks %1 of %2 done · NFE %3 · %4 s</source>
+        <translation>Abschnitte %1 von %2 fertig · NFE %3 · %4 s</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · NFE %3 · %4 s</source>
+        <translation>Schritt %1 von %2 · NFE %3 · %4 s</translation>
+    </message>
+    <message>
+        <source>There is no %1 track yet.</source>
+        <translation>Es gibt noch keine Spur „%1“.</translation>
+    </message>
+    <message>
+        <source>%1 dBFS</source>
+        <translation>%1 dBFS</translation>
+    </message>
+    <message>
+        <source>silent</source>
+        <translation>still</translation>
+    </message>
+    <message>
+        <source>%1: %2 · level offset %3 dB (applied)</source>
+        <translation>%1: %2 · Pegelversatz %3 dB (angewandt)</translation>
+    </message>
+    <message>
+        <source>%1: %2 · level offset %3 dB (not applied)</source>
+        <translation>%1: %2 · Pegelversatz %3 dB (nicht angewandt)</translation>
+    </message>
+    <message>
+        <source>%1 s / %2 s</source>
+        <translation>%1 s / %2 s</translation>
+    </message>
+    <message>
+        <source>Computing the views of the %1 track…</source>
+        <translation>Die Ansichten der Spur „%1“ werden berechnet…</translation>
+    </message>
+    <message>
+        <source>Scoring…</source>
+        <translation>Wird bewertet…</translation>
+    </message>
+    <message>
+        <source>Against the clean reference.</source>
+        <translation>Gegen die saubere Referenz.</translation>
+    </message>
+    <message>
+        <source>There is no enhanced audio to export yet: press Enhance first.</source>
+        <translation>Es gibt noch kein verbessertes Audio zum Exportieren: Drücken Sie zuerst „Verbessern“.</translation>
+    </message>
+    <message>
+        <source>%1 is an input; choose another file name.</source>
+        <translation>%1 ist eine Eingabe; wählen Sie einen anderen Dateinamen.</translation>
+    </message>
+    <message>
+        <source>Export enhanced WAV</source>
+        <translation>Verbesserte WAV exportieren</translation>
+    </message>
+    <message>
+        <source>WAV files (*.wav)</source>
+        <translation>WAV-Dateien (*.wav)</translation>
+    </message>
+    <message>
+        <source>Exported %1.</source>
+        <translation>%1 exportiert.</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::EraseWorkbench</name>
+    <message>
+        <source>Prompts (one per line)</source>
+        <translation>Prompts (einer pro Zeile)</translation>
+    </message>
+    <message>
+        <source>from seed</source>
+        <translation>ab Seed</translation>
+    </message>
+    <message>
+        <source>Images per prompt</source>
+        <translation>Bilder pro Prompt</translation>
+    </message>
+    <message>
+        <source>Sampler steps</source>
+        <translation>Sampler-Schritte</translation>
+    </message>
+    <message>
+        <source>Guidance</source>
+        <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>Keine</translation>
+    </message>
+    <message>
+        <source>Safe Latent Diffusion: guide every sample away from this concept at inference time.</source>
+        <translation>Safe Latent Diffusion: jedes Sample bei der Inferenz von diesem Konzept weglenken.</translation>
+    </message>
+    <message>
+        <source>SLD away from</source>
+        <translation>SLD weg von</translation>
+    </message>
+    <message>
+        <source>Facilitated transport</source>
+        <translation>Erleichterter Transport</translation>
+    </message>
+    <message>
+        <source>Scale each SPM membrane per prompt by its permeability γ (shown beside each prompt).</source>
+        <translation>Jede SPM-Membran pro Prompt mit ihrer Durchlässigkeit γ skalieren (neben jedem Prompt angezeigt).</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>Erzeugen</translation>
+    </message>
+    <message>
+        <source>Default prompts</source>
+        <translation>Standard-Prompts</translation>
+    </message>
+    <message>
+        <source>Concept library</source>
+        <translation>Konzeptbibliothek</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>An</translation>
+    </message>
+    <message>
+        <source>Concept</source>
+        <translation>Konzept</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>Methode</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>Gewicht</translation>
+    </message>
+    <message>
+        <source>Time (s)</source>
+        <translation>Zeit (s)</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Concept word, e.g. sneaker</source>
+        <translation>Konzeptwort, z. B. sneaker</translation>
+    </message>
+    <message>
+        <source>UCE (closed form)</source>
+        <translation>UCE (geschlossene Form)</translation>
+    </message>
+    <message>
+        <source>RECE (closed form, robust)</source>
+        <translation>RECE (geschlossene Form, robust)</translation>
+    </message>
+    <message>
+        <source>ESD (fine-tuning)</source>
+        <translation>ESD (Feinabstimmung)</translation>
+    </message>
+    <message>
+        <source>SPM (membrane)</source>
+        <translation>SPM (Membran)</translation>
+    </message>
+    <message>
+        <source>Training steps of ESD and SPM</source>
+        <translation>Trainingsschritte von ESD und SPM</translation>
+    </message>
+    <message>
+        <source>Erase concept…</source>
+        <translation>Konzept löschen…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Save library…</source>
+        <translation>Bibliothek speichern…</translation>
+    </message>
+    <message>
+        <source>Load library…</source>
+        <translation>Bibliothek laden…</translation>
+    </message>
+    <message>
+        <source>Attack the selected concept</source>
+        <translation>Das gewählte Konzept angreifen</translation>
+    </message>
+    <message>
+        <source>Closed-form (RECE derivation)</source>
+        <translation>Geschlossene Form (RECE-Herleitung)</translation>
+    </message>
+    <message>
+        <source>Gradient (real training images)</source>
+        <translation>Gradient (echte Trainingsbilder)</translation>
+    </message>
+    <message>
+        <source>Attack</source>
+        <translation>Angreifen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Model: %1</source>
+        <translation>Modell: %1</translation>
+    </message>
+    <message>
+        <source>The text-conditional model fmnist-text is not installed (searched %1). Train it with reverie-cli train resources/recipes/fmnist-text.json, or install the package that ships it.</source>
+        <translation>Das textbedingte Modell fmnist-text ist nicht installiert (gesucht in %1). Trainieren Sie es mit reverie-cli train resources/recipes/fmnist-text.json oder installieren Sie das Paket, das es mitbringt.</translation>
+    </message>
+    <message>
+        <source>The model folder %1 does not exist.</source>
+        <translation>Der Modellordner %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>The classifier fmnist-classifier that labels the images is not installed.</source>
+        <translation>Der Klassifikator fmnist-classifier, der die Bilder beschriftet, ist nicht installiert.</translation>
+    </message>
+    <message>
+        <source>No model.</source>
+        <translation>Kein Modell.</translation>
+    </message>
+    <message>
+        <source>Type at least one prompt.</source>
+        <translation>Geben Sie mindestens einen Prompt ein.</translation>
+    </message>
+    <message>
+        <source>Generating %1 prompts × %2 images…</source>
+        <translation>%1 Prompts × %2 Bilder werden erzeugt…</translation>
+    </message>
+    <message>
+        <source>Erase: generating the grid</source>
+        <translation>Löschen: Raster wird erzeugt</translation>
+    </message>
+    <message>
+        <source>Generated %1 prompts · NFE %2 · %3 s</source>
+        <translation>%1 Prompts erzeugt · NFE %2 · %3 s</translation>
+    </message>
+    <message>
+        <source>Generation stopped (%1); the grid shown is kept.</source>
+        <translation>Erzeugung angehalten (%1); das angezeigte Raster bleibt erhalten.</translation>
+    </message>
+    <message>
+        <source>Could not generate: %1</source>
+        <translation>Erzeugen fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Original model&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Originalmodell&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;With the active concepts&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Mit den aktiven Konzepten&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>%1 KiB</source>
+        <translation>%1 KiB</translation>
+    </message>
+    <message>
+        <source>Erase: removing a concept</source>
+        <translation>Löschen: Konzept wird entfernt</translation>
+    </message>
+    <message>
+        <source>Erasing: step %1</source>
+        <translation>Löschen: Schritt %1</translation>
+    </message>
+    <message>
+        <source>Step %1</source>
+        <translation>Schritt %1</translation>
+    </message>
+    <message>
+        <source> of %1</source>
+        <translation> von %1</translation>
+    </message>
+    <message>
+        <source> · loss %1</source>
+        <translation> · Verlust %1</translation>
+    </message>
+    <message>
+        <source> · %1 s</source>
+        <translation> · %1 s</translation>
+    </message>
+    <message>
+        <source>Erase concept</source>
+        <translation>Konzept löschen</translation>
+    </message>
+    <message>
+        <source>A concept is being erased; wait for it or cancel it.</source>
+        <translation>Ein Konzept wird gerade gelöscht; warten Sie darauf oder brechen Sie ab.</translation>
+    </message>
+    <message>
+        <source>Erasing &apos;%1&apos; with %2…</source>
+        <translation>„%1“ wird mit %2 gelöscht…</translation>
+    </message>
+    <message>
+        <source>Erase: erasing a concept</source>
+        <translation>Löschen: Konzept wird gelöscht</translation>
+    </message>
+    <message>
+        <source>The model changed while erasing; the result was dropped.</source>
+        <translation>Das Modell wurde während des Löschens gewechselt; das Ergebnis wurde verworfen.</translation>
+    </message>
+    <message>
+        <source>Erased %1 with %2 in %3 s</source>
+        <translation>%1 mit %2 in %3 s gelöscht</translation>
+    </message>
+    <message>
+        <source>Erasing stopped (%1); the library is as it was.</source>
+        <translation>Löschen angehalten (%1); die Bibliothek ist unverändert.</translation>
+    </message>
+    <message>
+        <source>Could not erase: %1</source>
+        <translation>Löschen fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Another library job is running; wait for it.</source>
+        <translation>Ein anderer Bibliotheksauftrag läuft; warten Sie darauf.</translation>
+    </message>
+    <message>
+        <source>There is no erased concept &apos;%1&apos; to attack.</source>
+        <translation>Es gibt kein gelöschtes Konzept „%1“, das angegriffen werden könnte.</translation>
+    </message>
+    <message>
+        <source>Attacking %1 (%2)…</source>
+        <translation>%1 wird angegriffen (%2)…</translation>
+    </message>
+    <message>
+        <source>Erase: attacking a concept</source>
+        <translation>Löschen: Konzept wird angegriffen</translation>
+    </message>
+    <message>
+        <source>Attack (%1) on %2: %3% recognised as %4 · %5 s</source>
+        <translation>Angriff (%1) auf %2: %3 % als %4 erkannt · %5 s</translation>
+    </message>
+    <message>
+        <source>Attack stopped (%1).</source>
+        <translation>Angriff angehalten (%1).</translation>
+    </message>
+    <message>
+        <source>Could not attack: %1</source>
+        <translation>Angriff fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>&lt;b style=&apos;color:#c62828&apos;&gt;The concept comes back:&lt;/b&gt; %1% of the attack&apos;s images are recognised as %2.</source>
+        <translation>&lt;b style=&apos;color:#c62828&apos;&gt;Das Konzept kehrt zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
+    </message>
+    <message>
+        <source>&lt;b style=&apos;color:#ef6c00&apos;&gt;Partly back:&lt;/b&gt; %1% of the attack&apos;s images are recognised as %2.</source>
+        <translation>&lt;b style=&apos;color:#ef6c00&apos;&gt;Teilweise zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
+    </message>
+    <message>
+        <source>&lt;b style=&apos;color:#2e7d32&apos;&gt;Stays erased:&lt;/b&gt; none of the attack&apos;s images is recognised as %1.</source>
+        <translation>&lt;b style=&apos;color:#2e7d32&apos;&gt;Bleibt gelöscht:&lt;/b&gt; keines der Bilder des Angriffs wird als %1 erkannt.</translation>
+    </message>
+    <message>
+        <source>Save concept library</source>
+        <translation>Konzeptbibliothek speichern</translation>
+    </message>
+    <message>
+        <source>Concept libraries (*.erase);;All files (*)</source>
+        <translation>Konzeptbibliotheken (*.erase);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Save library</source>
+        <translation>Bibliothek speichern</translation>
+    </message>
+    <message>
+        <source>Load concept library</source>
+        <translation>Konzeptbibliothek laden</translation>
+    </message>
+    <message>
+        <source>Load library</source>
+        <translation>Bibliothek laden</translation>
+    </message>
+    <message>
+        <source>The library is empty: erase a concept first.</source>
+        <translation>Die Bibliothek ist leer: Löschen Sie zuerst ein Konzept.</translation>
+    </message>
+    <message>
+        <source>Erase: saving the library</source>
+        <translation>Löschen: Bibliothek wird gespeichert</translation>
+    </message>
+    <message>
+        <source>Saved the concept library to %1</source>
+        <translation>Konzeptbibliothek in %1 gespeichert</translation>
+    </message>
+    <message>
+        <source>Could not save the library: %1</source>
+        <translation>Die Bibliothek konnte nicht gespeichert werden: %1</translation>
+    </message>
+    <message>
+        <source>A library job is running; wait for it.</source>
+        <translation>Ein Bibliotheksauftrag läuft; warten Sie darauf.</translation>
+    </message>
+    <message>
+        <source>Erase: loading a library</source>
+        <translation>Löschen: Bibliothek wird geladen</translation>
+    </message>
+    <message>
+        <source>Loaded %1 concepts from %2</source>
+        <translation>%1 Konzepte aus %2 geladen</translation>
+    </message>
+    <message>
+        <source>Could not load the library (the current one is kept): %1</source>
+        <translation>Die Bibliothek konnte nicht geladen werden (die aktuelle bleibt erhalten): %1</translation>
     </message>
 </context>
 <context>
@@ -734,22 +1504,6 @@
     <message>
         <source>Reverie</source>
         <translation>Reverie</translation>
-    </message>
-    <message>
-        <source>Enhance</source>
-        <translation>Verbessern</translation>
-    </message>
-    <message>
-        <source>Enhance noisy speech with a score-based model and audition noisy, enhanced and reference at the same playhead.</source>
-        <translation>Verrauschte Sprache mit einem scorebasierten Modell verbessern und verrauschte, verbesserte und Referenzaufnahme an derselben Abspielposition anhören.</translation>
-    </message>
-    <message>
-        <source>Erase</source>
-        <translation>Löschen</translation>
-    </message>
-    <message>
-        <source>Erase concepts from a text-to-image model, toggle each erased concept and probe whether it can be brought back.</source>
-        <translation>Konzepte aus einem Text-zu-Bild-Modell löschen, jedes gelöschte Konzept einzeln umschalten und prüfen, ob es sich zurückholen lässt.</translation>
     </message>
     <message>
         <source>Tune</source>
@@ -1422,6 +2176,25 @@
     <message>
         <source>Open model folder</source>
         <translation>Modellordner öffnen</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::widgets::AudioOutput</name>
+    <message>
+        <source>No audio output device found: playback is not available.</source>
+        <translation>Kein Audioausgabegerät gefunden: Wiedergabe ist nicht verfügbar.</translation>
+    </message>
+    <message>
+        <source>There is nothing to play yet.</source>
+        <translation>Es gibt noch nichts abzuspielen.</translation>
+    </message>
+    <message>
+        <source>The audio output %1 cannot play mono audio at %2 Hz.</source>
+        <translation>Die Audioausgabe %1 kann kein Mono-Audio mit %2 Hz abspielen.</translation>
+    </message>
+    <message>
+        <source>The audio output %1 could not be opened.</source>
+        <translation>Die Audioausgabe %1 konnte nicht geöffnet werden.</translation>
     </message>
 </context>
 <context>

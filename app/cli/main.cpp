@@ -12,6 +12,8 @@
 #include "restore/pipeline.h"
 #include "runtime/runtime.h"
 #include "speech/audio.h"
+#include "erase/corrective.h"
+#include "erase/erase_bench.h"
 #include "speech/enhance.h"
 #include "speech/enhance_bench.h"
 #include "train/trainer.h"
@@ -127,6 +129,15 @@ Commands:
                 speaker), with the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor each.
                 Options: --quick (under 60 s)  --samples N (default 100)  --samplers ID,...  --nfe N,...
                          --seed S  --no-peers  --json  --threads N
+  bench erase    Concept erasure on the text-conditional model (UCE, RECE, ESD, SPM with and without
+                facilitated transport, SLD; one, two and three concepts): erased and held-out-synonym
+                rates, other classes' accuracy, FD, closed-form and gradient attack success, edit time.
+                Options: --quick (under 60 s)  --samples N (per prompt, default 100)  --methods ID,...
+                         --steps N  --no-attacks  --seed S  --json  --threads N
+  bench unlearn  Corrective unlearning on the shipped classifier's architecture: a patch-trigger poison,
+                SSD with 10/50/100% of the poison identified beside retraining without it; clean and
+                triggered accuracy, attack success. Options: --quick (under 60 s)  --steps N  --alpha A  --lambda L
+                         --no-retrain  --seed S  --json  --threads N
   export CKPT OUT.pt  Write a checkpoint's EMA weights without optimizer state (the shipped file).
   generate      Sample the built-in generator into a PNG grid.
                 Options: -o FILE.png (required)  --sampler ID  --sde ve|vp|subvp  --nfe N
@@ -371,24 +382,24 @@ int enhanceCommand(const QStringList& args) {
         inputs, outDir, "enhanced", p.isSet(json),
         {{"sampler", ep.sampler}, {"nfe", ep.nfe}, {"model", info.value().name}}, "files",
         [&](const QString& in) -> FileOutcome {
-            auto audio = reverie::speech::loadAudio(in.toStdString(), 16000);
-            if (!audio) return FileOutcome::skip(audio.error().message);
-            if (!audio.value().note.empty()) std::fprintf(stderr, "note: %s\n", audio.value().note.c_str());
-            const reverie::JobContext ctx{progressBar(false, false), g_cancel};
-            auto r = reverie::speech::enhance(ep, audio.value(), ctx);
-            if (!r.ok()) return FileOutcome::skip(in.toStdString() + ": " + r.error().message, r.isCancelled());
-            reverie::speech::SaveWavOptions so;
-            so.protectedPath = in.toStdString();
+            // Streamed in 30 s segments: an hour-long recording needs no more memory than a short one.
             const QString target = QDir(outDir).filePath(QFileInfo(in).completeBaseName() + QStringLiteral(".wav"));
-            if (auto s = reverie::speech::saveWav(target.toStdString(), r.value().enhanced, so); !s)
-                return FileOutcome::skip(s.error().message);
+            const reverie::JobContext ctx{progressBar(false, false), g_cancel};
+            auto r = reverie::speech::enhanceFile(ep, in.toStdString(), target.toStdString(), ctx);
+            if (!r.ok()) {
+                const auto& why = r.error().message;
+                return FileOutcome::skip(why.find(in.toStdString()) != std::string::npos ? why : in.toStdString() + ": " + why,
+                                         r.isCancelled());
+            }
+            if (!r.value().note.empty()) std::fprintf(stderr, "note: %s\n", r.value().note.c_str());
             std::fprintf(stderr, "wrote %s: %.2f s of audio, NFE %lld, %.2f s (real-time factor %.2f)\n",
-                         qPrintable(target), audio.value().seconds(), (long long)r.value().nfe, r.value().seconds,
+                         qPrintable(target), r.value().audioSeconds, (long long)r.value().nfe, r.value().seconds,
                          r.value().realTimeFactor);
             return FileOutcome::written({{"input", in.toStdString()}, {"output", target.toStdString()},
                                          {"nfe", r.value().nfe}, {"seconds", r.value().seconds},
-                                         {"audio_seconds", audio.value().seconds()},
-                                         {"real_time_factor", r.value().realTimeFactor}, {"chunks", r.value().chunks}});
+                                         {"audio_seconds", r.value().audioSeconds},
+                                         {"real_time_factor", r.value().realTimeFactor}, {"chunks", r.value().chunks},
+                                         {"segments", r.value().segments}});
         });
 }
 
@@ -412,15 +423,86 @@ int benchCommand(const QStringList& args) {
                   QCommandLineOption(QStringLiteral("large"),
                                      QStringLiteral("bench restore: also restore one photo upscaled to this many megapixels."),
                                      QStringLiteral("mp")),
-                  QCommandLineOption(QStringLiteral("no-peers"), QStringLiteral("bench enhance: skip the classical peers."))});
+                  QCommandLineOption(QStringLiteral("no-peers"), QStringLiteral("bench enhance: skip the classical peers.")),
+                  QCommandLineOption(QStringLiteral("steps"), QStringLiteral("bench unlearn: training steps per model."),
+                                     QStringLiteral("n")),
+                  QCommandLineOption(QStringLiteral("alpha"), QStringLiteral("bench unlearn: SSD's selection threshold α."),
+                                     QStringLiteral("a")),
+                  QCommandLineOption(QStringLiteral("lambda"), QStringLiteral("bench unlearn: SSD's dampening constant λ."),
+                                     QStringLiteral("l")),
+                  QCommandLineOption(QStringLiteral("no-retrain"), QStringLiteral("bench unlearn: skip the retraining rows.")),
+                  QCommandLineOption(QStringLiteral("methods"), QStringLiteral("bench erase: only these methods."),
+                                     QStringLiteral("ids")),
+                  QCommandLineOption(QStringLiteral("no-attacks"), QStringLiteral("bench erase: skip the attacks."))});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     if (pos.size() != 1 || (pos.first() != QLatin1String("engine") && pos.first() != QLatin1String("generate") &&
-                            pos.first() != QLatin1String("restore") && pos.first() != QLatin1String("enhance")))
-        return usage(QStringLiteral("bench needs what to measure; known: engine, generate, restore, enhance"));
+                            pos.first() != QLatin1String("restore") && pos.first() != QLatin1String("enhance") &&
+                            pos.first() != QLatin1String("unlearn") && pos.first() != QLatin1String("erase")))
+        return usage(QStringLiteral("bench needs what to measure; known: engine, generate, restore, enhance, erase, unlearn"));
     int n = 0, code = 0;
     if (!parseThreads(p, &n, &code)) return code;
     reverie::runtime::prepareEngineThread(n);
+    if (pos.first() == QLatin1String("erase")) {
+        reverie::erase::EraseBenchParams ep;
+        ep.quick = p.isSet(quick);
+        ep.modelDir = reverie::zoo::find(reverie::zoo::kTextGenerator);
+        ep.classifierDir = reverie::zoo::find(reverie::zoo::kClassifier);
+        if (ep.modelDir.empty() || ep.classifierDir.empty())
+            return usage(QStringLiteral("the built-in text-conditional model or classifier was not found (set REVERIE_MODELS_DIR)"));
+        if (p.isSet(QStringLiteral("samples"))) {
+            bool ok = false;
+            ep.samples = p.value(QStringLiteral("samples")).toInt(&ok);
+            if (!ok || ep.samples < 1) return usage(QStringLiteral("--samples needs a whole number >= 1"));
+            ep.attackSamples = ep.samples;
+        }
+        if (p.isSet(QStringLiteral("steps"))) {
+            bool ok = false;
+            ep.steps = p.value(QStringLiteral("steps")).toInt(&ok);
+            if (!ok || ep.steps < 1) return usage(QStringLiteral("--steps needs a whole number >= 1"));
+        }
+        if (p.isSet(QStringLiteral("seed"))) ep.seed = p.value(QStringLiteral("seed")).toULongLong();
+        for (const auto& id : p.value(QStringLiteral("methods")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            ep.methods.push_back(id.trimmed().toStdString());
+        ep.attacks = !p.isSet(QStringLiteral("no-attacks"));
+        const reverie::JobContext ctx{progressBar(false, true), g_cancel};
+        const auto r = reverie::erase::runEraseBench(ep, ctx);
+        if (!r.ok()) return jobFailed(r);
+        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
+        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
+        return 0;
+    }
+    if (pos.first() == QLatin1String("unlearn")) {
+        reverie::erase::CorrectiveParams cp;
+        cp.shippedClassifierDir = reverie::zoo::find(reverie::zoo::kClassifier);
+        if (p.isSet(quick)) {
+            cp.trainImages = 6000;
+            cp.testImages = 2000;
+            cp.steps = 150;
+            cp.batch = 64;
+            cp.poisonShare = 0.05;
+            cp.retainSamples = 300;
+        }
+        if (p.isSet(QStringLiteral("steps"))) {
+            bool ok = false;
+            cp.steps = p.value(QStringLiteral("steps")).toInt(&ok);
+            if (!ok || cp.steps < 1) return usage(QStringLiteral("--steps needs a whole number >= 1"));
+        }
+        if (p.isSet(QStringLiteral("seed"))) cp.seed = p.value(QStringLiteral("seed")).toULongLong();
+        for (const auto& [name, target] : {std::pair{"alpha", &cp.alpha}, std::pair{"lambda", &cp.lambda}}) {
+            if (!p.isSet(QString::fromLatin1(name))) continue;
+            bool ok = false;
+            *target = p.value(QString::fromLatin1(name)).toDouble(&ok);
+            if (!ok || !(*target >= 0)) return usage(QStringLiteral("--%1 needs a number >= 0").arg(QString::fromLatin1(name)));
+        }
+        cp.retrain = !p.isSet(QStringLiteral("no-retrain"));
+        const reverie::JobContext ctx{progressBar(false, true), g_cancel};
+        const auto r = reverie::erase::runCorrectiveBench(cp, ctx);
+        if (!r.ok()) return jobFailed(r);
+        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
+        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
+        return 0;
+    }
     if (pos.first() == QLatin1String("enhance")) {
         reverie::speech::EnhanceBenchParams bp;
         bp.quick = p.isSet(quick);

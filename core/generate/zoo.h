@@ -35,5 +35,6 @@ inline constexpr const char* kNoiseLevel = "fmnist-noise-level";
 inline constexpr const char* kRestorer = "fmnist-restore";
 inline constexpr const char* kPhotoRestorer = "photo-denoise";
 inline constexpr const char* kEnhancer = "speech-enhance";
+inline constexpr const char* kTextGenerator = "fmnist-text"; ///< text-conditional model (erase/textmodel.h)
 
 } // namespace reverie::zoo

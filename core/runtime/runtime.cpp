@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <malloc.h>
+#include <mutex>
 #include <thread>
 
 namespace reverie::runtime {
@@ -81,7 +83,17 @@ Info info() {
     return i;
 }
 
+void keepFreedMemory() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        mallopt(M_TOP_PAD, 128 << 20);
+    });
+}
+
 int prepareEngineThread(int threads) {
+    keepFreedMemory();
     const int n = threads > 0 ? threads : hardwareThreads();
     if (at::get_num_threads() != n) at::set_num_threads(n);
     telemetry::installAllocatorHook();

@@ -283,11 +283,49 @@ Result<Audio> loadAudio(const std::string& path, int targetRate, double maxSecon
 namespace {
 
 Result<bool> writeWav(const std::string& path, const Audio& audio, const SaveWavOptions& o) {
-    using R = Result<bool>;
+    if (path.empty()) return Result<bool>::invalid("no output file name given");
+    if (audio.samples.empty()) return Result<bool>::invalid("cannot save " + path + ": there is no audio (0 samples)");
+    auto w = WavWriter::open(path, audio.sampleRate, o);
+    if (!w) return w.error();
+    const std::size_t total = audio.samples.size();
+    for (std::size_t i = 0; i < total; i += std::size_t(1) << 16)
+        if (auto s = w.value().write(audio.samples.data() + i, std::min(total - i, std::size_t(1) << 16)); !s)
+            return s.error();
+    return w.value().commit();
+}
+
+} // namespace
+
+struct WavWriter::Impl {
+    std::string path;
+    fs::path tmp;
+    int fd = -1;
+    SNDFILE* sf = nullptr;
+    WavEncoding encoding = WavEncoding::Pcm16;
+    std::int64_t frames = 0;
+    bool failed = false;
+    std::vector<float> buf;
+
+    ~Impl() {
+        if (sf) sf_close(sf);
+        if (fd >= 0) ::close(fd);
+        if (!tmp.empty()) {
+            std::error_code ignore;
+            fs::remove(tmp, ignore);
+        }
+    }
+};
+
+WavWriter::WavWriter(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+WavWriter::WavWriter(WavWriter&&) noexcept = default;
+WavWriter& WavWriter::operator=(WavWriter&&) noexcept = default;
+WavWriter::~WavWriter() = default;
+
+Result<WavWriter> WavWriter::open(const std::string& path, int sampleRate, const SaveWavOptions& o) {
+    using R = Result<WavWriter>;
     if (path.empty()) return R::invalid("no output file name given");
-    if (audio.samples.empty()) return R::invalid("cannot save " + path + ": there is no audio (0 samples)");
-    if (audio.sampleRate < kMinRate || audio.sampleRate > kMaxRate)
-        return R::invalid("cannot save " + path + ": invalid sample rate " + std::to_string(audio.sampleRate) + " Hz");
+    if (sampleRate < kMinRate || sampleRate > kMaxRate)
+        return R::invalid("cannot save " + path + ": invalid sample rate " + std::to_string(sampleRate) + " Hz");
     const fs::path target(path);
     if (lower(target.extension().string()) != ".wav")
         return R::invalid(path + ": audio is saved as WAV; use a .wav file name");
@@ -300,67 +338,70 @@ Result<bool> writeWav(const std::string& path, const Audio& audio, const SaveWav
     if (fs::is_directory(target, ec)) return R::invalid("cannot save " + path + ": it is a folder");
 
     static std::atomic<unsigned> counter{0};
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    impl->encoding = o.encoding;
     const fs::path tmp = dir / ("." + target.filename().string() + ".reverie-tmp-" + std::to_string(::getpid()) + "-" +
                                 std::to_string(counter++));
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) return R::invalid("cannot write " + path + ": " + std::strerror(errno));
-    const auto fail = [&](const std::string& why) {
-        std::error_code ignore;
-        fs::remove(tmp, ignore);
-        return R::failed("cannot write " + path + ": " + why);
-    };
+    impl->fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (impl->fd < 0) return R::invalid("cannot write " + path + ": " + std::strerror(errno));
+    impl->tmp = tmp;
 
     SF_INFO info{};
-    info.samplerate = audio.sampleRate;
+    info.samplerate = sampleRate;
     info.channels = 1;
     // RF64 that downgrades itself to a plain WAV on close: ordinary files stay WAV, and a float
     // file past WAV's 4 GiB limit is still written correctly.
     info.format = SF_FORMAT_RF64 | (o.encoding == WavEncoding::Float32 ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_16);
-    SNDFILE* sf = sf_open_fd(fd, SFM_WRITE, &info, SF_FALSE);
-    if (!sf) {
-        const std::string why = sf_strerror(nullptr);
-        ::close(fd);
-        return fail(why);
-    }
-    sf_command(sf, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
-    sf_command(sf, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+    impl->sf = sf_open_fd(impl->fd, SFM_WRITE, &info, SF_FALSE);
+    if (!impl->sf) return R::failed("cannot write " + path + ": " + sf_strerror(nullptr));
+    sf_command(impl->sf, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
+    sf_command(impl->sf, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+    return WavWriter(std::move(impl));
+}
 
-    bool ok = true;
-    std::string why;
-    std::vector<float> buf;
-    const std::size_t total = audio.samples.size();
-    for (std::size_t i = 0; ok && i < total; i += std::size_t(1) << 16) {
-        const std::size_t n = std::min(total - i, std::size_t(1) << 16);
-        buf.assign(audio.samples.begin() + std::ptrdiff_t(i), audio.samples.begin() + std::ptrdiff_t(i + n));
-        for (float& v : buf) {
+Result<bool> WavWriter::write(const float* samples, std::size_t count) {
+    using R = Result<bool>;
+    if (!d || !d->sf) return R::failed("the WAV writer is closed");
+    if (d->failed) return R::failed("cannot write " + d->path + ": an earlier write failed");
+    for (std::size_t i = 0; i < count; i += std::size_t(1) << 16) {
+        const std::size_t n = std::min(count - i, std::size_t(1) << 16);
+        d->buf.assign(samples + i, samples + i + n);
+        for (float& v : d->buf) {
             if (!std::isfinite(v)) v = 0.0f;
-            if (o.encoding == WavEncoding::Pcm16) v = std::clamp(v, -1.0f, 1.0f);
+            if (d->encoding == WavEncoding::Pcm16) v = std::clamp(v, -1.0f, 1.0f);
         }
-        if (sf_writef_float(sf, buf.data(), sf_count_t(n)) != sf_count_t(n)) {
-            ok = false;
-            why = sf_strerror(sf);
+        if (sf_writef_float(d->sf, d->buf.data(), sf_count_t(n)) != sf_count_t(n)) {
+            d->failed = true;
+            return R::failed("cannot write " + d->path + ": " + sf_strerror(d->sf));
         }
+        d->frames += std::int64_t(n);
     }
-    if (sf_close(sf) != 0 && ok) {
-        ok = false;
-        why = "closing the file failed";
-    }
-    // The data is on disk before the rename makes it visible.
-    if (ok && ::fsync(fd) != 0) {
-        ok = false;
-        why = std::strerror(errno);
-    }
-    if (::close(fd) != 0 && ok) {
-        ok = false;
-        why = std::strerror(errno);
-    }
-    if (!ok) return fail(why.empty() ? "write error" : why);
-    fs::rename(tmp, target, ec);
-    if (ec) return fail(ec.message());
     return true;
 }
 
-} // namespace
+std::int64_t WavWriter::frames() const { return d ? d->frames : 0; }
+const std::string& WavWriter::path() const { return d->path; }
+
+Result<bool> WavWriter::commit() {
+    using R = Result<bool>;
+    if (!d || !d->sf) return R::failed("the WAV writer is closed");
+    if (d->failed) return R::failed("cannot write " + d->path + ": an earlier write failed");
+    if (d->frames == 0) return R::invalid("cannot save " + d->path + ": there is no audio (0 samples)");
+    std::string why;
+    if (sf_close(d->sf) != 0) why = "closing the file failed";
+    d->sf = nullptr;
+    // The data is on disk before the rename makes it visible.
+    if (why.empty() && ::fsync(d->fd) != 0) why = std::strerror(errno);
+    if (::close(d->fd) != 0 && why.empty()) why = std::strerror(errno);
+    d->fd = -1;
+    if (!why.empty()) return R::failed("cannot write " + d->path + ": " + why);
+    std::error_code ec;
+    fs::rename(d->tmp, d->path, ec);
+    if (ec) return R::failed("cannot write " + d->path + ": " + ec.message());
+    d->tmp.clear();
+    return true;
+}
 
 Result<bool> saveWav(const std::string& path, const Audio& audio, const SaveWavOptions& opts) {
     return guarded<bool>("saving " + path, [&] { return writeWav(path, audio, opts); });

@@ -99,6 +99,40 @@ struct SaveWavOptions {
     std::string protectedPath; ///< never write this file (the input); compared after resolving links
 };
 
+/// Writes mono audio as a WAV file block by block, in bounded memory: the samples go to a temporary
+/// file in the target folder, and commit() syncs it and renames it over the path. Until commit()
+/// succeeds the target is untouched (an earlier file stays intact); a writer destroyed without
+/// commit() removes its temporary file. NaN/Inf samples are written as 0.
+///
+///     auto w = WavWriter::open(path, 16000, opts);
+///     if (!w) return w.error();
+///     for (...) if (auto s = w.value().write(block); !s) return s.error();
+///     if (auto s = w.value().commit(); !s) return s.error();
+class WavWriter {
+public:
+    /// Errors: an invalid rate, no ".wav" extension, a missing folder, a folder as target, the
+    /// protected path, a file that cannot be created.
+    static Result<WavWriter> open(const std::string& path, int sampleRate, const SaveWavOptions& opts = {});
+
+    WavWriter(WavWriter&&) noexcept;
+    WavWriter& operator=(WavWriter&&) noexcept;
+    ~WavWriter();
+
+    /// Appends samples (an error for a write failure, after which the writer is unusable).
+    Result<bool> write(const float* samples, std::size_t count);
+    Result<bool> write(const std::vector<float>& samples) { return write(samples.data(), samples.size()); }
+    /// Frames written so far.
+    std::int64_t frames() const;
+    /// Closes, syncs and renames the file into place. Errors: nothing written, a write failure.
+    Result<bool> commit();
+    const std::string& path() const;
+
+private:
+    struct Impl;
+    explicit WavWriter(std::unique_ptr<Impl> d);
+    std::unique_ptr<Impl> d;
+};
+
 /// Writes audio (mono) as a WAV file: to a temporary file in the target folder, synced, then
 /// renamed over path, so a failed save leaves no partial file and an earlier file intact. NaN/Inf
 /// samples are written as 0. Errors: empty audio, an invalid rate, no ".wav" extension, a missing

@@ -2,6 +2,7 @@
 
 #include "generate/zoo.h"
 #include "models/unet.h"
+#include "runtime/runtime.h"
 #include "sde/param.h"
 #include "sde/sde.h"
 #include "solvers/common.h"
@@ -72,14 +73,7 @@ int resolvedNfe(const EnhanceParams& p) {
 
 } // namespace
 
-void keepFreedMemory() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        mallopt(M_MMAP_THRESHOLD, 32 << 20);
-        mallopt(M_TRIM_THRESHOLD, 1 << 30);
-        mallopt(M_TOP_PAD, 128 << 20);
-    });
-}
+void keepFreedMemory() { runtime::keepFreedMemory(); }
 
 const std::vector<EnhanceSamplerInfo>& enhanceSamplers() {
     static const std::vector<EnhanceSamplerInfo> list = {
@@ -247,6 +241,84 @@ Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const 
         res.realTimeFactor = res.seconds / noisy.seconds();
         return res;
     });
+}
+
+Result<EnhanceFileResult> enhanceFile(const EnhanceParams& p, const std::string& in, const std::string& out,
+                                      const JobContext& ctx, double segmentSeconds, double overlapSeconds) {
+    using R = Result<EnhanceFileResult>;
+    if (auto v = validateEnhance(p); !v) return v.error();
+    if (!(segmentSeconds >= 1.0) || !(overlapSeconds >= 0.0) || !(2 * overlapSeconds < segmentSeconds))
+        return R::invalid("segments must be at least 1 s long and overlap by less than half a segment");
+    auto reader = AudioReader::open(in, 16000);
+    if (!reader) return reader.error();
+    SaveWavOptions so;
+    so.protectedPath = in;
+    auto writer = WavWriter::open(out, 16000, so);
+    if (!writer) return writer.error();
+    auto& rd = reader.value();
+    auto& wr = writer.value();
+
+    const double t0 = nowSeconds();
+    const std::int64_t L = std::int64_t(std::llround(segmentSeconds * 16000));
+    const std::int64_t V = std::int64_t(std::llround(overlapSeconds * 16000));
+    const double totalSeconds = double(rd.expectedFrames()) / 16000.0;
+    EnhanceFileResult res;
+    std::vector<float> buffer; // input samples from the current segment's start on
+    std::vector<float> tail;   // the previous segment's enhanced last V samples
+    bool eof = false;
+    for (int j = 0;; ++j) {
+        // Fill one segment plus one sample of look-ahead (to know whether this is the last).
+        while (!eof && std::int64_t(buffer.size()) <= L) {
+            auto b = rd.read(1 << 16);
+            if (!b) return b.error();
+            if (b.value().empty()) eof = true;
+            buffer.insert(buffer.end(), b.value().begin(), b.value().end());
+        }
+        if (buffer.empty() && j == 0) return R::invalid(in + " has no audio (0 samples)");
+        const bool last = std::int64_t(buffer.size()) <= L;
+        const std::int64_t len = std::min<std::int64_t>(L, std::int64_t(buffer.size()));
+        Audio seg;
+        seg.sampleRate = 16000;
+        seg.samples.assign(buffer.begin(), buffer.begin() + std::ptrdiff_t(len));
+        EnhanceParams ep = p;
+        ep.seed = p.seed + 1000003ULL * std::uint64_t(j);
+        // The segment's per-batch reports, as seconds of the whole file.
+        const double segStart = double(j) * double(L - V) / 16000.0, segSeconds = double(len) / 16000.0;
+        const auto total = std::int64_t(std::ceil(std::max(totalSeconds, segStart + segSeconds)));
+        const ProgressFn forward = [&](const Progress& q) {
+            if (q.message != "chunks" || q.total <= 0) return;
+            Progress pr;
+            pr.step = std::int64_t(segStart + segSeconds * double(q.step) / double(q.total));
+            pr.total = total;
+            pr.nfe = q.nfe;
+            pr.message = "seconds";
+            ctx.report(pr);
+        };
+        auto r = enhance(ep, seg, JobContext{forward, ctx.cancel});
+        if (!r) return r.error();
+        auto& y = r.value().enhanced.samples;
+        res.nfe = std::max(res.nfe, r.value().nfe);
+        res.chunks += r.value().chunks;
+        res.segments = j + 1;
+        // Cross-fade the overlap with the previous segment's tail (sin² ramps summing to 1).
+        const std::int64_t head = std::int64_t(tail.size());
+        for (std::int64_t i = 0; i < head; ++i) {
+            const double w = std::pow(std::sin(kPi / 2 * (double(i) + 0.5) / double(head)), 2);
+            y[std::size_t(i)] = float(w * y[std::size_t(i)] + (1 - w) * tail[std::size_t(i)]);
+        }
+        const std::int64_t keep = last ? 0 : V; // held back for the next segment's cross-fade
+        if (auto s = wr.write(y.data(), std::size_t(len - keep)); !s) return s.error();
+        tail.assign(y.end() - std::ptrdiff_t(keep), y.end());
+        if (last) break;
+        buffer.erase(buffer.begin(), buffer.begin() + std::ptrdiff_t(L - V));
+    }
+    if (auto s = wr.commit(); !s) return s.error();
+    res.samples = wr.frames();
+    res.audioSeconds = double(res.samples) / 16000.0;
+    res.seconds = nowSeconds() - t0;
+    res.realTimeFactor = res.audioSeconds > 0 ? res.seconds / res.audioSeconds : 0;
+    res.note = rd.note();
+    return res;
 }
 
 } // namespace reverie::speech

@@ -83,11 +83,31 @@ struct EnhanceResult {
 /// report per finished batch with message "chunks".
 Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const JobContext& ctx);
 
-/// Keeps freed memory in the process instead of returning it to the system after every tensor
-/// (glibc mallopt: trim threshold 1 GiB, top pad 128 MiB, mmap threshold 32 MiB). The U-Net's
-/// activations are allocated and freed at every evaluation; without this, glibc unmaps and
-/// re-faults them each time and the kernel time doubles the wall time (measured: RTF 0.74 → 0.37
-/// at 5 NFE on 2 threads). Process-wide and idempotent; enhance() and the enhancer's training call it.
+/// What enhanceFile() did.
+struct EnhanceFileResult {
+    std::int64_t samples = 0;     ///< written (16 kHz), equal to the input's length at 16 kHz
+    double audioSeconds = 0;
+    std::int64_t nfe = 0;         ///< network evaluations per chunk
+    int chunks = 0;               ///< over all segments
+    int segments = 0;
+    double seconds = 0;           ///< wall time, reading and writing included
+    double realTimeFactor = 0;
+    std::string note;             ///< the loader's note (NaN samples replaced, truncation), if any
+};
+
+/// Enhances an audio file of any length into a 16 kHz mono WAV file, streaming: the input is read
+/// (speech::AudioReader) and enhanced in segments of `segmentSeconds` that overlap by
+/// `overlapSeconds` (cross-faded with sin² ramps, as the chunks inside enhance()), and written as
+/// it goes (speech::WavWriter), so memory stays bounded by a few segments whatever the length.
+/// A file no longer than one segment is exactly enhance(loadAudio(in)). Segment j draws its noise
+/// from seed + 1 000 003·j. The output appears only when complete (a failure or cancel leaves no
+/// partial file and an earlier file intact). Progress: one report per network batch of chunks
+/// (message "seconds": step = seconds of audio done, total = the header's duration).
+/// Errors: those of AudioReader::open/read, enhance() and WavWriter; out == in is refused.
+Result<EnhanceFileResult> enhanceFile(const EnhanceParams& p, const std::string& in, const std::string& out,
+                                      const JobContext& ctx, double segmentSeconds = 30.0, double overlapSeconds = 1.0);
+
+/// runtime::keepFreedMemory() (kept here for the enhancer's callers; enhance() calls it).
 void keepFreedMemory();
 
 /// Name and parameter count of a model folder (reads the card, loads the weights).

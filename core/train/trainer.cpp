@@ -36,7 +36,7 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
         "grad_clip", "seed", "checkpoint_every", "log_every", "p_mean", "p_std", "sigma_data", "label_dropout",
         "hflip", "shift", "sigma_min", "sigma_max", "data_dir", "image_size", "channels", "degradations",
         "noise_sigma_min", "noise_sigma_max", "patch_stride", "patch_scales", "net", "classifier",
-        "speech_dir", "crop_frames", "test_speaker", "snr_min", "snr_max"};
+        "speech_dir", "crop_frames", "test_speaker", "snr_min", "snr_max", "text_encoder"};
     if (!j.is_object()) return "a recipe must be a JSON object";
     for (const auto& [key, _] : j.items())
         if (!known.count(key)) return "unknown recipe key '" + key + "'";
@@ -86,9 +86,21 @@ std::string Recipe::fromJson(const nlohmann::json& j, Recipe* out) {
     if (j.contains("classifier")) {
         if (auto why = models::ClassifierConfig::fromJson(j["classifier"], &r.classifier); !why.empty()) return why;
     }
+    if (j.contains("text_encoder")) {
+        if (auto why = erase::TextEncoderConfig::fromJson(j["text_encoder"], &r.textEncoder); !why.empty()) return why;
+    }
     if (r.task != "denoiser" && r.task != "classifier" && r.task != "noise-level" && r.task != "restorer" &&
-        r.task != "enhancer")
-        return "unknown task '" + r.task + "' (known: denoiser, classifier, noise-level, restorer, enhancer)";
+        r.task != "enhancer" && r.task != "text-denoiser")
+        return "unknown task '" + r.task + "' (known: denoiser, classifier, noise-level, restorer, enhancer, text-denoiser)";
+    if (r.task == "text-denoiser") {
+        if (r.dataset != "fashion-mnist")
+            return "the text-denoiser task trains on Fashion-MNIST (its prompts name Fashion-MNIST classes)";
+        if (r.net.contextDim != r.textEncoder.dim)
+            return "the text-denoiser needs net.context_dim equal to text_encoder.dim (" +
+                   std::to_string(r.textEncoder.dim) + ")";
+        if (r.net.numClasses != 0) return "the text-denoiser is conditioned on text only: net.num_classes must be 0";
+        if (r.net.condChannels != 0) return "the text-denoiser takes no condition image: net.cond_channels must be 0";
+    }
     if (r.task == "enhancer") {
         if (r.net.inChannels != 2 || r.net.condChannels != 2 || r.net.outChannels != 2)
             return "the enhancer works on complex spectrograms conditioned on the noisy one: net.in_channels, "
@@ -152,6 +164,7 @@ nlohmann::json Recipe::toJson() const {
             {"patch_stride", patchStride}, {"patch_scales", patchScales},
             {"net", net.toJson()},
             {"classifier", classifier.toJson()}};
+    if (task == "text-denoiser") j["text_encoder"] = textEncoder.toJson();
     if (task == "enhancer") {
         j["speech_dir"] = speechDir;
         j["crop_frames"] = cropFrames;
@@ -167,6 +180,7 @@ std::string Recipe::architecture() const {
     if (task == "noise-level") return "noise-level " + classifier.toJson().dump();
     if (task == "restorer") return "restorer " + net.toJson().dump();
     if (task == "enhancer") return "enhancer " + net.toJson().dump();
+    if (task == "text-denoiser") return erase::textArchitecture(net, textEncoder);
     return net.toJson().dump();
 }
 
@@ -293,6 +307,10 @@ Result<std::int64_t> exportWeights(const std::string& checkpoint, const std::str
         if (r.task == "classifier" || r.task == "noise-level") {
             auto m = r.task == "classifier" ? loadClassifier(checkpoint, r.classifier)
                                             : loadNoiseLevel(checkpoint, r.classifier);
+            if (!m) return m.error();
+            module = m.value().ptr();
+        } else if (r.task == "text-denoiser") {
+            auto m = erase::loadTextDenoiserWeights(checkpoint, r.net, r.textEncoder, r.sigmaData);
             if (!m) return m.error();
             module = m.value().ptr();
         } else {
@@ -500,11 +518,16 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
         ranges.noiseSigmaMin = recipe.noiseSigmaMin;
         ranges.noiseSigmaMax = recipe.noiseSigmaMax;
         State s;
+        const bool textTask = recipe.task == "text-denoiser";
         models::EdmDenoiser denoiser{nullptr};
         models::Classifier classifier{nullptr};
+        erase::TextDenoiser textModel{nullptr};
         if (classify || noiseLevel) {
             classifier = models::Classifier(recipe.classifier);
             s.module = classifier.ptr();
+        } else if (textTask) {
+            textModel = erase::TextDenoiser(recipe.net, recipe.textEncoder, recipe.sigmaData);
+            s.module = textModel.ptr();
         } else {
             denoiser = models::EdmDenoiser(recipe.net, recipe.sigmaData);
             s.module = denoiser.ptr();
@@ -602,6 +625,22 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
                 const auto sigma = (n * recipe.pStd + recipe.pMean).exp();
                 const auto z = at::randn(x0.sizes(), s.gen);
                 loss = restorerLoss(denoiser, x0, mu, sigma, z);
+            } else if (textTask) {
+                // Each item's class → one of its training prompts; dropped to "" for CFG.
+                const auto drop = at::bernoulli(at::full({recipe.batch}, recipe.labelDropout), s.gen).to(at::kBool);
+                const auto dropAcc = drop.accessor<bool, 1>();
+                const auto yAcc = y.accessor<std::int64_t, 1>();
+                std::vector<std::string> prompts;
+                prompts.reserve(std::size_t(recipe.batch));
+                for (std::int64_t i = 0; i < recipe.batch; ++i)
+                    prompts.push_back(dropAcc[i] ? std::string()
+                                                 : erase::text::trainingPrompt(int(yAcc[i]), recipe.seed, s.step, i));
+                auto ids = erase::tokenIds(prompts);
+                if (!ids) return ids.error();
+                const auto n = at::randn({recipe.batch}, s.gen);
+                const auto sigma = (n * recipe.pStd + recipe.pMean).exp();
+                const auto z = at::randn(x0.sizes(), s.gen);
+                loss = erase::textEdmLoss(textModel, x0, sigma, z, ids.value());
             } else {
                 at::Tensor lab;
                 if (recipe.net.numClasses > 0) {

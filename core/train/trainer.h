@@ -30,10 +30,17 @@
 // straight and training k steps, stopping and resuming for N − k give bit-identical weights
 // (with the same thread count).
 //
+// Task "text-denoiser" (erase/textmodel.h): a TextDenoiser (text encoder + EdmDenoiser with
+// cross-attention, net.context_dim = text_encoder.dim) trained jointly with the same EDM loss on
+// Fashion-MNIST: item i of step s gets the prompt text::trainingPrompt(label, seed, s, i) (a
+// random template × synonym of its class, a function of (seed, step, item) alone), replaced by
+// the empty prompt with probability label_dropout (classifier-free guidance).
+//
 // Thread rules: runs on the calling thread (the engine thread or the CLI); cancel is checked
 // before every step, and a cancelled run writes a checkpoint of what it finished.
 
 #include "data/fashion_mnist.h"
+#include "erase/textmodel.h"
 #include "jobs/job.h"
 #include "train/job.h"
 #include "models/classifier.h"
@@ -53,7 +60,7 @@ namespace reverie::train {
 
 struct Recipe {
     std::string name = "fmnist-edm";
-    std::string task = "denoiser";        ///< "denoiser", "classifier" or "noise-level"
+    std::string task = "denoiser";        ///< "denoiser", "classifier", "noise-level", "restorer", "enhancer", "text-denoiser"
     std::string dataset = "fashion-mnist"; ///< "fashion-mnist", "folder" or "patches" (of large photos)
     std::string dataDir;                  ///< folder dataset: its root (class = first sub-folder)
     int imageSize = 28;                   ///< folder dataset: images are centre-cropped and resized to this
@@ -88,6 +95,7 @@ struct Recipe {
     double snrMin = 0, snrMax = 20;       ///< enhancer: mixture SNR range in dB (uniform)
     models::UNetConfig net;               ///< denoiser task
     models::ClassifierConfig classifier;  ///< classifier task
+    erase::TextEncoderConfig textEncoder; ///< text-denoiser task ("text_encoder")
 
     /// The architecture of the task's network as one JSON string (checkpoints record it).
     std::string architecture() const;

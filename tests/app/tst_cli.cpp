@@ -2,8 +2,15 @@
 // `reverie-cli diagnostics --json` ends with one JSON object.
 
 #include <QBuffer>
+#include <QDataStream>
 #include <QImage>
 #include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
 
 namespace {
 // A PNG whose header claims width × height: a real 8×8 file with its IHDR size patched, so the
@@ -20,6 +27,56 @@ QByteArray pngClaiming(quint32 width, quint32 height) {
         bytes[20 + i] = char((height >> (24 - 8 * i)) & 0xFF);
     }
     return bytes;
+}
+
+// A PCM WAV file (8-bit unsigned or 16-bit signed), samples interleaved, in [−1, 1].
+bool writeWav(const QString& path, int rate, int channels, int bits, const std::vector<float>& interleaved) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return false;
+    const quint32 bytesPerSample = quint32(bits / 8);
+    const quint32 data = quint32(interleaved.size()) * bytesPerSample;
+    QDataStream s(&f);
+    s.setByteOrder(QDataStream::LittleEndian);
+    s.writeRawData("RIFF", 4);
+    s << quint32(36 + data);
+    s.writeRawData("WAVEfmt ", 8);
+    s << quint32(16) << quint16(1) << quint16(channels) << quint32(rate) << quint32(rate * channels * bytesPerSample)
+      << quint16(channels * bytesPerSample) << quint16(bits);
+    s.writeRawData("data", 4);
+    s << data;
+    for (float v : interleaved) {
+        v = std::clamp(v, -1.0f, 1.0f);
+        if (bits == 8)
+            s << quint8(std::lround(127.5f + 127.5f * v));
+        else
+            s << qint16(std::lround(32767.0f * v));
+    }
+    return s.status() == QDataStream::Ok;
+}
+
+// The frame count of a 16-bit mono WAV file written by Reverie (its "data" chunk size / 2), −1 when
+// the file is not one.
+qint64 wavFrames(const QString& path, int* rate) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return -1;
+    const QByteArray b = f.readAll();
+    if (b.size() < 44 || !b.startsWith("RIFF") || b.mid(8, 4) != "WAVE") return -1;
+    int pos = 12;
+    while (pos + 8 <= b.size()) {
+        const QByteArray id = b.mid(pos, 4);
+        quint32 size = 0;
+        std::memcpy(&size, b.constData() + pos + 4, 4);
+        if (id == "fmt ") {
+            quint16 channels = 0, bits = 0;
+            std::memcpy(&channels, b.constData() + pos + 10, 2);
+            std::memcpy(rate, b.constData() + pos + 12, 4);
+            std::memcpy(&bits, b.constData() + pos + 22, 2);
+            if (channels != 1 || bits != 16) return -1;
+        }
+        if (id == "data") return qint64(size) / 2;
+        pos += 8 + int(size) + int(size % 2);
+    }
+    return -1;
 }
 
 struct Run {
@@ -153,6 +210,65 @@ private Q_SLOTS:
                                                            dir.path(), "--nfe", "2", "--threads", "1"});
         QCOMPARE(same.code, 1);
         QCOMPARE(QImage(dir.filePath(QStringLiteral("grey.png"))), grey);
+    }
+
+    void enhanceFolderBatch() {
+        // Five inputs: 1.5 s of noisy 16 kHz speech-like sound, 0.5 s of a 6-channel 48 kHz file,
+        // an 8-bit file, an empty (0-byte) file and a WAV with a header but no samples. The three
+        // readable ones are enhanced to 16 kHz mono WAV of the same duration; the two others are
+        // reported by name and skipped without stopping the batch.
+        QTemporaryDir dir;
+        std::mt19937 rng(3);
+        std::normal_distribution<float> noise(0.0f, 0.05f);
+        auto voice = [&](int rate, int n, int channels) {
+            std::vector<float> v;
+            for (int i = 0; i < n; ++i) {
+                const double t = double(i) / rate;
+                const float s = float(0.3 * std::sin(2 * M_PI * 180 * t) * (0.6 + 0.4 * std::sin(2 * M_PI * 3 * t)));
+                for (int c = 0; c < channels; ++c) v.push_back(s + noise(rng));
+            }
+            return v;
+        };
+        const QString mono = dir.filePath(QStringLiteral("mono.wav")), six = dir.filePath(QStringLiteral("six.wav")),
+                      eight = dir.filePath(QStringLiteral("eight.wav")), empty = dir.filePath(QStringLiteral("empty.wav")),
+                      none = dir.filePath(QStringLiteral("none.wav"));
+        QVERIFY(writeWav(mono, 16000, 1, 16, voice(16000, 24000, 1)));
+        QVERIFY(writeWav(six, 48000, 6, 16, voice(48000, 24000, 6)));
+        QVERIFY(writeWav(eight, 16000, 1, 8, voice(16000, 8000, 1)));
+        QVERIFY(writeWav(none, 16000, 1, 16, {}));
+        QFile e(empty);
+        QVERIFY(e.open(QIODevice::WriteOnly));
+        e.close();
+        const QString out = dir.filePath(QStringLiteral("out"));
+        const Run r = run(QStringLiteral(REVERIE_CLI), {"enhance", mono, six, eight, empty, none, "-o", out, "--nfe", "2",
+                                                        "--json", "--threads", "1"});
+        QCOMPARE(r.code, 1); // two inputs failed
+        QVERIFY2(r.err.contains("empty.wav") && r.err.contains("none.wav"), r.err.constData());
+        const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(o.value(QStringLiteral("written")).toInt(), 3);
+        QCOMPARE(o.value(QStringLiteral("failed")).toInt(), 2);
+        QCOMPARE(o.value(QStringLiteral("nfe")).toInt(), 2);
+        int rate = 0;
+        QCOMPARE(wavFrames(out + QStringLiteral("/mono.wav"), &rate), qint64(24000));
+        QCOMPARE(rate, 16000);
+        const qint64 sixFrames = wavFrames(out + QStringLiteral("/six.wav"), &rate);
+        QVERIFY2(std::abs(sixFrames - 8000) <= 1, qPrintable(QString::number(sixFrames))); // 0.5 s at 16 kHz
+        QCOMPARE(wavFrames(out + QStringLiteral("/eight.wav"), &rate), qint64(8000));
+        QVERIFY(!QFile::exists(out + QStringLiteral("/empty.wav")));
+        // Never over an input: enhancing into the input's own folder is refused for that file.
+        QFile original(mono);
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        const QByteArray before = original.readAll();
+        original.close();
+        const Run same = run(QStringLiteral(REVERIE_CLI), {"enhance", mono, "-o", dir.path(), "--nfe", "2", "--threads", "1"});
+        QCOMPARE(same.code, 1);
+        QVERIFY2(same.err.contains("refusing to overwrite"), same.err.constData());
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        QCOMPARE(original.readAll(), before);
+        // Unknown sampler: a usage error before anything runs.
+        const Run bad = run(QStringLiteral(REVERIE_CLI), {"enhance", mono, "-o", out, "--sampler", "magic"});
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("unknown enhancement sampler"), bad.err.constData());
     }
 
     void restoreUnusualInputs() {

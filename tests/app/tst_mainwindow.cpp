@@ -61,7 +61,7 @@ private Q_SLOTS:
         QCOMPARE(window.workbenchIds(),
                  QStringList({"generate", "restore", "enhance", "erase", "tune", "diagnostics"}));
         // Workbenches without an engine say so, with no fake controls.
-        for (const char* id : {"enhance", "erase", "tune"}) {
+        for (const char* id : {"tune"}) {
             QWidget* page = window.workbench(QLatin1String(id))->page();
             QVERIFY(page->findChild<QLabel*>(QStringLiteral("notBuilt")));
             QVERIFY(page->findChildren<QPushButton*>().isEmpty());
@@ -76,6 +76,17 @@ private Q_SLOTS:
         QVERIFY(!restorePage->findChild<QLabel*>(QStringLiteral("notBuilt")));
         QVERIFY(restorePage->findChild<QPushButton*>(QStringLiteral("runRestore")));
         QVERIFY(restorePage->findChild<QWidget*>(QStringLiteral("compareView")));
+        // Erase: the concept library, the erase action and the before/after grid.
+        QWidget* erasePage = window.workbench(QStringLiteral("erase"))->page();
+        QVERIFY(!erasePage->findChild<QLabel*>(QStringLiteral("notBuilt")));
+        QVERIFY(erasePage->findChild<QPushButton*>(QStringLiteral("eraseConcept")));
+        QVERIFY(erasePage->findChild<QWidget*>(QStringLiteral("eraseLibrary")));
+        QVERIFY(erasePage->findChild<QWidget*>(QStringLiteral("eraseGrid")));
+        // And Enhance: real controls, the waveform and spectrogram views.
+        QWidget* enhancePage = window.workbench(QStringLiteral("enhance"))->page();
+        QVERIFY(!enhancePage->findChild<QLabel*>(QStringLiteral("notBuilt")));
+        QVERIFY(enhancePage->findChild<QPushButton*>(QStringLiteral("runEnhance")));
+        QVERIFY(enhancePage->findChild<QWidget*>(QStringLiteral("spectrogramView")));
 
         auto* diag = qobject_cast<DiagnosticsWorkbench*>(window.workbench(QStringLiteral("diagnostics")));
         QVERIFY(diag);

@@ -407,6 +407,72 @@ private Q_SLOTS:
             QVERIFY(std::fabs(h.value().enhanced.samples[i] - 0.5f * a.value().enhanced.samples[i]) < 1e-4);
     }
 
+    void enhanceFileStreamsInSegments() {
+        QVERIFY(!m_modelDir.empty());
+        // 5 mixtures (2.5 s) streamed in 1 s segments overlapping by 0.25 s: the output has the
+        // input's length, its first segment up to the first cross-fade is enhance() of the first
+        // second exactly, and a file of one segment is exactly enhance() of the whole file.
+        std::vector<float> noisy;
+        const auto c = corpus();
+        for (std::uint64_t i = 0; i < 5; ++i) {
+            const auto m = c.mixture(CorpusSplit::Test, 4, i);
+            noisy.insert(noisy.end(), m.noisy.begin(), m.noisy.end());
+        }
+        const fs::path dir(m_dir.path().toStdString());
+        const std::string in = (dir / "long-in.wav").string(), out = (dir / "long-out.wav").string();
+        SaveWavOptions fl;
+        fl.encoding = WavEncoding::Float32;
+        QVERIFY(saveWav(in, Audio{noisy, 16000, "", 0, 0}, fl).ok());
+        EnhanceParams p;
+        p.modelDir = m_modelDir;
+        p.nfe = 2;
+        std::vector<Progress> seen;
+        const JobContext ctx{[&](const Progress& q) { seen.push_back(q); }, {}};
+        auto r = enhanceFile(p, in, out, ctx, 1.0, 0.25);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r.value().samples, std::int64_t(noisy.size()));
+        QCOMPARE(r.value().segments, 4); // starts 0, 0.75, 1.5, 2.25 s; the last one ends at 2.52 s
+        QVERIFY(!seen.empty());
+        QCOMPARE(seen.back().message, std::string("seconds"));
+        QVERIFY(seen.back().step <= seen.back().total);
+        auto written = loadAudio(out, 16000);
+        QVERIFY(written.ok());
+        QCOMPARE(written.value().samples.size(), noisy.size());
+        auto first = enhance(p, Audio{std::vector<float>(noisy.begin(), noisy.begin() + 16000), 16000, "", 0, 0}, {});
+        QVERIFY(first.ok());
+        for (std::size_t i = 0; i < 12000; ++i) {
+            const float want = std::clamp(first.value().enhanced.samples[i], -1.0f, 1.0f);
+            if (std::fabs(written.value().samples[i] - want) > 1.0f / 32768 + 1e-6f)
+                QFAIL(qPrintable(QString("sample %1: %2 vs %3").arg(i).arg(written.value().samples[i]).arg(want)));
+        }
+        auto whole = enhanceFile(p, in, out, ctx);
+        QVERIFY(whole.ok());
+        QCOMPARE(whole.value().segments, 1);
+        auto once = enhance(p, Audio{noisy, 16000, "", 0, 0}, {});
+        const auto again = loadAudio(out, 16000).value();
+        for (std::size_t i = 0; i < noisy.size(); i += 7)
+            QVERIFY(std::fabs(again.samples[i] - std::clamp(once.value().enhanced.samples[i], -1.0f, 1.0f)) <=
+                    1.0f / 32768 + 1e-6f);
+        // Cancelled after the first report: an error, and the earlier output is intact.
+        CancelToken cancel;
+        const JobContext stop{[&](const Progress&) { cancel.cancel(); }, cancel};
+        auto cancelled = enhanceFile(p, in, out, stop, 1.0, 0.25);
+        QVERIFY(!cancelled.ok());
+        QVERIFY(cancelled.isCancelled());
+        QCOMPARE(loadAudio(out, 16000).value().samples, again.samples);
+        int leftovers = 0;
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.path().filename().string().find("reverie-tmp") != std::string::npos) ++leftovers;
+        QCOMPARE(leftovers, 0);
+        // Refusals: writing over the input, a missing input, bad segment sizes.
+        auto over = enhanceFile(p, in, in, {});
+        QVERIFY(!over.ok());
+        QVERIFY(QString::fromStdString(over.error().message).contains("refusing to overwrite"));
+        QVERIFY(!enhanceFile(p, (dir / "missing.wav").string(), out, {}).ok());
+        QVERIFY(!enhanceFile(p, in, out, {}, 0.5, 0.1).ok());
+        QVERIFY(!enhanceFile(p, in, out, {}, 2.0, 1.0).ok());
+    }
+
     void benchScoresModelAndPeers() {
         EnhanceBenchParams p;
         p.modelDir = m_modelDir;

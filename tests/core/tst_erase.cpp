@@ -3,12 +3,15 @@
 // SPM facilitated transport and membranes, and Selective Synaptic Dampening.
 
 #include "erase/closed_form.h"
+#include "erase/corrective.h"
 #include "erase/ssd.h"
 #include "erase/transport.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -700,6 +703,48 @@ private Q_SLOTS:
         QVERIFY(r.value().dampened > 0);
         QVERIFY(poisonBefore - poisonAfter > cleanBefore - cleanAfter);
         QVERIFY(poisonBefore - poisonAfter > 0.3);
+    }
+
+    void correctiveBenchOnRealImages() {
+        // A small version of `bench unlearn` on 3000 real Fashion-MNIST images: the poisoned model
+        // learns the trigger; retraining without all the poison removes it (the trigger then
+        // changes almost nothing); bad settings are refused.
+        CorrectiveParams p;
+        p.trainImages = 3000;
+        p.testImages = 600;
+        p.poisonShare = 0.1;
+        p.steps = 160;
+        p.batch = 32;
+        p.lr = 3e-3;
+        p.warmup = 10;
+        p.retainSamples = 60;
+        p.identified = {1.0};
+        auto r = runCorrectiveBench(p, {});
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        qInfo("%s", r.value().table.c_str());
+        QCOMPARE(r.value().poisoned, std::int64_t(300));
+        QCOMPARE(int(r.value().rows.size()), 3); // poisoned, ssd, retrain
+        const auto& poisoned = r.value().rows[0];
+        const auto& ssd = r.value().rows[1];
+        const auto& retrain = r.value().rows[2];
+        QCOMPARE(poisoned.method, std::string("poisoned"));
+        QCOMPARE(ssd.method, std::string("ssd"));
+        QCOMPARE(retrain.method, std::string("retrain"));
+        QVERIFY2(poisoned.attackSuccess > 0.6, qPrintable(QString::number(poisoned.attackSuccess)));
+        QVERIFY(poisoned.cleanAccuracy > 0.5);
+        QVERIFY2(retrain.attackSuccess < 0.25, qPrintable(QString::number(retrain.attackSuccess)));
+        QVERIFY(retrain.triggeredAccuracy > poisoned.triggeredAccuracy);
+        QVERIFY(ssd.dampened > 0);
+        const auto j = nlohmann::json::parse(r.value().json);
+        QCOMPARE(j["rows"].size(), std::size_t(3));
+        p.identified = {0.0};
+        QVERIFY(!runCorrectiveBench(p, {}).ok());
+        p.identified = {1.0};
+        p.targetClass = 12;
+        QVERIFY(!runCorrectiveBench(p, {}).ok());
+        p.targetClass = 0;
+        p.dataDir = "/nonexistent/fashion";
+        QVERIFY(!runCorrectiveBench(p, {}).ok());
     }
 };
 

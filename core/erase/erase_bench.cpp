@@ -1,0 +1,353 @@
+#include "erase/erase_bench.h"
+
+#include "data/fashion_mnist.h"
+#include "erase/concepts.h"
+#include "erase/finetune.h"
+#include "erase/text.h"
+#include "generate/classifier_folder.h"
+#include "metrics/metrics.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace reverie::erase {
+
+namespace {
+
+std::string photoOf(const std::string& synonym) { return "a photo of " + synonym; }
+
+std::vector<std::string> firstN(const std::vector<std::string>& v, std::size_t n) {
+    return {v.begin(), v.begin() + std::ptrdiff_t(std::min(n, v.size()))};
+}
+
+struct PromptScore {
+    double share = 0;     ///< recognised as the prompt's class
+    at::Tensor features;  ///< [N, F]
+};
+
+std::string pct(double v) {
+    if (v < 0) return "  -  ";
+    char b[32];
+    std::snprintf(b, sizeof b, "%5.1f", 100 * v);
+    return b;
+}
+
+} // namespace
+
+Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobContext& ctx) {
+    using R = Result<EraseBenchResult>;
+    EraseBenchParams p = pIn;
+    if (p.quick) {
+        p.samples = std::min(p.samples, 8);
+        p.steps = std::min(p.steps, 6);
+        p.attackSamples = std::min(p.attackSamples, 8);
+        p.attackSteps = std::min(p.attackSteps, 10);
+        if (p.conceptSets.empty()) p.conceptSets = {{7}};
+        if (p.methods.empty()) p.methods = {"uce", "rece", "sld"};
+    }
+    if (p.conceptSets.empty()) p.conceptSets = {{7}, {7, 8}, {7, 8, 9}};
+    const std::vector<std::string> allMethods = {"uce", "rece", "esd", "spm", "spm-ft", "sld"};
+    for (const auto& m : p.methods)
+        if (std::find(allMethods.begin(), allMethods.end(), m) == allMethods.end())
+            return R::invalid("unknown erasure method '" + m + "' (known: uce, rece, esd, spm, spm-ft, sld)");
+    for (const auto& e : p.conceptSets) {
+        if (e.empty()) return R::invalid("an erased concept set is empty");
+        for (int c : e)
+            if (c < 0 || c >= text::kClasses) return R::invalid("there is no class " + std::to_string(c));
+    }
+    if (p.samples < 1 || p.steps < 1) return R::invalid("bench erase needs samples and steps ≥ 1");
+    auto model = loadTextModel(p.modelDir);
+    if (!model) return model.error();
+    auto classifier = generate::loadClassifierFolder(p.classifierDir);
+    if (!classifier) return classifier.error();
+    auto trainImages = data::loadFashionMnist(data::Split::Train, p.dataDir.empty() ? data::defaultFashionMnistDir() : p.dataDir,
+                                              20000);
+    if (!trainImages) return trainImages.error();
+
+    return guarded<EraseBenchResult>("bench erase", [&]() -> R {
+        auto& net = model.value();
+        auto& cls = classifier.value();
+        EraseBenchResult res;
+        TextSampleOptions base;
+        base.steps = p.steps;
+        base.guidance = p.guidance;
+        std::vector<std::uint64_t> seeds;
+        for (int i = 0; i < p.samples; ++i) seeds.push_back(p.seed + std::uint64_t(i));
+        std::vector<std::uint64_t> attackSeeds;
+        for (int i = 0; i < p.attackSamples; ++i) attackSeeds.push_back(p.seed + 100000 + std::uint64_t(i));
+
+        auto set0 = makeEditSet(net, "fmnist-text");
+        if (!set0) return set0.error();
+        const auto originals = set0.value().originals();
+        auto targets = kvWeights(net);
+        auto restore = [&] {
+            at::NoGradGuard ng;
+            for (std::size_t i = 0; i < targets.size(); ++i) targets[i].copy_(originals[i]);
+        };
+
+        // Progress: prompts evaluated.
+        std::int64_t done = 0;
+        auto tick = [&](const std::string& what) {
+            Progress pr;
+            pr.step = ++done;
+            pr.message = what;
+            ctx.report(pr);
+        };
+
+        auto score = [&](const std::string& prompt, int c, const TextSampleOptions& so) -> Result<PromptScore> {
+            std::vector<std::string> ps(seeds.size(), prompt);
+            auto s = sample(net, ps, seeds, so, JobContext{nullptr, ctx.cancel});
+            if (!s) return s.error();
+            PromptScore out;
+            const auto pred = classify(cls, s.value().x);
+            out.share = pred.eq(c).to(at::kDouble).mean().item<double>();
+            c10::InferenceMode inference;
+            cls->eval();
+            out.features = cls->features(s.value().x).to(at::kDouble);
+            return out;
+        };
+
+        // The original model on every prompt the bench uses (FD reference and first rows).
+        std::map<std::string, PromptScore> original;
+        // One erase synonym and two held-out synonyms per concept when it is erased alone, one of
+        // each in a multi-concept set (the cost is per prompt).
+        std::size_t perConcept = 2;
+        auto promptsOf = [&](int c) {
+            std::vector<std::string> e, h;
+            for (auto& s : firstN(text::eraseSynonyms(c), 1)) e.push_back(photoOf(s));
+            for (auto& s : firstN(text::heldOutSynonyms(c), perConcept)) h.push_back(photoOf(s));
+            return std::pair{e, h};
+        };
+        auto otherPrompt = [&](int k) { return photoOf(text::eraseSynonyms(k).front()); };
+
+        // Trained artefacts are per concept: trained once, reused by every set that erases it.
+        std::map<std::pair<std::string, int>, FinetuneResult> trained;
+        auto trainedFor = [&](const std::string& kind, int c) -> Result<FinetuneResult> {
+            const auto key = std::pair{kind, c};
+            if (auto it = trained.find(key); it != trained.end()) return it->second;
+            restore();
+            auto fp = kind == "esd" ? esdParams() : spmParams();
+            fp.steps = kind == "esd" ? p.esdSteps : p.spmSteps;
+            if (p.quick) fp.steps = std::min(fp.steps, 10);
+            fp.poolSteps = p.steps;
+            fp.guidance = p.guidance;
+            auto r = kind == "esd" ? trainEsd(net, c, fp, JobContext{nullptr, ctx.cancel})
+                                   : trainSpm(net, c, fp, JobContext{nullptr, ctx.cancel});
+            if (!r) return r.error();
+            trained[key] = r.value();
+            return r.value();
+        };
+
+        nlohmann::json rows = nlohmann::json::array();
+        std::map<int, std::pair<double, double>> originalAttacks; // per attacked class
+        for (const auto& E : p.conceptSets) {
+            std::string name;
+            for (int c : E) name += (name.empty() ? "" : "+") + text::className(c);
+            perConcept = E.size() == 1 ? 2 : 1;
+            std::vector<int> others;
+            for (int k = 0; k < text::kClasses; ++k)
+                if (std::find(E.begin(), E.end(), k) == E.end()) others.push_back(k);
+            std::vector<std::string> methods = p.methods;
+            if (methods.empty())
+                methods = E.size() == 1 ? allMethods : std::vector<std::string>{"uce", "rece", "spm-ft"};
+
+            // Evaluates the model as it is now configured by `prepare` (called per prompt).
+            auto evaluate = [&](const std::string& method, const std::function<Result<bool>(const std::string&)>& prepare,
+                                const TextSampleOptions& so, bool keepOriginal) -> Result<EraseBenchRow> {
+                EraseBenchRow row;
+                row.concepts = name;
+                row.method = method;
+                double er = 0, hr = 0;
+                int en = 0, hn = 0;
+                for (int c : E) {
+                    auto [ep, hp] = promptsOf(c);
+                    for (int pass = 0; pass < 2; ++pass)
+                        for (const auto& pr : pass == 0 ? ep : hp) {
+                            if (ctx.cancelled()) return Result<EraseBenchRow>::cancelled("bench erase: cancelled");
+                            if (keepOriginal && original.count(pr)) { // measured for an earlier set
+                                (pass == 0 ? er : hr) += original[pr].share;
+                                ++(pass == 0 ? en : hn);
+                                continue;
+                            }
+                            if (auto ok = prepare(pr); !ok) return ok.error();
+                            auto s = score(pr, c, so);
+                            if (!s) return s.error();
+                            if (keepOriginal) original[pr] = s.value();
+                            (pass == 0 ? er : hr) += s.value().share;
+                            ++(pass == 0 ? en : hn);
+                            tick(method + " " + pr);
+                        }
+                }
+                row.erasedRate = en ? er / en : 0;
+                row.heldOutRate = hn ? hr / hn : 0;
+                double acc = 0;
+                std::vector<at::Tensor> mine, ref;
+                for (int k : others) {
+                    const auto pr = otherPrompt(k);
+                    if (keepOriginal && original.count(pr)) {
+                        acc += original[pr].share;
+                        mine.push_back(original[pr].features);
+                        ref.push_back(original[pr].features);
+                        continue;
+                    }
+                    if (auto ok = prepare(pr); !ok) return ok.error();
+                    auto s = score(pr, k, so);
+                    if (!s) return s.error();
+                    if (keepOriginal) original[pr] = s.value();
+                    acc += s.value().share;
+                    mine.push_back(s.value().features);
+                    if (auto it = original.find(pr); it != original.end()) ref.push_back(it->second.features);
+                    tick(method + " " + pr);
+                }
+                row.otherAccuracy = others.empty() ? 0 : acc / double(others.size());
+                if (!mine.empty() && ref.size() == mine.size()) {
+                    auto a = metrics::fitGaussian(at::cat(mine));
+                    auto b = metrics::fitGaussian(at::cat(ref));
+                    if (a && b) {
+                        auto fd = metrics::frechetDistance(a.value(), b.value());
+                        if (fd) row.fd = fd.value();
+                    }
+                }
+                return row;
+            };
+
+            const int first = E.front();
+            const auto attackPrompt = promptsOf(first).first.front();
+            const auto realIdx = trainImages.value().labels.eq(first).nonzero().squeeze(1);
+            const auto real = trainImages.value().images.index_select(0, realIdx.slice(0, 0, 500));
+            AttackParams ap;
+            ap.steps = p.attackSteps;
+            TextSampleOptions attackSo = base;
+            auto runAttacks = [&](EraseBenchRow& row, const std::function<Result<bool>(const std::string&)>& prepare) -> Result<bool> {
+                if (!p.attacks) return true;
+                if (auto ok = prepare(attackPrompt); !ok) return ok.error();
+                auto cf = closedFormAttack(net, cls, originals, attackPrompt, first, attackSeeds, ap, attackSo,
+                                           JobContext{nullptr, ctx.cancel});
+                if (!cf) return cf.error();
+                row.closedFormAttack = cf.value().success;
+                auto ga = gradientAttack(net, cls, real, attackPrompt, first, attackSeeds, ap, attackSo,
+                                         JobContext{nullptr, ctx.cancel});
+                if (!ga) return ga.error();
+                row.gradientAttack = ga.value().success;
+                return true;
+            };
+
+            // The original model.
+            restore();
+            const auto none = [](const std::string&) -> Result<bool> { return true; };
+            auto orig = evaluate("original", none, base, true);
+            if (!orig) return orig.error();
+            if (auto it = originalAttacks.find(first); it != originalAttacks.end()) {
+                orig.value().closedFormAttack = it->second.first;
+                orig.value().gradientAttack = it->second.second;
+            } else {
+                if (auto a = runAttacks(orig.value(), none); !a) return a.error();
+                originalAttacks[first] = {orig.value().closedFormAttack, orig.value().gradientAttack};
+            }
+            res.rows.push_back(orig.value());
+
+            for (const auto& method : methods) {
+                restore();
+                EraseBenchRow row;
+                TextSampleOptions so = base;
+                std::function<Result<bool>(const std::string&)> prepare = none;
+                EditSet set = set0.value();
+                double seconds = 0;
+                std::int64_t bytes = 0;
+                bool joint = false;
+                if (method == "uce" || method == "rece") {
+                    auto keep = preserveFor(net, E);
+                    if (!keep) return keep.error();
+                    for (int c : E) {
+                        auto cs = classConcept(net, c);
+                        if (!cs) return cs.error();
+                        if (method == "uce") {
+                            auto ok = set.erase(cs.value(), keep.value());
+                            if (!ok) return ok.error();
+                        } else {
+                            ReceParams rp;
+                            rp.lambda = 1e-3; // objects (REFERENCE §7)
+                            auto ok = set.eraseRece(cs.value(), keep.value(), rp);
+                            if (!ok) return ok.error();
+                        }
+                    }
+                    for (const auto& a : set.artefacts()) {
+                        seconds += a.seconds;
+                        for (const auto& d : a.deltas) bytes += d.numel() * 4;
+                    }
+                    joint = E.size() > 1;
+                    const double t0 = nowSeconds();
+                    if (auto ok = set.applyTo(targets, joint); !ok) return ok.error();
+                    if (joint) seconds += nowSeconds() - t0; // the joint re-solve
+                } else if (method == "esd" || method == "spm" || method == "spm-ft") {
+                    const std::string kind = method == "esd" ? "esd" : "spm";
+                    for (int c : E) {
+                        auto t = trainedFor(kind, c);
+                        if (!t) return t.error();
+                        auto a = t.value().artefact;
+                        seconds += t.value().seconds;
+                        for (const auto& d : a.deltas) bytes += (kind == "esd" ? d.numel() : d.size(0) + d.size(1)) * 4;
+                        if (auto ok = set.add(a); !ok) return ok.error();
+                    }
+                    restore();
+                    if (auto ok = set.applyTo(targets); !ok) return ok.error();
+                    if (method == "spm-ft") {
+                        prepare = [&, E](const std::string& prompt) -> Result<bool> {
+                            for (int c : E) {
+                                auto g = transportFor(net, prompt, text::eraseSynonyms(c).front());
+                                if (!g) return g.error();
+                                if (auto ok = set.setWeight(text::className(c), g.value()); !ok) return ok.error();
+                            }
+                            return set.applyTo(targets);
+                        };
+                    }
+                } else if (method == "sld") {
+                    std::string safety;
+                    for (int c : E) safety += (safety.empty() ? "" : " ") + text::eraseSynonyms(c).front();
+                    so.safetyPrompt = safety;
+                }
+                auto r = evaluate(method, prepare, so, false);
+                if (!r) return r.error();
+                row = r.value();
+                row.seconds = seconds;
+                row.bytes = bytes;
+                if (method != "sld") {
+                    if (auto a = runAttacks(row, prepare); !a) return a.error();
+                }
+                res.rows.push_back(row);
+            }
+            restore();
+        }
+
+        std::string table = "Concept erasure on the text-conditional model: " + std::to_string(p.samples) +
+                            " samples per prompt, " + std::to_string(p.steps) + " steps, guidance " +
+                            std::to_string(p.guidance).substr(0, 4) + "\n";
+        table += "concepts                 method    erased%  held-out%  others%     FD   attack-cf%  attack-grad%  edit s     bytes\n";
+        for (const auto& r : res.rows) {
+            char line[256];
+            std::snprintf(line, sizeof line, "%-24s %-8s  %7s  %9s  %7s  %6.2f  %10s  %12s  %6.2f  %8lld\n",
+                          r.concepts.c_str(), r.method.c_str(), pct(r.erasedRate).c_str(), pct(r.heldOutRate).c_str(),
+                          pct(r.otherAccuracy).c_str(), r.fd, pct(r.closedFormAttack).c_str(),
+                          pct(r.gradientAttack).c_str(), r.seconds, (long long)r.bytes);
+            table += line;
+            rows.push_back({{"concepts", r.concepts}, {"method", r.method}, {"erased_rate", r.erasedRate},
+                            {"held_out_rate", r.heldOutRate}, {"other_accuracy", r.otherAccuracy}, {"fd", r.fd},
+                            {"closed_form_attack", r.closedFormAttack}, {"gradient_attack", r.gradientAttack},
+                            {"edit_seconds", r.seconds}, {"bytes", r.bytes}});
+        }
+        res.table = table;
+        res.json = nlohmann::json{{"bench", "erase"}, {"samples_per_prompt", p.samples}, {"steps", p.steps},
+                                  {"guidance", p.guidance}, {"seed", p.seed}, {"attack_samples", p.attackSamples},
+                                  {"rows", rows}}
+                       .dump();
+        return res;
+    });
+}
+
+} // namespace reverie::erase

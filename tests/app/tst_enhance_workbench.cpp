@@ -1,0 +1,389 @@
+// The Enhance workbench end to end offscreen on the engine thread, with the built-in speech
+// enhancer: a real noisy/clean pair from the speech corpus (white noise at 5 dB), loaded from WAV
+// files, enhanced with the default sampler; the enhanced track's length, the SI-SDR gain against
+// the reference, the views, track switching at the same position (keys too), loudness matching,
+// WAV export (refusing the input), a corrupt or empty file keeping the loaded audio, cancel and a
+// failed run keeping the previous result, and no audio device as a sentence. Plus the spectrogram
+// in the model's STFT (core/speech/view.h).
+
+#include "engine/engine.h"
+#include "generate/zoo.h"
+#include "speech/audio.h"
+#include "speech/corpus.h"
+#include "speech/view.h"
+#include "workbenches/enhanceworkbench.h"
+
+#include "abplayer.h"
+#include "waveformview.h"
+
+#include <QAudioDevice>
+#include <QMediaDevices>
+#include <QtTest>
+#include <QtWidgets>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+using namespace reverie::app;
+namespace sp = reverie::speech;
+
+namespace {
+QString enhancerDir() { return QString::fromStdString(reverie::zoo::find(reverie::zoo::kEnhancer)); }
+
+QString text(QWidget* page, const char* label) {
+    auto* l = page->findChild<QLabel*>(QLatin1String(label));
+    return l ? l->text() : QStringLiteral("<no label %1>").arg(QLatin1String(label));
+}
+
+sp::Audio audioOf(std::vector<float> samples) {
+    sp::Audio a;
+    a.samples = std::move(samples);
+    a.sampleRate = 16000;
+    return a;
+}
+
+/// A voiced-like test signal: harmonics of 140 Hz with a slow amplitude envelope.
+std::vector<float> voiced(std::size_t n) {
+    std::vector<float> x(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double t = double(i) / 16000.0;
+        double v = 0;
+        for (int h = 1; h <= 8; ++h) v += std::sin(2 * M_PI * 140.0 * h * t) / h;
+        x[i] = float(0.2 * v * (0.6 + 0.4 * std::sin(2 * M_PI * 3.0 * t)));
+    }
+    return x;
+}
+
+QPair<JobStatus, QString> waitFinished(QSignalSpy& done, int timeoutMs) {
+    if (done.isEmpty() && !done.wait(timeoutMs)) return {JobStatus::Failed, QStringLiteral("timed out")};
+    return {done.at(0).at(0).value<JobStatus>(), done.at(0).at(1).toString()};
+}
+
+void waitAnalysis(EnhanceWorkbench& wb) { QTRY_VERIFY_WITH_TIMEOUT(!wb.isAnalysing(), 30000); }
+} // namespace
+
+class TestEnhanceWorkbench : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { qRegisterMetaType<JobStatus>(); }
+
+    void spectrogramIsTheModelsStft() {
+        // A tone on bin 51 of the 510-point FFT: 1 + n/128 frames, 256 bins, the peak on bin 51.
+        const std::size_t n = 16000;
+        std::vector<float> x(n);
+        for (std::size_t i = 0; i < n; ++i) x[i] = float(0.5 * std::sin(2 * M_PI * 51.0 / 510.0 * double(i)));
+        const auto s = sp::spectrogram(x);
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        QCOMPARE(s.value().frames, int(1 + n / 128));
+        QCOMPARE(s.value().bins, 256);
+        const int mid = s.value().frames / 2;
+        int peak = 0;
+        for (int b = 1; b < 256; ++b)
+            if (s.value().at(mid, b) > s.value().at(mid, peak)) peak = b;
+        QCOMPARE(peak, 51);
+        // |X| of a periodic-Hann-windowed tone of amplitude a at its bin: a · Σw / 2 = a · 255 / 2.
+        QVERIFY(std::abs(s.value().at(mid, 51) - 20 * std::log10(0.5 * 255 / 2)) < 0.1);
+        QVERIFY(s.value().maxDb >= s.value().at(mid, 51));
+        // Silence sits on the floor; empty and NaN input are errors.
+        const auto z = sp::spectrogram(std::vector<float>(1000, 0.0f));
+        QVERIFY(z.ok());
+        QCOMPARE(z.value().at(2, 10), sp::kSpectrogramFloorDb);
+        QVERIFY(!sp::spectrogram({}).ok());
+        QVERIFY(!sp::spectrogram({0.0f, NAN, 0.0f}).ok());
+        // The envelope: min/max per column.
+        const auto env = sp::waveformEnvelope({0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.0f}, 3);
+        QCOMPARE(env.size(), std::size_t(3));
+        QCOMPARE(env[0], std::make_pair(-0.2f, 0.1f));
+        QCOMPARE(env[1], std::make_pair(0.3f, 0.4f));
+        QCOMPARE(env[2], std::make_pair(-0.5f, 0.0f));
+        QCOMPARE(sp::waveformEnvelope({0.5f}, 4).size(), std::size_t(4));
+        QVERIFY(sp::waveformEnvelope({}, 4).empty());
+    }
+
+    void pageAndBadInput() {
+        Engine engine(1);
+        EnhanceWorkbench wb(&engine, QDir::tempPath());
+        QCOMPARE(wb.id(), QStringLiteral("enhance"));
+        QWidget* page = wb.page();
+        QVERIFY(page->acceptDrops());
+        for (const char* name : {"openNoisy", "openReference", "record", "runEnhance", "cancelEnhance",
+                                 "exportEnhanced", "play", "loop", "matchLoudness", "trackNoisy", "trackEnhanced",
+                                 "trackReference", "trackResidual"})
+            QVERIFY2(page->findChild<QAbstractButton*>(QLatin1String(name)), name);
+        QVERIFY(wb.waveformView() && wb.spectrogramView());
+        QCOMPARE(text(page, "metricNote"), QStringLiteral("Load a reference to see scores."));
+        QCOMPARE(text(page, "metricSiSdrEnhanced"), QStringLiteral("—"));
+        const auto p = wb.currentParams();
+        QCOMPARE(p.sampler, std::string(sp::kDefaultEnhanceSampler));
+        QCOMPARE(p.nfe, 0);
+        QCOMPARE(p.modelDir, reverie::zoo::find(reverie::zoo::kEnhancer));
+        auto* sampler = page->findChild<QComboBox*>(QStringLiteral("sampler"));
+        QCOMPARE(sampler->count(), int(sp::enhanceSamplers().size()));
+        // No microphone: the button says so and is off.
+        auto* record = page->findChild<QPushButton*>(QStringLiteral("record"));
+        if (QMediaDevices::defaultAudioInput().isNull()) {
+            QVERIFY(!record->isEnabled());
+            QCOMPARE(record->toolTip(), QStringLiteral("No microphone found"));
+        }
+
+        QString error;
+        QVERIFY(!wb.startEnhance(p, &error)); // nothing loaded
+        QVERIFY(!error.isEmpty());
+        QVERIFY(!wb.exportEnhanced(QDir::temp().filePath(QStringLiteral("never.wav")), &error));
+        QVERIFY(!wb.selectTrack(2));
+
+        // Corrupt, empty and missing files: a sentence naming the file, and the loaded audio stays.
+        QTemporaryDir dir;
+        const QString bad = dir.filePath(QStringLiteral("corrupt.wav"));
+        const QString empty = dir.filePath(QStringLiteral("empty.wav"));
+        {
+            QFile f(bad);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray("RIFF\x10\x00\x00\x00WAVEfmt this is not audio at all", 40));
+            QFile e(empty);
+            QVERIFY(e.open(QIODevice::WriteOnly));
+        }
+        QVERIFY(wb.setNoisyAudio(audioOf(voiced(16000)), &error));
+        const auto before = wb.audio(EnhanceWorkbench::Noisy).samples;
+        for (const QString& path : {bad, empty, dir.filePath(QStringLiteral("missing.wav"))}) {
+            QVERIFY(!wb.setNoisyFile(path, &error));
+            QVERIFY2(error.contains(QFileInfo(path).fileName()), qPrintable(error));
+            QVERIFY2(wb.statusText().contains(QStringLiteral("kept")), qPrintable(wb.statusText()));
+            QVERIFY(wb.audio(EnhanceWorkbench::Noisy).samples == before);
+            QVERIFY(!wb.setReferenceFile(path, &error));
+            QVERIFY(!wb.hasReference());
+        }
+        // Audio the model cannot take is refused the same way.
+        sp::Audio wrongRate = audioOf(voiced(800));
+        wrongRate.sampleRate = 8000;
+        QVERIFY(!wb.setNoisyAudio(wrongRate, &error));
+        QVERIFY(!wb.setNoisyAudio(audioOf({}), &error));
+        QVERIFY(wb.audio(EnhanceWorkbench::Noisy).samples == before);
+
+        // Bad settings are refused before anything runs.
+        auto badp = p;
+        badp.sampler = "no-such-sampler";
+        QVERIFY(!wb.startEnhance(badp, &error));
+        QVERIFY2(error.contains(QStringLiteral("no-such-sampler")), qPrintable(error));
+        badp = p;
+        badp.modelDir = "/nonexistent/reverie-enhancer";
+        QVERIFY(!wb.startEnhance(badp, &error));
+        QVERIFY2(error.contains(QStringLiteral("/nonexistent/reverie-enhancer")), qPrintable(error));
+
+        // The views of the loaded track arrive from the engine thread.
+        waitAnalysis(wb);
+        QVERIFY(wb.waveformView()->hasTrack());
+        QVERIFY(wb.spectrogramView()->hasTrack());
+        QCOMPARE(wb.waveformView()->samples(), qint64(16000));
+
+        // No output device: playing is a sentence, nothing is lost.
+        if (!reverie::widgets::AudioOutput::deviceAvailable()) {
+            QVERIFY(!page->findChild<QPushButton*>(QStringLiteral("play"))->isEnabled());
+            QVERIFY(!wb.togglePlay());
+            QVERIFY2(wb.statusText().contains(QStringLiteral("No audio output")), qPrintable(wb.statusText()));
+            QVERIFY(!wb.player().isPlaying());
+            QVERIFY(wb.audio(EnhanceWorkbench::Noisy).samples == before);
+        }
+        // A drop of a corrupt file is a status message too.
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(bad)});
+        page->show();
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(page, &enter); // makes the page the drag's target
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(page, &drop);
+        QVERIFY2(wb.statusText().contains(QStringLiteral("corrupt.wav")), qPrintable(wb.statusText()));
+        QVERIFY(wb.audio(EnhanceWorkbench::Noisy).samples == before);
+    }
+
+    void endToEnd() {
+        const QString model = enhancerDir();
+        if (model.isEmpty()) QSKIP("the built-in speech enhancer (resources/models/speech-enhance) is not there");
+        // A real mixture when the speech corpus is installed; the synthetic voiced signal otherwise.
+        std::vector<float> clean, noisy;
+        sp::CorpusOptions co;
+        co.length = 24064; // 1.5 s
+        co.snrMin = co.snrMax = 5;
+        co.noises = {sp::NoiseKind::White};
+        co.maxFilesPerSpeaker = 3;
+        if (std::filesystem::is_directory(sp::defaultSpeechDir() + "/ru")) {
+            auto corpus = sp::Corpus::load(co);
+            QVERIFY2(corpus.ok(), corpus.ok() ? "" : corpus.error().message.c_str());
+            const auto m = corpus.value().mixture(sp::CorpusSplit::Test, 7, 0);
+            clean = m.clean;
+            noisy = m.noisy;
+        } else {
+            clean = voiced(24064);
+            double e = 0;
+            for (const float v : clean) e += double(v) * v;
+            const double sigma = std::sqrt(e / double(clean.size()) / std::pow(10.0, 0.5));
+            std::mt19937 rng(3);
+            std::normal_distribution<double> g(0.0, sigma);
+            noisy = clean;
+            for (auto& v : noisy) v += float(g(rng));
+        }
+        QTemporaryDir dir;
+        const QString noisyPath = dir.filePath(QStringLiteral("noisy.wav"));
+        const QString cleanPath = dir.filePath(QStringLiteral("clean.wav"));
+        sp::SaveWavOptions f32;
+        f32.encoding = sp::WavEncoding::Float32;
+        QVERIFY(sp::saveWav(noisyPath.toStdString(), audioOf(noisy), f32).ok());
+        QVERIFY(sp::saveWav(cleanPath.toStdString(), audioOf(clean), f32).ok());
+
+        Engine engine;
+        EnhanceWorkbench wb(&engine, dir.path());
+        QWidget* page = wb.page();
+        page->resize(1200, 800);
+        QString error;
+        QVERIFY2(wb.setNoisyFile(noisyPath, &error), qPrintable(error));
+        QVERIFY2(wb.setReferenceFile(cleanPath, &error), qPrintable(error));
+        QCOMPARE(wb.audio(EnhanceWorkbench::Noisy).samples.size(), noisy.size());
+        QCOMPARE(wb.noisyPath(), QFileInfo(noisyPath).absoluteFilePath());
+        waitAnalysis(wb);
+        // Before enhancing: the noisy input's own scores (≈ 5 dB SI-SDR at 5 dB SNR).
+        QVERIFY(wb.scores().hasReference);
+        QVERIFY(wb.scores().noisy.siSdr);
+        QVERIFY2(std::abs(*wb.scores().noisy.siSdr - 5.0) < 1.5, qPrintable(QString::number(*wb.scores().noisy.siSdr)));
+        QCOMPARE(text(page, "metricSiSdrEnhanced"), QStringLiteral("—"));
+
+        QSignalSpy done(&wb, &EnhanceWorkbench::enhanceFinished);
+        QSignalSpy progress(&engine, &Engine::jobProgress);
+        auto p = wb.currentParams();
+        QVERIFY2(wb.startEnhance(p, &error), qPrintable(error));
+        QVERIFY(wb.isBusy());
+        QVERIFY(!wb.setNoisyFile(cleanPath, &error)); // not while enhancing
+        QCOMPARE(wb.audio(EnhanceWorkbench::Noisy).samples.size(), noisy.size());
+        const auto [status, message] = waitFinished(done, 180000);
+        QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+        QVERIFY(!wb.isBusy());
+        QVERIFY(progress.count() > 0);
+        QVERIFY(wb.hasResult());
+        QCOMPARE(wb.enhanced().samples.size(), noisy.size());
+        QCOMPARE(wb.enhanced().sampleRate, 16000);
+        QCOMPARE(wb.audio(EnhanceWorkbench::Residual).samples.size(), noisy.size());
+        QCOMPARE(wb.audio(EnhanceWorkbench::Residual).samples[100],
+                 wb.audio(EnhanceWorkbench::Noisy).samples[100] - wb.enhanced().samples[100]);
+        QCOMPARE(wb.resultStats().nfe, qint64(sp::kDefaultEnhanceNfe));
+        QCOMPARE(text(page, "runNfe"), QString::number(sp::kDefaultEnhanceNfe));
+        QVERIFY(text(page, "runRtf").toDouble() > 0);
+        // The scores beside the player: the enhanced SI-SDR beats the noisy one.
+        const auto& s = wb.scores();
+        QVERIFY(s.enhanced.siSdr && s.noisy.siSdr && s.enhanced.estoi && s.noisy.estoi);
+        const double gain = *s.enhanced.siSdr - *s.noisy.siSdr;
+        qInfo("SI-SDR %.2f → %.2f dB (gain %.2f), ESTOI %.3f → %.3f", *s.noisy.siSdr, *s.enhanced.siSdr, gain,
+              *s.noisy.estoi, *s.enhanced.estoi);
+        QVERIFY2(gain > 0, qPrintable(QString::number(gain)));
+        QVERIFY(text(page, "metricSiSdrGain").startsWith(QLatin1Char('+')));
+        QCOMPARE(text(page, "metricSiSdrEnhanced"), QString::number(*s.enhanced.siSdr, 'f', 2));
+        QVERIFY(message.contains(QStringLiteral("SI-SDR")));
+
+        // The enhanced track is shown with its views.
+        QCOMPARE(wb.selectedTrack(), int(EnhanceWorkbench::Enhanced));
+        QVERIFY(wb.waveformView()->hasTrack());
+        QVERIFY(wb.spectrogramView()->hasTrack());
+        QCOMPARE(wb.spectrogramView()->samples(), qint64(noisy.size()));
+
+        // Switching keeps the position, by call and by key.
+        wb.player().seek(12345);
+        for (int t : {1, 2, 3, 4, 2}) {
+            QVERIFY(wb.selectTrack(t));
+            QCOMPARE(wb.selectedTrack(), t);
+            QCOMPARE(wb.player().position(), qint64(12345));
+        }
+        QCOMPARE(wb.waveformView()->playhead(), qint64(12345));
+        page->show();
+        page->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(page));
+        QTest::keyClick(page, Qt::Key_3);
+        QCOMPARE(wb.selectedTrack(), int(EnhanceWorkbench::Reference));
+        QCOMPARE(wb.player().position(), qint64(12345));
+        QTest::keyClick(page, Qt::Key_4);
+        QCOMPARE(wb.selectedTrack(), int(EnhanceWorkbench::Residual));
+        QCOMPARE(wb.player().position(), qint64(12345));
+        // A click on the view seeks; a drag sets the loop region.
+        auto* view = wb.waveformView();
+        QTest::mouseClick(view, Qt::LeftButton, {}, QPoint(view->width() / 2, view->height() / 2));
+        QCOMPARE(wb.player().position(), view->sampleAt(view->width() / 2));
+        QTest::mousePress(view, Qt::LeftButton, {}, QPoint(10, 10));
+        QTest::mouseMove(view, QPoint(60, 10));
+        QTest::mouseRelease(view, Qt::LeftButton, {}, QPoint(60, 10));
+        QVERIFY(wb.player().loopEnabled());
+        QCOMPARE(wb.player().loopStart(), view->sampleAt(10));
+        QCOMPARE(wb.player().loopEnd(), view->sampleAt(60));
+        QVERIFY(page->findChild<QCheckBox*>(QStringLiteral("loop"))->isChecked());
+
+        // Loudness matching: the offset is shown and applied.
+        QVERIFY(wb.selectTrack(EnhanceWorkbench::Enhanced));
+        wb.setLoudnessMatch(true);
+        QVERIFY(wb.player().loudnessMatch());
+        const double offset = wb.player().offsetDb(EnhanceWorkbench::Enhanced);
+        QVERIFY(std::abs(wb.player().gain(EnhanceWorkbench::Enhanced) - std::pow(10.0, offset / 20)) < 1e-9);
+        QVERIFY2(text(page, "levelOffset").contains(QString::number(std::abs(offset), 'f', 1)), qPrintable(text(page, "levelOffset")));
+        QVERIFY(text(page, "levelOffset").contains(QStringLiteral("(applied)")));
+        wb.setLoudnessMatch(false);
+        QVERIFY(text(page, "levelOffset").contains(QStringLiteral("not applied")));
+
+        // Export: a readable WAV of the same length; never over the inputs.
+        const QString out = dir.filePath(QStringLiteral("enhanced.wav"));
+        QVERIFY2(wb.exportEnhanced(out, &error), qPrintable(error));
+        const auto back = sp::loadAudio(out.toStdString(), 16000);
+        QVERIFY(back.ok());
+        QCOMPARE(back.value().samples.size(), noisy.size());
+        QVERIFY(std::abs(back.value().samples[5000] - wb.enhanced().samples[5000]) < 1e-4f);
+        const qint64 noisySize = QFileInfo(noisyPath).size();
+        QVERIFY(!wb.exportEnhanced(noisyPath, &error));
+        QVERIFY2(error.contains(QStringLiteral("noisy.wav")), qPrintable(error));
+        QVERIFY(!wb.exportEnhanced(cleanPath, &error));
+        QCOMPARE(QFileInfo(noisyPath).size(), noisySize);
+        QVERIFY(sp::loadAudio(noisyPath.toStdString(), 16000).value().samples == wb.audio(EnhanceWorkbench::Noisy).samples);
+
+        // A corrupt file keeps the loaded audio and the result.
+        const auto result = wb.enhanced().samples;
+        const QString bad = dir.filePath(QStringLiteral("bad.flac"));
+        {
+            QFile f(bad);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray(1000, '\x7f'));
+        }
+        QVERIFY(!wb.setNoisyFile(bad, &error));
+        QVERIFY(!wb.setReferenceFile(bad, &error));
+        QVERIFY(wb.hasResult());
+        QVERIFY(wb.enhanced().samples == result);
+        QVERIFY(wb.hasReference());
+
+        // Cancel keeps the previous result.
+        done.clear();
+        auto q = p;
+        q.seed = 99;
+        QVERIFY(wb.startEnhance(q, &error));
+        wb.cancel();
+        const auto [cstatus, cmessage] = waitFinished(done, 60000);
+        QCOMPARE(cstatus, JobStatus::Cancelled);
+        QVERIFY2(cmessage.contains(QStringLiteral("previous result is kept")), qPrintable(cmessage));
+        QVERIFY(wb.enhanced().samples == result);
+        QCOMPARE(wb.resultParams().seed, p.seed);
+        QVERIFY(s.enhanced.siSdr && wb.scores().enhanced.siSdr);
+
+        // So does a run that fails on the engine thread (a folder without a model).
+        done.clear();
+        QTemporaryDir emptyModel;
+        q.modelDir = emptyModel.path().toStdString();
+        QVERIFY(wb.startEnhance(q, &error));
+        const auto [fstatus, fmessage] = waitFinished(done, 60000);
+        QCOMPARE(fstatus, JobStatus::Failed);
+        QVERIFY(wb.hasResult());
+        QVERIFY(wb.enhanced().samples == result);
+        QVERIFY(wb.statusText().contains(QStringLiteral("previous result is kept")));
+
+        // A new noisy input drops the stale result.
+        QVERIFY(wb.setNoisyAudio(audioOf(voiced(16000)), &error));
+        QVERIFY(!wb.hasResult());
+        QVERIFY(!wb.player().hasTrack(EnhanceWorkbench::Enhanced));
+        waitAnalysis(wb);
+    }
+};
+
+QTEST_MAIN(TestEnhanceWorkbench)
+#include "tst_enhance_workbench.moc"

@@ -1,0 +1,235 @@
+// The Erase workbench offscreen on the engine thread, with a tiny random text model and a tiny
+// random classifier saved to a temporary folder: the grid (original | active set, classifier
+// label under every image), erasing a concept with UCE, toggling it regenerates and switching it
+// off gives the original images back, a weight change regenerates, an unknown word and a missing
+// model are messages, a closed-form attack shows its images and share, and the library survives
+// a save/load round trip.
+
+#include "engine/engine.h"
+#include "erase/text.h"
+#include "erase/textmodel.h"
+#include "models/classifier.h"
+#include "train/trainer.h"
+#include "workbenches/eraseworkbench.h"
+
+#include <ATen/ATen.h>
+#include <torch/serialize.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <QtWidgets>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace reverie::app;
+namespace er = reverie::erase;
+
+namespace {
+
+bool writeTinyModel(const std::string& dir) {
+    reverie::models::UNetConfig c;
+    c.baseChannels = 16;
+    c.channelMult = {1, 2};
+    c.resBlocks = 1;
+    c.attnResolutions = {14};
+    c.embDim = 32;
+    c.contextDim = 64;
+    at::manual_seed(1);
+    er::TextDenoiser m(c);
+    {
+        at::NoGradGuard g;
+        for (auto& p : m->parameters()) p.add_(at::randn(p.sizes()) * 0.05);
+    }
+    m->eval();
+    return er::saveTextModel(m, dir, nlohmann::json::object()).ok();
+}
+
+void writeTinyClassifier(const std::string& dir) {
+    reverie::models::ClassifierConfig c;
+    c.width = 8;
+    c.features = 16;
+    at::manual_seed(3);
+    reverie::models::Classifier net(c);
+    reverie::train::Recipe r;
+    r.task = "classifier";
+    r.classifier = c;
+    std::filesystem::create_directories(dir);
+    torch::serialize::OutputArchive o, model;
+    net->save(model);
+    o.write("model", model);
+    o.write("architecture", c10::IValue(r.architecture()));
+    o.save_to(dir + "/weights.pt");
+    std::ofstream(dir + "/card.json") << nlohmann::json{{"kind", "classifier"}, {"architecture", c.toJson()}}.dump();
+}
+
+QVector<QImage> grid(const EraseWorkbench& wb, bool original) {
+    QVector<QImage> out;
+    for (int r = 0; r < wb.gridRows(); ++r)
+        for (int c = 0; c < wb.gridColumns(); ++c) out << (original ? wb.originalImage(r, c) : wb.activeImage(r, c));
+    return out;
+}
+
+/// Waits for the next grid; returns its status.
+JobStatus nextGrid(EraseWorkbench& wb, QSignalSpy& spy, int count) {
+    if (!QTest::qWaitFor([&] { return spy.count() >= count; }, 60000)) return JobStatus::Failed;
+    return spy.at(count - 1).at(0).value<JobStatus>();
+}
+
+} // namespace
+
+class TestEraseWorkbench : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_tmp;
+    QString m_model, m_classifier;
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(m_tmp.isValid());
+        m_model = m_tmp.filePath(QStringLiteral("model"));
+        m_classifier = m_tmp.filePath(QStringLiteral("classifier"));
+        QVERIFY(writeTinyModel(m_model.toStdString()));
+        writeTinyClassifier(m_classifier.toStdString());
+    }
+
+    void missingModelIsAMessage() {
+        Engine engine(1);
+        EraseWorkbench wb(&engine);
+        wb.setModelFolders(QString(), m_classifier);
+        QWidget* page = wb.page();
+        QVERIFY(page->findChild<QTableWidget*>(QStringLiteral("eraseLibrary")));
+        QString error;
+        QVERIFY(!wb.regenerate(&error));
+        QVERIFY2(error.contains(QStringLiteral("fmnist-text is not installed")), qPrintable(error));
+        QVERIFY(!wb.startErase(QStringLiteral("sneaker"), QStringLiteral("uce"), &error));
+        QVERIFY(error.contains(QStringLiteral("fmnist-text")));
+        QVERIFY(!page->findChild<QPushButton*>(QStringLiteral("eraseConcept"))->isEnabled());
+    }
+
+    void eraseToggleAndRestore() {
+        Engine engine(1);
+        EraseWorkbench wb(&engine);
+        wb.setModelFolders(m_model, m_classifier);
+        QWidget* page = wb.page();
+        page->resize(1200, 800);
+        page->show();
+        const int sneaker = er::text::classOf("sneaker");
+        QVERIFY(sneaker >= 0);
+        // The default prompts: one per class.
+        QCOMPARE(wb.prompts().size(), er::text::kClasses);
+        const QStringList prompts = {QString::fromStdString(er::text::erasePrompts(sneaker).front()),
+                                     QString::fromStdString(er::text::erasePrompts(0).front())};
+        wb.setPrompts(prompts);
+        wb.setSeeds(2, 7);
+        wb.setSteps(3);
+
+        QSignalSpy grids(&wb, &EraseWorkbench::gridFinished);
+        QString error;
+        QVERIFY2(wb.regenerate(&error), qPrintable(error));
+        QCOMPARE(nextGrid(wb, grids, 1), JobStatus::Succeeded);
+        QCOMPARE(wb.gridRows(), 2);
+        QCOMPARE(wb.gridColumns(), 2);
+        const auto original = grid(wb, true);
+        QCOMPARE(grid(wb, false), original); // nothing erased yet
+        for (const auto& im : original) QCOMPARE(im.size(), QSize(28, 28));
+        for (int r = 0; r < 2; ++r)
+            for (int c = 0; c < 2; ++c) QVERIFY(wb.originalClass(r, c) >= 0 && wb.activeClass(r, c) >= 0);
+
+        // Bad input: a message, nothing queued.
+        QVERIFY(!wb.startErase(QStringLiteral("zebra"), QStringLiteral("uce"), &error));
+        QVERIFY2(error.contains(QStringLiteral("zebra")), qPrintable(error));
+        QVERIFY(wb.statusText().contains(QStringLiteral("zebra")));
+        QVERIFY(!wb.startErase(QStringLiteral("  "), QStringLiteral("uce"), &error));
+        QVERIFY(error.contains(QStringLiteral("empty")));
+        QVERIFY(!wb.isBusy());
+
+        // Erase with UCE: the library row appears and the grid regenerates.
+        QSignalSpy erased(&wb, &EraseWorkbench::eraseFinished);
+        QVERIFY2(wb.startErase(QStringLiteral("sneaker"), QStringLiteral("uce"), &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 1, 60000);
+        QCOMPARE(erased.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(wb.conceptNames(), QStringList({QStringLiteral("Sneaker/uce")}));
+        // The default prompts now lead with the erased concept and one of its held-out wordings.
+        const QStringList defaults = wb.defaultPrompts();
+        QCOMPARE(defaults.size(), er::text::kClasses + 1);
+        QCOMPARE(defaults.at(0), prompts.at(0));
+        QCOMPARE(defaults.at(1), QString::fromStdString(er::text::heldOutPrompts(sneaker).front()));
+        auto* table = page->findChild<QTableWidget*>(QStringLiteral("eraseLibrary"));
+        QCOMPARE(table->rowCount(), 1);
+        QCOMPARE(table->item(0, 0)->checkState(), Qt::Checked);
+        QCOMPARE(table->item(0, 2)->text(), QStringLiteral("UCE"));
+        QCOMPARE(nextGrid(wb, grids, 2), JobStatus::Succeeded);
+        const auto edited = grid(wb, false);
+        QCOMPARE(grid(wb, true), original);
+        QVERIFY(edited != original);
+
+        // Erasing it twice: a message from the engine, the library unchanged.
+        QVERIFY(wb.startErase(QStringLiteral("sneaker"), QStringLiteral("uce"), &error));
+        QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 2, 60000);
+        QCOMPARE(erased.at(1).at(0).value<JobStatus>(), JobStatus::Failed);
+        QVERIFY2(erased.at(1).at(1).toString().contains(QStringLiteral("already erased")),
+                 qPrintable(erased.at(1).at(1).toString()));
+        QCOMPARE(wb.conceptNames().size(), 1);
+
+        // Unticking the checkbox regenerates; the original images come back bit for bit.
+        table->item(0, 0)->setCheckState(Qt::Unchecked);
+        QCOMPARE(nextGrid(wb, grids, 3), JobStatus::Succeeded);
+        QCOMPARE(grid(wb, false), original);
+        // Ticking it again gives the edited images back.
+        table->item(0, 0)->setCheckState(Qt::Checked);
+        QCOMPARE(nextGrid(wb, grids, 4), JobStatus::Succeeded);
+        QCOMPARE(grid(wb, false), edited);
+        // A weight change regenerates too (through the table's spin box).
+        auto* weight = qobject_cast<QDoubleSpinBox*>(table->cellWidget(0, 3));
+        QVERIFY(weight);
+        weight->setValue(0.5);
+        QCOMPARE(nextGrid(wb, grids, 5), JobStatus::Succeeded);
+        const auto half = grid(wb, false);
+        QVERIFY(half != edited);
+        QVERIFY(half != original);
+
+        // A newer request replaces a running one: two quick requests, only the last one lands.
+        QVERIFY(wb.regenerate());
+        QVERIFY(wb.regenerate());
+        QTRY_VERIFY_WITH_TIMEOUT(!wb.isGenerating(), 60000);
+        QCOMPARE(grid(wb, false), half);
+
+        // Attack: images and a share.
+        QSignalSpy attacked(&wb, &EraseWorkbench::attackFinished);
+        QVERIFY2(wb.startAttack(QStringLiteral("Sneaker/uce"), QStringLiteral("closed-form"), &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(attacked.count(), 1, 60000);
+        QCOMPARE(attacked.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QVERIFY(wb.attackImages().size() >= 2);
+        QVERIFY(wb.attackSuccess() >= 0 && wb.attackSuccess() <= 1);
+        QVERIFY(!page->findChild<QLabel*>(QStringLiteral("eraseAttackResult"))->text().isEmpty());
+
+        // Save, remove, load: the concept (with its weight) comes back.
+        const QString lib = m_tmp.filePath(QStringLiteral("lib.erase"));
+        QSignalSpy library(&wb, &EraseWorkbench::libraryFinished);
+        QVERIFY2(wb.saveLibrary(lib, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(library.count(), 1, 30000);
+        QCOMPARE(library.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        const int before = int(grids.count());
+        QVERIFY(wb.removeConcept(QStringLiteral("Sneaker/uce")));
+        QVERIFY(wb.conceptNames().isEmpty());
+        QCOMPARE(nextGrid(wb, grids, before + 1), JobStatus::Succeeded);
+        QCOMPARE(grid(wb, false), original);
+        QVERIFY(wb.loadLibrary(lib, &error));
+        QTRY_COMPARE_WITH_TIMEOUT(library.count(), 2, 30000);
+        QCOMPARE(library.at(1).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(wb.conceptNames(), QStringList({QStringLiteral("Sneaker/uce")}));
+        QTRY_VERIFY_WITH_TIMEOUT(!wb.isGenerating(), 60000);
+        QCOMPARE(grid(wb, false), half);
+        // A missing file: a message, the library kept.
+        QVERIFY(wb.loadLibrary(m_tmp.filePath(QStringLiteral("missing.erase")), &error));
+        QTRY_COMPARE_WITH_TIMEOUT(library.count(), 3, 30000);
+        QCOMPARE(library.at(2).at(0).value<JobStatus>(), JobStatus::Failed);
+        QCOMPARE(wb.conceptNames().size(), 1);
+    }
+};
+
+QTEST_MAIN(TestEraseWorkbench)
+#include "tst_erase_workbench.moc"

@@ -1,0 +1,307 @@
+// Concept erasure on the text-conditional model (erase/concepts.h), on a tiny random model: the
+// class concept's sets come from the lexicon's erase synonyms only; a UCE edit of the model's
+// cross-attention maps the concept's tokens to the empty prompt's outputs while keeping the
+// other classes'; toggling it off restores the weights bit for bit; RECE's closed-form attack
+// finds a context whose K/V outputs through the edited model are closer to the original ones
+// than the prompt's own; the gradient attack lowers the edited model's denoising loss on the
+// concept's images.
+
+#include "erase/concepts.h"
+#include "erase/finetune.h"
+#include "erase/text.h"
+#include "generate/classifier_folder.h"
+#include "generate/zoo.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/functional/loss.h>
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace reverie;
+using namespace reverie::erase;
+
+namespace {
+
+models::UNetConfig tinyNet() {
+    models::UNetConfig c;
+    c.baseChannels = 16;
+    c.channelMult = {1, 2};
+    c.resBlocks = 1;
+    c.attnResolutions = {14};
+    c.embDim = 32;
+    c.contextDim = 64;
+    return c;
+}
+
+TextDenoiser randomModel(std::uint64_t seed) {
+    at::manual_seed(seed);
+    TextDenoiser m(tinyNet());
+    at::NoGradGuard g;
+    for (auto& p : m->parameters()) p.add_(at::randn(p.sizes()) * 0.05);
+    m->eval();
+    return m;
+}
+
+models::Classifier tinyClassifier() {
+    models::ClassifierConfig c;
+    c.width = 8;
+    c.features = 16;
+    models::Classifier net(c);
+    net->eval();
+    return net;
+}
+
+// K/V outputs of the context rows through the given weights, stacked.
+at::Tensor kvOut(const std::vector<at::Tensor>& ws, const at::Tensor& rows) {
+    std::vector<at::Tensor> out;
+    for (const auto& w : ws) out.push_back(at::matmul(rows.to(at::kDouble), w.to(at::kDouble).t()));
+    return at::cat(out, 1);
+}
+
+} // namespace
+
+class TestConcepts : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void conceptSetsFollowTheLexicon() {
+        auto m = randomModel(1);
+        const int sneaker = text::classOf("sneaker");
+        QVERIFY(sneaker >= 0);
+        auto all = classConcept(m, sneaker, TokenChoice::All);
+        QVERIFY2(all.ok(), all.ok() ? "" : all.error().message.c_str());
+        auto words = classConcept(m, sneaker, TokenChoice::ConceptWords);
+        QVERIFY(words.ok());
+        QCOMPARE(all.value().name, text::className(sneaker));
+        QCOMPARE(all.value().erase.size(1), std::int64_t(64));
+        QVERIFY(words.value().erase.size(0) < all.value().erase.size(0));
+        QCOMPARE(all.value().guide.size(0), std::int64_t(1)); // the <null> token
+        // Held-out synonyms are not among the erase rows: a held-out prompt's concept-word rows
+        // do not occur in the set.
+        const auto held = text::heldOutSynonyms(sneaker);
+        QVERIFY(!held.empty());
+        auto heldRows = promptTokens(m, {held.front()}, {held.front()});
+        QVERIFY(heldRows.ok());
+        const auto d = at::cdist(heldRows.value(), all.value().erase).min().item<double>();
+        QVERIFY2(d > 1e-6, qPrintable(QString::number(d)));
+        // Preserve rows: the other nine classes; none with an erased class.
+        auto keepAll = preserveFor(m, {});
+        auto keepNine = preserveFor(m, {sneaker});
+        QVERIFY(keepAll.ok() && keepNine.ok());
+        QVERIFY(keepNine.value().size(0) < keepAll.value().size(0));
+        QVERIFY(!classConcept(m, 10).ok());
+        QVERIFY(!promptTokens(m, {"a photo of a zebra"}).ok()); // unknown word
+        QVERIFY(!promptTokens(m, {}).ok());
+    }
+
+    void uceEditOfTheModel() {
+        auto m = randomModel(2);
+        const int bag = text::classOf("handbag");
+        QVERIFY(bag >= 0);
+        auto set = makeEditSet(m, "tiny");
+        QVERIFY2(set.ok(), set.ok() ? "" : set.error().message.c_str());
+        const auto originals = set.value().originals();
+        QVERIFY(!originals.empty());
+        QCOMPARE(int(originals.size()) % 2, 0); // K and V per cross-attention block
+        auto c = classConcept(m, bag);
+        auto keep = preserveFor(m, {bag});
+        QVERIFY(c.ok() && keep.ok());
+        QVERIFY(set.value().erase(c.value(), keep.value()).ok());
+        auto targets = kvWeights(m);
+        QVERIFY(set.value().applyTo(targets).ok());
+        const auto edited = kvWeights(m);
+        // The concept's rows now give (nearly) what the empty prompt gives; before they did not.
+        const auto guideOut = kvOut(originals, c.value().guide);
+        const double before = (kvOut(originals, c.value().erase) - guideOut).norm().item<double>();
+        const double after = (kvOut(edited, c.value().erase) - guideOut).norm().item<double>();
+        qInfo("concept rows to the guide: %.4f -> %.4f", before, after);
+        QVERIFY(after < 0.5 * before);
+        // The other classes' rows move much less than the concept's.
+        const double keepMove = (kvOut(edited, keep.value()) - kvOut(originals, keep.value())).norm().item<double>() /
+                                std::sqrt(double(keep.value().size(0)));
+        const double conceptMove = (kvOut(edited, c.value().erase) - kvOut(originals, c.value().erase)).norm().item<double>() /
+                                   std::sqrt(double(c.value().erase.size(0)));
+        qInfo("mean row change: preserved %.4f, erased %.4f", keepMove, conceptMove);
+        QVERIFY(keepMove < 0.5 * conceptMove);
+        // Off again: the originals bit for bit.
+        QVERIFY(set.value().setEnabled(c.value().name, false).ok());
+        QVERIFY(set.value().applyTo(targets).ok());
+        for (std::size_t i = 0; i < originals.size(); ++i) QVERIFY(at::equal(kvWeights(m)[i], originals[i]));
+    }
+
+    void attacksSearchTheEditedModel() {
+        auto m = randomModel(3);
+        auto classifier = tinyClassifier();
+        const int boot = text::classOf("ankle boot");
+        QVERIFY(boot >= 0);
+        auto set = makeEditSet(m, "tiny");
+        QVERIFY(set.ok());
+        std::vector<at::Tensor> originals;
+        for (auto& w : set.value().originals()) originals.push_back(w.clone());
+        auto c = classConcept(m, boot);
+        QVERIFY(set.value().erase(c.value(), preserveFor(m, {boot}).value()).ok());
+        auto targets = kvWeights(m);
+        QVERIFY(set.value().applyTo(targets).ok());
+        const std::string prompt = text::heldOutPrompts(boot).front();
+        TextSampleOptions so;
+        so.steps = 3;
+        AttackParams ap;
+        ap.lambda = 1e-3;
+        auto cf = closedFormAttack(m, classifier, originals, prompt, boot, {1, 2, 3}, ap, so);
+        QVERIFY2(cf.ok(), cf.ok() ? "" : cf.error().message.c_str());
+        QCOMPARE(int(cf.value().samples.size()), 3);
+        QVERIFY(cf.value().success >= 0 && cf.value().success <= 1);
+        // The derived context reproduces the original K/V outputs better than the prompt itself.
+        auto enc = m->encode({prompt});
+        QVERIFY(enc.ok());
+        const auto real = enc.value().mask[0].nonzero().squeeze(1);
+        const auto own = enc.value().context.detach()[0].index_select(0, real);
+        const auto found = cf.value().context[0].index_select(0, real);
+        const auto want = kvOut(originals, own);
+        const double ownErr = (kvOut(kvWeights(m), own) - want).norm().item<double>();
+        const double foundErr = (kvOut(kvWeights(m), found) - want).norm().item<double>();
+        qInfo("K/V distance to the original outputs: prompt %.4f, derived %.4f", ownErr, foundErr);
+        QVERIFY(foundErr < ownErr);
+
+        // Gradient attack: the denoising loss on the concept's images, at fixed noise, falls.
+        auto g = at::make_generator<at::CPUGeneratorImpl>(9);
+        const auto images = (at::rand({8, 1, 28, 28}, g) * 255).to(at::kByte);
+        const auto x0 = images.to(at::kFloat) / 127.5 - 1;
+        const auto sigma = at::full({8}, 0.5);
+        const auto z = at::randn({8, 1, 28, 28}, g);
+        auto lossWith = [&](const at::Tensor& ctx, const at::Tensor& mask) {
+            at::NoGradGuard ng;
+            const auto d = m->forward(x0 + 0.5 * z, sigma, ctx.expand({8, ctx.size(1), ctx.size(2)}), mask.expand({8, mask.size(1)}));
+            return (d - x0).square().mean().item<double>();
+        };
+        ap.steps = 40;
+        ap.batch = 8;
+        ap.lr = 0.05;
+        auto ga = gradientAttack(m, classifier, images, prompt, boot, {1, 2}, ap, so);
+        QVERIFY2(ga.ok(), ga.ok() ? "" : ga.error().message.c_str());
+        const double lossBefore = lossWith(enc.value().context.detach(), enc.value().mask);
+        const double lossAfter = lossWith(ga.value().context, ga.value().mask);
+        qInfo("denoising loss on the concept images: %.5f -> %.5f", lossBefore, lossAfter);
+        QVERIFY(lossAfter < lossBefore);
+        // The model's own parameters were not trained and still take gradients as before.
+        for (std::size_t i = 0; i < originals.size(); ++i) QVERIFY(at::equal(kvWeights(m)[i], targets[i]));
+        QVERIFY(!gradientAttack(m, classifier, at::Tensor(), prompt, boot, {1}, ap, so).ok());
+    }
+
+    void esdAndSpmTrainKvDeltas() {
+        auto m = randomModel(4);
+        const int sneaker = text::classOf("sneaker");
+        std::vector<at::Tensor> before;
+        for (auto& w : kvWeights(m)) before.push_back(w.clone());
+        FinetuneParams p = esdParams();
+        p.steps = 40;
+        p.batch = 4;
+        p.poolImages = 4;
+        p.poolSteps = 2;
+        p.lr = 5e-3;
+        auto esd = trainEsd(m, sneaker, p);
+        QVERIFY2(esd.ok(), esd.ok() ? "" : esd.error().message.c_str());
+        const auto& l = esd.value().losses;
+        QCOMPARE(int(l.size()), 40);
+        const double first = (l[0] + l[1] + l[2] + l[3] + l[4]) / 5, last = (l[35] + l[36] + l[37] + l[38] + l[39]) / 5;
+        qInfo("ESD erase loss %.4f -> %.4f", first, last);
+        QVERIFY(last < first);
+        // The model holds its original weights again, and they are its registered parameters.
+        const auto after = kvWeights(m);
+        for (std::size_t i = 0; i < before.size(); ++i) QVERIFY(at::equal(after[i], before[i]));
+        QCOMPARE(esd.value().artefact.method, std::string("esd"));
+        QCOMPARE(esd.value().artefact.deltas.size(), before.size());
+
+        p = spmParams();
+        p.steps = 40;
+        p.batch = 4;
+        p.poolImages = 4;
+        p.poolSteps = 2;
+        p.anchors = 2;
+        p.anchorWeight = 10;
+        auto spm = trainSpm(m, sneaker, p);
+        QVERIFY2(spm.ok(), spm.ok() ? "" : spm.error().message.c_str());
+        const auto& sl = spm.value().losses;
+        qInfo("SPM erase loss %.4f -> %.4f", sl.front(), sl.back());
+        QVERIFY(sl.back() < sl.front());
+        for (const auto& d : spm.value().artefact.deltas) { // rank 1
+            const auto sv = at::linalg_svdvals(d.to(at::kDouble));
+            QVERIFY(sv[0].item<double>() > 0);
+            if (sv.size(0) > 1) QVERIFY(sv[1].item<double>() < 1e-6 * sv[0].item<double>());
+        }
+        // Both go into the concept library; a membrane at weight 0 leaves the model bit for bit.
+        auto set = makeEditSet(m, "tiny");
+        QVERIFY(set.ok());
+        auto a = spm.value().artefact;
+        a.name = "sneaker (spm)";
+        QVERIFY(set.value().add(a).ok());
+        auto b = esd.value().artefact;
+        b.name = "sneaker (esd)";
+        QVERIFY(set.value().add(b).ok());
+        QVERIFY(set.value().setWeight("sneaker (spm)", 0).ok());
+        QVERIFY(set.value().setEnabled("sneaker (esd)", false).ok());
+        auto targets = kvWeights(m);
+        QVERIFY(set.value().applyTo(targets).ok());
+        for (std::size_t i = 0; i < before.size(); ++i) QVERIFY(at::equal(kvWeights(m)[i], before[i]));
+        QVERIFY(!trainEsd(m, 11, p).ok());
+    }
+
+    void facilitatedTransport() {
+        auto m = randomModel(5);
+        auto own = transportFor(m, "a photo of a sneaker", "sneaker");
+        auto other = transportFor(m, "a photo of a coat", "sneaker");
+        QVERIFY(own.ok() && other.ok());
+        qInfo("permeability: own %.3f, unrelated %.3f", own.value(), other.value());
+        QCOMPARE(own.value(), 1.0);
+        QVERIFY(other.value() < 1.0);
+        QVERIFY(!transportFor(m, "a photo of a zebra", "sneaker").ok());
+    }
+
+    void shippedModelMeetsItsCard() {
+        // The card's fixed-seed check: RECE erases Sneaker from the shipped model on the seeds and
+        // prompts it names (erase and held-out synonyms), and the other classes stay recognised.
+        const std::string dir = zoo::find(zoo::kTextGenerator), clsDir = zoo::find(zoo::kClassifier);
+        if (dir.empty() || clsDir.empty()) QSKIP("no shipped text-conditional model or classifier");
+        std::ifstream in(std::filesystem::path(dir) / "card.json");
+        const auto card = nlohmann::json::parse(in);
+        const auto& check = card.at("evaluation").at("fixed_seed_check");
+        auto model = loadTextModel(dir);
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        auto classifier = generate::loadClassifierFolder(clsDir);
+        QVERIFY(classifier.ok());
+        auto& m = model.value();
+        const int cls = check.at("class").get<int>();
+        std::vector<std::uint64_t> seeds;
+        for (int i = 0; i < check.at("seeds").get<int>(); ++i) seeds.push_back(check.at("first_seed").get<std::uint64_t>() + i);
+        TextSampleOptions so;
+        so.steps = check.at("steps").get<int>();
+        so.guidance = check.at("guidance").get<double>();
+        const auto prompts = check.at("prompts").get<std::vector<std::string>>();
+        auto before = recognition(m, classifier.value(), prompts, seeds, cls, so);
+        QVERIFY(before.ok());
+        auto set = makeEditSet(m, "fmnist-text");
+        QVERIFY(set.ok());
+        ReceParams rp;
+        rp.lambda = 1e-3;
+        auto rece = set.value().eraseRece(classConcept(m, cls).value(), preserveFor(m, {cls}).value(), rp);
+        QVERIFY2(rece.ok(), rece.ok() ? "" : rece.error().message.c_str());
+        auto targets = kvWeights(m);
+        QVERIFY(set.value().applyTo(targets).ok());
+        auto after = recognition(m, classifier.value(), prompts, seeds, cls, so);
+        QVERIFY(after.ok());
+        qInfo("shipped model, %s: recognised %.3f -> %.3f after RECE (%.3f s)", text::className(cls).c_str(),
+              before.value().share, after.value().share, rece.value().seconds);
+        QVERIFY(before.value().share >= check.at("original_rate_at_least").get<double>());
+        QVERIFY(after.value().share <= check.at("rece_rate_at_most").get<double>());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConcepts)
+#include "tst_concepts.moc"
