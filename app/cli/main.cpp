@@ -403,6 +403,27 @@ int enhanceCommand(const QStringList& args) {
         });
 }
 
+// A bench's human-readable table (stdout, or stderr with --json) and its JSON line (last on stdout).
+int printReport(const std::string& table, const std::string& json, bool asJson) {
+    std::fputs(table.c_str(), asJson ? stderr : stdout);
+    if (asJson) std::printf("%s\n", json.c_str());
+    return 0;
+}
+
+// --NAME N with N a whole number >= 1, when given; false (with *code set) after a usage message.
+bool positiveOption(const QCommandLineParser& p, const char* name, int* out, int* code) {
+    const QString key = QString::fromLatin1(name);
+    if (!p.isSet(key)) return true;
+    bool ok = false;
+    const int v = p.value(key).toInt(&ok);
+    if (!ok || v < 1) {
+        *code = usage(QStringLiteral("--%1 needs a whole number >= 1").arg(key));
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 int benchCommand(const QStringList& args) {
     QCommandLineParser p;
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
@@ -456,11 +477,7 @@ int benchCommand(const QStringList& args) {
             if (!ok || ep.samples < 1) return usage(QStringLiteral("--samples needs a whole number >= 1"));
             ep.attackSamples = ep.samples;
         }
-        if (p.isSet(QStringLiteral("steps"))) {
-            bool ok = false;
-            ep.steps = p.value(QStringLiteral("steps")).toInt(&ok);
-            if (!ok || ep.steps < 1) return usage(QStringLiteral("--steps needs a whole number >= 1"));
-        }
+        if (!positiveOption(p, "steps", &ep.steps, &code)) return code;
         if (p.isSet(QStringLiteral("seed"))) ep.seed = p.value(QStringLiteral("seed")).toULongLong();
         for (const auto& id : p.value(QStringLiteral("methods")).split(QLatin1Char(','), Qt::SkipEmptyParts))
             ep.methods.push_back(id.trimmed().toStdString());
@@ -468,9 +485,7 @@ int benchCommand(const QStringList& args) {
         const reverie::JobContext ctx{progressBar(false, true), g_cancel};
         const auto r = reverie::erase::runEraseBench(ep, ctx);
         if (!r.ok()) return jobFailed(r);
-        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
-        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
-        return 0;
+        return printReport(r.value().table, r.value().json, p.isSet(json));
     }
     if (pos.first() == QLatin1String("unlearn")) {
         reverie::erase::CorrectiveParams cp;
@@ -483,11 +498,7 @@ int benchCommand(const QStringList& args) {
             cp.poisonShare = 0.05;
             cp.retainSamples = 300;
         }
-        if (p.isSet(QStringLiteral("steps"))) {
-            bool ok = false;
-            cp.steps = p.value(QStringLiteral("steps")).toInt(&ok);
-            if (!ok || cp.steps < 1) return usage(QStringLiteral("--steps needs a whole number >= 1"));
-        }
+        if (!positiveOption(p, "steps", &cp.steps, &code)) return code;
         if (p.isSet(QStringLiteral("seed"))) cp.seed = p.value(QStringLiteral("seed")).toULongLong();
         for (const auto& [name, target] : {std::pair{"alpha", &cp.alpha}, std::pair{"lambda", &cp.lambda}}) {
             if (!p.isSet(QString::fromLatin1(name))) continue;
@@ -499,9 +510,7 @@ int benchCommand(const QStringList& args) {
         const reverie::JobContext ctx{progressBar(false, true), g_cancel};
         const auto r = reverie::erase::runCorrectiveBench(cp, ctx);
         if (!r.ok()) return jobFailed(r);
-        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
-        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
-        return 0;
+        return printReport(r.value().table, r.value().json, p.isSet(json));
     }
     if (pos.first() == QLatin1String("enhance")) {
         reverie::speech::EnhanceBenchParams bp;
@@ -509,11 +518,7 @@ int benchCommand(const QStringList& args) {
         bp.modelDir = reverie::zoo::find(reverie::zoo::kEnhancer);
         if (bp.modelDir.empty())
             return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR)"));
-        if (p.isSet(QStringLiteral("samples"))) {
-            bool ok = false;
-            bp.samples = p.value(QStringLiteral("samples")).toInt(&ok);
-            if (!ok || bp.samples < 1) return usage(QStringLiteral("--samples needs a whole number >= 1"));
-        }
+        if (!positiveOption(p, "samples", &bp.samples, &code)) return code;
         if (p.isSet(QStringLiteral("seed"))) bp.seed = p.value(QStringLiteral("seed")).toULongLong();
         bp.peers = !p.isSet(QStringLiteral("no-peers"));
         std::vector<int> nfes;
@@ -528,9 +533,7 @@ int benchCommand(const QStringList& args) {
         const reverie::JobContext ctx{progressBar(false, true), g_cancel};
         const auto r = reverie::speech::runEnhanceBench(bp, ctx);
         if (!r.ok()) return jobFailed(r);
-        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
-        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
-        return 0;
+        return printReport(r.value().table, r.value().json, p.isSet(json));
     }
     if (pos.first() == QLatin1String("restore")) {
         reverie::restore::RestoreBenchParams bp;
@@ -538,11 +541,7 @@ int benchCommand(const QStringList& args) {
         bp.modelDir = reverie::zoo::find(reverie::zoo::kRestorer);
         if (bp.modelDir.empty())
             return usage(QStringLiteral("the built-in restoration model was not found (set REVERIE_MODELS_DIR)"));
-        if (p.isSet(QStringLiteral("samples"))) {
-            bool ok = false;
-            bp.samples = p.value(QStringLiteral("samples")).toInt(&ok);
-            if (!ok || bp.samples < 1) return usage(QStringLiteral("--samples needs a whole number >= 1"));
-        }
+        if (!positiveOption(p, "samples", &bp.samples, &code)) return code;
         bp.seed = p.value(QStringLiteral("seed")).toULongLong();
         bp.classifierDir = reverie::zoo::find(reverie::zoo::kClassifier);
         bp.fmnist = !p.isSet(QStringLiteral("no-fmnist"));
@@ -570,9 +569,7 @@ int benchCommand(const QStringList& args) {
         const reverie::JobContext ctx{progressBar(false, true), g_cancel};
         const auto r = reverie::restore::runRestoreBench(bp, ctx);
         if (!r.ok()) return jobFailed(r);
-        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
-        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
-        return 0;
+        return printReport(r.value().table, r.value().json, p.isSet(json));
     }
     if (pos.first() == QLatin1String("generate")) {
         reverie::generate::BenchParams bp;
@@ -592,18 +589,14 @@ int benchCommand(const QStringList& args) {
         const reverie::JobContext ctx{progressBar(false, true), g_cancel};
         const auto r = reverie::generate::runBench(bp, ctx);
         if (!r.ok()) return jobFailed(r);
-        std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
-        if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
-        return 0;
+        return printReport(r.value().table, r.value().json, p.isSet(json));
     }
     reverie::bench::EngineBenchOptions o;
     o.quick = p.isSet(quick);
     const reverie::JobContext ctx{progressBar(false, true), g_cancel};
     const auto r = reverie::bench::runEngineBench(o, ctx);
     if (!r.ok()) return jobFailed(r);
-    std::fputs(r.value().table.c_str(), p.isSet(json) ? stderr : stdout);
-    if (p.isSet(json)) std::printf("%s\n", r.value().json.c_str());
-    return 0;
+    return printReport(r.value().table, r.value().json, p.isSet(json));
 }
 
 int trainCommand(const QStringList& args) {

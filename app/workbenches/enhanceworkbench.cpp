@@ -1,4 +1,5 @@
 #include "workbenches/enhanceworkbench.h"
+#include "workbenches/filedrop.h"
 
 #include "generate/zoo.h"
 #include "speech/metrics.h"
@@ -75,13 +76,6 @@ QString sentence(QString text) {
     return text;
 }
 
-/// The first local file of a drag, or "".
-QString droppedFile(const QMimeData* mime) {
-    if (!mime || !mime->hasUrls()) return {};
-    for (const auto& url : mime->urls())
-        if (url.isLocalFile()) return url.toLocalFile();
-    return {};
-}
 
 /// Spectrogram image and envelope of a track (engine thread).
 reverie::Result<TrackView> makeView(const std::vector<float>& samples) {
@@ -570,31 +564,8 @@ void EnhanceWorkbench::openReferenceClicked() {
 }
 
 bool EnhanceWorkbench::eventFilter(QObject* watched, QEvent* event) {
-    if (watched == m_page) {
-        switch (event->type()) {
-        case QEvent::DragEnter:
-        case QEvent::DragMove: {
-            auto* e = static_cast<QDragMoveEvent*>(event);
-            if (!droppedFile(e->mimeData()).isEmpty()) {
-                e->acceptProposedAction();
-                return true;
-            }
-            break;
-        }
-        case QEvent::Drop: {
-            auto* e = static_cast<QDropEvent*>(event);
-            const QString path = droppedFile(e->mimeData());
-            if (!path.isEmpty()) {
-                setNoisyFile(path); // a failure is in the status line
-                e->acceptProposedAction();
-                return true;
-            }
-            break;
-        }
-        default:
-            break;
-        }
-    }
+    if (watched == m_page && handleFileDrop(event, [this](const QString& path) { setNoisyFile(path); })) // a failure is in the status line
+        return true;
     return Workbench::eventFilter(watched, event);
 }
 

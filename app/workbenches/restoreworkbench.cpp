@@ -1,4 +1,5 @@
 #include "workbenches/restoreworkbench.h"
+#include "workbenches/filedrop.h"
 
 #include "generate/zoo.h"
 #include "imagesettings.h"
@@ -90,13 +91,6 @@ QString dash() { return QStringLiteral("—"); }
 QString psnrText(const std::optional<double>& v) { return v ? QString::number(*v, 'f', 2) : dash(); }
 QString ssimText(const std::optional<double>& v) { return v && std::isfinite(*v) ? QString::number(*v, 'f', 3) : dash(); }
 
-/// The first local file of a drag, or "".
-QString droppedFile(const QMimeData* mime) {
-    if (!mime || !mime->hasUrls()) return {};
-    for (const auto& url : mime->urls())
-        if (url.isLocalFile()) return url.toLocalFile();
-    return {};
-}
 
 } // namespace
 
@@ -429,31 +423,8 @@ void RestoreWorkbench::openImageClicked() {
 }
 
 bool RestoreWorkbench::eventFilter(QObject* watched, QEvent* event) {
-    if (watched == m_page) {
-        switch (event->type()) {
-        case QEvent::DragEnter:
-        case QEvent::DragMove: {
-            auto* e = static_cast<QDragMoveEvent*>(event);
-            if (!droppedFile(e->mimeData()).isEmpty()) {
-                e->acceptProposedAction();
-                return true;
-            }
-            break;
-        }
-        case QEvent::Drop: {
-            auto* e = static_cast<QDropEvent*>(event);
-            const QString path = droppedFile(e->mimeData());
-            if (!path.isEmpty()) {
-                setInputFile(path);
-                e->acceptProposedAction();
-                return true;
-            }
-            break;
-        }
-        default:
-            break;
-        }
-    }
+    if (watched == m_page && handleFileDrop(event, [this](const QString& path) { setInputFile(path); }))
+        return true;
     return Workbench::eventFilter(watched, event);
 }
 

@@ -73,22 +73,13 @@ double share(models::Classifier& net, const at::Tensor& images, std::int64_t cls
     return images.size(0) > 0 ? double(hits) / double(images.size(0)) : 0.0;
 }
 
-models::ClassifierConfig shippedConfig() {
-    models::ClassifierConfig c; // the shipped fmnist-classifier's architecture (its recipe)
-    c.inChannels = 1;
-    c.classes = 10;
-    c.width = 32;
-    c.features = 128;
-    c.dropout = 0.3;
-    return c;
-}
-
 /// Trains a classifier from scratch on the stored training set without the `excluded` samples.
-Result<models::Classifier> train(const CorrectiveParams& p, const TrainSet& d, const std::vector<char>& excluded,
-                                 std::uint64_t seed, const std::string& what, const JobContext& ctx) {
+Result<models::Classifier> train(const CorrectiveParams& p, const models::ClassifierConfig& config, const TrainSet& d,
+                                 const std::vector<char>& excluded, std::uint64_t seed, const std::string& what,
+                                 const JobContext& ctx) {
     using R = Result<models::Classifier>;
     torch::manual_seed(seed);
-    models::Classifier net(shippedConfig());
+    models::Classifier net(config);
     torch::optim::AdamW opt(net->parameters(), torch::optim::AdamWOptions(p.lr).weight_decay(p.weightDecay));
     std::vector<std::int64_t> pool;
     for (std::int64_t i = 0; i < d.images.size(0); ++i)
@@ -198,14 +189,17 @@ Result<CorrectiveReport> runCorrectiveBench(const CorrectiveParams& p, const Job
             return r;
         };
 
+        // The shipped classifier's architecture when it is given (its defaults otherwise: the same).
+        models::ClassifierConfig config;
         if (!p.shippedClassifierDir.empty()) {
             auto shipped = generate::loadClassifierFolder(p.shippedClassifierDir);
             if (!shipped) return shipped.error();
+            config = shipped.value()->config();
             rep.rows.push_back(measure(shipped.value(), "shipped", 0));
         }
 
         const double t0 = nowSeconds();
-        auto poisoned = train(p, d, std::vector<char>(std::size_t(n), 0), p.seed + 1, "training on the poisoned set", ctx);
+        auto poisoned = train(p, config, d, std::vector<char>(std::size_t(n), 0), p.seed + 1, "training on the poisoned set", ctx);
         if (!poisoned) return poisoned.error();
         auto net = poisoned.value();
         auto row = measure(net, "poisoned", 0);
@@ -262,7 +256,7 @@ Result<CorrectiveReport> runCorrectiveBench(const CorrectiveParams& p, const Job
                 std::vector<char> excluded(std::size_t(n), 0);
                 for (std::int64_t k = 0; k < known; ++k) excluded[std::size_t(poisonOrder[std::size_t(k)])] = 1;
                 const double tr = nowSeconds();
-                auto re = train(p, d, excluded, p.seed + 1, "retraining without the identified samples", ctx);
+                auto re = train(p, config, d, excluded, p.seed + 1, "retraining without the identified samples", ctx);
                 if (!re) return re.error();
                 auto rr = measure(re.value(), "retrain", f);
                 rr.seconds = nowSeconds() - tr;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <tuple>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -339,39 +340,31 @@ Result<TextSamples> sampleImpl(TextDenoiser& model, const at::Tensor& context, c
         const auto mask = maskIn.defined() ? maskIn.to(at::kBool) : at::ones({B, context.size(1)}, at::kBool);
         auto nullIds = tokenIds({""});
         if (!nullIds) return nullIds.error();
-        const auto nul = model->encoder()->forward(nullIds.value());
-        // The unconditional context at the conditional one's length (padding is masked out).
         const auto L = cond.size(1);
+        // An encoded prompt at the conditional context's length (padding is masked out), [B, L, dim].
+        const auto atLength = [&](const TextContext& e) {
+            at::Tensor c, m;
+            if (L >= text::kMaxTokens) {
+                c = at::zeros({1, L, cond.size(2)}, at::kFloat);
+                c.slice(1, 0, text::kMaxTokens).copy_(e.context);
+                m = at::zeros({1, L}, at::kBool);
+                m.slice(1, 0, text::kMaxTokens).copy_(e.mask);
+            } else {
+                c = e.context.slice(1, 0, L);
+                m = e.mask.slice(1, 0, L);
+            }
+            return std::pair{c.expand({B, L, cond.size(2)}), m.expand({B, L})};
+        };
+        // The unconditional context.
         at::Tensor nullCtx, nullMask;
-        if (L >= text::kMaxTokens) {
-            nullCtx = at::zeros({1, L, cond.size(2)}, at::kFloat);
-            nullCtx.slice(1, 0, text::kMaxTokens).copy_(nul.context);
-            nullMask = at::zeros({1, L}, at::kBool);
-            nullMask.slice(1, 0, text::kMaxTokens).copy_(nul.mask);
-        } else {
-            nullCtx = nul.context.slice(1, 0, L);
-            nullMask = nul.mask.slice(1, 0, L);
-        }
-        nullCtx = nullCtx.expand({B, L, cond.size(2)});
-        nullMask = nullMask.expand({B, L});
+        std::tie(nullCtx, nullMask) = atLength(model->encoder()->forward(nullIds.value()));
         const double w = o.guidance;
-        // SLD: the safety concept's context, padded like the null context.
+        // SLD: the safety concept's context, at the same length.
         at::Tensor safeCtx, safeMask;
         if (!o.safetyPrompt.empty()) {
             auto ids = tokenIds({o.safetyPrompt});
             if (!ids) return ids.error();
-            const auto sc = model->encoder()->forward(ids.value());
-            if (L >= text::kMaxTokens) {
-                safeCtx = at::zeros({1, L, cond.size(2)}, at::kFloat);
-                safeCtx.slice(1, 0, text::kMaxTokens).copy_(sc.context);
-                safeMask = at::zeros({1, L}, at::kBool);
-                safeMask.slice(1, 0, text::kMaxTokens).copy_(sc.mask);
-            } else {
-                safeCtx = sc.context.slice(1, 0, L);
-                safeMask = sc.mask.slice(1, 0, L);
-            }
-            safeCtx = safeCtx.expand({B, L, cond.size(2)});
-            safeMask = safeMask.expand({B, L});
+            std::tie(safeCtx, safeMask) = atLength(model->encoder()->forward(ids.value()));
         }
         int calls = 0;
 

@@ -73,8 +73,6 @@ int resolvedNfe(const EnhanceParams& p) {
 
 } // namespace
 
-void keepFreedMemory() { runtime::keepFreedMemory(); }
-
 const std::vector<EnhanceSamplerInfo>& enhanceSamplers() {
     static const std::vector<EnhanceSamplerInfo> list = {
         {"mrs-sde-1-data", "MR Sampler SDE, order 1, data prediction", kDefaultEnhanceNfe},
@@ -124,7 +122,7 @@ Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const 
     auto loaded = loadEnhancer(p.modelDir);
     if (!loaded) return loaded.error();
 
-    keepFreedMemory();
+    runtime::keepFreedMemory();
     return guarded<EnhanceResult>("enhance", [&]() -> R {
         c10::InferenceMode inference;
         const SpecParams sp;

@@ -107,8 +107,7 @@ struct EnhanceFileResult {
 Result<EnhanceFileResult> enhanceFile(const EnhanceParams& p, const std::string& in, const std::string& out,
                                       const JobContext& ctx, double segmentSeconds = 30.0, double overlapSeconds = 1.0);
 
-/// runtime::keepFreedMemory() (kept here for the enhancer's callers; enhance() calls it).
-void keepFreedMemory();
+
 
 /// Name and parameter count of a model folder (reads the card, loads the weights).
 struct EnhancerInfo {

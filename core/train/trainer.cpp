@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include "runtime/runtime.h"
+
 #include "data/fashion_mnist.h"
 #include "data/image_folder.h"
 #include "restore/degrade.h"
@@ -493,7 +495,7 @@ Result<Summary> run(const Recipe& recipe, const Options& options, const JobConte
                                         " channel(s), the data has " + std::to_string(images.size(1)));
     std::optional<speech::Corpus> corpus;
     if (enhancer) {
-        speech::keepFreedMemory(); // the step's activations are freed and reallocated every step
+        runtime::keepFreedMemory(); // the step's activations are freed and reallocated every step
         auto c = speech::Corpus::load(enhancerCorpusOptions(recipe));
         if (!c) return c.error();
         corpus = c.value();

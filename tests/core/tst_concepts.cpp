@@ -21,6 +21,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 
+#include "textmodel_fixture.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -30,25 +32,7 @@ using namespace reverie::erase;
 
 namespace {
 
-models::UNetConfig tinyNet() {
-    models::UNetConfig c;
-    c.baseChannels = 16;
-    c.channelMult = {1, 2};
-    c.resBlocks = 1;
-    c.attnResolutions = {14};
-    c.embDim = 32;
-    c.contextDim = 64;
-    return c;
-}
-
-TextDenoiser randomModel(std::uint64_t seed) {
-    at::manual_seed(seed);
-    TextDenoiser m(tinyNet());
-    at::NoGradGuard g;
-    for (auto& p : m->parameters()) p.add_(at::randn(p.sizes()) * 0.05);
-    m->eval();
-    return m;
-}
+TextDenoiser randomModel(std::uint64_t seed) { return testing::randomTextModel(seed); }
 
 models::Classifier tinyClassifier() {
     models::ClassifierConfig c;

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
+#include "textmodel_fixture.h"
+
 #include <QtTest>
 
 #include <algorithm>
@@ -25,26 +27,8 @@ using namespace reverie::erase;
 
 namespace {
 
-models::UNetConfig tinyNet() {
-    models::UNetConfig c;
-    c.baseChannels = 16;
-    c.channelMult = {1, 2};
-    c.resBlocks = 1;
-    c.attnResolutions = {14};
-    c.embDim = 32;
-    c.contextDim = 64;
-    return c;
-}
-
-// A random model whose cross-attention matters (the output projections start at zero).
-TextDenoiser randomModel(std::uint64_t seed) {
-    at::manual_seed(seed);
-    TextDenoiser m(tinyNet());
-    at::NoGradGuard g;
-    for (auto& p : m->parameters()) p.add_(at::randn(p.sizes()) * 0.05);
-    m->eval();
-    return m;
-}
+models::UNetConfig tinyNet() { return testing::tinyTextNet(); }
+TextDenoiser randomModel(std::uint64_t seed) { return testing::randomTextModel(seed); }
 
 std::vector<double> csvLosses(const std::string& path) {
     std::ifstream in(path);
