@@ -1,16 +1,16 @@
 #include "mainwindow.h"
 
-#include "engine/engine.h"
+#include "jobs/engine.h"
 #include "logging.h"
 #include "preferencesdialog.h"
-#include "runtime/runtime.h"
-#include "telemetry/telemetry.h"
-#include "workbenches/diagnosticsworkbench.h"
-#include "workbenches/enhanceworkbench.h"
-#include "workbenches/eraseworkbench.h"
-#include "workbenches/generateworkbench.h"
-#include "workbenches/placeholderworkbench.h"
-#include "workbenches/restoreworkbench.h"
+#include "base/runtime.h"
+#include "base/telemetry.h"
+#include "workbenches/diagnostics/diagnosticsworkbench.h"
+#include "workbenches/enhance/enhanceworkbench.h"
+#include "workbenches/erase/eraseworkbench.h"
+#include "workbenches/generate/generateworkbench.h"
+#include "workbenches/restore/restoreworkbench.h"
+#include "workbenches/tune/tuneworkbench.h"
 
 #include "logpanel.h"
 #include "telemetrydock.h"
@@ -53,14 +53,13 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     row->addWidget(m_stack, 1);
     setCentralWidget(central);
 
-    // The workbenches, in the order of the mission; those not built yet are placeholders.
-    addWorkbench(new GenerateWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
-    addWorkbench(new RestoreWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
-    addWorkbench(new EnhanceWorkbench(m_engine, m_settings.effectiveOutputDir(), this));
+    // The workbenches, in the order of the mission.
+    const QString output = m_settings.effectiveOutputDir();
+    addWorkbench(new GenerateWorkbench(m_engine, output, this));
+    addWorkbench(new RestoreWorkbench(m_engine, output, this));
+    addWorkbench(new EnhanceWorkbench(m_engine, output, this));
     addWorkbench(new EraseWorkbench(m_engine, this));
-    addWorkbench(new PlaceholderWorkbench(QStringLiteral("tune"), tr("Tune"),
-                                          tr("Fine-tune models memory-efficiently with reversible adapters while "
-                                             "watching the memory curve."), this));
+    addWorkbench(new TuneWorkbench(m_engine, output, this));
     auto* diagnostics = new DiagnosticsWorkbench(m_engine, this);
     diagnostics->setDevice(m_settings.device);
     addWorkbench(diagnostics);
@@ -95,10 +94,22 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     QString why;
     m_settings.effectiveOutputDir(&why);
     if (!why.isEmpty()) spdlog::warn("{}", why.toStdString());
-    m_rail->setCurrentRow(m_workbenches.size() - 1); // Diagnostics: the one that works today
+    // First minutes: the page used last, or Restore with its demo image ready to run.
+    if (m_settings.lastWorkbench.isEmpty() || !showWorkbench(m_settings.lastWorkbench))
+        showWorkbench(QStringLiteral("restore"));
+    connect(m_rail, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && row < m_workbenches.size()) m_settings.lastWorkbench = m_workbenches[row]->id();
+    });
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // Remember the page for the next start (the other preferences are saved when changed).
+    Settings stored = Settings::load();
+    if (stored.problems.isEmpty() && stored.lastWorkbench != m_settings.lastWorkbench) {
+        stored.lastWorkbench = m_settings.lastWorkbench;
+        stored.save();
+    }
+}
 
 void MainWindow::addWorkbench(Workbench* wb) {
     m_workbenches.append(wb);
@@ -122,6 +133,11 @@ Workbench* MainWindow::workbench(const QString& id) const {
     for (auto* wb : m_workbenches)
         if (wb->id() == id) return wb;
     return nullptr;
+}
+
+QString MainWindow::currentWorkbenchId() const {
+    const int row = m_rail->currentRow();
+    return row >= 0 && row < m_workbenches.size() ? m_workbenches[row]->id() : QString();
 }
 
 QStringList MainWindow::workbenchIds() const {

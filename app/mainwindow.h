@@ -36,6 +36,8 @@ public:
     bool showWorkbench(const QString& id);
     Workbench* workbench(const QString& id) const;
     QStringList workbenchIds() const;
+    /// The id of the workbench shown now.
+    QString currentWorkbenchId() const;
     widgets::TelemetryDock* telemetryDock() const { return m_telemetry; }
     widgets::LogPanel* logPanel() const { return m_log; }
     const Settings& settings() const { return m_settings; }

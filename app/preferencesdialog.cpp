@@ -1,6 +1,6 @@
 #include "preferencesdialog.h"
 
-#include "runtime/runtime.h"
+#include "base/runtime.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

@@ -13,6 +13,7 @@ struct Settings {
     int threads = 0;                         ///< LibTorch threads; 0 = one per core
     QString language = QStringLiteral("en"); ///< "en" or "de"
     QString outputDir;                       ///< where results are saved; empty = default
+    QString lastWorkbench;                   ///< the page shown at the last exit; empty = Restore
     QStringList problems;                    ///< what loading had to repair (not saved)
 
     /// The INI file used by load()/save(): $REVERIE_CONFIG_DIR/reverie.ini if set, else the

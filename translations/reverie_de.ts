@@ -2,6 +2,45 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>DiagnosticsForm</name>
+    <message>
+        <source>&lt;h2&gt;Diagnostics&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;Diagnose&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <source>Measures what this machine gives Reverie: the LibTorch build, the device, threads, the BLAS behind matrix products, matrix-product and convolution throughput, and the memory the measurement takes.</source>
+        <translation>Misst, was dieser Rechner Reverie bietet: den LibTorch-Build, das Gerät, die Threads, die BLAS-Bibliothek hinter den Matrixprodukten, den Durchsatz von Matrixprodukten und Faltungen sowie den Speicher, den die Messung belegt.</translation>
+    </message>
+    <message>
+        <source>Run diagnostics</source>
+        <translation>Diagnose starten</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Quick (smaller sizes)</source>
+        <translation>Schnell (kleinere Größen)</translation>
+    </message>
+    <message>
+        <source>Smaller matrices and convolutions: a rougher figure in a few seconds</source>
+        <translation>Kleinere Matrizen und Faltungen: ein gröberer Wert in wenigen Sekunden</translation>
+    </message>
+    <message>
+        <source>Not run yet.</source>
+        <translation>Noch nicht ausgeführt.</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>Messgröße</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+</context>
+<context>
     <name>ImageSettings</name>
     <message>
         <source>There is no image to save.</source>
@@ -36,21 +75,307 @@
     </message>
 </context>
 <context>
+    <name>RestoreForm</name>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Test image:</source>
+        <translation>Testbild:</translation>
+    </message>
+    <message>
+        <source>Index of a Fashion-MNIST test image (0–9999)</source>
+        <translation>Index eines Fashion-MNIST-Testbilds (0–9999)</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Datei:</translation>
+    </message>
+    <message>
+        <source>open an image or drop one on this page</source>
+        <translation>ein Bild öffnen oder auf diese Seite ziehen</translation>
+    </message>
+    <message>
+        <source>Open image…</source>
+        <translation>Bild öffnen…</translation>
+    </message>
+    <message>
+        <source>Degrade first:</source>
+        <translation>Zuerst verschlechtern:</translation>
+    </message>
+    <message>
+        <source>Degrade the input with this task first: the clean image becomes the reference for PSNR and SSIM.</source>
+        <translation>Die Eingabe zuerst mit dieser Aufgabe verschlechtern: Das saubere Bild wird zur Referenz für PSNR und SSIM.</translation>
+    </message>
+    <message>
+        <source>Restoration</source>
+        <translation>Restaurierung</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>Modell:</translation>
+    </message>
+    <message>
+        <source>Use the photo denoiser for your own colour photographs (Gaussian noise); the Fashion-MNIST restorer knows all eight degradations but only small grey items.</source>
+        <translation>Den Foto-Entrauscher für eigene Farbfotos verwenden (Gaußsches Rauschen); der Fashion-MNIST-Restaurierer kennt alle acht Störungen, aber nur kleine graue Motive.</translation>
+    </message>
+    <message>
+        <source>Model folder:</source>
+        <translation>Modellordner:</translation>
+    </message>
+    <message>
+        <source>folder with weights.pt and card.json</source>
+        <translation>Ordner mit weights.pt und card.json</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Öffnen…</translation>
+    </message>
+    <message>
+        <source>Sampler:</source>
+        <translation>Sampler:</translation>
+    </message>
+    <message>
+        <source>NFE:</source>
+        <translation>NFE:</translation>
+    </message>
+    <message>
+        <source>Network evaluations (= sampler steps): fewer is faster; the MR Sampler needs 5–10, posterior sampling 100</source>
+        <translation>Netzauswertungen (= Sampler-Schritte): weniger ist schneller; der MR Sampler braucht 5–10, Posterior-Sampling 100</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>Seed:</translation>
+    </message>
+    <message>
+        <source>Seeds the degradation and the sampler's noise</source>
+        <translation>Startwert für die Verschlechterung und das Rauschen des Samplers</translation>
+    </message>
+    <message>
+        <source>λ (0–255):</source>
+        <translation>λ (0–255):</translation>
+    </message>
+    <message>
+        <source>The IR-SDE's stationary noise level λ on the 0–255 scale (50 is IR-SDE's usual choice)</source>
+        <translation>Stationäres Rauschniveau λ der IR-SDE auf der Skala 0–255 (50 ist die übliche Wahl der IR-SDE)</translation>
+    </message>
+    <message>
+        <source>Classical peer</source>
+        <translation>Klassisches Vergleichsverfahren</translation>
+    </message>
+    <message>
+        <source>Also restore with the task's classical method (non-local means, Wiener, bicubic, inpainting) for comparison; needs a task to degrade with</source>
+        <translation>Zum Vergleich auch mit dem klassischen Verfahren der Aufgabe restaurieren (Non-Local Means, Wiener, bikubisch, Inpainting); braucht eine Aufgabe zum Verschlechtern</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>Restaurieren</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Save result…</source>
+        <translation>Ergebnis speichern…</translation>
+    </message>
+    <message>
+        <source>Load settings…</source>
+        <translation>Einstellungen laden…</translation>
+    </message>
+    <message>
+        <source>Restore the settings from a PNG saved by this workbench</source>
+        <translation>Die Einstellungen aus einem von dieser Werkbank gespeicherten PNG wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Choose an input and press Restore.</source>
+        <translation>Eine Eingabe wählen und „Restaurieren“ drücken.</translation>
+    </message>
+    <message>
+        <source>While restoring: x_t (left) and the estimate x̂_0 (right) at every step.</source>
+        <translation>Während des Restaurierens: x_t (links) und die Schätzung x̂_0 (rechts) bei jedem Schritt.</translation>
+    </message>
+    <message>
+        <source>Left:</source>
+        <translation>Links:</translation>
+    </message>
+    <message>
+        <source>Right:</source>
+        <translation>Rechts:</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>Verkleinern</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>Vergrößern</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>Einpassen</translation>
+    </message>
+    <message>
+        <source>Fit the images to the view</source>
+        <translation>Die Bilder in die Ansicht einpassen</translation>
+    </message>
+    <message>
+        <source>Metrics</source>
+        <translation>Metriken</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;PSNR (dB)&lt;/b&gt;</source>
+        <translation>&lt;b&gt;PSNR (dB)&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;SSIM&lt;/b&gt;</source>
+        <translation>&lt;b&gt;SSIM&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>NFE</source>
+        <translation>NFE</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>Peer</source>
+        <translation>Vergleich</translation>
+    </message>
+    <message>
+        <source>Scores are against the clean reference; without a task there is none.</source>
+        <translation>Die Werte beziehen sich auf die saubere Referenz; ohne Aufgabe gibt es keine.</translation>
+    </message>
+</context>
+<context>
+    <name>SampleForm</name>
+    <message>
+        <source>Sampling</source>
+        <translation>Sampling</translation>
+    </message>
+    <message>
+        <source>Model folder:</source>
+        <translation>Modellordner:</translation>
+    </message>
+    <message>
+        <source>folder with weights.pt and card.json</source>
+        <translation>Ordner mit weights.pt und card.json</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Öffnen…</translation>
+    </message>
+    <message>
+        <source>SDE:</source>
+        <translation>SDE:</translation>
+    </message>
+    <message>
+        <source>The same weights serve every SDE by exact rescaling.</source>
+        <translation>Dieselben Gewichte dienen durch exakte Umskalierung jeder SDE.</translation>
+    </message>
+    <message>
+        <source>Sampler:</source>
+        <translation>Sampler:</translation>
+    </message>
+    <message>
+        <source>NFE:</source>
+        <translation>NFE:</translation>
+    </message>
+    <message>
+        <source>Network evaluations the sampler may spend: more is slower and, up to a point, better</source>
+        <translation>Netzauswertungen, die der Sampler verwenden darf: mehr ist langsamer und bis zu einem Punkt besser</translation>
+    </message>
+    <message>
+        <source>Guidance:</source>
+        <translation>Guidance:</translation>
+    </message>
+    <message>
+        <source>Classifier-free guidance w: 0 = unconditional, 1 = conditional model, above 1 = stronger</source>
+        <translation>Classifier-free Guidance w: 0 = unbedingt, 1 = bedingtes Modell, über 1 = stärker</translation>
+    </message>
+    <message>
+        <source>Class:</source>
+        <translation>Klasse:</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>Seed:</translation>
+    </message>
+    <message>
+        <source>Item i uses seed + i, so an item is the same whatever the batch</source>
+        <translation>Element i verwendet Seed + i, damit ein Element unabhängig von der Batchgröße gleich bleibt</translation>
+    </message>
+    <message>
+        <source>Samples:</source>
+        <translation>Samples:</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>Erzeugen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Save PNG…</source>
+        <translation>PNG speichern…</translation>
+    </message>
+    <message>
+        <source>Load settings from PNG…</source>
+        <translation>Einstellungen aus PNG laden…</translation>
+    </message>
+    <message>
+        <source>Likelihood</source>
+        <translation>Likelihood</translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation> Bilder</translation>
+    </message>
+    <message>
+        <source>Bits/dim of test images…</source>
+        <translation>Bits/Dim der Testbilder…</translation>
+    </message>
+    <message>
+        <source>Probability-flow ODE likelihood of the first test images, with the model folder and SDE above</source>
+        <translation>Likelihood der ersten Testbilder über die Probability-Flow-ODE, mit Modellordner und SDE von oben</translation>
+    </message>
+    <message>
+        <source>Not measured.</source>
+        <translation>Nicht gemessen.</translation>
+    </message>
+    <message>
+        <source>Samples appear here: while sampling, x_t (left) and the denoiser's estimate x̂_0 (right) at every step.</source>
+        <translation>Hier erscheinen die Samples: während des Samplings x_t (links) und die Schätzung x̂_0 des Denoisers (rechts) bei jedem Schritt.</translation>
+    </message>
+    <message>
+        <source>Choose settings and press Generate.</source>
+        <translation>Einstellungen wählen und „Erzeugen“ drücken.</translation>
+    </message>
+</context>
+<context>
     <name>Settings</name>
     <message>
         <source>The settings file %1 could not be read; defaults are used and the damaged file was kept as %2.</source>
         <translation>Die Einstellungsdatei %1 konnte nicht gelesen werden; es werden die Standardwerte verwendet, und die beschädigte Datei wurde als %2 aufbewahrt.</translation>
     </message>
     <message>
-        <source>Unknown device &quot;%1&quot; in the settings; using cpu.</source>
+        <source>Unknown device "%1" in the settings; using cpu.</source>
         <translation>Unbekanntes Gerät „%1“ in den Einstellungen; es wird cpu verwendet.</translation>
     </message>
     <message>
-        <source>Invalid thread count &quot;%1&quot; in the settings; using one per core.</source>
+        <source>Invalid thread count "%1" in the settings; using one per core.</source>
         <translation>Ungültige Thread-Anzahl „%1“ in den Einstellungen; es wird ein Thread pro Kern verwendet.</translation>
     </message>
     <message>
-        <source>Unknown language &quot;%1&quot; in the settings; using English.</source>
+        <source>Unknown language "%1" in the settings; using English.</source>
         <translation>Unbekannte Sprache „%1“ in den Einstellungen; es wird Englisch verwendet.</translation>
     </message>
     <message>
@@ -79,6 +404,65 @@
     </message>
 </context>
 <context>
+    <name>TrainForm</name>
+    <message>
+        <source>Train a model from a recipe</source>
+        <translation>Ein Modell nach einem Rezept trainieren</translation>
+    </message>
+    <message>
+        <source>Recipe:</source>
+        <translation>Rezept:</translation>
+    </message>
+    <message>
+        <source>The built-in models' recipes (resources/recipes) and any recipe you open</source>
+        <translation>Die Rezepte der eingebauten Modelle (resources/recipes) und jedes Rezept, das Sie öffnen</translation>
+    </message>
+    <message>
+        <source>Open recipe…</source>
+        <translation>Rezept öffnen…</translation>
+    </message>
+    <message>
+        <source>Task:</source>
+        <translation>Aufgabe:</translation>
+    </message>
+    <message>
+        <source>Checkpoint folder:</source>
+        <translation>Checkpoint-Ordner:</translation>
+    </message>
+    <message>
+        <source>Run now:</source>
+        <translation>Jetzt ausführen:</translation>
+    </message>
+    <message>
+        <source>to the end of the recipe</source>
+        <translation>bis zum Ende des Rezepts</translation>
+    </message>
+    <message>
+        <source> steps</source>
+        <translation> Schritte</translation>
+    </message>
+    <message>
+        <source>Train this many steps now and stop with a checkpoint; resume later from the same folder</source>
+        <translation>Jetzt so viele Schritte trainieren und mit einem Checkpoint anhalten; später aus demselben Ordner fortsetzen</translation>
+    </message>
+    <message>
+        <source>Resume from the checkpoint in that folder</source>
+        <translation>Vom Checkpoint in diesem Ordner fortsetzen</translation>
+    </message>
+    <message>
+        <source>Start training</source>
+        <translation>Training starten</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Not running.</source>
+        <translation>Läuft nicht.</translation>
+    </message>
+</context>
+<context>
     <name>main</name>
     <message>
         <source>Reverie: a desktop studio for diffusion models.</source>
@@ -89,52 +473,40 @@
         <translation>Diese Werkbank zuerst öffnen (generate, restore, enhance, erase, tune, diagnostics).</translation>
     </message>
     <message>
-        <source>Run &apos;reverie --help&apos; for the options.</source>
+        <source>Run 'reverie --help' for the options.</source>
         <translation>Mit „reverie --help“ werden die Optionen angezeigt.</translation>
     </message>
     <message>
-        <source>unknown workbench &apos;%1&apos;; known: %2</source>
+        <source>unknown workbench '%1'; known: %2</source>
         <translation>unbekannte Werkbank „%1“; bekannt: %2</translation>
     </message>
     <message>
-        <source>Run Diagnostics once the window is up.</source>
-        <translation>Diagnose ausführen, sobald das Fenster offen ist.</translation>
+        <source>Run the workbench's main action with its shown settings once the window is up.</source>
+        <translation>Die Hauptaktion der Werkbank mit den angezeigten Einstellungen ausführen, sobald das Fenster offen ist.</translation>
     </message>
     <message>
-        <source>Generate once with the Sample tab&apos;s settings once the window is up.</source>
-        <translation>Einmal mit den Einstellungen des Reiters „Samplen“ erzeugen, sobald das Fenster offen ist.</translation>
+        <source>A word for --run (Erase: the concept to erase).</source>
+        <translation>Ein Wort für --run (Löschen: das zu löschende Konzept).</translation>
     </message>
     <message>
-        <source>Restore once with the Restore tab&apos;s settings once the window is up.</source>
-        <translation>Einmal mit den Einstellungen des Reiters „Restaurieren“ restaurieren, sobald das Fenster offen ist.</translation>
+        <source>With --run: the input file (Restore: an image; Enhance: noisy audio).</source>
+        <translation>Mit --run: die Eingabedatei (Restaurieren: ein Bild; Verbessern: verrauschtes Audio).</translation>
     </message>
     <message>
-        <source>Restore workbench: this model folder or built-in name (fmnist-restore, photo-denoise).</source>
-        <translation>Restaurieren: dieser Modellordner oder eingebaute Name (fmnist-restore, photo-denoise).</translation>
+        <source>With --run: the clean reference (Enhance: audio for the scores).</source>
+        <translation>Mit --run: die saubere Referenz (Verbessern: Audio für die Bewertungen).</translation>
     </message>
     <message>
-        <source>Enhance the --input audio file (and score it against --reference) with the default sampler once the window is up.</source>
-        <translation>Die Audiodatei aus --input mit dem Standard-Sampler verbessern (und gegen --reference bewerten), sobald das Fenster offen ist.</translation>
+        <source>With --run: a model folder or built-in name.</source>
+        <translation>Mit --run: ein Modellordner oder der Name eines eingebauten Modells.</translation>
     </message>
     <message>
-        <source>Restore workbench: use this image file as the input (with --run-enhance: the noisy audio file).</source>
-        <translation>Restaurieren: diese Bilddatei als Eingabe verwenden (mit --run-enhance: die verrauschte Audiodatei).</translation>
+        <source>Save a screenshot of the window to this PNG file (after the run when --run is given) and quit.</source>
+        <translation>Ein Bildschirmfoto des Fensters in diese PNG-Datei speichern (nach dem Lauf, wenn --run angegeben ist) und beenden.</translation>
     </message>
     <message>
-        <source>With --run-enhance: the clean reference audio file for the scores.</source>
-        <translation>Mit --run-enhance: die saubere Referenz-Audiodatei für die Bewertung.</translation>
-    </message>
-    <message>
-        <source>--run-enhance needs --input with a noisy audio file.</source>
-        <translation>--run-enhance braucht --input mit einer verrauschten Audiodatei.</translation>
-    </message>
-    <message>
-        <source>Save a screenshot of the window to this PNG file (after the run when --run-diagnostics, --run-sample, --run-restore, --run-enhance or --run-erase is given) and quit.</source>
-        <translation>Ein Bildschirmfoto des Fensters in diese PNG-Datei speichern (nach dem Lauf, wenn --run-diagnostics, --run-sample, --run-restore, --run-enhance oder --run-erase angegeben ist) und beenden.</translation>
-    </message>
-    <message>
-        <source>Erase this concept word with RECE from the built-in text model and regenerate the Erase grid once the window is up.</source>
-        <translation>Dieses Konzeptwort mit RECE aus dem eingebauten Textmodell löschen und das Raster der Werkbank „Löschen“ neu erzeugen, sobald das Fenster offen ist.</translation>
+        <source>Same as --workbench %1 --run.</source>
+        <translation>Wie --workbench %1 --run.</translation>
     </message>
 </context>
 <context>
@@ -142,34 +514,6 @@
     <message>
         <source>Diagnostics</source>
         <translation>Diagnose</translation>
-    </message>
-    <message>
-        <source>Measures what this machine gives Reverie: the LibTorch build, the device, threads, the BLAS behind matrix products, matrix-product and convolution throughput, and the memory the measurement takes.</source>
-        <translation>Misst, was dieser Rechner Reverie bietet: den LibTorch-Build, das Gerät, die Threads, die BLAS-Bibliothek hinter den Matrixprodukten, den Durchsatz von Matrixprodukten und Faltungen sowie den Speicher, den die Messung belegt.</translation>
-    </message>
-    <message>
-        <source>Run diagnostics</source>
-        <translation>Diagnose starten</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
-    </message>
-    <message>
-        <source>Quick (smaller sizes)</source>
-        <translation>Schnell (kleinere Größen)</translation>
-    </message>
-    <message>
-        <source>Not run yet.</source>
-        <translation>Noch nicht ausgeführt.</translation>
-    </message>
-    <message>
-        <source>Measure</source>
-        <translation>Messgröße</translation>
-    </message>
-    <message>
-        <source>Value</source>
-        <translation>Wert</translation>
     </message>
     <message>
         <source>Starting…</source>
@@ -299,18 +643,38 @@
     </message>
 </context>
 <context>
-    <name>reverie::app::EnhanceWorkbench</name>
+    <name>reverie::app::EnhanceView</name>
     <message>
-        <source>The reference has %1 samples, the noisy input %2: scored over the first %3.</source>
-        <translation>Die Referenz hat %1 Samples, die verrauschte Eingabe %2: bewertet über die ersten %3.</translation>
+        <source>Noisy</source>
+        <translation>Verrauscht</translation>
     </message>
     <message>
-        <source>Nothing to score.</source>
-        <translation>Nichts zu bewerten.</translation>
+        <source>Enhanced</source>
+        <translation>Verbessert</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Referenz</translation>
+    </message>
+    <message>
+        <source>Residual</source>
+        <translation>Rest</translation>
     </message>
     <message>
         <source>Enhance</source>
         <translation>Verbessern</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Export enhanced WAV…</source>
+        <translation>Verbesserte WAV exportieren…</translation>
+    </message>
+    <message>
+        <source>Open a noisy recording (or drop one here) and press Enhance.</source>
+        <translation>Öffnen Sie eine verrauschte Aufnahme (oder ziehen Sie eine hierher) und drücken Sie „Verbessern“.</translation>
     </message>
     <message>
         <source>Input</source>
@@ -369,6 +733,22 @@
         <translation>Modell:</translation>
     </message>
     <message>
+        <source>folder with weights.pt and card.json</source>
+        <translation>Ordner mit weights.pt und card.json</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Öffnen…</translation>
+    </message>
+    <message>
+        <source>Model folder:</source>
+        <translation>Modellordner:</translation>
+    </message>
+    <message>
+        <source>Open model folder</source>
+        <translation>Modellordner öffnen</translation>
+    </message>
+    <message>
         <source>Sampler:</source>
         <translation>Sampler:</translation>
     </message>
@@ -377,7 +757,7 @@
         <translation>Standard</translation>
     </message>
     <message>
-        <source>Network evaluations per chunk; 0 = the sampler&apos;s default (%1 for the default sampler)</source>
+        <source>Network evaluations per chunk; 0 = the sampler's default (%1 for the default sampler)</source>
         <translation>Netzauswertungen pro Abschnitt; 0 = Standard des Samplers (%1 beim Standard-Sampler)</translation>
     </message>
     <message>
@@ -385,24 +765,12 @@
         <translation>NFE:</translation>
     </message>
     <message>
-        <source>Seeds the sampler&apos;s noise</source>
+        <source>Seeds the sampler's noise</source>
         <translation>Startwert für das Rauschen des Samplers</translation>
     </message>
     <message>
         <source>Seed:</source>
         <translation>Seed:</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
-    </message>
-    <message>
-        <source>Export enhanced WAV…</source>
-        <translation>Verbesserte WAV exportieren…</translation>
-    </message>
-    <message>
-        <source>Open a noisy recording (or drop one here) and press Enhance.</source>
-        <translation>Öffnen Sie eine verrauschte Aufnahme (oder ziehen Sie eine hierher) und drücken Sie „Verbessern“.</translation>
     </message>
     <message>
         <source>Metrics</source>
@@ -461,7 +829,7 @@
         <translation>Die Wellenform der gewählten Spur. Klicken zum Springen, Ziehen für einen Schleifenbereich.</translation>
     </message>
     <message>
-        <source>The spectrogram of the selected track in the model&apos;s STFT (510-point FFT, hop 128).</source>
+        <source>The spectrogram of the selected track in the model's STFT (510-point FFT, hop 128).</source>
         <translation>Das Spektrogramm der gewählten Spur in der STFT des Modells (510-Punkte-FFT, Schrittweite 128).</translation>
     </message>
     <message>
@@ -489,24 +857,43 @@
         <translation>Jede Spur auf dem Pegel der verrauschten Spur abspielen, damit lauter nicht besser klingt</translation>
     </message>
     <message>
+        <source>Stop recording</source>
+        <translation>Aufnahme beenden</translation>
+    </message>
+    <message>
+        <source>Scoring…</source>
+        <translation>Wird bewertet…</translation>
+    </message>
+    <message>
+        <source>Against the clean reference.</source>
+        <translation>Gegen die saubere Referenz.</translation>
+    </message>
+    <message>
+        <source>Computing the views of the %1 track…</source>
+        <translation>Die Ansichten der Spur „%1“ werden berechnet…</translation>
+    </message>
+    <message>
+        <source>%1 s / %2 s</source>
+        <translation>%1 s / %2 s</translation>
+    </message>
+    <message>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
+</context>
+<context>
+    <name>reverie::app::EnhanceWorkbench</name>
     <message>
-        <source>Noisy</source>
-        <translation>Verrauscht</translation>
+        <source>The reference has %1 samples, the noisy input %2: scored over the first %3.</source>
+        <translation>Die Referenz hat %1 Samples, die verrauschte Eingabe %2: bewertet über die ersten %3.</translation>
     </message>
     <message>
-        <source>Enhanced</source>
-        <translation>Verbessert</translation>
+        <source>Nothing to score.</source>
+        <translation>Nichts zu bewerten.</translation>
     </message>
     <message>
-        <source>Reference</source>
-        <translation>Referenz</translation>
-    </message>
-    <message>
-        <source>Residual</source>
-        <translation>Rest</translation>
+        <source>Enhance</source>
+        <translation>Verbessern</translation>
     </message>
     <message>
         <source>Enhancing: wait for it or cancel it before choosing another noisy input.</source>
@@ -569,10 +956,6 @@
         <translation>Das Mikrofon %1 konnte nicht geöffnet werden.</translation>
     </message>
     <message>
-        <source>Stop recording</source>
-        <translation>Aufnahme beenden</translation>
-    </message>
-    <message>
         <source>Recording from %1… press Stop recording to use it as the noisy input.</source>
         <translation>Aufnahme von %1… „Aufnahme beenden“ drücken, um sie als verrauschte Eingabe zu verwenden.</translation>
     </message>
@@ -599,14 +982,6 @@
     <message>
         <source>Invalid settings: %1</source>
         <translation>Ungültige Einstellungen: %1</translation>
-    </message>
-    <message>
-        <source>The built-in speech enhancer was not found (searched %1). Choose a model folder.</source>
-        <translation>Der eingebaute Sprachverbesserer wurde nicht gefunden (gesucht in %1). Wählen Sie einen Modellordner.</translation>
-    </message>
-    <message>
-        <source>The model folder %1 does not exist.</source>
-        <translation>Der Modellordner %1 existiert nicht.</translation>
     </message>
     <message>
         <source>Enhancing %1 s with %2…</source>
@@ -669,22 +1044,6 @@
         <translation>%1: %2 · Pegelversatz %3 dB (nicht angewandt)</translation>
     </message>
     <message>
-        <source>%1 s / %2 s</source>
-        <translation>%1 s / %2 s</translation>
-    </message>
-    <message>
-        <source>Computing the views of the %1 track…</source>
-        <translation>Die Ansichten der Spur „%1“ werden berechnet…</translation>
-    </message>
-    <message>
-        <source>Scoring…</source>
-        <translation>Wird bewertet…</translation>
-    </message>
-    <message>
-        <source>Against the clean reference.</source>
-        <translation>Gegen die saubere Referenz.</translation>
-    </message>
-    <message>
         <source>There is no enhanced audio to export yet: press Enhance first.</source>
         <translation>Es gibt noch kein verbessertes Audio zum Exportieren: Drücken Sie zuerst „Verbessern“.</translation>
     </message>
@@ -703,6 +1062,10 @@
     <message>
         <source>Exported %1.</source>
         <translation>%1 exportiert.</translation>
+    </message>
+    <message>
+        <source>--run for Enhance needs --input with a noisy audio file.</source>
+        <translation>--run für Verbessern braucht --input mit einer verrauschten Audiodatei.</translation>
     </message>
 </context>
 <context>
@@ -936,7 +1299,7 @@
         <translation>Ein Konzept wird gerade gelöscht; warten Sie darauf oder brechen Sie ab.</translation>
     </message>
     <message>
-        <source>Erasing &apos;%1&apos; with %2…</source>
+        <source>Erasing '%1' with %2…</source>
         <translation>„%1“ wird mit %2 gelöscht…</translation>
     </message>
     <message>
@@ -964,7 +1327,7 @@
         <translation>Ein anderer Bibliotheksauftrag läuft; warten Sie darauf.</translation>
     </message>
     <message>
-        <source>There is no erased concept &apos;%1&apos; to attack.</source>
+        <source>There is no erased concept '%1' to attack.</source>
         <translation>Es gibt kein gelöschtes Konzept „%1“, das angegriffen werden könnte.</translation>
     </message>
     <message>
@@ -988,16 +1351,16 @@
         <translation>Angriff fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>&lt;b style=&apos;color:#c62828&apos;&gt;The concept comes back:&lt;/b&gt; %1% of the attack&apos;s images are recognised as %2.</source>
-        <translation>&lt;b style=&apos;color:#c62828&apos;&gt;Das Konzept kehrt zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
+        <source>&lt;b style='color:#c62828'&gt;The concept comes back:&lt;/b&gt; %1% of the attack's images are recognised as %2.</source>
+        <translation>&lt;b style='color:#c62828'&gt;Das Konzept kehrt zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
     </message>
     <message>
-        <source>&lt;b style=&apos;color:#ef6c00&apos;&gt;Partly back:&lt;/b&gt; %1% of the attack&apos;s images are recognised as %2.</source>
-        <translation>&lt;b style=&apos;color:#ef6c00&apos;&gt;Teilweise zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
+        <source>&lt;b style='color:#ef6c00'&gt;Partly back:&lt;/b&gt; %1% of the attack's images are recognised as %2.</source>
+        <translation>&lt;b style='color:#ef6c00'&gt;Teilweise zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
     </message>
     <message>
-        <source>&lt;b style=&apos;color:#2e7d32&apos;&gt;Stays erased:&lt;/b&gt; none of the attack&apos;s images is recognised as %1.</source>
-        <translation>&lt;b style=&apos;color:#2e7d32&apos;&gt;Bleibt gelöscht:&lt;/b&gt; keines der Bilder des Angriffs wird als %1 erkannt.</translation>
+        <source>&lt;b style='color:#2e7d32'&gt;Stays erased:&lt;/b&gt; none of the attack's images is recognised as %1.</source>
+        <translation>&lt;b style='color:#2e7d32'&gt;Bleibt gelöscht:&lt;/b&gt; keines der Bilder des Angriffs wird als %1 erkannt.</translation>
     </message>
     <message>
         <source>Save concept library</source>
@@ -1051,112 +1414,36 @@
         <source>Could not load the library (the current one is kept): %1</source>
         <translation>Die Bibliothek konnte nicht geladen werden (die aktuelle bleibt erhalten): %1</translation>
     </message>
+    <message>
+        <source>--run for Erase needs --run-arg with the concept word to erase.</source>
+        <translation>--run für Löschen braucht --run-arg mit dem zu löschenden Konzeptwort.</translation>
+    </message>
 </context>
 <context>
-    <name>reverie::app::GenerateWorkbench</name>
+    <name>reverie::app::GenerateView</name>
     <message>
         <source>Generate</source>
         <translation>Erzeugen</translation>
     </message>
     <message>
-        <source>Train a built-in model</source>
-        <translation>Ein eingebautes Modell trainieren</translation>
+        <source>Sample</source>
+        <translation>Samplen</translation>
     </message>
     <message>
-        <source>Open recipe…</source>
-        <translation>Rezept öffnen…</translation>
+        <source>Sweep</source>
+        <translation>Sweep</translation>
     </message>
     <message>
-        <source>Recipe:</source>
-        <translation>Rezept:</translation>
+        <source>VE (variance exploding)</source>
+        <translation>VE (Varianz explodierend)</translation>
     </message>
     <message>
-        <source>Checkpoint folder:</source>
-        <translation>Checkpoint-Ordner:</translation>
+        <source>VP (variance preserving)</source>
+        <translation>VP (Varianz erhaltend)</translation>
     </message>
     <message>
-        <source>to the end of the recipe</source>
-        <translation>bis zum Ende des Rezepts</translation>
-    </message>
-    <message>
-        <source> steps</source>
-        <translation> Schritte</translation>
-    </message>
-    <message>
-        <source>Run now:</source>
-        <translation>Jetzt ausführen:</translation>
-    </message>
-    <message>
-        <source>Resume from the checkpoint in that folder</source>
-        <translation>Vom Checkpoint in diesem Ordner fortsetzen</translation>
-    </message>
-    <message>
-        <source>Start training</source>
-        <translation>Training starten</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
-    </message>
-    <message>
-        <source>Not running.</source>
-        <translation>Läuft nicht.</translation>
-    </message>
-    <message>
-        <source>step</source>
-        <translation>Schritt</translation>
-    </message>
-    <message>
-        <source>training loss</source>
-        <translation>Trainings-Loss</translation>
-    </message>
-    <message>
-        <source>Open recipe</source>
-        <translation>Rezept öffnen</translation>
-    </message>
-    <message>
-        <source>Recipes (*.json)</source>
-        <translation>Rezepte (*.json)</translation>
-    </message>
-    <message>
-        <source>Cannot read %1: %2</source>
-        <translation>%1 kann nicht gelesen werden: %2</translation>
-    </message>
-    <message>
-        <source>Training</source>
-        <translation>Training</translation>
-    </message>
-    <message>
-        <source>Starting %1…</source>
-        <translation>%1 wird gestartet…</translation>
-    </message>
-    <message>
-        <source>Training %1</source>
-        <translation>Training von %1</translation>
-    </message>
-    <message>
-        <source>Finished at step %1: loss %2, %3 s/step, checkpoint %4</source>
-        <translation>Beendet bei Schritt %1: Loss %2, %3 s/Schritt, Checkpoint %4</translation>
-    </message>
-    <message>
-        <source>; test accuracy %1%</source>
-        <translation>; Testgenauigkeit %1%</translation>
-    </message>
-    <message>
-        <source>Stopped: %1</source>
-        <translation>Angehalten: %1</translation>
-    </message>
-    <message>
-        <source>Failed: %1</source>
-        <translation>Fehlgeschlagen: %1</translation>
-    </message>
-    <message>
-        <source>loss</source>
-        <translation>Loss</translation>
-    </message>
-    <message>
-        <source>Step %1 of %2 · loss %3 · %4 s/step · about %5 min left</source>
-        <translation>Schritt %1 von %2 · Loss %3 · %4 s/Schritt · noch etwa %5 min</translation>
+        <source>sub-VP</source>
+        <translation>sub-VP</translation>
     </message>
     <message>
         <source>T-shirt/top</source>
@@ -1199,116 +1486,52 @@
         <translation>Stiefelette</translation>
     </message>
     <message>
-        <source>Sample</source>
-        <translation>Samplen</translation>
-    </message>
-    <message>
-        <source>Sweep</source>
-        <translation>Sweep</translation>
-    </message>
-    <message>
-        <source>Train</source>
-        <translation>Trainieren</translation>
-    </message>
-    <message>
-        <source>Sampling</source>
-        <translation>Sampling</translation>
-    </message>
-    <message>
-        <source>VE (variance exploding)</source>
-        <translation>VE (Varianz explodierend)</translation>
-    </message>
-    <message>
-        <source>VP (variance preserving)</source>
-        <translation>VP (Varianz erhaltend)</translation>
-    </message>
-    <message>
-        <source>sub-VP</source>
-        <translation>sub-VP</translation>
-    </message>
-    <message>
-        <source>The same weights serve every SDE by exact rescaling.</source>
-        <translation>Dieselben Gewichte dienen durch exakte Umskalierung jeder SDE.</translation>
-    </message>
-    <message>
-        <source>SDE:</source>
-        <translation>SDE:</translation>
-    </message>
-    <message>
-        <source>Sampler:</source>
-        <translation>Sampler:</translation>
-    </message>
-    <message>
-        <source>Network evaluations the sampler may spend</source>
-        <translation>Netzauswertungen, die der Sampler verbrauchen darf</translation>
-    </message>
-    <message>
-        <source>NFE:</source>
-        <translation>NFE:</translation>
-    </message>
-    <message>
-        <source>Classifier-free guidance w: 0 = unconditional, 1 = conditional model, above 1 = stronger</source>
-        <translation>Classifier-free Guidance w: 0 = unbedingt, 1 = bedingtes Modell, über 1 = stärker</translation>
-    </message>
-    <message>
-        <source>Guidance:</source>
-        <translation>Guidance:</translation>
-    </message>
-    <message>
         <source>All classes (item i → class i mod 10)</source>
         <translation>Alle Klassen (Element i → Klasse i mod 10)</translation>
     </message>
     <message>
-        <source>Class:</source>
-        <translation>Klasse:</translation>
+        <source>Open model folder</source>
+        <translation>Modellordner öffnen</translation>
     </message>
     <message>
-        <source>Item i uses seed + i, so an item is the same whatever the batch</source>
-        <translation>Element i verwendet Seed + i, damit ein Element unabhängig von der Batchgröße gleich bleibt</translation>
+        <source>NFE budgets, separated by commas</source>
+        <translation>NFE-Budgets, durch Kommas getrennt</translation>
     </message>
     <message>
-        <source>Seed:</source>
-        <translation>Seed:</translation>
+        <source>Samples per point:</source>
+        <translation>Samples pro Punkt:</translation>
     </message>
     <message>
-        <source>Samples:</source>
-        <translation>Samples:</translation>
+        <source>Model folder, SDE, guidance and seed come from the Sample tab. Each point is scored by its Fréchet distance (FD) to the 10 000 test images in the shipped classifier's features; lower is better.</source>
+        <translation>Modellordner, SDE, Guidance und Seed stammen aus dem Reiter „Samplen“. Jeder Punkt wird nach seiner Fréchet-Distanz (FD) zu den 10 000 Testbildern in den Merkmalen des mitgelieferten Klassifikators bewertet; niedriger ist besser.</translation>
     </message>
     <message>
-        <source>Save PNG…</source>
-        <translation>PNG speichern…</translation>
+        <source>Sampler</source>
+        <translation>Sampler</translation>
     </message>
     <message>
-        <source>Load settings from PNG…</source>
-        <translation>Einstellungen aus PNG laden…</translation>
+        <source>NFE</source>
+        <translation>NFE</translation>
     </message>
     <message>
-        <source>Likelihood</source>
-        <translation>Likelihood</translation>
+        <source>FD</source>
+        <translation>FD</translation>
     </message>
     <message>
-        <source> images</source>
-        <translation> Bilder</translation>
+        <source>Seconds</source>
+        <translation>Sekunden</translation>
     </message>
     <message>
-        <source>Bits/dim of test images…</source>
-        <translation>Bits/Dim der Testbilder…</translation>
+        <source>Peak MiB</source>
+        <translation>Spitze MiB</translation>
     </message>
     <message>
-        <source>Probability-flow ODE likelihood of the first test images, with the model folder and SDE above</source>
-        <translation>Likelihood der ersten Testbilder über die Probability-Flow-ODE, mit Modellordner und SDE von oben</translation>
+        <source>Confident %</source>
+        <translation>Sicher %</translation>
     </message>
     <message>
-        <source>Not measured.</source>
-        <translation>Nicht gemessen.</translation>
-    </message>
-    <message>
-        <source>Samples appear here: while sampling, x_t (left) and the denoiser&apos;s estimate x̂_0 (right) at every step.</source>
-        <translation>Hier erscheinen die Samples: während des Samplings x_t (links) und die Schätzung x̂_0 des Denoisers (rechts) bei jedem Schritt.</translation>
-    </message>
-    <message>
-        <source>Choose settings and press Generate.</source>
-        <translation>Einstellungen wählen und „Erzeugen“ drücken.</translation>
+        <source>FD (lower is better)</source>
+        <translation>FD (niedriger ist besser)</translation>
     </message>
     <message>
         <source>adaptive (%1)</source>
@@ -1319,20 +1542,19 @@
         <translation>→ %1 Schritte (%2)</translation>
     </message>
     <message>
-        <source>Another job of this workbench is running; wait for it or cancel it.</source>
-        <translation>Ein anderer Auftrag dieser Werkbank läuft; warten Sie darauf oder brechen Sie ihn ab.</translation>
+        <source>Point %1 of %2: %3 at NFE %4, FD %5</source>
+        <translation>Punkt %1 von %2: %3 bei NFE %4, FD %5</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::GenerateWorkbench</name>
+    <message>
+        <source>Generate</source>
+        <translation>Erzeugen</translation>
     </message>
     <message>
         <source>Invalid settings: %1</source>
         <translation>Ungültige Einstellungen: %1</translation>
-    </message>
-    <message>
-        <source>The built-in generator was not found (searched %1). Choose a model folder.</source>
-        <translation>Der eingebaute Generator wurde nicht gefunden (gesucht in %1). Wählen Sie einen Modellordner.</translation>
-    </message>
-    <message>
-        <source>The model folder %1 does not exist.</source>
-        <translation>Der Modellordner %1 existiert nicht.</translation>
     </message>
     <message>
         <source>Starting %1 with %2 NFE…</source>
@@ -1383,10 +1605,6 @@
         <translation>PNG speichern</translation>
     </message>
     <message>
-        <source>PNG images (*.png)</source>
-        <translation>PNG-Bilder (*.png)</translation>
-    </message>
-    <message>
         <source>Saved %1.</source>
         <translation>%1 gespeichert.</translation>
     </message>
@@ -1397,10 +1615,6 @@
     <message>
         <source>Bits/dim</source>
         <translation>Bits/Dim</translation>
-    </message>
-    <message>
-        <source>Choose a model folder first.</source>
-        <translation>Wählen Sie zuerst einen Modellordner.</translation>
     </message>
     <message>
         <source>Measuring bits/dim of %1 test images…</source>
@@ -1423,47 +1637,7 @@
         <translation>Bits/Dim fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>NFE budgets, separated by commas</source>
-        <translation>NFE-Budgets, durch Kommas getrennt</translation>
-    </message>
-    <message>
-        <source>Samples per point:</source>
-        <translation>Samples pro Punkt:</translation>
-    </message>
-    <message>
-        <source>Model folder, SDE, guidance and seed come from the Sample tab. Each point is scored by its Fréchet distance (FD) to the 10 000 test images in the shipped classifier&apos;s features; lower is better.</source>
-        <translation>Modellordner, SDE, Guidance und Seed stammen aus dem Reiter „Samplen“. Jeder Punkt wird nach seiner Fréchet-Distanz (FD) zu den 10 000 Testbildern in den Merkmalen des mitgelieferten Klassifikators bewertet; niedriger ist besser.</translation>
-    </message>
-    <message>
-        <source>NFE</source>
-        <translation>NFE</translation>
-    </message>
-    <message>
-        <source>FD (lower is better)</source>
-        <translation>FD (niedriger ist besser)</translation>
-    </message>
-    <message>
-        <source>Sampler</source>
-        <translation>Sampler</translation>
-    </message>
-    <message>
-        <source>FD</source>
-        <translation>FD</translation>
-    </message>
-    <message>
-        <source>Seconds</source>
-        <translation>Sekunden</translation>
-    </message>
-    <message>
-        <source>Peak MiB</source>
-        <translation>Spitze MiB</translation>
-    </message>
-    <message>
-        <source>Confident %</source>
-        <translation>Sicher %</translation>
-    </message>
-    <message>
-        <source>&apos;%1&apos; is not an NFE value (a whole number from 1 to 100000).</source>
+        <source>'%1' is not an NFE value (a whole number from 1 to 100000).</source>
         <translation>„%1“ ist kein NFE-Wert (eine ganze Zahl von 1 bis 100000).</translation>
     </message>
     <message>
@@ -1491,12 +1665,15 @@
         <translation>Sweep über %1 Punkte</translation>
     </message>
     <message>
-        <source>Point %1 of %2: %3 at NFE %4, FD %5</source>
-        <translation>Punkt %1 von %2: %3 bei NFE %4, FD %5</translation>
-    </message>
-    <message>
         <source>Measuring bits/dim: %1 of %2 · NFE %3</source>
         <translation>Bits/Dim werden gemessen: %1 von %2 · NFE %3</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::JobSlot</name>
+    <message>
+        <source>Another job of this workbench is running; wait for it or cancel it.</source>
+        <translation>Ein anderer Auftrag dieser Werkbank läuft; warten Sie darauf oder brechen Sie ihn ab.</translation>
     </message>
 </context>
 <context>
@@ -1504,14 +1681,6 @@
     <message>
         <source>Reverie</source>
         <translation>Reverie</translation>
-    </message>
-    <message>
-        <source>Tune</source>
-        <translation>Feinabstimmen</translation>
-    </message>
-    <message>
-        <source>Fine-tune models memory-efficiently with reversible adapters while watching the memory curve.</source>
-        <translation>Modelle speichereffizient mit reversiblen Adaptern feinabstimmen und dabei die Speicherkurve beobachten.</translation>
     </message>
     <message>
         <source>Log</source>
@@ -1603,13 +1772,6 @@
     </message>
 </context>
 <context>
-    <name>reverie::app::PlaceholderWorkbench</name>
-    <message>
-        <source>Not built yet: this workbench&apos;s engine is still being written.</source>
-        <translation>Noch nicht verfügbar: Die Engine dieser Werkbank wird noch entwickelt.</translation>
-    </message>
-</context>
-<context>
     <name>reverie::app::PreferencesDialog</name>
     <message>
         <source>Preferences</source>
@@ -1661,7 +1823,7 @@
     </message>
 </context>
 <context>
-    <name>reverie::app::RestoreWorkbench</name>
+    <name>reverie::app::RestoreView</name>
     <message>
         <source>Gaussian noise (σ = 25)</source>
         <translation>Gaußsches Rauschen (σ = 25)</translation>
@@ -1727,164 +1889,131 @@
         <translation>Sweep</translation>
     </message>
     <message>
-        <source>Input</source>
-        <translation>Eingabe</translation>
-    </message>
-    <message>
-        <source>Test image:</source>
-        <translation>Testbild:</translation>
-    </message>
-    <message>
-        <source>Index of a Fashion-MNIST test image (0–9999)</source>
-        <translation>Index eines Fashion-MNIST-Testbilds (0–9999)</translation>
-    </message>
-    <message>
-        <source>File:</source>
-        <translation>Datei:</translation>
-    </message>
-    <message>
-        <source>open an image or drop one on this page</source>
-        <translation>ein Bild öffnen oder auf diese Seite ziehen</translation>
-    </message>
-    <message>
-        <source>Open image…</source>
-        <translation>Bild öffnen…</translation>
-    </message>
-    <message>
         <source>(none — restore as is)</source>
         <translation>(keine — so restaurieren, wie es ist)</translation>
     </message>
     <message>
-        <source>Degrade the input with this task first: the clean image becomes the reference for PSNR and SSIM.</source>
-        <translation>Die Eingabe zuerst mit dieser Aufgabe verschlechtern: Das saubere Bild wird zur Referenz für PSNR und SSIM.</translation>
+        <source>Fashion-MNIST restorer (all eight tasks, grey 28×28)</source>
+        <translation>Fashion-MNIST-Restaurierer (alle acht Aufgaben, grau 28×28)</translation>
     </message>
     <message>
-        <source>Degrade first:</source>
-        <translation>Zuerst verschlechtern:</translation>
+        <source>Colour-photo denoiser (noise, any size in tiles)</source>
+        <translation>Farbfoto-Entrauscher (Rauschen, jede Größe in Kacheln)</translation>
     </message>
     <message>
-        <source>Restoration</source>
-        <translation>Restaurierung</translation>
-    </message>
-    <message>
-        <source>Sampler:</source>
-        <translation>Sampler:</translation>
-    </message>
-    <message>
-        <source>Network evaluations (= sampler steps)</source>
-        <translation>Netzauswertungen (= Sampler-Schritte)</translation>
-    </message>
-    <message>
-        <source>NFE:</source>
-        <translation>NFE:</translation>
-    </message>
-    <message>
-        <source>Seeds the degradation and the sampler&apos;s noise</source>
-        <translation>Startwert für die Verschlechterung und das Rauschen des Samplers</translation>
-    </message>
-    <message>
-        <source>Seed:</source>
-        <translation>Seed:</translation>
-    </message>
-    <message>
-        <source>The IR-SDE&apos;s stationary noise level λ on the 0–255 scale (50 is IR-SDE&apos;s usual choice)</source>
-        <translation>Stationäres Rauschniveau λ der IR-SDE auf der Skala 0–255 (50 ist die übliche Wahl der IR-SDE)</translation>
-    </message>
-    <message>
-        <source>λ (0–255):</source>
-        <translation>λ (0–255):</translation>
-    </message>
-    <message>
-        <source>Classical peer</source>
-        <translation>Klassisches Vergleichsverfahren</translation>
-    </message>
-    <message>
-        <source>Also restore with the task&apos;s classical method (non-local means, Wiener, bicubic, inpainting) for comparison; needs a task to degrade with</source>
-        <translation>Zum Vergleich auch mit dem klassischen Verfahren der Aufgabe restaurieren (Non-Local Means, Wiener, bikubisch, Inpainting); braucht eine Aufgabe zum Verschlechtern</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
-    </message>
-    <message>
-        <source>Save result…</source>
-        <translation>Ergebnis speichern…</translation>
-    </message>
-    <message>
-        <source>Load settings…</source>
-        <translation>Einstellungen laden…</translation>
-    </message>
-    <message>
-        <source>Restore the settings from a PNG saved by this workbench</source>
-        <translation>Die Einstellungen aus einem von dieser Werkbank gespeicherten PNG wiederherstellen</translation>
-    </message>
-    <message>
-        <source>Choose an input and press Restore.</source>
-        <translation>Eine Eingabe wählen und „Restaurieren“ drücken.</translation>
-    </message>
-    <message>
-        <source>While restoring: x_t (left) and the estimate x̂_0 (right) at every step.</source>
-        <translation>Während des Restaurierens: x_t (links) und die Schätzung x̂_0 (rechts) bei jedem Schritt.</translation>
-    </message>
-    <message>
-        <source>Left:</source>
-        <translation>Links:</translation>
-    </message>
-    <message>
-        <source>Right:</source>
-        <translation>Rechts:</translation>
-    </message>
-    <message>
-        <source>Zoom out</source>
-        <translation>Verkleinern</translation>
-    </message>
-    <message>
-        <source>Zoom in</source>
-        <translation>Vergrößern</translation>
-    </message>
-    <message>
-        <source>Fit</source>
-        <translation>Einpassen</translation>
-    </message>
-    <message>
-        <source>Fit the images to the view</source>
-        <translation>Die Bilder in die Ansicht einpassen</translation>
+        <source>Other folder</source>
+        <translation>Anderer Ordner</translation>
     </message>
     <message>
         <source>Restore an image to compare the result with its input, the clean reference and the classical peer. Drag the divider; wheel to zoom, drag to pan.</source>
         <translation>Restaurieren Sie ein Bild, um das Ergebnis mit seiner Eingabe, der sauberen Referenz und dem klassischen Vergleichsverfahren zu vergleichen. Den Trenner ziehen; Mausrad zum Zoomen, Ziehen zum Verschieben.</translation>
     </message>
     <message>
-        <source>Metrics</source>
-        <translation>Metriken</translation>
+        <source>Open model folder</source>
+        <translation>Modellordner öffnen</translation>
     </message>
     <message>
-        <source>&lt;b&gt;PSNR (dB)&lt;/b&gt;</source>
-        <translation>&lt;b&gt;PSNR (dB)&lt;/b&gt;</translation>
+        <source>Task:</source>
+        <translation>Aufgabe:</translation>
     </message>
     <message>
-        <source>&lt;b&gt;SSIM&lt;/b&gt;</source>
-        <translation>&lt;b&gt;SSIM&lt;/b&gt;</translation>
+        <source>NFE values, separated by commas</source>
+        <translation>NFE-Werte, durch Kommas getrennt</translation>
     </message>
     <message>
-        <source>Result</source>
-        <translation>Ergebnis</translation>
+        <source>Images:</source>
+        <translation>Bilder:</translation>
+    </message>
+    <message>
+        <source>Model folder, seed and λ come from the Restore tab. Each point restores the first test images degraded with the task and scores them against the clean images (mean PSNR and SSIM; higher is better).</source>
+        <translation>Modellordner, Seed und λ stammen aus dem Reiter „Restaurieren“. Jeder Punkt restauriert die ersten, mit der Aufgabe verschlechterten Testbilder und bewertet sie gegen die sauberen Bilder (mittlere PSNR und SSIM; höher ist besser).</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>Sampler</translation>
     </message>
     <message>
         <source>NFE</source>
         <translation>NFE</translation>
     </message>
     <message>
-        <source>Seconds</source>
-        <translation>Sekunden</translation>
+        <source>PSNR (dB)</source>
+        <translation>PSNR (dB)</translation>
     </message>
     <message>
-        <source>Peer</source>
-        <translation>Vergleich</translation>
+        <source>SSIM</source>
+        <translation>SSIM</translation>
     </message>
     <message>
-        <source>Scores are against the clean reference; without a task there is none.</source>
-        <translation>Die Werte beziehen sich auf die saubere Referenz; ohne Aufgabe gibt es keine.</translation>
+        <source>s/image</source>
+        <translation>s/Bild</translation>
+    </message>
+    <message>
+        <source>Peak MiB</source>
+        <translation>Spitze MiB</translation>
+    </message>
+    <message>
+        <source>PSNR (dB, higher is better)</source>
+        <translation>PSNR (dB, höher ist besser)</translation>
+    </message>
+    <message>
+        <source>SSIM (higher is better)</source>
+        <translation>SSIM (höher ist besser)</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · NFE %3 · %4 s</source>
+        <translation>Schritt %1 von %2 · NFE %3 · %4 s</translation>
+    </message>
+    <message>
+        <source>%1 · NFE %2 · seed %3 · λ %4</source>
+        <translation>%1 · NFE %2 · Seed %3 · λ %4</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Referenz</translation>
+    </message>
+    <message>
+        <source>Classical peer</source>
+        <translation>Klassisches Vergleichsverfahren</translation>
+    </message>
+    <message>
+        <source>Point %1 of %2: %3 at NFE %4 · PSNR %5 dB · SSIM %6</source>
+        <translation>Punkt %1 von %2: %3 bei NFE %4 · PSNR %5 dB · SSIM %6</translation>
+    </message>
+    <message>
+        <source>degraded input %1 dB</source>
+        <translation>verschlechterte Eingabe %1 dB</translation>
+    </message>
+    <message>
+        <source>classical peer %1 dB</source>
+        <translation>klassisches Verfahren %1 dB</translation>
+    </message>
+    <message>
+        <source>degraded input %1</source>
+        <translation>verschlechterte Eingabe %1</translation>
+    </message>
+    <message>
+        <source>classical peer %1</source>
+        <translation>klassisches Verfahren %1</translation>
+    </message>
+    <message>
+        <source>Degraded input: PSNR %1 dB, SSIM %2 · classical peer: PSNR %3 dB, SSIM %4</source>
+        <translation>Verschlechterte Eingabe: PSNR %1 dB, SSIM %2 · klassisches Verfahren: PSNR %3 dB, SSIM %4</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::RestoreWorkbench</name>
+    <message>
+        <source>Restore</source>
+        <translation>Restaurieren</translation>
     </message>
     <message>
         <source>Input: %1. Press Restore.</source>
@@ -1905,14 +2034,6 @@
     <message>
         <source>Invalid settings: %1</source>
         <translation>Ungültige Einstellungen: %1</translation>
-    </message>
-    <message>
-        <source>The built-in restorer was not found (searched %1). Choose a model folder.</source>
-        <translation>Das eingebaute Restaurierungsmodell wurde nicht gefunden (gesucht in %1). Wählen Sie einen Modellordner.</translation>
-    </message>
-    <message>
-        <source>The model folder %1 does not exist.</source>
-        <translation>Der Modellordner %1 existiert nicht.</translation>
     </message>
     <message>
         <source>test image %1</source>
@@ -1947,14 +2068,6 @@
         <translation>Restaurierung fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>%1 · NFE %2 · seed %3 · λ %4</source>
-        <translation>%1 · NFE %2 · Seed %3 · λ %4</translation>
-    </message>
-    <message>
-        <source>Reference</source>
-        <translation>Referenz</translation>
-    </message>
-    <message>
         <source>There is no result to save yet: press Restore first.</source>
         <translation>Es gibt noch kein Ergebnis zum Speichern: Drücken Sie zuerst „Restaurieren“.</translation>
     </message>
@@ -1971,16 +2084,12 @@
         <translation>Einstellungen aus %1 geladen.</translation>
     </message>
     <message>
-        <source>Its NFE %1 is outside the slider&apos;s range; NFE is now %2.</source>
+        <source>Its NFE %1 is outside the slider's range; NFE is now %2.</source>
         <translation>Sein NFE-Wert %1 liegt außerhalb des Schiebereglers; NFE ist jetzt %2.</translation>
     </message>
     <message>
         <source>Save result</source>
         <translation>Ergebnis speichern</translation>
-    </message>
-    <message>
-        <source>PNG images (*.png)</source>
-        <translation>PNG-Bilder (*.png)</translation>
     </message>
     <message>
         <source>Saved %1.</source>
@@ -1991,51 +2100,7 @@
         <translation>Einstellungen laden</translation>
     </message>
     <message>
-        <source>Task:</source>
-        <translation>Aufgabe:</translation>
-    </message>
-    <message>
-        <source>NFE values, separated by commas</source>
-        <translation>NFE-Werte, durch Kommas getrennt</translation>
-    </message>
-    <message>
-        <source>Images:</source>
-        <translation>Bilder:</translation>
-    </message>
-    <message>
-        <source>Model folder, seed and λ come from the Restore tab. Each point restores the first test images degraded with the task and scores them against the clean images (mean PSNR and SSIM; higher is better).</source>
-        <translation>Modellordner, Seed und λ stammen aus dem Reiter „Restaurieren“. Jeder Punkt restauriert die ersten, mit der Aufgabe verschlechterten Testbilder und bewertet sie gegen die sauberen Bilder (mittlere PSNR und SSIM; höher ist besser).</translation>
-    </message>
-    <message>
-        <source>PSNR (dB, higher is better)</source>
-        <translation>PSNR (dB, höher ist besser)</translation>
-    </message>
-    <message>
-        <source>SSIM (higher is better)</source>
-        <translation>SSIM (höher ist besser)</translation>
-    </message>
-    <message>
-        <source>Sampler</source>
-        <translation>Sampler</translation>
-    </message>
-    <message>
-        <source>PSNR (dB)</source>
-        <translation>PSNR (dB)</translation>
-    </message>
-    <message>
-        <source>SSIM</source>
-        <translation>SSIM</translation>
-    </message>
-    <message>
-        <source>s/image</source>
-        <translation>s/Bild</translation>
-    </message>
-    <message>
-        <source>Peak MiB</source>
-        <translation>Spitze MiB</translation>
-    </message>
-    <message>
-        <source>&apos;%1&apos; is not an NFE value (a whole number from 1 to 1000).</source>
+        <source>'%1' is not an NFE value (a whole number from 1 to 1000).</source>
         <translation>„%1“ ist kein NFE-Wert (eine ganze Zahl von 1 bis 1000).</translation>
     </message>
     <message>
@@ -2055,68 +2120,12 @@
         <translation>Die Zahl der Bilder muss zwischen 1 und 10000 liegen.</translation>
     </message>
     <message>
-        <source>The built-in restorer was not found. Choose a model folder in the Restore tab.</source>
-        <translation>Das eingebaute Restaurierungsmodell wurde nicht gefunden. Wählen Sie im Reiter „Restaurieren“ einen Modellordner.</translation>
-    </message>
-    <message>
         <source>Sweeping %1 points over %2 images…</source>
         <translation>Sweep über %1 Punkte mit je %2 Bildern…</translation>
     </message>
     <message>
         <source>Restoration sweep of %1 points</source>
         <translation>Restaurierungs-Sweep über %1 Punkte</translation>
-    </message>
-    <message>
-        <source>degraded input %1 dB</source>
-        <translation>verschlechterte Eingabe %1 dB</translation>
-    </message>
-    <message>
-        <source>classical peer %1 dB</source>
-        <translation>klassisches Verfahren %1 dB</translation>
-    </message>
-    <message>
-        <source>degraded input %1</source>
-        <translation>verschlechterte Eingabe %1</translation>
-    </message>
-    <message>
-        <source>classical peer %1</source>
-        <translation>klassisches Verfahren %1</translation>
-    </message>
-    <message>
-        <source>Degraded input: PSNR %1 dB, SSIM %2 · classical peer: PSNR %3 dB, SSIM %4</source>
-        <translation>Verschlechterte Eingabe: PSNR %1 dB, SSIM %2 · klassisches Verfahren: PSNR %3 dB, SSIM %4</translation>
-    </message>
-    <message>
-        <source>Point %1 of %2: %3 at NFE %4 · PSNR %5 dB · SSIM %6</source>
-        <translation>Punkt %1 von %2: %3 bei NFE %4 · PSNR %5 dB · SSIM %6</translation>
-    </message>
-    <message>
-        <source>Another job of this workbench is running; wait for it or cancel it.</source>
-        <translation>Ein anderer Auftrag dieser Werkbank läuft; warten Sie darauf oder brechen Sie ihn ab.</translation>
-    </message>
-    <message>
-        <source>Step %1 of %2 · NFE %3 · %4 s</source>
-        <translation>Schritt %1 von %2 · NFE %3 · %4 s</translation>
-    </message>
-    <message>
-        <source>Fashion-MNIST restorer (all eight tasks, grey 28×28)</source>
-        <translation>Fashion-MNIST-Restaurierer (alle acht Aufgaben, grau 28×28)</translation>
-    </message>
-    <message>
-        <source>Colour-photo denoiser (noise, any size in tiles)</source>
-        <translation>Farbfoto-Entrauscher (Rauschen, jede Größe in Kacheln)</translation>
-    </message>
-    <message>
-        <source>Other folder</source>
-        <translation>Anderer Ordner</translation>
-    </message>
-    <message>
-        <source>Use the photo denoiser for your own colour photographs (Gaussian noise); the Fashion-MNIST restorer knows all eight degradations but only small grey items.</source>
-        <translation>Den Foto-Entrauscher für eigene Farbfotos verwenden (Gaußsches Rauschen); der Fashion-MNIST-Restaurierer kennt alle acht Störungen, aber nur kleine graue Motive.</translation>
-    </message>
-    <message>
-        <source>Model:</source>
-        <translation>Modell:</translation>
     </message>
 </context>
 <context>
@@ -2161,21 +2170,94 @@
         <source>Sweep failed: %1</source>
         <translation>Sweep fehlgeschlagen: %1</translation>
     </message>
+</context>
+<context>
+    <name>reverie::app::TuneWorkbench</name>
     <message>
-        <source>folder with weights.pt and card.json</source>
-        <translation>Ordner mit weights.pt und card.json</translation>
+        <source>Tune</source>
+        <translation>Feinabstimmen</translation>
     </message>
     <message>
-        <source>Open…</source>
-        <translation>Öffnen…</translation>
+        <source>Train</source>
+        <translation>Trainieren</translation>
     </message>
     <message>
-        <source>Model folder:</source>
-        <translation>Modellordner:</translation>
+        <source>step</source>
+        <translation>Schritt</translation>
     </message>
     <message>
-        <source>Open model folder</source>
-        <translation>Modellordner öffnen</translation>
+        <source>training loss</source>
+        <translation>Trainings-Loss</translation>
+    </message>
+    <message>
+        <source>%1 · %2 steps of %3</source>
+        <translation>%1 · %2 Schritte zu je %3</translation>
+    </message>
+    <message>
+        <source>Open recipe</source>
+        <translation>Rezept öffnen</translation>
+    </message>
+    <message>
+        <source>Recipes (*.json)</source>
+        <translation>Rezepte (*.json)</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <source>Starting %1…</source>
+        <translation>%1 wird gestartet…</translation>
+    </message>
+    <message>
+        <source>Training %1</source>
+        <translation>Training von %1</translation>
+    </message>
+    <message>
+        <source>Finished at step %1: loss %2, %3 s/step, checkpoint %4</source>
+        <translation>Beendet bei Schritt %1: Loss %2, %3 s/Schritt, Checkpoint %4</translation>
+    </message>
+    <message>
+        <source>Stopped: %1</source>
+        <translation>Angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>Loss</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · loss %3 · %4 s/step · about %5 min left</source>
+        <translation>Schritt %1 von %2 · Loss %3 · %4 s/Schritt · noch etwa %5 min</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::Workbench</name>
+    <message>
+        <source>The %1 workbench has no action to run from the command line.</source>
+        <translation>Die Werkbank %1 hat keine Aktion, die sich von der Kommandozeile ausführen lässt.</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::Workbenches</name>
+    <message>
+        <source>The built-in model %1 was not found (searched %2). Choose a model folder.</source>
+        <translation>Das eingebaute Modell %1 wurde nicht gefunden (gesucht in %2). Wählen Sie einen Modellordner.</translation>
+    </message>
+    <message>
+        <source>The model folder %1 does not exist.</source>
+        <translation>Der Modellordner %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG-Bilder (*.png)</translation>
     </message>
 </context>
 <context>

@@ -23,63 +23,6 @@
 
 namespace reverie::app {
 
-QTableWidgetItem* tableCell(const QString& text, bool number) {
-    auto* item = new QTableWidgetItem(text);
-    item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-    if (number) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
-}
-
-void showPixelImage(QLabel* label, const QImage& image) {
-    if (image.isNull()) return;
-    QSize room = label->contentsRect().size();
-    if (room.width() < label->minimumWidth() || room.height() < label->minimumHeight()) room = label->minimumSize();
-    const int f = std::max(1, std::min(room.width() / std::max(1, image.width()), room.height() / std::max(1, image.height())));
-    label->setPixmap(QPixmap::fromImage(
-        image.scaled(image.width() * f, image.height() * f, Qt::IgnoreAspectRatio, Qt::FastTransformation)));
-}
-
-std::optional<std::vector<int>> parseNfeList(const QString& text, int max, QString* badPart) {
-    std::vector<int> out;
-    for (const auto& part : text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int n = part.toInt(&ok);
-        if (!ok || n < 1 || n > max) {
-            if (badPart) *badPart = part;
-            return std::nullopt;
-        }
-        out.push_back(n);
-    }
-    return out;
-}
-
-void readSeed(const QJsonObject& settings, std::uint64_t& seed) {
-    if (const auto value = settings.value(QStringLiteral("seed")); value.isString()) {
-        bool ok = false;
-        const auto v = value.toString().toULongLong(&ok);
-        if (ok) seed = v;
-    } else if (value.isDouble() && value.toDouble() >= 0) {
-        seed = std::uint64_t(value.toDouble());
-    }
-}
-
-QLineEdit* addModelFolderRow(QFormLayout* form, QWidget* box, QWidget* dialogParent) {
-    auto* edit = new QLineEdit(box);
-    edit->setObjectName(QStringLiteral("modelDir"));
-    edit->setPlaceholderText(SweepPanel::tr("folder with weights.pt and card.json"));
-    auto* open = new QPushButton(SweepPanel::tr("Open…"), box);
-    open->setObjectName(QStringLiteral("openModel"));
-    auto* row = new QHBoxLayout;
-    row->addWidget(edit, 1);
-    row->addWidget(open);
-    form->addRow(SweepPanel::tr("Model folder:"), row);
-    QObject::connect(open, &QPushButton::clicked, edit, [edit, dialogParent] {
-        const QString dir = QFileDialog::getExistingDirectory(dialogParent, SweepPanel::tr("Open model folder"), edit->text());
-        if (!dir.isEmpty()) edit->setText(QDir::toNativeSeparators(dir));
-    });
-    return edit;
-}
-
 SweepPanel::SweepPanel(const Spec& spec) {
     tab = new QWidget;
     tab->setObjectName(QStringLiteral("sweepTab"));

@@ -5,7 +5,8 @@
 //
 // Thread rules: GUI thread only.
 
-#include "engine/engine.h"
+#include "jobs/engine.h"
+#include "workbenches/common.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -32,28 +33,6 @@ class QVBoxLayout;
 class QWidget;
 
 namespace reverie::app {
-
-inline QString qs(const std::string& s) { return QString::fromStdString(s); }
-
-/// A read-only table cell; numbers are right-aligned.
-QTableWidgetItem* tableCell(const QString& text, bool number = true);
-
-/// Shows image in label by nearest neighbour at the largest integer factor that fits the label, so
-/// every pixel stays a crisp square. Before the first layout the label's minimum size stands in
-/// for its size. A null image leaves the label as it is.
-void showPixelImage(QLabel* label, const QImage& image);
-
-/// Parses a list of NFE values separated by commas, semicolons or spaces, each from 1 to max.
-/// Returns nullopt with *badPart set to the first part that is not such a value.
-std::optional<std::vector<int>> parseNfeList(const QString& text, int max, QString* badPart = nullptr);
-
-/// Reads the "seed" of saved settings into seed (a string, or a non-negative number); leaves it
-/// as it is when there is none.
-void readSeed(const QJsonObject& settings, std::uint64_t& seed);
-
-/// Adds the "Model folder:" row to form: a line edit (object name "modelDir") and an "Open…"
-/// button ("openModel") that picks a folder in a dialog over dialogParent. Returns the line edit.
-QLineEdit* addModelFolderRow(QFormLayout* form, QWidget* box, QWidget* dialogParent);
 
 /// The samplers × NFE form of a Sweep tab. Builds the tab: left column with a group box holding
 /// the form (extra rows first), start/cancel buttons, progress bar and status label; right column

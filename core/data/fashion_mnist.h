@@ -1,9 +1,11 @@
 #pragma once
 // Fashion-MNIST from Debian's dataset-fashion-mnist package (IDX files, gzip-compressed), and the
-// IDX reader under it. Everything is validated: a missing package, a wrong magic number or a
-// truncated file is an error value naming the file and the problem.
+// IDX reader under it.
+//
+// Thread rules: plain functions; any thread. Failure: everything is validated: a missing package,
+// a wrong magic number or a truncated file is an error value naming the file and the problem.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <ATen/core/Tensor.h>
 

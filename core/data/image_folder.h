@@ -1,18 +1,13 @@
 #pragma once
-// A folder of images as a labelled training set (the layout torchvision calls ImageFolder):
-// every image below `dir` whose first path component is a sub-folder belongs to the class of
-// that sub-folder (classes sorted by name); images directly in `dir` form one class of their own
-// named ".". PNG, JPEG, BMP, TIFF and WebP are read with OpenCV (8- or 16-bit, grey, colour or
-// with alpha, which is composited over black); each image is centre-cropped to a square and
-// resized (area averaging) to size × size, then converted to the requested channel count
-// (colour → grey by BT.601 luma, grey → colour by replication).
-//
+// A folder of images as a labelled training set (the layout torchvision calls ImageFolder), and
+// training patches cut from large images; read with OpenCV into uint8 tensors.
 // Deterministic: files are taken in sorted path order, so the same folder gives the same tensor.
-// Failure: a missing folder, no readable image, or only unreadable files give an error value;
-// individual unreadable files are skipped, and their count is logged.
+//
+// Thread rules: plain functions; any thread. Failure: a missing folder, no readable image, or
+// only unreadable files give an error value; unreadable files are skipped and their count logged.
 
 #include "data/fashion_mnist.h"
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -21,6 +16,12 @@
 
 namespace reverie::data {
 
+/// Every image below `dir` whose first path component is a sub-folder belongs to the class of that
+/// sub-folder (classes sorted by name); images directly in `dir` form one class of their own named
+/// ".". PNG, JPEG, BMP, TIFF and WebP (8- or 16-bit, grey, colour or with alpha, which is
+/// composited over black); each image is centre-cropped to a square and resized (area averaging)
+/// to size × size, then converted to the requested channel count (colour → grey by BT.601 luma,
+/// grey → colour by replication).
 /// Reads the folder; limit >= 0 keeps only the first `limit` images in sorted order.
 /// channels: 1 or 3. Result images: uint8 [N, channels, size, size].
 Result<LabelledImages> loadImageFolder(const std::string& dir, int size, int channels, std::int64_t limit = -1);

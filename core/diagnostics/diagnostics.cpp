@@ -1,6 +1,6 @@
 #include "diagnostics/diagnostics.h"
 
-#include "telemetry/telemetry.h"
+#include "base/telemetry.h"
 
 #include <ATen/ATen.h>
 #include <torch/cuda.h>

@@ -3,9 +3,11 @@
 // product and convolution throughput, the BLAS in use (with a clear warning when it is the slow
 // reference BLAS) and the memory the measurement takes. Runs as a core job: progress after every
 // timed repeat, cancel checked before each.
+// Thread rules: run() on the calling thread (the engine thread in the app). Failure: errors as
+// values (InvalidInput, Cancelled).
 
-#include "jobs/job.h"
-#include "runtime/runtime.h"
+#include "base/job.h"
+#include "base/runtime.h"
 
 #include <string>
 #include <vector>

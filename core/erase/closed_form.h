@@ -1,27 +1,14 @@
 #pragma once
-// Closed-form concept erasure on linear projections (REFERENCE §7): the UCE edit of the
-// cross-attention key/value projections W [out, in] (text-embedding dim → attention dim), RECE's
-// closed-form derivation of the embedding that still regenerates an erased concept, the RECE
-// loop, and the edit set: each erased concept as its own artefact (its embeddings and one ΔW per
-// matrix) that can be saved, loaded, enabled, disabled, weighted and re-solved jointly.
-//
-// The edit, for every matrix W independently, with erase embeddings c_e, guides c_g(e) and
-// preserve embeddings c_p (rows of [N, in] tensors):
-//   W' = (λ₂W + η Σ_e v*_e c_eᵀ + λ₁ Σ_p (W c_p) c_pᵀ) (λ₂I + η Σ_e c_e c_eᵀ + λ₁ Σ_p c_p c_pᵀ)⁻¹
-// with v*_e = W c_g(e). Because v* and W c_p are both W times an embedding, the right-hand side is
-// W·M with M = λ₂I + η Σ c_g c_eᵀ + λ₁ Σ c_p c_pᵀ, so W' = W·T with T = M A⁻¹ shared by every
-// matrix that reads the same embeddings: one Cholesky factorisation of A per edit, however many
-// matrices. All arithmetic is float64; results come back in W's dtype and device.
-//
-// Everything is model-independent: embeddings come from the caller (the text encoder's token
-// embeddings of the concept, of its guide — by default the empty prompt — and of what to keep).
-//
-// Failure: user mistakes (an empty concept, a concept erased twice, mismatched shapes, a singular
-// system, a file saved for another model) are InvalidInput errors with a sentence naming them;
-// nothing throws out of these functions. Thread rules: none of these functions keeps state
-// between calls; an EditSet is a plain value (not synchronised; use it from one thread).
+// Closed-form concept erasure on the cross-attention key/value projections W [out, in]: the UCE
+// edit (Gandikota et al. 2024), RECE's regeneration embedding and loop (Gong et al. 2024), and the
+// edit set of per-concept artefacts (embeddings, one ΔW per matrix) to save, load, enable, weight
+// and re-solve jointly. Embeddings come from the caller; float64 inside, results in W's dtype and
+// device. Closed forms: docs/methods.md, "Concept erasure: UCE" and "RECE".
+// Thread rules: no function keeps state between calls (the edit set is erase/editset.h; use it from
+// one thread). Failure: user mistakes (an empty concept, a concept erased twice, mismatched shapes,
+// a singular system, another model's file) are InvalidInput errors naming them; nothing throws.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -122,75 +109,5 @@ struct ReceResult {
 Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const ConceptSet& conceptSet,
                            const at::Tensor& preserve, const ReceParams& params,
                            const ReceScoreFn& score = {}, const JobContext& ctx = {});
-
-/// One erased concept, stored on its own.
-struct Artefact {
-    std::string name;                ///< the concept's name (unique in a set)
-    std::string method = "uce";      ///< "uce" or "rece"
-    ConceptSet conceptSet;              ///< what was erased (for RECE: with the derived rows)
-    at::Tensor preserve;             ///< [Np, in] or undefined
-    UceParams params;                ///< how it was solved (defaultGuide is not stored)
-    std::vector<at::Tensor> deltas;  ///< ΔW per matrix of the set, in the set's order
-    bool enabled = true;
-    double weight = 1.0;             ///< scale of ΔW (independent mode) or of η (joint mode)
-    double seconds = 0;              ///< time the edit took
-};
-
-/// The edit set of one model: its original matrices (kept, never modified) and the artefacts.
-class EditSet {
-public:
-    EditSet() = default;
-    /// `modelId` names the model and its weights (e.g. "fmnist-text-edm@<hash>"); the originals
-    /// are cloned, so later changes to the model's parameters do not reach them.
-    static Result<EditSet> create(std::string modelId, std::vector<std::string> matrixNames,
-                                  const std::vector<at::Tensor>& originals);
-
-    const std::string& modelId() const { return m_modelId; }
-    const std::vector<std::string>& matrixNames() const { return m_names; }
-    const std::vector<at::Tensor>& originals() const { return m_originals; }
-    /// FNV-1a of the originals' bytes (checked when a saved set is loaded).
-    const std::string& weightsHash() const { return m_hash; }
-    const std::vector<Artefact>& artefacts() const { return m_artefacts; }
-    const Artefact* find(const std::string& name) const;
-
-    /// Solves the concept alone (UCE) against the originals and adds it.
-    Result<bool> erase(const ConceptSet& conceptSet, const at::Tensor& preserve, const UceParams& params = {});
-    /// Runs RECE for the concept and adds the best epoch.
-    Result<ReceResult> eraseRece(const ConceptSet& conceptSet, const at::Tensor& preserve, const ReceParams& params,
-                                 const ReceScoreFn& score = {}, const JobContext& ctx = {});
-    /// Adds a solved artefact (checks its name and ΔW shapes).
-    Result<bool> add(Artefact a);
-    Result<bool> remove(const std::string& name);
-    Result<bool> setEnabled(const std::string& name, bool enabled);
-    Result<bool> setWeight(const std::string& name, double weight);
-
-    /// W_eff = W + Σ_enabled weight·ΔW (independent artefacts, additive). With nothing enabled
-    /// (or every weight 0) these are the originals bit for bit.
-    std::vector<at::Tensor> effectiveWeights() const;
-    /// The exact joint combination: one solve over the enabled artefacts' erase sets (η scaled
-    /// by each weight) and their preserve sets (duplicate rows and rows that another active
-    /// concept erases are dropped). Nothing enabled: the originals bit for bit.
-    Result<std::vector<at::Tensor>> resolveActive(const UceParams& params = {}) const;
-    /// Copies effective (or jointly re-solved) weights into the model's parameters, in place
-    /// under NoGradGuard. `targets` must be in the set's matrix order and shapes.
-    Result<bool> applyTo(const std::vector<at::Tensor>& targets, bool joint = false,
-                         const UceParams& params = {}) const;
-
-    /// Writes the set (a JSON header and the tensors, torch pickle format) atomically.
-    Result<bool> save(const std::string& path) const;
-    /// Reads a saved set for this model: refuses a file made for another model id, another set
-    /// of matrices or other weights, naming both.
-    static Result<EditSet> load(const std::string& path, const std::string& modelId,
-                                const std::vector<std::string>& matrixNames,
-                                const std::vector<at::Tensor>& originals);
-
-private:
-    Artefact* findMutable(const std::string& name);
-    std::string m_modelId;
-    std::vector<std::string> m_names;
-    std::vector<at::Tensor> m_originals;
-    std::string m_hash;
-    std::vector<Artefact> m_artefacts;
-};
 
 } // namespace reverie::erase

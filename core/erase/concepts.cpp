@@ -1,7 +1,7 @@
 #include "erase/concepts.h"
 
 #include "data/fashion_mnist.h"
-#include "erase/text.h"
+#include "data/text.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -39,25 +39,25 @@ double shareOf(const at::Tensor& predicted, int cls) {
 
 } // namespace
 
-std::vector<at::Tensor> kvWeights(TextDenoiser& model) {
+std::vector<at::Tensor> kvWeights(models::TextDenoiser& model) {
     std::vector<at::Tensor> out;
     for (auto& nl : model->crossAttentionKV()) out.push_back(nl.linear->weight);
     return out;
 }
 
-std::vector<std::string> kvNames(TextDenoiser& model) {
+std::vector<std::string> kvNames(models::TextDenoiser& model) {
     std::vector<std::string> out;
     for (auto& nl : model->crossAttentionKV()) out.push_back(nl.name);
     return out;
 }
 
-Result<at::Tensor> promptTokens(TextDenoiser& model, const std::vector<std::string>& prompts,
+Result<at::Tensor> promptTokens(models::TextDenoiser& model, const std::vector<std::string>& prompts,
                                 const std::vector<std::string>& onlyWords) {
     using R = Result<at::Tensor>;
     if (prompts.empty()) return R::invalid("no prompts to take token embeddings from");
     std::set<std::string> only;
     for (const auto& p : onlyWords)
-        for (auto& w : text::words(p)) only.insert(w);
+        for (auto& w : data::text::words(p)) only.insert(w);
     std::vector<at::Tensor> rows;
     for (const auto& p : prompts) {
         auto t = model->tokenEmbeddings(p);
@@ -66,7 +66,7 @@ Result<at::Tensor> promptTokens(TextDenoiser& model, const std::vector<std::stri
             rows.push_back(t.value());
             continue;
         }
-        const auto ws = text::words(p);
+        const auto ws = data::text::words(p);
         for (std::size_t i = 0; i < ws.size() && std::int64_t(i) < t.value().size(0); ++i)
             if (only.count(ws[i])) rows.push_back(t.value()[std::int64_t(i)].unsqueeze(0));
     }
@@ -74,13 +74,13 @@ Result<at::Tensor> promptTokens(TextDenoiser& model, const std::vector<std::stri
     return uniqueRows(at::cat(rows).to(at::kDouble));
 }
 
-Result<ConceptSet> classConcept(TextDenoiser& model, int cls, TokenChoice tokens) {
+Result<ConceptSet> classConcept(models::TextDenoiser& model, int cls, TokenChoice tokens) {
     using R = Result<ConceptSet>;
-    if (cls < 0 || cls >= text::kClasses) return R::invalid("there is no class " + std::to_string(cls) + " (0–9)");
+    if (cls < 0 || cls >= data::text::kClasses) return R::invalid("there is no class " + std::to_string(cls) + " (0–9)");
     ConceptSet c;
-    c.name = text::className(cls);
-    auto e = promptTokens(model, text::erasePrompts(cls),
-                          tokens == TokenChoice::ConceptWords ? text::eraseSynonyms(cls) : std::vector<std::string>{});
+    c.name = data::text::className(cls);
+    auto e = promptTokens(model, data::text::erasePrompts(cls),
+                          tokens == TokenChoice::ConceptWords ? data::text::eraseSynonyms(cls) : std::vector<std::string>{});
     if (!e) return e.error();
     c.erase = e.value();
     auto g = model->tokenEmbeddings("");
@@ -89,16 +89,16 @@ Result<ConceptSet> classConcept(TextDenoiser& model, int cls, TokenChoice tokens
     return c;
 }
 
-Result<at::Tensor> preserveFor(TextDenoiser& model, const std::vector<int>& erased) {
+Result<at::Tensor> preserveFor(models::TextDenoiser& model, const std::vector<int>& erased) {
     std::vector<std::string> prompts;
-    for (int c = 0; c < text::kClasses; ++c)
+    for (int c = 0; c < data::text::kClasses; ++c)
         if (std::find(erased.begin(), erased.end(), c) == erased.end())
-            for (auto& p : text::erasePrompts(c)) prompts.push_back(p);
+            for (auto& p : data::text::erasePrompts(c)) prompts.push_back(p);
     if (prompts.empty()) return at::Tensor();
     return promptTokens(model, prompts);
 }
 
-Result<EditSet> makeEditSet(TextDenoiser& model, const std::string& modelName) {
+Result<EditSet> makeEditSet(models::TextDenoiser& model, const std::string& modelName) {
     auto ws = kvWeights(model);
     if (ws.empty()) return Result<EditSet>::invalid("the model has no cross-attention to edit");
     std::vector<at::Tensor> originals;
@@ -115,7 +115,7 @@ at::Tensor classify(models::Classifier& classifier, const at::Tensor& x) {
     return at::cat(parts);
 }
 
-Result<Recognition> recognition(TextDenoiser& model, models::Classifier& classifier,
+Result<Recognition> recognition(models::TextDenoiser& model, models::Classifier& classifier,
                                 const std::vector<std::string>& prompts, const std::vector<std::uint64_t>& seeds,
                                 int cls, const TextSampleOptions& so, const JobContext& ctx) {
     using R = Result<Recognition>;
@@ -144,7 +144,7 @@ Result<Recognition> recognition(TextDenoiser& model, models::Classifier& classif
     return rec;
 }
 
-Result<AttackResult> closedFormAttack(TextDenoiser& model, models::Classifier& classifier,
+Result<AttackResult> closedFormAttack(models::TextDenoiser& model, models::Classifier& classifier,
                                       const std::vector<at::Tensor>& originals, const std::string& prompt, int cls,
                                       const std::vector<std::uint64_t>& seeds, const AttackParams& ap,
                                       const TextSampleOptions& so, const JobContext& ctx) {
@@ -178,7 +178,7 @@ Result<AttackResult> closedFormAttack(TextDenoiser& model, models::Classifier& c
     });
 }
 
-Result<AttackResult> gradientAttack(TextDenoiser& model, models::Classifier& classifier, const at::Tensor& images,
+Result<AttackResult> gradientAttack(models::TextDenoiser& model, models::Classifier& classifier, const at::Tensor& images,
                                     const std::string& prompt, int cls, const std::vector<std::uint64_t>& seeds,
                                     const AttackParams& ap, const TextSampleOptions& so, const JobContext& ctx) {
     using R = Result<AttackResult>;

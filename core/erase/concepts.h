@@ -1,31 +1,18 @@
 #pragma once
-// Concept erasure on the text-conditional model (erase/textmodel.h): the closed-form edits of
+// Concept erasure on the text-conditional model (models/textmodel.h): the closed-form edits of
 // erase/closed_form.h applied to a Fashion-MNIST class as a concept, how erased a concept is
-// (samples scored by the shipped classifier) and the embedding attacks that try to bring it back.
+// (samples scored by the shipped classifier) and the embedding attacks that try to bring it back
+// (docs/methods.md, "Concept erasure: UCE" and "RECE").
 //
-// A class concept's sets, all read from the model's text encoder (its final token outputs, the
-// vectors the cross-attention K/V projections read):
-//   erase    every token output of every prompt in text::erasePrompts(cls) (the synonyms an eraser
-//            may use, in every template; the held-out synonyms are never used), or only the
-//            outputs at the synonym's own words (TokenChoice::ConceptWords)
-//   guide    the <null> token's output (the empty prompt: the concept maps to "nothing")
-//   preserve the token outputs of text::erasePrompts(c) for every class c that is not erased
-// Duplicate rows are dropped (UCE's normal equations only see their sums).
-//
-// Attacks (UnUnlearning's point: erased knowledge can come back through the input):
-//   closed-form  RECE's derivation c′ = (λI + Σ W′ᵀW′)⁻¹ Σ W′ᵀW c* for each token of a concept
-//                prompt, sampled in place of the prompt's context
-//   gradient     the context [L, dim] of a concept prompt optimised (Adam) to minimise the edited
-//                model's denoising loss on real training images of the class (a textual-inversion
-//                search in embedding space), then sampled
-// Attack success = the share of the attack's samples the classifier recognises as the class.
-//
-// Thread rules: engine thread; the model is changed in place only by applyEdit(). Failure:
-// errors as values (a bad class, an empty concept, a model without cross-attention).
+// Thread rules: engine thread; nothing here changes the model's weights (an edit is applied with
+// EditSet::applyTo() on kvWeights()). Failure: errors as values (a bad class, an empty concept, a
+// model without cross-attention).
 
 #include "erase/closed_form.h"
-#include "erase/textmodel.h"
-#include "jobs/job.h"
+#include "erase/editset.h"
+#include "erase/textsample.h"
+#include "models/textmodel.h"
+#include "base/job.h"
 #include "models/classifier.h"
 
 #include <ATen/core/Tensor.h>
@@ -40,21 +27,25 @@ enum class TokenChoice { All, ConceptWords };
 
 /// The K/V weight tensors of the model's cross-attention (crossAttentionKV() order); they share
 /// storage with the model.
-std::vector<at::Tensor> kvWeights(TextDenoiser& model);
-std::vector<std::string> kvNames(TextDenoiser& model);
+std::vector<at::Tensor> kvWeights(models::TextDenoiser& model);
+std::vector<std::string> kvNames(models::TextDenoiser& model);
 
 /// Stacked token outputs of prompts ([N, dim] float64, duplicate rows dropped). `onlyWords`
 /// non-empty: only the tokens whose word is in it.
-Result<at::Tensor> promptTokens(TextDenoiser& model, const std::vector<std::string>& prompts,
+Result<at::Tensor> promptTokens(models::TextDenoiser& model, const std::vector<std::string>& prompts,
                                 const std::vector<std::string>& onlyWords = {});
 
+/// Read from the model's text encoder (its final token outputs, the vectors the K/V projections
+/// read): erase = every token output of every prompt in data::text::erasePrompts(cls) (the held-out
+/// synonyms are never used), or only the outputs at the synonym's own words
+/// (TokenChoice::ConceptWords); duplicate rows dropped (UCE only sees their sums).
 /// The erase set of class cls (name = the class name, guide = the <null> output).
-Result<ConceptSet> classConcept(TextDenoiser& model, int cls, TokenChoice tokens = TokenChoice::All);
+Result<ConceptSet> classConcept(models::TextDenoiser& model, int cls, TokenChoice tokens = TokenChoice::All);
 /// Preserve rows: the erase prompts of every class not in `erased`.
-Result<at::Tensor> preserveFor(TextDenoiser& model, const std::vector<int>& erased);
+Result<at::Tensor> preserveFor(models::TextDenoiser& model, const std::vector<int>& erased);
 
 /// An edit set for the model's K/V matrices (model id "fmnist-text@<hash of the originals>").
-Result<EditSet> makeEditSet(TextDenoiser& model, const std::string& modelName);
+Result<EditSet> makeEditSet(models::TextDenoiser& model, const std::string& modelName);
 
 /// Classifier predictions of images in [−1, 1] [B, 1, 28, 28] → [B] int64.
 at::Tensor classify(models::Classifier& classifier, const at::Tensor& x);
@@ -64,7 +55,7 @@ struct Recognition {
     std::vector<int> predicted;   ///< per sample
 };
 /// Samples prompts × seeds and scores them: share of the items the classifier calls `cls`.
-Result<Recognition> recognition(TextDenoiser& model, models::Classifier& classifier,
+Result<Recognition> recognition(models::TextDenoiser& model, models::Classifier& classifier,
                                 const std::vector<std::string>& prompts, const std::vector<std::uint64_t>& seeds,
                                 int cls, const TextSampleOptions& so, const JobContext& ctx = {});
 
@@ -84,16 +75,19 @@ struct AttackResult {
     std::vector<ImageU8> samples;
 };
 
+/// c′ = (λI + Σ W′ᵀW′)⁻¹ Σ W′ᵀW c* for each token of the prompt, sampled in place of its context.
 /// RECE's closed-form attack on an edited model: `originals` are the K/V weights before the
 /// edit (kvWeights() order), the model holds the edited ones. prompt: a prompt of the concept.
-Result<AttackResult> closedFormAttack(TextDenoiser& model, models::Classifier& classifier,
+Result<AttackResult> closedFormAttack(models::TextDenoiser& model, models::Classifier& classifier,
                                       const std::vector<at::Tensor>& originals, const std::string& prompt, int cls,
                                       const std::vector<std::uint64_t>& seeds, const AttackParams& ap,
                                       const TextSampleOptions& so, const JobContext& ctx = {});
 
 /// Gradient search for a context that makes the edited model denoise real images of class cls.
+/// The context [L, dim] of the prompt is optimised (Adam) on the edited model's denoising loss (a
+/// textual-inversion search in embedding space), then sampled.
 /// `images`: uint8 [N, 1, 28, 28] of that class.
-Result<AttackResult> gradientAttack(TextDenoiser& model, models::Classifier& classifier, const at::Tensor& images,
+Result<AttackResult> gradientAttack(models::TextDenoiser& model, models::Classifier& classifier, const at::Tensor& images,
                                     const std::string& prompt, int cls, const std::vector<std::uint64_t>& seeds,
                                     const AttackParams& ap, const TextSampleOptions& so, const JobContext& ctx = {});
 

@@ -1,10 +1,11 @@
+#include "erase/textsample.h"
 #include "erase/erase_bench.h"
 
 #include "data/fashion_mnist.h"
 #include "erase/concepts.h"
 #include "erase/finetune.h"
-#include "erase/text.h"
-#include "generate/classifier_folder.h"
+#include "data/text.h"
+#include "models/store.h"
 #include "metrics/metrics.h"
 
 #include <ATen/ATen.h>
@@ -59,12 +60,12 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
     for (const auto& e : p.conceptSets) {
         if (e.empty()) return R::invalid("an erased concept set is empty");
         for (int c : e)
-            if (c < 0 || c >= text::kClasses) return R::invalid("there is no class " + std::to_string(c));
+            if (c < 0 || c >= data::text::kClasses) return R::invalid("there is no class " + std::to_string(c));
     }
     if (p.samples < 1 || p.steps < 1) return R::invalid("bench erase needs samples and steps ≥ 1");
-    auto model = loadTextModel(p.modelDir);
+    auto model = models::loadTextModel(p.modelDir);
     if (!model) return model.error();
-    auto classifier = generate::loadClassifierFolder(p.classifierDir);
+    auto classifier = models::loadClassifierFolder(p.classifierDir);
     if (!classifier) return classifier.error();
     auto trainImages = data::loadFashionMnist(data::Split::Train, p.dataDir.empty() ? data::defaultFashionMnistDir() : p.dataDir,
                                               20000);
@@ -120,11 +121,11 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
         std::size_t perConcept = 2;
         auto promptsOf = [&](int c) {
             std::vector<std::string> e, h;
-            for (auto& s : firstN(text::eraseSynonyms(c), 1)) e.push_back(photoOf(s));
-            for (auto& s : firstN(text::heldOutSynonyms(c), perConcept)) h.push_back(photoOf(s));
+            for (auto& s : firstN(data::text::eraseSynonyms(c), 1)) e.push_back(photoOf(s));
+            for (auto& s : firstN(data::text::heldOutSynonyms(c), perConcept)) h.push_back(photoOf(s));
             return std::pair{e, h};
         };
-        auto otherPrompt = [&](int k) { return photoOf(text::eraseSynonyms(k).front()); };
+        auto otherPrompt = [&](int k) { return photoOf(data::text::eraseSynonyms(k).front()); };
 
         // Trained artefacts are per concept: trained once, reused by every set that erases it.
         std::map<std::pair<std::string, int>, FinetuneResult> trained;
@@ -148,10 +149,10 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
         std::map<int, std::pair<double, double>> originalAttacks; // per attacked class
         for (const auto& E : p.conceptSets) {
             std::string name;
-            for (int c : E) name += (name.empty() ? "" : "+") + text::className(c);
+            for (int c : E) name += (name.empty() ? "" : "+") + data::text::className(c);
             perConcept = E.size() == 1 ? 2 : 1;
             std::vector<int> others;
-            for (int k = 0; k < text::kClasses; ++k)
+            for (int k = 0; k < data::text::kClasses; ++k)
                 if (std::find(E.begin(), E.end(), k) == E.end()) others.push_back(k);
             std::vector<std::string> methods = p.methods;
             if (methods.empty())
@@ -300,16 +301,16 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
                     if (method == "spm-ft") {
                         prepare = [&, E](const std::string& prompt) -> Result<bool> {
                             for (int c : E) {
-                                auto g = transportFor(net, prompt, text::eraseSynonyms(c).front());
+                                auto g = transportFor(net, prompt, data::text::eraseSynonyms(c).front());
                                 if (!g) return g.error();
-                                if (auto ok = set.setWeight(text::className(c), g.value()); !ok) return ok.error();
+                                if (auto ok = set.setWeight(data::text::className(c), g.value()); !ok) return ok.error();
                             }
                             return set.applyTo(targets);
                         };
                     }
                 } else if (method == "sld") {
                     std::string safety;
-                    for (int c : E) safety += (safety.empty() ? "" : " ") + text::eraseSynonyms(c).front();
+                    for (int c : E) safety += (safety.empty() ? "" : " ") + data::text::eraseSynonyms(c).front();
                     so.safetyPrompt = safety;
                 }
                 auto r = evaluate(method, prepare, so, false);

@@ -1,28 +1,11 @@
 #pragma once
-// `reverie-cli bench erase`: every erasure method on the shipped text-conditional model
-// (erase/textmodel.h), scored with the shipped classifier. Torch-free header.
-//
-// For each erased concept set E (default: Sneaker alone, then Sneaker + Bag, then Sneaker + Bag +
-// Ankle boot) and each method:
-//   erased rate     share of the samples of E's prompts still recognised as their class, on
-//                   a prompt with a synonym the eraser used ("erase") and on held-out synonyms
-//                   ("held-out": two when the concept is erased alone, one per concept in a
-//                   multi-concept set); the original model's rates are the first row
-//   other accuracy  share of the samples of the other classes' prompts recognised as their class
-//   FD              Fréchet distance (classifier features) between those unrelated samples and
-//                   the original model's samples of the same prompts and seeds
-//   attacks         closed-form (RECE's derivation) and gradient (embedding search on real
-//                   training images of the class) attack success: share of the attack's samples
-//                   recognised as the class (the first concept of E)
-//   time, memory    the edit's wall time and the artefact's size in bytes
-// Methods: uce, rece, esd, spm (facilitated transport off: every membrane at γ = 1), spm-ft (γ
-// per prompt), sld (inference-time; no artefact; attacks not applicable). Samples are drawn with
-// the same seeds for every method, prompt by prompt (a membrane's γ depends on the prompt).
+// `reverie-cli bench erase`: every erasure method (uce, rece, esd, spm, spm-ft, sld) on the shipped
+// text-conditional model (models/textmodel.h), scored with the shipped classifier. Torch-free header.
 //
 // Thread rules: engine thread. Failure: no model, no classifier → InvalidInput; cancel →
 // Cancelled.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <string>
@@ -67,6 +50,22 @@ struct EraseBenchResult {
     std::vector<std::string> notes;
 };
 
+/// For each erased concept set E (default: Sneaker alone, then Sneaker + Bag, then Sneaker + Bag +
+/// Ankle boot) and each method, one row (the original model's rates first):
+///   erased rate     share of the samples of E's prompts still recognised as their class, on
+///                   a prompt with a synonym the eraser used ("erase") and on held-out synonyms
+///                   ("held-out": two when the concept is erased alone, one per concept in a
+///                   multi-concept set)
+///   other accuracy  share of the samples of the other classes' prompts recognised as their class
+///   FD              Fréchet distance (classifier features) between those unrelated samples and
+///                   the original model's samples of the same prompts and seeds
+///   attacks         closed-form (RECE's derivation) and gradient (embedding search on real
+///                   training images of the class) attack success: share of the attack's samples
+///                   recognised as the class (the first concept of E)
+///   time, memory    the edit's wall time and the artefact's size in bytes
+/// Methods: uce, rece, esd, spm (facilitated transport off: every membrane at γ = 1), spm-ft (γ
+/// per prompt), sld (inference-time; no artefact; attacks not applicable). Samples are drawn with
+/// the same seeds for every method, prompt by prompt (a membrane's γ depends on the prompt).
 Result<EraseBenchResult> runEraseBench(const EraseBenchParams& p, const JobContext& ctx);
 
 } // namespace reverie::erase

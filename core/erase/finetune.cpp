@@ -1,7 +1,8 @@
+#include "erase/textsample.h"
 #include "erase/finetune.h"
 
 #include "erase/concepts.h"
-#include "erase/text.h"
+#include "data/text.h"
 #include "erase/transport.h"
 
 #include <ATen/ATen.h>
@@ -20,11 +21,11 @@ enum class Kind { Esd, Spm };
 
 /// Puts the model's K/V Parameter tensors back (and their requires_grad flags) on scope exit.
 struct KvGuard {
-    std::vector<NamedLinear> kv;
+    std::vector<models::NamedLinear> kv;
     std::vector<at::Tensor> params;   // the registered Parameter tensors, in kv order
     std::vector<at::Tensor> all;
     std::vector<bool> flags;
-    explicit KvGuard(TextDenoiser& model) : kv(model->crossAttentionKV()), all(model->parameters()) {
+    explicit KvGuard(models::TextDenoiser& model) : kv(model->crossAttentionKV()), all(model->parameters()) {
         for (auto& nl : kv) params.push_back(nl.linear->weight);
         for (auto& p : all) {
             flags.push_back(p.requires_grad());
@@ -43,13 +44,13 @@ struct KvGuard {
     }
 };
 
-Result<FinetuneResult> trainKind(TextDenoiser& model, int cls, const FinetuneParams& p, Kind kind, const JobContext& ctx) {
+Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const FinetuneParams& p, Kind kind, const JobContext& ctx) {
     using R = Result<FinetuneResult>;
-    if (cls < 0 || cls >= text::kClasses) return R::invalid("there is no class " + std::to_string(cls) + " (0–9)");
+    if (cls < 0 || cls >= data::text::kClasses) return R::invalid("there is no class " + std::to_string(cls) + " (0–9)");
     if (p.steps < 1 || p.batch < 1 || !(p.lr > 0) || p.poolImages < 1 || p.poolSteps < 1)
         return R::invalid("training needs steps, batch, lr, pool images and pool steps > 0");
     if (!(p.eta >= 0) || !(p.anchorWeight >= 0) || p.anchors < 0) return R::invalid("η, the anchor weight and anchors must be ≥ 0");
-    const auto prompts = text::erasePrompts(cls);
+    const auto prompts = data::text::erasePrompts(cls);
     if (prompts.empty()) return R::invalid("the concept has no prompts");
     auto concept_ = classConcept(model, cls);
     if (!concept_) return concept_.error();
@@ -193,26 +194,26 @@ FinetuneParams spmParams() {
     return p;
 }
 
-Result<FinetuneResult> trainEsd(TextDenoiser& model, int cls, const FinetuneParams& p, const JobContext& ctx) {
+Result<FinetuneResult> trainEsd(models::TextDenoiser& model, int cls, const FinetuneParams& p, const JobContext& ctx) {
     return trainKind(model, cls, p, Kind::Esd, ctx);
 }
 
-Result<FinetuneResult> trainSpm(TextDenoiser& model, int cls, const FinetuneParams& p, const JobContext& ctx) {
+Result<FinetuneResult> trainSpm(models::TextDenoiser& model, int cls, const FinetuneParams& p, const JobContext& ctx) {
     return trainKind(model, cls, p, Kind::Spm, ctx);
 }
 
-Result<at::Tensor> pooledEmbedding(TextDenoiser& model, const std::string& prompt) {
+Result<at::Tensor> pooledEmbedding(models::TextDenoiser& model, const std::string& prompt) {
     auto t = model->tokenEmbeddings(prompt);
     if (!t) return t.error();
     return t.value().to(at::kDouble).mean(0);
 }
 
-Result<double> transportFor(TextDenoiser& model, const std::string& prompt, const std::string& conceptName) {
+Result<double> transportFor(models::TextDenoiser& model, const std::string& prompt, const std::string& conceptName) {
     auto pe = pooledEmbedding(model, prompt);
     if (!pe) return pe.error();
     auto ce = pooledEmbedding(model, conceptName);
     if (!ce) return ce.error();
-    return permeability(pe.value(), ce.value(), text::words(prompt), text::words(conceptName));
+    return permeability(pe.value(), ce.value(), data::text::words(prompt), data::text::words(conceptName));
 }
 
 } // namespace reverie::erase

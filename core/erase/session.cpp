@@ -1,12 +1,13 @@
+#include "erase/textsample.h"
 #include "erase/session.h"
 
 #include "data/fashion_mnist.h"
 #include "erase/closed_form.h"
 #include "erase/concepts.h"
 #include "erase/finetune.h"
-#include "erase/text.h"
-#include "erase/textmodel.h"
-#include "generate/classifier_folder.h"
+#include "data/text.h"
+#include "models/textmodel.h"
+#include "models/store.h"
 
 #include <ATen/ATen.h>
 
@@ -30,9 +31,9 @@ std::string trim(const std::string& s) {
 int classOfName(const std::string& name) {
     const auto slash = name.rfind('/');
     const std::string cls = slash == std::string::npos ? name : name.substr(0, slash);
-    for (int c = 0; c < text::kClasses; ++c)
-        if (text::className(c) == cls) return c;
-    return text::classOf(cls);
+    for (int c = 0; c < data::text::kClasses; ++c)
+        if (data::text::className(c) == cls) return c;
+    return data::text::classOf(cls);
 }
 
 std::int64_t artefactBytes(const Artefact& a) {
@@ -57,7 +58,7 @@ struct RestoreGuard {
 } // namespace
 
 struct EraseSession::Impl {
-    TextDenoiser model{nullptr};
+    models::TextDenoiser model{nullptr};
     models::Classifier classifier{nullptr};
     std::string dataDir;
     EditSet set;
@@ -109,7 +110,7 @@ struct EraseSession::Impl {
                 if (a.method == "spm" && useTransport) {
                     const int cls = classOfName(a.name);
                     if (cls < 0) return Result<bool>::failed("membrane '" + a.name + "' names no class");
-                    auto g = transportFor(model, prompt, text::eraseSynonyms(cls).front());
+                    auto g = transportFor(model, prompt, data::text::eraseSynonyms(cls).front());
                     if (!g) return g.error();
                     scale *= g.value();
                 }
@@ -140,7 +141,7 @@ struct EraseSession::Impl {
         EraseConceptInfo i;
         i.name = a.name;
         i.cls = classOfName(a.name);
-        i.className = i.cls >= 0 ? text::className(i.cls) : a.conceptSet.name;
+        i.className = i.cls >= 0 ? data::text::className(i.cls) : a.conceptSet.name;
         i.method = a.method;
         i.enabled = a.enabled;
         i.weight = a.weight;
@@ -158,9 +159,9 @@ std::string EraseSession::modelId() const { return d->open() ? d->set.modelId() 
 
 Result<bool> EraseSession::open(const std::string& modelDir, const std::string& classifierDir,
                                 const std::string& dataDir) {
-    auto model = loadTextModel(modelDir);
+    auto model = models::loadTextModel(modelDir);
     if (!model) return model.error();
-    auto classifier = generate::loadClassifierFolder(classifierDir);
+    auto classifier = models::loadClassifierFolder(classifierDir);
     if (!classifier) return classifier.error();
     return guarded<bool>("open the erase session", [&]() -> Result<bool> {
         auto set = makeEditSet(model.value(), "fmnist-text");
@@ -182,14 +183,14 @@ Result<int> EraseSession::resolveConcept(const std::string& wordOrClass) {
     const std::string w = trim(wordOrClass);
     if (w.empty()) return R::invalid("the concept is empty: type a word of the model's vocabulary (e.g. \"sneaker\")");
     if (w.size() == 1 && std::isdigit(static_cast<unsigned char>(w[0]))) return int(w[0] - '0');
-    for (int c = 0; c < text::kClasses; ++c)
-        if (text::className(c) == w) return c;
-    const int cls = text::classOf(w);
+    for (int c = 0; c < data::text::kClasses; ++c)
+        if (data::text::className(c) == w) return c;
+    const int cls = data::text::classOf(w);
     if (cls >= 0) return cls;
-    auto tok = text::tokenize(w);
+    auto tok = data::text::tokenize(w);
     if (!tok) return R::invalid(tok.error().message);
     return R::invalid("'" + w + "' does not name one class of the model (it is shared or not a garment); try e.g. \"" +
-                      text::eraseSynonyms(7).front() + "\"");
+                      data::text::eraseSynonyms(7).front() + "\"");
 }
 
 Result<EraseImages> EraseSession::generate(const std::vector<std::string>& prompts,
@@ -201,14 +202,14 @@ Result<EraseImages> EraseSession::generate(const std::vector<std::string>& promp
     if (seeds.empty()) return R::invalid("there are no seeds: ask for at least one image per prompt");
     if (o.steps < 1) return R::invalid("the sampler needs at least one step");
     for (const auto& p : prompts)
-        if (auto t = text::tokenize(p); !t) return R::invalid("prompt \"" + p + "\": " + t.error().message);
+        if (auto t = data::text::tokenize(p); !t) return R::invalid("prompt \"" + p + "\": " + t.error().message);
     TextSampleOptions so;
     so.steps = o.steps;
     so.guidance = o.guidance;
     if (!trim(o.sldConcept).empty()) {
         auto c = resolveConcept(o.sldConcept);
         if (!c) return c.error();
-        so.safetyPrompt = text::eraseSynonyms(c.value()).front();
+        so.safetyPrompt = data::text::eraseSynonyms(c.value()).front();
     }
     // Transport samples prompt by prompt (each prompt its own membrane weights); everything else in
     // one batched layout, so that with nothing active the images equal the original's bit for bit
@@ -310,12 +311,12 @@ Result<EraseConceptInfo> EraseSession::eraseConcept(const std::string& wordOrCla
     auto cls = resolveConcept(wordOrClass);
     if (!cls) return cls.error();
     const int c = cls.value();
-    if (c < 0 || c >= text::kClasses) return R::invalid("there is no class " + std::to_string(c));
-    const std::string name = text::className(c) + "/" + method;
+    if (c < 0 || c >= data::text::kClasses) return R::invalid("there is no class " + std::to_string(c));
+    const std::string name = data::text::className(c) + "/" + method;
     if (d->set.find(name))
-        return R::invalid("'" + text::className(c) + "' is already erased with " + method +
+        return R::invalid("'" + data::text::className(c) + "' is already erased with " + method +
                           "; toggle or weight it in the library, or remove it first");
-    return guarded<EraseConceptInfo>("erase " + text::className(c), [&]() -> R {
+    return guarded<EraseConceptInfo>("erase " + data::text::className(c), [&]() -> R {
         RestoreGuard guard{d->targets, d->set.originals()};
         d->restore();
         if (closedForm(method)) {
@@ -330,7 +331,7 @@ Result<EraseConceptInfo> EraseSession::eraseConcept(const std::string& wordOrCla
                 Progress pr;
                 pr.step = 0;
                 pr.total = 1;
-                pr.message = "UCE " + text::className(c);
+                pr.message = "UCE " + data::text::className(c);
                 ctx.report(pr);
                 if (auto ok = next.erase(concept_, keep.value()); !ok) return ok.error();
             } else {
@@ -383,7 +384,7 @@ Result<std::vector<MembranePermeability>> EraseSession::permeability(const std::
             if (a.method != "spm") continue;
             const int cls = classOfName(a.name);
             if (cls < 0) return R::failed("membrane '" + a.name + "' names no class");
-            auto g = transportFor(d->model, prompt, text::eraseSynonyms(cls).front());
+            auto g = transportFor(d->model, prompt, data::text::eraseSynonyms(cls).front());
             if (!g) return g.error();
             out.push_back({a.name, g.value()});
         }
@@ -415,7 +416,7 @@ Result<EraseAttackResult> EraseSession::attack(const std::string& name, const st
         RestoreGuard guard{d->targets, d->set.originals()};
         auto base = d->closedFormBase(name);
         if (!base) return base.error();
-        const std::string prompt = text::erasePrompts(cls).front();
+        const std::string prompt = data::text::erasePrompts(cls).front();
         if (auto ok = d->apply(base.value(), d->transport, prompt, name); !ok) return ok.error();
         AttackParams ap;
         ap.steps = 30;
@@ -428,7 +429,7 @@ Result<EraseAttackResult> EraseSession::attack(const std::string& name, const st
             r = closedFormAttack(d->model, d->classifier, d->set.originals(), prompt, cls, seeds, ap, so, inner);
         } else {
             const auto idx = d->trainLabels.eq(cls).nonzero().squeeze(1).slice(0, 0, 500);
-            if (idx.numel() == 0) return R::invalid("the training images hold no " + text::className(cls));
+            if (idx.numel() == 0) return R::invalid("the training images hold no " + data::text::className(cls));
             const auto real = d->trainImages.index_select(0, idx);
             r = gradientAttack(d->model, d->classifier, real, prompt, cls, seeds, ap, so, inner);
         }

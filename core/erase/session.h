@@ -1,30 +1,14 @@
 #pragma once
 // EraseSession: the torch-free facade the Erase workbench drives. It owns the text-conditional
-// model (erase/textmodel.h), the classifier that labels its samples, and the concept library (an
+// model (models/textmodel.h), the classifier that labels its samples, and the concept library (an
 // erase/closed_form.h EditSet of the model's cross-attention K/V matrices) with one artefact per
-// erased concept and method.
-//
-// How the active set is applied before sampling (as erase/erase_bench.cpp does):
-//   * closed-form artefacts ("uce", "rece"): one enabled → W + weight·ΔW; several → one joint
-//     re-solve over their erase and preserve sets (EditSet::resolveActive);
-//   * trained artefacts ("esd", "spm"): additive, weight·ΔW on top;
-//   * facilitated transport (on): per prompt, each SPM membrane's weight is γ·weight with γ the
-//     permeability of that prompt for the membrane's concept (erase/finetune.h transportFor).
-// Nothing enabled: the original weights, bit for bit, and the original images for the same seeds.
-// Sampling is batched over prompts × seeds, except with transport on and an active membrane (then
-// prompt by prompt; images of a prompt whose γ is 0 may then differ from the batched original in
-// the last bits). Between calls the model always holds its
-// original weights (every call restores them, whatever its outcome).
-//
-// Artefact names are "<class name>/<method>" ("Sneaker/uce"): a concept can be erased once per
-// method.
+// erased concept and method, named "<class name>/<method>" ("Sneaker/uce").
 //
 // Thread rules: not synchronised. Create it anywhere, but call open() and everything after it on
-// one thread (the app's engine thread); it holds LibTorch state. Failure: errors as values with
-// a sentence a person can act on; nothing throws out of these functions, and a failed call
-// changes nothing (the library is as it was).
+// one thread (the app's engine thread); it holds LibTorch state. Failure: errors as values with a
+// sentence a person can act on; nothing throws, and a failed call changes nothing.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <memory>
@@ -99,7 +83,18 @@ public:
     /// The library's model id (saved libraries record it with a hash of the weights); empty before open().
     std::string modelId() const;
 
-    /// One image per prompt × seed with the active set (or the original model).
+    /// One image per prompt × seed with the active set (or the original model). The active set is
+    /// applied as the erasure bench does:
+    ///   * closed-form artefacts ("uce", "rece"): one enabled → W + weight·ΔW; several → one joint
+    ///     re-solve over their erase and preserve sets (EditSet::resolveActive);
+    ///   * trained artefacts ("esd", "spm"): additive, weight·ΔW on top;
+    ///   * facilitated transport (on): per prompt, each SPM membrane's weight is γ·weight with γ the
+    ///     permeability of that prompt for the membrane's concept (erase/finetune.h transportFor).
+    /// Nothing enabled: the original weights, bit for bit, and the original images for the same
+    /// seeds. Batched over prompts × seeds, except with transport on and an active membrane (then
+    /// prompt by prompt; images of a prompt whose γ is 0 may then differ from the batched original
+    /// in the last bits). Between calls the model always holds its original weights (every call
+    /// restores them, whatever its outcome).
     Result<EraseImages> generate(const std::vector<std::string>& prompts, const std::vector<std::uint64_t>& seeds,
                                  const EraseGenerateOptions& options, const JobContext& ctx = {});
 

@@ -1,7 +1,6 @@
 #pragma once
-// SPM (REFERENCE §7): rank-r "membranes" on linear layers, y = W x + m·γ·U(D x), and facilitated
-// transport, the per-prompt permeability γ of each membrane:
-//   γ = clamp(max(cos(E(p), E(c)), |tokens(p) ∩ tokens(c)| / |tokens(c)|), 0, 1),
+// SPM (Lyu et al. 2024; docs/methods.md, "SPM"): rank-r "membranes" on linear layers,
+// y = W x + m·γ·U(D x), and facilitated transport, the per-prompt permeability γ of each membrane,
 // applied once (the official code scales both factors by γ, i.e. γ²).
 //
 // Thread rules: a membrane is a torch::nn module: use it on the engine thread. Failure: the
@@ -29,7 +28,8 @@ double tokenOverlap(const std::vector<std::string>& promptTokens, const std::vec
 /// 0 when either is zero, undefined or the sizes differ.
 double embeddingCosine(const at::Tensor& prompt, const at::Tensor& conceptEmb);
 
-/// The permeability γ ∈ [0, 1] of the membrane of concept c for prompt p.
+/// The permeability γ ∈ [0, 1] of the membrane of concept c for prompt p:
+/// γ = clamp(max(cos(E(p), E(c)), |tokens(p) ∩ tokens(c)| / |tokens(c)|), 0, 1).
 double permeability(const at::Tensor& promptEmbedding, const at::Tensor& conceptEmbedding,
                     const std::vector<std::string>& promptTokens, const std::vector<std::string>& conceptTokens);
 

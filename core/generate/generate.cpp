@@ -1,22 +1,22 @@
 #include "generate/generate.h"
-#include "generate/classifier_folder.h"
+#include "generate/internal.h"
 
 #include "data/fashion_mnist.h"
-#include "generate/zoo.h"
+#include "models/zoo.h"
 #include "metrics/metrics.h"
 #include "models/classifier.h"
 #include "models/unet.h"
-#include "sde/param.h"
-#include "sde/sde.h"
-#include "solvers/common.h"
-#include "solvers/dlg.h"
-#include "solvers/edm.h"
-#include "solvers/exp.h"
-#include "solvers/likelihood.h"
-#include "solvers/ode.h"
-#include "solvers/pc.h"
-#include "telemetry/telemetry.h"
-#include "train/trainer.h"
+#include "engine/sde/param.h"
+#include "engine/sde/sde.h"
+#include "engine/solvers/common.h"
+#include "engine/solvers/dlg.h"
+#include "engine/solvers/edm.h"
+#include "engine/solvers/exp.h"
+#include "engine/solvers/likelihood.h"
+#include "engine/solvers/ode.h"
+#include "engine/solvers/pc.h"
+#include "base/telemetry.h"
+#include "models/store.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -36,49 +36,14 @@
 namespace reverie::generate {
 namespace fs = std::filesystem;
 
-namespace {
-
-constexpr int kClasses = 10;
+namespace detail {
 
 // ---- model loading -------------------------------------------------------------------------
 
-using zoo::readCard;
+Result<models::EdmDenoiser> loadGenerator(const std::string& dir) { return models::loadGeneratorFolder(dir); }
 
-Result<models::EdmDenoiser> loadGenerator(const std::string& dir) {
-    auto card = readCard(dir);
-    if (!card) return card.error();
-    const auto& j = card.value();
-    if (j.value("kind", std::string()) != "denoiser" || !j.contains("architecture"))
-        return Result<models::EdmDenoiser>::invalid("model folder " + dir + " does not hold a generator (card kind '" +
-                                                    j.value("kind", std::string("?")) + "')");
-    models::UNetConfig cfg;
-    if (auto err = models::UNetConfig::fromJson(j["architecture"], &cfg); !err.empty())
-        return Result<models::EdmDenoiser>::invalid(dir + "/card.json: " + err);
-    if (cfg.inChannels != 1 || cfg.imageSize != 28)
-        return Result<models::EdmDenoiser>::invalid("model folder " + dir + " is not a 28×28 grey generator");
-    auto m = train::loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg);
-    if (!m) return Result<models::EdmDenoiser>::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
-    m.value()->eval();
-    return m;
-}
-
-// A classifier-shaped model folder: the classifier itself, or the noise-level estimator.
-Result<models::Classifier> loadClassifierDir(const std::string& dir, const std::string& kind = "classifier") {
-    auto card = readCard(dir);
-    if (!card) return card.error();
-    if (card.value().value("kind", std::string()) != kind)
-        return Result<models::Classifier>::invalid("model folder " + dir + " does not hold a " + kind + " (card kind '" +
-                                                   card.value().value("kind", std::string("?")) + "')");
-    models::ClassifierConfig cfg;
-    if (!card.value().contains("architecture"))
-        return Result<models::Classifier>::invalid(dir + "/card.json has no architecture");
-    if (auto err = models::ClassifierConfig::fromJson(card.value()["architecture"], &cfg); !err.empty())
-        return Result<models::Classifier>::invalid(dir + "/card.json: " + err);
-    const std::string weights = (fs::path(dir) / "weights.pt").string();
-    auto m = kind == "noise-level" ? train::loadNoiseLevel(weights, cfg) : train::loadClassifier(weights, cfg);
-    if (!m) return Result<models::Classifier>::invalid("cannot load " + weights + ": " + m.error().message);
-    m.value()->eval();
-    return m;
+Result<models::Classifier> loadClassifierDir(const std::string& dir, const std::string& kind) {
+    return models::loadClassifierFolder(dir, kind);
 }
 
 std::unique_ptr<sde::Sde> makeSde(const std::string& id) {
@@ -175,15 +140,15 @@ double cleanHHEnergy() {
     return e;
 }
 
-/// The shipped noise-level estimator (zoo::kNoiseLevel), loaded once per folder; the network
+/// The shipped noise-level estimator (models::zoo::kNoiseLevel), loaded once per folder; the network
 /// is only read after loading, so sharing it between calls on the engine thread is safe.
 Result<solvers::NoiseLevelEstimator> netEstimator(double sigmaMin, double sigmaMax) {
-    const std::string dir = zoo::find(zoo::kNoiseLevel);
+    const std::string dir = models::zoo::find(models::zoo::kNoiseLevel);
     if (dir.empty()) {
         std::string where;
-        for (const auto& d : zoo::searchPath(zoo::kNoiseLevel)) where += (where.empty() ? "" : ", ") + d;
+        for (const auto& d : models::zoo::searchPath(models::zoo::kNoiseLevel)) where += (where.empty() ? "" : ", ") + d;
         return Result<solvers::NoiseLevelEstimator>::invalid(
-            std::string("DLG needs the noise-level estimator '") + zoo::kNoiseLevel + "' (searched " + where +
+            std::string("DLG needs the noise-level estimator '") + models::zoo::kNoiseLevel + "' (searched " + where +
             "); or choose the classical estimator (haar)");
     }
     // Never destroyed: LibTorch modules must not be torn down by static destructors at exit.
@@ -347,7 +312,7 @@ Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDen
     return r;
 }
 
-std::string fmt(double v, int prec = 2) {
+std::string fmt(double v, int prec) {
     std::ostringstream os;
     os.setf(std::ios::fixed);
     os.precision(prec);
@@ -383,11 +348,9 @@ Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmD
     return all;
 }
 
-} // namespace
+} // namespace detail
 
-Result<models::Classifier> loadClassifierFolder(const std::string& dir, const std::string& kind) {
-    return loadClassifierDir(dir, kind);
-}
+using namespace detail;
 
 Result<std::vector<NoiseLevelPoint>> evaluateNoiseLevel(const std::vector<double>& sigmas, int images,
                                                         std::uint64_t seed, const std::string& dataDir) {
@@ -491,384 +454,6 @@ Result<GenerateResult> runGenerate(const GenerateParams& p, const JobContext& ct
         if (!r) return r.error();
         r.value().grid = tile(r.value().items, gridColumns(p.batch));
         return r;
-    });
-}
-
-// ---- evaluation -------------------------------------------------------------------------------
-
-namespace {
-
-struct Reference {
-    std::string key;
-    models::Classifier classifier{nullptr};
-    metrics::Gaussian test;        ///< all 10k test images
-    at::Tensor testFeatures;       ///< [10000, F]
-    at::Tensor testImages;         ///< uint8
-};
-std::mutex g_refMutex;
-// Deliberately never destroyed: tensors freed during static destruction at exit would call into
-// LibTorch's allocator (and the telemetry hook) after they are gone.
-std::shared_ptr<Reference>& g_ref = *new std::shared_ptr<Reference>();
-
-Result<std::shared_ptr<Reference>> reference(const EvalSet& e) {
-    const std::string key = e.classifierDir + "|" + e.dataDir;
-    std::lock_guard lock(g_refMutex);
-    if (g_ref && g_ref->key == key) return g_ref;
-    auto cls = loadClassifierDir(e.classifierDir);
-    if (!cls) return cls.error();
-    auto test = e.dataDir.empty() ? data::loadFashionMnist(data::Split::Test)
-                                  : data::loadFashionMnist(data::Split::Test, e.dataDir);
-    if (!test) return test.error();
-    auto ref = std::make_shared<Reference>();
-    ref->key = key;
-    ref->classifier = cls.value();
-    ref->testImages = test.value().images;
-    std::vector<at::Tensor> feats;
-    for (int64_t i = 0; i < ref->testImages.size(0); i += 500)
-        feats.push_back(ref->classifier->features(
-            data::toSigned(ref->testImages.slice(0, i, std::min<int64_t>(ref->testImages.size(0), i + 500)))));
-    ref->testFeatures = at::cat(feats).to(at::kDouble);
-    auto g = metrics::fitGaussian(ref->testFeatures);
-    if (!g) return g.error();
-    ref->test = g.value();
-    g_ref = ref;
-    return ref;
-}
-
-at::Tensor fromImages(const std::vector<ImageU8>& items) {
-    auto t = at::empty({int64_t(items.size()), 1, 28, 28}, at::kByte);
-    for (std::size_t i = 0; i < items.size(); ++i)
-        std::memcpy(t[int64_t(i)].data_ptr<std::uint8_t>(), items[i].pixels.data(), 28 * 28);
-    return t;
-}
-
-Result<SampleScores> scoreTensor(Reference& ref, const at::Tensor& bytes, const std::vector<int>& labels) {
-    SampleScores s;
-    if (bytes.size(0) < 2) return Result<SampleScores>::invalid("FD needs at least 2 samples");
-    const auto x = data::toSigned(bytes);
-    std::vector<at::Tensor> feats, probs;
-    for (int64_t i = 0; i < x.size(0); i += 500) {
-        const auto xb = x.slice(0, i, std::min<int64_t>(x.size(0), i + 500));
-        feats.push_back(ref.classifier->features(xb));
-        probs.push_back(at::softmax(ref.classifier->forward(xb), 1));
-    }
-    const auto f = at::cat(feats).to(at::kDouble);
-    const auto pr = at::cat(probs);
-    auto g = metrics::fitGaussian(f);
-    if (!g) return g.error();
-    auto fd = metrics::frechetDistance(g.value(), ref.test);
-    if (!fd) return fd.error();
-    s.fd = fd.value();
-    const auto [conf, arg] = pr.max(1);
-    s.confident = conf.gt(0.5).to(at::kDouble).mean().item<double>();
-    s.histogram.assign(kClasses, 0);
-    const auto argA = arg.contiguous();
-    int64_t agree = 0, withLabel = 0;
-    for (int64_t i = 0; i < argA.size(0); ++i) {
-        const auto c = argA[i].item<int64_t>();
-        if (c >= 0 && c < kClasses) ++s.histogram[std::size_t(c)];
-        if (std::size_t(i) < labels.size() && labels[std::size_t(i)] >= 0) {
-            ++withLabel;
-            agree += c == labels[std::size_t(i)];
-        }
-    }
-    s.agreement = withLabel > 0 ? double(agree) / double(withLabel) : 0.0;
-    return s;
-}
-
-} // namespace
-
-Result<SampleScores> scoreSamples(const EvalSet& e, const std::vector<ImageU8>& items, const std::vector<int>& labels,
-                                  const JobContext&) {
-    return guarded<SampleScores>("score", [&]() -> Result<SampleScores> {
-        c10::InferenceMode inference;
-        for (const auto& i : items)
-            if (i.width != 28 || i.height != 28 || i.channels != 1 || i.pixels.size() != 28 * 28)
-                return Result<SampleScores>::invalid("samples must be 28×28 grey images");
-        auto ref = reference(e);
-        if (!ref) return ref.error();
-        return scoreTensor(*ref.value(), fromImages(items), labels);
-    });
-}
-
-namespace {
-
-double rk45ToleranceFor(int nfe) { return std::pow(10.0, -(0.5 + nfe / 20.0)); }
-
-} // namespace
-
-Result<std::vector<SweepPoint>> runSweep(const SweepParams& p, const JobContext& ctx) {
-    return guarded<std::vector<SweepPoint>>("sweep", [&]() -> Result<std::vector<SweepPoint>> {
-        if (p.samplerIds.empty() || p.nfes.empty())
-            return Result<std::vector<SweepPoint>>::invalid("choose at least one sampler and one NFE value");
-        if (p.samples < 2) return Result<std::vector<SweepPoint>>::invalid("a sweep point needs at least 2 samples");
-        for (const auto& id : p.samplerIds)
-            for (int n : p.nfes) {
-                GenerateParams q = p.base;
-                q.sampler = id;
-                q.nfe = n;
-                if (auto v = validate(q); !v) return v.error();
-            }
-        c10::InferenceMode inference;
-        auto model = loadGenerator(p.base.modelDir);
-        if (!model) return model.error();
-        auto ref = reference(p.eval);
-        if (!ref) return ref.error();
-        const auto s = makeSde(p.base.sde);
-        std::vector<SweepPoint> points;
-        const int64_t total = int64_t(p.samplerIds.size() * p.nfes.size());
-        for (const auto& id : p.samplerIds)
-            for (int n : p.nfes) {
-                if (ctx.cancelled()) return Result<std::vector<SweepPoint>>::cancelled("sweep: cancelled");
-                GenerateParams q = p.base;
-                q.sampler = id;
-                q.nfe = n;
-                if (id == "ode-rk45") q.rk45Tolerance = rk45ToleranceFor(n);
-                telemetry::resetPeak();
-                const auto rssBefore = telemetry::residentBytes();
-                auto r = sampleMany(q, model.value(), *s, p.samples, ctx, false, false);
-                if (!r) return r.error();
-                auto sc = scoreTensor(*ref.value(), fromImages(r.value().items), r.value().labels);
-                if (!sc) return sc.error();
-                SweepPoint pt;
-                pt.sampler = id;
-                pt.nfeBudget = n;
-                pt.nfe = r.value().nfe;
-                pt.fd = sc.value().fd;
-                pt.confident = sc.value().confident;
-                pt.seconds = r.value().seconds;
-                const auto peak = telemetry::allocatorPeakBytes();
-                pt.peakMiB = double(peak > 0 ? peak : std::max<int64_t>(0, telemetry::residentBytes() - rssBefore)) /
-                             (1024.0 * 1024.0);
-                points.push_back(pt);
-                Progress pr;
-                pr.step = int64_t(points.size());
-                pr.total = total;
-                pr.nfe = pt.nfe;
-                pr.message = id;
-                pr.values = {{"nfe", double(pt.nfe)}, {"fd", pt.fd}, {"seconds", pt.seconds},
-                             {"peak_mib", pt.peakMiB}, {"confident", pt.confident}};
-                std::vector<ImageU8> first(r.value().items.begin(),
-                                           r.value().items.begin() + std::min<std::size_t>(16, r.value().items.size()));
-                pr.preview = tile(first, 4);
-                ctx.report(pr);
-            }
-        return points;
-    });
-}
-
-Result<LikelihoodResult> runLikelihood(const LikelihoodParams& p, const JobContext& ctx) {
-    return guarded<LikelihoodResult>("likelihood", [&]() -> Result<LikelihoodResult> {
-        if (p.count < 1 || p.count > 10000) return Result<LikelihoodResult>::invalid("count must be 1..10000");
-        if (p.steps < 0 || p.steps > 10000) return Result<LikelihoodResult>::invalid("steps must be 0 (adaptive) to 10000");
-        if (!(p.tolerance > 0 && p.tolerance < 1)) return Result<LikelihoodResult>::invalid("tolerance must be in (0, 1)");
-        const auto s = makeSde(p.sde);
-        if (!s) return Result<LikelihoodResult>::invalid("unknown SDE '" + p.sde + "'");
-        auto model = loadGenerator(p.modelDir);
-        if (!model) return model.error();
-        auto test = p.dataDir.empty() ? data::loadFashionMnist(data::Split::Test, data::defaultFashionMnistDir(), p.count)
-                                      : data::loadFashionMnist(data::Split::Test, p.dataDir, p.count);
-        if (!test) return test.error();
-        const int nullClass = model.value()->net()->config().numClasses;
-        const double t0 = nowSeconds();
-        std::vector<double> bpd;
-        LikelihoodResult out;
-        const int B = std::max(1, p.batch);
-        for (int first = 0; first < p.count; first += B) {
-            const int n = std::min(B, p.count - first);
-            // Uniform dequantisation: x = (u + U(0,1))/256 mapped to [−1, 1]; the 8-bit offset is 7 bits.
-            auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed + std::uint64_t(first));
-            const auto u = test.value().images.slice(0, first, first + n).to(at::kFloat);
-            const auto x = (u + at::rand(u.sizes(), g, at::kFloat)) / 256.0 * 2.0 - 1.0;
-            // The unconditional model (null class): the likelihood of the data, not of data given a label.
-            const auto den = sde::denoiserFromSigma(*s, guided(model.value(), at::full({n}, nullClass, at::kLong),
-                                                               nullClass, 1.0));
-            solvers::LikelihoodOptions o;
-            o.method = p.steps > 0 ? solvers::OdeMethod::Heun : solvers::OdeMethod::DoPri5;
-            o.steps = std::max(1, p.steps);
-            o.rtol = o.atol = p.tolerance;
-            o.maxNfe = 20000;
-            o.offsetBits = 7.0;
-            o.seed = p.seed + std::uint64_t(first);
-            JobContext inner = ctx;
-            const int total = p.count;
-            inner.progress = [&, first, total](const Progress& pr) {
-                Progress q = pr;
-                q.message = "likelihood " + std::to_string(first + 1) + "–" + std::to_string(first + n) + " of " +
-                            std::to_string(total);
-                ctx.report(q);
-            };
-            auto r = solvers::pfOdeLikelihood(*s, den, x, {}, o, inner);
-            if (!r) return r.error();
-            out.nfe = r.value().nfe;
-            const auto b = r.value().bpd.to(at::kDouble).contiguous();
-            for (int64_t i = 0; i < b.size(0); ++i) bpd.push_back(b[i].item<double>());
-        }
-        double mean = 0, var = 0;
-        for (double v : bpd) mean += v;
-        mean /= double(bpd.size());
-        for (double v : bpd) var += (v - mean) * (v - mean);
-        var = bpd.size() > 1 ? var / double(bpd.size() - 1) : 0.0;
-        out.bpd = mean;
-        out.bpdStdErr = std::sqrt(var / double(bpd.size()));
-        out.images = int(bpd.size());
-        out.seconds = nowSeconds() - t0;
-        return out;
-    });
-}
-
-// ---- bench ------------------------------------------------------------------------------------
-
-Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
-    return guarded<BenchReport>("bench generate", [&]() -> Result<BenchReport> {
-        std::optional<c10::InferenceMode> inference(std::in_place); // off again for the likelihood (autograd)
-        const int N = bp.samples > 0 ? bp.samples : (bp.quick ? 32 : 200);
-        auto model = loadGenerator(bp.modelDir);
-        if (!model) return model.error();
-        EvalSet e{bp.classifierDir, bp.dataDir};
-        auto ref = reference(e);
-        if (!ref) return ref.error();
-        const double tStart = nowSeconds();
-
-        nlohmann::json j;
-        j["bench"] = "generate";
-        j["quick"] = bp.quick;
-        j["samples_per_point"] = N;
-        j["sde"] = "vp";
-        j["guidance"] = 1.0;
-        j["labels"] = "item i → class i mod 10";
-        std::ostringstream table;
-
-        // Floors: FD of real images against the test set. Two disjoint test halves (5000 each), and
-        // N training images vs the test set: FD is biased upwards at small N, so this is the floor
-        // to read the samplers' figures against.
-        {
-            const auto& tf = ref.value()->testFeatures;
-            auto a = metrics::fitGaussian(tf.slice(0, 0, 5000));
-            auto b = metrics::fitGaussian(tf.slice(0, 5000, 10000));
-            if (!a || !b) return Result<BenchReport>::failed("cannot fit the test features");
-            auto fd = metrics::frechetDistance(a.value(), b.value());
-            if (!fd) return fd.error();
-            j["fd_real_halves_5000"] = fd.value();
-            auto train = bp.dataDir.empty() ? data::loadFashionMnist(data::Split::Train)
-                                            : data::loadFashionMnist(data::Split::Train, bp.dataDir);
-            if (!train) return train.error();
-            auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed + 99);
-            const auto idx = at::randperm(train.value().size(), g, at::kLong).slice(0, 0, N);
-            auto sc = scoreTensor(*ref.value(), train.value().images.index_select(0, idx), {});
-            if (!sc) return sc.error();
-            j["fd_real_train_n"] = sc.value().fd;
-            j["real_confident"] = sc.value().confident;
-            table << "FD floor: test half vs half (5000) " << fmt(j["fd_real_halves_5000"].get<double>())
-                  << "; " << N << " training images vs test " << fmt(sc.value().fd) << " (confident "
-                  << fmt(100 * sc.value().confident, 1) << "%)\n";
-        }
-
-        struct Plan {
-            std::string id;
-            std::vector<int> nfes;
-            std::string estimator = "net"; ///< DLG only
-        };
-        std::vector<Plan> plans;
-        if (bp.quick) {
-            plans = {{"em", {10, 20}}, {"dpmpp-2m", {10, 20}}, {"edm-heun", {10, 20}}};
-        } else {
-            plans = {{"em", {10, 20, 50, 200}}, {"pc", {10, 20, 50}},       {"ode-euler", {10, 20, 50}},
-                     {"ode-rk45", {10, 20, 50}}, {"edm-heun", {10, 20, 50}}, {"dpmpp-2m", {10, 20, 50}},
-                     {"dlg", {10, 20, 50}},      {"dlg", {10, 20, 50}, "haar"}};
-        }
-        if (!bp.samplers.empty()) {
-            std::vector<Plan> kept;
-            for (const auto& pl : plans)
-                if (std::find(bp.samplers.begin(), bp.samplers.end(), pl.id) != bp.samplers.end()) kept.push_back(pl);
-            if (kept.empty()) return Result<BenchReport>::invalid("none of the requested samplers is in the bench plan");
-            plans = kept;
-        }
-        int64_t totalPoints = 0, done = 0;
-        for (const auto& pl : plans) totalPoints += int64_t(pl.nfes.size());
-        const auto s = makeSde("vp");
-        j["rows"] = nlohmann::json::array();
-        table << "sampler        NFE(budget)  NFE   FD       confident  s/sample\n";
-        for (const auto& pl : plans)
-            for (int n : pl.nfes) {
-                if (ctx.cancelled()) return Result<BenchReport>::cancelled("bench generate: cancelled");
-                GenerateParams q;
-                q.modelDir = bp.modelDir;
-                q.sde = "vp";
-                q.sampler = pl.id;
-                q.nfe = n;
-                q.seed = bp.seed;
-                q.noiseEstimator = pl.estimator;
-                if (pl.id == "ode-rk45") q.rk45Tolerance = rk45ToleranceFor(n);
-                auto r = sampleMany(q, model.value(), *s, N, ctx, false, false);
-                if (!r) return r.error();
-                auto sc = scoreTensor(*ref.value(), fromImages(r.value().items), r.value().labels);
-                if (!sc) return sc.error();
-                nlohmann::json row;
-                row["sampler"] = pl.id;
-                row["nfe_budget"] = n;
-                row["nfe"] = r.value().nfe;
-                row["fd"] = sc.value().fd;
-                row["confident"] = sc.value().confident;
-                row["label_agreement"] = sc.value().agreement;
-                row["histogram"] = sc.value().histogram;
-                row["seconds_per_sample"] = r.value().seconds / N;
-                if (pl.id == "ode-rk45") row["tolerance"] = q.rk45Tolerance;
-                if (pl.id == "dlg") row["noise_estimator"] = pl.estimator;
-                j["rows"].push_back(row);
-                const std::string label = pl.id == "dlg" ? pl.id + "/" + pl.estimator : pl.id;
-                char line[160];
-                std::snprintf(line, sizeof line, "%-14s %6d %8lld  %7.2f  %6.1f%%   %.4f\n", label.c_str(), n,
-                              static_cast<long long>(r.value().nfe), sc.value().fd, 100 * sc.value().confident,
-                              r.value().seconds / N);
-                table << line;
-                Progress pr;
-                pr.step = ++done;
-                pr.total = totalPoints;
-                pr.nfe = r.value().nfe;
-                pr.message = label + " @" + std::to_string(n) + ": FD " + fmt(sc.value().fd);
-                ctx.report(pr);
-            }
-
-        // DLG's noise-level estimators on noisy test images.
-        if (bp.samplers.empty() || std::find(bp.samplers.begin(), bp.samplers.end(), "dlg") != bp.samplers.end()) {
-            const std::vector<double> sigmas = {0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0};
-            auto nl = evaluateNoiseLevel(sigmas, bp.quick ? 200 : 2000, bp.seed, bp.dataDir);
-            if (!nl) return nl.error();
-            j["noise_level"] = nlohmann::json::array();
-            table << "noise-level estimators, median |log σ̂ − log σ| on " << (bp.quick ? 200 : 2000)
-                  << " test images (net | haar):";
-            for (const auto& pt : nl.value()) {
-                j["noise_level"].push_back({{"sigma", pt.sigma}, {"net", pt.netError}, {"haar", pt.haarError}});
-                table << "  σ=" << fmt(pt.sigma, 2) << " " << fmt(pt.netError, 3) << " | " << fmt(pt.haarError, 3);
-            }
-            table << "\n";
-        }
-
-        // Likelihood on the test set through the PF-ODE (needs autograd: leave inference mode).
-        inference.reset();
-        LikelihoodParams lp;
-        lp.modelDir = bp.modelDir;
-        lp.dataDir = bp.dataDir;
-        lp.count = bp.quick ? 2 : 32;
-        lp.tolerance = bp.quick ? 1e-2 : 1e-3;
-        lp.batch = bp.quick ? 2 : 32;
-        lp.seed = bp.seed;
-        auto lk = runLikelihood(lp, ctx);
-        if (!lk) return lk.error();
-        j["likelihood"] = {{"bpd", lk.value().bpd},
-                           {"bpd_stderr", lk.value().bpdStdErr},
-                           {"images", lk.value().images},
-                           {"method", "PF-ODE (VP), RK45 rtol = atol = " + fmt(lp.tolerance, 5) + ", Rademacher trace, uniform dequantisation"},
-                           {"nfe", lk.value().nfe},
-                           {"seconds", lk.value().seconds}};
-        table << "bits/dim (" << lk.value().images << " test images, PF-ODE RK45 tol " << fmt(lp.tolerance, 5)
-              << ", NFE " << lk.value().nfe << "): " << fmt(lk.value().bpd, 3) << " ± " << fmt(lk.value().bpdStdErr, 3) << "\n";
-        j["seconds"] = nowSeconds() - tStart;
-        BenchReport rep;
-        rep.json = j.dump();
-        rep.table = table.str();
-        return rep;
     });
 }
 

@@ -1,19 +1,14 @@
 #pragma once
 // Sampling from the built-in generator: the Generate workbench's and `reverie-cli generate` /
-// `bench generate`'s one entry point. Torch-free API (ImageU8 out, never a tensor).
-//
-// The generator is one σ-conditioned EDM denoiser D(x̃; σ̃, class) (models/unet.h). It is served to
-// every SDE by exact rescaling (sde/param.h, denoiserFromSigma), so the same weights are sampled
-// as VE, VP or sub-VP with every sampler of the engine. Class conditioning uses the null class for
-// the unconditional model (the network was trained with label dropout), and classifier-free
-// guidance D = D_∅ + w (D_c − D_∅): w = 1 is the conditional model, w = 0 the unconditional one;
-// any other w evaluates both halves in one batched forward pass, which counts as one NFE (the
-// usual convention; its compute is that of two).
+// `bench generate`'s one entry point. Torch-free API (ImageU8 out, never a tensor). One
+// class-conditional σ-denoiser (models/unet.h) is served to VE, VP and sub-VP by exact rescaling,
+// with classifier-free guidance (docs/methods.md, "The SDE family", "Classifier-free guidance").
 //
 // Thread rules: run on the engine thread (sets InferenceMode for its own duration); checks the
 // cancel token before every network evaluation; reports a preview (x_t | x̂_0 grids) per step.
+// Failure: errors as values (validate() refuses bad settings before any work).
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <string>
@@ -39,6 +34,7 @@ struct GenerateParams {
     std::string sde = "vp";      ///< "ve", "vp", "subvp"
     std::string sampler = "dpmpp-2m";
     int nfe = 20;                ///< evaluation budget; steps = stepsForNfe (RK45: tolerance = rk45Tolerance)
+    /// D = D_∅ + w (D_c − D_∅); w ∉ {0, 1} evaluates both halves in one batched pass, one NFE.
     double guidance = 1.0;       ///< classifier-free guidance weight w (0 = unconditional)
     int label = -1;              ///< class of every item; -1: item i gets class i mod 10
     std::uint64_t seed = 0;      ///< item i uses seed + i (same item whatever the batch)

@@ -1,8 +1,10 @@
 #pragma once
-// Quality metrics, implemented from their definitions (shared/REFERENCE.md §10).
-// All functions are pure; inputs are validated and errors come back as values.
+// Quality metrics (Fréchet distance, PSNR, SSIM, SI-SDR), implemented from their definitions
+// (docs/methods.md, "Metrics").
+// Thread rules: all functions are pure; any thread. Failure: inputs are validated and errors come
+// back as values.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <ATen/core/Tensor.h>
 

@@ -2,8 +2,10 @@
 // A small image classifier for Fashion-MNIST-sized images. Its penultimate features serve as
 // the feature extractor of the Fréchet distance (FD) that Reverie reports for generated images.
 // With one output, the same network is the noise-level estimator of Denoising MCMC: given
-// x̃ = x₀ + σ z it predicts log σ relative to the image's own RMS, so the input it sees is always
-// of unit scale (σ spans 0.005 … 80) and at large σ the answer is nearly the RMS itself.
+// x̃ = x₀ + σ z it predicts log σ relative to the image's own RMS (σ spans 0.005 … 80;
+// docs/methods.md, "Noise-level estimators").
+//
+// Thread rules: a module is used by one thread at a time (the engine thread).
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>

@@ -4,7 +4,7 @@
 // optional class conditioning (with a "null" class for classifier-free guidance), optional extra
 // input channels (a condition image such as μ for restoration) and optional cross-attention to a
 // context sequence (text). EdmDenoiser wraps it with EDM preconditioning so one network is a
-// σ-conditioned denoiser D(x; σ) for every SDE.
+// σ-conditioned denoiser D(x; σ) for every SDE (docs/methods.md, "EDM preconditioning and training").
 //
 // Thread rules: a module is used by one thread at a time (the engine thread).
 

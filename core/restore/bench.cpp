@@ -2,13 +2,13 @@
 
 #include "data/fashion_mnist.h"
 #include "data/image_folder.h"
-#include "generate/classifier_folder.h"
+#include "models/store.h"
 #include "metrics/metrics.h"
 #include "restore/classical.h"
 #include "restore/degrade.h"
 #include "restore/imageio.h"
 #include "restore/pipeline.h"
-#include "telemetry/telemetry.h"
+#include "base/telemetry.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -232,7 +232,7 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
             clean = data::toSigned(test.value().images);
             if (auto info = restorerInfo(bp.modelDir); !info) return info.error();
             if (!bp.classifierDir.empty()) {
-                auto c = generate::loadClassifierFolder(bp.classifierDir);
+                auto c = models::loadClassifierFolder(bp.classifierDir);
                 if (!c) return c.error();
                 classifier = c.value();
                 auto g = metrics::fitGaussian(featuresOf(*classifier, clean));

@@ -1,28 +1,11 @@
 #pragma once
-// `reverie-cli bench restore`: PSNR / SSIM per task × sampler × NFE on held-out Fashion-MNIST
-// test images, the degraded input and the classical peer beside them, and the time per image.
-//
-// Each task degrades the first N test images with a fixed seed (restore::degrade, the task's
-// default parameters: noise σ = 25, blur σ 1–2 px, motion 5–9 px, JPEG quality 10–40, boxes
-// 10–30 %), so every row of a task sees the same pairs. PSNR and SSIM are computed per image on
-// 8-bit values (PSNR capped at 100 dB for exact images) and averaged. The classical peers get the
-// true degradation parameters (σ, kernel, quality, mask) — information the model does not have.
-//
-// FD column: the Fréchet distance between the shipped classifier's penultimate features of the
-// restored images and of the clean ones (the same N images) — a perceptual measure beside PSNR,
-// which rewards smooth, averaged results. Like every FD it is biased upwards at small N: compare
-// rows of one task (same N), not against generation's FD.
-//
-// Photos: the colour-photo restorer on the held-out photographs (<photosDir>/test, never trained
-// on), Gaussian noise σ = photoSigma (0..255), restored in tiles at full size, beside OpenCV's
-// colour non-local means with the true σ; PSNR / SSIM per photo and seconds per megapixel.
-// Large: one photo upscaled (bicubic) to largeMegapixels, noised the same way and restored at
-// 10 NFE: wall time, seconds per megapixel and the process's peak resident memory (bounded: the
-// tiles go through the network `batch` at a time).
+// `reverie-cli bench restore`: PSNR / SSIM (and FD) per task × sampler × NFE on held-out
+// Fashion-MNIST test images, the degraded input and the classical peer beside them, and the time
+// per image; optionally the colour-photo restorer on held-out photographs and one large image.
 //
 // Thread rules: call on the engine thread. Failure: a missing model or data set → InvalidInput.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <string>
@@ -57,6 +40,21 @@ struct RestoreBenchReport {
     std::string table;                   ///< human-readable
 };
 
+/// Each task degrades the first N test images with a fixed seed (restore::degrade, the task's
+/// default parameters: noise σ = 25, blur σ 1–2 px, motion 5–9 px, JPEG quality 10–40, boxes
+/// 10–30 %), so every row of a task sees the same pairs. PSNR and SSIM are computed per image on
+/// 8-bit values (PSNR capped at 100 dB for exact images) and averaged. The classical peers get the
+/// true degradation parameters (σ, kernel, quality, mask) — information the model does not have.
+/// FD column: the Fréchet distance between the shipped classifier's penultimate features of the
+/// restored images and of the clean ones (the same N images) — a perceptual measure beside PSNR,
+/// which rewards smooth, averaged results. Like every FD it is biased upwards at small N: compare
+/// rows of one task (same N), not against generation's FD.
+/// Photos: the colour-photo restorer on the held-out photographs (<photosDir>/test, never trained
+/// on), Gaussian noise σ = photoSigma (0..255), restored in tiles at full size, beside OpenCV's
+/// colour non-local means with the true σ; PSNR / SSIM per photo and seconds per megapixel.
+/// Large: one photo upscaled (bicubic) to largeMegapixels, noised the same way and restored at
+/// 10 NFE: wall time, seconds per megapixel and the process's peak resident memory (bounded: the
+/// tiles go through the network `batch` at a time).
 Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& p, const JobContext& ctx);
 
 } // namespace reverie::restore

@@ -1,20 +1,12 @@
 #pragma once
-// Degradation operators for image restoration: they turn clean images x into degraded ones μ
-// (the mean-reversion target of IR-SDE, shared/REFERENCE.md §3) for training pairs and demos.
+// Degradation operators for image restoration: they turn clean images x into degraded ones μ (the
+// mean-reversion target of IR-SDE; docs/methods.md, "IR-SDE") for training pairs and demos.
+// Images: float [B, C, H, W] in [−1, 1], C = 1 or 3 (RGB), any device; μ has the clean image's size
+// (super-resolution: down-sample, then bicubic up). Masks: float [B, 1, H, W], 1 = known, 0 = missing.
 //
-// Conventions
-//  - Images are float tensors [B, C, H, W] in [−1, 1], C = 1 (grey) or 3 (RGB), on any device.
-//    μ always has the clean image's size (super-resolution: down-sample, then bicubic up).
-//  - Every random choice draws from the explicit at::Generator argument, which must be a CPU
-//    generator (at::make_generator<at::CPUGeneratorImpl>(seed)); the draws happen on the CPU and
-//    are moved to x's device, so a seed gives the same batch on every device. The draw order
-//    inside one call is fixed: same seed and same inputs → bit-identical output.
-//  - Masks are float [B, 1, H, W]: 1 = known pixel, 0 = missing pixel.
-//
-// Thread rules: pure functions; they may run on any thread. A generator must not be used by two
-// threads at once (the result would no longer be reproducible).
+// Thread rules: pure functions, any thread; a generator must not be used by two threads at once.
 // Failure: invalid shapes or arguments throw c10::Error (TORCH_CHECK) or cv::Exception; callers
-// at a boundary wrap them in guarded() (jobs/job.h).
+// at a boundary wrap them in guarded() (base/job.h).
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
@@ -75,6 +67,10 @@ struct DegradedBatch {
 };
 
 // --- building blocks (deterministic unless they take a generator) ----------------------------
+// Every random choice draws from the explicit at::Generator argument, which must be a CPU
+// generator (at::make_generator<at::CPUGeneratorImpl>(seed)); the draws happen on the CPU and are
+// moved to x's device, so a seed gives the same batch on every device. The draw order inside one
+// call is fixed: same seed and same inputs → bit-identical output.
 
 /// Reflect padding ("reflect-101": mirrored without repeating the edge pixel) of the last two
 /// dims, of any width: pads wider than the image mirror again; a 1-pixel dim is replicated.

@@ -1,7 +1,7 @@
 #include "restore/imageio.h"
 
 #include "metrics/metrics.h"
-#include "runtime/paths.h"
+#include "base/paths.h"
 
 #include <ATen/ATen.h>
 

@@ -1,23 +1,14 @@
 #pragma once
-// Image files for the Restore workbench and CLI: robust loading of what a user may feed in, and
-// atomic saving that never overwrites the input.
-//
-// Loading (OpenCV imgcodecs): 8- and 16-bit integer and 32-bit float files, grey, BGR and BGRA
-// (OpenCV expands grey+alpha to BGRA). The result is a float [1, C, H, W] tensor in [−1, 1], RGB
-// order, C = 1 for grey files and 3 otherwise. Alpha is composited over white by default (what an
-// image viewer shows) or dropped (AlphaMode::Drop); either way it is returned separately so that
-// saveImage() can write it back. JPEG files are decoded with flags under which OpenCV applies their
-// EXIF orientation; other formats as stored. Width × height is checked against maxPixels from the
-// file header before decoding for PNG, JPEG and BMP, after decoding for the other formats (where
-// OpenCV's own limit of 2^30 pixels guards the decoder).
-// Saving: 8-bit (or 16-bit PNG/TIFF) through a temporary file in the target folder and a rename,
-// so a failed save leaves no partial file and an earlier file intact.
+// Image files for the Restore workbench and CLI: robust loading of what a user may feed in
+// (OpenCV imgcodecs), and atomic saving that never overwrites the input: 8-bit (or 16-bit
+// PNG/TIFF) through a temporary file in the target folder and a rename, so a failed save leaves no
+// partial file and an earlier file intact.
 //
 // Thread rules: pure functions; any thread. Failure: every problem a user can cause (missing,
 // empty, corrupt, truncated, too large, unwritable, the protected input) is a Result error with a
 // sentence naming the file; nothing throws.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -38,7 +29,14 @@ struct LoadedImage {
     bool hadAlpha = false;
 };
 
-/// Loads an image file (see the file comment). maxPixels bounds width × height.
+/// Loads an image file: 8- and 16-bit integer and 32-bit float files, grey, BGR and BGRA (OpenCV
+/// expands grey+alpha to BGRA), as a float [1, C, H, W] tensor in [−1, 1], RGB order, C = 1 for
+/// grey files and 3 otherwise. Alpha is composited over white by default (what an image viewer
+/// shows) or dropped (AlphaMode::Drop); either way it is returned separately so that saveImage()
+/// can write it back. JPEG files are decoded with flags under which OpenCV applies their EXIF
+/// orientation; other formats as stored. maxPixels bounds width × height: checked from the file
+/// header before decoding for PNG, JPEG and BMP, after decoding for the other formats (where
+/// OpenCV's own limit of 2^30 pixels guards the decoder).
 Result<LoadedImage> loadImage(const std::string& path, std::int64_t maxPixels = 200'000'000,
                               AlphaMode alpha = AlphaMode::CompositeOverWhite);
 

@@ -1,16 +1,16 @@
 #include "restore/pipeline.h"
 
 #include "data/fashion_mnist.h"
-#include "generate/zoo.h"
+#include "models/zoo.h"
 #include "models/unet.h"
 #include "restore/tiling.h"
-#include "sde/param.h"
-#include "sde/sde.h"
-#include "solvers/common.h"
-#include "solvers/exp.h"
-#include "solvers/ode.h"
-#include "solvers/pc.h"
-#include "train/conditioned.h"
+#include "engine/sde/param.h"
+#include "engine/sde/sde.h"
+#include "engine/solvers/common.h"
+#include "engine/solvers/exp.h"
+#include "engine/solvers/ode.h"
+#include "engine/solvers/pc.h"
+#include "models/conditioned.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -31,13 +31,13 @@ struct Loaded {
 };
 
 Result<Loaded> loadRestorer(const std::string& dir) {
-    auto m = train::loadConditionedFolder(dir, "restorer", "a restoration model", 0.25);
+    auto m = models::loadConditionedFolder(dir, "restorer", "a restoration model", 0.25);
     if (!m) return m.error();
     const auto& c = m.value();
     return Loaded{c.model, {c.config.inChannels, c.config.imageSize, c.card.value("name", fs::path(dir).filename().string())}};
 }
 
-using train::residualDenoiser;
+using models::residualDenoiser;
 
 struct MrsId {
     bool sde = true;

@@ -6,13 +6,14 @@
 #include "restore/degrade.h"
 #include "restore/imageio.h"
 #include "restore/pipeline.h"
-#include "telemetry/telemetry.h"
+#include "base/telemetry.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace reverie::restore {
 
@@ -208,6 +209,40 @@ Result<RestoreSweepResult> runRestoreSweep(const RestoreSweepParams& p, const Jo
             }
         return res;
     });
+}
+
+} // namespace reverie::restore
+
+namespace reverie::restore {
+
+Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string& inPath, const std::string& outPng,
+                                      const std::string& degradeTask, const JobContext& ctx) {
+    using R = Result<RestoreFileResult>;
+    std::optional<Degradation> demo;
+    if (!degradeTask.empty()) {
+        demo = parseDegradation(degradeTask);
+        if (!demo) return R::invalid("unknown task '" + degradeTask + "' to degrade with");
+    }
+    auto img = loadImage(inPath);
+    if (!img) return img.error();
+    at::Tensor mu = img.value().image;
+    if (demo) {
+        auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed);
+        mu = degrade(mu, *demo, g).mu;
+        const auto dot = outPng.rfind(".png");
+        const std::string degradedPath =
+            (dot != std::string::npos ? outPng.substr(0, dot) : outPng) + "-degraded.png";
+        SaveOptions so;
+        so.protectedPath = inPath;
+        if (auto s = saveImage(mu, degradedPath, so); !s) return s.error();
+    }
+    auto r = restoreTensor(p, mu, ctx);
+    if (!r) return r.error();
+    SaveOptions so;
+    so.protectedPath = inPath;
+    so.alpha = img.value().alpha;
+    if (auto s = saveImage(r.value().x, outPng, so); !s) return s.error();
+    return RestoreFileResult{r.value().nfe, r.value().seconds, img.value().width, img.value().height, r.value().note};
 }
 
 } // namespace reverie::restore

@@ -7,7 +7,7 @@
 // huge file, a wrong model, bad settings) is an InvalidInput error with a sentence naming it;
 // cancel returns Cancelled promptly (checked before every network evaluation).
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <optional>
@@ -23,8 +23,49 @@ struct TaskInfo {
 };
 const std::vector<TaskInfo>& tasks();
 
+struct SamplerInfo {
+    std::string id;
+    std::string label;
+};
+/// Every restoration sampler, in menu order.
+const std::vector<SamplerInfo>& samplers();
+
+struct RestoreParams {
+    std::string modelDir;                 ///< folder with weights.pt and card.json (kind "restorer")
+    std::string sampler = "mrs-sde-2-data";
+    int nfe = 10;                         ///< = steps for every sampler
+    std::uint64_t seed = 0;               ///< item i draws its noise from seed + i
+    double lambda255 = 50;                ///< IR-SDE stationary std λ on the 0..255 scale
+    int batch = 64;                       ///< images per network batch
+    bool previews = false;                ///< progress carries x_t | x̂_0 of the first images
+    int tileOverlap = 0;                  ///< tiled runs: overlap in pixels (0: a quarter tile, at least 4)
+};
+
+/// Fails early (InvalidInput) for an unknown sampler or settings out of range.
+Result<bool> validate(const RestoreParams& p);
+
+/// The model's channel count and training image size (reads the card; for callers that convert).
+struct RestorerInfo {
+    int channels = 1;
+    int imageSize = 28;
+    std::string name;
+};
+Result<RestorerInfo> restorerInfo(const std::string& modelDir);
+
+/// reverie-cli restore's unit of work: load an image file (any format OpenCV reads), optionally
+/// degrade it first with `degradeTask` (a demo pair; the degraded image is written beside the
+/// output as NAME-degraded.png), restore it, write `outPng` (never over `inPath`; alpha kept).
+struct RestoreFileResult {
+    std::int64_t nfe = 0;
+    double seconds = 0;
+    int width = 0, height = 0;
+    std::string note; ///< what was adapted (channels), or ""
+};
+Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string& inPath, const std::string& outPng,
+                                      const std::string& degradeTask, const JobContext& ctx);
+
 struct RestoreJobParams {
-    std::string modelDir;                ///< the restorer's folder (zoo::find(zoo::kRestorer))
+    std::string modelDir;                ///< the restorer's folder (models::zoo::find(models::zoo::kRestorer))
     std::string sampler = "mrs-sde-2-data";
     int nfe = 10;
     std::uint64_t seed = 0;

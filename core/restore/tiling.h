@@ -1,20 +1,8 @@
 #pragma once
 // Tiled inference: runs a per-tile function (a restoration network, a classical filter) over an
-// image of any size in overlapping tiles and blends the results seamlessly.
-//
-// Blending: each tile gets a separable window. Along an axis, a side that touches the image border
-// has weight 1; a side shared with a neighbour tile ramps over their overlap of L pixels: weight 0
-// over the outer floor(L/4) pixels (where a network sees the tile edge), then a raised-cosine ramp
-// over the middle L − 2·floor(L/4) pixels, complementary to the neighbour's (the two sum to 1),
-// then 1. The windows are divided by their summed weight per axis (the grid is a Cartesian
-// product, so the 2-D sum is the product of the 1-D sums). Hence the blend is an exact partition
-// of unity: a constant image stays constant and an identity fn returns x (to float rounding),
-// and a local fn whose receptive-field radius is <= floor(overlap/4) gives exactly the untiled
-// result. Wider receptive fields (networks) only see softened seams. Should a per-axis weight
-// sum ever be zero (very large overlaps), the margins are dropped and plain positive ramps are used.
-//
-// Memory: peak ≈ one tile's working set inside fn (input tile, its activations, its output) +
-// the output image + two 1-D weight vectors per tile; no full-size weight accumulator is needed.
+// image of any size in overlapping tiles and blends the results with separable windows that form
+// an exact partition of unity (docs/methods.md, "Tiled inference"). Memory: peak ≈ one tile's
+// working set inside fn + the output image + two 1-D weight vectors per tile.
 //
 // Thread rules: runs fn on the calling thread, tile by tile, in raster order; nothing is shared.
 // Failure: bad arguments or an fn output of the wrong shape throw c10::Error; exceptions from fn
@@ -39,11 +27,14 @@ struct TileRect {
 /// tile of the full length. Requires tile >= 1 and 0 <= overlap < tile.
 std::vector<TileRect> tileGrid(std::int64_t H, std::int64_t W, int tile, int overlap);
 
-/// Applies fn to x ([1, C, H, W], any float dtype and device) tile by tile and blends the results
-/// (see the file comment). fn receives a [1, C, h', w'] tile and must return [1, C', h', w'] (same
-/// spatial size; C' may differ from C but must be the same for all tiles). Each tile is
-/// reflect-padded at its bottom/right to at least minSide pixels and to a multiple of `multiple`
-/// (e.g. 8 for a U-Net with three down-samplings) before fn, and cropped back after.
+/// Applies fn to x ([1, C, H, W], any float dtype and device) tile by tile and blends the results:
+/// a constant image stays constant, an identity fn returns x (to float rounding), and a local fn
+/// whose receptive-field radius is <= floor(overlap/4) gives exactly the untiled result; wider
+/// receptive fields (networks) only see softened seams. fn receives a [1, C, h', w'] tile and must
+/// return [1, C', h', w'] (same spatial size; C' may differ from C but must be the same for all
+/// tiles). Each tile is reflect-padded at its bottom/right to at least minSide pixels and to a
+/// multiple of `multiple` (e.g. 8 for a U-Net with three down-samplings) before fn, and cropped
+/// back after.
 /// cancelled is polled before every tile; when it returns true the result is an undefined tensor.
 at::Tensor tiled(const at::Tensor& x, int tile, int overlap, const std::function<at::Tensor(const at::Tensor&)>& fn,
                  const std::function<bool()>& cancelled = {}, int multiple = 1, int minSide = 8);

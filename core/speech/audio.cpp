@@ -1,5 +1,5 @@
 #include "speech/audio.h"
-#include "runtime/paths.h"
+#include "base/paths.h"
 
 #include <sndfile.h>
 #include <soxr.h>
@@ -405,6 +405,28 @@ Result<bool> WavWriter::commit() {
 
 Result<bool> saveWav(const std::string& path, const Audio& audio, const SaveWavOptions& opts) {
     return guarded<bool>("saving " + path, [&] { return writeWav(path, audio, opts); });
+}
+
+} // namespace reverie::speech
+
+namespace reverie::speech {
+
+Audio fromPcm16(const char* bytes, std::size_t size, int sampleRate) {
+    Audio a;
+    a.sampleRate = sampleRate;
+    a.samples.resize(size / 2);
+    for (std::size_t i = 0; i < a.samples.size(); ++i) {
+        const auto lo = static_cast<unsigned char>(bytes[2 * i]), hi = static_cast<unsigned char>(bytes[2 * i + 1]);
+        const auto v = static_cast<std::int16_t>(static_cast<std::uint16_t>(lo | (hi << 8)));
+        a.samples[i] = float(v) / 32768.0f;
+    }
+    return a;
+}
+
+std::vector<float> residual(const std::vector<float>& noisy, const std::vector<float>& enhanced) {
+    std::vector<float> out(std::min(noisy.size(), enhanced.size()));
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = noisy[i] - enhanced[i];
+    return out;
 }
 
 } // namespace reverie::speech

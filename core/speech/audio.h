@@ -1,24 +1,14 @@
 #pragma once
 // Audio files for the Enhance workbench and CLI: robust loading of what a user may feed in
-// (libsndfile), resampling to the model's rate (libsoxr), and atomic WAV saving that never
-// overwrites the input.
-//
-// Loading: every container and encoding this libsndfile reads (WAV/WAVEX/RF64/W64 with 8/16/24/
-// 32-bit integer or float samples, FLAC, OGG Vorbis/Opus, AIFF, CAF and, with Debian 12's
-// libsndfile 1.2 built against mpg123, MP3), any channel count (downmixed by the mean), any rate
-// (resampled by a streaming soxr in its high-quality mode). Integer samples come back in
-// [−1, 1); float files as stored (no clipping). NaN/±Inf samples are replaced by 0 and counted
-// in Audio::note (not an error). A file whose data stops before its header says (a truncated
-// download or recording) loads what is there, with a note.
-// Memory: AudioReader decodes block by block, so an hour-long file never has to be in memory at
-// once at its source rate and channel count; loadAudio() holds only the mono result.
+// (libsndfile), resampling to the model's rate (libsoxr), streaming in bounded memory, and atomic
+// WAV saving that never overwrites the input.
 //
 // Thread rules: free functions and AudioReader objects are independent; use one AudioReader from
 // one thread at a time. Failure: every problem a user can cause (missing, empty, corrupt or
 // unknown format, too long, unwritable, the protected input) is a Result error with a sentence
 // naming the file; nothing throws.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <memory>
@@ -40,15 +30,30 @@ struct Audio {
     double seconds() const { return sampleRate > 0 ? double(samples.size()) / sampleRate : 0.0; }
 };
 
+/// Audio from interleaved-free 16-bit PCM bytes (little-endian, as a microphone delivers them);
+/// an odd trailing byte is ignored.
+Audio fromPcm16(const char* bytes, std::size_t size, int sampleRate);
+
+/// noisy − enhanced over their common length (what an enhancement removed).
+std::vector<float> residual(const std::vector<float>& noisy, const std::vector<float>& enhanced);
+
 /// Two hours: the default bound on a file's duration (from its header, before decoding).
 inline constexpr double kDefaultMaxSeconds = 2 * 3600.0;
 
+/// Formats: every container and encoding this libsndfile reads (WAV/WAVEX/RF64/W64 with 8/16/24/
+/// 32-bit integer or float samples, FLAC, OGG Vorbis/Opus, AIFF, CAF and, with Debian 12's
+/// libsndfile 1.2 built against mpg123, MP3), any channel count (downmixed by the mean), any rate
+/// (resampled by a streaming soxr in its high-quality mode). Integer samples come back in
+/// [−1, 1); float files as stored (no clipping). NaN/±Inf samples are replaced by 0 and counted
+/// in Audio::note (not an error). A file whose data stops before its header says (a truncated
+/// download or recording) loads what is there, with a note. Holds only the mono result in memory.
 /// Loads a whole file as mono audio at targetRate Hz (0 keeps the file's rate). Errors: no such
 /// file, a folder, 0 bytes, not a readable audio file (unknown format, corrupt header), no audio
 /// (0 frames), longer than maxSeconds, a read error before any audio, an invalid targetRate.
 Result<Audio> loadAudio(const std::string& path, int targetRate = 16000, double maxSeconds = kDefaultMaxSeconds);
 
-/// Streams a file as successive blocks of mono samples at targetRate, in bounded memory.
+/// Streams a file as successive blocks of mono samples at targetRate, in bounded memory: it decodes
+/// block by block, so an hour-long file never has to be in memory at its source rate and channels.
 ///
 ///     auto r = AudioReader::open(path, 16000);
 ///     if (!r) return r.error();

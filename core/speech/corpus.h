@@ -3,20 +3,12 @@
 // Asterisk prompts and music that packaging/install-deps.sh decodes (16 kHz mono WAV):
 //     <dir>/{en,es,fr,it,ru}/*.wav   one speaker per folder (en and es are the same voice, Allison)
 //     <dir>/moh/*.wav                music on hold
-// Mixture (split, seed, index) is a pure function of its arguments and the files: a clean crop
-// of `length` samples from a speaker of the split, one noise of five kinds — music, white, pink,
-// brown, babble (3–5 other utterances of the training speakers, equal RMS, summed) — scaled to an
-// SNR drawn uniformly from [snrMin, snrMax] dB, added. The test split takes its clean speech from
-// the held-out speaker only (default "ru"), which the training split never uses, not even in
-// babble; music is split in time (the first 80 % of every piece for training, the rest for test).
-// Random numbers come from a SplitMix64 stream seeded with (split, seed, index) and are turned into
-// uniforms and Box–Muller normals here, so the mixtures are the same on every platform.
 //
 // Thread rules: a loaded Corpus is immutable; mixture() may be called from any thread.
 // Failure: load() reports a missing folder, a speaker without usable files or unreadable audio as
 // an InvalidInput error naming the folder (run packaging/install-deps.sh).
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <memory>
@@ -56,7 +48,15 @@ class Corpus {
 public:
     static Result<Corpus> load(const CorpusOptions& opts = {});
 
-    /// Mixture number `index` of a split for a seed. Deterministic (see the header comment).
+    /// Mixture number `index` of a split for a seed. Deterministic: a pure function of its
+    /// arguments and the files. A clean crop of `length` samples from a speaker of the split, one
+    /// noise of five kinds — music, white, pink, brown, babble (3–5 other utterances of the
+    /// training speakers, equal RMS, summed) — scaled to an SNR drawn uniformly from
+    /// [snrMin, snrMax] dB, added. The test split takes its clean speech from the held-out speaker
+    /// only (default "ru"), which the training split never uses, not even in babble; music is split
+    /// in time (the first 80 % of every piece for training, the rest for test). Random numbers come
+    /// from a SplitMix64 stream seeded with (split, seed, index), turned into uniforms and
+    /// Box–Muller normals here, so the mixtures are the same on every platform.
     Mixture mixture(CorpusSplit split, std::uint64_t seed, std::uint64_t index) const;
 
     /// Utterances of the split's speakers (train: all training speakers).

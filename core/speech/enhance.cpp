@@ -1,17 +1,17 @@
 #include "speech/enhance.h"
 
-#include "generate/zoo.h"
+#include "models/zoo.h"
 #include "models/unet.h"
-#include "runtime/runtime.h"
-#include "sde/param.h"
-#include "sde/sde.h"
-#include "solvers/common.h"
-#include "solvers/exp.h"
-#include "solvers/ode.h"
-#include "solvers/pc.h"
+#include "base/runtime.h"
+#include "engine/sde/param.h"
+#include "engine/sde/sde.h"
+#include "engine/solvers/common.h"
+#include "engine/solvers/exp.h"
+#include "engine/solvers/ode.h"
+#include "engine/solvers/pc.h"
 #include "speech/pairs.h"
 #include "speech/stft.h"
-#include "train/conditioned.h"
+#include "models/conditioned.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -37,7 +37,7 @@ struct Loaded {
 };
 
 Result<Loaded> loadEnhancer(const std::string& dir) {
-    auto m = train::loadConditionedFolder(dir, "enhancer", "a speech-enhancement model", 0.1);
+    auto m = models::loadConditionedFolder(dir, "enhancer", "a speech-enhancement model", 0.1);
     if (!m) return m.error();
     const auto& c = m.value();
     if (c.config.inChannels != 2 || c.config.outChannels != 2)
@@ -47,7 +47,7 @@ Result<Loaded> loadEnhancer(const std::string& dir) {
     return l;
 }
 
-using train::residualDenoiser;
+using models::residualDenoiser;
 
 struct MrsId {
     bool sde = true;

@@ -1,36 +1,14 @@
 #pragma once
-// Speech enhancement, torch-free (the GUI and the CLI include this header only): a noisy waveform
-// in, the enhanced waveform out, with the built-in SGMSE+-style model (shared/REFERENCE.md §6).
-//
-// The model (train/trainer.h, task "enhancer") is an EDM denoiser E of the residual y₀ = x₀ − μ
-// on compressed complex spectrograms (speech/stft.h, real and imaginary parts as two channels),
-// conditioned on the noisy one μ. As a σ-denoiser D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ) it serves the
-// OUVE SDE (γ 1.5, σmin 0.05, σmax 0.5, T 1, t_eps 0.03) exactly through sde::denoiserFromSigma.
-// SGMSE+'s complex noise has variance ½ per real and imaginary part; in the engine's real
-// two-channel form that is the OUVE SDE with σmin, σmax divided by √2, which is what runs here.
-//
-// Samplers (id → what runs; "NFE" = network evaluations per chunk):
-//   pc                 SGMSE+'s predictor-corrector: reverse-diffusion predictor and one annealed
-//                      Langevin corrector step (snr 0.5) per step, N = nfe/2 steps (default N 30,
-//                      60 NFE), uniform t from 1 to t_eps
-//   ode-rk45           the probability-flow ODE, adaptive Dormand–Prince 5(4) (rtol = atol =
-//                      1e-5 as Song et al.); nfe is ignored (the NFE is what it takes, ≤ 2000)
-//   mrs-{sde|ode}-{1|2}-data
-//                      the exponential-integrator MR Sampler on the same SDE: nfe steps uniform in
-//                      log-SNR, data prediction, SDE or ODE, order 1 or 2 (multistep)
-//
-// Long inputs are enhanced in chunks of `chunkFrames` STFT frames (0.5 s at 64) that overlap by
-// `overlapFrames` and are cross-faded in the waveform domain, `batch` chunks per network batch, so
-// the tensors in memory are bounded whatever the input's length. Each chunk is normalised by its
-// own max |noisy| (the model was trained on crops normalised that way) and scaled back. Chunk k
-// draws its noise from seed + k, so the result does not depend on the batch size.
+// Speech enhancement, torch-free (the GUI and the CLI include this header only): a noisy 16 kHz
+// waveform in, the enhanced waveform out, with the built-in SGMSE+-style residual denoiser (task
+// "enhancer", speech/task.h) served to the OUVE SDE (docs/methods.md, "SGMSE+ and the OUVE SDE").
 //
 // Thread rules: call on the engine thread (LibTorch state); the loaded model is cached per folder.
 // Failure: a wrong or missing model folder, an unknown sampler, bad settings, empty audio or a
 // rate other than 16 kHz → InvalidInput with a sentence naming the problem; cancel → Cancelled
 // (checked before every network evaluation).
 
-#include "jobs/job.h"
+#include "base/job.h"
 #include "speech/audio.h"
 
 #include <cstdint>
@@ -44,12 +22,18 @@ struct EnhanceSamplerInfo {
     std::string label;
     int defaultNfe = 0; ///< 0: adaptive
 };
-/// Every enhancement sampler, in menu order (the default first).
+/// Every enhancement sampler, in menu order (the default first). NFE = network evaluations per chunk.
+///   pc                 SGMSE+'s predictor-corrector: reverse-diffusion predictor and one annealed
+///                      Langevin corrector step (snr 0.5) per step, N = nfe/2 steps (default N 30,
+///                      60 NFE), uniform t from 1 to t_eps
+///   ode-rk45           the probability-flow ODE, adaptive Dormand–Prince 5(4) (rtol = atol =
+///                      1e-5 as Song et al.); nfe is ignored (the NFE is what it takes, ≤ 2000)
+///   mrs-{sde|ode}-{1|2}-data
+///                      the MR Sampler on the same SDE: nfe steps uniform in log-SNR, data
+///                      prediction, SDE or ODE, order 1 or 2 (multistep)
 const std::vector<EnhanceSamplerInfo>& enhanceSamplers();
 
 /// The default sampler and NFE (see the model card for the measured quality and speed).
-/// Measured on 20 held-out mixtures with the shipped model (its card): MRS SDE order 1 at 5 NFE
-/// gains 4.4 dB SI-SDR at a real-time factor of 0.31 on 2 threads; order 2 and 8 NFE gain less.
 inline constexpr const char* kDefaultEnhanceSampler = "mrs-sde-1-data";
 inline constexpr int kDefaultEnhanceNfe = 5;
 
@@ -79,6 +63,11 @@ struct EnhanceResult {
     double realTimeFactor = 0;    ///< seconds / audio duration (< 1: faster than real time)
 };
 
+/// Long inputs are enhanced in chunks of `chunkFrames` STFT frames (0.5 s at 64) that overlap by
+/// `overlapFrames` and are cross-faded in the waveform domain, `batch` chunks per network batch, so
+/// the tensors in memory are bounded whatever the input's length. Each chunk is normalised by its
+/// own max |noisy| (the model was trained on crops normalised that way) and scaled back. Chunk k
+/// draws its noise from seed + k, so the result does not depend on the batch size.
 /// Enhances mono 16 kHz audio. Progress: the sampler's step/total per batch of chunks, then one
 /// report per finished batch with message "chunks".
 Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const JobContext& ctx);

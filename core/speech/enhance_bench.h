@@ -1,19 +1,12 @@
 #pragma once
 // `reverie-cli bench enhance`: the speech model against its inputs and the classical peers on
 // held-out mixtures (speech/corpus.h, test split: the held-out speaker, the held-out part of the
-// music). For every sampler × NFE setting and every peer: mean SI-SDR and ESTOI of the output
-// against the clean speech, their gain over the noisy input, and the real-time factor (wall time /
-// audio duration). Torch-free header.
-//
-// Peers, run as subprocesses on the same 16 kHz WAV files (skipped with a note when the program is
-// missing): `sox noisered` with a noise profile taken from the first 0.25 s of each file (amount
-// 0.3), ffmpeg's `afftdn` and `anlmdn` filters with their default settings; their outputs are aligned
-// with the input first (ffmpeg's filters delay by a few hundred samples).
+// music). Torch-free header.
 //
 // Thread rules: run on the engine thread. Failure: no corpus, no model → InvalidInput; cancel →
 // Cancelled (what was measured so far is lost; the bench is cheap to rerun with --quick).
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <cstdint>
 #include <string>
@@ -55,6 +48,12 @@ struct EnhanceBenchResult {
     std::vector<std::string> notes;
 };
 
+/// For every sampler × NFE setting and every peer: mean SI-SDR and ESTOI of the output against the
+/// clean speech, their gain over the noisy input, and the real-time factor (wall time / audio
+/// duration). Peers, run as subprocesses on the same 16 kHz WAV files (skipped with a note when
+/// the program is missing): `sox noisered` with a noise profile taken from the first 0.25 s of
+/// each file (amount 0.3), ffmpeg's `afftdn` and `anlmdn` filters with their default settings;
+/// their outputs are aligned with the input first (ffmpeg's filters delay by a few hundred samples).
 Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const JobContext& ctx);
 
 } // namespace reverie::speech

@@ -289,3 +289,36 @@ Result<double> estoi(const std::vector<float>& clean, const std::vector<float>& 
 }
 
 } // namespace reverie::speech
+
+namespace reverie::speech {
+
+ReferenceScores scoreAgainstReference(const std::vector<float>& reference, const std::vector<float>& noisy,
+                                      const std::vector<float>& enhanced, int sampleRate) {
+    ReferenceScores out;
+    out.referenceSamples = reference.size();
+    out.noisySamples = noisy.size();
+    std::size_t n = std::min(reference.size(), noisy.size());
+    if (!enhanced.empty()) n = std::min(n, enhanced.size());
+    out.scoredSamples = n;
+    if (n == 0) return out;
+    const std::vector<float> s(reference.begin(), reference.begin() + std::ptrdiff_t(n));
+    const std::vector<float> y(noisy.begin(), noisy.begin() + std::ptrdiff_t(n));
+    std::vector<float> noise(n);
+    for (std::size_t i = 0; i < n; ++i) noise[i] = y[i] - s[i];
+    auto score = [&](const std::vector<float>& estimate, ScoreSet& set) {
+        if (const auto r = siRatios(s, noise, estimate)) {
+            set.siSdr = r.value().siSdr;
+            set.siSir = r.value().siSir;
+            set.siSar = r.value().siSar;
+        } else {
+            out.problems.push_back(r.error().message);
+        }
+        if (const auto e = estoi(s, estimate, sampleRate)) set.estoi = e.value();
+        else out.problems.push_back(e.error().message);
+    };
+    score(y, out.noisy);
+    if (!enhanced.empty()) score(std::vector<float>(enhanced.begin(), enhanced.begin() + std::ptrdiff_t(n)), out.enhanced);
+    return out;
+}
+
+} // namespace reverie::speech

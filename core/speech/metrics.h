@@ -1,18 +1,17 @@
 #pragma once
-// Speech quality metrics, implemented from their definitions (shared/REFERENCE.md §10): the
-// scale-invariant energy ratios of Le Roux et al. (2019, "SDR – half-baked or well done?") and
-// ESTOI (Jensen & Taal, 2016, "An algorithm for predicting the intelligibility of speech masked by
-// modulated noise maskers"). Plain C++ (no tensors), computed in double precision.
-//
-// Conventions: reference first, estimate last (as metrics::siSdr). Signals are mono sample
-// vectors of equal length at the same rate.
-// Failure: inputs on which a metric is undefined come back as Result errors (InvalidInput) with a
-// sentence saying why: different lengths, empty, NaN/Inf samples, a silent reference, and for
-// ESTOI a clean signal with less than 30 active frames (≈ 0.4 s of speech at 10 kHz after the
-// silent frames are dropped) or no active frame at all. Thread rules: pure functions, any thread.
+// Speech quality metrics, implemented from their definitions (docs/methods.md, "Metrics"): the
+// scale-invariant energy ratios of Le Roux et al. (2019) and ESTOI (Jensen & Taal 2016). Plain C++
+// (no tensors), double precision. Reference first, estimate last (as metrics::siSdr); signals are
+// mono sample vectors of equal length at the same rate.
+// Thread rules: pure functions, any thread. Failure: inputs on which a metric is undefined
+// (different lengths, empty, NaN/Inf samples, a silent reference; for ESTOI fewer than 30 active
+// frames, ≈ 0.4 s of speech) are InvalidInput errors with a sentence saying why.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
+#include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace reverie::speech {
@@ -47,12 +46,9 @@ Result<SiRatios> siRatios(const std::vector<float>& reference, const std::vector
                           const std::vector<float>& estimate, const SiOptions& opts = {});
 
 /// ESTOI of `processed` against `clean`, both at sampleRate Hz, in [−1, 1] (1 = identical
-/// modulation patterns; typical speech scores 0.2..1). Steps (Jensen & Taal 2016): resample to
-/// 10 kHz (soxr, high quality; the authors' MATLAB uses resample(), so figures may differ in the
-/// third decimal); drop the frames (256 samples, hop 128, Hann) whose clean energy is more than
-/// 40 dB below the loudest clean frame, from both signals, and overlap-add the rest; STFT 256/128
-/// Hann with a 512-point FFT; 15 one-third-octave band envelopes from 150 Hz; segments of 30
-/// frames (384 ms) at every frame; see estoiFromBands(). sampleRate: 1000..768000 Hz.
+/// modulation patterns; typical speech scores 0.2..1). Jensen & Taal's steps (docs/methods.md,
+/// "Metrics"), resampling to 10 kHz with soxr (the authors' MATLAB uses resample(), so figures
+/// may differ in the third decimal); see estoiFromBands(). sampleRate: 1000..768000 Hz.
 Result<double> estoi(const std::vector<float>& clean, const std::vector<float>& processed, int sampleRate);
 
 /// ESTOI's last stage on band envelopes: X and Y are bands × frames, row-major (X[j·frames + m]
@@ -61,5 +57,26 @@ Result<double> estoi(const std::vector<float>& clean, const std::vector<float>& 
 /// segment scores (1/30) Σ_n x̌_nᵀ y̌_n and the result is the mean over all frames − 29 segments. A
 /// row or column that is constant (norm ≤ 1e-9 of its largest value) becomes 0 and adds nothing.
 Result<double> estoiFromBands(const std::vector<double>& X, const std::vector<double>& Y, int bands, int frames);
+
+} // namespace reverie::speech
+
+namespace reverie::speech {
+
+/// The scores the Enhance workbench shows: SI-SDR/SIR/SAR and ESTOI of the noisy input and (when
+/// given) of the enhanced audio against a clean reference, over the signals' common length.
+struct ScoreSet {
+    std::optional<double> siSdr, siSir, siSar, estoi;
+};
+struct ReferenceScores {
+    ScoreSet noisy, enhanced;
+    std::size_t scoredSamples = 0;    ///< the common length scored
+    std::size_t referenceSamples = 0; ///< as given (they differ when the lengths differ)
+    std::size_t noisySamples = 0;
+    std::vector<std::string> problems; ///< why a score is missing (each metric's own sentence)
+};
+/// Scores noisy and enhanced (may be empty) against reference. The interference for SI-SIR is the
+/// noisy input minus the reference.
+ReferenceScores scoreAgainstReference(const std::vector<float>& reference, const std::vector<float>& noisy,
+                                      const std::vector<float>& enhanced, int sampleRate);
 
 } // namespace reverie::speech

@@ -6,7 +6,7 @@
 // Thread rules: pure functions, any thread. Failure: toChannels/fromChannels throw c10::Error on
 // a wrong rank or dtype (callers validated); trainingPair reports bad audio as a Result error.
 
-#include "jobs/job.h"
+#include "base/job.h"
 #include "speech/stft.h"
 
 #include <ATen/core/Tensor.h>

@@ -1,22 +1,14 @@
 #pragma once
-// The SGMSE+ spectral representation (shared/REFERENCE.md §6, sp-uhh/sgmse): the waveform is
-// divided by the max |noisy|, transformed by an STFT (n_fft 510 → 256 one-sided bins, hop 128,
-// periodic Hann window, centred with reflect padding as torch.stft(center=True)), compressed
-// c ↦ β|c|^α e^{i∠c} (α = 0.5, β = 0.15) and zero-padded along time to a multiple of 64 frames
-// (sgmse's pad_spec "zero_pad"). The way back drops the padding frames, decompresses
-// (|c̃|/β)^{1/α} e^{i∠c̃}, runs the iSTFT, trims to the input length and multiplies the factor
-// back. (sgmse runs its iSTFT over the padded frames too; their window energy without signal
-// attenuates its last ≤ 255 samples. Dropping them makes the round trip exact.)
-//
-// Tensors: waveforms are float [T] or [B, T]; spectrograms complex64 [F, N] or [B, F, N] with
-// F = n_fft/2 + 1 bins and N frames; any device (the window follows the input). Round trip
-// stft → istft is exact to float precision (Hann² at hop 128 satisfies NOLA everywhere).
+// The SGMSE+ spectral representation (Richter et al. 2023): normalise by max |noisy|, centred
+// STFT (n_fft 510 → 256 bins, hop 128, periodic Hann), compress c ↦ β|c|^α e^{i∠c}, zero-pad
+// frames to a multiple of 64; and the exact way back (docs/methods.md, "SGMSE+ and the OUVE SDE").
+// Tensors: waveforms float [(B,) T]; spectrograms complex64 [(B,) F, N], F = n_fft/2 + 1; any device.
 //
 // Thread rules: pure functions, any thread. Failure: the tensor functions throw c10::Error on a
 // misuse (wrong rank or dtype; the caller validated the audio); toSpec() and fromSpec() validate
 // their input and report problems as Result errors.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -48,6 +40,7 @@ std::int64_t paddedFrameCount(std::int64_t length, const SpecParams& p = {});
 /// nFft/2 + 1 samples (which reflect padding cannot handle) are zero-extended first.
 at::Tensor stft(const at::Tensor& wave, const SpecParams& p = {});
 /// Inverse of stft(), trimmed (or zero-extended) to `length` samples; float [.., length].
+/// stft → istft is exact to float precision (Hann² at hop 128 satisfies NOLA everywhere).
 at::Tensor istft(const at::Tensor& spec, std::int64_t length, const SpecParams& p = {});
 
 /// c ↦ β|c|^α e^{i∠c} (0 ↦ 0).

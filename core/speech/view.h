@@ -6,7 +6,7 @@
 // Thread rules: pure functions, any thread (spectrogram() runs ATen on the caller's thread; the
 // workbench calls it on the engine thread). Failure: empty or non-finite input → InvalidInput.
 
-#include "jobs/job.h"
+#include "base/job.h"
 
 #include <utility>
 #include <vector>

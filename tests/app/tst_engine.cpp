@@ -1,7 +1,7 @@
 // The engine thread: jobs run off the GUI thread, progress arrives in order, cancel stops a job
 // within one step, errors and exceptions come back as outcomes, the destructor does not hang.
 
-#include "engine/engine.h"
+#include "jobs/engine.h"
 
 #include <QtTest>
 

@@ -6,15 +6,18 @@
 // failed run keeping the previous result, and no audio device as a sentence. Plus the spectrogram
 // in the model's STFT (core/speech/view.h).
 
-#include "engine/engine.h"
-#include "generate/zoo.h"
+#include "jobs/engine.h"
+#include "models/zoo.h"
 #include "speech/audio.h"
 #include "speech/corpus.h"
 #include "speech/view.h"
-#include "workbenches/enhanceworkbench.h"
+#include "jobspy.h"
+#include "workbenches/enhance/enhanceworkbench.h"
 
 #include "abplayer.h"
 #include "waveformview.h"
+
+#include "fixtures.h"
 
 #include <QAudioDevice>
 #include <QMediaDevices>
@@ -29,7 +32,7 @@ using namespace reverie::app;
 namespace sp = reverie::speech;
 
 namespace {
-QString enhancerDir() { return QString::fromStdString(reverie::zoo::find(reverie::zoo::kEnhancer)); }
+QString enhancerDir() { return QString::fromStdString(reverie::models::zoo::find(reverie::models::zoo::kEnhancer)); }
 
 QString text(QWidget* page, const char* label) {
     auto* l = page->findChild<QLabel*>(QLatin1String(label));
@@ -55,9 +58,9 @@ std::vector<float> voiced(std::size_t n) {
     return x;
 }
 
-QPair<JobStatus, QString> waitFinished(QSignalSpy& done, int timeoutMs) {
-    if (done.isEmpty() && !done.wait(timeoutMs)) return {JobStatus::Failed, QStringLiteral("timed out")};
-    return {done.at(0).at(0).value<JobStatus>(), done.at(0).at(1).toString()};
+QPair<JobStatus, QString> waitFinished(reverie::testing::JobSpy& done, int timeoutMs) {
+    if (!QTest::qWaitFor([&] { return done.count() > 0; }, timeoutMs)) return {JobStatus::Failed, QStringLiteral("timed out")};
+    return {done.status(0), done.message(0)};
 }
 
 void waitAnalysis(EnhanceWorkbench& wb) { QTRY_VERIFY_WITH_TIMEOUT(!wb.isAnalysing(), 30000); }
@@ -74,7 +77,7 @@ private Q_SLOTS:
         std::vector<float> x(n);
         for (std::size_t i = 0; i < n; ++i) x[i] = float(0.5 * std::sin(2 * M_PI * 51.0 / 510.0 * double(i)));
         const auto s = sp::spectrogram(x);
-        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        VERIFY_OK(s);
         QCOMPARE(s.value().frames, int(1 + n / 128));
         QCOMPARE(s.value().bins, 256);
         const int mid = s.value().frames / 2;
@@ -117,7 +120,7 @@ private Q_SLOTS:
         const auto p = wb.currentParams();
         QCOMPARE(p.sampler, std::string(sp::kDefaultEnhanceSampler));
         QCOMPARE(p.nfe, 0);
-        QCOMPARE(p.modelDir, reverie::zoo::find(reverie::zoo::kEnhancer));
+        QCOMPARE(p.modelDir, reverie::models::zoo::find(reverie::models::zoo::kEnhancer));
         auto* sampler = page->findChild<QComboBox*>(QStringLiteral("sampler"));
         QCOMPARE(sampler->count(), int(sp::enhanceSamplers().size()));
         // No microphone: the button says so and is off.
@@ -210,7 +213,7 @@ private Q_SLOTS:
         co.maxFilesPerSpeaker = 3;
         if (std::filesystem::is_directory(sp::defaultSpeechDir() + "/ru")) {
             auto corpus = sp::Corpus::load(co);
-            QVERIFY2(corpus.ok(), corpus.ok() ? "" : corpus.error().message.c_str());
+            VERIFY_OK(corpus);
             const auto m = corpus.value().mixture(sp::CorpusSplit::Test, 7, 0);
             clean = m.clean;
             noisy = m.noisy;
@@ -248,7 +251,7 @@ private Q_SLOTS:
         QVERIFY2(std::abs(*wb.scores().noisy.siSdr - 5.0) < 1.5, qPrintable(QString::number(*wb.scores().noisy.siSdr)));
         QCOMPARE(text(page, "metricSiSdrEnhanced"), QStringLiteral("—"));
 
-        QSignalSpy done(&wb, &EnhanceWorkbench::enhanceFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("enhance"));
         QSignalSpy progress(&engine, &Engine::jobProgress);
         auto p = wb.currentParams();
         QVERIFY2(wb.startEnhance(p, &error), qPrintable(error));

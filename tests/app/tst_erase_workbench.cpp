@@ -5,12 +5,14 @@
 // model are messages, a closed-form attack shows its images and share, and the library survives
 // a save/load round trip.
 
-#include "engine/engine.h"
-#include "erase/text.h"
-#include "erase/textmodel.h"
+#include "jobs/engine.h"
+#include "data/text.h"
+#include "models/textmodel.h"
 #include "models/classifier.h"
-#include "train/trainer.h"
-#include "workbenches/eraseworkbench.h"
+#include "jobspy.h"
+#include "workbenches/erase/eraseworkbench.h"
+
+#include "fixtures.h"
 
 #include <ATen/ATen.h>
 #include <torch/serialize.h>
@@ -29,41 +31,9 @@ namespace er = reverie::erase;
 
 namespace {
 
-bool writeTinyModel(const std::string& dir) {
-    reverie::models::UNetConfig c;
-    c.baseChannels = 16;
-    c.channelMult = {1, 2};
-    c.resBlocks = 1;
-    c.attnResolutions = {14};
-    c.embDim = 32;
-    c.contextDim = 64;
-    at::manual_seed(1);
-    er::TextDenoiser m(c);
-    {
-        at::NoGradGuard g;
-        for (auto& p : m->parameters()) p.add_(at::randn(p.sizes()) * 0.05);
-    }
-    m->eval();
-    return er::saveTextModel(m, dir, nlohmann::json::object()).ok();
-}
+bool writeTinyModel(const std::string& dir) { return reverie::testing::writeTinyTextModel(dir, 1); }
 
-void writeTinyClassifier(const std::string& dir) {
-    reverie::models::ClassifierConfig c;
-    c.width = 8;
-    c.features = 16;
-    at::manual_seed(3);
-    reverie::models::Classifier net(c);
-    reverie::train::Recipe r;
-    r.task = "classifier";
-    r.classifier = c;
-    std::filesystem::create_directories(dir);
-    torch::serialize::OutputArchive o, model;
-    net->save(model);
-    o.write("model", model);
-    o.write("architecture", c10::IValue(r.architecture()));
-    o.save_to(dir + "/weights.pt");
-    std::ofstream(dir + "/card.json") << nlohmann::json{{"kind", "classifier"}, {"architecture", c.toJson()}}.dump();
-}
+void writeTinyClassifier(const std::string& dir) { reverie::testing::writeTinyClassifier(dir); }
 
 QVector<QImage> grid(const EraseWorkbench& wb, bool original) {
     QVector<QImage> out;
@@ -73,9 +43,9 @@ QVector<QImage> grid(const EraseWorkbench& wb, bool original) {
 }
 
 /// Waits for the next grid; returns its status.
-JobStatus nextGrid(EraseWorkbench& wb, QSignalSpy& spy, int count) {
+JobStatus nextGrid(EraseWorkbench& wb, reverie::testing::JobSpy& spy, int count) {
     if (!QTest::qWaitFor([&] { return spy.count() >= count; }, 60000)) return JobStatus::Failed;
-    return spy.at(count - 1).at(0).value<JobStatus>();
+    return spy.status(count - 1);
 }
 
 } // namespace
@@ -116,17 +86,17 @@ private Q_SLOTS:
         QWidget* page = wb.page();
         page->resize(1200, 800);
         page->show();
-        const int sneaker = er::text::classOf("sneaker");
+        const int sneaker = reverie::data::text::classOf("sneaker");
         QVERIFY(sneaker >= 0);
         // The default prompts: one per class.
-        QCOMPARE(wb.prompts().size(), er::text::kClasses);
-        const QStringList prompts = {QString::fromStdString(er::text::erasePrompts(sneaker).front()),
-                                     QString::fromStdString(er::text::erasePrompts(0).front())};
+        QCOMPARE(wb.prompts().size(), reverie::data::text::kClasses);
+        const QStringList prompts = {QString::fromStdString(reverie::data::text::erasePrompts(sneaker).front()),
+                                     QString::fromStdString(reverie::data::text::erasePrompts(0).front())};
         wb.setPrompts(prompts);
         wb.setSeeds(2, 7);
         wb.setSteps(3);
 
-        QSignalSpy grids(&wb, &EraseWorkbench::gridFinished);
+        reverie::testing::JobSpy grids(&wb, QStringLiteral("grid"));
         QString error;
         QVERIFY2(wb.regenerate(&error), qPrintable(error));
         QCOMPARE(nextGrid(wb, grids, 1), JobStatus::Succeeded);
@@ -147,16 +117,16 @@ private Q_SLOTS:
         QVERIFY(!wb.isBusy());
 
         // Erase with UCE: the library row appears and the grid regenerates.
-        QSignalSpy erased(&wb, &EraseWorkbench::eraseFinished);
+        reverie::testing::JobSpy erased(&wb, QStringLiteral("erase"));
         QVERIFY2(wb.startErase(QStringLiteral("sneaker"), QStringLiteral("uce"), &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 1, 60000);
-        QCOMPARE(erased.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(erased.status(0), JobStatus::Succeeded);
         QCOMPARE(wb.conceptNames(), QStringList({QStringLiteral("Sneaker/uce")}));
         // The default prompts now lead with the erased concept and one of its held-out wordings.
         const QStringList defaults = wb.defaultPrompts();
-        QCOMPARE(defaults.size(), er::text::kClasses + 1);
+        QCOMPARE(defaults.size(), reverie::data::text::kClasses + 1);
         QCOMPARE(defaults.at(0), prompts.at(0));
-        QCOMPARE(defaults.at(1), QString::fromStdString(er::text::heldOutPrompts(sneaker).front()));
+        QCOMPARE(defaults.at(1), QString::fromStdString(reverie::data::text::heldOutPrompts(sneaker).front()));
         auto* table = page->findChild<QTableWidget*>(QStringLiteral("eraseLibrary"));
         QCOMPARE(table->rowCount(), 1);
         QCOMPARE(table->item(0, 0)->checkState(), Qt::Checked);
@@ -169,9 +139,9 @@ private Q_SLOTS:
         // Erasing it twice: a message from the engine, the library unchanged.
         QVERIFY(wb.startErase(QStringLiteral("sneaker"), QStringLiteral("uce"), &error));
         QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 2, 60000);
-        QCOMPARE(erased.at(1).at(0).value<JobStatus>(), JobStatus::Failed);
-        QVERIFY2(erased.at(1).at(1).toString().contains(QStringLiteral("already erased")),
-                 qPrintable(erased.at(1).at(1).toString()));
+        QCOMPARE(erased.status(1), JobStatus::Failed);
+        QVERIFY2(erased.message(1).contains(QStringLiteral("already erased")),
+                 qPrintable(erased.message(1)));
         QCOMPARE(wb.conceptNames().size(), 1);
 
         // Unticking the checkbox regenerates; the original images come back bit for bit.
@@ -198,20 +168,20 @@ private Q_SLOTS:
         QCOMPARE(grid(wb, false), half);
 
         // Attack: images and a share.
-        QSignalSpy attacked(&wb, &EraseWorkbench::attackFinished);
+        reverie::testing::JobSpy attacked(&wb, QStringLiteral("attack"));
         QVERIFY2(wb.startAttack(QStringLiteral("Sneaker/uce"), QStringLiteral("closed-form"), &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(attacked.count(), 1, 60000);
-        QCOMPARE(attacked.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(attacked.status(0), JobStatus::Succeeded);
         QVERIFY(wb.attackImages().size() >= 2);
         QVERIFY(wb.attackSuccess() >= 0 && wb.attackSuccess() <= 1);
         QVERIFY(!page->findChild<QLabel*>(QStringLiteral("eraseAttackResult"))->text().isEmpty());
 
         // Save, remove, load: the concept (with its weight) comes back.
         const QString lib = m_tmp.filePath(QStringLiteral("lib.erase"));
-        QSignalSpy library(&wb, &EraseWorkbench::libraryFinished);
+        reverie::testing::JobSpy library(&wb, QStringList{QStringLiteral("save"), QStringLiteral("load")});
         QVERIFY2(wb.saveLibrary(lib, &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(library.count(), 1, 30000);
-        QCOMPARE(library.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(library.status(0), JobStatus::Succeeded);
         const int before = int(grids.count());
         QVERIFY(wb.removeConcept(QStringLiteral("Sneaker/uce")));
         QVERIFY(wb.conceptNames().isEmpty());
@@ -219,14 +189,14 @@ private Q_SLOTS:
         QCOMPARE(grid(wb, false), original);
         QVERIFY(wb.loadLibrary(lib, &error));
         QTRY_COMPARE_WITH_TIMEOUT(library.count(), 2, 30000);
-        QCOMPARE(library.at(1).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(library.status(1), JobStatus::Succeeded);
         QCOMPARE(wb.conceptNames(), QStringList({QStringLiteral("Sneaker/uce")}));
         QTRY_VERIFY_WITH_TIMEOUT(!wb.isGenerating(), 60000);
         QCOMPARE(grid(wb, false), half);
         // A missing file: a message, the library kept.
         QVERIFY(wb.loadLibrary(m_tmp.filePath(QStringLiteral("missing.erase")), &error));
         QTRY_COMPARE_WITH_TIMEOUT(library.count(), 3, 30000);
-        QCOMPARE(library.at(2).at(0).value<JobStatus>(), JobStatus::Failed);
+        QCOMPARE(library.status(2), JobStatus::Failed);
         QCOMPARE(wb.conceptNames().size(), 1);
     }
 };

@@ -3,9 +3,10 @@
 // sweep, bits/dim, and training (the loss curve fills, the run finishes with a checkpoint, a bad
 // recipe is a clear message). Tiny settings: each test takes seconds.
 
-#include "engine/engine.h"
-#include "generate/zoo.h"
-#include "workbenches/generateworkbench.h"
+#include "jobs/engine.h"
+#include "models/zoo.h"
+#include "jobspy.h"
+#include "workbenches/generate/generateworkbench.h"
 
 #include "seriesplot.h"
 
@@ -18,7 +19,7 @@ namespace gen = reverie::generate;
 
 namespace {
 /// The shipped generator's folder, or "" (the tests that need it skip).
-QString generatorDir() { return QString::fromStdString(reverie::zoo::find(reverie::zoo::kGenerator)); }
+QString generatorDir() { return QString::fromStdString(reverie::models::zoo::find(reverie::models::zoo::kGenerator)); }
 
 #define REQUIRE_GENERATOR(dir)                                                                              \
     const QString dir = generatorDir();                                                                     \
@@ -33,11 +34,6 @@ gen::GenerateParams tinyParams(const QString& modelDir) {
     return p;
 }
 
-const char* kTinyRecipe = R"({
-  "name": "tiny", "task": "denoiser", "train_limit": 64, "batch": 8, "steps": 3, "warmup": 1,
-  "checkpoint_every": 100, "log_every": 1,
-  "net": {"base_channels": 8, "channel_mult": [1, 2], "res_blocks": 1, "attn_resolutions": [], "emb_dim": 16}
-})";
 }
 
 class TestGenerate : public QObject {
@@ -49,7 +45,7 @@ private Q_SLOTS:
         QWidget* page = wb.page();
         auto* tabs = page->findChild<QTabWidget*>(QStringLiteral("generateTabs"));
         QVERIFY(tabs);
-        QCOMPARE(tabs->count(), 3);
+        QCOMPARE(tabs->count(), 2); // Sample, Sweep (training is on the Tune page)
         QVERIFY(!page->findChild<QLabel*>(QStringLiteral("notBuilt")));
         for (const char* name : {"samplePreview", "sampleStatus", "likelihoodStatus"})
             QVERIFY2(page->findChild<QLabel*>(QLatin1String(name)), name);
@@ -79,7 +75,7 @@ private Q_SLOTS:
         GenerateWorkbench wb(&engine, QDir::tempPath());
         wb.page()->resize(1100, 750);
         wb.page()->show();
-        QSignalSpy done(&wb, &GenerateWorkbench::samplingFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("sample"));
         QString error;
         QVERIFY2(wb.startSampling(tinyParams(model), &error), qPrintable(error));
         QVERIFY(wb.isSampling());
@@ -87,7 +83,7 @@ private Q_SLOTS:
         QVERIFY(!wb.startSampling(tinyParams(model), &error)); // one job at a time
         QVERIFY(!wb.startSweep(gen::SweepParams{}, &error));
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
-        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(done.status(0), JobStatus::Succeeded);
         QVERIFY(!wb.isSampling());
         QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("generate"))->isEnabled());
         // Two 28×28 items side by side with a 2-pixel gap.
@@ -116,11 +112,11 @@ private Q_SLOTS:
         p.seed = 1234;
         {
             GenerateWorkbench wb(&engine, QDir::tempPath());
-            QSignalSpy done(&wb, &GenerateWorkbench::samplingFinished);
+            reverie::testing::JobSpy done(&wb, QStringLiteral("sample"));
             QString error;
             QVERIFY2(wb.startSampling(p, &error), qPrintable(error));
             QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
-            QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+            QCOMPARE(done.status(0), JobStatus::Succeeded);
             QVERIFY2(wb.saveResult(png, &error), qPrintable(error));
         }
         QVERIFY(QImage(png).size() == QSize(28, 28));
@@ -150,13 +146,13 @@ private Q_SLOTS:
 
     void sweepsEndToEnd() {
         REQUIRE_GENERATOR(model);
-        const auto classifier = reverie::zoo::find(reverie::zoo::kClassifier);
+        const auto classifier = reverie::models::zoo::find(reverie::models::zoo::kClassifier);
         if (classifier.empty()) QSKIP("the shipped classifier is not there");
         Engine engine(1);
         GenerateWorkbench wb(&engine, QDir::tempPath());
         wb.page()->resize(1100, 750);
         wb.page()->show();
-        QSignalSpy done(&wb, &GenerateWorkbench::sweepFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("sweep"));
         gen::SweepParams sp;
         sp.base = tinyParams(model);
         sp.base.previews = false;
@@ -168,7 +164,7 @@ private Q_SLOTS:
         QVERIFY2(wb.startSweep(sp, &error), qPrintable(error));
         QVERIFY(!wb.startSampling(tinyParams(model), &error)); // one job at a time
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 180000);
-        QVERIFY2(done.at(0).at(0).value<JobStatus>() == JobStatus::Succeeded, qPrintable(done.at(0).at(1).toString()));
+        QVERIFY2(done.status(0) == JobStatus::Succeeded, qPrintable(done.message(0)));
         QCOMPARE(wb.sweepPlot()->seriesNames().size(), 2);
         for (const auto& name : wb.sweepPlot()->seriesNames()) QCOMPARE(wb.sweepPlot()->pointCount(name), 2);
         QCOMPARE(wb.sweepRows(), 4);
@@ -187,7 +183,7 @@ private Q_SLOTS:
         REQUIRE_GENERATOR(model);
         Engine engine(1);
         GenerateWorkbench wb(&engine, QDir::tempPath());
-        QSignalSpy done(&wb, &GenerateWorkbench::samplingFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("sample"));
         QString error;
         auto p = tinyParams(model);
         p.modelDir = "/nonexistent/reverie-model";
@@ -198,8 +194,8 @@ private Q_SLOTS:
         p.modelDir = empty.path().toStdString();
         QVERIFY2(wb.startSampling(p, &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
-        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Failed);
-        QVERIFY2(done.at(0).at(1).toString().contains(empty.path()), qPrintable(done.at(0).at(1).toString()));
+        QCOMPARE(done.status(0), JobStatus::Failed);
+        QVERIFY2(done.message(0).contains(empty.path()), qPrintable(done.message(0)));
         QVERIFY(wb.sampleStatusText().contains(empty.path()));
         // Invalid settings are refused up front.
         p = tinyParams(model);
@@ -209,14 +205,14 @@ private Q_SLOTS:
         // The workbench takes a new run afterwards.
         QVERIFY2(wb.startSampling(tinyParams(model), &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 60000);
-        QCOMPARE(done.at(1).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(done.status(1), JobStatus::Succeeded);
     }
 
     void cancelsSamplingPromptly() {
         REQUIRE_GENERATOR(model);
         Engine engine(1);
         GenerateWorkbench wb(&engine, QDir::tempPath());
-        QSignalSpy done(&wb, &GenerateWorkbench::samplingFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("sample"));
         QSignalSpy progress(&engine, &Engine::jobProgress);
         auto p = tinyParams(model);
         p.sampler = "em";
@@ -230,7 +226,7 @@ private Q_SLOTS:
         wb.cancel();
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 10000);
         QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
-        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Cancelled);
+        QCOMPARE(done.status(0), JobStatus::Cancelled);
         QVERIFY(progress.count() < 200);
         QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("generate"))->isEnabled());
         QVERIFY(!wb.isBusy());
@@ -240,65 +236,16 @@ private Q_SLOTS:
         REQUIRE_GENERATOR(model);
         Engine engine(1);
         GenerateWorkbench wb(&engine, QDir::tempPath());
-        QSignalSpy done(&wb, &GenerateWorkbench::likelihoodFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("likelihood"));
         QString error;
         QVERIFY2(wb.startLikelihood(2, &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 120000);
-        QVERIFY2(done.at(0).at(0).value<JobStatus>() == JobStatus::Succeeded, qPrintable(done.at(0).at(1).toString()));
+        QVERIFY2(done.status(0) == JobStatus::Succeeded, qPrintable(done.message(0)));
         const QString text = wb.likelihoodText();
         QVERIFY2(text.startsWith(QStringLiteral("bits/dim ")) && text.contains(QStringLiteral("over 2 test images")),
                  qPrintable(text));
         const double bpd = text.section(QLatin1Char(' '), 1, 1).toDouble();
         QVERIFY2(bpd > 0 && bpd < 16, qPrintable(text));
-    }
-
-    void builtinRecipesAreEmbeddedAndValid() {
-        const auto recipes = GenerateWorkbench::builtinRecipes();
-        QStringList names;
-        for (const auto& [name, json] : recipes) names << name;
-        QVERIFY2(names.contains(QStringLiteral("fmnist-edm")), qPrintable(names.join(',')));
-        QVERIFY(names.contains(QStringLiteral("fmnist-classifier")));
-        Engine engine(1);
-        GenerateWorkbench wb(&engine, QDir::tempPath());
-        for (const auto& [name, json] : recipes) {
-            QString error;
-            // Valid recipes start; cancel at once so nothing is trained here.
-            QTemporaryDir dir;
-            QVERIFY2(wb.startTraining(json, dir.path(), 0, false, &error), qPrintable(name + ": " + error));
-            wb.cancel();
-            QSignalSpy done(&wb, &GenerateWorkbench::trainingFinished);
-            QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
-        }
-    }
-
-    void trainsEndToEnd() {
-        Engine engine(1);
-        GenerateWorkbench wb(&engine, QDir::tempPath());
-        wb.page()->resize(800, 600);
-        wb.page()->show();
-        QTemporaryDir dir;
-        QSignalSpy done(&wb, &GenerateWorkbench::trainingFinished);
-        QString error;
-        QVERIFY2(wb.startTraining(QString::fromUtf8(kTinyRecipe), dir.path(), -1, false, &error), qPrintable(error));
-        QVERIFY(wb.isTraining());
-        QVERIFY(!wb.startTraining(QString::fromUtf8(kTinyRecipe), dir.path(), -1, false, &error)); // one at a time
-        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 120000);
-        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
-        QVERIFY2(wb.statusText().contains(QStringLiteral("Finished at step 3")), qPrintable(wb.statusText()));
-        QTRY_COMPARE(wb.lossPlot()->pointCount(QStringLiteral("loss")), 3);
-        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("checkpoint.pt"))));
-        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("train_log.csv"))));
-    }
-
-    void badRecipeIsAClearMessage() {
-        Engine engine(1);
-        GenerateWorkbench wb(&engine, QDir::tempPath());
-        QString error;
-        QVERIFY(!wb.startTraining(QStringLiteral(R"({"name": "x", "stepz": 3})"), QDir::tempPath(), -1, false, &error));
-        QVERIFY2(error.contains(QStringLiteral("unknown recipe key 'stepz'")), qPrintable(error));
-        QVERIFY(!wb.startTraining(QStringLiteral("{not json"), QDir::tempPath(), -1, false, &error));
-        QVERIFY2(error.contains(QStringLiteral("not valid JSON")), qPrintable(error));
-        QVERIFY(!wb.isTraining());
     }
 };
 

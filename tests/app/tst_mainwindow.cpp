@@ -1,10 +1,11 @@
 // End to end, offscreen: the main window runs Diagnostics on the engine thread, a second run is
 // cancelled midway, and the GUI event loop is never blocked for more than 100 ms meanwhile.
 
-#include "engine/engine.h"
+#include "jobs/engine.h"
 #include "logging.h"
 #include "mainwindow.h"
-#include "workbenches/diagnosticsworkbench.h"
+#include "jobspy.h"
+#include "workbenches/diagnostics/diagnosticsworkbench.h"
 
 #include "logpanel.h"
 #include "telemetrydock.h"
@@ -60,17 +61,13 @@ private Q_SLOTS:
 
         QCOMPARE(window.workbenchIds(),
                  QStringList({"generate", "restore", "enhance", "erase", "tune", "diagnostics"}));
-        // Workbenches without an engine say so, with no fake controls.
-        for (const char* id : {"tune"}) {
-            QWidget* page = window.workbench(QLatin1String(id))->page();
-            QVERIFY(page->findChild<QLabel*>(QStringLiteral("notBuilt")));
-            QVERIFY(page->findChildren<QPushButton*>().isEmpty());
-        }
-        // Generate samples and trains: no "not built" note, real controls.
+        // A new user starts on Restore, its demo image ready to run.
+        QCOMPARE(window.currentWorkbenchId(), QStringLiteral("restore"));
+        // Generate samples; Tune trains: real controls on both.
         QWidget* generatePage = window.workbench(QStringLiteral("generate"))->page();
-        QVERIFY(!generatePage->findChild<QLabel*>(QStringLiteral("notBuilt")));
         QVERIFY(generatePage->findChild<QLabel*>(QStringLiteral("samplePreview")));
-        QVERIFY(generatePage->findChild<QPushButton*>(QStringLiteral("startTraining")));
+        QVERIFY(!generatePage->findChild<QPushButton*>(QStringLiteral("startTraining")));
+        QVERIFY(window.workbench(QStringLiteral("tune"))->page()->findChild<QPushButton*>(QStringLiteral("startTraining")));
         // So does Restore: real controls and the compare view.
         QWidget* restorePage = window.workbench(QStringLiteral("restore"))->page();
         QVERIFY(!restorePage->findChild<QLabel*>(QStringLiteral("notBuilt")));
@@ -91,7 +88,7 @@ private Q_SLOTS:
         auto* diag = qobject_cast<DiagnosticsWorkbench*>(window.workbench(QStringLiteral("diagnostics")));
         QVERIFY(diag);
         QVERIFY(window.showWorkbench(QStringLiteral("diagnostics")));
-        QSignalSpy finished(diag, &DiagnosticsWorkbench::runFinished);
+        reverie::testing::JobSpy finished(diag, QStringLiteral("diagnostics"));
         QSignalSpy progress(&engine, &Engine::jobProgress);
 
         LoopWatch watch;
@@ -101,7 +98,7 @@ private Q_SLOTS:
         QVERIFY(diag->isRunning());
         QVERIFY(!runButton->isEnabled());
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
-        QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(finished.status(0), JobStatus::Succeeded);
         QVERIFY(progress.count() >= 10);
         const QString gflops = diag->resultValue(QStringLiteral("Matrix product"));
         QVERIFY2(gflops.contains(QStringLiteral("GFLOP/s")), qPrintable(gflops));
@@ -110,13 +107,13 @@ private Q_SLOTS:
 
         // A second run, cancelled midway from the status bar.
         progress.clear();
-        QVERIFY(diag->run(false));
+        QVERIFY(diag->start(false));
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 60000);
         auto* cancel = window.findChild<QToolButton*>(QStringLiteral("statusCancel"));
         QVERIFY(cancel && cancel->isEnabled());
         QTest::mouseClick(cancel, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 30000);
-        QCOMPARE(finished.at(1).at(0).value<JobStatus>(), JobStatus::Cancelled);
+        QCOMPARE(finished.status(1), JobStatus::Cancelled);
         QVERIFY(progress.count() < 14); // it stopped before the end
         QCOMPARE(diag->resultValue(QStringLiteral("Matrix product")), gflops); // earlier results kept
         QVERIFY(!diag->isRunning());

@@ -5,9 +5,10 @@
 // settings round trip (refusing to write over the input). Small settings: the whole run takes
 // seconds.
 
-#include "engine/engine.h"
-#include "generate/zoo.h"
-#include "workbenches/restoreworkbench.h"
+#include "jobs/engine.h"
+#include "models/zoo.h"
+#include "jobspy.h"
+#include "workbenches/restore/restoreworkbench.h"
 
 #include "seriesplot.h"
 #include "splitimageview.h"
@@ -22,7 +23,7 @@ namespace rs = reverie::restore;
 
 namespace {
 /// The built-in restorer's folder, or "" (the tests that need it skip).
-QString restorerDir() { return QString::fromStdString(reverie::zoo::find(reverie::zoo::kRestorer)); }
+QString restorerDir() { return QString::fromStdString(reverie::models::zoo::find(reverie::models::zoo::kRestorer)); }
 
 #define REQUIRE_RESTORER(dir)                                                                               \
     const QString dir = restorerDir();                                                                      \
@@ -54,12 +55,12 @@ QString text(QWidget* page, const char* label) {
 
 /// Runs p to the end; returns the finish signal's (status, message).
 QPair<JobStatus, QString> runToEnd(RestoreWorkbench& wb, const rs::RestoreJobParams& p, int timeoutMs = 30000) {
-    QSignalSpy done(&wb, &RestoreWorkbench::restoreFinished);
+    reverie::testing::JobSpy done(&wb, QStringLiteral("restore"));
     QString error;
     if (!wb.startRestore(p, &error)) return {JobStatus::Failed, QStringLiteral("not started: ") + error};
     // A job that fails at once may have finished (and signalled) before startRestore() returned.
     if (done.isEmpty() && !done.wait(timeoutMs)) return {JobStatus::Failed, QStringLiteral("timed out")};
-    return {done.at(0).at(0).value<JobStatus>(), done.at(0).at(1).toString()};
+    return {done.status(0), done.message(0)};
 }
 } // namespace
 
@@ -82,7 +83,7 @@ private Q_SLOTS:
         for (const char* name : {"psnrInput", "psnrResult", "psnrPeer", "ssimInput", "ssimResult", "ssimPeer"})
             QCOMPARE(text(page, name), QStringLiteral("—"));
         const auto p = wb.currentParams();
-        QCOMPARE(p.modelDir, reverie::zoo::find(reverie::zoo::kRestorer));
+        QCOMPARE(p.modelDir, reverie::models::zoo::find(reverie::models::zoo::kRestorer));
         QCOMPARE(p.sampler, std::string("mrs-sde-2-data"));
         QCOMPARE(p.nfe, 10);
         QCOMPARE(p.lambda255, 50.0);
@@ -128,7 +129,7 @@ private Q_SLOTS:
         RestoreWorkbench wb(&engine, QDir::tempPath());
         wb.page()->resize(1200, 760);
         wb.page()->show();
-        QSignalSpy done(&wb, &RestoreWorkbench::restoreFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("restore"));
         QString error;
         QElapsedTimer clock;
         clock.start();
@@ -139,7 +140,7 @@ private Q_SLOTS:
         QVERIFY(!wb.startRestore(quickParams(model), &error)); // one job at a time
         QVERIFY(!wb.startSweep(rs::RestoreSweepParams{}, &error));
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 30000);
-        QVERIFY2(done.at(0).at(0).value<JobStatus>() == JobStatus::Succeeded, qPrintable(done.at(0).at(1).toString()));
+        QVERIFY2(done.status(0) == JobStatus::Succeeded, qPrintable(done.message(0)));
         QVERIFY(!wb.isBusy());
         QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("runRestore"))->isEnabled());
         QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("saveResult"))->isEnabled());
@@ -201,7 +202,7 @@ private Q_SLOTS:
         const QImage previous = wb.resultImage();
         const QString psnr = text(wb.page(), "psnrResult");
 
-        QSignalSpy done(&wb, &RestoreWorkbench::restoreFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("restore"));
         QSignalSpy progress(&engine, &Engine::jobProgress);
         auto p = quickParams(model);
         p.nfe = 100;
@@ -211,7 +212,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 1, 30000);
         wb.cancel();
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 10000);
-        QCOMPARE(done.at(0).at(0).value<JobStatus>(), JobStatus::Cancelled);
+        QCOMPARE(done.status(0), JobStatus::Cancelled);
         QVERIFY(progress.count() < 100);
         QCOMPARE(wb.resultImage(), previous);
         QCOMPARE(wb.resultStats().nfe, std::int64_t(5));
@@ -326,7 +327,7 @@ private Q_SLOTS:
         QVERIFY(choice && folder);
         QCOMPARE(choice->count(), 3);
         QCOMPARE(choice->currentIndex(), 0);
-        const QString photo = QString::fromStdString(reverie::zoo::find(reverie::zoo::kPhotoRestorer));
+        const QString photo = QString::fromStdString(reverie::models::zoo::find(reverie::models::zoo::kPhotoRestorer));
         QVERIFY2(!photo.isEmpty(), "the shipped photo model was not found");
         choice->setCurrentIndex(1);
         Q_EMIT choice->activated(1);
@@ -344,7 +345,7 @@ private Q_SLOTS:
         RestoreWorkbench wb(&engine, QDir::tempPath());
         wb.page()->resize(1200, 760);
         wb.page()->show();
-        QSignalSpy done(&wb, &RestoreWorkbench::sweepFinished);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("sweep"));
         rs::RestoreSweepParams sp;
         sp.base = quickParams(model);
         sp.base.previews = false;
@@ -357,7 +358,7 @@ private Q_SLOTS:
         // The curves fill while it runs, before the job's end.
         QTRY_VERIFY_WITH_TIMEOUT(wb.psnrPlot()->pointCount(QStringLiteral("mrs-sde-2-data")) >= 1 || !done.isEmpty(), 60000);
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
-        QVERIFY2(done.at(0).at(0).value<JobStatus>() == JobStatus::Succeeded, qPrintable(done.at(0).at(1).toString()));
+        QVERIFY2(done.status(0) == JobStatus::Succeeded, qPrintable(done.message(0)));
         QCOMPARE(wb.sweepRows(), 4);
         for (auto* plot : {wb.psnrPlot(), wb.ssimPlot()}) {
             QCOMPARE(plot->seriesNames(), QStringList({"mrs-sde-2-data", "posterior"}));

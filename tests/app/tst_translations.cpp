@@ -39,7 +39,7 @@ private Q_SLOTS:
         QTranslator tr;
         QVERIFY(tr.load(QStringLiteral(":/i18n/reverie_de.qm")));
         QCOMPARE(tr.translate("reverie::app::MainWindow", "&Preferences…"), QStringLiteral("&Einstellungen…"));
-        QCOMPARE(tr.translate("reverie::app::DiagnosticsWorkbench", "Run diagnostics"),
+        QCOMPARE(tr.translate("DiagnosticsForm", "Run diagnostics"),
                  QStringLiteral("Diagnose starten"));
         QCOMPARE(tr.translate("reverie::widgets::TelemetryDock", "Telemetry"), QStringLiteral("Telemetrie"));
     }

@@ -6,11 +6,12 @@
 // than the prompt's own; the gradient attack lowers the edited model's denoising loss on the
 // concept's images.
 
+#include "erase/textsample.h"
 #include "erase/concepts.h"
 #include "erase/finetune.h"
-#include "erase/text.h"
-#include "generate/classifier_folder.h"
-#include "generate/zoo.h"
+#include "data/text.h"
+#include "models/store.h"
+#include "models/zoo.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +22,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 
-#include "textmodel_fixture.h"
+#include "fixtures.h"
 
 #include <QtTest>
 
@@ -29,6 +30,7 @@
 
 using namespace reverie;
 using namespace reverie::erase;
+using namespace reverie::models;
 
 namespace {
 
@@ -57,19 +59,19 @@ class TestConcepts : public QObject {
 private Q_SLOTS:
     void conceptSetsFollowTheLexicon() {
         auto m = randomModel(1);
-        const int sneaker = text::classOf("sneaker");
+        const int sneaker = data::text::classOf("sneaker");
         QVERIFY(sneaker >= 0);
         auto all = classConcept(m, sneaker, TokenChoice::All);
-        QVERIFY2(all.ok(), all.ok() ? "" : all.error().message.c_str());
+        VERIFY_OK(all);
         auto words = classConcept(m, sneaker, TokenChoice::ConceptWords);
         QVERIFY(words.ok());
-        QCOMPARE(all.value().name, text::className(sneaker));
+        QCOMPARE(all.value().name, data::text::className(sneaker));
         QCOMPARE(all.value().erase.size(1), std::int64_t(64));
         QVERIFY(words.value().erase.size(0) < all.value().erase.size(0));
         QCOMPARE(all.value().guide.size(0), std::int64_t(1)); // the <null> token
         // Held-out synonyms are not among the erase rows: a held-out prompt's concept-word rows
         // do not occur in the set.
-        const auto held = text::heldOutSynonyms(sneaker);
+        const auto held = data::text::heldOutSynonyms(sneaker);
         QVERIFY(!held.empty());
         auto heldRows = promptTokens(m, {held.front()}, {held.front()});
         QVERIFY(heldRows.ok());
@@ -87,10 +89,10 @@ private Q_SLOTS:
 
     void uceEditOfTheModel() {
         auto m = randomModel(2);
-        const int bag = text::classOf("handbag");
+        const int bag = data::text::classOf("handbag");
         QVERIFY(bag >= 0);
         auto set = makeEditSet(m, "tiny");
-        QVERIFY2(set.ok(), set.ok() ? "" : set.error().message.c_str());
+        VERIFY_OK(set);
         const auto originals = set.value().originals();
         QVERIFY(!originals.empty());
         QCOMPARE(int(originals.size()) % 2, 0); // K and V per cross-attention block
@@ -123,7 +125,7 @@ private Q_SLOTS:
     void attacksSearchTheEditedModel() {
         auto m = randomModel(3);
         auto classifier = tinyClassifier();
-        const int boot = text::classOf("ankle boot");
+        const int boot = data::text::classOf("ankle boot");
         QVERIFY(boot >= 0);
         auto set = makeEditSet(m, "tiny");
         QVERIFY(set.ok());
@@ -133,13 +135,13 @@ private Q_SLOTS:
         QVERIFY(set.value().erase(c.value(), preserveFor(m, {boot}).value()).ok());
         auto targets = kvWeights(m);
         QVERIFY(set.value().applyTo(targets).ok());
-        const std::string prompt = text::heldOutPrompts(boot).front();
+        const std::string prompt = data::text::heldOutPrompts(boot).front();
         TextSampleOptions so;
         so.steps = 3;
         AttackParams ap;
         ap.lambda = 1e-3;
         auto cf = closedFormAttack(m, classifier, originals, prompt, boot, {1, 2, 3}, ap, so);
-        QVERIFY2(cf.ok(), cf.ok() ? "" : cf.error().message.c_str());
+        VERIFY_OK(cf);
         QCOMPARE(int(cf.value().samples.size()), 3);
         QVERIFY(cf.value().success >= 0 && cf.value().success <= 1);
         // The derived context reproduces the original K/V outputs better than the prompt itself.
@@ -169,7 +171,7 @@ private Q_SLOTS:
         ap.batch = 8;
         ap.lr = 0.05;
         auto ga = gradientAttack(m, classifier, images, prompt, boot, {1, 2}, ap, so);
-        QVERIFY2(ga.ok(), ga.ok() ? "" : ga.error().message.c_str());
+        VERIFY_OK(ga);
         const double lossBefore = lossWith(enc.value().context.detach(), enc.value().mask);
         const double lossAfter = lossWith(ga.value().context, ga.value().mask);
         qInfo("denoising loss on the concept images: %.5f -> %.5f", lossBefore, lossAfter);
@@ -181,7 +183,7 @@ private Q_SLOTS:
 
     void esdAndSpmTrainKvDeltas() {
         auto m = randomModel(4);
-        const int sneaker = text::classOf("sneaker");
+        const int sneaker = data::text::classOf("sneaker");
         std::vector<at::Tensor> before;
         for (auto& w : kvWeights(m)) before.push_back(w.clone());
         FinetuneParams p = esdParams();
@@ -191,7 +193,7 @@ private Q_SLOTS:
         p.poolSteps = 2;
         p.lr = 5e-3;
         auto esd = trainEsd(m, sneaker, p);
-        QVERIFY2(esd.ok(), esd.ok() ? "" : esd.error().message.c_str());
+        VERIFY_OK(esd);
         const auto& l = esd.value().losses;
         QCOMPARE(int(l.size()), 40);
         const double first = (l[0] + l[1] + l[2] + l[3] + l[4]) / 5, last = (l[35] + l[36] + l[37] + l[38] + l[39]) / 5;
@@ -211,7 +213,7 @@ private Q_SLOTS:
         p.anchors = 2;
         p.anchorWeight = 10;
         auto spm = trainSpm(m, sneaker, p);
-        QVERIFY2(spm.ok(), spm.ok() ? "" : spm.error().message.c_str());
+        VERIFY_OK(spm);
         const auto& sl = spm.value().losses;
         qInfo("SPM erase loss %.4f -> %.4f", sl.front(), sl.back());
         QVERIFY(sl.back() < sl.front());
@@ -251,14 +253,14 @@ private Q_SLOTS:
     void shippedModelMeetsItsCard() {
         // The card's fixed-seed check: RECE erases Sneaker from the shipped model on the seeds and
         // prompts it names (erase and held-out synonyms), and the other classes stay recognised.
-        const std::string dir = zoo::find(zoo::kTextGenerator), clsDir = zoo::find(zoo::kClassifier);
+        const std::string dir = models::zoo::find(models::zoo::kTextGenerator), clsDir = models::zoo::find(models::zoo::kClassifier);
         if (dir.empty() || clsDir.empty()) QSKIP("no shipped text-conditional model or classifier");
         std::ifstream in(std::filesystem::path(dir) / "card.json");
         const auto card = nlohmann::json::parse(in);
         const auto& check = card.at("evaluation").at("fixed_seed_check");
         auto model = loadTextModel(dir);
-        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
-        auto classifier = generate::loadClassifierFolder(clsDir);
+        VERIFY_OK(model);
+        auto classifier = models::loadClassifierFolder(clsDir);
         QVERIFY(classifier.ok());
         auto& m = model.value();
         const int cls = check.at("class").get<int>();
@@ -275,12 +277,12 @@ private Q_SLOTS:
         ReceParams rp;
         rp.lambda = 1e-3;
         auto rece = set.value().eraseRece(classConcept(m, cls).value(), preserveFor(m, {cls}).value(), rp);
-        QVERIFY2(rece.ok(), rece.ok() ? "" : rece.error().message.c_str());
+        VERIFY_OK(rece);
         auto targets = kvWeights(m);
         QVERIFY(set.value().applyTo(targets).ok());
         auto after = recognition(m, classifier.value(), prompts, seeds, cls, so);
         QVERIFY(after.ok());
-        qInfo("shipped model, %s: recognised %.3f -> %.3f after RECE (%.3f s)", text::className(cls).c_str(),
+        qInfo("shipped model, %s: recognised %.3f -> %.3f after RECE (%.3f s)", data::text::className(cls).c_str(),
               before.value().share, after.value().share, rece.value().seconds);
         QVERIFY(before.value().share >= check.at("original_rate_at_least").get<double>());
         QVERIFY(after.value().share <= check.at("rece_rate_at_most").get<double>());

@@ -5,6 +5,8 @@
 #include "data/fashion_mnist.h"
 #include "data/image_folder.h"
 
+#include "fixtures.h"
+
 #include <ATen/ATen.h>
 
 #include <QtTest>
@@ -46,7 +48,7 @@ private Q_SLOTS:
         QFETCH(bool, train);
         QFETCH(qint64, count);
         auto r = data::loadFashionMnist(train ? data::Split::Train : data::Split::Test);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         const auto& d = r.value();
         QCOMPARE(d.size(), count);
         QCOMPARE(d.images.sizes().vec(), (std::vector<int64_t>{count, 1, 28, 28}));
@@ -143,7 +145,7 @@ private Q_SLOTS:
         junk.close();
 
         auto r = data::loadImageFolder(dir.path().toStdString(), 28, 1);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         const auto& d = r.value();
         QCOMPARE(d.size(), std::int64_t(3));
         QCOMPARE(d.classes, 2);
@@ -202,7 +204,7 @@ private Q_SLOTS:
         QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("sub"))); // sub-folders are not read
         writePnm(dir.filePath(QStringLiteral("sub/c.pgm")), 64, 64, 1, 255, [](int, int, int) { return 1; });
         const auto one = data::loadImagePatches(dir.path().toStdString(), 16, 8, 3, 1);
-        QVERIFY2(one.ok(), one.ok() ? "" : one.error().message.c_str());
+        VERIFY_OK(one);
         QCOMPARE(one.value().images.sizes().vec(), (std::vector<std::int64_t>{29, 3, 16, 16}));
         QCOMPARE(one.value().classes, 1);
         QCOMPARE(one.value().labels.sum().item<std::int64_t>(), std::int64_t(0));

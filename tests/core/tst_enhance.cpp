@@ -4,8 +4,8 @@
 // bad settings, cancel). Runs on a small synthetic corpus written to a temporary folder, so it
 // needs neither the decoded Asterisk data nor a shipped model.
 
-#include "generate/zoo.h"
-#include "runtime/runtime.h"
+#include "models/zoo.h"
+#include "base/runtime.h"
 #include "speech/audio.h"
 #include "speech/corpus.h"
 #include "speech/enhance.h"
@@ -13,7 +13,13 @@
 #include "speech/metrics.h"
 #include "speech/pairs.h"
 #include "speech/stft.h"
-#include "train/trainer.h"
+#include "catalog/catalog.h"
+#include "catalog/training.h"
+#include "models/store.h"
+#include "speech/task.h"
+#include "train/edm.h"
+
+#include "fixtures.h"
 
 #include <ATen/ATen.h>
 #include <torch/optim/adamw.h>
@@ -116,22 +122,26 @@ class TestEnhance : public QObject {
         return c.value();
     }
 
+    EnhancerOptions tinyOptions() {
+        EnhancerOptions o;
+        o.speechDir = m_corpus.string();
+        o.cropFrames = 64;
+        o.noise.pMean = -1.5;
+        o.noise.sigmaData = 0.1;
+        o.net = tinySpecNet();
+        return o;
+    }
     train::Recipe tinyRecipe() {
         train::Recipe r;
         r.name = "enhance-test";
         r.task = "enhancer";
-        r.dataset = "speech";
-        r.speechDir = m_corpus.string();
-        r.cropFrames = 64;
         r.batch = 2;
         r.steps = 4;
         r.warmup = 1;
         r.lr = 1e-3;
         r.checkpointEvery = 100;
         r.logEvery = 1;
-        r.pMean = -1.5;
-        r.sigmaData = 0.1;
-        r.net = tinySpecNet();
+        r.section = tinyOptions().toJson();
         return r;
     }
 
@@ -145,14 +155,15 @@ private Q_SLOTS:
         auto r = tinyRecipe();
         r.steps = 1;
         const fs::path run = fs::path(m_dir.path().toStdString()) / "tiny-run";
-        auto trained = train::run(r, {run.string(), false, -1}, {});
-        QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message.c_str());
+        auto trained = catalog::runTraining(r, {run.string(), false, -1}, {});
+        VERIFY_OK(trained);
         const fs::path dir = fs::path(m_dir.path().toStdString()) / "tiny-model";
         fs::create_directories(dir);
-        QVERIFY(train::exportWeights(trained.value().checkpoint, (dir / "weights.pt").string()).ok());
+        QVERIFY(catalog::exportCheckpoint(trained.value().checkpoint, (dir / "weights.pt").string()).ok());
+        const auto o = tinyOptions();
         std::ofstream card(dir / "card.json");
-        card << nlohmann::json{{"name", "tiny"}, {"kind", "enhancer"}, {"architecture", r.net.toJson()},
-                               {"sigma_data", r.sigmaData}, {"crop_frames", r.cropFrames}}.dump();
+        card << nlohmann::json{{"name", "tiny"}, {"kind", "enhancer"}, {"architecture", o.net.toJson()},
+                               {"sigma_data", o.noise.sigmaData}, {"crop_frames", o.cropFrames}}.dump();
         card.close();
         m_modelDir = dir.string();
     }
@@ -212,9 +223,9 @@ private Q_SLOTS:
         QCOMPARE(int(trainSpeakers.size()), 4);
         QVERIFY(babble > 20);
         // The trainer's corpus settings follow the recipe's held-out speaker.
-        auto r = tinyRecipe();
-        r.testSpeaker = "it";
-        const auto o = train::enhancerCorpusOptions(r);
+        auto e = tinyOptions();
+        e.testSpeaker = "it";
+        const auto o = e.corpus();
         QCOMPARE(o.testSpeaker, std::string("it"));
         QVERIFY(std::find(o.trainSpeakers.begin(), o.trainSpeakers.end(), "it") == o.trainSpeakers.end());
         QVERIFY(std::find(o.trainSpeakers.begin(), o.trainSpeakers.end(), "ru") != o.trainSpeakers.end());
@@ -253,41 +264,42 @@ private Q_SLOTS:
 
     void enhancerTrainsAndResumesExactly() {
         auto r = tinyRecipe();
+        const auto o = tinyOptions();
         QTemporaryDir straightDir, splitDir;
-        auto straight = train::run(r, {straightDir.path().toStdString(), false, -1}, {});
-        QVERIFY2(straight.ok(), straight.ok() ? "" : straight.error().message.c_str());
-        auto first = train::run(r, {splitDir.path().toStdString(), false, 2}, {});
+        auto straight = catalog::runTraining(r, {straightDir.path().toStdString(), false, -1}, {});
+        VERIFY_OK(straight);
+        auto first = catalog::runTraining(r, {splitDir.path().toStdString(), false, 2}, {});
         QVERIFY(first.ok());
-        auto second = train::run(r, {splitDir.path().toStdString(), true, -1}, {});
+        auto second = catalog::runTraining(r, {splitDir.path().toStdString(), true, -1}, {});
         QVERIFY(second.ok());
         QCOMPARE(second.value().startStep, std::int64_t(2));
-        auto a = train::loadDenoiser(straight.value().checkpoint, r.net, r.sigmaData, "enhancer");
-        auto b = train::loadDenoiser(second.value().checkpoint, r.net, r.sigmaData, "enhancer");
-        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        auto a = models::loadDenoiser(straight.value().checkpoint, o.net, o.noise.sigmaData, "enhancer");
+        auto b = models::loadDenoiser(second.value().checkpoint, o.net, o.noise.sigmaData, "enhancer");
+        VERIFY_OK(a);
         QVERIFY(b.ok());
         const auto pa = a.value()->parameters(), pb = b.value()->parameters();
         for (std::size_t i = 0; i < pa.size(); ++i) QVERIFY(at::equal(pa[i], pb[i]));
         // An enhancer checkpoint is neither a generator nor an image restorer.
-        QVERIFY(!train::loadDenoiser(straight.value().checkpoint, r.net, r.sigmaData, "restorer").ok());
+        QVERIFY(!models::loadDenoiser(straight.value().checkpoint, o.net, o.noise.sigmaData, "restorer").ok());
         // The batch is a function of (seed, step) alone.
-        const auto c = Corpus::load(train::enhancerCorpusOptions(r)).value();
-        QVERIFY(at::equal(train::enhancerBatch(c, 7, 3, 2).value().first, train::enhancerBatch(c, 7, 3, 2).value().first));
-        QVERIFY(!at::equal(train::enhancerBatch(c, 7, 3, 2).value().second, train::enhancerBatch(c, 7, 4, 2).value().second));
+        const auto c = Corpus::load(o.corpus()).value();
+        QVERIFY(at::equal(enhancerBatch(c, 7, 3, 2).value().first, enhancerBatch(c, 7, 3, 2).value().first));
+        QVERIFY(!at::equal(enhancerBatch(c, 7, 3, 2).value().second, enhancerBatch(c, 7, 4, 2).value().second));
 
         // The loss on a fixed batch goes down over a few steps.
-        const auto batch = train::enhancerBatch(c, 1, 0, 4).value();
+        const auto batch = enhancerBatch(c, 1, 0, 4).value();
         auto g = at::make_generator<at::CPUGeneratorImpl>(1);
         const auto sigma = at::full({4}, 0.2f);
         const auto z = at::randn(batch.first.sizes(), g);
-        models::EdmDenoiser m(r.net, r.sigmaData);
+        models::EdmDenoiser m(o.net, o.noise.sigmaData);
         torch::optim::AdamW opt(m->parameters(), torch::optim::AdamWOptions(3e-3));
-        const double before = train::restorerLoss(m, batch.first, batch.second, sigma, z).item<double>();
+        const double before = train::residualLoss(m, batch.first, batch.second, sigma, z).item<double>();
         for (int i = 0; i < 15; ++i) {
             opt.zero_grad();
-            train::restorerLoss(m, batch.first, batch.second, sigma, z).backward();
+            train::residualLoss(m, batch.first, batch.second, sigma, z).backward();
             opt.step();
         }
-        const double after = train::restorerLoss(m, batch.first, batch.second, sigma, z).item<double>();
+        const double after = train::residualLoss(m, batch.first, batch.second, sigma, z).item<double>();
         qInfo("enhancer loss on a fixed batch: %.4f -> %.4f", before, after);
         QVERIFY(after < 0.8 * before);
     }
@@ -296,7 +308,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("message");
         QTest::newRow("wrong channels") << R"({"task": "enhancer", "dataset": "speech"})" << "must all be 2";
-        QTest::newRow("speech without enhancer") << R"({"dataset": "speech"})" << "goes with the enhancer";
+        QTest::newRow("speech without enhancer") << R"({"dataset": "speech"})" << "unknown dataset 'speech'";
         QTest::newRow("bad crop")
             << R"({"task": "enhancer", "dataset": "speech", "crop_frames": 30, "net": {"in_channels": 2, "cond_channels": 2, "out_channels": 2}})"
             << "crop_frames";
@@ -307,22 +319,26 @@ private Q_SLOTS:
     void badRecipes() {
         QFETCH(QString, json);
         QFETCH(QString, message);
-        train::Recipe r;
-        const auto why = train::Recipe::fromJson(nlohmann::json::parse(json.toStdString()), &r);
-        QVERIFY2(QString::fromStdString(why).contains(message), why.c_str());
+        const auto r = catalog::inspectRecipe(json.toStdString());
+        QVERIFY(!r.ok());
+        QVERIFY2(QString::fromStdString(r.error().message).contains(message), r.error().message.c_str());
     }
 
     void shippedRecipeParses() {
         const auto path = fs::path(REVERIE_SOURCE_DIR) / "resources" / "recipes" / "speech-enhance.json";
         auto r = train::loadRecipe(path.string());
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         QCOMPARE(r.value().task, std::string("enhancer"));
-        QCOMPARE(r.value().testSpeaker, std::string("ru"));
+        EnhancerOptions o;
+        QVERIFY(o.read(r.value().section).empty());
+        QCOMPARE(o.testSpeaker, std::string("ru"));
         // Round trip through the JSON a checkpoint records.
         train::Recipe back;
         QVERIFY(train::Recipe::fromJson(r.value().toJson(), &back).empty());
-        QCOMPARE(back.architecture(), r.value().architecture());
-        QCOMPARE(back.cropFrames, r.value().cropFrames);
+        EnhancerOptions o2;
+        QVERIFY(o2.read(back.section).empty());
+        QCOMPARE(o2.toJson().dump(), o.toJson().dump());
+        QCOMPARE(o2.cropFrames, o.cropFrames);
     }
 
     void enhanceCountsEvaluationsPerSampler_data() {
@@ -349,7 +365,7 @@ private Q_SLOTS:
         std::int64_t reports = 0;
         const JobContext ctx{[&](const Progress&) { ++reports; }, {}};
         auto r = enhance(p, noisy, ctx);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         QCOMPARE(r.value().enhanced.samples.size(), noisy.samples.size());
         QCOMPARE(r.value().enhanced.sampleRate, 16000);
         QCOMPARE(r.value().chunks, 1);
@@ -379,7 +395,7 @@ private Q_SLOTS:
         p.batch = 3;
         const Audio in{noisy, 16000, "", 0, 0};
         auto a = enhance(p, in, {});
-        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        VERIFY_OK(a);
         const int chunks = a.value().chunks;
         QCOMPARE(chunks, int(std::ceil((5 * 8064.0 - 63 * 128) / ((64 - 16) * 128.0))) + 1);
         QCOMPARE(a.value().enhanced.samples.size(), noisy.size());
@@ -429,7 +445,7 @@ private Q_SLOTS:
         std::vector<Progress> seen;
         const JobContext ctx{[&](const Progress& q) { seen.push_back(q); }, {}};
         auto r = enhanceFile(p, in, out, ctx, 1.0, 0.25);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         QCOMPARE(r.value().samples, std::int64_t(noisy.size()));
         QCOMPARE(r.value().segments, 4); // starts 0, 0.75, 1.5, 2.25 s; the last one ends at 2.52 s
         QVERIFY(!seen.empty());
@@ -482,7 +498,7 @@ private Q_SLOTS:
         p.settings = {{"mrs-sde-2-data", 2}, {"mrs-ode-1-data", 3}};
         p.tempDir = m_dir.path().toStdString();
         auto r = runEnhanceBench(p, {});
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         const auto j = nlohmann::json::parse(r.value().json);
         QCOMPARE(j["mixtures"].get<int>(), 2);
         const auto& rows = r.value().rows;
@@ -511,10 +527,10 @@ private Q_SLOTS:
         // The card's claim on its fixed subset of held-out mixtures (the held-out speaker, decoded
         // by packaging/install-deps.sh): the default sampler raises the mean SI-SDR by at least the
         // margin the card states.
-        const auto dir = zoo::find(zoo::kEnhancer);
+        const auto dir = models::zoo::find(models::zoo::kEnhancer);
         if (dir.empty()) QSKIP("no shipped speech model (resources/models/speech-enhance)");
-        auto card = zoo::readCard(dir);
-        QVERIFY2(card.ok(), card.ok() ? "" : card.error().message.c_str());
+        auto card = models::readCard(dir);
+        VERIFY_OK(card);
         const auto& j = card.value();
         QCOMPARE(j.value("kind", std::string()), std::string("enhancer"));
         QVERIFY(j.contains("evaluation") && j["evaluation"].contains("test_subset"));
@@ -535,7 +551,7 @@ private Q_SLOTS:
             const auto m = corpus.value().mixture(CorpusSplit::Test, t.value("seed", std::uint64_t(2026)), std::uint64_t(i));
             p.seed = std::uint64_t(i);
             auto r = enhance(p, Audio{m.noisy, 16000, "", 0, 0}, {});
-            QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+            VERIFY_OK(r);
             before += siSdr(m.clean, m.noisy).value();
             after += siSdr(m.clean, r.value().enhanced.samples).value();
         }
@@ -574,7 +590,7 @@ private Q_SLOTS:
         auto wrong = enhance(p, ok, {});
         QVERIFY(!wrong.ok());
         QCOMPARE(wrong.error().kind, ErrorKind::InvalidInput);
-        const auto restorer = zoo::find(zoo::kRestorer);
+        const auto restorer = models::zoo::find(models::zoo::kRestorer);
         if (!restorer.empty()) {
             p.modelDir = restorer;
             auto r = enhance(p, ok, {});

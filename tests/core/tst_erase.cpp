@@ -3,9 +3,12 @@
 // SPM facilitated transport and membranes, and Selective Synaptic Dampening.
 
 #include "erase/closed_form.h"
-#include "erase/corrective.h"
-#include "erase/ssd.h"
+#include "erase/editset.h"
+#include "unlearn/corrective.h"
+#include "unlearn/ssd.h"
 #include "erase/transport.h"
+
+#include "fixtures.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -21,6 +24,8 @@
 
 using namespace reverie;
 using namespace reverie::erase;
+using namespace reverie::models;
+using namespace reverie::unlearn;
 
 namespace {
 
@@ -99,7 +104,7 @@ private Q_SLOTS:
         UceParams p;
         p.eta = eta;
         const auto r = solve(W, E, G, P, p);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         at::Tensor A, B;
         systemOf(W, E, G, P, p, &A, &B);
         const auto& Wp = r.value().weights[0];
@@ -127,7 +132,7 @@ private Q_SLOTS:
         UceParams p;
         p.lambda1 = lambda1;
         const auto r = solve(W, at::zeros({0, in}, kD), at::Tensor(), P, p);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         QVERIFY(maxAbs(r.value().weights[0] - W) <= 1e-12 * maxAbs(W));
     }
 
@@ -194,7 +199,7 @@ private Q_SLOTS:
         const auto P = emb(12, in, 68);
         UceParams p;
         const auto joint = solveJoint(Ws, {conceptOf("sneaker", E1, g), conceptOf("running shoe", E2, g)}, P, p);
-        QVERIFY2(joint.ok(), joint.ok() ? "" : joint.error().message.c_str());
+        VERIFY_OK(joint);
         const auto one = solveJoint(Ws, {conceptOf("both", at::cat({E1, E2}), g)}, P, p);
         const auto i1 = solveJoint(Ws, {conceptOf("sneaker", E1, g)}, P, p);
         const auto i2 = solveJoint(Ws, {conceptOf("running shoe", E2, g)}, P, p);
@@ -309,10 +314,10 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const std::string path = dir.filePath("edits.pt").toStdString();
         const auto saved = s.save(path);
-        QVERIFY2(saved.ok(), saved.ok() ? "" : saved.error().message.c_str());
+        VERIFY_OK(saved);
 
         const auto l = EditSet::load(path, "fmnist-text@abc", {"k0", "v0"}, W);
-        QVERIFY2(l.ok(), l.ok() ? "" : l.error().message.c_str());
+        VERIFY_OK(l);
         const auto& t = l.value();
         QCOMPARE(t.artefacts().size(), s.artefacts().size());
         for (std::size_t i = 0; i < s.artefacts().size(); ++i) {
@@ -405,7 +410,7 @@ private Q_SLOTS:
         const auto cStar = emb(3, in, 110);
         const double lambda = 0.1;
         const auto c = regenerationEmbedding(pairs, cStar, lambda);
-        QVERIFY2(c.ok(), c.ok() ? "" : c.error().message.c_str());
+        VERIFY_OK(c);
         QCOMPARE(c.value().sizes(), cStar.sizes());
         at::Tensor lhs = at::eye(in, kD) * lambda, rhs = at::zeros({in, in}, kD);
         for (const auto& p : pairs) {
@@ -459,7 +464,7 @@ private Q_SLOTS:
         JobContext ctx;
         ctx.progress = [&](const Progress&) { ++reports; };
         const auto r = runRece(Ws, conceptOf("c", cStar, g), emb(10, in, 152), rp, attack, ctx);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         const auto& res = r.value();
         QCOMPARE(int(res.epochs.size()), 4);
         QCOMPARE(reports, 4);
@@ -692,7 +697,7 @@ private Q_SLOTS:
         }
         const auto forget = batches(xPoison, yPoison, 32, gen);
         const auto r = selectiveSynapticDampening(*mlp, retain, forget, loss);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         const double cleanAfter = acc(xClean, yClean), poisonAfter = acc(xPoison, yPoison);
         qInfo("SSD (α = 10, λ = 1): dampened %lld of %lld parameters; clean accuracy %.3f → %.3f, "
               "poisoned points classified as the poison label %.3f → %.3f",
@@ -720,7 +725,7 @@ private Q_SLOTS:
         p.retainSamples = 60;
         p.identified = {1.0};
         auto r = runCorrectiveBench(p, {});
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         qInfo("%s", r.value().table.c_str());
         QCOMPARE(r.value().poisoned, std::int64_t(300));
         QCOMPARE(int(r.value().rows.size()), 3); // poisoned, ssd, retrain

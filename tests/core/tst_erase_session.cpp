@@ -6,10 +6,11 @@
 
 #include "data/fashion_mnist.h"
 #include "erase/session.h"
-#include "erase/text.h"
-#include "erase/textmodel.h"
+#include "data/text.h"
+#include "models/textmodel.h"
 #include "models/classifier.h"
-#include "train/trainer.h"
+
+#include "fixtures.h"
 
 #include <ATen/ATen.h>
 #include <torch/serialize.h>
@@ -24,49 +25,13 @@
 
 using namespace reverie;
 using namespace reverie::erase;
+using namespace reverie::models;
 
 namespace {
 
-models::UNetConfig tinyNet() {
-    models::UNetConfig c;
-    c.baseChannels = 16;
-    c.channelMult = {1, 2};
-    c.resBlocks = 1;
-    c.attnResolutions = {14};
-    c.embDim = 32;
-    c.contextDim = 64;
-    return c;
-}
+bool writeTinyModel(const std::string& dir, std::uint64_t seed) { return testing::writeTinyTextModel(dir, seed); }
 
-bool writeTinyModel(const std::string& dir, std::uint64_t seed) {
-    at::manual_seed(seed);
-    TextDenoiser m(tinyNet());
-    {
-        at::NoGradGuard g;
-        for (auto& p : m->parameters()) p.add_(at::randn(p.sizes()) * 0.05);
-    }
-    m->eval();
-    return saveTextModel(m, dir, nlohmann::json::object()).ok();
-}
-
-bool writeTinyClassifier(const std::string& dir) {
-    models::ClassifierConfig c;
-    c.width = 8;
-    c.features = 16;
-    at::manual_seed(3);
-    models::Classifier net(c);
-    train::Recipe r;
-    r.task = "classifier";
-    r.classifier = c;
-    std::filesystem::create_directories(dir);
-    torch::serialize::OutputArchive o, model;
-    net->save(model);
-    o.write("model", model);
-    o.write("architecture", c10::IValue(r.architecture()));
-    o.save_to(dir + "/weights.pt");
-    std::ofstream(dir + "/card.json") << nlohmann::json{{"kind", "classifier"}, {"architecture", c.toJson()}}.dump();
-    return true;
-}
+bool writeTinyClassifier(const std::string& dir) { return testing::writeTinyClassifier(dir); }
 
 bool sameImages(const EraseImages& a, const EraseImages& b) {
     if (a.images.size() != b.images.size()) return false;
@@ -91,7 +56,7 @@ private:
     const std::vector<std::uint64_t> m_seeds{11, 12};
     EraseGenerateOptions m_opt;
 
-    int sneaker() const { return text::classOf("sneaker"); }
+    int sneaker() const { return data::text::classOf("sneaker"); }
 
 private Q_SLOTS:
     void initTestCase() {
@@ -103,8 +68,8 @@ private Q_SLOTS:
         QVERIFY(writeTinyModel(m_other, 2));
         QVERIFY(writeTinyClassifier(m_classifier));
         QVERIFY(sneaker() >= 0);
-        m_prompts = {text::erasePrompts(sneaker()).front(), text::heldOutPrompts(sneaker()).front(),
-                     text::erasePrompts(0).front()};
+        m_prompts = {data::text::erasePrompts(sneaker()).front(), data::text::heldOutPrompts(sneaker()).front(),
+                     data::text::erasePrompts(0).front()};
         m_opt.steps = 3;
     }
 
@@ -129,7 +94,7 @@ private Q_SLOTS:
         QCOMPARE(before.value().images[0].size(), m_seeds.size());
         QCOMPARE(before.value().classes[0].size(), m_seeds.size());
         for (const auto& row : before.value().classes)
-            for (int c : row) QVERIFY(c >= 0 && c < text::kClasses);
+            for (int c : row) QVERIFY(c >= 0 && c < data::text::kClasses);
 
         auto e = s.eraseConcept("sneaker", "uce");
         QVERIFY2(e.ok(), e.ok() ? "" : msg(e.error()));
@@ -242,11 +207,11 @@ private Q_SLOTS:
         auto spm = s.eraseConcept("sneaker", "spm", eo);
         QVERIFY2(spm.ok(), spm.ok() ? "" : msg(spm.error()));
         QCOMPARE(spm.value().method, std::string("spm"));
-        auto own = s.permeability(text::erasePrompts(sneaker()).front());
+        auto own = s.permeability(data::text::erasePrompts(sneaker()).front());
         QVERIFY2(own.ok(), own.ok() ? "" : msg(own.error()));
         QCOMPARE(own.value().size(), std::size_t(1));
         QCOMPARE(own.value().front().gamma, 1.0);
-        auto other = s.permeability(text::erasePrompts(0).front());
+        auto other = s.permeability(data::text::erasePrompts(0).front());
         QVERIFY(other.ok());
         QVERIFY(other.value().front().gamma >= 0 && other.value().front().gamma <= 1);
 

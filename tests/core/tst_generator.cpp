@@ -6,9 +6,14 @@
 // the card says so.
 
 #include "generate/generate.h"
-#include "generate/zoo.h"
-#include "runtime/runtime.h"
-#include "train/trainer.h"
+#include "models/zoo.h"
+#include "base/runtime.h"
+#include "catalog/catalog.h"
+#include "catalog/training.h"
+#include "generate/tasks.h"
+#include "models/store.h"
+
+#include "fixtures.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,8 +25,8 @@
 using namespace reverie;
 
 namespace {
-std::string generatorDir() { return zoo::find(zoo::kGenerator); }
-std::string classifierDir() { return zoo::find(zoo::kClassifier); }
+std::string generatorDir() { return models::zoo::find(models::zoo::kGenerator); }
+std::string classifierDir() { return models::zoo::find(models::zoo::kClassifier); }
 nlohmann::json card(const std::string& dir) {
     std::ifstream in(dir + "/card.json");
     return nlohmann::json::parse(in);
@@ -42,10 +47,10 @@ private Q_SLOTS:
         QCOMPARE(card(generatorDir())["kind"].get<std::string>(), std::string("denoiser"));
         // An explicit REVERIE_MODELS_DIR without the model falls through to the next place.
         qputenv("REVERIE_MODELS_DIR", QByteArray("/nonexistent"));
-        QVERIFY(!zoo::find(zoo::kGenerator).empty());
-        QCOMPARE(zoo::searchPath(zoo::kGenerator).front(), std::string("/nonexistent/fmnist-edm"));
+        QVERIFY(!models::zoo::find(models::zoo::kGenerator).empty());
+        QCOMPARE(models::zoo::searchPath(models::zoo::kGenerator).front(), std::string("/nonexistent/fmnist-edm"));
         qunsetenv("REVERIE_MODELS_DIR");
-        QVERIFY(zoo::find("no-such-model").empty());
+        QVERIFY(models::zoo::find("no-such-model").empty());
     }
 
     void everySamplerRespectsItsBudget() {
@@ -179,9 +184,9 @@ private Q_SLOTS:
         p.batch = 200;
         p.previews = false;
         const auto r = generate::runGenerate(p, {});
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         const auto s = generate::scoreSamples({classifierDir(), ""}, r.value().items, r.value().labels, {});
-        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        VERIFY_OK(s);
         const double claimed = ev["confident_share"].get<double>();
         qInfo("confident %.3f (card %.3f), label agreement %.3f, FD %.2f", s.value().confident, claimed,
               s.value().agreement, s.value().fd);
@@ -195,7 +200,7 @@ private Q_SLOTS:
     void shippedNoiseLevelEstimatorMeetsItsCard() {
         // The card's figures were measured by `reverie-cli bench generate` on the first 2000 test
         // images with the same noise seeds; the same here, so only thread-count rounding differs.
-        const std::string dir = zoo::find(zoo::kNoiseLevel);
+        const std::string dir = models::zoo::find(models::zoo::kNoiseLevel);
         if (dir.empty()) QFAIL("the shipped noise-level estimator (resources/models/fmnist-noise-level) was not found");
         const auto c = card(dir);
         QCOMPARE(c["kind"].get<std::string>(), std::string("noise-level"));
@@ -203,7 +208,7 @@ private Q_SLOTS:
         for (const auto& pt : c["evaluation"]["median_abs_log_error"]) sigmas.push_back(pt["sigma"].get<double>());
         QVERIFY(sigmas.size() >= 6);
         const auto r = generate::evaluateNoiseLevel(sigmas, c["evaluation"]["images"].get<int>());
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         for (std::size_t i = 0; i < sigmas.size(); ++i) {
             const auto& claimed = c["evaluation"]["median_abs_log_error"][i];
             const auto& got = r.value()[i];
@@ -223,7 +228,7 @@ private Q_SLOTS:
             p.previews = false;
             p.noiseEstimator = est;
             const auto g = generate::runGenerate(p, {});
-            QVERIFY2(g.ok(), g.ok() ? "" : g.error().message.c_str());
+            VERIFY_OK(g);
             QVERIFY(g.value().nfe <= 12);
         }
     }
@@ -231,32 +236,35 @@ private Q_SLOTS:
     void exportedWeightsEqualTheCheckpointsEma() {
         // A tiny checkpoint trained for one step, exported, loads to the same EMA weights.
         QTemporaryDir tmp;
+        generate::DenoiserOptions d;
+        d.net.baseChannels = 8;
+        d.net.channelMult = {1};
+        d.net.resBlocks = 1;
+        d.net.attnResolutions = {};
+        d.net.embDim = 16;
+        d.net.groups = 4;
+        d.data.trainLimit = 16;
         train::Recipe r;
         r.name = "tiny";
-        r.net.baseChannels = 8;
-        r.net.channelMult = {1};
-        r.net.resBlocks = 1;
-        r.net.attnResolutions = {};
-        r.net.embDim = 16;
-        r.net.groups = 4;
+        r.task = "denoiser";
+        r.section = d.toJson();
         r.steps = 1;
         r.batch = 4;
-        r.trainLimit = 16;
         train::Options o;
         o.outDir = tmp.path().toStdString();
-        const auto s = train::run(r, o, {});
-        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        const auto s = catalog::runTraining(r, o, {});
+        VERIFY_OK(s);
         const std::string out = tmp.path().toStdString() + "/weights.pt";
-        const auto size = train::exportWeights(s.value().checkpoint, out);
-        QVERIFY2(size.ok(), size.ok() ? "" : size.error().message.c_str());
+        const auto size = catalog::exportCheckpoint(s.value().checkpoint, out);
+        VERIFY_OK(size);
         QVERIFY(size.value() < std::int64_t(std::filesystem::file_size(s.value().checkpoint)));
-        auto a = train::loadDenoiser(s.value().checkpoint, r.net);
-        auto b = train::loadDenoiser(out, r.net);
+        auto a = models::loadDenoiser(s.value().checkpoint, d.net);
+        auto b = models::loadDenoiser(out, d.net);
         QVERIFY(a.ok() && b.ok());
         const auto pa = a.value()->parameters(), pb = b.value()->parameters();
         QCOMPARE(pa.size(), pb.size());
         for (std::size_t i = 0; i < pa.size(); ++i) QVERIFY(pa[i].equal(pb[i]));
-        QVERIFY(!train::exportWeights(tmp.path().toStdString() + "/missing.pt", out).ok());
+        QVERIFY(!catalog::exportCheckpoint(tmp.path().toStdString() + "/missing.pt", out).ok());
     }
 };
 

@@ -2,8 +2,10 @@
 // errors as values (never exceptions), validation before any work.
 
 #include "diagnostics/diagnostics.h"
-#include "jobs/job.h"
-#include "runtime/runtime.h"
+#include "base/job.h"
+#include "base/runtime.h"
+
+#include "fixtures.h"
 
 #include <QtTest>
 
@@ -56,7 +58,7 @@ private Q_SLOTS:
         std::vector<Progress> seen;
         JobContext ctx{[&](const Progress& pr) { seen.push_back(pr); }, {}};
         const auto r = diagnostics::run(p, ctx);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         QCOMPARE(qint64(seen.size()), qint64(diagnostics::totalSteps(p)));
         for (size_t i = 0; i < seen.size(); ++i) {
             QCOMPARE(seen[i].step, qint64(i + 1));

@@ -8,6 +8,8 @@
 #include "restore/imageio.h"
 #include "restore/tiling.h"
 
+#include "fixtures.h"
+
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -541,7 +543,7 @@ private Q_SLOTS:
         const auto x = data::toSigned(bytes);
         const auto path = dir.filePath("a.png").toStdString();
         const auto saved = saveImage(x, path);
-        QVERIFY2(saved.ok(), saved.ok() ? "" : saved.error().message.c_str());
+        VERIFY_OK(saved);
         const auto loaded = loadImage(path);
         QVERIFY(loaded.ok());
         const auto& li = loaded.value();
@@ -584,7 +586,7 @@ private Q_SLOTS:
         for (auto s : v) rows.insert(rows.end(), {std::uint8_t(s >> 8), std::uint8_t(s & 0xFF)});
         writePng(dir.filePath("g16.png"), 2, 2, 0, 16, rows);
         const auto g = loadImage(dir.filePath("g16.png").toStdString());
-        QVERIFY2(g.ok(), g.ok() ? "" : g.error().message.c_str());
+        VERIFY_OK(g);
         QCOMPARE(g.value().depthBits, 16);
         QCOMPARE(g.value().image.sizes(), (at::IntArrayRef{1, 1, 2, 2}));
         for (int i = 0; i < 4; ++i) {

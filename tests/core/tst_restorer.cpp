@@ -4,14 +4,16 @@
 // models and wrong channel counts give clear messages; cancel stops the run.
 
 #include "data/fashion_mnist.h"
-#include "generate/zoo.h"
+#include "models/zoo.h"
 #include "metrics/metrics.h"
 #include "restore/bench.h"
 #include "restore/classical.h"
 #include "restore/degrade.h"
 #include "restore/imageio.h"
 #include "restore/pipeline.h"
-#include "runtime/runtime.h"
+#include "base/runtime.h"
+
+#include "fixtures.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -23,7 +25,7 @@
 using namespace reverie;
 
 namespace {
-std::string restorerDir() { return zoo::find(zoo::kRestorer); }
+std::string restorerDir() { return models::zoo::find(models::zoo::kRestorer); }
 nlohmann::json card(const std::string& dir) {
     std::ifstream in(dir + "/card.json");
     return nlohmann::json::parse(in);
@@ -123,7 +125,7 @@ private Q_SLOTS:
         JobContext ctx;
         ctx.progress = [&](const Progress& pr) { tiles = int(pr.total); };
         const auto r = restore::restoreTensor(p, mu, ctx);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         QCOMPARE(r.value().x.sizes().vec(), mu.sizes().vec());
         QCOMPARE(tiles, 9); // starts 0, 21, 28 on each axis (overlap 7)
         QVERIFY(at::isfinite(r.value().x).all().item<bool>());
@@ -139,7 +141,7 @@ private Q_SLOTS:
         // The colour-photo denoiser on the held-out photographs (never trained on): each card
         // figure (centre 96×96 crop, noise σ = 25 from seed 0, MRS-2 data @10, seed 0) is met
         // within 0.2 dB, and every photo gains at least 3 dB over its noisy input.
-        const std::string dir = zoo::find(zoo::kPhotoRestorer);
+        const std::string dir = models::zoo::find(models::zoo::kPhotoRestorer);
         QVERIFY2(!dir.empty(), "the shipped photo model (resources/models/photo-denoise) was not found");
         const auto c = card(dir);
         const auto& eval = c.at("evaluation").at("test_crops");
@@ -156,7 +158,7 @@ private Q_SLOTS:
             p.sampler = eval.at("sampler").get<std::string>();
             p.nfe = eval.at("nfe").get<int>();
             const auto r = restore::restoreTensor(p, noisy, {});
-            QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+            VERIFY_OK(r);
             QCOMPARE(r.value().x.sizes().vec(), x.sizes().vec());
             const double before = meanPsnr(noisy, x), after = meanPsnr(r.value().x, x);
             qInfo("%s: %.2f -> %.2f dB (card %.2f)", name.c_str(), before, after, ph.at("psnr_restored").get<double>());
@@ -172,14 +174,14 @@ private Q_SLOTS:
         // in FD (the restored items look more like clean ones to the classifier).
         restore::RestoreBenchParams bp;
         bp.modelDir = restorerDir();
-        bp.classifierDir = zoo::find(zoo::kClassifier);
-        bp.photoModelDir = zoo::find(zoo::kPhotoRestorer);
+        bp.classifierDir = models::zoo::find(models::zoo::kClassifier);
+        bp.photoModelDir = models::zoo::find(models::zoo::kPhotoRestorer);
         bp.quick = true;
         bp.samples = 48;
         bp.tasks = {"noise"};
         bp.samplers = {"mrs-sde-2-data"};
         const auto r = restore::runRestoreBench(bp, {});
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         const auto j = nlohmann::json::parse(r.value().json);
         QCOMPARE(j.at("tasks").size(), std::size_t(1));
         const auto& t = j.at("tasks")[0];
@@ -205,7 +207,7 @@ private Q_SLOTS:
 
     void greyThroughThePhotoModel() {
         // A grey image through the colour model goes in as grey RGB and comes back grey, restored.
-        const std::string dir = zoo::find(zoo::kPhotoRestorer);
+        const std::string dir = models::zoo::find(models::zoo::kPhotoRestorer);
         QVERIFY(!dir.empty());
         const auto x = photoCrop("coffee.png");
         QVERIFY(x.defined());
@@ -216,7 +218,7 @@ private Q_SLOTS:
         p.modelDir = dir;
         p.nfe = 10;
         const auto r = restore::restoreTensor(p, noisy, {});
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        VERIFY_OK(r);
         QCOMPARE(r.value().x.size(1), std::int64_t(1));
         QVERIFY2(QString::fromStdString(r.value().note).contains(QStringLiteral("grey")), r.value().note.c_str());
         QVERIFY(meanPsnr(r.value().x, grey) > meanPsnr(noisy, grey) + 2.0);
@@ -262,7 +264,7 @@ private Q_SLOTS:
         if (field == "sampler") p.sampler = "magic";
         if (field == "nfe") p.nfe = 0;
         if (field == "channels") mu = at::zeros({1, 2, 28, 28});
-        if (field == "generator") p.modelDir = zoo::find(zoo::kGenerator);
+        if (field == "generator") p.modelDir = models::zoo::find(models::zoo::kGenerator);
         if (field == "missing") p.modelDir = "/no/such/model";
         if (field == "shape") mu = at::zeros({28, 28});
         const auto r = restore::restoreTensor(p, mu, {});

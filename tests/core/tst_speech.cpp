@@ -7,6 +7,8 @@
 #include "speech/metrics.h"
 #include "speech/stft.h"
 
+#include "fixtures.h"
+
 #include <ATen/ATen.h>
 
 #include <QtTest>
@@ -222,7 +224,7 @@ private Q_SLOTS:
         auto noisy = gaussian(std::size_t(length), 3, 0.2);
         noisy[std::size_t(length / 2)] = -1.7f; // the max |x|
         auto s = toSpec(noisy);
-        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        VERIFY_OK(s);
         const Spec& spec = s.value();
         QCOMPARE(spec.normFactor, 1.7f * 1.0);
         QCOMPARE(spec.spec.size(0), std::int64_t(256));
@@ -283,7 +285,7 @@ private Q_SLOTS:
         const std::string path = file("sine.wav");
         QVERIFY(writeSnd(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, rate, 1, sine(freq, rate, 2.0)));
         const auto a = loadAudio(path, 16000);
-        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        VERIFY_OK(a);
         QCOMPARE(a.value().sampleRate, 16000);
         QCOMPARE(a.value().sourceRate, rate);
         QVERIFY2(std::llabs(std::int64_t(a.value().samples.size()) - 32000) <= 1,
@@ -359,7 +361,7 @@ private Q_SLOTS:
         const auto x = sine(440.0, rate, 1.5, 0.5);
         QVERIFY(writeSnd(path, format, rate, 1, x));
         const auto a = loadAudio(path, 0);
-        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        VERIFY_OK(a);
         QCOMPARE(a.value().sampleRate, rate);
         if (tolerance >= 0) {
             QCOMPARE(a.value().samples.size(), x.size());
@@ -422,7 +424,7 @@ private Q_SLOTS:
         QVERIFY(writeSnd(wav, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, sine(440, 16000, 1.0)));
         fs::resize_file(wav, 44 + 8000 * 2);
         const auto a = loadAudio(wav, 0);
-        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        VERIFY_OK(a);
         QCOMPARE(a.value().samples.size(), std::size_t(8000));
         QVERIFY2(contains(a.value().note, wav) && contains(a.value().note, "truncated"), a.value().note.c_str());
         // A FLAC cut in its middle: either an error or the beginning with a note, both naming the file.

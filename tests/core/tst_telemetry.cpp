@@ -1,7 +1,7 @@
 // Telemetry: the allocator hook sees allocations of known size; RSS is read.
 
-#include "runtime/runtime.h"
-#include "telemetry/telemetry.h"
+#include "base/runtime.h"
+#include "base/telemetry.h"
 
 #include <ATen/ATen.h>
 

@@ -3,9 +3,12 @@
 // per-seed sampling determinism, a short training run through the trainer's task, and the model
 // folder's save/load round trip.
 
-#include "erase/text.h"
-#include "erase/textmodel.h"
-#include "train/trainer.h"
+#include "erase/textsample.h"
+#include "data/text.h"
+#include "models/textmodel.h"
+#include "catalog/catalog.h"
+#include "catalog/training.h"
+#include "erase/task.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
@@ -13,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
-#include "textmodel_fixture.h"
+#include "fixtures.h"
 
 #include <QtTest>
 
@@ -24,6 +27,7 @@
 
 using namespace reverie;
 using namespace reverie::erase;
+using namespace reverie::models;
 
 namespace {
 
@@ -52,37 +56,37 @@ class TstTextModel : public QObject {
 
 private Q_SLOTS:
     void tokenizerBasics() {
-        const auto a = text::tokenize("A Photo of SNEAKERS!");
-        const auto b = text::tokenize("a photo of sneakers");
+        const auto a = data::text::tokenize("A Photo of SNEAKERS!");
+        const auto b = data::text::tokenize("a photo of sneakers");
         QVERIFY(a.ok());
         QVERIFY(b.ok());
         QCOMPARE(a.value(), b.value());
         QCOMPARE(int(a.value().size()), 4);
-        QVERIFY(text::tokenize("t-shirt").value() == text::tokenize("T shirt").value());
+        QVERIFY(data::text::tokenize("t-shirt").value() == data::text::tokenize("T shirt").value());
         for (const char* empty : {"", "   ", ",.!"}) {
-            const auto e = text::tokenize(empty);
+            const auto e = data::text::tokenize(empty);
             QVERIFY(e.ok());
-            QCOMPARE(e.value(), std::vector<int>{text::kNullId});
+            QCOMPARE(e.value(), std::vector<int>{data::text::kNullId});
         }
-        QCOMPARE(text::vocabulary()[std::size_t(text::kPadId)], std::string("<pad>"));
-        QCOMPARE(text::vocabulary()[std::size_t(text::kNullId)], std::string("<null>"));
-        QCOMPARE(text::wordId("<pad>"), -1); // markup is not a word
+        QCOMPARE(data::text::vocabulary()[std::size_t(data::text::kPadId)], std::string("<pad>"));
+        QCOMPARE(data::text::vocabulary()[std::size_t(data::text::kNullId)], std::string("<null>"));
+        QCOMPARE(data::text::wordId("<pad>"), -1); // markup is not a word
     }
 
     void tokenizerErrors() {
-        const auto u = text::tokenize("a photo of a zebra");
+        const auto u = data::text::tokenize("a photo of a zebra");
         QVERIFY(!u.ok());
         QCOMPARE(u.error().kind, ErrorKind::InvalidInput);
         QVERIFY2(u.error().message.find("unknown word 'zebra'") != std::string::npos, u.error().message.c_str());
         QVERIFY(u.error().message.find("a photo of a zebra") != std::string::npos);
-        const auto two = text::tokenize("zebra and Giraffe");
+        const auto two = data::text::tokenize("zebra and Giraffe");
         QVERIFY(!two.ok());
         QVERIFY(two.error().message.find("'zebra', 'giraffe'") != std::string::npos);
         // 12 words pass, 13 fail.
         std::string p = "a";
-        for (int i = 1; i < text::kMaxTokens; ++i) p += " a";
-        QVERIFY(text::tokenize(p).ok());
-        const auto longer = text::tokenize(p + " bag");
+        for (int i = 1; i < data::text::kMaxTokens; ++i) p += " a";
+        QVERIFY(data::text::tokenize(p).ok());
+        const auto longer = data::text::tokenize(p + " bag");
         QVERIFY(!longer.ok());
         QVERIFY2(longer.error().message.find("at most 12") != std::string::npos, longer.error().message.c_str());
         QVERIFY(!tokenIds({"bag", "zebra"}).ok());
@@ -90,11 +94,11 @@ private Q_SLOTS:
 
     void lexiconSplit() {
         std::set<std::string> allHeldOut;
-        for (int c = 0; c < text::kClasses; ++c) {
-            QVERIFY(!text::className(c).empty());
-            QVERIFY2(!text::heldOutSynonyms(c).empty(), text::className(c).c_str());
-            QVERIFY(!text::eraseSynonyms(c).empty());
-            const auto erase = text::erasePrompts(c), held = text::heldOutPrompts(c), train = text::trainingPrompts(c);
+        for (int c = 0; c < data::text::kClasses; ++c) {
+            QVERIFY(!data::text::className(c).empty());
+            QVERIFY2(!data::text::heldOutSynonyms(c).empty(), data::text::className(c).c_str());
+            QVERIFY(!data::text::eraseSynonyms(c).empty());
+            const auto erase = data::text::erasePrompts(c), held = data::text::heldOutPrompts(c), train = data::text::trainingPrompts(c);
             QCOMPARE(train.size(), erase.size() + held.size());
             for (const auto& h : held) {
                 QVERIFY2(std::find(erase.begin(), erase.end(), h) == erase.end(), h.c_str());
@@ -102,26 +106,26 @@ private Q_SLOTS:
                 allHeldOut.insert(h);
             }
             for (const auto& p : train) {
-                const auto t = text::tokenize(p);
+                const auto t = data::text::tokenize(p);
                 QVERIFY2(t.ok(), p.c_str());
             }
-            for (const auto& s : text::synonyms(c)) QCOMPARE(text::classOf(s), c);
-            QCOMPARE(text::classOf(text::className(c)), c);
+            for (const auto& s : data::text::synonyms(c)) QCOMPARE(data::text::classOf(s), c);
+            QCOMPARE(data::text::classOf(data::text::className(c)), c);
         }
         // No held-out prompt of any class is offered to an eraser of any class.
-        for (int c = 0; c < text::kClasses; ++c)
-            for (const auto& p : text::erasePrompts(c)) QVERIFY2(!allHeldOut.count(p), p.c_str());
-        QCOMPARE(text::classOf("JEANS"), 1);
-        QCOMPARE(text::classOf("Ankle boot"), 9);
-        QCOMPARE(text::classOf("zebra"), -1);
-        QCOMPARE(text::className(10), std::string());
+        for (int c = 0; c < data::text::kClasses; ++c)
+            for (const auto& p : data::text::erasePrompts(c)) QVERIFY2(!allHeldOut.count(p), p.c_str());
+        QCOMPARE(data::text::classOf("JEANS"), 1);
+        QCOMPARE(data::text::classOf("Ankle boot"), 9);
+        QCOMPARE(data::text::classOf("zebra"), -1);
+        QCOMPARE(data::text::className(10), std::string());
         // The training prompt is a function of (seed, step, item), within the class's prompts.
-        const auto& p = text::trainingPrompt(7, 3, 100, 5);
-        QCOMPARE(p, text::trainingPrompt(7, 3, 100, 5));
-        const auto sneaker = text::trainingPrompts(7);
+        const auto& p = data::text::trainingPrompt(7, 3, 100, 5);
+        QCOMPARE(p, data::text::trainingPrompt(7, 3, 100, 5));
+        const auto sneaker = data::text::trainingPrompts(7);
         QVERIFY(std::find(sneaker.begin(), sneaker.end(), p) != sneaker.end());
         std::set<std::string> seen;
-        for (int i = 0; i < 400; ++i) seen.insert(text::trainingPrompt(7, 3, 100, i));
+        for (int i = 0; i < 400; ++i) seen.insert(data::text::trainingPrompt(7, 3, 100, i));
         QVERIFY(seen.size() > sneaker.size() / 2);
     }
 
@@ -131,8 +135,8 @@ private Q_SLOTS:
         QVERIFY(c.ok());
         const auto& ctx = c.value().context;
         const auto& mask = c.value().mask;
-        QCOMPARE(ctx.sizes().vec(), (std::vector<std::int64_t>{3, text::kMaxTokens, 64}));
-        QCOMPARE(mask.sizes().vec(), (std::vector<std::int64_t>{3, text::kMaxTokens}));
+        QCOMPARE(ctx.sizes().vec(), (std::vector<std::int64_t>{3, data::text::kMaxTokens, 64}));
+        QCOMPARE(mask.sizes().vec(), (std::vector<std::int64_t>{3, data::text::kMaxTokens}));
         QCOMPARE(mask.scalar_type(), at::kBool);
         QCOMPARE(mask[0].sum().item<std::int64_t>(), std::int64_t(5));
         QCOMPARE(mask[1].sum().item<std::int64_t>(), std::int64_t(1)); // "" = the <null> token
@@ -141,7 +145,7 @@ private Q_SLOTS:
         QCOMPARE(ctx[0].slice(0, 5).abs().max().item<double>(), 0.0); // padding is zeroed
         QVERIFY(ctx[0].slice(0, 0, 5).abs().max().item<double>() > 0.1);
         const auto ids = tokenIds({""}).value();
-        QCOMPARE(ids[0][0].item<std::int64_t>(), std::int64_t(text::kNullId));
+        QCOMPARE(ids[0][0].item<std::int64_t>(), std::int64_t(data::text::kNullId));
         QCOMPARE(ids[0].slice(0, 1).abs().sum().item<std::int64_t>(), std::int64_t(0));
         // The <null> embedding differs from any word's; per-token embeddings match the context.
         const auto e = m->tokenEmbeddings("a photo of a sneaker").value();
@@ -189,7 +193,7 @@ private Q_SLOTS:
         o.steps = 4;
         o.guidance = 3.0;
         const auto batch = sample(m, {"sneaker", "a photo of a bag", "coat"}, {5, 6, 7}, o);
-        QVERIFY2(batch.ok(), batch.ok() ? "" : batch.error().message.c_str());
+        VERIFY_OK(batch);
         QCOMPARE(int(batch.value().images.size()), 3);
         QCOMPARE(batch.value().images[0].width, 28);
         QCOMPARE(batch.value().images[0].height, 28);
@@ -210,7 +214,7 @@ private Q_SLOTS:
         QVERIFY(viaCtx.value().images[0].pixels == alone.value().images[0].pixels);
         // A shorter caller context (no padding) works as well.
         const auto shortCtx = sampleContext(m, enc.context.slice(1, 0, 5), {}, {6}, o);
-        QVERIFY2(shortCtx.ok(), shortCtx.ok() ? "" : shortCtx.error().message.c_str());
+        VERIFY_OK(shortCtx);
         // Bad input is an error value.
         QVERIFY(!sample(m, {"bag"}, {1, 2}, o).ok());
         QVERIFY(!sample(m, {"zebra"}, {1}, o).ok());
@@ -225,7 +229,6 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         nlohmann::json j = {{"name", "text-tiny"},
                             {"task", "text-denoiser"},
-                            {"train_limit", 512},
                             {"batch", 16},
                             {"steps", 30},
                             {"lr", 2e-3},
@@ -234,15 +237,19 @@ private Q_SLOTS:
                             {"log_every", 5},
                             {"checkpoint_every", 1000},
                             {"ema_decay", 0.9},
-                            {"net", tinyNet().toJson()}};
+                            {"options", {{"train_limit", 512}, {"net", tinyNet().toJson()}}}};
         train::Recipe r;
         const auto why = train::Recipe::fromJson(j, &r);
         QVERIFY2(why.empty(), why.c_str());
-        QCOMPARE(r.architecture(), textArchitecture(r.net, r.textEncoder));
+        erase::TextDenoiserOptions o;
+        QVERIFY(o.read(r.section).empty());
+        auto task = erase::makeTextDenoiserTask(r, train::TaskData::Skip);
+        VERIFY_OK(task);
+        QCOMPARE(task.value()->architecture(), textArchitecture(o.net, o.textEncoder));
         train::Options opt;
         opt.outDir = dir.path().toStdString();
-        const auto s = train::run(r, opt, {});
-        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        const auto s = catalog::runTraining(r, opt, {});
+        VERIFY_OK(s);
         QCOMPARE(s.value().step, std::int64_t(30));
         const auto losses = csvLosses(dir.filePath("train_log.csv").toStdString());
         QCOMPARE(int(losses.size()), 6);
@@ -250,14 +257,14 @@ private Q_SLOTS:
                  (std::to_string(losses.front()) + " → " + std::to_string(losses.back())).c_str());
         // Export and load as a shipped model would be.
         const std::string weights = dir.filePath("weights.pt").toStdString();
-        QVERIFY(train::exportWeights(s.value().checkpoint, weights).ok());
-        QVERIFY(loadTextDenoiserWeights(weights, r.net, r.textEncoder).ok());
-        const auto wrong = loadTextDenoiserWeights(weights, r.net, TextEncoderConfig{0, 64, 1});
+        QVERIFY(catalog::exportCheckpoint(s.value().checkpoint, weights).ok());
+        QVERIFY(loadTextDenoiserWeights(weights, o.net, o.textEncoder).ok());
+        const auto wrong = loadTextDenoiserWeights(weights, o.net, TextEncoderConfig{0, 64, 1});
         QVERIFY(!wrong.ok());
         QVERIFY(wrong.error().message.find("different architecture") != std::string::npos);
         // A mismatched recipe is refused before training.
-        j["net"]["context_dim"] = 32;
-        QVERIFY(!train::Recipe::fromJson(j, &r).empty());
+        j["options"]["net"]["context_dim"] = 32;
+        QVERIFY(!catalog::inspectRecipe(j.dump()).ok());
     }
 
     void saveLoadRoundTrip() {
@@ -266,7 +273,7 @@ private Q_SLOTS:
         const std::string folder = dir.filePath("fmnist-text").toStdString();
         QVERIFY(saveTextModel(m, folder, {{"name", "fmnist-text"}}).ok());
         auto loaded = loadTextModel(folder);
-        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
+        VERIFY_OK(loaded);
         auto l = loaded.value();
         const auto pa = m->parameters(), pb = l->parameters();
         QCOMPARE(pa.size(), pb.size());

@@ -2,11 +2,19 @@
 // one training step lowers the loss on a fixed batch, checkpoint → resume continues bit for bit,
 // and bad recipes or checkpoints give clear messages.
 
+#include "base/runtime.h"
+#include "catalog/catalog.h"
+#include "catalog/training.h"
 #include "data/fashion_mnist.h"
+#include "generate/tasks.h"
+#include "models/store.h"
 #include "models/unet.h"
 #include "restore/degrade.h"
-#include "runtime/runtime.h"
-#include "train/trainer.h"
+#include "restore/task.h"
+#include "train/edm.h"
+#include "train/images.h"
+
+#include "fixtures.h"
 
 #include <ATen/ATen.h>
 #include <torch/optim/adamw.h>
@@ -30,15 +38,31 @@ models::UNetConfig tinyNet() {
 train::Recipe tinyRecipe() {
     train::Recipe r;
     r.name = "test";
-    r.trainLimit = 256;
+    r.task = "denoiser";
     r.batch = 8;
     r.steps = 6;
     r.warmup = 2;
     r.lr = 1e-3;
     r.checkpointEvery = 100;
     r.logEvery = 1;
-    r.net = tinyNet();
     return r;
+}
+generate::DenoiserOptions tinyDenoiser() {
+    generate::DenoiserOptions o;
+    o.data.trainLimit = 256;
+    o.net = tinyNet();
+    return o;
+}
+// The recipe with this task section.
+template <typename Options>
+train::Recipe with(train::Recipe r, const std::string& task, const Options& o) {
+    r.task = task;
+    r.section = o.toJson();
+    return r;
+}
+train::Recipe tinyDenoiserRecipe() { return with(tinyRecipe(), "denoiser", tinyDenoiser()); }
+Result<train::Summary> run(const train::Recipe& r, const train::Options& o, const JobContext& ctx = {}) {
+    return catalog::runTraining(r, o, ctx);
 }
 } // namespace
 
@@ -121,24 +145,25 @@ private Q_SLOTS:
 
     void resumeIsBitIdentical() {
         QTemporaryDir straightDir, splitDir;
-        const auto r = tinyRecipe();
+        const auto r = tinyDenoiserRecipe();
+        const auto net = tinyNet();
         train::Options straight{straightDir.path().toStdString(), false, -1};
-        auto a = train::run(r, straight, {});
-        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        auto a = run(r, straight, {});
+        VERIFY_OK(a);
         QCOMPARE(a.value().step, r.steps);
 
         train::Options first{splitDir.path().toStdString(), true, 2};
-        auto b1 = train::run(r, first, {});
+        auto b1 = run(r, first, {});
         QVERIFY(b1.ok());
         QCOMPARE(b1.value().step, int64_t(2));
         train::Options rest{splitDir.path().toStdString(), true, -1};
-        auto b2 = train::run(r, rest, {});
-        QVERIFY2(b2.ok(), b2.ok() ? "" : b2.error().message.c_str());
+        auto b2 = run(r, rest, {});
+        VERIFY_OK(b2);
         QCOMPARE(b2.value().startStep, int64_t(2));
         QCOMPARE(b2.value().step, r.steps);
 
-        auto ma = train::loadDenoiser(a.value().checkpoint, r.net);
-        auto mb = train::loadDenoiser(b2.value().checkpoint, r.net);
+        auto ma = models::loadDenoiser(a.value().checkpoint, net);
+        auto mb = models::loadDenoiser(b2.value().checkpoint, net);
         QVERIFY(ma.ok() && mb.ok());
         const auto pa = ma.value()->parameters(), pb = mb.value()->parameters();
         QCOMPARE(pa.size(), pb.size());
@@ -151,40 +176,42 @@ private Q_SLOTS:
 
     void cancelWritesACheckpoint() {
         QTemporaryDir dir;
-        auto r = tinyRecipe();
+        auto r = tinyDenoiserRecipe();
         r.steps = 1000;
         CancelToken token;
         JobContext ctx{[&](const Progress& p) {
                            if (p.step == 3) token.cancel();
                        },
                        token};
-        auto out = train::run(r, {dir.path().toStdString(), true, -1}, ctx);
+        auto out = run(r, {dir.path().toStdString(), true, -1}, ctx);
         QVERIFY(out.isCancelled());
         QVERIFY(QFile::exists(dir.filePath(QStringLiteral("checkpoint.pt"))));
-        auto resumed = train::run(r, {dir.path().toStdString(), true, 1}, {});
-        QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+        auto resumed = run(r, {dir.path().toStdString(), true, 1}, {});
+        VERIFY_OK(resumed);
         QCOMPARE(resumed.value().startStep, int64_t(3));
     }
 
     void classifierTrainsAndReportsAccuracy() {
         QTemporaryDir dir;
         auto r = tinyRecipe();
-        r.task = "classifier";
         r.batch = 32;
         r.steps = 80;
         r.lr = 3e-3;
-        r.trainLimit = 2000;
-        r.classifier.width = 8;
-        r.classifier.features = 32;
-        auto out = train::run(r, {dir.path().toStdString(), false, -1}, {});
-        QVERIFY2(out.ok(), out.ok() ? "" : out.error().message.c_str());
-        qInfo("tiny classifier after 80 steps: test accuracy %.3f", out.value().testAccuracy);
-        QVERIFY(out.value().testAccuracy > 0.3); // far above chance (0.1) after 80 small steps
-        auto m = train::loadClassifier(out.value().checkpoint, r.classifier);
+        generate::ClassifierOptions o;
+        o.data.trainLimit = 2000;
+        o.classifier.width = 8;
+        o.classifier.features = 32;
+        r = with(r, "classifier", o);
+        auto out = run(r, {dir.path().toStdString(), false, -1}, {});
+        VERIFY_OK(out);
+        const double accuracy = out.value().figure("test_accuracy");
+        qInfo("tiny classifier after 80 steps: test accuracy %.3f", accuracy);
+        QVERIFY(accuracy > 0.3); // far above chance (0.1) after 80 small steps
+        auto m = models::loadClassifier(out.value().checkpoint, o.classifier);
         QVERIFY(m.ok());
         QCOMPARE(m.value()->features(at::zeros({2, 1, 28, 28})).sizes().vec(), (std::vector<int64_t>{2, 32}));
         // A classifier checkpoint is not a denoiser.
-        QVERIFY(!train::loadDenoiser(out.value().checkpoint, r.net).ok());
+        QVERIFY(!models::loadDenoiser(out.value().checkpoint, tinyNet()).ok());
     }
 
     void noiseLevelEstimatorLearns() {
@@ -192,21 +219,22 @@ private Q_SLOTS:
         // 120 small steps must beat the best constant predictor by a wide margin.
         QTemporaryDir dir;
         auto r = tinyRecipe();
-        r.task = "noise-level";
         r.batch = 32;
         r.steps = 120;
         r.lr = 3e-3;
         r.warmup = 10;
-        r.trainLimit = 1000;
-        r.classifier.width = 8;
-        r.classifier.features = 16;
-        r.classifier.classes = 1;
-        r.classifier.dropout = 0;
-        auto out = train::run(r, {dir.path().toStdString(), false, -1}, {});
-        QVERIFY2(out.ok(), out.ok() ? "" : out.error().message.c_str());
-        auto m = train::loadNoiseLevel(out.value().checkpoint, r.classifier);
-        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
-        QVERIFY(!train::loadClassifier(out.value().checkpoint, r.classifier).ok()); // a different kind of model
+        generate::NoiseLevelOptions o;
+        o.data.trainLimit = 1000;
+        o.classifier.width = 8;
+        o.classifier.features = 16;
+        o.classifier.classes = 1;
+        o.classifier.dropout = 0;
+        r = with(r, "noise-level", o);
+        auto out = run(r, {dir.path().toStdString(), false, -1}, {});
+        VERIFY_OK(out);
+        auto m = models::loadClassifier(out.value().checkpoint, o.classifier, "noise-level");
+        VERIFY_OK(m);
+        QVERIFY(!models::loadClassifier(out.value().checkpoint, o.classifier).ok()); // a different kind of model
         auto test = data::loadFashionMnist(data::Split::Test, data::defaultFashionMnistDir(), 256);
         QVERIFY(test.ok());
         auto g = at::make_generator<at::CPUGeneratorImpl>(3);
@@ -226,26 +254,28 @@ private Q_SLOTS:
         // The restorer: an EdmDenoiser on y₀ = x₀ − μ conditioned on μ from the degradation mix.
         // A short run lowers the loss; 3 + 3 steps with a stop equal 6 straight steps (the
         // degradations draw from the checkpointed generator, so resuming replays them exactly).
-        auto r = tinyRecipe();
-        r.task = "restorer";
-        r.sigmaData = 0.25;
-        r.net.condChannels = 1;
-        r.degradations = {"noise", "inpaint-box", "jpeg"};
+        restore::RestorerOptions o;
+        o.data.trainLimit = 256;
+        o.noise.sigmaData = 0.25;
+        o.net = tinyNet();
+        o.net.condChannels = 1;
+        o.degradations = {"noise", "inpaint-box", "jpeg"};
+        const auto r = with(tinyRecipe(), "restorer", o);
         QTemporaryDir straightDir, splitDir;
-        auto straight = train::run(r, {straightDir.path().toStdString(), false, -1}, {});
-        QVERIFY2(straight.ok(), straight.ok() ? "" : straight.error().message.c_str());
-        auto first = train::run(r, {splitDir.path().toStdString(), false, 3}, {});
+        auto straight = run(r, {straightDir.path().toStdString(), false, -1}, {});
+        VERIFY_OK(straight);
+        auto first = run(r, {splitDir.path().toStdString(), false, 3}, {});
         QVERIFY(first.ok());
-        auto second = train::run(r, {splitDir.path().toStdString(), true, -1}, {});
+        auto second = run(r, {splitDir.path().toStdString(), true, -1}, {});
         QVERIFY(second.ok());
-        auto a = train::loadDenoiser(straight.value().checkpoint, r.net, 0.25, "restorer");
-        auto b = train::loadDenoiser(second.value().checkpoint, r.net, 0.25, "restorer");
-        QVERIFY2(a.ok(), a.ok() ? "" : a.error().message.c_str());
+        auto a = models::loadDenoiser(straight.value().checkpoint, o.net, 0.25, "restorer");
+        auto b = models::loadDenoiser(second.value().checkpoint, o.net, 0.25, "restorer");
+        VERIFY_OK(a);
         QVERIFY(b.ok());
         const auto pa = a.value()->parameters(), pb = b.value()->parameters();
         for (std::size_t i = 0; i < pa.size(); ++i) QVERIFY(at::equal(pa[i], pb[i]));
         // A restorer checkpoint is not a generator.
-        QVERIFY(!train::loadDenoiser(straight.value().checkpoint, r.net).ok());
+        QVERIFY(!models::loadDenoiser(straight.value().checkpoint, o.net).ok());
 
         // Loss on a fixed batch goes down over a few steps of plain AdamW.
         auto test = data::loadFashionMnist(data::Split::Test, data::defaultFashionMnistDir(), 16);
@@ -255,21 +285,21 @@ private Q_SLOTS:
         const auto mu = restore::degrade(x0, restore::Degradation::Noise, g).mu;
         const auto sigma = at::full({16}, 0.3f);
         const auto z = at::randn(x0.sizes(), g);
-        models::EdmDenoiser m(r.net, 0.25);
+        models::EdmDenoiser m(o.net, 0.25);
         torch::optim::AdamW opt(m->parameters(), torch::optim::AdamWOptions(2e-3));
-        const double before = train::restorerLoss(m, x0, mu, sigma, z).item<double>();
+        const double before = train::residualLoss(m, x0, mu, sigma, z).item<double>();
         for (int i = 0; i < 10; ++i) {
             opt.zero_grad();
-            train::restorerLoss(m, x0, mu, sigma, z).backward();
+            train::residualLoss(m, x0, mu, sigma, z).backward();
             opt.step();
         }
-        const double after = train::restorerLoss(m, x0, mu, sigma, z).item<double>();
+        const double after = train::residualLoss(m, x0, mu, sigma, z).item<double>();
         qInfo("restorer loss on a fixed batch: %.4f → %.4f", before, after);
         QVERIFY(after < 0.8 * before);
     }
 
     void augmentationIsDeterministicAndShifts() {
-        auto r = tinyRecipe();
+        train::ImageData r;
         r.hflip = false;
         r.shift = 2;
         auto x = at::full({4, 1, 8, 8}, -1.0f);
@@ -310,29 +340,28 @@ private Q_SLOTS:
             }
         }
         auto r = tinyRecipe();
-        r.task = "classifier";
-        r.dataset = "folder";
-        r.dataDir = dir.path().toStdString();
-        r.imageSize = 16;
-        r.trainLimit = -1;
         r.batch = 8;
         r.steps = 30;
         r.lr = 3e-3;
-        r.classifier.width = 4;
-        r.classifier.features = 8;
-        r.classifier.classes = 2;
-        r.classifier.dropout = 0;
+        generate::ClassifierOptions o;
+        o.data.dataset = "folder";
+        o.data.dataDir = dir.path().toStdString();
+        o.data.imageSize = 16;
+        o.classifier.width = 4;
+        o.classifier.features = 8;
+        o.classifier.classes = 2;
+        o.classifier.dropout = 0;
         QTemporaryDir out;
-        auto run = train::run(r, {out.path().toStdString(), false, -1}, {});
-        QVERIFY2(run.ok(), run.ok() ? "" : run.error().message.c_str());
-        auto m = train::loadClassifier(run.value().checkpoint, r.classifier);
+        auto trained = run(with(r, "classifier", o), {out.path().toStdString(), false, -1}, {});
+        VERIFY_OK(trained);
+        auto m = models::loadClassifier(trained.value().checkpoint, o.classifier);
         QVERIFY(m.ok());
-        auto d = train::loadTrainingData(r);
+        auto d = train::loadImages(o.data);
         QVERIFY(d.ok());
-        QCOMPARE(train::accuracy(m.value(), d.value().images, d.value().labels), 1.0);
+        QCOMPARE(generate::accuracy(m.value(), d.value().images, d.value().labels), 1.0);
         // A grey network cannot train on colour folders.
-        r.channels = 3;
-        auto bad = train::run(r, {out.path().toStdString(), false, -1}, {});
+        o.data.channels = 3;
+        auto bad = run(with(r, "classifier", o), {out.path().toStdString(), false, -1}, {});
         QVERIFY(!bad.ok());
         QVERIFY(QString::fromStdString(bad.error().message).contains(QStringLiteral("channel")));
     }
@@ -355,11 +384,11 @@ private Q_SLOTS:
         const auto card = nlohmann::json::parse(cardFile.readAll().toStdString());
         models::ClassifierConfig config;
         QVERIFY(models::ClassifierConfig::fromJson(card["architecture"], &config).empty());
-        auto m = train::loadClassifier(dir + "/weights.pt", config);
-        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        auto m = models::loadClassifier(dir + "/weights.pt", config);
+        VERIFY_OK(m);
         auto test = data::loadFashionMnist(data::Split::Test);
         QVERIFY(test.ok());
-        const double acc = train::accuracy(m.value(), test.value().images, test.value().labels);
+        const double acc = generate::accuracy(m.value(), test.value().images, test.value().labels);
         qInfo("shipped classifier: test accuracy %.4f", acc);
         QVERIFY(acc >= 0.90);
         QVERIFY(std::abs(acc - card["evaluation"]["test_accuracy"].get<double>()) < 0.005);
@@ -368,14 +397,20 @@ private Q_SLOTS:
     void badRecipesAndCheckpoints_data() {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown key") << R"({"stepz": 10})" << "unknown recipe key 'stepz'";
+        QTest::newRow("unknown key") << R"({"stepz": 10})" << "unknown denoiser key 'stepz'";
+        QTest::newRow("unknown key beside the options") << R"({"task": "denoiser", "options": {}, "stepz": 1})"
+                                                        << "unknown recipe key 'stepz'";
+        QTest::newRow("unknown option") << R"({"task": "denoiser", "options": {"p_men": 1}})"
+                                        << "unknown denoiser key 'p_men'";
+        QTest::newRow("options not an object") << R"({"task": "denoiser", "options": 3})" << "must be a JSON object";
         QTest::newRow("unknown net key") << R"({"net": {"chanels": 3}})" << "unknown network key 'chanels'";
         QTest::newRow("bad lr") << R"({"lr": -1})" << "lr must be";
         QTest::newRow("wrong type") << R"({"batch": "big"})" << "recipe:";
         QTest::newRow("not an object") << R"([1,2])" << "JSON object";
         QTest::newRow("unknown task") << R"({"task": "paint"})" << "unknown task 'paint'";
         QTest::newRow("bad classifier") << R"({"task": "classifier", "classifier": {"width": 0}})" << "positive";
-        QTest::newRow("noise-level with classes") << R"({"task": "noise-level"})" << "\"classes\": 1";
+        QTest::newRow("noise-level with classes") << R"({"task": "noise-level", "classifier": {"classes": 10}})"
+                                                  << "\"classes\": 1";
         QTest::newRow("classifier with one class")
             << R"({"task": "classifier", "classifier": {"classes": 1}})" << "at least 2 classes";
         QTest::newRow("folder without dir") << R"({"dataset": "folder"})" << "needs data_dir";
@@ -389,7 +424,8 @@ private Q_SLOTS:
         QTest::newRow("unknown degradation") << R"({"task": "restorer", "degradations": ["rain"]})"
                                              << "unknown degradation 'rain'";
         QTest::newRow("restorer without μ") << R"({"task": "restorer"})" << "cond_channels must equal";
-        QTest::newRow("bad sigma range") << R"({"sigma_min": 2, "sigma_max": 1})" << "sigma_min < sigma_max";
+        QTest::newRow("bad sigma range") << R"({"task": "noise-level", "sigma_min": 2, "sigma_max": 1})"
+                                         << "sigma_min < sigma_max";
     }
     void badRecipesAndCheckpoints() {
         QFETCH(QString, json);
@@ -400,33 +436,34 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(json.toUtf8());
         f.close();
-        auto r = train::loadRecipe(path.toStdString());
+        auto r = catalog::inspectRecipeFile(path.toStdString());
         QVERIFY(!r.ok());
         QVERIFY2(QString::fromStdString(r.error().message).contains(message), r.error().message.c_str());
     }
 
     void checkpointFromAnotherArchitecture() {
         QTemporaryDir dir;
-        auto r = tinyRecipe();
+        auto r = tinyDenoiserRecipe();
         r.steps = 1;
-        auto out = train::run(r, {dir.path().toStdString(), false, -1}, {});
+        auto out = run(r, {dir.path().toStdString(), false, -1}, {});
         QVERIFY(out.ok());
         auto other = tinyNet();
         other.baseChannels = 24;
-        auto m = train::loadDenoiser(out.value().checkpoint, other);
+        auto m = models::loadDenoiser(out.value().checkpoint, other);
         QVERIFY(!m.ok());
         QVERIFY2(QString::fromStdString(m.error().message).contains(QStringLiteral("different architecture")),
                  m.error().message.c_str());
-        auto r2 = r;
-        r2.net = other;
-        auto resumed = train::run(r2, {dir.path().toStdString(), true, -1}, {});
+        auto o2 = tinyDenoiser();
+        o2.net = other;
+        auto r2 = with(r, "denoiser", o2);
+        auto resumed = run(r2, {dir.path().toStdString(), true, -1}, {});
         QVERIFY(!resumed.ok());
         QVERIFY(QString::fromStdString(resumed.error().message).contains(QStringLiteral("different architecture")));
         QFile junk(dir.filePath(QStringLiteral("junk.pt")));
         QVERIFY(junk.open(QIODevice::WriteOnly));
         junk.write("not a checkpoint");
         junk.close();
-        QVERIFY(!train::loadDenoiser(junk.fileName().toStdString(), r.net).ok());
+        QVERIFY(!models::loadDenoiser(junk.fileName().toStdString(), tinyNet()).ok());
     }
 };
 

@@ -2,8 +2,8 @@
 // Closed-form truth for the engine tests: data whose denoiser, score, marginals and PF-ODE flow
 // are known exactly for every SDE (isotropic Gaussians, point masses, Gaussian mixtures).
 
-#include "sde/param.h"
-#include "sde/sde.h"
+#include "engine/sde/param.h"
+#include "engine/sde/sde.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>

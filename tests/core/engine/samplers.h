@@ -4,10 +4,10 @@
 
 #include "sdes.h"
 
-#include "solvers/edm.h"
-#include "solvers/exp.h"
-#include "solvers/ode.h"
-#include "solvers/pc.h"
+#include "engine/solvers/edm.h"
+#include "engine/solvers/exp.h"
+#include "engine/solvers/ode.h"
+#include "engine/solvers/pc.h"
 
 namespace reverie::testing {
 

@@ -1,7 +1,7 @@
 #pragma once
 // The SDE table shared by the data-driven tests.
 
-#include "sde/sde.h"
+#include "engine/sde/sde.h"
 
 #include <QString>
 #include <QTest>

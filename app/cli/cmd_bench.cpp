@@ -1,0 +1,215 @@
+// reverie-cli bench WHAT: the benchmarks, each printing a table and (with --json) one JSON line.
+
+#include "cli/command.h"
+
+#include "engine/bench.h"
+#include "erase/erase_bench.h"
+#include "generate/generate.h"
+#include "models/zoo.h"
+#include "restore/bench.h"
+#include "speech/enhance_bench.h"
+#include "unlearn/corrective.h"
+
+#include <array>
+
+namespace reverie::cli {
+namespace {
+
+const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
+
+  bench engine    The samplers' own overhead over the network.
+                  Options: --quick (under 30 s)
+  bench generate  FD (shipped classifier's features) per sampler and NFE against the test set,
+                  confidence, class histogram, real-vs-real floor, bits/dim.
+                  Options: --quick (under 60 s)  --samples N  --seed S  --samplers ID,...
+  bench restore   PSNR/SSIM/FD per task x sampler x NFE on Fashion-MNIST test images, with the
+                  degraded input and the classical peer; the photo model on the held-out photos.
+                  Options: --quick (under 60 s)  --samples N  --tasks ID,...  --samplers ID,...
+                           --nfe N,...  --seed S  --no-fmnist  --no-photos  --large MP
+  bench enhance   SI-SDR/ESTOI before and after per sampler x NFE on held-out speech mixtures, with
+                  the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor.
+                  Options: --quick (under 60 s)  --samples N  --samplers ID,...  --nfe N,...
+                           --seed S  --no-peers
+  bench erase     Concept erasure on the text-conditional model (UCE, RECE, ESD, SPM, SLD; one, two
+                  and three concepts): erased and held-out-synonym rates, other classes' accuracy,
+                  FD, attack success, edit time.
+                  Options: --quick (under 60 s)  --samples N  --methods ID,...  --steps N
+                           --no-attacks  --seed S
+  bench unlearn   Corrective unlearning on the classifier's architecture: a patch-trigger poison,
+                  SSD with 10/50/100% of the poison identified beside retraining without it.
+                  Options: --quick (under 60 s)  --steps N  --alpha A  --lambda L  --no-retrain  --seed S
+
+Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
+)";
+
+using Bench = int (*)(const QCommandLineParser& p, bool quick);
+
+bool seedOption(const QCommandLineParser& p, std::uint64_t* seed, int* code) {
+    if (!p.isSet(QStringLiteral("seed"))) return true;
+    bool ok = false;
+    *seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
+    if (!ok) *code = usage(QStringLiteral("--seed needs a whole number"));
+    return ok;
+}
+
+bool nfeList(const QCommandLineParser& p, std::vector<int>* out, int* code) {
+    for (const auto& v : listOption(p, "nfe")) {
+        bool ok = false;
+        out->push_back(QString::fromStdString(v).toInt(&ok));
+        if (!ok || out->back() < 0) {
+            *code = usage(QStringLiteral("--nfe needs comma-separated whole numbers"));
+            return false;
+        }
+    }
+    return true;
+}
+
+int report(const QCommandLineParser& p, const auto& r) {
+    if (!r.ok()) return jobFailed(r);
+    return printReport(r.value().table, r.value().json, p.isSet(QStringLiteral("json")));
+}
+
+int engine(const QCommandLineParser& p, bool quick) {
+    bench::EngineBenchOptions o;
+    o.quick = quick;
+    return report(p, bench::runEngineBench(o, context(true)));
+}
+
+int generateBench(const QCommandLineParser& p, bool quick) {
+    generate::BenchParams bp;
+    bp.quick = quick;
+    bp.modelDir = models::zoo::find(models::zoo::kGenerator);
+    bp.classifierDir = models::zoo::find(models::zoo::kClassifier);
+    int code = 0;
+    if (!intOption(p, "samples", 2, &bp.samples, &code) || !seedOption(p, &bp.seed, &code)) return code;
+    bp.samplers = listOption(p, "samplers");
+    if (bp.modelDir.empty() || bp.classifierDir.empty())
+        return usage(QStringLiteral("the built-in generator or classifier was not found (set REVERIE_MODELS_DIR)"));
+    return report(p, generate::runBench(bp, context(true)));
+}
+
+int restoreBench(const QCommandLineParser& p, bool quick) {
+    restore::RestoreBenchParams bp;
+    bp.quick = quick;
+    bp.modelDir = models::zoo::find(models::zoo::kRestorer);
+    if (bp.modelDir.empty()) return usage(QStringLiteral("the built-in restoration model was not found (set REVERIE_MODELS_DIR)"));
+    int code = 0;
+    if (!intOption(p, "samples", 1, &bp.samples, &code) || !seedOption(p, &bp.seed, &code) || !nfeList(p, &bp.nfes, &code))
+        return code;
+    bp.classifierDir = models::zoo::find(models::zoo::kClassifier);
+    bp.fmnist = !p.isSet(QStringLiteral("no-fmnist"));
+    bp.photos = !p.isSet(QStringLiteral("no-photos"));
+    if (p.isSet(QStringLiteral("large"))) {
+        bool ok = false;
+        bp.largeMegapixels = p.value(QStringLiteral("large")).toDouble(&ok);
+        if (!ok || bp.largeMegapixels <= 0 || bp.largeMegapixels > 100)
+            return usage(QStringLiteral("--large needs megapixels between 0 and 100"));
+    }
+    if (bp.photos || bp.largeMegapixels > 0) {
+        bp.photoModelDir = models::zoo::find(models::zoo::kPhotoRestorer);
+        if (bp.photoModelDir.empty())
+            return usage(QStringLiteral("the built-in photo model was not found (set REVERIE_MODELS_DIR, or --no-photos)"));
+    }
+    bp.samplers = listOption(p, "samplers");
+    bp.tasks = listOption(p, "tasks");
+    return report(p, restore::runRestoreBench(bp, context(true)));
+}
+
+int enhanceBench(const QCommandLineParser& p, bool quick) {
+    speech::EnhanceBenchParams bp;
+    bp.quick = quick;
+    bp.modelDir = models::zoo::find(models::zoo::kEnhancer);
+    if (bp.modelDir.empty()) return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR)"));
+    std::vector<int> nfes;
+    int code = 0;
+    if (!intOption(p, "samples", 1, &bp.samples, &code) || !seedOption(p, &bp.seed, &code) || !nfeList(p, &nfes, &code))
+        return code;
+    bp.peers = !p.isSet(QStringLiteral("no-peers"));
+    if (nfes.empty()) nfes.push_back(0);
+    for (const auto& id : listOption(p, "samplers"))
+        for (int k : nfes) bp.settings.push_back({id, k});
+    return report(p, speech::runEnhanceBench(bp, context(true)));
+}
+
+int eraseBench(const QCommandLineParser& p, bool quick) {
+    erase::EraseBenchParams ep;
+    ep.quick = quick;
+    ep.modelDir = models::zoo::find(models::zoo::kTextGenerator);
+    ep.classifierDir = models::zoo::find(models::zoo::kClassifier);
+    if (ep.modelDir.empty() || ep.classifierDir.empty())
+        return usage(QStringLiteral("the built-in text-conditional model or classifier was not found (set REVERIE_MODELS_DIR)"));
+    int code = 0;
+    if (!intOption(p, "samples", 1, &ep.samples, &code) || !intOption(p, "steps", 1, &ep.steps, &code) ||
+        !seedOption(p, &ep.seed, &code))
+        return code;
+    if (p.isSet(QStringLiteral("samples"))) ep.attackSamples = ep.samples;
+    ep.methods = listOption(p, "methods");
+    ep.attacks = !p.isSet(QStringLiteral("no-attacks"));
+    return report(p, erase::runEraseBench(ep, context(true)));
+}
+
+int unlearnBench(const QCommandLineParser& p, bool quick) {
+    unlearn::CorrectiveParams cp;
+    cp.shippedClassifierDir = models::zoo::find(models::zoo::kClassifier);
+    if (quick) {
+        cp.trainImages = 6000;
+        cp.testImages = 2000;
+        cp.steps = 150;
+        cp.batch = 64;
+        cp.poisonShare = 0.05;
+        cp.retainSamples = 300;
+    }
+    int code = 0;
+    if (!intOption(p, "steps", 1, &cp.steps, &code) || !seedOption(p, &cp.seed, &code)) return code;
+    for (const auto& [name, target] : {std::pair{"alpha", &cp.alpha}, std::pair{"lambda", &cp.lambda}}) {
+        if (!p.isSet(QString::fromLatin1(name))) continue;
+        bool ok = false;
+        *target = p.value(QString::fromLatin1(name)).toDouble(&ok);
+        if (!ok || !(*target >= 0)) return usage(QStringLiteral("--%1 needs a number >= 0").arg(QString::fromLatin1(name)));
+    }
+    cp.retrain = !p.isSet(QStringLiteral("no-retrain"));
+    return report(p, unlearn::runCorrectiveBench(cp, context(true)));
+}
+
+const std::array<std::pair<const char*, Bench>, 6> kBenches = {{{"engine", engine},
+                                                                {"generate", generateBench},
+                                                                {"restore", restoreBench},
+                                                                {"enhance", enhanceBench},
+                                                                {"erase", eraseBench},
+                                                                {"unlearn", unlearnBench}}};
+
+int run(const QStringList& args) {
+    QCommandLineParser p;
+    prepareParser(p);
+    auto flag = [](const char* name, const char* help) {
+        return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(help));
+    };
+    auto value = [](const char* name, const char* help) {
+        return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(help), QStringLiteral("v"));
+    };
+    p.addOptions({flag("quick", "Reduced version."), flag("json", "JSON output."), value("samples", "Samples."),
+                  value("seed", "Seed."), value("samplers", "Samplers."), value("tasks", "Tasks."), value("nfe", "NFE list."),
+                  flag("no-photos", "Skip photos."), flag("no-fmnist", "Skip Fashion-MNIST."), value("large", "Megapixels."),
+                  flag("no-peers", "Skip peers."), value("steps", "Steps."), value("alpha", "SSD α."),
+                  value("lambda", "SSD λ."), flag("no-retrain", "Skip retraining."), value("methods", "Methods."),
+                  flag("no-attacks", "Skip attacks.")});
+    if (!p.parse(args)) return usage(p.errorText());
+    const QStringList pos = p.positionalArguments();
+    QString known;
+    for (const auto& [name, _] : kBenches) known += (known.isEmpty() ? "" : ", ") + QString::fromLatin1(name);
+    if (pos.size() == 1)
+        for (const auto& [name, bench] : kBenches)
+            if (pos.first() == QLatin1String(name)) {
+                int code = 0;
+                if (!applyThreads(p, &code)) return code;
+                return bench(p, p.isSet(QStringLiteral("quick")));
+            }
+    return usage(QStringLiteral("bench needs what to measure; known: %1").arg(known));
+}
+
+} // namespace
+
+const Command kBench{"bench", "Benchmarks: engine, generate, restore, enhance, erase, unlearn (--help for each).", kHelp,
+                     run};
+
+} // namespace reverie::cli

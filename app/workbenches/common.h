@@ -1,0 +1,56 @@
+#pragma once
+// Small helpers every workbench shares: string conversion, table cells, pixel-exact previews, NFE
+// lists, seeds from saved settings, the "model folder" checks and file dialogs.
+//
+// Thread rules: GUI thread only.
+
+#include <QJsonObject>
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+class QFormLayout;
+class QImage;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableWidgetItem;
+class QWidget;
+
+namespace reverie::app {
+
+inline QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+/// A read-only table cell; numbers are right-aligned.
+QTableWidgetItem* tableCell(const QString& text, bool number = true);
+
+/// Shows image in label by nearest neighbour at the largest integer factor that fits the label, so
+/// every pixel stays a crisp square. Before the first layout the label's minimum size stands in
+/// for its size. A null image leaves the label as it is.
+void showPixelImage(QLabel* label, const QImage& image);
+
+/// Parses a list of NFE values separated by commas, semicolons or spaces, each from 1 to max.
+/// Returns nullopt with *badPart set to the first part that is not such a value.
+std::optional<std::vector<int>> parseNfeList(const QString& text, int max, QString* badPart = nullptr);
+
+/// Reads the "seed" of saved settings into seed (a string, or a non-negative number); leaves it
+/// as it is when there is none.
+void readSeed(const QJsonObject& settings, std::uint64_t& seed);
+
+/// Makes `button` pick a folder in a dialog and put it into `edit` (the "Open…" of a model folder row).
+void connectFolderPicker(QPushButton* button, QLineEdit* edit, const QString& title);
+
+/// Why a model folder cannot be used ("" when it can): empty (the built-in `builtin` was not found;
+/// the folders searched are named) or not a folder.
+QString modelFolderProblem(const std::string& dir, const char* builtin);
+
+/// A PNG path to save to, asked in a dialog over parent; ".png" added when the user typed no
+/// suffix; "" when cancelled.
+QString askSavePng(QWidget* parent, const QString& title, const QString& suggested);
+/// A PNG to read settings from, asked in a dialog; "" when cancelled.
+QString askOpenPng(QWidget* parent, const QString& title, const QString& folder);
+
+} // namespace reverie::app

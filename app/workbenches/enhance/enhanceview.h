@@ -1,0 +1,139 @@
+#pragma once
+// The Enhance workbench's page: input and enhancement settings, run buttons, metrics (left); the
+// track choice, waveform and spectrogram views and the player row (right). It shows what the
+// controller (enhanceworkbench.h) hands it and turns clicks into signals; it holds no audio.
+//
+// Thread rules: GUI thread only.
+
+#include "speech/enhance.h"
+
+#include <QImage>
+#include <QPair>
+#include <QVector>
+#include <QWidget>
+
+#include <array>
+#include <optional>
+
+class QCheckBox;
+class QVBoxLayout;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QRadioButton;
+class QSpinBox;
+
+namespace reverie::widgets {
+class WaveformView;
+}
+
+namespace reverie::app {
+
+/// Scores against the clean reference (none: no reference, or a metric undefined for the input).
+struct EnhanceScores {
+    struct Set {
+        std::optional<double> siSdr, siSir, siSar, estoi;
+    };
+    Set noisy, enhanced;
+    bool hasReference = false;
+    QString note; ///< why a score is missing, or that lengths differed ("" when nothing to say)
+};
+
+/// The views of one track, made on the engine thread.
+struct TrackView {
+    QImage spectrogram;                    ///< spectrogramImage() of the track (null: none)
+    QVector<QPair<float, float>> envelope; ///< min/max per column
+    qint64 samples = 0;
+};
+
+class EnhanceView : public QWidget {
+    Q_OBJECT
+public:
+    explicit EnhanceView(QWidget* parent = nullptr);
+
+    static QString trackName(int track);
+
+    reverie::speech::EnhanceParams params() const;
+    void setParams(const reverie::speech::EnhanceParams& p);
+    void setInputText(int track, const QString& text); ///< track 1 (noisy) or 3 (reference)
+    /// idle, enhancing, recording, with or without input/result/microphone
+    void setState(bool busy, bool recording, bool hasNoisy, bool hasResult);
+    void setRecording(bool recording);
+    void setStatus(const QString& text);
+    QString status() const;
+    void beginEnhance();
+    void showChunks(qint64 step, qint64 total);
+    void endEnhance();
+    void showRunFigures(const reverie::speech::EnhanceResult& r); ///< NFE, seconds, RTF; empty r: dashes
+    void showScores(const EnhanceScores& scores, bool hasReference);
+    /// Track buttons enabled per available track; `current` checked; its view shown.
+    void showTracks(const std::array<bool, 4>& available, int current, const TrackView* view);
+    void showPlayhead(qint64 position, qint64 loopStart, qint64 loopEnd, bool loop, double seconds, double length);
+    void setLevelText(const QString& text);
+    void setPlaying(bool playing);
+    void setLoopChecked(bool on);
+    bool loopChecked() const;
+    void setLoudnessMatchChecked(bool on);
+    void disablePlayback(const QString& why);
+
+    widgets::WaveformView* waveformView() const { return m_wave; }
+    widgets::WaveformView* spectrogramView() const { return m_spec; }
+
+Q_SIGNALS:
+    void openNoisyRequested();
+    void openReferenceRequested();
+    void recordToggled();
+    void enhanceRequested();
+    void cancelRequested();
+    void exportRequested();
+    void trackRequested(int track);
+    void playRequested();
+    void loopToggled(bool on);
+    void loudnessMatchToggled(bool on);
+    void seekRequested(qint64 sample);
+    void loopRequested(qint64 start, qint64 end);
+    void fileDropped(const QString& path);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    QWidget* buildInputBox();
+    QWidget* buildSettingsBox();
+    QWidget* buildMetricsBox();
+    void buildPlayerColumn(QVBoxLayout* right);
+
+    QLineEdit* m_noisyEdit = nullptr;
+    QLineEdit* m_referenceEdit = nullptr;
+    QPushButton* m_openNoisy = nullptr;
+    QPushButton* m_openReference = nullptr;
+    QPushButton* m_record = nullptr;
+    QComboBox* m_builtinModel = nullptr;
+    QLineEdit* m_modelDir = nullptr;
+    QComboBox* m_sampler = nullptr;
+    QSpinBox* m_nfe = nullptr;
+    QSpinBox* m_seed = nullptr;
+    QPushButton* m_enhance = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QPushButton* m_export = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_status = nullptr;
+    std::array<QRadioButton*, 4> m_trackButtons{};
+    widgets::WaveformView* m_wave = nullptr;
+    widgets::WaveformView* m_spec = nullptr;
+    QPushButton* m_play = nullptr;
+    QCheckBox* m_loop = nullptr;
+    QCheckBox* m_match = nullptr;
+    QLabel* m_levelLabel = nullptr;
+    QLabel* m_position = nullptr;
+    std::array<std::array<QLabel*, 3>, 4> m_metric{}; ///< rows SI-SDR, SI-SIR, SI-SAR, ESTOI × noisy, enhanced, gain
+    QLabel* m_metricNote = nullptr;
+    QLabel* m_runNfe = nullptr;
+    QLabel* m_runSeconds = nullptr;
+    QLabel* m_runRtf = nullptr;
+    bool m_playbackAvailable = true;
+};
+
+} // namespace reverie::app

@@ -1,0 +1,136 @@
+#pragma once
+// Enhance workbench (controller): enhance noisy speech with the built-in score-based model (or a
+// model folder) and audition it. Open or drop a noisy file, or record one from the microphone;
+// optionally open the clean reference. Views (EnhanceView): waveform and spectrogram of the noisy,
+// enhanced, reference and residual tracks with a shared playhead and loop region; an A/B/C/residual
+// player that switches at the same position (keys 1–4, space plays/pauses) with loudness matching;
+// SI-SDR / SI-SIR / SI-SAR / ESTOI of noisy and enhanced against the reference; WAV export.
+//
+// Thread rules: GUI thread only. The model, the spectrograms and the metrics run on the engine
+// thread through the torch-free calls of speech/enhance.h, speech/view.h and speech/metrics.h
+// (JobSlot kinds "enhance" and "analyse"; a newer analysis replaces an older one). Loading a file
+// reads it on the GUI thread (libsndfile; no model). A failed or cancelled enhancement, and a file
+// that does not load, leave everything as it was.
+
+#include "speech/audio.h"
+#include "speech/enhance.h"
+#include "speech/metrics.h"
+#include "workbench.h"
+#include "workbenches/enhance/enhanceview.h"
+
+#include <QByteArray>
+#include <QPointer>
+
+#include <array>
+#include <memory>
+
+class QAudioSource;
+class QIODevice;
+
+namespace reverie::widgets {
+class AudioOutput;
+class PlayerLogic;
+class WaveformView;
+} // namespace reverie::widgets
+
+namespace reverie::app {
+
+class EnhanceWorkbench : public Workbench {
+    Q_OBJECT
+public:
+    /// The tracks, numbered as the player's (keys 1–4).
+    enum Track { Noisy = 1, Enhanced = 2, Reference = 3, Residual = 4 };
+
+    EnhanceWorkbench(Engine* engine, QString outputDir, QObject* parent = nullptr);
+    ~EnhanceWorkbench() override;
+
+    QString id() const override { return QStringLiteral("enhance"); }
+    QString title() const override { return tr("Enhance"); }
+    QWidget* page() override;
+    /// --run: enhances --input (scored against --reference when given) with the shown settings.
+    bool run(const RunRequest& request, QString* error) override;
+
+    /// Loads a noisy file (any format, resampled to 16 kHz mono). False with *error (also in the
+    /// status line) for a file that does not load or while enhancing; the loaded audio stays. A
+    /// new noisy input drops the previous result.
+    bool setNoisyFile(const QString& path, QString* error = nullptr);
+    /// Loads the clean reference (optional). Same rules; the result stays.
+    bool setReferenceFile(const QString& path, QString* error = nullptr);
+    /// The same from memory (16 kHz mono, not empty); the noisy one has no file to protect.
+    bool setNoisyAudio(const reverie::speech::Audio& audio, QString* error = nullptr);
+    bool setReferenceAudio(const reverie::speech::Audio& audio, QString* error = nullptr);
+    bool hasNoisy() const { return !m_audio[0].samples.empty(); }
+    bool hasReference() const { return !m_audio[2].samples.empty(); }
+    const reverie::speech::Audio& audio(Track t) const { return m_audio[std::size_t(t - 1)]; }
+    QString noisyPath() const { return m_noisyPath; }
+    /// The settings shown (model folder, sampler, NFE, seed).
+    reverie::speech::EnhanceParams currentParams() const;
+    /// Starts enhancing the noisy audio with p. False (with *error, also in the status line)
+    /// without noisy audio, with invalid settings, a missing model folder or while enhancing.
+    bool startEnhance(const reverie::speech::EnhanceParams& p, QString* error = nullptr);
+    bool isEnhancing() const;
+    bool hasResult() const { return !m_audio[1].samples.empty(); }
+    const reverie::speech::Audio& enhanced() const { return m_audio[1]; }
+    /// Figures of the shown result's run.
+    const reverie::speech::EnhanceResult& resultStats() const { return m_resultStats; }
+    const reverie::speech::EnhanceParams& resultParams() const { return m_resultParams; }
+    const EnhanceScores& scores() const { return m_scores; }
+    /// True while spectrograms or scores are being computed on the engine thread.
+    bool isAnalysing() const;
+    widgets::PlayerLogic& player() { return *m_player; }
+    /// Shows and plays track k (1–4) from the current position; false when it is empty.
+    bool selectTrack(int k);
+    int selectedTrack() const;
+    /// Play/pause (space). False with a sentence in the status line without an output device.
+    bool togglePlay();
+    void setLoudnessMatch(bool on);
+    /// Writes the enhanced audio as a 16-bit WAV; refuses the input files and a missing result.
+    bool exportEnhanced(const QString& path, QString* error = nullptr);
+    QString statusText() const { return m_view->status(); }
+    widgets::WaveformView* waveformView() const { return m_view->waveformView(); }
+    widgets::WaveformView* spectrogramView() const { return m_view->spectrogramView(); }
+
+Q_SIGNALS:
+    /// The spectrograms and scores of the current inputs are shown.
+    void analysisFinished();
+
+private:
+    struct Analysis;
+    struct Outcome;
+    void openNoisyClicked();
+    void openReferenceClicked();
+    void recordClicked();
+    void exportClicked();
+    void onProgress(const JobProgress& p);
+    void setStatus(const QString& message);
+    void refreshState();
+    bool fail(const QString& message, QString* error);
+    bool loadInto(int track, const reverie::speech::Audio& audio, const QString& path, QString* error);
+    bool loadFile(int track, const QString& path, QString* error);
+    void analyse(bool views);
+    void showTracks();
+    void showPlayer();
+    void updateLevelLabel();
+    void finishRecording();
+    EnhanceScores toScores(const reverie::speech::ReferenceScores& s) const;
+
+    QString m_outputRoot;
+    QPointer<EnhanceView> m_view; ///< owned by the window once shown, else by this
+    JobSlot* m_slot;              ///< "enhance"
+    JobSlot* m_analysis;          ///< "analyse"
+    std::array<reverie::speech::Audio, 4> m_audio; ///< indexed by Track − 1
+    std::array<TrackView, 4> m_views;
+    std::array<int, 4> m_generation{}; ///< bumped when a track changes; stale engine results are dropped
+    QString m_noisyPath, m_referencePath;
+    reverie::speech::EnhanceResult m_resultStats; ///< figures of the shown result (no audio)
+    reverie::speech::EnhanceParams m_resultParams;
+    reverie::speech::EnhanceParams m_runParams;
+    EnhanceScores m_scores;
+    std::unique_ptr<widgets::PlayerLogic> m_player;
+    widgets::AudioOutput* m_output = nullptr;
+    QAudioSource* m_source = nullptr;
+    QIODevice* m_sourceDevice = nullptr;
+    QByteArray m_recorded;
+};
+
+} // namespace reverie::app

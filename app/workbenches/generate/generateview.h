@@ -1,0 +1,77 @@
+#pragma once
+// The Generate workbench's page: the Sample tab (sampleform.ui: settings, run buttons, the
+// likelihood box, the preview) and the Sweep tab (SweepPanel with the FD-vs-NFE plot). It shows
+// what the controller (generateworkbench.h) hands it and turns clicks into signals.
+//
+// Thread rules: GUI thread only.
+
+#include "generate/generate.h"
+#include "jobs/engine.h"
+#include "workbenches/sweeppanel.h"
+
+#include <QImage>
+#include <QWidget>
+
+#include <memory>
+
+class QLabel;
+class QTabWidget;
+
+namespace Ui {
+class SampleForm;
+}
+
+namespace reverie::widgets {
+class SeriesPlot;
+}
+
+namespace reverie::app {
+
+class GenerateView : public QWidget {
+    Q_OBJECT
+public:
+    explicit GenerateView(QWidget* parent = nullptr);
+    ~GenerateView() override;
+
+    /// The settings shown, over `base` (which supplies the fields without a control).
+    reverie::generate::GenerateParams params(const reverie::generate::GenerateParams& base) const;
+    void setParams(const reverie::generate::GenerateParams& p);
+    int likelihoodCount() const;
+
+    void setBusy(const QString& kind); ///< "" (idle), "sample", "likelihood" or "sweep"
+    void setHasResult(bool has);
+    void setSampleStatus(const QString& text);
+    QString sampleStatus() const;
+    void setLikelihoodStatus(const QString& text);
+    QString likelihoodStatus() const;
+    /// Shows an image in the preview (nearest neighbour); false when it was null.
+    bool showPreview(const QImage& image, const QString& toolTip = {});
+
+    SweepPanel& sweep() { return *m_sweep; }
+    widgets::SeriesPlot* sweepPlot() const { return m_sweepPlot; }
+    void clearSweep();
+    void addSweepPoint(const QString& sampler, double nfe, double fd, double seconds, double peakMiB, double confident,
+                       qint64 step, qint64 total);
+    void showSweepPreview(const QImage& image);
+
+Q_SIGNALS:
+    void generateRequested();
+    void cancelRequested();
+    void saveRequested();
+    void loadRequested();
+    void likelihoodRequested();
+    void sweepRequested();
+
+private:
+    QWidget* buildSweepTab();
+    void updateNfeHint();
+
+    std::unique_ptr<Ui::SampleForm> m_ui;
+    QTabWidget* m_tabs = nullptr;
+    bool m_hasResult = false;
+    std::unique_ptr<SweepPanel> m_sweep;
+    QLabel* m_sweepPreview = nullptr;
+    widgets::SeriesPlot* m_sweepPlot = nullptr;
+};
+
+} // namespace reverie::app

@@ -1,0 +1,83 @@
+#pragma once
+// Generate workbench (controller): sample the built-in generator with every sampler of the engine
+// (live x_t | x̂_0 previews, cancel, PNGs that remember their settings), sweep samplers × NFE
+// scored by the Fréchet distance, and measure bits/dim of test images. It holds the settings and
+// results; GenerateView shows them.
+//
+// Thread rules: GUI thread only; model work runs on the engine thread through the torch-free calls
+// of generate/generate.h, one job at a time (JobSlot kinds "sample", "sweep", "likelihood").
+
+#include "generate/generate.h"
+#include "workbench.h"
+#include "workbenches/generate/generateview.h"
+
+#include <QImage>
+#include <QPointer>
+
+namespace reverie::widgets {
+class SeriesPlot;
+}
+
+namespace reverie::app {
+
+class GenerateWorkbench : public Workbench {
+    Q_OBJECT
+public:
+    GenerateWorkbench(Engine* engine, QString outputDir, QObject* parent = nullptr);
+    ~GenerateWorkbench() override;
+
+    QString id() const override { return QStringLiteral("generate"); }
+    QString title() const override { return tr("Generate"); }
+    QWidget* page() override;
+    /// --run: samples with the shown settings (--model: another generator folder).
+    bool run(const RunRequest& request, QString* error) override;
+
+    /// Starts sampling with p. False (with *error, also shown) when the settings are invalid, the
+    /// model folder does not exist or a job of this workbench is running.
+    bool startSampling(const reverie::generate::GenerateParams& p, QString* error = nullptr);
+    bool isSampling() const;
+    /// The settings shown in the Sample tab.
+    reverie::generate::GenerateParams currentParams() const;
+    /// Shows p in the Sample tab's controls (values out of the controls' ranges are clamped).
+    void applyParams(const reverie::generate::GenerateParams& p);
+    /// The last finished grid (null before the first run).
+    QImage resultImage() const { return m_result; }
+    /// Saves the last grid as PNG with its settings and measured NFE/steps/seconds embedded.
+    bool saveResult(const QString& path, QString* error = nullptr);
+    /// Reads the settings embedded by saveResult() and shows them in the Sample tab.
+    bool loadSettings(const QString& path, QString* error = nullptr);
+    QString sampleStatusText() const { return m_view->sampleStatus(); }
+    /// Preview images shown during the current/last sampling run.
+    int previewCount() const { return m_previews; }
+
+    /// Starts a samplers × NFE sweep; eval.classifierDir "" means the shipped classifier.
+    bool startSweep(const reverie::generate::SweepParams& p, QString* error = nullptr);
+    widgets::SeriesPlot* sweepPlot() const { return m_view->sweepPlot(); }
+    int sweepRows() const { return m_view->sweep().rows(); }
+    /// The table cell (row, column) as shown (columns: sampler, NFE, FD, seconds, peak MiB, confident %).
+    QString sweepCell(int row, int column) const { return m_view->sweep().cellText(row, column); }
+
+    /// bits/dim of the first `count` test images with the model folder and SDE of the Sample tab.
+    bool startLikelihood(int count, QString* error = nullptr);
+    QString likelihoodText() const { return m_view->likelihoodStatus(); }
+
+private:
+    void onProgress(const JobProgress& p);
+    bool failSample(const QString& message, QString* error);
+    void setSampleStatus(const QString& message);
+    void saveClicked();
+    void loadClicked();
+    void sweepClicked();
+
+    QString m_outputRoot;
+    QPointer<GenerateView> m_view; ///< owned by the window once shown, else by this
+    JobSlot* m_slot;
+    QImage m_result;
+    reverie::generate::GenerateParams m_resultParams; ///< the settings m_result was made with
+    reverie::generate::GenerateResult m_resultStats;  ///< its measured NFE/steps/seconds (no images)
+    reverie::generate::GenerateParams m_runParams;    ///< the settings of the running job
+    reverie::generate::GenerateParams m_extras;       ///< the shown settings, incl. those without a control
+    int m_previews = 0;
+};
+
+} // namespace reverie::app

@@ -1,0 +1,321 @@
+#include "workbenches/restore/restoreworkbench.h"
+
+#include "imagesettings.h"
+#include "jobs/jobslot.h"
+#include "models/zoo.h"
+
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QSpinBox>
+
+#include <cmath>
+#include <optional>
+
+namespace reverie::app {
+namespace {
+namespace rs = reverie::restore;
+} // namespace
+
+RestoreWorkbench::RestoreWorkbench(Engine* engine, QString outputDir, QObject* parent)
+    : Workbench(engine, parent), m_outputRoot(std::move(outputDir)), m_view(new RestoreView), m_slot(addSlot()) {
+    m_extras.modelDir = models::zoo::find(models::zoo::kRestorer);
+    m_view->setParams(m_extras);
+    connect(m_slot, &JobSlot::progress, this, &RestoreWorkbench::onProgress);
+    connect(m_slot, &JobSlot::busyChanged, this, [this] { m_view->setBusy(m_slot->kind()); });
+    connect(m_view, &RestoreView::runRequested, this, &RestoreWorkbench::runClicked);
+    connect(m_view, &RestoreView::cancelRequested, this, &RestoreWorkbench::cancel);
+    connect(m_view, &RestoreView::openImageRequested, this, &RestoreWorkbench::openImageClicked);
+    connect(m_view, &RestoreView::saveRequested, this, &RestoreWorkbench::saveClicked);
+    connect(m_view, &RestoreView::loadRequested, this, &RestoreWorkbench::loadClicked);
+    connect(m_view, &RestoreView::sweepRequested, this, &RestoreWorkbench::sweepClicked);
+    connect(m_view, &RestoreView::fileDropped, this, &RestoreWorkbench::setInputFile);
+}
+
+RestoreWorkbench::~RestoreWorkbench() {
+    if (m_view && !m_view->parent()) delete m_view;
+}
+
+QWidget* RestoreWorkbench::page() { return m_view; }
+
+bool RestoreWorkbench::run(const RunRequest& request, QString* error) {
+    auto p = currentParams();
+    if (!request.input.isEmpty()) p.inputPath = QFileInfo(request.input).absoluteFilePath().toStdString();
+    if (!request.model.isEmpty())
+        p.modelDir = QFileInfo(QString::fromStdString(models::zoo::resolve(request.model.toStdString(), "")))
+                         .absoluteFilePath()
+                         .toStdString();
+    if (!startRestore(p, error)) return false;
+    finishRunWithNextJob();
+    return true;
+}
+
+bool RestoreWorkbench::isRestoring() const { return m_slot->kind() == QLatin1String("restore"); }
+
+rs::RestoreJobParams RestoreWorkbench::currentParams() const { return m_view->params(m_extras); }
+
+void RestoreWorkbench::applyParams(const rs::RestoreJobParams& p) {
+    m_extras = p; // keeps the settings without a control (previews)
+    m_view->setParams(p);
+}
+
+void RestoreWorkbench::setInputFile(const QString& path) {
+    m_view->setInputFile(path);
+    if (!path.isEmpty()) setStatus(tr("Input: %1. Press Restore.").arg(QFileInfo(path).fileName()));
+}
+
+void RestoreWorkbench::setStatus(const QString& message) {
+    m_view->setStatus(message);
+    Q_EMIT statusMessage(message);
+}
+
+bool RestoreWorkbench::fail(const QString& message, QString* error) {
+    if (error) *error = message;
+    setStatus(message);
+    return false;
+}
+
+void RestoreWorkbench::openImageClicked() {
+    const QString chosen = m_view->chosenFile();
+    const QString start = chosen.isEmpty() ? m_outputRoot : QFileInfo(chosen).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(
+        m_view, tr("Open image"), start,
+        tr("Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;PNG (*.png);;JPEG (*.jpg *.jpeg);;"
+           "TIFF (*.tif *.tiff);;WebP (*.webp);;BMP (*.bmp);;All files (*)"));
+    if (!path.isEmpty()) setInputFile(path);
+}
+
+void RestoreWorkbench::runClicked() {
+    QString error;
+    if (m_view->fileSelectedWithoutPath())
+        error = tr("Choose an image file first (Open image… or drop one here), or use a test image.");
+    else if (startRestore(currentParams(), &error))
+        return;
+    m_view->setStatus(error);
+    QMessageBox::warning(m_view, tr("Restore"), error);
+}
+
+bool RestoreWorkbench::startRestore(const rs::RestoreJobParams& p, QString* error) {
+    if (m_slot->isBusy()) return fail(JobSlot::busyMessage(), error);
+    if (const auto v = rs::validateJob(p); !v) return fail(tr("Invalid settings: %1").arg(qs(v.error().message)), error);
+    if (const QString why = modelFolderProblem(p.modelDir, models::zoo::kRestorer); !why.isEmpty()) return fail(why, error);
+
+    applyParams(p); // the controls show what runs
+    m_runParams = p;
+    m_previews = 0;
+    const QString source = p.inputPath.empty() ? tr("test image %1").arg(p.testIndex) : QFileInfo(qs(p.inputPath)).fileName();
+    m_view->beginRestore(p.nfe, tr("Restoring %1 with %2 at NFE %3…").arg(source, qs(p.sampler)).arg(p.nfe));
+    m_slot->start<rs::RestoreJobResult>(
+        QStringLiteral("restore"), tr("Restoring %1").arg(source),
+        [p](const JobContext& ctx) { return rs::runRestore(p, ctx); },
+        [this](const JobOutcome<rs::RestoreJobResult>& out) {
+            QString message;
+            if (out.ok()) {
+                const auto& r = *out.value;
+                m_images = {toQImage(r.restored), toQImage(r.input), r.reference.empty() ? QImage() : toQImage(r.reference),
+                            r.peer.empty() ? QImage() : toQImage(r.peer)};
+                m_resultStats = r;
+                m_resultStats.input = m_resultStats.restored = m_resultStats.reference = m_resultStats.peer = {};
+                m_resultParams = m_runParams;
+                m_view->showResult(m_images, m_resultStats, m_resultParams);
+                message = tr("Restored with %1 · NFE %2 · %3 s").arg(qs(m_resultParams.sampler)).arg(r.nfe).arg(r.seconds, 0, 'f', 2);
+                if (r.psnrRestored && r.psnrInput)
+                    message += tr(" · PSNR %1 dB (input %2 dB)").arg(*r.psnrRestored, 0, 'f', 2).arg(*r.psnrInput, 0, 'f', 2);
+            } else if (out.status == JobStatus::Cancelled) {
+                message = hasResult() ? tr("Restore stopped (%1); the previous result is kept.").arg(out.error)
+                                      : tr("Restore stopped (%1).").arg(out.error);
+            } else {
+                message = tr("Restore failed: %1").arg(out.error);
+            }
+            m_view->endRestore();
+            setStatus(message);
+            return message;
+        });
+    return true;
+}
+
+void RestoreWorkbench::onProgress(const JobProgress& p) {
+    if (isRestoring()) {
+        if (m_view->showPreview(p.preview)) ++m_previews;
+        m_view->showRestoreProgress(p, m_slot->elapsed());
+        return;
+    }
+    const double psnr = p.value(QStringLiteral("psnr"));
+    if (std::isnan(psnr)) return; // not a finished sweep point
+    m_view->addSweepPoint(p.message, p.value(QStringLiteral("nfe"), double(p.nfe)), psnr, p.value(QStringLiteral("ssim")),
+                          p.value(QStringLiteral("seconds")), p.value(QStringLiteral("peak_mib")), p.step, p.total);
+}
+
+bool RestoreWorkbench::saveResult(const QString& path, QString* error) {
+    if (!hasResult()) {
+        if (error) *error = tr("There is no result to save yet: press Restore first.");
+        return false;
+    }
+    const auto& p = m_resultParams;
+    const auto& r = m_resultStats;
+    QJsonObject s;
+    s[QStringLiteral("workbench")] = QStringLiteral("restore");
+    s[QStringLiteral("model_dir")] = qs(p.modelDir);
+    s[QStringLiteral("sampler")] = qs(p.sampler);
+    s[QStringLiteral("nfe")] = p.nfe;
+    s[QStringLiteral("seed")] = QString::number(p.seed); // a string: JSON numbers lose 64-bit seeds
+    s[QStringLiteral("lambda255")] = p.lambda255;
+    s[QStringLiteral("degrade_task")] = qs(p.degradeTask);
+    s[QStringLiteral("classical_peer")] = p.classicalPeer;
+    if (p.inputPath.empty()) s[QStringLiteral("test_index")] = p.testIndex;
+    else s[QStringLiteral("input_path")] = QFileInfo(qs(p.inputPath)).absoluteFilePath();
+    auto measured = [&](const char* key, const std::optional<double>& v) {
+        if (v && std::isfinite(*v)) s[QLatin1String(key)] = *v;
+    };
+    measured("psnr_input", r.psnrInput);
+    measured("psnr", r.psnrRestored);
+    measured("psnr_peer", r.psnrPeer);
+    measured("ssim_input", r.ssimInput);
+    measured("ssim", r.ssimRestored);
+    measured("ssim_peer", r.ssimPeer);
+    if (!r.peerName.empty()) s[QStringLiteral("peer")] = qs(r.peerName);
+    s[QStringLiteral("measured_nfe")] = double(r.nfe);
+    s[QStringLiteral("seconds")] = r.seconds;
+    // Never over an input: the result's own, nor the one now chosen in the controls.
+    QStringList inputs;
+    if (!p.inputPath.empty()) inputs << qs(p.inputPath);
+    if (!m_view->chosenFile().isEmpty()) inputs << m_view->chosenFile();
+    return savePngWithSettings(resultImage(), s, path, error, inputs);
+}
+
+bool RestoreWorkbench::loadSettings(const QString& path, QString* error) {
+    QString why;
+    const auto s = readPngSettings(path, &why);
+    auto failed = [&](const QString& message) {
+        if (error) *error = message;
+        return false;
+    };
+    if (!s) return failed(why);
+    if (s->value(QStringLiteral("workbench")).toString() != QLatin1String("restore") ||
+        !s->contains(QStringLiteral("sampler")) || !s->contains(QStringLiteral("nfe")))
+        return failed(tr("%1 carries no restoration settings (it was not saved by the Restore workbench).").arg(path));
+    rs::RestoreJobParams p = currentParams();
+    auto str = [&](const char* key, std::string& field) {
+        if (s->contains(QLatin1String(key))) field = s->value(QLatin1String(key)).toString().toStdString();
+    };
+    str("model_dir", p.modelDir);
+    str("sampler", p.sampler);
+    str("degrade_task", p.degradeTask);
+    p.nfe = s->value(QStringLiteral("nfe")).toInt(p.nfe);
+    p.lambda255 = s->value(QStringLiteral("lambda255")).toDouble(p.lambda255);
+    p.classicalPeer = s->value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
+    readSeed(*s, p.seed);
+    if (s->contains(QStringLiteral("input_path"))) {
+        p.inputPath = s->value(QStringLiteral("input_path")).toString().toStdString();
+    } else if (s->contains(QStringLiteral("test_index"))) {
+        p.inputPath.clear();
+        p.testIndex = s->value(QStringLiteral("test_index")).toInt(p.testIndex);
+    }
+    if (const auto v = rs::validateJob(p); !v)
+        return failed(tr("%1 holds settings this version cannot use: %2").arg(path, qs(v.error().message)));
+    applyParams(p);
+    QString message = tr("Settings loaded from %1.").arg(QFileInfo(path).fileName());
+    if (p.nfe < RestoreView::kMinNfe || p.nfe > RestoreView::kMaxNfe)
+        message += QLatin1Char(' ') +
+                   tr("Its NFE %1 is outside the slider's range; NFE is now %2.").arg(p.nfe).arg(m_view->nfeShown());
+    setStatus(message);
+    return true;
+}
+
+void RestoreWorkbench::saveClicked() {
+    const QString base = m_resultParams.inputPath.empty() ? QStringLiteral("test%1").arg(m_resultParams.testIndex)
+                                                          : QFileInfo(qs(m_resultParams.inputPath)).completeBaseName();
+    const QString suggested = QDir(m_outputRoot).filePath(
+        QStringLiteral("%1-restored-%2-nfe%3.png").arg(base, qs(m_resultParams.sampler)).arg(m_resultParams.nfe));
+    const QString path = askSavePng(m_view, tr("Save result"), suggested);
+    if (path.isEmpty()) return;
+    QString error;
+    if (!saveResult(path, &error)) {
+        m_view->setStatus(error);
+        QMessageBox::warning(m_view, tr("Save result"), error);
+        return;
+    }
+    setStatus(tr("Saved %1.").arg(path));
+}
+
+void RestoreWorkbench::loadClicked() {
+    const QString path = askOpenPng(m_view, tr("Load settings"), m_outputRoot);
+    if (path.isEmpty()) return;
+    QString error;
+    if (!loadSettings(path, &error)) {
+        m_view->setStatus(error);
+        QMessageBox::warning(m_view, tr("Load settings"), error);
+    }
+}
+
+void RestoreWorkbench::sweepClicked() {
+    rs::RestoreSweepParams sp;
+    sp.base = currentParams();
+    sp.base.inputPath.clear();
+    sp.base.previews = false;
+    sp.base.degradeTask = m_view->sweepTask();
+    sp.samplerIds = m_view->sweep().checkedSamplers();
+    QString error, bad;
+    if (auto nfes = parseNfeList(m_view->sweep().nfes->text(), 1000, &bad))
+        sp.nfes = std::move(*nfes);
+    else
+        error = tr("'%1' is not an NFE value (a whole number from 1 to 1000).").arg(bad);
+    sp.images = m_view->sweep().count->value();
+    if (error.isEmpty() && startSweep(sp, &error)) return;
+    m_view->sweep().reportError(m_view, error);
+}
+
+bool RestoreWorkbench::startSweep(const rs::RestoreSweepParams& sp, QString* error) {
+    auto failSweep = [&](const QString& message) {
+        if (error) *error = message;
+        m_view->sweep().status->setText(message);
+        Q_EMIT statusMessage(message);
+        return false;
+    };
+    if (m_slot->isBusy()) {
+        if (error) *error = JobSlot::busyMessage();
+        return false;
+    }
+    if (sp.samplerIds.empty()) return failSweep(tr("Check at least one sampler."));
+    if (sp.nfes.empty()) return failSweep(tr("Give at least one NFE value."));
+    if (sp.base.degradeTask.empty()) return failSweep(tr("Choose a task to degrade the test images with."));
+    if (sp.images < 1 || sp.images > 10000) return failSweep(tr("The number of images must be between 1 and 10000."));
+    for (const auto& id : sp.samplerIds)
+        for (const int n : sp.nfes) {
+            rs::RestoreJobParams q = sp.base;
+            q.sampler = id;
+            q.nfe = n;
+            if (const auto v = rs::validateJob(q); !v) return failSweep(tr("Invalid settings: %1").arg(qs(v.error().message)));
+        }
+    if (const QString why = modelFolderProblem(sp.base.modelDir, models::zoo::kRestorer); !why.isEmpty()) return failSweep(why);
+
+    m_view->clearSweep();
+    const int points = int(sp.samplerIds.size() * sp.nfes.size());
+    m_view->sweep().begin(points, tr("Sweeping %1 points over %2 images…").arg(points).arg(sp.images));
+    m_slot->start<rs::RestoreSweepResult>(
+        QStringLiteral("sweep"), tr("Restoration sweep of %1 points").arg(points),
+        [sp](const JobContext& ctx) { return rs::runRestoreSweep(sp, ctx); },
+        [this](const JobOutcome<rs::RestoreSweepResult>& out) {
+            if (out.ok()) {
+                // The returned points are authoritative: redraw from them.
+                m_view->clearSweep();
+                const auto& res = *out.value;
+                for (const auto& pt : res.points)
+                    m_view->addSweepPoint(qs(pt.sampler), pt.nfe, pt.psnr, pt.ssim, pt.seconds, pt.peakMiB, 0, 0);
+                m_view->showSweepScores(res);
+            }
+            const QString message = SweepPanel::outcomeMessage(out.ok(), out.status, out.error,
+                                                               out.ok() ? qsizetype(out.value->points.size()) : 0,
+                                                               m_slot->elapsed());
+            m_view->sweep().status->setText(message);
+            Q_EMIT statusMessage(message);
+            return message;
+        });
+    return true;
+}
+
+} // namespace reverie::app

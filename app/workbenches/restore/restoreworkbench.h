@@ -1,0 +1,97 @@
+#pragma once
+// Restore workbench (controller): restore one image with a restorer (IR-SDE served by a
+// μ-conditioned residual denoiser) and any restoration sampler, MR Sampler included — a file the
+// user opens or drops, or a Fashion-MNIST test image degraded first so that the clean image is
+// the reference — and sweep samplers × NFE for PSNR/SSIM-vs-NFE curves. It holds the settings and
+// results; RestoreView shows them.
+//
+// Thread rules: GUI thread only; model work runs on the engine thread through the torch-free calls
+// of restore/restore.h, one job at a time (JobSlot kinds "restore", "sweep"). A failed or
+// cancelled job leaves the previous result as it was.
+
+#include "restore/restore.h"
+#include "workbench.h"
+#include "workbenches/restore/restoreview.h"
+
+#include <QImage>
+#include <QPointer>
+
+#include <array>
+
+namespace reverie::widgets {
+class SeriesPlot;
+class SplitImageView;
+} // namespace reverie::widgets
+
+namespace reverie::app {
+
+class RestoreWorkbench : public Workbench {
+    Q_OBJECT
+public:
+    using View = RestoreView::Image;
+
+    RestoreWorkbench(Engine* engine, QString outputDir, QObject* parent = nullptr);
+    ~RestoreWorkbench() override;
+
+    QString id() const override { return QStringLiteral("restore"); }
+    QString title() const override { return tr("Restore"); }
+    QWidget* page() override;
+    /// --run: restores with the shown settings (--input: the file; --model: the model).
+    bool run(const RunRequest& request, QString* error) override;
+
+    /// Starts restoring with p. False (with *error, also shown) when the settings are invalid,
+    /// the model folder does not exist or a job of this workbench is running.
+    bool startRestore(const reverie::restore::RestoreJobParams& p, QString* error = nullptr);
+    bool isRestoring() const;
+    /// The settings shown in the Restore tab.
+    reverie::restore::RestoreJobParams currentParams() const;
+    /// Shows p in the Restore tab (values out of the controls' ranges are clamped).
+    void applyParams(const reverie::restore::RestoreJobParams& p);
+    /// Restores this file next (as "Open image…" or a drop does); empty: the test image.
+    void setInputFile(const QString& path);
+
+    bool hasResult() const { return !m_images[int(View::Result)].isNull(); }
+    QImage image(View view) const { return m_images[int(view)]; }
+    QImage resultImage() const { return image(View::Result); }
+    /// The last finished restore's figures (its images are not kept here) and settings.
+    const reverie::restore::RestoreJobResult& resultStats() const { return m_resultStats; }
+    const reverie::restore::RestoreJobParams& resultParams() const { return m_resultParams; }
+    /// Saves the result as PNG with its settings and figures embedded; never over an input.
+    bool saveResult(const QString& path, QString* error = nullptr);
+    /// Reads the settings embedded by saveResult() and shows them.
+    bool loadSettings(const QString& path, QString* error = nullptr);
+    QString statusText() const { return m_view->status(); }
+    int previewCount() const { return m_previews; }
+    widgets::SplitImageView* compareView() const { return m_view->compareView(); }
+
+    /// Starts a samplers × NFE sweep over degraded test images; model, seed and λ come from p.base.
+    bool startSweep(const reverie::restore::RestoreSweepParams& p, QString* error = nullptr);
+    widgets::SeriesPlot* psnrPlot() const { return m_view->psnrPlot(); }
+    widgets::SeriesPlot* ssimPlot() const { return m_view->ssimPlot(); }
+    int sweepRows() const { return m_view->sweep().rows(); }
+    /// The table cell (row, column) as shown (columns: sampler, NFE, PSNR, SSIM, s/image, peak MiB).
+    QString sweepCell(int row, int column) const { return m_view->sweep().cellText(row, column); }
+    QString sweepStatusText() const { return m_view->sweep().statusText(); }
+
+private:
+    void runClicked();
+    void openImageClicked();
+    void saveClicked();
+    void loadClicked();
+    void sweepClicked();
+    void onProgress(const JobProgress& p);
+    bool fail(const QString& message, QString* error);
+    void setStatus(const QString& message);
+
+    QString m_outputRoot;
+    QPointer<RestoreView> m_view; ///< owned by the window once shown, else by this
+    JobSlot* m_slot;
+    std::array<QImage, 4> m_images;                     ///< indexed by View
+    reverie::restore::RestoreJobResult m_resultStats;   ///< figures of the shown result (no images)
+    reverie::restore::RestoreJobParams m_resultParams;  ///< the settings the shown result was made with
+    reverie::restore::RestoreJobParams m_runParams;     ///< the settings of the running job
+    reverie::restore::RestoreJobParams m_extras;        ///< the shown settings, incl. those without a control
+    int m_previews = 0;
+};
+
+} // namespace reverie::app

@@ -1,0 +1,1 @@
+// The translation unit that builds the precompiled LibTorch header every core layer reuses.

@@ -1,0 +1,47 @@
+#pragma once
+// `reverie-cli bench engine [--quick] [--json]`: the samplers' own overhead over the network,
+// overhead = sampler time / (NFE × one bare network evaluation), for each sampler at batch 1 and 16
+// on a random-weight U-Net-like network (about 2 M parameters, 3×32×32; quick: 3×16×16 and fewer
+// steps at batch 16), the median over `repeats` interleaved pairs. The target is ≤ 1.03.
+//
+// Thread rules: run on the engine thread (it sets InferenceMode for its own duration). Checks the
+// cancel token between runs and inside every sampler; reports progress per row. Failure: errors
+// and cancel come back as Result values.
+
+#include "base/job.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reverie::bench {
+
+struct EngineBenchOptions {
+    bool quick = false;
+    std::vector<int> batches{1, 16};
+    int repeats = 0;        ///< 0 → 3
+    int steps = 0;          ///< 0 → 20 at batch 1, 10 at larger batches (quick: 20 and 4)
+    std::uint64_t seed = 0;
+};
+
+struct EngineBenchRow {
+    std::string sampler;
+    int batch = 0;
+    std::int64_t nfe = 0;
+    double seconds = 0;      ///< sampler wall time (of the median run)
+    double evalSeconds = 0;  ///< one bare network evaluation (of the median run)
+    double overhead = 0;     ///< seconds / (nfe × evalSeconds)
+};
+
+struct EngineBenchReport {
+    std::vector<EngineBenchRow> rows;
+    std::int64_t parameters = 0;
+    std::vector<std::int64_t> input; ///< C, H, W
+    double maxOverhead = 0;
+    std::string json;   ///< one JSON object on one line (the CLI prints it last with --json)
+    std::string table;  ///< a human-readable table (several lines)
+};
+
+Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& options, const JobContext& ctx);
+
+} // namespace reverie::bench

@@ -1,0 +1,117 @@
+#include "engine/solvers/dlg.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace reverie::solvers {
+
+namespace {
+
+at::Tensor itemView(const at::Tensor& v, const at::Tensor& like) {
+    std::vector<int64_t> shape(static_cast<size_t>(like.dim()), 1);
+    shape[0] = like.size(0);
+    return v.to(c10::toRealValueType(like.scalar_type())).to(like.device()).view(shape);
+}
+
+} // namespace
+
+Result<DlgOutput> sampleDlg(const Sde& sde, const Denoiser& d, const at::Tensor& xInit, const at::Tensor& mu,
+                            const DlgOptions& o, const JobContext& ctx) {
+    return runGuarded<DlgOutput>("Denoising Langevin Gibbs", [&]() -> Result<DlgOutput> {
+        if (!o.estimator) throw InvalidError("a noise-level estimator is required");
+        if (o.rounds < 1 || o.nSkip < 1 || o.integratorSteps < 1)
+            throw InvalidError("rounds, nSkip and integratorSteps must be positive");
+        if (!(o.eta > 0 && o.eta < 2)) throw InvalidError("eta must lie in (0, 2)");
+        if (!(o.tweedieSigma > 0) || !(o.rho > 0)) throw InvalidError("tweedieSigma and rho must be positive");
+        CommonOptions c;
+        c.steps = 1;
+        c.maxNfe = o.maxNfe;
+        const std::int64_t perRound = o.nSkip + 2LL * o.integratorSteps + 1;
+        (void)validateCommon("DLG", sde, d, xInit, mu, c, [&](int) { return perRound * o.rounds; });
+        Model m(sde, d, mu, ctx, o.maxNfe);
+        NoiseSource noise(o.seed, o.noise);
+        const double sigTop = sde.sigmaTilde(sde.tMax());
+        const int64_t B = xInit.size(0);
+        std::int64_t estCalls = 0;
+
+        // D(x̃; σ̃) with one σ̃ per chain ([B] float64 CPU).
+        auto D = [&](const at::Tensor& xt, const at::Tensor& sig) {
+            at::Tensor t = at::empty_like(sig);
+            const double* s = sig.data_ptr<double>();
+            double* tp = t.data_ptr<double>();
+            for (int64_t i = 0; i < B; ++i) tp[i] = sde.tFromSigmaTilde(s[i]);
+            const at::Tensor a = sde::perItem(t, xt, [&](double tt) { return sde.alpha(tt); });
+            const at::Tensor sd = sde::perItem(t, xt, [&](double tt) { return sde.sigma(tt); });
+            const at::Tensor yin = m.y(xt) * a;
+            const at::Tensor out = m.raw(m.x(yin), t);
+            return m.x(sde::dataFrom(d.param, sde::outputToY(d.param, out, m.mu()), yin, a, sd));
+        };
+        auto estimate = [&](const at::Tensor& xt) {
+            ++estCalls;
+            at::Tensor s = o.estimator(xt).reshape({-1}).to(at::kDouble).cpu().contiguous();
+            if (s.numel() != B) throw std::runtime_error("the noise-level estimator returned the wrong number of values");
+            if (!at::isfinite(s).all().item<bool>()) throw std::runtime_error("the noise-level estimator returned NaN");
+            return s.clamp(o.tweedieSigma, sigTop);
+        };
+
+        at::Tensor x = xInit;
+        at::Tensor sig = estimate(x);
+        std::vector<at::Tensor> samples;
+        for (int round = 1; round <= o.rounds; ++round) {
+            const double start = nowSeconds();
+            at::Tensor best = x, bestSig = sig.clone();
+            for (int k = 0; k < o.nSkip; ++k) {
+                const at::Tensor sv = itemView(sig, x);
+                const at::Tensor x0 = D(x, sig);
+                x = x + (x0 - x) * (0.5 * o.eta) + noise.randnLike(x) * (sv * std::sqrt(o.eta));
+                sig = estimate(x);
+                const at::Tensor better = sig < bestSig;
+                bestSig = at::where(better, sig, bestSig);
+                best = at::where(itemView(better, x).to(at::kBool), x, best);
+            }
+            // Hand-off: per-chain Karras grid from bestSig down to tweedieSigma, EDM Heun.
+            const at::Tensor sHi = bestSig.pow(1.0 / o.rho), sLo = at::full_like(bestSig, std::pow(o.tweedieSigma, 1.0 / o.rho));
+            at::Tensor xi = best;
+            for (int i = 0; i < o.integratorSteps; ++i) {
+                const at::Tensor s0 = (sHi + (sLo - sHi) * (static_cast<double>(i) / o.integratorSteps)).pow(o.rho);
+                const at::Tensor s1 = (sHi + (sLo - sHi) * (static_cast<double>(i + 1) / o.integratorSteps)).pow(o.rho);
+                const at::Tensor v0 = itemView(s0, xi), v1 = itemView(s1, xi);
+                const at::Tensor d0 = (xi - D(xi, s0)) / v0;
+                const at::Tensor xe = xi + d0 * (v1 - v0);
+                const at::Tensor d1 = (xe - D(xe, s1)) / v1;
+                xi = xi + (d0 + d1) * ((v1 - v0) * 0.5);
+            }
+            const at::Tensor out = D(xi, at::full_like(bestSig, o.tweedieSigma));
+            samples.push_back(out);
+            if (o.onRound) {
+                StepInfo info;
+                info.step = round;
+                info.total = o.rounds;
+                info.t = 0;
+                info.x = &out;
+                info.x0 = &out;
+                info.nfe = m.nfe();
+                o.onRound(info);
+            }
+            if (ctx.progress) {
+                Progress p;
+                p.step = round;
+                p.total = o.rounds;
+                p.nfe = m.nfe();
+                p.stepSeconds = nowSeconds() - start;
+                p.message = "Denoising Langevin Gibbs";
+                ctx.report(p);
+            }
+        }
+        DlgOutput res;
+        res.samples = at::cat(samples, 0);
+        res.chain = x;
+        res.chainSigma = sig;
+        res.nfe = m.nfe();
+        res.estimatorCalls = estCalls;
+        return res;
+    });
+}
+
+} // namespace reverie::solvers

@@ -1,0 +1,45 @@
+#include "models/conditioned.h"
+
+#include "models/store.h"
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+namespace fs = std::filesystem;
+
+namespace reverie::models {
+
+Result<ConditionedModel> loadConditionedFolder(const std::string& dir, const std::string& kind,
+                                               const std::string& what, double defaultSigmaData) {
+    using R = Result<ConditionedModel>;
+    static std::mutex mutex;
+    static auto* cache = new std::map<std::string, ConditionedModel>(); // never destroyed (see header)
+    std::lock_guard lock(mutex);
+    const std::string key = kind + '\n' + dir;
+    if (auto it = cache->find(key); it != cache->end()) return it->second;
+    auto card = readCardOfKind(dir, kind, what);
+    if (!card) return card.error();
+    const auto& j = card.value();
+    UNetConfig cfg;
+    if (auto err = UNetConfig::fromJson(j["architecture"], &cfg); !err.empty()) return R::invalid(dir + "/card.json: " + err);
+    if (cfg.condChannels != cfg.inChannels)
+        return R::invalid(dir + " is not conditioned on its input (cond_channels != in_channels)");
+    auto m = loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg, j.value("sigma_data", defaultSigmaData), kind);
+    if (!m) return R::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
+    ConditionedModel out{m.value(), cfg, j, 0};
+    for (const auto& p : out.model->parameters()) out.parameters += p.numel();
+    cache->emplace(key, out);
+    return out;
+}
+
+sde::SigmaDenoiser residualDenoiser(EdmDenoiser model) {
+    return [model](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
+        const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
+        return (m + model->forward(x - m, st.to(at::kFloat), m)).to(xt.scalar_type());
+    };
+}
+
+} // namespace reverie::models

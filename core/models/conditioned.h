@@ -1,0 +1,39 @@
+#pragma once
+// The μ-conditioned residual denoisers Reverie ships (image restorers, kind "restorer"; speech
+// enhancers, kind "enhancer"): one loader for their model folders and one adapter that serves them
+// to the mean-reverting SDEs (IR-SDE, OUVE). Such a model E denoises the residual y₀ = x₀ − μ given
+// μ; as a σ-denoiser of x it is D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ) (docs/methods.md, "Residual
+// denoisers").
+//
+// Thread rules: call on the engine thread. Loaded models are cached per folder and never destroyed
+// (LibTorch modules must not be torn down by static destructors at exit).
+// Failure: a missing folder or card, a card of another kind, an architecture not conditioned on μ,
+// unreadable weights → InvalidInput naming the folder.
+
+#include "base/job.h"
+#include "engine/sde/param.h"
+#include "models/unet.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace reverie::models {
+
+struct ConditionedModel {
+    EdmDenoiser model{nullptr}; ///< eval mode
+    UNetConfig config;
+    nlohmann::json card;
+    std::int64_t parameters = 0;
+};
+
+/// Loads dir/weights.pt as described by dir/card.json, whose "kind" must be `kind`; `what` names
+/// the model in messages; sigma_data defaults to defaultSigmaData.
+Result<ConditionedModel> loadConditionedFolder(const std::string& dir, const std::string& kind,
+                                               const std::string& what, double defaultSigmaData);
+
+/// D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ): the residual denoiser as a σ-denoiser of x (float inside).
+sde::SigmaDenoiser residualDenoiser(EdmDenoiser model);
+
+} // namespace reverie::models

@@ -1,0 +1,34 @@
+#pragma once
+// Where the built-in models live. Torch-free.
+//
+// A model is a folder resources/models/<name>/ with weights.pt and card.json. Search order:
+//   1. $REVERIE_MODELS_DIR/<name>
+//   2. <directory of the executable>/../share/reverie/models/<name>   (installed package)
+//   3. <source tree>/resources/models/<name>                          (build tree; compiled in)
+// The first folder holding weights.pt wins.
+
+#include <string>
+#include <vector>
+
+namespace reverie::models::zoo {
+
+/// The folders searched for `name`, in order (for error messages).
+std::vector<std::string> searchPath(const std::string& name);
+/// The folder of model `name`, or "" when none holds weights.pt.
+std::string find(const std::string& name);
+/// What a --model argument names: an existing folder as given; otherwise a built-in model of that
+/// name when one is found (find()); empty: the built-in `fallback`. Otherwise the argument as given
+/// (loading it then names the problem).
+std::string resolve(const std::string& folderOrName, const std::string& fallback);
+/// Remember the executable's directory (call once from main with argv[0]'s folder).
+void setExecutableDir(const std::string& dir);
+
+inline constexpr const char* kGenerator = "fmnist-edm";
+inline constexpr const char* kClassifier = "fmnist-classifier";
+inline constexpr const char* kNoiseLevel = "fmnist-noise-level";
+inline constexpr const char* kRestorer = "fmnist-restore";
+inline constexpr const char* kPhotoRestorer = "photo-denoise";
+inline constexpr const char* kEnhancer = "speech-enhance";
+inline constexpr const char* kTextGenerator = "fmnist-text"; ///< text-conditional model (erase/textmodel.h)
+
+} // namespace reverie::models::zoo

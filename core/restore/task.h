@@ -1,0 +1,36 @@
+#pragma once
+// The restoration domain's training task "restorer" (train/task.h): an EdmDenoiser conditioned
+// on the degraded image μ that denoises the residual y = x₀ − μ — the image-restoration model of
+// IR-SDE served as a σ-denoiser (models/conditioned.h). Each training image is degraded on the
+// fly by one degradation of the pool (restore::degradeMixed), drawn from the loop's generator.
+// Section keys: the image data keys of train/images.h, p_mean/p_std/sigma_data, "degradations"
+// (ids of restore/degrade.h; empty = all), noise_sigma_min/max (the noise task's σ, 0..255),
+// "net" (cond_channels must equal in_channels).
+//
+// Thread rules: as train/task.h. Failure: errors name the key or the data problem.
+
+#include "base/job.h"
+#include "models/unet.h"
+#include "train/edm.h"
+#include "train/images.h"
+#include "train/task.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace reverie::restore {
+
+struct RestorerOptions {
+    train::ImageData data;
+    train::EdmNoise noise;
+    std::vector<std::string> degradations; ///< the pool (empty: every degradation)
+    double noiseSigmaMin = 5, noiseSigmaMax = 50;
+    models::UNetConfig net;
+    std::string read(const nlohmann::json& section);
+    nlohmann::json toJson() const;
+};
+
+Result<std::unique_ptr<train::TrainTask>> makeRestorerTask(const train::Recipe& r, train::TaskData data);
+
+} // namespace reverie::restore

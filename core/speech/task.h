@@ -1,0 +1,48 @@
+#pragma once
+// The speech domain's training task "enhancer" (train/task.h): an SGMSE+-style residual denoiser
+// on spectrograms. x₀ = the clean compressed complex STFT (speech/stft.h) as 2 channels (real,
+// imaginary) [2, 256, frames], μ = the noisy one, both divided by the noisy waveform's max |x|;
+// mixtures come from speech::Corpus (training speakers only), mixture number step·batch + i for
+// the recipe's seed, so a resumed run sees exactly the batches of a straight one. Served to the
+// OUVE SDE by speech/enhance.h.
+// Section keys: speech_dir, crop_frames, test_speaker, snr_min, snr_max, p_mean/p_std/sigma_data,
+// "net" (in, cond and out channels all 2).
+//
+// Thread rules: as train/task.h. Failure: errors name the key or the corpus problem.
+
+#include "base/job.h"
+#include "models/unet.h"
+#include "speech/corpus.h"
+#include "train/edm.h"
+#include "train/task.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace reverie::speech {
+
+struct EnhancerOptions {
+    std::string speechDir;          ///< the corpus folder ("" → defaultSpeechDir())
+    int cropFrames = 64;            ///< STFT frames per training crop ((n − 1)·hop samples)
+    std::string testSpeaker = "ru"; ///< the held-out speaker (never trained on)
+    double snrMin = 0, snrMax = 20; ///< mixture SNR range in dB (uniform)
+    train::EdmNoise noise;
+    models::UNetConfig net;
+    std::string read(const nlohmann::json& section);
+    nlohmann::json toJson() const;
+    /// The corpus settings: mixtures of (crop_frames − 1)·hop samples, every speaker but
+    /// test_speaker for training.
+    CorpusOptions corpus() const;
+};
+
+Result<std::unique_ptr<train::TrainTask>> makeEnhancerTask(const train::Recipe& r, train::TaskData data);
+
+/// The enhancer's batch at a step: x₀ (clean) and μ (noisy) [batch, 2, 256, frames] from training
+/// mixtures step·batch + i, i < batch, of the corpus for `seed` (speech/pairs.h).
+Result<std::pair<at::Tensor, at::Tensor>> enhancerBatch(const Corpus& corpus, std::uint64_t seed, std::int64_t step,
+                                                        int batch);
+
+} // namespace reverie::speech
