@@ -23,6 +23,8 @@ PACKAGES=(
   asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722
   asterisk-core-sounds-it-g722 asterisk-core-sounds-ru-g722 asterisk-moh-opsound-g722
   ffmpeg sox
+  # fetch-corpora.sh: unzip opens a game archive (.pk3) for its sound effects
+  unzip
 )
 
 if [[ "${1:-}" == "--print" ]]; then printf '%s\n' "${PACKAGES[@]}"; exit 0; fi
@@ -112,6 +114,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#PACKAGES[@]} packages are installed"
   fetch_photos
   decode_speech
+  "$(dirname "$0")/fetch-corpora.sh"
   exit 0
 fi
 
@@ -125,3 +128,5 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fetch_photos
 decode_speech
+# The split corpora (speech, noise, photos by source into train/val/test; docs/data.md)
+"$(dirname "$0")/fetch-corpora.sh"

@@ -5,6 +5,7 @@
 #include "engine/bench.h"
 #include "erase/erase_bench.h"
 #include "generate/generate.h"
+#include "models/published/bench.h"
 #include "models/zoo.h"
 #include "restore/bench.h"
 #include "speech/enhance_bench.h"
@@ -26,15 +27,25 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   degraded input and the classical peer; the photo model on the held-out photos.
                   Options: --quick (under 60 s)  --samples N  --tasks ID,...  --samplers ID,...
                            --nfe N,...  --seed S  --no-fmnist  --no-photos  --large MP
+                           --photo-sigmas S,...  (per-sigma sweep with NLM on every photo of
+                           --photo-set test|val, centre crop --photo-crop N, 0 = whole; model
+                           --photo-model DIR|NAME)
   bench enhance   SI-SDR/ESTOI before and after per sampler x NFE on held-out speech mixtures, with
                   the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor.
                   Options: --quick (under 60 s)  --samples N  --samplers ID,...  --nfe N,...
-                           --seed S  --no-peers
+                           --seed S  --no-peers  --task auto|denoise|dereverberate
+                  Held-out split corpus (docs/data.md): --layout split [--split test|val]
+                  --snr-buckets 0,5,10,15,20 (--samples per bucket, families in turn)
+                  --families recorded,white,...  --reverberant N (T60 0.2-1 s, no noise)
   bench erase     Concept erasure on the text-conditional model (UCE, RECE, ESD, SPM, SLD; one, two
                   and three concepts): erased and held-out-synonym rates, other classes' accuracy,
                   FD, attack success, edit time.
                   Options: --quick (under 60 s)  --samples N  --methods ID,...  --steps N
                            --no-attacks  --seed S
+  bench published Seconds per evaluation and peak memory of the full-size published networks
+                  (SGMSE+ NCSN++ on 2.04 s of audio, IR-SDE UNet on 256x256), random weights;
+                  derived real-time factor and seconds per image at the papers' step counts.
+                  Options: --quick (one evaluation, 128x128)  --samples N (timed repeats)
   bench unlearn   Corrective unlearning on the classifier's architecture: a patch-trigger poison,
                   SSD with 10/50/100% of the poison identified beside retraining without it.
                   Options: --quick (under 60 s)  --steps N  --alpha A  --lambda L  --no-retrain  --seed S
@@ -105,8 +116,25 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
         if (!ok || bp.largeMegapixels <= 0 || bp.largeMegapixels > 100)
             return usage(QStringLiteral("--large needs megapixels between 0 and 100"));
     }
+    for (const auto& v : listOption(p, "photo-sigmas")) {
+        bool ok = false;
+        const double s = QString::fromStdString(v).toDouble(&ok);
+        if (!ok || s < 0 || s > 255) return usage(QStringLiteral("--photo-sigmas needs values between 0 and 255"));
+        bp.photoSigmas.push_back(s);
+    }
+    if (p.isSet(QStringLiteral("photo-set"))) {
+        bp.photoSet = p.value(QStringLiteral("photo-set")).toStdString();
+        if (bp.photoSet != "test" && bp.photoSet != "val") return usage(QStringLiteral("--photo-set is test or val"));
+    }
+    if (p.isSet(QStringLiteral("photo-crop"))) {
+        bool ok = false;
+        bp.photoCrop = p.value(QStringLiteral("photo-crop")).toInt(&ok);
+        if (!ok || bp.photoCrop < 0 || (bp.photoCrop > 0 && bp.photoCrop < 16))
+            return usage(QStringLiteral("--photo-crop needs 0 (whole photos) or at least 16"));
+    }
     if (bp.photos || bp.largeMegapixels > 0) {
-        bp.photoModelDir = models::zoo::find(models::zoo::kPhotoRestorer);
+        bp.photoModelDir = models::zoo::resolve(p.value(QStringLiteral("photo-model")).toStdString(),
+                                                models::zoo::kPhotoRestorer);
         if (bp.photoModelDir.empty())
             return usage(QStringLiteral("the built-in photo model was not found (set REVERIE_MODELS_DIR, or --no-photos)"));
     }
@@ -125,6 +153,17 @@ int enhanceBench(const QCommandLineParser& p, bool quick) {
     if (!intOption(p, "samples", 1, &bp.samples, &code) || !seedOption(p, &bp.seed, &code) || !nfeList(p, &nfes, &code))
         return code;
     bp.peers = !p.isSet(QStringLiteral("no-peers"));
+    if (p.isSet(QStringLiteral("layout"))) bp.layout = p.value(QStringLiteral("layout")).toStdString();
+    if (p.isSet(QStringLiteral("split"))) bp.split = p.value(QStringLiteral("split")).toStdString();
+    if (p.isSet(QStringLiteral("task"))) bp.task = p.value(QStringLiteral("task")).toStdString();
+    bp.families = listOption(p, "families");
+    for (const auto& v : listOption(p, "snr-buckets")) {
+        bool ok = false;
+        const double snr = QString::fromStdString(v).toDouble(&ok);
+        if (!ok || snr < -20 || snr > 60) return usage(QStringLiteral("--snr-buckets needs dB values between -20 and 60"));
+        bp.snrBuckets.push_back(snr);
+    }
+    if (p.isSet(QStringLiteral("reverberant")) && !intOption(p, "reverberant", 0, &bp.reverberant, &code)) return code;
     if (nfes.empty()) nfes.push_back(0);
     for (const auto& id : listOption(p, "samplers"))
         for (int k : nfes) bp.settings.push_back({id, k});
@@ -171,12 +210,21 @@ int unlearnBench(const QCommandLineParser& p, bool quick) {
     return report(p, unlearn::runCorrectiveBench(cp, context(true)));
 }
 
-const std::array<std::pair<const char*, Bench>, 6> kBenches = {{{"engine", engine},
+int publishedBench(const QCommandLineParser& p, bool quick) {
+    models::published::PublishedBenchParams pp;
+    if (quick) pp.repeats = 1, pp.imageSide = 128;
+    int code = 0;
+    if (!intOption(p, "samples", 1, &pp.repeats, &code)) return code;
+    return report(p, models::published::runPublishedBench(pp, context(true)));
+}
+
+const std::array<std::pair<const char*, Bench>, 7> kBenches = {{{"engine", engine},
                                                                 {"generate", generateBench},
                                                                 {"restore", restoreBench},
                                                                 {"enhance", enhanceBench},
                                                                 {"erase", eraseBench},
-                                                                {"unlearn", unlearnBench}}};
+                                                                {"unlearn", unlearnBench},
+                                                                {"published", publishedBench}}};
 
 int run(const QStringList& args) {
     QCommandLineParser p;
@@ -192,7 +240,11 @@ int run(const QStringList& args) {
                   flag("no-photos", "Skip photos."), flag("no-fmnist", "Skip Fashion-MNIST."), value("large", "Megapixels."),
                   flag("no-peers", "Skip peers."), value("steps", "Steps."), value("alpha", "SSD α."),
                   value("lambda", "SSD λ."), flag("no-retrain", "Skip retraining."), value("methods", "Methods."),
-                  flag("no-attacks", "Skip attacks.")});
+                  flag("no-attacks", "Skip attacks."), value("photo-sigmas", "Sweep σ list."),
+                  value("photo-set", "Photo set."), value("photo-crop", "Crop side."), value("photo-model", "Photo model."),
+                  value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
+                  value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
+                  value("reverberant", "Reverberant mixtures.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;

@@ -22,6 +22,8 @@ Options:
   --sampler ID      Sampler (default mrs-sde-1-data; --list-samplers shows them all).
   --nfe N           Network evaluations per chunk (0 = the sampler's default).
   --seed S          Seed (default 0).
+  --task T          auto (default), denoise (the recording is dry) or dereverberate (remove the
+                    room's reverberation too); dereverberate needs a model trained for it.
   --model DIR|NAME  Model folder or built-in name (speech-enhance).
   --json            Print a JSON summary (last line of stdout).
   --list-samplers   List the samplers and exit.
@@ -37,7 +39,7 @@ int run(const QStringList& args) {
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON summary."));
     p.addOptions({out, list, json, valueOption("sampler", "Sampler id.", speech::kDefaultEnhanceSampler),
                   valueOption("nfe", "Network evaluations per chunk.", "0"), valueOption("seed", "Seed.", "0"),
-                  valueOption("model", "Model folder or built-in name.", "")});
+                  valueOption("task", "auto, denoise or dereverberate.", "auto"), valueOption("model", "Model folder or built-in name.", "")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : speech::enhanceSamplers())
@@ -54,6 +56,7 @@ int run(const QStringList& args) {
     ep.nfe = p.value(QStringLiteral("nfe")).toInt(&ok1);
     ep.seed = p.value(QStringLiteral("seed")).toULongLong(&ok2);
     if (!(ok1 && ok2)) return usage(QStringLiteral("--nfe and --seed need numbers"));
+    ep.task = p.value(QStringLiteral("task")).toStdString();
     ep.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kEnhancer);
     if (ep.modelDir.empty())
         return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR or use --model DIR)"));
@@ -66,7 +69,7 @@ int run(const QStringList& args) {
     if (!info) return jobFailed(info);
 
     return runFileBatch(
-        inputs, outDir, "enhanced", p.isSet(json), {{"sampler", ep.sampler}, {"nfe", ep.nfe}, {"model", info.value().name}},
+        inputs, outDir, "enhanced", p.isSet(json), {{"sampler", ep.sampler}, {"nfe", ep.nfe}, {"task", ep.task}, {"model", info.value().name}},
         "files", [&](const QString& in) -> FileOutcome {
             const QString target = QDir(outDir).filePath(QFileInfo(in).completeBaseName() + QStringLiteral(".wav"));
             auto r = speech::enhanceFile(ep, in.toStdString(), target.toStdString(), context());

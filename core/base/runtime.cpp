@@ -89,6 +89,7 @@ void keepFreedMemory() {
         mallopt(M_MMAP_THRESHOLD, 32 << 20);
         mallopt(M_TRIM_THRESHOLD, 1 << 30);
         mallopt(M_TOP_PAD, 128 << 20);
+        mallopt(M_MMAP_MAX, 0);
     });
 }
 

@@ -28,10 +28,13 @@ Info info();
 int prepareEngineThread(int threads);
 
 /// Keeps freed memory in the process instead of returning it to the system after every tensor
-/// (glibc mallopt: trim threshold 1 GiB, top pad 128 MiB, mmap threshold 32 MiB). Networks
+/// (glibc mallopt: trim threshold 1 GiB, top pad 128 MiB, no mmap'd blocks). Networks
 /// allocate and free their activations at every evaluation; without this glibc unmaps and
 /// re-faults them each time and kernel time can double the wall time (measured on the speech
-/// model: real-time factor 0.74 → 0.37 at 5 NFE on 2 threads). Process-wide and idempotent;
+/// model: real-time factor 0.74 → 0.37 at 5 NFE on 2 threads). glibc caps the mmap threshold at
+/// 32 MiB, so blocks above it (the speech U-Net's 128 MiB attention buffers in training) were
+/// still mapped and faulted every step (36 % of the training process's time in the kernel);
+/// M_MMAP_MAX 0 serves them from the heap as well. Process-wide and idempotent;
 /// prepareEngineThread() calls it.
 void keepFreedMemory();
 

@@ -23,7 +23,10 @@ struct LabelledImages {
     at::Tensor labels; ///< int64 [N]
     int classes = 0;
     std::vector<std::string> classNames; ///< index = label (empty when the source has none)
-    std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+    /// Whole images of different sizes, uint8 [C, H, W] each (the "crops" dataset; `images` and
+    /// `labels` stay empty then).
+    std::vector<at::Tensor> whole;
+    std::int64_t size() const { return labels.defined() ? labels.size(0) : std::int64_t(whole.size()); }
 };
 
 /// $REVERIE_FASHION_MNIST_DIR if set, else /usr/share/datasets/fashion-mnist.

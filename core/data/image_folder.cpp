@@ -95,13 +95,7 @@ Result<LabelledImages> loadImageFolder(const std::string& dir, int size, int cha
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) return Result<LabelledImages>::invalid(dir + ": no such folder");
     return guarded<LabelledImages>("reading " + dir, [&]() -> Result<LabelledImages> {
-        std::vector<fs::path> files;
-        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-             it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (ec) break;
-            if (it->is_regular_file(ec) && isImageFile(it->path())) files.push_back(it->path());
-        }
-        std::sort(files.begin(), files.end());
+        const auto files = imageFilesUnder(dir);
         // Classes: the first path component below dir ("." for files directly in dir).
         auto classOf = [&](const fs::path& p) {
             const auto rel = fs::relative(p, dir);
@@ -144,6 +138,16 @@ std::vector<fs::path> imageFilesIn(const std::string& dir) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec))
         if (e.is_regular_file(ec) && isImageFile(e.path())) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::vector<fs::path> imageFilesUnder(const std::string& dir) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file(ec) && isImageFile(it->path())) files.push_back(it->path());
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -194,6 +198,42 @@ Result<LabelledImages> loadImagePatches(const std::string& dir, int patch, int s
         spdlog::info("{}: {} patches of {}×{} from {} image(s)", dir, patches.size(), patch, patch, readable);
         return out;
     });
+}
+
+Result<LabelledImages> loadWholeImages(const std::string& dir, int channels, int maxSide, int minSide) {
+    using R = Result<LabelledImages>;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return R::invalid("image folder " + dir + " does not exist");
+    const auto files = imageFilesUnder(dir);
+    LabelledImages out;
+    out.classes = 1;
+    out.classNames = {"."};
+    int unreadable = 0, small = 0;
+    for (const auto& f : files) {
+        cv::Mat m = readConverted(f, channels);
+        if (m.empty()) {
+            ++unreadable;
+            continue;
+        }
+        const int longSide = std::max(m.cols, m.rows);
+        if (longSide > maxSide) {
+            const double f2 = double(maxSide) / double(longSide);
+            cv::resize(m, m, cv::Size(std::max(1, int(m.cols * f2 + 0.5)), std::max(1, int(m.rows * f2 + 0.5))), 0, 0,
+                       cv::INTER_AREA);
+        }
+        if (std::min(m.cols, m.rows) < minSide) {
+            ++small;
+            continue;
+        }
+        if (!m.isContinuous()) m = m.clone();
+        auto t = at::from_blob(m.data, {m.rows, m.cols, m.channels()}, at::kByte).permute({2, 0, 1}).contiguous();
+        out.whole.push_back(t);
+    }
+    if (unreadable > 0) spdlog::warn("image folder {}: {} unreadable file(s) skipped", dir, unreadable);
+    if (small > 0) spdlog::info("image folder {}: {} image(s) smaller than {} px skipped", dir, small, minSide);
+    if (out.whole.empty()) return R::invalid("image folder " + dir + " holds no readable image of at least " +
+                                             std::to_string(minSide) + " px");
+    return out;
 }
 
 } // namespace reverie::data

@@ -29,6 +29,8 @@ Result<LabelledImages> loadImageFolder(const std::string& dir, int size, int cha
 /// The image files (by extension: PNG, JPEG, BMP, TIFF, WebP, PGM/PPM) directly in dir, sorted;
 /// empty for a missing folder.
 std::vector<std::filesystem::path> imageFilesIn(const std::string& dir);
+/// The same, in dir and every folder below it (sorted by full path).
+std::vector<std::filesystem::path> imageFilesUnder(const std::string& dir);
 
 /// Training patches from large images (the colour-photo restorer): every image file directly in
 /// `dir` (sorted), converted to `channels` as above, at full resolution and — with scales > 1 —
@@ -38,5 +40,11 @@ std::vector<std::filesystem::path> imageFilesIn(const std::string& dir);
 /// class "." (labels 0). Failure as loadImageFolder, and "every image is smaller than one patch".
 Result<LabelledImages> loadImagePatches(const std::string& dir, int patch, int stride, int channels, int scales = 1,
                                         std::int64_t limit = -1);
+
+/// Every image file below `dir`, recursively (sorted by path), decoded to `channels` channels and
+/// shrunk (area averaging) so that its longer side is at most maxSide pixels: the whole photos a
+/// crops dataset cuts its training patches from, kept in memory. Images smaller than minSide on
+/// their shorter side are skipped. Result: LabelledImages::whole, one class ".".
+Result<LabelledImages> loadWholeImages(const std::string& dir, int channels, int maxSide = 1024, int minSide = 64);
 
 } // namespace reverie::data

@@ -35,10 +35,11 @@ Result<ConditionedModel> loadConditionedFolder(const std::string& dir, const std
     return out;
 }
 
-sde::SigmaDenoiser residualDenoiser(EdmDenoiser model) {
-    return [model](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
+sde::SigmaDenoiser residualDenoiser(EdmDenoiser model, std::int64_t label) {
+    return [model, label](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
         const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
-        return (m + model->forward(x - m, st.to(at::kFloat), m)).to(xt.scalar_type());
+        const auto labels = label >= 0 ? at::full({x.size(0)}, label, at::kLong) : at::Tensor();
+        return (m + model->forward(x - m, st.to(at::kFloat), m, labels)).to(xt.scalar_type());
     };
 }
 

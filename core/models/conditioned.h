@@ -34,6 +34,7 @@ Result<ConditionedModel> loadConditionedFolder(const std::string& dir, const std
                                                const std::string& what, double defaultSigmaData);
 
 /// D(x̃; σ̃, μ) = μ + E(x̃ − μ; σ̃, μ): the residual denoiser as a σ-denoiser of x (float inside).
-sde::SigmaDenoiser residualDenoiser(EdmDenoiser model);
+/// label ≥ 0: the class (task) label every item gets, for models with num_classes > 0.
+sde::SigmaDenoiser residualDenoiser(EdmDenoiser model, std::int64_t label = -1);
 
 } // namespace reverie::models

@@ -160,6 +160,106 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
     return out;
 }
 
+at::Tensor centreCrop(const at::Tensor& x, std::int64_t c) {
+    if (c <= 0) return x;
+    const std::int64_t H = x.size(2), W = x.size(3);
+    return x.narrow(2, std::max<std::int64_t>(0, (H - c) / 2), std::min(c, H))
+        .narrow(3, std::max<std::int64_t>(0, (W - c) / 2), std::min(c, W))
+        .contiguous();
+}
+
+// The σ sweep: per σ, noisy / NLM (true σ) / model means over the photos of one set.
+Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
+    auto info = restorerInfo(bp.photoModelDir);
+    if (!info) return info.error();
+    const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/" + bp.photoSet;
+    const auto files = data::imageFilesUnder(dir);
+    if (files.empty())
+        return Result<nlohmann::json>::invalid("no photographs under " + dir +
+                                               " (packaging/fetch-corpora.sh puts them there)");
+    std::vector<std::string> samplers = bp.samplers;
+    if (samplers.empty()) samplers = {"mrs-sde-2-data"};
+    std::vector<int> nfes = bp.nfes;
+    if (nfes.empty()) nfes = {10};
+    std::vector<at::Tensor> photos;
+    for (const auto& f : files) {
+        auto loaded = loadImage(f.string());
+        if (!loaded) return loaded.error();
+        photos.push_back(centreCrop(toChannels(loaded.value().image, 3), bp.photoCrop));
+    }
+    nlohmann::json out = {{"model", info.value().name}, {"set", bp.photoSet}, {"photos", photos.size()},
+                          {"crop", bp.photoCrop}, {"rows", nlohmann::json::array()}};
+    table << "\nsigma sweep (" << info.value().name << ", " << photos.size() << " photos of " << bp.photoSet
+          << ", centre crop " << (bp.photoCrop > 0 ? std::to_string(bp.photoCrop) : std::string("none"))
+          << "; means over photos; wins = photos where the model beats NLM in PSNR)\n"
+          << "sigma  method               NFE    PSNR    SSIM   wins\n";
+    char line[160];
+    for (double sigma : bp.photoSigmas) {
+        Quality noisyQ, nlmQ;
+        struct Acc {
+            std::string sampler;
+            int nfe = 0;
+            Quality q;
+            int wins = 0;
+            double seconds = 0;
+        };
+        std::vector<Acc> accs;
+        for (const auto& s : samplers)
+            for (int k : nfes) accs.push_back({s, k, {}, 0, 0});
+        double mp = 0;
+        for (std::size_t i = 0; i < photos.size(); ++i) {
+            if (ctx.cancelled()) return Result<nlohmann::json>::cancelled("bench restore: cancelled");
+            const auto& x = photos[i];
+            mp += double(x.size(2) * x.size(3)) / 1e6;
+            auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed + i);
+            const auto noisy = sigma > 0 ? addNoise(x, sigma, g).clamp(-1.0, 1.0) : x.clone();
+            const auto nq = measure(noisy, x);
+            const auto pq = measure(nlmDenoise(noisy, sigma), x);
+            noisyQ.psnr += nq.psnr, noisyQ.ssim += nq.ssim, nlmQ.psnr += pq.psnr, nlmQ.ssim += pq.ssim;
+            for (auto& a : accs) {
+                RestoreParams rp;
+                rp.modelDir = bp.photoModelDir;
+                rp.sampler = a.sampler;
+                rp.nfe = a.nfe;
+                rp.seed = bp.seed + i;
+                auto r = restoreTensor(rp, noisy, {});
+                if (!r) return r.error();
+                const auto q = measure(r.value().x, x);
+                a.q.psnr += q.psnr, a.q.ssim += q.ssim, a.seconds += r.value().seconds;
+                a.wins += q.psnr > pq.psnr ? 1 : 0;
+                a.nfe = int(r.value().nfe);
+            }
+            Progress pr;
+            pr.message = "sigma " + fmt(sigma, 0) + ": " + files[i].filename().string();
+            ctx.report(pr);
+        }
+        const double n = double(photos.size());
+        nlohmann::json row = {{"sigma255", sigma},
+                              {"noisy", {{"psnr", noisyQ.psnr / n}, {"ssim", noisyQ.ssim / n}}},
+                              {"classical", {{"method", "opencv-nlm-colored"}, {"psnr", nlmQ.psnr / n}, {"ssim", nlmQ.ssim / n}}},
+                              {"model", nlohmann::json::array()}};
+        std::snprintf(line, sizeof line, "%5.0f  %-18s %5s  %6.2f  %6.4f\n", sigma, "noisy", "-", noisyQ.psnr / n,
+                      noisyQ.ssim / n);
+        table << line;
+        std::snprintf(line, sizeof line, "%5.0f  %-18s %5s  %6.2f  %6.4f\n", sigma, "classical (NLM)", "-",
+                      nlmQ.psnr / n, nlmQ.ssim / n);
+        table << line;
+        for (const auto& a : accs) {
+            row["model"].push_back({{"sampler", a.sampler},
+                                    {"nfe", a.nfe},
+                                    {"psnr", a.q.psnr / n},
+                                    {"ssim", a.q.ssim / n},
+                                    {"wins", a.wins},
+                                    {"seconds_per_megapixel", mp > 0 ? a.seconds / mp : 0.0}});
+            std::snprintf(line, sizeof line, "%5.0f  %-18s %5d  %6.2f  %6.4f  %d/%d\n", sigma, a.sampler.c_str(), a.nfe,
+                          a.q.psnr / n, a.q.ssim / n, a.wins, int(photos.size()));
+            table << line;
+        }
+        out["rows"].push_back(row);
+    }
+    return out;
+}
+
 // One held-out photo upscaled to largeMegapixels (4:3), noised and restored at 10 NFE in tiles.
 Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
     if (bp.photoModelDir.empty()) return Result<nlohmann::json>::invalid("the large-image run needs the photo model");
@@ -356,7 +456,11 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                 }
             j["tasks"].push_back(tj);
         }
-        if (bp.photos && !bp.photoModelDir.empty()) {
+        if (bp.photos && !bp.photoModelDir.empty() && !bp.photoSigmas.empty()) {
+            auto sj = benchSigmaSweep(bp, ctx, table);
+            if (!sj) return sj.error();
+            j["sigma_sweep"] = sj.value();
+        } else if (bp.photos && !bp.photoModelDir.empty()) {
             auto pj = benchPhotos(bp, ctx, table);
             if (!pj) return pj.error();
             j["photos"] = pj.value();

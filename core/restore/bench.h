@@ -29,6 +29,11 @@ struct RestoreBenchParams {
     std::string photosDir;               ///< its held-out photos are photosDir/test ("" = defaultPhotosDir())
     double photoSigma = 25;              ///< noise σ of the photo section (0..255)
     double largeMegapixels = 0;          ///< > 0: the large-image run at this size
+    /// Non-empty: the σ sweep replaces the photo section — every photo under photosDir/photoSet
+    /// (recursively), centre-cropped to photoCrop (0 = whole), at each σ (0..255).
+    std::vector<double> photoSigmas;
+    std::string photoSet = "test";       ///< sub-folder of photosDir for the sweep ("test" or "val")
+    int photoCrop = 256;                 ///< centre crop side of the sweep (0 = whole photos)
 };
 
 /// Where the installer puts the photographs: $REVERIE_PHOTOS_DIR, else /usr/local/share/reverie/photos
@@ -52,6 +57,10 @@ struct RestoreBenchReport {
 /// Photos: the colour-photo restorer on the held-out photographs (<photosDir>/test, never trained
 /// on), Gaussian noise σ = photoSigma (0..255), restored in tiles at full size, beside OpenCV's
 /// colour non-local means with the true σ; PSNR / SSIM per photo and seconds per megapixel.
+/// σ sweep (photoSigmas): per σ, the mean over the photos of the noisy input, OpenCV's colour NLM
+/// given the true σ (σ = 0: h = 0, the input back), and the photo model for each sampler × NFE
+/// (samplers / nfes, default mrs-sde-2-data @ 10), plus on how many photos the model beat NLM.
+/// Photo i is noised from seed + i at every σ, so rows of one σ see the same inputs.
 /// Large: one photo upscaled (bicubic) to largeMegapixels, noised the same way and restored at
 /// 10 NFE: wall time, seconds per megapixel and the process's peak resident memory (bounded: the
 /// tiles go through the network `batch` at a time).

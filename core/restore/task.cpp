@@ -15,6 +15,7 @@ public:
         : m_r(std::move(r)), m_o(std::move(o)), m_images(std::move(images)), m_model(m_o.net, m_o.noise.sigmaData) {
         for (const auto& d : m_o.degradations) m_pool.push_back(*parseDegradation(d));
         if (m_pool.empty()) m_pool = allDegradations();
+        m_ranges = m_o.ranges;
         m_ranges.noiseSigmaMin = m_o.noiseSigmaMin;
         m_ranges.noiseSigmaMax = m_o.noiseSigmaMax;
     }
@@ -47,6 +48,14 @@ std::string RestorerOptions::read(const nlohmann::json& section) {
     s.read("degradations", degradations);
     s.read("noise_sigma_min", noiseSigmaMin);
     s.read("noise_sigma_max", noiseSigmaMax);
+    s.read("blur_sigma_min", ranges.blurSigmaMin);
+    s.read("blur_sigma_max", ranges.blurSigmaMax);
+    s.read("motion_length_min", ranges.motionLengthMin);
+    s.read("motion_length_max", ranges.motionLengthMax);
+    s.read("jpeg_quality_min", ranges.jpegQualityMin);
+    s.read("jpeg_quality_max", ranges.jpegQualityMax);
+    s.read("box_coverage_min", ranges.boxCoverageMin);
+    s.read("box_coverage_max", ranges.boxCoverageMax);
     if (const auto& j = s.object("net"); !j.is_null())
         if (auto why = models::UNetConfig::fromJson(j, &net); !why.empty()) return why;
     if (auto why = s.finish(); !why.empty()) return why;
@@ -58,6 +67,13 @@ std::string RestorerOptions::read(const nlohmann::json& section) {
         }
     if (net.condChannels != net.inChannels) return "the restorer is conditioned on μ: net.cond_channels must equal net.in_channels";
     if (!(noiseSigmaMin >= 0) || !(noiseSigmaMax >= noiseSigmaMin)) return "need 0 <= noise_sigma_min <= noise_sigma_max";
+    if (!(ranges.blurSigmaMin > 0) || !(ranges.blurSigmaMax >= ranges.blurSigmaMin)) return "need 0 < blur_sigma_min <= blur_sigma_max";
+    if (!(ranges.motionLengthMin >= 1) || !(ranges.motionLengthMax >= ranges.motionLengthMin))
+        return "need 1 <= motion_length_min <= motion_length_max";
+    if (ranges.jpegQualityMin < 1 || ranges.jpegQualityMax > 100 || ranges.jpegQualityMin > ranges.jpegQualityMax)
+        return "need 1 <= jpeg_quality_min <= jpeg_quality_max <= 100";
+    if (!(ranges.boxCoverageMin > 0) || !(ranges.boxCoverageMax >= ranges.boxCoverageMin) || ranges.boxCoverageMax >= 1)
+        return "need 0 < box_coverage_min <= box_coverage_max < 1";
     return {};
 }
 
@@ -68,6 +84,14 @@ nlohmann::json RestorerOptions::toJson() const {
     j["degradations"] = degradations;
     j["noise_sigma_min"] = noiseSigmaMin;
     j["noise_sigma_max"] = noiseSigmaMax;
+    j["blur_sigma_min"] = ranges.blurSigmaMin;
+    j["blur_sigma_max"] = ranges.blurSigmaMax;
+    j["motion_length_min"] = ranges.motionLengthMin;
+    j["motion_length_max"] = ranges.motionLengthMax;
+    j["jpeg_quality_min"] = ranges.jpegQualityMin;
+    j["jpeg_quality_max"] = ranges.jpegQualityMax;
+    j["box_coverage_min"] = ranges.boxCoverageMin;
+    j["box_coverage_max"] = ranges.boxCoverageMax;
     j["net"] = net.toJson();
     return j;
 }

@@ -5,12 +5,14 @@
 // fly by one degradation of the pool (restore::degradeMixed), drawn from the loop's generator.
 // Section keys: the image data keys of train/images.h, p_mean/p_std/sigma_data, "degradations"
 // (ids of restore/degrade.h; empty = all), noise_sigma_min/max (the noise task's σ, 0..255),
+// blur_sigma_min/max, motion_length_min/max, jpeg_quality_min/max, box_coverage_min/max,
 // "net" (cond_channels must equal in_channels).
 //
 // Thread rules: as train/task.h. Failure: errors name the key or the data problem.
 
 #include "base/job.h"
 #include "models/unet.h"
+#include "restore/degrade.h"
 #include "train/edm.h"
 #include "train/images.h"
 #include "train/task.h"
@@ -26,6 +28,7 @@ struct RestorerOptions {
     train::EdmNoise noise;
     std::vector<std::string> degradations; ///< the pool (empty: every degradation)
     double noiseSigmaMin = 5, noiseSigmaMax = 50;
+    DegradeRanges ranges;                  ///< blur, motion, JPEG and box ranges (noise from the two above)
     models::UNetConfig net;
     std::string read(const nlohmann::json& section);
     nlohmann::json toJson() const;

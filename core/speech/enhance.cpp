@@ -44,6 +44,7 @@ Result<Loaded> loadEnhancer(const std::string& dir) {
         return Result<Loaded>::invalid(dir + " is not a spectrogram model conditioned on the noisy input (channels 2/2/2)");
     Loaded l{c.model, {c.card.value("name", fs::path(dir).filename().string()), c.parameters, c.card.value("crop_frames", 64)}};
     if (l.info.cropFrames < 64 || l.info.cropFrames % 64 != 0) l.info.cropFrames = 64;
+    l.info.dereverberates = c.config.numClasses == 2;
     return l;
 }
 
@@ -101,6 +102,8 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
     if (p.batch < 1 || p.batch > 256) return Result<bool>::invalid("batch must be between 1 and 256 chunks");
     if (!(p.snr > 0) || !std::isfinite(p.snr)) return Result<bool>::invalid("the corrector's snr must be positive");
     if (!(p.rtol > 0) || !(p.atol > 0)) return Result<bool>::invalid("the ODE tolerances must be positive");
+    if (p.task != "auto" && p.task != "denoise" && p.task != "dereverberate")
+        return Result<bool>::invalid("unknown task '" + p.task + "' (auto, denoise, dereverberate)");
     return true;
 }
 
@@ -121,6 +124,12 @@ Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const 
     if (bad > 0) return R::invalid("the audio has " + std::to_string(bad) + " NaN/Inf samples");
     auto loaded = loadEnhancer(p.modelDir);
     if (!loaded) return loaded.error();
+    // Task labels as trained (speech/task.h): 0 dry (denoise only), 1 reverberant, −1 the null label.
+    std::int64_t label = -1;
+    if (loaded.value().info.dereverberates)
+        label = p.task == "denoise" ? 0 : p.task == "dereverberate" ? 1 : -1;
+    else if (p.task == "dereverberate")
+        return R::invalid(loaded.value().info.name + " was not trained to dereverberate (it removes noise only)");
 
     runtime::keepFreedMemory();
     return guarded<EnhanceResult>("enhance", [&]() -> R {
@@ -130,7 +139,7 @@ Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const 
         op.sigmaMin /= std::sqrt(2.0); // SGMSE+'s complex noise: variance ½ per real channel
         op.sigmaMax /= std::sqrt(2.0);
         const auto s = sde::makeOuve(op);
-        const auto den = sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model));
+        const auto den = sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model, label));
         const double t0 = nowSeconds();
         const int nfe = resolvedNfe(p);
         MrsId mrs;

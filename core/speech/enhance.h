@@ -50,6 +50,11 @@ struct EnhanceParams {
     int batch = 4;                               ///< chunks per network batch
     double snr = 0.5;                            ///< pc: the corrector's signal-to-noise ratio
     double rtol = 1e-5, atol = 1e-5;             ///< ode-rk45 tolerances
+    /// For a model trained with task labels (net num_classes 2, speech/task.h): "denoise" tells
+    /// it the recording is dry (remove noise), "dereverberate" that it is reverberant (remove the
+    /// room's reverberation and the noise), "auto" gives the null label (the model judges). The
+    /// target is always the dry speech. A model without labels accepts "auto" and "denoise" only.
+    std::string task = "auto";
 };
 
 /// Fails early (InvalidInput) for an unknown sampler or settings out of range.
@@ -103,6 +108,7 @@ struct EnhancerInfo {
     std::string name;
     std::int64_t parameters = 0;
     int cropFrames = 64; ///< the training crop: the default chunk length
+    bool dereverberates = false; ///< trained with task labels (EnhanceParams::task "dereverberate")
 };
 Result<EnhancerInfo> enhancerInfo(const std::string& modelDir);
 

@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <algorithm>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -59,31 +61,64 @@ std::vector<float> aligned(const std::vector<float>& out, const std::vector<floa
     return y;
 }
 
-struct Scores {
+// One method's scores on each mixture (nullopt: undefined for that file, e.g. a silent estimate).
+struct PerFile {
     double siSdr = 0, estoi = 0;
-    int files = 0;
+};
+struct MethodScores {
+    std::string method;
+    int nfe = 0;
+    std::vector<std::optional<PerFile>> files;
     double seconds = 0, audio = 0;
 };
 
-void add(Scores& s, const std::vector<float>& clean, const std::vector<float>& est) {
+std::optional<PerFile> score(const std::vector<float>& clean, const std::vector<float>& est) {
     auto a = siSdr(clean, est);
     auto b = estoi(clean, est, 16000);
-    if (!a || !b) return; // undefined for this file (e.g. a silent estimate): not counted
-    s.siSdr += a.value();
-    s.estoi += b.value();
-    ++s.files;
+    if (!a || !b) return std::nullopt;
+    return PerFile{a.value(), b.value()};
+}
+
+// A mixture's groups: "" (the overall dry row), "snr N", "family F", "reverberant".
+struct Planned {
+    Mixture m;
+    std::vector<std::string> groups;
+};
+
+std::string fmtSnr(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "snr %g", v);
+    return b;
 }
 
 } // namespace
 
 Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const JobContext& ctx) {
     using R = Result<EnhanceBenchResult>;
+    if (p.layout != "speakers" && p.layout != "split") return R::invalid("layout must be speakers or split");
+    if (p.split != "test" && p.split != "val") return R::invalid("split must be test or val");
+    if (p.reverberant < 0) return R::invalid("the number of reverberant mixtures must not be negative");
     CorpusOptions co;
     co.dir = p.speechDir;
+    co.layout = p.layout;
     co.testSpeaker = p.testSpeaker;
     co.length = p.length;
+    std::vector<NoiseKind> families;
+    for (const auto& f : p.families) {
+        const auto k = parseNoiseKind(f);
+        if (!k) return R::invalid("unknown noise family '" + f + "'");
+        families.push_back(*k);
+    }
+    if (families.empty() && !p.snrBuckets.empty()) {
+        families = {p.layout == "split" ? NoiseKind::Recorded : NoiseKind::Music, NoiseKind::White, NoiseKind::Pink,
+                    NoiseKind::Brown, NoiseKind::Babble};
+        if (p.layout == "split")
+            for (auto k : {NoiseKind::Slope, NoiseKind::Tonal, NoiseKind::Impulsive, NoiseKind::Hum}) families.push_back(k);
+    }
+    if (!families.empty()) co.noises = families;
     auto corpus = Corpus::load(co);
     if (!corpus) return corpus.error();
+    const CorpusSplit split = p.split == "val" ? CorpusSplit::Val : CorpusSplit::Test;
     const int n = p.quick ? std::min(p.samples, 4) : p.samples;
     if (n < 1) return R::invalid("bench enhance needs at least one mixture");
 
@@ -102,33 +137,40 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         EnhanceParams ep;
         ep.sampler = st.sampler;
         ep.nfe = st.nfe;
+        ep.task = p.task;
         if (auto v = validateEnhance(ep); !v) return v.error();
     }
 
     EnhanceBenchResult res;
-    std::vector<Mixture> mixtures;
-    for (int i = 0; i < n; ++i) mixtures.push_back(corpus.value().mixture(CorpusSplit::Test, p.seed, std::uint64_t(i)));
+    // The mixtures: n drawn as the corpus draws them, or n per SNR bucket with the families in
+    // turn; then the reverberant ones. Mixture indices never repeat within one bench.
+    std::vector<Planned> plan;
+    std::uint64_t index = 0;
+    if (p.snrBuckets.empty()) {
+        for (int i = 0; i < n; ++i) plan.push_back({corpus.value().mixture(split, p.seed, index++), {""}});
+    } else {
+        for (double snr : p.snrBuckets)
+            for (int i = 0; i < n; ++i) {
+                const NoiseKind k = families[std::size_t(i) % families.size()];
+                plan.push_back({corpus.value().mixture(split, p.seed, index++, k, snr, 0.0),
+                                {"", fmtSnr(snr), "family " + toString(k)}});
+            }
+    }
+    for (int i = 0; i < p.reverberant; ++i) {
+        const double t60 = 0.2 + 0.8 * (double(i) + 0.5) / double(p.reverberant);
+        plan.push_back({corpus.value().mixture(split, p.seed, index++, NoiseKind::None, 100.0, t60), {"reverberant"}});
+    }
     const double audioSeconds = double(p.length) / 16000.0;
+    const std::size_t N = plan.size();
 
-    Scores input;
-    for (const auto& m : mixtures) add(input, m.clean, m.noisy);
-    auto row = [&](const std::string& method, int nfe, const Scores& s) {
-        EnhanceBenchRow r;
-        r.method = method;
-        r.nfe = nfe;
-        r.files = s.files;
-        if (s.files > 0) {
-            r.siSdr = s.siSdr / s.files;
-            r.estoi = s.estoi / s.files;
-        }
-        r.siSdrGain = r.siSdr - (input.files ? input.siSdr / input.files : 0);
-        r.estoiGain = r.estoi - (input.files ? input.estoi / input.files : 0);
-        r.rtf = s.audio > 0 ? s.seconds / s.audio : 0;
-        res.rows.push_back(r);
-    };
-    row("noisy", 0, input);
+    std::vector<MethodScores> methods;
+    {
+        MethodScores in{"noisy", 0, {}, 0, 0};
+        for (const auto& pm : plan) in.files.push_back(score(pm.m.clean, pm.m.noisy));
+        methods.push_back(std::move(in));
+    }
 
-    const std::int64_t totalUnits = std::int64_t(settings.size()) * n + (p.peers ? 3 * n : 0);
+    const std::int64_t totalUnits = std::int64_t(settings.size() + (p.peers ? 3 : 0)) * std::int64_t(N);
     std::int64_t done = 0;
     auto report = [&](const std::string& what) {
         Progress pr;
@@ -139,27 +181,29 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     };
 
     for (const auto& st : settings) {
-        Scores s;
+        MethodScores ms{st.sampler, 0, {}, 0, 0};
         std::int64_t nfe = 0;
-        for (int i = 0; i < n; ++i) {
+        for (std::size_t i = 0; i < N; ++i) {
             if (ctx.cancelled()) return R::cancelled("bench enhance: cancelled");
             EnhanceParams ep;
             ep.modelDir = p.modelDir;
             ep.sampler = st.sampler;
             ep.nfe = st.nfe;
             ep.seed = std::uint64_t(i);
+            ep.task = p.task;
             ep.rtol = ep.atol = 1e-4; // the bench's RK45 tolerance: 1e-5 costs several hundred NFE here
-            const Audio noisy{mixtures[std::size_t(i)].noisy, 16000, "", 0, 0};
+            const Audio noisy{plan[i].m.noisy, 16000, "", 0, 0};
             const JobContext inner{{}, ctx.cancel};
             auto r = enhance(ep, noisy, inner);
             if (!r) return r.error();
             nfe = std::max(nfe, r.value().nfe);
-            s.seconds += r.value().seconds;
-            s.audio += audioSeconds;
-            add(s, mixtures[std::size_t(i)].clean, r.value().enhanced.samples);
+            ms.seconds += r.value().seconds;
+            ms.audio += audioSeconds;
+            ms.files.push_back(score(plan[i].m.clean, r.value().enhanced.samples));
             report(st.sampler);
         }
-        row(st.sampler, int(nfe), s);
+        ms.nfe = int(nfe);
+        methods.push_back(std::move(ms));
     }
 
     if (p.peers) {
@@ -187,21 +231,21 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
                  return "ffmpeg -nostdin -hide_banner -loglevel error -y -i " + quoted(in) + " -af anlmdn " + quoted(out);
              }}};
         std::vector<std::string> inputs;
-        for (int i = 0; i < n; ++i) {
+        for (std::size_t i = 0; i < N; ++i) {
             const auto path = (tmp / ("noisy-" + std::to_string(i) + ".wav")).string();
-            Audio a{mixtures[std::size_t(i)].noisy, 16000, "", 0, 0};
+            Audio a{plan[i].m.noisy, 16000, "", 0, 0};
             if (auto s = saveWav(path, a); !s) return s.error(); // 16-bit: what the peers read best (peak <= 0.9)
             inputs.push_back(path);
         }
         for (const auto& peer : peers) {
             if (!haveProgram(peer.program)) {
                 res.notes.push_back(peer.name + ": '" + peer.program + "' is not installed (skipped)");
-                done += n;
+                done += std::int64_t(N);
                 continue;
             }
-            Scores s;
+            MethodScores ms{peer.name, 0, {}, 0, 0};
             int failures = 0, maxLag = 0;
-            for (int i = 0; i < n; ++i) {
+            for (std::size_t i = 0; i < N; ++i) {
                 if (ctx.cancelled()) {
                     fs::remove_all(tmp, ec);
                     return R::cancelled("bench enhance: cancelled");
@@ -209,16 +253,17 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
                 const auto out = (tmp / (peer.name + "-" + std::to_string(i) + ".wav")).string();
                 const auto prof = (tmp / ("profile-" + std::to_string(i))).string();
                 const double t0 = nowSeconds();
-                const bool ok = runQuiet(peer.command(inputs[std::size_t(i)], out, prof));
+                const bool ok = runQuiet(peer.command(inputs[i], out, prof));
                 const double dt = nowSeconds() - t0;
                 auto a = ok ? loadAudio(out, 16000) : Result<Audio>::failed("the command failed");
                 if (!a) {
                     ++failures;
+                    ms.files.push_back(std::nullopt);
                 } else {
-                    s.seconds += dt;
-                    s.audio += audioSeconds;
+                    ms.seconds += dt;
+                    ms.audio += audioSeconds;
                     int lag = 0;
-                    add(s, mixtures[std::size_t(i)].clean, aligned(a.value().samples, mixtures[std::size_t(i)].noisy, &lag));
+                    ms.files.push_back(score(plan[i].m.clean, aligned(a.value().samples, plan[i].m.noisy, &lag)));
                     maxLag = std::max(maxLag, lag);
                 }
                 report(peer.name);
@@ -227,30 +272,70 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
             if (maxLag > 0)
                 res.notes.push_back(peer.name + ": output delayed by up to " + std::to_string(maxLag) +
                                     " samples, aligned by cross-correlation with the input");
-            if (s.files > 0) row(peer.name, 0, s);
+            methods.push_back(std::move(ms));
         }
         fs::remove_all(tmp, ec);
     }
 
+    // Rows: every group in order of first appearance, every method; gains over the noisy input on
+    // the same files (a file counts when both the method and the input are defined on it).
+    std::vector<std::string> groups;
+    for (const auto& pm : plan)
+        for (const auto& g : pm.groups)
+            if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    std::stable_partition(groups.begin(), groups.end(), [](const std::string& g) { return g.empty(); });
+    std::stable_partition(groups.begin() + (groups.empty() || !groups.front().empty() ? 0 : 1), groups.end(),
+                          [](const std::string& g) { return g.rfind("snr ", 0) == 0; });
+    const auto& input = methods.front();
+    for (const auto& g : groups)
+        for (const auto& ms : methods) {
+            EnhanceBenchRow r;
+            r.method = ms.method;
+            r.nfe = ms.nfe;
+            r.group = g;
+            double si = 0, es = 0, si0 = 0, es0 = 0;
+            for (std::size_t i = 0; i < N; ++i) {
+                if (std::find(plan[i].groups.begin(), plan[i].groups.end(), g) == plan[i].groups.end()) continue;
+                if (i >= ms.files.size() || !ms.files[i] || !input.files[i]) continue;
+                si += ms.files[i]->siSdr, es += ms.files[i]->estoi;
+                si0 += input.files[i]->siSdr, es0 += input.files[i]->estoi;
+                ++r.files;
+            }
+            if (r.files > 0) {
+                r.siSdr = si / r.files, r.estoi = es / r.files;
+                r.siSdrGain = r.siSdr - si0 / r.files, r.estoiGain = r.estoi - es0 / r.files;
+            }
+            r.rtf = ms.audio > 0 ? ms.seconds / ms.audio : 0;
+            res.rows.push_back(r);
+        }
+
     std::ostringstream t;
     char line[256];
-    std::snprintf(line, sizeof line, "Speech enhancement, %d held-out mixtures (speaker %s, %.2f s, SNR %g..%g dB)\n", n,
-                  p.testSpeaker.c_str(), audioSeconds, co.snrMin, co.snrMax);
+    if (p.layout == "split")
+        std::snprintf(line, sizeof line, "Speech enhancement, %zu mixtures of the %s split (%.2f s each)\n", N,
+                      p.split.c_str(), audioSeconds);
+    else
+        std::snprintf(line, sizeof line, "Speech enhancement, %zu held-out mixtures (speaker %s, %.2f s, SNR %g..%g dB)\n",
+                      N, p.testSpeaker.c_str(), audioSeconds, co.snrMin, co.snrMax);
     t << line;
-    std::snprintf(line, sizeof line, "%-18s %5s %9s %8s %7s %8s %7s\n", "method", "NFE", "SI-SDR", "gain", "ESTOI", "gain",
-                  "RTF");
+    std::snprintf(line, sizeof line, "%-18s %-18s %5s %9s %8s %7s %8s %7s\n", "group", "method", "NFE", "SI-SDR", "gain",
+                  "ESTOI", "gain", "RTF");
     t << line;
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& r : res.rows) {
-        std::snprintf(line, sizeof line, "%-18s %5d %8.2f %8.2f %7.3f %8.3f %7.3f\n", r.method.c_str(), r.nfe, r.siSdr,
-                      r.siSdrGain, r.estoi, r.estoiGain, r.rtf);
+        std::snprintf(line, sizeof line, "%-18s %-18s %5d %8.2f %8.2f %7.3f %8.3f %7.3f\n",
+                      r.group.empty() ? "all" : r.group.c_str(), r.method.c_str(), r.nfe, r.siSdr, r.siSdrGain, r.estoi,
+                      r.estoiGain, r.rtf);
         t << line;
-        rows.push_back({{"method", r.method}, {"nfe", r.nfe}, {"si_sdr", r.siSdr}, {"si_sdr_gain", r.siSdrGain},
-                        {"estoi", r.estoi}, {"estoi_gain", r.estoiGain}, {"rtf", r.rtf}, {"files", r.files}});
+        nlohmann::json j = {{"method", r.method}, {"nfe", r.nfe}, {"si_sdr", r.siSdr}, {"si_sdr_gain", r.siSdrGain},
+                            {"estoi", r.estoi}, {"estoi_gain", r.estoiGain}, {"rtf", r.rtf}, {"files", r.files}};
+        if (!r.group.empty()) j["group"] = r.group;
+        rows.push_back(j);
     }
     for (const auto& note : res.notes) t << "note: " << note << '\n';
     res.table = t.str();
-    res.json = nlohmann::json{{"bench", "enhance"},   {"mixtures", n},   {"seed", p.seed},
+    res.json = nlohmann::json{{"bench", "enhance"},   {"mixtures", N},   {"seed", p.seed},
+                              {"layout", p.layout},  {"split", p.split}, {"task", p.task},
                               {"test_speaker", p.testSpeaker}, {"seconds_per_mixture", audioSeconds},
                               {"rows", rows},         {"notes", res.notes}}
                    .dump();

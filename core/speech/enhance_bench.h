@@ -30,6 +30,19 @@ struct EnhanceBenchParams {
     std::vector<EnhanceBenchSetting> settings; ///< empty → the full table (see enhance_bench.cpp)
     bool peers = true;
     std::string tempDir;                    ///< where the peers' files go ("" → the system's temporary folder)
+    /// Held-out evaluation of the split corpus (docs/data.md): layout "split" takes the test
+    /// split's speakers and noise sources (split = "val" for the validation split).
+    std::string layout = "speakers";
+    std::string split = "test";
+    /// Non-empty: `samples` dry mixtures per SNR bucket (exact SNR), the families taken in turn
+    /// from `families` (empty: every family the layout has: recorded or music, white, pink, brown,
+    /// babble, slope, tonal, impulsive, hum), and results per bucket and per family beside the
+    /// overall row.
+    std::vector<double> snrBuckets;
+    std::vector<std::string> families;
+    /// > 0: this many reverberant mixtures more (T60 0.2–1.0 s, no added noise), their own group.
+    int reverberant = 0;
+    std::string task = "auto";              ///< EnhanceParams::task for the model rows
 };
 
 struct EnhanceBenchRow {
@@ -39,6 +52,7 @@ struct EnhanceBenchRow {
     double siSdrGain = 0, estoiGain = 0; ///< over the noisy input
     double rtf = 0;         ///< wall time / audio duration
     int files = 0;          ///< mixtures scored
+    std::string group;      ///< "" overall (dry mixtures); "snr 5", "family tonal", "reverberant"
 };
 
 struct EnhanceBenchResult {

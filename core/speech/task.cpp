@@ -24,12 +24,17 @@ public:
     nlohmann::json section() const override { return m_o.toJson(); }
     Result<at::Tensor> loss(std::int64_t step, at::Generator& gen) override {
         if (!m_corpus) return Result<at::Tensor>::failed("the enhancer task was made without its corpus");
-        auto pair = enhancerBatch(*m_corpus, m_r.seed, step, m_r.batch);
-        if (!pair) return pair.error();
-        const auto& [x0, mu] = pair.value();
+        auto batch = enhancerBatch(*m_corpus, m_r.seed, step, m_r.batch);
+        if (!batch) return batch.error();
+        const auto& b = batch.value();
+        at::Tensor labels;
+        if (m_o.net.numClasses > 0) {
+            const auto drop = at::bernoulli(at::full({m_r.batch}, m_o.labelDropout), gen).to(at::kBool);
+            labels = at::where(drop, at::full({m_r.batch}, std::int64_t(m_o.net.numClasses), at::kLong), b.reverberant);
+        }
         const auto sigma = m_o.noise.sample(m_r.batch, gen);
-        const auto z = at::randn(x0.sizes(), gen);
-        return train::residualLoss(m_model, x0, mu, sigma, z);
+        const auto z = at::randn(b.x0.sizes(), gen);
+        return train::residualLoss(m_model, b.x0, b.mu, sigma, z, labels);
     }
 
 private:
@@ -53,7 +58,26 @@ std::string EnhancerOptions::read(const nlohmann::json& section) {
     if (auto why = noise.read(s); !why.empty()) return why;
     if (const auto& j = s.object("net"); !j.is_null())
         if (auto why = models::UNetConfig::fromJson(j, &net); !why.empty()) return why;
+    s.read("layout", layout);
+    s.read("noise_dir", noiseDir);
+    std::vector<std::string> noiseNames;
+    s.read("noises", noiseNames);
+    s.read("reverb_share", reverbShare);
+    s.read("t60_min", t60Min);
+    s.read("t60_max", t60Max);
+    s.read("label_dropout", labelDropout);
     if (auto why = s.finish(); !why.empty()) return why;
+    noises.clear();
+    for (const auto& name : noiseNames) {
+        const auto k = parseNoiseKind(name);
+        if (!k) return "unknown noise family '" + name + "'";
+        noises.push_back(*k);
+    }
+    if (layout != "speakers" && layout != "split") return "layout must be \"speakers\" or \"split\"";
+    if (!(reverbShare >= 0 && reverbShare <= 1)) return "reverb_share must be in [0, 1]";
+    if (!(t60Min > 0 && t60Max >= t60Min && t60Max <= 2)) return "need 0 < t60_min <= t60_max <= 2";
+    if (net.numClasses != 0 && net.numClasses != 2) return "net.num_classes must be 0 or 2 (the task labels)";
+    if (labelDropout < 0 || labelDropout > 1) return "label_dropout must be in [0, 1]";
     if (dataset != "speech") return "the enhancer trains on the speech corpus (dataset \"speech\")";
     if (net.inChannels != 2 || net.condChannels != 2 || net.outChannels != 2)
         return "the enhancer works on complex spectrograms conditioned on the noisy one: net.in_channels, "
@@ -68,12 +92,33 @@ nlohmann::json EnhancerOptions::toJson() const {
     nlohmann::json j = {{"speech_dir", speechDir}, {"crop_frames", cropFrames}, {"test_speaker", testSpeaker},
                         {"snr_min", snrMin},       {"snr_max", snrMax},         {"net", net.toJson()}};
     noise.write(j);
+    if (layout != "speakers") {
+        std::vector<std::string> names;
+        for (const auto k : noises) names.push_back(toString(k));
+        j["layout"] = layout;
+        j["noise_dir"] = noiseDir;
+        j["noises"] = names;
+        j["reverb_share"] = reverbShare;
+        j["t60_min"] = t60Min;
+        j["t60_max"] = t60Max;
+    }
+    if (net.numClasses > 0) j["label_dropout"] = labelDropout;
     return j;
 }
 
 CorpusOptions EnhancerOptions::corpus() const {
     CorpusOptions o;
     o.dir = speechDir;
+    o.layout = layout;
+    o.noiseDir = noiseDir;
+    if (!noises.empty()) o.noises = noises;
+    else if (layout == "split")
+        o.noises = {NoiseKind::Recorded, NoiseKind::Recorded, NoiseKind::Recorded, NoiseKind::Recorded, NoiseKind::Babble,
+                    NoiseKind::Babble,   NoiseKind::White,    NoiseKind::Pink,     NoiseKind::Brown,    NoiseKind::Slope,
+                    NoiseKind::Tonal,    NoiseKind::Impulsive, NoiseKind::Hum};
+    o.reverbShare = reverbShare;
+    o.t60Min = t60Min;
+    o.t60Max = t60Max;
     o.testSpeaker = testSpeaker;
     o.trainSpeakers.erase(std::remove(o.trainSpeakers.begin(), o.trainSpeakers.end(), testSpeaker), o.trainSpeakers.end());
     if (testSpeaker != "ru") o.trainSpeakers.push_back("ru"); // the default test speaker trains instead
@@ -83,18 +128,20 @@ CorpusOptions EnhancerOptions::corpus() const {
     return o;
 }
 
-Result<std::pair<at::Tensor, at::Tensor>> enhancerBatch(const Corpus& corpus, std::uint64_t seed, std::int64_t step,
-                                                        int batch) {
+Result<EnhancerBatch> enhancerBatch(const Corpus& corpus, std::uint64_t seed, std::int64_t step, int batch) {
     std::vector<at::Tensor> x0, mu;
+    std::vector<std::int64_t> reverberant;
     for (int i = 0; i < batch; ++i) {
         const auto m = corpus.mixture(CorpusSplit::Train, seed, std::uint64_t(step) * std::uint64_t(batch) + std::uint64_t(i));
         auto p = trainingPair(m.clean, m.noisy);
         if (!p) return p.error();
         x0.push_back(p.value().first);
         mu.push_back(p.value().second);
+        reverberant.push_back(m.t60 > 0 ? 1 : 0);
     }
-    return std::make_pair(at::stack(x0), at::stack(mu));
+    return EnhancerBatch{at::stack(x0), at::stack(mu), at::tensor(reverberant, at::kLong)};
 }
+
 
 Result<std::unique_ptr<train::TrainTask>> makeEnhancerTask(const train::Recipe& r, train::TaskData mode) {
     using R = Result<std::unique_ptr<train::TrainTask>>;

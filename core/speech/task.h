@@ -6,7 +6,10 @@
 // the recipe's seed, so a resumed run sees exactly the batches of a straight one. Served to the
 // OUVE SDE by speech/enhance.h.
 // Section keys: speech_dir, crop_frames, test_speaker, snr_min, snr_max, p_mean/p_std/sigma_data,
-// "net" (in, cond and out channels all 2).
+// "net" (in, cond and out channels all 2); for the split corpus (docs/data.md): layout "split",
+// noise_dir, noises (family names, repeat to weight), reverb_share, t60_min, t60_max. A net with
+// num_classes 2 is told the task: label 1 when the input is reverberant (dereverberate), 0 when
+// it is dry (denoise only), dropped to the null class with probability label_dropout (auto).
 //
 // Thread rules: as train/task.h. Failure: errors name the key or the corpus problem.
 
@@ -20,7 +23,9 @@
 
 #include <memory>
 #include <string>
+#include <optional>
 #include <utility>
+#include <vector>
 
 namespace reverie::speech {
 
@@ -31,6 +36,12 @@ struct EnhancerOptions {
     double snrMin = 0, snrMax = 20; ///< mixture SNR range in dB (uniform)
     train::EdmNoise noise;
     models::UNetConfig net;
+    std::string layout = "speakers";       ///< corpus layout: "speakers" (first corpus) or "split"
+    std::string noiseDir;                  ///< split layout: "" → defaultNoiseDir()
+    std::vector<NoiseKind> noises;         ///< empty: the corpus's default families
+    double reverbShare = 0;
+    double t60Min = 0.2, t60Max = 1.0;
+    double labelDropout = 0.2;             ///< task labels: share dropped to the null class (auto)
     std::string read(const nlohmann::json& section);
     nlohmann::json toJson() const;
     /// The corpus settings: mixtures of (crop_frames − 1)·hop samples, every speaker but
@@ -41,8 +52,12 @@ struct EnhancerOptions {
 Result<std::unique_ptr<train::TrainTask>> makeEnhancerTask(const train::Recipe& r, train::TaskData data);
 
 /// The enhancer's batch at a step: x₀ (clean) and μ (noisy) [batch, 2, 256, frames] from training
-/// mixtures step·batch + i, i < batch, of the corpus for `seed` (speech/pairs.h).
-Result<std::pair<at::Tensor, at::Tensor>> enhancerBatch(const Corpus& corpus, std::uint64_t seed, std::int64_t step,
-                                                        int batch);
+/// mixtures step·batch + i, i < batch, of the corpus for `seed` (speech/pairs.h), and the task
+/// label of each (1: reverberant, 0: dry).
+struct EnhancerBatch {
+    at::Tensor x0, mu, reverberant;
+};
+Result<EnhancerBatch> enhancerBatch(const Corpus& corpus, std::uint64_t seed, std::int64_t step, int batch);
+
 
 } // namespace reverie::speech

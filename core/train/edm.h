@@ -33,6 +33,6 @@ at::Tensor edmLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::T
 /// The loss of a μ-conditioned residual denoiser E (models/conditioned.h) on y₀ = x₀ − μ:
 /// mean over the batch of λ(σ)‖E(y₀ + σz; σ, cond = μ) − y₀‖².
 at::Tensor residualLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::Tensor& mu, const at::Tensor& sigma,
-                        const at::Tensor& z);
+                        const at::Tensor& z, const at::Tensor& labels = {});
 
 } // namespace reverie::train

@@ -19,9 +19,13 @@ std::string ImageData::read(SectionReader& s) {
     s.read("train_limit", trainLimit);
     s.read("hflip", hflip);
     s.read("shift", shift);
-    if (dataset != "fashion-mnist" && dataset != "folder" && dataset != "patches")
-        return "unknown dataset '" + dataset + "' (known: fashion-mnist, folder, patches)";
-    if ((dataset == "folder" || dataset == "patches") && dataDir.empty()) return "the " + dataset + " dataset needs data_dir";
+    s.read("max_side", maxSide);
+    s.read("crop_zoom", cropZoom);
+    if (dataset != "fashion-mnist" && dataset != "folder" && dataset != "patches" && dataset != "crops")
+        return "unknown dataset '" + dataset + "' (known: fashion-mnist, folder, patches, crops)";
+    if (dataset != "fashion-mnist" && dataDir.empty()) return "the " + dataset + " dataset needs data_dir";
+    if (maxSide < 64 || maxSide > 8192) return "max_side must be between 64 and 8192";
+    if (cropZoom < 1 || cropZoom > 4) return "crop_zoom must be between 1 and 4";
     if (patchStride < 1) return "patch_stride must be at least 1";
     if (patchScales < 1 || patchScales > 4) return "patch_scales must be between 1 and 4";
     if (imageSize < 4 || imageSize > 512) return "image_size must be between 4 and 512";
@@ -40,12 +44,17 @@ void ImageData::write(nlohmann::json& j) const {
     j["train_limit"] = trainLimit;
     j["hflip"] = hflip;
     j["shift"] = shift;
+    if (dataset == "crops") {
+        j["max_side"] = maxSide;
+        j["crop_zoom"] = cropZoom;
+    }
 }
 
 Result<data::LabelledImages> loadImages(const ImageData& d) {
     if (d.dataset == "folder") return data::loadImageFolder(d.dataDir, d.imageSize, d.channels, d.trainLimit);
     if (d.dataset == "patches")
         return data::loadImagePatches(d.dataDir, d.imageSize, d.patchStride, d.channels, d.patchScales, d.trainLimit);
+    if (d.dataset == "crops") return data::loadWholeImages(d.dataDir, d.channels, d.maxSide, d.imageSize * d.cropZoom);
     return data::loadFashionMnist(data::Split::Train, data::defaultFashionMnistDir(), d.trainLimit);
 }
 
@@ -53,6 +62,12 @@ Result<data::LabelledImages> loadImagesFor(const ImageData& d, int batch, int ch
     using R = Result<data::LabelledImages>;
     auto images = loadImages(d);
     if (!images) return images.error();
+    if (d.dataset == "crops") {
+        if (images.value().whole.front().size(0) != channels)
+            return R::invalid("the network expects " + std::to_string(channels) + " channel(s), the photos have " +
+                              std::to_string(images.value().whole.front().size(0)));
+        return images;
+    }
     if (images.value().size() < batch)
         return R::invalid("the data set has " + std::to_string(images.value().size()) + " images, fewer than one batch of " +
                           std::to_string(batch));
@@ -100,8 +115,41 @@ at::Tensor batchIndices(std::uint64_t seed, std::int64_t step, int batch, std::i
     return at::cat(idx);
 }
 
+namespace {
+// A batch of random crops of the whole photos, drawn from gen (see ImageData "crops").
+at::Tensor randomCrops(const ImageData& d, const std::vector<at::Tensor>& photos, int batch, at::Generator& gen) {
+    const auto pick = at::randint(0, std::int64_t(photos.size()), {batch}, gen, at::kLong);
+    const auto zoom = at::randint(1, d.cropZoom + 1, {batch}, gen, at::kLong);
+    const auto where = at::rand({batch, 2}, gen, at::kDouble);
+    const auto pickA = pick.accessor<std::int64_t, 1>();
+    const auto zoomA = zoom.accessor<std::int64_t, 1>();
+    const auto whereA = where.accessor<double, 2>();
+    std::vector<at::Tensor> items;
+    items.reserve(std::size_t(batch));
+    for (int i = 0; i < batch; ++i) {
+        const auto& photo = photos[std::size_t(pickA[i])];
+        const std::int64_t H = photo.size(1), W = photo.size(2);
+        std::int64_t k = zoomA[i];
+        while (k > 1 && d.imageSize * k > std::min(H, W)) --k;
+        const std::int64_t c = d.imageSize * k;
+        const auto top = std::int64_t(whereA[i][0] * double(H - c + 1));
+        const auto left = std::int64_t(whereA[i][1] * double(W - c + 1));
+        auto crop = photo.slice(1, top, top + c).slice(2, left, left + c).to(at::kFloat).unsqueeze(0);
+        if (k > 1) crop = at::avg_pool2d(crop, {k, k});
+        items.push_back(crop.squeeze(0) / 127.5 - 1.0);
+    }
+    return at::stack(items);
+}
+} // namespace
+
 ImageBatch imageBatch(const ImageData& d, const data::LabelledImages& images, const Recipe& r, std::int64_t step,
                       at::Generator& gen) {
+    if (d.dataset == "crops") {
+        ImageBatch b;
+        b.x = augment(d, randomCrops(d, images.whole, r.batch, gen), gen);
+        b.labels = at::zeros({r.batch}, at::kLong);
+        return b;
+    }
     const auto index = batchIndices(r.seed, step, r.batch, images.size());
     ImageBatch b;
     b.x = augment(d, data::toSigned(images.images.index_select(0, index)), gen);

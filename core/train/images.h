@@ -1,8 +1,11 @@
 #pragma once
 // The image data every image task trains on, read from a task section: Fashion-MNIST's train
 // split ("fashion-mnist"), a folder of images ("folder": data_dir, image_size, channels;
-// sub-folders are classes; data/image_folder.h) or patches of the large photographs in a folder
-// ("patches": image_size = patch size, patch_stride, patch_scales). Augmentation (random
+// sub-folders are classes; data/image_folder.h), patches of the large photographs in a folder
+// ("patches": image_size = patch size, patch_stride, patch_scales), or random crops of whole photos
+// below a folder ("crops": every step draws, per item, a photo, a zoom 1..crop_zoom (a crop of
+// image_size·zoom pixels averaged down), and a position; the photos are kept in memory, their long
+// side shrunk to max_side). Augmentation (random
 // horizontal flips, shifts by up to `shift` pixels with the background filled) draws from the
 // loop's checkpointed generator, so a resumed run sees exactly the batches of a straight one.
 //
@@ -32,6 +35,8 @@ struct ImageData {
     std::int64_t trainLimit = -1;          ///< only the first N training images (-1: all)
     bool hflip = false;
     int shift = 0;                         ///< pixels, each axis
+    int maxSide = 1024;                    ///< crops: photos are shrunk to this long side first
+    int cropZoom = 2;                      ///< crops: the largest zoom-out factor (1 = none)
 
     /// Reads the keys above from a section; returns a message for a bad value ("" = fine).
     std::string read(SectionReader& s);

@@ -188,6 +188,13 @@ QWidget* EnhanceView::buildSettingsBox() {
         const QSignalBlocker block(m_builtinModel);
         m_builtinModel->setCurrentIndex(!builtin.isEmpty() && dir == QDir::cleanPath(builtin) ? 0 : 1);
     });
+    m_task = new QComboBox(box);
+    m_task->setObjectName(QStringLiteral("task"));
+    m_task->addItem(tr("Noise (the model judges the room)"), QStringLiteral("auto"));
+    m_task->addItem(tr("Noise only (a dry recording)"), QStringLiteral("denoise"));
+    m_task->addItem(tr("Dereverberate: noise and the room's echo"), QStringLiteral("dereverberate"));
+    m_task->setToolTip(tr("What to remove. Dereverberation needs a model trained for it (its card lists the tasks)."));
+    form->addRow(tr("Remove:"), m_task);
     m_sampler = new QComboBox(box);
     m_sampler->setObjectName(QStringLiteral("sampler"));
     for (const auto& s : sp::enhanceSamplers()) {
@@ -312,6 +319,7 @@ sp::EnhanceParams EnhanceView::params() const {
     p.sampler = m_sampler->currentData().toString().toStdString();
     p.nfe = m_nfe->value();
     p.seed = std::uint64_t(m_seed->value());
+    p.task = m_task->currentData().toString().toStdString();
     return p;
 }
 
@@ -320,6 +328,7 @@ void EnhanceView::setParams(const sp::EnhanceParams& p) {
     if (const int i = m_sampler->findData(qs(p.sampler)); i >= 0) m_sampler->setCurrentIndex(i);
     m_nfe->setValue(std::clamp(p.nfe, 0, m_nfe->maximum()));
     m_seed->setValue(int(std::min<std::uint64_t>(p.seed, std::uint64_t(INT_MAX))));
+    if (const int i = m_task->findData(qs(p.task)); i >= 0) m_task->setCurrentIndex(i);
 }
 
 void EnhanceView::setInputText(int track, const QString& text) {

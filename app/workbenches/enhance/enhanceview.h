@@ -112,6 +112,7 @@ private:
     QPushButton* m_record = nullptr;
     QComboBox* m_builtinModel = nullptr;
     QLineEdit* m_modelDir = nullptr;
+    QComboBox* m_task = nullptr;
     QComboBox* m_sampler = nullptr;
     QSpinBox* m_nfe = nullptr;
     QSpinBox* m_seed = nullptr;
