@@ -41,6 +41,133 @@
     </message>
 </context>
 <context>
+    <name>EraseForm</name>
+    <message>
+        <source>Prompts (one per line)</source>
+        <translation>Prompts (einer pro Zeile)</translation>
+    </message>
+    <message>
+        <source>Images per prompt</source>
+        <translation>Bilder pro Prompt</translation>
+    </message>
+    <message>
+        <source>More images show the effect more reliably; each takes its share of the generation time</source>
+        <translation>Mehr Bilder zeigen die Wirkung verlässlicher; jedes kostet seinen Anteil an der Erzeugungszeit</translation>
+    </message>
+    <message>
+        <source>from seed</source>
+        <translation>ab Seed</translation>
+    </message>
+    <message>
+        <source>Sampler steps</source>
+        <translation>Sampler-Schritte</translation>
+    </message>
+    <message>
+        <source>DPM-Solver++(2M) steps: fewer is faster, more is closer to the model&apos;s own images</source>
+        <translation>Schritte von DPM-Solver++(2M): weniger ist schneller, mehr kommt den eigenen Bildern des Modells näher</translation>
+    </message>
+    <message>
+        <source>Guidance</source>
+        <translation>Guidance</translation>
+    </message>
+    <message>
+        <source>Classifier-free guidance: higher follows the prompt more strongly (and costs nothing extra)</source>
+        <translation>Classifier-free Guidance: höher folgt dem Prompt stärker (und kostet nichts zusätzlich)</translation>
+    </message>
+    <message>
+        <source>SLD away from</source>
+        <translation>SLD weg von</translation>
+    </message>
+    <message>
+        <source>Safe Latent Diffusion: guide every sample away from this concept at inference time.</source>
+        <translation>Safe Latent Diffusion: jedes Sample bei der Inferenz von diesem Konzept weglenken.</translation>
+    </message>
+    <message>
+        <source>Facilitated transport</source>
+        <translation>Erleichterter Transport</translation>
+    </message>
+    <message>
+        <source>Scale each SPM membrane per prompt by its permeability γ (shown beside each prompt).</source>
+        <translation>Jede SPM-Membran pro Prompt mit ihrer Durchlässigkeit γ skalieren (neben jedem Prompt angezeigt).</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>Erzeugen</translation>
+    </message>
+    <message>
+        <source>Default prompts</source>
+        <translation>Standard-Prompts</translation>
+    </message>
+    <message>
+        <source>Concept library</source>
+        <translation>Konzeptbibliothek</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>An</translation>
+    </message>
+    <message>
+        <source>Concept</source>
+        <translation>Konzept</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>Methode</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>Gewicht</translation>
+    </message>
+    <message>
+        <source>Time (s)</source>
+        <translation>Zeit (s)</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Concept word, e.g. sneaker</source>
+        <translation>Konzeptwort, z. B. sneaker</translation>
+    </message>
+    <message>
+        <source>UCE and RECE edit in milliseconds (closed form); ESD and SPM fine-tune for the steps beside (minutes)</source>
+        <translation>UCE und RECE ändern in Millisekunden (geschlossene Form); ESD und SPM trainieren nach für die Schritte daneben (Minuten)</translation>
+    </message>
+    <message>
+        <source>Training steps of ESD and SPM</source>
+        <translation>Trainingsschritte von ESD und SPM</translation>
+    </message>
+    <message>
+        <source>Erase concept…</source>
+        <translation>Konzept löschen…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Save library…</source>
+        <translation>Bibliothek speichern…</translation>
+    </message>
+    <message>
+        <source>Load library…</source>
+        <translation>Bibliothek laden…</translation>
+    </message>
+    <message>
+        <source>Attack the selected concept</source>
+        <translation>Das gewählte Konzept angreifen</translation>
+    </message>
+    <message>
+        <source>Attack</source>
+        <translation>Angreifen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+</context>
+<context>
     <name>ImageSettings</name>
     <message>
         <source>There is no image to save.</source>
@@ -149,7 +276,7 @@
         <translation>Seed:</translation>
     </message>
     <message>
-        <source>Seeds the degradation and the sampler's noise</source>
+        <source>Seeds the degradation and the sampler&apos;s noise</source>
         <translation>Startwert für die Verschlechterung und das Rauschen des Samplers</translation>
     </message>
     <message>
@@ -157,7 +284,7 @@
         <translation>λ (0–255):</translation>
     </message>
     <message>
-        <source>The IR-SDE's stationary noise level λ on the 0–255 scale (50 is IR-SDE's usual choice)</source>
+        <source>The IR-SDE&apos;s stationary noise level λ on the 0–255 scale (50 is IR-SDE&apos;s usual choice)</source>
         <translation>Stationäres Rauschniveau λ der IR-SDE auf der Skala 0–255 (50 ist die übliche Wahl der IR-SDE)</translation>
     </message>
     <message>
@@ -165,7 +292,7 @@
         <translation>Klassisches Vergleichsverfahren</translation>
     </message>
     <message>
-        <source>Also restore with the task's classical method (non-local means, Wiener, bicubic, inpainting) for comparison; needs a task to degrade with</source>
+        <source>Also restore with the task&apos;s classical method (non-local means, Wiener, bicubic, inpainting) for comparison; needs a task to degrade with</source>
         <translation>Zum Vergleich auch mit dem klassischen Verfahren der Aufgabe restaurieren (Non-Local Means, Wiener, bikubisch, Inpainting); braucht eine Aufgabe zum Verschlechtern</translation>
     </message>
     <message>
@@ -352,7 +479,7 @@
         <translation>Nicht gemessen.</translation>
     </message>
     <message>
-        <source>Samples appear here: while sampling, x_t (left) and the denoiser's estimate x̂_0 (right) at every step.</source>
+        <source>Samples appear here: while sampling, x_t (left) and the denoiser&apos;s estimate x̂_0 (right) at every step.</source>
         <translation>Hier erscheinen die Samples: während des Samplings x_t (links) und die Schätzung x̂_0 des Denoisers (rechts) bei jedem Schritt.</translation>
     </message>
     <message>
@@ -367,15 +494,15 @@
         <translation>Die Einstellungsdatei %1 konnte nicht gelesen werden; es werden die Standardwerte verwendet, und die beschädigte Datei wurde als %2 aufbewahrt.</translation>
     </message>
     <message>
-        <source>Unknown device "%1" in the settings; using cpu.</source>
+        <source>Unknown device &quot;%1&quot; in the settings; using cpu.</source>
         <translation>Unbekanntes Gerät „%1“ in den Einstellungen; es wird cpu verwendet.</translation>
     </message>
     <message>
-        <source>Invalid thread count "%1" in the settings; using one per core.</source>
+        <source>Invalid thread count &quot;%1&quot; in the settings; using one per core.</source>
         <translation>Ungültige Thread-Anzahl „%1“ in den Einstellungen; es wird ein Thread pro Kern verwendet.</translation>
     </message>
     <message>
-        <source>Unknown language "%1" in the settings; using English.</source>
+        <source>Unknown language &quot;%1&quot; in the settings; using English.</source>
         <translation>Unbekannte Sprache „%1“ in den Einstellungen; es wird Englisch verwendet.</translation>
     </message>
     <message>
@@ -414,7 +541,7 @@
         <translation>Rezept:</translation>
     </message>
     <message>
-        <source>The built-in models' recipes (resources/recipes) and any recipe you open</source>
+        <source>The built-in models&apos; recipes (resources/recipes) and any recipe you open</source>
         <translation>Die Rezepte der eingebauten Modelle (resources/recipes) und jedes Rezept, das Sie öffnen</translation>
     </message>
     <message>
@@ -473,15 +600,15 @@
         <translation>Diese Werkbank zuerst öffnen (generate, restore, enhance, erase, tune, diagnostics).</translation>
     </message>
     <message>
-        <source>Run 'reverie --help' for the options.</source>
+        <source>Run &apos;reverie --help&apos; for the options.</source>
         <translation>Mit „reverie --help“ werden die Optionen angezeigt.</translation>
     </message>
     <message>
-        <source>unknown workbench '%1'; known: %2</source>
+        <source>unknown workbench &apos;%1&apos;; known: %2</source>
         <translation>unbekannte Werkbank „%1“; bekannt: %2</translation>
     </message>
     <message>
-        <source>Run the workbench's main action with its shown settings once the window is up.</source>
+        <source>Run the workbench&apos;s main action with its shown settings once the window is up.</source>
         <translation>Die Hauptaktion der Werkbank mit den angezeigten Einstellungen ausführen, sobald das Fenster offen ist.</translation>
     </message>
     <message>
@@ -757,7 +884,7 @@
         <translation>Standard</translation>
     </message>
     <message>
-        <source>Network evaluations per chunk; 0 = the sampler's default (%1 for the default sampler)</source>
+        <source>Network evaluations per chunk; 0 = the sampler&apos;s default (%1 for the default sampler)</source>
         <translation>Netzauswertungen pro Abschnitt; 0 = Standard des Samplers (%1 beim Standard-Sampler)</translation>
     </message>
     <message>
@@ -765,7 +892,7 @@
         <translation>NFE:</translation>
     </message>
     <message>
-        <source>Seeds the sampler's noise</source>
+        <source>Seeds the sampler&apos;s noise</source>
         <translation>Startwert für das Rauschen des Samplers</translation>
     </message>
     <message>
@@ -829,7 +956,7 @@
         <translation>Die Wellenform der gewählten Spur. Klicken zum Springen, Ziehen für einen Schleifenbereich.</translation>
     </message>
     <message>
-        <source>The spectrogram of the selected track in the model's STFT (510-point FFT, hop 128).</source>
+        <source>The spectrogram of the selected track in the model&apos;s STFT (510-point FFT, hop 128).</source>
         <translation>Das Spektrogramm der gewählten Spur in der STFT des Modells (510-Punkte-FFT, Schrittweite 128).</translation>
     </message>
     <message>
@@ -879,6 +1006,26 @@
     <message>
         <source>Pause</source>
         <translation>Pause</translation>
+    </message>
+    <message>
+        <source>Noise (the model judges the room)</source>
+        <translation>Rauschen (das Modell beurteilt den Raum)</translation>
+    </message>
+    <message>
+        <source>Noise only (a dry recording)</source>
+        <translation>Nur Rauschen (eine trockene Aufnahme)</translation>
+    </message>
+    <message>
+        <source>Dereverberate: noise and the room&apos;s echo</source>
+        <translation>Enthallen: Rauschen und Nachhall des Raums</translation>
+    </message>
+    <message>
+        <source>What to remove. Dereverberation needs a model trained for it (its card lists the tasks).</source>
+        <translation>Was entfernt wird. Enthallen braucht ein dafür trainiertes Modell (seine Modellkarte nennt die Aufgaben).</translation>
+    </message>
+    <message>
+        <source>Remove:</source>
+        <translation>Entfernen:</translation>
     </message>
 </context>
 <context>
@@ -1071,84 +1218,8 @@
 <context>
     <name>reverie::app::EraseWorkbench</name>
     <message>
-        <source>Prompts (one per line)</source>
-        <translation>Prompts (einer pro Zeile)</translation>
-    </message>
-    <message>
-        <source>from seed</source>
-        <translation>ab Seed</translation>
-    </message>
-    <message>
-        <source>Images per prompt</source>
-        <translation>Bilder pro Prompt</translation>
-    </message>
-    <message>
-        <source>Sampler steps</source>
-        <translation>Sampler-Schritte</translation>
-    </message>
-    <message>
-        <source>Guidance</source>
-        <translation>Guidance</translation>
-    </message>
-    <message>
         <source>None</source>
         <translation>Keine</translation>
-    </message>
-    <message>
-        <source>Safe Latent Diffusion: guide every sample away from this concept at inference time.</source>
-        <translation>Safe Latent Diffusion: jedes Sample bei der Inferenz von diesem Konzept weglenken.</translation>
-    </message>
-    <message>
-        <source>SLD away from</source>
-        <translation>SLD weg von</translation>
-    </message>
-    <message>
-        <source>Facilitated transport</source>
-        <translation>Erleichterter Transport</translation>
-    </message>
-    <message>
-        <source>Scale each SPM membrane per prompt by its permeability γ (shown beside each prompt).</source>
-        <translation>Jede SPM-Membran pro Prompt mit ihrer Durchlässigkeit γ skalieren (neben jedem Prompt angezeigt).</translation>
-    </message>
-    <message>
-        <source>Generate</source>
-        <translation>Erzeugen</translation>
-    </message>
-    <message>
-        <source>Default prompts</source>
-        <translation>Standard-Prompts</translation>
-    </message>
-    <message>
-        <source>Concept library</source>
-        <translation>Konzeptbibliothek</translation>
-    </message>
-    <message>
-        <source>On</source>
-        <translation>An</translation>
-    </message>
-    <message>
-        <source>Concept</source>
-        <translation>Konzept</translation>
-    </message>
-    <message>
-        <source>Method</source>
-        <translation>Methode</translation>
-    </message>
-    <message>
-        <source>Weight</source>
-        <translation>Gewicht</translation>
-    </message>
-    <message>
-        <source>Time (s)</source>
-        <translation>Zeit (s)</translation>
-    </message>
-    <message>
-        <source>Size</source>
-        <translation>Größe</translation>
-    </message>
-    <message>
-        <source>Concept word, e.g. sneaker</source>
-        <translation>Konzeptwort, z. B. sneaker</translation>
     </message>
     <message>
         <source>UCE (closed form)</source>
@@ -1167,30 +1238,6 @@
         <translation>SPM (Membran)</translation>
     </message>
     <message>
-        <source>Training steps of ESD and SPM</source>
-        <translation>Trainingsschritte von ESD und SPM</translation>
-    </message>
-    <message>
-        <source>Erase concept…</source>
-        <translation>Konzept löschen…</translation>
-    </message>
-    <message>
-        <source>Remove</source>
-        <translation>Entfernen</translation>
-    </message>
-    <message>
-        <source>Save library…</source>
-        <translation>Bibliothek speichern…</translation>
-    </message>
-    <message>
-        <source>Load library…</source>
-        <translation>Bibliothek laden…</translation>
-    </message>
-    <message>
-        <source>Attack the selected concept</source>
-        <translation>Das gewählte Konzept angreifen</translation>
-    </message>
-    <message>
         <source>Closed-form (RECE derivation)</source>
         <translation>Geschlossene Form (RECE-Herleitung)</translation>
     </message>
@@ -1201,10 +1248,6 @@
     <message>
         <source>Attack</source>
         <translation>Angreifen</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
     </message>
     <message>
         <source>Erase</source>
@@ -1299,7 +1342,7 @@
         <translation>Ein Konzept wird gerade gelöscht; warten Sie darauf oder brechen Sie ab.</translation>
     </message>
     <message>
-        <source>Erasing '%1' with %2…</source>
+        <source>Erasing &apos;%1&apos; with %2…</source>
         <translation>„%1“ wird mit %2 gelöscht…</translation>
     </message>
     <message>
@@ -1327,7 +1370,7 @@
         <translation>Ein anderer Bibliotheksauftrag läuft; warten Sie darauf.</translation>
     </message>
     <message>
-        <source>There is no erased concept '%1' to attack.</source>
+        <source>There is no erased concept &apos;%1&apos; to attack.</source>
         <translation>Es gibt kein gelöschtes Konzept „%1“, das angegriffen werden könnte.</translation>
     </message>
     <message>
@@ -1351,16 +1394,16 @@
         <translation>Angriff fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>&lt;b style='color:#c62828'&gt;The concept comes back:&lt;/b&gt; %1% of the attack's images are recognised as %2.</source>
-        <translation>&lt;b style='color:#c62828'&gt;Das Konzept kehrt zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
+        <source>&lt;b style=&apos;color:#c62828&apos;&gt;The concept comes back:&lt;/b&gt; %1% of the attack&apos;s images are recognised as %2.</source>
+        <translation>&lt;b style=&apos;color:#c62828&apos;&gt;Das Konzept kehrt zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
     </message>
     <message>
-        <source>&lt;b style='color:#ef6c00'&gt;Partly back:&lt;/b&gt; %1% of the attack's images are recognised as %2.</source>
-        <translation>&lt;b style='color:#ef6c00'&gt;Teilweise zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
+        <source>&lt;b style=&apos;color:#ef6c00&apos;&gt;Partly back:&lt;/b&gt; %1% of the attack&apos;s images are recognised as %2.</source>
+        <translation>&lt;b style=&apos;color:#ef6c00&apos;&gt;Teilweise zurück:&lt;/b&gt; %1 % der Bilder des Angriffs werden als %2 erkannt.</translation>
     </message>
     <message>
-        <source>&lt;b style='color:#2e7d32'&gt;Stays erased:&lt;/b&gt; none of the attack's images is recognised as %1.</source>
-        <translation>&lt;b style='color:#2e7d32'&gt;Bleibt gelöscht:&lt;/b&gt; keines der Bilder des Angriffs wird als %1 erkannt.</translation>
+        <source>&lt;b style=&apos;color:#2e7d32&apos;&gt;Stays erased:&lt;/b&gt; none of the attack&apos;s images is recognised as %1.</source>
+        <translation>&lt;b style=&apos;color:#2e7d32&apos;&gt;Bleibt gelöscht:&lt;/b&gt; keines der Bilder des Angriffs wird als %1 erkannt.</translation>
     </message>
     <message>
         <source>Save concept library</source>
@@ -1502,7 +1545,7 @@
         <translation>Samples pro Punkt:</translation>
     </message>
     <message>
-        <source>Model folder, SDE, guidance and seed come from the Sample tab. Each point is scored by its Fréchet distance (FD) to the 10 000 test images in the shipped classifier's features; lower is better.</source>
+        <source>Model folder, SDE, guidance and seed come from the Sample tab. Each point is scored by its Fréchet distance (FD) to the 10 000 test images in the shipped classifier&apos;s features; lower is better.</source>
         <translation>Modellordner, SDE, Guidance und Seed stammen aus dem Reiter „Samplen“. Jeder Punkt wird nach seiner Fréchet-Distanz (FD) zu den 10 000 Testbildern in den Merkmalen des mitgelieferten Klassifikators bewertet; niedriger ist besser.</translation>
     </message>
     <message>
@@ -1637,7 +1680,7 @@
         <translation>Bits/Dim fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>'%1' is not an NFE value (a whole number from 1 to 100000).</source>
+        <source>&apos;%1&apos; is not an NFE value (a whole number from 1 to 100000).</source>
         <translation>„%1“ ist kein NFE-Wert (eine ganze Zahl von 1 bis 100000).</translation>
     </message>
     <message>
@@ -2084,7 +2127,7 @@
         <translation>Einstellungen aus %1 geladen.</translation>
     </message>
     <message>
-        <source>Its NFE %1 is outside the slider's range; NFE is now %2.</source>
+        <source>Its NFE %1 is outside the slider&apos;s range; NFE is now %2.</source>
         <translation>Sein NFE-Wert %1 liegt außerhalb des Schiebereglers; NFE ist jetzt %2.</translation>
     </message>
     <message>
@@ -2100,7 +2143,7 @@
         <translation>Einstellungen laden</translation>
     </message>
     <message>
-        <source>'%1' is not an NFE value (a whole number from 1 to 1000).</source>
+        <source>&apos;%1&apos; is not an NFE value (a whole number from 1 to 1000).</source>
         <translation>„%1“ ist kein NFE-Wert (eine ganze Zahl von 1 bis 1000).</translation>
     </message>
     <message>

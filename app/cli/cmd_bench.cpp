@@ -28,7 +28,7 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   Options: --quick (under 60 s)  --samples N  --tasks ID,...  --samplers ID,...
                            --nfe N,...  --seed S  --no-fmnist  --no-photos  --large MP
                            --photo-sigmas S,...  (per-sigma sweep with NLM on every photo of
-                           --photo-set test|val, centre crop --photo-crop N, 0 = whole; model
+                           --photo-set test|val|test/<package>, centre crop --photo-crop N, 0 = whole; model
                            --photo-model DIR|NAME)
   bench enhance   SI-SDR/ESTOI before and after per sampler x NFE on held-out speech mixtures, with
                   the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor.
@@ -37,6 +37,7 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   Held-out split corpus (docs/data.md): --layout split [--split test|val]
                   --snr-buckets 0,5,10,15,20 (--samples per bucket, families in turn)
                   --families recorded,white,...  --reverberant N (T60 0.2-1 s, no noise)
+                  --model DIR|NAME (default speech-enhance)
   bench erase     Concept erasure on the text-conditional model (UCE, RECE, ESD, SPM, SLD; one, two
                   and three concepts): erased and held-out-synonym rates, other classes' accuracy,
                   FD, attack success, edit time.
@@ -124,7 +125,8 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
     }
     if (p.isSet(QStringLiteral("photo-set"))) {
         bp.photoSet = p.value(QStringLiteral("photo-set")).toStdString();
-        if (bp.photoSet != "test" && bp.photoSet != "val") return usage(QStringLiteral("--photo-set is test or val"));
+        if (bp.photoSet.empty() || bp.photoSet.front() == '/' || bp.photoSet.find("..") != std::string::npos)
+            return usage(QStringLiteral("--photo-set names a folder below the photos folder (test, val, test/<package>)"));
     }
     if (p.isSet(QStringLiteral("photo-crop"))) {
         bool ok = false;
@@ -146,7 +148,7 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
 int enhanceBench(const QCommandLineParser& p, bool quick) {
     speech::EnhanceBenchParams bp;
     bp.quick = quick;
-    bp.modelDir = models::zoo::find(models::zoo::kEnhancer);
+    bp.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kEnhancer);
     if (bp.modelDir.empty()) return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR)"));
     std::vector<int> nfes;
     int code = 0;
@@ -244,7 +246,7 @@ int run(const QStringList& args) {
                   value("photo-set", "Photo set."), value("photo-crop", "Crop side."), value("photo-model", "Photo model."),
                   value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
                   value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
-                  value("reverberant", "Reverberant mixtures.")});
+                  value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;

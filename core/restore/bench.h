@@ -32,7 +32,7 @@ struct RestoreBenchParams {
     /// Non-empty: the σ sweep replaces the photo section — every photo under photosDir/photoSet
     /// (recursively), centre-cropped to photoCrop (0 = whole), at each σ (0..255).
     std::vector<double> photoSigmas;
-    std::string photoSet = "test";       ///< sub-folder of photosDir for the sweep ("test" or "val")
+    std::string photoSet = "test";       ///< sub-folder of photosDir for the sweep ("test", "val", "test/<package>")
     int photoCrop = 256;                 ///< centre crop side of the sweep (0 = whole photos)
 };
 

@@ -9,6 +9,7 @@
 #include "data/text.h"
 #include "models/textmodel.h"
 #include "models/classifier.h"
+#include "models/store.h"
 #include "jobspy.h"
 #include "workbenches/erase/eraseworkbench.h"
 
@@ -23,6 +24,7 @@
 #include <QtTest>
 #include <QtWidgets>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -161,19 +163,62 @@ private Q_SLOTS:
         QVERIFY(half != edited);
         QVERIFY(half != original);
 
-        // A newer request replaces a running one: two quick requests, only the last one lands.
-        QVERIFY(wb.regenerate());
-        QVERIFY(wb.regenerate());
+        // A newer request replaces a running one: two quick requests with different seeds; only
+        // the second lands (its seeds' images), the first is cancelled and its outcome dropped.
+        QSignalSpy engineDone(&engine, &Engine::jobFinished);
+        const int landed = grids.count();
+        QVERIFY(wb.regenerate()); // seeds 7, 8: would give `half` again
+        wb.setSeeds(2, 21);
+        QVERIFY(wb.regenerate()); // seeds 21, 22
+        QCOMPARE(nextGrid(wb, grids, landed + 1), JobStatus::Succeeded);
         QTRY_VERIFY_WITH_TIMEOUT(!wb.isGenerating(), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(engineDone.count(), 2, 60000);
+        QTest::qWait(200);
+        QCOMPARE(grids.count(), landed + 1); // the replaced job never reported
+        QCOMPARE(engineDone.at(0).at(2).value<JobStatus>(), JobStatus::Cancelled);
+        QCOMPARE(engineDone.at(1).at(2).value<JobStatus>(), JobStatus::Succeeded);
+        const auto replaced = grid(wb, false);
+        QVERIFY(replaced != half);
+        // The same request alone gives the same images: what landed is the second request's.
+        QVERIFY(wb.regenerate());
+        QCOMPARE(nextGrid(wb, grids, landed + 2), JobStatus::Succeeded);
+        QCOMPARE(grid(wb, false), replaced);
+        // Back to the earlier seeds for the rest of the test.
+        wb.setSeeds(2, 7);
+        QVERIFY(wb.regenerate());
+        QCOMPARE(nextGrid(wb, grids, landed + 3), JobStatus::Succeeded);
         QCOMPARE(grid(wb, false), half);
+        QCOMPARE(grid(wb, true), original);
 
         // Attack: images and a share.
         reverie::testing::JobSpy attacked(&wb, QStringLiteral("attack"));
         QVERIFY2(wb.startAttack(QStringLiteral("Sneaker/uce"), QStringLiteral("closed-form"), &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(attacked.count(), 1, 60000);
         QCOMPARE(attacked.status(0), JobStatus::Succeeded);
-        QVERIFY(wb.attackImages().size() >= 2);
-        QVERIFY(wb.attackSuccess() >= 0 && wb.attackSuccess() <= 1);
+        const auto attackImages = wb.attackImages();
+        QCOMPARE(int(attackImages.size()), 4); // seeds 7, 8 (+ 1000) padded to four
+        // The share shown is the classifier's share of Sneaker among the attack's own images:
+        // score them here with the same classifier.
+        auto classifier = reverie::models::loadClassifierFolder(m_classifier.toStdString());
+        QVERIFY(classifier.ok());
+        std::vector<at::Tensor> items;
+        for (const auto& im : attackImages) {
+            const QImage g = im.convertToFormat(QImage::Format_Grayscale8);
+            QCOMPARE(g.size(), QSize(28, 28));
+            auto t = at::empty({1, 1, 28, 28}, at::kByte);
+            for (int y = 0; y < 28; ++y) std::memcpy(t.data_ptr<std::uint8_t>() + 28 * y, g.constScanLine(y), 28);
+            items.push_back(t);
+        }
+        auto net = classifier.value();
+        at::Tensor predicted;
+        {
+            at::NoGradGuard ng;
+            net->eval();
+            predicted = net->forward(at::cat(items).to(at::kFloat) / 127.5 - 1).argmax(1);
+        }
+        const double share = double(predicted.eq(sneaker).sum().item<std::int64_t>()) / double(attackImages.size());
+        qInfo("attack share %.3f, classified here %.3f", wb.attackSuccess(), share);
+        QCOMPARE(wb.attackSuccess(), share);
         QVERIFY(!page->findChild<QLabel*>(QStringLiteral("eraseAttackResult"))->text().isEmpty());
 
         // Save, remove, load: the concept (with its weight) comes back.

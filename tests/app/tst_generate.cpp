@@ -91,7 +91,7 @@ private Q_SLOTS:
         const QString status = wb.page()->findChild<QLabel*>(QStringLiteral("sampleStatus"))->text();
         const auto m = QRegularExpression(QStringLiteral("NFE (\\d+)")).match(status);
         QVERIFY2(m.hasMatch(), qPrintable(status));
-        QVERIFY2(m.captured(1).toInt() >= 1 && m.captured(1).toInt() <= 3, qPrintable(status));
+        QVERIFY2(m.captured(1).toInt() == 3, qPrintable(status)); // DPM-Solver++(2M): one evaluation per step
         QVERIFY2(status.startsWith(QStringLiteral("2 samples")), qPrintable(status));
         QVERIFY(wb.previewCount() >= 1);
         QVERIFY(!wb.page()->findChild<QLabel*>(QStringLiteral("samplePreview"))->pixmap().isNull());
@@ -245,7 +245,19 @@ private Q_SLOTS:
         QVERIFY2(text.startsWith(QStringLiteral("bits/dim ")) && text.contains(QStringLiteral("over 2 test images")),
                  qPrintable(text));
         const double bpd = text.section(QLatin1Char(' '), 1, 1).toDouble();
-        QVERIFY2(bpd > 0 && bpd < 16, qPrintable(text));
+        // The figure shown is core/generate's for the same setting (the workbench's default SDE,
+        // 2 images, seed 0), and the model beats 8 bits/dim, what uniform noise over the 256
+        // grey levels would cost.
+        gen::LikelihoodParams lp;
+        lp.modelDir = model.toStdString();
+        lp.sde = wb.currentParams().sde;
+        lp.count = 2;
+        lp.batch = 2;
+        const auto direct = gen::runLikelihood(lp, {});
+        QVERIFY(direct.ok());
+        qInfo("bits/dim shown %.3f, core %.4f", bpd, direct.value().bpd);
+        QVERIFY2(std::abs(bpd - direct.value().bpd) <= 0.0005 + 1e-9, qPrintable(text));
+        QVERIFY2(bpd < 8, qPrintable(text));
     }
 };
 

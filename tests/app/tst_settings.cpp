@@ -13,7 +13,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("reverie.ini"));
         Settings s;
-        s.device = QStringLiteral("cpu");
+        s.device = QStringLiteral("cuda"); // not the default, so a value that was not saved shows
         s.threads = 2;
         s.language = QStringLiteral("de");
         s.outputDir = dir.filePath(QStringLiteral("out"));
@@ -21,6 +21,7 @@ private Q_SLOTS:
         QVERIFY2(s.save(path, &error), qPrintable(error));
         const Settings t = Settings::load(path);
         QVERIFY(t.problems.isEmpty());
+        QCOMPARE(t.device, QStringLiteral("cuda"));
         QCOMPARE(t.threads, 2);
         QCOMPARE(t.language, QStringLiteral("de"));
         QCOMPARE(t.outputDir, s.outputDir);

@@ -502,24 +502,6 @@ private Q_SLOTS:
         QCOMPARE(set.value().find("c")->method, std::string("rece"));
     }
 
-    void editTimings() {
-        // SD-1.4-sized: 16 cross-attention K/V projections 320×768 (float32, as shipped).
-        const int in = 768;
-        std::vector<at::Tensor> Ws;
-        for (int l = 0; l < 16; ++l) Ws.push_back(randomW(320, in, 160 + l, at::kFloat));
-        const auto c = conceptOf("nudity", emb(8, in, 170), emb(1, in, 171));
-        const auto P = emb(100, in, 172);
-        const double t0 = nowSeconds();
-        const auto e = solveJoint(Ws, {c}, P);
-        const double uce = nowSeconds() - t0;
-        QVERIFY(e.ok());
-        const auto r = runRece(Ws, c, P, ReceParams{}); // 3 epochs after the UCE edit
-        QVERIFY(r.ok());
-        qInfo("UCE edit of 16 matrices 320x768 (8 tokens, 100 preserved): %.0f ms; RECE epoch 0 %.0f ms, epoch 1 %.0f ms; "
-              "whole RECE edit (UCE + 3 epochs) %.0f ms",
-              uce * 1e3, r.value().epochs[0].seconds * 1e3, r.value().epochs[1].seconds * 1e3, r.value().seconds * 1e3);
-    }
-
     // ---------------------------------------------------------------- SPM
     void permeability_data() {
         QTest::addColumn<QString>("prompt");
@@ -740,6 +722,16 @@ private Q_SLOTS:
         QVERIFY2(retrain.attackSuccess < 0.25, qPrintable(QString::number(retrain.attackSuccess)));
         QVERIFY(retrain.triggeredAccuracy > poisoned.triggeredAccuracy);
         QVERIFY(ssd.dampened > 0);
+        // At this small scale SSD's dampening (224 parameters) barely moves the trigger (measured:
+        // attack success 91.3 % → 91.1 %; its real effect is asserted on the synthetic poison in
+        // selectiveSynapticDampening above). What it must do here: change the model (the row is
+        // not the poisoned one's), not strengthen the trigger, and keep clean accuracy.
+        qInfo("attack success: poisoned %.3f, ssd %.3f, retrain %.3f", poisoned.attackSuccess, ssd.attackSuccess,
+              retrain.attackSuccess);
+        QVERIFY(ssd.attackSuccess != poisoned.attackSuccess || ssd.cleanAccuracy != poisoned.cleanAccuracy ||
+                ssd.triggeredAccuracy != poisoned.triggeredAccuracy);
+        QVERIFY(ssd.attackSuccess <= poisoned.attackSuccess);
+        QVERIFY(ssd.cleanAccuracy >= poisoned.cleanAccuracy - 0.05);
         const auto j = nlohmann::json::parse(r.value().json);
         QCOMPARE(j["rows"].size(), std::size_t(3));
         p.identified = {0.0};

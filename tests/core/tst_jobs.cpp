@@ -147,9 +147,11 @@ private Q_SLOTS:
     void blasIsDetected() {
         const auto info = runtime::info();
         QVERIFY(!info.blas.empty());
-        // The installer brings OpenBLAS; on this project's machines the reference BLAS is a bug.
-        if (!info.blasPath.empty() && info.blasPath.find("openblas") != std::string::npos)
-            QVERIFY(!info.blasIsReference);
+        // The installer (packaging/install-deps.sh) brings OpenBLAS; on this project's machines
+        // any other BLAS, the reference one above all, is a broken install.
+        QVERIFY2(QString::fromStdString(info.blas + " " + info.blasPath).contains(QStringLiteral("openblas"), Qt::CaseInsensitive),
+                 ("BLAS is " + info.blas + " at '" + info.blasPath + "', not OpenBLAS: run packaging/install-deps.sh").c_str());
+        QVERIFY(!info.blasIsReference);
     }
 };
 

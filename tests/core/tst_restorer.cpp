@@ -43,6 +43,13 @@ double meanPsnr(const at::Tensor& a, const at::Tensor& b) {
     }
     return sum / double(a.size(0));
 }
+// Mean SSIM over images on 8-bit values (as restore/bench.cpp measures the card's figures).
+double meanSsim(const at::Tensor& a, const at::Tensor& b) {
+    const auto qa = data::toBytes(a).to(at::kFloat), qb = data::toBytes(b).to(at::kFloat);
+    double sum = 0;
+    for (std::int64_t i = 0; i < qa.size(0); ++i) sum += metrics::ssim(qa[i], qb[i]).value();
+    return sum / double(qa.size(0));
+}
 // The centre 96 × 96 crop of a held-out photo, colour, in [−1, 1] (what `bench restore --quick` uses).
 at::Tensor photoCrop(const std::string& name) {
     auto img = restore::loadImage(restore::defaultPhotosDir() + "/test/" + name);
@@ -75,7 +82,24 @@ private Q_SLOTS:
             QCOMPARE(r.value().nfe, std::int64_t(4));
             QCOMPARE(r.value().x.sizes().vec(), mu.sizes().vec());
             QVERIFY(at::isfinite(r.value().x).all().item<bool>());
-            QVERIFY(r.value().x.abs().max().item<double>() <= 1.0);
+            // Every sampler restores: at 20 NFE the result is closer to the clean images than μ.
+            // (At 4, plain Euler–Maruyama and the noise-prediction MR samplers do not: measured
+            // 13.0 and 3.5 dB against μ's 22.3, so 4 only checks the budget.)
+            const double before = meanPsnr(mu, x);
+            qInfo("%s @4: PSNR %.2f -> %.2f dB", s.id.c_str(), before, meanPsnr(r.value().x, x));
+            auto p20 = p;
+            p20.nfe = 20;
+            const auto r20 = restore::restoreTensor(p20, mu, {});
+            QVERIFY(r20.ok());
+            QCOMPARE(r20.value().nfe, std::int64_t(20));
+            const double after = meanPsnr(r20.value().x, x);
+            qInfo("%s @20: PSNR %.2f -> %.2f dB", s.id.c_str(), before, after);
+            // Known defect, not hidden: the 2nd-order noise-prediction MR sampler makes the
+            // result worse than μ even at 20 NFE (measured 20.3 dB against 22.3; 3.5 at 4). An
+            // expected failure, so the day it restores the test says so (XPASS fails).
+            if (s.id == "mrs-sde-2-noise")
+                QEXPECT_FAIL("", "mrs-sde-2-noise does not restore at 20 NFE (20.3 dB vs 22.3 for mu)", Continue);
+            QVERIFY2(after > before, s.id.c_str());
         }
     }
 
@@ -103,8 +127,17 @@ private Q_SLOTS:
             qInfo("%s: PSNR %.2f → %.2f dB (card %.2f → %.2f)", row["task"].get<std::string>().c_str(), before, after,
                   row["psnr_degraded"].get<double>(), row["psnr_restored"].get<double>());
             QVERIFY(std::abs(before - row["psnr_degraded"].get<double>()) < 0.05); // same degradations
-            QVERIFY(after - before >= claimedGain - 0.5);
+            // Seed 0 throughout, so the card's figures are reproduced, not sampled: the restored
+            // PSNR within the 0.2 dB the photo check allows, and the SSIM figures too.
+            const double ssimBefore = meanSsim(mu, x), ssimAfter = meanSsim(r.value().x, x);
+            qInfo("%s: SSIM %.4f → %.4f (card %.4f → %.4f)", row["task"].get<std::string>().c_str(), ssimBefore, ssimAfter,
+                  row["ssim_degraded"].get<double>(), row["ssim_restored"].get<double>());
+            QVERIFY2(after >= row["psnr_restored"].get<double>() - 0.2, row["task"].get<std::string>().c_str());
+            QVERIFY2(after - before >= claimedGain - 0.2, row["task"].get<std::string>().c_str());
+            QVERIFY2(std::abs(ssimBefore - row["ssim_degraded"].get<double>()) < 0.005, row["task"].get<std::string>().c_str());
+            QVERIFY2(ssimAfter >= row["ssim_restored"].get<double>() - 0.01, row["task"].get<std::string>().c_str());
             QVERIFY(after > before);
+            QVERIFY(ssimAfter > ssimBefore);
         }
     }
 
@@ -190,7 +223,8 @@ private Q_SLOTS:
         QCOMPARE(row.at("nfe").get<int>(), 10);
         QVERIFY(row.at("psnr").get<double>() > t.at("degraded").at("psnr").get<double>());
         QVERIFY2(row.at("fd").get<double>() < t.at("degraded").at("fd").get<double>(), t.dump().c_str());
-        QVERIFY(t.at("classical").at("fd").get<double>() >= 0);
+        // The classical peer (a plain denoiser) also moves the items towards clean ones.
+        QVERIFY2(t.at("classical").at("fd").get<double>() < t.at("degraded").at("fd").get<double>(), t.dump().c_str());
         const auto& photos = j.at("photos").at("photos");
         QCOMPARE(photos.size(), std::size_t(2));
         for (const auto& ph : photos) {
@@ -211,7 +245,7 @@ private Q_SLOTS:
         QVERIFY(!dir.empty());
         const auto x = photoCrop("coffee.png");
         QVERIFY(x.defined());
-        const auto grey = restore::toChannels(x, 1).narrow(2, 0, 48).narrow(3, 0, 48).contiguous();
+        const auto grey = restore::toChannels(x, 1).narrow(2, 0, 64).narrow(3, 0, 64).contiguous(); // one tile of the model
         auto g = at::make_generator<at::CPUGeneratorImpl>(1);
         const auto noisy = restore::addNoise(grey, 25, g).clamp(-1.0, 1.0);
         restore::RestoreParams p;
@@ -221,6 +255,7 @@ private Q_SLOTS:
         VERIFY_OK(r);
         QCOMPARE(r.value().x.size(1), std::int64_t(1));
         QVERIFY2(QString::fromStdString(r.value().note).contains(QStringLiteral("grey")), r.value().note.c_str());
+        qInfo("grey through the photo model: %.2f -> %.2f dB", meanPsnr(noisy, grey), meanPsnr(r.value().x, grey));
         QVERIFY(meanPsnr(r.value().x, grey) > meanPsnr(noisy, grey) + 2.0);
     }
 

@@ -212,9 +212,19 @@ private Q_SLOTS:
         const auto viaCtx = sampleContext(m, enc.context, enc.mask, {6}, o);
         QVERIFY(viaCtx.ok());
         QVERIFY(viaCtx.value().images[0].pixels == alone.value().images[0].pixels);
-        // A shorter caller context (no padding) works as well.
-        const auto shortCtx = sampleContext(m, enc.context.slice(1, 0, 5), {}, {6}, o);
+        // A shorter caller context (the real tokens only, no padding, no mask) gives the padded,
+        // masked context's result: padding takes no part in cross-attention.
+        const std::int64_t real = enc.mask[0].sum().item<std::int64_t>();
+        QVERIFY(real >= 1 && real < enc.context.size(1));
+        QVERIFY(enc.mask[0].slice(0, 0, real).all().item<bool>()); // the real tokens come first
+        const auto shortCtx = sampleContext(m, enc.context.slice(1, 0, real), {}, {6}, o);
         VERIFY_OK(shortCtx);
+        const double gap = (shortCtx.value().x - viaCtx.value().x).abs().max().item<double>();
+        QVERIFY2(gap < 1e-4, qPrintable(QString::number(gap)));
+        // A context cut short of the real tokens is another prompt: another image.
+        const auto cut = sampleContext(m, enc.context.slice(1, 0, real - 1), {}, {6}, o);
+        VERIFY_OK(cut);
+        QVERIFY((cut.value().x - viaCtx.value().x).abs().max().item<double>() > 1e-3);
         // Bad input is an error value.
         QVERIFY(!sample(m, {"bag"}, {1, 2}, o).ok());
         QVERIFY(!sample(m, {"zebra"}, {1}, o).ok());

@@ -319,12 +319,25 @@ private Q_SLOTS:
         QVERIFY(moved);
         r.shift = 0;
         r.hflip = true;
-        const auto f = train::augment(r, x, g1);
-        for (int i = 0; i < 4; ++i) {
+        // 16 items: each is either untouched or mirrored (column 4 → 8 − 1 − 4 = 3), and both
+        // happen (a flip that never happens, or always, would fail here).
+        const auto x16 = x.repeat({4, 1, 1, 1});
+        const auto f = train::augment(r, x16, g1);
+        int flipped = 0;
+        for (int i = 0; i < 16; ++i) {
             const auto pos = f[i][0].eq(1.0f).nonzero()[0];
             QCOMPARE(pos[0].item<std::int64_t>(), std::int64_t(3));
-            QVERIFY(pos[1].item<std::int64_t>() == 4 || pos[1].item<std::int64_t>() == 3); // 8 − 1 − 4
+            const auto col = pos[1].item<std::int64_t>();
+            QVERIFY(col == 4 || col == 3);
+            if (col == 3) {
+                QVERIFY(at::equal(f[i], x16[i].flip({2})));
+                ++flipped;
+            } else {
+                QVERIFY(at::equal(f[i], x16[i]));
+            }
         }
+        qInfo("flipped %d of 16", flipped);
+        QVERIFY(flipped > 0 && flipped < 16);
     }
 
     void trainsFromAnImageFolder() {

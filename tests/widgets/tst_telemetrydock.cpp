@@ -34,7 +34,9 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
         const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 6);
-        QCOMPARE(lines[0], TelemetryDock::csvHeader());
+        // The documented column order, as a literal: not the code under test's own csvHeader().
+        QCOMPARE(lines[0], QStringLiteral("seconds,rss_mib,alloc_mib,alloc_peak_mib,device_mib,nfe,step_ms"));
+        QCOMPARE(TelemetryDock::csvHeader(), lines[0]);
         const int columns = lines[0].split(QLatin1Char(',')).size();
         for (const auto& l : lines) QCOMPARE(l.split(QLatin1Char(',')).size(), columns);
         QCOMPARE(lines[1], QStringLiteral("0,100,0,5,,,"));

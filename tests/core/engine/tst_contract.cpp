@@ -10,6 +10,8 @@
 #include <QTest>
 
 #include <atomic>
+#include <cmath>
+#include <cstdio>
 
 using namespace reverie;
 using namespace reverie::solvers;
@@ -370,13 +372,15 @@ void TestContract::modelErrorsBecomeErrors() {
 // SGMSE+ works on complex spectrograms: OUVE samplers accept complex tensors (complex noise
 // with real and imaginary parts of variance ½) and keep the dtype. Data: complex Gaussian whose
 // real and imaginary parts are independent N(0.5, 0.5²) and N(0, 0.5²): the exact denoiser
-// acts on each part alike.
+// acts on each part alike, with each part's own noise level σ̃/√2 (circular CN(0, σ̃²)).
+// Started from the exact marginal at T, MRS reproduces the exact marginal at its end time:
+// per part, mean α·m + (1 − α)·y and variance α²·0.25 + σ²/2, within 4 standard errors.
 void TestContract::complexSpectrogramsOnOuve() {
     const auto sde = sde::makeOuve();
     const Mixture part = Mixture::gaussian(8, 0.0, 0.5);
     sde::SigmaDenoiser sd = [part](const at::Tensor& x, const at::Tensor& s, const at::Tensor&) {
-        const at::Tensor re = part.denoise(at::real(x) - 0.5, s) + 0.5;
-        const at::Tensor im = part.denoise(at::imag(x), s);
+        const at::Tensor re = part.denoise(at::real(x) - 0.5, s / std::sqrt(2.0)) + 0.5;
+        const at::Tensor im = part.denoise(at::imag(x), s / std::sqrt(2.0));
         return at::complex(re, im);
     };
     const sde::Denoiser d = sde::denoiserFromSigma(*sde, sd);
@@ -395,6 +399,35 @@ void TestContract::complexSpectrogramsOnOuve() {
     VERIFY_OK(r);
     QVERIFY(r.value().x.is_complex());
     QVERIFY(at::isfinite(r.value().x).all().item<bool>());
+    // The closed-form moments, from the exact marginal at T (no prior mismatch).
+    {
+        const at::Tensor x0 = at::complex(0.5 + 0.5 * at::randn({n, 8}, gen(5), at::kDouble),
+                                          0.5 * at::randn({n, 8}, gen(6), at::kDouble));
+        NoiseSource startNoise(7, NoiseMode::Batch);
+        const double T = sde->tMax();
+        const at::Tensor xExact = sde->marginalMean(x0, T, y) + sde->sigma(T) * startNoise.randnLike(y);
+        const auto e = sampleMrs(*sde, d, xExact, y, o, JobContext{});
+        VERIFY_OK(e);
+        const double tEnd = sde->tEps(), a = sde->alpha(tEnd), sg = sde->sigma(tEnd);
+        const double var = a * a * 0.25 + 0.5 * sg * sg;
+        const struct {
+            const char* name;
+            at::Tensor v;
+            double mean;
+        } parts[] = {{"real", at::real(e.value().x), a * 0.5 + (1 - a) * 0.1},
+                     {"imag", at::imag(e.value().x), a * 0.0 + (1 - a) * -0.2}};
+        for (const auto& pt : parts) {
+            const Moments m = moments(pt.v);
+            const double zm = (m.mean - pt.mean) / m.seMean, zv = (m.var - var) / m.seVar;
+            std::printf("OUVE complex %s: mean %.4f (%.4f) var %.4f (%.4f) z=%.2f,%.2f\n", pt.name, m.mean, pt.mean, m.var,
+                        var, zm, zv);
+            QVERIFY2(std::abs(zm) <= 4, pt.name);
+            QVERIFY2(std::abs(zv) <= 4, pt.name);
+        }
+        // Real and imaginary parts stay independent.
+        const double corr = at::corrcoef(at::stack({at::real(e.value().x).reshape({-1}), at::imag(e.value().x).reshape({-1})}))[0][1].item<double>();
+        QVERIFY2(std::abs(corr) < 4.0 / std::sqrt(double(n * 8)), qPrintable(QString::number(corr)));
+    }
     PcOptions pc;
     pc.common.steps = 30;
     pc.corrector = Corrector::AnnealedLangevin;
