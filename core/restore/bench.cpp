@@ -67,6 +67,15 @@ std::string fmt(double v, int prec = 2) {
     return b;
 }
 
+// The centre c × c crop of [B, C, H, W] (the whole image where a side is shorter; c ≤ 0: x).
+at::Tensor centreCrop(const at::Tensor& x, std::int64_t c) {
+    if (c <= 0) return x;
+    const std::int64_t H = x.size(2), W = x.size(3);
+    return x.narrow(2, std::max<std::int64_t>(0, (H - c) / 2), std::min(c, H))
+        .narrow(3, std::max<std::int64_t>(0, (W - c) / 2), std::min(c, W))
+        .contiguous();
+}
+
 // The held-out photographs, noised with photoSigma, restored in tiles by the photo model.
 Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
     auto info = restorerInfo(bp.photoModelDir);
@@ -97,12 +106,7 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
         auto loaded = loadImage(f.string());
         if (!loaded) return loaded.error();
         auto x = toChannels(loaded.value().image, 3);
-        if (bp.quick) { // a centre crop keeps the quick bench short
-            const std::int64_t c = 96, H = x.size(2), W = x.size(3);
-            x = x.narrow(2, std::max<std::int64_t>(0, (H - c) / 2), std::min(c, H))
-                    .narrow(3, std::max<std::int64_t>(0, (W - c) / 2), std::min(c, W))
-                    .contiguous();
-        }
+        if (bp.quick) x = centreCrop(x, 96); // keeps the quick bench short
         const double mp = double(x.size(2) * x.size(3)) / 1e6;
         auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed);
         const auto noisy = addNoise(x, bp.photoSigma, g).clamp(-1.0, 1.0);
@@ -158,14 +162,6 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
         out["photos"].push_back(pj);
     }
     return out;
-}
-
-at::Tensor centreCrop(const at::Tensor& x, std::int64_t c) {
-    if (c <= 0) return x;
-    const std::int64_t H = x.size(2), W = x.size(3);
-    return x.narrow(2, std::max<std::int64_t>(0, (H - c) / 2), std::min(c, H))
-        .narrow(3, std::max<std::int64_t>(0, (W - c) / 2), std::min(c, W))
-        .contiguous();
 }
 
 // The σ sweep: per σ, noisy / NLM (true σ) / model means over the photos of one set.
