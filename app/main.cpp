@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption referenceOpt(QStringLiteral("reference"),
                                           Main::tr("With --run: the clean reference (Enhance: audio for the scores)."),
                                           QStringLiteral("file"));
-    const QCommandLineOption modelOpt(QStringLiteral("model"), Main::tr("With --run: a model folder or built-in name."),
+    const QCommandLineOption modelOpt(QStringLiteral("model"), Main::tr("With --run: a model folder, checkpoint file or built-in name."),
                                       QStringLiteral("model"));
     const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
                                      Main::tr("Save a screenshot of the window to this PNG file (after the run when --run is "

@@ -252,10 +252,6 @@
         <translation>Modellordner:</translation>
     </message>
     <message>
-        <source>folder with weights.pt and card.json</source>
-        <translation>Ordner mit weights.pt und card.json</translation>
-    </message>
-    <message>
         <source>Open…</source>
         <translation>Öffnen…</translation>
     </message>
@@ -378,6 +374,22 @@
     <message>
         <source>Scores are against the clean reference; without a task there is none.</source>
         <translation>Die Werte beziehen sich auf die saubere Referenz; ohne Aufgabe gibt es keine.</translation>
+    </message>
+    <message>
+        <source>folder with weights.pt and card.json, or an IR-SDE checkpoint</source>
+        <translation>Ordner mit weights.pt und card.json oder ein IR-SDE-Checkpoint</translation>
+    </message>
+    <message>
+        <source>A model folder (weights.pt and card.json)</source>
+        <translation>Ein Modellordner (weights.pt und card.json)</translation>
+    </message>
+    <message>
+        <source>Open checkpoint…</source>
+        <translation>Checkpoint öffnen…</translation>
+    </message>
+    <message>
+        <source>A published IR-SDE checkpoint (.pth; ConditionalUNet). Set λ to the max_sigma it was trained with (10 deraining/deblurring, 30 super-resolution/inpainting, 75 denoising); its own sampler is posterior sampling at 100 NFE.</source>
+        <translation>Ein veröffentlichter IR-SDE-Checkpoint (.pth; ConditionalUNet). Setzen Sie λ auf das max_sigma, mit dem er trainiert wurde (10 Regenentfernung/Entschärfung, 30 Superauflösung/Inpainting, 75 Entrauschen); sein eigener Sampler ist Posterior-Sampling mit 100 NFE.</translation>
     </message>
 </context>
 <context>
@@ -624,16 +636,16 @@
         <translation>Mit --run: die saubere Referenz (Verbessern: Audio für die Bewertungen).</translation>
     </message>
     <message>
-        <source>With --run: a model folder or built-in name.</source>
-        <translation>Mit --run: ein Modellordner oder der Name eines eingebauten Modells.</translation>
-    </message>
-    <message>
         <source>Save a screenshot of the window to this PNG file (after the run when --run is given) and quit.</source>
         <translation>Ein Bildschirmfoto des Fensters in diese PNG-Datei speichern (nach dem Lauf, wenn --run angegeben ist) und beenden.</translation>
     </message>
     <message>
         <source>Same as --workbench %1 --run.</source>
         <translation>Wie --workbench %1 --run.</translation>
+    </message>
+    <message>
+        <source>With --run: a model folder, checkpoint file or built-in name.</source>
+        <translation>Mit --run: ein Modellordner, eine Checkpoint-Datei oder ein eingebauter Name.</translation>
     </message>
 </context>
 <context>
@@ -852,16 +864,8 @@
         <translation>Eingebauter Sprachverbesserer (16 kHz)</translation>
     </message>
     <message>
-        <source>Other folder</source>
-        <translation>Anderer Ordner</translation>
-    </message>
-    <message>
         <source>Model:</source>
         <translation>Modell:</translation>
-    </message>
-    <message>
-        <source>folder with weights.pt and card.json</source>
-        <translation>Ordner mit weights.pt und card.json</translation>
     </message>
     <message>
         <source>Open…</source>
@@ -1026,6 +1030,30 @@
     <message>
         <source>Remove:</source>
         <translation>Entfernen:</translation>
+    </message>
+    <message>
+        <source>Other folder or checkpoint</source>
+        <translation>Anderer Ordner oder Checkpoint</translation>
+    </message>
+    <message>
+        <source>folder with weights.pt and card.json, or an SGMSE+ checkpoint</source>
+        <translation>Ordner mit weights.pt und card.json oder ein SGMSE+-Checkpoint</translation>
+    </message>
+    <message>
+        <source>A model folder (weights.pt and card.json)</source>
+        <translation>Ein Modellordner (weights.pt und card.json)</translation>
+    </message>
+    <message>
+        <source>Open checkpoint…</source>
+        <translation>Checkpoint öffnen…</translation>
+    </message>
+    <message>
+        <source>A published SGMSE+ checkpoint (.ckpt, .pth, .safetensors; NCSN++ backbone). Its STFT and SDE settings and its EMA weights are read from the file.</source>
+        <translation>Ein veröffentlichter SGMSE+-Checkpoint (.ckpt, .pth, .safetensors; NCSN++-Backbone). Seine STFT- und SDE-Einstellungen und seine EMA-Gewichte werden aus der Datei gelesen.</translation>
+    </message>
+    <message>
+        <source>Open SGMSE+ checkpoint</source>
+        <translation>SGMSE+-Checkpoint öffnen</translation>
     </message>
 </context>
 <context>
@@ -1944,10 +1972,6 @@
         <translation>Farbfoto-Entrauscher (Rauschen, jede Größe in Kacheln)</translation>
     </message>
     <message>
-        <source>Other folder</source>
-        <translation>Anderer Ordner</translation>
-    </message>
-    <message>
         <source>Restore an image to compare the result with its input, the clean reference and the classical peer. Drag the divider; wheel to zoom, drag to pan.</source>
         <translation>Restaurieren Sie ein Bild, um das Ergebnis mit seiner Eingabe, der sauberen Referenz und dem klassischen Vergleichsverfahren zu vergleichen. Den Trenner ziehen; Mausrad zum Zoomen, Ziehen zum Verschieben.</translation>
     </message>
@@ -2050,6 +2074,14 @@
     <message>
         <source>Degraded input: PSNR %1 dB, SSIM %2 · classical peer: PSNR %3 dB, SSIM %4</source>
         <translation>Verschlechterte Eingabe: PSNR %1 dB, SSIM %2 · klassisches Verfahren: PSNR %3 dB, SSIM %4</translation>
+    </message>
+    <message>
+        <source>Other folder or checkpoint</source>
+        <translation>Anderer Ordner oder Checkpoint</translation>
+    </message>
+    <message>
+        <source>Open IR-SDE checkpoint</source>
+        <translation>IR-SDE-Checkpoint öffnen</translation>
     </message>
 </context>
 <context>
@@ -2301,6 +2333,14 @@
     <message>
         <source>PNG images (*.png)</source>
         <translation>PNG-Bilder (*.png)</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.ckpt *.pth *.pt *.bin *.safetensors);;All files (*)</source>
+        <translation>Checkpoints (*.ckpt *.pth *.pt *.bin *.safetensors);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>The model folder or checkpoint %1 does not exist.</source>
+        <translation>Der Modellordner oder Checkpoint %1 existiert nicht.</translation>
     </message>
 </context>
 <context>

@@ -1,4 +1,5 @@
-// reverie-cli enhance: enhance noisy speech files with the built-in model.
+// reverie-cli enhance: enhance noisy speech files with the built-in model or a published SGMSE+
+// checkpoint.
 
 #include "cli/command.h"
 
@@ -13,9 +14,11 @@ namespace {
 
 const char* kHelp = R"(Usage: reverie-cli enhance IN... -o OUTDIR [options]
 
-Enhance noisy speech with the built-in model (SGMSE+-style, OUVE SDE). Any format libsndfile
-reads, resampled to 16 kHz mono; streamed in 30 s segments, so an hour-long file needs no more
-memory than a short one. Writes OUTDIR/<name>.wav, never over an input.
+Enhance noisy speech with the built-in model (SGMSE+-style, OUVE SDE) or a published SGMSE+
+checkpoint (--model FILE.ckpt). Any format libsndfile reads, resampled to the model's rate
+(16 kHz for the built-in model; a checkpoint's own) in mono; streamed in 30 s segments, so an
+hour-long file needs no more memory than a short one. Writes OUTDIR/<name>.wav, never over an
+input.
 
 Options:
   -o, --out DIR     Output folder (required).
@@ -24,7 +27,11 @@ Options:
   --seed S          Seed (default 0).
   --task T          auto (default), denoise (the recording is dry) or dereverberate (remove the
                     room's reverberation too); dereverberate needs a model trained for it.
-  --model DIR|NAME  Model folder or built-in name (speech-enhance).
+  --model DIR|FILE|NAME
+                    Model folder, built-in name (speech-enhance), or a published SGMSE+
+                    checkpoint (.ckpt, .pth, .pt, .bin, .safetensors; NCSN++ backbone, OUVE
+                    SDE). A checkpoint's settings come from the file; its own sampler is
+                    --sampler sgmse-pc (60 NFE, as upstream's enhancement.py).
   --json            Print a JSON summary (last line of stdout).
   --list-samplers   List the samplers and exit.
   --threads N       LibTorch threads (0 = one per core).
@@ -39,7 +46,7 @@ int run(const QStringList& args) {
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON summary."));
     p.addOptions({out, list, json, valueOption("sampler", "Sampler id.", speech::kDefaultEnhanceSampler),
                   valueOption("nfe", "Network evaluations per chunk.", "0"), valueOption("seed", "Seed.", "0"),
-                  valueOption("task", "auto, denoise or dereverberate.", "auto"), valueOption("model", "Model folder or built-in name.", "")});
+                  valueOption("task", "auto, denoise or dereverberate.", "auto"), valueOption("model", "Model folder, checkpoint file or built-in name.", "")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : speech::enhanceSamplers())
@@ -67,6 +74,7 @@ int run(const QStringList& args) {
     if (!applyThreads(p, &code)) return code;
     auto info = speech::enhancerInfo(ep.modelDir);
     if (!info) return jobFailed(info);
+    if (info.value().published) std::fprintf(stderr, "%s\n", info.value().summary.c_str());
 
     return runFileBatch(
         inputs, outDir, "enhanced", p.isSet(json), {{"sampler", ep.sampler}, {"nfe", ep.nfe}, {"task", ep.task}, {"model", info.value().name}},
@@ -91,6 +99,6 @@ int run(const QStringList& args) {
 
 } // namespace
 
-const Command kEnhance{"enhance", "Enhance noisy speech with the built-in model (SGMSE+-style, OUVE SDE).", kHelp, run};
+const Command kEnhance{"enhance", "Enhance noisy speech with the built-in model or an SGMSE+ checkpoint.", kHelp, run};
 
 } // namespace reverie::cli

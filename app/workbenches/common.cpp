@@ -73,7 +73,11 @@ void connectFolderPicker(QPushButton* button, QLineEdit* edit, const QString& ti
     });
 }
 
-QString modelFolderProblem(const std::string& modelDir, const char* builtin) {
+QString checkpointFileFilter() {
+    return Workbenches::tr("Checkpoints (*.ckpt *.pth *.pt *.bin *.safetensors);;All files (*)");
+}
+
+QString modelFolderProblem(const std::string& modelDir, const char* builtin, bool acceptCheckpoint) {
     const QString dir = qs(modelDir);
     if (dir.isEmpty()) {
         QStringList searched;
@@ -81,7 +85,10 @@ QString modelFolderProblem(const std::string& modelDir, const char* builtin) {
         return Workbenches::tr("The built-in model %1 was not found (searched %2). Choose a model folder.")
             .arg(QString::fromLatin1(builtin), searched.join(QStringLiteral(", ")));
     }
-    if (!QFileInfo(dir).isDir()) return Workbenches::tr("The model folder %1 does not exist.").arg(dir);
+    if (acceptCheckpoint && QFileInfo(dir).isFile()) return {};
+    if (!QFileInfo(dir).isDir())
+        return acceptCheckpoint ? Workbenches::tr("The model folder or checkpoint %1 does not exist.").arg(dir)
+                                : Workbenches::tr("The model folder %1 does not exist.").arg(dir);
     return {};
 }
 

@@ -44,8 +44,12 @@ void readSeed(const QJsonObject& settings, std::uint64_t& seed);
 void connectFolderPicker(QPushButton* button, QLineEdit* edit, const QString& title);
 
 /// Why a model folder cannot be used ("" when it can): empty (the built-in `builtin` was not found;
-/// the folders searched are named) or not a folder.
-QString modelFolderProblem(const std::string& dir, const char* builtin);
+/// the folders searched are named) or not a folder (or, with acceptCheckpoint, not a file either:
+/// a published checkpoint, which the loader identifies).
+QString modelFolderProblem(const std::string& dir, const char* builtin, bool acceptCheckpoint = false);
+
+/// The file filter of published checkpoints ("Checkpoints (*.ckpt *.pth …)").
+QString checkpointFileFilter();
 
 /// A PNG path to save to, asked in a dialog over parent; ".png" added when the user typed no
 /// suffix; "" when cancelled.

@@ -11,6 +11,7 @@
 #include "engine/solvers/ode.h"
 #include "engine/solvers/pc.h"
 #include "models/conditioned.h"
+#include "models/published/load.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -25,17 +27,90 @@ namespace reverie::restore {
 
 namespace {
 
+// A loaded restorer: the built-in residual denoiser (model) or a published IR-SDE
+// ConditionalUNet (unet).
 struct Loaded {
     models::EdmDenoiser model{nullptr};
+    models::published::ConditionalUNet unet{nullptr};
     RestorerInfo info;
 };
 
-Result<Loaded> loadRestorer(const std::string& dir) {
+Result<Loaded> loadFolder(const std::string& dir) {
     auto m = models::loadConditionedFolder(dir, "restorer", "a restoration model", 0.25);
     if (!m) return m.error();
     const auto& c = m.value();
-    return Loaded{c.model, {c.config.inChannels, c.config.imageSize, c.card.value("name", fs::path(dir).filename().string())}};
+    Loaded l;
+    l.model = c.model;
+    l.info.channels = c.config.inChannels;
+    l.info.imageSize = c.config.imageSize;
+    l.info.name = c.card.value("name", fs::path(dir).filename().string());
+    l.info.summary = l.info.name + " (" + std::to_string(c.parameters) + " parameters, built-in format)";
+    return l;
 }
+
+Result<Loaded> loadCheckpoint(const std::string& path) {
+    using R = Result<Loaded>;
+    namespace pub = models::published;
+    pub::LoadOptions lo;
+    lo.expect = pub::Architecture::IrsdeUNet;
+    auto m = pub::loadPublished(path, lo);
+    if (!m) {
+        std::string why = m.error().message;
+        if (why.find("DA-CLIP") != std::string::npos)
+            why += " (a DA-CLIP UNet needs the context vectors of DA-CLIP's CLIP image encoder, which the studio "
+                   "does not have; use an IR-SDE checkpoint)";
+        return R::invalid(why);
+    }
+    const auto& cfg = m.value().unet->config();
+    if (cfg.inNc != cfg.outNc || (cfg.inNc != 1 && cfg.inNc != 3))
+        return R::invalid(path + ": a ConditionalUNet with " + std::to_string(cfg.inNc) + " input and " +
+                          std::to_string(cfg.outNc) + " output channels is not an image restorer the studio can run");
+    Loaded l;
+    l.unet = m.value().unet;
+    l.info.channels = cfg.inNc;
+    l.info.imageSize = 0;
+    l.info.name = fs::path(path).filename().string();
+    l.info.published = true;
+    l.info.summary = m.value().card.summary();
+    return l;
+}
+
+// Folders are cached by loadConditionedFolder; the last checkpoint here, keyed by path, size and
+// modification time (a full-size ConditionalUNet takes seconds to read).
+Result<Loaded> loadRestorer(const std::string& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return loadFolder(path);
+    static std::mutex mutex;
+    static std::string cachedKey;
+    static std::optional<Loaded> cached;
+    const auto size = fs::file_size(path, ec);
+    const auto mtime = fs::last_write_time(path, ec).time_since_epoch().count();
+    const std::string key = fs::absolute(path, ec).string() + "|" + std::to_string(size) + "|" + std::to_string(mtime);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (cached && cachedKey == key) return *cached;
+    auto l = loadCheckpoint(path);
+    if (!l) return l.error();
+    cached = l.value();
+    cachedKey = key;
+    return l;
+}
+
+// The official network predicts the noise ε of x_t = μ + (x₀ − μ) e^{−θ̄_t} + σ̄_t ε on images in
+// [0, 1]; on the studio's [−1, 1] scale (λ doubled) the same ε holds, so the net sees (x + 1)/2 and
+// (μ + 1)/2 and its output is the noise prediction (docs/methods.md, "Published IR-SDE checkpoints").
+sde::Denoiser publishedNoise(models::published::ConditionalUNet net) {
+    sde::Denoiser d;
+    d.param = sde::Param::Noise;
+    d.fn = [net](const at::Tensor& x, const at::Tensor& t, const at::Tensor& mu) mutable {
+        const auto x01 = ((x + 1.0) * 0.5).to(at::kFloat);
+        const auto mu01 = ((mu.expand_as(x) + 1.0) * 0.5).to(at::kFloat).contiguous();
+        const auto tv = (t.dim() == 0 ? t.reshape({1}) : t).to(at::kFloat).to(x.device());
+        return net->forward(x01, mu01, tv).to(x.scalar_type());
+    };
+    return d;
+}
+
+constexpr int kPublishedTile = 512;
 
 using models::residualDenoiser;
 
@@ -99,6 +174,7 @@ Result<bool> validate(const RestoreParams& p) {
     if (p.nfe < 1 || p.nfe > 1000) return Result<bool>::invalid("NFE must be between 1 and 1000");
     if (!(p.lambda255 > 0) || p.lambda255 > 255) return Result<bool>::invalid("λ must be in (0, 255]");
     if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
+    if (p.sdeSteps < 1 || p.sdeSteps > 10000) return Result<bool>::invalid("the SDE's T must be between 1 and 10000");
     return true;
 }
 
@@ -108,7 +184,8 @@ Result<RestorerInfo> restorerInfo(const std::string& modelDir) {
     return l.value().info;
 }
 
-Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tensor& mu, const JobContext& ctx) {
+Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tensor& mu, const JobContext& ctx,
+                                          solvers::NoiseSource* replay) {
     if (auto v = validate(p); !v) return v.error();
     if (!mu.defined() || mu.dim() != 4 || mu.size(0) < 1)
         return Result<RestoreTensorResult>::invalid("the degraded images must be a [B, C, H, W] batch");
@@ -123,7 +200,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         // input: grey RGB in, luma out.
         const std::int64_t B = mu.size(0), C = mu.size(1), H = mu.size(2), W = mu.size(3);
         const auto adapted = info.channels == 1 ? mu.reshape({B * C, 1, H, W}) : mu.expand({B, 3, H, W}).contiguous();
-        auto r = restoreTensor(p, adapted, ctx);
+        auto r = restoreTensor(p, adapted, ctx, replay);
         if (!r) return r;
         auto out = r.value();
         out.x = info.channels == 1 ? out.x.reshape({B, C, H, W})
@@ -137,10 +214,16 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         c10::InferenceMode inference;
         sde::IrSdeParams ip;
         ip.lambda = 2.0 * p.lambda255 / 255.0; // Reverie's images live in [−1, 1]
+        if (info.published) {
+            ip.T = p.sdeSteps;
+            ip.upstreamGrid = true; // the step numbers the network was trained on
+        }
         const auto s = sde::makeIrSde(ip);
-        const auto den = sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model));
+        const auto den = info.published ? publishedNoise(loaded.value().unet)
+                                        : sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model));
         const std::int64_t B = mu.size(0), H = mu.size(2), W = mu.size(3);
-        const bool tiledRun = H != info.imageSize || W != info.imageSize;
+        const bool tiledRun = info.published ? (H > kPublishedTile || W > kPublishedTile)
+                                             : (H != info.imageSize || W != info.imageSize);
         const double t0 = nowSeconds();
         std::int64_t nfe = 0;
         MrsId mrs;
@@ -148,10 +231,12 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
 
         // Samples one batch of model-sized images; `first` is the index of its first item (seeds).
         auto run = [&](const at::Tensor& m, std::uint64_t first, bool previews) -> Result<at::Tensor> {
-            solvers::NoiseSource noise(p.seed + first, solvers::NoiseMode::PerItem);
+            solvers::NoiseSource ownNoise(p.seed + first, solvers::NoiseMode::PerItem);
+            solvers::NoiseSource& noise = replay ? *replay : ownNoise;
             solvers::CommonOptions common;
             common.steps = p.nfe;
             common.seed = p.seed + first + 0x9E3779B97F4A7C15ULL;
+            common.source = replay;
             if (previews)
                 common.onStep = [&](const solvers::StepInfo& st) {
                     Progress pr = solvers::stepProgress(st, p.sampler);
@@ -183,7 +268,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
             }
             if (!out) return out.error();
             nfe = out.value().nfe;
-            return out.value().x.clamp(-1.0, 1.0);
+            return p.clamp ? out.value().x.clamp(-1.0, 1.0) : out.value().x;
         };
 
         std::vector<at::Tensor> results;
@@ -207,7 +292,10 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
             // Tile k of image i draws its noise from seed + i + k (the first tile: the image's own
             // seed), so the result does not depend on the batch size, and no noise pattern repeats
             // from tile to tile.
-            const int tile = info.imageSize, overlap = p.tileOverlap > 0 ? std::min(p.tileOverlap, tile - 1) : std::max(4, tile / 4);
+            const int tile = info.published ? kPublishedTile : info.imageSize;
+            const int overlap = p.tileOverlap > 0 ? std::min(p.tileOverlap, tile - 1)
+                                : info.published ? 64
+                                                 : std::max(4, tile / 4);
             for (std::int64_t i = 0; i < B; ++i) {
                 const auto grid = tileGrid(H, W, tile, overlap);
                 std::int64_t done = 0;
@@ -229,8 +317,10 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
                     ctx.report(pr);
                     return r.value();
                 };
+                // The built-in model sees tiles of exactly its size; a checkpoint pads itself.
                 const auto out = tiledBatched(mu.slice(0, i, i + 1), tile, overlap, p.batch, fn,
-                                              [&] { return failed || ctx.cancelled(); }, 4, tile);
+                                              [&] { return failed || ctx.cancelled(); }, info.published ? 1 : 4,
+                                              info.published ? 8 : tile);
                 if (ctx.cancelled()) return Result<RestoreTensorResult>::cancelled("restore: cancelled");
                 if (failed) return failure;
                 results.push_back(out);

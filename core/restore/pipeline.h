@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+namespace reverie::solvers {
+class NoiseSource;
+}
+
 namespace reverie::restore {
 
 struct RestoreTensorResult {
@@ -36,6 +40,11 @@ struct RestoreTensorResult {
 /// channel; a colour model restores grey images as grey RGB and returns their luma (the note says
 /// which). H, W other than the model's image size are tiled. Progress: step/total per sampler
 /// step (and chunk or tile), nfe.
-Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tensor& mu, const JobContext& ctx);
+/// A published IR-SDE checkpoint is fully convolutional: images up to 512×512 go through it whole
+/// (as the official test scripts run them), larger ones in 512-pixel tiles.
+/// `replay` (tests only): the prior draw and every sampler step draw from it in order instead of
+/// from p.seed (tests/core/tst_published.cpp replays the official sampler's noise).
+Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tensor& mu, const JobContext& ctx,
+                                          solvers::NoiseSource* replay = nullptr);
 
 } // namespace reverie::restore

@@ -133,6 +133,7 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
         }
         auto r = restoreTensor(pipelineParams(p), mu, ctx);
         if (!r) return r.error();
+        if (auto info = restorerInfo(p.modelDir); info && info.value().published) out.modelSummary = info.value().summary;
         out.input = toImage(mu);
         out.restored = toImage(r.value().x);
         out.nfe = r.value().nfe;

@@ -31,14 +31,28 @@ struct SamplerInfo {
 const std::vector<SamplerInfo>& samplers();
 
 struct RestoreParams {
-    std::string modelDir;                 ///< folder with weights.pt and card.json (kind "restorer")
+    /// A folder with weights.pt and card.json (kind "restorer"), or a published IR-SDE
+    /// checkpoint file (.pth, .pt, .ckpt, .safetensors; ConditionalUNet), whose noise prediction
+    /// is served on the official discrete schedule (docs/methods.md, "Published IR-SDE
+    /// checkpoints").
+    std::string modelDir;
     std::string sampler = "mrs-sde-2-data";
     int nfe = 10;                         ///< = steps for every sampler
     std::uint64_t seed = 0;               ///< item i draws its noise from seed + i
-    double lambda255 = 50;                ///< IR-SDE stationary std λ on the 0..255 scale
+    /// IR-SDE stationary std λ on the 0..255 scale (the official configs' max_sigma). The built-in
+    /// residual denoiser takes any λ; a published checkpoint must be given the max_sigma it was
+    /// trained with (10 deraining/deblurring, 30 super-resolution/inpainting, 75 denoising), which
+    /// the .pth file does not store.
+    double lambda255 = 50;
+    /// A published checkpoint: the SDE's T (the config's sde: T, 100 in every official config).
+    /// The official samplers are `posterior` (their test default) and `em` at nfe = T.
+    int sdeSteps = 100;
     int batch = 64;                       ///< images per network batch
     bool previews = false;                ///< progress carries x_t | x̂_0 of the first images
     int tileOverlap = 0;                  ///< tiled runs: overlap in pixels (0: a quarter tile, at least 4)
+    /// Clamp the result to the image range. false returns the sampler's raw output (for
+    /// comparisons with another implementation, tests/core/tst_published.cpp).
+    bool clamp = true;
 };
 
 /// Fails early (InvalidInput) for an unknown sampler or settings out of range.
@@ -47,8 +61,10 @@ Result<bool> validate(const RestoreParams& p);
 /// The model's channel count and training image size (reads the card; for callers that convert).
 struct RestorerInfo {
     int channels = 1;
-    int imageSize = 28;
+    int imageSize = 28;   ///< a published checkpoint: 0 (fully convolutional, any size)
     std::string name;
+    bool published = false;
+    std::string summary;  ///< what was read (a checkpoint: architecture, parameters, config, notes)
 };
 Result<RestorerInfo> restorerInfo(const std::string& modelDir);
 
@@ -65,7 +81,7 @@ Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string&
                                       const std::string& degradeTask, const JobContext& ctx);
 
 struct RestoreJobParams {
-    std::string modelDir;                ///< the restorer's folder (models::zoo::find(models::zoo::kRestorer))
+    std::string modelDir;                ///< the restorer's folder (models::zoo::find(models::zoo::kRestorer)) or a checkpoint
     std::string sampler = "mrs-sde-2-data";
     int nfe = 10;
     std::uint64_t seed = 0;
@@ -91,6 +107,7 @@ struct RestoreJobResult {
     std::int64_t nfe = 0;
     double seconds = 0;
     int width = 0, height = 0, channels = 0; ///< of the input file as decoded
+    std::string modelSummary;            ///< a checkpoint: what was read from it (else empty)
 };
 
 /// Validates the settings (sampler, NFE 1..1000, λ, task id) without running anything.

@@ -12,6 +12,8 @@
 #include "speech/pairs.h"
 #include "speech/stft.h"
 #include "models/conditioned.h"
+#include "models/published/load.h"
+#include "speech/enhance_detail.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -22,6 +24,7 @@
 #include <map>
 #include <malloc.h>
 #include <mutex>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -31,21 +34,132 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
+// A loaded enhancer: the built-in residual denoiser (model) or a published SGMSE+ NCSN++
+// (ncsnpp), with the representation and the SDE it was trained with.
 struct Loaded {
     models::EdmDenoiser model{nullptr};
+    models::published::NCSNpp ncsnpp{nullptr};
     EnhancerInfo info;
+    SpecParams spec;
+    sde::OuveParams ouve;
 };
 
-Result<Loaded> loadEnhancer(const std::string& dir) {
+bool isCheckpointFile(const std::string& path) {
+    std::error_code ec;
+    return fs::is_regular_file(path, ec);
+}
+
+// Upstream's OUVE in the studio's real channels: SGMSE+'s complex noise has variance ½ per real
+// channel, so σ_min and σ_max are divided by √2 (docs/methods.md, "SGMSE+ and the OUVE SDE").
+sde::OuveParams realChannelOuve(double theta, double sigmaMin, double sigmaMax, double tEps, int N) {
+    sde::OuveParams op;
+    op.gamma = theta;
+    op.sigmaMin = sigmaMin / std::sqrt(2.0);
+    op.sigmaMax = sigmaMax / std::sqrt(2.0);
+    op.tEps = tEps;
+    op.steps = N;
+    return op;
+}
+
+Result<Loaded> loadFolder(const std::string& dir) {
     auto m = models::loadConditionedFolder(dir, "enhancer", "a speech-enhancement model", 0.1);
     if (!m) return m.error();
     const auto& c = m.value();
     if (c.config.inChannels != 2 || c.config.outChannels != 2)
         return Result<Loaded>::invalid(dir + " is not a spectrogram model conditioned on the noisy input (channels 2/2/2)");
-    Loaded l{c.model, {c.card.value("name", fs::path(dir).filename().string()), c.parameters, c.card.value("crop_frames", 64)}};
+    Loaded l;
+    l.model = c.model;
+    l.info.name = c.card.value("name", fs::path(dir).filename().string());
+    l.info.parameters = c.parameters;
+    l.info.cropFrames = c.card.value("crop_frames", 64);
     if (l.info.cropFrames < 64 || l.info.cropFrames % 64 != 0) l.info.cropFrames = 64;
     l.info.dereverberates = c.config.numClasses == 2;
+    l.info.summary = l.info.name + " (" + std::to_string(l.info.parameters) + " parameters, built-in format)";
+    l.ouve = realChannelOuve(1.5, 0.05, 0.5, 0.03, 30);
     return l;
+}
+
+// A published SGMSE+ checkpoint: its STFT, SDE and rate from hyper_parameters. What the studio's
+// pipeline cannot reproduce is refused here with the reason.
+Result<Loaded> loadCheckpoint(const std::string& path) {
+    using R = Result<Loaded>;
+    namespace pub = models::published;
+    pub::LoadOptions lo;
+    lo.expect = pub::Architecture::SgmseNcsnpp;
+    auto m = pub::loadPublished(path, lo);
+    if (!m) return m.error();
+    const auto& card = m.value().card;
+    if (!card.sgmse) return R::invalid(path + ": no SGMSE+ settings were found in the checkpoint");
+    const auto& st = *card.sgmse;
+    if (st.sde != "ouve")
+        return R::invalid(path + " was trained with the " + st.sde +
+                          " SDE (Schrödinger bridge); the studio serves SGMSE+ checkpoints with the OUVE SDE only");
+    if (st.transformType != "exponent")
+        return R::invalid(path + " uses the spectral transform '" + st.transformType + "'; only 'exponent' is supported");
+    if (st.window != "hann" && st.window != "sqrthann")
+        return R::invalid(path + " uses the STFT window '" + st.window + "' (known: hann, sqrthann)");
+    if (st.nFft < 16 || st.nFft % 2 != 0 || st.hopLength < 1 || st.hopLength > st.nFft)
+        return R::invalid(path + " has STFT settings the studio cannot use (n_fft " + std::to_string(st.nFft) +
+                          ", hop " + std::to_string(st.hopLength) + ")");
+    if (st.sampleRate < 8000 || st.sampleRate > 192000)
+        return R::invalid(path + " declares a sample rate of " + std::to_string(st.sampleRate) + " Hz");
+    if (!(st.specAbsExponent > 0) || !(st.specFactor > 0) || !(st.sigmaMin > 0) || !(st.sigmaMax > st.sigmaMin) ||
+        !(st.theta > 0) || st.N < 1)
+        return R::invalid(path + " has SDE or spectral settings out of range (see its hyper_parameters)");
+    Loaded l;
+    l.ncsnpp = m.value().ncsnpp;
+    l.info.name = fs::path(path).filename().string();
+    l.info.parameters = card.parameters;
+    l.info.published = true;
+    l.info.sampleRate = st.sampleRate;
+    l.info.cropFrames = std::max(64, (st.numFrames + 63) / 64 * 64);
+    l.info.summary = card.summary();
+    l.spec.nFft = st.nFft;
+    l.spec.hop = st.hopLength;
+    l.spec.alpha = st.specAbsExponent;
+    l.spec.beta = st.specFactor;
+    l.spec.sqrtHann = st.window == "sqrthann";
+    l.spec.istftPaddedFrames = true; // as upstream's to_audio
+    l.ouve = realChannelOuve(st.theta, st.sigmaMin, st.sigmaMax, st.tEps, st.N);
+    return l;
+}
+
+// The last checkpoint loaded, keyed by path, size and modification time (a full-size NCSN++ takes
+// seconds to read); folders are cached by loadConditionedFolder.
+Result<Loaded> loadEnhancer(const std::string& path) {
+    if (!isCheckpointFile(path)) return loadFolder(path);
+    static std::mutex mutex;
+    static std::string cachedKey;
+    static std::optional<Loaded> cached;
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    const auto mtime = fs::last_write_time(path, ec).time_since_epoch().count();
+    const std::string key = fs::absolute(path, ec).string() + "|" + std::to_string(size) + "|" + std::to_string(mtime);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (cached && cachedKey == key) return *cached;
+    auto l = loadCheckpoint(path);
+    if (!l) return l.error();
+    cached = l.value();
+    cachedKey = key;
+    return l;
+}
+
+// SGMSE+'s score, −dnn(cat[x_t, y], t), as a score model on the studio's real channels: the
+// complex score of CN noise is half the score of the real and imaginary parts (variance ½ each),
+// so the real-channel score is twice upstream's (docs/methods.md, "Published checkpoints in the
+// samplers").
+sde::Denoiser publishedScore(models::published::NCSNpp net) {
+    sde::Denoiser d;
+    d.param = sde::Param::Score;
+    d.fn = [net](const at::Tensor& x, const at::Tensor& t, const at::Tensor& mu) mutable {
+        const auto B = x.size(0);
+        const auto xc = fromChannels(x).unsqueeze(1);
+        const auto yc = fromChannels(mu.expand_as(x)).unsqueeze(1);
+        const auto tv = (t.dim() == 0 ? t.reshape({1}).expand({B}) : t).to(at::kFloat).to(x.device()).contiguous();
+        const auto s = net->score(xc, yc, tv).squeeze(1);
+        return (toChannels(s) * 2.0).to(x.scalar_type());
+    };
+    return d;
 }
 
 using models::residualDenoiser;
@@ -80,7 +194,8 @@ const std::vector<EnhanceSamplerInfo>& enhanceSamplers() {
         {"mrs-sde-2-data", "MR Sampler SDE, order 2, data prediction", kDefaultEnhanceNfe},
         {"mrs-ode-2-data", "MR Sampler ODE, order 2, data prediction", kDefaultEnhanceNfe},
         {"mrs-ode-1-data", "MR Sampler ODE, order 1, data prediction", kDefaultEnhanceNfe},
-        {"pc", "SGMSE+ predictor-corrector (reverse diffusion + annealed Langevin)", 60},
+        {"pc", "Predictor-corrector, exact discretisation (reverse diffusion + annealed Langevin)", 60},
+        {"sgmse-pc", "SGMSE+ predictor-corrector, as its own code (Euler + annealed Langevin)", 60},
         {"ode-rk45", "PF-ODE, adaptive RK45", 0}};
     return list;
 }
@@ -93,7 +208,7 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
         return Result<bool>::invalid("unknown enhancement sampler '" + p.sampler + "' (known: " + known + ")");
     }
     if (p.nfe < 0 || p.nfe > 1000) return Result<bool>::invalid("NFE must be between 1 and 1000 (0: the sampler's default)");
-    if (p.sampler == "pc" && p.nfe != 0 && (p.nfe < 2 || p.nfe % 2 != 0))
+    if ((p.sampler == "pc" || p.sampler == "sgmse-pc") && p.nfe != 0 && (p.nfe < 2 || p.nfe % 2 != 0))
         return Result<bool>::invalid("the predictor-corrector sampler takes an even NFE of at least 2 (2 per step)");
     if (p.chunkFrames != 0 && (p.chunkFrames < 64 || p.chunkFrames > 4096 || p.chunkFrames % 64 != 0))
         return Result<bool>::invalid("chunk frames must be a multiple of 64 between 64 and 4096 (0: the model's)");
@@ -114,32 +229,38 @@ Result<EnhancerInfo> enhancerInfo(const std::string& modelDir) {
 }
 
 Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const JobContext& ctx) {
+    return detail::enhanceWithNoise(p, noisy, ctx, nullptr);
+}
+
+Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Audio& noisy, const JobContext& ctx,
+                                               solvers::NoiseSource* replay) {
     using R = Result<EnhanceResult>;
     if (auto v = validateEnhance(p); !v) return v.error();
     if (noisy.samples.empty()) return R::invalid("there is no audio to enhance (0 samples)");
-    if (noisy.sampleRate != 16000)
-        return R::invalid("the model works at 16000 Hz, the audio is at " + std::to_string(noisy.sampleRate) +
-                          " Hz (load it with loadAudio(path, 16000))");
     const auto bad = std::count_if(noisy.samples.begin(), noisy.samples.end(), [](float v) { return !std::isfinite(v); });
     if (bad > 0) return R::invalid("the audio has " + std::to_string(bad) + " NaN/Inf samples");
     auto loaded = loadEnhancer(p.modelDir);
     if (!loaded) return loaded.error();
+    const Loaded& L = loaded.value();
+    if (noisy.sampleRate != L.info.sampleRate)
+        return R::invalid(L.info.name + " works at " + std::to_string(L.info.sampleRate) + " Hz, the audio is at " +
+                          std::to_string(noisy.sampleRate) + " Hz (load it with loadAudio(path, " +
+                          std::to_string(L.info.sampleRate) + "))");
     // Task labels as trained (speech/task.h): 0 dry (denoise only), 1 reverberant, −1 the null label.
+    // A published checkpoint has no labels: it does what it was trained for, whatever the task.
     std::int64_t label = -1;
-    if (loaded.value().info.dereverberates)
+    if (L.info.dereverberates)
         label = p.task == "denoise" ? 0 : p.task == "dereverberate" ? 1 : -1;
-    else if (p.task == "dereverberate")
-        return R::invalid(loaded.value().info.name + " was not trained to dereverberate (it removes noise only)");
+    else if (p.task == "dereverberate" && !L.info.published)
+        return R::invalid(L.info.name + " was not trained to dereverberate (it removes noise only)");
 
     runtime::keepFreedMemory();
     return guarded<EnhanceResult>("enhance", [&]() -> R {
         c10::InferenceMode inference;
-        const SpecParams sp;
-        sde::OuveParams op;
-        op.sigmaMin /= std::sqrt(2.0); // SGMSE+'s complex noise: variance ½ per real channel
-        op.sigmaMax /= std::sqrt(2.0);
-        const auto s = sde::makeOuve(op);
-        const auto den = sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model, label));
+        const SpecParams& sp = L.spec;
+        const auto s = sde::makeOuve(L.ouve);
+        const auto den = L.info.published ? publishedScore(L.ncsnpp)
+                                          : sde::denoiserFromSigma(*s, residualDenoiser(L.model, label));
         const double t0 = nowSeconds();
         const int nfe = resolvedNfe(p);
         MrsId mrs;
@@ -148,7 +269,7 @@ Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const 
         // Chunk layout: full chunks of S samples (chunkFrames frames) every S − O samples; the
         // last one is moved back to end at the input's end. Inputs shorter than a chunk: one chunk.
         const std::int64_t n = std::int64_t(noisy.samples.size());
-        const int chunkFrames = p.chunkFrames > 0 ? p.chunkFrames : loaded.value().info.cropFrames;
+        const int chunkFrames = p.chunkFrames > 0 ? p.chunkFrames : L.info.cropFrames;
         const int overlapFrames = p.overlapFrames >= 0 ? std::min(p.overlapFrames, chunkFrames / 2 - 1) : chunkFrames / 8;
         const std::int64_t S = std::int64_t(chunkFrames - 1) * sp.hop;
         const std::int64_t O = std::int64_t(overlapFrames) * sp.hop;
@@ -184,15 +305,19 @@ Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const 
                 specs.push_back(spec.value());
             }
             const auto mu = at::stack(mus);
-            solvers::NoiseSource noise(p.seed + first, solvers::NoiseMode::PerItem);
+            solvers::NoiseSource ownNoise(p.seed + first, solvers::NoiseMode::PerItem);
+            solvers::NoiseSource& noise = replay ? *replay : ownNoise;
             solvers::CommonOptions common;
             common.seed = p.seed + first + 0x9E3779B97F4A7C15ULL;
+            common.source = replay;
             const auto xT = solvers::priorSample(*s, mu, mu, noise);
             Result<solvers::SampleOutput> r = Result<solvers::SampleOutput>::failed("no sampler ran");
-            if (p.sampler == "pc") {
+            if (p.sampler == "pc" || p.sampler == "sgmse-pc") {
                 solvers::PcOptions o;
                 o.common = common;
                 o.common.steps = nfe / 2;
+                // Both end at the SDE's t_eps (a checkpoint's t_eps, as ScoreModel.get_pc_sampler).
+                if (p.sampler == "sgmse-pc") o.discretisation = solvers::PcDiscretisation::SgmseCode;
                 o.predictor = solvers::Predictor::ReverseDiffusion;
                 o.corrector = solvers::Corrector::AnnealedLangevin;
                 o.correctorSteps = 1;
@@ -243,7 +368,7 @@ Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const 
         }
         for (std::size_t i = 0; i < out.size(); ++i) out[i] = weight[i] > 0 ? out[i] / weight[i] : 0.0f;
         res.enhanced.samples = std::move(out);
-        res.enhanced.sampleRate = 16000;
+        res.enhanced.sampleRate = L.info.sampleRate;
         res.seconds = nowSeconds() - t0;
         res.realTimeFactor = res.seconds / noisy.seconds();
         return res;
@@ -256,19 +381,22 @@ Result<EnhanceFileResult> enhanceFile(const EnhanceParams& p, const std::string&
     if (auto v = validateEnhance(p); !v) return v.error();
     if (!(segmentSeconds >= 1.0) || !(overlapSeconds >= 0.0) || !(2 * overlapSeconds < segmentSeconds))
         return R::invalid("segments must be at least 1 s long and overlap by less than half a segment");
-    auto reader = AudioReader::open(in, 16000);
+    auto model = loadEnhancer(p.modelDir);
+    if (!model) return model.error();
+    const int rate = model.value().info.sampleRate;
+    auto reader = AudioReader::open(in, rate);
     if (!reader) return reader.error();
     SaveWavOptions so;
     so.protectedPath = in;
-    auto writer = WavWriter::open(out, 16000, so);
+    auto writer = WavWriter::open(out, rate, so);
     if (!writer) return writer.error();
     auto& rd = reader.value();
     auto& wr = writer.value();
 
     const double t0 = nowSeconds();
-    const std::int64_t L = std::int64_t(std::llround(segmentSeconds * 16000));
-    const std::int64_t V = std::int64_t(std::llround(overlapSeconds * 16000));
-    const double totalSeconds = double(rd.expectedFrames()) / 16000.0;
+    const std::int64_t L = std::int64_t(std::llround(segmentSeconds * rate));
+    const std::int64_t V = std::int64_t(std::llround(overlapSeconds * rate));
+    const double totalSeconds = double(rd.expectedFrames()) / double(rate);
     EnhanceFileResult res;
     std::vector<float> buffer; // input samples from the current segment's start on
     std::vector<float> tail;   // the previous segment's enhanced last V samples
@@ -285,12 +413,12 @@ Result<EnhanceFileResult> enhanceFile(const EnhanceParams& p, const std::string&
         const bool last = std::int64_t(buffer.size()) <= L;
         const std::int64_t len = std::min<std::int64_t>(L, std::int64_t(buffer.size()));
         Audio seg;
-        seg.sampleRate = 16000;
+        seg.sampleRate = rate;
         seg.samples.assign(buffer.begin(), buffer.begin() + std::ptrdiff_t(len));
         EnhanceParams ep = p;
         ep.seed = p.seed + 1000003ULL * std::uint64_t(j);
         // The segment's per-batch reports, as seconds of the whole file.
-        const double segStart = double(j) * double(L - V) / 16000.0, segSeconds = double(len) / 16000.0;
+        const double segStart = double(j) * double(L - V) / double(rate), segSeconds = double(len) / double(rate);
         const auto total = std::int64_t(std::ceil(std::max(totalSeconds, segStart + segSeconds)));
         const ProgressFn forward = [&](const Progress& q) {
             if (q.message != "chunks" || q.total <= 0) return;
@@ -321,7 +449,7 @@ Result<EnhanceFileResult> enhanceFile(const EnhanceParams& p, const std::string&
     }
     if (auto s = wr.commit(); !s) return s.error();
     res.samples = wr.frames();
-    res.audioSeconds = double(res.samples) / 16000.0;
+    res.audioSeconds = double(res.samples) / double(rate);
     res.seconds = nowSeconds() - t0;
     res.realTimeFactor = res.audioSeconds > 0 ? res.seconds / res.audioSeconds : 0;
     res.note = rd.note();

@@ -1,12 +1,15 @@
 #pragma once
-// Speech enhancement, torch-free (the GUI and the CLI include this header only): a noisy 16 kHz
-// waveform in, the enhanced waveform out, with the built-in SGMSE+-style residual denoiser (task
-// "enhancer", speech/task.h) served to the OUVE SDE (docs/methods.md, "SGMSE+ and the OUVE SDE").
+// Speech enhancement, torch-free (the GUI and the CLI include this header only): a noisy waveform
+// in, the enhanced waveform out, with either the built-in SGMSE+-style residual denoiser (task
+// "enhancer", speech/task.h) or a published SGMSE+ checkpoint (NCSN++ backbone, a Lightning .ckpt
+// or any file models/published/load.h reads), served to the OUVE SDE (docs/methods.md, "SGMSE+
+// and the OUVE SDE"; "Published checkpoints in the samplers").
 //
-// Thread rules: call on the engine thread (LibTorch state); the loaded model is cached per folder.
-// Failure: a wrong or missing model folder, an unknown sampler, bad settings, empty audio or a
-// rate other than 16 kHz → InvalidInput with a sentence naming the problem; cancel → Cancelled
-// (checked before every network evaluation).
+// Thread rules: call on the engine thread (LibTorch state); the loaded model is cached per folder
+// (a checkpoint: the last one, keyed by path, size and modification time).
+// Failure: a wrong or missing model folder or checkpoint, an unknown sampler, bad settings, empty
+// audio or a rate other than the model's (16 kHz for the built-in models) → InvalidInput with a
+// sentence naming the problem; cancel → Cancelled (checked before every network evaluation).
 
 #include "base/job.h"
 #include "speech/audio.h"
@@ -23,9 +26,14 @@ struct EnhanceSamplerInfo {
     int defaultNfe = 0; ///< 0: adaptive
 };
 /// Every enhancement sampler, in menu order (the default first). NFE = network evaluations per chunk.
-///   pc                 SGMSE+'s predictor-corrector: reverse-diffusion predictor and one annealed
-///                      Langevin corrector step (snr 0.5) per step, N = nfe/2 steps (default N 30,
-///                      60 NFE), uniform t from 1 to t_eps
+///   pc                 predictor-corrector with the exact discretisation: reverse-diffusion
+///                      predictor (exact OUVE transition) and one annealed Langevin corrector step
+///                      (snr 0.5) per step, N = nfe/2 steps (default N 30, 60 NFE), uniform t from
+///                      1 to t_eps
+///   sgmse-pc           SGMSE+'s own predictor-corrector code path (sgmse/sampling): N = nfe/2
+///                      points linspace(1, t_eps, N), Euler reverse diffusion, annealed Langevin
+///                      (snr 0.5) without α_L, the mean after the last step to t = 0 — what a
+///                      published checkpoint's `enhancement.py` runs (default N 30, 60 NFE)
 ///   ode-rk45           the probability-flow ODE, adaptive Dormand–Prince 5(4) (rtol = atol =
 ///                      1e-5 as Song et al.); nfe is ignored (the NFE is what it takes, ≤ 2000)
 ///   mrs-{sde|ode}-{1|2}-data
@@ -38,12 +46,15 @@ inline constexpr const char* kDefaultEnhanceSampler = "mrs-sde-1-data";
 inline constexpr int kDefaultEnhanceNfe = 5;
 
 struct EnhanceParams {
-    std::string modelDir;                        ///< weights.pt + card.json (kind "enhancer")
+    /// A model folder (weights.pt + card.json, kind "enhancer") or a published SGMSE+ checkpoint
+    /// file (.ckpt, .pth, .pt, .bin, .safetensors; backbone ncsnpp, OUVE SDE). A checkpoint brings
+    /// its own STFT, SDE and sample rate (hyper_parameters) and its EMA weights.
+    std::string modelDir;
     std::string sampler = kDefaultEnhanceSampler;
-    int nfe = 0;                                 ///< 0 → the sampler's default (pc 60, mrs 5)
+    int nfe = 0;                                 ///< 0 → the sampler's default (pc, sgmse-pc 60; mrs 5)
     std::uint64_t seed = 0;
     /// Frames per chunk, a multiple of 64; 0 → the model's training crop (card "crop_frames",
-    /// 64). The U-Net's mid-block attention is global, so chunks of the training length keep its
+    /// 64; a checkpoint's num_frames, 256). The U-Net's mid-block attention is global, so chunks of the training length keep its
     /// statistics (and its cost, quadratic in the chunk length) where training had them.
     int chunkFrames = 0;
     int overlapFrames = -1;                      ///< cross-fade between chunks (< chunk / 2); −1 → chunk / 8
@@ -73,13 +84,13 @@ struct EnhanceResult {
 /// the tensors in memory are bounded whatever the input's length. Each chunk is normalised by its
 /// own max |noisy| (the model was trained on crops normalised that way) and scaled back. Chunk k
 /// draws its noise from seed + k, so the result does not depend on the batch size.
-/// Enhances mono 16 kHz audio. Progress: the sampler's step/total per batch of chunks, then one
-/// report per finished batch with message "chunks".
+/// Enhances mono audio at the model's rate (EnhancerInfo::sampleRate). Progress: the sampler's
+/// step/total per batch of chunks, then one report per finished batch with message "chunks".
 Result<EnhanceResult> enhance(const EnhanceParams& p, const Audio& noisy, const JobContext& ctx);
 
 /// What enhanceFile() did.
 struct EnhanceFileResult {
-    std::int64_t samples = 0;     ///< written (16 kHz), equal to the input's length at 16 kHz
+    std::int64_t samples = 0;     ///< written (at the model's rate), the input's length at that rate
     double audioSeconds = 0;
     std::int64_t nfe = 0;         ///< network evaluations per chunk
     int chunks = 0;               ///< over all segments
@@ -89,8 +100,8 @@ struct EnhanceFileResult {
     std::string note;             ///< the loader's note (NaN samples replaced, truncation), if any
 };
 
-/// Enhances an audio file of any length into a 16 kHz mono WAV file, streaming: the input is read
-/// (speech::AudioReader) and enhanced in segments of `segmentSeconds` that overlap by
+/// Enhances an audio file of any length into a mono WAV file at the model's rate, streaming: the
+/// input is read (speech::AudioReader, resampled to the model's rate) and enhanced in segments of `segmentSeconds` that overlap by
 /// `overlapSeconds` (cross-faded with sin² ramps, as the chunks inside enhance()), and written as
 /// it goes (speech::WavWriter), so memory stays bounded by a few segments whatever the length.
 /// A file no longer than one segment is exactly enhance(loadAudio(in)). Segment j draws its noise
@@ -103,12 +114,17 @@ Result<EnhanceFileResult> enhanceFile(const EnhanceParams& p, const std::string&
 
 
 
-/// Name and parameter count of a model folder (reads the card, loads the weights).
+/// Name and parameter count of a model folder or checkpoint (reads the card, loads the weights).
 struct EnhancerInfo {
     std::string name;
     std::int64_t parameters = 0;
     int cropFrames = 64; ///< the training crop: the default chunk length
     bool dereverberates = false; ///< trained with task labels (EnhanceParams::task "dereverberate")
+    int sampleRate = 16000;      ///< the rate the model works at (a checkpoint's "sr")
+    bool published = false;      ///< a published checkpoint (not a studio model folder)
+    /// What was read, a few lines (a checkpoint: architecture, container, weights, parameters,
+    /// STFT and SDE settings, notes); for a folder, its card's name and size.
+    std::string summary;
 };
 Result<EnhancerInfo> enhancerInfo(const std::string& modelDir);
 

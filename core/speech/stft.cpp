@@ -19,7 +19,8 @@ at::Tensor windowFor(const at::Tensor& like, const SpecParams& p) {
 } // namespace
 
 at::Tensor hannWindow(const SpecParams& p, const at::TensorOptions& opts) {
-    return at::hann_window(p.nFft, /*periodic=*/true, opts);
+    const auto w = at::hann_window(p.nFft, /*periodic=*/true, opts);
+    return p.sqrtHann ? w.sqrt() : w;
 }
 
 std::int64_t frameCount(std::int64_t length, const SpecParams& p) {
@@ -76,7 +77,7 @@ at::Tensor backwardTransform(const at::Tensor& spec, std::int64_t length, const 
     // frame, so zero frames past the end would still add window energy and attenuate the last
     // ≤ nFft/2 samples (sgmse's to_audio() runs the iSTFT over the padded frames and has that
     // small edge loss; without it the round trip is exact).
-    const std::int64_t frames = std::min(spec.size(-1), frameCount(length, p));
+    const std::int64_t frames = p.istftPaddedFrames ? spec.size(-1) : std::min(spec.size(-1), frameCount(length, p));
     return istft(decompress(spec.narrow(-1, 0, frames), p), length, p);
 }
 

@@ -25,9 +25,15 @@ struct SpecParams {
     double alpha = 0.5;      ///< magnitude exponent of the compression
     double beta = 0.15;      ///< scale of the compression
     int frameMultiple = 64;  ///< frames are zero-padded to a multiple of this (1 = no padding)
+    bool sqrtHann = false;   ///< the square root of the Hann window (SGMSE+'s window "sqrthann")
+    /// SGMSE+'s code runs the inverse STFT over the padding frames too (to_audio on the padded
+    /// spectrogram); they overlap the last ≤ nFft/2 samples. false (the default) drops them
+    /// first, which makes the round trip exact; true reproduces a published checkpoint's output.
+    bool istftPaddedFrames = false;
 };
 
-/// Periodic Hann window of params.nFft samples (torch.hann_window(n, periodic=True)).
+/// Periodic Hann window of params.nFft samples (torch.hann_window(n, periodic=True)), or its
+/// square root when params.sqrtHann.
 at::Tensor hannWindow(const SpecParams& p = {}, const at::TensorOptions& opts = {});
 
 /// Frames the centred STFT yields for `length` samples: 1 + max(length, nFft/2 + 1) / hop (see

@@ -208,6 +208,62 @@ private Q_SLOTS:
         QVERIFY(wb.audio(EnhanceWorkbench::Noisy).samples == before);
     }
 
+    // A published SGMSE+ checkpoint opened in the workbench (the small oracle fixture of
+    // tests/fixtures/published, random weights): it runs with its own sampler and the page shows
+    // what was read from the file.
+    void publishedCheckpoint() {
+        const QString ckpt = QStringLiteral(REVERIE_SOURCE_DIR "/tests/fixtures/published/sgmse_ncsnpp_small.ckpt");
+        QVERIFY(QFileInfo(ckpt).isFile());
+        QTemporaryDir dir;
+        const QString noisyPath = dir.filePath(QStringLiteral("noisy.wav"));
+        QVERIFY(sp::saveWav(noisyPath.toStdString(), audioOf(voiced(8000)), {}).ok());
+        Engine engine;
+        EnhanceWorkbench wb(&engine, dir.path());
+        QWidget* page = wb.page();
+        QString error;
+        QVERIFY2(wb.setNoisyFile(noisyPath, &error), qPrintable(error));
+        auto* card = page->findChild<QLabel*>(QStringLiteral("modelCard"));
+        QVERIFY(card);
+        QVERIFY(card->isHidden());
+        auto p = wb.currentParams();
+        p.modelDir = ckpt.toStdString();
+        p.sampler = "sgmse-pc";
+        p.nfe = 4;
+        reverie::testing::JobSpy done(&wb, QStringLiteral("enhance"));
+        QVERIFY2(wb.startEnhance(p, &error), qPrintable(error));
+        // The controls show what runs: the checkpoint, and the model menu says it is not built in.
+        QCOMPARE(QDir::fromNativeSeparators(page->findChild<QLineEdit*>(QStringLiteral("modelDir"))->text()), ckpt);
+        QCOMPARE(page->findChild<QComboBox*>(QStringLiteral("builtinModel"))->currentIndex(), 1);
+        const auto [status, message] = waitFinished(done, 120000);
+        QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+        QCOMPARE(wb.enhanced().samples.size(), std::size_t(8000));
+        QCOMPARE(wb.resultStats().nfe, qint64(4));
+        QVERIFY(!card->isHidden());
+        QVERIFY2(card->text().contains(QStringLiteral("SGMSE+ NCSN++")), qPrintable(card->text()));
+        QVERIFY2(card->text().contains(QStringLiteral("EMA")), qPrintable(card->text()));
+        QVERIFY2(card->text().contains(QStringLiteral("n_fft 510")), qPrintable(card->text()));
+
+        // A file that is not a checkpoint: a sentence, and the result above is kept.
+        const QString junk = dir.filePath(QStringLiteral("junk.ckpt"));
+        {
+            QFile f(junk);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("not a zip archive at all");
+        }
+        p.modelDir = junk.toStdString();
+        reverie::testing::JobSpy failed(&wb, QStringLiteral("enhance"));
+        QVERIFY2(wb.startEnhance(p, &error), qPrintable(error));
+        const auto [status2, message2] = waitFinished(failed, 60000);
+        QCOMPARE(status2, JobStatus::Failed);
+        qInfo("junk checkpoint: %s", qPrintable(message2));
+        QVERIFY(message2.contains(QStringLiteral("junk.ckpt")));
+        QCOMPARE(wb.enhanced().samples.size(), std::size_t(8000));
+        // A path that does not exist is refused before anything runs.
+        p.modelDir = dir.filePath(QStringLiteral("missing.ckpt")).toStdString();
+        QVERIFY(!wb.startEnhance(p, &error));
+        QVERIFY2(error.contains(QStringLiteral("does not exist")), qPrintable(error));
+    }
+
     void endToEnd() {
         const QString model = enhancerDir();
         // The model ships in resources/models; the speech corpus comes with packaging/install-deps.sh.

@@ -339,6 +339,36 @@ private Q_SLOTS:
         QCOMPARE(choice->currentIndex(), 0);
     }
 
+    void publishedCheckpoint() {
+        // A published IR-SDE checkpoint (the small oracle fixture of tests/fixtures/published,
+        // random weights) restores a demo pair with the official sampler, and the page shows what
+        // was read from the file; a DA-CLIP file is refused with the reason, the result kept.
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        QWidget* page = wb.page();
+        auto* card = page->findChild<QLabel*>(QStringLiteral("modelCard"));
+        QVERIFY(card);
+        QVERIFY(card->isHidden());
+        auto p = quickParams(QStringLiteral(REVERIE_SOURCE_DIR "/tests/fixtures/published/irsde_unet_small.pth"));
+        p.sampler = "posterior";
+        p.nfe = 10;
+        p.lambda255 = 10;
+        const auto [status, message] = runToEnd(wb, p, 120000);
+        QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+        QVERIFY(wb.hasResult());
+        QCOMPARE(text(page, "metricNfe"), QStringLiteral("10"));
+        QVERIFY(!card->isHidden());
+        QVERIFY2(card->text().contains(QStringLiteral("IR-SDE ConditionalUNet")), qPrintable(card->text()));
+        QCOMPARE(page->findChild<QComboBox*>(QStringLiteral("builtinModel"))->currentIndex(), 2);
+
+        auto q = p;
+        q.modelDir = REVERIE_SOURCE_DIR "/tests/fixtures/published/daclip_unet_small.pth";
+        const auto [status2, message2] = runToEnd(wb, q, 60000);
+        QCOMPARE(status2, JobStatus::Failed);
+        QVERIFY2(message2.contains(QStringLiteral("CLIP image encoder")), qPrintable(message2));
+        QVERIFY(wb.hasResult()); // the checkpoint's result is kept
+    }
+
     void sweepsEndToEnd() {
         REQUIRE_RESTORER(model);
         Engine engine(1);

@@ -5,6 +5,13 @@
 #include "models/formats/safetensors.h"
 #include "models/formats/torchzip.h"
 #include "models/published/load.h"
+#include "engine/sde/sde.h"
+#include "engine/solvers/common.h"
+#include "speech/enhance.h"
+#include "speech/enhance_detail.h"
+#include "speech/pairs.h"
+#include "speech/stft.h"
+#include "restore/pipeline.h"
 
 #include <ATen/ATen.h>
 #include <torch/torch.h>
@@ -14,6 +21,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -82,6 +91,53 @@ PublishedModel mustLoad(const std::string& file, const LoadOptions& o = {}) {
 std::string loadError(const std::string& path, const LoadOptions& o = {}) {
     auto r = loadPublished(path, o);
     return r ? std::string() : r.error().message;
+}
+
+nlohmann::json readJson(const std::string& name) {
+    std::ifstream in(fixture(name));
+    if (!in) throw std::runtime_error("cannot open fixture " + name);
+    return nlohmann::json::parse(in);
+}
+
+// The enhancement oracle's recorded noise (complex, real and imaginary parts of variance ½ each,
+// as torch.randn_like) in the studio's real channels, where each channel has unit variance:
+// z_real = √2 (Re z, Im z).
+std::vector<at::Tensor> sgmseEnhanceDraws(int count) {
+    std::vector<at::Tensor> draws;
+    for (int i = 0; i < count; ++i)
+        draws.push_back(readComplexAsChannels("sgmse_enhance_draw" + std::to_string(i) + ".bin", {1, 1, 256, 64}) *
+                        std::sqrt(2.0));
+    return draws;
+}
+
+struct ReplayedEnhance {
+    at::Tensor out;
+    std::int64_t nfe = 0;
+    std::size_t replayed = 0;
+    std::string error;
+};
+ReplayedEnhance replayEnhance(const std::string& sampler, int nfe, int draws) {
+    const auto noisy = readF32("sgmse_enhance_noisy.bin", {8000});
+    speech::Audio a;
+    a.sampleRate = 16000;
+    a.samples.assign(noisy.data_ptr<float>(), noisy.data_ptr<float>() + noisy.numel());
+    auto noise = solvers::NoiseSource::replay(sgmseEnhanceDraws(draws));
+    speech::EnhanceParams p;
+    p.modelDir = fixture("sgmse_ncsnpp_small.ckpt");
+    p.sampler = sampler;
+    p.nfe = nfe;
+    ReplayedEnhance r;
+    auto e = speech::detail::enhanceWithNoise(p, a, JobContext{}, &noise);
+    r.replayed = noise.replayed();
+    if (!e) {
+        r.error = e.error().message;
+        return r;
+    }
+    r.nfe = e.value().nfe;
+    r.out = torch::from_blob(e.value().enhanced.samples.data(), {std::int64_t(e.value().enhanced.samples.size())},
+                             torch::kFloat32)
+                .clone();
+    return r;
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
@@ -160,6 +216,154 @@ private Q_SLOTS:
         const auto both = m.ncsnpp->forward(torch::cat({x, x}), torch::tensor({0.5f, 0.03125f}));
         CHECK_CLOSE_T(both[0].unsqueeze(0), ref0, 0.5, "SGMSE+ batch element 0");
         CHECK_CLOSE_T(both[1].unsqueeze(0), ref1, 0.03125, "SGMSE+ batch element 1");
+    }
+
+    // A whole enhancement run of a published checkpoint against upstream's own
+    // ScoreModel.enhance(y, N=3) (tools/oracles/make_sgmse_enhance_fixture.py): normalisation,
+    // STFT, compression and padding, the OUVE prior, SGMSE+'s predictor-corrector with the
+    // recorded noise replayed, the inverse transform and the scaling back.
+    void sgmseEnhanceMatchesUpstream() {
+        const auto desc = readJson("sgmse_enhance.json");
+        const int steps = desc["steps"].get<int>();
+        QCOMPARE(steps, 3);
+        const int draws = 1 + 2 * steps;
+        QCOMPARE(int(desc["draws"].size()), draws);
+
+        // The conditioning spectrogram: the studio's transform with the checkpoint's settings.
+        const auto noisy = readF32("sgmse_enhance_noisy.bin", {8000});
+        std::vector<float> wave(noisy.data_ptr<float>(), noisy.data_ptr<float>() + noisy.numel());
+        auto spec = speech::toSpec(wave);
+        QVERIFY(spec);
+        QCOMPARE(spec.value().normFactor, desc["norm_factor"].get<double>());
+        const auto Y = readComplexAsChannels("sgmse_enhance_Y.bin", {1, 1, 256, 64});
+        CHECK_CLOSE(speech::toChannels(spec.value().spec).unsqueeze(0), Y, "normalised compressed padded spectrogram");
+
+        const auto ref = readF32("sgmse_enhance_output.bin", {8000});
+        const double scale = ref.abs().max().item<double>();
+        QVERIFY(scale > 0);
+        const auto r = replayEnhance("sgmse-pc", 2 * steps, draws);
+        QVERIFY2(r.error.empty(), r.error.c_str());
+        QCOMPARE(r.replayed, std::size_t(draws)); // every recorded draw used, in upstream's order
+        QCOMPARE(r.nfe, std::int64_t(2 * steps));
+        const double diff = (r.out - ref).abs().max().item<double>();
+        qInfo("sgmse-pc vs upstream enhance(): max |diff| %.3g of max |ref| %.3g", diff, scale);
+        QVERIFY2(diff <= 1e-4 * scale, qPrintable(QString("max |diff| %1 (max |ref| %2)").arg(diff).arg(scale)));
+
+        // The studio's exact discretisation is a different sampler: with the same draws it lands
+        // elsewhere (this is what the comparison above can tell apart).
+        const auto exact = replayEnhance("pc", 2 * steps, draws);
+        QVERIFY2(exact.error.empty(), exact.error.c_str());
+        const double apart = (exact.out - ref).abs().max().item<double>();
+        qInfo("pc (exact discretisation) vs upstream: max |diff| %.3g", apart);
+        QVERIFY(apart > 100 * diff && apart > 1e-3 * scale);
+
+        // Too few recorded draws: a clear error, not a silent fallback to fresh noise.
+        const auto shortRun = replayEnhance("sgmse-pc", 2 * steps, draws - 1);
+        QVERIFY(contains(shortRun.error, "ran out"));
+    }
+
+    // The same checkpoint served to every enhancement sampler, at its own rate and settings.
+    void sgmseEverySampler() {
+        const auto noisy = readF32("sgmse_enhance_noisy.bin", {8000});
+        speech::Audio a;
+        a.sampleRate = 16000;
+        a.samples.assign(noisy.data_ptr<float>(), noisy.data_ptr<float>() + noisy.numel());
+        speech::EnhanceParams p;
+        p.modelDir = fixture("sgmse_ncsnpp_small.ckpt");
+        auto info = speech::enhancerInfo(p.modelDir);
+        QVERIFY2(info, info ? "" : info.error().message.c_str());
+        QVERIFY(info.value().published);
+        QCOMPARE(info.value().parameters, std::int64_t{106222});
+        QCOMPARE(info.value().sampleRate, 16000);
+        QCOMPARE(info.value().cropFrames, 256); // num_frames
+        QVERIFY(contains(info.value().summary, "SGMSE+"));
+        for (const auto& s : speech::enhanceSamplers()) {
+            if (s.id == "ode-rk45") continue; // adaptive: hundreds of evaluations on random weights
+            p.sampler = s.id;
+            p.nfe = s.id == "pc" || s.id == "sgmse-pc" ? 4 : 3;
+            auto r = speech::enhance(p, a, JobContext{});
+            QVERIFY2(r, qPrintable(QString::fromStdString(s.id + ": " + (r ? "" : r.error().message))));
+            QCOMPARE(r.value().enhanced.samples.size(), a.samples.size());
+            QCOMPARE(r.value().nfe, std::int64_t(p.nfe));
+            QVERIFY(std::all_of(r.value().enhanced.samples.begin(), r.value().enhanced.samples.end(),
+                                [](float v) { return std::isfinite(v); }));
+        }
+        // A rate other than the checkpoint's is refused with the rate to use.
+        a.sampleRate = 8000;
+        p.sampler = "mrs-sde-1-data";
+        p.nfe = 2;
+        auto wrong = speech::enhance(p, a, JobContext{});
+        QVERIFY(!wrong);
+        QVERIFY2(contains(wrong.error().message, "16000"), wrong.error().message.c_str());
+        // A checkpoint of another architecture is refused by name.
+        p.modelDir = fixture("irsde_unet_small.pth");
+        a.sampleRate = 16000;
+        auto other = speech::enhance(p, a, JobContext{});
+        QVERIFY(!other);
+        qInfo("IR-SDE file as an enhancer: %s", other.error().message.c_str());
+    }
+
+    // A whole IR-SDE restoration of a published checkpoint against the official
+    // IRSDE.reverse_posterior (tools/oracles/make_irsde_restore_fixture.py): the discrete cosine
+    // schedule as the official code builds it, the start state, noise → x̂₀, the posterior steps.
+    void irsdeRestoreMatchesUpstream() {
+        const auto desc = readJson("irsde_restore.json");
+        const int T = desc["T"].get<int>();
+        const auto lq = readF32("irsde_restore_lq.bin", {1, 3, 30, 42});
+        const auto ref = readF32("irsde_restore_output.bin", {1, 3, 30, 42});
+        std::vector<at::Tensor> draws;
+        for (int i = 0; i <= T; ++i) draws.push_back(readF32("irsde_restore_draw" + std::to_string(i) + ".bin", {1, 3, 30, 42}));
+
+        // The schedule: the studio's IR-SDE on the official grid at the integer steps.
+        sde::IrSdeParams ip;
+        ip.lambda = desc["max_sigma"].get<double>() / 255.0;
+        ip.T = T;
+        ip.upstreamGrid = true;
+        const auto s = sde::makeIrSde(ip);
+        const auto cum = desc["schedule_check"]["thetas_cumsum_dt"].get<std::vector<double>>();
+        const auto bars = desc["schedule_check"]["sigma_bars"].get<std::vector<double>>();
+        double worst = 0;
+        for (int t = 0; t <= T; ++t) {
+            worst = std::max(worst, std::abs(-std::log(s->alpha(t)) - cum[std::size_t(t)]));
+            worst = std::max(worst, std::abs(s->sigma(t) - bars[std::size_t(t)]));
+        }
+        qInfo("IR-SDE schedule vs upstream: max |diff| %.3g", worst);
+        QVERIFY(worst < 1e-6);
+        sde::IrSdeParams mine = ip;
+        mine.upstreamGrid = false;
+        QVERIFY(std::abs(sde::makeIrSde(mine)->sigma(1) - bars[1]) > 1e-3); // the studio's own grid differs
+
+        restore::RestoreParams p;
+        p.modelDir = fixture("irsde_unet_small.pth");
+        p.sampler = "posterior";
+        p.nfe = T;
+        p.sdeSteps = T;
+        p.lambda255 = desc["max_sigma"].get<double>();
+        p.batch = 1;
+        p.clamp = false;
+        auto noise = solvers::NoiseSource::replay(draws);
+        auto r = restore::restoreTensor(p, lq * 2.0 - 1.0, JobContext{}, &noise);
+        QVERIFY2(r, r ? "" : r.error().message.c_str());
+        // The official last step draws noise it multiplies by a std of ~1e-10; the studio's
+        // posterior step with zero variance draws none.
+        QCOMPARE(noise.replayed(), std::size_t(T));
+        QCOMPARE(r.value().nfe, std::int64_t(T));
+        const auto got = (r.value().x + 1.0) * 0.5;
+        const double scale = ref.abs().max().item<double>();
+        const double diff = (got - ref).abs().max().item<double>();
+        qInfo("posterior vs upstream reverse_posterior: max |diff| %.3g of max |ref| %.3g", diff, scale);
+        QVERIFY2(diff <= 1e-4 * scale, qPrintable(QString("max |diff| %1 (max |ref| %2)").arg(diff).arg(scale)));
+
+        // The info the workbench shows, and a DA-CLIP file refused with the reason.
+        auto info = restore::restorerInfo(p.modelDir);
+        QVERIFY(info);
+        QVERIFY(info.value().published);
+        QCOMPARE(info.value().channels, 3);
+        QVERIFY(contains(info.value().summary, "IR-SDE ConditionalUNet"));
+        auto daclip = restore::restorerInfo(fixture("daclip_unet_small.pth"));
+        QVERIFY(!daclip);
+        qInfo("DA-CLIP as a restorer: %s", daclip.error().message.c_str());
+        QVERIFY(contains(daclip.error().message, "CLIP image encoder"));
     }
 
     void sgmseRaw() {
@@ -345,7 +549,7 @@ private Q_SLOTS:
         LoadOptions o;
         o.expect = Architecture::SgmseNcsnpp;
         const auto e1 = loadError(fixture("irsde_unet_small.pth"), o);
-        QVERIFY2(contains(e1, "IR-SDE ConditionalUNet checkpoint, not an SGMSE+ NCSN++"), e1.c_str());
+        QVERIFY2(contains(e1, "a checkpoint of the IR-SDE ConditionalUNet, not of the SGMSE+ NCSN++"), e1.c_str());
 
         // A torch.save file of some other network (the formats fixtures).
         const auto e2 = loadError(REVERIE_SOURCE_DIR "/tests/fixtures/formats/state_dict.pt");

@@ -11,6 +11,8 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -165,18 +167,36 @@ QWidget* EnhanceView::buildSettingsBox() {
     m_builtinModel = new QComboBox(box);
     m_builtinModel->setObjectName(QStringLiteral("builtinModel"));
     m_builtinModel->addItem(tr("Built-in speech enhancer (16 kHz)"), qs(models::zoo::find(models::zoo::kEnhancer)));
-    m_builtinModel->addItem(tr("Other folder"), QString());
+    m_builtinModel->addItem(tr("Other folder or checkpoint"), QString());
     form->addRow(tr("Model:"), m_builtinModel);
     m_modelDir = new QLineEdit(box);
     m_modelDir->setObjectName(QStringLiteral("modelDir"));
-    m_modelDir->setPlaceholderText(tr("folder with weights.pt and card.json"));
+    m_modelDir->setPlaceholderText(tr("folder with weights.pt and card.json, or an SGMSE+ checkpoint"));
     auto* openModel = new QPushButton(tr("Open…"), box);
     openModel->setObjectName(QStringLiteral("openModel"));
+    openModel->setToolTip(tr("A model folder (weights.pt and card.json)"));
+    auto* openCheckpoint = new QPushButton(tr("Open checkpoint…"), box);
+    openCheckpoint->setObjectName(QStringLiteral("openCheckpoint"));
+    openCheckpoint->setToolTip(tr("A published SGMSE+ checkpoint (.ckpt, .pth, .safetensors; NCSN++ backbone). "
+                                  "Its STFT and SDE settings and its EMA weights are read from the file."));
     auto* modelRow = new QHBoxLayout;
     modelRow->addWidget(m_modelDir, 1);
     modelRow->addWidget(openModel);
+    modelRow->addWidget(openCheckpoint);
     form->addRow(tr("Model folder:"), modelRow);
     connectFolderPicker(openModel, m_modelDir, tr("Open model folder"));
+    connect(openCheckpoint, &QPushButton::clicked, this, [this] {
+        const QString start = QFileInfo(QDir::fromNativeSeparators(m_modelDir->text().trimmed())).absolutePath();
+        const QString file =
+            QFileDialog::getOpenFileName(this, tr("Open SGMSE+ checkpoint"), start, checkpointFileFilter());
+        if (!file.isEmpty()) m_modelDir->setText(QDir::toNativeSeparators(file));
+    });
+    m_modelCard = new QLabel(box);
+    m_modelCard->setObjectName(QStringLiteral("modelCard"));
+    m_modelCard->setWordWrap(true);
+    m_modelCard->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_modelCard->setVisible(false);
+    form->addRow(QString(), m_modelCard);
     m_modelDir->setText(QDir::toNativeSeparators(m_builtinModel->itemData(0).toString()));
     connect(m_builtinModel, &QComboBox::activated, this, [this](int i) {
         const QString dir = m_builtinModel->itemData(i).toString();
@@ -372,6 +392,17 @@ void EnhanceView::showRunFigures(const sp::EnhanceResult& r) {
     m_runNfe->setText(none ? dash() : QString::number(r.nfe));
     m_runSeconds->setText(none ? dash() : QString::number(r.seconds, 'f', 2));
     m_runRtf->setText(none ? dash() : QString::number(r.realTimeFactor, 'f', 2));
+}
+
+void EnhanceView::showModelCard(const sp::EnhancerInfo& info) {
+    // A built-in folder needs no card here; a checkpoint shows what was read from it.
+    m_modelCard->setVisible(info.published);
+    QStringList lines;
+    for (const QString& line : qs(info.summary).split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        if (!line.startsWith(QLatin1String("Network:")) && !line.startsWith(QLatin1String("File:")))
+            lines << line.toHtmlEscaped(); // the config and the path: in the tooltip
+    m_modelCard->setText(info.published ? lines.join(QStringLiteral("<br>")) : QString());
+    m_modelCard->setToolTip(info.published ? qs(info.summary) : QString());
 }
 
 void EnhanceView::showScores(const EnhanceScores& s, bool hasReference) {

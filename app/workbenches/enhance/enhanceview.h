@@ -67,6 +67,8 @@ public:
     void showChunks(qint64 step, qint64 total);
     void endEnhance();
     void showRunFigures(const reverie::speech::EnhanceResult& r); ///< NFE, seconds, RTF; empty r: dashes
+    /// What was read from the model that ran (a checkpoint: architecture, weights, settings).
+    void showModelCard(const reverie::speech::EnhancerInfo& info);
     void showScores(const EnhanceScores& scores, bool hasReference);
     /// Track buttons enabled per available track; `current` checked; its view shown.
     void showTracks(const std::array<bool, 4>& available, int current, const TrackView* view);
@@ -112,6 +114,7 @@ private:
     QPushButton* m_record = nullptr;
     QComboBox* m_builtinModel = nullptr;
     QLineEdit* m_modelDir = nullptr;
+    QLabel* m_modelCard = nullptr;
     QComboBox* m_task = nullptr;
     QComboBox* m_sampler = nullptr;
     QSpinBox* m_nfe = nullptr;

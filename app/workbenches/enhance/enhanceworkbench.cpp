@@ -38,6 +38,7 @@ struct EnhanceWorkbench::Outcome {
     sp::Audio residual;
     TrackView enhancedView, residualView;
     std::optional<sp::ReferenceScores> scores;
+    sp::EnhancerInfo model; ///< what was read from the model (cached by enhance, so free here)
 };
 
 namespace {
@@ -370,7 +371,8 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
     if (isEnhancing()) return fail(tr("An enhancement is running; wait for it or cancel it."), error);
     if (!hasNoisy()) return fail(tr("Open, drop or record a noisy input first."), error);
     if (const auto v = sp::validateEnhance(p); !v) return fail(tr("Invalid settings: %1").arg(qs(v.error().message)), error);
-    if (const QString why = modelFolderProblem(p.modelDir, models::zoo::kEnhancer); !why.isEmpty()) return fail(why, error);
+    if (const QString why = modelFolderProblem(p.modelDir, models::zoo::kEnhancer, true); !why.isEmpty())
+        return fail(why, error);
 
     m_view->setParams(p); // the controls show what runs
     m_runParams = p;
@@ -385,6 +387,7 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
             auto r = sp::enhance(p, noisy, ctx);
             if (!r) return r.error();
             Outcome o;
+            if (auto info = sp::enhancerInfo(p.modelDir)) o.model = info.value();
             o.result = std::move(r).value();
             const auto& e = o.result.enhanced.samples;
             o.residual.sampleRate = o.result.enhanced.sampleRate;
@@ -414,6 +417,7 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
                 m_resultStats.enhanced = sp::Audio{};
                 m_resultParams = m_runParams;
                 m_view->showRunFigures(m_resultStats);
+                m_view->showModelCard(o.model);
                 // The scores were made with the reference of the start; a newer one is scored again.
                 if (o.scores && generation[Reference - 1] == m_generation[Reference - 1]) {
                     m_scores = toScores(*o.scores);

@@ -9,6 +9,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHash>
 #include <QLabel>
@@ -85,7 +86,7 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
                              qs(models::zoo::find(models::zoo::kRestorer)));
     ui.builtinModel->addItem(tr("Colour-photo denoiser (noise, any size in tiles)"),
                              qs(models::zoo::find(models::zoo::kPhotoRestorer)));
-    ui.builtinModel->addItem(tr("Other folder"), QString());
+    ui.builtinModel->addItem(tr("Other folder or checkpoint"), QString());
     for (const auto& s : rs::samplers()) {
         ui.sampler->addItem(samplerLabel(s), qs(s.id));
         ui.sampler->setItemData(ui.sampler->count() - 1, qs(s.id), Qt::ToolTipRole);
@@ -99,6 +100,12 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
     });
     connect(ui.modelDir, &QLineEdit::textChanged, this, &RestoreView::syncBuiltinModel);
     connectFolderPicker(ui.openModel, ui.modelDir, tr("Open model folder"));
+    connect(ui.openCheckpoint, &QPushButton::clicked, this, [this] {
+        const QString start = QFileInfo(QDir::fromNativeSeparators(m_ui->modelDir->text().trimmed())).absolutePath();
+        const QString file =
+            QFileDialog::getOpenFileName(this, tr("Open IR-SDE checkpoint"), start, checkpointFileFilter());
+        if (!file.isEmpty()) m_ui->modelDir->setText(QDir::toNativeSeparators(file));
+    });
     connect(ui.inputPath, &QLineEdit::textEdited, this, [this](const QString& text) {
         if (!text.isEmpty()) m_ui->useFile->setChecked(true);
     });
@@ -275,6 +282,14 @@ void RestoreView::showResult(const std::array<QImage, 4>& images, const rs::Rest
     ui.metricNfe->setText(QString::number(r.nfe));
     ui.metricSeconds->setText(QString::number(r.seconds, 'f', 2));
     ui.metricPeer->setText(r.peerName.empty() ? dash() : qs(r.peerName));
+    // A checkpoint shows what was read from it (the raw network config and the path stay in the tooltip).
+    QStringList card;
+    for (const QString& line : qs(r.modelSummary).split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        if (!line.startsWith(QLatin1String("Network:")) && !line.startsWith(QLatin1String("File:")))
+            card << line.toHtmlEscaped();
+    ui.modelCard->setText(card.join(QStringLiteral("<br>")));
+    ui.modelCard->setToolTip(qs(r.modelSummary));
+    ui.modelCard->setVisible(!card.isEmpty());
     ui.compareView->setToolTip(
         tr("%1 · NFE %2 · seed %3 · λ %4").arg(qs(p.sampler)).arg(p.nfe).arg(qulonglong(p.seed)).arg(p.lambda255));
     setHasResult(!images[int(Image::Result)].isNull());

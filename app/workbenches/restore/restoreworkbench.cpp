@@ -102,7 +102,8 @@ void RestoreWorkbench::runClicked() {
 bool RestoreWorkbench::startRestore(const rs::RestoreJobParams& p, QString* error) {
     if (m_slot->isBusy()) return fail(JobSlot::busyMessage(), error);
     if (const auto v = rs::validateJob(p); !v) return fail(tr("Invalid settings: %1").arg(qs(v.error().message)), error);
-    if (const QString why = modelFolderProblem(p.modelDir, models::zoo::kRestorer); !why.isEmpty()) return fail(why, error);
+    if (const QString why = modelFolderProblem(p.modelDir, models::zoo::kRestorer, true); !why.isEmpty())
+        return fail(why, error);
 
     applyParams(p); // the controls show what runs
     m_runParams = p;
@@ -291,7 +292,8 @@ bool RestoreWorkbench::startSweep(const rs::RestoreSweepParams& sp, QString* err
             q.nfe = n;
             if (const auto v = rs::validateJob(q); !v) return failSweep(tr("Invalid settings: %1").arg(qs(v.error().message)));
         }
-    if (const QString why = modelFolderProblem(sp.base.modelDir, models::zoo::kRestorer); !why.isEmpty()) return failSweep(why);
+    if (const QString why = modelFolderProblem(sp.base.modelDir, models::zoo::kRestorer, true); !why.isEmpty())
+        return failSweep(why);
 
     m_view->clearSweep();
     const int points = int(sp.samplerIds.size() * sp.nfes.size());

@@ -188,7 +188,8 @@ public:
             m_theta.resize(static_cast<size_t>(p.T) + 1, 0.0);
             double sum = 0;
             for (int i = 1; i <= p.T; ++i) {
-                m_theta[i] = 1.0 - abarCos(static_cast<double>(i) / p.T);
+                m_theta[i] = 1.0 - abarCos(p.upstreamGrid ? static_cast<double>(i + 1) / (p.T + 2)
+                                                          : static_cast<double>(i) / p.T);
                 sum += m_theta[i];
             }
             m_scale = target / sum;

@@ -97,7 +97,10 @@ struct VpParams {
 };
 /// IR-SDE (Luo et al. 2023): θ from the improved-DDPM cosine schedule, σ_t² = 2λ²θ_t.
 /// Discrete: θ is constant on each unit interval (i−1, i], i = 1..T, with
-///     θ_i ∝ 1 − ᾱ_cos(i/T),  ᾱ_cos(u) = cos²((u+s)/(1+s)·π/2) / cos²(s/(1+s)·π/2);
+///     θ_i ∝ 1 − ᾱ_cos(i/T),  ᾱ_cos(u) = cos²((u+s)/(1+s)·π/2) / cos²(s/(1+s)·π/2),
+/// or, with upstreamGrid, θ_i ∝ 1 − ᾱ_cos((i+1)/(T+2)) as the official code's
+/// cosine_theta_schedule evaluates it (T + 3 points, the first and the last dropped), which a
+/// published checkpoint's time input was trained on;
 /// continuous: θ(t) ∝ 1 − ᾱ_cos(t/T) (closed-form integral). Either way scaled so that
 /// exp(−θ̄_T) = endAlpha. Time runs over [0, T] in both (T = 100 steps by default).
 struct IrSdeParams {
@@ -107,6 +110,7 @@ struct IrSdeParams {
     double cosineS = 0.008;
     double endAlpha = 0.005;
     double tEps = 0.0;
+    bool upstreamGrid = false; ///< discrete only: the official code's cosine grid (see above)
 };
 /// OUVE (SGMSE+): κ = γ, g(t) = σmin r^t sqrt(2 ln r), T = 1.
 struct OuveParams {

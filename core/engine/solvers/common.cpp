@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 namespace reverie::solvers {
 
@@ -12,6 +13,13 @@ namespace reverie::solvers {
 // Noise
 
 NoiseSource::NoiseSource(std::uint64_t seed, NoiseMode mode) : m_seed(seed), m_mode(mode) {}
+
+NoiseSource NoiseSource::replay(std::vector<at::Tensor> draws) {
+    NoiseSource s(0, NoiseMode::Batch);
+    s.m_replay = true;
+    s.m_draws = std::move(draws);
+    return s;
+}
 
 at::Generator& NoiseSource::gen(int64_t i) {
     if (m_mode == NoiseMode::Batch) i = 0;
@@ -21,6 +29,15 @@ at::Generator& NoiseSource::gen(int64_t i) {
 }
 
 at::Tensor NoiseSource::randnLike(const at::Tensor& x) {
+    if (m_replay) {
+        if (m_next >= m_draws.size())
+            throw std::invalid_argument("replayed noise ran out after " + std::to_string(m_draws.size()) + " draws");
+        const at::Tensor& z = m_draws[m_next];
+        if (z.sizes() != x.sizes() || z.scalar_type() != x.scalar_type())
+            throw std::invalid_argument("replayed noise draw " + std::to_string(m_next) + " does not match the requested shape or dtype");
+        ++m_next;
+        return z.to(x.device());
+    }
     const auto real = c10::toRealValueType(x.scalar_type());
     const auto cpu = at::TensorOptions().dtype(real);
     const bool complex = x.is_complex();
@@ -42,6 +59,7 @@ at::Tensor NoiseSource::randnLike(const at::Tensor& x) {
 }
 
 at::Tensor NoiseSource::rademacherLike(const at::Tensor& x) {
+    if (m_replay) throw std::invalid_argument("a replaying noise source holds normal draws only (no Rademacher noise)");
     const auto real = c10::toRealValueType(x.scalar_type());
     at::Tensor out = at::empty(x.sizes(), at::TensorOptions().dtype(real));
     if (m_mode == NoiseMode::Batch || x.dim() == 0) {

@@ -41,6 +41,13 @@ enum class NoiseMode { PerItem, Batch };
 class NoiseSource {
 public:
     NoiseSource(std::uint64_t seed, NoiseMode mode);
+    /// A source that hands out `draws` in order instead of drawing: every randnLike(x) returns
+    /// the next tensor (which must have x's shape and dtype, complex for complex x) and throws
+    /// std::invalid_argument when they run out or do not fit. For tests that replay another
+    /// implementation's noise (e.g. SGMSE+'s own sampler, tests/core/tst_published.cpp).
+    static NoiseSource replay(std::vector<at::Tensor> draws);
+    /// Draws handed out so far by a replaying source (0 otherwise).
+    std::size_t replayed() const { return m_next; }
     /// Standard normal noise shaped like x (complex x: real and imaginary parts of variance ½).
     at::Tensor randnLike(const at::Tensor& x);
     /// Rademacher (±1) noise shaped like x (real part only for complex x).
@@ -51,6 +58,9 @@ private:
     std::uint64_t m_seed;
     NoiseMode m_mode;
     std::vector<at::Generator> m_gens;
+    bool m_replay = false;
+    std::vector<at::Tensor> m_draws;
+    std::size_t m_next = 0;
 };
 
 /// The prior draw x_T = priorMean + priorStd · z for `like`'s shape (sde.h).
@@ -87,7 +97,14 @@ struct CommonOptions {
     NoiseMode noise = NoiseMode::PerItem;
     std::int64_t maxNfe = 0;   ///< 0 = unlimited; otherwise the documented NFE must fit
     StepCallback onStep;
+    /// When set, the sampler draws its noise from this source (which must outlive the call)
+    /// instead of a fresh NoiseSource(seed, noise): lets a caller share one stream between the
+    /// prior draw and the sampler, or replay recorded noise.
+    NoiseSource* source = nullptr;
 };
+
+/// The noise a sampler uses: o.source when set, else `own` (constructed from o.seed and o.noise).
+inline NoiseSource& samplerNoise(const CommonOptions& o, NoiseSource& own) { return o.source ? *o.source : own; }
 
 struct SampleOutput {
     at::Tensor x;              ///< the sample at tEnd (or x̂_0 where the sampler ends at σ = 0)

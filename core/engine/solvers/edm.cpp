@@ -38,7 +38,8 @@ Result<SampleOutput> sampleEdm(const Sde& sde, const Denoiser& d, const at::Tens
         if (!(o.rho > 0)) throw InvalidError("rho must be positive");
         if (!(o.sChurn >= 0) || !(o.sNoise >= 0)) throw InvalidError("S_churn and S_noise must be >= 0");
         if (toZero && r.steps < 2) throw InvalidError("EDM needs at least 2 steps when ending at sigma = 0");
-        NoiseSource noise(o.common.seed, o.common.noise);
+        NoiseSource ownNoise(o.common.seed, o.common.noise);
+        NoiseSource& noise = samplerNoise(o.common, ownNoise);
         Model m(sde, d, mu, ctx, o.common.maxNfe);
         const std::vector<double> sig = karrasSigmas(r.steps, sMin, sMax, o.rho, toZero);
 

@@ -25,7 +25,8 @@ Result<SampleOutput> sampleMrs(const Sde& sde, const Denoiser& d, const at::Tens
         const Resolved r = validateCommon("MRS", sde, d, xT, mu, o.common, [](int n) { return static_cast<std::int64_t>(n); });
         if (o.order == 2 && r.steps < 2)
             throw InvalidError("order 2 needs at least 2 steps (2 network evaluations); use order 1 for a single step");
-        NoiseSource noise(o.common.seed, o.common.noise);
+        NoiseSource ownNoise(o.common.seed, o.common.noise);
+        NoiseSource& noise = samplerNoise(o.common, ownNoise);
         Model m(sde, d, mu, ctx, o.common.maxNfe);
         m.setThresholding(o.thresholding);
         const std::vector<double> grid = timeGrid(sde, r.steps, r.tStart, r.tEnd, o.spacing, o.rho, o.lambdaMin);
@@ -82,7 +83,8 @@ Result<SampleOutput> sampleDdim(const Sde& sde, const Denoiser& d, const at::Ten
     return runGuarded<SampleOutput>("DDIM", [&]() -> Result<SampleOutput> {
         if (!(o.eta >= 0 && o.eta <= 1)) throw InvalidError("eta must lie in [0, 1]");
         const Resolved r = validateCommon("DDIM", sde, d, xT, mu, o.common, [](int n) { return static_cast<std::int64_t>(n); });
-        NoiseSource noise(o.common.seed, o.common.noise);
+        NoiseSource ownNoise(o.common.seed, o.common.noise);
+        NoiseSource& noise = samplerNoise(o.common, ownNoise);
         Model m(sde, d, mu, ctx, o.common.maxNfe);
         const std::vector<double> grid = timeGrid(sde, r.steps, r.tStart, r.tEnd, o.spacing, o.rho);
         at::Tensor y = m.y(xT), x0;
@@ -111,7 +113,8 @@ Result<SampleOutput> samplePosterior(const Sde& sde, const Denoiser& d, const at
                                      const PosteriorOptions& o, const JobContext& ctx) {
     return runGuarded<SampleOutput>("posterior sampler", [&]() -> Result<SampleOutput> {
         const Resolved r = validateCommon("posterior", sde, d, xT, mu, o.common, [](int n) { return static_cast<std::int64_t>(n); });
-        NoiseSource noise(o.common.seed, o.common.noise);
+        NoiseSource ownNoise(o.common.seed, o.common.noise);
+        NoiseSource& noise = samplerNoise(o.common, ownNoise);
         Model m(sde, d, mu, ctx, o.common.maxNfe);
         const std::vector<double> grid = sde.uniformGrid(r.steps, r.tStart, r.tEnd);
         at::Tensor y = m.y(xT), x0;

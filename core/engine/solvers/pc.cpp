@@ -26,14 +26,26 @@ Result<SampleOutput> samplePc(const Sde& sde, const Denoiser& d, const at::Tenso
         if (nCorr > 0 && !(o.snr > 0 && std::isfinite(o.snr))) throw InvalidError("snr must be a positive number");
         const Resolved r = validateCommon("PC", sde, d, xT, mu, o.common,
                                           [&](int n) { return static_cast<std::int64_t>(n) * (nCorr + nPred); });
-        NoiseSource noise(o.common.seed, o.common.noise);
+        NoiseSource ownNoise(o.common.seed, o.common.noise);
+        NoiseSource& noise = samplerNoise(o.common, ownNoise);
         Model m(sde, d, mu, ctx, o.common.maxNfe);
-        const std::vector<double> grid = sde.uniformGrid(r.steps, r.tStart, r.tEnd);
+        const bool sgmse = o.discretisation == PcDiscretisation::SgmseCode;
+        // Exact: N + 1 points, step i goes grid[i−1] → grid[i]. SgmseCode: N points
+        // linspace(tStart, tEnd, N); the step at the last point goes to t = 0.
+        std::vector<double> grid;
+        if (sgmse) {
+            for (int i = 0; i < r.steps; ++i)
+                grid.push_back(r.steps == 1 ? r.tStart : r.tStart + (r.tEnd - r.tStart) * double(i) / double(r.steps - 1));
+            grid.push_back(0.0);
+        } else {
+            grid = sde.uniformGrid(r.steps, r.tStart, r.tEnd);
+        }
         at::Tensor x = xT, x0;
         for (int i = 1; i <= r.steps; ++i) {
             const double t0 = grid[i - 1], t1 = grid[i];
             const double start = nowSeconds();
-            const double rr = sde.alpha(t0) / sde.alpha(t1);
+            // α_L of the correctors (docs/methods.md); SGMSE+'s code has none.
+            const double rr = sgmse ? 1.0 : sde.alpha(t0) / sde.alpha(t1);
             for (int c = 0; c < nCorr; ++c) {
                 const Model::Pred p = m.predict(x, t0);
                 x0 = p.x0;
@@ -62,7 +74,13 @@ Result<SampleOutput> samplePc(const Sde& sde, const Denoiser& d, const at::Tenso
                 x0 = p.x0;
                 const bool last = i == r.steps;
                 at::Tensor y = m.y(x);
-                if (o.predictor == Predictor::EulerMaruyama) {
+                if (sgmse) {
+                    // SDE.discretize + the reverse SDE: y ← y (1 + κΔt) + g²Δt s + g√Δt z.
+                    const double dt = t0 - t1, g = sde.diffusion(t0), k = sde.kappa(t0);
+                    y = y * (1.0 + k * dt) + p.score * (g * g * dt);
+                    const at::Tensor z = noise.randnLike(x); // drawn at the last step too, as upstream
+                    if (!last) y = y + z * (g * std::sqrt(dt));
+                } else if (o.predictor == Predictor::EulerMaruyama) {
                     const double dt = t0 - t1, g = sde.diffusion(t0), k = sde.kappa(t0);
                     y = y * (1.0 + k * dt) + p.score * (g * g * dt);
                     if (!last) y = y + noise.randnLike(x) * (g * std::sqrt(dt));

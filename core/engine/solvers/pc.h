@@ -22,6 +22,19 @@ enum class LangevinNorm { BatchMean, PerItem };
 /// overwrite with the mean, no noise).
 using ReplacementFn = std::function<at::Tensor(const at::Tensor& x, double t, bool final, NoiseSource& noise)>;
 
+/// How the time axis and the steps are discretised.
+///  Exact (default): N steps on N+1 uniform points from tStart to tEnd; the reverse-diffusion
+///    predictor uses the exact forward transition, the correctors' step carries α_L = r² (see
+///    docs/methods.md); the last predictor step returns the mean.
+///  SgmseCode: exactly as SGMSE+'s sampler code (sgmse/sampling get_pc_sampler with its OUVE
+///    SDE): N points linspace(tStart, tEnd, N), the step at the last point has length tEnd (to
+///    t = 0); the reverse-diffusion predictor is Euler on the reverse SDE (SDE.discretize:
+///    f Δt, g √Δt, i.e. the same update as EulerMaruyama); the annealed-Langevin step is
+///    2 (snr σ(t))² without α_L; noise is drawn at every predictor step, the last one included
+///    (unused, the mean is returned), so that a replayed noise stream lines up with upstream's.
+///    NFE = N · (correctorSteps + 1), as upstream reports.
+enum class PcDiscretisation { Exact, SgmseCode };
+
 struct PcOptions {
     CommonOptions common;
     Predictor predictor = Predictor::ReverseDiffusion;
@@ -29,6 +42,7 @@ struct PcOptions {
     int correctorSteps = 1;
     double snr = 0.16;
     LangevinNorm langevinNorm = LangevinNorm::BatchMean;
+    PcDiscretisation discretisation = PcDiscretisation::Exact;
     ReplacementFn replace; ///< optional conditional sampling (see makeInpaintReplacement)
 };
 

@@ -566,8 +566,8 @@ Result<PublishedModel> loadPublished(const std::string& path, const LoadOptions&
         auto arch = detectArchitecture(keys, c.hparams);
         if (!arch) return R::invalid(path + ": " + arch.error().message);
         if (options.expect && *options.expect != arch.value())
-            return R::invalid(path + ": this is an " + architectureName(arch.value()) + " checkpoint, not an " +
-                              architectureName(*options.expect) + " one");
+            return R::invalid(path + ": this is a checkpoint of the " + architectureName(arch.value()) + ", not of the " +
+                              architectureName(*options.expect));
         if (arch.value() != Architecture::SgmseNcsnpp && options.weights == WeightSource::Ema)
             return R::invalid(path + ": " + architectureName(arch.value()) + " checkpoints have no separate EMA weights");
 
