@@ -211,6 +211,9 @@ void MainWindow::applySettings() {
     m_threadsLabel->setText(tr("Threads: %1").arg(threads));
     if (auto* d = qobject_cast<DiagnosticsWorkbench*>(workbench(QStringLiteral("diagnostics"))))
         d->setDevice(cuda ? QStringLiteral("cuda") : QStringLiteral("cpu"));
+    // The models folder's checkpoints in the model menus (read from the tensor names only).
+    if (auto* e = qobject_cast<EnhanceWorkbench*>(workbench(QStringLiteral("enhance")))) e->setModelsFolder(m_settings.modelsDir);
+    if (auto* r = qobject_cast<RestoreWorkbench*>(workbench(QStringLiteral("restore")))) r->setModelsFolder(m_settings.modelsDir);
 }
 
 void MainWindow::openPreferences() {

@@ -58,6 +58,24 @@ PreferencesDialog::PreferencesDialog(const Settings& current, QWidget* parent) :
         if (!dir.isEmpty()) m_output->setText(dir);
     });
 
+    auto* modelsRow = new QHBoxLayout;
+    m_models = new QLineEdit(current.modelsDir, this);
+    m_models->setObjectName(QStringLiteral("modelsDir"));
+    m_models->setPlaceholderText(tr("none"));
+    auto* browseModels = new QPushButton(tr("Browse…"), this);
+    modelsRow->addWidget(m_models, 1);
+    modelsRow->addWidget(browseModels);
+    form->addRow(tr("Models folder:"), modelsRow);
+    auto* modelsNote = new QLabel(tr("Published checkpoints in this folder (SGMSE+ .ckpt, IR-SDE .pth, .safetensors) "
+                                     "are listed in the Enhance and Restore model menus."),
+                                  this);
+    modelsNote->setWordWrap(true);
+    form->addRow(QString(), modelsNote);
+    connect(browseModels, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Models folder"), m_models->text());
+        if (!dir.isEmpty()) m_models->setText(dir);
+    });
+
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &PreferencesDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &PreferencesDialog::reject);
@@ -73,6 +91,7 @@ Settings PreferencesDialog::settings() const {
     s.threads = m_threads->value();
     s.language = m_language->currentData().toString();
     s.outputDir = m_output->text().trimmed();
+    s.modelsDir = m_models->text().trimmed();
     return s;
 }
 

@@ -24,6 +24,7 @@ private:
     QSpinBox* m_threads = nullptr;
     QComboBox* m_language = nullptr;
     QLineEdit* m_output = nullptr;
+    QLineEdit* m_models = nullptr;
 };
 
 } // namespace reverie::app

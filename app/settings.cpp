@@ -93,6 +93,7 @@ Settings Settings::load(const QString& path) {
                           .arg(lang);
 
     s.outputDir = ini.value(QStringLiteral("output/folder")).toString();
+    s.modelsDir = ini.value(QStringLiteral("models/folder")).toString();
     s.lastWorkbench = ini.value(QStringLiteral("ui/workbench")).toString();
     return s;
 }
@@ -109,6 +110,7 @@ bool Settings::save(const QString& path, QString* error) const {
     ini.setValue(QStringLiteral("engine/threads"), threads);
     ini.setValue(QStringLiteral("ui/language"), language);
     ini.setValue(QStringLiteral("output/folder"), outputDir);
+    ini.setValue(QStringLiteral("models/folder"), modelsDir);
     ini.setValue(QStringLiteral("ui/workbench"), lastWorkbench);
     ini.sync();
     if (ini.status() != QSettings::NoError) {

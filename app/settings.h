@@ -13,6 +13,9 @@ struct Settings {
     int threads = 0;                         ///< LibTorch threads; 0 = one per core
     QString language = QStringLiteral("en"); ///< "en" or "de"
     QString outputDir;                       ///< where results are saved; empty = default
+    /// A folder of published checkpoints (SGMSE+ .ckpt, IR-SDE .pth, …) listed in the Enhance and
+    /// Restore model menus; empty = none.
+    QString modelsDir;
     QString lastWorkbench;                   ///< the page shown at the last exit; empty = Restore
     QStringList problems;                    ///< what loading had to repair (not saved)
 

@@ -1,7 +1,9 @@
 #include "workbenches/common.h"
 
+#include "models/published/scan.h"
 #include "models/zoo.h"
 
+#include <QComboBox>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileDialog>
@@ -71,6 +73,42 @@ void connectFolderPicker(QPushButton* button, QLineEdit* edit, const QString& ti
         const QString dir = QFileDialog::getExistingDirectory(edit->window(), title, edit->text());
         if (!dir.isEmpty()) edit->setText(QDir::toNativeSeparators(dir));
     });
+}
+
+QList<QPair<QString, QString>> checkpointsFor(const QString& modelsDir, const char* architectureId) {
+    QList<QPair<QString, QString>> out;
+    if (modelsDir.trimmed().isEmpty()) return out;
+    const auto scan = reverie::models::published::scanModelsFolder(QDir::fromNativeSeparators(modelsDir).toStdString());
+    for (const auto& f : scan.found)
+        if (f.architectureId == architectureId)
+            out.append({Workbenches::tr("%1 (%2)").arg(QFileInfo(qs(f.path)).fileName(), qs(f.architectureName)), qs(f.path)});
+    return out;
+}
+
+// Checkpoint entries carry this role, so that the next scan replaces exactly them.
+constexpr int kCheckpointRole = Qt::UserRole + 1;
+
+void setCheckpointEntries(QComboBox* combo, const QList<QPair<QString, QString>>& entries) {
+    const QSignalBlocker block(combo);
+    const QString current = combo->currentData().toString();
+    for (int i = combo->count() - 1; i >= 0; --i)
+        if (combo->itemData(i, kCheckpointRole).toBool()) combo->removeItem(i);
+    int at = combo->count() - 1; // before "Other …"
+    for (const auto& [label, path] : entries) {
+        combo->insertItem(at, label, path);
+        combo->setItemData(at, true, kCheckpointRole);
+        combo->setItemData(at, path, Qt::ToolTipRole);
+        ++at;
+    }
+    selectModelEntry(combo, current);
+}
+
+void selectModelEntry(QComboBox* combo, const QString& path) {
+    const QSignalBlocker block(combo);
+    int match = combo->count() - 1;
+    for (int i = 0; i + 1 < combo->count(); ++i)
+        if (!path.isEmpty() && QDir::cleanPath(combo->itemData(i).toString()) == QDir::cleanPath(path)) match = i;
+    combo->setCurrentIndex(match);
 }
 
 QString checkpointFileFilter() {

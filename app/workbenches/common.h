@@ -5,6 +5,8 @@
 // Thread rules: GUI thread only.
 
 #include <QJsonObject>
+#include <QList>
+#include <QPair>
 #include <QString>
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+class QComboBox;
 class QFormLayout;
 class QImage;
 class QLabel;
@@ -50,6 +53,18 @@ QString modelFolderProblem(const std::string& dir, const char* builtin, bool acc
 
 /// The file filter of published checkpoints ("Checkpoints (*.ckpt *.pth …)").
 QString checkpointFileFilter();
+
+/// The checkpoints of the models folder whose tensor names say they hold `architectureId`
+/// (models/published/scan.h), as (menu label, path). Others and unreadable files are left out.
+QList<QPair<QString, QString>> checkpointsFor(const QString& modelsDir, const char* architectureId);
+
+/// Shows `entries` (label, path) in a model menu after its built-in entries and before its last
+/// entry ("Other folder or checkpoint"), replacing the checkpoint entries shown before.
+void setCheckpointEntries(QComboBox* combo, const QList<QPair<QString, QString>>& entries);
+
+/// Selects the menu entry whose path is `path` (cleaned), or the last entry ("Other …") when none
+/// is; signals blocked.
+void selectModelEntry(QComboBox* combo, const QString& path);
 
 /// A PNG path to save to, asked in a dialog over parent; ".png" added when the user typed no
 /// suffix; "" when cancelled.

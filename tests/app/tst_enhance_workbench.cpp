@@ -258,6 +258,19 @@ private Q_SLOTS:
         qInfo("junk checkpoint: %s", qPrintable(message2));
         QVERIFY(message2.contains(QStringLiteral("junk.ckpt")));
         QCOMPARE(wb.enhanced().samples.size(), std::size_t(8000));
+        // Preferences → Models folder: the folder's SGMSE+ checkpoints join the model menu.
+        QTemporaryDir models;
+        QVERIFY(QFile::copy(ckpt, models.filePath(QStringLiteral("vbdmd.ckpt"))));
+        QVERIFY(QFile::copy(QStringLiteral(REVERIE_SOURCE_DIR "/tests/fixtures/published/irsde_unet_small.pth"),
+                            models.filePath(QStringLiteral("derain.pth"))));
+        auto* menu = page->findChild<QComboBox*>(QStringLiteral("builtinModel"));
+        wb.setModelsFolder(models.path());
+        QCOMPARE(menu->count(), 3); // built-in, vbdmd.ckpt, other
+        QVERIFY2(menu->itemText(1).contains(QStringLiteral("vbdmd.ckpt (SGMSE+ NCSN++)")), qPrintable(menu->itemText(1)));
+        menu->setCurrentIndex(1);
+        Q_EMIT menu->activated(1);
+        QCOMPARE(QString::fromStdString(wb.currentParams().modelDir), models.filePath(QStringLiteral("vbdmd.ckpt")));
+
         // A path that does not exist is refused before anything runs.
         p.modelDir = dir.filePath(QStringLiteral("missing.ckpt")).toStdString();
         QVERIFY(!wb.startEnhance(p, &error));

@@ -367,6 +367,27 @@ private Q_SLOTS:
         QCOMPARE(status2, JobStatus::Failed);
         QVERIFY2(message2.contains(QStringLiteral("CLIP image encoder")), qPrintable(message2));
         QVERIFY(wb.hasResult()); // the checkpoint's result is kept
+
+        // Preferences → Models folder: the folder's IR-SDE checkpoints join the model menu (the
+        // SGMSE+ one goes to Enhance), and choosing one fills the model row.
+        QTemporaryDir models;
+        QVERIFY(QFile::copy(QStringLiteral(REVERIE_SOURCE_DIR "/tests/fixtures/published/irsde_unet_small.pth"),
+                            models.filePath(QStringLiteral("derain.pth"))));
+        QVERIFY(QFile::copy(QStringLiteral(REVERIE_SOURCE_DIR "/tests/fixtures/published/sgmse_ncsnpp_small.ckpt"),
+                            models.filePath(QStringLiteral("speech.ckpt"))));
+        auto* menu = page->findChild<QComboBox*>(QStringLiteral("builtinModel"));
+        const int before = menu->count();
+        wb.setModelsFolder(models.path());
+        QCOMPARE(menu->count(), before + 1);
+        const int entry = before - 1; // before "Other folder or checkpoint"
+        QVERIFY2(menu->itemText(entry).contains(QStringLiteral("derain.pth (IR-SDE ConditionalUNet)")),
+                 qPrintable(menu->itemText(entry)));
+        menu->setCurrentIndex(entry);
+        Q_EMIT menu->activated(entry);
+        QCOMPARE(QString::fromStdString(wb.currentParams().modelDir), models.filePath(QStringLiteral("derain.pth")));
+        wb.setModelsFolder(QString()); // cleared: the entry goes, the row keeps the path ("Other")
+        QCOMPARE(menu->count(), before);
+        QCOMPARE(menu->currentIndex(), before - 1);
     }
 
     void sweepsEndToEnd() {

@@ -17,6 +17,7 @@ private Q_SLOTS:
         s.threads = 2;
         s.language = QStringLiteral("de");
         s.outputDir = dir.filePath(QStringLiteral("out"));
+        s.modelsDir = dir.filePath(QStringLiteral("checkpoints"));
         QString error;
         QVERIFY2(s.save(path, &error), qPrintable(error));
         const Settings t = Settings::load(path);
@@ -25,6 +26,7 @@ private Q_SLOTS:
         QCOMPARE(t.threads, 2);
         QCOMPARE(t.language, QStringLiteral("de"));
         QCOMPARE(t.outputDir, s.outputDir);
+        QCOMPARE(t.modelsDir, s.modelsDir);
     }
 
     void missingFileGivesDefaultsQuietly() {

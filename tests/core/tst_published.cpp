@@ -5,6 +5,7 @@
 #include "models/formats/safetensors.h"
 #include "models/formats/torchzip.h"
 #include "models/published/load.h"
+#include "models/published/scan.h"
 #include "engine/sde/sde.h"
 #include "engine/solvers/common.h"
 #include "speech/enhance.h"
@@ -364,6 +365,35 @@ private Q_SLOTS:
         QVERIFY(!daclip);
         qInfo("DA-CLIP as a restorer: %s", daclip.error().message.c_str());
         QVERIFY(contains(daclip.error().message, "CLIP image encoder"));
+    }
+
+    // Which network a file holds, from its tensor names only, and a models folder's listing.
+    void scanFolder() {
+        QTemporaryDir dir;
+        auto put = [&](const std::string& from, const QString& to) {
+            return QFile::copy(QString::fromStdString(fixture(from)), dir.filePath(to));
+        };
+        QVERIFY(put("sgmse_ncsnpp_small.ckpt", QStringLiteral("speech.ckpt")));
+        QVERIFY(put("irsde_unet_small_module.pth", QStringLiteral("derain.pth")));
+        QVERIFY(put("daclip_unet_small.pth", QStringLiteral("universal.pth")));
+        QVERIFY(put("sgmse_enhance.json", QStringLiteral("notes.txt")));   // not a checkpoint suffix: ignored
+        QVERIFY(put("sgmse_enhance.json", QStringLiteral("broken.pt")));   // a checkpoint suffix: skipped, with why
+        const auto scan = scanModelsFolder(dir.path().toStdString());
+        QCOMPARE(int(scan.found.size()), 3);
+        QCOMPARE(scan.found[0].architectureId, std::string(kIrsdeUNetId)); // by file name: derain, speech, universal
+        QCOMPARE(scan.found[1].architectureId, std::string(kSgmseNcsnppId));
+        QCOMPARE(scan.found[2].architectureId, std::string(kDaclipUNetId));
+        QCOMPARE(scan.found[1].architectureName, std::string("SGMSE+ NCSN++"));
+        QCOMPARE(int(scan.skipped.size()), 1);
+        QVERIFY2(contains(scan.skipped[0], "broken.pt"), scan.skipped[0].c_str());
+        // The guess agrees with the full loader on every fixture.
+        for (const auto& f : scan.found) {
+            auto m = loadPublished(f.path);
+            QVERIFY2(m, m ? "" : m.error().message.c_str());
+            QCOMPARE(architectureId(m.value().card.architecture), f.architectureId);
+        }
+        QVERIFY(scanModelsFolder(dir.filePath(QStringLiteral("missing")).toStdString()).found.empty());
+        QVERIFY(!identifyCheckpoint(dir.filePath(QStringLiteral("missing.ckpt")).toStdString()));
     }
 
     void sgmseRaw() {

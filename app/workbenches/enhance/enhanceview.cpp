@@ -203,10 +203,7 @@ QWidget* EnhanceView::buildSettingsBox() {
         if (!dir.isEmpty()) m_modelDir->setText(QDir::toNativeSeparators(dir));
     });
     connect(m_modelDir, &QLineEdit::textChanged, this, [this](const QString& text) {
-        const QString dir = QDir::cleanPath(QDir::fromNativeSeparators(text.trimmed()));
-        const QString builtin = m_builtinModel->itemData(0).toString();
-        const QSignalBlocker block(m_builtinModel);
-        m_builtinModel->setCurrentIndex(!builtin.isEmpty() && dir == QDir::cleanPath(builtin) ? 0 : 1);
+        selectModelEntry(m_builtinModel, QDir::fromNativeSeparators(text.trimmed()));
     });
     m_task = new QComboBox(box);
     m_task->setObjectName(QStringLiteral("task"));
@@ -392,6 +389,11 @@ void EnhanceView::showRunFigures(const sp::EnhanceResult& r) {
     m_runNfe->setText(none ? dash() : QString::number(r.nfe));
     m_runSeconds->setText(none ? dash() : QString::number(r.seconds, 'f', 2));
     m_runRtf->setText(none ? dash() : QString::number(r.realTimeFactor, 'f', 2));
+}
+
+void EnhanceView::setCheckpoints(const QList<QPair<QString, QString>>& entries) {
+    setCheckpointEntries(m_builtinModel, entries);
+    selectModelEntry(m_builtinModel, QDir::fromNativeSeparators(m_modelDir->text().trimmed()));
 }
 
 void EnhanceView::showModelCard(const sp::EnhancerInfo& info) {

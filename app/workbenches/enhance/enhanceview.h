@@ -67,6 +67,8 @@ public:
     void showChunks(qint64 step, qint64 total);
     void endEnhance();
     void showRunFigures(const reverie::speech::EnhanceResult& r); ///< NFE, seconds, RTF; empty r: dashes
+    /// The models folder's SGMSE+ checkpoints (label, path) in the model menu.
+    void setCheckpoints(const QList<QPair<QString, QString>>& entries);
     /// What was read from the model that ran (a checkpoint: architecture, weights, settings).
     void showModelCard(const reverie::speech::EnhancerInfo& info);
     void showScores(const EnhanceScores& scores, bool hasReference);

@@ -129,6 +129,8 @@ EnhanceWorkbench::~EnhanceWorkbench() {
 
 QWidget* EnhanceWorkbench::page() { return m_view; }
 
+void EnhanceWorkbench::setModelsFolder(const QString& dir) { m_view->setCheckpoints(checkpointsFor(dir, "sgmse_ncsnpp")); }
+
 bool EnhanceWorkbench::run(const RunRequest& request, QString* error) {
     auto p = currentParams();
     if (!request.model.isEmpty())

@@ -49,6 +49,8 @@ public:
     QWidget* page() override;
     /// --run: enhances --input (scored against --reference when given) with the shown settings.
     bool run(const RunRequest& request, QString* error) override;
+    /// Lists the folder's SGMSE+ checkpoints in the model menu (Preferences → Models folder).
+    void setModelsFolder(const QString& dir);
 
     /// Loads a noisy file (any format, resampled to 16 kHz mono). False with *error (also in the
     /// status line) for a file that does not load or while enhancing; the loaded audio stays. A

@@ -217,14 +217,13 @@ QString RestoreView::chosenFile() const {
 
 int RestoreView::nfeShown() const { return m_ui->nfe->value(); }
 
+void RestoreView::setCheckpoints(const QList<QPair<QString, QString>>& entries) {
+    setCheckpointEntries(m_ui->builtinModel, entries);
+    syncBuiltinModel();
+}
+
 void RestoreView::syncBuiltinModel() {
-    const QString dir = QDir::fromNativeSeparators(m_ui->modelDir->text().trimmed());
-    auto* combo = m_ui->builtinModel;
-    int match = combo->count() - 1;
-    for (int i = 0; i + 1 < combo->count(); ++i)
-        if (!dir.isEmpty() && QDir::cleanPath(combo->itemData(i).toString()) == QDir::cleanPath(dir)) match = i;
-    const QSignalBlocker block(combo);
-    combo->setCurrentIndex(match);
+    selectModelEntry(m_ui->builtinModel, QDir::fromNativeSeparators(m_ui->modelDir->text().trimmed()));
 }
 
 void RestoreView::setBusy(const QString& kind) {

@@ -11,6 +11,9 @@
 #include "workbenches/sweeppanel.h"
 
 #include <QImage>
+#include <QList>
+#include <QPair>
+#include <QString>
 #include <QWidget>
 
 #include <array>
@@ -48,6 +51,8 @@ public:
     void setParams(const reverie::restore::RestoreJobParams& p);
     /// Selects "File:" with this path.
     void setInputFile(const QString& path);
+    /// The models folder's IR-SDE checkpoints (label, path) in the model menu.
+    void setCheckpoints(const QList<QPair<QString, QString>>& entries);
     bool fileSelectedWithoutPath() const;
     /// The file chosen in the controls now ("" for a test image).
     QString chosenFile() const;

@@ -42,6 +42,8 @@ RestoreWorkbench::~RestoreWorkbench() {
 
 QWidget* RestoreWorkbench::page() { return m_view; }
 
+void RestoreWorkbench::setModelsFolder(const QString& dir) { m_view->setCheckpoints(checkpointsFor(dir, "irsde_unet")); }
+
 bool RestoreWorkbench::run(const RunRequest& request, QString* error) {
     auto p = currentParams();
     if (!request.input.isEmpty()) p.inputPath = QFileInfo(request.input).absoluteFilePath().toStdString();

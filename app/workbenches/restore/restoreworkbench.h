@@ -38,6 +38,8 @@ public:
     QWidget* page() override;
     /// --run: restores with the shown settings (--input: the file; --model: the model).
     bool run(const RunRequest& request, QString* error) override;
+    /// Lists the folder's IR-SDE checkpoints in the model menu (Preferences → Models folder).
+    void setModelsFolder(const QString& dir);
 
     /// Starts restoring with p. False (with *error, also shown) when the settings are invalid,
     /// the model folder does not exist or a job of this workbench is running.

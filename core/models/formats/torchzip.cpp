@@ -261,8 +261,10 @@ std::string notZipReason(const std::uint8_t* b, std::size_t n, std::uint64_t fil
     return "this is not a PyTorch checkpoint (no zip signature at the start)";
 }
 
+// pickleOnly: after the checks of the zip directory and the version record, copy data.pkl's
+// bytes there and return without unpickling or reading any storage.
 Result<TorchFile> readFrom(const std::shared_ptr<ReadAdapterInterface>& in, const std::string& label,
-                           const PickleLimits& limits) {
+                           const PickleLimits& limits, std::string* pickleOnly = nullptr) {
     using R = Result<TorchFile>;
     auto bad = [&](const std::string& what) { return R::invalid(label + ": " + what); };
     if constexpr (std::endian::native != std::endian::little)
@@ -324,6 +326,14 @@ Result<TorchFile> readFrom(const std::shared_ptr<ReadAdapterInterface>& in, cons
         if (version < caffe2::serialize::kMinSupportedFileFormatVersion ||
             version > caffe2::serialize::kMaxSupportedFileFormatVersion)
             return bad("the archive has format version " + std::to_string(version) + ", which this LibTorch cannot read");
+    }
+
+    if (pickleOnly) {
+        const auto* pkl = byName.at("data.pkl");
+        pickleOnly->assign(static_cast<std::size_t>(pkl->size), '\0');
+        if (pkl->size > 0 && !readExact(*in, pkl->dataOffset, pickleOnly->data(), pickleOnly->size()))
+            return bad("data.pkl cannot be read");
+        return out;
     }
 
     std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
@@ -408,6 +418,17 @@ Result<TorchFile> readTorchZip(const std::string& path, const PickleLimits& limi
         auto in = openInput(path);
         if (!in) return in.error();
         return readFrom(in.value(), path, limits);
+    });
+}
+
+Result<std::string> readTorchZipPickleBytes(const std::string& path, const PickleLimits& limits) {
+    return guarded<std::string>("reading " + path, [&]() -> Result<std::string> {
+        auto in = openInput(path);
+        if (!in) return in.error();
+        std::string bytes;
+        auto r = readFrom(in.value(), path, limits, &bytes);
+        if (!r) return r.error();
+        return bytes;
     });
 }
 

@@ -36,7 +36,11 @@ struct TorchFile {
 
 /// Reads a torch.save zip archive.
 Result<TorchFile> readTorchZip(const std::string& path, const PickleLimits& limits = {});
-/// The same from bytes in memory (for tests and fuzzing).
+/// The raw bytes of the archive's data.pkl after the same checks of the zip directory as
+/// readTorchZip, without unpickling it or reading any storage: a quick look at the names a file
+/// holds (models/published/scan.h), whatever its size.
+Result<std::string> readTorchZipPickleBytes(const std::string& path, const PickleLimits& limits = {});
+/// readTorchZip from bytes in memory (for tests and fuzzing).
 Result<TorchFile> readTorchZipFromMemory(std::string bytes, const PickleLimits& limits = {});
 
 enum class CheckpointFormat {
