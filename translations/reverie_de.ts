@@ -1892,6 +1892,22 @@
         <source>Choose another folder.</source>
         <translation>Wählen Sie einen anderen Ordner.</translation>
     </message>
+    <message>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <source>Models folder:</source>
+        <translation>Modellordner:</translation>
+    </message>
+    <message>
+        <source>Published checkpoints in this folder (SGMSE+ .ckpt, IR-SDE .pth, .safetensors) are listed in the Enhance and Restore model menus.</source>
+        <translation>Veröffentlichte Checkpoints in diesem Ordner (SGMSE+ .ckpt, IR-SDE .pth, .safetensors) erscheinen in den Modellmenüs von Verbessern und Restaurieren.</translation>
+    </message>
+    <message>
+        <source>Models folder</source>
+        <translation>Modellordner</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::RestoreView</name>
@@ -2341,6 +2357,10 @@
     <message>
         <source>The model folder or checkpoint %1 does not exist.</source>
         <translation>Der Modellordner oder Checkpoint %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
     </message>
 </context>
 <context>
