@@ -9,6 +9,7 @@
 #include "models/zoo.h"
 #include "restore/bench.h"
 #include "speech/enhance_bench.h"
+#include "tune/bench.h"
 #include "unlearn/corrective.h"
 
 #include <array>
@@ -50,6 +51,11 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
   bench unlearn   Corrective unlearning on the classifier's architecture: a patch-trigger poison,
                   SSD with 10/50/100% of the poison identified beside retraining without it.
                   Options: --quick (under 60 s)  --steps N  --alpha A  --lambda L  --no-retrain  --seed S
+  bench tune      Fine-tuning methods on the DiT denoiser (full, checkpoint, adapter, lora, MEFT1-3):
+                  peak activation memory, seconds per step and trainable parameters per depth and
+                  batch size, with the ratios to full fine-tuning. Random weights.
+                  Options: --quick (under 60 s)  --methods ID,...  --depths N,...  --batches N,...
+                           --samples N (timed steps)
 
 Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
 )";
@@ -220,13 +226,40 @@ int publishedBench(const QCommandLineParser& p, bool quick) {
     return report(p, models::published::runPublishedBench(pp, context(true)));
 }
 
-const std::array<std::pair<const char*, Bench>, 7> kBenches = {{{"engine", engine},
+bool intList(const QCommandLineParser& p, const char* name, std::vector<int>* out, int* code) {
+    const auto values = listOption(p, name);
+    if (values.empty()) return true;
+    out->clear();
+    for (const auto& v : values) {
+        bool ok = false;
+        out->push_back(QString::fromStdString(v).toInt(&ok));
+        if (!ok || out->back() < 1) {
+            *code = usage(QStringLiteral("--%1 needs comma-separated whole numbers >= 1").arg(QString::fromLatin1(name)));
+            return false;
+        }
+    }
+    return true;
+}
+
+int tuneBench(const QCommandLineParser& p, bool quick) {
+    tune::TuneBenchParams tp;
+    if (quick) tp.depths = {4, 16}, tp.batches = {8}, tp.repeats = 1;
+    int code = 0;
+    if (!intOption(p, "samples", 1, &tp.repeats, &code) || !intList(p, "depths", &tp.depths, &code) ||
+        !intList(p, "batches", &tp.batches, &code))
+        return code;
+    tp.methods = listOption(p, "methods");
+    return report(p, tune::runTuneBench(tp, context(true)));
+}
+
+const std::array<std::pair<const char*, Bench>, 8> kBenches = {{{"engine", engine},
                                                                 {"generate", generateBench},
                                                                 {"restore", restoreBench},
                                                                 {"enhance", enhanceBench},
                                                                 {"erase", eraseBench},
                                                                 {"unlearn", unlearnBench},
-                                                                {"published", publishedBench}}};
+                                                                {"published", publishedBench},
+                                                                {"tune", tuneBench}}};
 
 int run(const QStringList& args) {
     QCommandLineParser p;
@@ -246,7 +279,8 @@ int run(const QStringList& args) {
                   value("photo-set", "Photo set."), value("photo-crop", "Crop side."), value("photo-model", "Photo model."),
                   value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
                   value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
-                  value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name.")});
+                  value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name."),
+                  value("depths", "Depths."), value("batches", "Batch sizes.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;
@@ -263,7 +297,7 @@ int run(const QStringList& args) {
 
 } // namespace
 
-const Command kBench{"bench", "Benchmarks: engine, generate, restore, enhance, erase, unlearn (--help for each).", kHelp,
+const Command kBench{"bench", "Benchmarks: engine, generate, restore, enhance, erase, unlearn, published, tune (--help for each).", kHelp,
                      run};
 
 } // namespace reverie::cli
