@@ -6,6 +6,8 @@
 #include <QImage>
 #include <QtTest>
 
+#include <map>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -151,6 +153,34 @@ private Q_SLOTS:
         QVERIFY(o.value(QStringLiteral("conv_gflops_median")).toDouble() > 0);
         QVERIFY(!o.value(QStringLiteral("torch_version")).toString().isEmpty());
         QVERIFY(r.err.contains("/")); // the progress bar went to stderr, not into the JSON
+    }
+
+    void benchTuneJson() {
+        const Run r = run(QStringLiteral(REVERIE_CLI), {"bench", "tune", "--depths", "2,6", "--batches", "4", "--methods",
+                                                        "full,meft1", "--samples", "1", "--json", "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto rows = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object().value(QStringLiteral("rows")).toArray();
+        QCOMPARE(rows.size(), 4);
+        std::map<std::pair<QString, int>, double> mib;
+        for (const auto& v : rows) {
+            const auto o = v.toObject();
+            QCOMPARE(o.value(QStringLiteral("batch")).toInt(), 4);
+            QVERIFY(o.value(QStringLiteral("seconds_per_step")).toDouble() > 0);
+            mib[{o.value(QStringLiteral("method")).toString(), o.value(QStringLiteral("depth")).toInt()}] =
+                o.value(QStringLiteral("activation_mib")).toDouble();
+        }
+        // Plain backprop stores every block; reversible MEFT keeps only the top output.
+        const double full2 = mib[{"full", 2}], full6 = mib[{"full", 6}];
+        const double meft2 = mib[{"meft1", 2}], meft6 = mib[{"meft1", 6}];
+        QVERIFY(full6 > 2 * full2);
+        QCOMPARE(meft6, meft2);
+        QVERIFY(meft6 < full6 / 2);
+        const Run bad = run(QStringLiteral(REVERIE_CLI), {"bench", "tune", "--methods", "meft4"});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("unknown method 'meft4'"), bad.err.constData());
+        const Run zero = run(QStringLiteral(REVERIE_CLI), {"bench", "tune", "--depths", "0"});
+        QCOMPARE(zero.code, 2);
+        QVERIFY2(zero.err.contains("--depths needs"), zero.err.constData());
     }
 
     void generateWritesAScoredGrid() {
