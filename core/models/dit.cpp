@@ -14,6 +14,12 @@ namespace reverie::models {
 
 namespace F = torch::nn::functional;
 
+namespace {
+at::Tensor layerNorm(const at::Tensor& h) {
+    return F::layer_norm(h, F::LayerNormFuncOptions({h.size(-1)}).eps(1e-6));
+}
+} // namespace
+
 std::string DiTConfig::fromJson(const nlohmann::json& j, DiTConfig* out) {
     static const std::set<std::string> known = {"image", "channels", "patch", "width", "depth", "heads",
                                                 "mlp_ratio", "classes"};
@@ -60,7 +66,7 @@ AdapterImpl::AdapterImpl(int width, int bottleneck, double dropout, bool layerNo
 }
 
 at::Tensor AdapterImpl::forward(const at::Tensor& h) {
-    at::Tensor x = m_layerNorm ? F::layer_norm(h, F::LayerNormFuncOptions({h.size(-1)}).eps(1e-6)) : h;
+    at::Tensor x = m_layerNorm ? layerNorm(h) : h;
     x = at::gelu(down(x));
     if (is_training() && m_dropout > 0) {
         // The mask comes from a CPU generator seeded by setSeed(): a recomputation replays it exactly
@@ -84,10 +90,6 @@ at::Tensor LoRAImpl::forward(const at::Tensor& x) { return b(a(x)) * m_scale; }
 // ---------------------------------------------------------------------------------------------
 
 namespace {
-
-at::Tensor layerNorm(const at::Tensor& h) {
-    return F::layer_norm(h, F::LayerNormFuncOptions({h.size(-1)}).eps(1e-6));
-}
 
 /// LN(h)·(1 + scale) + shift with per-item shift and scale [B, D].
 at::Tensor modulate(const at::Tensor& h, const at::Tensor& shift, const at::Tensor& scale) {

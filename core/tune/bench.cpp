@@ -100,11 +100,13 @@ Result<TuneBenchReport> runTuneBench(const TuneBenchParams& p, const JobContext&
         std::map<std::pair<int, int>, const Row*> full;
         for (const auto& r : rows)
             if (r.method == "full") full[{r.depth, r.batch}] = &r;
+        models::DiTConfig shape;
+        shape.width = p.width;
         nlohmann::json j = {{"bench", "tune"}, {"threads", at::get_num_threads()}, {"width", p.width},
-                            {"tokens", 49}, {"rows", nlohmann::json::array()}};
+                            {"tokens", shape.tokens()}, {"rows", nlohmann::json::array()}};
         std::ostringstream t;
         char line[256];
-        t << "Fine-tuning methods on the DiT denoiser (width " << p.width << ", 49 tokens, float32, "
+        t << "Fine-tuning methods on the DiT denoiser (width " << p.width << ", " << shape.tokens() << " tokens, float32, "
           << at::get_num_threads() << " thread(s)); activation memory = allocator peak − weights, grads, Adam state\n";
         std::snprintf(line, sizeof line, "%-11s %5s %5s %11s %14s %9s %11s %9s\n", "method", "depth", "batch",
                       "trainable", "activation MiB", "vs full", "s/step", "vs full");
