@@ -600,6 +600,42 @@
         <source>Not running.</source>
         <translation>Läuft nicht.</translation>
     </message>
+    <message>
+        <source>Method:</source>
+        <translation>Methode:</translation>
+    </message>
+    <message>
+        <source>How a fine-tuning recipe trains the pretrained network: what it stores for backpropagation decides its memory</source>
+        <translation>Wie ein Feinabstimmungsrezept das vortrainierte Netz trainiert: was es für die Rückpropagation speichert, bestimmt seinen Speicherbedarf</translation>
+    </message>
+    <message>
+        <source>Activation memory of every step (allocator peak minus weights, gradients and optimizer state); each run keeps its curve</source>
+        <translation>Aktivierungsspeicher jedes Schritts (Spitze des Allokators abzüglich Gewichte, Gradienten und Optimiererzustand); jeder Lauf behält seine Kurve</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>Lauf</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>Schritte</translation>
+    </message>
+    <message>
+        <source>Peak activation MiB</source>
+        <translation>Spitze Aktivierungen MiB</translation>
+    </message>
+    <message>
+        <source>s/step</source>
+        <translation>s/Schritt</translation>
+    </message>
+    <message>
+        <source>Trainable parameters</source>
+        <translation>Trainierbare Parameter</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>Verlust</translation>
+    </message>
 </context>
 <context>
     <name>main</name>
@@ -2327,6 +2363,42 @@
     <message>
         <source>Step %1 of %2 · loss %3 · %4 s/step · about %5 min left</source>
         <translation>Schritt %1 von %2 · Loss %3 · %4 s/Schritt · noch etwa %5 min</translation>
+    </message>
+    <message>
+        <source>activation memory (MiB)</source>
+        <translation>Aktivierungsspeicher (MiB)</translation>
+    </message>
+    <message>
+        <source>Full fine-tuning (stores every activation)</source>
+        <translation>Vollständige Feinabstimmung (speichert jede Aktivierung)</translation>
+    </message>
+    <message>
+        <source>Gradient checkpointing (√n segments)</source>
+        <translation>Gradient-Checkpointing (√n Segmente)</translation>
+    </message>
+    <message>
+        <source>Bottleneck adapters</source>
+        <translation>Bottleneck-Adapter</translation>
+    </message>
+    <message>
+        <source>LoRA</source>
+        <translation>LoRA</translation>
+    </message>
+    <message>
+        <source>MEFT1: reversible, adapter as G</source>
+        <translation>MEFT1: umkehrbar, Adapter als G</translation>
+    </message>
+    <message>
+        <source>MEFT2: reversible, adapter as F</source>
+        <translation>MEFT2: umkehrbar, Adapter als F</translation>
+    </message>
+    <message>
+        <source>MEFT3: reversible attention/MLP halves</source>
+        <translation>MEFT3: umkehrbare Attention-/MLP-Hälften</translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation>k. A.</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,9 @@
 
 #include "catalog/training.h"
 
+#include <fstream>
+#include <sstream>
+
 namespace reverie::cli {
 namespace {
 
@@ -26,47 +29,103 @@ Write a training checkpoint's EMA weights without optimizer state: the file that
 model folder (resources/models/<name>/weights.pt).
 )";
 
-int train(const QStringList& args) {
-    QCommandLineParser p;
-    prepareParser(p);
-    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Checkpoint folder."), QStringLiteral("dir"));
-    const QCommandLineOption noResume(QStringLiteral("no-resume"), QStringLiteral("Start from scratch."));
-    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON output."));
-    p.addOptions({out, noResume, json, valueOption("max-steps", "Steps to run now.", "-1")});
-    if (!p.parse(args)) return usage(p.errorText());
-    if (p.positionalArguments().size() != 1) return usage(QStringLiteral("train needs exactly one recipe file"));
+const char* kTuneHelp = R"(Usage: reverie-cli tune RECIPE.json [options]
+
+Fine-tune a pretrained DiT from a recipe of task "dit-tune" (resources/recipes/fmnist-dit-tune.json:
+the built-in DiT, pretrained without two Fashion-MNIST classes, learns them) and report what the
+method cost and bought: trainable parameters, peak activation memory (allocator peak minus
+weights, gradients and optimizer state), seconds per step, and at the end the Fréchet distance
+and class agreement on the new classes and on the pretraining classes (forgetting), beside the
+same figures for the untouched base model (docs/methods.md, "Memory-efficient fine-tuning").
+
+Options:
+  --method M        Override the recipe's method: full, checkpoint, adapter, lora, meft1, meft2,
+                    meft3. The run is named <recipe>-<method>.
+  --out DIR         Checkpoint folder (default: runs/<name>).
+  --max-steps N     Stop after N steps in this run (with a checkpoint; resume later).
+  --no-resume       Start from scratch even when DIR holds a checkpoint.
+  --json            Print the summary as JSON (last line of stdout).
+  --threads N       LibTorch threads (0 = one per core).
+)";
+
+// Runs a recipe given as text and prints the summary; shared by train and tune.
+int runAndReport(const QCommandLineParser& p, const std::string& text, const std::string& name) {
     bool ok = false;
     const qint64 steps = p.value(QStringLiteral("max-steps")).toLongLong(&ok);
     if (!ok || steps < -1)
         return usage(QStringLiteral("--max-steps needs a whole number, got '%1'").arg(p.value(QStringLiteral("max-steps"))));
-    const std::string path = p.positionalArguments().first().toStdString();
     int code = 0;
     if (!applyThreads(p, &code)) return code;
     train::Options options;
-    options.resume = !p.isSet(noResume);
+    options.resume = !p.isSet(QStringLiteral("no-resume"));
     options.maxStepsThisRun = steps;
-    std::string name;
-    {
-        auto info = catalog::inspectRecipeFile(path);
-        if (!info) return usage(QString::fromStdString(info.error().message));
-        name = info.value().name;
-    }
-    options.outDir = p.isSet(out) ? p.value(out).toStdString() : "runs/" + name;
-    const auto r = catalog::runRecipeFile(path, options, context(true));
+    options.outDir = p.isSet(QStringLiteral("out")) ? p.value(QStringLiteral("out")).toStdString() : "runs/" + name;
+    const auto r = catalog::runRecipeText(text, options, context(true));
     if (!r.ok()) return jobFailed(r);
     const auto& s = r.value();
     std::fprintf(stderr, "trained %s: steps %lld -> %lld, loss %.4f, %.3f s/step, %lld parameters, checkpoint %s\n",
                  name.c_str(), (long long)s.startStep, (long long)s.step, s.loss, s.secondsPerStep, (long long)s.parameters,
                  s.checkpoint.c_str());
     for (const auto& [k, v] : s.figures) std::fprintf(stderr, "%s %.4f\n", k.c_str(), v);
-    if (p.isSet(json)) {
-        nlohmann::json j = {{"step", s.step},       {"start_step", s.startStep},           {"loss", s.loss},
-                            {"seconds", s.seconds}, {"seconds_per_step", s.secondsPerStep}, {"parameters", s.parameters},
-                            {"checkpoint", s.checkpoint}};
+    if (p.isSet(QStringLiteral("json"))) {
+        nlohmann::json j = {{"name", name},          {"step", s.step},
+                            {"start_step", s.startStep}, {"loss", s.loss},
+                            {"seconds", s.seconds},  {"seconds_per_step", s.secondsPerStep},
+                            {"parameters", s.parameters}, {"checkpoint", s.checkpoint}};
         for (const auto& [k, v] : s.figures) j[k] = v;
         std::printf("%s\n", j.dump().c_str());
     }
     return 0;
+}
+
+void addRunOptions(QCommandLineParser& p) {
+    p.addOptions({QCommandLineOption(QStringLiteral("out"), QStringLiteral("Checkpoint folder."), QStringLiteral("dir")),
+                  QCommandLineOption(QStringLiteral("no-resume"), QStringLiteral("Start from scratch.")),
+                  QCommandLineOption(QStringLiteral("json"), QStringLiteral("JSON output.")),
+                  valueOption("max-steps", "Steps to run now.", "-1")});
+}
+
+int tune(const QStringList& args) {
+    QCommandLineParser p;
+    prepareParser(p);
+    addRunOptions(p);
+    p.addOption(QCommandLineOption(QStringLiteral("method"), QStringLiteral("Fine-tuning method."), QStringLiteral("id")));
+    if (!p.parse(args)) return usage(p.errorText());
+    if (p.positionalArguments().size() != 1) return usage(QStringLiteral("tune needs exactly one recipe file"));
+    const QString path = p.positionalArguments().first();
+    std::ifstream in(path.toStdString());
+    if (!in) return usage(QStringLiteral("cannot read %1").arg(path));
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json recipe = nlohmann::json::parse(text.str(), nullptr, false);
+    if (recipe.is_discarded() || !recipe.is_object()) return usage(QStringLiteral("%1 is not valid JSON").arg(path));
+    if (recipe.value("task", std::string()) != "dit-tune")
+        return usage(QStringLiteral("%1 is not a fine-tuning recipe (task \"dit-tune\"); train it with reverie-cli train").arg(path));
+    if (p.isSet(QStringLiteral("method"))) {
+        const std::string method = p.value(QStringLiteral("method")).toStdString();
+        if (!recipe.contains("options") || !recipe["options"].is_object()) recipe["options"] = nlohmann::json::object();
+        recipe["options"]["method"] = method;
+        recipe["name"] = recipe.value("name", std::string("tune")) + "-" + method;
+    }
+    const std::string effective = recipe.dump();
+    auto info = catalog::inspectRecipe(effective);
+    if (!info) return usage(QString::fromStdString(info.error().message));
+    return runAndReport(p, effective, info.value().name);
+}
+
+int train(const QStringList& args) {
+    QCommandLineParser p;
+    prepareParser(p);
+    addRunOptions(p);
+    if (!p.parse(args)) return usage(p.errorText());
+    if (p.positionalArguments().size() != 1) return usage(QStringLiteral("train needs exactly one recipe file"));
+    const std::string path = p.positionalArguments().first().toStdString();
+    auto info = catalog::inspectRecipeFile(path);
+    if (!info) return usage(QString::fromStdString(info.error().message));
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return runAndReport(p, text.str(), info.value().name);
 }
 
 int exportWeights(const QStringList& args) {
@@ -83,6 +142,8 @@ int exportWeights(const QStringList& args) {
 } // namespace
 
 const Command kTrain{"train", "Train (or resume) a model from a recipe (JSON).", kTrainHelp, train};
+const Command kTune{"tune", "Fine-tune a pretrained DiT with a method (full, checkpoint, adapter, lora, meft1/2/3).",
+                    kTuneHelp, tune};
 const Command kExport{"export", "Write a checkpoint's EMA weights without optimizer state (the shipped file).",
                       kExportHelp, exportWeights};
 

@@ -81,6 +81,7 @@ extern const Command kGenerate;
 extern const Command kRestore;
 extern const Command kEnhance;
 extern const Command kTrain;
+extern const Command kTune;
 extern const Command kExport;
 
 } // namespace reverie::cli

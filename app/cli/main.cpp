@@ -19,9 +19,9 @@ namespace {
 
 using reverie::cli::Command;
 
-const std::array<const Command*, 7> kCommands = {&reverie::cli::kDiagnostics, &reverie::cli::kBench,
+const std::array<const Command*, 8> kCommands = {&reverie::cli::kDiagnostics, &reverie::cli::kBench,
                                                  &reverie::cli::kGenerate,    &reverie::cli::kRestore,
-                                                 &reverie::cli::kEnhance,     &reverie::cli::kTrain,
+                                                 &reverie::cli::kEnhance,     &reverie::cli::kTrain, &reverie::cli::kTune,
                                                  &reverie::cli::kExport};
 
 void onSigint(int) { reverie::cli::cancelToken().cancel(); }

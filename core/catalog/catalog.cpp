@@ -6,6 +6,7 @@
 #include "restore/task.h"
 #include "speech/task.h"
 #include "train/loop.h"
+#include "tune/task.h"
 
 namespace reverie::catalog {
 
@@ -17,6 +18,8 @@ const std::vector<TaskEntry>& tasks() {
         {"restorer", "restore", "μ-conditioned residual denoiser for IR-SDE restoration", restore::makeRestorerTask},
         {"enhancer", "speech", "SGMSE+-style residual denoiser on complex spectrograms", speech::makeEnhancerTask},
         {"text-denoiser", "erase", "text-conditional denoiser that concept erasure edits", erase::makeTextDenoiserTask},
+        {"dit-denoiser", "tune", "DiT denoiser (a stack of equal blocks), pretrained for fine-tuning", tune::makeDiTDenoiserTask},
+        {"dit-tune", "tune", "fine-tune a pretrained DiT: full, checkpointing, adapters, LoRA, MEFT1/2/3", tune::makeDiTTuneTask},
     };
     return table;
 }
@@ -66,6 +69,12 @@ Result<train::Summary> runRecipeFile(const std::string& path, const train::Optio
 
 Result<std::int64_t> exportCheckpoint(const std::string& checkpoint, const std::string& out) {
     return train::exportWeights(checkpoint, out, factoryFor);
+}
+
+Result<TunedSamples> sampleTunedAndBase(const std::string& checkpoint, int perLabel, int steps, const JobContext& ctx) {
+    auto r = tune::compareWithBase(checkpoint, {}, perLabel, steps, 0, ctx);
+    if (!r) return r.error();
+    return TunedSamples{std::move(r.value().base), std::move(r.value().tuned), std::move(r.value().labels)};
 }
 
 std::vector<std::string> taskNames() {

@@ -25,6 +25,15 @@ Result<train::Summary> runRecipeText(const std::string& jsonText, const train::O
 Result<train::Summary> runRecipeFile(const std::string& path, const train::Options& options, const JobContext& ctx);
 /// Writes the EMA weights of a training checkpoint as a shippable weights file; returns its size.
 Result<std::int64_t> exportCheckpoint(const std::string& checkpoint, const std::string& out);
+/// Samples of a fine-tuning run's checkpoint beside its base model's on the same seeds and labels
+/// (the run's new classes, `perLabel` each, EDM Heun with `steps` steps): two grids of the same
+/// layout, one row per label (tune/task.h).
+struct TunedSamples {
+    ImageU8 base, tuned;
+    std::vector<int> labels;
+};
+Result<TunedSamples> sampleTunedAndBase(const std::string& checkpoint, int perLabel, int steps, const JobContext& ctx);
+
 /// The task names, in the catalog's order.
 std::vector<std::string> taskNames();
 

@@ -21,6 +21,7 @@ std::string ImageData::read(SectionReader& s) {
     s.read("shift", shift);
     s.read("max_side", maxSide);
     s.read("crop_zoom", cropZoom);
+    s.read("classes", classes);
     if (dataset != "fashion-mnist" && dataset != "folder" && dataset != "patches" && dataset != "crops")
         return "unknown dataset '" + dataset + "' (known: fashion-mnist, folder, patches, crops)";
     if (dataset != "fashion-mnist" && dataDir.empty()) return "the " + dataset + " dataset needs data_dir";
@@ -31,6 +32,9 @@ std::string ImageData::read(SectionReader& s) {
     if (imageSize < 4 || imageSize > 512) return "image_size must be between 4 and 512";
     if (channels != 1 && channels != 3) return "channels must be 1 or 3";
     if (shift < 0 || shift > 16) return "shift must be between 0 and 16 pixels";
+    if (!classes.empty() && dataset == "crops") return "classes cannot select from the crops dataset (it has no labels)";
+    for (int c : classes)
+        if (c < 0) return "classes: labels are 0 or more";
     return {};
 }
 
@@ -44,19 +48,44 @@ void ImageData::write(nlohmann::json& j) const {
     j["train_limit"] = trainLimit;
     j["hflip"] = hflip;
     j["shift"] = shift;
+    if (!classes.empty()) j["classes"] = classes;
     if (dataset == "crops") {
         j["max_side"] = maxSide;
         j["crop_zoom"] = cropZoom;
     }
 }
 
-Result<data::LabelledImages> loadImages(const ImageData& d) {
+namespace {
+// Keeps the images whose label is in `classes`; a message when none is left.
+Result<data::LabelledImages> keepClasses(Result<data::LabelledImages> loaded, const std::vector<int>& classes) {
+    if (!loaded || classes.empty()) return loaded;
+    auto d = std::move(loaded).value();
+    for (int c : classes)
+        if (d.classes > 0 && c >= d.classes)
+            return Result<data::LabelledImages>::invalid("classes: label " + std::to_string(c) + " does not exist (the data has " +
+                                                         std::to_string(d.classes) + " classes)");
+    auto keep = at::zeros_like(d.labels, at::kBool);
+    for (int c : classes) keep = keep.logical_or(d.labels.eq(c));
+    const auto idx = keep.nonzero().view({-1});
+    if (idx.numel() == 0) return Result<data::LabelledImages>::invalid("classes: no image has one of the chosen labels");
+    d.images = d.images.index_select(0, idx).contiguous();
+    d.labels = d.labels.index_select(0, idx).contiguous();
+    return d;
+}
+Result<data::LabelledImages> loadAll(const ImageData& d);
+} // namespace
+
+Result<data::LabelledImages> loadImages(const ImageData& d) { return keepClasses(loadAll(d), d.classes); }
+
+namespace {
+Result<data::LabelledImages> loadAll(const ImageData& d) {
     if (d.dataset == "folder") return data::loadImageFolder(d.dataDir, d.imageSize, d.channels, d.trainLimit);
     if (d.dataset == "patches")
         return data::loadImagePatches(d.dataDir, d.imageSize, d.patchStride, d.channels, d.patchScales, d.trainLimit);
     if (d.dataset == "crops") return data::loadWholeImages(d.dataDir, d.channels, d.maxSide, d.imageSize * d.cropZoom);
     return data::loadFashionMnist(data::Split::Train, data::defaultFashionMnistDir(), d.trainLimit);
 }
+} // namespace
 
 Result<data::LabelledImages> loadImagesFor(const ImageData& d, int batch, int channels) {
     using R = Result<data::LabelledImages>;

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace reverie::train {
 
@@ -37,6 +38,8 @@ struct ImageData {
     int shift = 0;                         ///< pixels, each axis
     int maxSide = 1024;                    ///< crops: photos are shrunk to this long side first
     int cropZoom = 2;                      ///< crops: the largest zoom-out factor (1 = none)
+    std::vector<int> classes;              ///< keep only images of these labels (empty: all); e.g.
+                                           ///< pretraining with classes held out (tune/task.h)
 
     /// Reads the keys above from a section; returns a message for a bad value ("" = fine).
     std::string read(SectionReader& s);

@@ -1,6 +1,7 @@
 #include "train/loop.h"
 
 #include "base/io.h"
+#include "base/telemetry.h"
 #include "models/store.h"
 
 #include <ATen/ATen.h>
@@ -153,12 +154,19 @@ Result<Summary> run(const Recipe& recipe, const TaskFactory& factory, const Opti
                                         ? std::min(recipe.steps, s.step + options.maxStepsThisRun)
                                         : recipe.steps;
         bool cancelled = false;
+        double maxActivationMiB = 0;
         while (s.step < stopAt) {
             if (ctx.cancelled()) {
                 cancelled = true;
                 break;
             }
             const double ts = nowSeconds();
+            // Activation memory of this step: the allocator's peak during forward and backward
+            // minus what was held before (weights, gradients, optimiser state), as bench tune
+            // measures it (tune/bench.h). Only where the allocator hook is on this thread.
+            const bool measure = telemetry::allocatorHookInstalled();
+            const std::int64_t held = measure ? telemetry::allocatorBytes() : 0;
+            if (measure) telemetry::resetPeak();
             auto loss = task.loss(s.step, s.gen);
             if (!loss) return loss.error();
             const double lr = learningRate(recipe, s.step);
@@ -166,6 +174,9 @@ Result<Summary> run(const Recipe& recipe, const TaskFactory& factory, const Opti
                 static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
             s.optimizer->zero_grad();
             loss.value().backward();
+            const double activationMiB =
+                measure ? double(telemetry::allocatorPeakBytes() - held) / double(1 << 20) : 0.0;
+            maxActivationMiB = std::max(maxActivationMiB, activationMiB);
             const double gradNorm = torch::nn::utils::clip_grad_norm_(params, recipe.gradClip);
             s.optimizer->step();
             updateEma(s, params, recipe.emaDecay);
@@ -194,11 +205,16 @@ Result<Summary> run(const Recipe& recipe, const TaskFactory& factory, const Opti
             std::snprintf(msg, sizeof msg, "loss %.4f", l);
             p.message = msg;
             p.values = {{"loss", l}, {"lr", lr}, {"grad_norm", gradNorm}};
+            if (measure) {
+                p.values.push_back({"activation_mib", activationMiB});
+                p.values.push_back({"allocated_mib", double(held) / double(1 << 20)});
+            }
             ctx.report(p);
         }
         if (auto w = saveCheckpoint(s, architecture, recipeJson, ckpt); !w) return w.error();
-        if (!cancelled)
+        if (!cancelled && s.step >= recipe.steps) // the recipe's end, not a partial run (maxStepsThisRun)
             if (auto f = task.finish(ckpt, sum); !f) return f.error();
+        if (maxActivationMiB > 0) sum.figures.push_back({"peak_activation_mib", maxActivationMiB});
         sum.step = s.step;
         sum.seconds = nowSeconds() - t0;
         sum.secondsPerStep = s.step > sum.startStep ? sum.seconds / double(s.step - sum.startStep) : 0;

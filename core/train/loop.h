@@ -25,7 +25,11 @@
 
 namespace reverie::train {
 
-/// Runs (or resumes) training. Progress: step/total, message "loss …", values loss/lr/grad_norm.
+/// Runs (or resumes) training. Progress: step/total, message "loss …", values loss/lr/grad_norm,
+/// and where the allocator hook is installed on the calling thread (base/telemetry.h)
+/// activation_mib (the step's allocator peak minus what was held before it: weights, gradients,
+/// optimiser state) and allocated_mib (what was held). The summary then carries the largest
+/// activation figure as "peak_activation_mib". The allocator peak is restarted every step.
 Result<Summary> run(const Recipe& recipe, const TaskFactory& factory, const Options& options, const JobContext& ctx);
 
 /// Writes the EMA weights of a training checkpoint as the model's own weights, with its

@@ -39,7 +39,7 @@ public:
     /// The loss of one step. The batch must be a function of (recipe seed, step) and of draws
     /// from `gen` (the loop checkpoints gen), so a resumed run replays a straight one exactly.
     virtual Result<at::Tensor> loss(std::int64_t step, at::Generator& gen) = 0;
-    /// After the last step (not after a cancel): figures measured with the EMA weights in
+    /// After the recipe's last step (not after a cancel or a partial run): figures measured with the EMA weights in
     /// `checkpoint`, added to the summary (e.g. the classifier's test accuracy).
     virtual Result<bool> finish(const std::string& checkpoint, Summary& summary) {
         (void)checkpoint;

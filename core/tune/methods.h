@@ -80,6 +80,10 @@ public:
 
     at::Tensor forward(const at::Tensor& x, const at::Tensor& noise, const at::Tensor& labels);
 
+    /// Restarts the stream of per-call dropout seeds (a training task calls it before every step
+    /// with a seed drawn from its checkpointed generator, so a resumed run replays the masks).
+    void reseed(std::uint64_t seed) { m_seedState = seed * 0x9E3779B97F4A7C15ULL + 1; }
+
     std::vector<at::Tensor> trainableParameters() const;
     std::int64_t trainableCount() const;
     const MethodConfig& config() const { return m_config; }

@@ -183,6 +183,33 @@ private Q_SLOTS:
         QVERIFY2(zero.err.contains("--depths needs"), zero.err.constData());
     }
 
+    void tuneOverridesTheMethodAndReportsMemory() {
+        QTemporaryDir dir;
+        auto write = [&](const QString& name, const QByteArray& json) {
+            QFile f(dir.filePath(name));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(json);
+        };
+        write(QStringLiteral("t.json"), R"({"name": "t", "task": "dit-tune", "steps": 2, "batch": 8, "warmup": 1,
+            "checkpoint_every": 100, "log_every": 1,
+            "options": {"base": "fmnist-dit", "classes": [5, 8], "train_limit": 300, "method": "full", "eval_samples": 0}})");
+        write(QStringLiteral("d.json"), R"({"name": "d", "task": "denoiser", "steps": 2})");
+        const Run r = run(QStringLiteral(REVERIE_CLI), {"tune", dir.filePath(QStringLiteral("t.json")), "--method", "meft1",
+                                                        "--out", dir.filePath(QStringLiteral("run")), "--json", "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(o.value(QStringLiteral("name")).toString(), QStringLiteral("t-meft1"));
+        QCOMPARE(o.value(QStringLiteral("step")).toInt(), 2);
+        QVERIFY(o.value(QStringLiteral("peak_activation_mib")).toDouble() > 0);
+        QVERIFY(o.value(QStringLiteral("parameters")).toDouble() < 300000); // adapters and labels, not the whole DiT
+        const Run notTune = run(QStringLiteral(REVERIE_CLI), {"tune", dir.filePath(QStringLiteral("d.json"))});
+        QCOMPARE(notTune.code, 2);
+        QVERIFY2(notTune.err.contains("not a fine-tuning recipe"), notTune.err.constData());
+        const Run badMethod = run(QStringLiteral(REVERIE_CLI), {"tune", dir.filePath(QStringLiteral("t.json")), "--method", "meft9"});
+        QCOMPARE(badMethod.code, 2);
+        QVERIFY2(badMethod.err.contains("unknown method 'meft9'"), badMethod.err.constData());
+    }
+
     void generateWritesAScoredGrid() {
         QTemporaryDir dir;
         const QString png = dir.filePath(QStringLiteral("grid.png"));

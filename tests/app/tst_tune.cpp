@@ -67,6 +67,63 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(dir.filePath(QStringLiteral("train_log.csv"))));
     }
 
+    void methodPickerMemoryCurveAndRuns() {
+        // The built-in fine-tuning recipe (the shipped DiT learning two held-out classes) shows
+        // the method picker; each method's run keeps its memory curve and gets a row, and the
+        // reversible method's activation memory is far below full fine-tuning's.
+        Engine engine(1);
+        TuneWorkbench wb(&engine, QDir::tempPath());
+        wb.page()->resize(1000, 860);
+        wb.page()->show();
+        QVERIFY(wb.selectRecipe(QStringLiteral("fmnist-edm")));
+        QVERIFY(!wb.methodPickerVisible());
+        QVERIFY(wb.selectRecipe(QStringLiteral("fmnist-dit-tune")));
+        QVERIFY(wb.methodPickerVisible());
+        QVERIFY(!wb.setMethod(QStringLiteral("meft9")));
+        reverie::testing::JobSpy done(&wb, QStringLiteral("train"));
+        // REVERIE_SCREENSHOT=file.png: more methods and steps, and the page saved (README figure).
+        const bool shot = qEnvironmentVariableIsSet("REVERIE_SCREENSHOT");
+        QStringList methods = {QStringLiteral("meft1"), QStringLiteral("full")};
+        if (shot) methods << QStringLiteral("checkpoint") << QStringLiteral("meft3") << QStringLiteral("lora");
+        const int steps = shot ? 40 : 3;
+        QString error;
+        QTemporaryDir runs; // kept to the end: the last run's checkpoint is sampled below
+        QVERIFY(!wb.sampleTunedAndBase(&error)); // nothing fine-tuned yet
+        QVERIFY2(error.contains(QStringLiteral("Fine-tune a model first")), qPrintable(error));
+        for (int i = 0; i < methods.size(); ++i) {
+            QVERIFY(wb.setMethod(methods[i]));
+            const QString recipe = wb.effectiveRecipe();
+            QVERIFY2(recipe.contains(QStringLiteral("\"method\":\"%1\"").arg(methods[i])), qPrintable(recipe));
+            QVERIFY2(recipe.contains(QStringLiteral("fmnist-dit-tune-%1").arg(methods[i])), qPrintable(recipe));
+            QVERIFY2(wb.startTraining(recipe, runs.filePath(methods[i]), steps, false, &error), qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(done.count(), i + 1, 120000);
+            QVERIFY2(done.status(i) == JobStatus::Succeeded, qPrintable(done.message(i)));
+        }
+        QCOMPARE(wb.memoryPlot()->seriesNames().mid(0, 2),
+                 (QStringList{QStringLiteral("fmnist-dit-tune-meft1"), QStringLiteral("fmnist-dit-tune-full")}));
+        QCOMPARE(wb.memoryPlot()->pointCount(QStringLiteral("fmnist-dit-tune-meft1")), steps);
+        QCOMPARE(wb.runCount(), methods.size());
+        QCOMPARE(wb.runCell(0, 0), QStringLiteral("fmnist-dit-tune-meft1"));
+        QCOMPARE(wb.runCell(0, 1), QString::number(steps));
+        const double meft = wb.runCell(0, 2).toDouble(), full = wb.runCell(1, 2).toDouble();
+        qInfo("peak activation MiB: meft1 %.1f, full %.1f", meft, full);
+        QVERIFY(meft > 0);
+        QVERIFY2(meft < 0.5 * full, qPrintable(QStringLiteral("%1 vs %2").arg(meft).arg(full)));
+        QVERIFY(wb.runCell(0, 4).toLongLong() < wb.runCell(1, 4).toLongLong()); // trainable parameters
+        // The last fine-tuned model beside its base on the same seeds: two grids of the new
+        // classes (sandal, bag), 8 each, one row per class.
+        reverie::testing::JobSpy sampled(&wb, QStringLiteral("sample"));
+        QVERIFY2(wb.sampleTunedAndBase(&error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(sampled.count(), 1, 300000);
+        QVERIFY2(sampled.status(0) == JobStatus::Succeeded, qPrintable(sampled.message(0)));
+        QCOMPARE(wb.baseSamples().size(), QSize(8 * 28 + 7 * 2, 2 * 28 + 2));
+        QCOMPARE(wb.tunedSamples().size(), wb.baseSamples().size());
+        QVERIFY(wb.tunedSamples() != wb.baseSamples());
+        QVERIFY2(wb.sampleStatusText().contains(QStringLiteral("5, 8")), qPrintable(wb.sampleStatusText()));
+        QVERIFY2(wb.statusText().startsWith(QStringLiteral("Finished at step")), qPrintable(wb.statusText()));
+        if (shot) QVERIFY(wb.page()->grab().save(qEnvironmentVariable("REVERIE_SCREENSHOT")));
+    }
+
     void badRecipeIsAClearMessage() {
         Engine engine(1);
         TuneWorkbench wb(&engine, QDir::tempPath());

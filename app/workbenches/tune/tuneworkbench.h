@@ -1,14 +1,20 @@
 #pragma once
 // Tune workbench: train and fine-tune models while watching what it costs. The Train tab trains
 // any model from a recipe (the built-in ones, embedded under :/recipes, or a file the user opens)
-// with a live loss curve; memory is in the telemetry dock. Training resumes exactly from the
-// checkpoint folder.
+// with a live loss curve and, per step, the activation memory curve (allocator peak minus
+// weights, gradients and optimizer state: the ramp-free flat line of reversible backpropagation
+// against full fine-tuning's larger one). Every run keeps its memory curve and gets a row in the
+// runs table (peak activation memory, seconds per step, trainable parameters), so methods run one
+// after another can be compared. A fine-tuning recipe (task "dit-tune") shows a method picker that
+// overrides the recipe's method; the run is then named <recipe>-<method> and checkpoints into its
+// own folder. Training resumes exactly from the checkpoint folder.
 //
 // Thread rules: GUI thread only; training runs on the engine thread through the torch-free calls
 // of catalog/training.h (JobSlot kind "train").
 
 #include "workbench.h"
 
+#include <QImage>
 #include <QList>
 #include <QPair>
 #include <QPointer>
@@ -44,19 +50,45 @@ public:
                        QString* error = nullptr);
     bool isTraining() const;
     widgets::SeriesPlot* lossPlot() const;
+    widgets::SeriesPlot* memoryPlot() const;
     QString statusText() const;
+    /// Rows of the runs table (finished or stopped runs), as shown.
+    int runCount() const;
+    QString runCell(int row, int column) const;
+    /// The fine-tuning method picker (visible for "dit-tune" recipes): ids full, checkpoint,
+    /// adapter, lora, meft1, meft2, meft3. False for an unknown id.
+    bool setMethod(const QString& id);
+    bool methodPickerVisible() const;
+    /// The current recipe's JSON with the picked method applied (what Start trains).
+    QString effectiveRecipe() const;
+    /// Samples the last finished fine-tuning run and its base model on the same seeds (the
+    /// new classes, 8 each); false (with *error) when no fine-tuning run has finished or a job
+    /// is going on. The two grids appear side by side.
+    bool sampleTunedAndBase(QString* error = nullptr);
+    QImage baseSamples() const;
+    QImage tunedSamples() const;
+    QString sampleStatusText() const;
+    /// Selects a built-in recipe by name; false when there is none.
+    bool selectRecipe(const QString& name);
 
 private:
     void recipeChanged();
     void startClicked();
     void openRecipeClicked();
     void onProgress(const JobProgress& p);
+    void addRunRow(const QString& run, qint64 steps, double loss, double secondsPerStep, qint64 parameters);
 
     QString m_outputRoot;
     QPointer<QWidget> m_page; ///< owned by the window once shown, else by this
     std::unique_ptr<Ui::TrainForm> m_ui;
     JobSlot* m_slot;
     qint64 m_runFirstStep = -1;
+    QString m_runName;
+    bool m_runIsTune = false;
+    QString m_lastTuneCheckpoint; ///< of the last finished fine-tuning run
+    QImage m_baseSamples, m_tunedSamples;          ///< the memory curve's series name
+    double m_runPeakMiB = -1;
+    double m_lastPerStep = 0;   ///< largest activation figure of the current run (−1: none)
     double m_runStart = 0;
 };
 

@@ -1,0 +1,277 @@
+// The Tune domain's training tasks (tune/task.h) through the generic loop (catalog):
+// - pretraining data can hold classes out ("classes"), and a label the data lacks is refused;
+// - a fine-tuning run from a pretrained DiT folder trains only what its method trains, reports
+//   its activation memory per step (reversible MEFT far below full fine-tuning on the same
+//   network), resumes exactly (dropout masks included), and refuses a checkpoint of another
+//   method, a base that is not a DiT (a U-Net has no stack of equal blocks) and a bad method;
+// - EDM preconditioning around the DiT is the formula of Karras et al. (Table 1).
+
+#include "base/telemetry.h"
+#include "catalog/catalog.h"
+#include "models/dit.h"
+#include "models/store.h"
+#include "models/zoo.h"
+#include "train/images.h"
+#include "train/recipe.h"
+#include "tune/methods.h"
+#include "tune/task.h"
+
+#include <ATen/ATen.h>
+#include <torch/serialize.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+using namespace reverie;
+
+namespace {
+
+#define VERIFY_OK(r) QVERIFY2((r).ok(), (r).ok() ? "" : (r).error().message.c_str())
+
+models::DiTConfig baseConfig() {
+    models::DiTConfig c;
+    c.width = 32;
+    c.depth = 6;
+    c.heads = 2;
+    c.mlpRatio = 2;
+    return c;
+}
+
+// A "pretrained" DiT folder: seeded random weights (the adaLN-Zero initialisation would make the
+// network the zero function) with the card the task reads.
+std::string makeBase(const QString& root) {
+    const std::string dir = (root + QStringLiteral("/base")).toStdString();
+    QDir().mkpath(QString::fromStdString(dir));
+    models::DiT net(baseConfig());
+    models::randomiseParameters(*net, 21, 0.5);
+    const auto arch = models::architectureTag("dit-denoiser", baseConfig().toJson());
+    auto saved = models::saveWeights(*net, dir + "/weights.pt", arch);
+    if (!saved) qFatal("%s", saved.error().message.c_str());
+    nlohmann::json card = {{"name", "test-dit"},
+                           {"kind", "dit-denoiser"},
+                           {"architecture", baseConfig().toJson()},
+                           {"sigma_data", 0.5},
+                           {"pretrain_classes", {0, 1, 2, 3, 4, 6, 7, 9}}};
+    std::ofstream(dir + "/card.json") << card.dump(2);
+    return dir;
+}
+
+train::Recipe tuneRecipe(const std::string& base, const std::string& method, int steps = 4) {
+    train::Recipe r;
+    r.name = "t";
+    r.task = "dit-tune";
+    r.batch = 16;
+    r.steps = steps;
+    r.warmup = 1;
+    r.lr = 1e-3;
+    r.checkpointEvery = 1000;
+    r.logEvery = 1;
+    r.seed = 9;
+    r.section = {{"base", base}, {"method", method}, {"classes", {5, 8}}, {"train_limit", 2000}, {"eval_samples", 0}};
+    return r;
+}
+
+// A checkpoint's raw (non-EMA) weights, loaded into the tuned network they were saved from.
+std::vector<at::Tensor> checkpointModel(const std::string& path, const std::string& base, const tune::MethodConfig& mc) {
+    auto b = tune::loadDiTFolder(base);
+    if (!b) qFatal("%s", b.error().message.c_str());
+    tune::TunedDiT m(b.value().net, mc);
+    torch::serialize::InputArchive root, model;
+    root.load_from(path);
+    root.read("model", model);
+    m->load(model);
+    std::vector<at::Tensor> out;
+    for (const auto& p : m->parameters()) out.push_back(p.detach().clone());
+    return out;
+}
+
+} // namespace
+
+class TestTuneTask : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        at::set_num_threads(1);
+        telemetry::installAllocatorHook();
+        QVERIFY(m_root.isValid());
+        m_base = makeBase(m_root.path());
+    }
+
+    void classesAreHeldOut() {
+        train::ImageData d;
+        d.classes = {5, 8};
+        d.trainLimit = 3000;
+        auto images = train::loadImages(d);
+        VERIFY_OK(images);
+        const auto labels = images.value().labels;
+        QVERIFY(labels.numel() > 400); // about a fifth of 3000
+        QVERIFY(labels.eq(5).logical_or(labels.eq(8)).all().item<bool>());
+        QVERIFY(labels.eq(5).any().item<bool>() && labels.eq(8).any().item<bool>());
+        d.classes = {12};
+        auto bad = train::loadImages(d);
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.error().message.find("label 12 does not exist") != std::string::npos, bad.error().message.c_str());
+    }
+
+    void edmPreconditioningIsKarrasTable1() {
+        // F = identity on its input plus c_noise: D = c_skip x + c_out (c_in x + ln σ / 4).
+        const tune::DiTFunction f = [](const at::Tensor& x, const at::Tensor& n, const at::Tensor&) {
+            return x + n.view({-1, 1, 1, 1});
+        };
+        const auto x = at::full({2, 1, 2, 2}, 0.8, at::kDouble);
+        const auto sigma = at::tensor({0.3, 5.0}, at::kDouble);
+        const auto d = tune::edmDenoise(f, x, sigma, at::Tensor(), 0.5);
+        for (int i = 0; i < 2; ++i) {
+            const double s = sigma[i].item<double>(), sd = 0.5;
+            const double cSkip = sd * sd / (s * s + sd * sd), cOut = s * sd / std::sqrt(s * s + sd * sd),
+                         cIn = 1 / std::sqrt(s * s + sd * sd);
+            const double want = cSkip * 0.8 + cOut * (cIn * 0.8 + std::log(s) / 4);
+            QVERIFY(std::abs(d[i].max().item<double>() - want) < 1e-12);
+        }
+    }
+
+    void methodsTrainWhatTheyShouldAndMeftSavesMemory() {
+        std::map<std::string, train::Summary> out;
+        for (const std::string method : {"full", "adapter", "meft1"}) {
+            QTemporaryDir dir;
+            auto r = catalog::runTraining(tuneRecipe(m_base, method, 3), {dir.path().toStdString(), false, -1}, {});
+            VERIFY_OK(r);
+            out[method] = r.value();
+            qInfo("%s: %lld trainable, peak activation %.2f MiB, loss %.4f", method.c_str(),
+                  (long long)r.value().parameters, r.value().figure("peak_activation_mib"), r.value().loss);
+            QVERIFY(std::isfinite(r.value().loss));
+        }
+        // Trainable parameters as the methods define them.
+        auto base = tune::loadDiTFolder(m_base);
+        VERIFY_OK(base);
+        std::int64_t all = 0;
+        for (const auto& p : base.value().net->parameters()) all += p.numel();
+        QCOMPARE(out["full"].parameters, all);
+        tune::MethodConfig mc;
+        mc.method = tune::Method::Meft1;
+        QCOMPARE(out["meft1"].parameters, tune::TunedDiT(base.value().net, mc)->trainableCount());
+        QVERIFY(out["adapter"].parameters < all / 4);
+        // The loop's own per-step figure: reversible backpropagation stores far less.
+        const double full = out["full"].figure("peak_activation_mib"), meft = out["meft1"].figure("peak_activation_mib");
+        QVERIFY(full > 0 && meft > 0);
+        QVERIFY2(meft < 0.5 * full, qPrintable(QStringLiteral("meft1 %1 MiB, full %2 MiB").arg(meft).arg(full)));
+    }
+
+    void resumesExactlyWithDropout() {
+        auto r = tuneRecipe(m_base, "meft2", 4);
+        r.section["dropout"] = 0.2;
+        QTemporaryDir a, b;
+        VERIFY_OK(catalog::runTraining(r, {a.path().toStdString(), false, -1}, {}));
+        VERIFY_OK(catalog::runTraining(r, {b.path().toStdString(), false, 2}, {}));
+        auto second = catalog::runTraining(r, {b.path().toStdString(), true, -1}, {});
+        VERIFY_OK(second);
+        QCOMPARE(second.value().startStep, std::int64_t(2));
+        tune::MethodConfig mc;
+        mc.method = tune::Method::Meft2;
+        mc.dropout = 0.2;
+        const auto wa = checkpointModel(a.path().toStdString() + "/checkpoint.pt", m_base, mc);
+        const auto wb = checkpointModel(b.path().toStdString() + "/checkpoint.pt", m_base, mc);
+        QVERIFY(wa.size() > 50);
+        QCOMPARE(wa.size(), wb.size());
+        for (std::size_t i = 0; i < wa.size(); ++i) QVERIFY2(at::equal(wa[i], wb[i]), qPrintable(QString::number(i)));
+        // The comparison means something: training moved the trainable weights off the base.
+        auto base = tune::loadDiTFolder(m_base);
+        VERIFY_OK(base);
+        tune::TunedDiT fresh(base.value().net, mc);
+        std::size_t moved = 0;
+        const auto start = fresh->parameters();
+        for (std::size_t i = 0; i < wa.size(); ++i) moved += at::equal(wa[i], start[i]) ? 0 : 1;
+        QVERIFY2(moved >= 10, qPrintable(QString::number(moved)));
+    }
+
+    void badInputIsAClearMessage() {
+        QTemporaryDir dir;
+        const std::string out = dir.path().toStdString();
+        VERIFY_OK(catalog::runTraining(tuneRecipe(m_base, "meft1", 2), {out, false, -1}, {}));
+        // A checkpoint of another method: refused, and the first run's checkpoint is kept.
+        const auto before = QFileInfo(dir.filePath(QStringLiteral("checkpoint.pt"))).size();
+        auto other = catalog::runTraining(tuneRecipe(m_base, "adapter", 4), {out, true, -1}, {});
+        QVERIFY(!other.ok());
+        QVERIFY2(other.error().message.find("different architecture") != std::string::npos, other.error().message.c_str());
+        QCOMPARE(QFileInfo(dir.filePath(QStringLiteral("checkpoint.pt"))).size(), before);
+        // A U-Net as the base: MEFT needs equal blocks.
+        auto unet = catalog::runTraining(tuneRecipe(models::zoo::kGenerator, "meft1", 2), {out + "/u", false, -1}, {});
+        QVERIFY(!unet.ok());
+        QVERIFY2(unet.error().message.find("U-Net") != std::string::npos &&
+                     unet.error().message.find("equal-shape blocks") != std::string::npos,
+                 unet.error().message.c_str());
+        // An unknown method names the known ones; too many reversible blocks is refused.
+        auto bad = tuneRecipe(m_base, "meft9", 2);
+        auto r = catalog::runTraining(bad, {out + "/b", false, -1}, {});
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.find("known: full, checkpoint") != std::string::npos, r.error().message.c_str());
+        bad = tuneRecipe(m_base, "meft3", 2);
+        bad.section["reversible_blocks"] = 7;
+        r = catalog::runTraining(bad, {out + "/c", false, -1}, {});
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.find("more reversible blocks") != std::string::npos, r.error().message.c_str());
+        // A folder with no usable images.
+        QTemporaryDir empty;
+        bad = tuneRecipe(m_base, "lora", 2);
+        bad.section["dataset"] = "folder";
+        bad.section["data_dir"] = empty.path().toStdString();
+        bad.section.erase("classes");
+        r = catalog::runTraining(bad, {out + "/d", false, -1}, {});
+        QVERIFY(!r.ok());
+        qInfo("empty folder: %s", r.error().message.c_str());
+        QVERIFY(r.error().message.find(empty.path().toStdString()) != std::string::npos);
+    }
+
+    void qualityJudgesClasses() {
+        // The shipped classifier judges samples of a network that returns its input unchanged
+        // (D = x: the sampler then ends at its starting noise, rescaled): nothing like a garment,
+        // so the agreement is low and the FD large; the figures are finite and reproducible.
+        const tune::DiTFunction noiseNet = [](const at::Tensor& x, const at::Tensor&, const at::Tensor&) {
+            return at::zeros_like(x);
+        };
+        auto q1 = tune::quality(noiseNet, 0.5, {5, 8}, 40, 4, 0, {});
+        auto q2 = tune::quality(noiseNet, 0.5, {5, 8}, 40, 4, 0, {});
+        VERIFY_OK(q1);
+        VERIFY_OK(q2);
+        QCOMPARE(q1.value().fd, q2.value().fd);
+        QVERIFY(std::isfinite(q1.value().fd) && q1.value().fd > 50);
+        QVERIFY(q1.value().agreement <= 0.75);
+    }
+
+    void shippedDiTMeetsItsCard() {
+        // The shipped DiT draws the classes it was pretrained on and not the two held out, which
+        // is what the fine-tuning recipe teaches it; the figures are the card's (same seeds).
+        auto dit = tune::loadDiTFolder(models::zoo::find("fmnist-dit"));
+        VERIFY_OK(dit);
+        auto card = models::readCard(dit.value().folder);
+        VERIFY_OK(card);
+        const auto& e = card.value()["evaluation"];
+        const int samples = e["samples"].get<int>(), steps = e["steps"].get<int>();
+        auto net = dit.value().net;
+        const tune::DiTFunction f = [net](const at::Tensor& x, const at::Tensor& n, const at::Tensor& l) mutable {
+            return net->forward(x, n, l);
+        };
+        const auto seen = tune::quality(f, 0.5, dit.value().pretrainClasses, samples, steps, 0, {});
+        const auto held = tune::quality(f, 0.5, e["held_out_classes"].get<std::vector<int>>(), samples, steps, 0, {});
+        VERIFY_OK(seen);
+        VERIFY_OK(held);
+        qInfo("pretraining classes: FD %.3f, agreement %.3f; held out: FD %.3f, agreement %.3f", seen.value().fd,
+              seen.value().agreement, held.value().fd, held.value().agreement);
+        QVERIFY(std::abs(seen.value().fd - e["seen_fd"].get<double>()) < 0.02 * e["seen_fd"].get<double>());
+        QVERIFY(std::abs(held.value().fd - e["held_out_fd"].get<double>()) < 0.02 * e["held_out_fd"].get<double>());
+        QVERIFY(std::abs(seen.value().agreement - e["seen_agreement"].get<double>()) < 0.03);
+        QVERIFY(std::abs(held.value().agreement - e["held_out_agreement"].get<double>()) < 0.03);
+        QVERIFY(seen.value().agreement > held.value().agreement + 0.3);
+    }
+
+private:
+    QTemporaryDir m_root;
+    std::string m_base;
+};
+
+QTEST_MAIN(TestTuneTask)
+#include "tst_tunetask.moc"
