@@ -636,6 +636,22 @@
         <source>Loss</source>
         <translation>Verlust</translation>
     </message>
+    <message>
+        <source>Sample base and tuned</source>
+        <translation>Basis und abgestimmtes Modell abtasten</translation>
+    </message>
+    <message>
+        <source>Draw the new classes from the last fine-tuned model and from its base model on the same seeds</source>
+        <translation>Die neuen Klassen aus dem zuletzt feinabgestimmten Modell und aus seinem Basismodell mit denselben Seeds ziehen</translation>
+    </message>
+    <message>
+        <source>Base model</source>
+        <translation>Basismodell</translation>
+    </message>
+    <message>
+        <source>Fine-tuned model (same seeds)</source>
+        <translation>Feinabgestimmtes Modell (dieselben Seeds)</translation>
+    </message>
 </context>
 <context>
     <name>main</name>
@@ -2399,6 +2415,26 @@
     <message>
         <source>n/a</source>
         <translation>k. A.</translation>
+    </message>
+    <message>
+        <source>Fine-tune a model first (a recipe of task dit-tune).</source>
+        <translation>Zuerst ein Modell feinabstimmen (ein Rezept der Aufgabe dit-tune).</translation>
+    </message>
+    <message>
+        <source>Sampling the base and the tuned model…</source>
+        <translation>Basis- und abgestimmtes Modell werden abgetastet…</translation>
+    </message>
+    <message>
+        <source>Sampling base and tuned</source>
+        <translation>Basis und abgestimmtes Modell abtasten</translation>
+    </message>
+    <message>
+        <source>Left: base model; right: fine-tuned; the same seeds, one row per class (%1).</source>
+        <translation>Links: Basismodell; rechts: feinabgestimmt; dieselben Seeds, eine Zeile je Klasse (%1).</translation>
+    </message>
+    <message>
+        <source>Sampling failed: %1</source>
+        <translation type="unfinished">Sampling fehlgeschlagen: %1</translation>
     </message>
 </context>
 <context>
