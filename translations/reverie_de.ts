@@ -2434,7 +2434,7 @@
     </message>
     <message>
         <source>Sampling failed: %1</source>
-        <translation type="unfinished">Sampling fehlgeschlagen: %1</translation>
+        <translation>Abtasten fehlgeschlagen: %1</translation>
     </message>
 </context>
 <context>
