@@ -2,10 +2,8 @@
 
 #include "cli/command.h"
 
+#include "base/io.h"
 #include "catalog/training.h"
-
-#include <fstream>
-#include <sstream>
 
 namespace reverie::cli {
 namespace {
@@ -93,11 +91,9 @@ int tune(const QStringList& args) {
     if (!p.parse(args)) return usage(p.errorText());
     if (p.positionalArguments().size() != 1) return usage(QStringLiteral("tune needs exactly one recipe file"));
     const QString path = p.positionalArguments().first();
-    std::ifstream in(path.toStdString());
-    if (!in) return usage(QStringLiteral("cannot read %1").arg(path));
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json recipe = nlohmann::json::parse(text.str(), nullptr, false);
+    auto text = io::readFile(path.toStdString(), std::size_t(1) << 20); // recipes are small: the same cap as train
+    if (!text) return usage(QStringLiteral("%1: cannot read the recipe (%2)").arg(path, QString::fromStdString(text.error().message)));
+    nlohmann::json recipe = nlohmann::json::parse(text.value(), nullptr, false);
     if (recipe.is_discarded() || !recipe.is_object()) return usage(QStringLiteral("%1 is not valid JSON").arg(path));
     if (recipe.value("task", std::string()) != "dit-tune")
         return usage(QStringLiteral("%1 is not a fine-tuning recipe (task \"dit-tune\"); train it with reverie-cli train").arg(path));
@@ -122,10 +118,9 @@ int train(const QStringList& args) {
     const std::string path = p.positionalArguments().first().toStdString();
     auto info = catalog::inspectRecipeFile(path);
     if (!info) return usage(QString::fromStdString(info.error().message));
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return runAndReport(p, text.str(), info.value().name);
+    auto text = io::readFile(path, std::size_t(1) << 20);
+    if (!text) return usage(QString::fromStdString(path + ": cannot read the recipe (" + text.error().message + ")"));
+    return runAndReport(p, text.value(), info.value().name);
 }
 
 int exportWeights(const QStringList& args) {
