@@ -57,7 +57,7 @@ public:
         auto b = train::imageBatch(m_o.data, m_images, m_r, step, gen);
         return at::cross_entropy_loss(m_model(b.x), b.labels);
     }
-    Result<bool> finish(const std::string& checkpoint, train::Summary& summary) override {
+    Result<bool> finish(const std::string& checkpoint, train::Summary& summary, const JobContext&) override {
         if (m_o.data.dataset != "fashion-mnist") return true;
         auto test = data::loadFashionMnist(data::Split::Test);
         if (!test) return test.error();

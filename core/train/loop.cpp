@@ -213,7 +213,12 @@ Result<Summary> run(const Recipe& recipe, const TaskFactory& factory, const Opti
         }
         if (auto w = saveCheckpoint(s, architecture, recipeJson, ckpt); !w) return w.error();
         if (!cancelled && s.step >= recipe.steps) // the recipe's end, not a partial run (maxStepsThisRun)
-            if (auto f = task.finish(ckpt, sum); !f) return f.error();
+            if (auto f = task.finish(ckpt, sum, ctx); !f) {
+                if (f.error().kind == ErrorKind::Cancelled)
+                    return Result<Summary>::cancelled("cancelled during the end-of-run evaluation at step " +
+                                                      std::to_string(s.step) + "; the trained checkpoint is written");
+                return f.error();
+            }
         if (maxActivationMiB > 0) sum.figures.push_back({"peak_activation_mib", maxActivationMiB});
         sum.step = s.step;
         sum.seconds = nowSeconds() - t0;

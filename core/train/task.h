@@ -40,10 +40,12 @@ public:
     /// from `gen` (the loop checkpoints gen), so a resumed run replays a straight one exactly.
     virtual Result<at::Tensor> loss(std::int64_t step, at::Generator& gen) = 0;
     /// After the recipe's last step (not after a cancel or a partial run): figures measured with the EMA weights in
-    /// `checkpoint`, added to the summary (e.g. the classifier's test accuracy).
-    virtual Result<bool> finish(const std::string& checkpoint, Summary& summary) {
+    /// `checkpoint`, added to the summary (e.g. the classifier's test accuracy). Long evaluations
+    /// watch ctx and return Cancelled (the checkpoint is already written; the loop reports it).
+    virtual Result<bool> finish(const std::string& checkpoint, Summary& summary, const JobContext& ctx) {
         (void)checkpoint;
         (void)summary;
+        (void)ctx;
         return true;
     }
 };

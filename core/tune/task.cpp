@@ -73,9 +73,11 @@ std::vector<int> allBut(int classes, const std::vector<int>& except) {
 
 // Quality of a network on class groups, added to the summary as <prefix>_fd, <prefix>_agreement.
 Result<bool> addQuality(const DiTFunction& net, double sd, const std::vector<int>& classes, int samples, int steps,
-                        const std::string& prefix, train::Summary& summary) {
+                        const std::string& prefix, train::Summary& summary, const JobContext& ctx) {
     if (classes.empty() || samples <= 0) return true;
-    auto q = quality(net, sd, classes, samples, steps, 0, JobContext{});
+    JobContext quiet; // the run's cancel token, but no sampler steps reported as training steps
+    quiet.cancel = ctx.cancel;
+    auto q = quality(net, sd, classes, samples, steps, 0, quiet);
     if (!q) return q.error();
     summary.figures.push_back({prefix + "_fd", q.value().fd});
     summary.figures.push_back({prefix + "_agreement", q.value().agreement});
@@ -93,11 +95,11 @@ public:
         const auto b = train::imageBatch(m_o.data, m_images, m_r, step, gen);
         return ditLoss(function(), b, m_o.noise, m_o.labelDropout, m_o.net.classes, m_r.batch, gen);
     }
-    Result<bool> finish(const std::string& checkpoint, train::Summary& summary) override {
+    Result<bool> finish(const std::string& checkpoint, train::Summary& summary, const JobContext& ctx) override {
         if (m_o.data.dataset != "fashion-mnist") return true;
         if (auto ok = models::loadWeights(*m_model, checkpoint, architecture()); !ok) return ok.error();
         const auto classes = m_o.data.classes.empty() ? allBut(m_o.net.classes, {}) : m_o.data.classes;
-        return addQuality(function(), m_o.noise.sigmaData, classes, 200, 18, "pretrain", summary);
+        return addQuality(function(), m_o.noise.sigmaData, classes, 200, 18, "pretrain", summary, ctx);
     }
 
 private:
@@ -146,16 +148,16 @@ public:
         m_model->reseed(static_cast<std::uint64_t>(at::randint(0, std::int64_t(1) << 62, {1}, gen).item<std::int64_t>()));
         return ditLoss(function(), b, m_o.noise, m_o.labelDropout, m_base.net->config().classes, m_r.batch, gen);
     }
-    Result<bool> finish(const std::string& checkpoint, train::Summary& summary) override {
+    Result<bool> finish(const std::string& checkpoint, train::Summary& summary, const JobContext& ctx) override {
         if (m_o.evalSamples <= 0 || m_o.data.dataset != "fashion-mnist") return true;
         const int classes = m_base.net->config().classes;
         const auto fresh = m_o.newClasses.empty() ? m_o.data.classes : m_o.newClasses;
         auto old = m_o.oldClasses;
         if (old.empty()) old = m_base.pretrainClasses.empty() ? allBut(classes, fresh) : m_base.pretrainClasses;
         if (auto ok = models::loadWeights(*m_model, checkpoint, architecture()); !ok) return ok.error();
-        if (auto q = addQuality(function(), m_o.noise.sigmaData, fresh, m_o.evalSamples, m_o.evalSteps, "new", summary); !q)
+        if (auto q = addQuality(function(), m_o.noise.sigmaData, fresh, m_o.evalSamples, m_o.evalSteps, "new", summary, ctx); !q)
             return q;
-        if (auto q = addQuality(function(), m_o.noise.sigmaData, old, m_o.evalSamples, m_o.evalSteps, "old", summary); !q)
+        if (auto q = addQuality(function(), m_o.noise.sigmaData, old, m_o.evalSamples, m_o.evalSteps, "old", summary, ctx); !q)
             return q;
         // The same figures for the untouched base model: what tuning bought and what it cost.
         auto base = loadDiTFolder(m_base.folder);
@@ -164,9 +166,9 @@ public:
         const DiTFunction f = [net](const at::Tensor& x, const at::Tensor& n, const at::Tensor& l) mutable {
             return net->forward(x, n, l);
         };
-        if (auto q = addQuality(f, base.value().sigmaData, fresh, m_o.evalSamples, m_o.evalSteps, "base_new", summary); !q)
+        if (auto q = addQuality(f, base.value().sigmaData, fresh, m_o.evalSamples, m_o.evalSteps, "base_new", summary, ctx); !q)
             return q;
-        return addQuality(f, base.value().sigmaData, old, m_o.evalSamples, m_o.evalSteps, "base_old", summary);
+        return addQuality(f, base.value().sigmaData, old, m_o.evalSamples, m_o.evalSteps, "base_old", summary, ctx);
     }
 
 private:

@@ -226,6 +226,24 @@ private Q_SLOTS:
         QVERIFY(r.error().message.find(empty.path().toStdString()) != std::string::npos);
     }
 
+    void cancelDuringTheEndEvaluation() {
+        // Cancel right after the last training step: the end-of-run evaluation (samples of four
+        // class groups) stops, the job says so, and the trained checkpoint is there.
+        QTemporaryDir dir;
+        auto r = tuneRecipe(m_base, "adapter", 2);
+        r.section["eval_samples"] = 400;
+        JobContext ctx;
+        const CancelToken token = ctx.cancel;
+        ctx.progress = [token](const Progress& p) {
+            if (p.step == 2 && p.total == 2) token.cancel();
+        };
+        auto out = catalog::runTraining(r, {dir.path().toStdString(), false, -1}, ctx);
+        QVERIFY(!out.ok());
+        QCOMPARE(int(out.error().kind), int(ErrorKind::Cancelled));
+        QVERIFY2(out.error().message.find("end-of-run evaluation at step 2") != std::string::npos, out.error().message.c_str());
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("checkpoint.pt"))));
+    }
+
     void qualityJudgesClasses() {
         // The shipped classifier judges samples of a network that returns its input unchanged
         // (D = x: the sampler then ends at its starting noise, rescaled): nothing like a garment,
