@@ -267,6 +267,40 @@ private Q_SLOTS:
         QVERIFY(wb.currentParams().inputPath.empty());
     }
 
+    void ownFileIsRestoredAsItIs() {
+        // Opening one's own photo sets "Degrade first" to none: the studio must not add noise to
+        // it and score the result against the noisy photo as if it were clean. Back on a test
+        // image the last demo degradation returns; a degradation chosen after opening stays.
+        Engine engine(1);
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        QCOMPARE(wb.currentParams().degradeTask, std::string("noise")); // test image: a demo pair
+        const QString photo = QDir::temp().filePath(QStringLiteral("my-photo.png"));
+        wb.setInputFile(photo);
+        QCOMPARE(wb.currentParams().inputPath, photo.toStdString());
+        QCOMPARE(wb.currentParams().degradeTask, std::string());
+        QVERIFY2(wb.statusText().contains(QStringLiteral("restored as it is")), qPrintable(wb.statusText()));
+        wb.setInputFile(QString());
+        QVERIFY(wb.currentParams().inputPath.empty());
+        QCOMPARE(wb.currentParams().degradeTask, std::string("noise"));
+        auto p = wb.currentParams();
+        p.degradeTask = "blur";
+        wb.applyParams(p);
+        wb.setInputFile(photo);
+        QCOMPARE(wb.currentParams().degradeTask, std::string());
+        p = wb.currentParams();
+        p.degradeTask = "jpeg"; // the user's explicit choice on their own file
+        wb.applyParams(p);
+        QCOMPARE(wb.currentParams().degradeTask, std::string("jpeg"));
+        QCOMPARE(wb.currentParams().inputPath, photo.toStdString());
+        wb.setInputFile(QString());
+        QCOMPARE(wb.currentParams().degradeTask, std::string("jpeg")); // a choice, kept
+        p.degradeTask.clear();
+        p.inputPath.clear();
+        wb.applyParams(p);
+        wb.setInputFile(QString());
+        QCOMPARE(wb.currentParams().degradeTask, std::string("blur")); // none on a test image: the last demo
+    }
+
     void unusualFilesKeepThePreviousResult() {
         // After a good result: a file whose header claims 50 000 × 50 000 pixels fails with a
         // message naming it and the limit, before any decoding, and the result stays; a 16-bit

@@ -201,10 +201,18 @@ void RestoreView::setParams(const rs::RestoreJobParams& p) {
 }
 
 void RestoreView::setInputFile(const QString& path) {
+    // A user's own file is restored as it is (no reference, so no PSNR against one); degrading
+    // first is for the test images, whose clean originals are the reference, or an explicit
+    // choice made after opening the file. The last demo degradation comes back with a test image.
+    auto& degrade = *m_ui->degradeTask;
     if (path.isEmpty()) {
         m_ui->useTestImage->setChecked(true);
+        if (degrade.currentData().toString().isEmpty())
+            if (const int i = degrade.findData(m_demoTask); i >= 0) degrade.setCurrentIndex(i);
         return;
     }
+    if (const QString task = degrade.currentData().toString(); !task.isEmpty()) m_demoTask = task;
+    degrade.setCurrentIndex(degrade.findData(QString()));
     m_ui->inputPath->setText(QDir::toNativeSeparators(path));
     m_ui->useFile->setChecked(true);
 }

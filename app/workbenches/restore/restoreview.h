@@ -114,6 +114,7 @@ private:
     QTabWidget* m_tabs = nullptr;
     std::array<QImage, 4> m_images; ///< what the compare view offers (indexed by Image)
     bool m_hasResult = false;
+    QString m_demoTask = QStringLiteral("noise"); ///< degradation for test images (setInputFile)
     QComboBox* m_sweepTask = nullptr;
     std::unique_ptr<SweepPanel> m_sweep;
     QLabel* m_sweepScores = nullptr;

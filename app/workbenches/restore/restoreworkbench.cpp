@@ -67,7 +67,10 @@ void RestoreWorkbench::applyParams(const rs::RestoreJobParams& p) {
 
 void RestoreWorkbench::setInputFile(const QString& path) {
     m_view->setInputFile(path);
-    if (!path.isEmpty()) setStatus(tr("Input: %1. Press Restore.").arg(QFileInfo(path).fileName()));
+    if (!path.isEmpty())
+        setStatus(tr("Input: %1, restored as it is: there is no clean reference, so no PSNR or SSIM. "
+                     "Choose a degradation under \"Degrade first\" to make a demo pair. Press Restore.")
+                      .arg(QFileInfo(path).fileName()));
 }
 
 void RestoreWorkbench::setStatus(const QString& message) {

@@ -49,7 +49,9 @@ public:
     reverie::restore::RestoreJobParams currentParams() const;
     /// Shows p in the Restore tab (values out of the controls' ranges are clamped).
     void applyParams(const reverie::restore::RestoreJobParams& p);
-    /// Restores this file next (as "Open image…" or a drop does); empty: the test image.
+    /// Restores this file next (as "Open image…" or a drop does), as it is: the degradation is
+    /// set to none (a demo degradation stays a choice the user makes afterwards). Empty: the test
+    /// image, with the last demo degradation back.
     void setInputFile(const QString& path);
 
     bool hasResult() const { return !m_images[int(View::Result)].isNull(); }
