@@ -641,16 +641,36 @@
         <translation>Basis und abgestimmtes Modell abtasten</translation>
     </message>
     <message>
-        <source>Draw the new classes from the last fine-tuned model and from its base model on the same seeds</source>
-        <translation>Die neuen Klassen aus dem zuletzt feinabgestimmten Modell und aus seinem Basismodell mit denselben Seeds ziehen</translation>
-    </message>
-    <message>
         <source>Base model</source>
         <translation>Basismodell</translation>
     </message>
     <message>
-        <source>Fine-tuned model (same seeds)</source>
-        <translation>Feinabgestimmtes Modell (dieselben Seeds)</translation>
+        <source>Tuned adapters</source>
+        <translation>Feinabgestimmte Adapter</translation>
+    </message>
+    <message>
+        <source>Every fine-tuning run writes its adapter (adapter.safetensors beside the checkpoint). Switch one on to apply it to the base model: the right grid regenerates on the same seeds; switched off, both grids are the base model&apos;s</source>
+        <translation>Jeder Feinabstimmungslauf schreibt seinen Adapter (adapter.safetensors neben dem Checkpoint). Schalten Sie einen ein, um ihn auf das Basismodell anzuwenden: das rechte Raster wird mit denselben Seeds neu erzeugt; ausgeschaltet zeigen beide Raster das Basismodell</translation>
+    </message>
+    <message>
+        <source>Load adapter…</source>
+        <translation>Adapter laden…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Draw the adapter&apos;s classes from the base model and, with the adapter switched on, from the tuned model on the same seeds</source>
+        <translation>Die Klassen des Adapters aus dem Basismodell und, mit eingeschaltetem Adapter, aus dem feinabgestimmten Modell mit denselben Seeds ziehen</translation>
+    </message>
+    <message>
+        <source>Base model with the adapter switched on (same seeds)</source>
+        <translation>Basismodell mit eingeschaltetem Adapter (dieselben Seeds)</translation>
+    </message>
+    <message>
+        <source>Peak activation memory and seconds per step of every run so far</source>
+        <translation>Spitzen-Aktivierungsspeicher und Sekunden pro Schritt aller bisherigen Läufe</translation>
     </message>
 </context>
 <context>
@@ -2159,10 +2179,6 @@
         <translation>Restaurieren</translation>
     </message>
     <message>
-        <source>Input: %1. Press Restore.</source>
-        <translation>Eingabe: %1. „Restaurieren“ drücken.</translation>
-    </message>
-    <message>
         <source>Open image</source>
         <translation>Bild öffnen</translation>
     </message>
@@ -2269,6 +2285,10 @@
     <message>
         <source>Restoration sweep of %1 points</source>
         <translation>Restaurierungs-Sweep über %1 Punkte</translation>
+    </message>
+    <message>
+        <source>Input: %1, restored as it is: there is no clean reference, so no PSNR or SSIM. Choose a degradation under &quot;Degrade first&quot; to make a demo pair. Press Restore.</source>
+        <translation>Eingabe: %1, wird so restauriert, wie sie ist: es gibt keine saubere Referenz, also kein PSNR oder SSIM. Wählen Sie unter „Zuerst verschlechtern“ eine Verschlechterung, um ein Demo-Paar zu erzeugen. Drücken Sie „Restaurieren“.</translation>
     </message>
 </context>
 <context>
@@ -2417,10 +2437,6 @@
         <translation>k. A.</translation>
     </message>
     <message>
-        <source>Fine-tune a model first (a recipe of task dit-tune).</source>
-        <translation>Zuerst ein Modell feinabstimmen (ein Rezept der Aufgabe dit-tune).</translation>
-    </message>
-    <message>
         <source>Sampling the base and the tuned model…</source>
         <translation>Basis- und abgestimmtes Modell werden abgetastet…</translation>
     </message>
@@ -2429,12 +2445,64 @@
         <translation>Basis und abgestimmtes Modell abtasten</translation>
     </message>
     <message>
-        <source>Left: base model; right: fine-tuned; the same seeds, one row per class (%1).</source>
-        <translation>Links: Basismodell; rechts: feinabgestimmt; dieselben Seeds, eine Zeile je Klasse (%1).</translation>
-    </message>
-    <message>
         <source>Sampling failed: %1</source>
         <translation>Abtasten fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>peak activation MiB</source>
+        <translation>Spitzen-Aktivierungsspeicher (MiB)</translation>
+    </message>
+    <message>
+        <source>s/step</source>
+        <translation>s/Schritt</translation>
+    </message>
+    <message>
+        <source>Load adapter</source>
+        <translation>Adapter laden</translation>
+    </message>
+    <message>
+        <source>Tuned adapters (*.safetensors)</source>
+        <translation>Feinabgestimmte Adapter (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>Base model: %1</source>
+        <translation>Basismodell: %1</translation>
+    </message>
+    <message>
+        <source>Checking %1 against %2…</source>
+        <translation>Prüfe %1 gegen %2…</translation>
+    </message>
+    <message>
+        <source>Checking adapter</source>
+        <translation>Adapter wird geprüft</translation>
+    </message>
+    <message>
+        <source>Adapter not loaded: %1</source>
+        <translation>Adapter nicht geladen: %1</translation>
+    </message>
+    <message>
+        <source>Adapter %1 fits %2</source>
+        <translation>Adapter %1 passt zu %2</translation>
+    </message>
+    <message>
+        <source>Fine-tune a model first (a recipe of task dit-tune), or load an adapter.</source>
+        <translation>Stimmen Sie zuerst ein Modell fein (ein Rezept der Aufgabe dit-tune) oder laden Sie einen Adapter.</translation>
+    </message>
+    <message>
+        <source>Every adapter is off: both grids are the base model; the same seeds, one row per class (%1).</source>
+        <translation>Alle Adapter sind aus: beide Raster zeigen das Basismodell; dieselben Seeds, eine Zeile pro Klasse (%1).</translation>
+    </message>
+    <message>
+        <source>Left: base model; right: with adapter %1; the same seeds, one row per class (%2).</source>
+        <translation>Links: Basismodell; rechts: mit Adapter %1; dieselben Seeds, eine Zeile pro Klasse (%2).</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · step %3 · classes %4</source>
+        <translation>%1 · %2 · Schritt %3 · Klassen %4</translation>
+    </message>
+    <message>
+        <source> · %1 parameters</source>
+        <translation> · %1 Parameter</translation>
     </message>
 </context>
 <context>

@@ -35,6 +35,9 @@ method cost and bought: trainable parameters, peak activation memory (allocator 
 weights, gradients and optimizer state), seconds per step, and at the end the Fréchet distance
 and class agreement on the new classes and on the pretraining classes (forgetting), beside the
 same figures for the untouched base model (docs/methods.md, "Memory-efficient fine-tuning").
+Every run, a partial one too, writes its tuned adapter beside the checkpoint: adapter.safetensors,
+only what the method trained, which the Tune page switches on and off over the base model
+(docs/methods.md, "The tuned adapter").
 
 Options:
   --method M        Override the recipe's method: full, checkpoint, adapter, lora, meft1, meft2,
@@ -65,12 +68,14 @@ int runAndReport(const QCommandLineParser& p, const std::string& text, const std
                  name.c_str(), (long long)s.startStep, (long long)s.step, s.loss, s.secondsPerStep, (long long)s.parameters,
                  s.checkpoint.c_str());
     for (const auto& [k, v] : s.figures) std::fprintf(stderr, "%s %.4f\n", k.c_str(), v);
+    for (const auto& f : s.files) std::fprintf(stderr, "wrote %s\n", f.c_str());
     if (p.isSet(QStringLiteral("json"))) {
         nlohmann::json j = {{"name", name},          {"step", s.step},
                             {"start_step", s.startStep}, {"loss", s.loss},
                             {"seconds", s.seconds},  {"seconds_per_step", s.secondsPerStep},
                             {"parameters", s.parameters}, {"checkpoint", s.checkpoint}};
         for (const auto& [k, v] : s.figures) j[k] = v;
+        j["files"] = s.files;
         std::printf("%s\n", j.dump().c_str());
     }
     return 0;

@@ -6,6 +6,7 @@
 #include "restore/task.h"
 #include "speech/task.h"
 #include "train/loop.h"
+#include "tune/adapter.h"
 #include "tune/task.h"
 
 namespace reverie::catalog {
@@ -71,8 +72,20 @@ Result<std::int64_t> exportCheckpoint(const std::string& checkpoint, const std::
     return train::exportWeights(checkpoint, out, factoryFor);
 }
 
-Result<TunedSamples> sampleTunedAndBase(const std::string& checkpoint, int perLabel, int steps, const JobContext& ctx) {
-    auto r = tune::compareWithBase(checkpoint, {}, perLabel, steps, 0, ctx);
+Result<AdapterSummary> checkAdapter(const std::string& path, const std::string& base) {
+    auto a = tune::applyAdapter(path, base);
+    if (!a) return a.error();
+    const auto& i = a.value().info;
+    return AdapterSummary{path, i.run, i.base, tune::methodId(i.method.method), i.classes, i.step, i.parameters};
+}
+
+Result<std::int64_t> exportAdapter(const std::string& checkpoint, const std::string& out) {
+    return tune::exportAdapter(checkpoint, out);
+}
+
+Result<TunedSamples> sampleWithAdapter(const std::string& base, const std::string& adapter, const std::vector<int>& labels,
+                                       int perLabel, int steps, const JobContext& ctx) {
+    auto r = tune::compareAdapter(base, adapter, labels, perLabel, steps, 0, ctx);
     if (!r) return r.error();
     return TunedSamples{std::move(r.value().base), std::move(r.value().tuned), std::move(r.value().labels)};
 }

@@ -1,8 +1,10 @@
 #pragma once
 // `reverie-cli bench engine [--quick] [--json]`: the samplers' own overhead over the network,
-// overhead = sampler time / (NFE × one bare network evaluation), for each sampler at batch 1 and 16
-// on a random-weight U-Net-like network (about 2 M parameters, 3×32×32; quick: 3×16×16 and fewer
-// steps at batch 16), the median over `repeats` interleaved pairs. The target is ≤ 1.03.
+// overhead = sampler wall time / the time spent inside the network during that same run (the
+// denoiser wrapper accumulates it around every evaluation, so both figures see the same caches,
+// clocks and load), for each sampler at batch 1 and 16 on a random-weight U-Net-like network
+// (about 2 M parameters, 3×32×32; quick: 3×16×16 and fewer steps at batch 16), the median over
+// `repeats` runs. The target is ≤ 1.03.
 //
 // Thread rules: run on the engine thread (it sets InferenceMode for its own duration). Checks the
 // cancel token between runs and inside every sampler; reports progress per row. Failure: errors
@@ -29,8 +31,9 @@ struct EngineBenchRow {
     int batch = 0;
     std::int64_t nfe = 0;
     double seconds = 0;      ///< sampler wall time (of the median run)
-    double evalSeconds = 0;  ///< one bare network evaluation (of the median run)
-    double overhead = 0;     ///< seconds / (nfe × evalSeconds)
+    double networkSeconds = 0; ///< time inside the network during that run
+    double evalSeconds = 0;  ///< networkSeconds / nfe
+    double overhead = 0;     ///< seconds / networkSeconds
 };
 
 struct EngineBenchReport {

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -192,25 +191,6 @@ Result<at::Tensor> regenFromGram(const at::Tensor& gram, const at::Tensor& T, co
         return Result<at::Tensor>::invalid("the regeneration system is singular; use λ > 0");
     const auto rhs = at::mm(tg, cStarRows.t());
     return at::cholesky_solve(rhs, L).t().contiguous();
-}
-
-std::string hashTensors(const std::vector<at::Tensor>& ts) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (const auto& t : ts) {
-        const auto c = t.detach().to(at::kCPU).contiguous();
-        const auto* p = static_cast<const unsigned char*>(c.data_ptr());
-        const auto n = static_cast<std::size_t>(c.numel()) * c.element_size();
-        for (std::size_t i = 0; i < n; ++i) {
-            h ^= p[i];
-            h *= 1099511628211ull;
-        }
-        const auto tag = static_cast<unsigned char>(c.scalar_type());
-        h ^= tag;
-        h *= 1099511628211ull;
-    }
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
 }
 
 // Exact row keys, for de-duplicating preserve sets.

@@ -19,7 +19,6 @@ std::string checkRows(const at::Tensor& t, std::int64_t in, const std::string& w
 std::string resolveGuide(const ConceptSet& c, const at::Tensor& fallback, std::int64_t in, const at::Device& dev,
                          at::Tensor* out);
 std::string checkMatrices(const std::vector<at::Tensor>& Ws, std::int64_t* in);
-std::string hashTensors(const std::vector<at::Tensor>& ts);
 std::string rowKey(const at::Tensor& rowD);
 
 } // namespace reverie::erase::detail

@@ -2,6 +2,7 @@
 
 #include "base/io.h"
 #include "erase/closed_form_detail.h"
+#include "models/store.h"
 
 #include <ATen/ATen.h>
 #include <torch/serialize.h>
@@ -39,7 +40,7 @@ Result<EditSet> EditSet::create(std::string modelId, std::vector<std::string> ma
         s.m_modelId = std::move(modelId);
         s.m_names = std::move(matrixNames);
         for (const auto& W : originals) s.m_originals.push_back(W.detach().clone());
-        s.m_hash = hashTensors(s.m_originals);
+        s.m_hash = models::hashTensors(s.m_originals);
         return s;
     });
 }

@@ -6,12 +6,32 @@
 #include <torch/nn/module.h>
 #include <torch/serialize.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 namespace fs = std::filesystem;
 
 namespace reverie::models {
+
+std::string hashTensors(const std::vector<at::Tensor>& tensors) {
+    std::uint64_t h = 1469598103934665603ull;
+    constexpr std::uint64_t prime = 1099511628211ull;
+    for (const auto& t : tensors) {
+        const auto c = t.detach().to(at::kCPU).contiguous();
+        const auto* p = static_cast<const unsigned char*>(c.data_ptr());
+        const auto n = static_cast<std::size_t>(c.numel()) * c.element_size();
+        for (std::size_t i = 0; i < n; ++i) {
+            h ^= p[i];
+            h *= prime;
+        }
+        h ^= static_cast<unsigned char>(c.scalar_type());
+        h *= prime;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
 
 std::string architectureTag(const std::string& kind, const nlohmann::json& config) {
     return kind == "denoiser" ? config.dump() : kind + " " + config.dump();

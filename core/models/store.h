@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace torch::nn {
 class Module;
@@ -42,6 +43,10 @@ Result<bool> loadWeights(torch::nn::Module& module, const std::string& path, con
 /// atomically. Returns the file's size in bytes.
 Result<std::int64_t> saveWeights(torch::nn::Module& module, const std::string& path, const std::string& architecture,
                                  const std::string& recipe = {});
+
+/// FNV-1a over the tensors' bytes (contiguous, CPU) and dtypes, as 16 hex digits: a fingerprint
+/// of a set of weights that files made for those exact weights record and are checked against.
+std::string hashTensors(const std::vector<at::Tensor>& tensors);
 
 /// A U-Net denoiser of `kind` ("denoiser", "restorer", "enhancer") from a weights file.
 Result<EdmDenoiser> loadDenoiser(const std::string& path, const UNetConfig& expected, double sigmaData = 0.5,

@@ -212,6 +212,8 @@ Result<Summary> run(const Recipe& recipe, const TaskFactory& factory, const Opti
             ctx.report(p);
         }
         if (auto w = saveCheckpoint(s, architecture, recipeJson, ckpt); !w) return w.error();
+        sum.step = s.step;
+        if (auto w = task.checkpointWritten(ckpt, sum); !w) return w.error();
         if (!cancelled && s.step >= recipe.steps) // the recipe's end, not a partial run (maxStepsThisRun)
             if (auto f = task.finish(ckpt, sum, ctx); !f) {
                 if (f.error().kind == ErrorKind::Cancelled)

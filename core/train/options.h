@@ -23,6 +23,7 @@ struct Summary {
     double secondsPerStep = 0;
     std::string checkpoint;     ///< path of the last checkpoint written
     std::int64_t parameters = 0;           ///< trainable parameters
+    std::vector<std::string> files;        ///< files the task derived from the checkpoint (a tuned adapter)
     std::vector<std::pair<std::string, double>> figures; ///< task figures (e.g. {"test_accuracy", 0.92})
     /// A figure by name, or `fallback`.
     double figure(const std::string& name, double fallback = -1) const {

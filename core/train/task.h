@@ -39,6 +39,14 @@ public:
     /// The loss of one step. The batch must be a function of (recipe seed, step) and of draws
     /// from `gen` (the loop checkpoints gen), so a resumed run replays a straight one exactly.
     virtual Result<at::Tensor> loss(std::int64_t step, at::Generator& gen) = 0;
+    /// After the last checkpoint of every run (the recipe's end, a partial run or a cancel), with
+    /// the EMA weights in `checkpoint`: files derived from it (a fine-tuning run's adapter),
+    /// written atomically, their paths appended to summary.files.
+    virtual Result<bool> checkpointWritten(const std::string& checkpoint, Summary& summary) {
+        (void)checkpoint;
+        (void)summary;
+        return true;
+    }
     /// After the recipe's last step (not after a cancel or a partial run): figures measured with the EMA weights in
     /// `checkpoint`, added to the summary (e.g. the classifier's test accuracy). Long evaluations
     /// watch ctx and return Cancelled (the checkpoint is already written; the loop reports it).

@@ -8,6 +8,7 @@
 #include "models/classifier.h"
 #include "models/store.h"
 #include "models/zoo.h"
+#include "tune/adapter.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
@@ -72,12 +73,13 @@ std::vector<int> allBut(int classes, const std::vector<int>& except) {
 }
 
 // Quality of a network on class groups, added to the summary as <prefix>_fd, <prefix>_agreement.
-Result<bool> addQuality(const DiTFunction& net, double sd, const std::vector<int>& classes, int samples, int steps,
-                        const std::string& prefix, train::Summary& summary, const JobContext& ctx) {
+Result<bool> addQuality(QualityJudge& judge, const DiTFunction& net, double sd, const std::vector<int>& classes,
+                        int samples, int steps, const std::string& prefix, train::Summary& summary,
+                        const JobContext& ctx) {
     if (classes.empty() || samples <= 0) return true;
     JobContext quiet; // the run's cancel token, but no sampler steps reported as training steps
     quiet.cancel = ctx.cancel;
-    auto q = quality(net, sd, classes, samples, steps, 0, quiet);
+    auto q = quality(judge, net, sd, classes, samples, steps, 0, quiet);
     if (!q) return q.error();
     summary.figures.push_back({prefix + "_fd", q.value().fd});
     summary.figures.push_back({prefix + "_agreement", q.value().agreement});
@@ -93,24 +95,25 @@ public:
     nlohmann::json section() const override { return m_o.toJson(); }
     Result<at::Tensor> loss(std::int64_t step, at::Generator& gen) override {
         const auto b = train::imageBatch(m_o.data, m_images, m_r, step, gen);
-        return ditLoss(function(), b, m_o.noise, m_o.labelDropout, m_o.net.classes, m_r.batch, gen);
+        return ditLoss(ditFunction(m_model), b, m_o.noise, m_o.labelDropout, m_o.net.classes, m_r.batch, gen);
     }
     Result<bool> finish(const std::string& checkpoint, train::Summary& summary, const JobContext& ctx) override {
         if (m_o.data.dataset != "fashion-mnist") return true;
         if (auto ok = models::loadWeights(*m_model, checkpoint, architecture()); !ok) return ok.error();
         const auto classes = m_o.data.classes.empty() ? allBut(m_o.net.classes, {}) : m_o.data.classes;
-        return addQuality(function(), m_o.noise.sigmaData, classes, 200, 18, "pretrain", summary, ctx);
+        auto judge = loadQualityJudge();
+        if (!judge) return judge.error();
+        return addQuality(judge.value(), ditFunction(m_model), m_o.noise.sigmaData, classes, 200, 18, "pretrain", summary, ctx);
     }
 
 private:
-    DiTFunction function() {
-        return [this](const at::Tensor& x, const at::Tensor& n, const at::Tensor& l) { return m_model->forward(x, n, l); };
-    }
     train::Recipe m_r;
     DiTDenoiserOptions m_o;
     data::LabelledImages m_images;
     models::DiT m_model;
 };
+
+} // namespace
 
 nlohmann::json methodJson(const MethodConfig& m) {
     nlohmann::json j = {{"method", methodId(m.method)}};
@@ -132,6 +135,29 @@ nlohmann::json methodJson(const MethodConfig& m) {
     return j;
 }
 
+std::string readMethod(train::SectionReader& s, MethodConfig& method) {
+    std::string id = methodId(method.method);
+    s.read("method", id);
+    s.read("bottleneck", method.bottleneck);
+    s.read("lora_rank", method.loraRank);
+    s.read("lora_alpha", method.loraAlpha);
+    s.read("dropout", method.dropout);
+    s.read("lambda", method.lambda);
+    s.read("beta", method.beta);
+    s.read("reversible_blocks", method.reversibleBlocks);
+    s.read("segments", method.segments);
+    const auto m = methodFromId(id);
+    if (!m) {
+        std::string known;
+        for (auto k : allMethods()) known += (known.empty() ? "" : ", ") + methodId(k);
+        return "unknown method '" + id + "' (known: " + known + ")";
+    }
+    method.method = *m;
+    return {};
+}
+
+namespace {
+
 class DiTTuneTask : public train::TrainTask {
 public:
     DiTTuneTask(train::Recipe r, DiTTuneOptions o, data::LabelledImages images, LoadedDiT base)
@@ -146,7 +172,25 @@ public:
         const auto b = train::imageBatch(m_o.data, m_images, m_r, step, gen);
         // Dropout seeds from the loop's checkpointed generator: exact resume (train/loop.h).
         m_model->reseed(static_cast<std::uint64_t>(at::randint(0, std::int64_t(1) << 62, {1}, gen).item<std::int64_t>()));
-        return ditLoss(function(), b, m_o.noise, m_o.labelDropout, m_base.net->config().classes, m_r.batch, gen);
+        return ditLoss(ditFunction(m_model), b, m_o.noise, m_o.labelDropout, m_base.net->config().classes, m_r.batch, gen);
+    }
+    // The run's adapter beside every final checkpoint (tune/adapter.h), so a partial run can be
+    // switched on over its base too.
+    Result<bool> checkpointWritten(const std::string& checkpoint, train::Summary& summary) override {
+        if (auto ok = models::loadWeights(*m_model, checkpoint, architecture()); !ok) return ok.error();
+        AdapterInfo info;
+        info.run = m_r.name;
+        info.step = summary.step;
+        info.base = m_o.base;
+        info.baseArchitecture = models::architectureTag("dit-denoiser", m_base.net->config().toJson());
+        info.baseWeights = m_base.weights;
+        info.method = m_o.method;
+        info.classes = m_o.newClasses.empty() ? m_o.data.classes : m_o.newClasses;
+        info.sigmaData = m_o.noise.sigmaData;
+        const std::string path = (fs::path(checkpoint).parent_path() / "adapter.safetensors").string();
+        if (auto w = saveAdapter(*m_model, std::move(info), path); !w) return w.error();
+        summary.files.push_back(path);
+        return true;
     }
     Result<bool> finish(const std::string& checkpoint, train::Summary& summary, const JobContext& ctx) override {
         if (m_o.evalSamples <= 0 || m_o.data.dataset != "fashion-mnist") return true;
@@ -155,26 +199,23 @@ public:
         auto old = m_o.oldClasses;
         if (old.empty()) old = m_base.pretrainClasses.empty() ? allBut(classes, fresh) : m_base.pretrainClasses;
         if (auto ok = models::loadWeights(*m_model, checkpoint, architecture()); !ok) return ok.error();
-        if (auto q = addQuality(function(), m_o.noise.sigmaData, fresh, m_o.evalSamples, m_o.evalSteps, "new", summary, ctx); !q)
+        auto loaded = loadQualityJudge(); // one classifier and test split for the four groups
+        if (!loaded) return loaded.error();
+        auto& judge = loaded.value();
+        if (auto q = addQuality(judge, ditFunction(m_model), m_o.noise.sigmaData, fresh, m_o.evalSamples, m_o.evalSteps, "new", summary, ctx); !q)
             return q;
-        if (auto q = addQuality(function(), m_o.noise.sigmaData, old, m_o.evalSamples, m_o.evalSteps, "old", summary, ctx); !q)
+        if (auto q = addQuality(judge, ditFunction(m_model), m_o.noise.sigmaData, old, m_o.evalSamples, m_o.evalSteps, "old", summary, ctx); !q)
             return q;
         // The same figures for the untouched base model: what tuning bought and what it cost.
         auto base = loadDiTFolder(m_base.folder);
         if (!base) return base.error();
-        auto net = base.value().net;
-        const DiTFunction f = [net](const at::Tensor& x, const at::Tensor& n, const at::Tensor& l) mutable {
-            return net->forward(x, n, l);
-        };
-        if (auto q = addQuality(f, base.value().sigmaData, fresh, m_o.evalSamples, m_o.evalSteps, "base_new", summary, ctx); !q)
+        const auto f = ditFunction(base.value().net);
+        if (auto q = addQuality(judge, f, base.value().sigmaData, fresh, m_o.evalSamples, m_o.evalSteps, "base_new", summary, ctx); !q)
             return q;
-        return addQuality(f, base.value().sigmaData, old, m_o.evalSamples, m_o.evalSteps, "base_old", summary, ctx);
+        return addQuality(judge, f, base.value().sigmaData, old, m_o.evalSamples, m_o.evalSteps, "base_old", summary, ctx);
     }
 
 private:
-    DiTFunction function() {
-        return [this](const at::Tensor& x, const at::Tensor& n, const at::Tensor& l) { return m_model->forward(x, n, l); };
-    }
     train::Recipe m_r;
     DiTTuneOptions m_o;
     data::LabelledImages m_images;
@@ -212,28 +253,13 @@ std::string DiTTuneOptions::read(const nlohmann::json& section) {
     if (auto why = noise.read(s); !why.empty()) return why;
     s.read("label_dropout", labelDropout);
     s.read("base", base);
-    std::string id = methodId(method.method);
-    s.read("method", id);
-    s.read("bottleneck", method.bottleneck);
-    s.read("lora_rank", method.loraRank);
-    s.read("lora_alpha", method.loraAlpha);
-    s.read("dropout", method.dropout);
-    s.read("lambda", method.lambda);
-    s.read("beta", method.beta);
-    s.read("reversible_blocks", method.reversibleBlocks);
-    s.read("segments", method.segments);
+    const std::string methodError = readMethod(s, method);
     s.read("eval_samples", evalSamples);
     s.read("eval_steps", evalSteps);
     s.read("new_classes", newClasses);
     s.read("old_classes", oldClasses);
     if (auto why = s.finish(); !why.empty()) return why;
-    const auto m = methodFromId(id);
-    if (!m) {
-        std::string known;
-        for (auto k : allMethods()) known += (known.empty() ? "" : ", ") + methodId(k);
-        return "unknown method '" + id + "' (known: " + known + ")";
-    }
-    method.method = *m;
+    if (!methodError.empty()) return methodError;
     if (labelDropout < 0 || labelDropout > 1) return "label_dropout must be in [0, 1]";
     if (evalSamples < 0 || evalSamples > 10000) return "eval_samples must be between 0 and 10000";
     if (evalSteps < 2 || evalSteps > 200) return "eval_steps must be between 2 and 200";
@@ -253,6 +279,12 @@ nlohmann::json DiTTuneOptions::toJson() const {
     if (!newClasses.empty()) j["new_classes"] = newClasses;
     if (!oldClasses.empty()) j["old_classes"] = oldClasses;
     return j;
+}
+
+std::string weightsFingerprint(models::DiTImpl& net) {
+    std::vector<at::Tensor> all = net.parameters();
+    for (const auto& b : net.buffers()) all.push_back(b);
+    return models::hashTensors(all);
 }
 
 Result<LoadedDiT> loadDiTFolder(const std::string& folderOrName) {
@@ -285,6 +317,7 @@ Result<LoadedDiT> loadDiTFolder(const std::string& folderOrName) {
     if (auto ok = models::loadWeights(*out.net, weights, models::architectureTag("dit-denoiser", cfg.toJson())); !ok)
         return ok.error();
     out.folder = dir;
+    out.weights = weightsFingerprint(*out.net);
     return out;
 }
 
@@ -321,27 +354,42 @@ Result<at::Tensor> sampleImages(const DiTFunction& net, double sd, const std::ve
     return at::cat(out, 0);
 }
 
-Result<Quality> quality(const DiTFunction& net, double sd, const std::vector<int>& classes, int samples, int steps,
-                        std::uint64_t seed, const JobContext& ctx) {
-    using R = Result<Quality>;
-    if (classes.empty() || samples < 2) return R::invalid("quality needs classes and at least 2 samples");
+Result<QualityJudge> loadQualityJudge() {
     const std::string classifierDir = models::zoo::find(models::zoo::kClassifier);
     auto clf = models::loadClassifierFolder(classifierDir.empty() ? models::zoo::kClassifier : classifierDir);
     if (!clf) return clf.error();
     auto test = data::loadFashionMnist(data::Split::Test);
     if (!test) return test.error();
+    QualityJudge j;
+    j.classifier = std::move(clf).value();
+    j.classifier->eval();
+    j.testImages = test.value().images;
+    j.testLabels = test.value().labels;
+    return j;
+}
+
+Result<Quality> quality(const DiTFunction& net, double sd, const std::vector<int>& classes, int samples, int steps,
+                        std::uint64_t seed, const JobContext& ctx) {
+    auto judge = loadQualityJudge();
+    if (!judge) return judge.error();
+    return quality(judge.value(), net, sd, classes, samples, steps, seed, ctx);
+}
+
+Result<Quality> quality(QualityJudge& judge, const DiTFunction& net, double sd, const std::vector<int>& classes,
+                        int samples, int steps, std::uint64_t seed, const JobContext& ctx) {
+    using R = Result<Quality>;
+    if (classes.empty() || samples < 2) return R::invalid("quality needs classes and at least 2 samples");
     std::vector<int> labels(static_cast<std::size_t>(samples));
     for (int i = 0; i < samples; ++i) labels[std::size_t(i)] = classes[std::size_t(i) % classes.size()];
     auto x = sampleImages(net, sd, labels, steps, seed, ctx);
     if (!x) return x.error();
     torch::NoGradGuard g;
-    auto& c = clf.value();
-    c->eval();
-    auto keep = at::zeros_like(test.value().labels, at::kBool);
-    for (int k : classes) keep = keep.logical_or(test.value().labels.eq(k));
+    auto& c = judge.classifier;
+    auto keep = at::zeros_like(judge.testLabels, at::kBool);
+    for (int k : classes) keep = keep.logical_or(judge.testLabels.eq(k));
     const auto idx = keep.nonzero().view({-1});
     if (idx.numel() < 2) return R::invalid("the test split has no images of the chosen classes");
-    const auto real = data::toSigned(test.value().images.index_select(0, idx));
+    const auto real = data::toSigned(judge.testImages.index_select(0, idx));
     // Samples are quantised to 8 bits as a saved image would be, then judged like the test images.
     const auto fake = ((x.value() + 1) * 127.5).round().clamp(0, 255).div(127.5).sub(1);
     auto ga = metrics::fitGaussian(c->features(real));
@@ -377,11 +425,32 @@ ImageU8 gridImage(const at::Tensor& x, int columns) {
     return out;
 }
 
-Result<TunedComparison> compareWithBase(const std::string& checkpoint, std::vector<int> labels, int perLabel, int steps,
+Result<TunedComparison> compareNetworks(const DiTFunction& base, double baseSigmaData, const DiTFunction& tuned,
+                                        double tunedSigmaData, const std::vector<int>& labels, int perLabel, int steps,
                                         std::uint64_t seed, const JobContext& ctx) {
     using R = Result<TunedComparison>;
     if (perLabel < 1 || perLabel > 64) return R::invalid("samples per label must be between 1 and 64");
-    return guarded<TunedComparison>("compare " + checkpoint, [&]() -> R {
+    if (labels.empty()) return R::invalid("name the labels to sample");
+    std::vector<int> all;
+    for (int l : labels) all.insert(all.end(), static_cast<std::size_t>(perLabel), l);
+    auto xb = sampleImages(base, baseSigmaData, all, steps, seed, ctx);
+    if (!xb) return xb.error();
+    TunedComparison out;
+    out.base = gridImage(xb.value(), perLabel);
+    if (tuned) {
+        auto xt = sampleImages(tuned, tunedSigmaData, all, steps, seed, ctx);
+        if (!xt) return xt.error();
+        out.tuned = gridImage(xt.value(), perLabel);
+    } else {
+        out.tuned = out.base;
+    }
+    out.labels = labels;
+    return out;
+}
+
+Result<TunedCheckpoint> loadTunedCheckpoint(const std::string& checkpoint) {
+    using R = Result<TunedCheckpoint>;
+    return guarded<TunedCheckpoint>("read " + checkpoint, [&]() -> R {
         if (!fs::exists(checkpoint)) return R::invalid(checkpoint + ": no such file");
         torch::serialize::InputArchive root;
         root.load_from(checkpoint);
@@ -392,39 +461,17 @@ Result<TunedComparison> compareWithBase(const std::string& checkpoint, std::vect
         if (!recipe) return recipe.error();
         if (recipe.value().task != "dit-tune")
             return R::invalid(checkpoint + " is a '" + recipe.value().task + "' run, not a fine-tuning (dit-tune) run");
+        TunedCheckpoint out;
+        if (auto why = out.options.read(recipe.value().section); !why.empty()) return R::invalid(why);
         auto made = makeDiTTuneTask(recipe.value(), train::TaskData::Skip);
         if (!made) return made.error();
-        auto& task = *made.value();
-        if (auto ok = models::loadWeights(task.module(), checkpoint, task.architecture()); !ok) return ok.error();
-        auto* tuned = dynamic_cast<TunedDiTImpl*>(&task.module());
-        if (!tuned) return R::failed("the fine-tuning task holds no tuned DiT");
-        DiTTuneOptions o;
-        if (auto why = o.read(recipe.value().section); !why.empty()) return R::invalid(why);
-        if (labels.empty()) labels = o.newClasses.empty() ? o.data.classes : o.newClasses;
-        if (labels.empty()) return R::invalid("name the labels to sample (the run has no class list)");
-        const int classes = tuned->base()->config().classes;
-        for (int l : labels)
-            if (l < 0 || l >= classes) return R::invalid("label " + std::to_string(l) + " is not a class of the model");
-        std::vector<int> all;
-        for (int l : labels) all.insert(all.end(), static_cast<std::size_t>(perLabel), l);
-        tuned->eval();
-        const DiTFunction tf = [tuned](const at::Tensor& x, const at::Tensor& n, const at::Tensor& l) {
-            return tuned->forward(x, n, l);
-        };
-        auto xt = sampleImages(tf, o.noise.sigmaData, all, steps, seed, ctx);
-        if (!xt) return xt.error();
-        auto base = loadDiTFolder(o.base);
-        if (!base) return base.error();
-        auto net = base.value().net;
-        const DiTFunction bf = [net](const at::Tensor& x, const at::Tensor& n, const at::Tensor& l) mutable {
-            return net->forward(x, n, l);
-        };
-        auto xb = sampleImages(bf, base.value().sigmaData, all, steps, seed, ctx);
-        if (!xb) return xb.error();
-        TunedComparison out;
-        out.tuned = gridImage(xt.value(), perLabel);
-        out.base = gridImage(xb.value(), perLabel);
-        out.labels = labels;
+        out.task = std::move(made).value();
+        if (auto ok = models::loadWeights(out.task->module(), checkpoint, out.task->architecture()); !ok)
+            return ok.error();
+        out.net = dynamic_cast<TunedDiTImpl*>(&out.task->module());
+        if (!out.net) return R::failed("the fine-tuning task holds no tuned DiT");
+        if (c10::IValue v; root.try_read("step", v) && v.isTensor()) out.step = v.toTensor().item<std::int64_t>();
+        out.run = recipe.value().name;
         return out;
     });
 }

@@ -18,9 +18,11 @@
 // Thread rules: as train/task.h. Failure: errors name the key, the base model or the data.
 
 #include "base/job.h"
+#include "models/classifier.h"
 #include "models/dit.h"
 #include "train/edm.h"
 #include "train/images.h"
+#include "train/recipe.h"
 #include "train/task.h"
 #include "tune/methods.h"
 
@@ -37,11 +39,26 @@ namespace reverie::tune {
 /// A network of the DiT's signature: (x, c_noise, labels) → output shaped like x.
 using DiTFunction = std::function<at::Tensor(const at::Tensor& x, const at::Tensor& noise, const at::Tensor& labels)>;
 
+/// A DiT-shaped module (models::DiT, TunedDiT, or a pointer to one) as a DiTFunction; the module
+/// is shared, not copied.
+template <typename Net>
+DiTFunction ditFunction(Net net) {
+    return [net](const at::Tensor& x, const at::Tensor& noise, const at::Tensor& labels) mutable {
+        return net->forward(x, noise, labels);
+    };
+}
+
 /// EDM preconditioning (Karras et al. 2022, Table 1) around a DiT-shaped network:
 /// D(x; σ) = c_skip x + c_out F(c_in x, ln(σ)/4), c_skip = σd²/(σ²+σd²), c_out = σσd/√(σ²+σd²),
 /// c_in = 1/√(σ²+σd²). sigma: [B].
 at::Tensor edmDenoise(const DiTFunction& net, const at::Tensor& x, const at::Tensor& sigma, const at::Tensor& labels,
                       double sigmaData);
+
+/// A method's configuration as the recipe keys name it (method, bottleneck, lora_rank, lora_alpha,
+/// dropout, lambda, beta, reversible_blocks, segments: only those the method uses, with the
+/// MEFT factors resolved), and read back from such keys ("" or the reason it is not valid).
+nlohmann::json methodJson(const MethodConfig& m);
+std::string readMethod(train::SectionReader& s, MethodConfig& method);
 
 struct DiTDenoiserOptions {
     train::ImageData data;
@@ -73,7 +90,12 @@ struct LoadedDiT {
     double sigmaData = 0.5;
     std::vector<int> pretrainClasses; ///< from the card's recipe (empty: all)
     std::string folder;
+    std::string weights; ///< weightsFingerprint() of the weights as loaded
 };
+/// models::hashTensors over a DiT's parameters and buffers in module order: what a tuned adapter
+/// records of its base (tune/adapter.h). A TunedDiT adds modules to its base's blocks, which
+/// changes this; take it from an untouched base.
+std::string weightsFingerprint(models::DiTImpl& net);
 Result<LoadedDiT> loadDiTFolder(const std::string& folderOrName);
 
 /// What a generator produces for some classes, judged by the shipped classifier: the Fréchet
@@ -87,6 +109,16 @@ struct Quality {
 };
 Result<Quality> quality(const DiTFunction& net, double sigmaData, const std::vector<int>& classes, int samples,
                         int steps, std::uint64_t seed, const JobContext& ctx);
+/// The shipped classifier (eval mode) and the Fashion-MNIST test split, loaded once to judge
+/// several class groups (the end of a fine-tuning run judges four).
+struct QualityJudge {
+    models::Classifier classifier{nullptr};
+    at::Tensor testImages; ///< uint8 [N, 1, 28, 28]
+    at::Tensor testLabels; ///< int64 [N]
+};
+Result<QualityJudge> loadQualityJudge();
+Result<Quality> quality(QualityJudge& judge, const DiTFunction& net, double sigmaData, const std::vector<int>& classes,
+                        int samples, int steps, std::uint64_t seed, const JobContext& ctx);
 
 /// Samples `labels.size()` images with the EDM Heun sampler on the VE schedule (σ 0.002…80),
 /// seeds seed + i: [N, 1, 28, 28] in [−1, 1]. The same seeds give the same starting noise for
@@ -94,15 +126,28 @@ Result<Quality> quality(const DiTFunction& net, double sigmaData, const std::vec
 Result<at::Tensor> sampleImages(const DiTFunction& net, double sigmaData, const std::vector<int>& labels, int steps,
                                 std::uint64_t seed, const JobContext& ctx);
 
-/// Samples of a fine-tuning checkpoint (EMA weights) and of its base model on the same seeds and
-/// labels: two grids with the same layout (one row per label group, `perLabel` columns). Labels
-/// empty: the run's new classes. Refuses a checkpoint that is not a "dit-tune" run.
+/// Two grids of the same layout (one row per label group): a base model's samples and a tuned
+/// model's on the same seeds and labels.
 struct TunedComparison {
     ImageU8 base, tuned;
     std::vector<int> labels; ///< one per row
 };
-Result<TunedComparison> compareWithBase(const std::string& checkpoint, std::vector<int> labels, int perLabel, int steps,
+
+/// Samples of two networks on the same seeds and labels (`perLabel` of each label): grids of
+/// `perLabel` columns, one row per label. `tuned` empty: its grid is the base's.
+Result<TunedComparison> compareNetworks(const DiTFunction& base, double baseSigmaData, const DiTFunction& tuned,
+                                        double tunedSigmaData, const std::vector<int>& labels, int perLabel, int steps,
                                         std::uint64_t seed, const JobContext& ctx);
+
+/// A fine-tuning ("dit-tune") checkpoint with its EMA weights loaded into the method's network.
+struct TunedCheckpoint {
+    std::unique_ptr<train::TrainTask> task; ///< owns the network
+    TunedDiTImpl* net = nullptr;
+    DiTTuneOptions options;
+    std::string run;       ///< the recipe's name
+    std::int64_t step = 0;
+};
+Result<TunedCheckpoint> loadTunedCheckpoint(const std::string& checkpoint);
 
 /// [N, 1, H, W] in [−1, 1] as an 8-bit grid of `columns` columns, 2-pixel grey gaps.
 ImageU8 gridImage(const at::Tensor& x, int columns);

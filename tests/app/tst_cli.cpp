@@ -3,7 +3,11 @@
 
 #include <QBuffer>
 #include <QDataStream>
+#include <QFileInfo>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 #include <map>
@@ -155,6 +159,29 @@ private Q_SLOTS:
         QVERIFY(r.err.contains("/")); // the progress bar went to stderr, not into the JSON
     }
 
+    void benchEngineMeasuresTheNetworkInsideTheRun() {
+        // Every row's overhead is the run's wall time over the time spent inside the network in
+        // that same run: the network time is part of the run, the mean evaluation is it over NFE.
+        const Run r = run(QStringLiteral(REVERIE_CLI), {"bench", "engine", "--quick", "--json", "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        const auto rows = o.value(QStringLiteral("rows")).toArray();
+        QCOMPARE(rows.size(), 24); // 12 samplers × batch 1 and 16
+        double worst = 0;
+        for (const auto& v : rows) {
+            const auto row = v.toObject();
+            const double seconds = row.value(QStringLiteral("seconds")).toDouble();
+            const double network = row.value(QStringLiteral("network_seconds")).toDouble();
+            const double nfe = row.value(QStringLiteral("nfe")).toDouble();
+            QVERIFY2(network > 0 && network < seconds, qPrintable(row.value(QStringLiteral("sampler")).toString()));
+            QVERIFY(nfe >= 1);
+            QCOMPARE(row.value(QStringLiteral("overhead")).toDouble(), seconds / network);
+            QVERIFY(std::abs(row.value(QStringLiteral("eval_seconds")).toDouble() * nfe - network) <= 1e-9 * (1 + network));
+            worst = std::max(worst, seconds / network);
+        }
+        QCOMPARE(o.value(QStringLiteral("max_overhead")).toDouble(), worst);
+    }
+
     void benchTuneJson() {
         const Run r = run(QStringLiteral(REVERIE_CLI), {"bench", "tune", "--depths", "2,6", "--batches", "4", "--methods",
                                                         "full,meft1", "--samples", "1", "--json", "--threads", "1"});
@@ -202,6 +229,12 @@ private Q_SLOTS:
         QCOMPARE(o.value(QStringLiteral("step")).toInt(), 2);
         QVERIFY(o.value(QStringLiteral("peak_activation_mib")).toDouble() > 0);
         QVERIFY(o.value(QStringLiteral("parameters")).toDouble() < 300000); // adapters and labels, not the whole DiT
+        // The run's tuned adapter is written beside its checkpoint and named in the summary.
+        const QString adapter = dir.filePath(QStringLiteral("run/adapter.safetensors"));
+        QCOMPARE(o.value(QStringLiteral("files")).toArray(), QJsonArray{adapter});
+        QVERIFY(QFileInfo(adapter).size() > 0);
+        QVERIFY(QFileInfo(adapter).size() < QFileInfo(dir.filePath(QStringLiteral("run/checkpoint.pt"))).size() / 4);
+        QVERIFY2(r.err.contains("wrote " + adapter.toUtf8()), r.err.constData());
         const Run notTune = run(QStringLiteral(REVERIE_CLI), {"tune", dir.filePath(QStringLiteral("d.json"))});
         QCOMPARE(notTune.code, 2);
         QVERIFY2(notTune.err.contains("not a fine-tuning recipe"), notTune.err.constData());

@@ -1,8 +1,10 @@
 // The Tune workbench's Train tab: every built-in recipe is embedded and trains (zero steps: the
 // data loads and the network is built), a tiny recipe trains end to end with a live loss curve,
-// and bad recipes are clear messages.
+// and bad recipes are clear messages. Fine-tuning runs compare on the memory curves, the runs table
+// and chart, and leave adapters that switch on and off over the base model.
 
 #include "jobs/engine.h"
+#include "barchart.h"
 #include "jobspy.h"
 #include "seriesplot.h"
 #include "workbenches/tune/tuneworkbench.h"
@@ -10,6 +12,8 @@
 #include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cmath>
 
 using namespace reverie::app;
 
@@ -73,7 +77,7 @@ private Q_SLOTS:
         // reversible method's activation memory is far below full fine-tuning's.
         Engine engine(1);
         TuneWorkbench wb(&engine, QDir::tempPath());
-        wb.page()->resize(1000, 860);
+        wb.page()->resize(1100, 1000);
         wb.page()->show();
         QVERIFY(wb.selectRecipe(QStringLiteral("fmnist-edm")));
         QVERIFY(!wb.methodPickerVisible());
@@ -90,6 +94,9 @@ private Q_SLOTS:
         QTemporaryDir runs; // kept to the end: the last run's checkpoint is sampled below
         QVERIFY(!wb.sampleTunedAndBase(&error)); // nothing fine-tuned yet
         QVERIFY2(error.contains(QStringLiteral("Fine-tune a model first")), qPrintable(error));
+        // Each run's adapter joins the list switched on and the samples follow.
+        reverie::testing::JobSpy adapters(&wb, QStringLiteral("adapter"));
+        reverie::testing::JobSpy sampled(&wb, QStringLiteral("sample"));
         for (int i = 0; i < methods.size(); ++i) {
             QVERIFY(wb.setMethod(methods[i]));
             const QString recipe = wb.effectiveRecipe();
@@ -98,6 +105,8 @@ private Q_SLOTS:
             QVERIFY2(wb.startTraining(recipe, runs.filePath(methods[i]), steps, false, &error), qPrintable(error));
             QTRY_COMPARE_WITH_TIMEOUT(done.count(), i + 1, 120000);
             QVERIFY2(done.status(i) == JobStatus::Succeeded, qPrintable(done.message(i)));
+            QTRY_COMPARE_WITH_TIMEOUT(sampled.count(), i + 1, 300000);
+            QVERIFY2(sampled.status(i) == JobStatus::Succeeded, qPrintable(sampled.message(i)));
         }
         QCOMPARE(wb.memoryPlot()->seriesNames().mid(0, 2),
                  (QStringList{QStringLiteral("fmnist-dit-tune-meft1"), QStringLiteral("fmnist-dit-tune-full")}));
@@ -110,16 +119,63 @@ private Q_SLOTS:
         QVERIFY(meft > 0);
         QVERIFY2(meft < 0.5 * full, qPrintable(QStringLiteral("%1 vs %2").arg(meft).arg(full)));
         QVERIFY(wb.runCell(0, 4).toLongLong() < wb.runCell(1, 4).toLongLong()); // trainable parameters
-        // The last fine-tuned model beside its base on the same seeds: two grids of the new
-        // classes (sandal, bag), 8 each, one row per class.
-        reverie::testing::JobSpy sampled(&wb, QStringLiteral("sample"));
-        QVERIFY2(wb.sampleTunedAndBase(&error), qPrintable(error));
-        QTRY_COMPARE_WITH_TIMEOUT(sampled.count(), 1, 300000);
-        QVERIFY2(sampled.status(0) == JobStatus::Succeeded, qPrintable(sampled.message(0)));
+        // The runs chart: one category per run, the table's figures side by side.
+        QCOMPARE(wb.runsChart()->categoryCount(), methods.size());
+        QCOMPARE(wb.runsChart()->categories(), methods); // a fine-tuning run is named by its method there
+        for (int i = 0; i < methods.size(); ++i) {
+            QVERIFY(std::abs(wb.runsChart()->value(0, i) - wb.runCell(i, 2).toDouble()) <= 0.051);
+            QVERIFY(std::abs(wb.runsChart()->value(1, i) - wb.runCell(i, 3).toDouble()) <= 0.00051);
+        }
+        QVERIFY(wb.runsChart()->value(0, 0) < 0.5 * wb.runsChart()->value(0, 1));
+
+        // Adapters: one per run, the last one on. Its grids: the new classes (sandal, bag), 8
+        // each, one row per class; the base on the left, the tuned model on the right.
+        QCOMPARE(wb.adapterCount(), methods.size());
+        QVERIFY2(wb.adapterText(0).startsWith(QStringLiteral("fmnist-dit-tune-meft1 · meft1 · step %1 · classes 5, 8").arg(steps)),
+                 qPrintable(wb.adapterText(0)));
+        QVERIFY(wb.adapterPath(1).endsWith(QStringLiteral("full/adapter.safetensors")));
+        QVERIFY(!wb.isAdapterOn(0));
+        QVERIFY(wb.isAdapterOn(methods.size() - 1));
         QCOMPARE(wb.baseSamples().size(), QSize(8 * 28 + 7 * 2, 2 * 28 + 2));
         QCOMPARE(wb.tunedSamples().size(), wb.baseSamples().size());
         QVERIFY(wb.tunedSamples() != wb.baseSamples());
         QVERIFY2(wb.sampleStatusText().contains(QStringLiteral("5, 8")), qPrintable(wb.sampleStatusText()));
+        const QImage base = wb.baseSamples(), lastTuned = wb.tunedSamples();
+        // Switching MEFT1's adapter on switches the other off and regenerates on the same seeds.
+        int n = sampled.count();
+        wb.setAdapterOn(0, true);
+        QTRY_COMPARE_WITH_TIMEOUT(sampled.count(), n + 1, 300000);
+        QVERIFY(wb.isAdapterOn(0));
+        for (int i = 1; i < methods.size(); ++i) QVERIFY(!wb.isAdapterOn(i));
+        QCOMPARE(wb.baseSamples(), base);
+        QVERIFY(wb.tunedSamples() != base && wb.tunedSamples() != lastTuned);
+        QVERIFY2(wb.sampleStatusText().contains(QStringLiteral("fmnist-dit-tune-meft1")) ||
+                     wb.sampleStatusText().contains(QStringLiteral("meft1")),
+                 qPrintable(wb.sampleStatusText()));
+        // Off: both grids are the base model's.
+        n = sampled.count();
+        wb.setAdapterOn(0, false);
+        QTRY_COMPARE_WITH_TIMEOUT(sampled.count(), n + 1, 300000);
+        QCOMPARE(wb.tunedSamples(), base);
+        QVERIFY2(wb.sampleStatusText().contains(QStringLiteral("Every adapter is off")), qPrintable(wb.sampleStatusText()));
+        // A file that is not an adapter: refused with the reason; the list is as it was.
+        QFile junk(runs.filePath(QStringLiteral("junk.safetensors")));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not a tensor file");
+        junk.close();
+        n = adapters.count();
+        QVERIFY2(wb.loadAdapter(junk.fileName(), &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(adapters.count(), n + 1, 60000);
+        QCOMPARE(adapters.status(n), JobStatus::Failed);
+        QVERIFY2(wb.sampleStatusText().startsWith(QStringLiteral("Adapter not loaded")), qPrintable(wb.sampleStatusText()));
+        QCOMPARE(wb.adapterCount(), methods.size());
+        // Loading a run's adapter again (from its file) updates its row instead of adding one.
+        n = adapters.count();
+        QVERIFY2(wb.loadAdapter(wb.adapterPath(0), &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(adapters.count(), n + 1, 60000);
+        QTRY_VERIFY(wb.isAdapterOn(0));
+        QCOMPARE(wb.adapterCount(), methods.size());
+        QTRY_VERIFY_WITH_TIMEOUT(!wb.sampleStatusText().startsWith(QStringLiteral("Sampling")), 300000);
         QVERIFY2(wb.statusText().startsWith(QStringLiteral("Finished at step")), qPrintable(wb.statusText()));
         if (shot) QVERIFY(wb.page()->grab().save(qEnvironmentVariable("REVERIE_SCREENSHOT")));
     }

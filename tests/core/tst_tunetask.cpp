@@ -4,15 +4,20 @@
 //   its activation memory per step (reversible MEFT far below full fine-tuning on the same
 //   network), resumes exactly (dropout masks included), and refuses a checkpoint of another
 //   method, a base that is not a DiT (a U-Net has no stack of equal blocks) and a bad method;
+// - every run writes its tuned adapter, which applied to the base is the checkpoint's network and
+//   is refused by another base, another architecture or when tampered with;
 // - EDM preconditioning around the DiT is the formula of Karras et al. (Table 1).
 
 #include "base/telemetry.h"
 #include "catalog/catalog.h"
+#include "catalog/training.h"
 #include "models/dit.h"
+#include "models/formats/safetensors.h"
 #include "models/store.h"
 #include "models/zoo.h"
 #include "train/images.h"
 #include "train/recipe.h"
+#include "tune/adapter.h"
 #include "tune/methods.h"
 #include "tune/task.h"
 
@@ -32,9 +37,9 @@ namespace {
 
 #define VERIFY_OK(r) QVERIFY2((r).ok(), (r).ok() ? "" : (r).error().message.c_str())
 
-models::DiTConfig baseConfig() {
+models::DiTConfig baseConfig(int width = 32) {
     models::DiTConfig c;
-    c.width = 32;
+    c.width = width;
     c.depth = 6;
     c.heads = 2;
     c.mlpRatio = 2;
@@ -43,17 +48,17 @@ models::DiTConfig baseConfig() {
 
 // A "pretrained" DiT folder: seeded random weights (the adaLN-Zero initialisation would make the
 // network the zero function) with the card the task reads.
-std::string makeBase(const QString& root) {
+std::string makeBase(const QString& root, std::uint64_t seed = 21, int width = 32) {
     const std::string dir = (root + QStringLiteral("/base")).toStdString();
     QDir().mkpath(QString::fromStdString(dir));
-    models::DiT net(baseConfig());
-    models::randomiseParameters(*net, 21, 0.5);
-    const auto arch = models::architectureTag("dit-denoiser", baseConfig().toJson());
+    models::DiT net(baseConfig(width));
+    models::randomiseParameters(*net, seed, 0.5);
+    const auto arch = models::architectureTag("dit-denoiser", baseConfig(width).toJson());
     auto saved = models::saveWeights(*net, dir + "/weights.pt", arch);
     if (!saved) qFatal("%s", saved.error().message.c_str());
     nlohmann::json card = {{"name", "test-dit"},
                            {"kind", "dit-denoiser"},
-                           {"architecture", baseConfig().toJson()},
+                           {"architecture", baseConfig(width).toJson()},
                            {"sigma_data", 0.5},
                            {"pretrain_classes", {0, 1, 2, 3, 4, 6, 7, 9}}};
     std::ofstream(dir + "/card.json") << card.dump(2);
@@ -224,6 +229,116 @@ private Q_SLOTS:
         QVERIFY(!r.ok());
         qInfo("empty folder: %s", r.error().message.c_str());
         QVERIFY(r.error().message.find(empty.path().toStdString()) != std::string::npos);
+    }
+
+    void adapterIsTheRunApartFromItsBase() {
+        // Every run writes adapter.safetensors beside its checkpoint (a partial run too): only
+        // the tensors the method trained, with the base's fingerprint. Applied to the base it
+        // is the checkpoint's network exactly; another base's weights, another architecture, a
+        // file that is not an adapter, a tampered or missing tensor and garbage are refused,
+        // naming the mismatch.
+        QTemporaryDir dir;
+        const std::string out = dir.path().toStdString(), adapter = out + "/adapter.safetensors";
+        auto partial = catalog::runTraining(tuneRecipe(m_base, "meft1", 3), {out, false, 1}, {});
+        VERIFY_OK(partial);
+        QCOMPARE(partial.value().files, std::vector<std::string>{adapter});
+        auto info = tune::readAdapterInfo(adapter);
+        VERIFY_OK(info);
+        QCOMPARE(info.value().step, std::int64_t(1));
+        auto s = catalog::runTraining(tuneRecipe(m_base, "meft1", 3), {out, true, -1}, {});
+        VERIFY_OK(s);
+        QCOMPARE(s.value().files, std::vector<std::string>{adapter});
+        info = tune::readAdapterInfo(adapter);
+        VERIFY_OK(info);
+        const auto& i = info.value();
+        QCOMPARE(i.run, std::string("t"));
+        QCOMPARE(i.step, std::int64_t(3));
+        QCOMPARE(i.base, m_base);
+        QCOMPARE(tune::methodId(i.method.method), std::string("meft1"));
+        QCOMPARE(i.method.lambdaOrDefault(), 0.1);
+        QCOMPARE(i.classes, (std::vector<int>{5, 8}));
+
+        auto applied = tune::applyAdapter(adapter);
+        VERIFY_OK(applied);
+        auto& net = applied.value().net;
+        QCOMPARE(i.parameters, net->trainableCount());
+        auto base = tune::loadDiTFolder(m_base);
+        VERIFY_OK(base);
+        std::int64_t baseCount = 0;
+        for (const auto& p : base.value().net->parameters()) baseCount += p.numel();
+        QVERIFY2(i.parameters < baseCount / 4, qPrintable(QStringLiteral("%1 of %2").arg(i.parameters).arg(baseCount)));
+        auto ckpt = tune::loadTunedCheckpoint(s.value().checkpoint);
+        VERIFY_OK(ckpt);
+        ckpt.value().net->eval();
+        torch::NoGradGuard g;
+        at::manual_seed(3);
+        const auto x = at::randn({4, 1, 28, 28}), n = at::randn({4}) * 0.5, l = at::tensor({5, 8, 5, 1});
+        const auto ya = net->forward(x, n, l);
+        QVERIFY(at::equal(ya, ckpt.value().net->forward(x, n, l)));
+        QVERIFY(!at::allclose(ya, base.value().net->forward(x, n, l), 1e-4, 1e-5));
+        // Exported again from the checkpoint: the same tensors.
+        const std::string again = out + "/again.safetensors";
+        VERIFY_OK(catalog::exportAdapter(s.value().checkpoint, again));
+        auto fa = models::formats::readSafetensors(adapter), fb = models::formats::readSafetensors(again);
+        VERIFY_OK(fa);
+        VERIFY_OK(fb);
+        QCOMPARE(fa.value().tensors.size(), fb.value().tensors.size());
+        for (std::size_t k = 0; k < fa.value().tensors.size(); ++k) {
+            QCOMPARE(fa.value().tensors[k].first, fb.value().tensors[k].first);
+            QVERIFY(at::equal(fa.value().tensors[k].second, fb.value().tensors[k].second));
+        }
+
+        const auto refused = [&](const std::string& file, const std::string& onto, const std::string& why) {
+            auto r = tune::applyAdapter(file, onto);
+            if (r.ok()) return std::string("accepted");
+            qInfo("%s", r.error().message.c_str());
+            return r.error().message.find(why) != std::string::npos ? std::string() : r.error().message;
+        };
+        QTemporaryDir other, wide;
+        const std::string otherBase = makeBase(other.path(), 22), wideBase = makeBase(wide.path(), 21, 48);
+        QCOMPARE(refused(adapter, otherBase, "tuned on other weights"), std::string());
+        QCOMPARE(refused(adapter, otherBase, i.baseWeights), std::string());
+        QCOMPARE(refused(adapter, wideBase, "another architecture"), std::string());
+        const std::string plain = out + "/plain.safetensors";
+        VERIFY_OK(models::formats::writeSafetensors(plain, {{"w", at::randn({3})}}));
+        QCOMPARE(refused(plain, m_base, "is not a tuned adapter"), std::string());
+        auto tampered = fa.value().tensors;
+        tampered[0].second = at::zeros({1});
+        VERIFY_OK(models::formats::writeSafetensors(out + "/shape.safetensors", tampered, fa.value().metadata));
+        QCOMPARE(refused(out + "/shape.safetensors", m_base, "has shape [1]"), std::string());
+        auto fewer = fa.value().tensors;
+        const std::string dropped = fewer.back().first;
+        fewer.pop_back();
+        VERIFY_OK(models::formats::writeSafetensors(out + "/fewer.safetensors", fewer, fa.value().metadata));
+        QCOMPARE(refused(out + "/fewer.safetensors", m_base, "'" + dropped + "' is missing"), std::string());
+        std::ofstream(out + "/garbage.safetensors") << "not a tensor file at all";
+        QVERIFY(refused(out + "/garbage.safetensors", m_base, "") != "accepted");
+        QCOMPARE(refused(out + "/none.safetensors", m_base, "no such file"), std::string());
+        // The refusals left the run's adapter as it was.
+        auto still = tune::applyAdapter(adapter);
+        VERIFY_OK(still);
+        QVERIFY(at::equal(still.value().net->forward(x, n, l), ya));
+    }
+
+    void switchedOffAdapterSamplesTheBase() {
+        // The comparison grids: with the adapter switched off both are the base's; on, the right
+        // one is the tuned network's, from the same starting noise.
+        QTemporaryDir dir;
+        const std::string out = dir.path().toStdString();
+        VERIFY_OK(catalog::runTraining(tuneRecipe(m_base, "lora", 2), {out, false, -1}, {}));
+        auto off = catalog::sampleWithAdapter(m_base, "", {5, 8}, 3, 4, {});
+        VERIFY_OK(off);
+        QCOMPARE(off.value().base.pixels, off.value().tuned.pixels);
+        QCOMPARE(off.value().base.width, 3 * 28 + 2 * 2);
+        QCOMPARE(off.value().base.height, 2 * 28 + 2);
+        auto on = catalog::sampleWithAdapter(m_base, out + "/adapter.safetensors", {}, 3, 4, {});
+        VERIFY_OK(on);
+        QCOMPARE(on.value().labels, (std::vector<int>{5, 8})); // the adapter's classes
+        QCOMPARE(on.value().base.pixels, off.value().base.pixels);
+        QVERIFY(on.value().tuned.pixels != on.value().base.pixels);
+        auto bad = catalog::sampleWithAdapter(m_base, out + "/adapter.safetensors", {12}, 3, 4, {});
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.error().message.find("label 12") != std::string::npos, bad.error().message.c_str());
     }
 
     void cancelDuringTheEndEvaluation() {

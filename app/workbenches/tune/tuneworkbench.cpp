@@ -3,22 +3,27 @@
 
 #include "catalog/training.h"
 #include "jobs/jobslot.h"
+#include "barchart.h"
 #include "seriesplot.h"
 #include "workbenches/common.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QListWidget>
 #include <QLabel>
 #include <QTableWidget>
 #include <QMessageBox>
 #include <QSignalBlocker>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -65,16 +70,36 @@ TuneWorkbench::TuneWorkbench(Engine* engine, QString outputDir, QObject* parent)
     connect(m_ui->startTraining, &QPushButton::clicked, this, &TuneWorkbench::startClicked);
     connect(m_ui->cancelTraining, &QPushButton::clicked, this, &TuneWorkbench::cancel);
     connect(m_slot, &JobSlot::progress, this, &TuneWorkbench::onProgress);
+    m_ui->runsChart->setSeriesNames(tr("peak activation MiB"), tr("s/step"));
     connect(m_ui->sampleTuned, &QPushButton::clicked, this, [this] {
         QString error;
         if (!sampleTunedAndBase(&error)) m_ui->sampleStatus->setText(error);
     });
+    connect(m_ui->loadAdapter, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(m_page, tr("Load adapter"), m_outputRoot,
+                                                          tr("Tuned adapters (*.safetensors)"));
+        QString error;
+        if (!path.isEmpty() && !loadAdapter(path, &error)) m_ui->sampleStatus->setText(error);
+    });
+    connect(m_ui->removeAdapter, &QPushButton::clicked, this, [this] {
+        const int row = m_ui->adapters->currentRow();
+        if (row < 0) return;
+        const bool wasOn = isAdapterOn(row);
+        delete m_ui->adapters->takeItem(row);
+        if (wasOn) adapterToggled(-1);
+    });
+    connect(m_ui->adapters, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+        if (!m_adapterGuard) adapterToggled(m_ui->adapters->row(item));
+    });
+    m_ui->adapterBase->setText(tr("Base model: %1").arg(m_adapterBase));
     m_ui->sampleTuned->setEnabled(false);
     connect(m_slot, &JobSlot::busyChanged, this, [this](bool busy) {
+        const bool training = busy && isTraining();
         m_ui->startTraining->setEnabled(!busy);
         m_ui->cancelTraining->setEnabled(busy);
         m_ui->recipe->setEnabled(!busy);
-        m_ui->sampleTuned->setEnabled(!busy && !m_lastTuneCheckpoint.isEmpty());
+        m_ui->sampleTuned->setEnabled(!training && adapterCount() > 0);
+        m_ui->loadAdapter->setEnabled(!busy);
     });
     m_ui->cancelTraining->setEnabled(false);
     recipeChanged();
@@ -143,21 +168,122 @@ QImage TuneWorkbench::tunedSamples() const { return m_tunedSamples; }
 
 QString TuneWorkbench::sampleStatusText() const { return m_ui->sampleStatus->text(); }
 
-bool TuneWorkbench::sampleTunedAndBase(QString* error) {
-    if (m_lastTuneCheckpoint.isEmpty()) {
-        if (error) *error = tr("Fine-tune a model first (a recipe of task dit-tune).");
-        return false;
+widgets::BarChart* TuneWorkbench::runsChart() const { return m_ui->runsChart; }
+
+int TuneWorkbench::adapterCount() const { return m_ui->adapters->count(); }
+
+QString TuneWorkbench::adapterText(int row) const {
+    const auto* item = m_ui->adapters->item(row);
+    return item ? item->text() : QString();
+}
+
+QString TuneWorkbench::adapterPath(int row) const {
+    const auto* item = m_ui->adapters->item(row);
+    return item ? item->data(Qt::UserRole).toString() : QString();
+}
+
+bool TuneWorkbench::isAdapterOn(int row) const {
+    const auto* item = m_ui->adapters->item(row);
+    return item && item->checkState() == Qt::Checked;
+}
+
+void TuneWorkbench::setAdapterOn(int row, bool on) {
+    if (auto* item = m_ui->adapters->item(row)) item->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+}
+
+void TuneWorkbench::adapterToggled(int row) {
+    // At most one adapter is on: switching one on switches the others off.
+    if (row >= 0 && isAdapterOn(row)) {
+        m_adapterGuard = true;
+        for (int i = 0; i < adapterCount(); ++i)
+            if (i != row) setAdapterOn(i, false);
+        m_adapterGuard = false;
     }
+    if (adapterCount() == 0) return;
+    QString error;
+    if (!sampleTunedAndBase(&error)) m_ui->sampleStatus->setText(error);
+}
+
+QString TuneWorkbench::adapterLabel(const QString& run, const QString& method, qint64 step, const QList<int>& classes,
+                                    qint64 parameters) {
+    QStringList names;
+    for (int c : classes) names << QString::number(c);
+    const QString text = tr("%1 · %2 · step %3 · classes %4").arg(run, method).arg(step).arg(names.join(QStringLiteral(", ")));
+    return parameters >= 0 ? text + tr(" · %1 parameters").arg(parameters) : text;
+}
+
+void TuneWorkbench::addCheckedAdapter(const QString& path, const QString& text, const QList<int>& classes) {
+    m_adapterGuard = true;
+    QListWidgetItem* item = nullptr;
+    for (int i = 0; i < adapterCount(); ++i)
+        if (adapterPath(i) == path) item = m_ui->adapters->item(i); // a rerun overwrote the same file
+    if (!item) {
+        item = new QListWidgetItem(m_ui->adapters);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(Qt::Unchecked);
+    }
+    item->setText(text);
+    item->setToolTip(path);
+    item->setData(Qt::UserRole, path);
+    item->setData(Qt::UserRole + 1, QVariant::fromValue(classes));
+    m_adapterGuard = false;
+    m_ui->sampleTuned->setEnabled(!isTraining());
+    if (item->checkState() == Qt::Checked) adapterToggled(m_ui->adapters->row(item)); // on already: new weights
+    else item->setCheckState(Qt::Checked); // itemChanged → adapterToggled: the others go off, samples follow
+}
+
+bool TuneWorkbench::loadAdapter(const QString& path, QString* error) {
     if (m_slot->isBusy()) {
         if (error) *error = JobSlot::busyMessage();
         return false;
     }
-    const std::string checkpoint = m_lastTuneCheckpoint.toStdString();
+    const std::string file = path.toStdString(), base = m_adapterBase.toStdString();
+    m_ui->sampleStatus->setText(tr("Checking %1 against %2…").arg(QFileInfo(path).fileName(), m_adapterBase));
+    m_slot->start<catalog::AdapterSummary>(
+        QStringLiteral("adapter"), tr("Checking adapter"),
+        [file, base](const JobContext&) { return catalog::checkAdapter(file, base); },
+        [this, path](const JobOutcome<catalog::AdapterSummary>& out) {
+            if (!out.ok()) {
+                const QString message = tr("Adapter not loaded: %1").arg(out.error);
+                m_ui->sampleStatus->setText(message);
+                return message;
+            }
+            const auto& a = *out.value;
+            QList<int> classes;
+            for (int c : a.classes) classes << c;
+            const QString text = adapterLabel(qs(a.run), qs(a.method), a.step, classes, a.parameters);
+            // Queued: the slot is free once this job has ended, and the samples need it.
+            QTimer::singleShot(0, this, [this, path, text, classes] { addCheckedAdapter(path, text, classes); });
+            return tr("Adapter %1 fits %2").arg(QFileInfo(path).fileName(), m_adapterBase);
+        });
+    return true;
+}
+
+bool TuneWorkbench::sampleTunedAndBase(QString* error) {
+    if (adapterCount() == 0) {
+        if (error) *error = tr("Fine-tune a model first (a recipe of task dit-tune), or load an adapter.");
+        return false;
+    }
+    if (m_slot->isBusy() && m_slot->kind() != QLatin1String("sample")) {
+        if (error) *error = JobSlot::busyMessage();
+        return false;
+    }
+    int on = -1;
+    for (int i = 0; i < adapterCount(); ++i)
+        if (isAdapterOn(i)) on = i;
+    // The rows follow the switched-on adapter's classes; with none on, the current item's.
+    const int shown = on >= 0 ? on : std::max(0, m_ui->adapters->currentRow());
+    std::vector<int> labels;
+    for (int c : m_ui->adapters->item(shown)->data(Qt::UserRole + 1).value<QList<int>>()) labels.push_back(c);
+    if (labels.empty()) labels = {0};
+    const std::string adapter = on >= 0 ? adapterPath(on).toStdString() : std::string();
+    const std::string base = m_adapterBase.toStdString();
+    const QString name = on >= 0 ? QFileInfo(QFileInfo(adapterPath(on)).path()).fileName() : QString();
     m_ui->sampleStatus->setText(tr("Sampling the base and the tuned model…"));
-    m_slot->start<catalog::TunedSamples>(
+    m_slot->replace<catalog::TunedSamples>(
         QStringLiteral("sample"), tr("Sampling base and tuned"),
-        [checkpoint](const JobContext& ctx) { return catalog::sampleTunedAndBase(checkpoint, 8, 18, ctx); },
-        [this](const JobOutcome<catalog::TunedSamples>& out) {
+        [base, adapter, labels](const JobContext& ctx) { return catalog::sampleWithAdapter(base, adapter, labels, 8, 18, ctx); },
+        [this, name](const JobOutcome<catalog::TunedSamples>& out) {
             QString message;
             if (out.ok()) {
                 m_baseSamples = toQImage(out.value->base);
@@ -166,8 +292,11 @@ bool TuneWorkbench::sampleTunedAndBase(QString* error) {
                 showPixelImage(m_ui->tunedSamples, m_tunedSamples);
                 QStringList labels;
                 for (int l : out.value->labels) labels << QString::number(l);
-                message = tr("Left: base model; right: fine-tuned; the same seeds, one row per class (%1).")
-                              .arg(labels.join(QStringLiteral(", ")));
+                message = name.isEmpty()
+                              ? tr("Every adapter is off: both grids are the base model; the same seeds, one row per class (%1).")
+                                    .arg(labels.join(QStringLiteral(", ")))
+                              : tr("Left: base model; right: with adapter %1; the same seeds, one row per class (%2).")
+                                    .arg(name, labels.join(QStringLiteral(", ")));
             } else {
                 message = tr("Sampling failed: %1").arg(out.error);
             }
@@ -199,6 +328,12 @@ void TuneWorkbench::addRunRow(const QString& run, qint64 steps, double loss, dou
                                parameters >= 0 ? QString::number(parameters) : tr("n/a"),
                                std::isfinite(loss) ? QString::number(loss, 'f', 4) : tr("n/a")};
     for (int c = 0; c < cells.size(); ++c) m_ui->runs->setItem(row, c, new QTableWidgetItem(cells[c]));
+    // The chart names a fine-tuning run by its method (the recipe's name is the common prefix).
+    const QString shortName = !m_runRecipe.isEmpty() && run.startsWith(m_runRecipe + QLatin1Char('-'))
+                                  ? run.mid(m_runRecipe.size() + 1)
+                                  : run;
+    m_ui->runsChart->addCategory(shortName, m_runPeakMiB >= 0 ? m_runPeakMiB : NAN,
+                                 secondsPerStep > 0 ? secondsPerStep : NAN);
 }
 
 QString TuneWorkbench::statusText() const { return m_ui->trainStatus->text(); }
@@ -211,6 +346,12 @@ void TuneWorkbench::recipeChanged() {
         const QSignalBlocker block(m_ui->method);
         const int i = m_ui->method->findData(method);
         if (i >= 0) m_ui->method->setCurrentIndex(i);
+    }
+    if (!method.isEmpty()) {
+        const auto doc = QJsonDocument::fromJson(m_ui->recipe->currentData().toString().toUtf8());
+        m_adapterBase = doc.object().value(QStringLiteral("options")).toObject().value(QStringLiteral("base")).toString(
+            QStringLiteral("fmnist-dit"));
+        m_ui->adapterBase->setText(tr("Base model: %1").arg(m_adapterBase));
     }
     const auto info = catalog::inspectRecipe(effectiveRecipe().toStdString());
     const QString name = info ? qs(info.value().name) : m_ui->recipe->currentText();
@@ -241,7 +382,7 @@ void TuneWorkbench::startClicked() {
 
 bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outDir, qint64 maxSteps, bool resume,
                                   QString* error) {
-    if (m_slot->isBusy()) {
+    if (m_slot->isBusy() && m_slot->kind() != QLatin1String("sample")) { // a sampling job gives way
         if (error) *error = JobSlot::busyMessage();
         return false;
     }
@@ -257,6 +398,19 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
     m_runPeakMiB = -1;
     m_runName = qs(info.value().name);
     m_runIsTune = info.value().task == "dit-tune";
+    m_runMethod = tuneMethodOf(recipeJson);
+    m_runClasses.clear();
+    if (m_runIsTune) {
+        const auto options = QJsonDocument::fromJson(recipeJson.toUtf8()).object().value(QStringLiteral("options")).toObject();
+        const auto list = options.contains(QStringLiteral("new_classes")) ? options.value(QStringLiteral("new_classes"))
+                                                                           : options.value(QStringLiteral("classes"));
+        for (const auto& v : list.toArray()) m_runClasses << v.toInt();
+    }
+    m_runRecipe = m_runName.endsWith(QLatin1Char('-') + m_runMethod) && !m_runMethod.isEmpty()
+                      ? m_runName.chopped(m_runMethod.size() + 1)
+                      : QString();
+    m_runOutDir = outDir;
+    m_runWallStart = QDateTime::currentSecsSinceEpoch();
     for (int n = 2; m_ui->memoryPlot->seriesNames().contains(m_runName); ++n)
         m_runName = QStringLiteral("%1 (%2)").arg(qs(info.value().name)).arg(n);
     train::Options options;
@@ -264,7 +418,7 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
     options.resume = resume;
     options.maxStepsThisRun = maxSteps;
     const std::string text = recipeJson.toStdString();
-    m_slot->start<train::Summary>(
+    m_slot->replace<train::Summary>(
         QStringLiteral("train"), tr("Training %1").arg(qs(info.value().name)),
         [text, options](const JobContext& ctx) { return catalog::runRecipeText(text, options, ctx); },
         [this](const JobOutcome<train::Summary>& out) {
@@ -273,7 +427,6 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
             if (out.ok()) {
                 const auto& s = *out.value;
                 addRunRow(m_runName, s.step, s.loss, s.secondsPerStep, s.parameters);
-                if (m_runIsTune) m_lastTuneCheckpoint = qs(s.checkpoint);
                 message = tr("Finished at step %1: loss %2, %3 s/step, checkpoint %4")
                               .arg(s.step)
                               .arg(s.loss, 0, 'f', 4)
@@ -283,6 +436,18 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
             } else {
                 message = out.status == JobStatus::Cancelled ? tr("Stopped: %1").arg(out.error) : tr("Failed: %1").arg(out.error);
                 if (m_runFirstStep >= 0) addRunRow(m_runName, steps, NAN, m_lastPerStep, -1);
+            }
+            // The run's adapter (also written when it was stopped early) joins the list, switched
+            // on. It was made from this base by this run, so it needs no check job (which would
+            // hold the slot when the user starts the next run); the samples follow, queued
+            // because the slot is free only once this job has ended.
+            const QString adapter = QDir(m_runOutDir).filePath(QStringLiteral("adapter.safetensors"));
+            if (m_runIsTune && QFileInfo(adapter).exists() &&
+                QFileInfo(adapter).lastModified().toSecsSinceEpoch() + 1 >= m_runWallStart) {
+                const QString text = adapterLabel(m_runName, m_runMethod, out.ok() ? out.value->step : steps, m_runClasses,
+                                                  out.ok() ? out.value->parameters : -1);
+                const QList<int> classes = m_runClasses;
+                QTimer::singleShot(0, this, [this, adapter, text, classes] { addCheckedAdapter(adapter, text, classes); });
             }
             m_ui->trainStatus->setText(message);
             Q_EMIT statusMessage(message);

@@ -4,8 +4,10 @@
 // with a live loss curve and, per step, the activation memory curve (allocator peak minus
 // weights, gradients and optimizer state: the ramp-free flat line of reversible backpropagation
 // against full fine-tuning's larger one). Every run keeps its memory curve and gets a row in the
-// runs table (peak activation memory, seconds per step, trainable parameters), so methods run one
-// after another can be compared. A fine-tuning recipe (task "dit-tune") shows a method picker that
+// runs table (peak activation memory, seconds per step, trainable parameters) and a bar in the
+// runs chart (memory and seconds per step side by side), so methods run one after another can be
+// compared. Every fine-tuning run leaves a tuned adapter in the list of adapters, which switch on
+// and off over the base model like erased concepts, with samples of both on the same seeds. A fine-tuning recipe (task "dit-tune") shows a method picker that
 // overrides the recipe's method; the run is then named <recipe>-<method> and checkpoints into its
 // own folder. Training resumes exactly from the checkpoint folder.
 //
@@ -27,6 +29,7 @@ class TrainForm;
 }
 
 namespace reverie::widgets {
+class BarChart;
 class SeriesPlot;
 }
 
@@ -61,10 +64,25 @@ public:
     bool methodPickerVisible() const;
     /// The current recipe's JSON with the picked method applied (what Start trains).
     QString effectiveRecipe() const;
-    /// Samples the last finished fine-tuning run and its base model on the same seeds (the
-    /// new classes, 8 each); false (with *error) when no fine-tuning run has finished or a job
-    /// is going on. The two grids appear side by side.
+    /// Samples the base model and, beside it on the same seeds, the base with the switched-on
+    /// adapter (8 of each of the adapter's classes; with every adapter off, both grids are the
+    /// base's). False (with *error) when there is no adapter yet or training is going on; a
+    /// sampling job that is still running is replaced.
     bool sampleTunedAndBase(QString* error = nullptr);
+    /// Tuned adapters (tune/adapter.h). Every fine-tuning run adds its own when it ends (switched
+    /// on); loadAdapter() adds a file after an engine job has checked that it fits the base model
+    /// (job kind "adapter"; a refusal leaves the list as it was and shows the reason). At most one
+    /// is on; switching one on or off regenerates the samples on the same seeds (job kind
+    /// "sample", which a new training run replaces).
+    bool loadAdapter(const QString& path, QString* error = nullptr);
+    int adapterCount() const;
+    QString adapterText(int row) const;
+    QString adapterPath(int row) const;
+    bool isAdapterOn(int row) const;
+    void setAdapterOn(int row, bool on);
+    /// The base model adapters are applied to: the current fine-tuning recipe's "base".
+    QString adapterBase() const { return m_adapterBase; }
+    widgets::BarChart* runsChart() const;
     QImage baseSamples() const;
     QImage tunedSamples() const;
     QString sampleStatusText() const;
@@ -76,6 +94,10 @@ private:
     void startClicked();
     void openRecipeClicked();
     void onProgress(const JobProgress& p);
+    void adapterToggled(int row);
+    void addCheckedAdapter(const QString& path, const QString& text, const QList<int>& classes);
+    static QString adapterLabel(const QString& run, const QString& method, qint64 step, const QList<int>& classes,
+                                qint64 parameters);
     void addRunRow(const QString& run, qint64 steps, double loss, double secondsPerStep, qint64 parameters);
 
     QString m_outputRoot;
@@ -83,12 +105,17 @@ private:
     std::unique_ptr<Ui::TrainForm> m_ui;
     JobSlot* m_slot;
     qint64 m_runFirstStep = -1;
-    QString m_runName;
+    QString m_runName;     ///< the memory curve's series name
     bool m_runIsTune = false;
-    QString m_lastTuneCheckpoint; ///< of the last finished fine-tuning run
-    QImage m_baseSamples, m_tunedSamples;          ///< the memory curve's series name
-    double m_runPeakMiB = -1;
-    double m_lastPerStep = 0;   ///< largest activation figure of the current run (−1: none)
+    QString m_runMethod, m_runRecipe; ///< a fine-tuning run's method and the recipe name before it
+    QList<int> m_runClasses;          ///< the classes a fine-tuning run learns
+    QString m_runOutDir;
+    qint64 m_runWallStart = 0;
+    QString m_adapterBase = QStringLiteral("fmnist-dit");
+    bool m_adapterGuard = false; ///< set while the list is changed by code, not by the user
+    QImage m_baseSamples, m_tunedSamples;
+    double m_runPeakMiB = -1;   ///< largest activation figure of the current run (−1: none)
+    double m_lastPerStep = 0;
     double m_runStart = 0;
 };
 
