@@ -73,6 +73,19 @@ Result<AdapterInfo> infoFromMetadata(const std::map<std::string, std::string>& m
 
 } // namespace
 
+AdapterInfo adapterInfo(const std::string& run, std::int64_t step, const DiTTuneOptions& options, const LoadedDiT& base) {
+    AdapterInfo info;
+    info.run = run;
+    info.step = step;
+    info.base = options.base;
+    info.baseArchitecture = models::architectureTag("dit-denoiser", base.net->config().toJson());
+    info.baseWeights = base.weights;
+    info.method = options.method;
+    info.classes = options.newClasses.empty() ? options.data.classes : options.newClasses;
+    info.sigmaData = options.noise.sigmaData;
+    return info;
+}
+
 Result<std::int64_t> saveAdapter(TunedDiTImpl& tuned, AdapterInfo info, const std::string& path) {
     using R = Result<std::int64_t>;
     return guarded<std::int64_t>("write adapter " + path, [&]() -> R {
@@ -173,16 +186,7 @@ Result<std::int64_t> exportAdapter(const std::string& checkpoint, const std::str
     auto& t = loaded.value();
     auto base = loadDiTFolder(t.options.base);
     if (!base) return base.error();
-    AdapterInfo info;
-    info.run = t.run;
-    info.step = t.step;
-    info.base = t.options.base;
-    info.baseArchitecture = models::architectureTag("dit-denoiser", base.value().net->config().toJson());
-    info.baseWeights = base.value().weights;
-    info.method = t.options.method;
-    info.classes = t.options.newClasses.empty() ? t.options.data.classes : t.options.newClasses;
-    info.sigmaData = t.options.noise.sigmaData;
-    return saveAdapter(*t.net, std::move(info), out);
+    return saveAdapter(*t.net, adapterInfo(t.run, t.step, t.options, base.value()), out);
 }
 
 Result<TunedComparison> compareAdapter(const std::string& baseName, const std::string& adapter, std::vector<int> labels,

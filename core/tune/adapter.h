@@ -46,6 +46,10 @@ struct AdapterInfo {
     std::int64_t parameters = 0;  ///< numbers in the file's tensors
 };
 
+/// The metadata of a run's adapter: the run's name and step, its options (base name, method,
+/// classes, σ_data) and its base as loaded before tuning (architecture, weights fingerprint).
+AdapterInfo adapterInfo(const std::string& run, std::int64_t step, const DiTTuneOptions& options, const LoadedDiT& base);
+
 /// Writes the trainable tensors of `tuned` (requires_grad) with `info`'s metadata (its
 /// `parameters` is filled in here). Returns the file's size in bytes.
 Result<std::int64_t> saveAdapter(TunedDiTImpl& tuned, AdapterInfo info, const std::string& path);

@@ -178,17 +178,8 @@ public:
     // switched on over its base too.
     Result<bool> checkpointWritten(const std::string& checkpoint, train::Summary& summary) override {
         if (auto ok = models::loadWeights(*m_model, checkpoint, architecture()); !ok) return ok.error();
-        AdapterInfo info;
-        info.run = m_r.name;
-        info.step = summary.step;
-        info.base = m_o.base;
-        info.baseArchitecture = models::architectureTag("dit-denoiser", m_base.net->config().toJson());
-        info.baseWeights = m_base.weights;
-        info.method = m_o.method;
-        info.classes = m_o.newClasses.empty() ? m_o.data.classes : m_o.newClasses;
-        info.sigmaData = m_o.noise.sigmaData;
         const std::string path = (fs::path(checkpoint).parent_path() / "adapter.safetensors").string();
-        if (auto w = saveAdapter(*m_model, std::move(info), path); !w) return w.error();
+        if (auto w = saveAdapter(*m_model, adapterInfo(m_r.name, summary.step, m_o, m_base), path); !w) return w.error();
         summary.files.push_back(path);
         return true;
     }

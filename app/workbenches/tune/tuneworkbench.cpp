@@ -154,11 +154,22 @@ bool TuneWorkbench::selectRecipe(const QString& name) {
 }
 
 namespace {
-// The recipe's fine-tuning method, or "" when it is not a "dit-tune" recipe.
-QString tuneMethodOf(const QString& json) {
+// What the page reads from a fine-tuning ("dit-tune") recipe; method "" for any other recipe.
+struct TuneRecipe {
+    QString method, base;
+    QList<int> classes; ///< new_classes, else the data's classes
+};
+TuneRecipe tuneRecipeOf(const QString& json) {
     const auto doc = QJsonDocument::fromJson(json.toUtf8());
     if (!doc.isObject() || doc.object().value(QStringLiteral("task")).toString() != QLatin1String("dit-tune")) return {};
-    return doc.object().value(QStringLiteral("options")).toObject().value(QStringLiteral("method")).toString(QStringLiteral("full"));
+    const auto options = doc.object().value(QStringLiteral("options")).toObject();
+    TuneRecipe r;
+    r.method = options.value(QStringLiteral("method")).toString(QStringLiteral("full"));
+    r.base = options.value(QStringLiteral("base")).toString(QStringLiteral("fmnist-dit"));
+    const auto list = options.value(options.contains(QStringLiteral("new_classes")) ? QStringLiteral("new_classes")
+                                                                                     : QStringLiteral("classes"));
+    for (const auto& v : list.toArray()) r.classes << v.toInt();
+    return r;
 }
 } // namespace
 
@@ -308,7 +319,7 @@ bool TuneWorkbench::sampleTunedAndBase(QString* error) {
 
 QString TuneWorkbench::effectiveRecipe() const {
     const QString json = m_ui->recipe->currentData().toString();
-    if (tuneMethodOf(json).isEmpty()) return json;
+    if (tuneRecipeOf(json).method.isEmpty()) return json;
     auto root = QJsonDocument::fromJson(json.toUtf8()).object();
     const QString method = m_ui->method->currentData().toString();
     auto options = root.value(QStringLiteral("options")).toObject();
@@ -339,7 +350,8 @@ void TuneWorkbench::addRunRow(const QString& run, qint64 steps, double loss, dou
 QString TuneWorkbench::statusText() const { return m_ui->trainStatus->text(); }
 
 void TuneWorkbench::recipeChanged() {
-    const QString method = tuneMethodOf(m_ui->recipe->currentData().toString());
+    const TuneRecipe tune = tuneRecipeOf(m_ui->recipe->currentData().toString());
+    const QString& method = tune.method;
     m_ui->method->setHidden(method.isEmpty());
     m_ui->methodLabel->setHidden(method.isEmpty());
     if (!method.isEmpty()) {
@@ -348,9 +360,7 @@ void TuneWorkbench::recipeChanged() {
         if (i >= 0) m_ui->method->setCurrentIndex(i);
     }
     if (!method.isEmpty()) {
-        const auto doc = QJsonDocument::fromJson(m_ui->recipe->currentData().toString().toUtf8());
-        m_adapterBase = doc.object().value(QStringLiteral("options")).toObject().value(QStringLiteral("base")).toString(
-            QStringLiteral("fmnist-dit"));
+        m_adapterBase = tune.base;
         m_ui->adapterBase->setText(tr("Base model: %1").arg(m_adapterBase));
     }
     const auto info = catalog::inspectRecipe(effectiveRecipe().toStdString());
@@ -398,14 +408,9 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
     m_runPeakMiB = -1;
     m_runName = qs(info.value().name);
     m_runIsTune = info.value().task == "dit-tune";
-    m_runMethod = tuneMethodOf(recipeJson);
-    m_runClasses.clear();
-    if (m_runIsTune) {
-        const auto options = QJsonDocument::fromJson(recipeJson.toUtf8()).object().value(QStringLiteral("options")).toObject();
-        const auto list = options.contains(QStringLiteral("new_classes")) ? options.value(QStringLiteral("new_classes"))
-                                                                           : options.value(QStringLiteral("classes"));
-        for (const auto& v : list.toArray()) m_runClasses << v.toInt();
-    }
+    const TuneRecipe tune = tuneRecipeOf(recipeJson);
+    m_runMethod = tune.method;
+    m_runClasses = tune.classes;
     m_runRecipe = m_runName.endsWith(QLatin1Char('-') + m_runMethod) && !m_runMethod.isEmpty()
                       ? m_runName.chopped(m_runMethod.size() + 1)
                       : QString();
