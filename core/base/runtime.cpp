@@ -8,6 +8,7 @@
 #include "base/telemetry.h"
 
 #include <algorithm>
+#include <dlfcn.h>
 #include <filesystem>
 #include <fstream>
 #include <malloc.h>
@@ -22,13 +23,34 @@ std::string lower(std::string s) {
     return s;
 }
 
-// Finds the BLAS library mapped into this process (LibTorch links it dynamically on Debian,
-// where update-alternatives decides whether libblas.so.3 is OpenBLAS or the reference BLAS).
+bool namesBlas(const std::string& path) {
+    const std::string l = lower(path);
+    return l.find("blas") != std::string::npos || l.find("mkl") != std::string::npos || l.find("blis") != std::string::npos ||
+           l.find("atlas") != std::string::npos;
+}
+
+// The library that provides `symbol` to this process (what a call from LibTorch binds to), or "".
+std::string providerOf(const char* symbol) {
+    void* p = dlsym(RTLD_DEFAULT, symbol);
+    Dl_info info{};
+    if (!p || dladdr(p, &info) == 0 || !info.dli_fname) return {};
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(info.dli_fname, ec);
+    return ec ? std::string(info.dli_fname) : real.string();
+}
+
+// Finds the BLAS that matrix products use (LibTorch links it dynamically on Debian, where
+// update-alternatives decides whether libblas.so.3 is OpenBLAS or the reference BLAS). First the
+// library that provides sgemm_ to this process: OpenBLAS can be mapped (LAPACK links it) while
+// another libblas.so.3 earlier in the search order, e.g. through LD_LIBRARY_PATH, answers the
+// calls. Otherwise the BLAS libraries mapped into the process.
 void detectBlas(Info& out) {
+    std::string found = providerOf("sgemm_");
+    if (!namesBlas(found)) found.clear(); // e.g. LibTorch's own MKL: decided below
     std::ifstream maps("/proc/self/maps");
     std::string line;
-    std::string found;
-    while (std::getline(maps, line)) {
+    std::string firstMapped;
+    while (found.empty() && std::getline(maps, line)) {
         const auto slash = line.find('/');
         if (slash == std::string::npos) continue;
         const std::string path = line.substr(slash);
@@ -38,11 +60,14 @@ void detectBlas(Info& out) {
             continue;
         std::error_code ec;
         const auto real = std::filesystem::canonical(path, ec);
-        found = ec ? path : real.string();
-        if (lower(found).find("libopenblas") != std::string::npos ||
-            lower(found).find("openblas") != std::string::npos)
-            break; // the most informative match
+        const std::string candidate = ec ? path : real.string();
+        if (lower(candidate).find("openblas") != std::string::npos) {
+            found = candidate; // the most informative match
+            break;
+        }
+        if (firstMapped.empty()) firstMapped = candidate;
     }
+    if (found.empty()) found = firstMapped;
     out.blasPath = found;
     const std::string l = lower(found);
     if (l.find("openblas") != std::string::npos) {
