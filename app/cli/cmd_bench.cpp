@@ -45,9 +45,12 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   Options: --quick (under 60 s)  --samples N  --methods ID,...  --steps N
                            --no-attacks  --seed S
   bench published Seconds per evaluation and peak memory of the full-size published networks
-                  (SGMSE+ NCSN++ on 2.04 s of audio, IR-SDE UNet on 256x256), random weights;
+                  (SGMSE+ NCSN++ on 2.04 s of audio, IR-SDE UNet on 256x256, SD 1.x's CLIP text
+                  encoder on a prompt and the empty prompt, its UNet on 32x32 and 64x64 latents),
+                  random weights;
                   derived real-time factor and seconds per image at the papers' step counts.
-                  Options: --quick (one evaluation, 128x128)  --samples N (timed repeats)
+                  Options: --quick (one evaluation, 128x128, latent 32x32)  --samples N (timed repeats)
+                           --networks sgmse,irsde,clip,sd-unet (default: all)
   bench unlearn   Corrective unlearning on the classifier's architecture: a patch-trigger poison,
                   SSD with 10/50/100% of the poison identified beside retraining without it.
                   Options: --quick (under 60 s)  --steps N  --alpha A  --lambda L  --no-retrain  --seed S
@@ -220,9 +223,19 @@ int unlearnBench(const QCommandLineParser& p, bool quick) {
 
 int publishedBench(const QCommandLineParser& p, bool quick) {
     models::published::PublishedBenchParams pp;
-    if (quick) pp.repeats = 1, pp.imageSide = 128;
+    if (quick) pp.repeats = 1, pp.imageSide = 128, pp.latentSides = {32};
     int code = 0;
     if (!intOption(p, "samples", 1, &pp.repeats, &code)) return code;
+    if (p.isSet(QStringLiteral("networks"))) {
+        pp.sgmse = pp.irsde = pp.clipText = pp.sdUnet = false;
+        for (const auto& n : listOption(p, "networks")) {
+            if (n == "sgmse") pp.sgmse = true;
+            else if (n == "irsde") pp.irsde = true;
+            else if (n == "clip") pp.clipText = true;
+            else if (n == "sd-unet") pp.sdUnet = true;
+            else return usage(QStringLiteral("unknown network '%1' (known: sgmse, irsde, clip, sd-unet)").arg(QString::fromStdString(n)));
+        }
+    }
     return report(p, models::published::runPublishedBench(pp, context(true)));
 }
 
@@ -280,7 +293,7 @@ int run(const QStringList& args) {
                   value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
                   value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
                   value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name."),
-                  value("depths", "Depths."), value("batches", "Batch sizes.")});
+                  value("depths", "Depths."), value("batches", "Batch sizes."), value("networks", "Networks.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;

@@ -40,6 +40,21 @@ std::string find(const std::string& name) {
     return {};
 }
 
+std::string findResource(const std::string& relative) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> candidates;
+    {
+        std::lock_guard lock(g_mutex);
+        if (!g_exeDir.empty()) candidates.push_back((fs::path(g_exeDir) / ".." / "share" / "reverie" / relative).lexically_normal());
+    }
+    const std::string resources = REVERIE_RESOURCE_DIR;
+    if (!resources.empty()) candidates.push_back(fs::path(resources) / relative);
+    std::error_code ec;
+    for (const auto& c : candidates)
+        if (fs::is_regular_file(c, ec)) return c.string();
+    return {};
+}
+
 std::string resolve(const std::string& folderOrName, const std::string& fallback) {
     if (folderOrName.empty()) return find(fallback);
     std::error_code ec;

@@ -20,6 +20,10 @@ std::string find(const std::string& name);
 /// name when one is found (find()); empty: the built-in `fallback`. Otherwise the argument as given
 /// (loading it then names the problem).
 std::string resolve(const std::string& folderOrName, const std::string& fallback);
+/// A shipped data file resources/<relative> (e.g. "clip/bpe_simple_vocab_16e6.txt.gz"):
+/// <directory of the executable>/../share/reverie/<relative> (installed), then the source tree's;
+/// "" when neither exists.
+std::string findResource(const std::string& relative);
 /// Remember the executable's directory (call once from main with argv[0]'s folder).
 void setExecutableDir(const std::string& dir);
 

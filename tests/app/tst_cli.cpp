@@ -210,6 +210,19 @@ private Q_SLOTS:
         QVERIFY2(zero.err.contains("--depths needs"), zero.err.constData());
     }
 
+    void benchPublishedPicksNetworks() {
+        const Run r = run(QStringLiteral(REVERIE_CLI), {"bench", "published", "--networks", "clip", "--samples", "1", "--json",
+                                                        "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto nets = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object().value(QStringLiteral("networks")).toArray();
+        QCOMPARE(nets.size(), 1);
+        QCOMPARE(nets[0].toObject().value(QStringLiteral("network")).toString(), QStringLiteral("sd1_clip_text"));
+        QCOMPARE(nets[0].toObject().value(QStringLiteral("parameters")).toDouble(), 123060480.0);
+        const Run bad = run(QStringLiteral(REVERIE_CLI), {"bench", "published", "--networks", "sdxl"});
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("unknown network 'sdxl'"), bad.err.constData());
+    }
+
     void tuneOverridesTheMethodAndReportsMemory() {
         QTemporaryDir dir;
         auto write = [&](const QString& name, const QByteArray& json) {

@@ -2,6 +2,9 @@
 
 #include "base/telemetry.h"
 #include "models/published/load.h"
+#include "models/sd/clip_text.h"
+#include "models/sd/tokenizer.h"
+#include "models/sd/unet.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -98,6 +101,61 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
                           "                  seconds per image: 100 steps %.1f, 10 NFE %.1f\n",
                           double(m->parameterCount()) / 1e6, p.imageSide, p.imageSide, sec, peak, 100 * sec, 10 * sec);
             t << line;
+        }
+        if (p.clipText) {
+            // SD 1.x's text side: one prompt through the tokenizer, then the ViT-L/14 text tower
+            // on [2, 77] (the prompt and the empty prompt of classifier-free guidance).
+            sd::ClipTextModel m(sd::ClipTextConfig{});
+            m->eval();
+            std::int64_t params = 0;
+            for (const auto& prm : m->parameters()) params += prm.numel();
+            auto tok = sd::ClipTokenizer::load();
+            if (!tok) return tok.error();
+            const std::string prompt = "a highly detailed photograph of a red sports car on a mountain road at sunset";
+            at::Tensor ids;
+            auto tk = timed(p.repeats, ctx, [&] { ids = tok.value().tokenize({prompt, ""}).ids; });
+            if (!tk) return tk.error();
+            auto s = timed(p.repeats, ctx, [&] { (void)m->forward(ids); });
+            if (!s) return s.error();
+            const double peak = mib(telemetry::sample().rssPeakBytes);
+            j["networks"].push_back({{"network", "sd1_clip_text"},
+                                     {"parameters", params},
+                                     {"input", {2, 77}},
+                                     {"tokenize_seconds", tk.value()},
+                                     {"seconds_per_evaluation", s.value()},
+                                     {"peak_rss_mib", peak}});
+            std::snprintf(line, sizeof line,
+                          "CLIP ViT-L/14 text %5.1f M params  [2,77] (prompt + empty): %.3f s/eval, tokenize %.2f ms, "
+                          "peak RSS %.0f MiB\n",
+                          double(params) / 1e6, s.value(), 1e3 * tk.value(), peak);
+            t << line;
+        }
+        if (p.sdUnet) {
+            // SD 1.x's UNet (859.5 M) on one latent with a 77-token context: 32² is a 256² image,
+            // 64² a 512² one (the VAE downsamples by 8). Guided sampling costs two evaluations a step.
+            sd::SdUNet m(sd::SdUNetConfig{});
+            m->eval();
+            for (int side : p.latentSides) {
+                const auto x = at::randn({1, 4, side, side}, gen);
+                const auto ctxT = at::randn({1, 77, 768}, gen);
+                const auto tt = at::full({1}, 500.0f);
+                auto s = timed(p.repeats, ctx, [&] { (void)m->forward(x, tt, ctxT); });
+                if (!s) return s.error();
+                const double sec = s.value();
+                const double peak = mib(telemetry::sample().rssPeakBytes);
+                j["networks"].push_back({{"network", "sd1_unet"},
+                                         {"parameters", m->parameterCount()},
+                                         {"input", {1, 4, side, side}},
+                                         {"image_side", 8 * side},
+                                         {"seconds_per_evaluation", sec},
+                                         {"peak_rss_mib", peak},
+                                         {"seconds_per_image_20_guided", 40 * sec}});
+                std::snprintf(line, sizeof line,
+                              "SD 1.x UNet      %5.1f M params  [1,4,%d,%d] (%d² image): %.3f s/eval, peak RSS %.0f MiB\n"
+                              "                  seconds per image: 20 guided steps (40 evaluations) %.0f\n",
+                              double(m->parameterCount()) / 1e6, side, side, 8 * side, sec, peak, 40 * sec);
+                t << line;
+            }
         }
         PublishedBenchReport rep;
         rep.json = j.dump();

@@ -3,13 +3,16 @@
 // Timing does not depend on the weights' values, so the networks are built from their published
 // default configs (buildDefault, random values): SGMSE+ NCSN++ (65.6 M parameters) on one
 // 256-frame spectrogram (2.04 s of 16 kHz audio) and the IR-SDE ConditionalUNet on one colour
-// image of `imageSide`², batch 1, float32, inference mode.
+// image of `imageSide`², batch 1, float32, inference mode; and Stable Diffusion 1.x's CLIP
+// ViT-L/14 text encoder (models/sd) on a prompt and the empty prompt, with the tokenizer's time,
+// and its UNet on 32² and 64² latents (256² and 512² images).
 //
 // Thread rules: call on the engine thread. Failure: none expected besides out-of-memory.
 
 #include "base/job.h"
 
 #include <string>
+#include <vector>
 
 namespace reverie::models::published {
 
@@ -18,6 +21,9 @@ struct PublishedBenchParams {
     int frames = 256;       ///< NCSN++ input frames (SGMSE+'s training crop)
     int imageSide = 256;    ///< ConditionalUNet input side
     bool sgmse = true, irsde = true;
+    bool clipText = true;   ///< SD 1.x's CLIP ViT-L/14 text encoder (123 M) on [2, 77] tokens
+    bool sdUnet = true;     ///< SD 1.x's UNet (859.5 M), one evaluation per latent side
+    std::vector<int> latentSides{32, 64}; ///< 32: a 256² image, 64: a 512² one
 };
 
 struct PublishedBenchReport {
