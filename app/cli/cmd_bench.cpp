@@ -46,11 +46,12 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            --no-attacks  --seed S
   bench published Seconds per evaluation and peak memory of the full-size published networks
                   (SGMSE+ NCSN++ on 2.04 s of audio, IR-SDE UNet on 256x256, SD 1.x's CLIP text
-                  encoder on a prompt and the empty prompt, its UNet on 32x32 and 64x64 latents),
+                  encoder on a prompt and the empty prompt, its UNet and VAE on 32x32 and 64x64
+                  latents),
                   random weights;
                   derived real-time factor and seconds per image at the papers' step counts.
                   Options: --quick (one evaluation, 128x128, latent 32x32)  --samples N (timed repeats)
-                           --networks sgmse,irsde,clip,sd-unet (default: all)
+                           --networks sgmse,irsde,clip,sd-unet,sd-vae (default: all)
   bench unlearn   Corrective unlearning on the classifier's architecture: a patch-trigger poison,
                   SSD with 10/50/100% of the poison identified beside retraining without it.
                   Options: --quick (under 60 s)  --steps N  --alpha A  --lambda L  --no-retrain  --seed S
@@ -227,13 +228,14 @@ int publishedBench(const QCommandLineParser& p, bool quick) {
     int code = 0;
     if (!intOption(p, "samples", 1, &pp.repeats, &code)) return code;
     if (p.isSet(QStringLiteral("networks"))) {
-        pp.sgmse = pp.irsde = pp.clipText = pp.sdUnet = false;
+        pp.sgmse = pp.irsde = pp.clipText = pp.sdUnet = pp.sdVae = false;
         for (const auto& n : listOption(p, "networks")) {
             if (n == "sgmse") pp.sgmse = true;
             else if (n == "irsde") pp.irsde = true;
             else if (n == "clip") pp.clipText = true;
             else if (n == "sd-unet") pp.sdUnet = true;
-            else return usage(QStringLiteral("unknown network '%1' (known: sgmse, irsde, clip, sd-unet)").arg(QString::fromStdString(n)));
+            else if (n == "sd-vae") pp.sdVae = true;
+            else return usage(QStringLiteral("unknown network '%1' (known: sgmse, irsde, clip, sd-unet, sd-vae)").arg(QString::fromStdString(n)));
         }
     }
     return report(p, models::published::runPublishedBench(pp, context(true)));

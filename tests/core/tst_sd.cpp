@@ -1,14 +1,16 @@
-// Stable Diffusion 1.x's text side against the oracle fixtures of tools/oracles/make_clip_fixtures.py
-// (OpenAI CLIP's own tokenizer and text tower, run on seeded random weights): the tokenizer gives
-// the official ids for tricky prompts, the text encoder loads the SD 1.x key layout from
-// .safetensors and an fp16 .ckpt and reproduces the official states, the full-size ViT-L/14
-// layout matches, and files of other models are refused with what they are.
+// Stable Diffusion 1.x's networks against the oracle fixtures of tools/oracles/make_clip_fixtures.py
+// and make_sd_fixtures.py (OpenAI CLIP's own tokenizer and text tower, latent diffusion's UNet and
+// autoencoder, run on seeded random weights): the tokenizer gives the official ids for tricky
+// prompts; the text encoder, the UNet and the VAE load the SD 1.x key layouts (.safetensors, an
+// fp16 .ckpt) and reproduce the official outputs; the full-size layouts match; files of other
+// models are refused with what they are.
 
 #include "models/formats/safetensors.h"
 #include "models/published/bench.h"
 #include "models/sd/clip_text.h"
 #include "models/sd/tokenizer.h"
 #include "models/sd/unet.h"
+#include "models/sd/vae.h"
 
 #include "fixtures.h"
 
@@ -227,7 +229,7 @@ private Q_SLOTS:
 
     void benchTimesTheFullSizeEncoder() {
         models::published::PublishedBenchParams p;
-        p.sgmse = p.irsde = p.sdUnet = false;
+        p.sgmse = p.irsde = p.sdUnet = p.sdVae = false;
         p.repeats = 1;
         const auto r = models::published::runPublishedBench(p, {});
         VERIFY_OK(r);
@@ -309,6 +311,61 @@ private Q_SLOTS:
         QCOMPARE(params, std::int64_t(859520964));
     }
 
+    void vaeMatchesTheOfficialOne() {
+        const auto io = readJson(fixture("sd_vae_small_io.json"));
+        auto tensor = [&](const char* key, const char* shapeKey) {
+            return torch::tensor(io.at(key).get<std::vector<float>>()).view(io.at(shapeKey).get<std::vector<std::int64_t>>());
+        };
+        auto vae = loadSdVae(fixture("sd_vae_small.safetensors"));
+        VERIFY_OK(vae);
+        auto& m = vae.value().model;
+        QCOMPARE(vae.value().prefix, std::string("first_stage_model."));
+        QCOMPARE(m->config().ch, io.at("config").at("ch").get<std::int64_t>());
+        QCOMPARE(m->config().chMult, io.at("config").at("ch_mult").get<std::vector<std::int64_t>>());
+        QCOMPARE(m->config().numResBlocks, io.at("config").at("num_res_blocks").get<std::int64_t>());
+        QCOMPARE(m->config().attentionLevels, std::vector<std::int64_t>{1}); // attn_resolutions [8] of 16
+        QCOMPARE(m->downsampling(), std::int64_t(2));
+        const auto moments = tensor("moments", "moments_shape"), decoded = tensor("decoded", "decoded_shape");
+        at::Tensor mean, logvar, dec;
+        {
+            torch::NoGradGuard ng;
+            std::tie(mean, logvar) = m->encode(tensor("image", "image_shape"));
+            dec = m->decode(tensor("z", "z_shape"));
+        }
+        const auto want = moments.chunk(2, 1);
+        const double errMean = (mean - want[0]).abs().max().item<double>();
+        const double errVar = (logvar - want[1].clamp(-30.0, 20.0)).abs().max().item<double>();
+        const double errDec = (dec - decoded).abs().max().item<double>(), scale = decoded.abs().max().item<double>();
+        qInfo("SD VAE (fp16 safetensors): encoder mean %.3g, log-variance %.3g, decoder %.3g of max |image| %.3g", errMean, errVar,
+              errDec, scale);
+        QVERIFY(errMean < 1e-5 && errVar < 1e-5);
+        QVERIFY2(errDec <= 1e-5 * std::max(1.0, scale), qPrintable(QString::number(errDec)));
+        // The UNet's latent is the scaled mean, and image() undoes the scale.
+        {
+            torch::NoGradGuard ng;
+            const auto img = tensor("image", "image_shape");
+            QVERIFY(at::allclose(m->latents(img), mean * 0.18215));
+            QVERIFY(at::allclose(m->image(mean * 0.18215), m->decode(mean), 1e-4, 1e-4)); // x·s/s rounds in float32
+        }
+    }
+
+    void vaeFullSizeLayoutMatches() {
+        const auto m = readJson(fixture("sd_vae_v1_manifest.json"));
+        const auto mine = sdVaeShapes(SdVaeConfig{});
+        QCOMPARE(mine.size(), m.at("keys").size());
+        std::int64_t params = 0;
+        for (std::size_t i = 0; i < mine.size(); ++i) {
+            const auto& k = m.at("keys")[i];
+            QCOMPARE(mine[i].first, k[0].get<std::string>());
+            QVERIFY2(mine[i].second == k[1].get<std::vector<std::int64_t>>(), mine[i].first.c_str());
+            std::int64_t n = 1;
+            for (auto d : mine[i].second) n *= d;
+            params += n;
+        }
+        QCOMPARE(params, std::int64_t(83653863));
+        QCOMPARE(params, m.at("num_parameters").get<std::int64_t>());
+    }
+
     void otherModelsAreRefusedWithWhatTheyAre() {
         using Named = std::vector<std::pair<std::string, at::Tensor>>;
         const auto t = at::zeros({2, 2});
@@ -324,6 +381,12 @@ private Q_SLOTS:
         auto unetRefused = [](const Result<LoadedSdUNet>& r, const char* what) {
             return !r.ok() && r.error().message.find(what) != std::string::npos;
         };
+        {
+            const auto r = sdVaeFromTensors(Named{{"model.diffusion_model.input_blocks.0.0.weight", t}});
+            QVERIFY2(!r.ok() && r.error().message.find("no VAE weights") != std::string::npos &&
+                         r.error().message.find("separate VAE file") != std::string::npos,
+                     r.ok() ? "accepted" : r.error().message.c_str());
+        }
         QVERIFY(unetRefused(sdUNetFromTensors(Named{{"model.diffusion_model.label_emb.0.0.weight", t},
                                                     {"model.diffusion_model.input_blocks.0.0.weight", t}}), "SDXL"));
         QVERIFY(unetRefused(sdUNetFromTensors(Named{{"down_blocks.0.resnets.0.conv1.weight", t}, {"up_blocks.0.resnets.0.conv1.weight", t}}),

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Oracle fixtures for Stable Diffusion 1.x's denoising UNet (tests/fixtures/sd/).
+"""Oracle fixtures for Stable Diffusion 1.x's denoising UNet and autoencoder (tests/fixtures/sd/).
 
 Runs the official latent-diffusion code — ldm/modules/diffusionmodules/openaimodel.py (UNetModel),
-ldm/modules/attention.py (SpatialTransformer) and ldm/modules/diffusionmodules/util.py of
+ldm/modules/attention.py (SpatialTransformer), ldm/modules/diffusionmodules/model.py (the VAE's
+Encoder and Decoder) and ldm/modules/diffusionmodules/util.py of
 https://github.com/CompVis/stable-diffusion at commit 21f890f9 — from a snapshot outside this
 repository (default /work/oracle-src/sd; --sd-src to change). Nothing of it is copied here (its
 licence is not MIT); the package __init__s and ldm/util.py (training helpers, PIL) are not
@@ -20,6 +21,17 @@ Writes:
                               official forward's output
   sd_unet_v1_manifest.json    the full-size SD 1.x UNet's keys and shapes (v1-inference.yaml's
                               unet_config), built with the official modules
+  sd_vae_small.safetensors    a small AutoencoderKL (ch 32, mult [1, 2], 1 res block, attention at
+                              the half resolution as well as in the middle, z = e = 4) under
+                              first_stage_model., seeded random values stored as float16
+  sd_vae_small_io.json        image [2, 3, 16, 16] → the latent Gaussian's moments, and a latent
+                              [2, 4, 8, 8] → the decoded image, from the official modules
+  sd_vae_v1_manifest.json     the full-size SD 1.x VAE's keys and shapes (first_stage_config)
+
+AutoencoderKL itself (ldm/models/autoencoder.py) imports PyTorch Lightning, which Debian does not
+package; the oracle composes it as that file does: moments = quant_conv(Encoder(x)) with
+quant_conv = Conv2d(2·z, 2·e, 1); decode(z) = Decoder(post_quant_conv(z)) with
+post_quant_conv = Conv2d(e, z, 1); the names are the attribute names of that class.
 
 Needs Debian's python3-torch and python3-numpy. Run with /usr/bin/python3.
 """
@@ -71,15 +83,46 @@ def official_unet(src):
     sys.modules["omegaconf.listconfig"] = listconfig
     load("ldm.modules.diffusionmodules.util", os.path.join(src, "ldm/modules/diffusionmodules/util.py"))
     load("ldm.modules.attention", os.path.join(src, "ldm/modules/attention.py"))
-    return load("ldm.modules.diffusionmodules.openaimodel",
+    unet = load("ldm.modules.diffusionmodules.openaimodel",
                 os.path.join(src, "ldm/modules/diffusionmodules/openaimodel.py")).UNetModel
+    vae = load("ldm.modules.diffusionmodules.model", os.path.join(src, "ldm/modules/diffusionmodules/model.py"))
+    return unet, vae
+
+
+class AutoencoderKL(torch.nn.Module):
+    """The composition of ldm/models/autoencoder.py's AutoencoderKL (encoder, decoder, quant_conv,
+    post_quant_conv, in that registration order), built from the official Encoder/Decoder."""
+
+    def __init__(self, model, ddconfig, embed_dim):
+        super().__init__()
+        self.encoder = model.Encoder(**ddconfig)
+        self.decoder = model.Decoder(**ddconfig)
+        self.quant_conv = torch.nn.Conv2d(2 * ddconfig["z_channels"], 2 * embed_dim, 1)
+        self.post_quant_conv = torch.nn.Conv2d(embed_dim, ddconfig["z_channels"], 1)
+
+    def moments(self, x):
+        return self.quant_conv(self.encoder(x))
+
+    def decode(self, z):
+        return self.decoder(self.post_quant_conv(z))
+
+
+def randomise(net):
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if name.endswith("weight") and p.dim() == 1:
+                p.copy_(1.0 + 0.2 * torch.randn_like(p))  # norm scales near 1
+            else:
+                fan_in = p[0].numel() if p.dim() > 1 else p.numel()
+                p.copy_(torch.randn_like(p) / max(1.0, fan_in) ** 0.5)
+            p.copy_(p.half().float())  # stored as float16; the oracle runs on the rounded values
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sd-src", default="/work/oracle-src/sd")
     args = ap.parse_args()
-    UNetModel = official_unet(args.sd_src)
+    UNetModel, vae_model = official_unet(args.sd_src)
     os.makedirs(OUT, exist_ok=True)
 
     cfg = dict(image_size=16, in_channels=4, out_channels=4, model_channels=32, attention_resolutions=[2, 1],
@@ -95,6 +138,7 @@ def main():
             else:
                 fan_in = p[0].numel() if p.dim() > 1 else p.numel()
                 p.copy_(torch.randn_like(p) / max(1.0, fan_in) ** 0.5)
+            p.copy_(p.half().float())  # stored as float16; the oracle runs on the rounded values
             p.copy_(p.half().float())  # stored as float16 (as SD's fp16 files); the forward uses those values
     g = torch.Generator().manual_seed(7)
     x = torch.randn(2, 4, 16, 16, generator=g)
@@ -123,6 +167,36 @@ def main():
     with open(os.path.join(OUT, "sd_unet_v1_manifest.json"), "w") as f:
         json.dump(manifest, f, indent=0)
     print("wrote", OUT, "; full-size UNet parameters:", manifest["num_parameters"], "keys:", len(keys))
+
+    # ---- VAE ---------------------------------------------------------------------------------
+    dd = dict(double_z=True, z_channels=4, resolution=16, in_channels=3, out_ch=3, ch=32, ch_mult=[1, 2],
+              num_res_blocks=1, attn_resolutions=[8], dropout=0.0)
+    torch.manual_seed(20261205)
+    vae = AutoencoderKL(vae_model, dd, 4).eval()
+    randomise(vae)
+    g = torch.Generator().manual_seed(11)
+    img = torch.rand(2, 3, 16, 16, generator=g) * 2 - 1
+    z = torch.randn(2, 4, 8, 8, generator=g)
+    with torch.no_grad():
+        mom = vae.moments(img)
+        dec = vae.decode(z)
+    write_safetensors(os.path.join(OUT, "sd_vae_small.safetensors"),
+                      [("first_stage_model." + k, v.detach().half()) for k, v in vae.state_dict().items()])
+    io = {"config": dd, "embed_dim": 4, "image": img.reshape(-1).tolist(), "image_shape": list(img.shape),
+          "moments": mom.reshape(-1).tolist(), "moments_shape": list(mom.shape),
+          "z": z.reshape(-1).tolist(), "z_shape": list(z.shape),
+          "decoded": dec.reshape(-1).tolist(), "decoded_shape": list(dec.shape)}
+    with open(os.path.join(OUT, "sd_vae_small_io.json"), "w") as f:
+        json.dump(io, f)
+    full_dd = dict(double_z=True, z_channels=4, resolution=256, in_channels=3, out_ch=3, ch=128, ch_mult=[1, 2, 4, 4],
+                   num_res_blocks=2, attn_resolutions=[], dropout=0.0)
+    full_vae = AutoencoderKL(vae_model, full_dd, 4)
+    vkeys = [[k, list(v.shape)] for k, v in full_vae.state_dict().items()]
+    vman = {"prefix": "first_stage_model.", "source": "CompVis/stable-diffusion 21f890f9 v1-inference.yaml first_stage_config",
+            "keys": vkeys, "num_parameters": int(sum(p.numel() for p in full_vae.parameters()))}
+    with open(os.path.join(OUT, "sd_vae_v1_manifest.json"), "w") as f:
+        json.dump(vman, f, indent=0)
+    print("full-size VAE parameters:", vman["num_parameters"], "keys:", len(vkeys))
 
 
 if __name__ == "__main__":

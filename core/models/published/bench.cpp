@@ -5,6 +5,7 @@
 #include "models/sd/clip_text.h"
 #include "models/sd/tokenizer.h"
 #include "models/sd/unet.h"
+#include "models/sd/vae.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -154,6 +155,34 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
                               "SD 1.x UNet      %5.1f M params  [1,4,%d,%d] (%d² image): %.3f s/eval, peak RSS %.0f MiB\n"
                               "                  seconds per image: 20 guided steps (40 evaluations) %.0f\n",
                               double(m->parameterCount()) / 1e6, side, side, 8 * side, sec, peak, 40 * sec);
+                t << line;
+            }
+        }
+        if (p.sdVae) {
+            // SD 1.x's autoencoder: decoding a latent to the image (every generation ends with it)
+            // and encoding an image (img2img starts with it).
+            sd::SdVae m(sd::SdVaeConfig{});
+            m->eval();
+            std::int64_t params = 0;
+            for (const auto& prm : m->parameters()) params += prm.numel();
+            for (int side : p.latentSides) {
+                const auto z = at::randn({1, 4, side, side}, gen);
+                const auto img = at::rand({1, 3, 8 * side, 8 * side}, gen) * 2 - 1;
+                auto dec = timed(p.repeats, ctx, [&] { (void)m->decode(z); });
+                if (!dec) return dec.error();
+                auto enc = timed(p.repeats, ctx, [&] { (void)m->encode(img); });
+                if (!enc) return enc.error();
+                const double peak = mib(telemetry::sample().rssPeakBytes);
+                j["networks"].push_back({{"network", "sd1_vae"},
+                                         {"parameters", params},
+                                         {"latent", {1, 4, side, side}},
+                                         {"image_side", 8 * side},
+                                         {"decode_seconds", dec.value()},
+                                         {"encode_seconds", enc.value()},
+                                         {"peak_rss_mib", peak}});
+                std::snprintf(line, sizeof line,
+                              "SD 1.x VAE        %5.1f M params  %d² image: decode %.3f s, encode %.3f s, peak RSS %.0f MiB\n",
+                              double(params) / 1e6, 8 * side, dec.value(), enc.value(), peak);
                 t << line;
             }
         }

@@ -5,7 +5,7 @@
 // 256-frame spectrogram (2.04 s of 16 kHz audio) and the IR-SDE ConditionalUNet on one colour
 // image of `imageSide`², batch 1, float32, inference mode; and Stable Diffusion 1.x's CLIP
 // ViT-L/14 text encoder (models/sd) on a prompt and the empty prompt, with the tokenizer's time,
-// and its UNet on 32² and 64² latents (256² and 512² images).
+// and its UNet and VAE (decode, encode) on 32² and 64² latents (256² and 512² images).
 //
 // Thread rules: call on the engine thread. Failure: none expected besides out-of-memory.
 
@@ -23,6 +23,7 @@ struct PublishedBenchParams {
     bool sgmse = true, irsde = true;
     bool clipText = true;   ///< SD 1.x's CLIP ViT-L/14 text encoder (123 M) on [2, 77] tokens
     bool sdUnet = true;     ///< SD 1.x's UNet (859.5 M), one evaluation per latent side
+    bool sdVae = true;      ///< SD 1.x's VAE (83.7 M): decode and encode per latent side
     std::vector<int> latentSides{32, 64}; ///< 32: a 256² image, 64: a 512² one
 };
 
