@@ -1,6 +1,6 @@
 #include "models/sd/clip_text.h"
 
-#include "models/formats/torchzip.h"
+#include "models/sd/files.h"
 #include "models/published/load.h"
 
 #include <ATen/ATen.h>
@@ -167,27 +167,12 @@ Result<ClipTextEncoder> clipTextEncoderFromTensors(const Named& tensors, const C
 }
 
 Result<ClipTextEncoder> loadClipTextEncoder(const std::string& path, const ClipTextOptions& options) {
-    const auto format = formats::detectCheckpointFormat(path);
-    if (format == formats::CheckpointFormat::Missing) return Result<ClipTextEncoder>::invalid(path + ": cannot open the file");
-    auto tensors = formats::readCheckpointTensors(path);
-    if (!tensors) return tensors.error();
-    auto& t = tensors.value();
-    std::string container = format == formats::CheckpointFormat::Safetensors ? "safetensors" : "torch.save zip";
-    // A Lightning/ldm .ckpt keeps the weights under "state_dict".
-    if (!t.empty() && std::all_of(t.begin(), t.end(), [](const auto& kv) { return startsWith(kv.first, "state_dict."); })) {
-        for (auto& kv : t) kv.first.erase(0, 11);
-        container += " (state_dict)";
-    } else if (std::any_of(t.begin(), t.end(), [](const auto& kv) { return startsWith(kv.first, "state_dict."); })) {
-        Named sd;
-        for (auto& kv : t)
-            if (startsWith(kv.first, "state_dict.")) sd.emplace_back(kv.first.substr(11), kv.second);
-        t = std::move(sd);
-        container += " (state_dict)";
-    }
-    auto enc = clipTextEncoderFromTensors(t, options);
+    auto file = readSdFile(path);
+    if (!file) return file.error();
+    auto enc = clipTextEncoderFromTensors(file.value().tensors, options);
     if (!enc) return Error{enc.error().kind, path + ": " + enc.error().message};
     enc.value().file = path;
-    enc.value().container = container;
+    enc.value().container = file.value().container;
     return enc;
 }
 

@@ -1,6 +1,6 @@
 #include "models/sd/unet.h"
 
-#include "models/formats/torchzip.h"
+#include "models/sd/files.h"
 #include "models/published/load.h"
 
 #include <ATen/ATen.h>
@@ -376,18 +376,9 @@ Result<LoadedSdUNet> sdUNetFromTensors(const Named& tensors, const SdUNetOptions
 }
 
 Result<LoadedSdUNet> loadSdUNet(const std::string& path, const SdUNetOptions& options) {
-    if (formats::detectCheckpointFormat(path) == formats::CheckpointFormat::Missing)
-        return Result<LoadedSdUNet>::invalid(path + ": cannot open the file");
-    auto tensors = formats::readCheckpointTensors(path);
-    if (!tensors) return tensors.error();
-    auto& t = tensors.value();
-    if (std::any_of(t.begin(), t.end(), [](const auto& kv) { return startsWith(kv.first, "state_dict."); })) {
-        Named sd;
-        for (auto& kv : t)
-            if (startsWith(kv.first, "state_dict.")) sd.emplace_back(kv.first.substr(11), kv.second);
-        t = std::move(sd);
-    }
-    auto r = sdUNetFromTensors(t, options);
+    auto file = readSdFile(path);
+    if (!file) return file.error();
+    auto r = sdUNetFromTensors(file.value().tensors, options);
     if (!r) return Error{r.error().kind, path + ": " + r.error().message};
     return r;
 }
