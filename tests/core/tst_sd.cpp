@@ -47,6 +47,21 @@ std::string ids(const std::vector<std::int64_t>& v) {
 class TestSd : public QObject {
     Q_OBJECT
 
+    // A full-size manifest ([name, shape] in state-dict order) against the module's parameters:
+    // same names in the same order, same shapes; `params` gets the parameter count.
+    void matchesInOrder(const std::vector<std::pair<std::string, std::vector<std::int64_t>>>& mine, const nlohmann::json& m,
+                        std::int64_t* params) {
+        QCOMPARE(mine.size(), m.at("keys").size());
+        for (std::size_t i = 0; i < mine.size(); ++i) {
+            const auto& k = m.at("keys")[i];
+            QCOMPARE(mine[i].first, k[0].get<std::string>());
+            QVERIFY2(mine[i].second == k[1].get<std::vector<std::int64_t>>(), mine[i].first.c_str());
+            std::int64_t n = 1;
+            for (auto d : mine[i].second) n *= d;
+            *params += n;
+        }
+    }
+
 private Q_SLOTS:
     void tokenizerMatchesTheOfficialOne() {
         auto tok = ClipTokenizer::load();
@@ -296,17 +311,9 @@ private Q_SLOTS:
     void unetFullSizeLayoutMatches() {
         const auto m = readJson(fixture("sd_unet_v1_manifest.json"));
         const auto mine = sdUNetShapes(SdUNetConfig{}); // SD 1.x defaults
-        QCOMPARE(mine.size(), m.at("keys").size());
         std::int64_t params = 0;
-        for (std::size_t i = 0; i < mine.size(); ++i) {
-            const auto& k = m.at("keys")[i];
-            // Same names in the same order (state-dict order), same shapes.
-            QCOMPARE(mine[i].first, k[0].get<std::string>());
-            QVERIFY2(mine[i].second == k[1].get<std::vector<std::int64_t>>(), mine[i].first.c_str());
-            std::int64_t n = 1;
-            for (auto d : mine[i].second) n *= d;
-            params += n;
-        }
+        matchesInOrder(mine, m, &params);
+        if (QTest::currentTestFailed()) return;
         QCOMPARE(params, m.at("num_parameters").get<std::int64_t>());
         QCOMPARE(params, std::int64_t(859520964));
     }
@@ -352,16 +359,9 @@ private Q_SLOTS:
     void vaeFullSizeLayoutMatches() {
         const auto m = readJson(fixture("sd_vae_v1_manifest.json"));
         const auto mine = sdVaeShapes(SdVaeConfig{});
-        QCOMPARE(mine.size(), m.at("keys").size());
         std::int64_t params = 0;
-        for (std::size_t i = 0; i < mine.size(); ++i) {
-            const auto& k = m.at("keys")[i];
-            QCOMPARE(mine[i].first, k[0].get<std::string>());
-            QVERIFY2(mine[i].second == k[1].get<std::vector<std::int64_t>>(), mine[i].first.c_str());
-            std::int64_t n = 1;
-            for (auto d : mine[i].second) n *= d;
-            params += n;
-        }
+        matchesInOrder(mine, m, &params);
+        if (QTest::currentTestFailed()) return;
         QCOMPARE(params, std::int64_t(83653863));
         QCOMPARE(params, m.at("num_parameters").get<std::int64_t>());
     }

@@ -36,7 +36,6 @@ post_quant_conv = Conv2d(e, z, 1); the names are the attribute names of that cla
 Needs Debian's python3-torch and python3-numpy. Run with /usr/bin/python3.
 """
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -49,21 +48,13 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(ROOT, "tests", "fixtures", "sd")
 PREFIX = "model.diffusion_model."
 sys.path.insert(0, HERE)
-from make_clip_fixtures import write_safetensors  # noqa: E402  (the same documented-format writer)
+from make_clip_fixtures import load_module as load, write_safetensors  # noqa: E402  (shared with the CLIP oracle)
 
 
 def package(name):
     mod = types.ModuleType(name)
     mod.__path__ = []
     sys.modules[name] = mod
-    return mod
-
-
-def load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
     return mod
 
 

@@ -108,8 +108,7 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
             // on [2, 77] (the prompt and the empty prompt of classifier-free guidance).
             sd::ClipTextModel m(sd::ClipTextConfig{});
             m->eval();
-            std::int64_t params = 0;
-            for (const auto& prm : m->parameters()) params += prm.numel();
+            const std::int64_t params = m->parameterCount();
             auto tok = sd::ClipTokenizer::load();
             if (!tok) return tok.error();
             const std::string prompt = "a highly detailed photograph of a red sports car on a mountain road at sunset";
@@ -163,8 +162,7 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
             // and encoding an image (img2img starts with it).
             sd::SdVae m(sd::SdVaeConfig{});
             m->eval();
-            std::int64_t params = 0;
-            for (const auto& prm : m->parameters()) params += prm.numel();
+            const std::int64_t params = m->parameterCount();
             for (int side : p.latentSides) {
                 const auto z = at::randn({1, 4, side, side}, gen);
                 const auto img = at::rand({1, 3, 8 * side, 8 * side}, gen) * 2 - 1;

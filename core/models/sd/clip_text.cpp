@@ -102,10 +102,13 @@ at::Tensor ClipTextModelImpl::forward(const at::Tensor& ids) {
 }
 
 std::vector<std::pair<std::string, std::vector<std::int64_t>>> clipTextShapes(const ClipTextConfig& c) {
-    ClipTextModel m(c);
-    std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
-    for (const auto& p : m->named_parameters()) out.emplace_back(p.key(), p.value().sizes().vec());
-    return out;
+    return published::parameterShapes(*ClipTextModel(c));
+}
+
+std::int64_t ClipTextModelImpl::parameterCount() const {
+    std::int64_t n = 0;
+    for (const auto& p : parameters()) n += p.numel();
+    return n;
 }
 
 Result<ClipTextEncoder> clipTextEncoderFromTensors(const Named& tensors, const ClipTextOptions& options) {
@@ -162,7 +165,7 @@ Result<ClipTextEncoder> clipTextEncoderFromTensors(const Named& tensors, const C
     auto loaded = published::loadNamedTensors(*enc.model, asFloat, "CLIP text encoder");
     if (!loaded) return loaded.error();
     enc.model->eval();
-    for (const auto& p : enc.model->parameters()) enc.parameters += p.numel();
+    enc.parameters = enc.model->parameterCount();
     return enc;
 }
 

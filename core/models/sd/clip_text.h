@@ -91,6 +91,7 @@ public:
     /// ids [B, L] int64 with L ≤ context → [B, L, W] (final_layer_norm of the last layer).
     at::Tensor forward(const at::Tensor& ids);
     const ClipTextConfig& config() const { return m_config; }
+    std::int64_t parameterCount() const;
 
 private:
     ClipTextConfig m_config;

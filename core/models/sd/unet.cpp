@@ -285,10 +285,7 @@ at::Tensor SdUNetImpl::forward(const at::Tensor& x, const at::Tensor& t, const a
 }
 
 std::vector<std::pair<std::string, std::vector<std::int64_t>>> sdUNetShapes(const SdUNetConfig& c) {
-    SdUNet m(c);
-    std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
-    for (const auto& p : m->named_parameters()) out.emplace_back(p.key(), p.value().sizes().vec());
-    return out;
+    return published::parameterShapes(*SdUNet(c));
 }
 
 Result<LoadedSdUNet> sdUNetFromTensors(const Named& tensors, const SdUNetOptions& options) {

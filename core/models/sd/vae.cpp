@@ -196,10 +196,13 @@ at::Tensor SdVaeImpl::latents(const at::Tensor& image) { return encode(image).fi
 at::Tensor SdVaeImpl::image(const at::Tensor& latent) { return decode(latent / m_config.scaleFactor); }
 
 std::vector<std::pair<std::string, std::vector<std::int64_t>>> sdVaeShapes(const SdVaeConfig& c) {
-    SdVae m(c);
-    std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
-    for (const auto& p : m->named_parameters()) out.emplace_back(p.key(), p.value().sizes().vec());
-    return out;
+    return published::parameterShapes(*SdVae(c));
+}
+
+std::int64_t SdVaeImpl::parameterCount() const {
+    std::int64_t n = 0;
+    for (const auto& p : parameters()) n += p.numel();
+    return n;
 }
 
 Result<LoadedSdVae> sdVaeFromTensors(const Named& tensors) {
@@ -265,7 +268,7 @@ Result<LoadedSdVae> sdVaeFromTensors(const Named& tensors) {
     auto loaded = published::loadNamedTensors(*out.model, list, "Stable Diffusion VAE");
     if (!loaded) return loaded.error();
     out.model->eval();
-    for (const auto& p : out.model->parameters()) out.parameters += p.numel();
+    out.parameters = out.model->parameterCount();
     return out;
 }
 

@@ -60,6 +60,7 @@ public:
     at::Tensor image(const at::Tensor& latent);
     const SdVaeConfig& config() const { return m_config; }
     std::int64_t downsampling() const { return std::int64_t(1) << (m_config.chMult.size() - 1); }
+    std::int64_t parameterCount() const;
 
     struct Coder; ///< encoder or decoder
 
