@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -284,12 +285,96 @@ private:
     double m_L = 0;
 };
 
+// ---------------------------------------------------------------------------------------------
+// Discrete VP (a DDPM schedule on continuous time)
+
+class DiscreteVpSde final : public Sde {
+public:
+    explicit DiscreteVpSde(const DiscreteVpParams& p) : m_steps(p.steps) {
+        const auto& a = p.alphasCumprod;
+        require(a.size() >= 2, "discrete VP SDE: need at least two steps");
+        require(p.steps > 0, "discrete VP SDE: need steps > 0");
+        m_n = static_cast<int>(a.size());
+        m_y.resize(a.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            require(a[i] > 0 && a[i] < 1, "discrete VP SDE: every alphas_cumprod must lie in (0, 1)");
+            require(i == 0 || a[i] < a[i - 1], "discrete VP SDE: alphas_cumprod must decrease strictly");
+            m_y[i] = 0.5 * (std::log1p(-a[i]) - std::log(a[i])); // log σ̃_i
+        }
+        // Fritsch–Butland slopes (harmonic mean of the neighbouring secants): monotone and C¹.
+        m_d.resize(a.size());
+        m_d.front() = m_y[1] - m_y[0];
+        m_d.back() = m_y[m_n - 1] - m_y[m_n - 2];
+        for (int i = 1; i + 1 < m_n; ++i) {
+            const double s0 = m_y[i] - m_y[i - 1], s1 = m_y[i + 1] - m_y[i];
+            m_d[i] = 2.0 * s0 * s1 / (s0 + s1);
+        }
+    }
+    SdeKind kind() const override { return SdeKind::VP; }
+    std::string name() const override { return "VP (discrete, " + std::to_string(m_n) + " steps)"; }
+    double tMax() const override { return 1.0; }
+    double tEps() const override { return 1.0 / m_n; }
+    int defaultSteps() const override { return m_steps; }
+    double kappa(double t) const override {
+        const auto [st, dst] = sigmaTildeAndSlope(t);
+        return st * dst / (1.0 + st * st);
+    }
+    double diffusion(double t) const override { return std::sqrt(2.0 * kappa(t)); }
+    double alpha(double t) const override {
+        const double st = sigmaTildeAndSlope(t).first;
+        return 1.0 / std::sqrt(1.0 + st * st);
+    }
+    double sigma(double t) const override {
+        const double st = sigmaTildeAndSlope(t).first;
+        return st / std::sqrt(1.0 + st * st);
+    }
+    double priorStd() const override { return 1.0; }
+
+private:
+    /// σ̃(t) and dσ̃/dt.
+    std::pair<double, double> sigmaTildeAndSlope(double t) const {
+        const double u = t * m_n - 1.0; // fractional step
+        if (u < 0.0) {
+            const double s0 = std::exp(m_y[0]);
+            return {s0 * std::max(0.0, t) * m_n, s0 * m_n};
+        }
+        const int i = std::min(static_cast<int>(u), m_n - 2);
+        const double h = std::min(u - i, 1.0);
+        const double h2 = h * h, h3 = h2 * h;
+        const double y0 = m_y[i], y1 = m_y[i + 1], d0 = m_d[i], d1 = m_d[i + 1];
+        const double y = (2 * h3 - 3 * h2 + 1) * y0 + (h3 - 2 * h2 + h) * d0 + (-2 * h3 + 3 * h2) * y1 + (h3 - h2) * d1;
+        const double dy = (6 * h2 - 6 * h) * y0 + (3 * h2 - 4 * h + 1) * d0 + (-6 * h2 + 6 * h) * y1 + (3 * h2 - 2 * h) * d1;
+        const double st = std::exp(y);
+        return {st, st * dy * m_n};
+    }
+    int m_n = 0;
+    int m_steps = 50;
+    std::vector<double> m_y, m_d;
+};
+
 } // namespace
+
+std::vector<double> scaledLinearAlphasCumprod(double betaStart, double betaEnd, int n) {
+    require(n >= 2 && betaStart > 0 && betaEnd > betaStart && betaEnd < 1,
+            "scaled-linear schedule: need n >= 2 and 0 < beta_start < beta_end < 1");
+    std::vector<double> a(static_cast<std::size_t>(n));
+    const double r0 = std::sqrt(betaStart), r1 = std::sqrt(betaEnd);
+    double prod = 1.0;
+    for (int i = 0; i < n; ++i) {
+        const double r = r0 + (r1 - r0) * (static_cast<double>(i) / (n - 1));
+        prod *= 1.0 - r * r;
+        a[i] = prod;
+    }
+    return a;
+}
+
+double discreteTimestep(double t, int n) { return std::clamp(t * n - 1.0, 0.0, n - 1.0); }
 
 std::unique_ptr<Sde> makeVe(const VeParams& p) { return std::make_unique<VeSde>(p); }
 std::unique_ptr<Sde> makeVp(const VpParams& p) { return std::make_unique<VpSde>(p, false); }
 std::unique_ptr<Sde> makeSubVp(const VpParams& p) { return std::make_unique<VpSde>(p, true); }
 std::unique_ptr<Sde> makeIrSde(const IrSdeParams& p) { return std::make_unique<IrSde>(p); }
 std::unique_ptr<Sde> makeOuve(const OuveParams& p) { return std::make_unique<OuveSde>(p); }
+std::unique_ptr<Sde> makeDiscreteVp(const DiscreteVpParams& p) { return std::make_unique<DiscreteVpSde>(p); }
 
 } // namespace reverie::sde

@@ -121,11 +121,32 @@ struct OuveParams {
     int steps = 30;
 };
 
+/// A discrete-time DDPM schedule ᾱ_0 > … > ᾱ_{N−1} (e.g. Stable Diffusion's) served as a VP SDE
+/// on t ∈ [0, 1]: the discrete step i sits at t = (i + 1)/N, log σ̃ is interpolated between the
+/// steps by a monotone C¹ cubic (Fritsch–Butland slopes), σ̃ falls linearly to 0 below t = 1/N,
+/// and α = 1/√(1 + σ̃²), σ = σ̃α, κ = α²σ̃σ̃', g = √(2κ) (so g² = β(t) as for every VP SDE). A
+/// network trained on the discrete steps takes discreteTimestep(t, N) as its time input (the
+/// fractional step, as k-diffusion's log-σ interpolation gives it). docs/methods.md, "Stable
+/// Diffusion's schedule".
+struct DiscreteVpParams {
+    std::vector<double> alphasCumprod; ///< ᾱ_i, strictly decreasing in (0, 1), N ≥ 2
+    int steps = 50;                    ///< default number of sampling steps
+};
+
+/// Latent diffusion's "scaled linear" schedule: β_i = (√β_start + i/(N−1)·(√β_end − √β_start))²,
+/// ᾱ_i = Π_{j≤i}(1 − β_j). Stable Diffusion 1.x: 0.00085, 0.012, N = 1000.
+std::vector<double> scaledLinearAlphasCumprod(double betaStart = 0.00085, double betaEnd = 0.012, int n = 1000);
+
+/// The discrete step (fractional) that time t of a DiscreteVp SDE of n steps stands for:
+/// clamp(t·n − 1, 0, n − 1).
+double discreteTimestep(double t, int n);
+
 std::unique_ptr<Sde> makeVe(const VeParams& p = {});
 std::unique_ptr<Sde> makeVp(const VpParams& p = {});
 std::unique_ptr<Sde> makeSubVp(const VpParams& p = {});
 std::unique_ptr<Sde> makeIrSde(const IrSdeParams& p = {});
 std::unique_ptr<Sde> makeOuve(const OuveParams& p = {});
+std::unique_ptr<Sde> makeDiscreteVp(const DiscreteVpParams& p);
 
 /// A per-item coefficient f(t_b) for every batch item, shaped [B, 1, …] to broadcast against
 /// `like`; a 0-dim t gives a 0-dim result. Real dtype matching `like` (so float32 stays float32),

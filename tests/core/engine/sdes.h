@@ -10,7 +10,7 @@
 
 namespace reverie::testing {
 
-enum class SdeId { VE, VP, SubVP, IrDiscrete, IrContinuous, OUVE };
+enum class SdeId { VE, VP, SubVP, IrDiscrete, IrContinuous, OUVE, SdDiscrete };
 
 inline std::unique_ptr<sde::Sde> makeSde(SdeId id) {
     switch (id) {
@@ -20,6 +20,7 @@ inline std::unique_ptr<sde::Sde> makeSde(SdeId id) {
     case SdeId::IrDiscrete: { sde::IrSdeParams p; p.lambda = 0.5; return sde::makeIrSde(p); }
     case SdeId::IrContinuous: { sde::IrSdeParams p; p.lambda = 0.5; p.discrete = false; return sde::makeIrSde(p); }
     case SdeId::OUVE: return sde::makeOuve();
+    case SdeId::SdDiscrete: return sde::makeDiscreteVp({sde::scaledLinearAlphasCumprod(), 50});
     }
     return nullptr;
 }
@@ -32,11 +33,13 @@ inline const char* sdeName(SdeId id) {
     case SdeId::IrDiscrete: return "IR-discrete";
     case SdeId::IrContinuous: return "IR-continuous";
     case SdeId::OUVE: return "OUVE";
+    case SdeId::SdDiscrete: return "SD-discrete";
     }
     return "?";
 }
 
-inline constexpr SdeId kAllSdes[] = {SdeId::VE, SdeId::VP, SdeId::SubVP, SdeId::IrDiscrete, SdeId::IrContinuous, SdeId::OUVE};
+inline constexpr SdeId kAllSdes[] = {SdeId::VE, SdeId::VP, SdeId::SubVP, SdeId::IrDiscrete, SdeId::IrContinuous, SdeId::OUVE,
+                                    SdeId::SdDiscrete};
 
 } // namespace reverie::testing
 

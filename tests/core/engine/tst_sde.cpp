@@ -76,6 +76,27 @@ void TestSde::publishedDefaults() {
     QVERIFY(std::abs(vp->alpha(1.0) - std::exp(-0.25 * 19.9 - 0.05)) < 1e-15);
     const auto sub = sde::makeSubVp();
     QVERIFY(std::abs(sub->sigma(0.5) - (1 - vp->alpha(0.5) * vp->alpha(0.5))) < 1e-15);
+
+    // Stable Diffusion's schedule: the published σ range of k-diffusion's discrete wrapper
+    // (σ_min 0.0292, σ_max 14.6146), and α² = ᾱ_i exactly on the steps.
+    const std::vector<double> abar = sde::scaledLinearAlphasCumprod();
+    QCOMPARE(abar.size(), std::size_t(1000));
+    QVERIFY(std::abs(abar[0] - (1 - 0.00085)) < 1e-15);
+    const auto sd = sde::makeDiscreteVp({abar, 50});
+    QVERIFY(sd->kind() == sde::SdeKind::VP);
+    QVERIFY2(std::abs(sd->sigmaTilde(1.0) - 14.6146) < 1e-4, qPrintable(QString::number(sd->sigmaTilde(1.0), 'g', 9)));
+    QVERIFY2(std::abs(sd->sigmaTilde(sd->tEps()) - 0.0292) < 1e-4, qPrintable(QString::number(sd->sigmaTilde(sd->tEps()), 'g', 9)));
+    for (int i : {0, 1, 17, 500, 998, 999}) {
+        const double t = (i + 1) / 1000.0;
+        QVERIFY2(std::abs(sd->alpha(t) * sd->alpha(t) - abar[i]) < 1e-12, qPrintable(QString("step %1").arg(i)));
+        QVERIFY(std::abs(sd->sigma(t) * sd->sigma(t) - (1 - abar[i])) < 1e-12);
+        QCOMPARE(sde::discreteTimestep(t, 1000), double(i));
+    }
+    // Between the steps σ̃ stays between its neighbours (monotone interpolation).
+    const double mid = sd->sigmaTilde(0.5005);
+    QVERIFY(mid > sd->sigmaTilde(0.500) && mid < sd->sigmaTilde(0.501));
+    QCOMPARE(sde::discreteTimestep(0.0, 1000), 0.0);
+    QCOMPARE(sde::discreteTimestep(0.5005, 1000), 499.5);
 }
 
 // The score reached through the σ-denoiser and the parameterisation conversions equals the
@@ -127,6 +148,9 @@ void TestSde::badParameters() {
     sde::OuveParams ou;
     ou.gamma = -1;
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sde::makeOuve(ou));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sde::makeDiscreteVp({{0.9}, 10}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sde::makeDiscreteVp({{0.9, 0.95}, 10}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sde::makeDiscreteVp({{1.0, 0.5}, 10}));
 }
 
 QTEST_APPLESS_MAIN(TestSde)
