@@ -1688,6 +1688,10 @@
         <source>Point %1 of %2: %3 at NFE %4, FD %5</source>
         <translation>Punkt %1 von %2: %3 bei NFE %4, FD %5</translation>
     </message>
+    <message>
+        <source>Stable Diffusion</source>
+        <translation>Stable Diffusion</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::GenerateWorkbench</name>
@@ -1810,6 +1814,74 @@
     <message>
         <source>Measuring bits/dim: %1 of %2 · NFE %3</source>
         <translation>Bits/Dim werden gemessen: %1 von %2 · NFE %3</translation>
+    </message>
+    <message>
+        <source>Open a Stable Diffusion 1.x checkpoint</source>
+        <translation>Stable-Diffusion-1.x-Checkpoint öffnen</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.safetensors *.ckpt *.pt *.pth)</source>
+        <translation>Checkpoints (*.safetensors *.ckpt *.pt *.pth)</translation>
+    </message>
+    <message>
+        <source>Stable Diffusion</source>
+        <translation>Stable Diffusion</translation>
+    </message>
+    <message>
+        <source>Save image</source>
+        <translation>Bild speichern</translation>
+    </message>
+    <message>
+        <source>PNG (*.png)</source>
+        <translation>PNG (*.png)</translation>
+    </message>
+    <message>
+        <source>Choose a Stable Diffusion 1.x checkpoint first (Open checkpoint…).</source>
+        <translation>Wählen Sie zuerst einen Stable-Diffusion-1.x-Checkpoint (Checkpoint öffnen…).</translation>
+    </message>
+    <message>
+        <source>%1 does not exist.</source>
+        <translation>%1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>Lade %1…</translation>
+    </message>
+    <message>
+        <source>Stable Diffusion %1 × %2 steps</source>
+        <translation>Stable Diffusion %1 × %2 Schritte</translation>
+    </message>
+    <message>
+        <source>seed %1</source>
+        <translation>Seed %1</translation>
+    </message>
+    <message>
+        <source>%1 image(s) · NFE %2 · %3 s (+ %4 s loading)</source>
+        <translation>%1 Bild(er) · NFE %2 · %3 s (+ %4 s Laden)</translation>
+    </message>
+    <message>
+        <source>Stable Diffusion stopped: %1</source>
+        <translation>Stable Diffusion angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Stable Diffusion failed: %1</source>
+        <translation>Stable Diffusion fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>There is no Stable Diffusion image to save yet: press Generate first.</source>
+        <translation>Es gibt noch kein Stable-Diffusion-Bild zum Speichern: zuerst auf Erzeugen drücken.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1.</source>
+        <translation>%1 kann nicht geschrieben werden.</translation>
+    </message>
+    <message>
+        <source>%1 carries no Stable Diffusion parameters.</source>
+        <translation>%1 enthält keine Stable-Diffusion-Parameter.</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · NFE %3 · %4 s · %5</source>
+        <translation>Schritt %1 von %2 · NFE %3 · %4 s · %5</translation>
     </message>
 </context>
 <context>
@@ -2289,6 +2361,85 @@
     <message>
         <source>Input: %1, restored as it is: there is no clean reference, so no PSNR or SSIM. Choose a degradation under &quot;Degrade first&quot; to make a demo pair. Press Restore.</source>
         <translation>Eingabe: %1, wird so restauriert, wie sie ist: es gibt keine saubere Referenz, also kein PSNR oder SSIM. Wählen Sie unter „Zuerst verschlechtern“ eine Verschlechterung, um ein Demo-Paar zu erzeugen. Drücken Sie „Restaurieren“.</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::SdPanel</name>
+    <message>
+        <source>An SD 1.x .safetensors or .ckpt file</source>
+        <translation>Eine SD-1.x-Datei (.safetensors oder .ckpt)</translation>
+    </message>
+    <message>
+        <source>Open checkpoint…</source>
+        <translation>Checkpoint öffnen…</translation>
+    </message>
+    <message>
+        <source>Checkpoint</source>
+        <translation>Checkpoint</translation>
+    </message>
+    <message>
+        <source>What to draw</source>
+        <translation>Was gezeichnet werden soll</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <source>Negative prompt</source>
+        <translation>Negativer Prompt</translation>
+    </message>
+    <message>
+        <source>Karras σ</source>
+        <translation>Karras-σ</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>Sampler</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>Schritte</translation>
+    </message>
+    <message>
+        <source>CFG</source>
+        <translation>CFG</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>Bilder</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>Erzeugen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Save PNG…</source>
+        <translation>PNG speichern…</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>Estimate for SD 1.5 on a 2-core CPU: about %1 UNet passes, %2 (a GPU takes seconds).</source>
+        <translation>Schätzung für SD 1.5 auf einer 2-Kern-CPU: etwa %1 UNet-Durchläufe, %2 (eine GPU braucht Sekunden).</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@
 
 #include "engine/bench.h"
 #include "erase/erase_bench.h"
+#include "erase/sd_erase.h"
 #include "generate/generate.h"
 #include "models/published/bench.h"
 #include "models/zoo.h"
@@ -44,6 +45,9 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   FD, attack success, edit time.
                   Options: --quick (under 60 s)  --samples N  --methods ID,...  --steps N
                            --no-attacks  --seed S
+  bench sd-erase  Time of the closed-form erasure (UCE, RECE with 1 and 3 rounds) on the 32 K/V
+                  matrices of SD 1.x's UNet (random weights, 68 erase rows, 365 preserved rows).
+                  Options: --quick (one repeat)  --samples N (repeats)  --seed S
   bench published Seconds per evaluation and peak memory of the full-size published networks
                   (SGMSE+ NCSN++ on 2.04 s of audio, IR-SDE UNet on 256x256, SD 1.x's CLIP text
                   encoder on a prompt and the empty prompt, its UNet and VAE on 32x32 and 64x64
@@ -199,6 +203,14 @@ int eraseBench(const QCommandLineParser& p, bool quick) {
     return report(p, erase::runEraseBench(ep, context(true)));
 }
 
+int sdEraseBench(const QCommandLineParser& p, bool quick) {
+    erase::SdEraseBenchParams ep;
+    if (quick) ep.repeats = 1;
+    int code = 0;
+    if (!intOption(p, "samples", 1, &ep.repeats, &code) || !seedOption(p, &ep.seed, &code)) return code;
+    return report(p, erase::runSdEraseBench(ep, context(true)));
+}
+
 int unlearnBench(const QCommandLineParser& p, bool quick) {
     unlearn::CorrectiveParams cp;
     cp.shippedClassifierDir = models::zoo::find(models::zoo::kClassifier);
@@ -267,11 +279,12 @@ int tuneBench(const QCommandLineParser& p, bool quick) {
     return report(p, tune::runTuneBench(tp, context(true)));
 }
 
-const std::array<std::pair<const char*, Bench>, 8> kBenches = {{{"engine", engine},
+const std::array<std::pair<const char*, Bench>, 9> kBenches = {{{"engine", engine},
                                                                 {"generate", generateBench},
                                                                 {"restore", restoreBench},
                                                                 {"enhance", enhanceBench},
                                                                 {"erase", eraseBench},
+                                                                {"sd-erase", sdEraseBench},
                                                                 {"unlearn", unlearnBench},
                                                                 {"published", publishedBench},
                                                                 {"tune", tuneBench}}};
@@ -312,7 +325,7 @@ int run(const QStringList& args) {
 
 } // namespace
 
-const Command kBench{"bench", "Benchmarks: engine, generate, restore, enhance, erase, unlearn, published, tune (--help for each).", kHelp,
+const Command kBench{"bench", "Benchmarks: engine, generate, restore, enhance, erase, sd-erase, unlearn, published, tune (--help for each).", kHelp,
                      run};
 
 } // namespace reverie::cli

@@ -78,6 +78,8 @@ int runFileBatch(const QStringList& inputs, const QString& outDir, const char* d
 extern const Command kDiagnostics;
 extern const Command kBench;
 extern const Command kGenerate;
+extern const Command kSd;
+extern const Command kSdErase;
 extern const Command kRestore;
 extern const Command kEnhance;
 extern const Command kTrain;

@@ -19,8 +19,9 @@ namespace {
 
 using reverie::cli::Command;
 
-const std::array<const Command*, 8> kCommands = {&reverie::cli::kDiagnostics, &reverie::cli::kBench,
-                                                 &reverie::cli::kGenerate,    &reverie::cli::kRestore,
+const std::array<const Command*, 10> kCommands = {&reverie::cli::kDiagnostics, &reverie::cli::kBench,
+                                                 &reverie::cli::kGenerate,    &reverie::cli::kSd, &reverie::cli::kSdErase,
+                                                 &reverie::cli::kRestore,
                                                  &reverie::cli::kEnhance,     &reverie::cli::kTrain, &reverie::cli::kTune,
                                                  &reverie::cli::kExport};
 

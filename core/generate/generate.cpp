@@ -191,6 +191,56 @@ at::Tensor labelTensor(const std::vector<int>& labels, int nullClass) {
 }
 
 /// Runs one sampler on items [first, first + count) of a request; onPreview gets per-step images.
+Result<solvers::SampleOutput> runSampler(const SamplerSettings& ss, const sde::Sde& s, const sde::Denoiser& den,
+                                         const at::Tensor& xT, const solvers::CommonOptions& common,
+                                         const JobContext& ctx) {
+    const std::string& id = ss.id;
+    const at::Tensor mu; // VE/VP/sub-VP: no mean reversion
+    if (id == "em") return solvers::sampleEulerMaruyama(s, den, xT, mu, common, ctx);
+    if (id == "pc") {
+        solvers::PcOptions o;
+        o.common = common;
+        o.predictor = solvers::Predictor::ReverseDiffusion;
+        o.corrector = solvers::Corrector::Langevin;
+        o.snr = 0.16;
+        o.langevinNorm = solvers::LangevinNorm::PerItem;
+        return solvers::samplePc(s, den, xT, mu, o, ctx);
+    }
+    if (id == "ode-euler" || id == "ode-heun" || id == "ode-rk45") {
+        solvers::OdeOptions o;
+        o.common = common;
+        o.method = id == "ode-euler" ? solvers::OdeMethod::Euler
+                   : id == "ode-heun" ? solvers::OdeMethod::Heun
+                                      : solvers::OdeMethod::DoPri5;
+        o.rtol = o.atol = ss.rk45Tolerance;
+        if (id == "ode-rk45") o.common.maxNfe = 5000;
+        return solvers::sampleOde(s, den, xT, mu, o, ctx);
+    }
+    if (id == "ddim") {
+        solvers::DdimOptions o;
+        o.common = common;
+        o.eta = ss.eta;
+        o.spacing = ss.spacing;
+        return solvers::sampleDdim(s, den, xT, mu, o, ctx);
+    }
+    if (id == "dpmpp-2m" || id == "dpmpp-2m-sde") {
+        solvers::MrsOptions o;
+        o.common = common;
+        o.sde = id == "dpmpp-2m-sde";
+        o.order = 2;
+        o.form = solvers::SolverForm::Data;
+        o.spacing = ss.spacing;
+        return solvers::sampleMrs(s, den, xT, mu, o, ctx);
+    }
+    if (id == "edm-heun" || id == "edm-sde") {
+        solvers::EdmOptions o;
+        o.common = common;
+        if (id == "edm-sde") o.sChurn = ss.churn;
+        return solvers::sampleEdm(s, den, xT, mu, o, ctx);
+    }
+    return Result<solvers::SampleOutput>::invalid("unknown sampler '" + id + "'");
+}
+
 Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDenoiser& model, const sde::Sde& s,
                                    int first, int count, const JobContext& ctx, bool previews, int totalItems) {
     const int nullClass = model->net()->config().numClasses;
@@ -259,47 +309,12 @@ Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDen
         out = so;
     } else {
         const auto xT = solvers::priorSample(s, like, mu, noise);
-        if (id == "em") {
-            out = solvers::sampleEulerMaruyama(s, den, xT, mu, common, ctx);
-        } else if (id == "pc") {
-            solvers::PcOptions o;
-            o.common = common;
-            o.predictor = solvers::Predictor::ReverseDiffusion;
-            o.corrector = solvers::Corrector::Langevin;
-            o.snr = 0.16;
-            o.langevinNorm = solvers::LangevinNorm::PerItem;
-            out = solvers::samplePc(s, den, xT, mu, o, ctx);
-        } else if (id == "ode-euler" || id == "ode-heun" || id == "ode-rk45") {
-            solvers::OdeOptions o;
-            o.common = common;
-            o.method = id == "ode-euler" ? solvers::OdeMethod::Euler
-                       : id == "ode-heun" ? solvers::OdeMethod::Heun
-                                          : solvers::OdeMethod::DoPri5;
-            o.rtol = o.atol = p.rk45Tolerance;
-            if (id == "ode-rk45") o.common.maxNfe = 5000;
-            out = solvers::sampleOde(s, den, xT, mu, o, ctx);
-        } else if (id == "ddim") {
-            solvers::DdimOptions o;
-            o.common = common;
-            o.eta = p.eta;
-            o.spacing = solvers::Spacing::LogSnr;
-            out = solvers::sampleDdim(s, den, xT, mu, o, ctx);
-        } else if (id == "dpmpp-2m" || id == "dpmpp-2m-sde") {
-            solvers::MrsOptions o;
-            o.common = common;
-            o.sde = id == "dpmpp-2m-sde";
-            o.order = 2;
-            o.form = solvers::SolverForm::Data;
-            o.spacing = solvers::Spacing::LogSnr;
-            out = solvers::sampleMrs(s, den, xT, mu, o, ctx);
-        } else if (id == "edm-heun" || id == "edm-sde") {
-            solvers::EdmOptions o;
-            o.common = common;
-            if (id == "edm-sde") o.sChurn = p.churn;
-            out = solvers::sampleEdm(s, den, xT, mu, o, ctx);
-        } else {
-            return Result<GenerateResult>::invalid("unknown sampler '" + id + "'");
-        }
+        SamplerSettings ss;
+        ss.id = id;
+        ss.eta = p.eta;
+        ss.churn = p.churn;
+        ss.rk45Tolerance = p.rk45Tolerance;
+        out = runSampler(ss, s, den, xT, common, ctx);
     }
     if (!out) return out.error();
     GenerateResult r;

@@ -37,6 +37,18 @@ ImageU8 previewImage(const sde::Sde& s, double t, const at::Tensor& x, const at:
 Result<solvers::NoiseLevelEstimator> netEstimator(double sigmaMin, double sigmaMax);
 solvers::NoiseLevelEstimator hhEstimator(double sigmaMin, double sigmaMax);
 at::Tensor labelTensor(const std::vector<int>& labels, int nullClass);
+/// One engine sampler by its id (samplers(); not "dlg", which needs a burn-in) from xT, with the
+/// settings the ids leave open. spacing applies to "ddim" and the "dpmpp-" ids.
+struct SamplerSettings {
+    std::string id;
+    double eta = 0.0;
+    double churn = 10.0;
+    double rk45Tolerance = 1e-3;
+    solvers::Spacing spacing = solvers::Spacing::LogSnr;
+};
+Result<solvers::SampleOutput> runSampler(const SamplerSettings& ss, const sde::Sde& s, const sde::Denoiser& den,
+                                         const at::Tensor& xT, const solvers::CommonOptions& common,
+                                         const JobContext& ctx);
 /// Samples items first..first+count−1 (item i from seed + i) in one batch.
 Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDenoiser& model, const sde::Sde& s,
                                    int first, int count, const JobContext& ctx, bool previews, int totalItems);

@@ -1,6 +1,8 @@
 // The command-line front ends: bad input gives a clear message and exit status 2, never a crash;
 // `reverie-cli diagnostics --json` ends with one JSON object.
 
+#include "sdfixture.h"
+
 #include <QBuffer>
 #include <QDataStream>
 #include <QFileInfo>
@@ -103,6 +105,17 @@ Run run(const QString& program, const QStringList& args, const QProcessEnvironme
     r.err = p.readAllStandardError();
     return r;
 }
+int maxPixelDiff(const QImage& a, const QImage& b) {
+    if (a.size() != b.size()) return 256;
+    int m = 0;
+    for (int y = 0; y < a.height(); ++y)
+        for (int x = 0; x < a.width(); ++x) {
+            const QRgb p = a.pixel(x, y), q = b.pixel(x, y);
+            m = std::max({m, std::abs(qRed(p) - qRed(q)), std::abs(qGreen(p) - qGreen(q)), std::abs(qBlue(p) - qBlue(q))});
+        }
+    return m;
+}
+
 } // namespace
 
 class TestCli : public QObject {
@@ -275,6 +288,64 @@ private Q_SLOTS:
         const Run list = run(QStringLiteral(REVERIE_CLI), {"generate", "--list-samplers"});
         QCOMPARE(list.code, 0);
         QCOMPARE(list.out.trimmed().split('\n').size(), 11);
+    }
+
+    // `sd` on a tiny complete SD file made of the oracle fixtures: each PNG carries its settings
+    // as A1111 "parameters" text; --from-png reproduces an image from them.
+    void sdWritesItsSettingsAndReadsThemBack() {
+        QTemporaryDir dir;
+        const QString fx = QStringLiteral(REVERIE_SOURCE_DIR "/tests/fixtures/sd/");
+        const QString ckpt = dir.filePath(QStringLiteral("tiny-sd.safetensors"));
+        QVERIFY(reverie::testing::writeTinySdCheckpoint(ckpt));
+        const QString png = dir.filePath(QStringLiteral("fox.png"));
+        const Run r = run(QStringLiteral(REVERIE_CLI),
+                          {"sd", "--checkpoint", ckpt, "-o", png, "--prompt", "a red fox", "--negative", "blurry",
+                           "--size", "32x32", "--steps", "3", "--batch", "2", "--seed", "7", "--cfg", "4",
+                           "--text-heads", "2", "--json", "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(o.value(QStringLiteral("nfe")).toInt(), 3);
+        QCOMPARE(o.value(QStringLiteral("files")).toArray().size(), 2);
+        const QImage second(dir.filePath(QStringLiteral("fox-2.png")));
+        QCOMPARE(second.size(), QSize(32, 32));
+        const QString params = second.text(QStringLiteral("parameters"));
+        QVERIFY2(params.startsWith(QStringLiteral("a red fox\nNegative prompt: blurry\nSteps: 3, Sampler: DPM++ 2M Karras, "
+                                                  "CFG scale: 4.0, Seed: 8, Size: 32x32, Model: tiny-sd")),
+                 qPrintable(params));
+        const QString again = dir.filePath(QStringLiteral("again.png"));
+        const Run back = run(QStringLiteral(REVERIE_CLI), {"sd", "--checkpoint", ckpt, "-o", again, "--from-png",
+                                                           dir.filePath(QStringLiteral("fox-2.png")), "--text-heads", "2",
+                                                           "--threads", "1"});
+        QVERIFY2(back.code == 0, back.err.constData());
+        const QImage img(again);
+        QCOMPARE(img.text(QStringLiteral("parameters")), params);
+        QVERIFY(maxPixelDiff(img, second) <= 1); // item 1 of a batch of two = the run of its seed alone
+        // sd-erase writes an edit; sd --edit applies it (weight 0: the image as before).
+        const QString edit = dir.filePath(QStringLiteral("fox-edit.safetensors"));
+        const Run erase = run(QStringLiteral(REVERIE_CLI), {"sd-erase", "--checkpoint", ckpt, "--concept", "a red fox",
+                                                            "--method", "rece", "-o", edit, "--text-heads", "2", "--json",
+                                                            "--threads", "1"});
+        QVERIFY2(erase.code == 0, erase.err.constData());
+        const auto eo = QJsonDocument::fromJson(erase.out.trimmed().split('\n').last()).object();
+        QCOMPARE(eo.value(QStringLiteral("matrices")).toInt(), 22);
+        QVERIFY(QFileInfo::exists(edit));
+        for (const QString& weight : {QStringLiteral("0"), QStringLiteral("1")}) {
+            const QString edited = dir.filePath(QStringLiteral("edited-%1.png").arg(weight));
+            const Run e = run(QStringLiteral(REVERIE_CLI), {"sd", "--checkpoint", ckpt, "-o", edited, "--from-png",
+                                                            dir.filePath(QStringLiteral("fox-2.png")), "--text-heads", "2",
+                                                            "--edit", edit + ":" + weight, "--threads", "1"});
+            QVERIFY2(e.code == 0, e.err.constData());
+            const int d = maxPixelDiff(QImage(edited), second);
+            QVERIFY2(weight == QLatin1String("0") ? d <= 1 : d > 1, qPrintable(QString::number(d)));
+        }
+        // Not an SD file: the reason, exit 1; no checkpoint at all: a usage error.
+        const Run notSd = run(QStringLiteral(REVERIE_CLI), {"sd", "--checkpoint", fx + "sd_unet_small.safetensors", "-o", png,
+                                                            "--size", "32x32"});
+        QCOMPARE(notSd.code, 1);
+        QVERIFY2(notSd.err.contains("text encoder"), notSd.err.constData());
+        const Run noCkpt = run(QStringLiteral(REVERIE_CLI), {"sd", "-o", png});
+        QCOMPARE(noCkpt.code, 2);
+        QVERIFY2(noCkpt.err.contains("sd needs --checkpoint FILE"), noCkpt.err.constData());
     }
 
     void restoreFolderBatch() {

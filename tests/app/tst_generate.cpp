@@ -6,6 +6,7 @@
 #include "jobs/engine.h"
 #include "models/zoo.h"
 #include "jobspy.h"
+#include "sdfixture.h"
 #include "workbenches/generate/generateworkbench.h"
 
 #include "seriesplot.h"
@@ -45,7 +46,7 @@ private Q_SLOTS:
         QWidget* page = wb.page();
         auto* tabs = page->findChild<QTabWidget*>(QStringLiteral("generateTabs"));
         QVERIFY(tabs);
-        QCOMPARE(tabs->count(), 2); // Sample, Sweep (training is on the Tune page)
+        QCOMPARE(tabs->count(), 3); // Sample, Sweep, Stable Diffusion (training is on the Tune page)
         QVERIFY(!page->findChild<QLabel*>(QStringLiteral("notBuilt")));
         for (const char* name : {"samplePreview", "sampleStatus", "likelihoodStatus"})
             QVERIFY2(page->findChild<QLabel*>(QLatin1String(name)), name);
@@ -206,6 +207,67 @@ private Q_SLOTS:
         QVERIFY2(wb.startSampling(tinyParams(model), &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 60000);
         QCOMPARE(done.status(1), JobStatus::Succeeded);
+    }
+
+    // The Stable Diffusion tab end to end on the tiny SD file made of the oracle fixtures: live
+    // previews, the images, a PNG with A1111 parameters that loads back, clear refusals.
+    void stableDiffusionFromAFile() {
+        QTemporaryDir dir;
+        const QString ckpt = dir.filePath(QStringLiteral("tiny-sd.safetensors"));
+        QVERIFY(reverie::testing::writeTinySdCheckpoint(ckpt));
+        Engine engine(1);
+        GenerateWorkbench wb(&engine, dir.path());
+        wb.page()->resize(1100, 750);
+        wb.page()->show();
+        QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("sdOpen")));
+        QVERIFY(wb.page()->findChild<QLabel*>(QStringLiteral("sdEstimate"))->text().contains(QStringLiteral("40 UNet passes")));
+        reverie::testing::JobSpy done(&wb, QStringLiteral("sd"));
+        QString error;
+        QVERIFY(!wb.startSd(wb.currentSdParams(), &error)); // no checkpoint chosen yet
+        QVERIFY2(error.contains(QStringLiteral("Open checkpoint")), qPrintable(error));
+        gen::SdParams p = wb.currentSdParams();
+        p.checkpoint = dir.filePath(QStringLiteral("missing.safetensors")).toStdString();
+        QVERIFY(!wb.startSd(p, &error));
+        QVERIFY2(error.contains(QStringLiteral("does not exist")), qPrintable(error));
+        p.checkpoint = ckpt.toStdString();
+        p.prompt = "a lighthouse at dusk";
+        p.negativePrompt = "fog";
+        p.width = p.height = 32;
+        p.steps = 3;
+        p.seed = 11;
+        p.textHeads = 2; // the fixture's text tower; no control for it
+        QVERIFY2(wb.startSd(p, &error), qPrintable(error));
+        QVERIFY(!wb.page()->findChild<QPushButton*>(QStringLiteral("sdGenerate"))->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        QCOMPARE(done.status(0), JobStatus::Succeeded);
+        QCOMPARE(wb.sdImages().size(), 1);
+        QCOMPARE(wb.sdImages().front().size(), QSize(32, 32));
+        QCOMPARE(wb.sdPreviewCount(), 3); // one x̂₀ per step (the decoded image replaces the last)
+        QVERIFY2(wb.sdStatusText().startsWith(QStringLiteral("1 image(s) · NFE 3")), qPrintable(wb.sdStatusText()));
+        QVERIFY(wb.page()->findChild<QPushButton*>(QStringLiteral("sdSave"))->isEnabled());
+        if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT"); !shot.isEmpty()) {
+            wb.page()->findChild<QTabWidget*>(QStringLiteral("generateTabs"))->setCurrentIndex(2);
+            QVERIFY(wb.page()->grab().save(shot));
+        }
+        const QString png = dir.filePath(QStringLiteral("lighthouse.png"));
+        QVERIFY2(wb.saveSdImage(0, png, &error), qPrintable(error));
+        QVERIFY(QImage(png).text(QStringLiteral("parameters"))
+                    .startsWith(QStringLiteral("a lighthouse at dusk\nNegative prompt: fog\nSteps: 3, Sampler: DPM++ 2M Karras")));
+        auto changed = wb.currentSdParams();
+        changed.prompt = "something else";
+        changed.steps = 9;
+        wb.applySdParams(changed);
+        QVERIFY2(wb.loadSdParameters(png, &error), qPrintable(error));
+        QCOMPARE(wb.currentSdParams().prompt, p.prompt);
+        QCOMPARE(wb.currentSdParams().steps, 3);
+        QCOMPARE(wb.currentSdParams().seed, std::uint64_t(11));
+        QVERIFY(!wb.loadSdParameters(ckpt, &error)); // not an image
+        // A file that is not SD: the job fails with the reason and the workbench takes the next run.
+        p.checkpoint = REVERIE_SOURCE_DIR "/tests/fixtures/sd/sd_unet_small.safetensors";
+        QVERIFY2(wb.startSd(p, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 60000);
+        QCOMPARE(done.status(1), JobStatus::Failed);
+        QVERIFY2(wb.sdStatusText().contains(QStringLiteral("text encoder")), qPrintable(wb.sdStatusText()));
     }
 
     void cancelsSamplingPromptly() {

@@ -540,6 +540,21 @@ private Q_SLOTS:
         compareAll(st.value(), expected().at("sample.safetensors").at("tensors"));
         const auto legacy = readCheckpointTensors(fixture("legacy.pt"));
         QVERIFY(!legacy.ok() && message(legacy.error()).contains("legacy"));
+        // A safetensors file's first byte is its header length's low byte: 0x80 (a pickle's PROTO)
+        // and 'P' (a zip's first byte) must not make it look like a torch.save file.
+        QTemporaryDir dir;
+        for (const int first : {0x80, int('P')}) {
+            const std::string path = dir.filePath(QStringLiteral("header-%1.safetensors").arg(first)).toStdString();
+            bool hit = false;
+            for (int pad = 0; pad < 300 && !hit; ++pad) {
+                VERIFY_OK(writeSafetensors(path, {{"w", at::ones({2})}}, {{"pad", std::string(std::size_t(pad), 'x')}}));
+                std::ifstream in(path, std::ios::binary);
+                hit = in.get() == first;
+            }
+            QVERIFY(hit);
+            QCOMPARE(detectCheckpointFormat(path), CheckpointFormat::Safetensors);
+            VERIFY_OK(readCheckpointTensors(path));
+        }
     }
 
     void torchTruncatedOrDamagedZip_data() {

@@ -36,6 +36,9 @@ GenerateView::GenerateView(QWidget* parent) : QWidget(parent), m_ui(std::make_un
     sampleTab->setObjectName(QStringLiteral("sampleTab"));
     m_tabs->addTab(sampleTab, tr("Sample"));
     m_tabs->addTab(buildSweepTab(), tr("Sweep"));
+    m_sd = new SdPanel;
+    m_sd->setObjectName(QStringLiteral("sdTab"));
+    m_tabs->addTab(m_sd, tr("Stable Diffusion"));
     layout->addWidget(m_tabs, 1);
 
     auto& ui = *m_ui;

@@ -1,12 +1,14 @@
 #pragma once
 // The Generate workbench's page: the Sample tab (sampleform.ui: settings, run buttons, the
-// likelihood box, the preview) and the Sweep tab (SweepPanel with the FD-vs-NFE plot). It shows
+// likelihood box, the preview), the Sweep tab (SweepPanel with the FD-vs-NFE plot) and the Stable
+// Diffusion tab (SdPanel). It shows
 // what the controller (generateworkbench.h) hands it and turns clicks into signals.
 //
 // Thread rules: GUI thread only.
 
 #include "generate/generate.h"
 #include "jobs/engine.h"
+#include "workbenches/generate/sdpanel.h"
 #include "workbenches/sweeppanel.h"
 
 #include <QImage>
@@ -48,6 +50,8 @@ public:
     bool showPreview(const QImage& image, const QString& toolTip = {});
 
     SweepPanel& sweep() { return *m_sweep; }
+    /// The "Stable Diffusion" tab.
+    SdPanel& sd() { return *m_sd; }
     widgets::SeriesPlot* sweepPlot() const { return m_sweepPlot; }
     void clearSweep();
     void addSweepPoint(const QString& sampler, double nfe, double fd, double seconds, double peakMiB, double confident,
@@ -72,6 +76,7 @@ private:
     std::unique_ptr<SweepPanel> m_sweep;
     QLabel* m_sweepPreview = nullptr;
     widgets::SeriesPlot* m_sweepPlot = nullptr;
+    SdPanel* m_sd = nullptr;
 };
 
 } // namespace reverie::app

@@ -5,6 +5,7 @@
 #include "models/zoo.h"
 
 #include <QDir>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QLabel>
@@ -37,6 +38,115 @@ GenerateWorkbench::GenerateWorkbench(Engine* engine, QString outputDir, QObject*
         if (!startLikelihood(m_view->likelihoodCount(), &error)) QMessageBox::warning(m_view, tr("Bits/dim"), error);
     });
     connect(m_view, &GenerateView::sweepRequested, this, &GenerateWorkbench::sweepClicked);
+    SdPanel& sd = m_view->sd();
+    connect(&sd, &SdPanel::openRequested, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(m_view, tr("Open a Stable Diffusion 1.x checkpoint"), QString(),
+                                                          tr("Checkpoints (*.safetensors *.ckpt *.pt *.pth)"));
+        if (!file.isEmpty()) m_view->sd().setCheckpoint(file);
+    });
+    connect(&sd, &SdPanel::generateRequested, this, [this] {
+        QString error;
+        if (!startSd(currentSdParams(), &error)) QMessageBox::warning(m_view, tr("Stable Diffusion"), error);
+    });
+    connect(&sd, &SdPanel::cancelRequested, this, &GenerateWorkbench::cancel);
+    connect(&sd, &SdPanel::saveRequested, this, [this] {
+        if (m_sdImages.isEmpty()) return;
+        const QString path = QFileDialog::getSaveFileName(m_view, tr("Save image"), m_outputRoot, tr("PNG (*.png)"));
+        if (path.isEmpty()) return;
+        QString error;
+        if (!saveSdImage(0, path, &error)) QMessageBox::warning(m_view, tr("Save image"), error);
+    });
+    connect(m_slot, &JobSlot::busyChanged, this, [this](bool busy) { m_view->sd().setBusy(busy); });
+}
+
+gen::SdParams GenerateWorkbench::currentSdParams() const { return m_view->sd().params(m_sdExtras); }
+
+void GenerateWorkbench::applySdParams(const gen::SdParams& p) {
+    m_sdExtras = p;
+    m_view->sd().setParams(p);
+}
+
+bool GenerateWorkbench::startSd(const gen::SdParams& p, QString* error) {
+    auto fail = [&](const QString& message) {
+        if (error) *error = message;
+        m_view->sd().setStatus(message);
+        Q_EMIT statusMessage(message);
+        return false;
+    };
+    if (m_slot->isBusy()) return fail(JobSlot::busyMessage());
+    if (p.checkpoint.empty()) return fail(tr("Choose a Stable Diffusion 1.x checkpoint first (Open checkpoint…)."));
+    if (!QFileInfo::exists(qs(p.checkpoint))) return fail(tr("%1 does not exist.").arg(qs(p.checkpoint)));
+    if (const auto v = gen::validateSd(p); !v) return fail(tr("Invalid settings: %1").arg(qs(v.error().message)));
+    applySdParams(p);
+    m_sdPreviews = 0;
+    m_view->sd().setStatus(tr("Loading %1…").arg(QFileInfo(qs(p.checkpoint)).fileName()));
+    m_slot->start<gen::SdResult>(
+        QStringLiteral("sd"), tr("Stable Diffusion %1 × %2 steps").arg(p.batch).arg(p.steps),
+        [p](const JobContext& ctx) { return gen::runSdTextToImage(p, ctx); },
+        [this, p](const JobOutcome<gen::SdResult>& out) {
+            QString message;
+            if (out.ok()) {
+                const auto& r = *out.value;
+                m_sdImages.clear();
+                m_sdItemParams.clear();
+                for (std::size_t i = 0; i < r.images.size(); ++i) {
+                    m_sdImages.push_back(toQImage(r.images[i]));
+                    gen::SdParams one = p;
+                    one.seed = p.seed + i;
+                    one.batch = 1;
+                    m_sdItemParams.push_back(one);
+                }
+                if (!m_sdImages.isEmpty())
+                    m_view->sd().showPreview(m_sdImages.front(), tr("seed %1").arg(qulonglong(p.seed)));
+                m_view->sd().setHasResult(!m_sdImages.isEmpty());
+                message = tr("%1 image(s) · NFE %2 · %3 s (+ %4 s loading)")
+                              .arg(m_sdImages.size())
+                              .arg(r.nfe)
+                              .arg(r.seconds, 0, 'f', 1)
+                              .arg(r.loadSeconds, 0, 'f', 1);
+                for (const auto& w : r.warnings) message += QStringLiteral(" · ") + qs(w);
+            } else {
+                message = out.status == JobStatus::Cancelled ? tr("Stable Diffusion stopped: %1").arg(out.error)
+                                                              : tr("Stable Diffusion failed: %1").arg(out.error);
+            }
+            m_view->sd().setStatus(message);
+            Q_EMIT statusMessage(message);
+            return message;
+        });
+    return true;
+}
+
+bool GenerateWorkbench::saveSdImage(int index, const QString& path, QString* error) {
+    if (index < 0 || index >= m_sdImages.size()) {
+        if (error) *error = tr("There is no Stable Diffusion image to save yet: press Generate first.");
+        return false;
+    }
+    QImage img = m_sdImages[index];
+    const auto& p = m_sdItemParams[std::size_t(index)];
+    img.setText(QStringLiteral("parameters"),
+                qs(gen::sdParametersText(p, QFileInfo(qs(p.checkpoint)).completeBaseName().toStdString())));
+    if (!img.save(path, "PNG")) {
+        if (error) *error = tr("Cannot write %1.").arg(path);
+        return false;
+    }
+    return true;
+}
+
+bool GenerateWorkbench::loadSdParameters(const QString& path, QString* error) {
+    const QImage img(path);
+    const QString text = img.isNull() ? QString() : img.text(QStringLiteral("parameters"));
+    if (text.isEmpty()) {
+        if (error) *error = tr("%1 carries no Stable Diffusion parameters.").arg(path);
+        return false;
+    }
+    const auto parsed = gen::parseSdParametersText(text.toStdString(), currentSdParams());
+    if (!parsed) {
+        if (error) *error = qs(parsed.error().message);
+        return false;
+    }
+    applySdParams(parsed.value());
+    m_view->sd().setStatus(tr("Settings loaded from %1.").arg(QFileInfo(path).fileName()));
+    return true;
 }
 
 GenerateWorkbench::~GenerateWorkbench() {
@@ -118,7 +228,15 @@ bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* err
 
 void GenerateWorkbench::onProgress(const JobProgress& p) {
     const QString kind = m_slot->kind();
-    if (kind == QLatin1String("sample")) {
+    if (kind == QLatin1String("sd")) {
+        if (m_view->sd().showPreview(p.preview)) ++m_sdPreviews;
+        m_view->sd().setStatus(tr("Step %1 of %2 · NFE %3 · %4 s · %5")
+                                   .arg(p.step)
+                                   .arg(p.total)
+                                   .arg(p.nfe)
+                                   .arg(m_slot->elapsed(), 0, 'f', 1)
+                                   .arg(p.message));
+    } else if (kind == QLatin1String("sample")) {
         if (m_view->showPreview(p.preview)) ++m_previews;
         m_view->setSampleStatus(
             tr("Step %1 of %2 · NFE %3 · %4 s").arg(p.step).arg(p.total).arg(p.nfe).arg(m_slot->elapsed(), 0, 'f', 1));

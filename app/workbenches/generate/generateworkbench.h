@@ -8,6 +8,7 @@
 // of generate/generate.h, one job at a time (JobSlot kinds "sample", "sweep", "likelihood").
 
 #include "generate/generate.h"
+#include "generate/sd.h"
 #include "workbench.h"
 #include "workbenches/generate/generateview.h"
 
@@ -57,6 +58,21 @@ public:
     /// The table cell (row, column) as shown (columns: sampler, NFE, FD, seconds, peak MiB, confident %).
     QString sweepCell(int row, int column) const { return m_view->sweep().cellText(row, column); }
 
+    /// Stable Diffusion tab: text-to-image with an SD 1.x file (generate/sd.h). False (with *error,
+    /// also shown) when the settings are invalid, the file does not exist or a job runs.
+    bool startSd(const reverie::generate::SdParams& p, QString* error = nullptr);
+    reverie::generate::SdParams currentSdParams() const;
+    void applySdParams(const reverie::generate::SdParams& p);
+    /// The images of the last finished SD run (empty before the first).
+    const QList<QImage>& sdImages() const { return m_sdImages; }
+    /// Previews shown during the current/last SD run.
+    int sdPreviewCount() const { return m_sdPreviews; }
+    QString sdStatusText() const { return m_view->sd().status(); }
+    /// Saves image `index` of the last SD run as PNG with its A1111 "parameters" text.
+    bool saveSdImage(int index, const QString& path, QString* error = nullptr);
+    /// Reads a PNG's A1111 "parameters" text into the SD tab.
+    bool loadSdParameters(const QString& path, QString* error = nullptr);
+
     /// bits/dim of the first `count` test images with the model folder and SDE of the Sample tab.
     bool startLikelihood(int count, QString* error = nullptr);
     QString likelihoodText() const { return m_view->likelihoodStatus(); }
@@ -78,6 +94,10 @@ private:
     reverie::generate::GenerateParams m_runParams;    ///< the settings of the running job
     reverie::generate::GenerateParams m_extras;       ///< the shown settings, incl. those without a control
     int m_previews = 0;
+    QList<QImage> m_sdImages;
+    std::vector<reverie::generate::SdParams> m_sdItemParams; ///< per image: the settings with its own seed
+    reverie::generate::SdParams m_sdExtras;                  ///< the SD settings without a control
+    int m_sdPreviews = 0;
 };
 
 } // namespace reverie::app

@@ -447,10 +447,12 @@ CheckpointFormat detectCheckpointFormat(const std::string& path) {
     in.clear();
     in.seekg(0, std::ios::end);
     const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in.tellg()));
+    // Safetensors first: its first byte is the low byte of the header length, which may be 0x80
+    // (the pickle PROTO opcode a legacy file starts with) or 'P'.
+    if (n == 9 && b[8] == '{' && le(b, 8) <= size - 8) return CheckpointFormat::Safetensors;
     if (n >= 4 && b[0] == 'P' && b[1] == 'K' && ((b[2] == 3 && b[3] == 4) || (b[2] == 5 && b[3] == 6)))
         return CheckpointFormat::TorchZip;
     if (n >= 2 && b[0] == 0x80) return CheckpointFormat::TorchLegacy;
-    if (n == 9 && b[8] == '{' && le(b, 8) <= size - 8) return CheckpointFormat::Safetensors;
     return CheckpointFormat::Unknown;
 }
 

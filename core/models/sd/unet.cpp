@@ -257,6 +257,26 @@ std::int64_t SdUNetImpl::parameterCount() const {
     return n;
 }
 
+std::vector<std::pair<std::string, at::Tensor>> crossAttentionKv(SdUNetImpl& unet) {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& item : unet.named_parameters(true)) {
+        const std::string& k = item.key();
+        if (k.find(".attn2.to_k.weight") != std::string::npos || k.find(".attn2.to_v.weight") != std::string::npos)
+            out.emplace_back(k, item.value());
+    }
+    return out;
+}
+
+std::pair<double, double> kvFingerprint(const std::vector<std::pair<std::string, at::Tensor>>& kv) {
+    double abs = 0, sq = 0;
+    for (const auto& [name, w] : kv) {
+        const at::Tensor d = w.detach().to(at::kDouble);
+        abs += d.abs().sum().item<double>();
+        sq += d.square().sum().item<double>();
+    }
+    return {abs, sq};
+}
+
 at::Tensor SdUNetImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context) {
     const auto down = std::int64_t(1) << (m_config.channelMult.size() - 1);
     TORCH_CHECK(x.dim() == 4 && x.size(1) == m_config.inChannels, "SD UNet: x must be [B, ", m_config.inChannels, ", H, W]");

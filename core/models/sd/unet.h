@@ -95,6 +95,13 @@ Result<LoadedSdUNet> sdUNetFromTensors(const std::vector<std::pair<std::string, 
 /// The same from a file (.safetensors, or a torch.save .ckpt with or without "state_dict").
 Result<LoadedSdUNet> loadSdUNet(const std::string& path, const SdUNetOptions& options = {});
 
+/// The cross-attention key and value projections (every `attn2.to_k.weight` and `attn2.to_v.weight`,
+/// [inner, contextDim]; 32 in SD 1.x) with their names inside the UNet, in state-dict order. The
+/// tensors are the module's own parameters (writing them edits the model).
+std::vector<std::pair<std::string, at::Tensor>> crossAttentionKv(SdUNetImpl& unet);
+/// Σ|w| and Σw² over those weights (float64): tells whether a concept edit was made for this model.
+std::pair<double, double> kvFingerprint(const std::vector<std::pair<std::string, at::Tensor>>& kv);
+
 /// [name, shape] of every parameter of the UNet built from `c` (for the full-size manifest).
 std::vector<std::pair<std::string, std::vector<std::int64_t>>> sdUNetShapes(const SdUNetConfig& c);
 

@@ -1,0 +1,72 @@
+#pragma once
+// The Generate page's "Stable Diffusion" tab: a checkpoint chosen with "Open checkpoint…", prompt
+// and negative prompt, sampler, steps, guidance, seed, size and batch, Generate / Cancel / Save,
+// the cost estimate before a run, the status during it and the preview (x̂₀ through the cheap
+// latent → RGB map while sampling, the decoded images after). It shows what the controller hands
+// it and turns clicks into signals.
+//
+// Thread rules: GUI thread only.
+
+#include "generate/sd.h"
+
+#include <QImage>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace reverie::app {
+
+class SdPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit SdPanel(QWidget* parent = nullptr);
+
+    /// The settings shown, over `base` (which supplies the fields without a control).
+    reverie::generate::SdParams params(const reverie::generate::SdParams& base) const;
+    void setParams(const reverie::generate::SdParams& p);
+    void setCheckpoint(const QString& path);
+
+    void setBusy(bool busy);
+    void setHasResult(bool has);
+    void setStatus(const QString& text);
+    QString status() const;
+    /// Shows an image scaled to the preview; false when it was null.
+    bool showPreview(const QImage& image, const QString& toolTip = {});
+
+Q_SIGNALS:
+    void openRequested();
+    void generateRequested();
+    void cancelRequested();
+    void saveRequested();
+
+private:
+    void updateEstimate();
+
+    QLineEdit* m_checkpoint;
+    QPlainTextEdit* m_prompt;
+    QLineEdit* m_negative;
+    QComboBox* m_sampler;
+    QCheckBox* m_karras;
+    QSpinBox* m_steps;
+    QDoubleSpinBox* m_cfg;
+    QLineEdit* m_seed;
+    QSpinBox* m_width;
+    QSpinBox* m_height;
+    QSpinBox* m_batch;
+    QPushButton* m_generate;
+    QPushButton* m_cancel;
+    QPushButton* m_save;
+    QLabel* m_estimate;
+    QLabel* m_status;
+    QLabel* m_preview;
+    bool m_hasResult = false;
+};
+
+} // namespace reverie::app

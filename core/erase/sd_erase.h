@@ -1,0 +1,64 @@
+#pragma once
+// Closed-form concept erasure on a Stable Diffusion 1.x file: UCE or RECE (erase/closed_form.h)
+// on the UNet's cross-attention key/value projections (32 matrices in SD 1.x), with the concept,
+// guide and preserve embeddings taken from the file's own CLIP text encoder as UCE's official
+// procedure takes them (docs/methods.md, "Concept erasure on Stable Diffusion"). The result is an
+// edit file: a .safetensors of ΔW per matrix (names as in the checkpoint) that Generate's Stable
+// Diffusion tab applies with a weight and toggles (generate/sd.h, SdParams::edits), never a
+// modified copy of the 4 GB checkpoint.
+//
+// Thread rules: run on the engine thread. Failure: errors as values (a file that is not SD 1.x, an
+// empty concept, a singular system); the edit file is written atomically.
+
+#include "base/job.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reverie::erase {
+
+struct SdEraseParams {
+    std::string checkpoint;
+    std::vector<std::string> concepts;  ///< prompts to erase ("van gogh", "nudity", …)
+    std::string guide;                  ///< what they should produce instead ("" = the empty prompt)
+    std::vector<std::string> preserve;  ///< prompts whose outputs must not move
+    std::string method = "uce";         ///< "uce" or "rece"
+    double eta = 1.0, lambda1 = 0.1, lambda2 = 0.1; ///< UCE's terms (RECE's defaults)
+    int receEpochs = 1;                 ///< RECE rounds after the UCE edit
+    double receLambda = 1e-3;           ///< RECE's ridge (0.1 nudity, 1e-3 objects and artists)
+    int textHeads = 0, unetHeads = 0;   ///< 0: SD 1.x (width/64, 8)
+    std::string output;                 ///< the edit file to write (.safetensors)
+};
+
+struct SdEraseResult {
+    int matrices = 0;          ///< K/V matrices edited
+    int eraseRows = 0;         ///< embedding rows erased (the concepts' token states, RECE's added ones)
+    double solveSeconds = 0;   ///< the closed-form edit itself
+    double encodeSeconds = 0;  ///< the text encoder on every prompt
+    double loadSeconds = 0;
+    /// ‖W'c_e − W c_guide‖ / ‖W c_e − W c_guide‖ over the erase rows and matrices: how much of the
+    /// gap to the guide the edit closed (0 = all of it).
+    double residual = 0;
+    /// ‖W'c_p − W c_p‖ / ‖W c_p‖ over the preserve rows (0 without preserve prompts).
+    double preserveDrift = 0;
+};
+Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx);
+
+/// `reverie-cli bench sd-erase`: the closed-form edit's time on the full SD 1.x shapes (the 32
+/// K/V matrices of 320/640/1280 × 768, random weights; one concept of `rows` 768-wide embedding
+/// rows, `preserveRows` preserved rows): UCE, and RECE with 1 and 3 rounds. The text encoder's
+/// time is not included (bench published --networks clip measures it).
+struct SdEraseBenchParams {
+    int rows = 68;
+    int preserveRows = 365; ///< five preserved prompts of 73 rows
+    int repeats = 3;
+    std::uint64_t seed = 0;
+};
+struct SdEraseBenchReport {
+    std::string json;  ///< one line
+    std::string table; ///< human-readable
+};
+Result<SdEraseBenchReport> runSdEraseBench(const SdEraseBenchParams& p, const JobContext& ctx);
+
+} // namespace reverie::erase

@@ -1,0 +1,479 @@
+#include "generate/sd.h"
+#include "generate/internal.h"
+
+#include "base/io.h"
+#include "engine/sde/param.h"
+#include "engine/sde/sde.h"
+#include "engine/solvers/common.h"
+#include "models/sd/clip_text.h"
+#include "models/formats/safetensors.h"
+#include "models/sd/files.h"
+#include "models/sd/tokenizer.h"
+#include "models/sd/unet.h"
+#include "models/sd/vae.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+
+namespace reverie::generate {
+namespace fs = std::filesystem;
+using namespace models::sd;
+
+namespace {
+
+/// The networks of one checkpoint, kept between runs.
+struct SdModels {
+    std::string key; ///< path, size, mtime and head options
+    std::string name;
+    ClipTokenizer tokenizer;
+    ClipTextModel text{nullptr};
+    SdUNet unet{nullptr};
+    SdVae vae{nullptr};
+    std::unique_ptr<sde::Sde> sde;
+    int scheduleSteps = 1000;
+    std::vector<std::pair<std::string, at::Tensor>> kv; ///< the UNet's cross-attention K/V (live)
+    std::vector<at::Tensor> kvOriginal;                 ///< their weights as loaded
+    std::pair<double, double> fingerprint;              ///< kvFingerprint of the originals
+    bool edited = false;
+};
+
+/// Never destroyed at exit: the tensors must not outlive LibTorch's own statics (releaseSdModels()
+/// frees them while the process runs).
+std::unique_ptr<SdModels>& cache() {
+    static auto* c = new std::unique_ptr<SdModels>();
+    return *c;
+}
+
+std::string cacheKey(const SdParams& p) {
+    std::error_code ec;
+    const auto size = fs::file_size(p.checkpoint, ec);
+    const auto mtime = fs::last_write_time(p.checkpoint, ec).time_since_epoch().count();
+    std::ostringstream k;
+    k << p.checkpoint << '|' << size << '|' << mtime << '|' << p.textHeads << '|' << p.unetHeads;
+    return k.str();
+}
+
+/// ᾱ from the checkpoint's "alphas_cumprod" buffer (ldm checkpoints keep it) or SD's standard one.
+std::vector<double> scheduleOf(const std::vector<std::pair<std::string, at::Tensor>>& tensors, std::string* source) {
+    for (const auto& [name, t] : tensors) {
+        if (name != "alphas_cumprod") continue;
+        const at::Tensor a = t.to(at::kDouble).flatten().contiguous();
+        std::vector<double> v(a.data_ptr<double>(), a.data_ptr<double>() + a.numel());
+        bool ok = v.size() >= 2;
+        for (std::size_t i = 0; ok && i < v.size(); ++i) ok = v[i] > 0 && v[i] < 1 && (i == 0 || v[i] < v[i - 1]);
+        if (ok) {
+            *source = "the checkpoint's alphas_cumprod";
+            return v;
+        }
+    }
+    *source = "the standard scaled-linear schedule";
+    return sde::scaledLinearAlphasCumprod();
+}
+
+Result<SdModels*> loadModels(const SdParams& p, const JobContext& ctx, double* seconds) {
+    const std::string key = cacheKey(p);
+    if (cache() && cache()->key == key) return cache().get();
+    cache().reset(); // free the old networks before reading the new ones
+    const double t0 = nowSeconds();
+    Progress pr;
+    pr.message = "loading " + fs::path(p.checkpoint).filename().string();
+    ctx.report(pr);
+    auto file = readSdFile(p.checkpoint);
+    if (!file) return file.error();
+    const auto& tensors = file.value().tensors;
+    ClipTextOptions to;
+    if (p.textHeads > 0) to.heads = p.textHeads;
+    auto text = clipTextEncoderFromTensors(tensors, to);
+    if (!text) return text.error();
+    SdUNetOptions uo;
+    if (p.unetHeads > 0) uo.numHeads = p.unetHeads;
+    auto unet = sdUNetFromTensors(tensors, uo);
+    if (!unet) return unet.error();
+    auto vae = sdVaeFromTensors(tensors);
+    if (!vae) return vae.error();
+    const auto& uc = unet.value().model->config();
+    const std::int64_t width = text.value().model->config().width;
+    if (uc.contextDim != width)
+        return Result<SdModels*>::invalid("the UNet cross-attends to " + std::to_string(uc.contextDim) +
+                                          "-wide states but the text encoder gives " + std::to_string(width) +
+                                          ": the parts do not belong together");
+    if (vae.value().model->config().embedDim != uc.inChannels)
+        return Result<SdModels*>::invalid("the VAE's latent has " + std::to_string(vae.value().model->config().embedDim) +
+                                          " channels but the UNet takes " + std::to_string(uc.inChannels));
+    auto tok = ClipTokenizer::load();
+    if (!tok) return tok.error();
+    auto m = std::make_unique<SdModels>();
+    m->key = key;
+    m->name = fs::path(p.checkpoint).stem().string();
+    m->tokenizer = std::move(tok.value());
+    m->text = text.value().model;
+    m->unet = unet.value().model;
+    m->vae = vae.value().model;
+    std::string source;
+    const auto abar = scheduleOf(tensors, &source);
+    m->scheduleSteps = static_cast<int>(abar.size());
+    m->sde = sde::makeDiscreteVp({abar, 20});
+    m->kv = crossAttentionKv(*m->unet);
+    for (const auto& [name, w] : m->kv) m->kvOriginal.push_back(w.detach().clone());
+    m->fingerprint = kvFingerprint(m->kv);
+    *seconds = nowSeconds() - t0;
+    spdlog::info("SD checkpoint {} loaded in {:.1f} s ({}; {} steps from {})", p.checkpoint, *seconds,
+                 file.value().container, abar.size(), source);
+    cache() = std::move(m);
+    return cache().get();
+}
+
+/// Sets the K/V weights to W₀ + Σ weight·ΔW over the enabled edits (W₀ exactly when none is).
+Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits) {
+    for (std::size_t i = 0; i < m.kv.size(); ++i) m.kv[i].second.copy_(m.kvOriginal[i]);
+    m.edited = false;
+    for (const auto& e : edits) {
+        if (e.weight == 0.0) continue;
+        const std::string name = fs::path(e.file).filename().string();
+        auto f = models::formats::readSafetensors(e.file);
+        if (!f) return f.error();
+        const auto& meta = f.value().metadata;
+        const auto fmt = meta.find("format");
+        if (fmt == meta.end() || fmt->second != "reverie-sd-edit")
+            return Result<bool>::invalid(name + " is not a concept edit made by Reverie (no format \"reverie-sd-edit\")");
+        auto value = [&](const char* key) {
+            const auto it = meta.find(key);
+            try {
+                return it == meta.end() ? -1.0 : std::stod(it->second);
+            } catch (...) {
+                return -1.0;
+            }
+        };
+        const double fa = value("fingerprint_abs"), fq = value("fingerprint_sq");
+        auto close = [](double a, double b) { return std::abs(a - b) <= 1e-3 * std::max(std::abs(b), 1e-12); };
+        if (!close(fa, m.fingerprint.first) || !close(fq, m.fingerprint.second)) {
+            const auto base = meta.find("base");
+            return Result<bool>::invalid(name + " was made for another model (" +
+                                         (base == meta.end() ? std::string("unknown") : base->second) +
+                                         "): its cross-attention weights differ from this checkpoint's");
+        }
+        for (std::size_t i = 0; i < m.kv.size(); ++i) {
+            const at::Tensor* d = f.value().find("model.diffusion_model." + m.kv[i].first);
+            if (!d) d = f.value().find(m.kv[i].first);
+            if (!d) return Result<bool>::invalid(name + " has no change for " + m.kv[i].first);
+            if (d->sizes() != m.kv[i].second.sizes())
+                return Result<bool>::invalid(name + ": the change for " + m.kv[i].first + " has the wrong shape");
+            m.kv[i].second.add_(d->to(m.kv[i].second.scalar_type()) * e.weight);
+        }
+        m.edited = true;
+    }
+    return true;
+}
+
+/// The cheap preview: a fixed linear map from SD 1.x's four latent channels to RGB (the
+/// community's "approx cheap" coefficients), applied to x̂₀ of item 0 at latent resolution.
+ImageU8 latentPreview(const at::Tensor& latent) {
+    static const double kCoef[4][3] = {
+        {0.298, 0.207, 0.208}, {0.187, 0.286, 0.173}, {-0.158, 0.189, 0.264}, {-0.184, -0.271, -0.473}};
+    const at::Tensor z = latent[0].detach().to(at::kFloat).cpu();
+    ImageU8 img;
+    if (z.size(0) != 4) return img;
+    const at::Tensor coef = at::tensor(std::vector<float>{float(kCoef[0][0]), float(kCoef[0][1]), float(kCoef[0][2]),
+                                                          float(kCoef[1][0]), float(kCoef[1][1]), float(kCoef[1][2]),
+                                                          float(kCoef[2][0]), float(kCoef[2][1]), float(kCoef[2][2]),
+                                                          float(kCoef[3][0]), float(kCoef[3][1]), float(kCoef[3][2])})
+                                 .view({4, 3});
+    const at::Tensor rgb = at::einsum("chw,cr->hwr", {z, coef});
+    const at::Tensor bytes = ((rgb + 1.0) * 127.5).round().clamp(0, 255).to(at::kByte).contiguous();
+    img.height = int(bytes.size(0));
+    img.width = int(bytes.size(1));
+    img.channels = 3;
+    img.pixels.assign(bytes.data_ptr<std::uint8_t>(), bytes.data_ptr<std::uint8_t>() + bytes.numel());
+    return img;
+}
+
+ImageU8 toRgb(const at::Tensor& image /* [1, 3, H, W] in [−1, 1] */) {
+    const at::Tensor b = ((image[0].clamp(-1, 1) + 1.0) * 127.5).round().to(at::kByte).permute({1, 2, 0}).contiguous();
+    ImageU8 img;
+    img.height = int(b.size(0));
+    img.width = int(b.size(1));
+    img.channels = 3;
+    img.pixels.assign(b.data_ptr<std::uint8_t>(), b.data_ptr<std::uint8_t>() + b.numel());
+    return img;
+}
+
+struct A1111Name {
+    const char* id;
+    bool karras;
+    double eta; ///< NaN: any
+    const char* name;
+};
+// "Euler" and "Euler a" are DDIM with η = 0 and η = 1 on uniform steps: DDIM is the Euler step of
+// the σ̃-space probability-flow ODE, and DDIM η = 1's noise in σ̃ space is Euler ancestral's σ_up
+// (docs/methods.md, "Text-to-image with Stable Diffusion").
+constexpr double kAny = -1.0;
+const A1111Name kNames[] = {
+    {"dpmpp-2m", true, kAny, "DPM++ 2M Karras"}, {"dpmpp-2m", false, kAny, "DPM++ 2M"},
+    {"dpmpp-2m-sde", true, kAny, "DPM++ 2M SDE Karras"}, {"dpmpp-2m-sde", false, kAny, "DPM++ 2M SDE"},
+    {"ddim", false, 0.0, "DDIM"}, {"ddim", false, 1.0, "Euler a"}, {"ddim", true, 0.0, "DDIM Karras"},
+    {"ddim", true, 1.0, "Euler a Karras"}, {"edm-heun", true, kAny, "Heun Karras"},
+};
+
+std::string trim(std::string s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+} // namespace
+
+const std::vector<SamplerInfo>& sdSamplers() {
+    static const std::vector<SamplerInfo> list = [] {
+        std::vector<SamplerInfo> out;
+        for (const auto& s : samplers())
+            if (s.id == "ddim" || s.id == "dpmpp-2m" || s.id == "dpmpp-2m-sde" || s.id == "edm-heun" ||
+                s.id == "edm-sde" || s.id == "em")
+                out.push_back(s);
+        return out;
+    }();
+    return list;
+}
+
+Result<bool> validateSd(const SdParams& p) {
+    const auto& list = sdSamplers();
+    if (std::none_of(list.begin(), list.end(), [&](const SamplerInfo& s) { return s.id == p.sampler; }))
+        return Result<bool>::invalid("sampler '" + p.sampler + "' is not offered for Stable Diffusion");
+    if (p.checkpoint.empty()) return Result<bool>::invalid("no checkpoint given");
+    if (p.steps < 1 || p.steps > 1000) return Result<bool>::invalid("steps must lie in 1…1000");
+    if (p.width < 8 || p.height < 8 || p.width > 4096 || p.height > 4096)
+        return Result<bool>::invalid("width and height must lie in 8…4096");
+    if (p.batch < 1 || p.batch > 64) return Result<bool>::invalid("batch must lie in 1…64");
+    if (!std::isfinite(p.guidance) || p.guidance < 0 || p.guidance > 50)
+        return Result<bool>::invalid("guidance must lie in 0…50");
+    if (!(p.eta >= 0 && p.eta <= 1)) return Result<bool>::invalid("η must lie in 0…1");
+    return true;
+}
+
+void releaseSdModels() { cache().reset(); }
+
+Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
+    if (auto v = validateSd(p); !v) return v.error();
+    try {
+        c10::InferenceMode guard;
+        SdResult res;
+        auto loaded = loadModels(p, ctx, &res.loadSeconds);
+        if (!loaded) return loaded.error();
+        SdModels& m = *loaded.value();
+        if (auto e = applyEdits(m, p.edits); !e) return e.error();
+        const double t0 = nowSeconds();
+        const std::int64_t vaeF = m.vae->downsampling();
+        const std::int64_t unetF = std::int64_t(1) << (m.unet->config().channelMult.size() - 1);
+        if (p.width % (vaeF * unetF) != 0 || p.height % (vaeF * unetF) != 0)
+            return Result<SdResult>::invalid("width and height must be multiples of " + std::to_string(vaeF * unetF) +
+                                             " for this model");
+
+        // Text: row 0 the negative prompt, row 1 the prompt.
+        const auto batch = m.tokenizer.tokenize({p.negativePrompt, p.prompt}, m.text->config().context);
+        if (batch.truncated[1]) res.warnings.push_back("the prompt was cut at 75 tokens");
+        if (batch.truncated[0]) res.warnings.push_back("the negative prompt was cut at 75 tokens");
+        if (ctx.cancelled()) return Result<SdResult>::cancelled("Stable Diffusion: cancelled");
+        const at::Tensor states = m.text->forward(batch.ids);
+        const std::int64_t B = p.batch;
+        const at::Tensor uncond = states[0].unsqueeze(0).expand({B, -1, -1});
+        const at::Tensor cond = states[1].unsqueeze(0).expand({B, -1, -1});
+        const at::Tensor both = at::cat({uncond, cond});
+
+        const int N = m.scheduleSteps;
+        const double w = p.guidance;
+        SdUNet unet = m.unet;
+        sde::Denoiser den;
+        den.param = sde::Param::Noise;
+        den.fn = [unet, N, w, uncond, cond, both](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) mutable {
+            const std::int64_t b = x.size(0);
+            at::Tensor steps = t.dim() == 0 ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), at::kFloat)
+                                            : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
+            const at::Tensor xf = x.to(at::kFloat);
+            at::Tensor eps;
+            if (w == 1.0) {
+                eps = unet->forward(xf, steps, cond.narrow(0, 0, b));
+            } else if (w == 0.0) {
+                eps = unet->forward(xf, steps, uncond.narrow(0, 0, b));
+            } else {
+                const at::Tensor ctx2 = b == cond.size(0) ? both : at::cat({uncond.narrow(0, 0, b), cond.narrow(0, 0, b)});
+                const auto e = unet->forward(at::cat({xf, xf}), at::cat({steps, steps}), ctx2).chunk(2);
+                eps = e[0] + (e[1] - e[0]) * w;
+            }
+            return eps.to(x.scalar_type());
+        };
+
+        const auto& uc = m.unet->config();
+        const at::Tensor like = at::zeros({B, uc.inChannels, p.height / vaeF, p.width / vaeF}, at::kFloat);
+        solvers::NoiseSource noise(p.seed, solvers::NoiseMode::PerItem);
+        const at::Tensor xT = solvers::priorSample(*m.sde, like, at::Tensor(), noise);
+        solvers::CommonOptions common;
+        common.steps = p.steps;
+        common.seed = p.seed + 0x9E3779B97F4A7C15ULL; // sampler noise apart from the latent draw
+        const int totalUnits = p.steps + p.batch;      // sampling steps, then one decode per image
+        common.onStep = [&](const solvers::StepInfo& st) {
+            Progress pr = solvers::stepProgress(st, p.sampler);
+            pr.total = totalUnits;
+            const double elapsed = nowSeconds() - t0;
+            const double left = elapsed / st.step * (st.total - st.step);
+            pr.message = p.sampler + ", about " + std::to_string(int(std::lround(left))) + " s of sampling left";
+            if (p.previews && st.x0) pr.preview = latentPreview(*st.x0);
+            ctx.report(pr);
+        };
+        detail::SamplerSettings ss;
+        ss.id = p.sampler;
+        ss.eta = p.eta;
+        ss.spacing = p.karras ? solvers::Spacing::Karras : solvers::Spacing::UniformT;
+        auto out = detail::runSampler(ss, *m.sde, den, xT, common, ctx);
+        if (!out) return out.error();
+        res.nfe = out.value().nfe;
+        res.steps = out.value().steps;
+        const at::Tensor latents = out.value().x.to(at::kFloat);
+        for (std::int64_t i = 0; i < B; ++i) {
+            if (ctx.cancelled()) return Result<SdResult>::cancelled("Stable Diffusion: cancelled while decoding");
+            res.images.push_back(toRgb(m.vae->image(latents.narrow(0, i, 1))));
+            Progress pr;
+            pr.step = p.steps + i + 1;
+            pr.total = totalUnits;
+            pr.nfe = res.nfe;
+            pr.message = "VAE decode " + std::to_string(i + 1) + "/" + std::to_string(B);
+            ctx.report(pr);
+        }
+        res.seconds = nowSeconds() - t0;
+        res.parameters = sdParametersText(p, m.name);
+        return res;
+    } catch (const std::exception& e) {
+        return Result<SdResult>::failed(std::string("Stable Diffusion: ") + firstLine(e.what()));
+    }
+}
+
+std::string sdParametersText(const SdParams& p, const std::string& modelName) {
+    std::string sampler = p.sampler;
+    for (const auto& n : kNames)
+        if (p.sampler == n.id && (p.karras == n.karras || p.sampler.rfind("edm", 0) == 0) &&
+            (n.eta < 0 || n.eta == p.eta)) {
+            sampler = n.name;
+            break;
+        }
+    std::ostringstream o;
+    o << p.prompt << '\n';
+    if (!p.negativePrompt.empty()) o << "Negative prompt: " << p.negativePrompt << '\n';
+    o << "Steps: " << p.steps << ", Sampler: " << sampler << ", CFG scale: " << detail::fmt(p.guidance, 1)
+      << ", Seed: " << p.seed << ", Size: " << p.width << 'x' << p.height;
+    if (!modelName.empty()) o << ", Model: " << modelName;
+    return o.str();
+}
+
+Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& base) {
+    SdParams p = base;
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
+    if (lines.empty() || trim(lines.back()).rfind("Steps:", 0) != 0)
+        return Result<SdParams>::invalid("not A1111 parameters: the last line does not start with \"Steps:\"");
+    const std::string settings = trim(lines.back());
+    lines.pop_back();
+    std::string prompt, negative;
+    bool inNegative = false;
+    for (const auto& l : lines) {
+        if (l.rfind("Negative prompt:", 0) == 0) {
+            inNegative = true;
+            negative = trim(l.substr(16));
+            continue;
+        }
+        std::string& target = inNegative ? negative : prompt;
+        target += (target.empty() ? "" : "\n") + l;
+    }
+    p.prompt = prompt;
+    p.negativePrompt = negative;
+    // "Key: value, Key: value, …" where a value may be quoted.
+    std::map<std::string, std::string> kv;
+    std::size_t i = 0;
+    while (i < settings.size()) {
+        const auto colon = settings.find(':', i);
+        if (colon == std::string::npos) break;
+        const std::string key = trim(settings.substr(i, colon - i));
+        std::size_t j = colon + 1;
+        while (j < settings.size() && settings[j] == ' ') ++j;
+        std::string value;
+        if (j < settings.size() && settings[j] == '"') {
+            const auto end = settings.find('"', j + 1);
+            value = settings.substr(j + 1, (end == std::string::npos ? settings.size() : end) - j - 1);
+            j = end == std::string::npos ? settings.size() : end + 1;
+            const auto comma = settings.find(',', j);
+            i = comma == std::string::npos ? settings.size() : comma + 1;
+        } else {
+            const auto comma = settings.find(',', j);
+            value = settings.substr(j, (comma == std::string::npos ? settings.size() : comma) - j);
+            i = comma == std::string::npos ? settings.size() : comma + 1;
+        }
+        kv[key] = trim(value);
+    }
+    auto number = [&](const char* key, double* out) -> bool {
+        const auto it = kv.find(key);
+        if (it == kv.end()) return true;
+        try {
+            std::size_t used = 0;
+            *out = std::stod(it->second, &used);
+            return used == it->second.size();
+        } catch (...) {
+            return false;
+        }
+    };
+    double steps = p.steps, cfg = p.guidance, seed = double(p.seed);
+    if (!number("Steps", &steps) || !number("CFG scale", &cfg) || !number("Seed", &seed) || steps < 1 || seed < 0)
+        return Result<SdParams>::invalid("A1111 parameters: Steps, CFG scale or Seed is not a number");
+    p.steps = int(steps);
+    p.guidance = cfg;
+    if (const auto it = kv.find("Seed"); it != kv.end()) p.seed = std::stoull(it->second);
+    if (const auto it = kv.find("Size"); it != kv.end()) {
+        const auto x = it->second.find('x');
+        try {
+            if (x == std::string::npos) throw std::invalid_argument("size");
+            p.width = std::stoi(it->second.substr(0, x));
+            p.height = std::stoi(it->second.substr(x + 1));
+        } catch (...) {
+            return Result<SdParams>::invalid("A1111 parameters: Size \"" + it->second + "\" is not W×H");
+        }
+    }
+    if (const auto it = kv.find("Sampler"); it != kv.end()) {
+        std::string name = it->second;
+        if (const auto st = kv.find("Schedule type"); st != kv.end() && st->second == "Karras") name += " Karras";
+        bool found = false;
+        for (const auto& n : kNames)
+            if (name == n.name) {
+                p.sampler = n.id;
+                p.karras = n.karras;
+                if (n.eta >= 0) p.eta = n.eta;
+                found = true;
+                break;
+            }
+        if (!found && name == "Euler") {
+            p.sampler = "ddim";
+            p.karras = false;
+            p.eta = 0.0;
+            found = true;
+        }
+        if (!found && name == "Heun") {
+            p.sampler = "edm-heun";
+            found = true;
+        }
+        if (!found) {
+            const auto& list = sdSamplers();
+            found = std::any_of(list.begin(), list.end(), [&](const SamplerInfo& s) { return s.id == name; });
+            if (found) p.sampler = name;
+        }
+        if (!found) return Result<SdParams>::invalid("A1111 parameters: sampler \"" + it->second + "\" is not offered here");
+    }
+    return p;
+}
+
+} // namespace reverie::generate

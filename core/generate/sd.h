@@ -1,0 +1,81 @@
+#pragma once
+// Text-to-image with a Stable Diffusion 1.x checkpoint (one .safetensors or .ckpt holding the
+// text encoder, UNet and VAE): prompt and negative prompt → CLIP states → the UNet's ε served to
+// the engine as a VP SDE on SD's discrete schedule (engine/sde/sde.h, makeDiscreteVp) with
+// classifier-free guidance ε = ε_neg + w(ε_prompt − ε_neg) → the engine's samplers in latent space
+// → the VAE decoder. Torch-free API (ImageU8 out). Method: docs/methods.md, "Stable Diffusion's
+// schedule" and "Text-to-image with Stable Diffusion".
+//
+// Thread rules: run on the engine thread; the loaded networks are kept (one checkpoint at a time)
+// until releaseSdModels() or another checkpoint is asked for. Checks the cancel token before every
+// network evaluation; reports every sampling step (with a cheap latent → RGB preview of item 0
+// and the time left) and then each VAE decode.
+// Failure: errors as values; a file that is not an SD 1.x checkpoint is refused with what it is.
+
+#include "base/job.h"
+#include "generate/generate.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reverie::generate {
+
+/// A concept edit made by erase/sd_erase.h (a .safetensors of ΔW for the cross-attention K/V
+/// matrices), applied as W = W₀ + Σ weight·ΔW. Weight 0 turns it off.
+struct SdEdit {
+    std::string file;
+    double weight = 1.0;
+};
+
+struct SdParams {
+    std::string checkpoint;           ///< .safetensors or .ckpt with text encoder, UNet and VAE
+    std::string prompt;
+    std::string negativePrompt;       ///< the unconditional half of guidance ("" = the empty prompt)
+    int width = 512, height = 512;    ///< multiples of 8·2^(UNet levels − 1) (64 for SD 1.x)
+    int steps = 20;
+    std::string sampler = "dpmpp-2m"; ///< one of sdSamplers()
+    bool karras = true;               ///< Karras σ spacing for "ddim" and "dpmpp-" (EDM always uses it)
+    double guidance = 7.5;            ///< w; 1 evaluates only the prompt (half the work)
+    std::uint64_t seed = 0;           ///< item i starts from the latent noise of seed + i
+    int batch = 1;
+    double eta = 0.0;                 ///< DDIM's η
+    int textHeads = 0;                ///< 0: width/64 (the published encoders)
+    int unetHeads = 0;                ///< 0: 8 (SD 1.x)
+    bool previews = true;
+    std::vector<SdEdit> edits;        ///< concept edits to apply (refused when made for another model)
+};
+
+/// The samplers offered for SD (ids as generate.h's samplers(); the t-space ODE solvers and DLG
+/// are not offered, docs/methods.md says why).
+const std::vector<SamplerInfo>& sdSamplers();
+
+/// Refuses bad settings before anything is loaded (InvalidInput).
+Result<bool> validateSd(const SdParams& p);
+
+struct SdResult {
+    std::vector<ImageU8> images;      ///< RGB, width × height
+    std::int64_t nfe = 0;             ///< UNet evaluations (a guided evaluation is one batched pass)
+    int steps = 0;
+    double seconds = 0;               ///< sampling and decoding, without loading
+    double loadSeconds = 0;           ///< 0 when the networks were already loaded
+    std::string parameters;           ///< the A1111 "parameters" text of the run (sdParametersText)
+    std::vector<std::string> warnings;///< e.g. a prompt cut at 75 tokens
+};
+Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx);
+
+/// Drops the kept networks (frees their memory).
+void releaseSdModels();
+
+/// The settings as AUTOMATIC1111's web UI writes them into a PNG's "parameters" text:
+///   prompt
+///   Negative prompt: …              (only when there is one)
+///   Steps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7.5, Seed: 1, Size: 512x512, Model: name
+/// Samplers without an A1111 name are written by id ("Sampler: edm-sde").
+std::string sdParametersText(const SdParams& p, const std::string& modelName);
+/// The inverse: reads prompt, negative prompt, steps, sampler, CFG scale, seed and size into a copy
+/// of `base` (other keys are ignored). InvalidInput when the last line has no "Steps:" or a value
+/// does not parse, or the sampler is not one of sdSamplers().
+Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& base = {});
+
+} // namespace reverie::generate
