@@ -1883,6 +1883,42 @@
         <source>Step %1 of %2 · NFE %3 · %4 s · %5</source>
         <translation>Schritt %1 von %2 · NFE %3 · %4 s · %5</translation>
     </message>
+    <message>
+        <source>Add a concept edit</source>
+        <translation>Konzept-Edit hinzufügen</translation>
+    </message>
+    <message>
+        <source>Concept edits (*.safetensors)</source>
+        <translation>Konzept-Edits (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Type the concept to erase first.</source>
+        <translation>Geben Sie zuerst das zu entfernende Konzept ein.</translation>
+    </message>
+    <message>
+        <source>Erasing &quot;%1&quot; (%2)…</source>
+        <translation>Entferne &quot;%1&quot; (%2)…</translation>
+    </message>
+    <message>
+        <source>Erase &quot;%1&quot;</source>
+        <translation>&quot;%1&quot; entfernen</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Erased &quot;%1&quot; from %2 K/V matrices in %3 s (gap to the guide left: %4). Generate again with the same seed to compare; uncheck the edit to undo it.</source>
+        <translation>&quot;%1&quot; aus %2 K/V-Matrizen in %3 s entfernt (verbleibender Abstand zur Führung: %4). Mit demselben Seed erneut erzeugen, um zu vergleichen; Haken entfernen, um den Edit aufzuheben.</translation>
+    </message>
+    <message>
+        <source>Erasing failed: %1</source>
+        <translation>Entfernen fehlgeschlagen: %1</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::JobSlot</name>
@@ -2440,6 +2476,34 @@
     <message>
         <source>Estimate for SD 1.5 on a 2-core CPU: about %1 UNet passes, %2 (a GPU takes seconds).</source>
         <translation>Schätzung für SD 1.5 auf einer 2-Kern-CPU: etwa %1 UNet-Durchläufe, %2 (eine GPU braucht Sekunden).</translation>
+    </message>
+    <message>
+        <source>Concept edits: a checked edit applies to the next Generate</source>
+        <translation>Konzept-Edits: ein angehakter Edit gilt beim nächsten Erzeugen</translation>
+    </message>
+    <message>
+        <source>Concept edits</source>
+        <translation>Konzept-Edits</translation>
+    </message>
+    <message>
+        <source>A concept to erase, e.g. &quot;van gogh&quot;</source>
+        <translation>Ein zu entfernendes Konzept, z. B. &quot;van gogh&quot;</translation>
+    </message>
+    <message>
+        <source>UCE (closed form)</source>
+        <translation>UCE (geschlossene Form)</translation>
+    </message>
+    <message>
+        <source>RECE (UCE + regenerating embeddings)</source>
+        <translation>RECE (UCE + regenerierende Embeddings)</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Add edit file…</source>
+        <translation>Edit-Datei hinzufügen…</translation>
     </message>
 </context>
 <context>

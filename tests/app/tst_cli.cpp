@@ -105,16 +105,6 @@ Run run(const QString& program, const QStringList& args, const QProcessEnvironme
     r.err = p.readAllStandardError();
     return r;
 }
-int maxPixelDiff(const QImage& a, const QImage& b) {
-    if (a.size() != b.size()) return 256;
-    int m = 0;
-    for (int y = 0; y < a.height(); ++y)
-        for (int x = 0; x < a.width(); ++x) {
-            const QRgb p = a.pixel(x, y), q = b.pixel(x, y);
-            m = std::max({m, std::abs(qRed(p) - qRed(q)), std::abs(qGreen(p) - qGreen(q)), std::abs(qBlue(p) - qBlue(q))});
-        }
-    return m;
-}
 
 } // namespace
 
@@ -319,7 +309,7 @@ private Q_SLOTS:
         QVERIFY2(back.code == 0, back.err.constData());
         const QImage img(again);
         QCOMPARE(img.text(QStringLiteral("parameters")), params);
-        QVERIFY(maxPixelDiff(img, second) <= 1); // item 1 of a batch of two = the run of its seed alone
+        QVERIFY(reverie::testing::maxPixelDiff(img, second) <= 1); // item 1 of a batch of two = the run of its seed alone
         // sd-erase writes an edit; sd --edit applies it (weight 0: the image as before).
         const QString edit = dir.filePath(QStringLiteral("fox-edit.safetensors"));
         const Run erase = run(QStringLiteral(REVERIE_CLI), {"sd-erase", "--checkpoint", ckpt, "--concept", "a red fox",
@@ -335,7 +325,7 @@ private Q_SLOTS:
                                                             dir.filePath(QStringLiteral("fox-2.png")), "--text-heads", "2",
                                                             "--edit", edit + ":" + weight, "--threads", "1"});
             QVERIFY2(e.code == 0, e.err.constData());
-            const int d = maxPixelDiff(QImage(edited), second);
+            const int d = reverie::testing::maxPixelDiff(QImage(edited), second);
             QVERIFY2(weight == QLatin1String("0") ? d <= 1 : d > 1, qPrintable(QString::number(d)));
         }
         // Not an SD file: the reason, exit 1; no checkpoint at all: a usage error.

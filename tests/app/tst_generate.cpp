@@ -19,6 +19,7 @@ using namespace reverie::app;
 namespace gen = reverie::generate;
 
 namespace {
+
 /// The shipped generator's folder, or "" (the tests that need it skip).
 QString generatorDir() { return QString::fromStdString(reverie::models::zoo::find(reverie::models::zoo::kGenerator)); }
 
@@ -262,11 +263,43 @@ private Q_SLOTS:
         QCOMPARE(wb.currentSdParams().steps, 3);
         QCOMPARE(wb.currentSdParams().seed, std::uint64_t(11));
         QVERIFY(!wb.loadSdParameters(ckpt, &error)); // not an image
+
+        // Erase the prompt's concept from the tab, regenerate the same seed (a different image),
+        // uncheck the edit and regenerate (the first image again, pixel for pixel).
+        SdPanel* panel = wb.page()->findChild<SdPanel*>(QStringLiteral("sdTab"));
+        QVERIFY(panel);
+        const QImage first = wb.sdImages().front();
+        reverie::erase::SdEraseParams e;
+        e.checkpoint = ckpt.toStdString();
+        e.concepts = {p.prompt};
+        e.method = "uce";
+        e.textHeads = 2;
+        reverie::testing::JobSpy erased(&wb, QStringLiteral("sd-erase"));
+        QVERIFY2(wb.startSdErase(e, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 1, 60000);
+        QCOMPARE(erased.status(0), JobStatus::Succeeded);
+        QCOMPARE(panel->editCount(), 1);
+        QVERIFY2(wb.sdStatusText().startsWith(QStringLiteral("Erased \"a lighthouse at dusk\" from 22 K/V matrices")),
+                 qPrintable(wb.sdStatusText()));
+        QCOMPARE(wb.currentSdParams().edits.size(), std::size_t(1));
+        auto again = wb.currentSdParams();
+        again.textHeads = 2;
+        QVERIFY2(wb.startSd(again, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 60000);
+        QVERIFY(reverie::testing::maxPixelDiff(wb.sdImages().front(), first) > 0);
+        panel->setEditChecked(0, false);
+        again = wb.currentSdParams();
+        QVERIFY(again.edits.empty());
+        QVERIFY2(wb.startSd(again, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 3, 60000);
+        QCOMPARE(reverie::testing::maxPixelDiff(wb.sdImages().front(), first), 0);
+        e.concepts = {"   "};
+        QVERIFY(!wb.startSdErase(e, &error));
         // A file that is not SD: the job fails with the reason and the workbench takes the next run.
         p.checkpoint = REVERIE_SOURCE_DIR "/tests/fixtures/sd/sd_unet_small.safetensors";
         QVERIFY2(wb.startSd(p, &error), qPrintable(error));
-        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 60000);
-        QCOMPARE(done.status(1), JobStatus::Failed);
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 4, 60000);
+        QCOMPARE(done.status(3), JobStatus::Failed);
         QVERIFY2(wb.sdStatusText().contains(QStringLiteral("text encoder")), qPrintable(wb.sdStatusText()));
     }
 

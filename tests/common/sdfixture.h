@@ -6,12 +6,15 @@
 
 #include <QByteArray>
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace reverie::testing {
@@ -46,6 +49,18 @@ inline bool concatSafetensors(const QStringList& inputs, const QString& output) 
     out.write(hb);
     out.write(data);
     return true;
+}
+
+/// The largest difference of one colour channel between two images (256 when the sizes differ).
+inline int maxPixelDiff(const QImage& a, const QImage& b) {
+    if (a.size() != b.size()) return 256;
+    int m = 0;
+    for (int y = 0; y < a.height(); ++y)
+        for (int x = 0; x < a.width(); ++x) {
+            const QRgb p = a.pixel(x, y), q = b.pixel(x, y);
+            m = std::max({m, std::abs(qRed(p) - qRed(q)), std::abs(qGreen(p) - qGreen(q)), std::abs(qBlue(p) - qBlue(q))});
+        }
+    return m;
 }
 
 /// Writes the tiny SD checkpoint to `path`.

@@ -5,6 +5,7 @@
 #include "models/zoo.h"
 
 #include <QDir>
+#include <QRegularExpression>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonObject>
@@ -56,7 +57,68 @@ GenerateWorkbench::GenerateWorkbench(Engine* engine, QString outputDir, QObject*
         QString error;
         if (!saveSdImage(0, path, &error)) QMessageBox::warning(m_view, tr("Save image"), error);
     });
+    connect(&sd, &SdPanel::addEditRequested, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(m_view, tr("Add a concept edit"), m_outputRoot,
+                                                          tr("Concept edits (*.safetensors)"));
+        if (!file.isEmpty()) m_view->sd().addEdit(file, QFileInfo(file).completeBaseName());
+    });
+    connect(&sd, &SdPanel::eraseRequested, this, [this] {
+        const gen::SdParams cur = currentSdParams();
+        erase::SdEraseParams e;
+        e.checkpoint = cur.checkpoint;
+        e.concepts = {m_view->sd().eraseConcept().toStdString()};
+        e.method = m_view->sd().eraseMethod().toStdString();
+        e.textHeads = cur.textHeads;
+        e.unetHeads = cur.unetHeads;
+        QString error;
+        if (!startSdErase(e, &error)) QMessageBox::warning(m_view, tr("Erase"), error);
+    });
     connect(m_slot, &JobSlot::busyChanged, this, [this](bool busy) { m_view->sd().setBusy(busy); });
+}
+
+bool GenerateWorkbench::startSdErase(const erase::SdEraseParams& in, QString* error) {
+    auto fail = [&](const QString& message) {
+        if (error) *error = message;
+        m_view->sd().setStatus(message);
+        return false;
+    };
+    if (m_slot->isBusy()) return fail(JobSlot::busyMessage());
+    if (in.checkpoint.empty() || !QFileInfo::exists(qs(in.checkpoint)))
+        return fail(tr("Choose a Stable Diffusion 1.x checkpoint first (Open checkpoint…)."));
+    if (in.concepts.empty() || QString::fromStdString(in.concepts.front()).trimmed().isEmpty())
+        return fail(tr("Type the concept to erase first."));
+    erase::SdEraseParams p = in;
+    const QString name = qs(p.concepts.front()).trimmed();
+    QString slug = name.toLower();
+    slug.replace(QRegularExpression(QStringLiteral("[^a-z0-9]+")), QStringLiteral("-"));
+    const QString dir = QDir(m_outputRoot).filePath(QStringLiteral("sd-edits"));
+    QDir().mkpath(dir);
+    const QString file = QDir(dir).filePath(QStringLiteral("%1-%2-%3.safetensors")
+                                                .arg(QFileInfo(qs(p.checkpoint)).completeBaseName(), slug.left(40), qs(p.method)));
+    p.output = file.toStdString();
+    m_view->sd().setStatus(tr("Erasing \"%1\" (%2)…").arg(name, qs(p.method)));
+    m_slot->start<erase::SdEraseResult>(
+        QStringLiteral("sd-erase"), tr("Erase \"%1\"").arg(name),
+        [p](const JobContext& ctx) { return erase::runSdErase(p, ctx); },
+        [this, name, file, method = qs(p.method)](const JobOutcome<erase::SdEraseResult>& out) {
+            QString message;
+            if (out.ok()) {
+                const auto& r = *out.value;
+                m_view->sd().addEdit(file, tr("%1 (%2)").arg(name, method.toUpper()));
+                message = tr("Erased \"%1\" from %2 K/V matrices in %3 s (gap to the guide left: %4). Generate again "
+                             "with the same seed to compare; uncheck the edit to undo it.")
+                              .arg(name)
+                              .arg(r.matrices)
+                              .arg(r.solveSeconds, 0, 'f', 2)
+                              .arg(r.residual, 0, 'f', 3);
+            } else {
+                message = tr("Erasing failed: %1").arg(out.error);
+            }
+            m_view->sd().setStatus(message);
+            Q_EMIT statusMessage(message);
+            return message;
+        });
+    return true;
 }
 
 gen::SdParams GenerateWorkbench::currentSdParams() const { return m_view->sd().params(m_sdExtras); }

@@ -8,6 +8,7 @@
 // of generate/generate.h, one job at a time (JobSlot kinds "sample", "sweep", "likelihood").
 
 #include "generate/generate.h"
+#include "erase/sd_erase.h"
 #include "generate/sd.h"
 #include "workbench.h"
 #include "workbenches/generate/generateview.h"
@@ -70,6 +71,9 @@ public:
     QString sdStatusText() const { return m_view->sd().status(); }
     /// Saves image `index` of the last SD run as PNG with its A1111 "parameters" text.
     bool saveSdImage(int index, const QString& path, QString* error = nullptr);
+    /// Erases a concept from the SD tab's checkpoint (erase/sd_erase.h); the edit file goes to
+    /// <output>/sd-edits/ and appears checked in the tab's edit list.
+    bool startSdErase(const reverie::erase::SdEraseParams& p, QString* error = nullptr);
     /// Reads a PNG's A1111 "parameters" text into the SD tab.
     bool loadSdParameters(const QString& path, QString* error = nullptr);
 

@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
@@ -87,6 +88,28 @@ SdPanel::SdPanel(QWidget* parent) : QWidget(parent) {
     size->addWidget(m_batch);
     size->addStretch(1);
     form->addRow(tr("Size"), size);
+    m_edits = new QListWidget(this);
+    m_edits->setObjectName(QStringLiteral("sdEdits"));
+    m_edits->setMaximumHeight(80);
+    m_edits->setToolTip(tr("Concept edits: a checked edit applies to the next Generate"));
+    form->addRow(tr("Concept edits"), m_edits);
+    auto* eraseRow = new QHBoxLayout;
+    m_eraseConcept = new QLineEdit(this);
+    m_eraseConcept->setObjectName(QStringLiteral("sdEraseConcept"));
+    m_eraseConcept->setPlaceholderText(tr("A concept to erase, e.g. \"van gogh\""));
+    m_eraseMethod = new QComboBox(this);
+    m_eraseMethod->setObjectName(QStringLiteral("sdEraseMethod"));
+    m_eraseMethod->addItem(tr("UCE (closed form)"), QStringLiteral("uce"));
+    m_eraseMethod->addItem(tr("RECE (UCE + regenerating embeddings)"), QStringLiteral("rece"));
+    m_erase = new QPushButton(tr("Erase"), this);
+    m_erase->setObjectName(QStringLiteral("sdErase"));
+    auto* addEdit = new QPushButton(tr("Add edit file…"), this);
+    addEdit->setObjectName(QStringLiteral("sdAddEdit"));
+    eraseRow->addWidget(m_eraseConcept, 1);
+    eraseRow->addWidget(m_eraseMethod);
+    eraseRow->addWidget(m_erase);
+    eraseRow->addWidget(addEdit);
+    form->addRow(tr("Erase"), eraseRow);
 
     auto* buttons = new QHBoxLayout;
     m_generate = new QPushButton(tr("Generate"), this);
@@ -123,6 +146,8 @@ SdPanel::SdPanel(QWidget* parent) : QWidget(parent) {
     connect(m_generate, &QPushButton::clicked, this, &SdPanel::generateRequested);
     connect(m_cancel, &QPushButton::clicked, this, &SdPanel::cancelRequested);
     connect(m_save, &QPushButton::clicked, this, &SdPanel::saveRequested);
+    connect(m_erase, &QPushButton::clicked, this, &SdPanel::eraseRequested);
+    connect(addEdit, &QPushButton::clicked, this, &SdPanel::addEditRequested);
     for (QSpinBox* s : {m_steps, m_width, m_height, m_batch})
         connect(s, &QSpinBox::valueChanged, this, &SdPanel::updateEstimate);
     connect(m_cfg, &QDoubleSpinBox::valueChanged, this, &SdPanel::updateEstimate);
@@ -145,8 +170,35 @@ gen::SdParams SdPanel::params(const gen::SdParams& base) const {
     p.width = m_width->value();
     p.height = m_height->value();
     p.batch = m_batch->value();
+    p.edits.clear();
+    for (int i = 0; i < m_edits->count(); ++i)
+        if (m_edits->item(i)->checkState() == Qt::Checked)
+            p.edits.push_back({m_edits->item(i)->data(Qt::UserRole).toString().toStdString(), 1.0});
     return p;
 }
+
+void SdPanel::addEdit(const QString& file, const QString& label, bool checked) {
+    for (int i = 0; i < m_edits->count(); ++i)
+        if (m_edits->item(i)->data(Qt::UserRole).toString() == file) {
+            m_edits->item(i)->setText(label);
+            m_edits->item(i)->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
+            return;
+        }
+    auto* item = new QListWidgetItem(label, m_edits);
+    item->setData(Qt::UserRole, file);
+    item->setToolTip(file);
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    item->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
+}
+
+int SdPanel::editCount() const { return m_edits->count(); }
+
+void SdPanel::setEditChecked(int row, bool checked) {
+    if (auto* item = m_edits->item(row)) item->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
+}
+
+QString SdPanel::eraseConcept() const { return m_eraseConcept->text().trimmed(); }
+QString SdPanel::eraseMethod() const { return m_eraseMethod->currentData().toString(); }
 
 void SdPanel::setParams(const gen::SdParams& p) {
     m_checkpoint->setText(QString::fromStdString(p.checkpoint));
@@ -168,6 +220,7 @@ void SdPanel::setCheckpoint(const QString& path) { m_checkpoint->setText(path); 
 
 void SdPanel::setBusy(bool busy) {
     m_generate->setEnabled(!busy);
+    m_erase->setEnabled(!busy);
     m_cancel->setEnabled(busy);
     m_save->setEnabled(!busy && m_hasResult);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The Generate page's "Stable Diffusion" tab: a checkpoint chosen with "Open checkpoint…", prompt
 // and negative prompt, sampler, steps, guidance, seed, size and batch, Generate / Cancel / Save,
+// concept edits to toggle (each erased concept a checkable row; erase one in closed form from here),
 // the cost estimate before a run, the status during it and the preview (x̂₀ through the cheap
 // latent → RGB map while sampling, the decoded images after). It shows what the controller hands
 // it and turns clicks into signals.
@@ -17,6 +18,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
@@ -33,6 +35,14 @@ public:
     void setParams(const reverie::generate::SdParams& p);
     void setCheckpoint(const QString& path);
 
+    /// Concept edits (erase/sd_erase.h files): each a checkable row; checked ones apply (weight 1).
+    void addEdit(const QString& file, const QString& label, bool checked = true);
+    int editCount() const;
+    void setEditChecked(int row, bool checked);
+    /// The prompt and method ("uce" or "rece") of the erase row.
+    QString eraseConcept() const;
+    QString eraseMethod() const;
+
     void setBusy(bool busy);
     void setHasResult(bool has);
     void setStatus(const QString& text);
@@ -45,6 +55,8 @@ Q_SIGNALS:
     void generateRequested();
     void cancelRequested();
     void saveRequested();
+    void eraseRequested();
+    void addEditRequested();
 
 private:
     void updateEstimate();
@@ -63,6 +75,10 @@ private:
     QPushButton* m_generate;
     QPushButton* m_cancel;
     QPushButton* m_save;
+    QListWidget* m_edits;
+    QLineEdit* m_eraseConcept;
+    QComboBox* m_eraseMethod;
+    QPushButton* m_erase;
     QLabel* m_estimate;
     QLabel* m_status;
     QLabel* m_preview;
