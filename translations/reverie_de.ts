@@ -1884,14 +1884,6 @@
         <translation>Schritt %1 von %2 · NFE %3 · %4 s · %5</translation>
     </message>
     <message>
-        <source>Add a concept edit</source>
-        <translation>Konzept-Edit hinzufügen</translation>
-    </message>
-    <message>
-        <source>Concept edits (*.safetensors)</source>
-        <translation>Konzept-Edits (*.safetensors)</translation>
-    </message>
-    <message>
         <source>Erase</source>
         <translation>Entfernen</translation>
     </message>
@@ -1918,6 +1910,30 @@
     <message>
         <source>Erasing failed: %1</source>
         <translation>Entfernen fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Add a concept edit or a LoRA</source>
+        <translation>Konzept-Edit oder LoRA hinzufügen</translation>
+    </message>
+    <message>
+        <source>Concept edits and LoRAs (*.safetensors)</source>
+        <translation>Konzept-Edits und LoRAs (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>LoRA</source>
+        <translation>LoRA</translation>
+    </message>
+    <message>
+        <source>edit</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <source>Cannot read the start image %1.</source>
+        <translation>Das Startbild %1 kann nicht gelesen werden.</translation>
     </message>
 </context>
 <context>
@@ -2478,14 +2494,6 @@
         <translation>Schätzung für SD 1.5 auf einer 2-Kern-CPU: etwa %1 UNet-Durchläufe, %2 (eine GPU braucht Sekunden).</translation>
     </message>
     <message>
-        <source>Concept edits: a checked edit applies to the next Generate</source>
-        <translation>Konzept-Edits: ein angehakter Edit gilt beim nächsten Erzeugen</translation>
-    </message>
-    <message>
-        <source>Concept edits</source>
-        <translation>Konzept-Edits</translation>
-    </message>
-    <message>
         <source>A concept to erase, e.g. &quot;van gogh&quot;</source>
         <translation>Ein zu entfernendes Konzept, z. B. &quot;van gogh&quot;</translation>
     </message>
@@ -2502,8 +2510,40 @@
         <translation>Entfernen</translation>
     </message>
     <message>
-        <source>Add edit file…</source>
-        <translation>Edit-Datei hinzufügen…</translation>
+        <source>img2img: a start image (empty: text-to-image)</source>
+        <translation>img2img: ein Startbild (leer: Text-zu-Bild)</translation>
+    </message>
+    <message>
+        <source>Start image…</source>
+        <translation>Startbild…</translation>
+    </message>
+    <message>
+        <source>Denoising strength: how much of the start image is replaced</source>
+        <translation>Entrauschungsstärke: wie viel vom Startbild ersetzt wird</translation>
+    </message>
+    <message>
+        <source>Strength</source>
+        <translation>Stärke</translation>
+    </message>
+    <message>
+        <source>Start image</source>
+        <translation>Startbild</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.bmp *.webp)</source>
+        <translation>Bilder (*.png *.jpg *.jpeg *.bmp *.webp)</translation>
+    </message>
+    <message>
+        <source>Concept edits and LoRAs: a checked row applies to the next Generate</source>
+        <translation>Konzept-Edits und LoRAs: eine angehakte Zeile gilt beim nächsten Erzeugen</translation>
+    </message>
+    <message>
+        <source>Edits, LoRAs</source>
+        <translation>Edits, LoRAs</translation>
+    </message>
+    <message>
+        <source>Add edit or LoRA…</source>
+        <translation>Edit oder LoRA hinzufügen…</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,7 @@
 
 #include "erase/sd_erase.h"
 #include "generate/sd.h"
+#include "imageconv.h"
 
 #include <QFileInfo>
 #include <QImage>
@@ -37,6 +38,8 @@ Options:
   --text-heads N --unet-heads N  Attention heads where a model differs from SD 1.x (width/64, 8).
   --edit FILE[:W]        Apply a concept edit made by `reverie-cli sd-erase` with weight W (default 1);
                          repeat for several.
+  --init-image FILE      img2img: start from this image (scaled to --size) …
+  --strength S           … noised to S in (0, 1] (default 0.75; ⌈steps·S⌉ steps run).
   --from-png FILE.png    Start from the settings stored in a PNG (other options override them).
   --json                 Print the result as JSON (last line of stdout).
   --threads N            LibTorch threads (0 = one per core).
@@ -63,7 +66,8 @@ int run(const QStringList& args) {
                   valueOption("sampler", "Sampler id."), valueOption("eta", "DDIM eta."),
                   valueOption("cfg", "Guidance weight."), valueOption("seed", "Seed."), valueOption("size", "WxH."),
                   valueOption("batch", "Images.", "1"),
-                  valueOption("text-heads", "Text encoder heads."), valueOption("edit", "Concept edit file[:weight]."), valueOption("unet-heads", "UNet heads."), valueOption("from-png", "PNG with A1111 parameters.")});
+                  valueOption("text-heads", "Text encoder heads."), valueOption("edit", "Concept edit file[:weight]."), valueOption("lora", "LoRA file[:weight]."),
+                  valueOption("init-image", "Start image."), valueOption("strength", "Denoising strength."), valueOption("unet-heads", "UNet heads."), valueOption("from-png", "PNG with A1111 parameters.")});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd takes no arguments"));
     if (!p.isSet(out)) return usage(QStringLiteral("sd needs -o FILE.png"));
@@ -98,18 +102,26 @@ int run(const QStringList& args) {
     number("batch", &s.batch);
     number("text-heads", &s.textHeads);
     number("unet-heads", &s.unetHeads);
+    number("strength", &s.strength);
     if (p.isSet(QStringLiteral("seed"))) s.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
     if (!ok) return usage(QStringLiteral("--steps, --eta, --cfg, --seed, --batch and the head counts need numbers"));
     if (p.isSet(QStringLiteral("size")) && !parseSize(p.value(QStringLiteral("size")), &s.width, &s.height))
         return usage(QStringLiteral("--size needs WxH, e.g. 512x512"));
-    for (const QString& e : p.values(QStringLiteral("edit"))) {
-        generate::SdEdit edit;
-        const qsizetype colon = e.lastIndexOf(QLatin1Char(':'));
-        bool good = colon > 0;
-        const double w = good ? e.mid(colon + 1).toDouble(&good) : 1.0;
-        edit.file = (good ? e.left(colon) : e).toStdString();
-        edit.weight = good ? w : 1.0;
-        s.edits.push_back(edit);
+    for (const char* option : {"edit", "lora"})
+        for (const QString& e : p.values(QString::fromLatin1(option))) {
+            generate::SdEdit edit;
+            const qsizetype colon = e.lastIndexOf(QLatin1Char(':'));
+            bool good = colon > 0;
+            const double w = good ? e.mid(colon + 1).toDouble(&good) : 1.0;
+            edit.file = (good ? e.left(colon) : e).toStdString();
+            edit.weight = good ? w : 1.0;
+            (option[0] == 'e' ? s.edits : s.loras).push_back(edit);
+        }
+    if (p.isSet(QStringLiteral("init-image"))) {
+        const QString file = p.value(QStringLiteral("init-image"));
+        const QImage init(file);
+        if (init.isNull()) return usage(QStringLiteral("cannot read %1 as an image").arg(file));
+        s.initImage = app::toImageU8(init.scaled(s.width, s.height, Qt::IgnoreAspectRatio, Qt::SmoothTransformation));
     }
     s.previews = false;
     if (auto v = generate::validateSd(s); !v) return usage(QString::fromStdString(v.error().message));

@@ -227,7 +227,7 @@ Result<solvers::SampleOutput> runSampler(const SamplerSettings& ss, const sde::S
         solvers::MrsOptions o;
         o.common = common;
         o.sde = id == "dpmpp-2m-sde";
-        o.order = 2;
+        o.order = common.steps == 1 ? 1 : 2; // one step: the multistep method's own first-order start
         o.form = solvers::SolverForm::Data;
         o.spacing = ss.spacing;
         return solvers::sampleMrs(s, den, xT, mu, o, ctx);

@@ -8,6 +8,7 @@
 #include "models/sd/clip_text.h"
 #include "models/formats/safetensors.h"
 #include "models/sd/files.h"
+#include "models/sd/lora.h"
 #include "models/sd/tokenizer.h"
 #include "models/sd/unet.h"
 #include "models/sd/vae.h"
@@ -43,6 +44,8 @@ struct SdModels {
     std::vector<at::Tensor> kvOriginal;                 ///< their weights as loaded
     std::pair<double, double> fingerprint;              ///< kvFingerprint of the originals
     bool edited = false;
+    /// Parameters a LoRA changed: "u:"/"t:" + name → (the live tensor, its weights as loaded).
+    std::map<std::string, std::pair<at::Tensor, at::Tensor>> touched;
 };
 
 /// Never destroyed at exit: the tensors must not outlive LibTorch's own statics (releaseSdModels()
@@ -131,9 +134,35 @@ Result<SdModels*> loadModels(const SdParams& p, const JobContext& ctx, double* s
     return cache().get();
 }
 
-/// Sets the K/V weights to W₀ + Σ weight·ΔW over the enabled edits (W₀ exactly when none is).
-Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits) {
+/// Puts every parameter a LoRA or an edit changed back to its loaded weights, then applies the
+/// enabled LoRAs (W += weight·ΔW); warnings name LoRA modules that were not applied.
+Result<bool> applyLoras(SdModels& m, const std::vector<SdEdit>& loras, std::vector<std::string>* warnings) {
+    for (auto& [key, live] : m.touched) live.first.copy_(live.second);
     for (std::size_t i = 0; i < m.kv.size(); ++i) m.kv[i].second.copy_(m.kvOriginal[i]);
+    for (const auto& l : loras) {
+        if (l.weight == 0.0) continue;
+        auto f = loadLora(l.file, *m.unet, *m.text);
+        if (!f) return f.error();
+        std::map<std::string, at::Tensor> unetParams, textParams;
+        for (const auto& item : m.unet->named_parameters(true)) unetParams[item.key()] = item.value();
+        for (const auto& item : m.text->named_parameters(true)) textParams[item.key()] = item.value();
+        for (const auto& c : f.value().changes) {
+            at::Tensor live = (c.text ? textParams : unetParams).at(c.parameter);
+            const std::string key = (c.text ? "t:" : "u:") + c.parameter;
+            if (!m.touched.count(key)) m.touched[key] = {live, live.detach().clone()};
+            live.add_(c.delta * l.weight);
+        }
+        if (!f.value().notApplied.empty())
+            warnings->push_back(fs::path(l.file).filename().string() + ": " + std::to_string(f.value().notApplied.size()) +
+                                " LoRA modules outside the transformer and text layers were not applied (first: " +
+                                f.value().notApplied.front() + ")");
+    }
+    return true;
+}
+
+/// Adds Σ weight·ΔW of the enabled concept edits to the K/V weights (after applyLoras, which put
+/// them back to W₀).
+Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits) {
     m.edited = false;
     for (const auto& e : edits) {
         if (e.weight == 0.0) continue;
@@ -193,6 +222,16 @@ ImageU8 latentPreview(const at::Tensor& latent) {
     img.channels = 3;
     img.pixels.assign(bytes.data_ptr<std::uint8_t>(), bytes.data_ptr<std::uint8_t>() + bytes.numel());
     return img;
+}
+
+/// A start image as the VAE's input: [1, 3, H, W] in [−1, 1].
+at::Tensor fromRgb(const ImageU8& img) {
+    const int c = img.channels;
+    at::Tensor t = at::from_blob(const_cast<std::uint8_t*>(img.pixels.data()), {img.height, img.width, c}, at::kByte)
+                       .to(at::kFloat);
+    if (c == 1) t = t.expand({img.height, img.width, 3});
+    if (c == 4) t = t.narrow(2, 0, 3);
+    return (t.permute({2, 0, 1}).unsqueeze(0) / 127.5 - 1.0).contiguous();
 }
 
 ImageU8 toRgb(const at::Tensor& image /* [1, 3, H, W] in [−1, 1] */) {
@@ -255,10 +294,32 @@ Result<bool> validateSd(const SdParams& p) {
     if (!std::isfinite(p.guidance) || p.guidance < 0 || p.guidance > 50)
         return Result<bool>::invalid("guidance must lie in 0…50");
     if (!(p.eta >= 0 && p.eta <= 1)) return Result<bool>::invalid("η must lie in 0…1");
+    if (!p.initImage.empty()) {
+        if (!(p.strength > 0 && p.strength <= 1)) return Result<bool>::invalid("the denoising strength must lie in (0, 1]");
+        if (p.initImage.width != p.width || p.initImage.height != p.height)
+            return Result<bool>::invalid("the start image is " + std::to_string(p.initImage.width) + "×" +
+                                         std::to_string(p.initImage.height) + " but the size asked for is " +
+                                         std::to_string(p.width) + "×" + std::to_string(p.height));
+        const int c = p.initImage.channels;
+        if ((c != 1 && c != 3 && c != 4) ||
+            p.initImage.pixels.size() != std::size_t(p.initImage.width) * std::size_t(p.initImage.height) * std::size_t(c))
+            return Result<bool>::invalid("the start image's pixels do not match its size");
+    }
     return true;
 }
 
 void releaseSdModels() { cache().reset(); }
+
+Result<std::string> sdAddonKind(const std::string& file) {
+    auto f = models::formats::readSafetensors(file);
+    if (!f) return f.error();
+    const auto fmt = f.value().metadata.find("format");
+    if (fmt != f.value().metadata.end() && fmt->second == "reverie-sd-edit") return std::string("edit");
+    for (const auto& [name, t] : f.value().tensors)
+        if (name.rfind("lora_unet_", 0) == 0 || name.rfind("lora_te", 0) == 0) return std::string("lora");
+    return Result<std::string>::invalid(fs::path(file).filename().string() +
+                                        " is neither a concept edit nor a LoRA (no lora_unet_/lora_te_ keys)");
+}
 
 Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
     if (auto v = validateSd(p); !v) return v.error();
@@ -268,6 +329,7 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         auto loaded = loadModels(p, ctx, &res.loadSeconds);
         if (!loaded) return loaded.error();
         SdModels& m = *loaded.value();
+        if (auto l = applyLoras(m, p.loras, &res.warnings); !l) return l.error();
         if (auto e = applyEdits(m, p.edits); !e) return e.error();
         const double t0 = nowSeconds();
         const std::int64_t vaeF = m.vae->downsampling();
@@ -313,11 +375,21 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         const auto& uc = m.unet->config();
         const at::Tensor like = at::zeros({B, uc.inChannels, p.height / vaeF, p.width / vaeF}, at::kFloat);
         solvers::NoiseSource noise(p.seed, solvers::NoiseMode::PerItem);
-        const at::Tensor xT = solvers::priorSample(*m.sde, like, at::Tensor(), noise);
+        at::Tensor xT;
         solvers::CommonOptions common;
         common.steps = p.steps;
+        if (p.initImage.empty()) {
+            xT = solvers::priorSample(*m.sde, like, at::Tensor(), noise);
+        } else {
+            // img2img: the start image's latent, noised to t = strength (the exact VP marginal).
+            const double tStart = std::max(p.strength, 2.0 * m.sde->tEps());
+            const at::Tensor z0 = m.vae->latents(fromRgb(p.initImage)).expand_as(like);
+            xT = z0 * m.sde->alpha(tStart) + noise.randnLike(like) * m.sde->sigma(tStart);
+            common.tStart = tStart;
+            common.steps = std::max(1, int(std::ceil(p.steps * p.strength - 1e-9)));
+        }
         common.seed = p.seed + 0x9E3779B97F4A7C15ULL; // sampler noise apart from the latent draw
-        const int totalUnits = p.steps + p.batch;      // sampling steps, then one decode per image
+        const int totalUnits = common.steps + p.batch; // sampling steps, then one decode per image
         common.onStep = [&](const solvers::StepInfo& st) {
             Progress pr = solvers::stepProgress(st, p.sampler);
             pr.total = totalUnits;
@@ -340,7 +412,7 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
             if (ctx.cancelled()) return Result<SdResult>::cancelled("Stable Diffusion: cancelled while decoding");
             res.images.push_back(toRgb(m.vae->image(latents.narrow(0, i, 1))));
             Progress pr;
-            pr.step = p.steps + i + 1;
+            pr.step = common.steps + i + 1;
             pr.total = totalUnits;
             pr.nfe = res.nfe;
             pr.message = "VAE decode " + std::to_string(i + 1) + "/" + std::to_string(B);
@@ -368,6 +440,7 @@ std::string sdParametersText(const SdParams& p, const std::string& modelName) {
     o << "Steps: " << p.steps << ", Sampler: " << sampler << ", CFG scale: " << detail::fmt(p.guidance, 1)
       << ", Seed: " << p.seed << ", Size: " << p.width << 'x' << p.height;
     if (!modelName.empty()) o << ", Model: " << modelName;
+    if (!p.initImage.empty()) o << ", Denoising strength: " << detail::fmt(p.strength, 2);
     return o.str();
 }
 
@@ -433,6 +506,10 @@ Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& 
         return Result<SdParams>::invalid("A1111 parameters: Steps, CFG scale or Seed is not a number");
     p.steps = int(steps);
     p.guidance = cfg;
+    double strength = p.strength;
+    if (!number("Denoising strength", &strength) || !(strength > 0 && strength <= 1))
+        return Result<SdParams>::invalid("A1111 parameters: Denoising strength is not a number in (0, 1]");
+    p.strength = strength;
     if (const auto it = kv.find("Seed"); it != kv.end()) p.seed = std::stoull(it->second);
     if (const auto it = kv.find("Size"); it != kv.end()) {
         const auto x = it->second.find('x');

@@ -44,6 +44,14 @@ struct SdParams {
     int unetHeads = 0;                ///< 0: 8 (SD 1.x)
     bool previews = true;
     std::vector<SdEdit> edits;        ///< concept edits to apply (refused when made for another model)
+    /// LoRA files (kohya/A1111 .safetensors, models/sd/lora.h), each W += weight·(α/r)·up·down;
+    /// weight 0 turns one off. Applied before the concept edits.
+    std::vector<SdEdit> loras;
+    /// img2img: a start image of width × height (RGB, grey or RGBA); empty = text-to-image. Its
+    /// latent (the VAE encoder's mean) is noised to t = strength and sampled from there with
+    /// ⌈steps · strength⌉ steps.
+    ImageU8 initImage;
+    double strength = 0.75;           ///< (0, 1]: 1 keeps almost nothing of the start image
 };
 
 /// The samplers offered for SD (ids as generate.h's samplers(); the t-space ODE solvers and DLG
@@ -60,9 +68,13 @@ struct SdResult {
     double seconds = 0;               ///< sampling and decoding, without loading
     double loadSeconds = 0;           ///< 0 when the networks were already loaded
     std::string parameters;           ///< the A1111 "parameters" text of the run (sdParametersText)
-    std::vector<std::string> warnings;///< e.g. a prompt cut at 75 tokens
+    std::vector<std::string> warnings;///< e.g. a prompt cut at 75 tokens, LoRA modules not applied
 };
 Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx);
+
+/// What an add-on file is: "edit" (a concept edit of erase/sd_erase.h) or "lora" (kohya/A1111
+/// LoRA keys); InvalidInput for anything else, with what it is.
+Result<std::string> sdAddonKind(const std::string& file);
 
 /// Drops the kept networks (frees their memory).
 void releaseSdModels();
@@ -71,9 +83,11 @@ void releaseSdModels();
 ///   prompt
 ///   Negative prompt: …              (only when there is one)
 ///   Steps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7.5, Seed: 1, Size: 512x512, Model: name
+/// (with ", Denoising strength: 0.75" for img2img).
 /// Samplers without an A1111 name are written by id ("Sampler: edm-sde").
 std::string sdParametersText(const SdParams& p, const std::string& modelName);
-/// The inverse: reads prompt, negative prompt, steps, sampler, CFG scale, seed and size into a copy
+/// The inverse: reads prompt, negative prompt, steps, sampler, CFG scale, seed, size and denoising
+/// strength into a copy
 /// of `base` (other keys are ignored). InvalidInput when the last line has no "Steps:" or a value
 /// does not parse, or the sampler is not one of sdSamplers().
 Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& base = {});

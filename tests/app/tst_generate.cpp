@@ -6,6 +6,7 @@
 #include "jobs/engine.h"
 #include "models/zoo.h"
 #include "jobspy.h"
+#include "imageconv.h"
 #include "sdfixture.h"
 #include "workbenches/generate/generateworkbench.h"
 
@@ -295,12 +296,34 @@ private Q_SLOTS:
         QCOMPARE(reverie::testing::maxPixelDiff(wb.sdImages().front(), first), 0);
         e.concepts = {"   "};
         QVERIFY(!wb.startSdErase(e, &error));
+        QVERIFY(!wb.addSdAddon(ckpt, &error)); // a checkpoint is neither an edit nor a LoRA
+        QVERIFY2(error.contains(QStringLiteral("neither")), qPrintable(error));
+        QCOMPARE(panel->editCount(), 1);
         // A file that is not SD: the job fails with the reason and the workbench takes the next run.
         p.checkpoint = REVERIE_SOURCE_DIR "/tests/fixtures/sd/sd_unet_small.safetensors";
         QVERIFY2(wb.startSd(p, &error), qPrintable(error));
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 4, 60000);
         QCOMPARE(done.status(3), JobStatus::Failed);
         QVERIFY2(wb.sdStatusText().contains(QStringLiteral("text encoder")), qPrintable(wb.sdStatusText()));
+
+        // img2img from the tab: the saved PNG as the start image, strength 0.5 of 3 steps → 2 steps.
+        panel->setInitImagePath(png);
+        auto i2i = wb.currentSdParams();
+        QVERIFY(!i2i.initImage.empty());
+        QCOMPARE(i2i.initImage.width, i2i.width);
+        i2i.checkpoint = ckpt.toStdString();
+        i2i.width = i2i.height = 32;
+        i2i.initImage = reverie::app::toImageU8(QImage(png));
+        i2i.strength = 0.5;
+        i2i.steps = 3;
+        i2i.textHeads = 2;
+        QVERIFY2(wb.startSd(i2i, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 5, 60000);
+        QCOMPARE(done.status(4), JobStatus::Succeeded);
+        QVERIFY2(wb.sdStatusText().startsWith(QStringLiteral("1 image(s) · NFE 2")), qPrintable(wb.sdStatusText()));
+        panel->setInitImagePath(dir.filePath(QStringLiteral("no-such.png")));
+        QVERIFY(!wb.startSd(wb.currentSdParams(), &error));
+        QVERIFY2(error.contains(QStringLiteral("Cannot read the start image")), qPrintable(error));
     }
 
     void cancelsSamplingPromptly() {

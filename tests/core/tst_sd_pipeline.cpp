@@ -6,6 +6,9 @@
 #include "generate/sd.h"
 #include "models/formats/safetensors.h"
 #include "engine/sde/sde.h"
+#include "models/sd/clip_text.h"
+#include "models/sd/lora.h"
+#include "models/sd/unet.h"
 
 #include "fixtures.h"
 
@@ -244,6 +247,7 @@ private Q_SLOTS:
         const auto rr = erase::runSdErase(e, JobContext{});
         VERIFY_OK(rr);
         QVERIFY(rr.value().eraseRows > r.value().eraseRows);
+        QCOMPARE(sdAddonKind(e.output).value(), std::string("edit"));
 
         // Another model (one K matrix scaled) refuses the edit; a file that is no edit is refused.
         auto tensors = readAll({"clip_text_small.safetensors", "sd_unet_small.safetensors", "sd_vae_small.safetensors"});
@@ -265,6 +269,152 @@ private Q_SLOTS:
         QVERIFY(!refused.ok());
         QVERIFY2(refused.error().message.find("not a concept edit") != std::string::npos, refused.error().message.c_str());
         QVERIFY(!erase::runSdErase(erase::SdEraseParams{}, JobContext{}).ok());
+    }
+
+    // img2img: ⌈steps·strength⌉ steps from the start image's latent noised to t = strength; at a
+    // low strength the start image, not the seed, decides the result.
+    void img2imgStartsFromTheImage() {
+        const SdResult start = run(base()); // any 32×32 RGB image will do: one of the model's own
+        SdParams p = base();
+        p.initImage = start.images[0];
+        p.steps = 10;
+        p.strength = 0.3;
+        const SdResult a = run(p);
+        QCOMPARE(a.nfe, std::int64_t(3));
+        QVERIFY(a.parameters.find("Denoising strength: 0.30") != std::string::npos);
+        SdParams q = p;
+        q.seed = 99;
+        const SdResult b = run(q);
+        SdParams t2i = base();
+        t2i.seed = 99;
+        const SdResult c = run(t2i);
+        const auto dist = [](const ImageU8& x, const ImageU8& y) {
+            double d = 0;
+            for (std::size_t i = 0; i < x.pixels.size(); ++i) d += std::abs(int(x.pixels[i]) - int(y.pixels[i]));
+            return d / double(x.pixels.size());
+        };
+        // The start image decides part of the result: the same seed from two start images gives
+        // two different images, and at a low strength (one DPM++ step, its first-order start) the
+        // output stays nearer its start image than a text-to-image run of the same seed does. The
+        // fixture's VAE has random weights, so decode(encode(x)) is itself far from x (measured:
+        // 46 grey levels at strength 0.05 against 65 for text-to-image).
+        SdParams other = p;
+        other.initImage = c.images[0];
+        const SdResult fromOther = run(other);
+        const double startVsOther = dist(a.images[0], fromOther.images[0]);
+        SdParams low = p;
+        low.strength = 0.05;
+        const SdResult near = run(low);
+        const double nearStart = dist(near.images[0], start.images[0]), textStart = dist(c.images[0], start.images[0]);
+        std::printf("img2img: two start images, one seed: %.2f apart; strength 0.05 output %.2f from its start "
+                    "image, text-to-image %.2f; seeds 5 and 99 at strength 0.3: %.2f\n",
+                    startVsOther, nearStart, textStart, dist(a.images[0], b.images[0]));
+        QVERIFY(startVsOther > 1.0);
+        QVERIFY2(nearStart < 0.85 * textStart, qPrintable(QString("%1 vs %2").arg(nearStart).arg(textStart)));
+        QCOMPARE(near.nfe, std::int64_t(1));
+        // Grey start images work too; a wrong size or strength is refused before any work.
+        ImageU8 grey{32, 32, 1, std::vector<std::uint8_t>(32 * 32, 128)};
+        p.initImage = grey;
+        QVERIFY(runSdTextToImage(p, JobContext{}).ok());
+        p.width = 64;
+        auto r = runSdTextToImage(p, JobContext{});
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.find("start image is 32×32") != std::string::npos, r.error().message.c_str());
+        p.width = 32;
+        p.strength = 0.0;
+        QVERIFY(!runSdTextToImage(p, JobContext{}).ok());
+        auto back = parseSdParametersText(a.parameters);
+        VERIFY_OK(back);
+        QCOMPARE(back.value().strength, 0.3);
+    }
+
+    // The kohya/A1111 names of SD 1.x's transformer modules (diffusers' block numbering).
+    void loraNamesFollowDiffusers() {
+        using models::sd::kohyaUNetKey;
+        QCOMPARE(kohyaUNetKey("input_blocks.1.1.transformer_blocks.0.attn1.to_q", 2),
+                 std::string("lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q"));
+        QCOMPARE(kohyaUNetKey("input_blocks.8.1.proj_in", 2), std::string("lora_unet_down_blocks_2_attentions_1_proj_in"));
+        QCOMPARE(kohyaUNetKey("middle_block.1.transformer_blocks.0.ff.net.2", 2),
+                 std::string("lora_unet_mid_block_attentions_0_transformer_blocks_0_ff_net_2"));
+        QCOMPARE(kohyaUNetKey("output_blocks.11.1.transformer_blocks.0.attn2.to_v", 2),
+                 std::string("lora_unet_up_blocks_3_attentions_2_transformer_blocks_0_attn2_to_v"));
+        QCOMPARE(kohyaUNetKey("output_blocks.3.1.proj_out", 2), std::string("lora_unet_up_blocks_1_attentions_0_proj_out"));
+        QCOMPARE(kohyaUNetKey("input_blocks.3.0.op", 2), std::string());    // a downsampling conv
+        QCOMPARE(kohyaUNetKey("output_blocks.2.1.conv", 2), std::string()); // an upsampling conv
+        QCOMPARE(kohyaUNetKey("input_blocks.1.0.in_layers.2", 2), std::string()); // a res block
+    }
+
+    // A LoRA file is matched to the modules it names and adds (α/r)·up·down with its weight; its
+    // modules outside the transformers are reported, not guessed; other bases are refused.
+    void loraFilesApplyWithAWeight() {
+        at::manual_seed(3);
+        const at::Tensor kDown = at::randn({2, 16}), kUp = at::randn({32, 2});
+        models::formats::NamedTensors lora = {
+            {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.lora_down.weight", kDown},
+            {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.lora_up.weight", kUp},
+            {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.alpha", at::scalar_tensor(1.0)},
+            {"lora_unet_up_blocks_1_attentions_2_proj_out.lora_down.weight", at::randn({2, 32, 1, 1}) * 0.3},
+            {"lora_unet_up_blocks_1_attentions_2_proj_out.lora_up.weight", at::randn({32, 2, 1, 1}) * 0.3},
+            {"lora_te_text_model_encoder_layers_1_mlp_fc2.lora_down.weight", at::randn({4, 64}) * 0.3},
+            {"lora_te_text_model_encoder_layers_1_mlp_fc2.lora_up.weight", at::randn({16, 4}) * 0.3},
+            {"lora_unet_down_blocks_0_resnets_0_conv1.lora_down.weight", at::randn({2, 32, 3, 3})},
+            {"lora_unet_down_blocks_0_resnets_0_conv1.lora_up.weight", at::randn({32, 2, 1, 1})},
+        };
+        const std::string file = m_dir.filePath("style.safetensors").toStdString();
+        VERIFY_OK(models::formats::writeSafetensors(file, lora));
+        auto unet = models::sd::loadSdUNet(m_ckpt);
+        VERIFY_OK(unet);
+        models::sd::ClipTextOptions to;
+        to.heads = 2;
+        auto text = models::sd::loadClipTextEncoder(m_ckpt, to);
+        VERIFY_OK(text);
+        auto f = models::sd::loadLora(file, *unet.value().model, *text.value().model);
+        VERIFY_OK(f);
+        QCOMPARE(int(f.value().changes.size()), 3);
+        QCOMPARE(sdAddonKind(file).value(), std::string("lora"));
+        QVERIFY(!sdAddonKind(fixture("sd_vae_small.safetensors")).ok());
+        QCOMPARE(f.value().notApplied, std::vector<std::string>{"lora_unet_down_blocks_0_resnets_0_conv1"});
+        QCOMPARE(f.value().rank, 4);
+        bool sawK = false;
+        for (const auto& c : f.value().changes) {
+            if (c.parameter == "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight") {
+                sawK = true;
+                QVERIFY(at::allclose(c.delta, at::matmul(kUp, kDown) * 0.5)); // α/r = 1/2
+            }
+        }
+        QVERIFY(sawK);
+
+        SdParams p = base();
+        const SdResult plain = run(p);
+        p.loras = {{file, 0.0}};
+        QCOMPARE(maxDiff(run(p).images[0], plain.images[0]), 0);
+        p.loras = {{file, 1.0}};
+        const SdResult styled = run(p);
+        QVERIFY(maxDiff(styled.images[0], plain.images[0]) > 0);
+        QCOMPARE(int(styled.warnings.size()), 1);
+        QVERIFY2(styled.warnings[0].find("1 LoRA modules outside the transformer") != std::string::npos,
+                 styled.warnings[0].c_str());
+        p.loras.clear(); // the weights go back to the file's
+        QCOMPARE(maxDiff(run(p).images[0], plain.images[0]), 0);
+
+        const std::string sdxl = m_dir.filePath("sdxl.safetensors").toStdString();
+        VERIFY_OK(models::formats::writeSafetensors(
+            sdxl, {{"lora_te1_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", at::randn({2, 768})}}));
+        p.loras = {{sdxl, 1.0}};
+        auto r = runSdTextToImage(p, JobContext{});
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.find("SDXL") != std::string::npos, r.error().message.c_str());
+        const std::string wide = m_dir.filePath("sd2.safetensors").toStdString();
+        VERIFY_OK(models::formats::writeSafetensors(
+            wide, {{"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.lora_down.weight",
+                    at::randn({2, 1024})},
+                   {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.lora_up.weight",
+                    at::randn({32, 2})}}));
+        p.loras = {{wide, 1.0}};
+        r = runSdTextToImage(p, JobContext{});
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.find("made for another base model") != std::string::npos, r.error().message.c_str());
+        QVERIFY(runSdTextToImage(base(), JobContext{}).ok());
     }
 
     void badInputIsRefusedWithAReason() {

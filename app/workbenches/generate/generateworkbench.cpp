@@ -1,5 +1,6 @@
 #include "workbenches/generate/generateworkbench.h"
 
+#include "imageconv.h"
 #include "imagesettings.h"
 #include "jobs/jobslot.h"
 #include "models/zoo.h"
@@ -58,9 +59,11 @@ GenerateWorkbench::GenerateWorkbench(Engine* engine, QString outputDir, QObject*
         if (!saveSdImage(0, path, &error)) QMessageBox::warning(m_view, tr("Save image"), error);
     });
     connect(&sd, &SdPanel::addEditRequested, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(m_view, tr("Add a concept edit"), m_outputRoot,
-                                                          tr("Concept edits (*.safetensors)"));
-        if (!file.isEmpty()) m_view->sd().addEdit(file, QFileInfo(file).completeBaseName());
+        const QString file = QFileDialog::getOpenFileName(m_view, tr("Add a concept edit or a LoRA"), m_outputRoot,
+                                                          tr("Concept edits and LoRAs (*.safetensors)"));
+        if (file.isEmpty()) return;
+        QString error;
+        if (!addSdAddon(file, &error)) QMessageBox::warning(m_view, tr("Add"), error);
     });
     connect(&sd, &SdPanel::eraseRequested, this, [this] {
         const gen::SdParams cur = currentSdParams();
@@ -74,6 +77,18 @@ GenerateWorkbench::GenerateWorkbench(Engine* engine, QString outputDir, QObject*
         if (!startSdErase(e, &error)) QMessageBox::warning(m_view, tr("Erase"), error);
     });
     connect(m_slot, &JobSlot::busyChanged, this, [this](bool busy) { m_view->sd().setBusy(busy); });
+}
+
+bool GenerateWorkbench::addSdAddon(const QString& file, QString* error) {
+    const auto kind = gen::sdAddonKind(file.toStdString());
+    if (!kind) {
+        if (error) *error = qs(kind.error().message);
+        return false;
+    }
+    const QString k = qs(kind.value());
+    m_view->sd().addEdit(file, tr("%1 (%2)").arg(QFileInfo(file).completeBaseName(), k == QLatin1String("lora") ? tr("LoRA") : tr("edit")),
+                         true, k);
+    return true;
 }
 
 bool GenerateWorkbench::startSdErase(const erase::SdEraseParams& in, QString* error) {
@@ -121,7 +136,16 @@ bool GenerateWorkbench::startSdErase(const erase::SdEraseParams& in, QString* er
     return true;
 }
 
-gen::SdParams GenerateWorkbench::currentSdParams() const { return m_view->sd().params(m_sdExtras); }
+gen::SdParams GenerateWorkbench::currentSdParams() const {
+    gen::SdParams p = m_view->sd().params(m_sdExtras);
+    p.initImage = {};
+    if (const QString init = m_view->sd().initImagePath(); !init.isEmpty()) {
+        const QImage img(init);
+        if (!img.isNull())
+            p.initImage = toImageU8(img.scaled(p.width, p.height, Qt::IgnoreAspectRatio, Qt::SmoothTransformation));
+    }
+    return p;
+}
 
 void GenerateWorkbench::applySdParams(const gen::SdParams& p) {
     m_sdExtras = p;
@@ -137,6 +161,8 @@ bool GenerateWorkbench::startSd(const gen::SdParams& p, QString* error) {
     };
     if (m_slot->isBusy()) return fail(JobSlot::busyMessage());
     if (p.checkpoint.empty()) return fail(tr("Choose a Stable Diffusion 1.x checkpoint first (Open checkpoint…)."));
+    if (const QString init = m_view->sd().initImagePath(); !init.isEmpty() && p.initImage.empty())
+        return fail(tr("Cannot read the start image %1.").arg(init));
     if (!QFileInfo::exists(qs(p.checkpoint))) return fail(tr("%1 does not exist.").arg(qs(p.checkpoint)));
     if (const auto v = gen::validateSd(p); !v) return fail(tr("Invalid settings: %1").arg(qs(v.error().message)));
     applySdParams(p);

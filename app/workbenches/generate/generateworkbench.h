@@ -74,6 +74,9 @@ public:
     /// Erases a concept from the SD tab's checkpoint (erase/sd_erase.h); the edit file goes to
     /// <output>/sd-edits/ and appears checked in the tab's edit list.
     bool startSdErase(const reverie::erase::SdEraseParams& p, QString* error = nullptr);
+    /// Adds a concept edit or a LoRA file to the SD tab's list (checked); false with the reason for
+    /// a file that is neither.
+    bool addSdAddon(const QString& file, QString* error = nullptr);
     /// Reads a PNG's A1111 "parameters" text into the SD tab.
     bool loadSdParameters(const QString& path, QString* error = nullptr);
 

@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -88,11 +89,33 @@ SdPanel::SdPanel(QWidget* parent) : QWidget(parent) {
     size->addWidget(m_batch);
     size->addStretch(1);
     form->addRow(tr("Size"), size);
+    auto* initRow = new QHBoxLayout;
+    m_initImage = new QLineEdit(this);
+    m_initImage->setObjectName(QStringLiteral("sdInitImage"));
+    m_initImage->setPlaceholderText(tr("img2img: a start image (empty: text-to-image)"));
+    auto* browse = new QPushButton(tr("Start image…"), this);
+    browse->setObjectName(QStringLiteral("sdInitBrowse"));
+    m_strength = new QDoubleSpinBox(this);
+    m_strength->setObjectName(QStringLiteral("sdStrength"));
+    m_strength->setRange(0.01, 1.0);
+    m_strength->setSingleStep(0.05);
+    m_strength->setValue(0.75);
+    m_strength->setToolTip(tr("Denoising strength: how much of the start image is replaced"));
+    initRow->addWidget(m_initImage, 1);
+    initRow->addWidget(browse);
+    initRow->addWidget(new QLabel(tr("Strength"), this));
+    initRow->addWidget(m_strength);
+    form->addRow(tr("Start image"), initRow);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Start image"), QString(),
+                                                          tr("Images (*.png *.jpg *.jpeg *.bmp *.webp)"));
+        if (!file.isEmpty()) m_initImage->setText(file);
+    });
     m_edits = new QListWidget(this);
     m_edits->setObjectName(QStringLiteral("sdEdits"));
     m_edits->setMaximumHeight(80);
-    m_edits->setToolTip(tr("Concept edits: a checked edit applies to the next Generate"));
-    form->addRow(tr("Concept edits"), m_edits);
+    m_edits->setToolTip(tr("Concept edits and LoRAs: a checked row applies to the next Generate"));
+    form->addRow(tr("Edits, LoRAs"), m_edits);
     auto* eraseRow = new QHBoxLayout;
     m_eraseConcept = new QLineEdit(this);
     m_eraseConcept->setObjectName(QStringLiteral("sdEraseConcept"));
@@ -103,7 +126,7 @@ SdPanel::SdPanel(QWidget* parent) : QWidget(parent) {
     m_eraseMethod->addItem(tr("RECE (UCE + regenerating embeddings)"), QStringLiteral("rece"));
     m_erase = new QPushButton(tr("Erase"), this);
     m_erase->setObjectName(QStringLiteral("sdErase"));
-    auto* addEdit = new QPushButton(tr("Add edit file…"), this);
+    auto* addEdit = new QPushButton(tr("Add edit or LoRA…"), this);
     addEdit->setObjectName(QStringLiteral("sdAddEdit"));
     eraseRow->addWidget(m_eraseConcept, 1);
     eraseRow->addWidget(m_eraseMethod);
@@ -170,14 +193,18 @@ gen::SdParams SdPanel::params(const gen::SdParams& base) const {
     p.width = m_width->value();
     p.height = m_height->value();
     p.batch = m_batch->value();
+    p.strength = m_strength->value();
     p.edits.clear();
+    p.loras.clear();
     for (int i = 0; i < m_edits->count(); ++i)
-        if (m_edits->item(i)->checkState() == Qt::Checked)
-            p.edits.push_back({m_edits->item(i)->data(Qt::UserRole).toString().toStdString(), 1.0});
+        if (m_edits->item(i)->checkState() == Qt::Checked) {
+            const gen::SdEdit e{m_edits->item(i)->data(Qt::UserRole).toString().toStdString(), 1.0};
+            (m_edits->item(i)->data(Qt::UserRole + 1).toString() == QLatin1String("lora") ? p.loras : p.edits).push_back(e);
+        }
     return p;
 }
 
-void SdPanel::addEdit(const QString& file, const QString& label, bool checked) {
+void SdPanel::addEdit(const QString& file, const QString& label, bool checked, const QString& kind) {
     for (int i = 0; i < m_edits->count(); ++i)
         if (m_edits->item(i)->data(Qt::UserRole).toString() == file) {
             m_edits->item(i)->setText(label);
@@ -186,6 +213,7 @@ void SdPanel::addEdit(const QString& file, const QString& label, bool checked) {
         }
     auto* item = new QListWidgetItem(label, m_edits);
     item->setData(Qt::UserRole, file);
+    item->setData(Qt::UserRole + 1, kind);
     item->setToolTip(file);
     item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
     item->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
@@ -196,6 +224,9 @@ int SdPanel::editCount() const { return m_edits->count(); }
 void SdPanel::setEditChecked(int row, bool checked) {
     if (auto* item = m_edits->item(row)) item->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
 }
+
+QString SdPanel::initImagePath() const { return m_initImage->text().trimmed(); }
+void SdPanel::setInitImagePath(const QString& path) { m_initImage->setText(path); }
 
 QString SdPanel::eraseConcept() const { return m_eraseConcept->text().trimmed(); }
 QString SdPanel::eraseMethod() const { return m_eraseMethod->currentData().toString(); }
@@ -213,6 +244,7 @@ void SdPanel::setParams(const gen::SdParams& p) {
     m_width->setValue(p.width);
     m_height->setValue(p.height);
     m_batch->setValue(p.batch);
+    m_strength->setValue(p.strength);
     updateEstimate();
 }
 

@@ -35,13 +35,17 @@ public:
     void setParams(const reverie::generate::SdParams& p);
     void setCheckpoint(const QString& path);
 
-    /// Concept edits (erase/sd_erase.h files): each a checkable row; checked ones apply (weight 1).
-    void addEdit(const QString& file, const QString& label, bool checked = true);
+    /// Concept edits (erase/sd_erase.h files, kind "edit") and LoRA files (kind "lora"): each a
+    /// checkable row; checked ones apply with weight 1.
+    void addEdit(const QString& file, const QString& label, bool checked = true, const QString& kind = QStringLiteral("edit"));
     int editCount() const;
     void setEditChecked(int row, bool checked);
     /// The prompt and method ("uce" or "rece") of the erase row.
     QString eraseConcept() const;
     QString eraseMethod() const;
+    /// img2img's start image ("" = text-to-image); its strength is in params().
+    QString initImagePath() const;
+    void setInitImagePath(const QString& path);
 
     void setBusy(bool busy);
     void setHasResult(bool has);
@@ -79,6 +83,8 @@ private:
     QLineEdit* m_eraseConcept;
     QComboBox* m_eraseMethod;
     QPushButton* m_erase;
+    QLineEdit* m_initImage;
+    QDoubleSpinBox* m_strength;
     QLabel* m_estimate;
     QLabel* m_status;
     QLabel* m_preview;
