@@ -244,6 +244,50 @@ ImageU8 toRgb(const at::Tensor& image /* [1, 3, H, W] in [−1, 1] */) {
     return img;
 }
 
+/// The UNet's ε with classifier-free guidance ε_neg + w(ε_prompt − ε_neg), both halves in one
+/// batched pass; states: [2, L, W] (row 0 the negative prompt, row 1 the prompt).
+sde::Denoiser guidedNoise(const SdModels& m, double w, const at::Tensor& states, std::int64_t batch) {
+    const at::Tensor uncond = states[0].unsqueeze(0).expand({batch, -1, -1});
+    const at::Tensor cond = states[1].unsqueeze(0).expand({batch, -1, -1});
+    const at::Tensor both = at::cat({uncond, cond});
+    const int N = m.scheduleSteps;
+    SdUNet unet = m.unet;
+    sde::Denoiser den;
+    den.param = sde::Param::Noise;
+    den.fn = [unet, N, w, uncond, cond, both](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) mutable {
+        const std::int64_t b = x.size(0);
+        at::Tensor steps = t.dim() == 0 ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), at::kFloat)
+                                        : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
+        const at::Tensor xf = x.to(at::kFloat);
+        at::Tensor eps;
+        if (w == 1.0) {
+            eps = unet->forward(xf, steps, cond.narrow(0, 0, b));
+        } else if (w == 0.0) {
+            eps = unet->forward(xf, steps, uncond.narrow(0, 0, b));
+        } else {
+            const at::Tensor ctx2 = b == cond.size(0) ? both : at::cat({uncond.narrow(0, 0, b), cond.narrow(0, 0, b)});
+            const auto e = unet->forward(at::cat({xf, xf}), at::cat({steps, steps}), ctx2).chunk(2);
+            eps = e[0] + (e[1] - e[0]) * w;
+        }
+        return eps.to(x.scalar_type());
+    };
+    return den;
+}
+
+/// The latent sampling starts from, and the steps and start time it sets in *common: the prior
+/// draw for text-to-image; for img2img the start image's latent noised to t = strength (the exact
+/// VP marginal), ⌈steps · strength⌉ steps.
+at::Tensor startLatent(SdModels& m, const SdParams& p, const at::Tensor& like, solvers::NoiseSource& noise,
+                       solvers::CommonOptions* common) {
+    common->steps = p.steps;
+    if (p.initImage.empty()) return solvers::priorSample(*m.sde, like, at::Tensor(), noise);
+    const double tStart = std::max(p.strength, 2.0 * m.sde->tEps());
+    const at::Tensor z0 = m.vae->latents(fromRgb(p.initImage)).expand_as(like);
+    common->tStart = tStart;
+    common->steps = std::max(1, int(std::ceil(p.steps * p.strength - 1e-9)));
+    return z0 * m.sde->alpha(tStart) + noise.randnLike(like) * m.sde->sigma(tStart);
+}
+
 struct A1111Name {
     const char* id;
     bool karras;
@@ -345,49 +389,13 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         if (ctx.cancelled()) return Result<SdResult>::cancelled("Stable Diffusion: cancelled");
         const at::Tensor states = m.text->forward(batch.ids);
         const std::int64_t B = p.batch;
-        const at::Tensor uncond = states[0].unsqueeze(0).expand({B, -1, -1});
-        const at::Tensor cond = states[1].unsqueeze(0).expand({B, -1, -1});
-        const at::Tensor both = at::cat({uncond, cond});
 
-        const int N = m.scheduleSteps;
-        const double w = p.guidance;
-        SdUNet unet = m.unet;
-        sde::Denoiser den;
-        den.param = sde::Param::Noise;
-        den.fn = [unet, N, w, uncond, cond, both](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) mutable {
-            const std::int64_t b = x.size(0);
-            at::Tensor steps = t.dim() == 0 ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), at::kFloat)
-                                            : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
-            const at::Tensor xf = x.to(at::kFloat);
-            at::Tensor eps;
-            if (w == 1.0) {
-                eps = unet->forward(xf, steps, cond.narrow(0, 0, b));
-            } else if (w == 0.0) {
-                eps = unet->forward(xf, steps, uncond.narrow(0, 0, b));
-            } else {
-                const at::Tensor ctx2 = b == cond.size(0) ? both : at::cat({uncond.narrow(0, 0, b), cond.narrow(0, 0, b)});
-                const auto e = unet->forward(at::cat({xf, xf}), at::cat({steps, steps}), ctx2).chunk(2);
-                eps = e[0] + (e[1] - e[0]) * w;
-            }
-            return eps.to(x.scalar_type());
-        };
-
+        const sde::Denoiser den = guidedNoise(m, p.guidance, states, p.batch);
         const auto& uc = m.unet->config();
         const at::Tensor like = at::zeros({B, uc.inChannels, p.height / vaeF, p.width / vaeF}, at::kFloat);
         solvers::NoiseSource noise(p.seed, solvers::NoiseMode::PerItem);
-        at::Tensor xT;
         solvers::CommonOptions common;
-        common.steps = p.steps;
-        if (p.initImage.empty()) {
-            xT = solvers::priorSample(*m.sde, like, at::Tensor(), noise);
-        } else {
-            // img2img: the start image's latent, noised to t = strength (the exact VP marginal).
-            const double tStart = std::max(p.strength, 2.0 * m.sde->tEps());
-            const at::Tensor z0 = m.vae->latents(fromRgb(p.initImage)).expand_as(like);
-            xT = z0 * m.sde->alpha(tStart) + noise.randnLike(like) * m.sde->sigma(tStart);
-            common.tStart = tStart;
-            common.steps = std::max(1, int(std::ceil(p.steps * p.strength - 1e-9)));
-        }
+        const at::Tensor xT = startLatent(m, p, like, noise, &common);
         common.seed = p.seed + 0x9E3779B97F4A7C15ULL; // sampler noise apart from the latent draw
         const int totalUnits = common.steps + p.batch; // sampling steps, then one decode per image
         common.onStep = [&](const solvers::StepInfo& st) {
@@ -444,6 +452,60 @@ std::string sdParametersText(const SdParams& p, const std::string& modelName) {
     return o.str();
 }
 
+namespace {
+
+/// "Key: value, Key: value, …" (a value may be quoted) → key → value.
+std::map<std::string, std::string> settingsOf(const std::string& settings) {
+    std::map<std::string, std::string> kv;
+    std::size_t i = 0;
+    while (i < settings.size()) {
+        const auto colon = settings.find(':', i);
+        if (colon == std::string::npos) break;
+        const std::string key = trim(settings.substr(i, colon - i));
+        std::size_t j = colon + 1;
+        while (j < settings.size() && settings[j] == ' ') ++j;
+        std::string value;
+        const bool quoted = j < settings.size() && settings[j] == '"';
+        if (quoted) {
+            const auto end = settings.find('"', j + 1);
+            value = settings.substr(j + 1, (end == std::string::npos ? settings.size() : end) - j - 1);
+            j = end == std::string::npos ? settings.size() : end + 1;
+        }
+        const auto comma = settings.find(',', j);
+        if (!quoted) value = settings.substr(j, (comma == std::string::npos ? settings.size() : comma) - j);
+        i = comma == std::string::npos ? settings.size() : comma + 1;
+        kv[key] = trim(value);
+    }
+    return kv;
+}
+
+/// An A1111 sampler name ("DPM++ 2M Karras", "Euler a", …) or one of sdSamplers()'s ids into p.
+bool samplerFromName(const std::string& name, SdParams* p) {
+    for (const auto& n : kNames)
+        if (name == n.name) {
+            p->sampler = n.id;
+            p->karras = n.karras;
+            if (n.eta >= 0) p->eta = n.eta;
+            return true;
+        }
+    if (name == "Euler") {
+        p->sampler = "ddim";
+        p->karras = false;
+        p->eta = 0.0;
+        return true;
+    }
+    if (name == "Heun") {
+        p->sampler = "edm-heun";
+        return true;
+    }
+    const auto& list = sdSamplers();
+    if (std::none_of(list.begin(), list.end(), [&](const SamplerInfo& s) { return s.id == name; })) return false;
+    p->sampler = name;
+    return true;
+}
+
+} // namespace
+
 Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& base) {
     SdParams p = base;
     std::vector<std::string> lines;
@@ -467,29 +529,7 @@ Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& 
     }
     p.prompt = prompt;
     p.negativePrompt = negative;
-    // "Key: value, Key: value, …" where a value may be quoted.
-    std::map<std::string, std::string> kv;
-    std::size_t i = 0;
-    while (i < settings.size()) {
-        const auto colon = settings.find(':', i);
-        if (colon == std::string::npos) break;
-        const std::string key = trim(settings.substr(i, colon - i));
-        std::size_t j = colon + 1;
-        while (j < settings.size() && settings[j] == ' ') ++j;
-        std::string value;
-        if (j < settings.size() && settings[j] == '"') {
-            const auto end = settings.find('"', j + 1);
-            value = settings.substr(j + 1, (end == std::string::npos ? settings.size() : end) - j - 1);
-            j = end == std::string::npos ? settings.size() : end + 1;
-            const auto comma = settings.find(',', j);
-            i = comma == std::string::npos ? settings.size() : comma + 1;
-        } else {
-            const auto comma = settings.find(',', j);
-            value = settings.substr(j, (comma == std::string::npos ? settings.size() : comma) - j);
-            i = comma == std::string::npos ? settings.size() : comma + 1;
-        }
-        kv[key] = trim(value);
-    }
+    const std::map<std::string, std::string> kv = settingsOf(settings);
     auto number = [&](const char* key, double* out) -> bool {
         const auto it = kv.find(key);
         if (it == kv.end()) return true;
@@ -522,33 +562,9 @@ Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& 
         }
     }
     if (const auto it = kv.find("Sampler"); it != kv.end()) {
-        std::string name = it->second;
-        if (const auto st = kv.find("Schedule type"); st != kv.end() && st->second == "Karras") name += " Karras";
-        bool found = false;
-        for (const auto& n : kNames)
-            if (name == n.name) {
-                p.sampler = n.id;
-                p.karras = n.karras;
-                if (n.eta >= 0) p.eta = n.eta;
-                found = true;
-                break;
-            }
-        if (!found && name == "Euler") {
-            p.sampler = "ddim";
-            p.karras = false;
-            p.eta = 0.0;
-            found = true;
-        }
-        if (!found && name == "Heun") {
-            p.sampler = "edm-heun";
-            found = true;
-        }
-        if (!found) {
-            const auto& list = sdSamplers();
-            found = std::any_of(list.begin(), list.end(), [&](const SamplerInfo& s) { return s.id == name; });
-            if (found) p.sampler = name;
-        }
-        if (!found) return Result<SdParams>::invalid("A1111 parameters: sampler \"" + it->second + "\" is not offered here");
+        const auto st = kv.find("Schedule type");
+        if (!samplerFromName(it->second + (st != kv.end() && st->second == "Karras" ? " Karras" : ""), &p))
+            return Result<SdParams>::invalid("A1111 parameters: sampler \"" + it->second + "\" is not offered here");
     }
     return p;
 }
