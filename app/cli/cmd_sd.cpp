@@ -103,8 +103,9 @@ int run(const QStringList& args) {
     number("text-heads", &s.textHeads);
     number("unet-heads", &s.unetHeads);
     number("strength", &s.strength);
-    if (p.isSet(QStringLiteral("seed"))) s.seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
-    if (!ok) return usage(QStringLiteral("--steps, --eta, --cfg, --seed, --batch and the head counts need numbers"));
+    bool seedOk = true;
+    if (p.isSet(QStringLiteral("seed"))) s.seed = p.value(QStringLiteral("seed")).toULongLong(&seedOk);
+    if (!ok || !seedOk) return usage(QStringLiteral("--steps, --eta, --cfg, --seed, --batch and the head counts need numbers"));
     if (p.isSet(QStringLiteral("size")) && !parseSize(p.value(QStringLiteral("size")), &s.width, &s.height))
         return usage(QStringLiteral("--size needs WxH, e.g. 512x512"));
     for (const char* option : {"edit", "lora"})

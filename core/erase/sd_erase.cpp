@@ -1,4 +1,5 @@
 #include "erase/sd_erase.h"
+#include "base/text.h"
 
 #include "base/io.h"
 #include "erase/closed_form.h"
@@ -20,12 +21,6 @@
 namespace reverie::erase {
 namespace {
 using namespace models::sd;
-
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return {};
-    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 std::string join(const std::vector<std::string>& v) {
     std::string out;

@@ -1,5 +1,6 @@
 #include "erase/textsample.h"
 #include "erase/session.h"
+#include "base/text.h"
 
 #include "data/fashion_mnist.h"
 #include "erase/closed_form.h"
@@ -19,13 +20,6 @@ namespace reverie::erase {
 namespace {
 
 bool closedForm(const std::string& method) { return method == "uce" || method == "rece"; }
-
-std::string trim(const std::string& s) {
-    std::size_t a = 0, b = s.size();
-    while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-    return s.substr(a, b - a);
-}
 
 /// "Sneaker/uce" → class of "Sneaker" (−1 when the name is not of that form).
 int classOfName(const std::string& name) {

@@ -1,4 +1,5 @@
 #include "generate/sd.h"
+#include "base/text.h"
 #include "generate/internal.h"
 
 #include "base/io.h"
@@ -41,10 +42,9 @@ struct SdModels {
     std::unique_ptr<sde::Sde> sde;
     int scheduleSteps = 1000;
     std::vector<std::pair<std::string, at::Tensor>> kv; ///< the UNet's cross-attention K/V (live)
-    std::vector<at::Tensor> kvOriginal;                 ///< their weights as loaded
-    std::pair<double, double> fingerprint;              ///< kvFingerprint of the originals
-    bool edited = false;
-    /// Parameters a LoRA changed: "u:"/"t:" + name → (the live tensor, its weights as loaded).
+    std::pair<double, double> fingerprint;              ///< kvFingerprint of the K/V as loaded
+    /// Parameters a LoRA or an edit changed: "u:"/"t:" + name → (the live tensor, its weights as
+    /// loaded). Each run starts by copying them back (restoreLoaded).
     std::map<std::string, std::pair<at::Tensor, at::Tensor>> touched;
 };
 
@@ -125,7 +125,6 @@ Result<SdModels*> loadModels(const SdParams& p, const JobContext& ctx, double* s
     m->scheduleSteps = static_cast<int>(abar.size());
     m->sde = sde::makeDiscreteVp({abar, 20});
     m->kv = crossAttentionKv(*m->unet);
-    for (const auto& [name, w] : m->kv) m->kvOriginal.push_back(w.detach().clone());
     m->fingerprint = kvFingerprint(m->kv);
     *seconds = nowSeconds() - t0;
     spdlog::info("SD checkpoint {} loaded in {:.1f} s ({}; {} steps from {})", p.checkpoint, *seconds,
@@ -134,24 +133,25 @@ Result<SdModels*> loadModels(const SdParams& p, const JobContext& ctx, double* s
     return cache().get();
 }
 
-/// Puts every parameter a LoRA or an edit changed back to its loaded weights, then applies the
-/// enabled LoRAs (W += weight·ΔW); warnings name LoRA modules that were not applied.
-Result<bool> applyLoras(SdModels& m, const std::vector<SdEdit>& loras, std::vector<std::string>* warnings) {
+/// Every parameter a LoRA or an edit changed, back to its weights as loaded.
+void restoreLoaded(SdModels& m) {
     for (auto& [key, live] : m.touched) live.first.copy_(live.second);
-    for (std::size_t i = 0; i < m.kv.size(); ++i) m.kv[i].second.copy_(m.kvOriginal[i]);
+}
+
+/// live += delta, keeping live's loaded weights (the first time) for restoreLoaded.
+void change(SdModels& m, const std::string& key, at::Tensor live, const at::Tensor& delta) {
+    if (!m.touched.count(key)) m.touched[key] = {live, live.detach().clone()};
+    live.add_(delta.to(live.scalar_type()));
+}
+
+/// Applies the enabled LoRAs (W += weight·ΔW); warnings name LoRA modules that were not applied.
+Result<bool> applyLoras(SdModels& m, const std::vector<SdEdit>& loras, std::vector<std::string>* warnings) {
     for (const auto& l : loras) {
         if (l.weight == 0.0) continue;
         auto f = loadLora(l.file, *m.unet, *m.text);
         if (!f) return f.error();
-        std::map<std::string, at::Tensor> unetParams, textParams;
-        for (const auto& item : m.unet->named_parameters(true)) unetParams[item.key()] = item.value();
-        for (const auto& item : m.text->named_parameters(true)) textParams[item.key()] = item.value();
-        for (const auto& c : f.value().changes) {
-            at::Tensor live = (c.text ? textParams : unetParams).at(c.parameter);
-            const std::string key = (c.text ? "t:" : "u:") + c.parameter;
-            if (!m.touched.count(key)) m.touched[key] = {live, live.detach().clone()};
-            live.add_(c.delta * l.weight);
-        }
+        for (const auto& c : f.value().changes)
+            change(m, (c.text ? "t:" : "u:") + c.parameter, c.target, c.delta * l.weight);
         if (!f.value().notApplied.empty())
             warnings->push_back(fs::path(l.file).filename().string() + ": " + std::to_string(f.value().notApplied.size()) +
                                 " LoRA modules outside the transformer and text layers were not applied (first: " +
@@ -160,10 +160,8 @@ Result<bool> applyLoras(SdModels& m, const std::vector<SdEdit>& loras, std::vect
     return true;
 }
 
-/// Adds Σ weight·ΔW of the enabled concept edits to the K/V weights (after applyLoras, which put
-/// them back to W₀).
+/// Adds Σ weight·ΔW of the enabled concept edits to the K/V weights.
 Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits) {
-    m.edited = false;
     for (const auto& e : edits) {
         if (e.weight == 0.0) continue;
         const std::string name = fs::path(e.file).filename().string();
@@ -195,9 +193,8 @@ Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits) {
             if (!d) return Result<bool>::invalid(name + " has no change for " + m.kv[i].first);
             if (d->sizes() != m.kv[i].second.sizes())
                 return Result<bool>::invalid(name + ": the change for " + m.kv[i].first + " has the wrong shape");
-            m.kv[i].second.add_(d->to(m.kv[i].second.scalar_type()) * e.weight);
+            change(m, "u:" + m.kv[i].first, m.kv[i].second, *d * e.weight);
         }
-        m.edited = true;
     }
     return true;
 }
@@ -305,13 +302,6 @@ const A1111Name kNames[] = {
     {"ddim", true, 1.0, "Euler a Karras"}, {"edm-heun", true, kAny, "Heun Karras"},
 };
 
-std::string trim(std::string s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
 } // namespace
 
 const std::vector<SamplerInfo>& sdSamplers() {
@@ -373,6 +363,7 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         auto loaded = loadModels(p, ctx, &res.loadSeconds);
         if (!loaded) return loaded.error();
         SdModels& m = *loaded.value();
+        restoreLoaded(m);
         if (auto l = applyLoras(m, p.loras, &res.warnings); !l) return l.error();
         if (auto e = applyEdits(m, p.edits); !e) return e.error();
         const double t0 = nowSeconds();

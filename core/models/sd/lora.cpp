@@ -123,7 +123,7 @@ Result<LoraFile> loadLora(const std::string& path, SdUNetImpl& unet, ClipTextMod
                               std::to_string(w.size(0)) + "×" + std::to_string(w.numel() / w.size(0)) +
                               " here, the LoRA changes a " + std::to_string(d.size(0)) + "×" + std::to_string(d.size(1)) +
                               " matrix");
-        out.changes.push_back({param, isText, d.reshape(w.sizes()).contiguous()});
+        out.changes.push_back({param, isText, w, d.reshape(w.sizes()).contiguous()});
         out.rank = std::max(out.rank, int(r));
     }
     if (out.changes.empty())

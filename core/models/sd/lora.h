@@ -33,6 +33,7 @@ class ClipTextModelImpl;
 struct LoraChange {
     std::string parameter; ///< the parameter's name inside its network ("…attn2.to_k.weight")
     bool text = false;     ///< the text encoder's (else the UNet's)
+    at::Tensor target;     ///< that parameter itself (writing it changes the network)
     at::Tensor delta;      ///< (α/r)·up·down, shaped like the parameter, float32
 };
 
