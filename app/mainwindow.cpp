@@ -58,7 +58,7 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     addWorkbench(new GenerateWorkbench(m_engine, output, this));
     addWorkbench(new RestoreWorkbench(m_engine, output, this));
     addWorkbench(new EnhanceWorkbench(m_engine, output, this));
-    addWorkbench(new EraseWorkbench(m_engine, this));
+    addWorkbench(new EraseWorkbench(m_engine, this, output));
     addWorkbench(new TuneWorkbench(m_engine, output, this));
     auto* diagnostics = new DiagnosticsWorkbench(m_engine, this);
     diagnostics->setDevice(m_settings.device);

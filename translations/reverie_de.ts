@@ -721,6 +721,41 @@
     </message>
 </context>
 <context>
+    <name>reverie::app</name>
+    <message>
+        <source>Choose a Stable Diffusion 1.x checkpoint first (Open checkpoint…).</source>
+        <translation>Wählen Sie zuerst einen Stable-Diffusion-1.x-Checkpoint (Checkpoint öffnen…).</translation>
+    </message>
+    <message>
+        <source>Type the concept to erase first.</source>
+        <translation>Geben Sie zuerst das zu löschende Konzept ein.</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1 for the edit file.</source>
+        <translation>Der Ordner %1 für die Änderungsdatei kann nicht angelegt werden.</translation>
+    </message>
+    <message>
+        <source>Erasing &quot;%1&quot; (%2)…</source>
+        <translation>Lösche &quot;%1&quot; (%2)…</translation>
+    </message>
+    <message>
+        <source>Erase &quot;%1&quot;</source>
+        <translation>&quot;%1&quot; löschen</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Erased &quot;%1&quot; from %2 K/V matrices in %3 s (gap to the guide left: %4). Generate again with the same seed to compare; uncheck the edit to undo it.</source>
+        <translation>&quot;%1&quot; aus %2 K/V-Matrizen in %3 s gelöscht (verbleibender Abstand zur Vorgabe: %4). Erzeugen Sie mit demselben Seed erneut, um zu vergleichen; entfernen Sie das Häkchen, um die Änderung aufzuheben.</translation>
+    </message>
+    <message>
+        <source>Erasing failed: %1</source>
+        <translation>Löschen fehlgeschlagen: %1</translation>
+    </message>
+</context>
+<context>
     <name>reverie::app::DiagnosticsWorkbench</name>
     <message>
         <source>Diagnostics</source>
@@ -1561,6 +1596,14 @@
         <source>--run for Erase needs --run-arg with the concept word to erase.</source>
         <translation>--run für Löschen braucht --run-arg mit dem zu löschenden Konzeptwort.</translation>
     </message>
+    <message>
+        <source>Built-in model</source>
+        <translation>Eingebautes Modell</translation>
+    </message>
+    <message>
+        <source>Stable Diffusion 1.x file</source>
+        <translation>Stable-Diffusion-1.x-Datei</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::GenerateView</name>
@@ -1888,28 +1931,8 @@
         <translation>Entfernen</translation>
     </message>
     <message>
-        <source>Type the concept to erase first.</source>
-        <translation>Geben Sie zuerst das zu entfernende Konzept ein.</translation>
-    </message>
-    <message>
-        <source>Erasing &quot;%1&quot; (%2)…</source>
-        <translation>Entferne &quot;%1&quot; (%2)…</translation>
-    </message>
-    <message>
-        <source>Erase &quot;%1&quot;</source>
-        <translation>&quot;%1&quot; entfernen</translation>
-    </message>
-    <message>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
-    </message>
-    <message>
-        <source>Erased &quot;%1&quot; from %2 K/V matrices in %3 s (gap to the guide left: %4). Generate again with the same seed to compare; uncheck the edit to undo it.</source>
-        <translation>&quot;%1&quot; aus %2 K/V-Matrizen in %3 s entfernt (verbleibender Abstand zur Führung: %4). Mit demselben Seed erneut erzeugen, um zu vergleichen; Haken entfernen, um den Edit aufzuheben.</translation>
-    </message>
-    <message>
-        <source>Erasing failed: %1</source>
-        <translation>Entfernen fehlgeschlagen: %1</translation>
     </message>
     <message>
         <source>Add a concept edit or a LoRA</source>
@@ -2413,6 +2436,183 @@
     <message>
         <source>Input: %1, restored as it is: there is no clean reference, so no PSNR or SSIM. Choose a degradation under &quot;Degrade first&quot; to make a demo pair. Press Restore.</source>
         <translation>Eingabe: %1, wird so restauriert, wie sie ist: es gibt keine saubere Referenz, also kein PSNR oder SSIM. Wählen Sie unter „Zuerst verschlechtern“ eine Verschlechterung, um ein Demo-Paar zu erzeugen. Drücken Sie „Restaurieren“.</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::SdErasePage</name>
+    <message>
+        <source>Step %1 of %2 · %3</source>
+        <translation>Schritt %1 von %2 · %3</translation>
+    </message>
+    <message>
+        <source>An SD 1.x .safetensors or .ckpt file</source>
+        <translation>Eine SD-1.x-Datei (.safetensors oder .ckpt)</translation>
+    </message>
+    <message>
+        <source>Open checkpoint…</source>
+        <translation>Checkpoint öffnen…</translation>
+    </message>
+    <message>
+        <source>Checkpoint</source>
+        <translation>Checkpoint</translation>
+    </message>
+    <message>
+        <source>Concept to erase, e.g. van gogh</source>
+        <translation>Zu löschendes Konzept, z. B. van gogh</translation>
+    </message>
+    <message>
+        <source>UCE</source>
+        <translation>UCE</translation>
+    </message>
+    <message>
+        <source>RECE</source>
+        <translation>RECE</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>What it should draw instead (empty: nothing in particular)</source>
+        <translation>Was stattdessen gezeichnet werden soll (leer: nichts Bestimmtes)</translation>
+    </message>
+    <message>
+        <source>Guide</source>
+        <translation>Vorgabe</translation>
+    </message>
+    <message>
+        <source>Prompts that must not change, comma-separated</source>
+        <translation>Prompts, die sich nicht ändern dürfen, durch Kommas getrennt</translation>
+    </message>
+    <message>
+        <source>Preserve</source>
+        <translation>Bewahren</translation>
+    </message>
+    <message>
+        <source>Add edit file…</source>
+        <translation>Änderungsdatei hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Edits (checked: applied)</source>
+        <translation>Änderungen (angehakt: angewandt)</translation>
+    </message>
+    <message>
+        <source>One prompt per line: the erased concept, its synonyms, and unrelated prompts</source>
+        <translation>Ein Prompt pro Zeile: das gelöschte Konzept, seine Synonyme und unbeteiligte Prompts</translation>
+    </message>
+    <message>
+        <source>Prompts</source>
+        <translation>Prompts</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>Schritte</translation>
+    </message>
+    <message>
+        <source>CFG</source>
+        <translation>CFG</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>Sampling</translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation>ab</translation>
+    </message>
+    <message>
+        <source>Seeds</source>
+        <translation>Seeds</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>Vergleichen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Open an SD 1.x checkpoint, erase a concept, then compare the checkpoint with the checked edits on the same seeds. On a 2-core CPU one 256² image at 20 steps takes about 1.5 minutes with SD 1.5; a GPU takes seconds.</source>
+        <translation>Öffnen Sie einen SD-1.x-Checkpoint, löschen Sie ein Konzept und vergleichen Sie dann den Checkpoint mit den angehakten Änderungen auf denselben Seeds. Auf einer 2-Kern-CPU dauert ein 256²-Bild mit 20 Schritten mit SD 1.5 etwa 1,5 Minuten; eine GPU braucht Sekunden.</translation>
+    </message>
+    <message>
+        <source>Open a Stable Diffusion 1.x checkpoint</source>
+        <translation>Einen Stable-Diffusion-1.x-Checkpoint öffnen</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.safetensors *.ckpt)</source>
+        <translation>Checkpoints (*.safetensors *.ckpt)</translation>
+    </message>
+    <message>
+        <source>Add a concept edit</source>
+        <translation>Eine Konzeptänderung hinzufügen</translation>
+    </message>
+    <message>
+        <source>Concept edits (*.safetensors)</source>
+        <translation>Konzeptänderungen (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>%1 is a LoRA, not a concept edit; add it in Generate&apos;s Stable Diffusion tab.</source>
+        <translation>%1 ist ein LoRA, keine Konzeptänderung; fügen Sie es im Stable-Diffusion-Reiter von Erzeugen hinzu.</translation>
+    </message>
+    <message>
+        <source>Choose a Stable Diffusion 1.x checkpoint first (Open checkpoint…).</source>
+        <translation>Wählen Sie zuerst einen Stable-Diffusion-1.x-Checkpoint (Checkpoint öffnen…).</translation>
+    </message>
+    <message>
+        <source>Type at least one prompt.</source>
+        <translation>Geben Sie mindestens einen Prompt ein.</translation>
+    </message>
+    <message>
+        <source>Invalid settings: %1</source>
+        <translation>Ungültige Einstellungen: %1</translation>
+    </message>
+    <message>
+        <source>Generating %1 images: about %2 UNet passes, %3 min for SD 1.5 on a 2-core CPU…</source>
+        <translation>Erzeuge %1 Bilder: etwa %2 UNet-Durchläufe, %3 min für SD 1.5 auf einer 2-Kern-CPU…</translation>
+    </message>
+    <message>
+        <source>Compare %1 prompts</source>
+        <translation>%1 Prompts vergleichen</translation>
+    </message>
+    <message>
+        <source>Comparison cancelled; the grid is as it was.</source>
+        <translation>Vergleich abgebrochen; das Raster ist unverändert.</translation>
+    </message>
+    <message>
+        <source>Comparison failed: %1</source>
+        <translation>Vergleich fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Compared %1 prompts × %2 seeds: %3 UNet passes in %4 s.</source>
+        <translation>%1 Prompts × %2 Seeds verglichen: %3 UNet-Durchläufe in %4 s.</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <source>Original, seed %1</source>
+        <translation>Original, Seed %1</translation>
+    </message>
+    <message>
+        <source>Edited, seed %1</source>
+        <translation>Geändert, Seed %1</translation>
+    </message>
+    <message>
+        <source>%1
+moved %2</source>
+        <translation>%1
+verschoben %2</translation>
     </message>
 </context>
 <context>

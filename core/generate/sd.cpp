@@ -560,4 +560,15 @@ Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& 
     return p;
 }
 
+SdEstimate estimateSd(const SdParams& p) {
+    const int evalsPerStep = p.sampler == "edm-heun" || p.sampler == "edm-sde" ? 2 : 1;
+    const int steps = p.initImage.empty() ? p.steps : std::max(1, int(std::ceil(p.steps * p.strength - 1e-9)));
+    SdEstimate e;
+    e.unetPasses = double(evalsPerStep) * steps * std::max(1, p.batch) * (p.guidance == 1.0 ? 1.0 : 2.0);
+    const double area = (p.width / 8.0) * (p.height / 8.0) / (64.0 * 64.0); // latent area / 64²
+    const double perPass = 20.3 * std::pow(area, std::log(20.3 / 2.1) / std::log(4.0));
+    e.cpuSeconds = e.unetPasses * perPass + std::max(1, p.batch) * 7.8 * area;
+    return e;
+}
+
 } // namespace reverie::generate

@@ -3,7 +3,9 @@
 // label under every image), erasing a concept with UCE, toggling it regenerates and switching it
 // off gives the original images back, a weight change regenerates, an unknown word and a missing
 // model are messages, a closed-form attack shows its images and share, and the library survives
-// a save/load round trip.
+// a save/load round trip. The Stable Diffusion tab on a tiny SD 1.x file: a comparison of the
+// file with itself, a UCE erase that moves the erased prompt's images while the originals stay,
+// and unchecking the edit gives the originals back.
 
 #include "jobs/engine.h"
 #include "data/text.h"
@@ -14,6 +16,7 @@
 #include "workbenches/erase/eraseworkbench.h"
 
 #include "fixtures.h"
+#include "sdfixture.h"
 
 #include <ATen/ATen.h>
 #include <torch/serialize.h>
@@ -79,6 +82,70 @@ private Q_SLOTS:
         QVERIFY(!wb.startErase(QStringLiteral("sneaker"), QStringLiteral("uce"), &error));
         QVERIFY(error.contains(QStringLiteral("fmnist-text")));
         QVERIFY(!page->findChild<QPushButton*>(QStringLiteral("eraseConcept"))->isEnabled());
+    }
+
+    void stableDiffusionFile() {
+        QTemporaryDir dir;
+        const QString ckpt = dir.filePath(QStringLiteral("tiny-sd.safetensors"));
+        QVERIFY(reverie::testing::writeTinySdCheckpoint(ckpt));
+        Engine engine(1);
+        EraseWorkbench wb(&engine, nullptr, dir.path());
+        auto* tabs = qobject_cast<QTabWidget*>(wb.page());
+        QVERIFY(tabs);
+        QCOMPARE(tabs->count(), 2);
+        tabs->setCurrentIndex(1);
+        tabs->resize(1300, 720);
+        tabs->show();
+        SdErasePage& sd = wb.sd();
+        reverie::testing::JobSpy compared(&wb, QStringLiteral("sd-compare")), erased(&wb, QStringLiteral("sd-erase"));
+        QString error;
+        QVERIFY(!sd.compare(&error));
+        QVERIFY2(error.contains(QStringLiteral("Open checkpoint")), qPrintable(error));
+        sd.setCheckpoint(ckpt);
+        sd.setHeads(2, 0); // the fixture's text tower
+        QVERIFY(!sd.compare(&error));
+        QVERIFY2(error.contains(QStringLiteral("prompt")), qPrintable(error));
+        sd.setPrompts({QStringLiteral("a red fox"), QStringLiteral("a blue car")});
+        sd.setSettings(32, 3, 2, 5, 7.5);
+        QVERIFY2(sd.compare(&error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(compared.count(), 1, 120000);
+        QCOMPARE(compared.status(0), JobStatus::Succeeded);
+        QCOMPARE(sd.gridRows(), 2);
+        QCOMPARE(sd.originalImage(1, 1).size(), QSize(32, 32));
+        QCOMPARE(reverie::testing::maxPixelDiff(sd.originalImage(0, 0), sd.editedImage(0, 0)), 0); // no edits yet
+        QCOMPARE(sd.moved(0), 0.0);
+        QVERIFY(reverie::testing::maxPixelDiff(sd.originalImage(0, 0), sd.originalImage(0, 1)) > 0); // two seeds
+        const QImage fox = sd.originalImage(0, 0), car = sd.originalImage(1, 0);
+
+        QVERIFY(!sd.addEditFile(ckpt, &error)); // a checkpoint is not an edit
+        QVERIFY(!error.isEmpty());
+        QCOMPARE(sd.editCount(), 0);
+
+        // Erase the fox: the edit is added checked and the edited column regenerates alone.
+        QVERIFY2(sd.startErase(QStringLiteral("a red fox"), QStringLiteral("uce"), {}, QStringLiteral("a blue car"), &error),
+                 qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 1, 120000);
+        QCOMPARE(erased.status(0), JobStatus::Succeeded);
+        QCOMPARE(sd.editCount(), 1);
+        QCOMPARE(sd.checkedEdits().size(), 1);
+        QVERIFY(QFileInfo(sd.checkedEdits().front()).absolutePath().endsWith(QStringLiteral("sd-edits")));
+        QTRY_COMPARE_WITH_TIMEOUT(compared.count(), 2, 120000);
+        QCOMPARE(compared.status(1), JobStatus::Succeeded);
+        QCOMPARE(reverie::testing::maxPixelDiff(sd.originalImage(0, 0), fox), 0); // the originals were kept
+        QCOMPARE(reverie::testing::maxPixelDiff(sd.originalImage(1, 0), car), 0);
+        QVERIFY(reverie::testing::maxPixelDiff(sd.editedImage(0, 0), fox) > 0);
+        QVERIFY2(sd.moved(0) > 0, qPrintable(QString::number(sd.moved(0))));
+        qInfo("moved: erased prompt %.2f, preserved prompt %.2f", sd.moved(0), sd.moved(1));
+        if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT"); !shot.isEmpty()) {
+            QVERIFY(tabs->grab().save(shot));
+        }
+
+        // Unchecking the edit regenerates the edited column: the originals again, pixel for pixel.
+        sd.setEditChecked(0, false);
+        QTRY_COMPARE_WITH_TIMEOUT(compared.count(), 3, 120000);
+        QCOMPARE(compared.status(2), JobStatus::Succeeded);
+        QCOMPARE(reverie::testing::maxPixelDiff(sd.editedImage(0, 0), fox), 0);
+        QCOMPARE(sd.moved(0), 0.0);
     }
 
     void eraseToggleAndRestore() {

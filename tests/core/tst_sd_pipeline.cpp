@@ -4,6 +4,7 @@
 
 #include "erase/sd_erase.h"
 #include "generate/sd.h"
+#include "generate/sd_compare.h"
 #include "models/formats/safetensors.h"
 #include "engine/sde/sde.h"
 #include "models/sd/clip_text.h"
@@ -415,6 +416,50 @@ private Q_SLOTS:
         QVERIFY(!r.ok());
         QVERIFY2(r.error().message.find("made for another base model") != std::string::npos, r.error().message.c_str());
         QVERIFY(runSdTextToImage(base(), JobContext{}).ok());
+    }
+
+    // The comparison: without edits the edited column is the original (generated once); each
+    // cell is the single run of its prompt and seed; bad requests are refused before any work.
+    void compareRunsEachPromptAndSeedOnce() {
+        SdCompareParams c;
+        c.base = base();
+        c.prompts = {"a red fox", "a blue car"};
+        c.seeds = 2;
+        const auto r = runSdCompare(c, JobContext{});
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(int(r.value().original.size()), 2);
+        QCOMPARE(int(r.value().edited[1].size()), 2);
+        QCOMPARE(r.value().nfe, std::int64_t(2 * 4)); // two prompts × 4 steps, batch 2, once
+        QCOMPARE(r.value().moved[0], 0.0);
+        SdParams one = base();
+        one.prompt = "a blue car";
+        one.seed = 6;
+        QCOMPARE(maxDiff(run(one).images[0], r.value().original[1][1]), 0);
+        QCOMPARE(meanAbsDifference(r.value().original[0][0], r.value().original[0][0]), 0.0);
+        QVERIFY(meanAbsDifference(r.value().original[0][0], r.value().original[1][0]) > 0);
+        c.prompts.clear();
+        QVERIFY(!runSdCompare(c, JobContext{}).ok());
+        c.prompts.assign(33, "x");
+        QCOMPARE(runSdCompare(c, JobContext{}).error().kind, ErrorKind::InvalidInput); // 66 images per column
+    }
+
+    // The estimate meets the measured anchors: 20.3 s per UNet pass at a 64² latent, 2.1 s at 32²,
+    // 7.8 s per 512² decode; a guided step is two passes, EDM Heun two evaluations per step.
+    void estimateFollowsTheMeasuredCosts() {
+        SdParams p;
+        p.steps = 1;
+        p.guidance = 1.0;
+        p.width = p.height = 512;
+        QCOMPARE(estimateSd(p).unetPasses, 1.0);
+        QVERIFY(std::abs(estimateSd(p).cpuSeconds - (20.3 + 7.8)) < 1e-9);
+        p.width = p.height = 256;
+        QVERIFY(std::abs(estimateSd(p).cpuSeconds - (2.1 + 7.8 / 4)) < 1e-9);
+        p.steps = 20;
+        p.guidance = 7.5;
+        p.batch = 2;
+        QCOMPARE(estimateSd(p).unetPasses, 80.0);
+        p.sampler = "edm-heun";
+        QCOMPARE(estimateSd(p).unetPasses, 160.0);
     }
 
     void badInputIsRefusedWithAReason() {

@@ -28,6 +28,7 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -210,10 +211,16 @@ QWidget* EraseWorkbench::page() {
 }
 
 void EraseWorkbench::buildPage() {
-    m_page = new QWidget;
-    m_page->setObjectName(QStringLiteral("erasePage"));
-    auto* outer = new QHBoxLayout(m_page);
-    auto* splitter = new QSplitter(Qt::Horizontal, m_page);
+    // Two tabs: the built-in model (below) and a Stable Diffusion 1.x file (sderasepage.h).
+    auto* tabs = new QTabWidget;
+    tabs->setObjectName(QStringLiteral("eraseTabs"));
+    m_page = tabs;
+    auto* builtIn = new QWidget;
+    builtIn->setObjectName(QStringLiteral("erasePage"));
+    tabs->addTab(builtIn, tr("Built-in model"));
+    tabs->addTab(m_sd->widget(), tr("Stable Diffusion 1.x file"));
+    auto* outer = new QHBoxLayout(builtIn);
+    auto* splitter = new QSplitter(Qt::Horizontal, builtIn);
     outer->addWidget(splitter);
 
     // ---- Left: model, prompts, library, erase, attack (eraseform.ui) ----

@@ -85,10 +85,13 @@ struct EraseWorkbench::GridOutcome {
     double seconds = 0;
 };
 
-EraseWorkbench::EraseWorkbench(Engine* engine, QObject* parent)
+EraseWorkbench::EraseWorkbench(Engine* engine, QObject* parent, const QString& outputDir)
     : Workbench(engine, parent), m_ui(std::make_unique<Ui::EraseForm>()), m_session(std::make_shared<er::EraseSession>()),
       m_gridJobs(addSlot()),
       m_eraseJobs(addSlot()), m_libraryJobs(addSlot()) {
+    m_sd = new SdErasePage(addSlot(), outputDir.isEmpty() ? QDir(QDir::tempPath()).filePath(QStringLiteral("reverie")) : outputDir,
+                           this);
+    connect(m_sd, &SdErasePage::statusMessage, this, &Workbench::statusMessage);
     m_modelDir = qs(reverie::models::zoo::find(reverie::models::zoo::kTextGenerator));
     m_classifierDir = qs(reverie::models::zoo::find(reverie::models::zoo::kClassifier));
     m_regenTimer = new QTimer(this);

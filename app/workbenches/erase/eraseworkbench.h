@@ -1,5 +1,6 @@
 #pragma once
-// Erase workbench: erase concepts from the built-in text-conditional model (fmnist-text) with
+// Erase workbench. Its second tab does the same on a Stable Diffusion 1.x file (sderasepage.h).
+// The first tab: erase concepts from the built-in text-conditional model (fmnist-text) with
 // UCE, RECE, ESD or SPM, keep each erased concept as its own entry of a concept library (toggle,
 // weight, remove, save, load), compare the original model with the active set on a grid of
 // prompts × seeds (the classifier's label under every image), see each SPM membrane's
@@ -16,6 +17,7 @@
 #include "jobs/jobslot.h"
 #include "erase/session.h"
 #include "workbench.h"
+#include "workbenches/erase/sderasepage.h"
 
 #include <QElapsedTimer>
 #include <QImage>
@@ -47,7 +49,9 @@ namespace reverie::app {
 class EraseWorkbench : public Workbench {
     Q_OBJECT
 public:
-    EraseWorkbench(Engine* engine, QObject* parent = nullptr);
+    /// Edit files made from Stable Diffusion checkpoints go to <outputDir>/sd-edits/ (the system's
+    /// temporary folder when outputDir is empty).
+    EraseWorkbench(Engine* engine, QObject* parent = nullptr, const QString& outputDir = {});
     ~EraseWorkbench() override;
 
     QString id() const override { return QStringLiteral("erase"); }
@@ -104,6 +108,9 @@ public:
 
     QString statusText() const;
 
+    /// The "Stable Diffusion 1.x file" tab.
+    SdErasePage& sd() { return *m_sd; }
+
 private:
     struct GridOutcome;
     /// A class's name in the user's language ("—" for −1).
@@ -140,6 +147,7 @@ private:
     JobSlot* m_libraryJobs; ///< "attack", "save", "load"
     JobSlot* m_progressSlot = nullptr; ///< the slot whose progress the status line shows
     QTimer* m_regenTimer = nullptr;
+    SdErasePage* m_sd = nullptr;
 
     // Controls
     QLabel* m_modelLabel = nullptr;

@@ -1,4 +1,5 @@
 #include "workbenches/generate/generateworkbench.h"
+#include "workbenches/sdedits.h"
 
 #include "imageconv.h"
 #include "imagesettings.h"
@@ -6,7 +7,6 @@
 #include "models/zoo.h"
 
 #include <QDir>
-#include <QRegularExpression>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonObject>
@@ -91,49 +91,14 @@ bool GenerateWorkbench::addSdAddon(const QString& file, QString* error) {
     return true;
 }
 
-bool GenerateWorkbench::startSdErase(const erase::SdEraseParams& in, QString* error) {
-    auto fail = [&](const QString& message) {
-        if (error) *error = message;
-        m_view->sd().setStatus(message);
-        return false;
-    };
-    if (m_slot->isBusy()) return fail(JobSlot::busyMessage());
-    if (in.checkpoint.empty() || !QFileInfo::exists(qs(in.checkpoint)))
-        return fail(tr("Choose a Stable Diffusion 1.x checkpoint first (Open checkpoint…)."));
-    if (in.concepts.empty() || QString::fromStdString(in.concepts.front()).trimmed().isEmpty())
-        return fail(tr("Type the concept to erase first."));
-    erase::SdEraseParams p = in;
-    const QString name = qs(p.concepts.front()).trimmed();
-    QString slug = name.toLower();
-    slug.replace(QRegularExpression(QStringLiteral("[^a-z0-9]+")), QStringLiteral("-"));
-    const QString dir = QDir(m_outputRoot).filePath(QStringLiteral("sd-edits"));
-    QDir().mkpath(dir);
-    const QString file = QDir(dir).filePath(QStringLiteral("%1-%2-%3.safetensors")
-                                                .arg(QFileInfo(qs(p.checkpoint)).completeBaseName(), slug.left(40), qs(p.method)));
-    p.output = file.toStdString();
-    m_view->sd().setStatus(tr("Erasing \"%1\" (%2)…").arg(name, qs(p.method)));
-    m_slot->start<erase::SdEraseResult>(
-        QStringLiteral("sd-erase"), tr("Erase \"%1\"").arg(name),
-        [p](const JobContext& ctx) { return erase::runSdErase(p, ctx); },
-        [this, name, file, method = qs(p.method)](const JobOutcome<erase::SdEraseResult>& out) {
-            QString message;
-            if (out.ok()) {
-                const auto& r = *out.value;
-                m_view->sd().addEdit(file, tr("%1 (%2)").arg(name, method.toUpper()));
-                message = tr("Erased \"%1\" from %2 K/V matrices in %3 s (gap to the guide left: %4). Generate again "
-                             "with the same seed to compare; uncheck the edit to undo it.")
-                              .arg(name)
-                              .arg(r.matrices)
-                              .arg(r.solveSeconds, 0, 'f', 2)
-                              .arg(r.residual, 0, 'f', 3);
-            } else {
-                message = tr("Erasing failed: %1").arg(out.error);
-            }
+bool GenerateWorkbench::startSdErase(const erase::SdEraseParams& p, QString* error) {
+    return startSdEraseJob(
+        m_slot, p, m_outputRoot, [this](const QString& file, const QString& label) { m_view->sd().addEdit(file, label); },
+        [this](const QString& message) {
             m_view->sd().setStatus(message);
             Q_EMIT statusMessage(message);
-            return message;
-        });
-    return true;
+        },
+        error);
 }
 
 gen::SdParams GenerateWorkbench::currentSdParams() const {

@@ -279,17 +279,11 @@ bool SdPanel::showPreview(const QImage& image, const QString& toolTip) {
 // doubles the batch. A different machine or a smaller model changes it: the live status reports
 // the real time left after the first step.
 void SdPanel::updateEstimate() {
-    const auto& list = gen::sdSamplers();
-    const QString id = m_sampler->currentData().toString();
-    double perStep = 1.0;
-    for (const auto& s : list)
-        if (QString::fromStdString(s.id) == id && (s.id == "edm-heun" || s.id == "edm-sde")) perStep = 2.0;
-    const double evals = perStep * m_steps->value() * m_batch->value() * (m_cfg->value() == 1.0 ? 1.0 : 2.0);
-    const double area = (m_width->value() / 8.0) * (m_height->value() / 8.0) / (64.0 * 64.0);
-    const double seconds = evals * 22.0 * area;
-    const QString time = seconds < 120 ? tr("%1 s").arg(std::lround(seconds)) : tr("%1 min").arg(seconds / 60.0, 0, 'f', 1);
+    const auto e = gen::estimateSd(params({}));
+    const QString time = e.cpuSeconds < 120 ? tr("%1 s").arg(std::lround(e.cpuSeconds))
+                                            : tr("%1 min").arg(e.cpuSeconds / 60.0, 0, 'f', 1);
     m_estimate->setText(tr("Estimate for SD 1.5 on a 2-core CPU: about %1 UNet passes, %2 (a GPU takes seconds).")
-                            .arg(std::lround(evals))
+                            .arg(std::lround(e.unetPasses))
                             .arg(time));
 }
 
