@@ -1,6 +1,7 @@
 #include "generate/sd.h"
 #include "base/text.h"
 #include "generate/internal.h"
+#include "engine/solvers/consistency.h"
 
 #include "base/io.h"
 #include "engine/sde/param.h"
@@ -154,7 +155,7 @@ Result<bool> applyLoras(SdModels& m, const std::vector<SdEdit>& loras, std::vect
             change(m, (c.text ? "t:" : "u:") + c.parameter, c.target, c.delta * l.weight);
         if (!f.value().notApplied.empty())
             warnings->push_back(fs::path(l.file).filename().string() + ": " + std::to_string(f.value().notApplied.size()) +
-                                " LoRA modules outside the transformer and text layers were not applied (first: " +
+                                " LoRA modules were not applied (no counterpart in this model, or a LyCORIS kind not read; first: " +
                                 f.value().notApplied.front() + ")");
     }
     return true;
@@ -285,6 +286,22 @@ at::Tensor startLatent(SdModels& m, const SdParams& p, const at::Tensor& like, s
     return z0 * m.sde->alpha(tStart) + noise.randnLike(like) * m.sde->sigma(tStart);
 }
 
+/// LCM's multistep sampling (Luo et al. 2023, Algorithm 3) on the checkpoint's schedule: the steps
+/// of lcmTimesteps, the boundary condition c_skip = σ_d²/((10k)² + σ_d²), c_out = 10k/√((10k)² + σ_d²)
+/// with σ_d = 0.5 at discrete step k (docs/methods.md, "LCM").
+Result<solvers::SampleOutput> sampleLcm(const SdModels& m, const sde::Denoiser& den, const at::Tensor& xT,
+                                        const solvers::CommonOptions& common, const JobContext& ctx) {
+    const int N = m.scheduleSteps;
+    solvers::ConsistencyOptions o;
+    o.common = common;
+    for (const int k : lcmTimesteps(common.steps, N)) o.times.push_back(double(k + 1) / N);
+    o.boundary = [N](double t) {
+        const double k = std::round(t * N - 1.0) * 10.0, sd2 = 0.25;
+        return std::pair<double, double>{sd2 / (k * k + sd2), k / std::sqrt(k * k + sd2)};
+    };
+    return solvers::sampleConsistency(*m.sde, den, xT, at::Tensor(), o, ctx);
+}
+
 struct A1111Name {
     const char* id;
     bool karras;
@@ -299,7 +316,7 @@ const A1111Name kNames[] = {
     {"dpmpp-2m", true, kAny, "DPM++ 2M Karras"}, {"dpmpp-2m", false, kAny, "DPM++ 2M"},
     {"dpmpp-2m-sde", true, kAny, "DPM++ 2M SDE Karras"}, {"dpmpp-2m-sde", false, kAny, "DPM++ 2M SDE"},
     {"ddim", false, 0.0, "DDIM"}, {"ddim", false, 1.0, "Euler a"}, {"ddim", true, 0.0, "DDIM Karras"},
-    {"ddim", true, 1.0, "Euler a Karras"}, {"edm-heun", true, kAny, "Heun Karras"},
+    {"ddim", true, 1.0, "Euler a Karras"}, {"edm-heun", true, kAny, "Heun Karras"}, {"lcm", false, kAny, "LCM"},
 };
 
 } // namespace
@@ -311,6 +328,7 @@ const std::vector<SamplerInfo>& sdSamplers() {
             if (s.id == "ddim" || s.id == "dpmpp-2m" || s.id == "dpmpp-2m-sde" || s.id == "edm-heun" ||
                 s.id == "edm-sde" || s.id == "em")
                 out.push_back(s);
+        out.push_back({"lcm", "LCM (LCM-LoRA and LCM-distilled weights, 2–8 steps)", true, false, "NFE = N"});
         return out;
     }();
     return list;
@@ -328,6 +346,9 @@ Result<bool> validateSd(const SdParams& p) {
     if (!std::isfinite(p.guidance) || p.guidance < 0 || p.guidance > 50)
         return Result<bool>::invalid("guidance must lie in 0…50");
     if (!(p.eta >= 0 && p.eta <= 1)) return Result<bool>::invalid("η must lie in 0…1");
+    if (p.sampler == "lcm" && p.steps > kLcmOriginSteps)
+        return Result<bool>::invalid("LCM takes at most " + std::to_string(kLcmOriginSteps) + " steps (its distillation grid)");
+    if (p.sampler == "lcm" && !p.initImage.empty()) return Result<bool>::invalid("img2img is not offered with LCM yet");
     if (!p.initImage.empty()) {
         if (!(p.strength > 0 && p.strength <= 1)) return Result<bool>::invalid("the denoising strength must lie in (0, 1]");
         if (p.initImage.width != p.width || p.initImage.height != p.height)
@@ -398,11 +419,13 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
             if (p.previews && st.x0) pr.preview = latentPreview(*st.x0);
             ctx.report(pr);
         };
-        detail::SamplerSettings ss;
-        ss.id = p.sampler;
-        ss.eta = p.eta;
-        ss.spacing = p.karras ? solvers::Spacing::Karras : solvers::Spacing::UniformT;
-        auto out = detail::runSampler(ss, *m.sde, den, xT, common, ctx);
+        auto out = p.sampler == "lcm" ? sampleLcm(m, den, xT, common, ctx) : [&] {
+            detail::SamplerSettings ss;
+            ss.id = p.sampler;
+            ss.eta = p.eta;
+            ss.spacing = p.karras ? solvers::Spacing::Karras : solvers::Spacing::UniformT;
+            return detail::runSampler(ss, *m.sde, den, xT, common, ctx);
+        }();
         if (!out) return out.error();
         res.nfe = out.value().nfe;
         res.steps = out.value().steps;
@@ -428,7 +451,7 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
 std::string sdParametersText(const SdParams& p, const std::string& modelName) {
     std::string sampler = p.sampler;
     for (const auto& n : kNames)
-        if (p.sampler == n.id && (p.karras == n.karras || p.sampler.rfind("edm", 0) == 0) &&
+        if (p.sampler == n.id && (p.karras == n.karras || p.sampler.rfind("edm", 0) == 0 || p.sampler == "lcm") &&
             (n.eta < 0 || n.eta == p.eta)) {
             sampler = n.name;
             break;
@@ -558,6 +581,17 @@ Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& 
             return Result<SdParams>::invalid("A1111 parameters: sampler \"" + it->second + "\" is not offered here");
     }
     return p;
+}
+
+std::vector<int> lcmTimesteps(int steps, int trainSteps, int originSteps) {
+    std::vector<int> out;
+    if (steps < 1 || originSteps < 1 || trainSteps < originSteps || steps > originSteps) return out;
+    const int c = trainSteps / originSteps;
+    for (int j = 0; j < steps; ++j) {
+        const int index = int(std::floor(double(j) * originSteps / steps)); // into the reversed grid
+        out.push_back((originSteps - index) * c - 1);
+    }
+    return out;
 }
 
 SdEstimate estimateSd(const SdParams& p) {

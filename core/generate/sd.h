@@ -34,7 +34,7 @@ struct SdParams {
     std::string negativePrompt;       ///< the unconditional half of guidance ("" = the empty prompt)
     int width = 512, height = 512;    ///< multiples of 8·2^(UNet levels − 1) (64 for SD 1.x)
     int steps = 20;
-    std::string sampler = "dpmpp-2m"; ///< one of sdSamplers()
+    std::string sampler = "dpmpp-2m"; ///< one of sdSamplers(); "lcm" for LCM-LoRA / LCM weights (guidance 1–2)
     bool karras = true;               ///< Karras σ spacing for "ddim" and "dpmpp-" (EDM always uses it)
     double guidance = 7.5;            ///< w; 1 evaluates only the prompt (half the work)
     std::uint64_t seed = 0;           ///< item i starts from the latent noise of seed + i
@@ -71,6 +71,13 @@ struct SdResult {
     std::vector<std::string> warnings;///< e.g. a prompt cut at 75 tokens, LoRA modules not applied
 };
 Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx);
+
+/// LCM's steps on a schedule of trainSteps: the distillation grid k = (i+1)·⌊trainSteps/originSteps⌋ − 1,
+/// i = 0…originSteps−1, walked from the top at the indices ⌊j·originSteps/steps⌋, j = 0…steps−1
+/// (diffusers' LCMScheduler; 4 steps of 1000: 999, 759, 499, 259). Empty for steps outside
+/// 1…originSteps.
+constexpr int kLcmOriginSteps = 50;
+std::vector<int> lcmTimesteps(int steps, int trainSteps = 1000, int originSteps = kLcmOriginSteps);
 
 /// A run's cost before it starts: UNet passes (a guided step evaluates prompt and negative prompt,
 /// two passes; EDM Heun and EDM SDE evaluate twice per step; img2img runs ⌈steps·strength⌉ steps)

@@ -19,6 +19,7 @@
 #include <QtTest>
 
 #include <atomic>
+#include <set>
 
 using namespace reverie;
 using namespace reverie::generate;
@@ -340,16 +341,29 @@ private Q_SLOTS:
         QCOMPARE(kohyaUNetKey("output_blocks.11.1.transformer_blocks.0.attn2.to_v", 2),
                  std::string("lora_unet_up_blocks_3_attentions_2_transformer_blocks_0_attn2_to_v"));
         QCOMPARE(kohyaUNetKey("output_blocks.3.1.proj_out", 2), std::string("lora_unet_up_blocks_1_attentions_0_proj_out"));
-        QCOMPARE(kohyaUNetKey("input_blocks.3.0.op", 2), std::string());    // a downsampling conv
-        QCOMPARE(kohyaUNetKey("output_blocks.2.1.conv", 2), std::string()); // an upsampling conv
-        QCOMPARE(kohyaUNetKey("input_blocks.1.0.in_layers.2", 2), std::string()); // a res block
+        // Outside the transformers (LoCon and LCM-LoRA files change these too).
+        QCOMPARE(kohyaUNetKey("input_blocks.3.0.op", 2), std::string("lora_unet_down_blocks_0_downsamplers_0_conv"));
+        QCOMPARE(kohyaUNetKey("output_blocks.2.1.conv", 2), std::string("lora_unet_up_blocks_0_upsamplers_0_conv"));
+        QCOMPARE(kohyaUNetKey("output_blocks.5.2.conv", 2), std::string("lora_unet_up_blocks_1_upsamplers_0_conv"));
+        QCOMPARE(kohyaUNetKey("input_blocks.1.0.in_layers.2", 2), std::string("lora_unet_down_blocks_0_resnets_0_conv1"));
+        QCOMPARE(kohyaUNetKey("input_blocks.4.0.emb_layers.1", 2), std::string("lora_unet_down_blocks_1_resnets_0_time_emb_proj"));
+        QCOMPARE(kohyaUNetKey("middle_block.2.out_layers.3", 2), std::string("lora_unet_mid_block_resnets_1_conv2"));
+        QCOMPARE(kohyaUNetKey("output_blocks.5.0.skip_connection", 2),
+                 std::string("lora_unet_up_blocks_1_resnets_2_conv_shortcut"));
+        QCOMPARE(kohyaUNetKey("time_embed.2", 2), std::string("lora_unet_time_embedding_linear_2"));
+        QCOMPARE(kohyaUNetKey("input_blocks.0.0", 2), std::string("lora_unet_conv_in"));
+        QCOMPARE(kohyaUNetKey("out.2", 2), std::string("lora_unet_conv_out"));
+        QCOMPARE(kohyaUNetKey("input_blocks.1.0.in_layers.0", 2), std::string()); // a norm
+        QCOMPARE(kohyaUNetKey("input_blocks.x.1.proj_in", 2), std::string());     // not a UNet name
     }
 
-    // A LoRA file is matched to the modules it names and adds (α/r)·up·down with its weight; its
-    // modules outside the transformers are reported, not guessed; other bases are refused.
+    // A LoRA file is matched to the modules it names, in kohya's two namings and PEFT's, and adds
+    // (α/r)·up·down with its weight (convolutions as LoCon factors); a kind it does not read
+    // (LoHa) is reported, not guessed; other bases are refused.
     void loraFilesApplyWithAWeight() {
         at::manual_seed(3);
         const at::Tensor kDown = at::randn({2, 16}), kUp = at::randn({32, 2});
+        const at::Tensor convDown = at::randn({2, 32, 3, 3}) * 0.1, convUp = at::randn({32, 2, 1, 1}) * 0.1;
         models::formats::NamedTensors lora = {
             {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.lora_down.weight", kDown},
             {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.lora_up.weight", kUp},
@@ -358,8 +372,18 @@ private Q_SLOTS:
             {"lora_unet_up_blocks_1_attentions_2_proj_out.lora_up.weight", at::randn({32, 2, 1, 1}) * 0.3},
             {"lora_te_text_model_encoder_layers_1_mlp_fc2.lora_down.weight", at::randn({4, 64}) * 0.3},
             {"lora_te_text_model_encoder_layers_1_mlp_fc2.lora_up.weight", at::randn({16, 4}) * 0.3},
-            {"lora_unet_down_blocks_0_resnets_0_conv1.lora_down.weight", at::randn({2, 32, 3, 3})},
-            {"lora_unet_down_blocks_0_resnets_0_conv1.lora_up.weight", at::randn({32, 2, 1, 1})},
+            {"lora_unet_down_blocks_0_resnets_0_conv1.lora_down.weight", convDown},
+            {"lora_unet_down_blocks_0_resnets_0_conv1.lora_up.weight", convUp},
+            // the checkpoint's own module names (kohya files extracted from LDM checkpoints)
+            {"lora_unet_input_blocks_2_1_transformer_blocks_0_attn2_to_v.lora_down.weight", at::randn({2, 16}) * 0.3},
+            {"lora_unet_input_blocks_2_1_transformer_blocks_0_attn2_to_v.lora_up.weight", at::randn({32, 2}) * 0.3},
+            // PEFT / diffusers
+            {"unet.mid_block.attentions.0.transformer_blocks.0.attn1.to_q.lora_A.weight", at::randn({2, 64}) * 0.3},
+            {"unet.mid_block.attentions.0.transformer_blocks.0.attn1.to_q.lora_B.weight", at::randn({64, 2}) * 0.3},
+            {"text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight", at::randn({2, 16}) * 0.3},
+            {"text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_B.weight", at::randn({16, 2}) * 0.3},
+            // LoHa (LyCORIS): not read
+            {"lora_unet_down_blocks_0_resnets_0_conv2.hada_w1_a", at::randn({32, 2})},
         };
         const std::string file = m_dir.filePath("style.safetensors").toStdString();
         VERIFY_OK(models::formats::writeSafetensors(file, lora));
@@ -371,19 +395,23 @@ private Q_SLOTS:
         VERIFY_OK(text);
         auto f = models::sd::loadLora(file, *unet.value().model, *text.value().model);
         VERIFY_OK(f);
-        QCOMPARE(int(f.value().changes.size()), 3);
+        QCOMPARE(int(f.value().changes.size()), 7);
         QCOMPARE(sdAddonKind(file).value(), std::string("lora"));
         QVERIFY(!sdAddonKind(fixture("sd_vae_small.safetensors")).ok());
-        QCOMPARE(f.value().notApplied, std::vector<std::string>{"lora_unet_down_blocks_0_resnets_0_conv1"});
+        QCOMPARE(f.value().notApplied, std::vector<std::string>{"lora_unet_down_blocks_0_resnets_0_conv2"});
         QCOMPARE(f.value().rank, 4);
-        bool sawK = false;
+        std::set<std::string> changed;
         for (const auto& c : f.value().changes) {
-            if (c.parameter == "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight") {
-                sawK = true;
+            changed.insert(c.parameter);
+            if (c.parameter == "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight")
                 QVERIFY(at::allclose(c.delta, at::matmul(kUp, kDown) * 0.5)); // α/r = 1/2
-            }
+            if (c.parameter == "input_blocks.1.0.in_layers.2.weight") // the 3×3 conv, α = r
+                QVERIFY(at::allclose(c.delta, at::matmul(convUp.flatten(1), convDown.flatten(1)).reshape({32, 32, 3, 3})));
         }
-        QVERIFY(sawK);
+        for (const char* name : {"input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight", "input_blocks.1.0.in_layers.2.weight",
+                                 "input_blocks.2.1.transformer_blocks.0.attn2.to_v.weight",
+                                 "middle_block.1.transformer_blocks.0.attn1.to_q.weight", "encoder.layers.0.self_attn.q_proj.weight"})
+            QVERIFY2(changed.count(name), name);
 
         SdParams p = base();
         const SdResult plain = run(p);
@@ -393,7 +421,7 @@ private Q_SLOTS:
         const SdResult styled = run(p);
         QVERIFY(maxDiff(styled.images[0], plain.images[0]) > 0);
         QCOMPARE(int(styled.warnings.size()), 1);
-        QVERIFY2(styled.warnings[0].find("1 LoRA modules outside the transformer") != std::string::npos,
+        QVERIFY2(styled.warnings[0].find("1 LoRA modules were not applied") != std::string::npos,
                  styled.warnings[0].c_str());
         p.loras.clear(); // the weights go back to the file's
         QCOMPARE(maxDiff(run(p).images[0], plain.images[0]), 0);
@@ -460,6 +488,31 @@ private Q_SLOTS:
         QCOMPARE(estimateSd(p).unetPasses, 80.0);
         p.sampler = "edm-heun";
         QCOMPARE(estimateSd(p).unetPasses, 160.0);
+    }
+
+    // LCM: diffusers' LCMScheduler steps, one evaluation per step, "LCM" in the A1111 text and
+    // back, and what it does not take refused.
+    void lcmSamplesOnItsGrid() {
+        QCOMPARE(lcmTimesteps(4), (std::vector<int>{999, 759, 499, 259}));
+        QCOMPARE(lcmTimesteps(1), (std::vector<int>{999}));
+        QCOMPARE(lcmTimesteps(8), (std::vector<int>{999, 879, 759, 639, 499, 379, 259, 139}));
+        QVERIFY(lcmTimesteps(51).empty());
+        SdParams p = base();
+        p.sampler = "lcm";
+        p.guidance = 1.0;
+        const SdResult a = run(p);
+        QCOMPARE(a.nfe, std::int64_t(4));
+        QCOMPARE(a.steps, 4);
+        QCOMPARE(maxDiff(run(p).images[0], a.images[0]), 0); // seeded: the re-noising too
+        QVERIFY(a.parameters.find("Sampler: LCM,") != std::string::npos);
+        const auto back = parseSdParametersText(a.parameters);
+        VERIFY_OK(back);
+        QCOMPARE(back.value().sampler, std::string("lcm"));
+        p.steps = 60;
+        QVERIFY(!validateSd(p).ok());
+        p.steps = 4;
+        p.initImage = a.images[0];
+        QVERIFY(!validateSd(p).ok());
     }
 
     void badInputIsRefusedWithAReason() {

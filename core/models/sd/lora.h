@@ -1,21 +1,26 @@
 #pragma once
-// LoRA files for Stable Diffusion 1.x in the kohya / AUTOMATIC1111 layout (.safetensors), matched
-// to this project's UNet and text encoder and turned into weight changes ΔW = (α/r)·up·down.
+// LoRA files for Stable Diffusion 1.x (.safetensors), matched to this project's UNet and text
+// encoder and turned into weight changes ΔW = (α/r)·up·down. The layouts people have:
 //
-//   lora_unet_<diffusers module path with "_" for ".">.lora_down.weight  [r, in] or [r, in, 1, 1]
-//   lora_unet_<…>.lora_up.weight                                         [out, r] or [out, r, 1, 1]
-//   lora_unet_<…>.alpha                                                  scalar α (default r)
-//   lora_te_text_model_<Hugging Face CLIP path, "_" for ".">.…          the text encoder
+//   kohya / A1111:   lora_unet_<module, "_" for ".">.lora_down.weight / .lora_up.weight / .alpha
+//                    lora_te_text_model_<Hugging Face CLIP path, "_" for ".">.…
+//   PEFT/diffusers:  unet.<diffusers module>.lora_A.weight / .lora_B.weight (or .lora.down/.lora.up)
+//                    text_encoder.text_model.<path>.…
 //
-// The UNet's module names are diffusers', not the checkpoint's: down_blocks.i.attentions.j is
-// input_blocks.(3i + j + 1).1, mid_block.attentions.0 is middle_block.1, up_blocks.i.attentions.j is
-// output_blocks.(3i + j).1; inside a transformer the names agree (transformer_blocks.0.attn1.to_q,
-// ff.net.0.proj, proj_in, …). Modules outside the transformers (res-block convolutions of
-// LoCon/LyCORIS files) are reported as not applied, never guessed.
+// kohya files name UNet modules either the diffusers way (lora_unet_down_blocks_0_attentions_0_…)
+// or the checkpoint's (lora_unet_input_blocks_1_1_…); both are read. Diffusers' names map to the
+// checkpoint's (diffusersUNetPath): down_blocks.i.resnets.j / attentions.j is input_blocks.(3i+j+1)
+// .0 / .1, downsamplers.0.conv is input_blocks.(3i+3).0.op, mid_block.resnets.0/1 and attentions.0
+// are middle_block.0/2 and .1, up_blocks.i.resnets.j / attentions.j is output_blocks.(3i+j).0 / .1,
+// upsamplers.0.conv the block's last .conv; a residual block's conv1, time_emb_proj, conv2,
+// conv_shortcut are in_layers.2, emb_layers.1, out_layers.3, skip_connection; conv_in, conv_out and
+// time_embedding.linear_1/2 are input_blocks.0.0, out.2 and time_embed.0/2. Convolutions take
+// LoCon factors (down [r, in, kh, kw], up [out, r, 1, 1]). Other LyCORIS factors (LoHa, LoKr, a
+// spatial up-projection) are reported as not applied, never guessed.
 //
-// Thread rules: plain functions. Failure: errors as values — an SDXL LoRA (lora_te1_/lora_te2_ or
-// ldm-style UNet names), a LoRA whose shapes do not fit this model (another base: SD 2.x), a file
-// with no LoRA keys are refused with what was found.
+// Thread rules: plain functions. Failure: errors as values — an SDXL LoRA (lora_te1_/lora_te2_), a
+// LoRA whose shapes do not fit this model (another base: SD 2.x, SDXL's UNet), a file with no LoRA
+// keys are refused with what was found.
 
 #include "base/job.h"
 
@@ -39,15 +44,18 @@ struct LoraChange {
 
 struct LoraFile {
     std::vector<LoraChange> changes;
-    std::vector<std::string> notApplied; ///< LoRA modules with no counterpart among the transformers
+    std::vector<std::string> notApplied; ///< LoRA modules with no counterpart here, or of a kind not read
     int rank = 0;                        ///< the largest rank found
 };
 
 /// Reads a kohya/A1111 LoRA .safetensors and matches it to `unet` and `text`.
 Result<LoraFile> loadLora(const std::string& path, SdUNetImpl& unet, ClipTextModelImpl& text);
 
-/// The kohya key ("lora_unet_down_blocks_0_attentions_0_…") of a UNet parameter's module, or "" for
-/// modules outside the transformer blocks. `name` is the parameter's name without ".weight".
+/// The diffusers name of a UNet module given by its checkpoint name without ".weight"
+/// ("input_blocks.1.0.in_layers.2" → "down_blocks.0.resnets.0.conv1"), or "" for modules no LoRA
+/// targets (norms) and names that are not the UNet's.
+std::string diffusersUNetPath(const std::string& name, int resBlocks);
+/// The kohya key of that module ("lora_unet_down_blocks_0_resnets_0_conv1"), or "".
 std::string kohyaUNetKey(const std::string& name, int resBlocks);
 
 } // namespace reverie::models::sd
