@@ -2614,6 +2614,18 @@ moved %2</source>
         <translation>%1
 verschoben %2</translation>
     </message>
+    <message>
+        <source>fp32</source>
+        <translation>fp32</translation>
+    </message>
+    <message>
+        <source>bf16</source>
+        <translation>bf16</translation>
+    </message>
+    <message>
+        <source>The weights in memory: bf16 takes half the memory (and on CPUs with AVX-512 BF16 is much faster)</source>
+        <translation>Die Gewichte im Speicher: bf16 braucht halb so viel Speicher (und ist auf CPUs mit AVX-512 BF16 viel schneller)</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::SdPanel</name>
@@ -2744,6 +2756,14 @@ verschoben %2</translation>
     <message>
         <source>Add edit or LoRA…</source>
         <translation>Edit oder LoRA hinzufügen…</translation>
+    </message>
+    <message>
+        <source>fp32 weights</source>
+        <translation>fp32-Gewichte</translation>
+    </message>
+    <message>
+        <source>bf16 weights (half the memory)</source>
+        <translation>bf16-Gewichte (halber Speicher)</translation>
     </message>
 </context>
 <context>

@@ -56,6 +56,8 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   derived real-time factor and seconds per image at the papers' step counts.
                   Options: --quick (one evaluation, 128x128, latent 32x32)  --samples N (timed repeats)
                            --networks sgmse,irsde,clip,sd-unet,sd-vae (default: all)
+                           --precision fp32|bf16 (the SD networks' weights; run one precision per
+                           process to compare peak memory)
   bench unlearn   Corrective unlearning on the classifier's architecture: a patch-trigger poison,
                   SSD with 10/50/100% of the poison identified beside retraining without it.
                   Options: --quick (under 60 s)  --steps N  --alpha A  --lambda L  --no-retrain  --seed S
@@ -250,6 +252,7 @@ int publishedBench(const QCommandLineParser& p, bool quick) {
             else return usage(QStringLiteral("unknown network '%1' (known: sgmse, irsde, clip, sd-unet, sd-vae)").arg(QString::fromStdString(n)));
         }
     }
+    if (p.isSet(QStringLiteral("precision"))) pp.precision = p.value(QStringLiteral("precision")).toStdString();
     return report(p, models::published::runPublishedBench(pp, context(true)));
 }
 
@@ -308,7 +311,7 @@ int run(const QStringList& args) {
                   value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
                   value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
                   value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name."),
-                  value("depths", "Depths."), value("batches", "Batch sizes."), value("networks", "Networks.")});
+                  value("depths", "Depths."), value("batches", "Batch sizes."), value("networks", "Networks."), value("precision", "fp32 or bf16.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;

@@ -28,13 +28,15 @@ Options:
   --prompt TEXT          What to draw.
   --negative TEXT        Negative prompt (the unconditional half of guidance).
   --steps N              Sampling steps (default 20).
-  --sampler ID           dpmpp-2m (default), dpmpp-2m-sde, ddim, edm-heun, edm-sde, em.
+  --sampler ID           dpmpp-2m (default), dpmpp-2m-sde, ddim, edm-heun, edm-sde, em, lcm (for LCM-LoRA
+                         or LCM weights: 4–8 steps, --cfg 1–2).
   --no-karras            Uniform steps instead of Karras σ for ddim and dpmpp-*.
   --eta E                DDIM's η (1 = Euler ancestral).
   --cfg W                Classifier-free guidance weight (default 7.5).
   --seed S               Seed of the first image; image i uses S + i (default 0).
   --size WxH             Image size, multiples of 64 (default 512x512).
   --batch B              Number of images (default 1).
+  --precision P          Weights in memory: fp32 (default) or bf16 (half the memory; fp16 needs a GPU).
   --text-heads N --unet-heads N  Attention heads where a model differs from SD 1.x (width/64, 8).
   --edit FILE[:W]        Apply a concept edit made by `reverie-cli sd-erase` with weight W (default 1);
                          repeat for several.
@@ -67,7 +69,7 @@ int run(const QStringList& args) {
                   valueOption("cfg", "Guidance weight."), valueOption("seed", "Seed."), valueOption("size", "WxH."),
                   valueOption("batch", "Images.", "1"),
                   valueOption("text-heads", "Text encoder heads."), valueOption("edit", "Concept edit file[:weight]."), valueOption("lora", "LoRA file[:weight]."),
-                  valueOption("init-image", "Start image."), valueOption("strength", "Denoising strength."), valueOption("unet-heads", "UNet heads."), valueOption("from-png", "PNG with A1111 parameters.")});
+                  valueOption("init-image", "Start image."), valueOption("strength", "Denoising strength."), valueOption("unet-heads", "UNet heads."), valueOption("precision", "fp32 or bf16."), valueOption("from-png", "PNG with A1111 parameters.")});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd takes no arguments"));
     if (!p.isSet(out)) return usage(QStringLiteral("sd needs -o FILE.png"));
@@ -88,6 +90,7 @@ int run(const QStringList& args) {
     if (p.isSet(QStringLiteral("negative"))) s.negativePrompt = p.value(QStringLiteral("negative")).toStdString();
     if (p.isSet(QStringLiteral("sampler"))) s.sampler = p.value(QStringLiteral("sampler")).toStdString();
     if (p.isSet(noKarras)) s.karras = false;
+    if (p.isSet(QStringLiteral("precision"))) s.precision = p.value(QStringLiteral("precision")).toStdString();
     bool ok = true;
     auto number = [&](const char* name, auto* target) {
         if (!p.isSet(QString::fromLatin1(name))) return;
@@ -159,7 +162,8 @@ int run(const QStringList& args) {
     if (p.isSet(json)) {
         nlohmann::json j = {{"files", files},         {"nfe", r.value().nfe},           {"steps", r.value().steps},
                             {"seconds", r.value().seconds}, {"load_seconds", r.value().loadSeconds},
-                            {"parameters", r.value().parameters}};
+                            {"parameters", r.value().parameters}, {"precision", s.precision},
+                            {"weight_bytes", r.value().weightBytes}};
         std::printf("%s\n", j.dump().c_str());
     }
     return 0;

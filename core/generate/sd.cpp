@@ -41,6 +41,7 @@ struct SdModels {
     SdUNet unet{nullptr};
     SdVae vae{nullptr};
     std::unique_ptr<sde::Sde> sde;
+    at::ScalarType dtype = at::kFloat; ///< the networks' weights (SdParams::precision)
     int scheduleSteps = 1000;
     std::vector<std::pair<std::string, at::Tensor>> kv; ///< the UNet's cross-attention K/V (live)
     std::pair<double, double> fingerprint;              ///< kvFingerprint of the K/V as loaded
@@ -61,7 +62,7 @@ std::string cacheKey(const SdParams& p) {
     const auto size = fs::file_size(p.checkpoint, ec);
     const auto mtime = fs::last_write_time(p.checkpoint, ec).time_since_epoch().count();
     std::ostringstream k;
-    k << p.checkpoint << '|' << size << '|' << mtime << '|' << p.textHeads << '|' << p.unetHeads;
+    k << p.checkpoint << '|' << size << '|' << mtime << '|' << p.textHeads << '|' << p.unetHeads << '|' << p.precision;
     return k.str();
 }
 
@@ -126,7 +127,14 @@ Result<SdModels*> loadModels(const SdParams& p, const JobContext& ctx, double* s
     m->scheduleSteps = static_cast<int>(abar.size());
     m->sde = sde::makeDiscreteVp({abar, 20});
     m->kv = crossAttentionKv(*m->unet);
-    m->fingerprint = kvFingerprint(m->kv);
+    m->fingerprint = kvFingerprint(m->kv); // of the weights as stored, before any rounding below
+    if (p.precision == "bf16") {
+        // Module::to swaps each parameter's data in place: the K/V handles above follow.
+        m->dtype = at::kBFloat16;
+        m->text->to(m->dtype);
+        m->unet->to(m->dtype);
+        m->vae->to(m->dtype);
+    }
     *seconds = nowSeconds() - t0;
     spdlog::info("SD checkpoint {} loaded in {:.1f} s ({}; {} steps from {})", p.checkpoint, *seconds,
                  file.value().container, abar.size(), source);
@@ -250,21 +258,22 @@ sde::Denoiser guidedNoise(const SdModels& m, double w, const at::Tensor& states,
     const at::Tensor both = at::cat({uncond, cond});
     const int N = m.scheduleSteps;
     SdUNet unet = m.unet;
+    const at::ScalarType dtype = m.dtype;
     sde::Denoiser den;
     den.param = sde::Param::Noise;
-    den.fn = [unet, N, w, uncond, cond, both](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) mutable {
+    den.fn = [unet, N, w, uncond, cond, both, dtype](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) mutable {
         const std::int64_t b = x.size(0);
         at::Tensor steps = t.dim() == 0 ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), at::kFloat)
                                         : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
-        const at::Tensor xf = x.to(at::kFloat);
+        const at::Tensor xf = x.to(dtype);
         at::Tensor eps;
         if (w == 1.0) {
-            eps = unet->forward(xf, steps, cond.narrow(0, 0, b));
+            eps = unet->forward(xf, steps, cond.narrow(0, 0, b)).to(at::kFloat);
         } else if (w == 0.0) {
-            eps = unet->forward(xf, steps, uncond.narrow(0, 0, b));
+            eps = unet->forward(xf, steps, uncond.narrow(0, 0, b)).to(at::kFloat);
         } else {
             const at::Tensor ctx2 = b == cond.size(0) ? both : at::cat({uncond.narrow(0, 0, b), cond.narrow(0, 0, b)});
-            const auto e = unet->forward(at::cat({xf, xf}), at::cat({steps, steps}), ctx2).chunk(2);
+            const auto e = unet->forward(at::cat({xf, xf}), at::cat({steps, steps}), ctx2).to(at::kFloat).chunk(2);
             eps = e[0] + (e[1] - e[0]) * w;
         }
         return eps.to(x.scalar_type());
@@ -280,7 +289,7 @@ at::Tensor startLatent(SdModels& m, const SdParams& p, const at::Tensor& like, s
     common->steps = p.steps;
     if (p.initImage.empty()) return solvers::priorSample(*m.sde, like, at::Tensor(), noise);
     const double tStart = std::max(p.strength, 2.0 * m.sde->tEps());
-    const at::Tensor z0 = m.vae->latents(fromRgb(p.initImage)).expand_as(like);
+    const at::Tensor z0 = m.vae->latents(fromRgb(p.initImage).to(m.dtype)).to(at::kFloat).expand_as(like);
     common->tStart = tStart;
     common->steps = std::max(1, int(std::ceil(p.steps * p.strength - 1e-9)));
     return z0 * m.sde->alpha(tStart) + noise.randnLike(like) * m.sde->sigma(tStart);
@@ -346,6 +355,10 @@ Result<bool> validateSd(const SdParams& p) {
     if (!std::isfinite(p.guidance) || p.guidance < 0 || p.guidance > 50)
         return Result<bool>::invalid("guidance must lie in 0…50");
     if (!(p.eta >= 0 && p.eta <= 1)) return Result<bool>::invalid("η must lie in 0…1");
+    if (p.precision == "fp16")
+        return Result<bool>::invalid("fp16 weights need a GPU, and Stable Diffusion runs on the CPU here: choose bf16");
+    if (p.precision != "fp32" && p.precision != "bf16")
+        return Result<bool>::invalid("precision '" + p.precision + "' is not one of fp32, bf16");
     if (p.sampler == "lcm" && p.steps > kLcmOriginSteps)
         return Result<bool>::invalid("LCM takes at most " + std::to_string(kLcmOriginSteps) + " steps (its distillation grid)");
     if (p.sampler == "lcm" && !p.initImage.empty()) return Result<bool>::invalid("img2img is not offered with LCM yet");
@@ -432,7 +445,7 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         const at::Tensor latents = out.value().x.to(at::kFloat);
         for (std::int64_t i = 0; i < B; ++i) {
             if (ctx.cancelled()) return Result<SdResult>::cancelled("Stable Diffusion: cancelled while decoding");
-            res.images.push_back(toRgb(m.vae->image(latents.narrow(0, i, 1))));
+            res.images.push_back(toRgb(m.vae->image(latents.narrow(0, i, 1).to(m.dtype)).to(at::kFloat)));
             Progress pr;
             pr.step = common.steps + i + 1;
             pr.total = totalUnits;
@@ -442,6 +455,10 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         }
         res.seconds = nowSeconds() - t0;
         res.parameters = sdParametersText(p, m.name);
+        for (const torch::nn::Module* net : {static_cast<const torch::nn::Module*>(m.text.get()),
+                                             static_cast<const torch::nn::Module*>(m.unet.get()),
+                                             static_cast<const torch::nn::Module*>(m.vae.get())})
+            for (const auto& t : net->parameters()) res.weightBytes += t.numel() * std::int64_t(t.element_size());
         return res;
     } catch (const std::exception& e) {
         return Result<SdResult>::failed(std::string("Stable Diffusion: ") + firstLine(e.what()));
@@ -600,8 +617,11 @@ SdEstimate estimateSd(const SdParams& p) {
     SdEstimate e;
     e.unetPasses = double(evalsPerStep) * steps * std::max(1, p.batch) * (p.guidance == 1.0 ? 1.0 : 2.0);
     const double area = (p.width / 8.0) * (p.height / 8.0) / (64.0 * 64.0); // latent area / 64²
-    const double perPass = 20.3 * std::pow(area, std::log(20.3 / 2.1) / std::log(4.0));
-    e.cpuSeconds = e.unetPasses * perPass + std::max(1, p.batch) * 7.8 * area;
+    // Seconds per pass at 64² and 32² latents and per 512² decode, measured (README's cost table).
+    const bool bf16 = p.precision == "bf16";
+    const double at64 = bf16 ? 2.46 : 20.3, at32 = bf16 ? 0.64 : 2.1, decode = bf16 ? 6.36 : 7.8;
+    const double perPass = at64 * std::pow(area, std::log(at64 / at32) / std::log(4.0));
+    e.cpuSeconds = e.unetPasses * perPass + std::max(1, p.batch) * decode * area;
     return e;
 }
 

@@ -40,6 +40,10 @@ struct SdParams {
     std::uint64_t seed = 0;           ///< item i starts from the latent noise of seed + i
     int batch = 1;
     double eta = 0.0;                 ///< DDIM's η
+    /// The networks' weights in memory: "fp32", or "bf16" (half the memory: ~2.2 GB instead of
+    /// ~4.3 GB for SD 1.x, rounded to 8 mantissa bits; sampling and guidance stay in fp32). "fp16"
+    /// needs a GPU and is refused on the CPU.
+    std::string precision = "fp32";
     int textHeads = 0;                ///< 0: width/64 (the published encoders)
     int unetHeads = 0;                ///< 0: 8 (SD 1.x)
     bool previews = true;
@@ -67,6 +71,7 @@ struct SdResult {
     int steps = 0;
     double seconds = 0;               ///< sampling and decoding, without loading
     double loadSeconds = 0;           ///< 0 when the networks were already loaded
+    std::int64_t weightBytes = 0;     ///< the three networks' parameters in memory (precision's size)
     std::string parameters;           ///< the A1111 "parameters" text of the run (sdParametersText)
     std::vector<std::string> warnings;///< e.g. a prompt cut at 75 tokens, LoRA modules not applied
 };
@@ -83,7 +88,8 @@ std::vector<int> lcmTimesteps(int steps, int trainSteps = 1000, int originSteps 
 /// two passes; EDM Heun and EDM SDE evaluate twice per step; img2img runs ⌈steps·strength⌉ steps)
 /// and the seconds SD 1.5 takes for them and the VAE decodes on the reference 2-core CPU, from the
 /// measured 20.3 s per pass at a 64² latent and 2.1 s at 32² (a power law in the latent's area
-/// between them) and 7.8 s per 512² decode (README, "Stable Diffusion 1.x", cost table).
+/// between them) and 7.8 s per 512² decode; with bf16 weights 2.46 s, 0.64 s and 6.36 s (that CPU
+/// has AVX-512 BF16; README, "Stable Diffusion 1.x", cost table).
 struct SdEstimate {
     double unetPasses = 0;
     double cpuSeconds = 0;

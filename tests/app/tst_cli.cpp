@@ -296,6 +296,12 @@ private Q_SLOTS:
         const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
         QCOMPARE(o.value(QStringLiteral("nfe")).toInt(), 3);
         QCOMPARE(o.value(QStringLiteral("files")).toArray().size(), 2);
+        QCOMPARE(o.value(QStringLiteral("precision")).toString(), QStringLiteral("fp32"));
+        QVERIFY(o.value(QStringLiteral("weight_bytes")).toDouble() > 0);
+        const Run fp16 = run(QStringLiteral(REVERIE_CLI), {"sd", "--checkpoint", ckpt, "-o", dir.filePath(QStringLiteral("h.png")),
+                                                           "--precision", "fp16", "--threads", "1"});
+        QVERIFY(fp16.code != 0);
+        QVERIFY2(fp16.err.contains("choose bf16"), fp16.err.constData());
         const QImage second(dir.filePath(QStringLiteral("fox-2.png")));
         QCOMPARE(second.size(), QSize(32, 32));
         const QString params = second.text(QStringLiteral("parameters"));

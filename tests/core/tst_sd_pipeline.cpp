@@ -488,6 +488,13 @@ private Q_SLOTS:
         QCOMPARE(estimateSd(p).unetPasses, 80.0);
         p.sampler = "edm-heun";
         QCOMPARE(estimateSd(p).unetPasses, 160.0);
+        p.sampler = "dpmpp-2m";
+        p.steps = 1;
+        p.guidance = 1.0;
+        p.batch = 1;
+        p.precision = "bf16";
+        p.width = p.height = 512;
+        QVERIFY(std::abs(estimateSd(p).cpuSeconds - (2.46 + 6.36)) < 1e-9);
     }
 
     // LCM: diffusers' LCMScheduler steps, one evaluation per step, "LCM" in the A1111 text and
@@ -513,6 +520,30 @@ private Q_SLOTS:
         p.steps = 4;
         p.initImage = a.images[0];
         QVERIFY(!validateSd(p).ok());
+    }
+
+    // bf16 weights: half the bytes, the same run (seeded noise, fp32 sampling) within rounding;
+    // fp16 and unknown precisions refused before loading.
+    void bf16WeightsHalveTheMemory() {
+        SdParams p = base();
+        const SdResult full = run(p);
+        p.precision = "bf16";
+        const SdResult half = run(p);
+        QVERIFY(full.weightBytes > 0);
+        QCOMPARE(half.weightBytes * 2, full.weightBytes);
+        QCOMPARE(half.images.size(), full.images.size());
+        double mean = 0;
+        for (std::size_t i = 0; i < full.images[0].pixels.size(); ++i)
+            mean += std::abs(int(full.images[0].pixels[i]) - int(half.images[0].pixels[i]));
+        mean /= double(full.images[0].pixels.size());
+        qInfo("bf16 vs fp32: mean |difference| %.2f grey levels, max %d", mean, maxDiff(full.images[0], half.images[0]));
+        QVERIFY2(mean < 3.0, qPrintable(QString::number(mean)));
+        p.precision = "fp16";
+        QVERIFY(!validateSd(p).ok());
+        p.precision = "int8";
+        QVERIFY(!validateSd(p).ok());
+        p.precision = "fp32";
+        QCOMPARE(maxDiff(run(p).images[0], full.images[0]), 0); // back to fp32: reloaded, the same image
     }
 
     void badInputIsRefusedWithAReason() {

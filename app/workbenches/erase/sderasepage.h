@@ -101,6 +101,7 @@ private:
     QSpinBox* m_seeds = nullptr;
     QSpinBox* m_firstSeed = nullptr;
     QDoubleSpinBox* m_guidance = nullptr;
+    QComboBox* m_precision = nullptr;
     QPushButton* m_compare = nullptr;
     QLabel* m_status = nullptr;
     QGridLayout* m_grid = nullptr;

@@ -87,6 +87,11 @@ SdPanel::SdPanel(QWidget* parent) : QWidget(parent) {
     size->addWidget(m_height);
     size->addWidget(new QLabel(tr("Images"), this));
     size->addWidget(m_batch);
+    m_precision = new QComboBox(this);
+    m_precision->setObjectName(QStringLiteral("sdPrecision"));
+    m_precision->addItem(tr("fp32 weights"), QStringLiteral("fp32"));
+    m_precision->addItem(tr("bf16 weights (half the memory)"), QStringLiteral("bf16"));
+    size->addWidget(m_precision);
     size->addStretch(1);
     form->addRow(tr("Size"), size);
     auto* initRow = new QHBoxLayout;
@@ -175,6 +180,7 @@ SdPanel::SdPanel(QWidget* parent) : QWidget(parent) {
         connect(s, &QSpinBox::valueChanged, this, &SdPanel::updateEstimate);
     connect(m_cfg, &QDoubleSpinBox::valueChanged, this, &SdPanel::updateEstimate);
     connect(m_sampler, &QComboBox::currentIndexChanged, this, &SdPanel::updateEstimate);
+    connect(m_precision, &QComboBox::currentIndexChanged, this, &SdPanel::updateEstimate);
     setParams(gen::SdParams{}); // DPM++ 2M Karras, 20 steps, CFG 7.5, 512², as users expect
 }
 
@@ -193,6 +199,7 @@ gen::SdParams SdPanel::params(const gen::SdParams& base) const {
     p.width = m_width->value();
     p.height = m_height->value();
     p.batch = m_batch->value();
+    p.precision = m_precision->currentData().toString().toStdString();
     p.strength = m_strength->value();
     p.edits.clear();
     p.loras.clear();
@@ -244,6 +251,7 @@ void SdPanel::setParams(const gen::SdParams& p) {
     m_width->setValue(p.width);
     m_height->setValue(p.height);
     m_batch->setValue(p.batch);
+    if (const int i = m_precision->findData(QString::fromStdString(p.precision)); i >= 0) m_precision->setCurrentIndex(i);
     m_strength->setValue(p.strength);
     updateEstimate();
 }

@@ -76,6 +76,7 @@ private:
     QSpinBox* m_width;
     QSpinBox* m_height;
     QSpinBox* m_batch;
+    QComboBox* m_precision;
     QPushButton* m_generate;
     QPushButton* m_cancel;
     QPushButton* m_save;

@@ -103,11 +103,21 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
                           double(m->parameterCount()) / 1e6, p.imageSide, p.imageSide, sec, peak, 100 * sec, 10 * sec);
             t << line;
         }
+        if (p.precision != "fp32" && p.precision != "bf16")
+            return Result<PublishedBenchReport>::invalid("precision must be fp32 or bf16");
+        const at::ScalarType dtype = p.precision == "bf16" ? at::kBFloat16 : at::kFloat;
+        auto weightMib = [](const torch::nn::Module& m) {
+            double bytes = 0;
+            for (const auto& t : m.parameters()) bytes += double(t.numel()) * double(t.element_size());
+            return bytes / (1024.0 * 1024.0);
+        };
+        j["precision"] = p.precision;
         if (p.clipText) {
             // SD 1.x's text side: one prompt through the tokenizer, then the ViT-L/14 text tower
             // on [2, 77] (the prompt and the empty prompt of classifier-free guidance).
             sd::ClipTextModel m(sd::ClipTextConfig{});
             m->eval();
+            m->to(dtype);
             const std::int64_t params = m->parameterCount();
             auto tok = sd::ClipTokenizer::load();
             if (!tok) return tok.error();
@@ -122,6 +132,7 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
                                      {"parameters", params},
                                      {"input", {2, 77}},
                                      {"tokenize_seconds", tk.value()},
+                                     {"weight_mib", weightMib(*m)},
                                      {"seconds_per_evaluation", s.value()},
                                      {"peak_rss_mib", peak}});
             std::snprintf(line, sizeof line,
@@ -135,9 +146,10 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
             // 64² a 512² one (the VAE downsamples by 8). Guided sampling costs two evaluations a step.
             sd::SdUNet m(sd::SdUNetConfig{});
             m->eval();
+            m->to(dtype);
             for (int side : p.latentSides) {
-                const auto x = at::randn({1, 4, side, side}, gen);
-                const auto ctxT = at::randn({1, 77, 768}, gen);
+                const auto x = at::randn({1, 4, side, side}, gen).to(dtype);
+                const auto ctxT = at::randn({1, 77, 768}, gen).to(dtype);
                 const auto tt = at::full({1}, 500.0f);
                 auto s = timed(p.repeats, ctx, [&] { (void)m->forward(x, tt, ctxT); });
                 if (!s) return s.error();
@@ -147,6 +159,7 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
                                          {"parameters", m->parameterCount()},
                                          {"input", {1, 4, side, side}},
                                          {"image_side", 8 * side},
+                                         {"weight_mib", weightMib(*m)},
                                          {"seconds_per_evaluation", sec},
                                          {"peak_rss_mib", peak},
                                          {"seconds_per_image_20_guided", 40 * sec}});
@@ -162,10 +175,11 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
             // and encoding an image (img2img starts with it).
             sd::SdVae m(sd::SdVaeConfig{});
             m->eval();
+            m->to(dtype);
             const std::int64_t params = m->parameterCount();
             for (int side : p.latentSides) {
-                const auto z = at::randn({1, 4, side, side}, gen);
-                const auto img = at::rand({1, 3, 8 * side, 8 * side}, gen) * 2 - 1;
+                const auto z = at::randn({1, 4, side, side}, gen).to(dtype);
+                const auto img = (at::rand({1, 3, 8 * side, 8 * side}, gen) * 2 - 1).to(dtype);
                 auto dec = timed(p.repeats, ctx, [&] { (void)m->decode(z); });
                 if (!dec) return dec.error();
                 auto enc = timed(p.repeats, ctx, [&] { (void)m->encode(img); });
@@ -174,6 +188,7 @@ Result<PublishedBenchReport> runPublishedBench(const PublishedBenchParams& p, co
                 j["networks"].push_back({{"network", "sd1_vae"},
                                          {"parameters", params},
                                          {"latent", {1, 4, side, side}},
+                                         {"weight_mib", weightMib(*m)},
                                          {"image_side", 8 * side},
                                          {"decode_seconds", dec.value()},
                                          {"encode_seconds", enc.value()},

@@ -25,6 +25,7 @@ struct PublishedBenchParams {
     bool sdUnet = true;     ///< SD 1.x's UNet (859.5 M), one evaluation per latent side
     bool sdVae = true;      ///< SD 1.x's VAE (83.7 M): decode and encode per latent side
     std::vector<int> latentSides{32, 64}; ///< 32: a 256² image, 64: a 512² one
+    std::string precision = "fp32"; ///< the SD networks' weights and activations: "fp32" or "bf16"
 };
 
 struct PublishedBenchReport {

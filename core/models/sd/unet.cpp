@@ -284,7 +284,7 @@ at::Tensor SdUNetImpl::forward(const at::Tensor& x, const at::Tensor& t, const a
     TORCH_CHECK(context.dim() == 3 && context.size(0) == x.size(0) && context.size(2) == m_config.contextDim,
                 "SD UNet: context must be [B, L, ", m_config.contextDim, "]");
     TORCH_CHECK(t.dim() == 1 && t.size(0) == x.size(0), "SD UNet: one timestep per item");
-    auto te = timestepEmbedding(t, m_config.modelChannels);
+    auto te = timestepEmbedding(t, m_config.modelChannels).to(x.scalar_type()); // the weights' dtype (bf16 too)
     auto lin0 = m_timeEmbed->named_children()["0"]->as<torch::nn::Linear>();
     auto lin2 = m_timeEmbed->named_children()["2"]->as<torch::nn::Linear>();
     const auto emb = lin2->forward(at::silu(lin0->forward(te)));
