@@ -2626,6 +2626,38 @@ verschoben %2</translation>
         <source>The weights in memory: bf16 takes half the memory (and on CPUs with AVX-512 BF16 is much faster)</source>
         <translation>Die Gewichte im Speicher: bf16 braucht halb so viel Speicher (und ist auf CPUs mit AVX-512 BF16 viel schneller)</translation>
     </message>
+    <message>
+        <source>Attack selected edit</source>
+        <translation>Ausgewählte Änderung angreifen</translation>
+    </message>
+    <message>
+        <source>RECE&apos;s closed-form attack: find text states that undo the edit and generate with them</source>
+        <translation>Der geschlossene Angriff von RECE: Textzustände finden, die die Änderung aufheben, und damit erzeugen</translation>
+    </message>
+    <message>
+        <source>Attack</source>
+        <translation>Angriff</translation>
+    </message>
+    <message>
+        <source>Erase a concept first: the attack needs an edit.</source>
+        <translation>Löschen Sie zuerst ein Konzept: Der Angriff braucht eine Änderung.</translation>
+    </message>
+    <message>
+        <source>attack on %1</source>
+        <translation>Angriff auf %1</translation>
+    </message>
+    <message>
+        <source>Attacking %1: solving for the text states that undo it…</source>
+        <translation>Greife %1 an: suche die Textzustände, die sie aufheben…</translation>
+    </message>
+    <message>
+        <source>The attack failed: %1</source>
+        <translation>Der Angriff ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>%1: the K/V gap to the original is %2 with the prompt and %3 with the attack&apos;s states; its images are %4 grey levels from the original (near 0: the concept is back).</source>
+        <translation>%1: Der K/V-Abstand zum Original beträgt %2 mit dem Prompt und %3 mit den Zuständen des Angriffs; seine Bilder liegen %4 Graustufen vom Original entfernt (nahe 0: das Konzept ist zurück).</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::SdPanel</name>

@@ -5,6 +5,7 @@
 #include "erase/closed_form.h"
 #include "models/formats/safetensors.h"
 #include "models/sd/clip_text.h"
+#include "models/sd/edit.h"
 #include "models/sd/files.h"
 #include "models/sd/tokenizer.h"
 #include "models/sd/unet.h"
@@ -45,6 +46,28 @@ std::pair<at::Tensor, at::Tensor> alignedRows(const at::Tensor& states, int fa, 
     return {states.narrow(0, fa, n), guideStates.narrow(0, fg, n)};
 }
 
+/// The text encoder, UNet and tokenizer of an SD 1.x file.
+struct SdParts {
+    ClipTextEncoder text;
+    LoadedSdUNet unet;
+    ClipTokenizer tok;
+};
+Result<SdParts> loadParts(const std::string& checkpoint, int textHeads, int unetHeads) {
+    auto file = readSdFile(checkpoint);
+    if (!file) return file.error();
+    ClipTextOptions to;
+    if (textHeads > 0) to.heads = textHeads;
+    auto text = clipTextEncoderFromTensors(file.value().tensors, to);
+    if (!text) return text.error();
+    SdUNetOptions uo;
+    if (unetHeads > 0) uo.numHeads = unetHeads;
+    auto unet = sdUNetFromTensors(file.value().tensors, uo);
+    if (!unet) return unet.error();
+    auto tok = ClipTokenizer::load();
+    if (!tok) return tok.error();
+    return SdParts{std::move(text.value()), std::move(unet.value()), std::move(tok.value())};
+}
+
 } // namespace
 
 Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) {
@@ -63,18 +86,11 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
         Progress pr;
         pr.message = "loading " + std::filesystem::path(p.checkpoint).filename().string();
         ctx.report(pr);
-        auto file = readSdFile(p.checkpoint);
-        if (!file) return file.error();
-        ClipTextOptions to;
-        if (p.textHeads > 0) to.heads = p.textHeads;
-        auto text = clipTextEncoderFromTensors(file.value().tensors, to);
-        if (!text) return text.error();
-        SdUNetOptions uo;
-        if (p.unetHeads > 0) uo.numHeads = p.unetHeads;
-        auto unet = sdUNetFromTensors(file.value().tensors, uo);
-        if (!unet) return unet.error();
-        auto tok = ClipTokenizer::load();
-        if (!tok) return tok.error();
+        auto parts = loadParts(p.checkpoint, p.textHeads, p.unetHeads);
+        if (!parts) return parts.error();
+        auto& text = parts.value().text;
+        auto& unet = parts.value().unet;
+        auto& tok = parts.value().tok;
         res.loadSeconds = nowSeconds() - t0;
         if (ctx.cancelled()) return R::cancelled("erase: cancelled");
 
@@ -83,8 +99,8 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
         prompts.push_back(p.guide);
         for (const auto& s : p.preserve)
             if (!trim(s).empty()) prompts.push_back(trim(s));
-        const auto batch = tok.value().tokenize(prompts, text.value().model->config().context);
-        const at::Tensor states = text.value().model->forward(batch.ids).to(at::kDouble);
+        const auto batch = tok.tokenize(prompts, text.model->config().context);
+        const at::Tensor states = text.model->forward(batch.ids).to(at::kDouble);
         res.encodeSeconds = nowSeconds() - t0;
         const std::size_t g = concepts.size();
         auto last = [&](std::size_t i) { return batch.lengths[i] - 2; };
@@ -100,7 +116,7 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
             keep.push_back(states[std::int64_t(i)].narrow(0, last(i), states.size(1) - last(i)));
         const at::Tensor preserve = keep.empty() ? at::Tensor() : at::cat(keep);
 
-        auto kv = crossAttentionKv(*unet.value().model);
+        auto kv = crossAttentionKv(*unet.model);
         std::vector<at::Tensor> Ws;
         for (const auto& [name, w] : kv) Ws.push_back(w.detach());
         res.matrices = int(Ws.size());
@@ -157,7 +173,7 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
 
         models::formats::NamedTensors out;
         for (std::size_t l = 0; l < kv.size(); ++l)
-            out.emplace_back(unet.value().prefix + kv[l].first, edit.deltas[l].to(at::kFloat).contiguous());
+            out.emplace_back(unet.prefix + kv[l].first, edit.deltas[l].to(at::kFloat).contiguous());
         const auto [fa, fs] = kvFingerprint(kv);
         const std::map<std::string, std::string> meta = {
             {"format", "reverie-sd-edit"}, {"version", "1"},       {"method", p.method},
@@ -169,6 +185,53 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
         return res;
     } catch (const std::exception& e) {
         return R::failed(std::string("erase: ") + firstLine(e.what()));
+    }
+}
+
+Result<SdAttackResult> runSdAttack(const SdAttackParams& p, const JobContext& ctx) {
+    using R = Result<SdAttackResult>;
+    if (trim(p.prompt).empty()) return R::invalid("no concept to attack");
+    if (p.output.empty()) return R::invalid("no output file for the attack's text states");
+    if (!(p.lambda > 0)) return R::invalid("the ridge λ must be positive");
+    try {
+        c10::InferenceMode guard;
+        const double t0 = nowSeconds();
+        auto parts = loadParts(p.checkpoint, p.textHeads, p.unetHeads);
+        if (!parts) return parts.error();
+        auto kv = crossAttentionKv(*parts.value().unet.model);
+        auto deltas = readKvEdit(p.edit, kv, kvFingerprint(kv));
+        if (!deltas) return deltas.error();
+        if (ctx.cancelled()) return R::cancelled("attack: cancelled");
+        const auto batch = parts.value().tok.tokenize({trim(p.prompt)}, parts.value().text.model->config().context);
+        const at::Tensor cStar = parts.value().text.model->forward(batch.ids)[0].to(at::kDouble); // [L, width]
+        std::vector<MatrixPair> pairs;
+        for (std::size_t l = 0; l < kv.size(); ++l) {
+            const at::Tensor W = kv[l].second.detach().to(at::kDouble);
+            pairs.push_back({W, W + deltas.value()[l].to(at::kDouble)});
+        }
+        auto c = regenerationEmbedding(pairs, cStar, p.lambda);
+        if (!c) return c.error();
+        const at::Tensor cAdv = c.value();
+        SdAttackResult res;
+        double base = 0, plain = 0, attack = 0;
+        for (const auto& [W, W2] : pairs) {
+            const at::Tensor target = at::matmul(cStar, W.t());
+            base += target.square().sum().item<double>();
+            plain += (at::matmul(cStar, W2.t()) - target).square().sum().item<double>();
+            attack += (at::matmul(cAdv, W2.t()) - target).square().sum().item<double>();
+        }
+        res.residualPrompt = base > 0 ? std::sqrt(plain / base) : 0.0;
+        res.residualAttack = base > 0 ? std::sqrt(attack / base) : 0.0;
+        res.normRatio = (cAdv.norm() / cStar.norm()).item<double>();
+        const std::map<std::string, std::string> meta = {
+            {"format", "reverie-sd-states"}, {"version", "1"}, {"concept", trim(p.prompt)},
+            {"edit", std::filesystem::path(p.edit).filename().string()}, {"lambda", number(p.lambda)}};
+        auto w = models::formats::writeSafetensors(p.output, {{"states", cAdv.to(at::kFloat).contiguous()}}, meta);
+        if (!w) return w.error();
+        res.seconds = nowSeconds() - t0;
+        return res;
+    } catch (const std::exception& e) {
+        return R::failed(std::string("attack: ") + firstLine(e.what()));
     }
 }
 

@@ -45,6 +45,29 @@ struct SdEraseResult {
 };
 Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx);
 
+/// RECE's closed-form attack on an edit (its regeneration embedding, eq. 6 of Gong et al. 2024):
+/// the text states c′ = (λI + Σ W′ᵀW′)⁻¹ (Σ W′ᵀW) c* whose keys and values through the edited
+/// matrices W′ come closest to what the concept's own states c* gave through the original W. They
+/// are written as a states file (.safetensors, "states" [77, width], format "reverie-sd-states")
+/// that generate/sd.h takes in place of a prompt's (SdParams::promptStates): generate with the edit
+/// on, and if the concept shows, the edit was bypassed.
+struct SdAttackParams {
+    std::string checkpoint;
+    std::string edit;      ///< the edit file (erase/sd_erase.h) to attack
+    std::string prompt;    ///< the erased prompt
+    double lambda = 1e-3;  ///< ridge (RECE's default for objects and artists)
+    int textHeads = 0, unetHeads = 0;
+    std::string output;    ///< the states file to write
+};
+struct SdAttackResult {
+    /// Relative K/V residual ‖W′c − Wc*‖ / ‖Wc*‖ over the 32 matrices for c = c* (what the edit
+    /// changed for the plain prompt) and for c = c′ (what is left after the attack).
+    double residualPrompt = 0, residualAttack = 0;
+    double normRatio = 0;  ///< ‖c′‖ / ‖c*‖
+    double seconds = 0;
+};
+Result<SdAttackResult> runSdAttack(const SdAttackParams& p, const JobContext& ctx);
+
 /// `reverie-cli bench sd-erase`: the closed-form edit's time on the full SD 1.x shapes (the 32
 /// K/V matrices of 320/640/1280 × 768, random weights; one concept of `rows` 768-wide embedding
 /// rows, `preserveRows` preserved rows): UCE, and RECE with 1 and 3 rounds. The text encoder's

@@ -8,6 +8,7 @@
 #include "engine/sde/sde.h"
 #include "engine/solvers/common.h"
 #include "models/sd/clip_text.h"
+#include "models/sd/edit.h"
 #include "models/formats/safetensors.h"
 #include "models/sd/files.h"
 #include "models/sd/lora.h"
@@ -173,39 +174,26 @@ Result<bool> applyLoras(SdModels& m, const std::vector<SdEdit>& loras, std::vect
 Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits) {
     for (const auto& e : edits) {
         if (e.weight == 0.0) continue;
-        const std::string name = fs::path(e.file).filename().string();
-        auto f = models::formats::readSafetensors(e.file);
-        if (!f) return f.error();
-        const auto& meta = f.value().metadata;
-        const auto fmt = meta.find("format");
-        if (fmt == meta.end() || fmt->second != "reverie-sd-edit")
-            return Result<bool>::invalid(name + " is not a concept edit made by Reverie (no format \"reverie-sd-edit\")");
-        auto value = [&](const char* key) {
-            const auto it = meta.find(key);
-            try {
-                return it == meta.end() ? -1.0 : std::stod(it->second);
-            } catch (...) {
-                return -1.0;
-            }
-        };
-        const double fa = value("fingerprint_abs"), fq = value("fingerprint_sq");
-        auto close = [](double a, double b) { return std::abs(a - b) <= 1e-3 * std::max(std::abs(b), 1e-12); };
-        if (!close(fa, m.fingerprint.first) || !close(fq, m.fingerprint.second)) {
-            const auto base = meta.find("base");
-            return Result<bool>::invalid(name + " was made for another model (" +
-                                         (base == meta.end() ? std::string("unknown") : base->second) +
-                                         "): its cross-attention weights differ from this checkpoint's");
-        }
-        for (std::size_t i = 0; i < m.kv.size(); ++i) {
-            const at::Tensor* d = f.value().find("model.diffusion_model." + m.kv[i].first);
-            if (!d) d = f.value().find(m.kv[i].first);
-            if (!d) return Result<bool>::invalid(name + " has no change for " + m.kv[i].first);
-            if (d->sizes() != m.kv[i].second.sizes())
-                return Result<bool>::invalid(name + ": the change for " + m.kv[i].first + " has the wrong shape");
-            change(m, "u:" + m.kv[i].first, m.kv[i].second, *d * e.weight);
-        }
+        auto deltas = readKvEdit(e.file, m.kv, m.fingerprint);
+        if (!deltas) return deltas.error();
+        for (std::size_t i = 0; i < m.kv.size(); ++i) change(m, "u:" + m.kv[i].first, m.kv[i].second, deltas.value()[i] * e.weight);
     }
     return true;
+}
+
+/// A states file (erase/sd_erase.h, runSdAttack): "states" [L, W] in place of the prompt's.
+Result<at::Tensor> readPromptStates(const std::string& file, std::int64_t L, std::int64_t W) {
+    const std::string name = fs::path(file).filename().string();
+    auto f = models::formats::readSafetensors(file);
+    if (!f) return f.error();
+    const auto fmt = f.value().metadata.find("format");
+    const at::Tensor* t = f.value().find("states");
+    if (fmt == f.value().metadata.end() || fmt->second != "reverie-sd-states" || !t)
+        return Result<at::Tensor>::invalid(name + " is not a text-states file (no format \"reverie-sd-states\" with \"states\")");
+    if (t->dim() != 2 || t->size(0) != L || t->size(1) != W)
+        return Result<at::Tensor>::invalid(name + " holds states for another text encoder (expected " + std::to_string(L) +
+                                           " × " + std::to_string(W) + ")");
+    return t->to(at::kFloat);
 }
 
 /// The cheap preview: a fixed linear map from SD 1.x's four latent channels to RGB (the
@@ -412,7 +400,12 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         if (batch.truncated[1]) res.warnings.push_back("the prompt was cut at 75 tokens");
         if (batch.truncated[0]) res.warnings.push_back("the negative prompt was cut at 75 tokens");
         if (ctx.cancelled()) return Result<SdResult>::cancelled("Stable Diffusion: cancelled");
-        const at::Tensor states = m.text->forward(batch.ids);
+        at::Tensor states = m.text->forward(batch.ids);
+        if (!p.promptStates.empty()) {
+            auto own = readPromptStates(p.promptStates, states.size(1), states.size(2));
+            if (!own) return own.error();
+            states = at::stack({states[0], own.value().to(states.scalar_type())});
+        }
         const std::int64_t B = p.batch;
 
         const sde::Denoiser den = guidedNoise(m, p.guidance, states, p.batch);

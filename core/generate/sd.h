@@ -48,6 +48,10 @@ struct SdParams {
     int unetHeads = 0;                ///< 0: 8 (SD 1.x)
     bool previews = true;
     std::vector<SdEdit> edits;        ///< concept edits to apply (refused when made for another model)
+    /// A text-states file (erase/sd_erase.h's runSdAttack writes them) used in place of the
+    /// prompt's encoded states; "" = encode the prompt. The prompt text is still written into the
+    /// parameters.
+    std::string promptStates;
     /// LoRA files (kohya/A1111 .safetensors, models/sd/lora.h), each W += weight·(α/r)·up·down;
     /// weight 0 turns one off. Applied before the concept edits.
     std::vector<SdEdit> loras;

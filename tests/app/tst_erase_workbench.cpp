@@ -136,6 +136,7 @@ private Q_SLOTS:
         QVERIFY(reverie::testing::maxPixelDiff(sd.editedImage(0, 0), fox) > 0);
         QVERIFY2(sd.moved(0) > 0, qPrintable(QString::number(sd.moved(0))));
         qInfo("moved: erased prompt %.2f, preserved prompt %.2f", sd.moved(0), sd.moved(1));
+        const double erasedMoved = sd.moved(0);
         if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT"); !shot.isEmpty()) {
             QVERIFY(tabs->grab().save(shot));
         }
@@ -146,6 +147,21 @@ private Q_SLOTS:
         QCOMPARE(compared.status(2), JobStatus::Succeeded);
         QCOMPARE(reverie::testing::maxPixelDiff(sd.editedImage(0, 0), fox), 0);
         QCOMPARE(sd.moved(0), 0.0);
+
+        // RECE's closed-form attack on the edit at CFG 1 (the prompt's branch alone; the attack
+        // replaces only the prompt's states, and at CFG 7.5 the empty prompt's branch, which the
+        // tiny model's edit moves too, keeps the images 11.8 grey levels away): the fox comes back.
+        sd.setSettings(32, 3, 2, 5, 1.0);
+        reverie::testing::JobSpy attacked(&wb, QStringLiteral("sd-attack"));
+        QVERIFY2(sd.startAttack(0, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(attacked.count(), 1, 120000);
+        QCOMPARE(attacked.status(0), JobStatus::Succeeded);
+        QCOMPARE(sd.attackImage(1).size(), QSize(32, 32));
+        qInfo("attack: moved %.2f (the edit moved the fox %.2f at CFG 7.5)", sd.attackMoved(), erasedMoved);
+        QVERIFY2(sd.attackMoved() < 1.0, qPrintable(sd.status()));
+        QVERIFY(sd.status().contains(QStringLiteral("attack's states")));
+        if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT_ATTACK"); !shot.isEmpty())
+            QVERIFY(tabs->grab().save(shot));
     }
 
     void eraseToggleAndRestore() {

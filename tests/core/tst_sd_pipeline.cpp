@@ -546,6 +546,54 @@ private Q_SLOTS:
         QCOMPARE(maxDiff(run(p).images[0], full.images[0]), 0); // back to fp32: reloaded, the same image
     }
 
+    // RECE's closed-form attack on a UCE edit: states whose K/V through the edited matrices are
+    // nearer what the concept gave before the edit, written as a states file that generation takes
+    // in place of the prompt's; wrong files refused.
+    void attackFindsStatesThatUndoTheEdit() {
+        erase::SdEraseParams e;
+        e.checkpoint = m_ckpt;
+        e.concepts = {"a photo of a red fox in the snow"};
+        e.textHeads = 2;
+        e.unetHeads = 8;
+        e.output = m_dir.filePath("fox-attack-uce.safetensors").toStdString();
+        VERIFY_OK(erase::runSdErase(e, JobContext{}));
+        erase::SdAttackParams a;
+        a.checkpoint = m_ckpt;
+        a.edit = e.output;
+        a.prompt = e.concepts.front();
+        a.textHeads = 2;
+        a.unetHeads = 8;
+        a.output = m_dir.filePath("fox-attack.safetensors").toStdString();
+        const auto r = erase::runSdAttack(a, JobContext{});
+        VERIFY_OK(r);
+        std::printf("attack tiny: K/V residual %.4f with the prompt, %.4f with the attack's states, |c'|/|c*| %.3f\n",
+                    r.value().residualPrompt, r.value().residualAttack, r.value().normRatio);
+        QVERIFY(r.value().residualPrompt > 0.1);
+        QVERIFY(r.value().residualAttack < 0.5 * r.value().residualPrompt);
+
+        SdParams p = base();
+        p.guidance = 1.0;
+        const SdResult original = run(p);
+        p.edits = {{e.output, 1.0}};
+        const SdResult erased = run(p);
+        p.promptStates = a.output;
+        const SdResult attacked = run(p);
+        const auto dist = [](const ImageU8& x, const ImageU8& y) {
+            double d = 0;
+            for (std::size_t i = 0; i < x.pixels.size(); ++i) d += std::abs(int(x.pixels[i]) - int(y.pixels[i]));
+            return d / double(x.pixels.size());
+        };
+        std::printf("attack tiny: |erased - original| %.2f, |attacked - original| %.2f grey levels\n",
+                    dist(erased.images[0], original.images[0]), dist(attacked.images[0], original.images[0]));
+        QVERIFY(maxDiff(attacked.images[0], erased.images[0]) > 0);
+        QVERIFY(dist(attacked.images[0], original.images[0]) < dist(erased.images[0], original.images[0]));
+
+        p.promptStates = e.output; // an edit, not a states file
+        QVERIFY(!runSdTextToImage(p, JobContext{}).ok());
+        a.edit = fixture("sd_vae_small.safetensors");
+        QVERIFY(!erase::runSdAttack(a, JobContext{}).ok());
+    }
+
     void badInputIsRefusedWithAReason() {
         SdParams p = base();
         p.checkpoint = fixture("sd_unet_small.safetensors");

@@ -2,6 +2,7 @@
 
 #include "jobs/jobslot.h"
 #include "workbenches/sdedits.h"
+#include "erase/sd_erase.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -90,8 +91,12 @@ void SdErasePage::build() {
     m_erase = new QPushButton(tr("Erase"), left);
     m_erase->setObjectName(QStringLiteral("sdEraseButton"));
     auto* add = new QPushButton(tr("Add edit file…"), left);
+    m_attack = new QPushButton(tr("Attack selected edit"), left);
+    m_attack->setObjectName(QStringLiteral("sdEraseAttack"));
+    m_attack->setToolTip(tr("RECE's closed-form attack: find text states that undo the edit and generate with them"));
     editButtons->addWidget(m_erase);
     editButtons->addWidget(add);
+    editButtons->addWidget(m_attack);
     form->addRow(QString(), editButtons);
     m_edits = new QListWidget(left);
     m_edits->setObjectName(QStringLiteral("sdEraseEdits"));
@@ -175,6 +180,10 @@ void SdErasePage::build() {
                                                           tr("Concept edits (*.safetensors)"));
         QString error;
         if (!file.isEmpty() && !addEditFile(file, &error)) QMessageBox::warning(m_widget, tr("Add"), error);
+    });
+    connect(m_attack, &QPushButton::clicked, this, [this] {
+        QString error;
+        if (!startAttack(std::max(0, m_edits->currentRow()), &error)) QMessageBox::warning(m_widget, tr("Attack"), error);
     });
     connect(m_compare, &QPushButton::clicked, this, [this] {
         QString error;
@@ -356,6 +365,8 @@ bool SdErasePage::compare(QString* error) {
                 m_originalKey = key;
             }
             m_edited = images(r.edited);
+            m_attackImages.clear();
+            m_attackOriginal.clear();
             m_gridPrompts = rowPrompts;
             if (original) {
                 m_originalRaw = r.original;
@@ -381,6 +392,86 @@ bool SdErasePage::compare(QString* error) {
     return true;
 }
 
+bool SdErasePage::startAttack(int row, QString* error) {
+    widget();
+    auto fail = [&](const QString& m) {
+        if (error) *error = m;
+        setStatus(m);
+        return false;
+    };
+    if (!m_edits->item(row)) return fail(tr("Erase a concept first: the attack needs an edit."));
+    if (prompts().isEmpty()) return fail(tr("Type at least one prompt."));
+    if (m_slot->isBusy()) return fail(JobSlot::busyMessage());
+    const QString editFile = m_edits->item(row)->data(Qt::UserRole).toString();
+    erase::SdAttackParams a;
+    a.checkpoint = checkpoint().toStdString();
+    a.edit = editFile.toStdString();
+    a.prompt = prompts().front().toStdString();
+    a.textHeads = m_textHeads;
+    a.unetHeads = m_unetHeads;
+    a.output = (QFileInfo(editFile).path() + QLatin1Char('/') + QFileInfo(editFile).completeBaseName() +
+                QStringLiteral("-attack-states.safetensors"))
+                   .toStdString();
+    gen::SdParams g = baseParams();
+    g.prompt = a.prompt;
+    g.batch = m_seeds->value();
+    g.previews = false;
+    g.edits.clear();
+    const QString label = tr("attack on %1").arg(m_edits->item(row)->text());
+    setStatus(tr("Attacking %1: solving for the text states that undo it…").arg(m_edits->item(row)->text()));
+    struct Out {
+        erase::SdAttackResult attack;
+        std::vector<ImageU8> original, attacked;
+    };
+    m_slot->start<Out>(
+        QStringLiteral("sd-attack"), label,
+        [a, g](const JobContext& ctx) -> Result<Out> {
+            Out o;
+            auto r = erase::runSdAttack(a, ctx);
+            if (!r) return r.error();
+            o.attack = r.value();
+            auto orig = gen::runSdTextToImage(g, ctx);
+            if (!orig) return orig.error();
+            gen::SdParams q = g;
+            q.edits = {{a.edit, 1.0}};
+            q.promptStates = a.output;
+            auto att = gen::runSdTextToImage(q, ctx);
+            if (!att) return att.error();
+            o.original = std::move(orig.value().images);
+            o.attacked = std::move(att.value().images);
+            return o;
+        },
+        [this, label](const JobOutcome<Out>& out) {
+            if (!out.ok()) {
+                const QString m = tr("The attack failed: %1").arg(out.error);
+                setStatus(m);
+                return m;
+            }
+            const auto& o = *out.value;
+            m_attackImages.clear();
+            m_attackOriginal.clear();
+            double sum = 0;
+            for (std::size_t i = 0; i < o.attacked.size(); ++i) {
+                m_attackImages.push_back(toQImage(o.attacked[i]));
+                m_attackOriginal.push_back(toQImage(o.original[i]));
+                sum += gen::meanAbsDifference(o.original[i], o.attacked[i]);
+            }
+            m_attackMoved = o.attacked.empty() ? -1.0 : sum / double(o.attacked.size());
+            m_attackLabel = label;
+            rebuildGrid();
+            const QString m = tr("%1: the K/V gap to the original is %2 with the prompt and %3 with the attack's states; "
+                                 "its images are %4 grey levels from the original (near 0: the concept is back).")
+                                  .arg(label)
+                                  .arg(o.attack.residualPrompt, 0, 'f', 3)
+                                  .arg(o.attack.residualAttack, 0, 'f', 3)
+                                  .arg(m_attackMoved, 0, 'f', 1);
+            setStatus(m);
+            return m;
+        },
+        error);
+    return true;
+}
+
 bool SdErasePage::isBusy() const { return m_slot->isBusy(); }
 
 QImage SdErasePage::originalImage(int row, int column) const {
@@ -401,10 +492,16 @@ void SdErasePage::updateButtons() {
     if (!m_widget) return;
     const bool erasing = m_slot->isBusy() && m_slot->kind() == QLatin1String("sd-erase");
     m_erase->setEnabled(!m_slot->isBusy());
+    m_attack->setEnabled(!m_slot->isBusy());
     m_compare->setEnabled(!erasing);
 }
 
 void SdErasePage::rebuildGrid() {
+    auto thumb = [](const QImage& im) {
+        auto* l = new QLabel;
+        if (!im.isNull()) l->setPixmap(QPixmap::fromImage(im.scaled(kThumb, kThumb, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        return l;
+    };
     while (auto* item = m_grid->takeAt(0)) {
         delete item->widget();
         delete item;
@@ -426,12 +523,20 @@ void SdErasePage::rebuildGrid() {
         text->setMaximumWidth(160);
         m_grid->addWidget(text, r + 1, 0);
         for (int s = 0; s < seeds; ++s) {
-            for (int side = 0; side < 2; ++side) {
-                const QImage im = side == 0 ? originalImage(r, s) : editedImage(r, s);
-                auto* l = new QLabel;
-                if (!im.isNull()) l->setPixmap(QPixmap::fromImage(im.scaled(kThumb, kThumb, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-                m_grid->addWidget(l, r + 1, 1 + side * seeds + s);
-            }
+            for (int side = 0; side < 2; ++side)
+                m_grid->addWidget(thumb(side == 0 ? originalImage(r, s) : editedImage(r, s)), r + 1, 1 + side * seeds + s);
+        }
+    }
+    if (!m_attackImages.isEmpty()) { // the attack's row: the original beside the edit with the attack's states
+        const int r = int(m_edited.size()) + 1, n = int(m_attackImages.size());
+        auto* text = new QLabel(tr("%1\nmoved %2").arg(m_attackLabel).arg(m_attackMoved, 0, 'f', 1));
+        text->setWordWrap(true);
+        text->setMaximumWidth(160);
+        text->setStyleSheet(m_attackMoved < 5.0 ? QStringLiteral("color: #b00020") : QString());
+        m_grid->addWidget(text, r, 0);
+        for (int s = 0; s < n; ++s) {
+            m_grid->addWidget(thumb(m_attackOriginal[s]), r, 1 + s);
+            m_grid->addWidget(thumb(m_attackImages[s]), r, 1 + std::max(n, int(seeds)) + s);
         }
     }
 }

@@ -64,6 +64,13 @@ public:
     QStringList checkedEdits() const;
     void setEditChecked(int row, bool checked);
 
+    /// RECE's closed-form attack on edit `row` (erase/sd_erase.h, runSdAttack): the text states that
+    /// undo it, then the first prompt's seeds generated with the edit and those states beside the
+    /// original; shown as the grid's last row ("moved" near 0: the concept is back).
+    bool startAttack(int row, QString* error = nullptr);
+    QImage attackImage(int column) const { return m_attackImages.value(column); }
+    double attackMoved() const { return m_attackMoved; }
+
     /// Generates the grid now (both columns, or only the edited one when the originals still hold).
     bool compare(QString* error = nullptr);
     bool isBusy() const;
@@ -94,6 +101,7 @@ private:
     QLineEdit* m_guide = nullptr;
     QLineEdit* m_preserve = nullptr;
     QPushButton* m_erase = nullptr;
+    QPushButton* m_attack = nullptr;
     QListWidget* m_edits = nullptr;
     QPlainTextEdit* m_prompts = nullptr;
     QSpinBox* m_size = nullptr;
@@ -109,6 +117,9 @@ private:
     QVector<QVector<QImage>> m_original, m_edited;
     std::vector<std::vector<reverie::ImageU8>> m_originalRaw; ///< for "moved" when only the edited column reruns
     QVector<double> m_moved;
+    QVector<QImage> m_attackImages, m_attackOriginal; ///< the attack's row (empty: none)
+    QString m_attackLabel;
+    double m_attackMoved = -1;
     QStringList m_gridPrompts;
     QString m_originalKey;
     int m_textHeads = 0, m_unetHeads = 0;
