@@ -18,6 +18,16 @@ QImage toQImage(const reverie::ImageU8& image) {
     return view.copy(); // own the pixels: the core buffer dies with the job's progress report
 }
 
+QVector<QVector<QImage>> toQImages(const std::vector<std::vector<reverie::ImageU8>>& images) {
+    QVector<QVector<QImage>> out;
+    for (const auto& row : images) {
+        QVector<QImage> r;
+        for (const auto& im : row) r.append(toQImage(im));
+        out.append(r);
+    }
+    return out;
+}
+
 Engine::Engine(int threads, QObject* parent) : QObject(parent) {
     qRegisterMetaType<reverie::app::JobProgress>();
     qRegisterMetaType<reverie::app::JobStatus>();

@@ -23,6 +23,7 @@
 #include <QPromise>
 #include <QString>
 #include <QThread>
+#include <QVector>
 
 #include <atomic>
 #include <functional>
@@ -61,6 +62,8 @@ struct JobOutcome {
 
 /// QImage (deep copy) from a core image.
 QImage toQImage(const reverie::ImageU8& image);
+/// The same for a grid of images (rows of columns).
+QVector<QVector<QImage>> toQImages(const std::vector<std::vector<reverie::ImageU8>>& images);
 
 class EngineWorker : public QObject {
     Q_OBJECT

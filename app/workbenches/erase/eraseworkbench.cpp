@@ -55,16 +55,6 @@ void applyState(er::EraseSession& s, const std::vector<er::EraseConceptInfo>& st
     }
 }
 
-QVector<QVector<QImage>> toImages(const std::vector<std::vector<ImageU8>>& images) {
-    QVector<QVector<QImage>> out;
-    for (const auto& row : images) {
-        QVector<QImage> r;
-        for (const auto& im : row) r.append(toQImage(im));
-        out.append(r);
-    }
-    return out;
-}
-
 QVector<QVector<int>> toClasses(const std::vector<std::vector<int>>& classes) {
     QVector<QVector<int>> out;
     for (const auto& row : classes) out.append(QVector<int>(row.begin(), row.end()));
@@ -267,14 +257,14 @@ bool EraseWorkbench::regenerate(QString* error) {
                 auto r = session->generate(promptList, seedList, orig, ctx);
                 if (!r) return r.error();
                 o.hasOriginal = true;
-                o.original = toImages(r.value().images);
+                o.original = toQImages(r.value().images);
                 o.originalClass = toClasses(r.value().classes);
                 o.nfe += r.value().nfe;
                 o.seconds += r.value().seconds;
             }
             auto r = session->generate(promptList, seedList, opt, ctx);
             if (!r) return r.error();
-            o.active = toImages(r.value().images);
+            o.active = toQImages(r.value().images);
             o.activeClass = toClasses(r.value().classes);
             o.nfe += r.value().nfe;
             o.seconds += r.value().seconds;

@@ -351,20 +351,11 @@ bool SdErasePage::compare(QString* error) {
                 return m;
             }
             const auto& r = *out.value;
-            auto images = [](const std::vector<std::vector<ImageU8>>& rows) {
-                QVector<QVector<QImage>> q;
-                for (const auto& row : rows) {
-                    QVector<QImage> line;
-                    for (const auto& im : row) line.push_back(toQImage(im));
-                    q.push_back(line);
-                }
-                return q;
-            };
             if (original) {
-                m_original = images(r.original);
+                m_original = toQImages(r.original);
                 m_originalKey = key;
             }
-            m_edited = images(r.edited);
+            m_edited = toQImages(r.edited);
             m_attackImages.clear();
             m_attackOriginal.clear();
             m_gridPrompts = rowPrompts;
