@@ -68,9 +68,10 @@ Result<SdCompareResult> runSdCompare(const SdCompareParams& p, const JobContext&
             if (!e) return R(e.error());
             out.edited.push_back(std::move(e.value()));
         }
-        if (p.original) {
+        const auto& originals = p.original ? out.original : p.kept;
+        if (i < originals.size() && originals[i].size() == out.edited[i].size()) {
             double sum = 0;
-            for (std::size_t s = 0; s < out.edited[i].size(); ++s) sum += meanAbsDifference(out.original[i][s], out.edited[i][s]);
+            for (std::size_t s = 0; s < out.edited[i].size(); ++s) sum += meanAbsDifference(originals[i][s], out.edited[i][s]);
             out.moved.push_back(sum / double(out.edited[i].size()));
         }
     }

@@ -20,12 +20,16 @@ struct SdCompareParams {
     std::vector<std::string> prompts;   ///< one row each
     int seeds = 2;                      ///< columns: seeds base.seed … base.seed + seeds − 1
     bool original = true;               ///< false: only the edited images (the originals are unchanged)
+    /// With original = false: the originals kept from an earlier run ([prompt][seed]), measured
+    /// against for `moved` (empty: no `moved`).
+    std::vector<std::vector<ImageU8>> kept;
 };
 
 struct SdCompareResult {
     /// [prompt][seed]; `original` is empty when SdCompareParams::original was false.
     std::vector<std::vector<ImageU8>> original, edited;
-    /// Per prompt, mean |edited − original| over its images' pixels (0–255); empty without originals.
+    /// Per prompt, mean |edited − original| over its images' pixels (0–255), against the new or the
+    /// kept originals; empty without either.
     std::vector<double> moved;
     std::int64_t nfe = 0;
     double seconds = 0;

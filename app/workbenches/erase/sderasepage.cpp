@@ -2,6 +2,7 @@
 
 #include "jobs/jobslot.h"
 #include "workbenches/sdedits.h"
+#include "imageconv.h"
 #include "erase/sd_erase.h"
 
 #include <QComboBox>
@@ -333,6 +334,11 @@ bool SdErasePage::compare(QString* error) {
     p.seeds = m_seeds->value();
     const QString key = originalKey();
     p.original = key != m_originalKey || m_original.isEmpty();
+    if (!p.original)
+        for (const auto& row : m_original) {
+            p.kept.emplace_back();
+            for (const auto& im : row) p.kept.back().push_back(toImageU8(im));
+        }
     const auto est = gen::estimateSd(p.base);
     const double images = double(p.prompts.size()) * p.seeds * (p.original && !p.base.edits.empty() ? 2 : 1);
     setStatus(tr("Generating %1 images: about %2 UNet passes, %3 min for SD 1.5 on a 2-core CPU…")
@@ -359,18 +365,7 @@ bool SdErasePage::compare(QString* error) {
             m_attackImages.clear();
             m_attackOriginal.clear();
             m_gridPrompts = rowPrompts;
-            if (original) {
-                m_originalRaw = r.original;
-                m_moved = QVector<double>(r.moved.begin(), r.moved.end());
-            } else { // the kept originals against the new edited column
-                m_moved.clear();
-                for (std::size_t i = 0; i < r.edited.size() && i < m_originalRaw.size(); ++i) {
-                    double sum = 0;
-                    for (std::size_t s = 0; s < r.edited[i].size() && s < m_originalRaw[i].size(); ++s)
-                        sum += gen::meanAbsDifference(m_originalRaw[i][s], r.edited[i][s]);
-                    m_moved.push_back(sum / double(r.edited[i].size()));
-                }
-            }
+            m_moved = QVector<double>(r.moved.begin(), r.moved.end());
             rebuildGrid();
             const QString m = tr("Compared %1 prompts × %2 seeds: %3 UNet passes in %4 s.")
                                   .arg(m_edited.size())

@@ -115,7 +115,6 @@ private:
     QGridLayout* m_grid = nullptr;
 
     QVector<QVector<QImage>> m_original, m_edited;
-    std::vector<std::vector<reverie::ImageU8>> m_originalRaw; ///< for "moved" when only the edited column reruns
     QVector<double> m_moved;
     QVector<QImage> m_attackImages, m_attackOriginal; ///< the attack's row (empty: none)
     QString m_attackLabel;
