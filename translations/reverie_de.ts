@@ -967,10 +967,6 @@
         <translation>Verbesserung</translation>
     </message>
     <message>
-        <source>Built-in speech enhancer (16 kHz)</source>
-        <translation>Eingebauter Sprachverbesserer (16 kHz)</translation>
-    </message>
-    <message>
         <source>Model:</source>
         <translation>Modell:</translation>
     </message>
@@ -1161,6 +1157,14 @@
     <message>
         <source>Open SGMSE+ checkpoint</source>
         <translation>SGMSE+-Checkpoint öffnen</translation>
+    </message>
+    <message>
+        <source>Built-in speech enhancer (16 kHz)</source>
+        <translation>Eingebauter Sprachverbesserer (16 kHz)</translation>
+    </message>
+    <message>
+        <source>Built-in predictive enhancer (16 kHz, one pass, dereverberates)</source>
+        <translation>Eingebauter prädiktiver Verbesserer (16 kHz, ein Durchlauf, enthallt)</translation>
     </message>
 </context>
 <context>

@@ -22,13 +22,15 @@ input.
 
 Options:
   -o, --out DIR     Output folder (required).
-  --sampler ID      Sampler (default mrs-sde-1-data; --list-samplers shows them all).
+  --sampler ID      Sampler (default: the model's, predictive for a predictive model folder and
+                    mrs-sde-1-data otherwise; --list-samplers shows them all).
   --nfe N           Network evaluations per chunk (0 = the sampler's default).
   --seed S          Seed (default 0).
   --task T          auto (default), denoise (the recording is dry) or dereverberate (remove the
                     room's reverberation too); dereverberate needs a model trained for it.
   --model DIR|FILE|NAME
-                    Model folder, built-in name (speech-enhance), or a published SGMSE+
+                    Model folder, built-in name (speech-enhance, the score model; or
+                    speech-enhance-predictive, one pass), or a published SGMSE+
                     checkpoint (.ckpt, .pth, .pt, .bin, .safetensors; NCSN++ backbone, OUVE
                     SDE). A checkpoint's settings come from the file; its own sampler is
                     --sampler sgmse-pc (60 NFE, as upstream's enhancement.py).
@@ -67,6 +69,7 @@ int run(const QStringList& args) {
     ep.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kEnhancer);
     if (ep.modelDir.empty())
         return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR or use --model DIR)"));
+    if (!p.isSet(QStringLiteral("sampler"))) ep.sampler = speech::defaultEnhanceSampler(ep.modelDir);
     if (auto v = speech::validateEnhance(ep); !v) return usage(QString::fromStdString(v.error().message));
     const QString outDir = p.value(out);
     if (!QDir().mkpath(outDir)) return usage(QStringLiteral("cannot create the output folder %1").arg(outDir));

@@ -32,7 +32,8 @@ inline constexpr const char* kClassifier = "fmnist-classifier";
 inline constexpr const char* kNoiseLevel = "fmnist-noise-level";
 inline constexpr const char* kRestorer = "fmnist-restore";
 inline constexpr const char* kPhotoRestorer = "photo-denoise";
-inline constexpr const char* kEnhancer = "speech-enhance";
+inline constexpr const char* kEnhancer = "speech-enhance";                       ///< score model (OUVE SDE samplers)
+inline constexpr const char* kPredictiveEnhancer = "speech-enhance-predictive"; ///< one pass (speech/predictive.h)
 inline constexpr const char* kTextGenerator = "fmnist-text"; ///< text-conditional model (erase/textmodel.h)
 
 } // namespace reverie::models::zoo

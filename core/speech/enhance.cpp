@@ -14,6 +14,7 @@
 #include "models/conditioned.h"
 #include "models/published/load.h"
 #include "speech/enhance_detail.h"
+#include "speech/predictive.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -21,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <malloc.h>
 #include <mutex>
@@ -42,6 +44,7 @@ struct Loaded {
     EnhancerInfo info;
     SpecParams spec;
     sde::OuveParams ouve;
+    double maskBound = kDefaultMaskBound; ///< predictive models
 };
 
 bool isCheckpointFile(const std::string& path) {
@@ -74,6 +77,14 @@ Result<Loaded> loadFolder(const std::string& dir) {
     l.info.cropFrames = c.card.value("crop_frames", 64);
     if (l.info.cropFrames < 64 || l.info.cropFrames % 64 != 0) l.info.cropFrames = 64;
     l.info.dereverberates = c.config.numClasses == 2;
+    // "predictive": true marks a predictive (mask) model; absent, a score model. (A card's
+    // "objective" is prose for people.)
+    if (c.card.contains("predictive") && !c.card["predictive"].is_boolean())
+        return Result<Loaded>::invalid(dir + ": the card's \"predictive\" must be true or false");
+    l.info.predictive = c.card.value("predictive", false);
+    l.maskBound = c.card.value("mask_bound", kDefaultMaskBound);
+    if (!(l.maskBound >= 1 && l.maskBound <= 10))
+        return Result<Loaded>::invalid(dir + ": the card's mask_bound must be between 1 and 10");
     l.info.summary = l.info.name + " (" + std::to_string(l.info.parameters) + " parameters, built-in format)";
     l.ouve = realChannelOuve(1.5, 0.05, 0.5, 0.03, 30);
     return l;
@@ -196,7 +207,8 @@ const std::vector<EnhanceSamplerInfo>& enhanceSamplers() {
         {"mrs-ode-1-data", "MR Sampler ODE, order 1, data prediction", kDefaultEnhanceNfe},
         {"pc", "Predictor-corrector, exact discretisation (reverse diffusion + annealed Langevin)", 60},
         {"sgmse-pc", "SGMSE+ predictor-corrector, as its own code (Euler + annealed Langevin)", 60},
-        {"ode-rk45", "PF-ODE, adaptive RK45", 0}};
+        {"ode-rk45", "PF-ODE, adaptive RK45", 0},
+        {kPredictiveSampler, "Predictive: one pass of a mask model (StoRM's first stage)", 1}};
     return list;
 }
 
@@ -207,6 +219,8 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
         for (const auto& s : list) known += (known.empty() ? "" : ", ") + s.id;
         return Result<bool>::invalid("unknown enhancement sampler '" + p.sampler + "' (known: " + known + ")");
     }
+    if (p.sampler == kPredictiveSampler && p.nfe > 1)
+        return Result<bool>::invalid("the predictive sampler makes one pass (NFE 1)");
     if (p.nfe < 0 || p.nfe > 1000) return Result<bool>::invalid("NFE must be between 1 and 1000 (0: the sampler's default)");
     if ((p.sampler == "pc" || p.sampler == "sgmse-pc") && p.nfe != 0 && (p.nfe < 2 || p.nfe % 2 != 0))
         return Result<bool>::invalid("the predictor-corrector sampler takes an even NFE of at least 2 (2 per step)");
@@ -220,6 +234,17 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
     if (p.task != "auto" && p.task != "denoise" && p.task != "dereverberate")
         return Result<bool>::invalid("unknown task '" + p.task + "' (auto, denoise, dereverberate)");
     return true;
+}
+
+std::string defaultEnhanceSampler(const std::string& modelDir) {
+    std::error_code ec;
+    if (isCheckpointFile(modelDir) || !fs::is_regular_file(fs::path(modelDir) / "card.json", ec))
+        return kDefaultEnhanceSampler;
+    std::ifstream in(fs::path(modelDir) / "card.json");
+    const auto card = nlohmann::json::parse(in, nullptr, false);
+    const bool predictive = card.is_object() && card.contains("predictive") && card["predictive"].is_boolean() &&
+                            card["predictive"].get<bool>();
+    return predictive ? kPredictiveSampler : kDefaultEnhanceSampler;
 }
 
 Result<EnhancerInfo> enhancerInfo(const std::string& modelDir) {
@@ -253,6 +278,13 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
         label = p.task == "denoise" ? 0 : p.task == "dereverberate" ? 1 : -1;
     else if (p.task == "dereverberate" && !L.info.published)
         return R::invalid(L.info.name + " was not trained to dereverberate (it removes noise only)");
+
+    if (L.info.predictive && p.sampler != kPredictiveSampler)
+        return R::invalid(L.info.name + " is a predictive model (one pass, no SDE): choose the sampler '" +
+                          std::string(kPredictiveSampler) + "'");
+    if (!L.info.predictive && p.sampler == kPredictiveSampler)
+        return R::invalid(L.info.name + " is a score model: the sampler '" + std::string(kPredictiveSampler) +
+                          "' needs a predictive model (its card says \"predictive\": true)");
 
     runtime::keepFreedMemory();
     return guarded<EnhanceResult>("enhance", [&]() -> R {
@@ -305,45 +337,54 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
                 specs.push_back(spec.value());
             }
             const auto mu = at::stack(mus);
-            solvers::NoiseSource ownNoise(p.seed + first, solvers::NoiseMode::PerItem);
-            solvers::NoiseSource& noise = replay ? *replay : ownNoise;
-            solvers::CommonOptions common;
-            common.seed = p.seed + first + 0x9E3779B97F4A7C15ULL;
-            common.source = replay;
-            const auto xT = solvers::priorSample(*s, mu, mu, noise);
-            Result<solvers::SampleOutput> r = Result<solvers::SampleOutput>::failed("no sampler ran");
-            if (p.sampler == "pc" || p.sampler == "sgmse-pc") {
-                solvers::PcOptions o;
-                o.common = common;
-                o.common.steps = nfe / 2;
-                // Both end at the SDE's t_eps (a checkpoint's t_eps, as ScoreModel.get_pc_sampler).
-                if (p.sampler == "sgmse-pc") o.discretisation = solvers::PcDiscretisation::SgmseCode;
-                o.predictor = solvers::Predictor::ReverseDiffusion;
-                o.corrector = solvers::Corrector::AnnealedLangevin;
-                o.correctorSteps = 1;
-                o.snr = p.snr;
-                r = solvers::samplePc(*s, den, xT, mu, o, ctx);
-            } else if (p.sampler == "ode-rk45") {
-                solvers::OdeOptions o;
-                o.common = common;
-                o.common.maxNfe = 2000;
-                o.method = solvers::OdeMethod::DoPri5;
-                o.rtol = p.rtol;
-                o.atol = p.atol;
-                r = solvers::sampleOde(*s, den, xT, mu, o, ctx);
-            } else if (isMrs) {
-                solvers::MrsOptions o;
-                o.common = common;
-                o.common.steps = nfe;
-                o.sde = mrs.sde;
-                o.order = mrs.order;
-                o.form = solvers::SolverForm::Data;
-                o.spacing = solvers::Spacing::LogSnr;
-                r = solvers::sampleMrs(*s, den, xT, mu, o, ctx);
+            at::Tensor enhancedSpec;
+            if (L.info.predictive) {
+                auto model = L.model;
+                const auto labels = label >= 0 ? at::full({mu.size(0)}, label, at::kLong) : at::Tensor();
+                enhancedSpec = predictiveEstimate(model, mu, labels, L.maskBound);
+                res.nfe = 1;
+            } else {
+                solvers::NoiseSource ownNoise(p.seed + first, solvers::NoiseMode::PerItem);
+                solvers::NoiseSource& noise = replay ? *replay : ownNoise;
+                solvers::CommonOptions common;
+                common.seed = p.seed + first + 0x9E3779B97F4A7C15ULL;
+                common.source = replay;
+                const auto xT = solvers::priorSample(*s, mu, mu, noise);
+                Result<solvers::SampleOutput> r = Result<solvers::SampleOutput>::failed("no sampler ran");
+                if (p.sampler == "pc" || p.sampler == "sgmse-pc") {
+                    solvers::PcOptions o;
+                    o.common = common;
+                    o.common.steps = nfe / 2;
+                    // Both end at the SDE's t_eps (a checkpoint's t_eps, as ScoreModel.get_pc_sampler).
+                    if (p.sampler == "sgmse-pc") o.discretisation = solvers::PcDiscretisation::SgmseCode;
+                    o.predictor = solvers::Predictor::ReverseDiffusion;
+                    o.corrector = solvers::Corrector::AnnealedLangevin;
+                    o.correctorSteps = 1;
+                    o.snr = p.snr;
+                    r = solvers::samplePc(*s, den, xT, mu, o, ctx);
+                } else if (p.sampler == "ode-rk45") {
+                    solvers::OdeOptions o;
+                    o.common = common;
+                    o.common.maxNfe = 2000;
+                    o.method = solvers::OdeMethod::DoPri5;
+                    o.rtol = p.rtol;
+                    o.atol = p.atol;
+                    r = solvers::sampleOde(*s, den, xT, mu, o, ctx);
+                } else if (isMrs) {
+                    solvers::MrsOptions o;
+                    o.common = common;
+                    o.common.steps = nfe;
+                    o.sde = mrs.sde;
+                    o.order = mrs.order;
+                    o.form = solvers::SolverForm::Data;
+                    o.spacing = solvers::Spacing::LogSnr;
+                    r = solvers::sampleMrs(*s, den, xT, mu, o, ctx);
+                }
+                if (!r) return r.error();
+                res.nfe = std::max(res.nfe, r.value().nfe);
+                enhancedSpec = r.value().x;
             }
-            if (!r) return r.error();
-            res.nfe = std::max(res.nfe, r.value().nfe);
-            const auto x = fromChannels(r.value().x.to(at::kCPU));
+            const auto x = fromChannels(enhancedSpec.to(at::kCPU));
             for (std::size_t k = 0; k < count; ++k) {
                 Spec sk = specs[k];
                 sk.spec = x[std::int64_t(k)];

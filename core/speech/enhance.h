@@ -39,11 +39,20 @@ struct EnhanceSamplerInfo {
 ///   mrs-{sde|ode}-{1|2}-data
 ///                      the MR Sampler on the same SDE: nfe steps uniform in log-SNR, data
 ///                      prediction, SDE or ODE, order 1 or 2 (multistep)
+///   predictive         one pass of a predictive model (card "predictive": true; StoRM's first
+///                      stage, speech/predictive.h): no SDE, no noise, NFE 1. The only sampler a
+///                      predictive model takes, and one a score model does not.
 const std::vector<EnhanceSamplerInfo>& enhanceSamplers();
 
 /// The default sampler and NFE (see the model card for the measured quality and speed).
 inline constexpr const char* kDefaultEnhanceSampler = "mrs-sde-1-data";
 inline constexpr int kDefaultEnhanceNfe = 5;
+inline constexpr const char* kPredictiveSampler = "predictive";
+
+/// The sampler a model runs with unless told otherwise: "predictive" for a predictive model folder
+/// (its card says "predictive": true), kDefaultEnhanceSampler for anything else (reads the card
+/// only; a missing or unreadable card counts as a score model, loading reports the problem).
+std::string defaultEnhanceSampler(const std::string& modelDir);
 
 struct EnhanceParams {
     /// A model folder (weights.pt + card.json, kind "enhancer") or a published SGMSE+ checkpoint
@@ -122,6 +131,7 @@ struct EnhancerInfo {
     bool dereverberates = false; ///< trained with task labels (EnhanceParams::task "dereverberate")
     int sampleRate = 16000;      ///< the rate the model works at (a checkpoint's "sr")
     bool published = false;      ///< a published checkpoint (not a studio model folder)
+    bool predictive = false;     ///< a predictive (mask) model: sampler "predictive" only
     /// What was read, a few lines (a checkpoint: architecture, container, weights, parameters,
     /// STFT and SDE settings, notes); for a folder, its card's name and size.
     std::string summary;

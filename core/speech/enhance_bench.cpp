@@ -123,7 +123,9 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     if (n < 1) return R::invalid("bench enhance needs at least one mixture");
 
     std::vector<EnhanceBenchSetting> settings = p.settings;
-    if (settings.empty()) {
+    if (settings.empty() && !p.modelDir.empty() && defaultEnhanceSampler(p.modelDir) == kPredictiveSampler) {
+        settings = {{kPredictiveSampler, 1}};
+    } else if (settings.empty()) {
         if (p.quick) {
             settings = {{kDefaultEnhanceSampler, kDefaultEnhanceNfe}, {"mrs-sde-2-data", 10}, {"pc", 60}};
         } else {

@@ -3,6 +3,7 @@
 #include "base/runtime.h"
 #include "models/store.h"
 #include "speech/pairs.h"
+#include "speech/predictive.h"
 #include "speech/stft.h"
 
 #include <ATen/ATen.h>
@@ -32,6 +33,7 @@ public:
             const auto drop = at::bernoulli(at::full({m_r.batch}, m_o.labelDropout), gen).to(at::kBool);
             labels = at::where(drop, at::full({m_r.batch}, std::int64_t(m_o.net.numClasses), at::kLong), b.reverberant);
         }
+        if (m_o.objective == kPredictiveObjective) return predictiveLoss(m_model, b.x0, b.mu, labels, m_o.maskBound);
         const auto sigma = m_o.noise.sample(m_r.batch, gen);
         const auto z = at::randn(b.x0.sizes(), gen);
         return train::residualLoss(m_model, b.x0, b.mu, sigma, z, labels);
@@ -66,6 +68,8 @@ std::string EnhancerOptions::read(const nlohmann::json& section) {
     s.read("t60_min", t60Min);
     s.read("t60_max", t60Max);
     s.read("label_dropout", labelDropout);
+    s.read("objective", objective);
+    s.read("mask_bound", maskBound);
     if (auto why = s.finish(); !why.empty()) return why;
     noises.clear();
     for (const auto& name : noiseNames) {
@@ -78,6 +82,9 @@ std::string EnhancerOptions::read(const nlohmann::json& section) {
     if (!(t60Min > 0 && t60Max >= t60Min && t60Max <= 2)) return "need 0 < t60_min <= t60_max <= 2";
     if (net.numClasses != 0 && net.numClasses != 2) return "net.num_classes must be 0 or 2 (the task labels)";
     if (labelDropout < 0 || labelDropout > 1) return "label_dropout must be in [0, 1]";
+    if (objective != kScoreObjective && objective != kPredictiveObjective)
+        return "objective must be \"score\" (EDM residual score model) or \"mask\" (predictive mask)";
+    if (!(maskBound >= 1 && maskBound <= 10)) return "mask_bound must be between 1 and 10";
     if (dataset != "speech") return "the enhancer trains on the speech corpus (dataset \"speech\")";
     if (net.inChannels != 2 || net.condChannels != 2 || net.outChannels != 2)
         return "the enhancer works on complex spectrograms conditioned on the noisy one: net.in_channels, "
@@ -103,6 +110,10 @@ nlohmann::json EnhancerOptions::toJson() const {
         j["t60_max"] = t60Max;
     }
     if (net.numClasses > 0) j["label_dropout"] = labelDropout;
+    if (objective != kScoreObjective) {
+        j["objective"] = objective;
+        j["mask_bound"] = maskBound;
+    }
     return j;
 }
 

@@ -42,6 +42,8 @@ struct EnhancerOptions {
     double reverbShare = 0;
     double t60Min = 0.2, t60Max = 1.0;
     double labelDropout = 0.2;             ///< task labels: share dropped to the null class (auto)
+    std::string objective = "score";       ///< "score" (EDM residual score model) or "mask" (speech/predictive.h)
+    double maskBound = 1.5;                ///< "mask": the largest mask magnitude
     std::string read(const nlohmann::json& section);
     nlohmann::json toJson() const;
     /// The corpus settings: mixtures of (crop_frames − 1)·hop samples, every speaker but

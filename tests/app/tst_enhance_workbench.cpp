@@ -123,6 +123,19 @@ private Q_SLOTS:
         QCOMPARE(p.modelDir, reverie::models::zoo::find(reverie::models::zoo::kEnhancer));
         auto* sampler = page->findChild<QComboBox*>(QStringLiteral("sampler"));
         QCOMPARE(sampler->count(), int(sp::enhanceSamplers().size()));
+        // The sampler follows the model: the built-in predictive model takes "predictive" only,
+        // and back on the score model the sampler is the default again.
+        auto* builtin = page->findChild<QComboBox*>(QStringLiteral("builtinModel"));
+        QVERIFY(builtin && builtin->count() >= 3);
+        const int predictiveRow =
+            builtin->findData(QString::fromStdString(reverie::models::zoo::find(reverie::models::zoo::kPredictiveEnhancer)));
+        QVERIFY(predictiveRow > 0);
+        builtin->setCurrentIndex(predictiveRow);
+        Q_EMIT builtin->activated(predictiveRow);
+        QCOMPARE(wb.currentParams().sampler, std::string(sp::kPredictiveSampler));
+        builtin->setCurrentIndex(0);
+        Q_EMIT builtin->activated(0);
+        QCOMPARE(wb.currentParams().sampler, std::string(sp::kDefaultEnhanceSampler));
         // No microphone: the button says so and is off.
         auto* record = page->findChild<QPushButton*>(QStringLiteral("record"));
         // With one: the button is on and says nothing about a missing microphone.
@@ -233,7 +246,8 @@ private Q_SLOTS:
         QVERIFY2(wb.startEnhance(p, &error), qPrintable(error));
         // The controls show what runs: the checkpoint, and the model menu says it is not built in.
         QCOMPARE(QDir::fromNativeSeparators(page->findChild<QLineEdit*>(QStringLiteral("modelDir"))->text()), ckpt);
-        QCOMPARE(page->findChild<QComboBox*>(QStringLiteral("builtinModel"))->currentIndex(), 1);
+        auto* builtinMenu = page->findChild<QComboBox*>(QStringLiteral("builtinModel"));
+        QCOMPARE(builtinMenu->currentIndex(), builtinMenu->count() - 1); // "Other folder or checkpoint"
         const auto [status, message] = waitFinished(done, 120000);
         QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
         QCOMPARE(wb.enhanced().samples.size(), std::size_t(8000));
@@ -265,10 +279,10 @@ private Q_SLOTS:
                             models.filePath(QStringLiteral("derain.pth"))));
         auto* menu = page->findChild<QComboBox*>(QStringLiteral("builtinModel"));
         wb.setModelsFolder(models.path());
-        QCOMPARE(menu->count(), 3); // built-in, vbdmd.ckpt, other
-        QVERIFY2(menu->itemText(1).contains(QStringLiteral("vbdmd.ckpt (SGMSE+ NCSN++)")), qPrintable(menu->itemText(1)));
-        menu->setCurrentIndex(1);
-        Q_EMIT menu->activated(1);
+        QCOMPARE(menu->count(), 4); // the two built-ins, vbdmd.ckpt, other
+        QVERIFY2(menu->itemText(2).contains(QStringLiteral("vbdmd.ckpt (SGMSE+ NCSN++)")), qPrintable(menu->itemText(2)));
+        menu->setCurrentIndex(2);
+        Q_EMIT menu->activated(2);
         QCOMPARE(QString::fromStdString(wb.currentParams().modelDir), models.filePath(QStringLiteral("vbdmd.ckpt")));
 
         // A path that does not exist is refused before anything runs.
@@ -353,6 +367,12 @@ private Q_SLOTS:
         QVERIFY(text(page, "metricSiSdrGain").startsWith(QLatin1Char('+')));
         QCOMPARE(text(page, "metricSiSdrEnhanced"), QString::number(*s.enhanced.siSdr, 'f', 2));
         QVERIFY(message.contains(QStringLiteral("SI-SDR")));
+        // REVERIE_SCREENSHOT=file.png: the page with the result, as the README shows it.
+        if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT"); !shot.isEmpty()) {
+            page->resize(1400, 900);
+            QTest::qWait(200);
+            QVERIFY(page->grab().save(shot));
+        }
 
         // The enhanced track is shown with its views.
         QCOMPARE(wb.selectedTrack(), int(EnhanceWorkbench::Enhanced));

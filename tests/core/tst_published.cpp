@@ -280,6 +280,15 @@ private Q_SLOTS:
         QVERIFY(contains(info.value().summary, "SGMSE+"));
         for (const auto& s : speech::enhanceSamplers()) {
             if (s.id == "ode-rk45") continue; // adaptive: hundreds of evaluations on random weights
+            if (s.id == speech::kPredictiveSampler) {
+                // An SGMSE+ checkpoint is a score model: the one-pass sampler is refused by name.
+                p.sampler = s.id;
+                p.nfe = 0;
+                auto refused = speech::enhance(p, a, JobContext{});
+                QVERIFY(!refused);
+                QVERIFY2(contains(refused.error().message, "score model"), refused.error().message.c_str());
+                continue;
+            }
             p.sampler = s.id;
             p.nfe = s.id == "pc" || s.id == "sgmse-pc" ? 4 : 3;
             auto r = speech::enhance(p, a, JobContext{});

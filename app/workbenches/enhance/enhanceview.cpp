@@ -167,6 +167,8 @@ QWidget* EnhanceView::buildSettingsBox() {
     m_builtinModel = new QComboBox(box);
     m_builtinModel->setObjectName(QStringLiteral("builtinModel"));
     m_builtinModel->addItem(tr("Built-in speech enhancer (16 kHz)"), qs(models::zoo::find(models::zoo::kEnhancer)));
+    m_builtinModel->addItem(tr("Built-in predictive enhancer (16 kHz, one pass, dereverberates)"),
+                            qs(models::zoo::find(models::zoo::kPredictiveEnhancer)));
     m_builtinModel->addItem(tr("Other folder or checkpoint"), QString());
     form->addRow(tr("Model:"), m_builtinModel);
     m_modelDir = new QLineEdit(box);
@@ -204,6 +206,7 @@ QWidget* EnhanceView::buildSettingsBox() {
     });
     connect(m_modelDir, &QLineEdit::textChanged, this, [this](const QString& text) {
         selectModelEntry(m_builtinModel, QDir::fromNativeSeparators(text.trimmed()));
+        matchSamplerToModel();
     });
     m_task = new QComboBox(box);
     m_task->setObjectName(QStringLiteral("task"));
@@ -220,6 +223,7 @@ QWidget* EnhanceView::buildSettingsBox() {
     }
     if (const int i = m_sampler->findData(QString::fromLatin1(sp::kDefaultEnhanceSampler)); i >= 0)
         m_sampler->setCurrentIndex(i);
+    matchSamplerToModel();
     form->addRow(tr("Sampler:"), m_sampler);
     m_nfe = new QSpinBox(box);
     m_nfe->setObjectName(QStringLiteral("nfe"));
@@ -382,6 +386,14 @@ void EnhanceView::showChunks(qint64 step, qint64 total) {
 void EnhanceView::endEnhance() {
     m_progress->setRange(0, 1);
     m_progress->setValue(1);
+}
+
+void EnhanceView::matchSamplerToModel() {
+    if (!m_sampler) return; // the model row is built first
+    const QString want = qs(sp::defaultEnhanceSampler(QDir::fromNativeSeparators(m_modelDir->text().trimmed()).toStdString()));
+    const QString predictive = QString::fromLatin1(sp::kPredictiveSampler);
+    if ((want == predictive) == (m_sampler->currentData().toString() == predictive)) return;
+    if (const int i = m_sampler->findData(want); i >= 0) m_sampler->setCurrentIndex(i);
 }
 
 void EnhanceView::showRunFigures(const sp::EnhanceResult& r) {

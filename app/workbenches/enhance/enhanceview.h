@@ -108,6 +108,9 @@ private:
     QWidget* buildSettingsBox();
     QWidget* buildMetricsBox();
     void buildPlayerColumn(QVBoxLayout* right);
+    /// A predictive model takes the sampler "predictive" only, a score model any other: the
+    /// sampler follows the model folder when the current one does not fit it.
+    void matchSamplerToModel();
 
     QLineEdit* m_noisyEdit = nullptr;
     QLineEdit* m_referenceEdit = nullptr;

@@ -1,0 +1,230 @@
+// The predictive enhancer (speech/predictive.h): the bounded complex mask, its loss, the recipe's
+// objective, and how enhance() serves a predictive folder (sampler "predictive", one pass) and
+// refuses the wrong sampler for either kind of model.
+#include "models/store.h"
+#include "models/zoo.h"
+#include "base/runtime.h"
+#include "speech/enhance.h"
+#include "speech/enhance_bench.h"
+#include "speech/predictive.h"
+#include "speech/stft.h"
+#include "speech/task.h"
+
+#include "fixtures.h"
+
+#include <ATen/ATen.h>
+#include <torch/optim/adamw.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+using namespace reverie;
+using namespace reverie::speech;
+namespace fs = std::filesystem;
+
+namespace {
+
+models::UNetConfig tinySpecNet() {
+    models::UNetConfig c;
+    c.inChannels = c.condChannels = c.outChannels = 2;
+    c.baseChannels = 8;
+    c.channelMult = {1, 2, 2};
+    c.resBlocks = 1;
+    c.attnResolutions = {};
+    c.imageSize = 256;
+    c.embDim = 16;
+    return c;
+}
+
+// A model folder holding `model`; its card's "predictive" is `predictive` (null: not written).
+std::string writeFolder(const fs::path& dir, models::EdmDenoiser& model, const nlohmann::json& predictive) {
+    fs::create_directories(dir);
+    const auto arch = models::architectureTag("enhancer", tinySpecNet().toJson());
+    if (!models::saveWeights(*model, (dir / "weights.pt").string(), arch).ok()) qFatal("saveWeights failed");
+    nlohmann::json card{{"name", dir.filename().string()}, {"kind", "enhancer"}, {"architecture", tinySpecNet().toJson()},
+                        {"sigma_data", 0.1}, {"crop_frames", 64}};
+    card["objective"] = "prose for people, as the shipped cards have it";
+    if (!predictive.is_null()) card["predictive"] = predictive;
+    std::ofstream(dir / "card.json") << card.dump();
+    return dir.string();
+}
+
+std::vector<float> tone(std::size_t n) {
+    std::vector<float> v(n);
+    for (std::size_t i = 0; i < n; ++i)
+        v[i] = float(0.3 * std::sin(0.031 * double(i)) + 0.1 * std::sin(0.17 * double(i) + 1.0));
+    return v;
+}
+
+} // namespace
+
+class TestEnhancePredictive : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+
+private Q_SLOTS:
+    void initTestCase() {
+        runtime::prepareEngineThread(1);
+        QVERIFY(m_dir.isValid());
+    }
+
+    void maskStartsNearIdentityAndIsBounded() {
+        at::manual_seed(3);
+        models::EdmDenoiser m(tinySpecNet(), 0.1);
+        m->eval();
+        const auto y = at::randn({2, 2, 256, 16}) * 0.2;
+        // The zero-initialised output layer: M = 1 → |M| = bound·tanh(1/bound), phase unchanged.
+        const double bound = 1.5, k = bound * std::tanh(1.0 / bound);
+        auto est = predictiveEstimate(m, y, {}, bound);
+        QVERIFY(at::allclose(est, y * k, 1e-5, 1e-6));
+        // Whatever the network outputs, |x̂| ≤ bound·|y| bin by bin.
+        for (auto& p : m->named_parameters())
+            if (p.key().find("conv_out") != std::string::npos) p.value().data().fill_(3.0);
+        est = predictiveEstimate(m, y, {}, bound);
+        const auto magY = (y.pow(2).sum(1)).sqrt(), magE = (est.pow(2).sum(1)).sqrt();
+        QVERIFY((magE <= bound * magY + 1e-6).all().item<bool>());
+        QVERIFY((magE > 1.2 * magY).any().item<bool>()); // it does amplify up to the bound
+    }
+
+    void predictiveLossFallsOnAFixedBatch() {
+        at::manual_seed(5);
+        models::EdmDenoiser m(tinySpecNet(), 0.1);
+        // Speech in the lower half of the bins, noise in the upper half: a mask can separate them.
+        auto x0 = at::randn({4, 2, 256, 16}) * 0.1;
+        x0.narrow(2, 128, 128).zero_();
+        auto noise = at::randn({4, 2, 256, 16}) * 0.1;
+        noise.narrow(2, 0, 128).zero_();
+        const auto y = x0 + noise;
+        torch::optim::AdamW opt(m->parameters(), torch::optim::AdamWOptions(3e-3));
+        const double before = predictiveLoss(m, x0, y, {}).item<double>();
+        for (int i = 0; i < 30; ++i) {
+            opt.zero_grad();
+            predictiveLoss(m, x0, y, {}).backward();
+            opt.step();
+        }
+        const double after = predictiveLoss(m, x0, y, {}).item<double>();
+        qInfo("predictive loss on a fixed batch: %.4f -> %.4f", before, after);
+        QVERIFY(after < 0.5 * before);
+    }
+
+    void recipeObjective() {
+        const nlohmann::json net = tinySpecNet().toJson();
+        EnhancerOptions o;
+        QVERIFY(o.read({{"objective", "mask"}, {"mask_bound", 2.0}, {"net", net}}).empty());
+        QCOMPARE(o.objective, std::string(kPredictiveObjective));
+        QCOMPARE(o.maskBound, 2.0);
+        EnhancerOptions back;
+        QVERIFY(back.read(o.toJson()).empty());
+        QCOMPARE(back.objective, std::string("mask"));
+        QCOMPARE(back.maskBound, 2.0);
+        EnhancerOptions bad;
+        QVERIFY(bad.read({{"objective", "regression"}, {"net", net}}).find("objective") != std::string::npos);
+        QVERIFY(bad.read({{"objective", "mask"}, {"mask_bound", 0.5}, {"net", net}}).find("mask_bound") != std::string::npos);
+        // A score recipe writes no objective (the format the shipped score models were made with).
+        EnhancerOptions score;
+        QVERIFY(score.read({{"net", net}}).empty());
+        QVERIFY(!score.toJson().contains("objective"));
+    }
+
+    void folderServesOnePass() {
+        at::manual_seed(7);
+        models::EdmDenoiser m(tinySpecNet(), 0.1);
+        const fs::path root = m_dir.path().toStdString();
+        const auto predictive = writeFolder(root / "predictive", m, true);
+        const auto score = writeFolder(root / "score", m, nullptr);
+        QCOMPARE(defaultEnhanceSampler(predictive), std::string(kPredictiveSampler));
+        QCOMPARE(defaultEnhanceSampler(score), std::string(kDefaultEnhanceSampler));
+        QCOMPARE(defaultEnhanceSampler((root / "missing").string()), std::string(kDefaultEnhanceSampler));
+
+        const Audio noisy{tone(20000), 16000, "", 0, 0}; // three chunks of 64 frames
+        EnhanceParams p;
+        p.modelDir = predictive;
+        p.sampler = kPredictiveSampler;
+        std::int64_t reports = 0;
+        auto r = enhance(p, noisy, JobContext{[&](const Progress&) { ++reports; }, {}});
+        VERIFY_OK(r);
+        QCOMPARE(r.value().nfe, std::int64_t(1));
+        QVERIFY(r.value().chunks >= 3);
+        QVERIFY(reports > 0);
+        // Untrained, the mask is the constant m = 1.5·tanh(1/1.5) on the compressed spectrogram
+        // (β|c|^α): the output is the input scaled by m^(1/α), chunk seams included.
+        const double k = std::pow(1.5 * std::tanh(1.0 / 1.5), 1.0 / SpecParams{}.alpha);
+        const auto& e = r.value().enhanced.samples;
+        QCOMPARE(e.size(), noisy.samples.size());
+        double worst = 0;
+        for (std::size_t i = 0; i < e.size(); ++i) worst = std::max(worst, std::abs(double(e[i]) - k * noisy.samples[i]));
+        qInfo("untrained predictive folder: max |out - %.4f in| = %.2e", k, worst);
+        QVERIFY(worst < 1e-4);
+        QCOMPARE(enhancerInfo(predictive).value().predictive, true);
+        QCOMPARE(enhancerInfo(score).value().predictive, false);
+
+        // The wrong sampler for either kind of model is refused with the reason.
+        p.sampler = kDefaultEnhanceSampler;
+        auto wrong = enhance(p, noisy, {});
+        QVERIFY(!wrong.ok());
+        QCOMPARE(wrong.error().kind, ErrorKind::InvalidInput);
+        QVERIFY2(wrong.error().message.find("predictive model") != std::string::npos, wrong.error().message.c_str());
+        p.modelDir = score;
+        p.sampler = kPredictiveSampler;
+        wrong = enhance(p, noisy, {});
+        QVERIFY(!wrong.ok());
+        QVERIFY2(wrong.error().message.find("score model") != std::string::npos, wrong.error().message.c_str());
+        p.nfe = 2;
+        QVERIFY(!validateEnhance(p).ok());
+
+        // A card whose "predictive" is not a boolean is refused when loading.
+        const auto odd = writeFolder(root / "odd", m, "yes");
+        p = EnhanceParams{};
+        p.modelDir = odd;
+        auto bad = enhance(p, noisy, {});
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.error().message.find("predictive") != std::string::npos, bad.error().message.c_str());
+    }
+
+    void shippedModelMeetsItsCard() {
+        // The card's claims on its fixed subset of held-out mixtures (the held-out Asterisk voice,
+        // decoded by packaging/install-deps.sh, with the first corpus's noise families): mean
+        // SI-SDR and ESTOI gains over the noisy input.
+        const auto dir = models::zoo::find(models::zoo::kPredictiveEnhancer);
+        if (dir.empty()) QFAIL("no shipped predictive model (resources/models/speech-enhance-predictive)");
+        auto card = models::readCard(dir);
+        VERIFY_OK(card);
+        const auto& j = card.value();
+        QCOMPARE(j.value("predictive", false), true);
+        QCOMPARE(defaultEnhanceSampler(dir), std::string(kPredictiveSampler));
+        QVERIFY(j.contains("evaluation") && j["evaluation"].contains("test_subset"));
+        const auto& t = j["evaluation"]["test_subset"];
+        EnhanceBenchParams b;
+        b.modelDir = dir;
+        b.testSpeaker = t.at("test_speaker").get<std::string>();
+        b.samples = t.at("mixtures").get<int>();
+        b.seed = t.at("seed").get<std::uint64_t>();
+        b.settings = {{kPredictiveSampler, 1}};
+        b.peers = false;
+        auto r = runEnhanceBench(b, {});
+        // The held-out speaker comes with packaging/install-deps.sh: missing, the install is broken.
+        if (!r) QFAIL(qPrintable(QString::fromStdString(r.error().message + " (run packaging/install-deps.sh)")));
+        const double siSdrClaim = t.at("si_sdr_gain_min_db").get<double>();
+        const double estoiClaim = t.at("estoi_gain_min").get<double>();
+        bool seen = false;
+        for (const auto& row : r.value().rows) {
+            if (row.method != kPredictiveSampler || !row.group.empty()) continue;
+            seen = true;
+            qInfo("shipped predictive model: SI-SDR %+.2f dB, ESTOI %+.3f on %d held-out mixtures (card claims >= %.2f, %.3f)",
+                  row.siSdrGain, row.estoiGain, row.files, siSdrClaim, estoiClaim);
+            QCOMPARE(row.files, b.samples);
+            QVERIFY(row.siSdrGain >= siSdrClaim);
+            QVERIFY(row.estoiGain >= estoiClaim);
+        }
+        QVERIFY(seen);
+        QVERIFY(siSdrClaim > 0 && estoiClaim > 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEnhancePredictive)
+#include "tst_enhance_predictive.moc"
