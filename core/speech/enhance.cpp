@@ -13,6 +13,7 @@
 #include "speech/stft.h"
 #include "models/conditioned.h"
 #include "models/published/load.h"
+#include "models/store.h"
 #include "speech/enhance_detail.h"
 #include "speech/predictive.h"
 
@@ -22,7 +23,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <malloc.h>
 #include <mutex>
@@ -46,6 +46,13 @@ struct Loaded {
     sde::OuveParams ouve;
     double maskBound = kDefaultMaskBound; ///< predictive models
 };
+
+// A card marks a predictive (mask) model with "predictive": true; absent, a score model. (A card's
+// "objective" is prose for people.)
+bool cardSaysPredictive(const nlohmann::json& card) {
+    return card.is_object() && card.contains("predictive") && card["predictive"].is_boolean() &&
+           card["predictive"].get<bool>();
+}
 
 bool isCheckpointFile(const std::string& path) {
     std::error_code ec;
@@ -77,11 +84,9 @@ Result<Loaded> loadFolder(const std::string& dir) {
     l.info.cropFrames = c.card.value("crop_frames", 64);
     if (l.info.cropFrames < 64 || l.info.cropFrames % 64 != 0) l.info.cropFrames = 64;
     l.info.dereverberates = c.config.numClasses == 2;
-    // "predictive": true marks a predictive (mask) model; absent, a score model. (A card's
-    // "objective" is prose for people.)
     if (c.card.contains("predictive") && !c.card["predictive"].is_boolean())
         return Result<Loaded>::invalid(dir + ": the card's \"predictive\" must be true or false");
-    l.info.predictive = c.card.value("predictive", false);
+    l.info.predictive = cardSaysPredictive(c.card);
     l.maskBound = c.card.value("mask_bound", kDefaultMaskBound);
     if (!(l.maskBound >= 1 && l.maskBound <= 10))
         return Result<Loaded>::invalid(dir + ": the card's mask_bound must be between 1 and 10");
@@ -237,14 +242,9 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
 }
 
 std::string defaultEnhanceSampler(const std::string& modelDir) {
-    std::error_code ec;
-    if (isCheckpointFile(modelDir) || !fs::is_regular_file(fs::path(modelDir) / "card.json", ec))
-        return kDefaultEnhanceSampler;
-    std::ifstream in(fs::path(modelDir) / "card.json");
-    const auto card = nlohmann::json::parse(in, nullptr, false);
-    const bool predictive = card.is_object() && card.contains("predictive") && card["predictive"].is_boolean() &&
-                            card["predictive"].get<bool>();
-    return predictive ? kPredictiveSampler : kDefaultEnhanceSampler;
+    if (isCheckpointFile(modelDir)) return kDefaultEnhanceSampler;
+    const auto card = models::readCard(modelDir);
+    return card && cardSaysPredictive(card.value()) ? kPredictiveSampler : kDefaultEnhanceSampler;
 }
 
 Result<EnhancerInfo> enhancerInfo(const std::string& modelDir) {
