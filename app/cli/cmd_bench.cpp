@@ -44,7 +44,10 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   and three concepts): erased and held-out-synonym rates, other classes' accuracy,
                   FD, attack success, edit time.
                   Options: --quick (under 60 s)  --samples N  --methods ID,...  --steps N
-                           --no-attacks  --seed S
+                           (methods: uce rece esd spm spm-ft sld; also sld-weak sld-strong sld-max,
+                           SLD's other configurations; sld is "medium")
+                           --no-attacks  --seed S  --set-sizes 1,2,3 (which concept sets)
+                           --spm-anchor-weight W (SPM's latent-anchoring weight, default 30)
   bench sd-erase  Time of the closed-form erasure (UCE, RECE with 1 and 3 rounds) on the 32 K/V
                   matrices of SD 1.x's UNet (random weights, 68 erase rows, 365 preserved rows).
                   Options: --quick (one repeat)  --samples N (repeats)  --seed S
@@ -61,6 +64,8 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
   bench unlearn   Corrective unlearning on the classifier's architecture: a patch-trigger poison,
                   SSD with 10/50/100% of the poison identified beside retraining without it.
                   Options: --quick (under 60 s)  --steps N  --alpha A  --lambda L  --no-retrain  --seed S
+                           --ssd-batch N,... (importance minibatch sizes; default 512)
+                           --retain-samples N (cap on SSD's retain set; default all)
   bench tune      Fine-tuning methods on the DiT denoiser (full, checkpoint, adapter, lora, MEFT1-3):
                   peak activation memory, seconds per step and trainable parameters per depth and
                   batch size, with the ratios to full fine-tuning. Random weights.
@@ -188,6 +193,8 @@ int enhanceBench(const QCommandLineParser& p, bool quick) {
     return report(p, speech::runEnhanceBench(bp, context(true)));
 }
 
+bool intList(const QCommandLineParser& p, const char* name, std::vector<int>* out, int* code);
+
 int eraseBench(const QCommandLineParser& p, bool quick) {
     erase::EraseBenchParams ep;
     ep.quick = quick;
@@ -202,6 +209,19 @@ int eraseBench(const QCommandLineParser& p, bool quick) {
     if (p.isSet(QStringLiteral("samples"))) ep.attackSamples = ep.samples;
     ep.methods = listOption(p, "methods");
     ep.attacks = !p.isSet(QStringLiteral("no-attacks"));
+    std::vector<int> sizes;
+    if (!intList(p, "set-sizes", &sizes, &code)) return code;
+    for (int k : sizes) {
+        if (k > 3) return usage(QStringLiteral("--set-sizes takes 1, 2 or 3"));
+        std::vector<int> set;
+        for (int c = 7; c < 7 + k; ++c) set.push_back(c); // Sneaker, then Bag, then Ankle boot
+        ep.conceptSets.push_back(set);
+    }
+    if (p.isSet(QStringLiteral("spm-anchor-weight"))) {
+        bool ok = false;
+        ep.spmAnchorWeight = p.value(QStringLiteral("spm-anchor-weight")).toDouble(&ok);
+        if (!ok || !(ep.spmAnchorWeight >= 0)) return usage(QStringLiteral("--spm-anchor-weight needs a number >= 0"));
+    }
     return report(p, erase::runEraseBench(ep, context(true)));
 }
 
@@ -233,6 +253,12 @@ int unlearnBench(const QCommandLineParser& p, bool quick) {
         if (!ok || !(*target >= 0)) return usage(QStringLiteral("--%1 needs a number >= 0").arg(QString::fromLatin1(name)));
     }
     cp.retrain = !p.isSet(QStringLiteral("no-retrain"));
+    if (!intList(p, "ssd-batch", &cp.ssdBatches, &code)) return code;
+    if (p.isSet(QStringLiteral("retain-samples"))) {
+        int cap = 0;
+        if (!intOption(p, "retain-samples", 1, &cap, &code)) return code;
+        cp.retainSamples = cap;
+    }
     return report(p, unlearn::runCorrectiveBench(cp, context(true)));
 }
 
@@ -311,7 +337,10 @@ int run(const QStringList& args) {
                   value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
                   value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
                   value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name."),
-                  value("depths", "Depths."), value("batches", "Batch sizes."), value("networks", "Networks."), value("precision", "fp32 or bf16.")});
+                  value("depths", "Depths."), value("batches", "Batch sizes."), value("networks", "Networks."), value("precision", "fp32 or bf16."),
+                  value("ssd-batch", "SSD minibatch sizes."), value("retain-samples", "SSD retain cap."),
+                  value("spm-anchor-weight", "SPM anchor weights."),
+                  value("set-sizes", "Concept set sizes.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;

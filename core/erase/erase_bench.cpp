@@ -54,9 +54,11 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
     }
     if (p.conceptSets.empty()) p.conceptSets = {{7}, {7, 8}, {7, 8, 9}};
     const std::vector<std::string> allMethods = {"uce", "rece", "esd", "spm", "spm-ft", "sld"};
+    const std::vector<std::string> extraMethods = {"sld-weak", "sld-strong", "sld-max"}; // SLD's other presets
     for (const auto& m : p.methods)
-        if (std::find(allMethods.begin(), allMethods.end(), m) == allMethods.end())
-            return R::invalid("unknown erasure method '" + m + "' (known: uce, rece, esd, spm, spm-ft, sld)");
+        if (std::find(allMethods.begin(), allMethods.end(), m) == allMethods.end() &&
+            std::find(extraMethods.begin(), extraMethods.end(), m) == extraMethods.end())
+            return R::invalid("unknown erasure method '" + m + "' (known: uce, rece, esd, spm, spm-ft, sld, sld-weak, sld-strong, sld-max)");
     for (const auto& e : p.conceptSets) {
         if (e.empty()) return R::invalid("an erased concept set is empty");
         for (int c : e)
@@ -138,6 +140,7 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
             if (p.quick) fp.steps = std::min(fp.steps, 10);
             fp.poolSteps = p.steps;
             fp.guidance = p.guidance;
+            if (kind == "spm" && p.spmAnchorWeight >= 0) fp.anchorWeight = p.spmAnchorWeight;
             auto r = kind == "esd" ? trainEsd(net, c, fp, JobContext{nullptr, ctx.cancel})
                                    : trainSpm(net, c, fp, JobContext{nullptr, ctx.cancel});
             if (!r) return r.error();
@@ -308,7 +311,8 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
                             return set.applyTo(targets);
                         };
                     }
-                } else if (method == "sld") {
+                } else if (method.rfind("sld", 0) == 0) {
+                    sldPreset(method == "sld" ? "medium" : method.substr(4), &so);
                     std::string safety;
                     for (int c : E) safety += (safety.empty() ? "" : " ") + data::text::eraseSynonyms(c).front();
                     so.safetyPrompt = safety;
@@ -318,7 +322,7 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
                 row = r.value();
                 row.seconds = seconds;
                 row.bytes = bytes;
-                if (method != "sld") {
+                if (method.rfind("sld", 0) != 0) {
                     if (auto a = runAttacks(row, prepare); !a) return a.error();
                 }
                 res.rows.push_back(row);
@@ -342,10 +346,30 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
                             {"closed_form_attack", r.closedFormAttack}, {"gradient_attack", r.gradientAttack},
                             {"edit_seconds", r.seconds}, {"bytes", r.bytes}});
         }
+        // What each trained edit did to the weights (an edit that does not erase shows here first).
+        nlohmann::json edits = nlohmann::json::array();
+        for (const auto& [key, t] : trained) {
+            const auto n = t.losses.size();
+            char line[256];
+            std::snprintf(line, sizeof line, "%s %s: ||dW||/||W|| %.4f, erase loss %.4f -> %.4f%s\n", key.first.c_str(),
+                          data::text::className(key.second).c_str(), t.deltaRatio, n ? t.losses.front() : 0.0,
+                          n ? t.losses.back() : 0.0,
+                          key.first == "spm" && !t.anchorLosses.empty()
+                              ? (", anchor loss " + std::to_string(t.anchorLosses.back()).substr(0, 8) + " at weight " +
+                                 std::to_string(t.anchorWeight).substr(0, 7))
+                                    .c_str()
+                              : "");
+            table += line;
+            edits.push_back({{"method", key.first}, {"concept", data::text::className(key.second)},
+                             {"delta_ratio", t.deltaRatio}, {"erase_loss_first", n ? t.losses.front() : 0.0},
+                             {"erase_loss_last", n ? t.losses.back() : 0.0},
+                             {"anchor_loss_last", t.anchorLosses.empty() ? 0.0 : t.anchorLosses.back()},
+                             {"anchor_weight", t.anchorWeight}});
+        }
         res.table = table;
         res.json = nlohmann::json{{"bench", "erase"}, {"samples_per_prompt", p.samples}, {"steps", p.steps},
                                   {"guidance", p.guidance}, {"seed", p.seed}, {"attack_samples", p.attackSamples},
-                                  {"rows", rows}}
+                                  {"trained_edits", edits}, {"rows", rows}}
                        .dump();
         return res;
     });

@@ -26,6 +26,7 @@ struct EraseBenchParams {
     int attackSamples = 100;
     int attackSteps = 60;
     int esdSteps = 200, spmSteps = 200;
+    double spmAnchorWeight = -1;  ///< < 0: SPM's default (erase/finetune.h FinetuneParams::anchorWeight)
     bool attacks = true;
     std::uint64_t seed = 2026;
 };

@@ -49,7 +49,8 @@ Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const Fin
     if (cls < 0 || cls >= data::text::kClasses) return R::invalid("there is no class " + std::to_string(cls) + " (0–9)");
     if (p.steps < 1 || p.batch < 1 || !(p.lr > 0) || p.poolImages < 1 || p.poolSteps < 1)
         return R::invalid("training needs steps, batch, lr, pool images and pool steps > 0");
-    if (!(p.eta >= 0) || !(p.anchorWeight >= 0) || p.anchors < 0) return R::invalid("η, the anchor weight and anchors must be ≥ 0");
+    if (!(p.eta >= 0) || !(p.anchorWeight >= 0) || !std::isfinite(p.anchorWeight) || p.anchors < 0)
+        return R::invalid("η, the anchor weight and anchors must be ≥ 0");
     const auto prompts = data::text::erasePrompts(cls);
     if (prompts.empty()) return R::invalid("the concept has no prompts");
     auto concept_ = classConcept(model, cls);
@@ -84,7 +85,9 @@ Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const Fin
                 deltasOrUp.push_back(at::zeros_like(w).requires_grad_(true));
             } else {
                 deltasOrUp.push_back(at::zeros({w.size(0), 1}, w.options()).requires_grad_(true));
-                const double bound = std::sqrt(6.0 / double(w.size(1))) / std::sqrt(2.0); // Kaiming-uniform, a = 1
+                // Kaiming-uniform with a = √5 (PyTorch's Linear default, as the reference initialises
+                // D): bound = √(6 / ((1 + a²)·fan_in)) = 1/√fan_in.
+                const double bound = 1.0 / std::sqrt(double(w.size(1)));
                 downs.push_back((at::rand({w.size(1), 1}, g, w.scalar_type()) * 2 - 1).mul_(bound).requires_grad_(true));
             }
         }
@@ -95,7 +98,19 @@ Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const Fin
             return kind == Kind::Esd ? deltasOrUp[l] : at::mm(deltasOrUp[l], downs[l].t());
         };
         const double sd = model->sigmaData();
+        // ‖ΔW‖/‖W‖ over all trained matrices: how far the edit has moved the model.
+        auto deltaRatio = [&] {
+            at::NoGradGuard ng;
+            double d2 = 0, w2 = 0;
+            for (std::size_t l = 0; l < guard.params.size(); ++l) {
+                d2 += deltaOf(l).square().sum().item<double>();
+                w2 += guard.params[l].square().sum().item<double>();
+            }
+            return w2 > 0 ? std::sqrt(d2 / w2) : 0.0;
+        };
         FinetuneResult res;
+        const double anchorWeight = p.anchorWeight;
+        if (kind == Kind::Spm) res.anchorWeight = anchorWeight;
         for (int step = 0; step < p.steps; ++step) {
             if (ctx.cancelled()) return R::cancelled(std::string(what) + ": cancelled at step " + std::to_string(step));
             const auto B = p.batch;
@@ -126,10 +141,12 @@ Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const Fin
                     as.push_back(n * (scale(rng) * ck.norm().item<double>() / (n.norm().item<double>() + 1e-12)));
                     ams.push_back(m[k]);
                 }
-                if (!as.empty()) {
-                    anchors = at::stack(as);
-                    anchorMask = at::stack(ams);
-                }
+                // The empty prompt is an anchor too (the reference's anchor set includes it): the
+                // unconditional branch that guidance pushes against must not move.
+                as.push_back(nullEnc.value().context[0].detach());
+                ams.push_back(nullEnc.value().mask[0]);
+                anchors = at::stack(as);
+                anchorMask = at::stack(ams);
             }
             at::Tensor target, anchorTarget;
             {
@@ -150,22 +167,27 @@ Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const Fin
             const auto weight = (s4 * s4 + sd * sd) / (s4 * sd).square();
             const auto erase = (weight * (model->forward(xs, sigma, c, m) - target).square()).mean();
             auto loss = erase;
+            double anchorLoss = 0;
             if (anchors.defined()) {
                 const auto A = anchors.size(0);
                 const auto out = model->forward(xs.slice(0, 0, A), sigma.slice(0, 0, A), anchors, anchorMask);
-                loss = loss + p.anchorWeight * (weight.slice(0, 0, A) * (out - anchorTarget).square()).mean();
+                const auto anchor = (weight.slice(0, 0, A) * (out - anchorTarget).square()).mean();
+                loss = loss + anchorWeight * anchor;
+                anchorLoss = anchor.item<double>();
             }
             opt.zero_grad();
             loss.backward();
             opt.step();
             guard.original();
             res.losses.push_back(erase.item<double>());
+            if (kind == Kind::Spm) res.anchorLosses.push_back(anchorLoss);
             if (step % 10 == 0 || step + 1 == p.steps) {
                 Progress pr;
                 pr.step = step + 1;
                 pr.total = p.steps;
                 pr.message = what;
-                pr.values = {{"loss", erase.item<double>()}, {"total", loss.item<double>()}};
+                pr.values = {{"loss", erase.item<double>()}, {"total", loss.item<double>()}, {"anchor", anchorLoss},
+                             {"delta_ratio", deltaRatio()}};
                 ctx.report(pr);
             }
         }
@@ -177,6 +199,7 @@ Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const Fin
             at::NoGradGuard ng;
             for (std::size_t l = 0; l < guard.params.size(); ++l) a.deltas.push_back(deltaOf(l).detach().clone());
         }
+        res.deltaRatio = deltaRatio();
         res.seconds = nowSeconds() - t0;
         a.seconds = res.seconds;
         res.artefact = std::move(a);

@@ -27,7 +27,10 @@ struct FinetuneParams {
     int poolImages = 32;       ///< the frozen model's samples of the concept (x₀ pool)
     int poolSteps = 10;        ///< sampler steps for the pool
     double guidance = 3.0;     ///< CFG of the pool's samples
-    double anchorWeight = 1000; ///< SPM: latent anchoring weight
+    /// SPM: latent-anchoring weight. The paper's 1000 is for CLIP's 768-d contexts and holds a
+    /// membrane on Reverie's 64-d contexts from erasing; 30 comes from the sweep in the README
+    /// (docs/methods.md, "SPM").
+    double anchorWeight = 30;
     int anchors = 4;           ///< SPM: anchor contexts per step
     std::uint64_t seed = 17;
 };
@@ -39,6 +42,9 @@ FinetuneParams spmParams();
 struct FinetuneResult {
     Artefact artefact;          ///< method "esd" or "spm", deltas in kvWeights() order
     std::vector<double> losses; ///< erase loss per step
+    std::vector<double> anchorLosses; ///< SPM: the (unweighted) anchoring loss per step
+    double anchorWeight = 0;    ///< SPM: the weight it trained with
+    double deltaRatio = 0;      ///< ‖ΔW‖/‖W‖ over all K/V matrices at the end (SPM: ‖UDᵀ‖)
     double seconds = 0;
 };
 

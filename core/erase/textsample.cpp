@@ -9,6 +9,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <tuple>
@@ -83,6 +84,8 @@ Result<TextSamples> sampleImpl(models::TextDenoiser& model, const at::Tensor& co
             std::tie(safeCtx, safeMask) = atLength(model->encoder()->forward(ids.value()));
         }
         int calls = 0;
+        const int warmup = sldWarmupSteps(o, o.steps);
+        at::Tensor momentum; // ν_t
 
         sde::SigmaDenoiser sig = [&](const at::Tensor& xt, const at::Tensor& st, const at::Tensor&) {
             const auto n = xt.size(0);
@@ -90,8 +93,8 @@ Result<TextSamples> sampleImpl(models::TextDenoiser& model, const at::Tensor& co
             auto s = st.to(at::kFloat).reshape({-1});
             if (s.numel() == 1) s = s.expand({n});
             at::Tensor out;
-            const bool sld = safeCtx.defined() && calls++ >= o.sldWarmup;
-            if (sld) {
+            const int call = calls++;
+            if (safeCtx.defined()) {
                 const auto sctx = safeCtx.slice(0, 0, n), smask = safeMask.slice(0, 0, n);
                 const auto all = model->forward(at::cat({x, x, x}), at::cat({s, s, s}),
                                                 at::cat({cond.slice(0, 0, n), nullCtx.slice(0, 0, n), sctx}),
@@ -99,9 +102,7 @@ Result<TextSamples> sampleImpl(models::TextDenoiser& model, const at::Tensor& co
                 const auto s4 = s.view({-1, 1, 1, 1});
                 const auto ec = (x - all.slice(0, 0, n)) / s4, eu = (x - all.slice(0, n, 2 * n)) / s4,
                            es = (x - all.slice(0, 2 * n, 3 * n)) / s4;
-                auto mu = at::clamp_max((ec - es).abs() * o.sldScale, 1.0);
-                mu = at::where((ec - es) >= o.sldThreshold, at::zeros_like(mu), mu);
-                const auto eps = eu + w * (ec - eu - mu * (es - eu));
+                const auto eps = sldEpsilon(ec, eu, es, momentum, o, call >= warmup);
                 return (x - s4 * eps).to(xt.scalar_type());
             }
             if (w == 1.0) {
@@ -173,6 +174,41 @@ Result<TextSamples> sampleContext(models::TextDenoiser& model, const at::Tensor&
                                   const std::vector<std::uint64_t>& seeds, const TextSampleOptions& options,
                                   const JobContext& ctx) {
     return sampleImpl(model, context, mask, seeds, options, ctx);
+}
+
+bool sldPreset(const std::string& name, TextSampleOptions* o) {
+    // {s_S, λ, s_m, β_m, δ of 50 steps}
+    struct P { const char* name; double scale, threshold, momentum, beta; int warmupOf50; };
+    static const P kPresets[] = {{"weak", 200, 0.0, 0.0, 0.0, 15},
+                                 {"medium", 1000, 0.01, 0.3, 0.4, 10},
+                                 {"strong", 2000, 0.025, 0.5, 0.7, 7},
+                                 {"max", 5000, 1.0, 0.5, 0.7, 0}};
+    for (const auto& p : kPresets)
+        if (name == p.name) {
+            o->sldScale = p.scale;
+            o->sldThreshold = p.threshold;
+            o->sldMomentum = p.momentum;
+            o->sldBeta = p.beta;
+            o->sldWarmup = -1;
+            o->sldWarmupShare = p.warmupOf50 / 50.0;
+            return true;
+        }
+    return false;
+}
+
+at::Tensor sldEpsilon(const at::Tensor& ec, const at::Tensor& eu, const at::Tensor& es, at::Tensor& momentum,
+                      const TextSampleOptions& o, bool apply) {
+    auto mu = at::clamp_max((ec - es).abs() * o.sldScale, 1.0);
+    mu = at::where((ec - es) >= o.sldThreshold, at::zeros_like(mu), mu);
+    if (!momentum.defined() || !momentum.sizes().equals(ec.sizes())) momentum = at::zeros_like(ec);
+    const auto gamma = mu * (es - eu) + o.sldMomentum * momentum;
+    momentum = o.sldBeta * momentum + (1 - o.sldBeta) * gamma;
+    return eu + o.guidance * (ec - eu - (apply ? gamma : at::zeros_like(gamma)));
+}
+
+int sldWarmupSteps(const TextSampleOptions& o, int steps) {
+    if (o.sldWarmup >= 0) return o.sldWarmup;
+    return int(std::lround(std::clamp(o.sldWarmupShare, 0.0, 1.0) * double(std::max(steps, 0))));
 }
 
 } // namespace reverie::erase

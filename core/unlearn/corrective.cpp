@@ -149,7 +149,9 @@ Result<CorrectiveReport> runCorrectiveBench(const CorrectiveParams& p, const Job
     if (p.steps < 1 || p.batch < 1 || !(p.lr > 0)) return R::invalid("training needs steps, batch and lr > 0");
     for (double f : p.identified)
         if (!(f > 0 && f <= 1)) return R::invalid("identified fractions must be in (0, 1]");
-    if (p.retainSamples < 1) return R::invalid("SSD needs at least one retain sample");
+    if (p.ssdBatches.empty()) return R::invalid("SSD needs at least one minibatch size");
+    for (int bs : p.ssdBatches)
+        if (bs < 1) return R::invalid("SSD's minibatch sizes must be >= 1");
     const std::string dir = p.dataDir.empty() ? data::defaultFashionMnistDir() : p.dataDir;
     auto trainData = data::loadFashionMnist(data::Split::Train, dir, p.trainImages);
     if (!trainData) return trainData.error();
@@ -206,51 +208,67 @@ Result<CorrectiveReport> runCorrectiveBench(const CorrectiveParams& p, const Job
         row.seconds = nowSeconds() - t0;
         rep.rows.push_back(row);
 
-        // SSD: I_D over random stored training samples (poisoned ones included, as stored), once.
+        // SSD (unlearn/ssd.h) as the reference runs it: for each identified fraction, I_D over the
+        // retain set = the stored training data minus the identified samples (unidentified poison
+        // stays in it, as it would for a user), I_F over the identified samples, both the mean over
+        // minibatches of the squared gradient of the minibatch's mean loss.
         const auto loss = [&](const SsdBatch& b) {
             return torch::nn::functional::cross_entropy(net->forward(b.input), b.target);
         };
-        auto batchOf = [&](std::int64_t i) {
-            auto [x, y] = storedSample(d, i, p.patch, p.targetClass);
-            return SsdBatch{data::toSigned(x), at::full({1}, y, at::kLong)};
+        auto batchesOf = [&](const std::vector<std::int64_t>& idx, int bs) {
+            std::vector<SsdBatch> out;
+            for (std::size_t s = 0; s < idx.size(); s += std::size_t(bs)) {
+                const auto e = std::min(idx.size(), s + std::size_t(bs));
+                std::vector<at::Tensor> xs;
+                std::vector<std::int64_t> ys;
+                for (auto k = s; k < e; ++k) {
+                    auto [x, y] = storedSample(d, idx[k], p.patch, p.targetClass);
+                    xs.push_back(x);
+                    ys.push_back(y);
+                }
+                out.push_back(SsdBatch{data::toSigned(at::cat(xs)), at::tensor(ys, at::kLong)});
+            }
+            return out;
         };
-        std::vector<SsdBatch> retain;
-        {
-            std::vector<std::int64_t> all(static_cast<std::size_t>(n));
-            std::iota(all.begin(), all.end(), 0);
-            std::shuffle(all.begin(), all.end(), rng);
-            for (int k = 0; k < std::min<std::int64_t>(p.retainSamples, n); ++k) retain.push_back(batchOf(all[std::size_t(k)]));
-        }
+        std::vector<std::int64_t> shuffled(static_cast<std::size_t>(n));
+        std::iota(shuffled.begin(), shuffled.end(), 0);
+        std::shuffle(shuffled.begin(), shuffled.end(), rng);
         std::vector<at::Tensor> saved;
         for (const auto& t : net->parameters()) saved.push_back(t.detach().clone());
-        net->eval();
-        const double tf = nowSeconds();
-        auto fisherD = diagonalFisher(*net, retain, loss, ctx);
-        if (!fisherD) return fisherD.error();
-        const double retainSeconds = nowSeconds() - tf;
+        auto reset = [&] {
+            torch::NoGradGuard ng;
+            auto params = net->parameters();
+            for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
+        };
 
         for (double f : p.identified) {
             const auto known = std::max<std::int64_t>(1, std::llround(f * double(count)));
-            {
-                torch::NoGradGuard ng;
-                auto params = net->parameters();
-                for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
+            std::vector<char> identified(std::size_t(n), 0);
+            std::vector<std::int64_t> forgetIdx(poisonOrder.begin(), poisonOrder.begin() + known), retainIdx;
+            for (auto i : forgetIdx) identified[std::size_t(i)] = 1;
+            for (auto i : shuffled)
+                if (!identified[std::size_t(i)] && (p.retainSamples <= 0 || std::int64_t(retainIdx.size()) < p.retainSamples))
+                    retainIdx.push_back(i);
+            for (int bs : p.ssdBatches) {
+                reset();
+                net->eval();
+                const double ts = nowSeconds();
+                auto fisherD = diagonalFisher(*net, batchesOf(retainIdx, bs), loss, ctx);
+                if (!fisherD) return fisherD.error();
+                auto fisherF = diagonalFisher(*net, batchesOf(forgetIdx, bs), loss, ctx);
+                if (!fisherF) return fisherF.error();
+                SsdParams sp;
+                sp.alpha = p.alpha;
+                sp.lambda = p.lambda;
+                auto damp = dampen(net->parameters(), fisherD.value(), fisherF.value(), sp);
+                if (!damp) return damp.error();
+                auto r = measure(net, "ssd", f);
+                r.dampened = damp.value().dampened;
+                r.ssdBatch = bs;
+                r.seconds = nowSeconds() - ts;
+                rep.rows.push_back(r);
             }
-            const double ts = nowSeconds();
-            std::vector<SsdBatch> forget;
-            for (std::int64_t k = 0; k < known; ++k) forget.push_back(batchOf(poisonOrder[std::size_t(k)]));
-            net->eval();
-            auto fisherF = diagonalFisher(*net, forget, loss, ctx);
-            if (!fisherF) return fisherF.error();
-            SsdParams sp;
-            sp.alpha = p.alpha;
-            sp.lambda = p.lambda;
-            auto damp = dampen(net->parameters(), fisherD.value(), fisherF.value(), sp);
-            if (!damp) return damp.error();
-            auto r = measure(net, "ssd", f);
-            r.dampened = damp.value().dampened;
-            r.seconds = retainSeconds + nowSeconds() - ts;
-            rep.rows.push_back(r);
+            reset();
 
             if (p.retrain) {
                 std::vector<char> excluded(std::size_t(n), 0);
@@ -270,15 +288,17 @@ Result<CorrectiveReport> runCorrectiveBench(const CorrectiveParams& p, const Job
                             " trigger -> class " + std::to_string(p.targetClass) + "), " + std::to_string(p.steps) +
                             " steps x " + std::to_string(p.batch) + "\n";
         table += "method     identified  clean acc  triggered acc  attack success  dampened  seconds\n";
+        table += "(ssd/N: SSD with importances over minibatches of N; retain set = training data minus the identified)\n";
         for (const auto& r : rep.rows) {
             char line[200];
-            std::snprintf(line, sizeof line, "%-10s %9s  %9s  %13s  %14s  %8lld  %7.1f\n", r.method.c_str(),
+            const auto method = r.ssdBatch > 0 ? r.method + "/" + std::to_string(r.ssdBatch) : r.method;
+            std::snprintf(line, sizeof line, "%-10s %9s  %9s  %13s  %14s  %8lld  %7.1f\n", method.c_str(),
                           r.identified > 0 ? pct(r.identified).c_str() : "-", pct(r.cleanAccuracy).c_str(),
                           pct(r.triggeredAccuracy).c_str(), pct(r.attackSuccess).c_str(), (long long)r.dampened, r.seconds);
             table += line;
             rows.push_back({{"method", r.method}, {"identified", r.identified}, {"clean_accuracy", r.cleanAccuracy},
                             {"triggered_accuracy", r.triggeredAccuracy}, {"attack_success", r.attackSuccess},
-                            {"dampened", r.dampened}, {"seconds", r.seconds}});
+                            {"dampened", r.dampened}, {"ssd_batch", r.ssdBatch}, {"seconds", r.seconds}});
         }
         rep.table = table;
         rep.json = nlohmann::json{{"bench", "unlearn"},
@@ -291,6 +311,7 @@ Result<CorrectiveReport> runCorrectiveBench(const CorrectiveParams& p, const Job
                                   {"alpha", p.alpha},
                                   {"lambda", p.lambda},
                                   {"retain_samples", p.retainSamples},
+                                  {"ssd_batches", p.ssdBatches},
                                   {"rows", rows}}
                        .dump();
         return rep;

@@ -31,9 +31,12 @@ struct CorrectiveParams {
     double lr = 2e-3;
     double weightDecay = 0.05;
     int warmup = 100;
-    // SSD
+    // SSD, as the reference computes it: I_D over the retain set (the training data minus the
+    // identified samples), I_F over the identified samples, each the mean over minibatches of the
+    // squared gradient of the minibatch's mean loss.
     double alpha = 10, lambda = 1;
-    int retainSamples = 2000;            ///< samples of the training set for I_D (batches of one)
+    std::vector<int> ssdBatches = {512}; ///< minibatch sizes of the importances (one SSD row each)
+    std::int64_t retainSamples = 0;      ///< cap on the retain set (0: all of it), drawn at random
     std::int64_t testImages = 10000;
     std::uint64_t seed = 11;
 };
@@ -45,6 +48,7 @@ struct CorrectiveRow {
     double triggeredAccuracy = 0; ///< on triggered test images (true labels, target class excluded)
     double attackSuccess = 0;  ///< share of the triggered images classified as the target class
     std::int64_t dampened = 0; ///< ssd: parameters scaled
+    int ssdBatch = 0;          ///< ssd: the importances' minibatch size
     double seconds = 0;        ///< the method's own time (SSD: both Fishers and the dampening)
 };
 
