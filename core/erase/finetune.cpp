@@ -109,8 +109,7 @@ Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const Fin
             return w2 > 0 ? std::sqrt(d2 / w2) : 0.0;
         };
         FinetuneResult res;
-        const double anchorWeight = p.anchorWeight;
-        if (kind == Kind::Spm) res.anchorWeight = anchorWeight;
+        if (kind == Kind::Spm) res.anchorWeight = p.anchorWeight;
         for (int step = 0; step < p.steps; ++step) {
             if (ctx.cancelled()) return R::cancelled(std::string(what) + ": cancelled at step " + std::to_string(step));
             const auto B = p.batch;
@@ -172,7 +171,7 @@ Result<FinetuneResult> trainKind(models::TextDenoiser& model, int cls, const Fin
                 const auto A = anchors.size(0);
                 const auto out = model->forward(xs.slice(0, 0, A), sigma.slice(0, 0, A), anchors, anchorMask);
                 const auto anchor = (weight.slice(0, 0, A) * (out - anchorTarget).square()).mean();
-                loss = loss + anchorWeight * anchor;
+                loss = loss + p.anchorWeight * anchor;
                 anchorLoss = anchor.item<double>();
             }
             opt.zero_grad();
