@@ -271,10 +271,8 @@ Result<CorrectiveReport> runCorrectiveBench(const CorrectiveParams& p, const Job
             reset();
 
             if (p.retrain) {
-                std::vector<char> excluded(std::size_t(n), 0);
-                for (std::int64_t k = 0; k < known; ++k) excluded[std::size_t(poisonOrder[std::size_t(k)])] = 1;
                 const double tr = nowSeconds();
-                auto re = train(p, config, d, excluded, p.seed + 1, "retraining without the identified samples", ctx);
+                auto re = train(p, config, d, identified, p.seed + 1, "retraining without the identified samples", ctx);
                 if (!re) return re.error();
                 auto rr = measure(re.value(), "retrain", f);
                 rr.seconds = nowSeconds() - tr;
