@@ -2322,6 +2322,10 @@
         <source>Open IR-SDE checkpoint</source>
         <translation>IR-SDE-Checkpoint öffnen</translation>
     </message>
+    <message>
+        <source>Baseline: IR-SDE posterior, one t→t−1 step per subsampled t</source>
+        <translation>Vergleichsbasis: IR-SDE-Posterior, ein Schritt t→t−1 je ausgewähltem t</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::RestoreWorkbench</name>

@@ -40,6 +40,11 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   --snr-buckets 0,5,10,15,20 (--samples per bucket, families in turn)
                   --families recorded,white,...  --reverberant N (T60 0.2-1 s, no noise)
                   --model DIR|NAME (default speech-enhance)
+                  Predictor-corrector settings (pc, sgmse-pc; every combination is a row):
+                  --pc-snr 0.1,0.5  --corrector-steps 0,1 (0: predictor alone; NFE a multiple
+                  of K + 1)  --final-denoise on|both (pc: the data estimate at t_eps, +1 NFE)
+                  --error-pairs N (the model's error against the noise level on N mixtures'
+                  first crop, against the identity and the noisy input)
   bench erase     Concept erasure on the text-conditional model (UCE, RECE, ESD, SPM, SLD; one, two
                   and three concepts): erased and held-out-synonym rates, other classes' accuracy,
                   FD, attack success, edit time.
@@ -166,6 +171,8 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
     return report(p, restore::runRestoreBench(bp, context(true)));
 }
 
+bool intList(const QCommandLineParser& p, const char* name, std::vector<int>* out, int* code, int min = 1);
+
 int enhanceBench(const QCommandLineParser& p, bool quick) {
     speech::EnhanceBenchParams bp;
     bp.quick = quick;
@@ -188,12 +195,38 @@ int enhanceBench(const QCommandLineParser& p, bool quick) {
     }
     if (p.isSet(QStringLiteral("reverberant")) && !intOption(p, "reverberant", 0, &bp.reverberant, &code)) return code;
     if (nfes.empty()) nfes.push_back(0);
+    std::vector<double> snrs;
+    for (const auto& v : listOption(p, "pc-snr")) {
+        bool ok = false;
+        const double x = QString::fromStdString(v).toDouble(&ok);
+        if (!ok || !(x > 0) || x > 10) return usage(QStringLiteral("--pc-snr needs values in (0, 10]"));
+        snrs.push_back(x);
+    }
+    if (snrs.empty()) snrs.push_back(0.5);
+    std::vector<int> corr;
+    if (!intList(p, "corrector-steps", &corr, &code, 0)) return code;
+    if (corr.empty()) corr.push_back(1);
+    std::vector<bool> finals{false};
+    if (p.isSet(QStringLiteral("final-denoise"))) {
+        const QString f = p.value(QStringLiteral("final-denoise"));
+        if (f == QStringLiteral("on")) finals = {true};
+        else if (f == QStringLiteral("both")) finals = {false, true};
+        else if (f != QStringLiteral("off")) return usage(QStringLiteral("--final-denoise takes on, off or both"));
+    }
+    if (p.isSet(QStringLiteral("error-pairs")) && !intOption(p, "error-pairs", 1, &bp.errorPairs, &code)) return code;
     for (const auto& id : listOption(p, "samplers"))
-        for (int k : nfes) bp.settings.push_back({id, k});
+        for (int k : nfes) {
+            if (id != "pc" && id != "sgmse-pc") {
+                bp.settings.push_back({id, k});
+                continue;
+            }
+            for (double snr : snrs)
+                for (int c : corr)
+                    for (bool fd : finals)
+                        if (!fd || id == "pc") bp.settings.push_back({id, k, snr, c, fd});
+        }
     return report(p, speech::runEnhanceBench(bp, context(true)));
 }
-
-bool intList(const QCommandLineParser& p, const char* name, std::vector<int>* out, int* code);
 
 int eraseBench(const QCommandLineParser& p, bool quick) {
     erase::EraseBenchParams ep;
@@ -282,15 +315,15 @@ int publishedBench(const QCommandLineParser& p, bool quick) {
     return report(p, models::published::runPublishedBench(pp, context(true)));
 }
 
-bool intList(const QCommandLineParser& p, const char* name, std::vector<int>* out, int* code) {
+bool intList(const QCommandLineParser& p, const char* name, std::vector<int>* out, int* code, int min) {
     const auto values = listOption(p, name);
     if (values.empty()) return true;
     out->clear();
     for (const auto& v : values) {
         bool ok = false;
         out->push_back(QString::fromStdString(v).toInt(&ok));
-        if (!ok || out->back() < 1) {
-            *code = usage(QStringLiteral("--%1 needs comma-separated whole numbers >= 1").arg(QString::fromLatin1(name)));
+        if (!ok || out->back() < min) {
+            *code = usage(QStringLiteral("--%1 needs comma-separated whole numbers >= %2").arg(QString::fromLatin1(name)).arg(min));
             return false;
         }
     }
@@ -340,7 +373,9 @@ int run(const QStringList& args) {
                   value("depths", "Depths."), value("batches", "Batch sizes."), value("networks", "Networks."), value("precision", "fp32 or bf16."),
                   value("ssd-batch", "SSD minibatch sizes."), value("retain-samples", "SSD retain cap."),
                   value("spm-anchor-weight", "SPM anchor weights."),
-                  value("set-sizes", "Concept set sizes.")});
+                  value("set-sizes", "Concept set sizes."), value("pc-snr", "PC snr list."),
+                  value("corrector-steps", "Corrector steps list."), value("final-denoise", "on, off or both."),
+                  value("error-pairs", "Mixtures for the error by noise level.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;

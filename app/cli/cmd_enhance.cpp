@@ -26,6 +26,11 @@ Options:
                     mrs-sde-1-data otherwise; --list-samplers shows them all).
   --nfe N           Network evaluations per chunk (0 = the sampler's default).
   --seed S          Seed (default 0).
+  --snr R           pc, sgmse-pc: the annealed-Langevin corrector's snr (default 0.5).
+  --corrector-steps K
+                    pc, sgmse-pc: corrector steps per predictor step (default 1; 0 = the
+                    predictor alone); the NFE must be a multiple of K + 1.
+  --final-denoise   pc: return the model's data estimate at t_eps after the last step (+1 NFE).
   --task T          auto (default), denoise (the recording is dry) or dereverberate (remove the
                     room's reverberation too); dereverberate needs a model trained for it.
   --model DIR|FILE|NAME
@@ -48,7 +53,9 @@ int run(const QStringList& args) {
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON summary."));
     p.addOptions({out, list, json, valueOption("sampler", "Sampler id.", speech::kDefaultEnhanceSampler),
                   valueOption("nfe", "Network evaluations per chunk.", "0"), valueOption("seed", "Seed.", "0"),
-                  valueOption("task", "auto, denoise or dereverberate.", "auto"), valueOption("model", "Model folder, checkpoint file or built-in name.", "")});
+                  valueOption("task", "auto, denoise or dereverberate.", "auto"),
+                  valueOption("snr", "Corrector snr.", "0.5"), valueOption("corrector-steps", "Corrector steps.", "1"),
+                  QCommandLineOption(QStringLiteral("final-denoise"), QStringLiteral("Final denoising step.")), valueOption("model", "Model folder, checkpoint file or built-in name.", "")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : speech::enhanceSamplers())
@@ -65,6 +72,10 @@ int run(const QStringList& args) {
     ep.nfe = p.value(QStringLiteral("nfe")).toInt(&ok1);
     ep.seed = p.value(QStringLiteral("seed")).toULongLong(&ok2);
     if (!(ok1 && ok2)) return usage(QStringLiteral("--nfe and --seed need numbers"));
+    ep.snr = p.value(QStringLiteral("snr")).toDouble(&ok1);
+    ep.correctorSteps = p.value(QStringLiteral("corrector-steps")).toInt(&ok2);
+    if (!(ok1 && ok2)) return usage(QStringLiteral("--snr and --corrector-steps need numbers"));
+    ep.finalDenoise = p.isSet(QStringLiteral("final-denoise"));
     ep.task = p.value(QStringLiteral("task")).toStdString();
     ep.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kEnhancer);
     if (ep.modelDir.empty())

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <limits>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -214,7 +215,7 @@ Result<Edit> solve(const at::Tensor& W, const at::Tensor& erase, const at::Tenso
         if (!pr) return pr.error();
         std::vector<EraseBlock> blocks;
         if (present(erase)) {
-            ConceptSet c{"the erase set", erase, guide, 1.0};
+            ConceptSet c{"the erase set", erase, guide, 1.0, at::Tensor()};
             EraseBlock b;
             b.e = erase.to(W.device(), at::kDouble).contiguous();
             if (auto e = resolveGuide(c, params.defaultGuide, in, W.device(), &b.g); !e.empty())
@@ -282,6 +283,12 @@ Result<at::Tensor> regenerationEmbedding(const std::vector<MatrixPair>& pairs, c
 
 Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const ConceptSet& conceptSet, const at::Tensor& preserve,
                            const ReceParams& params, const ReceScoreFn& score, const JobContext& ctx) {
+    return runRece(Ws, std::vector<ConceptSet>{conceptSet}, preserve, params, score, ctx);
+}
+
+Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const std::vector<ConceptSet>& concepts,
+                           const at::Tensor& preserve, const ReceParams& params, const ReceScoreFn& score,
+                           const JobContext& ctx) {
     using R = Result<ReceResult>;
     return guarded<ReceResult>("RECE", [&]() -> R {
         std::int64_t in = 0;
@@ -289,13 +296,35 @@ Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const ConceptSet& 
         if (auto e = checkParams(params.uce); !e.empty()) return R::invalid(e);
         if (!(params.lambda > 0) || !std::isfinite(params.lambda)) return R::invalid("RECE's λ must be finite and > 0");
         if (params.epochs < 0 || params.epochs > 100) return R::invalid("RECE epochs must be between 0 and 100");
+        if (!(params.othersTolerance >= 0)) return R::invalid("RECE's tolerance on the other concepts must be ≥ 0");
         const auto dev = Ws[0].device();
-        auto blocks = blocksOf({conceptSet}, params.uce, in, dev);
+        auto blocks = blocksOf(concepts, params.uce, in, dev);
         if (!blocks) return blocks.error();
         auto pr = preserveRows(preserve, in, dev);
         if (!pr) return pr.error();
-        const at::Tensor cStar = blocks.value()[0].e;  // [Ne, in] float64
-        const at::Tensor guides = blocks.value()[0].g; // [Ne, in]
+        // Per concept: the rows to derive from (c*) and the guides of the derived rows.
+        const std::size_t K = concepts.size();
+        std::vector<at::Tensor> cStars(K), derivedGuides(K);
+        for (std::size_t k = 0; k < K; ++k) {
+            const auto& b = blocks.value()[k];
+            const auto& c = concepts[k];
+            if (present(c.derive)) {
+                if (auto e = checkRows(c.derive, in, "the derivation rows of concept '" + c.name + "'"); !e.empty())
+                    return R::invalid(e);
+                cStars[k] = c.derive.to(dev, at::kDouble).contiguous();
+            } else {
+                cStars[k] = b.e;
+            }
+            const auto nd = cStars[k].size(0);
+            const bool oneGuide = (c.guide.defined() ? c.guide : params.uce.defaultGuide).dim() == 1 ||
+                                  (c.guide.defined() ? c.guide : params.uce.defaultGuide).size(0) == 1;
+            if (oneGuide) derivedGuides[k] = b.g.narrow(0, 0, 1).expand({nd, in}).contiguous();
+            else if (nd == b.g.size(0)) derivedGuides[k] = b.g;
+            else
+                return R::invalid("concept '" + c.name + "' has " + std::to_string(b.g.size(0)) + " guide rows for " +
+                                  std::to_string(nd) + " derivation rows (give one guide row, or one per row)");
+        }
+        const at::Tensor cStar = at::cat(cStars, 0);
 
         std::vector<at::Tensor> wd;
         for (const auto& W : Ws) wd.push_back(W.to(at::kDouble));
@@ -303,12 +332,17 @@ Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const ConceptSet& 
         const auto gram = at::mm(stacked.t(), stacked);
 
         ReceResult out;
-        double bestScore = 0;
-        std::vector<EraseBlock> cur = blocks.value();
+        double uceOthers = std::numeric_limits<double>::quiet_NaN();
+        double keptTarget = 0;
+        // Per concept, the blocks of rows: its own, then one derived block per epoch.
+        std::vector<std::vector<EraseBlock>> cur(K);
+        for (std::size_t k = 0; k < K; ++k) cur[k].push_back(blocks.value()[k]);
         for (int epoch = 0; epoch <= params.epochs; ++epoch) {
             if (ctx.cancelled()) return R::cancelled("RECE: cancelled after " + std::to_string(epoch) + " epochs");
             const double e0 = nowSeconds();
-            auto edit = solveBlocks(Ws, cur, pr.value(), params.uce);
+            std::vector<EraseBlock> all;
+            for (const auto& bs : cur) all.insert(all.end(), bs.begin(), bs.end());
+            auto edit = solveBlocks(Ws, all, pr.value(), params.uce);
             if (!edit) return edit.error();
             auto derived = regenFromGram(gram, edit.value().transform, cStar, params.lambda);
             if (!derived) return derived.error();
@@ -317,21 +351,36 @@ Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const ConceptSet& 
             ep.derived = derived.value();
             ep.seconds = nowSeconds() - e0;
             out.seconds += ep.seconds;
-            if (score) ep.score = score(edit.value().weights, ep.derived);
-            const bool better = !score ? true : (epoch == 0 || ep.score < bestScore);
-            if (better) {
-                bestScore = ep.score;
+            if (score) {
+                const ReceScore s = score(edit.value().weights, ep.derived);
+                ep.score = s.target;
+                ep.others = s.others;
+            }
+            if (!score || epoch == 0) {
+                ep.accepted = true;
+            } else {
+                const bool othersOk = std::isnan(ep.others) || std::isnan(uceOthers) ||
+                                      ep.others >= uceOthers - params.othersTolerance;
+                ep.accepted = ep.score < keptTarget && othersOk;
+            }
+            if (epoch == 0) uceOthers = ep.others;
+            if (ep.accepted) {
+                keptTarget = ep.score;
                 out.bestEpoch = epoch;
                 out.edit = edit.value();
-                ConceptSet c = conceptSet;
-                std::vector<at::Tensor> es, gs;
-                for (const auto& b : cur) {
-                    es.push_back(b.e);
-                    gs.push_back(b.g);
+                out.conceptSets.clear();
+                for (std::size_t k = 0; k < K; ++k) {
+                    ConceptSet c = concepts[k];
+                    std::vector<at::Tensor> es, gs;
+                    for (const auto& b : cur[k]) {
+                        es.push_back(b.e);
+                        gs.push_back(b.g);
+                    }
+                    c.erase = at::cat(es, 0);
+                    c.guide = at::cat(gs, 0);
+                    out.conceptSets.push_back(std::move(c));
                 }
-                c.erase = at::cat(es, 0);
-                c.guide = at::cat(gs, 0);
-                out.conceptSet = std::move(c);
+                out.conceptSet = out.conceptSets.front();
             }
             out.epochs.push_back(ep);
             Progress pg;
@@ -339,10 +388,17 @@ Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const ConceptSet& 
             pg.total = params.epochs + 1;
             pg.stepSeconds = ep.seconds;
             pg.message = "RECE epoch " + std::to_string(epoch);
-            pg.values = {{"score", ep.score}, {"seconds", ep.seconds}};
+            pg.values = {{"score", ep.score}, {"others", ep.others}, {"accepted", ep.accepted ? 1.0 : 0.0},
+                         {"seconds", ep.seconds}};
             ctx.report(pg);
-            // Erase the derived embedding too (mapped to the same guides), re-solving from W.
-            cur.push_back({ep.derived, guides, cur[0].scale});
+            if (score && ep.accepted && ep.score <= 0) break; // the concept is gone
+            // Erase every concept's derived embeddings too (each to its own guides), re-solving from W.
+            std::int64_t off = 0;
+            for (std::size_t k = 0; k < K; ++k) {
+                const auto nd = cStars[k].size(0);
+                cur[k].push_back({ep.derived.narrow(0, off, nd), derivedGuides[k], cur[k][0].scale});
+                off += nd;
+            }
         }
         out.edit.seconds = out.seconds;
         return out;

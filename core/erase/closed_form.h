@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,11 @@ struct ConceptSet {
     at::Tensor guide;  ///< [Ne, in], or [1, in] broadcast to every row; undefined: defaultGuide
     /// Multiplies η for this concept's rows (a weighted joint solve; 0 leaves the concept out).
     double weight = 1.0;
+    /// RECE: [Nd, in] the rows it derives regeneration embeddings for, the concept's own words
+    /// (its reference derives them for the concept, not for template words such as "a photo
+    /// of"); undefined → the erase rows. Derived rows take the guide's first row when the guide
+    /// is one row, otherwise Nd must equal Ne and row i takes guide row i.
+    at::Tensor derive;
 };
 
 /// The result of one edit of several matrices: W' and the stored artefact ΔW = W' − W.
@@ -80,33 +86,57 @@ struct ReceParams {
     UceParams uce;
     double lambda = 0.1; ///< ridge of the regeneration embedding (0.1 nudity; 1e-3 objects)
     int epochs = 3;      ///< derivation/erase rounds after the plain UCE edit (epoch 0)
+    /// The acceptance rule's tolerance: an epoch is kept only if the other concepts' score stays
+    /// within this of UCE's (epoch 0's).
+    double othersTolerance = 0.1;
 };
 
-/// The validation score of one candidate edit: the edited matrices and the regeneration
-/// embedding derived against them ([Ne, in], one row per erase row of the concept). Lower is
-/// better (e.g. the share of samples from that embedding still recognised as the concept).
-using ReceScoreFn = std::function<double(const std::vector<at::Tensor>& editedWeights,
-                                         const at::Tensor& regenerationEmbedding)>;
+/// A candidate edit's validation: `target`, lower is better (e.g. the share of samples still
+/// recognised as the erased concept); `others`, higher is better (e.g. the other classes'
+/// accuracy), NaN when not measured. Converts from a plain target score.
+struct ReceScore {
+    double target = 0;
+    double others = std::numeric_limits<double>::quiet_NaN();
+    ReceScore(double t = 0, double o = std::numeric_limits<double>::quiet_NaN()) : target(t), others(o) {}
+};
+
+/// The validation of one candidate edit: the edited matrices and the regeneration embeddings
+/// derived against them ([ΣNd, in], every concept's derivation rows in order).
+using ReceScoreFn = std::function<ReceScore(const std::vector<at::Tensor>& editedWeights,
+                                            const at::Tensor& regenerationEmbedding)>;
 
 struct ReceEpoch {
     int epoch = 0;          ///< 0 = the plain UCE edit
-    double score = 0;       ///< the callback's score (0 when no callback was given)
+    double score = 0;       ///< the callback's target score (0 when no callback was given)
+    double others = std::numeric_limits<double>::quiet_NaN(); ///< the callback's others score
+    bool accepted = false;  ///< kept by the acceptance rule (epoch 0 always)
     double seconds = 0;     ///< wall time of this epoch (solve + derivation, not the callback)
-    at::Tensor derived;     ///< the regeneration embedding against this epoch's edit
+    at::Tensor derived;     ///< the regeneration embeddings against this epoch's edit
 };
 
 struct ReceResult {
-    Edit edit;                    ///< the best epoch's edit (its seconds: the whole RECE edit)
-    ConceptSet conceptSet;           ///< the best epoch's erase set (original rows + derived ones)
+    Edit edit;                    ///< the kept epoch's edit (its seconds: the whole RECE edit)
+    ConceptSet conceptSet;        ///< the kept epoch's erase set of the first concept (original rows + derived ones)
+    std::vector<ConceptSet> conceptSets; ///< the same for every concept of a joint run, in order
     std::vector<ReceEpoch> epochs;
     int bestEpoch = 0;
     double seconds = 0;           ///< the whole edit, without the score callbacks
 };
 
 /// Runs RECE from the original matrices (every epoch re-solves from W, never on top of W').
-/// Without a score callback the last epoch is kept. Progress: one report per epoch
-/// (values {score, seconds}); cancel is checked before every epoch.
+/// Several concepts are erased jointly, as the reference does: each epoch solves one joint edit
+/// over every concept's rows, derives every concept's regeneration embeddings against that joint
+/// edit (from ConceptSet::derive) and adds each concept's to its own rows.
+/// Acceptance rule (with a score callback): epoch 0 (UCE) is kept first; a later epoch replaces
+/// the kept one only if its target score is below the kept one's and its others score (when
+/// measured) is at least UCE's − othersTolerance; the loop stops once a kept epoch's target is 0
+/// (the concept is gone). Without a callback the last epoch is kept.
+/// Progress: one report per epoch (values {score, others, accepted, seconds}); cancel is checked
+/// before every epoch.
 Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const ConceptSet& conceptSet,
+                           const at::Tensor& preserve, const ReceParams& params,
+                           const ReceScoreFn& score = {}, const JobContext& ctx = {});
+Result<ReceResult> runRece(const std::vector<at::Tensor>& Ws, const std::vector<ConceptSet>& concepts,
                            const at::Tensor& preserve, const ReceParams& params,
                            const ReceScoreFn& score = {}, const JobContext& ctx = {});
 

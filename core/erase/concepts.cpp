@@ -83,6 +83,10 @@ Result<ConceptSet> classConcept(models::TextDenoiser& model, int cls, TokenChoic
                           tokens == TokenChoice::ConceptWords ? data::text::eraseSynonyms(cls) : std::vector<std::string>{});
     if (!e) return e.error();
     c.erase = e.value();
+    // RECE derives its regeneration embeddings from the concept's own words only.
+    auto d = promptTokens(model, data::text::erasePrompts(cls), data::text::eraseSynonyms(cls));
+    if (!d) return d.error();
+    c.derive = d.value();
     auto g = model->tokenEmbeddings("");
     if (!g) return g.error();
     c.guide = g.value().to(at::kDouble);

@@ -39,7 +39,8 @@ Result<at::Tensor> promptTokens(models::TextDenoiser& model, const std::vector<s
 /// read): erase = every token output of every prompt in data::text::erasePrompts(cls) (the held-out
 /// synonyms are never used), or only the outputs at the synonym's own words
 /// (TokenChoice::ConceptWords); duplicate rows dropped (UCE only sees their sums).
-/// The erase set of class cls (name = the class name, guide = the <null> output).
+/// The erase set of class cls (name = the class name, guide = the <null> output, derive = the
+/// outputs at the synonyms' own words, RECE's derivation rows).
 Result<ConceptSet> classConcept(models::TextDenoiser& model, int cls, TokenChoice tokens = TokenChoice::All);
 /// Preserve rows: the erase prompts of every class not in `erased`.
 Result<at::Tensor> preserveFor(models::TextDenoiser& model, const std::vector<int>& erased);

@@ -114,26 +114,50 @@ Result<bool> EditSet::erase(const ConceptSet& conceptSet, const at::Tensor& pres
 
 Result<ReceResult> EditSet::eraseRece(const ConceptSet& conceptSet, const at::Tensor& preserve, const ReceParams& params,
                                       const ReceScoreFn& score, const JobContext& ctx) {
+    return eraseRece(std::vector<ConceptSet>{conceptSet}, preserve, params, score, ctx);
+}
+
+Result<ReceResult> EditSet::eraseRece(const std::vector<ConceptSet>& concepts, const at::Tensor& preserve,
+                                      const ReceParams& params, const ReceScoreFn& score, const JobContext& ctx) {
     using R = Result<ReceResult>;
-    if (find(conceptSet.name))
-        return R::invalid("concept '" + conceptSet.name + "' is already erased in this set; remove it, or change its weight");
-    auto res = runRece(m_originals, conceptSet, preserve, params, score, ctx);
+    for (const auto& c : concepts)
+        if (find(c.name))
+            return R::invalid("concept '" + c.name + "' is already erased in this set; remove it, or change its weight");
+    auto res = runRece(m_originals, concepts, preserve, params, score, ctx);
     if (!res) return res;
-    Artefact a;
-    a.name = conceptSet.name;
-    a.method = "rece";
-    a.conceptSet = res.value().conceptSet;
-    a.conceptSet.erase = a.conceptSet.erase.to(at::kCPU, at::kDouble).contiguous();
-    a.conceptSet.guide = a.conceptSet.guide.to(at::kCPU, at::kDouble).contiguous();
-    a.conceptSet.weight = 1.0;
-    if (present(preserve)) a.preserve = preserve.to(at::kCPU, at::kDouble).contiguous();
-    a.params = params.uce;
-    a.params.defaultGuide = at::Tensor();
-    a.deltas = res.value().edit.deltas;
-    a.weight = conceptSet.weight;
-    a.seconds = res.value().seconds;
-    if (auto ok = add(std::move(a)); !ok) return ok.error();
-    return res;
+    return guarded<ReceResult>("RECE", [&]() -> R {
+        std::vector<Artefact> made;
+        for (std::size_t k = 0; k < concepts.size(); ++k) {
+            Artefact a;
+            a.name = concepts[k].name;
+            a.method = "rece";
+            a.conceptSet = res.value().conceptSets[k];
+            a.conceptSet.erase = a.conceptSet.erase.to(at::kCPU, at::kDouble).contiguous();
+            a.conceptSet.guide = a.conceptSet.guide.to(at::kCPU, at::kDouble).contiguous();
+            a.conceptSet.derive = at::Tensor();
+            a.conceptSet.weight = 1.0;
+            if (present(preserve)) a.preserve = preserve.to(at::kCPU, at::kDouble).contiguous();
+            a.params = params.uce;
+            a.params.defaultGuide = at::Tensor();
+            if (concepts.size() == 1) {
+                a.deltas = res.value().edit.deltas;
+            } else {
+                auto alone = solveJoint(m_originals, {a.conceptSet}, preserve, a.params);
+                if (!alone) return alone.error();
+                a.deltas = alone.value().deltas;
+            }
+            a.weight = concepts[k].weight;
+            a.seconds = res.value().seconds / double(concepts.size());
+            made.push_back(std::move(a));
+        }
+        const std::size_t before = m_artefacts.size();
+        for (auto& a : made)
+            if (auto ok = add(std::move(a)); !ok) {
+                m_artefacts.erase(m_artefacts.begin() + std::ptrdiff_t(before), m_artefacts.end()); // all or nothing
+                return ok.error();
+            }
+        return res.value();
+    });
 }
 
 Result<bool> EditSet::remove(const std::string& name) {

@@ -50,9 +50,14 @@ public:
 
     /// Solves the concept alone (UCE) against the originals and adds it.
     Result<bool> erase(const ConceptSet& conceptSet, const at::Tensor& preserve, const UceParams& params = {});
-    /// Runs RECE for the concept and adds the best epoch.
+    /// Runs RECE for the concept and adds the kept epoch.
     Result<ReceResult> eraseRece(const ConceptSet& conceptSet, const at::Tensor& preserve, const ReceParams& params,
                                  const ReceScoreFn& score = {}, const JobContext& ctx = {});
+    /// Runs RECE for several concepts jointly (runRece) and adds one artefact per concept: its
+    /// rows at the kept epoch, and as ΔW its own edit solved alone from those rows (used when it
+    /// is the only one enabled; several enabled are re-solved jointly from their rows anyway).
+    Result<ReceResult> eraseRece(const std::vector<ConceptSet>& concepts, const at::Tensor& preserve,
+                                 const ReceParams& params, const ReceScoreFn& score = {}, const JobContext& ctx = {});
     /// Adds a solved artefact (checks its name and ΔW shapes).
     Result<bool> add(Artefact a);
     Result<bool> remove(const std::string& name);

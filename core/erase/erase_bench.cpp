@@ -116,6 +116,17 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
             return out;
         };
 
+        // RECE's validation seeds, apart from the bench's and the attacks'.
+        std::vector<std::uint64_t> receSeeds;
+        for (int i = 0; i < (p.quick ? 4 : p.receValidationSamples); ++i) receSeeds.push_back(p.seed + 200000 + std::uint64_t(i));
+        auto shareOn = [&](const std::string& prompt, int c, const std::vector<std::uint64_t>& sd,
+                           const TextSampleOptions& so) -> Result<double> {
+            std::vector<std::string> ps(sd.size(), prompt);
+            auto s = sample(net, ps, sd, so, JobContext{nullptr, ctx.cancel});
+            if (!s) return s.error();
+            return classify(cls, s.value().x).eq(c).to(at::kDouble).mean().item<double>();
+        };
+
         // The original model on every prompt the bench uses (FD reference and first rows).
         std::map<std::string, PromptScore> original;
         // One erase synonym and two held-out synonyms per concept when it is erased alone, one of
@@ -268,18 +279,57 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
                 if (method == "uce" || method == "rece") {
                     auto keep = preserveFor(net, E);
                     if (!keep) return keep.error();
+                    std::vector<ConceptSet> concepts;
                     for (int c : E) {
                         auto cs = classConcept(net, c);
                         if (!cs) return cs.error();
-                        if (method == "uce") {
-                            auto ok = set.erase(cs.value(), keep.value());
-                            if (!ok) return ok.error();
-                        } else {
-                            ReceParams rp;
-                            rp.lambda = 1e-3; // objects (REFERENCE §7)
-                            auto ok = set.eraseRece(cs.value(), keep.value(), rp);
-                            if (!ok) return ok.error();
+                        concepts.push_back(cs.value());
+                    }
+                    if (method == "uce") {
+                        for (const auto& cs : concepts)
+                            if (auto ok = set.erase(cs, keep.value()); !ok) return ok.error();
+                    } else {
+                        // RECE jointly over E, with its acceptance rule scored on validation seeds
+                        // apart from the bench's: target = the success of RECE's own adversary
+                        // (the closed-form regeneration embedding derived against the candidate
+                        // edit) on E's erase prompts, others = the other classes' accuracy.
+                        ReceParams rp;
+                        rp.lambda = 1e-3; // objects (docs/methods.md, "RECE")
+                        AttackParams vap;
+                        vap.lambda = rp.lambda;
+                        std::string failure;
+                        const ReceScoreFn validate = [&](const std::vector<at::Tensor>& edited, const at::Tensor&) -> ReceScore {
+                            {
+                                at::NoGradGuard ng;
+                                for (std::size_t i = 0; i < targets.size(); ++i) targets[i].copy_(edited[i]);
+                            }
+                            double t = 0, o = 0;
+                            for (int c : E) {
+                                auto a = closedFormAttack(net, cls, originals, photoOf(data::text::eraseSynonyms(c).front()), c,
+                                                          receSeeds, vap, base, JobContext{nullptr, ctx.cancel});
+                                if (!a) failure = a.error().message;
+                                t += a ? a.value().success : 1.0;
+                            }
+                            for (int k : others) {
+                                auto s = shareOn(otherPrompt(k), k, receSeeds, base);
+                                if (!s) failure = s.error().message;
+                                o += s ? s.value() : 0.0;
+                            }
+                            restore();
+                            return ReceScore(t / double(E.size()), others.empty() ? 0.0 : o / double(others.size()));
+                        };
+                        auto ok = set.eraseRece(concepts, keep.value(), rp, validate, JobContext{nullptr, ctx.cancel});
+                        if (!ok) return ok.error();
+                        if (!failure.empty()) return Result<EraseBenchResult>::failed("RECE validation: " + failure);
+                        std::string epochs;
+                        for (const auto& e : ok.value().epochs) {
+                            char b[96];
+                            std::snprintf(b, sizeof b, "%s%d: %.1f/%.1f%%%s", epochs.empty() ? "" : ", ", e.epoch,
+                                          100 * e.score, 100 * e.others, e.accepted ? " kept" : "");
+                            epochs += b;
                         }
+                        res.notes.push_back("RECE " + name + " (validation attack success/others per epoch): " + epochs +
+                                            "; kept epoch " + std::to_string(ok.value().bestEpoch));
                     }
                     for (const auto& a : set.artefacts()) {
                         seconds += a.seconds;
@@ -369,8 +419,9 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
         res.table = table;
         res.json = nlohmann::json{{"bench", "erase"}, {"samples_per_prompt", p.samples}, {"steps", p.steps},
                                   {"guidance", p.guidance}, {"seed", p.seed}, {"attack_samples", p.attackSamples},
-                                  {"trained_edits", edits}, {"rows", rows}}
+                                  {"trained_edits", edits}, {"rows", rows}, {"notes", res.notes}}
                        .dump();
+        for (const auto& n : res.notes) res.table += "note: " + n + "\n";
         return res;
     });
 }

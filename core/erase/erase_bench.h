@@ -29,6 +29,8 @@ struct EraseBenchParams {
     double spmAnchorWeight = -1;  ///< < 0: SPM's default (erase/finetune.h FinetuneParams::anchorWeight)
     bool attacks = true;
     std::uint64_t seed = 2026;
+    /// RECE's acceptance rule: samples per prompt of its validation (seeds apart from the bench's).
+    int receValidationSamples = 32;
 };
 
 struct EraseBenchRow {

@@ -108,7 +108,7 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
         std::vector<ConceptSet> sets;
         for (std::size_t i = 0; i < g; ++i) {
             auto [e, gd] = alignedRows(states[std::int64_t(i)], last(i), states[std::int64_t(g)], last(g));
-            sets.push_back({concepts[i], e, gd, 1.0});
+            sets.push_back({concepts[i], e, gd, 1.0, at::Tensor()});
             res.eraseRows += int(e.size(0));
         }
         std::vector<at::Tensor> keep;
@@ -141,7 +141,7 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
                                for (const auto& s : sets) v.push_back(s.guide);
                                return v;
                            }()),
-                           1.0};
+                           1.0, at::Tensor()};
             ReceParams rp;
             rp.uce = up;
             rp.lambda = p.receLambda;
@@ -246,7 +246,7 @@ Result<SdEraseBenchReport> runSdEraseBench(const SdEraseBenchParams& p, const Jo
             if (name.find(".attn2.to_k.weight") != std::string::npos || name.find(".attn2.to_v.weight") != std::string::npos)
                 Ws.push_back(at::randn(shape) * 0.02);
         const std::int64_t in = Ws.front().size(1);
-        ConceptSet c{"concept", at::randn({p.rows, in}, at::kDouble), at::randn({p.rows, in}, at::kDouble), 1.0};
+        ConceptSet c{"concept", at::randn({p.rows, in}, at::kDouble), at::randn({p.rows, in}, at::kDouble), 1.0, at::Tensor()};
         const at::Tensor preserve = p.preserveRows > 0 ? at::randn({p.preserveRows, in}, at::kDouble) : at::Tensor();
         nlohmann::json rows = nlohmann::json::array();
         std::ostringstream table;

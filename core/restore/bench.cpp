@@ -363,7 +363,8 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
             plans = {{"posterior", {5, 10, 20, 50, 100}}, {"mrs-sde-2-data", {5, 10, 20, 50, 100}},
                      {"mrs-ode-2-data", {5, 10, 20}},      {"mrs-sde-1-data", {5, 10, 20}},
                      {"mrs-sde-2-noise", {5, 10, 20}},     {"mrs-ode-1-noise", {5, 10, 20}},
-                     {"em", {10, 100}},                    {"ode-euler", {10, 100}}};
+                     {"em", {10, 100}},                    {"ode-euler", {10, 100}},
+                     {"posterior-1step", {10, 20, 100}}}; // the paper's baseline (docs/methods.md)
         }
         if (!bp.samplers.empty()) {
             std::vector<Plan> kept;

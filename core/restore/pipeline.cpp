@@ -10,6 +10,7 @@
 #include "engine/solvers/exp.h"
 #include "engine/solvers/ode.h"
 #include "engine/solvers/pc.h"
+#include "engine/solvers/posterior_onestep.h"
 #include "models/conditioned.h"
 #include "models/published/load.h"
 
@@ -162,6 +163,8 @@ const std::vector<SamplerInfo>& samplers() {
                     l.push_back({std::string("mrs-") + kind + "-" + order + "-" + form,
                                  std::string("MR Sampler ") + (kind[0] == 's' ? "SDE" : "ODE") + ", order " + order +
                                      ", " + form + " prediction"});
+        // Last: a baseline for comparisons, not a sampler to use (engine/solvers/posterior_onestep.h).
+        l.push_back({"posterior-1step", "Baseline: IR-SDE posterior, one t→t−1 step per subsampled t"});
         return l;
     }();
     return list;
@@ -249,6 +252,10 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
                 solvers::PosteriorOptions o;
                 o.common = common;
                 out = solvers::samplePosterior(*s, den, xT, m, o, ctx);
+            } else if (p.sampler == "posterior-1step") {
+                solvers::OneStepPosteriorOptions o;
+                o.common = common;
+                out = solvers::samplePosteriorOneStep(*s, den, xT, m, o, ctx);
             } else if (p.sampler == "em") {
                 out = solvers::sampleEulerMaruyama(*s, den, xT, m, common, ctx);
             } else if (p.sampler == "ode-euler") {

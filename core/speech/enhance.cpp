@@ -227,8 +227,15 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
     if (p.sampler == kPredictiveSampler && p.nfe > 1)
         return Result<bool>::invalid("the predictive sampler makes one pass (NFE 1)");
     if (p.nfe < 0 || p.nfe > 1000) return Result<bool>::invalid("NFE must be between 1 and 1000 (0: the sampler's default)");
-    if ((p.sampler == "pc" || p.sampler == "sgmse-pc") && p.nfe != 0 && (p.nfe < 2 || p.nfe % 2 != 0))
-        return Result<bool>::invalid("the predictor-corrector sampler takes an even NFE of at least 2 (2 per step)");
+    const bool pc = p.sampler == "pc" || p.sampler == "sgmse-pc";
+    if (p.correctorSteps < 0 || p.correctorSteps > 10)
+        return Result<bool>::invalid("the corrector steps per predictor step must be between 0 and 10");
+    if (pc && p.nfe != 0 && p.nfe % (p.correctorSteps + 1) != 0)
+        return Result<bool>::invalid("the predictor-corrector sampler takes an NFE that is a multiple of " +
+                                     std::to_string(p.correctorSteps + 1) + " (" +
+                                     std::to_string(p.correctorSteps + 1) + " per step)");
+    if (p.finalDenoise && p.sampler != "pc")
+        return Result<bool>::invalid("the final denoising step is an option of the sampler 'pc' only");
     if (p.chunkFrames != 0 && (p.chunkFrames < 64 || p.chunkFrames > 4096 || p.chunkFrames % 64 != 0))
         return Result<bool>::invalid("chunk frames must be a multiple of 64 between 64 and 4096 (0: the model's)");
     if (p.overlapFrames < -1 || (p.chunkFrames > 0 && 2 * p.overlapFrames >= p.chunkFrames))
@@ -354,13 +361,14 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
                 if (p.sampler == "pc" || p.sampler == "sgmse-pc") {
                     solvers::PcOptions o;
                     o.common = common;
-                    o.common.steps = nfe / 2;
+                    o.common.steps = nfe / (p.correctorSteps + 1);
                     // Both end at the SDE's t_eps (a checkpoint's t_eps, as ScoreModel.get_pc_sampler).
                     if (p.sampler == "sgmse-pc") o.discretisation = solvers::PcDiscretisation::SgmseCode;
                     o.predictor = solvers::Predictor::ReverseDiffusion;
-                    o.corrector = solvers::Corrector::AnnealedLangevin;
-                    o.correctorSteps = 1;
+                    o.corrector = p.correctorSteps > 0 ? solvers::Corrector::AnnealedLangevin : solvers::Corrector::None;
+                    o.correctorSteps = p.correctorSteps;
                     o.snr = p.snr;
+                    o.finalDenoise = p.finalDenoise;
                     r = solvers::samplePc(*s, den, xT, mu, o, ctx);
                 } else if (p.sampler == "ode-rk45") {
                     solvers::OdeOptions o;
@@ -413,6 +421,52 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
         res.seconds = nowSeconds() - t0;
         res.realTimeFactor = res.seconds / noisy.seconds();
         return res;
+    });
+}
+
+Result<std::vector<DenoiserErrorRow>> denoiserErrorBySigma(
+    const std::string& modelDir, const std::vector<std::pair<std::vector<float>, std::vector<float>>>& cleanNoisy,
+    const std::vector<double>& times, std::uint64_t seed, const JobContext& ctx) {
+    using R = Result<std::vector<DenoiserErrorRow>>;
+    if (cleanNoisy.empty() || times.empty()) return R::invalid("the error-by-noise-level diagnostic needs pairs and times");
+    auto loaded = loadEnhancer(modelDir);
+    if (!loaded) return loaded.error();
+    const Loaded& L = loaded.value();
+    if (L.info.predictive) return R::invalid(L.info.name + " is a predictive model: it has no noise level");
+    return guarded<std::vector<DenoiserErrorRow>>("denoiser error by noise level", [&]() -> R {
+        c10::InferenceMode inference;
+        const auto s = sde::makeOuve(L.ouve);
+        const auto den = L.info.published ? publishedScore(L.ncsnpp)
+                                          : sde::denoiserFromSigma(*s, residualDenoiser(L.model, -1));
+        const std::int64_t S = std::int64_t(L.info.cropFrames - 1) * L.spec.hop;
+        std::vector<at::Tensor> x0s, ys;
+        for (const auto& [clean, noisy] : cleanNoisy) {
+            if (std::int64_t(clean.size()) < S || clean.size() != noisy.size())
+                return R::invalid("every pair must be at least one crop long (" + std::to_string(S) + " samples)");
+            auto pair = trainingPair(std::vector<float>(clean.begin(), clean.begin() + S),
+                                     std::vector<float>(noisy.begin(), noisy.begin() + S), L.spec);
+            if (!pair) return pair.error();
+            x0s.push_back(pair.value().first);
+            ys.push_back(pair.value().second);
+        }
+        const auto x0 = at::stack(x0s), y = at::stack(ys);
+        solvers::Model m(*s, den, y, ctx);
+        solvers::NoiseSource noise(seed, solvers::NoiseMode::PerItem);
+        std::vector<DenoiserErrorRow> rows;
+        for (double t : times) {
+            if (ctx.cancelled()) return R::cancelled("denoiser error by noise level: cancelled");
+            DenoiserErrorRow row;
+            row.t = t;
+            row.alpha = s->alpha(t);
+            row.sigma = s->sigma(t);
+            const auto xt = x0 * row.alpha + y * (1.0 - row.alpha) + noise.randnLike(x0) * row.sigma;
+            const auto d = m.data(xt, t);
+            row.mseModel = (d - x0).pow(2).mean().item<double>();
+            row.mseIdentity = (xt - x0).pow(2).mean().item<double>();
+            row.mseNoisy = (y - x0).pow(2).mean().item<double>();
+            rows.push_back(row);
+        }
+        return rows;
     });
 }
 

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace reverie::speech {
@@ -69,6 +70,11 @@ struct EnhanceParams {
     int overlapFrames = -1;                      ///< cross-fade between chunks (< chunk / 2); −1 → chunk / 8
     int batch = 4;                               ///< chunks per network batch
     double snr = 0.5;                            ///< pc: the corrector's signal-to-noise ratio
+    /// pc, sgmse-pc: annealed-Langevin steps per predictor step (0: the predictor alone); the
+    /// NFE must be a multiple of correctorSteps + 1 (N = nfe / (correctorSteps + 1) steps).
+    int correctorSteps = 1;
+    /// pc: after the last step, return the model's data estimate D(x, σ(t_eps)) (one more NFE).
+    bool finalDenoise = false;
     double rtol = 1e-5, atol = 1e-5;             ///< ode-rk45 tolerances
     /// For a model trained with task labels (net num_classes 2, speech/task.h): "denoise" tells
     /// it the recording is dry (remove noise), "dereverberate" that it is reverberant (remove the
@@ -137,5 +143,19 @@ struct EnhancerInfo {
     std::string summary;
 };
 Result<EnhancerInfo> enhancerInfo(const std::string& modelDir);
+
+/// The score model's error against the noise level, a diagnostic for the samplers. For each time
+/// t, x_t = α(t) x₀ + (1 − α(t)) y + σ(t) z is drawn (the OUVE marginal) from the first chunk
+/// (the model's crop) of each clean/noisy pair, in SGMSE+'s representation and normalisation;
+/// the mean squared error per real channel against x₀ of the model's data estimate D(x_t, t) is
+/// set against two baselines: the state itself (identity) and the noisy spectrogram y.
+struct DenoiserErrorRow {
+    double t = 0, sigma = 0, alpha = 0;
+    double mseModel = 0, mseIdentity = 0, mseNoisy = 0;
+};
+/// Errors: those of loading the model; a predictive model (it has no noise level); empty pairs.
+Result<std::vector<DenoiserErrorRow>> denoiserErrorBySigma(
+    const std::string& modelDir, const std::vector<std::pair<std::vector<float>, std::vector<float>>>& cleanNoisy,
+    const std::vector<double>& times, std::uint64_t seed, const JobContext& ctx);
 
 } // namespace reverie::speech

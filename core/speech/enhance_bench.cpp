@@ -22,6 +22,19 @@ namespace fs = std::filesystem;
 
 namespace reverie::speech {
 
+std::string EnhanceBenchSetting::label() const {
+    if (sampler != "pc" && sampler != "sgmse-pc") return sampler;
+    std::string l = sampler;
+    char b[64];
+    if (snr != 0.5) {
+        std::snprintf(b, sizeof b, " snr %g", snr);
+        l += b;
+    }
+    if (correctorSteps != 1) l += correctorSteps == 0 ? " no-corr" : " corr " + std::to_string(correctorSteps);
+    if (finalDenoise) l += " +D";
+    return l;
+}
+
 namespace {
 
 std::string quoted(const std::string& s) {
@@ -135,13 +148,20 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         }
     }
     if (p.modelDir.empty()) settings.clear();
-    for (const auto& st : settings) {
+    auto paramsOf = [&](const EnhanceBenchSetting& st) {
         EnhanceParams ep;
+        ep.modelDir = p.modelDir;
         ep.sampler = st.sampler;
         ep.nfe = st.nfe;
         ep.task = p.task;
-        if (auto v = validateEnhance(ep); !v) return v.error();
-    }
+        ep.snr = st.snr;
+        ep.correctorSteps = st.correctorSteps;
+        ep.finalDenoise = st.finalDenoise;
+        ep.rtol = ep.atol = 1e-4; // the bench's RK45 tolerance: 1e-5 costs several hundred NFE here
+        return ep;
+    };
+    for (const auto& st : settings)
+        if (auto v = validateEnhance(paramsOf(st)); !v) return v.error();
 
     EnhanceBenchResult res;
     // The mixtures: n drawn as the corpus draws them, or n per SNR bucket with the families in
@@ -183,17 +203,12 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     };
 
     for (const auto& st : settings) {
-        MethodScores ms{st.sampler, 0, {}, 0, 0};
+        MethodScores ms{st.label(), 0, {}, 0, 0};
         std::int64_t nfe = 0;
         for (std::size_t i = 0; i < N; ++i) {
             if (ctx.cancelled()) return R::cancelled("bench enhance: cancelled");
-            EnhanceParams ep;
-            ep.modelDir = p.modelDir;
-            ep.sampler = st.sampler;
-            ep.nfe = st.nfe;
+            EnhanceParams ep = paramsOf(st);
             ep.seed = std::uint64_t(i);
-            ep.task = p.task;
-            ep.rtol = ep.atol = 1e-4; // the bench's RK45 tolerance: 1e-5 costs several hundred NFE here
             const Audio noisy{plan[i].m.noisy, 16000, "", 0, 0};
             const JobContext inner{{}, ctx.cancel};
             auto r = enhance(ep, noisy, inner);
@@ -202,10 +217,23 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
             ms.seconds += r.value().seconds;
             ms.audio += audioSeconds;
             ms.files.push_back(score(plan[i].m.clean, r.value().enhanced.samples));
-            report(st.sampler);
+            report(ms.method);
         }
         ms.nfe = int(nfe);
         methods.push_back(std::move(ms));
+    }
+
+    if (p.errorPairs > 0 && !p.modelDir.empty()) {
+        std::vector<std::pair<std::vector<float>, std::vector<float>>> pairs;
+        for (std::size_t i = 0; i < N && int(pairs.size()) < p.errorPairs; ++i)
+            pairs.emplace_back(plan[i].m.clean, plan[i].m.noisy);
+        std::vector<double> times = p.errorTimes;
+        if (times.empty())
+            for (double t : {0.03, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0}) times.push_back(t);
+        auto e = denoiserErrorBySigma(p.modelDir, pairs, times, p.seed, JobContext{{}, ctx.cancel});
+        if (!e) return e.error();
+        for (const auto& r : e.value())
+            res.errorBySigma.push_back({r.t, r.sigma, r.mseModel, r.mseIdentity, r.mseNoisy});
     }
 
     if (p.peers) {
@@ -334,13 +362,27 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         if (!r.group.empty()) j["group"] = r.group;
         rows.push_back(j);
     }
+    nlohmann::json errors = nlohmann::json::array();
+    if (!res.errorBySigma.empty()) {
+        std::snprintf(line, sizeof line, "\nThe model's error against the noise level (%d mixtures' first crop; MSE per channel):\n%6s %8s %11s %11s %11s %8s\n",
+                      p.errorPairs, "t", "sigma", "model", "identity", "noisy y", "model/id");
+        t << line;
+        for (const auto& e : res.errorBySigma) {
+            std::snprintf(line, sizeof line, "%6.3f %8.4f %11.3e %11.3e %11.3e %8.3f\n", e.t, e.sigma, e.mseModel,
+                          e.mseIdentity, e.mseNoisy, e.mseIdentity > 0 ? e.mseModel / e.mseIdentity : 0.0);
+            t << line;
+            errors.push_back({{"t", e.t}, {"sigma", e.sigma}, {"mse_model", e.mseModel},
+                              {"mse_identity", e.mseIdentity}, {"mse_noisy", e.mseNoisy}});
+        }
+    }
     for (const auto& note : res.notes) t << "note: " << note << '\n';
     res.table = t.str();
-    res.json = nlohmann::json{{"bench", "enhance"},   {"mixtures", N},   {"seed", p.seed},
+    nlohmann::json out{{"bench", "enhance"},   {"mixtures", N},   {"seed", p.seed},
                               {"layout", p.layout},  {"split", p.split}, {"task", p.task},
                               {"test_speaker", p.testSpeaker}, {"seconds_per_mixture", audioSeconds},
-                              {"rows", rows},         {"notes", res.notes}}
-                   .dump();
+                              {"rows", rows},         {"notes", res.notes}};
+    if (!errors.empty()) out["error_by_sigma"] = errors;
+    res.json = out.dump();
     return res;
 }
 

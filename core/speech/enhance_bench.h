@@ -17,6 +17,12 @@ namespace reverie::speech {
 struct EnhanceBenchSetting {
     std::string sampler;
     int nfe = 0; ///< 0: the sampler's default (ode-rk45: adaptive)
+    /// pc and sgmse-pc (EnhanceParams): the corrector's snr, its steps per predictor step, and
+    /// pc's final denoising step. The row's method names those that differ from the defaults.
+    double snr = 0.5;
+    int correctorSteps = 1;
+    bool finalDenoise = false;
+    std::string label() const;
 };
 
 struct EnhanceBenchParams {
@@ -43,6 +49,10 @@ struct EnhanceBenchParams {
     /// > 0: this many reverberant mixtures more (T60 0.2–1.0 s, no added noise), their own group.
     int reverberant = 0;
     std::string task = "auto";              ///< EnhanceParams::task for the model rows
+    /// > 0: the score model's error against the noise level (denoiserErrorBySigma) on the first
+    /// crop of this many of the mixtures, at `errorTimes` (empty: 12 times from t_eps to 1).
+    int errorPairs = 0;
+    std::vector<double> errorTimes;
 };
 
 struct EnhanceBenchRow {
@@ -55,8 +65,14 @@ struct EnhanceBenchRow {
     std::string group;      ///< "" overall (dry mixtures); "snr 5", "family tonal", "reverberant"
 };
 
+struct EnhanceBenchErrorRow {
+    double t = 0, sigma = 0;
+    double mseModel = 0, mseIdentity = 0, mseNoisy = 0;
+};
+
 struct EnhanceBenchResult {
     std::vector<EnhanceBenchRow> rows;
+    std::vector<EnhanceBenchErrorRow> errorBySigma; ///< with errorPairs > 0
     std::string table;      ///< human-readable
     std::string json;       ///< one line
     std::vector<std::string> notes;

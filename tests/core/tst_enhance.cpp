@@ -348,6 +348,8 @@ private Q_SLOTS:
         QTest::newRow("mrs-sde-2 @3") << "mrs-sde-2-data" << 3 << 3;
         QTest::newRow("mrs-ode-1 @4") << "mrs-ode-1-data" << 4 << 4;
         QTest::newRow("pc @6 (3 steps)") << "pc" << 6 << 6;
+        QTest::newRow("pc, no corrector @5 (5 steps)") << "pc/c0" << 5 << 5;
+        QTest::newRow("pc, 2 corrector steps, final D @6 (2 steps)") << "pc/c2/D" << 6 << 7;
         QTest::newRow("ode-rk45 (adaptive)") << "ode-rk45" << 0 << -1;
     }
     void enhanceCountsEvaluationsPerSampler() {
@@ -359,7 +361,13 @@ private Q_SLOTS:
         Audio noisy{m.noisy, 16000, "", 0, 0};
         EnhanceParams p;
         p.modelDir = m_modelDir;
-        p.sampler = sampler.toStdString();
+        // "pc/c<K>[/D]": corrector steps K, final denoising step.
+        const QStringList parts = sampler.split(QLatin1Char('/'));
+        p.sampler = parts.front().toStdString();
+        for (const auto& part : parts.mid(1)) {
+            if (part == QLatin1String("D")) p.finalDenoise = true;
+            else p.correctorSteps = part.mid(1).toInt();
+        }
         p.nfe = nfe;
         p.rtol = p.atol = 1e-2;
         std::int64_t reports = 0;
@@ -375,6 +383,36 @@ private Q_SLOTS:
         QVERIFY(r.value().realTimeFactor > 0);
         qInfo("%s: NFE %lld, %.2f s", qPrintable(sampler), (long long)r.value().nfe, r.value().seconds);
         for (float v : r.value().enhanced.samples) QVERIFY(std::isfinite(v));
+    }
+
+    // The identity baseline follows from the marginal: x_t − x₀ = (1 − α)(y − x₀) + σ z, so its
+    // mean square is (1 − α)² mse(y) + σ² up to the draw's cross term; the noisy baseline does not
+    // depend on t; the model's error is finite.
+    void denoiserErrorBySigmaBaselines() {
+        std::vector<std::pair<std::vector<float>, std::vector<float>>> pairs;
+        for (int i = 0; i < 3; ++i) {
+            const auto m = corpus().mixture(CorpusSplit::Test, 5, std::uint64_t(i));
+            pairs.emplace_back(m.clean, m.noisy);
+        }
+        auto r = denoiserErrorBySigma(m_modelDir, pairs, {0.03, 0.5, 1.0}, 7, {});
+        VERIFY_OK(r);
+        QCOMPARE(r.value().size(), std::size_t(3));
+        const double noisy = r.value().front().mseNoisy;
+        QVERIFY(noisy > 0);
+        double lastSigma = 0;
+        for (const auto& row : r.value()) {
+            QCOMPARE(row.mseNoisy, noisy);
+            QVERIFY(row.sigma > lastSigma);
+            lastSigma = row.sigma;
+            const double expected = (1 - row.alpha) * (1 - row.alpha) * noisy + row.sigma * row.sigma;
+            qInfo("t %.2f: sigma %.4f, identity %.4e (expected %.4e), model %.4e", row.t, row.sigma, row.mseIdentity,
+                  expected, row.mseModel);
+            QVERIFY(std::abs(row.mseIdentity - expected) < 0.05 * expected);
+            QVERIFY(std::isfinite(row.mseModel) && row.mseModel > 0);
+        }
+        QVERIFY(!denoiserErrorBySigma(m_modelDir, {}, {0.5}, 7, {}).ok());
+        std::vector<std::pair<std::vector<float>, std::vector<float>>> shortPair{{std::vector<float>(100, 0.1f), std::vector<float>(100, 0.1f)}};
+        QVERIFY(!denoiserErrorBySigma(m_modelDir, shortPair, {0.5}, 7, {}).ok());
     }
 
     void enhanceChunksLongInputs() {
@@ -580,8 +618,22 @@ private Q_SLOTS:
         QCOMPARE(refused(validateEnhance(p), "unknown enhancement sampler 'euler'"), QString());
         p.sampler = "pc";
         p.nfe = 7;
-        QCOMPARE(refused(validateEnhance(p), "even NFE"), QString());
+        QCOMPARE(refused(validateEnhance(p), "a multiple of 2"), QString());
+        p.correctorSteps = 0; // the predictor alone: any NFE
+        QVERIFY(validateEnhance(p).ok());
+        p.correctorSteps = 2;
+        p.nfe = 8;
+        QCOMPARE(refused(validateEnhance(p), "a multiple of 3"), QString());
+        p.correctorSteps = -1;
+        QCOMPARE(refused(validateEnhance(p), "between 0 and 10"), QString());
+        p.correctorSteps = 1;
         p.nfe = 0;
+        p.sampler = "sgmse-pc";
+        p.finalDenoise = true;
+        QCOMPARE(refused(validateEnhance(p), "'pc' only"), QString());
+        p.sampler = "pc";
+        QVERIFY(validateEnhance(p).ok());
+        p.finalDenoise = false;
         p.chunkFrames = 100;
         QCOMPARE(refused(validateEnhance(p), "chunk frames must be a multiple of 64"), QString());
         p.chunkFrames = 256;

@@ -67,7 +67,7 @@ void systemOf(const at::Tensor& W, const at::Tensor& E, const at::Tensor& G, con
     }
 }
 
-ConceptSet conceptOf(const std::string& name, const at::Tensor& e, const at::Tensor& g) { return {name, e, g, 1.0}; }
+ConceptSet conceptOf(const std::string& name, const at::Tensor& e, const at::Tensor& g) { return {name, e, g, 1.0, at::Tensor()}; }
 
 } // namespace
 
@@ -501,6 +501,101 @@ private Q_SLOTS:
         QVERIFY(set.ok());
         QVERIFY(set.value().eraseRece(conceptOf("c", cStar, g), at::Tensor(), rp, attack).ok());
         QCOMPARE(set.value().find("c")->method, std::string("rece"));
+    }
+
+    // RECE's acceptance rule: an epoch is kept only if its target score drops below the kept
+    // one's while the others' score stays within the tolerance of UCE's; the loop stops once the
+    // kept target is 0. Derivation rows (the concept's own words) set the derived block's size.
+    void receAcceptanceRuleAndDerivationRows() {
+        const int in = 64;
+        std::vector<at::Tensor> Ws;
+        for (int l = 0; l < 4; ++l) Ws.push_back(randomW(32, in, 170 + l));
+        ConceptSet c = conceptOf("c", emb(5, in, 180), emb(1, in, 181));
+        c.derive = emb(2, in, 182);
+        ReceParams rp;
+        rp.epochs = 3;
+        rp.lambda = 0.1;
+        const std::vector<ReceScore> script = {{0.5, 0.9}, {0.3, 0.85}, {0.2, 0.7}, {0.1, 0.81}};
+        int call = 0;
+        auto scripted = [&](const std::vector<at::Tensor>&, const at::Tensor& d) {
+            if (d.size(0) != 2) qFatal("derived rows: %lld, expected the 2 derivation rows", (long long)d.size(0));
+            return script[std::size_t(call++)];
+        };
+        auto r = runRece(Ws, c, at::Tensor(), rp, scripted);
+        VERIFY_OK(r);
+        const auto& res = r.value();
+        QCOMPARE(int(res.epochs.size()), 4);
+        const std::vector<bool> accepted = {true, true, false, true}; // epoch 2: others 0.7 < 0.9 − 0.1
+        for (std::size_t i = 0; i < 4; ++i) QCOMPARE(res.epochs[i].accepted, accepted[i]);
+        QCOMPARE(res.bestEpoch, 3);
+        QCOMPARE(res.conceptSet.erase.size(0), std::int64_t(5 + 3 * 2)); // own rows + 2 derived per earlier epoch
+        QCOMPARE(res.conceptSet.guide.size(0), res.conceptSet.erase.size(0));
+        // Epoch 0 derives from the derivation rows against UCE's edit.
+        const auto uce = solveJoint(Ws, {c}, at::Tensor(), rp.uce);
+        std::vector<MatrixPair> pairs;
+        for (std::size_t l = 0; l < Ws.size(); ++l) pairs.push_back({Ws[l], uce.value().weights[l]});
+        QVERIFY(rel(res.epochs[0].derived, regenerationEmbedding(pairs, c.derive, rp.lambda).value()) < 1e-9);
+
+        // A target of 0 stops the loop: the concept is gone.
+        call = 0;
+        const std::vector<ReceScore> gone = {{0.5, 0.9}, {0.0, 0.9}, {0.0, 0.9}, {0.0, 0.9}};
+        auto r2 = runRece(Ws, c, at::Tensor(), rp, [&](const std::vector<at::Tensor>&, const at::Tensor&) {
+            return gone[std::size_t(call++)];
+        });
+        VERIFY_OK(r2);
+        QCOMPARE(int(r2.value().epochs.size()), 2);
+        QCOMPARE(r2.value().bestEpoch, 1);
+
+        // A guide of several rows that does not match the derivation rows is refused.
+        ConceptSet bad = c;
+        bad.guide = emb(5, in, 183);
+        QVERIFY(!runRece(Ws, bad, at::Tensor(), rp).ok());
+    }
+
+    // Joint RECE over two concepts: each epoch derives both concepts' embeddings against the one
+    // joint edit (not against each concept's own), and the edit set stores one artefact per concept.
+    void receJointDerivesAgainstTheJointEdit() {
+        const int in = 64;
+        std::vector<at::Tensor> Ws;
+        for (int l = 0; l < 4; ++l) Ws.push_back(randomW(32, in, 190 + l));
+        ConceptSet a = conceptOf("a", emb(4, in, 200), emb(1, in, 202));
+        a.derive = emb(1, in, 201);
+        ConceptSet b = conceptOf("b", emb(3, in, 203), emb(1, in, 202));
+        b.derive = emb(2, in, 204);
+        const auto keep = emb(6, in, 205);
+        ReceParams rp;
+        rp.epochs = 2;
+        rp.lambda = 0.1;
+        auto r = runRece(Ws, std::vector<ConceptSet>{a, b}, keep, rp);
+        VERIFY_OK(r);
+        const auto& res = r.value();
+        QCOMPARE(res.bestEpoch, 2); // no callback: the last epoch
+        QCOMPARE(res.conceptSets.size(), std::size_t(2));
+        QCOMPARE(res.conceptSets[0].erase.size(0), std::int64_t(4 + 2 * 1));
+        QCOMPARE(res.conceptSets[1].erase.size(0), std::int64_t(3 + 2 * 2));
+        const auto joint = solveJoint(Ws, {a, b}, keep, rp.uce);
+        std::vector<MatrixPair> pairs;
+        for (std::size_t l = 0; l < Ws.size(); ++l) pairs.push_back({Ws[l], joint.value().weights[l]});
+        const auto expected = regenerationEmbedding(pairs, at::cat({a.derive, b.derive}), rp.lambda);
+        QVERIFY(rel(res.epochs[0].derived, expected.value()) < 1e-9);
+        // Against a's edit alone the derivation differs: the joint run is not two separate ones.
+        const auto alone = solveJoint(Ws, {a}, keep, rp.uce);
+        std::vector<MatrixPair> pa;
+        for (std::size_t l = 0; l < Ws.size(); ++l) pa.push_back({Ws[l], alone.value().weights[l]});
+        QVERIFY(rel(res.epochs[0].derived.narrow(0, 0, 1), regenerationEmbedding(pa, a.derive, rp.lambda).value()) > 1e-3);
+        // The final edit is the joint solve over both concepts' kept rows.
+        const auto rejoint = solveJoint(Ws, res.conceptSets, keep, rp.uce);
+        for (std::size_t l = 0; l < Ws.size(); ++l) QVERIFY(rel(res.edit.weights[l], rejoint.value().weights[l]) < 1e-9);
+
+        auto set = EditSet::create("m", {"a", "b", "c", "d"}, Ws);
+        QVERIFY(set.ok());
+        VERIFY_OK(set.value().eraseRece(std::vector<ConceptSet>{a, b}, keep, rp));
+        QCOMPARE(set.value().artefacts().size(), std::size_t(2));
+        QCOMPARE(set.value().find("b")->method, std::string("rece"));
+        QCOMPARE(set.value().find("b")->conceptSet.erase.size(0), std::int64_t(7));
+        // Erasing one of them again is refused, and nothing is added.
+        QVERIFY(!set.value().eraseRece(std::vector<ConceptSet>{b}, keep, rp).ok());
+        QCOMPARE(set.value().artefacts().size(), std::size_t(2));
     }
 
     // ---------------------------------------------------------------- SPM

@@ -98,8 +98,38 @@ private Q_SLOTS:
             // 20.3 dB against μ's 22.3): the MR Sampler paper's finding that noise prediction
             // breaks down at low NFE, checked on its own in noisePredictionNeedsMoreSteps.
             if (s.id == "mrs-sde-2-noise") continue;
+            // The one-step posterior baseline moves the state by one native step (of T = 100) per
+            // evaluation, so at 20 NFE it is still near the prior: worse than the exact posterior
+            // sampler over the same grid (the point of the baseline; checked in
+            // oneStepPosteriorBaselineBarelyMoves).
+            if (s.id == "posterior-1step") continue;
             QVERIFY2(after > before, s.id.c_str());
         }
+    }
+
+    // The MR Sampler paper's posterior-sampling baseline: the one-step t → t − 1 posterior at each
+    // subsampled t. At 100 NFE (= T) it is the exact posterior sampler (same grid, same steps, same
+    // noise); at 10 NFE it is far behind it, because its state has moved only 10 native steps.
+    void oneStepPosteriorBaselineBarelyMoves() {
+        const auto x = testImages(3);
+        auto g = at::make_generator<at::CPUGeneratorImpl>(2);
+        const auto mu = restore::degrade(x, restore::Degradation::Noise, g).mu;
+        auto run = [&](const char* sampler, int nfe) {
+            restore::RestoreParams p;
+            p.modelDir = restorerDir();
+            p.sampler = sampler;
+            p.nfe = nfe;
+            auto r = restore::restoreTensor(p, mu, {});
+            if (!r) qFatal("%s: %s", sampler, r.error().message.c_str());
+            return r.value().x;
+        };
+        const auto exact100 = run("posterior", 100), one100 = run("posterior-1step", 100);
+        const double diff = (exact100 - one100).abs().max().item<double>();
+        qInfo("at T = 100 steps: max |exact - one-step| = %.3g", diff);
+        QVERIFY(diff < 1e-4);
+        const double exact10 = meanPsnr(run("posterior", 10), x), one10 = meanPsnr(run("posterior-1step", 10), x);
+        qInfo("10 NFE: exact posterior %.2f dB, one-step baseline %.2f dB (input %.2f dB)", exact10, one10, meanPsnr(mu, x));
+        QVERIFY(one10 < exact10 - 3.0);
     }
 
     // Li et al. (MR Sampler, ICLR 2025): data prediction is the stable parameterisation at low

@@ -57,6 +57,7 @@ QString RestoreView::samplerLabel(const rs::SamplerInfo& s) {
     if (s.id == "posterior") return tr("IR-SDE posterior sampling");
     if (s.id == "em") return tr("Euler–Maruyama (reverse SDE)");
     if (s.id == "ode-euler") return tr("PF-ODE Euler");
+    if (s.id == "posterior-1step") return tr("Baseline: IR-SDE posterior, one t→t−1 step per subsampled t");
     static const QRegularExpression mrs(QStringLiteral("^mrs-(sde|ode)-([12])-(data|noise)$"));
     const auto m = mrs.match(qs(s.id));
     if (!m.hasMatch()) return qs(s.label);

@@ -24,12 +24,17 @@ Result<SampleOutput> samplePc(const Sde& sde, const Denoiser& d, const at::Tenso
         const int nPred = o.predictor == Predictor::None ? 0 : 1;
         if (nCorr + nPred == 0) throw InvalidError("neither a predictor nor a corrector step was selected");
         if (nCorr > 0 && !(o.snr > 0 && std::isfinite(o.snr))) throw InvalidError("snr must be a positive number");
-        const Resolved r = validateCommon("PC", sde, d, xT, mu, o.common,
-                                          [&](int n) { return static_cast<std::int64_t>(n) * (nCorr + nPred); });
+        const bool sgmse = o.discretisation == PcDiscretisation::SgmseCode;
+        if (o.finalDenoise && sgmse)
+            throw InvalidError("the final denoising step is for the exact discretisation (SGMSE+'s grid ends at t = 0)");
+        const int extra = o.finalDenoise ? 1 : 0;
+        const Resolved r = validateCommon("PC", sde, d, xT, mu, o.common, [&](int n) {
+            return static_cast<std::int64_t>(n) * (nCorr + nPred) + extra;
+        });
         NoiseSource ownNoise(o.common.seed, o.common.noise);
         NoiseSource& noise = samplerNoise(o.common, ownNoise);
         Model m(sde, d, mu, ctx, o.common.maxNfe);
-        const bool sgmse = o.discretisation == PcDiscretisation::SgmseCode;
+        const bool mr = sde.meanReverting();
         // Exact: N + 1 points, step i goes grid[i−1] → grid[i]. SgmseCode: N points
         // linspace(tStart, tEnd, N); the step at the last point goes to t = 0.
         std::vector<double> grid;
@@ -44,8 +49,10 @@ Result<SampleOutput> samplePc(const Sde& sde, const Denoiser& d, const at::Tenso
         for (int i = 1; i <= r.steps; ++i) {
             const double t0 = grid[i - 1], t1 = grid[i];
             const double start = nowSeconds();
-            // α_L of the correctors (docs/methods.md); SGMSE+'s code has none.
             const double rr = sgmse ? 1.0 : sde.alpha(t0) / sde.alpha(t1);
+            // α_L of the correctors (docs/methods.md): Song's VP and sub-VP corrector has it (1 for
+            // VE); SGMSE+'s code has none for its mean-reverting OUVE, nor does IR-SDE.
+            const double aL = sgmse || mr ? 1.0 : rr * rr;
             for (int c = 0; c < nCorr; ++c) {
                 const Model::Pred p = m.predict(x, t0);
                 x0 = p.x0;
@@ -55,16 +62,16 @@ Result<SampleOutput> samplePc(const Sde& sde, const Denoiser& d, const at::Tenso
                     const at::Tensor gn = p.score.reshape({x.size(0), -1}).norm(2, 1);
                     const at::Tensor zn = z.reshape({x.size(0), -1}).norm(2, 1);
                     if (o.langevinNorm == LangevinNorm::PerItem) {
-                        eps = itemShape((o.snr * zn / gn).pow(2) * (2.0 * rr * rr), x);
+                        eps = itemShape((o.snr * zn / gn).pow(2) * (2.0 * aL), x);
                         x = x + p.score * eps + z * (2.0 * eps).sqrt();
                     } else {
                         const double ratio = zn.mean().item<double>() / gn.mean().item<double>();
-                        const double e = 2.0 * rr * rr * (o.snr * ratio) * (o.snr * ratio);
+                        const double e = 2.0 * aL * (o.snr * ratio) * (o.snr * ratio);
                         x = x + p.score * e + z * std::sqrt(2.0 * e);
                     }
                 } else {
                     const double s = sde.sigma(t0);
-                    const double e = 2.0 * rr * rr * (o.snr * s) * (o.snr * s);
+                    const double e = 2.0 * aL * (o.snr * s) * (o.snr * s);
                     x = x + p.score * e + z * std::sqrt(2.0 * e);
                 }
                 if (o.replace) x = o.replace(x, t0, false, noise);
@@ -88,12 +95,19 @@ Result<SampleOutput> samplePc(const Sde& sde, const Denoiser& d, const at::Tenso
                     const double s0 = sde.sigma(t0), s1 = sde.sigma(t1);
                     const double G2 = std::max(0.0, s0 * s0 - rr * rr * s1 * s1);
                     y = (y + p.score * G2) / rr;
-                    if (!last) y = y + noise.randnLike(x) * std::sqrt(G2);
+                    // Noise: G for VE/VP/sub-VP (Song's predictor); for a mean-reverting SDE G/r, the
+                    // reverse step's own variance (docs/methods.md): G alone is ~6 % low there.
+                    if (!last) y = y + noise.randnLike(x) * (std::sqrt(G2) / (mr ? rr : 1.0));
                 }
                 x = m.x(y);
                 if (o.replace) x = o.replace(x, t1, last, noise);
             }
             reportStep(o.common, m, i, r.steps, nPred ? t1 : t0, x, x0, nowSeconds() - start, "PC sampler");
+        }
+        if (o.finalDenoise) {
+            // The state at t_end still carries noise of std σ(t_end): return the data estimate there.
+            x = m.data(x, grid.back());
+            if (o.replace) x = o.replace(x, 0.0, true, noise);
         }
         return SampleOutput{x, m.nfe(), r.steps};
     });

@@ -2,8 +2,8 @@
 // Stochastic samplers of Song et al. (2021): Euler–Maruyama on the reverse SDE, the
 // reverse-diffusion predictor, Langevin and annealed-Langevin correctors, their predictor-corrector
 // combinations, and conditional sampling (inpainting, colorization) by replacement. Uniform t grid;
-// NFE = N · (correctorSteps + (predictor != None ? 1 : 0)); the last predictor step returns the
-// mean. Update rules: docs/methods.md, "Predictor–corrector samplers".
+// NFE = N · (correctorSteps + (predictor != None ? 1 : 0)) (+ 1 with finalDenoise); the last
+// predictor step returns the mean. Update rules: docs/methods.md, "Predictor–corrector samplers".
 // Thread rules and failure: as every sampler (solvers/common.h).
 
 #include "engine/solvers/common.h"
@@ -44,6 +44,9 @@ struct PcOptions {
     LangevinNorm langevinNorm = LangevinNorm::BatchMean;
     PcDiscretisation discretisation = PcDiscretisation::Exact;
     ReplacementFn replace; ///< optional conditional sampling (see makeInpaintReplacement)
+    /// Exact discretisation only: after the last step, return the data estimate D(x, t_end)
+    /// instead of the state (which still carries noise of std σ(t_end)); one more NFE.
+    bool finalDenoise = false;
 };
 
 Result<SampleOutput> samplePc(const Sde& sde, const Denoiser& d, const at::Tensor& xT, const at::Tensor& mu,

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void colorization();
     void modelErrorsBecomeErrors();
     void complexSpectrogramsOnOuve();
+    void pcStepsByHandOnMeanRevertingSde();
     void timeGrids();
 };
 
@@ -466,6 +467,58 @@ void TestContract::timeGrids() {
     const std::vector<double> z = timeGrid(*ir, 8, 100.0, 0.0, Spacing::LogSnr);
     QCOMPARE(z.back(), 0.0);
     for (int i = 0; i < 8; ++i) QVERIFY(z[i] > z[i + 1]);
+}
+
+// Two PC steps on OUVE with a known score, replayed by hand from the same noise stream: the
+// annealed-Langevin step is 2 (snr σ(t))² with no α_L (SGMSE+'s corrector), the reverse-diffusion
+// noise is G/r (the reverse step's own variance; G alone is ~6 % low on OUVE), the last predictor
+// step adds no noise, and the final denoising step returns (y + σ² s)/α + μ at t_end.
+void TestContract::pcStepsByHandOnMeanRevertingSde() {
+    const auto sde = makeSde(SdeId::OUVE);
+    QVERIFY(sde->meanReverting());
+    const at::Tensor mu = at::linspace(-0.3, 0.4, 12, at::kDouble).view({3, 4});
+    const at::Tensor xT = mu + at::randn({3, 4}, gen(11), at::kDouble) * sde->priorStd();
+    const double c = 0.7; // score = −c (x − μ)
+    sde::Denoiser d;
+    d.param = sde::Param::Score;
+    d.fn = [c](const at::Tensor& x, const at::Tensor&, const at::Tensor& m) { return (x - m) * (-c); };
+    for (bool final : {false, true}) {
+        PcOptions o;
+        o.common.steps = 2;
+        o.common.seed = 99;
+        o.predictor = Predictor::ReverseDiffusion;
+        o.corrector = Corrector::AnnealedLangevin;
+        o.snr = 0.3;
+        o.finalDenoise = final;
+        const auto r = samplePc(*sde, d, xT, mu, o, JobContext{});
+        VERIFY_OK(r);
+        QCOMPARE(r.value().nfe, std::int64_t(4 + (final ? 1 : 0)));
+        NoiseSource noise(99, NoiseMode::PerItem);
+        const auto grid = sde->uniformGrid(2, sde->tMax(), sde->tEps());
+        at::Tensor y = xT - mu;
+        for (int i = 1; i <= 2; ++i) {
+            const double t0 = grid[i - 1], t1 = grid[i];
+            const double s0 = sde->sigma(t0), s1 = sde->sigma(t1), rr = sde->alpha(t0) / sde->alpha(t1);
+            const double e = 2.0 * (o.snr * s0) * (o.snr * s0);
+            const at::Tensor z = noise.randnLike(xT);
+            y = y + y * (-c) * e + z * std::sqrt(2.0 * e);
+            const double G2 = s0 * s0 - rr * rr * s1 * s1;
+            y = (y + y * (-c) * G2) / rr;
+            if (i < 2) y = y + noise.randnLike(xT) * (std::sqrt(G2) / rr);
+        }
+        if (final) {
+            const double a = sde->alpha(grid.back()), s = sde->sigma(grid.back());
+            y = (y + y * (-c) * (s * s)) / a;
+        }
+        const double err = (r.value().x - (y + mu)).abs().max().item<double>();
+        qInfo("final denoise %d: max |x - hand| = %.3g", int(final), err);
+        QVERIFY(err < 1e-12);
+    }
+    // SGMSE+'s own grid ends at t = 0: no final denoising step there.
+    PcOptions o;
+    o.discretisation = PcDiscretisation::SgmseCode;
+    o.finalDenoise = true;
+    QVERIFY(!samplePc(*sde, d, xT, mu, o, JobContext{}).ok());
 }
 
 QTEST_APPLESS_MAIN(TestContract)
