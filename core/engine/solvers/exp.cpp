@@ -1,4 +1,5 @@
 #include "engine/solvers/exp.h"
+#include "engine/solvers/posterior_step.h"
 
 #include <ATen/ATen.h>
 
@@ -122,11 +123,9 @@ Result<SampleOutput> samplePosterior(const Sde& sde, const Denoiser& d, const at
             const double start = nowSeconds();
             const Coef S = coef(sde, grid[i - 1]), T = coef(sde, grid[i]);
             const at::Tensor y0 = m.y(x0 = m.data(m.x(y), grid[i - 1]));
-            const double A = S.a / T.a;
-            const double w = A * T.s * T.s / (S.s * S.s);
-            const double var = T.s * T.s * std::max(0.0, S.s * S.s - A * A * T.s * T.s) / (S.s * S.s);
-            y = y * w + y0 * (T.a - w * S.a);
-            if (var > 0) y = y + noise.randnLike(y) * std::sqrt(var);
+            const auto ps = detail::posteriorStep(S.a, S.s, T.a, T.s);
+            y = y * ps.w + y0 * ps.c0;
+            if (ps.var > 0) y = y + noise.randnLike(y) * std::sqrt(ps.var);
             const at::Tensor xNow = m.x(y);
             reportStep(o.common, m, i, r.steps, grid[i], xNow, x0, nowSeconds() - start, "posterior sampler");
         }

@@ -1,4 +1,5 @@
 #include "engine/solvers/posterior_onestep.h"
+#include "engine/solvers/posterior_step.h"
 
 #include <ATen/ATen.h>
 
@@ -24,12 +25,9 @@ Result<SampleOutput> samplePosteriorOneStep(const Sde& sde, const Denoiser& d, c
             const double t = grid[i - 1], u = std::max(r.tEnd, t - delta);
             const double sa = sde.alpha(t), ss = sde.sigma(t), ta = sde.alpha(u), ts = sde.sigma(u);
             const at::Tensor y0 = m.y(x0 = m.data(m.x(y), t));
-            // The posterior q(y_u | y_t, y_0) of the forward process (docs/methods.md).
-            const double A = sa / ta;
-            const double w = A * ts * ts / (ss * ss);
-            const double var = ts * ts * std::max(0.0, ss * ss - A * A * ts * ts) / (ss * ss);
-            y = y * w + y0 * (ta - w * sa);
-            if (var > 0 && i < r.steps) y = y + noise.randnLike(y) * std::sqrt(var);
+            const auto ps = detail::posteriorStep(sa, ss, ta, ts); // q(y_u | y_t, ŷ₀)
+            y = y * ps.w + y0 * ps.c0;
+            if (ps.var > 0 && i < r.steps) y = y + noise.randnLike(y) * std::sqrt(ps.var);
             reportStep(o.common, m, i, r.steps, grid[i], m.x(y), x0, nowSeconds() - start, "one-step posterior");
         }
         return SampleOutput{m.x(y), m.nfe(), r.steps};
