@@ -103,13 +103,18 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
             ctx.report(pr);
         };
 
-        auto score = [&](const std::string& prompt, int c, const TextSampleOptions& so) -> Result<PromptScore> {
-            std::vector<std::string> ps(seeds.size(), prompt);
-            auto s = sample(net, ps, seeds, so, JobContext{nullptr, ctx.cancel});
+        // The share of a prompt's samples recognised as class c, on the bench's seeds unless others
+        // are given (RECE's validation), with the classifier features when asked (FD).
+        auto score = [&](const std::string& prompt, int c, const TextSampleOptions& so,
+                         const std::vector<std::uint64_t>* sd = nullptr, bool features = true) -> Result<PromptScore> {
+            const auto& useSeeds = sd ? *sd : seeds;
+            std::vector<std::string> ps(useSeeds.size(), prompt);
+            auto s = sample(net, ps, useSeeds, so, JobContext{nullptr, ctx.cancel});
             if (!s) return s.error();
             PromptScore out;
             const auto pred = classify(cls, s.value().x);
             out.share = pred.eq(c).to(at::kDouble).mean().item<double>();
+            if (!features) return out;
             c10::InferenceMode inference;
             cls->eval();
             out.features = cls->features(s.value().x).to(at::kDouble);
@@ -119,13 +124,6 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
         // RECE's validation seeds, apart from the bench's and the attacks'.
         std::vector<std::uint64_t> receSeeds;
         for (int i = 0; i < (p.quick ? 4 : p.receValidationSamples); ++i) receSeeds.push_back(p.seed + 200000 + std::uint64_t(i));
-        auto shareOn = [&](const std::string& prompt, int c, const std::vector<std::uint64_t>& sd,
-                           const TextSampleOptions& so) -> Result<double> {
-            std::vector<std::string> ps(sd.size(), prompt);
-            auto s = sample(net, ps, sd, so, JobContext{nullptr, ctx.cancel});
-            if (!s) return s.error();
-            return classify(cls, s.value().x).eq(c).to(at::kDouble).mean().item<double>();
-        };
 
         // The original model on every prompt the bench uses (FD reference and first rows).
         std::map<std::string, PromptScore> original;
@@ -311,9 +309,9 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
                                 t += a ? a.value().success : 1.0;
                             }
                             for (int k : others) {
-                                auto s = shareOn(otherPrompt(k), k, receSeeds, base);
+                                auto s = score(otherPrompt(k), k, base, &receSeeds, false);
                                 if (!s) failure = s.error().message;
-                                o += s ? s.value() : 0.0;
+                                o += s ? s.value().share : 0.0;
                             }
                             restore();
                             return ReceScore(t / double(E.size()), others.empty() ? 0.0 : o / double(others.size()));
