@@ -24,6 +24,7 @@ Options:
   --seed S  --batch B    Seed and number of images (default 0, 16).
   --model DIR            Another generator folder.
   --noise-estimator net|haar  DLG's noise-level estimator (default net).
+  --dlg-chains C         DLG's persistent chains, at most (default 10); each yields a sample per round.
   --score                FD and confidence with the shipped classifier.
   --json                 Print the result as JSON (last line of stdout).
   --list-samplers        List the samplers and exit.
@@ -43,7 +44,8 @@ int run(const QStringList& args) {
                   valueOption("guidance", "Guidance weight.", "1"), valueOption("class", "Class 0..9, -1 all.", "-1"),
                   valueOption("seed", "Seed.", "0"), valueOption("batch", "Images.", "16"),
                   valueOption("model", "Generator folder.", ""),
-                  valueOption("noise-estimator", "DLG's noise-level estimator: net or haar.", "net")});
+                  valueOption("noise-estimator", "DLG's noise-level estimator: net or haar.", "net"),
+                  valueOption("dlg-chains", "DLG's persistent chains, at most.", "10")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : generate::samplers())
@@ -53,7 +55,7 @@ int run(const QStringList& args) {
     if (!p.isSet(out)) return usage(QStringLiteral("generate needs -o FILE.png"));
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("generate takes no arguments"));
     generate::GenerateParams g;
-    bool ok1 = false, ok2 = false, ok3 = false, ok4 = false, ok5 = false;
+    bool ok1 = false, ok2 = false, ok3 = false, ok4 = false, ok5 = false, ok6 = false;
     g.sampler = p.value(QStringLiteral("sampler")).toStdString();
     g.sde = p.value(QStringLiteral("sde")).toStdString();
     g.nfe = p.value(QStringLiteral("nfe")).toInt(&ok1);
@@ -62,8 +64,9 @@ int run(const QStringList& args) {
     g.seed = p.value(QStringLiteral("seed")).toULongLong(&ok4);
     g.batch = p.value(QStringLiteral("batch")).toInt(&ok5);
     g.noiseEstimator = p.value(QStringLiteral("noise-estimator")).toStdString();
-    if (!(ok1 && ok2 && ok3 && ok4 && ok5))
-        return usage(QStringLiteral("--nfe, --guidance, --class, --seed and --batch need numbers"));
+    g.dlgChains = p.value(QStringLiteral("dlg-chains")).toInt(&ok6);
+    if (!(ok1 && ok2 && ok3 && ok4 && ok5 && ok6))
+        return usage(QStringLiteral("--nfe, --guidance, --class, --seed, --batch and --dlg-chains need numbers"));
     g.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kGenerator);
     g.previews = false;
     if (auto v = generate::validate(g); !v) return usage(QString::fromStdString(v.error().message));
@@ -79,10 +82,14 @@ int run(const QStringList& args) {
         std::fprintf(stderr, "reverie-cli: cannot write %s\n", qPrintable(path));
         return 1;
     }
-    std::fprintf(stderr, "wrote %s: %d samples, NFE %lld, %d steps, %.2f s\n", qPrintable(path), g.batch,
-                 static_cast<long long>(r.value().nfe), r.value().steps, r.value().seconds);
+    std::fprintf(stderr, "wrote %s: %d samples, NFE %lld (%.1f per sample), %d steps, %.2f s\n", qPrintable(path),
+                 g.batch, static_cast<long long>(r.value().nfe), r.value().nfePerSample, r.value().steps,
+                 r.value().seconds);
+    if (!r.value().detail.empty()) std::fprintf(stderr, "%s\n", r.value().detail.c_str());
     nlohmann::json j = {{"sde", g.sde},   {"sampler", g.sampler}, {"nfe_budget", g.nfe}, {"guidance", g.guidance},
-                        {"seed", g.seed}, {"samples", g.batch},   {"nfe", r.value().nfe}, {"seconds", r.value().seconds}};
+                        {"seed", g.seed}, {"samples", g.batch},   {"nfe", r.value().nfe}, {"seconds", r.value().seconds},
+                        {"nfe_per_sample", r.value().nfePerSample}};
+    if (!r.value().detail.empty()) j["detail"] = r.value().detail;
     if (p.isSet(score)) {
         const auto s = generate::scoreSamples({models::zoo::find(models::zoo::kClassifier), ""}, r.value().items,
                                               r.value().labels, ctx);

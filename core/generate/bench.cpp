@@ -93,7 +93,7 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
         } else {
             plans = {{"em", {10, 20, 50, 200}}, {"pc", {10, 20, 50}},       {"ode-euler", {10, 20, 50}},
                      {"ode-rk45", {10, 20, 50}}, {"edm-heun", {10, 20, 50}}, {"dpmpp-2m", {10, 20, 50}},
-                     {"dlg", {10, 20, 50}},      {"dlg", {10, 20, 50}, "haar"}};
+                     {"edm-sde", {10, 20, 50}},  {"dlg", {10, 20, 50}},     {"dlg", {10, 20, 50}, "haar"}};
         }
         if (!bp.samplers.empty()) {
             std::vector<Plan> kept;
@@ -106,7 +106,7 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
         for (const auto& pl : plans) totalPoints += int64_t(pl.nfes.size());
         const auto s = makeSde("vp");
         j["rows"] = nlohmann::json::array();
-        table << "sampler        NFE(budget)  NFE   FD       confident  s/sample\n";
+        table << "sampler        NFE(budget)  NFE/sample  FD  confident  s/sample\n";
         for (const auto& pl : plans)
             for (int n : pl.nfes) {
                 if (ctx.cancelled()) return Result<BenchReport>::cancelled("bench generate: cancelled");
@@ -126,20 +126,24 @@ Result<BenchReport> runBench(const BenchParams& bp, const JobContext& ctx) {
                 row["sampler"] = pl.id;
                 row["nfe_budget"] = n;
                 row["nfe"] = r.value().nfe;
+                row["nfe_per_sample"] = r.value().nfePerSample;
                 row["fd"] = sc.value().fd;
                 row["confident"] = sc.value().confident;
                 row["label_agreement"] = sc.value().agreement;
                 row["histogram"] = sc.value().histogram;
                 row["seconds_per_sample"] = r.value().seconds / N;
                 if (pl.id == "ode-rk45") row["tolerance"] = q.rk45Tolerance;
-                if (pl.id == "dlg") row["noise_estimator"] = pl.estimator;
+                if (pl.id == "dlg") {
+                    row["noise_estimator"] = pl.estimator;
+                    row["chain"] = r.value().detail;
+                }
                 j["rows"].push_back(row);
                 const std::string label = pl.id == "dlg" ? pl.id + "/" + pl.estimator : pl.id;
                 char line[160];
-                std::snprintf(line, sizeof line, "%-14s %6d %8lld  %7.2f  %6.1f%%   %.4f\n", label.c_str(), n,
-                              static_cast<long long>(r.value().nfe), sc.value().fd, 100 * sc.value().confident,
-                              r.value().seconds / N);
+                std::snprintf(line, sizeof line, "%-14s %6d %8.1f  %7.2f  %6.1f%%   %.4f\n", label.c_str(), n,
+                              r.value().nfePerSample, sc.value().fd, 100 * sc.value().confident, r.value().seconds / N);
                 table << line;
+                if (!r.value().detail.empty()) table << "               " << r.value().detail << "\n";
                 Progress pr;
                 pr.step = ++done;
                 pr.total = totalPoints;

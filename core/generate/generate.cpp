@@ -268,54 +268,15 @@ Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDen
     const std::string& id = p.sampler;
     const int steps = stepsForNfe(id, p.nfe);
     common.steps = steps;
-    Result<solvers::SampleOutput> out = Result<solvers::SampleOutput>::failed("no sampler ran");
+    if (id == "dlg") return Result<GenerateResult>::invalid("DLG samples whole chains (sampleDlgChains), not batches");
     const at::Tensor mu; // VE/VP/sub-VP: no mean reversion
-    if (id == "dlg") {
-        // Burn-in: a short stochastic EDM run to σ̃ ≈ 1, then DLG rounds; the chain's NFE is counted.
-        solvers::EdmOptions eo;
-        eo.common = common;
-        eo.common.onStep = {};
-        eo.common.steps = 2;
-        eo.sChurn = 10.0;
-        eo.toZero = false;
-        eo.sigmaMin = 1.0;
-        const auto xT = solvers::priorSample(s, like, mu, noise);
-        auto burn = solvers::sampleEdm(s, den, xT, mu, eo, ctx);
-        if (!burn) return burn.error();
-        // In x̃ space: the EDM output was mapped back to x at t(σmin); x̃ = x/α.
-        const double tb = s.tFromSigmaTilde(1.0);
-        const auto xInit = burn.value().x / s.alpha(tb);
-        solvers::DlgOptions dopt;
-        const int budget = std::max(4, p.nfe);
-        dopt.nSkip = std::max(1, budget / 5);
-        dopt.integratorSteps = std::max(1, (budget - 4 - dopt.nSkip - 1) / 2);
-        dopt.eta = 0.2;
-        dopt.rounds = 1;
-        dopt.seed = common.seed + 17;
-        if (p.noiseEstimator == "haar") {
-            dopt.estimator = hhEstimator(1e-3, s.sigmaTilde(s.tMax()));
-        } else {
-            auto est = netEstimator(1e-3, s.sigmaTilde(s.tMax()));
-            if (!est) return est.error();
-            dopt.estimator = est.value();
-        }
-        dopt.onRound = common.onStep;
-        auto r = solvers::sampleDlg(s, den, xInit, mu, dopt, ctx);
-        if (!r) return r.error();
-        solvers::SampleOutput so;
-        so.x = r.value().samples;
-        so.nfe = r.value().nfe + burn.value().nfe;
-        so.steps = dopt.rounds;
-        out = so;
-    } else {
-        const auto xT = solvers::priorSample(s, like, mu, noise);
-        SamplerSettings ss;
-        ss.id = id;
-        ss.eta = p.eta;
-        ss.churn = p.churn;
-        ss.rk45Tolerance = p.rk45Tolerance;
-        out = runSampler(ss, s, den, xT, common, ctx);
-    }
+    const auto xT = solvers::priorSample(s, like, mu, noise);
+    SamplerSettings ss;
+    ss.id = id;
+    ss.eta = p.eta;
+    ss.churn = p.churn;
+    ss.rk45Tolerance = p.rk45Tolerance;
+    const auto out = runSampler(ss, s, den, xT, common, ctx);
     if (!out) return out.error();
     GenerateResult r;
     const auto x = out.value().x.clamp(-1.0, 1.0);
@@ -325,6 +286,119 @@ Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDen
     r.steps = out.value().steps;
     r.seconds = nowSeconds() - t0;
     return r;
+}
+
+/// DLG's plan for `samples` items at a per-sample budget of `nfe` evaluations (docs/methods.md,
+/// "Denoising MCMC (DLG)"): C persistent chains, R = ⌈samples / C⌉ rounds, a burn-in paid once
+/// per chain, and P evaluations per round (nSkip + 2K + 1). C is the largest count ≤ dlgChains
+/// whose per-chain share, nfe·samples/C, covers the burn-in and R rounds of at least 4.
+struct DlgPlan {
+    int chains = 0, rounds = 0, perRound = 0, nSkip = 0, integratorSteps = 0;
+};
+constexpr int kDlgBurnEdmSteps = 10;  ///< stochastic EDM from σ̃(T): 2·10 − 1 = 19 NFE
+constexpr int kDlgWarmUpSteps = 10;   ///< Langevin–Gibbs warm-up steps
+constexpr int kDlgBurnInNfe = 2 * kDlgBurnEdmSteps - 1 + kDlgWarmUpSteps;
+
+Result<DlgPlan> dlgPlan(int samples, int nfe, int maxChains) {
+    for (int c = std::min(samples, std::max(1, maxChains)); c >= 1; --c) {
+        DlgPlan pl;
+        pl.chains = c;
+        pl.rounds = (samples + c - 1) / c;
+        const std::int64_t share = std::int64_t(nfe) * samples / c;
+        pl.perRound = int((share - kDlgBurnInNfe) / pl.rounds);
+        if (pl.perRound < 4) continue;
+        pl.integratorSteps = std::max(1, (pl.perRound - 1 - std::max(1, pl.perRound / 4)) / 2);
+        pl.nSkip = pl.perRound - 1 - 2 * pl.integratorSteps;
+        return pl;
+    }
+    return Result<DlgPlan>::invalid("DLG cannot pay its burn-in (" + std::to_string(kDlgBurnInNfe) +
+                                    " NFE per chain) and rounds of at least 4 NFE with " + std::to_string(samples) +
+                                    " samples at " + std::to_string(nfe) +
+                                    " NFE per sample: raise the NFE or the number of samples");
+}
+
+/// DLG as the paper runs it: persistent chains (one per batch slot) burned in once with the
+/// stochastic EDM sampler from σ̃(T) plus 1.0 z and a Langevin–Gibbs warm-up, then R rounds, each
+/// yielding one sample per chain. The Langevin step is the paper's absolute η = 0.8 for data in
+/// [0, 1], i.e. 3.2 for [−1, 1], with the warm-up's stability check (η halved on divergence).
+Result<GenerateResult> sampleDlgChains(const GenerateParams& p, const models::EdmDenoiser& model, const sde::Sde& s,
+                                       int samples, const JobContext& ctx, bool previews) {
+    auto plan = dlgPlan(samples, p.nfe, p.dlgChains);
+    if (!plan) return plan.error();
+    const DlgPlan pl = plan.value();
+    const int C = pl.chains;
+    const int nullClass = model->net()->config().numClasses;
+    std::vector<int> chainLabels(static_cast<std::size_t>(C));
+    for (int j = 0; j < C; ++j)
+        chainLabels[std::size_t(j)] = p.guidance == 0.0 ? -1 : (p.label >= 0 ? p.label : j % kClasses);
+    const auto den = sde::denoiserFromSigma(s, guided(model, labelTensor(chainLabels, nullClass), nullClass, p.guidance));
+    const at::Tensor mu;
+    const double t0 = nowSeconds();
+
+    // Burn-in: the stochastic EDM sampler (the paper's settings, S_churn 80, S_noise 1.007, churn
+    // on σ ∈ [0.05, 1] for data in [0, 1], here [0.1, 2]) to σ = 0, then x̃ + 1.0 z.
+    solvers::NoiseSource noise(p.seed, solvers::NoiseMode::PerItem);
+    const auto xT = solvers::priorSample(s, at::zeros({C, 1, 28, 28}, at::kFloat), mu, noise);
+    solvers::EdmOptions eo;
+    eo.common.steps = kDlgBurnEdmSteps;
+    eo.common.seed = p.seed + 0x9E3779B97F4A7C15ULL;
+    eo.sChurn = 80.0;
+    eo.sTmin = 0.1;
+    eo.sTmax = 2.0;
+    eo.sNoise = 1.007;
+    auto burn = solvers::sampleEdm(s, den, xT, mu, eo, ctx);
+    if (!burn) return burn.error();
+    const auto xInit = burn.value().x + noise.randnLike(burn.value().x);
+
+    solvers::DlgOptions o;
+    o.rounds = pl.rounds;
+    o.nSkip = pl.nSkip;
+    o.integratorSteps = pl.integratorSteps;
+    o.absoluteStep = true;
+    o.eta = 3.2;
+    o.burnInSteps = kDlgWarmUpSteps;
+    o.maxHalvings = 4;
+    o.seed = p.seed + 17;
+    const double top = s.sigmaTilde(s.tMax());
+    if (p.noiseEstimator == "haar") {
+        o.estimator = hhEstimator(1e-3, top);
+    } else {
+        auto est = netEstimator(1e-3, top);
+        if (!est) return est.error();
+        o.estimator = est.value();
+    }
+    if (previews)
+        o.onRound = [&](const solvers::StepInfo& st) {
+            Progress pr = solvers::stepProgress(st, p.sampler);
+            if (st.x) pr.preview = previewImage(s, st.t, *st.x, st.x0, std::min(C, 64));
+            ctx.report(pr);
+        };
+    auto r = solvers::sampleDlg(s, den, xInit, mu, o, ctx);
+    if (!r) return r.error();
+    const auto& out = r.value();
+    GenerateResult res;
+    const auto x = out.samples.slice(0, 0, samples).clamp(-1.0, 1.0);
+    res.items = toImages(x);
+    for (int i = 0; i < samples; ++i) res.labels.push_back(chainLabels[std::size_t(i % C)]);
+    const std::int64_t chainNfe = burn.value().nfe + out.nfe;
+    res.nfe = chainNfe;
+    res.nfePerSample = double(chainNfe) * C / samples;
+    res.steps = pl.rounds;
+    res.seconds = nowSeconds() - t0;
+    const auto& tr = out.sigmaTrace;
+    const std::size_t warm = std::size_t(o.burnInSteps) * std::size_t(out.halvings + 1);
+    double roundsMedian = 0;
+    if (tr.size() > warm) {
+        std::vector<double> v(tr.begin() + std::ptrdiff_t(warm), tr.end());
+        std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
+        roundsMedian = v[v.size() / 2];
+    }
+    res.detail = std::to_string(C) + " chains × " + std::to_string(pl.rounds) + " rounds; burn-in " +
+                 std::to_string(burn.value().nfe + out.burnInNfe) + " NFE per chain; round " +
+                 std::to_string(pl.nSkip) + " Langevin + " + std::to_string(pl.integratorSteps) +
+                 " Heun + 1 Tweedie; η " + fmt(out.eta, 3) + " (" + std::to_string(out.halvings) +
+                 " halvings); chains' median σ̃ " + fmt(roundsMedian, 3);
+    return res;
 }
 
 std::string fmt(double v, int prec) {
@@ -339,6 +413,11 @@ std::string fmt(double v, int prec) {
 /// asked) come from the first chunk; reportChunks adds one progress report per further chunk.
 Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmDenoiser& model, const sde::Sde& s,
                                   int samples, const JobContext& ctx, bool previews, bool reportChunks) {
+    if (base.sampler == "dlg") {
+        auto r = sampleDlgChains(base, model, s, samples, ctx, previews);
+        if (!r) return r.error();
+        return r;
+    }
     GenerateResult all;
     const double t0 = nowSeconds();
     const int chunk = 128;
@@ -360,6 +439,7 @@ Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmD
         }
     }
     all.seconds = nowSeconds() - t0;
+    all.nfePerSample = double(all.nfe);
     return all;
 }
 
@@ -409,7 +489,7 @@ const std::vector<SamplerInfo>& samplers() {
         {"edm-heun", "EDM Heun (Karras σ grid, ρ = 7)", false, false, "NFE = 2N − 1"},
         {"edm-sde", "EDM stochastic (S_churn)", true, false, "NFE = 2N − 1"},
         {"dlg", "Denoising MCMC: Langevin–Gibbs + EDM Heun", true, false,
-         "NFE = 4 (burn-in) + nSkip + 2K + 1, nSkip ≈ NFE/5"},
+         "NFE per sample = burn-in / rounds + nSkip + 2K + 1"},
     };
     return list;
 }
@@ -435,7 +515,10 @@ Result<bool> validate(const GenerateParams& p) {
     if (!(p.rk45Tolerance > 0.0 && p.rk45Tolerance < 1.0)) return Result<bool>::invalid("RK45 tolerance must be in (0, 1)");
     if (p.noiseEstimator != "net" && p.noiseEstimator != "haar")
         return Result<bool>::invalid("unknown noise-level estimator '" + p.noiseEstimator + "' (known: net, haar)");
-    if (p.sampler == "dlg" && p.nfe < 8) return Result<bool>::invalid("DLG needs at least 8 NFE (4 for its burn-in)");
+    if (p.dlgChains < 1 || p.dlgChains > 4096) return Result<bool>::invalid("DLG chains must be between 1 and 4096");
+    if (p.sampler == "dlg") {
+        if (auto pl = dlgPlan(p.batch, p.nfe, p.dlgChains); !pl) return pl.error();
+    }
     return true;
 }
 

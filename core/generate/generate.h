@@ -44,6 +44,9 @@ struct GenerateParams {
     double rk45Tolerance = 1e-3; ///< rtol = atol for RK45
     bool previews = true;        ///< report x_t / x̂_0 previews per step
     std::string noiseEstimator = "net"; ///< DLG's σ estimator: "net" (shipped model) or "haar" (classical)
+    /// DLG: persistent chains (at most this many, fewer when the budget needs more rounds); each
+    /// yields one sample per round, item i comes from chain i mod chains and carries its class.
+    int dlgChains = 10;
 };
 
 /// Fails early (InvalidInput) for an unknown sampler/SDE or settings out of range.
@@ -56,6 +59,10 @@ struct GenerateResult {
     std::int64_t nfe = 0;
     int steps = 0;
     double seconds = 0;
+    /// Network evaluations per returned sample, everything counted (DLG: its burn-in amortised
+    /// over the chain's rounds); for the other samplers equal to nfe.
+    double nfePerSample = 0;
+    std::string detail;          ///< DLG: chains, rounds, the split of a round, η and the chains' σ̃
 };
 Result<GenerateResult> runGenerate(const GenerateParams& p, const JobContext& ctx);
 

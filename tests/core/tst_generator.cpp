@@ -55,17 +55,19 @@ private Q_SLOTS:
     }
 
     void everySamplerRespectsItsBudget() {
-        // The exact NFE each sampler spends on a budget of 6 (DLG: 12), from its documented rule
-        // (SamplerInfo::nfeRule): N steps cost N, 2N, or 2N − 1 evaluations; DLG spends 4 on its
-        // burn-in + nSkip (12/5 = 2) + 2K (K = (12 − 4 − 2 − 1)/2 = 2) + 1.
+        // The exact NFE each sampler spends on a budget of 6 (DLG: 20 per sample), from its
+        // documented rule (SamplerInfo::nfeRule): N steps cost N, 2N, or 2N − 1 evaluations. DLG
+        // with 2 samples at 20: one chain (two chains could not pay the 29-NFE burn-in), 2 rounds
+        // of P = ⌊(40 − 29) / 2⌋ = 5 (2 Langevin + 1 Heun step + 1 Tweedie): 29 + 10 = 39 along
+        // the chain, 19.5 per sample (docs/methods.md, "Denoising MCMC (DLG)").
         const std::map<std::string, std::int64_t> exact = {
             {"em", 6},       {"pc", 6},       {"ode-euler", 6},    {"ode-heun", 6}, {"ddim", 6},
-            {"dpmpp-2m", 6}, {"dpmpp-2m-sde", 6}, {"edm-heun", 5}, {"edm-sde", 5},  {"dlg", 11}};
+            {"dpmpp-2m", 6}, {"dpmpp-2m-sde", 6}, {"edm-heun", 5}, {"edm-sde", 5},  {"dlg", 39}};
         for (const auto& s : generate::samplers()) {
             generate::GenerateParams p;
             p.modelDir = generatorDir();
             p.sampler = s.id;
-            p.nfe = s.id == "dlg" ? 12 : 6;
+            p.nfe = s.id == "dlg" ? 20 : 6;
             p.batch = 2;
             p.previews = false;
             p.sde = s.id == "em" ? "ve" : (s.id == "pc" ? "subvp" : "vp");
@@ -80,6 +82,8 @@ private Q_SLOTS:
                 QVERIFY2(exact.count(s.id) == 1, ("no expected NFE for sampler " + s.id).c_str());
                 QVERIFY2(r.value().nfe == exact.at(s.id),
                          (s.id + ": NFE " + std::to_string(r.value().nfe) + ", expected " + std::to_string(exact.at(s.id))).c_str());
+                const double perSample = s.id == "dlg" ? 19.5 : double(exact.at(s.id));
+                QVERIFY2(r.value().nfePerSample == perSample, s.id.c_str());
             }
             QCOMPARE(int(r.value().items.size()), 2);
             QCOMPARE(r.value().items[0].width, 28);
@@ -245,14 +249,43 @@ private Q_SLOTS:
             generate::GenerateParams p;
             p.modelDir = generatorDir();
             p.sampler = "dlg";
-            p.nfe = 12;
+            p.nfe = 20;
             p.batch = 2;
             p.previews = false;
             p.noiseEstimator = est;
             const auto g = generate::runGenerate(p, {});
             VERIFY_OK(g);
-            QVERIFY(g.value().nfe <= 12);
+            QVERIFY(g.value().nfePerSample <= 20);
         }
+    }
+
+    void dlgChainsAmortiseTheirBurnIn() {
+        // 16 samples at 20 NFE each: ten chains would get 32 evaluations each, too few for the
+        // 29-NFE burn-in and two rounds of at least 4, so the plan takes the largest count that
+        // pays, 8 chains × 2 rounds of ⌊(40 − 29) / 2⌋ = 5. Item i comes from chain i mod 8 and
+        // carries its class.
+        generate::GenerateParams p;
+        p.modelDir = generatorDir();
+        p.sampler = "dlg";
+        p.nfe = 20;
+        p.batch = 16;
+        p.previews = false;
+        const auto g = generate::runGenerate(p, {});
+        VERIFY_OK(g);
+        qInfo("%s; %.2f NFE per sample", g.value().detail.c_str(), g.value().nfePerSample);
+        QVERIFY2(g.value().detail.rfind("8 chains × 2 rounds", 0) == 0, g.value().detail.c_str());
+        QCOMPARE(int(g.value().items.size()), 16);
+        for (int i = 0; i < 16; ++i) QCOMPARE(g.value().labels[std::size_t(i)], i % 8);
+        QCOMPARE(g.value().nfe, std::int64_t(29 + 2 * 5));
+        QCOMPARE(g.value().nfePerSample, 39.0 * 8 / 16);
+        // Rounds of one chain are different samples, not copies.
+        QVERIFY(g.value().items[0].pixels != g.value().items[8].pixels);
+        // Too small a budget for any chain count is refused before any work, with the reason.
+        p.batch = 2;
+        p.nfe = 12;
+        const auto v = generate::validate(p);
+        QVERIFY(!v.ok());
+        QVERIFY2(v.error().message.find("cannot pay its burn-in") != std::string::npos, v.error().message.c_str());
     }
 
     void exportedWeightsEqualTheCheckpointsEma() {

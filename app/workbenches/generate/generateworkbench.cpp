@@ -258,17 +258,20 @@ bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* err
                 m_resultParams = m_runParams;
                 m_resultStats = gen::GenerateResult{};
                 m_resultStats.nfe = r.nfe;
+                m_resultStats.nfePerSample = r.nfePerSample;
                 m_resultStats.steps = r.steps;
                 m_resultStats.seconds = r.seconds;
                 m_view->showPreview(m_result, tr("%1 · %2 · seed %3")
                                                   .arg(qs(m_runParams.sampler), qs(m_runParams.sde))
                                                   .arg(qulonglong(m_runParams.seed)));
                 m_view->setHasResult(true);
+                // NFE per sample, everything counted (DLG: its chains' burn-in amortised).
                 message = tr("%1 samples · NFE %2 · steps %3 · %4 s")
                               .arg(qsizetype(r.items.size()))
-                              .arg(r.nfe)
+                              .arg(r.nfePerSample, 0, 'g', 4)
                               .arg(r.steps)
                               .arg(r.seconds, 0, 'f', 2);
+                if (!r.detail.empty()) message += QStringLiteral(" · ") + qs(r.detail);
             } else {
                 message = out.status == JobStatus::Cancelled ? tr("Sampling stopped: %1").arg(out.error)
                                                               : tr("Sampling failed: %1").arg(out.error);
@@ -327,6 +330,7 @@ bool GenerateWorkbench::saveResult(const QString& path, QString* error) {
     s[QStringLiteral("rk45_tolerance")] = p.rk45Tolerance;
     if (p.sampler == "dlg") s[QStringLiteral("noise_estimator")] = qs(p.noiseEstimator);
     s[QStringLiteral("measured_nfe")] = double(m_resultStats.nfe);
+    s[QStringLiteral("nfe_per_sample")] = m_resultStats.nfePerSample;
     s[QStringLiteral("steps")] = m_resultStats.steps;
     s[QStringLiteral("seconds")] = m_resultStats.seconds;
     return savePngWithSettings(m_result, s, path, error);

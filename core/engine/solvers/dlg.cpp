@@ -22,13 +22,17 @@ Result<DlgOutput> sampleDlg(const Sde& sde, const Denoiser& d, const at::Tensor&
         if (!o.estimator) throw InvalidError("a noise-level estimator is required");
         if (o.rounds < 1 || o.nSkip < 1 || o.integratorSteps < 1)
             throw InvalidError("rounds, nSkip and integratorSteps must be positive");
-        if (!(o.eta > 0 && o.eta < 2)) throw InvalidError("eta must lie in (0, 2)");
+        if (o.absoluteStep ? !(o.eta > 0 && std::isfinite(o.eta)) : !(o.eta > 0 && o.eta < 2))
+            throw InvalidError(o.absoluteStep ? "eta must be positive" : "eta must lie in (0, 2)");
+        if (o.burnInSteps < 0 || o.maxHalvings < 0 || !(o.unstableGrowth > 1))
+            throw InvalidError("burnInSteps and maxHalvings must be non-negative and unstableGrowth above 1");
         if (!(o.tweedieSigma > 0) || !(o.rho > 0)) throw InvalidError("tweedieSigma and rho must be positive");
         CommonOptions c;
         c.steps = 1;
         c.maxNfe = o.maxNfe;
         const std::int64_t perRound = o.nSkip + 2LL * o.integratorSteps + 1;
-        (void)validateCommon("DLG", sde, d, xInit, mu, c, [&](int) { return perRound * o.rounds; });
+        (void)validateCommon("DLG", sde, d, xInit, mu, c,
+                             [&](int) { return perRound * o.rounds + std::int64_t(o.burnInSteps); });
         Model m(sde, d, mu, ctx, o.maxNfe);
         NoiseSource noise(o.seed, o.noise);
         const double sigTop = sde.sigmaTilde(sde.tMax());
@@ -55,17 +59,52 @@ Result<DlgOutput> sampleDlg(const Sde& sde, const Denoiser& d, const at::Tensor&
             return s.clamp(o.tweedieSigma, sigTop);
         };
 
+        std::vector<double> trace;
+        auto median = [](const at::Tensor& v) { return v.median().item<double>(); };
+        // One Langevin step on x̃ | σ̃ (h = the step in data units: η, or η σ̃² preconditioned),
+        // then the Gibbs step σ̃ ~ estimator(x̃).
+        double eta = o.eta;
+        auto langevin = [&](at::Tensor& x, at::Tensor& sig) {
+            const at::Tensor sv = itemView(sig, x);
+            const at::Tensor h = o.absoluteStep ? at::full_like(sv, eta) : sv.pow(2) * eta;
+            const at::Tensor x0 = D(x, sig);
+            x = x + (x0 - x) * (h / (2.0 * sv.pow(2))) + noise.randnLike(x) * h.sqrt();
+            sig = estimate(x);
+            trace.push_back(median(sig));
+        };
+
         at::Tensor x = xInit;
         at::Tensor sig = estimate(x);
+        int halvings = 0;
+        std::int64_t burnNfe = 0;
+        if (o.burnInSteps > 0) {
+            const std::int64_t before = m.nfe();
+            const double start = median(sig);
+            for (;;) {
+                bool diverged = false;
+                for (int k = 0; k < o.burnInSteps && !diverged; ++k) {
+                    langevin(x, sig);
+                    diverged = !at::isfinite(x).all().item<bool>() || (sig >= 0.999 * sigTop).any().item<bool>();
+                }
+                const bool unstable = diverged || median(sig) > o.unstableGrowth * start;
+                if (!unstable || o.maxHalvings == 0) break;
+                if (halvings == o.maxHalvings)
+                    throw std::runtime_error("the Langevin chain diverges even at η = " + std::to_string(eta) +
+                                             " (median σ̃ " + std::to_string(median(sig)) + " from " +
+                                             std::to_string(start) + ")");
+                ++halvings;
+                eta *= 0.5;
+                x = xInit;
+                sig = estimate(x);
+            }
+            burnNfe = m.nfe() - before;
+        }
         std::vector<at::Tensor> samples;
         for (int round = 1; round <= o.rounds; ++round) {
             const double start = nowSeconds();
             at::Tensor best = x, bestSig = sig.clone();
             for (int k = 0; k < o.nSkip; ++k) {
-                const at::Tensor sv = itemView(sig, x);
-                const at::Tensor x0 = D(x, sig);
-                x = x + (x0 - x) * (0.5 * o.eta) + noise.randnLike(x) * (sv * std::sqrt(o.eta));
-                sig = estimate(x);
+                langevin(x, sig);
                 const at::Tensor better = sig < bestSig;
                 bestSig = at::where(better, sig, bestSig);
                 best = at::where(itemView(better, x).to(at::kBool), x, best);
@@ -109,7 +148,11 @@ Result<DlgOutput> sampleDlg(const Sde& sde, const Denoiser& d, const at::Tensor&
         res.chain = x;
         res.chainSigma = sig;
         res.nfe = m.nfe();
+        res.burnInNfe = burnNfe;
         res.estimatorCalls = estCalls;
+        res.eta = eta;
+        res.halvings = halvings;
+        res.sigmaTrace = std::move(trace);
         return res;
     });
 }

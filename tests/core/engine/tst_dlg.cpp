@@ -22,6 +22,7 @@ private Q_SLOTS:
     void recoversMixture_data();
     void recoversMixture();
     void nfeAndErrors();
+    void absoluteStepStabilityCheck();
 };
 
 namespace {
@@ -126,6 +127,56 @@ void TestDlg::nfeAndErrors() {
     JobContext ctx;
     ctx.cancel.cancel();
     QVERIFY(sampleDlg(*s, d, x, at::Tensor(), o, ctx).isCancelled());
+}
+
+void TestDlg::absoluteStepStabilityCheck() {
+    // The paper's absolute step η (data units): the drift coefficient is η / (2σ̃²), so a chain at
+    // σ̃ ≈ 0.5 with η = 16 overshoots (coefficient 32) and its σ̃ runs to the estimator's ceiling.
+    // The warm-up's check halves η and restarts from xInit until the chain holds.
+    sde::VeParams vp;
+    vp.sigmaMax = 20.0;
+    const auto s = sde::makeVe(vp);
+    const Mixture mix{1, {0.3, 0.7}, {{-1.0}, {1.0}}, {0.25, 0.25}};
+    const sde::Denoiser d = sde::denoiserFromSigma(*s, mix.sigmaDenoiser());
+    const int64_t chains = 400;
+    const at::Tensor xInit = mix.sample(chains, gen(1)) + 0.5 * at::randn({chains, 1}, gen(2), at::kDouble);
+    DlgOptions o;
+    o.rounds = 2;
+    o.nSkip = 3;
+    o.integratorSteps = 4;
+    o.absoluteStep = true;
+    o.eta = 16.0;
+    o.burnInSteps = 6;
+    o.maxHalvings = 8;
+    o.seed = 5;
+    o.estimator = exactEstimator(mix, 20.0, false, 6);
+    const auto r = sampleDlg(*s, d, xInit, at::Tensor(), o, JobContext{});
+    VERIFY_OK(r);
+    const auto& out = r.value();
+    std::printf("absolute η 16: %d halvings, η %.3f, warm-up NFE %lld, final median σ̃ %.3f\n", out.halvings, out.eta,
+                static_cast<long long>(out.burnInNfe), out.sigmaTrace.back());
+    QVERIFY(out.halvings >= 1);
+    QCOMPARE(out.eta, 16.0 / std::pow(2.0, out.halvings));
+    // Every restart spends at most burnInSteps; the last (kept) warm-up spends all of them.
+    QVERIFY(out.burnInNfe >= o.burnInSteps && out.burnInNfe <= std::int64_t(o.burnInSteps) * (out.halvings + 1));
+    QCOMPARE(out.nfe, out.burnInNfe + o.rounds * (o.nSkip + 2 * o.integratorSteps + 1));
+    QCOMPARE(out.samples.size(0), int64_t(o.rounds * chains));
+    QVERIFY(at::isfinite(out.samples).all().item<bool>());
+    // The chains held: median σ̃ within the growth bound of its start and below the ceiling.
+    QVERIFY(out.sigmaTrace.back() < 0.999 * 20.0);
+    // The same step with the check off runs to the ceiling; with too few halvings it is an error.
+    DlgOptions off = o;
+    off.maxHalvings = 0;
+    const auto r0 = sampleDlg(*s, d, xInit, at::Tensor(), off, JobContext{});
+    VERIFY_OK(r0);
+    QCOMPARE(r0.value().halvings, 0);
+    QVERIFY(r0.value().sigmaTrace[std::size_t(o.burnInSteps) - 1] > 4 * out.sigmaTrace.back());
+    DlgOptions few = o;
+    few.eta = 1e4;
+    few.maxHalvings = 1;
+    const auto rf = sampleDlg(*s, d, xInit, at::Tensor(), few, JobContext{});
+    QVERIFY(!rf.ok());
+    QVERIFY2(rf.error().message.find("diverges") != std::string::npos, rf.error().message.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestDlg)
