@@ -25,6 +25,7 @@ Options:
   --model DIR            Another generator folder.
   --noise-estimator net|haar  DLG's noise-level estimator (default net).
   --dlg-chains C         DLG's persistent chains, at most (default 10); each yields a sample per round.
+  --dlg-eta H            DLG's Langevin step in data units (default 3.2, the paper's 0.8 for [0, 1] data).
   --score                FD and confidence with the shipped classifier.
   --json                 Print the result as JSON (last line of stdout).
   --list-samplers        List the samplers and exit.
@@ -45,7 +46,8 @@ int run(const QStringList& args) {
                   valueOption("seed", "Seed.", "0"), valueOption("batch", "Images.", "16"),
                   valueOption("model", "Generator folder.", ""),
                   valueOption("noise-estimator", "DLG's noise-level estimator: net or haar.", "net"),
-                  valueOption("dlg-chains", "DLG's persistent chains, at most.", "10")});
+                  valueOption("dlg-chains", "DLG's persistent chains, at most.", "10"),
+                  valueOption("dlg-eta", "DLG's Langevin step in data units.", "3.2")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : generate::samplers())
@@ -55,7 +57,7 @@ int run(const QStringList& args) {
     if (!p.isSet(out)) return usage(QStringLiteral("generate needs -o FILE.png"));
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("generate takes no arguments"));
     generate::GenerateParams g;
-    bool ok1 = false, ok2 = false, ok3 = false, ok4 = false, ok5 = false, ok6 = false;
+    bool ok1 = false, ok2 = false, ok3 = false, ok4 = false, ok5 = false, ok6 = false, ok7 = false;
     g.sampler = p.value(QStringLiteral("sampler")).toStdString();
     g.sde = p.value(QStringLiteral("sde")).toStdString();
     g.nfe = p.value(QStringLiteral("nfe")).toInt(&ok1);
@@ -65,8 +67,9 @@ int run(const QStringList& args) {
     g.batch = p.value(QStringLiteral("batch")).toInt(&ok5);
     g.noiseEstimator = p.value(QStringLiteral("noise-estimator")).toStdString();
     g.dlgChains = p.value(QStringLiteral("dlg-chains")).toInt(&ok6);
-    if (!(ok1 && ok2 && ok3 && ok4 && ok5 && ok6))
-        return usage(QStringLiteral("--nfe, --guidance, --class, --seed, --batch and --dlg-chains need numbers"));
+    g.dlgEta = p.value(QStringLiteral("dlg-eta")).toDouble(&ok7);
+    if (!(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7))
+        return usage(QStringLiteral("--nfe, --guidance, --class, --seed, --batch, --dlg-chains and --dlg-eta need numbers"));
     g.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kGenerator);
     g.previews = false;
     if (auto v = generate::validate(g); !v) return usage(QString::fromStdString(v.error().message));

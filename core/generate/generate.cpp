@@ -319,8 +319,8 @@ Result<DlgPlan> dlgPlan(int samples, int nfe, int maxChains) {
 
 /// DLG as the paper runs it: persistent chains (one per batch slot) burned in once with the
 /// stochastic EDM sampler from σ̃(T) plus 1.0 z and a Langevin–Gibbs warm-up, then R rounds, each
-/// yielding one sample per chain. The Langevin step is the paper's absolute η = 0.8 for data in
-/// [0, 1], i.e. 3.2 for [−1, 1], with the warm-up's stability check (η halved on divergence).
+/// yielding one sample per chain. The Langevin step is absolute, p.dlgEta (the paper's 0.8 for
+/// data in [0, 1], i.e. 3.2 for [−1, 1]), with the warm-up's stability check (η halved on divergence).
 Result<GenerateResult> sampleDlgChains(const GenerateParams& p, const models::EdmDenoiser& model, const sde::Sde& s,
                                        int samples, const JobContext& ctx, bool previews) {
     auto plan = dlgPlan(samples, p.nfe, p.dlgChains);
@@ -355,7 +355,7 @@ Result<GenerateResult> sampleDlgChains(const GenerateParams& p, const models::Ed
     o.nSkip = pl.nSkip;
     o.integratorSteps = pl.integratorSteps;
     o.absoluteStep = true;
-    o.eta = 3.2;
+    o.eta = p.dlgEta;
     o.burnInSteps = kDlgWarmUpSteps;
     o.maxHalvings = 4;
     o.seed = p.seed + 17;
@@ -516,6 +516,7 @@ Result<bool> validate(const GenerateParams& p) {
     if (p.noiseEstimator != "net" && p.noiseEstimator != "haar")
         return Result<bool>::invalid("unknown noise-level estimator '" + p.noiseEstimator + "' (known: net, haar)");
     if (p.dlgChains < 1 || p.dlgChains > 4096) return Result<bool>::invalid("DLG chains must be between 1 and 4096");
+    if (!(p.dlgEta > 0.0 && p.dlgEta <= 100.0)) return Result<bool>::invalid("DLG's step η must be in (0, 100]");
     if (p.sampler == "dlg") {
         if (auto pl = dlgPlan(p.batch, p.nfe, p.dlgChains); !pl) return pl.error();
     }

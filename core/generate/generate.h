@@ -47,6 +47,8 @@ struct GenerateParams {
     /// DLG: persistent chains (at most this many, fewer when the budget needs more rounds); each
     /// yields one sample per round, item i comes from chain i mod chains and carries its class.
     int dlgChains = 10;
+    /// DLG's Langevin step in data units (the paper's 0.8 for data in [0, 1] is 3.2 for [−1, 1]).
+    double dlgEta = 3.2;
 };
 
 /// Fails early (InvalidInput) for an unknown sampler/SDE or settings out of range.
