@@ -165,7 +165,7 @@ Result<std::vector<SweepPoint>> runSweep(const SweepParams& p, const JobContext&
                 SweepPoint pt;
                 pt.sampler = id;
                 pt.nfeBudget = n;
-                pt.nfe = r.value().nfe;
+                pt.nfe = std::llround(r.value().nfePerSample); // DLG: per sample, its burn-in amortised
                 pt.fd = sc.value().fd;
                 pt.confident = sc.value().confident;
                 pt.seconds = r.value().seconds;

@@ -413,11 +413,7 @@ std::string fmt(double v, int prec) {
 /// asked) come from the first chunk; reportChunks adds one progress report per further chunk.
 Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmDenoiser& model, const sde::Sde& s,
                                   int samples, const JobContext& ctx, bool previews, bool reportChunks) {
-    if (base.sampler == "dlg") {
-        auto r = sampleDlgChains(base, model, s, samples, ctx, previews);
-        if (!r) return r.error();
-        return r;
-    }
+    if (base.sampler == "dlg") return sampleDlgChains(base, model, s, samples, ctx, previews);
     GenerateResult all;
     const double t0 = nowSeconds();
     const int chunk = 128;

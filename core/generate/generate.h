@@ -102,7 +102,7 @@ struct SweepParams {
 struct SweepPoint {
     std::string sampler;
     int nfeBudget = 0;
-    std::int64_t nfe = 0;
+    std::int64_t nfe = 0;        ///< per sample, rounded (GenerateResult::nfePerSample)
     double fd = 0, confident = 0, seconds = 0, peakMiB = 0;
 };
 Result<std::vector<SweepPoint>> runSweep(const SweepParams& p, const JobContext& ctx);
