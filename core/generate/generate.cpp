@@ -386,7 +386,7 @@ Result<GenerateResult> sampleDlgChains(const GenerateParams& p, const models::Ed
     res.steps = pl.rounds;
     res.seconds = nowSeconds() - t0;
     const auto& tr = out.sigmaTrace;
-    const std::size_t warm = std::size_t(o.burnInSteps) * std::size_t(out.halvings + 1);
+    const std::size_t warm = std::size_t(out.burnInNfe); // one trace entry per warm-up step, restarts included
     double roundsMedian = 0;
     if (tr.size() > warm) {
         std::vector<double> v(tr.begin() + std::ptrdiff_t(warm), tr.end());
