@@ -672,6 +672,14 @@
         <source>Peak activation memory and seconds per step of every run so far</source>
         <translation>Spitzen-Aktivierungsspeicher und Sekunden pro Schritt aller bisherigen Läufe</translation>
     </message>
+    <message>
+        <source>Modulation:</source>
+        <translation>Modulation:</translation>
+    </message>
+    <message>
+        <source>What adapters, LoRA and MEFT do with the adaLN modulation, the maps through which the class and the noise level steer every block (full fine-tuning trains them anyway)</source>
+        <translation>Was Adapter, LoRA und MEFT mit der adaLN-Modulation tun, den Abbildungen, über die Klasse und Rauschstärke jeden Block steuern (volles Fine-Tuning trainiert sie ohnehin)</translation>
+    </message>
 </context>
 <context>
     <name>main</name>
@@ -3018,6 +3026,22 @@ verschoben %2</translation>
     <message>
         <source> · %1 parameters</source>
         <translation> · %1 Parameter</translation>
+    </message>
+    <message>
+        <source>Frozen (the methods as published)</source>
+        <translation>Eingefroren (die Verfahren wie veröffentlicht)</translation>
+    </message>
+    <message>
+        <source>Biases train</source>
+        <translation>Biases werden trainiert</translation>
+    </message>
+    <message>
+        <source>LoRA update</source>
+        <translation>LoRA-Update</translation>
+    </message>
+    <message>
+        <source>Trains whole</source>
+        <translation>Wird ganz trainiert</translation>
     </message>
 </context>
 <context>

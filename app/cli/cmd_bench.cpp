@@ -76,6 +76,7 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   batch size, with the ratios to full fine-tuning. Random weights.
                   Options: --quick (under 60 s)  --methods ID,...  --depths N,...  --batches N,...
                            --samples N (timed steps)
+                           --modulation frozen|bias|lora|full (adaLN modulation under adapter/LoRA/MEFT)
 
 Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
 )";
@@ -338,6 +339,7 @@ int tuneBench(const QCommandLineParser& p, bool quick) {
         !intList(p, "batches", &tp.batches, &code))
         return code;
     tp.methods = listOption(p, "methods");
+    if (p.isSet(QStringLiteral("modulation"))) tp.modulation = p.value(QStringLiteral("modulation")).toStdString();
     return report(p, tune::runTuneBench(tp, context(true)));
 }
 
@@ -372,7 +374,7 @@ int run(const QStringList& args) {
                   value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name."),
                   value("depths", "Depths."), value("batches", "Batch sizes."), value("networks", "Networks."), value("precision", "fp32 or bf16."),
                   value("ssd-batch", "SSD minibatch sizes."), value("retain-samples", "SSD retain cap."),
-                  value("spm-anchor-weight", "SPM anchor weights."),
+                  value("spm-anchor-weight", "SPM anchor weights."), value("modulation", "adaLN modulation."),
                   value("set-sizes", "Concept set sizes."), value("pc-snr", "PC snr list."),
                   value("corrector-steps", "Corrector steps list."), value("final-denoise", "on, off or both."),
                   value("error-pairs", "Mixtures for the error by noise level.")});

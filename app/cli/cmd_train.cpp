@@ -42,6 +42,9 @@ only what the method trained, which the Tune page switches on and off over the b
 Options:
   --method M        Override the recipe's method: full, checkpoint, adapter, lora, meft1, meft2,
                     meft3. The run is named <recipe>-<method>.
+  --modulation S    Override what adapter, LoRA and MEFT do with the adaLN modulation maps:
+                    frozen, bias, lora or full (docs/methods.md, "The modulation"). The run's
+                    name gets -mod-<S>.
   --out DIR         Checkpoint folder (default: runs/<name>).
   --max-steps N     Stop after N steps in this run (with a checkpoint; resume later).
   --no-resume       Start from scratch even when DIR holds a checkpoint.
@@ -93,6 +96,9 @@ int tune(const QStringList& args) {
     prepareParser(p);
     addRunOptions(p);
     p.addOption(QCommandLineOption(QStringLiteral("method"), QStringLiteral("Fine-tuning method."), QStringLiteral("id")));
+    p.addOption(QCommandLineOption(QStringLiteral("modulation"),
+                                   QStringLiteral("adaLN modulation under adapter/LoRA/MEFT: frozen, bias, lora or full."),
+                                   QStringLiteral("id")));
     if (!p.parse(args)) return usage(p.errorText());
     if (p.positionalArguments().size() != 1) return usage(QStringLiteral("tune needs exactly one recipe file"));
     const QString path = p.positionalArguments().first();
@@ -107,6 +113,12 @@ int tune(const QStringList& args) {
         if (!recipe.contains("options") || !recipe["options"].is_object()) recipe["options"] = nlohmann::json::object();
         recipe["options"]["method"] = method;
         recipe["name"] = recipe.value("name", std::string("tune")) + "-" + method;
+    }
+    if (p.isSet(QStringLiteral("modulation"))) {
+        const std::string modulation = p.value(QStringLiteral("modulation")).toStdString();
+        if (!recipe.contains("options") || !recipe["options"].is_object()) recipe["options"] = nlohmann::json::object();
+        recipe["options"]["modulation"] = modulation;
+        recipe["name"] = recipe.value("name", std::string("tune")) + "-mod-" + modulation;
     }
     const std::string effective = recipe.dump();
     auto info = catalog::inspectRecipe(effective);

@@ -122,8 +122,15 @@ DiTBlockImpl::DiTBlockImpl(int width, int heads, int mlpRatio) : m_width(width),
     modulation->bias.zero_();
 }
 
+at::Tensor DiTBlockImpl::modulationOf(const at::Tensor& c) {
+    auto sc = at::silu(c);
+    auto mod = modulation(sc);
+    if (loraModulation) mod = mod + loraModulation(sc);
+    return mod;
+}
+
 at::Tensor DiTBlockImpl::attention(const at::Tensor& h, const at::Tensor& c) {
-    auto mod = modulation(at::silu(c)).chunk(6, 1);
+    auto mod = modulationOf(c).chunk(6, 1);
     auto x = modulate(h, mod[0], mod[1]);
     const auto b = h.size(0), n = h.size(1);
     const int dh = m_width / m_heads;
@@ -140,7 +147,7 @@ at::Tensor DiTBlockImpl::attention(const at::Tensor& h, const at::Tensor& c) {
 }
 
 at::Tensor DiTBlockImpl::mlp(const at::Tensor& h, const at::Tensor& c) {
-    auto mod = modulation(at::silu(c)).chunk(6, 1);
+    auto mod = modulationOf(c).chunk(6, 1);
     auto x = modulate(h, mod[3], mod[4]);
     auto out = h + mod[5].unsqueeze(1) * fc2(at::gelu(fc1(x)));
     if (m_mlpAdapter) out = out + m_mlpAdapter(h);
@@ -150,6 +157,10 @@ at::Tensor DiTBlockImpl::mlp(const at::Tensor& h, const at::Tensor& c) {
 void DiTBlockImpl::enableLoRA(int rank, double alpha) {
     loraQkv = register_module("lora_qkv", LoRA(m_width, 3 * m_width, rank, alpha));
     loraProj = register_module("lora_proj", LoRA(m_width, m_width, rank, alpha));
+}
+
+void DiTBlockImpl::enableModulationLoRA(int rank, double alpha) {
+    loraModulation = register_module("lora_modulation", LoRA(m_width, 6 * m_width, rank, alpha));
 }
 
 void DiTBlockImpl::setAttentionAdapter(Adapter adapter) {
@@ -196,8 +207,15 @@ at::Tensor DiTImpl::condition(const at::Tensor& noise, const at::Tensor& labels)
     return m_time2(at::silu(m_time1(features))) + m_label(labels);
 }
 
+void DiTImpl::enableFinalModulationLoRA(int rank, double alpha) {
+    m_finalModulationLoRA = register_module("final_modulation_lora", LoRA(m_config.width, 2 * m_config.width, rank, alpha));
+}
+
 at::Tensor DiTImpl::output(const at::Tensor& h, const at::Tensor& c) {
-    auto mod = m_finalModulation(at::silu(c)).chunk(2, 1);
+    auto sc = at::silu(c);
+    auto modAll = m_finalModulation(sc);
+    if (m_finalModulationLoRA) modAll = modAll + m_finalModulationLoRA(sc);
+    auto mod = modAll.chunk(2, 1);
     auto patches = m_finalLinear(modulate(h, mod[0], mod[1])); // [B, N, p·p·C]
     const int g = m_config.image / m_config.patch, p = m_config.patch, ch = m_config.channels;
     return patches.view({h.size(0), g, g, p, p, ch}).permute({0, 5, 1, 3, 2, 4}).reshape({h.size(0), ch, g * p, g * p});

@@ -94,6 +94,8 @@ public:
     at::Tensor forward(const at::Tensor& h, const at::Tensor& c) { return mlp(attention(h, c), c); }
 
     void enableLoRA(int rank, double alpha);
+    /// A rank-r update of the adaLN modulation map (c ↦ the six shift/scale/gate vectors).
+    void enableModulationLoRA(int rank, double alpha);
     /// Bottleneck adapters in parallel with the sub-layers (He et al., 2022; MEFT's placement):
     /// A(h) + adapter(h) and M(h) + adapter(h).
     void setAttentionAdapter(Adapter adapter);
@@ -102,9 +104,10 @@ public:
     Adapter mlpAdapter() const { return m_mlpAdapter; }
 
     torch::nn::Linear modulation{nullptr}, qkv{nullptr}, proj{nullptr}, fc1{nullptr}, fc2{nullptr};
-    LoRA loraQkv{nullptr}, loraProj{nullptr};
+    LoRA loraQkv{nullptr}, loraProj{nullptr}, loraModulation{nullptr};
 
 private:
+    at::Tensor modulationOf(const at::Tensor& c);
     int m_width, m_heads;
     Adapter m_attnAdapter{nullptr}, m_mlpAdapter{nullptr};
 };
@@ -124,6 +127,10 @@ public:
     int depth() const { return static_cast<int>(m_blocks.size()); }
     DiTBlock block(int i) const { return m_blocks[static_cast<std::size_t>(i)]; }
     torch::nn::Embedding labelEmbedding() const { return m_label; }
+    torch::nn::Linear finalModulation() const { return m_finalModulation; }
+    /// A rank-r update of the final layer's modulation map (see DiTBlockImpl::enableModulationLoRA).
+    void enableFinalModulationLoRA(int rank, double alpha);
+    LoRA finalModulationLoRA() const { return m_finalModulationLoRA; }
     const DiTConfig& config() const { return m_config; }
 
 private:
@@ -131,6 +138,7 @@ private:
     torch::nn::Conv2d m_patchEmbed{nullptr};
     torch::nn::Linear m_time1{nullptr}, m_time2{nullptr}, m_finalModulation{nullptr}, m_finalLinear{nullptr};
     torch::nn::Embedding m_label{nullptr};
+    LoRA m_finalModulationLoRA{nullptr};
     std::vector<DiTBlock> m_blocks;
     at::Tensor m_position; ///< buffer [1, N, D]
 };

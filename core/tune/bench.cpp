@@ -44,6 +44,9 @@ Result<TuneBenchReport> runTuneBench(const TuneBenchParams& p, const JobContext&
     for (int b : p.batches)
         if (b < 1 || b > 4096) return R::invalid("bench tune: batch sizes must be between 1 and 4096");
 
+    const auto modulation = modulationFromId(p.modulation);
+    if (!modulation) return R::invalid("bench tune: unknown modulation '" + p.modulation + "' (known: frozen, bias, lora, full)");
+
     return guarded<TuneBenchReport>("bench tune", [&]() -> R {
         telemetry::installAllocatorHook();
         std::vector<Row> rows;
@@ -60,6 +63,7 @@ Result<TuneBenchReport> runTuneBench(const TuneBenchParams& p, const JobContext&
                     models::randomiseParameters(*base, 1);
                     MethodConfig mc;
                     mc.method = method;
+                    mc.modulation = *modulation;
                     TunedDiT model(base, mc, 7);
                     model->train();
                     torch::optim::Adam opt(model->trainableParameters(), torch::optim::AdamOptions(1e-4));
@@ -103,11 +107,11 @@ Result<TuneBenchReport> runTuneBench(const TuneBenchParams& p, const JobContext&
         models::DiTConfig shape;
         shape.width = p.width;
         nlohmann::json j = {{"bench", "tune"}, {"threads", at::get_num_threads()}, {"width", p.width},
-                            {"tokens", shape.tokens()}, {"rows", nlohmann::json::array()}};
+                            {"modulation", p.modulation}, {"tokens", shape.tokens()}, {"rows", nlohmann::json::array()}};
         std::ostringstream t;
         char line[256];
         t << "Fine-tuning methods on the DiT denoiser (width " << p.width << ", " << shape.tokens() << " tokens, float32, "
-          << at::get_num_threads() << " thread(s)); activation memory = allocator peak − weights, grads, Adam state\n";
+          << at::get_num_threads() << " thread(s), modulation " << p.modulation << "); activation memory = allocator peak − weights, grads, Adam state\n";
         std::snprintf(line, sizeof line, "%-11s %5s %5s %11s %14s %9s %11s %9s\n", "method", "depth", "batch",
                       "trainable", "activation MiB", "vs full", "s/step", "vs full");
         t << line;

@@ -21,6 +21,7 @@ struct TuneBenchParams {
     std::vector<int> depths = {4, 8, 16, 32};
     std::vector<int> batches = {8, 32};
     std::vector<std::string> methods; ///< ids (methods.h); empty: all
+    std::string modulation = "frozen"; ///< adaLN modulation under adapter/LoRA/MEFT (methods.h)
     int width = 64;                   ///< token features (28×28 images, 4×4 patches: 49 tokens)
     int repeats = 3;                  ///< timed steps after one warm-up (median time, largest peak)
 };

@@ -33,6 +33,22 @@ std::optional<Method> methodFromId(const std::string& id) {
     return std::nullopt;
 }
 
+std::string modulationId(Modulation m) {
+    switch (m) {
+    case Modulation::Frozen: return "frozen";
+    case Modulation::Bias: return "bias";
+    case Modulation::LoRA: return "lora";
+    case Modulation::Full: return "full";
+    }
+    return "frozen";
+}
+
+std::optional<Modulation> modulationFromId(const std::string& id) {
+    for (Modulation m : {Modulation::Frozen, Modulation::Bias, Modulation::LoRA, Modulation::Full})
+        if (modulationId(m) == id) return m;
+    return std::nullopt;
+}
+
 bool isMeft(Method m) { return m == Method::Meft1 || m == Method::Meft2 || m == Method::Meft3; }
 
 double MethodConfig::lambdaOrDefault() const {
@@ -185,6 +201,30 @@ TunedDiTImpl::TunedDiTImpl(models::DiT base, MethodConfig config, std::uint64_t 
     for (auto& p : m_base->parameters()) p.requires_grad_(full);
     if (full) return;
     m_base->labelEmbedding()->weight.requires_grad_(true);
+    auto modulationLayers = [&] {
+        std::vector<torch::nn::Linear> out;
+        for (int i = 0; i < depth; ++i) out.push_back(m_base->block(i)->modulation);
+        out.push_back(m_base->finalModulation());
+        return out;
+    };
+    switch (config.modulation) {
+    case Modulation::Frozen: break;
+    case Modulation::Bias:
+        for (auto& l : modulationLayers()) l->bias.requires_grad_(true);
+        break;
+    case Modulation::Full:
+        for (auto& l : modulationLayers())
+            for (auto& p : l->parameters()) p.requires_grad_(true);
+        break;
+    case Modulation::LoRA:
+        for (int i = 0; i < depth; ++i) {
+            m_base->block(i)->enableModulationLoRA(config.loraRank, config.loraAlpha);
+            m_base->block(i)->loraModulation->to(reference.device(), reference.scalar_type());
+        }
+        m_base->enableFinalModulationLoRA(config.loraRank, config.loraAlpha);
+        m_base->finalModulationLoRA()->to(reference.device(), reference.scalar_type());
+        break;
+    }
 
     auto adapter = [&](bool layerNorm) {
         models::Adapter a(d, config.bottleneck, config.dropout, layerNorm);

@@ -47,6 +47,14 @@ namespace reverie::tune {
 
 enum class Method { Full, Checkpoint, Adapter, LoRA, Meft1, Meft2, Meft3 };
 
+/// What the parameter-efficient methods do with the adaLN modulation layers (every block's and
+/// the final layer's map c ↦ shift, scale, gate), the only place where the class and the noise
+/// level reach the tokens: keep them frozen, train their biases (as DiffFit does), train a
+/// rank-r LoRA update of each (r = loraRank), or train them whole. Ignored by full/checkpoint.
+enum class Modulation { Frozen, Bias, LoRA, Full };
+std::string modulationId(Modulation m);
+std::optional<Modulation> modulationFromId(const std::string& id);
+
 std::string methodId(Method m);
 std::optional<Method> methodFromId(const std::string& id);
 std::vector<Method> allMethods();
@@ -61,6 +69,7 @@ struct MethodConfig {
     double lambda = NAN, beta = NAN; ///< MEFT scaling factors; NaN: the paper's value for the variant
     int reversibleBlocks = -1;     ///< MEFT: only the lower k blocks reversible (−1: all)
     int segments = 0;              ///< checkpoint: segments (0: round(√depth))
+    Modulation modulation = Modulation::Frozen; ///< adapter, LoRA, MEFT
     /// MEFT: false runs the same coupled network with plain backpropagation (stores activations);
     /// the reference that the reversible gradients are checked against.
     bool reversibleBackprop = true;

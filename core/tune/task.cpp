@@ -132,6 +132,12 @@ nlohmann::json methodJson(const MethodConfig& m) {
         break;
     default: break;
     }
+    // Recorded only when not frozen, so the architecture of runs made before the option existed
+    // is unchanged.
+    if (m.method != Method::Full && m.method != Method::Checkpoint && m.modulation != Modulation::Frozen) {
+        j["modulation"] = modulationId(m.modulation);
+        if (m.modulation == Modulation::LoRA) { j["lora_rank"] = m.loraRank; j["lora_alpha"] = m.loraAlpha; }
+    }
     return j;
 }
 
@@ -146,6 +152,10 @@ std::string readMethod(train::SectionReader& s, MethodConfig& method) {
     s.read("beta", method.beta);
     s.read("reversible_blocks", method.reversibleBlocks);
     s.read("segments", method.segments);
+    std::string modulation = modulationId(method.modulation);
+    s.read("modulation", modulation);
+    if (const auto mod = modulationFromId(modulation)) method.modulation = *mod;
+    else return "unknown modulation '" + modulation + "' (known: frozen, bias, lora, full)";
     const auto m = methodFromId(id);
     if (!m) {
         std::string known;

@@ -257,6 +257,18 @@ private Q_SLOTS:
         const Run badMethod = run(QStringLiteral(REVERIE_CLI), {"tune", dir.filePath(QStringLiteral("t.json")), "--method", "meft9"});
         QCOMPARE(badMethod.code, 2);
         QVERIFY2(badMethod.err.contains("unknown method 'meft9'"), badMethod.err.constData());
+        const Run badModulation = run(QStringLiteral(REVERIE_CLI), {"tune", dir.filePath(QStringLiteral("t.json")), "--method",
+                                                                    "meft1", "--modulation", "weights"});
+        QCOMPARE(badModulation.code, 2);
+        QVERIFY2(badModulation.err.contains("unknown modulation 'weights'"), badModulation.err.constData());
+        // --modulation names the run and trains the modulation's LoRA update too: more weights.
+        const Run withLoRA = run(QStringLiteral(REVERIE_CLI), {"tune", dir.filePath(QStringLiteral("t.json")), "--method", "meft1",
+                                                               "--modulation", "lora", "--out", dir.filePath(QStringLiteral("run2")),
+                                                               "--json", "--threads", "1"});
+        QVERIFY2(withLoRA.code == 0, withLoRA.err.constData());
+        const auto o2 = QJsonDocument::fromJson(withLoRA.out.trimmed().split('\n').last()).object();
+        QCOMPARE(o2.value(QStringLiteral("name")).toString(), QStringLiteral("t-meft1-mod-lora"));
+        QVERIFY(o2.value(QStringLiteral("parameters")).toDouble() > o.value(QStringLiteral("parameters")).toDouble());
     }
 
     void generateWritesAScoredGrid() {

@@ -84,6 +84,19 @@ private Q_SLOTS:
         QVERIFY(wb.selectRecipe(QStringLiteral("fmnist-dit-tune")));
         QVERIFY(wb.methodPickerVisible());
         QVERIFY(!wb.setMethod(QStringLiteral("meft9")));
+        // The modulation picker starts at the recipe's setting (its run name stays <recipe>-<method>),
+        // a changed one is applied and named, and full fine-tuning disables it.
+        QVERIFY(!wb.setModulation(QStringLiteral("weights")));
+        QVERIFY(wb.setMethod(QStringLiteral("meft2")));
+        QVERIFY(wb.modulationPickerEnabled());
+        QVERIFY2(wb.effectiveRecipe().contains(QStringLiteral("\"modulation\":\"lora\"")), qPrintable(wb.effectiveRecipe()));
+        QVERIFY(wb.effectiveRecipe().contains(QStringLiteral("\"fmnist-dit-tune-meft2\"")));
+        QVERIFY(wb.setModulation(QStringLiteral("bias")));
+        QVERIFY2(wb.effectiveRecipe().contains(QStringLiteral("\"modulation\":\"bias\"")), qPrintable(wb.effectiveRecipe()));
+        QVERIFY(wb.effectiveRecipe().contains(QStringLiteral("\"fmnist-dit-tune-meft2-mod-bias\"")));
+        QVERIFY(wb.setMethod(QStringLiteral("full")));
+        QVERIFY(!wb.modulationPickerEnabled());
+        QVERIFY(wb.setModulation(QStringLiteral("lora")));
         reverie::testing::JobSpy done(&wb, QStringLiteral("train"));
         // REVERIE_SCREENSHOT=file.png: more methods and steps, and the page saved (README figure).
         const bool shot = qEnvironmentVariableIsSet("REVERIE_SCREENSHOT");

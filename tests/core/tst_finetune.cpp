@@ -97,23 +97,31 @@ private Q_SLOTS:
         QTest::addColumn<QString>("method");
         QTest::addColumn<int>("reversibleBlocks");
         QTest::addColumn<double>("dropout");
-        QTest::newRow("checkpoint") << "checkpoint" << -1 << 0.0;
-        QTest::newRow("meft1") << "meft1" << -1 << 0.0;
-        QTest::newRow("meft2") << "meft2" << -1 << 0.0;
-        QTest::newRow("meft3") << "meft3" << -1 << 0.0;
-        QTest::newRow("meft1 dropout") << "meft1" << -1 << 0.2;
-        QTest::newRow("meft3 dropout") << "meft3" << -1 << 0.2;
-        QTest::newRow("meft2 lower 2 of 4") << "meft2" << 2 << 0.1;
+        QTest::addColumn<QString>("modulation");
+        QTest::newRow("checkpoint") << "checkpoint" << -1 << 0.0 << "frozen";
+        QTest::newRow("meft1") << "meft1" << -1 << 0.0 << "frozen";
+        QTest::newRow("meft2") << "meft2" << -1 << 0.0 << "frozen";
+        QTest::newRow("meft3") << "meft3" << -1 << 0.0 << "frozen";
+        QTest::newRow("meft1 dropout") << "meft1" << -1 << 0.2 << "frozen";
+        QTest::newRow("meft3 dropout") << "meft3" << -1 << 0.2 << "frozen";
+        QTest::newRow("meft2 lower 2 of 4") << "meft2" << 2 << 0.1 << "frozen";
+        // The trainable adaLN modulation sits inside the reversible blocks' F and G.
+        QTest::newRow("meft1 modulation full") << "meft1" << -1 << 0.0 << "full";
+        QTest::newRow("meft2 modulation lora") << "meft2" << -1 << 0.1 << "lora";
+        QTest::newRow("meft3 modulation bias") << "meft3" << -1 << 0.0 << "bias";
     }
     void gradientsMatchPlainBackprop() {
         QFETCH(QString, method);
         QFETCH(int, reversibleBlocks);
         QFETCH(double, dropout);
+        QFETCH(QString, modulation);
         const auto m = tune::methodFromId(method.toStdString());
-        QVERIFY(m.has_value());
+        const auto mod = tune::modulationFromId(modulation.toStdString());
+        QVERIFY(m.has_value() && mod.has_value());
         for (auto dtype : {at::kDouble, at::kFloat}) {
             tune::MethodConfig saving;
             saving.method = *m;
+            saving.modulation = *mod;
             saving.dropout = dropout;
             saving.reversibleBlocks = reversibleBlocks;
             tune::MethodConfig plain = saving;
@@ -211,17 +219,19 @@ private Q_SLOTS:
         const auto halfBlock = base->output((base->block(3)->attention(previous, c) + h) / 2, c).clone();
         const double scale = pretrained.abs().max().item<double>();
 
-        // Adapters and LoRA start exactly at the pretrained function.
-        for (auto m : {tune::Method::Adapter, tune::Method::LoRA}) {
-            models::DiT copy(tinyConfig(4));
-            copy->to(at::kDouble);
-            models::randomiseParameters(*copy, 9, 0.7);
-            tune::MethodConfig mc;
-            mc.method = m;
-            tune::TunedDiT t(copy, mc);
-            t->eval();
-            QVERIFY((t->forward(data.x, data.noise, data.labels) - pretrained).abs().max().item<double>() <= 1e-12 * scale);
-        }
+        // Adapters and LoRA start exactly at the pretrained function, whatever the modulation does.
+        for (auto m : {tune::Method::Adapter, tune::Method::LoRA})
+            for (auto mod : {tune::Modulation::Frozen, tune::Modulation::Bias, tune::Modulation::LoRA, tune::Modulation::Full}) {
+                models::DiT copy(tinyConfig(4));
+                copy->to(at::kDouble);
+                models::randomiseParameters(*copy, 9, 0.7);
+                tune::MethodConfig mc;
+                mc.method = m;
+                mc.modulation = mod;
+                tune::TunedDiT t(copy, mc);
+                t->eval();
+                QVERIFY((t->forward(data.x, data.noise, data.labels) - pretrained).abs().max().item<double>() <= 1e-12 * scale);
+            }
         // MEFT: the gap closes as the small factor(s) go to zero.
         for (auto m : {tune::Method::Meft1, tune::Method::Meft2, tune::Method::Meft3}) {
             const auto& limit = m == tune::Method::Meft3 ? halfBlock : lagged;
@@ -282,6 +292,48 @@ private Q_SLOTS:
         QVERIFY(meft16 < 0.35 * full16);
     }
 
+    void modulationTrainsWhatItSays() {
+        // Which tensors train, by name, for each modulation setting of a frozen-weight method.
+        auto trainable = [](tune::Method m, tune::Modulation mod) {
+            tune::MethodConfig mc;
+            mc.method = m;
+            mc.modulation = mod;
+            tune::TunedDiT t(models::DiT(tinyConfig(4)), mc);
+            std::map<std::string, std::int64_t> out;
+            for (const auto& item : t->named_parameters())
+                if (item.value().requires_grad()) out[item.key()] = item.value().numel();
+            return out;
+        };
+        auto count = [](const std::map<std::string, std::int64_t>& names, const std::string& part) {
+            int n = 0;
+            for (const auto& [k, v] : names) n += k.find(part) != std::string::npos;
+            return n;
+        };
+        for (auto m : {tune::Method::Adapter, tune::Method::Meft1}) {
+            const auto frozen = trainable(m, tune::Modulation::Frozen);
+            const auto bias = trainable(m, tune::Modulation::Bias);
+            const auto lora = trainable(m, tune::Modulation::LoRA);
+            const auto full = trainable(m, tune::Modulation::Full);
+            QCOMPARE(count(frozen, "modulation"), 0);
+            // 4 blocks + the final layer.
+            QCOMPARE(count(bias, "modulation.bias"), 5);
+            QCOMPARE(count(bias, "modulation.weight"), 0);
+            QCOMPARE(count(full, "modulation.bias"), 5);
+            QCOMPARE(count(full, "modulation.weight"), 5);
+            QCOMPARE(count(lora, "lora_modulation.a.weight"), 4);
+            QCOMPARE(count(lora, "final_modulation_lora.b.weight"), 1);
+            QCOMPARE(count(lora, "modulation.bias"), 0);
+            // Everything else is the same set.
+            QCOMPARE(frozen.size() + 5, bias.size());
+            QCOMPARE(frozen.size() + 10, full.size());
+            QCOMPARE(frozen.size() + 10, lora.size());
+            QVERIFY(count(frozen, "label") == 1);
+        }
+        // Full fine-tuning trains everything regardless.
+        QCOMPARE(trainable(tune::Method::Full, tune::Modulation::Frozen).size(),
+                 trainable(tune::Method::Full, tune::Modulation::Bias).size());
+    }
+
     void configurationErrors() {
         tune::MethodConfig mc;
         mc.method = tune::Method::Meft3;
@@ -299,6 +351,9 @@ private Q_SLOTS:
         QCOMPARE(mc.lambdaOrDefault(), 1.0);
         QVERIFY(!tune::methodFromId("meft4").has_value());
         for (auto m : tune::allMethods()) QCOMPARE(tune::methodFromId(tune::methodId(m)), std::optional(m));
+        for (auto m : {tune::Modulation::Frozen, tune::Modulation::Bias, tune::Modulation::LoRA, tune::Modulation::Full})
+            QCOMPARE(tune::modulationFromId(tune::modulationId(m)), std::optional(m));
+        QVERIFY(!tune::modulationFromId("weights").has_value());
     }
 };
 

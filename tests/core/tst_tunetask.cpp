@@ -231,6 +231,61 @@ private Q_SLOTS:
         QVERIFY(r.error().message.find(empty.path().toStdString()) != std::string::npos);
     }
 
+    void modulationTrainsAndTravelsWithTheAdapter() {
+        // The adaLN modulation setting: an unknown one is refused naming the known ones; a run
+        // with "bias" (the base's own modulation biases train, in place) or "lora" writes an
+        // adapter that records the setting and, applied to the base, is the checkpoint's network
+        // exactly; resuming a run with another setting is refused as another architecture.
+        auto bad = tuneRecipe(m_base, "meft1", 2);
+        bad.section["modulation"] = "weights";
+        QTemporaryDir dir;
+        const std::string out = dir.path().toStdString();
+        auto r = catalog::runTraining(bad, {out + "/x", false, -1}, {});
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.find("known: frozen, bias, lora, full") != std::string::npos, r.error().message.c_str());
+        auto base = tune::loadDiTFolder(m_base);
+        VERIFY_OK(base);
+        for (const std::string modulation : {"bias", "lora"}) {
+            const std::string run = out + "/" + modulation;
+            auto recipe = tuneRecipe(m_base, "meft1", 2);
+            recipe.section["modulation"] = modulation;
+            auto s = catalog::runTraining(recipe, {run, false, -1}, {});
+            VERIFY_OK(s);
+            auto info = tune::readAdapterInfo(run + "/adapter.safetensors");
+            VERIFY_OK(info);
+            QCOMPARE(tune::modulationId(info.value().method.modulation), modulation);
+            tune::MethodConfig mc;
+            mc.method = tune::Method::Meft1;
+            mc.modulation = *tune::modulationFromId(modulation);
+            QCOMPARE(s.value().parameters, tune::TunedDiT(tune::loadDiTFolder(m_base).value().net, mc)->trainableCount());
+            auto applied = tune::applyAdapter(run + "/adapter.safetensors");
+            VERIFY_OK(applied);
+            auto ckpt = tune::loadTunedCheckpoint(s.value().checkpoint);
+            VERIFY_OK(ckpt);
+            ckpt.value().net->eval();
+            applied.value().net->eval();
+            torch::NoGradGuard g;
+            at::manual_seed(4);
+            const auto x = at::randn({3, 1, 28, 28}), n = at::randn({3}) * 0.5, l = at::tensor({5, 8, 2});
+            const auto y = applied.value().net->forward(x, n, l);
+            QVERIFY(at::equal(y, ckpt.value().net->forward(x, n, l)));
+            // The modulation moved: the tuned network is not the frozen-modulation one.
+            auto names = models::formats::readSafetensors(run + "/adapter.safetensors");
+            VERIFY_OK(names);
+            int modulationTensors = 0;
+            for (const auto& [name, t] : names.value().tensors)
+                modulationTensors += name.find("modulation") != std::string::npos;
+            QCOMPARE(modulationTensors, modulation == "bias" ? 7 : 14); // 6 blocks + the final layer (LoRA: a and b)
+            QVERIFY(!at::allclose(y, base.value().net->forward(x, n, l), 1e-4, 1e-5));
+        }
+        // Resuming the "lora" run as "frozen": another architecture, the checkpoint is kept.
+        const auto before = QFileInfo(QString::fromStdString(out + "/lora/checkpoint.pt")).size();
+        auto other = catalog::runTraining(tuneRecipe(m_base, "meft1", 4), {out + "/lora", true, -1}, {});
+        QVERIFY(!other.ok());
+        QVERIFY2(other.error().message.find("different architecture") != std::string::npos, other.error().message.c_str());
+        QCOMPARE(QFileInfo(QString::fromStdString(out + "/lora/checkpoint.pt")).size(), before);
+    }
+
     void adapterIsTheRunApartFromItsBase() {
         // Every run writes adapter.safetensors beside its checkpoint (a partial run too): only
         // the tensors the method trained, with the base's fingerprint. Applied to the base it

@@ -61,10 +61,20 @@ TuneWorkbench::TuneWorkbench(Engine* engine, QString outputDir, QObject* parent)
         {QStringLiteral("meft2"), tr("MEFT2: reversible, adapter as F")},
         {QStringLiteral("meft3"), tr("MEFT3: reversible attention/MLP halves")}};
     for (const auto& [id, label] : methods) m_ui->method->addItem(label, id);
-    connect(m_ui->method, &QComboBox::currentIndexChanged, this, [this] {
+    const QList<QPair<QString, QString>> modulations = {
+        {QStringLiteral("frozen"), tr("Frozen (the methods as published)")},
+        {QStringLiteral("bias"), tr("Biases train")},
+        {QStringLiteral("lora"), tr("LoRA update")},
+        {QStringLiteral("full"), tr("Trains whole")}};
+    for (const auto& [id, label] : modulations) m_ui->modulation->addItem(label, id);
+    const auto pickChanged = [this] {
+        const QString method = m_ui->method->currentData().toString();
+        m_ui->modulation->setEnabled(method != QLatin1String("full") && method != QLatin1String("checkpoint"));
         const auto info = catalog::inspectRecipe(effectiveRecipe().toStdString());
         if (info) m_ui->outDir->setText(QDir(m_outputRoot).filePath(QStringLiteral("runs/") + qs(info.value().name)));
-    });
+    };
+    connect(m_ui->method, &QComboBox::currentIndexChanged, this, pickChanged);
+    connect(m_ui->modulation, &QComboBox::currentIndexChanged, this, pickChanged);
     connect(m_ui->recipe, &QComboBox::currentIndexChanged, this, &TuneWorkbench::recipeChanged);
     connect(m_ui->openRecipe, &QPushButton::clicked, this, &TuneWorkbench::openRecipeClicked);
     connect(m_ui->startTraining, &QPushButton::clicked, this, &TuneWorkbench::startClicked);
@@ -146,6 +156,15 @@ bool TuneWorkbench::setMethod(const QString& id) {
 
 bool TuneWorkbench::methodPickerVisible() const { return !m_ui->method->isHidden(); }
 
+bool TuneWorkbench::setModulation(const QString& id) {
+    const int i = m_ui->modulation->findData(id);
+    if (i < 0) return false;
+    m_ui->modulation->setCurrentIndex(i);
+    return true;
+}
+
+bool TuneWorkbench::modulationPickerEnabled() const { return m_ui->modulation->isEnabled() && !m_ui->modulation->isHidden(); }
+
 bool TuneWorkbench::selectRecipe(const QString& name) {
     const int i = m_ui->recipe->findText(name);
     if (i < 0) return false;
@@ -156,7 +175,7 @@ bool TuneWorkbench::selectRecipe(const QString& name) {
 namespace {
 // What the page reads from a fine-tuning ("dit-tune") recipe; method "" for any other recipe.
 struct TuneRecipe {
-    QString method, base;
+    QString method, base, modulation;
     QList<int> classes; ///< new_classes, else the data's classes
 };
 TuneRecipe tuneRecipeOf(const QString& json) {
@@ -166,6 +185,7 @@ TuneRecipe tuneRecipeOf(const QString& json) {
     TuneRecipe r;
     r.method = options.value(QStringLiteral("method")).toString(QStringLiteral("full"));
     r.base = options.value(QStringLiteral("base")).toString(QStringLiteral("fmnist-dit"));
+    r.modulation = options.value(QStringLiteral("modulation")).toString(QStringLiteral("frozen"));
     const auto list = options.value(options.contains(QStringLiteral("new_classes")) ? QStringLiteral("new_classes")
                                                                                      : QStringLiteral("classes"));
     for (const auto& v : list.toArray()) r.classes << v.toInt();
@@ -319,13 +339,18 @@ bool TuneWorkbench::sampleTunedAndBase(QString* error) {
 
 QString TuneWorkbench::effectiveRecipe() const {
     const QString json = m_ui->recipe->currentData().toString();
-    if (tuneRecipeOf(json).method.isEmpty()) return json;
+    const TuneRecipe tune = tuneRecipeOf(json);
+    if (tune.method.isEmpty()) return json;
     auto root = QJsonDocument::fromJson(json.toUtf8()).object();
-    const QString method = m_ui->method->currentData().toString();
+    const QString method = m_ui->method->currentData().toString(), modulation = m_ui->modulation->currentData().toString();
     auto options = root.value(QStringLiteral("options")).toObject();
     options.insert(QStringLiteral("method"), method);
+    options.insert(QStringLiteral("modulation"), modulation);
     root.insert(QStringLiteral("options"), options);
-    root.insert(QStringLiteral("name"), root.value(QStringLiteral("name")).toString(QStringLiteral("tune")) + QLatin1Char('-') + method);
+    QString name = root.value(QStringLiteral("name")).toString(QStringLiteral("tune")) + QLatin1Char('-') + method;
+    if (modulation != tune.modulation && method != QLatin1String("full") && method != QLatin1String("checkpoint"))
+        name += QStringLiteral("-mod-") + modulation;
+    root.insert(QStringLiteral("name"), name);
     return QString::fromUtf8(QJsonDocument(root).toJson(QJsonDocument::Compact));
 }
 
@@ -354,10 +379,15 @@ void TuneWorkbench::recipeChanged() {
     const QString& method = tune.method;
     m_ui->method->setHidden(method.isEmpty());
     m_ui->methodLabel->setHidden(method.isEmpty());
+    m_ui->modulation->setHidden(method.isEmpty());
+    m_ui->modulationLabel->setHidden(method.isEmpty());
     if (!method.isEmpty()) {
-        const QSignalBlocker block(m_ui->method);
+        const QSignalBlocker block(m_ui->method), blockModulation(m_ui->modulation);
         const int i = m_ui->method->findData(method);
         if (i >= 0) m_ui->method->setCurrentIndex(i);
+        const int k = m_ui->modulation->findData(tune.modulation);
+        if (k >= 0) m_ui->modulation->setCurrentIndex(k);
+        m_ui->modulation->setEnabled(method != QLatin1String("full") && method != QLatin1String("checkpoint"));
     }
     if (!method.isEmpty()) {
         m_adapterBase = tune.base;

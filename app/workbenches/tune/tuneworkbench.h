@@ -62,7 +62,14 @@ public:
     /// adapter, lora, meft1, meft2, meft3. False for an unknown id.
     bool setMethod(const QString& id);
     bool methodPickerVisible() const;
-    /// The current recipe's JSON with the picked method applied (what Start trains).
+    /// The adaLN modulation picker beside it (ids frozen, bias, lora, full; tune/methods.h); it
+    /// starts at the recipe's setting and is disabled for full and checkpointed fine-tuning.
+    /// False for an unknown id.
+    bool setModulation(const QString& id);
+    bool modulationPickerEnabled() const;
+    /// The current recipe's JSON with the picked method and modulation applied (what Start
+    /// trains); the run is named <recipe>-<method>, plus -mod-<id> when the modulation differs
+    /// from the recipe's.
     QString effectiveRecipe() const;
     /// Samples the base model and, beside it on the same seeds, the base with the switched-on
     /// adapter (8 of each of the adapter's classes; with every adapter off, both grids are the
