@@ -45,7 +45,7 @@ Result<TuneBenchReport> runTuneBench(const TuneBenchParams& p, const JobContext&
         if (b < 1 || b > 4096) return R::invalid("bench tune: batch sizes must be between 1 and 4096");
 
     const auto modulation = modulationFromId(p.modulation);
-    if (!modulation) return R::invalid("bench tune: unknown modulation '" + p.modulation + "' (known: frozen, bias, lora, full)");
+    if (!modulation) return R::invalid("bench tune: " + unknownModulation(p.modulation));
 
     return guarded<TuneBenchReport>("bench tune", [&]() -> R {
         telemetry::installAllocatorHook();

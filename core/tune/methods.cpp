@@ -43,10 +43,20 @@ std::string modulationId(Modulation m) {
     return "frozen";
 }
 
+namespace {
+constexpr Modulation kModulations[] = {Modulation::Frozen, Modulation::Bias, Modulation::LoRA, Modulation::Full};
+}
+
 std::optional<Modulation> modulationFromId(const std::string& id) {
-    for (Modulation m : {Modulation::Frozen, Modulation::Bias, Modulation::LoRA, Modulation::Full})
+    for (Modulation m : kModulations)
         if (modulationId(m) == id) return m;
     return std::nullopt;
+}
+
+std::string unknownModulation(const std::string& id) {
+    std::string known;
+    for (Modulation m : kModulations) known += (known.empty() ? "" : ", ") + modulationId(m);
+    return "unknown modulation '" + id + "' (known: " + known + ")";
 }
 
 bool isMeft(Method m) { return m == Method::Meft1 || m == Method::Meft2 || m == Method::Meft3; }

@@ -54,6 +54,8 @@ enum class Method { Full, Checkpoint, Adapter, LoRA, Meft1, Meft2, Meft3 };
 enum class Modulation { Frozen, Bias, LoRA, Full };
 std::string modulationId(Modulation m);
 std::optional<Modulation> modulationFromId(const std::string& id);
+/// "unknown modulation '<id>' (known: frozen, bias, lora, full)".
+std::string unknownModulation(const std::string& id);
 
 std::string methodId(Method m);
 std::optional<Method> methodFromId(const std::string& id);

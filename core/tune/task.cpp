@@ -155,7 +155,7 @@ std::string readMethod(train::SectionReader& s, MethodConfig& method) {
     std::string modulation = modulationId(method.modulation);
     s.read("modulation", modulation);
     if (const auto mod = modulationFromId(modulation)) method.modulation = *mod;
-    else return "unknown modulation '" + modulation + "' (known: frozen, bias, lora, full)";
+    else return unknownModulation(modulation);
     const auto m = methodFromId(id);
     if (!m) {
         std::string known;

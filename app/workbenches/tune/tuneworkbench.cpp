@@ -32,6 +32,13 @@
 
 namespace reverie::app {
 
+namespace {
+// Full and checkpointed fine-tuning train every weight, so the modulation setting does not apply.
+bool trainsEverything(const QString& method) {
+    return method == QLatin1String("full") || method == QLatin1String("checkpoint");
+}
+} // namespace
+
 TuneWorkbench::TuneWorkbench(Engine* engine, QString outputDir, QObject* parent)
     : Workbench(engine, parent), m_outputRoot(std::move(outputDir)), m_ui(std::make_unique<Ui::TrainForm>()),
       m_slot(addSlot()) {
@@ -69,7 +76,7 @@ TuneWorkbench::TuneWorkbench(Engine* engine, QString outputDir, QObject* parent)
     for (const auto& [id, label] : modulations) m_ui->modulation->addItem(label, id);
     const auto pickChanged = [this] {
         const QString method = m_ui->method->currentData().toString();
-        m_ui->modulation->setEnabled(method != QLatin1String("full") && method != QLatin1String("checkpoint"));
+        m_ui->modulation->setEnabled(!trainsEverything(method));
         const auto info = catalog::inspectRecipe(effectiveRecipe().toStdString());
         if (info) m_ui->outDir->setText(QDir(m_outputRoot).filePath(QStringLiteral("runs/") + qs(info.value().name)));
     };
@@ -348,7 +355,7 @@ QString TuneWorkbench::effectiveRecipe() const {
     options.insert(QStringLiteral("modulation"), modulation);
     root.insert(QStringLiteral("options"), options);
     QString name = root.value(QStringLiteral("name")).toString(QStringLiteral("tune")) + QLatin1Char('-') + method;
-    if (modulation != tune.modulation && method != QLatin1String("full") && method != QLatin1String("checkpoint"))
+    if (modulation != tune.modulation && !trainsEverything(method))
         name += QStringLiteral("-mod-") + modulation;
     root.insert(QStringLiteral("name"), name);
     return QString::fromUtf8(QJsonDocument(root).toJson(QJsonDocument::Compact));
@@ -387,7 +394,7 @@ void TuneWorkbench::recipeChanged() {
         if (i >= 0) m_ui->method->setCurrentIndex(i);
         const int k = m_ui->modulation->findData(tune.modulation);
         if (k >= 0) m_ui->modulation->setCurrentIndex(k);
-        m_ui->modulation->setEnabled(method != QLatin1String("full") && method != QLatin1String("checkpoint"));
+        m_ui->modulation->setEnabled(!trainsEverything(method));
     }
     if (!method.isEmpty()) {
         m_adapterBase = tune.base;
