@@ -1,5 +1,6 @@
 // Includes qcustomplot.h (bare Qt keywords): compiled without QT_NO_KEYWORDS, never LibTorch.
 #include "barchart.h"
+#include "plotlegend.h"
 
 #include <qcustomplot.h>
 
@@ -15,14 +16,7 @@ BarChart::BarChart(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     m_plot = new QCustomPlot(this);
     m_plot->setMinimumHeight(150);
-    // The legend in a row of its own above the bars, so it never covers one.
-    m_plot->legend->setVisible(true);
-    m_plot->legend->setFont(QFont(font().family(), 8));
-    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    m_plot->legend->setBorderPen(Qt::NoPen);
-    m_plot->plotLayout()->insertRow(0);
-    m_plot->plotLayout()->addElement(0, 0, m_plot->legend);
-    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    detail::placeLegendAbove(m_plot, 2, 8);
     m_plot->yAxis2->setVisible(true);
     m_left = new QCPBars(m_plot->xAxis, m_plot->yAxis);
     m_right = new QCPBars(m_plot->xAxis, m_plot->yAxis2);

@@ -1,5 +1,6 @@
 // Includes qcustomplot.h (bare Qt keywords): compiled without QT_NO_KEYWORDS, never LibTorch.
 #include "seriesplot.h"
+#include "plotlegend.h"
 
 #include <qcustomplot.h>
 
@@ -14,8 +15,7 @@ SeriesPlot::SeriesPlot(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     m_plot = new QCustomPlot(this);
-    m_plot->legend->setVisible(true);
-    m_plot->legend->setFont(QFont(font().family(), 8));
+    detail::placeLegendAbove(m_plot, 3, 8);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->setMinimumHeight(160);
     layout->addWidget(m_plot);
@@ -113,6 +113,9 @@ int SeriesPlot::pointCount(const QString& series) const {
 }
 
 QStringList SeriesPlot::seriesNames() const { return m_order; }
+
+QRect SeriesPlot::legendRect() const { return detail::legendRect(m_plot); }
+QRect SeriesPlot::dataRect() const { return detail::dataRect(m_plot); }
 
 bool SeriesPlot::exportPng(const QString& path, QString* error) {
     m_plot->replot(QCustomPlot::rpImmediateRefresh);

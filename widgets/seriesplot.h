@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QRect>
 #include <QString>
 #include <QWidget>
 
@@ -31,6 +32,10 @@ public:
     void clear();
     int pointCount(const QString& series) const;
     QStringList seriesNames() const;
+    /// Where the legend and the data area are, in the plot's coordinates (the legend sits in a
+    /// row above the data, never on a curve).
+    QRect legendRect() const;
+    QRect dataRect() const;
     /// Writes the curves as a PNG; false with *error on failure.
     bool exportPng(const QString& path, QString* error = nullptr);
 

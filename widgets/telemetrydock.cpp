@@ -1,6 +1,7 @@
 // This translation unit includes qcustomplot.h, which uses Qt's bare signal/slot keywords:
 // it is compiled without QT_NO_KEYWORDS and must never include LibTorch.
 #include "telemetrydock.h"
+#include "plotlegend.h"
 
 #include <qcustomplot.h>
 
@@ -23,9 +24,7 @@ QCustomPlot* makePlot(const QString& yLabel, QWidget* parent) {
     plot->setMinimumHeight(110);
     plot->xAxis->setLabel(QObject::tr("time (s)"));
     plot->yAxis->setLabel(yLabel);
-    plot->legend->setVisible(true);
-    plot->legend->setFont(QFont(plot->font().family(), 7));
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    detail::placeLegendAbove(plot, 4, 7);
     plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     return plot;
 }
@@ -168,6 +167,14 @@ bool TelemetryDock::exportCsv(const QString& path, QString* error) const {
         return false;
     }
     return true;
+}
+
+QVector<QRect> TelemetryDock::legendRects() const {
+    return {detail::legendRect(m_memory), detail::legendRect(m_nfe), detail::legendRect(m_step)};
+}
+
+QVector<QRect> TelemetryDock::dataRects() const {
+    return {detail::dataRect(m_memory), detail::dataRect(m_nfe), detail::dataRect(m_step)};
 }
 
 bool TelemetryDock::exportPng(const QString& path, QString* error) {

@@ -5,6 +5,7 @@
 
 #include <QDockWidget>
 #include <QString>
+#include <QRect>
 #include <QVector>
 
 #include <limits>
@@ -44,6 +45,11 @@ public:
     bool exportCsv(const QString& path, QString* error = nullptr) const;
     /// Writes the three plots as one PNG, atomically. On failure returns false and sets *error.
     bool exportPng(const QString& path, QString* error = nullptr);
+
+    /// Legend and data area of each plot (memory, NFE, step time), in that plot's coordinates:
+    /// the legend sits in a row above the data, never on a curve.
+    QVector<QRect> legendRects() const;
+    QVector<QRect> dataRects() const;
 
     /// Keep at most this many samples (oldest dropped first). Default 36 000 (2.5 h at 4 Hz).
     void setCapacity(int samples);

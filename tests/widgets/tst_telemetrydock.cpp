@@ -1,11 +1,13 @@
 // The telemetry dock accepts samples and exports CSV (right header, rows, values, empty cells for
 // unknown values) and PNG; a failed export is an error message, not a crash.
 
+#include "seriesplot.h"
 #include "telemetrydock.h"
 
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 
 using reverie::widgets::TelemetryDock;
 using reverie::widgets::TelemetryPoint;
@@ -75,6 +77,38 @@ private Q_SLOTS:
         QImage img(path);
         QVERIFY(!img.isNull());
         QVERIFY(img.width() > 100 && img.height() > 100);
+    }
+
+    void legendsSitAboveTheData() {
+        // Every legend is in a row of its own above its plot's data area, never on a curve.
+        TelemetryDock dock;
+        dock.resize(420, 600);
+        dock.show();
+        for (int i = 0; i < 20; ++i) {
+            TelemetryPoint p;
+            p.seconds = i;
+            p.rssMiB = 200 + i;
+            p.allocMiB = 100 + i;
+            dock.addSample(p);
+        }
+        const auto legends = dock.legendRects(), data = dock.dataRects();
+        QCOMPARE(legends.size(), 3);
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(legends[i].isValid() && data[i].isValid());
+            QVERIFY2(!legends[i].intersects(data[i]), qPrintable(QStringLiteral("plot %1").arg(i)));
+            QVERIFY(legends[i].bottom() <= data[i].top());
+        }
+        // The same for a SeriesPlot with five long series names (the Tune page's memory plot).
+        reverie::widgets::SeriesPlot plot;
+        plot.resize(520, 300);
+        plot.show();
+        for (const char* run : {"fmnist-dit-tune-meft1", "fmnist-dit-tune-full", "fmnist-dit-tune-checkpoint",
+                                "fmnist-dit-tune-meft3", "fmnist-dit-tune-lora"})
+            for (int step = 1; step <= 40; ++step) plot.addPoint(QString::fromLatin1(run), step, 20 + std::strlen(run) * 4);
+        QVERIFY(plot.legendRect().isValid());
+        QVERIFY(!plot.legendRect().intersects(plot.dataRect()));
+        QVERIFY(plot.legendRect().bottom() <= plot.dataRect().top());
+        QVERIFY(plot.dataRect().height() > 100); // the legend's rows leave room for the curves
     }
 
     void unwritablePathIsAnError() {
