@@ -12,6 +12,19 @@
 using reverie::widgets::TelemetryDock;
 using reverie::widgets::TelemetryPoint;
 
+namespace {
+// n samples, one per second, of a process near 200 MiB with a growing LibTorch allocation.
+void addSamples(TelemetryDock& dock, int n) {
+    for (int i = 0; i < n; ++i) {
+        TelemetryPoint p;
+        p.seconds = i;
+        p.rssMiB = 200 + std::sin(i);
+        p.allocMiB = i;
+        dock.addSample(p);
+    }
+}
+} // namespace
+
 class TestTelemetryDock : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -63,13 +76,7 @@ private Q_SLOTS:
         TelemetryDock dock;
         dock.resize(500, 600);
         dock.show();
-        for (int i = 0; i < 20; ++i) {
-            TelemetryPoint p;
-            p.seconds = i;
-            p.rssMiB = 200 + std::sin(i);
-            p.allocMiB = i;
-            dock.addSample(p);
-        }
+        addSamples(dock, 20);
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("t.png"));
         QString error;
@@ -84,13 +91,7 @@ private Q_SLOTS:
         TelemetryDock dock;
         dock.resize(420, 600);
         dock.show();
-        for (int i = 0; i < 20; ++i) {
-            TelemetryPoint p;
-            p.seconds = i;
-            p.rssMiB = 200 + i;
-            p.allocMiB = 100 + i;
-            dock.addSample(p);
-        }
+        addSamples(dock, 20);
         const auto legends = dock.legendRects(), data = dock.dataRects();
         QCOMPARE(legends.size(), 3);
         for (int i = 0; i < 3; ++i) {
