@@ -391,6 +391,18 @@
         <source>A published IR-SDE checkpoint (.pth; ConditionalUNet). Set λ to the max_sigma it was trained with (10 deraining/deblurring, 30 super-resolution/inpainting, 75 denoising); its own sampler is posterior sampling at 100 NFE.</source>
         <translation>Ein veröffentlichter IR-SDE-Checkpoint (.pth; ConditionalUNet). Setzen Sie λ auf das max_sigma, mit dem er trainiert wurde (10 Regenentfernung/Entschärfung, 30 Superauflösung/Inpainting, 75 Entrauschen); sein eigener Sampler ist Posterior-Sampling mit 100 NFE.</translation>
     </message>
+    <message>
+        <source>Noise σ (0–255):</source>
+        <translation>Rauschen σ (0–255):</translation>
+    </message>
+    <message>
+        <source>estimate</source>
+        <translation>schätzen</translation>
+    </message>
+    <message>
+        <source>The noise level of the input, for a model that takes it (the photo denoiser): &quot;estimate&quot; measures it from the image; a number tells the model</source>
+        <translation>Der Rauschpegel der Eingabe für ein Modell, das ihn nutzt (der Foto-Entrauscher): „schätzen“ misst ihn am Bild; eine Zahl gibt ihn dem Modell vor</translation>
+    </message>
 </context>
 <context>
     <name>SampleForm</name>

@@ -31,7 +31,9 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            --nfe N,...  --seed S  --no-fmnist  --no-photos  --large MP
                            --photo-sigmas S,...  (per-sigma sweep with NLM on every photo of
                            --photo-set test|val|test/<package>, centre crop --photo-crop N, 0 = whole; model
-                           --photo-model DIR|NAME)
+                           --photo-model DIR|NAME; --photo-true-sigma: a noise-map model also
+                           told the true sigma, beside estimating it; --photo-lambda L: the IR-SDE
+                           lambda of the sweep)
   bench enhance   SI-SDR/ESTOI before and after per sampler x NFE on held-out speech mixtures, with
                   the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor.
                   Options: --quick (under 60 s)  --samples N  --samplers ID,...  --nfe N,...
@@ -154,6 +156,13 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
         bp.photoSet = p.value(QStringLiteral("photo-set")).toStdString();
         if (bp.photoSet.empty() || bp.photoSet.front() == '/' || bp.photoSet.find("..") != std::string::npos)
             return usage(QStringLiteral("--photo-set names a folder below the photos folder (test, val, test/<package>)"));
+    }
+    bp.photoTrueSigma = p.isSet(QStringLiteral("photo-true-sigma"));
+    if (p.isSet(QStringLiteral("photo-lambda"))) {
+        bool ok = false;
+        bp.photoLambda = p.value(QStringLiteral("photo-lambda")).toDouble(&ok);
+        if (!ok || !(bp.photoLambda > 0) || bp.photoLambda > 255)
+            return usage(QStringLiteral("--photo-lambda needs a value in (0, 255]"));
     }
     if (p.isSet(QStringLiteral("photo-crop"))) {
         bool ok = false;
@@ -369,6 +378,8 @@ int run(const QStringList& args) {
                   value("lambda", "SSD λ."), flag("no-retrain", "Skip retraining."), value("methods", "Methods."),
                   flag("no-attacks", "Skip attacks."), value("photo-sigmas", "Sweep σ list."),
                   value("photo-set", "Photo set."), value("photo-crop", "Crop side."), value("photo-model", "Photo model."),
+                  flag("photo-true-sigma", "Also give the model the true sigma."),
+                  value("photo-lambda", "The sweep's IR-SDE lambda."),
                   value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
                   value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
                   value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name."),

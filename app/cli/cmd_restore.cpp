@@ -31,6 +31,8 @@ Options:
                     Model folder, built-in name (fmnist-restore, photo-denoise) or a
                     published IR-SDE checkpoint (.pth, .pt, .ckpt, .safetensors).
   --sde-steps T     A checkpoint's SDE T (default 100, every official config).
+  --noise-sigma S   The photo model: the noise std of the inputs on the 0..255 scale (default:
+                    estimated from each image; the note says what was used).
   --degrade TASK    Degrade each input with this task first (a demo pair; writes NAME-degraded.png).
   --json            Print a JSON summary (last line of stdout).
   --list-samplers   List the samplers and exit.
@@ -49,6 +51,7 @@ int run(const QStringList& args) {
                   valueOption("lambda", "IR-SDE stationary std on the 0..255 scale.", "50"),
                   valueOption("model", "Model folder, checkpoint file or built-in name.", ""),
                   valueOption("sde-steps", "A checkpoint's SDE T.", "100"),
+                  valueOption("noise-sigma", "Noise std of the inputs (0..255; default: estimated).", ""),
                   valueOption("degrade", "Degrade each input with this task first.", "")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
@@ -67,6 +70,12 @@ int run(const QStringList& args) {
     bool ok4 = false;
     rp.sdeSteps = p.value(QStringLiteral("sde-steps")).toInt(&ok4);
     if (!(ok1 && ok2 && ok3 && ok4)) return usage(QStringLiteral("--nfe, --seed, --lambda and --sde-steps need numbers"));
+    if (p.isSet(QStringLiteral("noise-sigma"))) {
+        bool ok = false;
+        rp.noiseSigma255 = p.value(QStringLiteral("noise-sigma")).toDouble(&ok);
+        if (!ok || !(rp.noiseSigma255 >= 0) || rp.noiseSigma255 > 255)
+            return usage(QStringLiteral("--noise-sigma needs a value between 0 and 255"));
+    }
     rp.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kRestorer);
     if (auto v = restore::validate(rp); !v) return usage(QString::fromStdString(v.error().message));
     const std::string demo = p.value(QStringLiteral("degrade")).toStdString();

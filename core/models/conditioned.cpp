@@ -25,21 +25,27 @@ Result<ConditionedModel> loadConditionedFolder(const std::string& dir, const std
     const auto& j = card.value();
     UNetConfig cfg;
     if (auto err = UNetConfig::fromJson(j["architecture"], &cfg); !err.empty()) return R::invalid(dir + "/card.json: " + err);
-    if (cfg.condChannels != cfg.inChannels)
-        return R::invalid(dir + " is not conditioned on its input (cond_channels != in_channels)");
+    if (cfg.condChannels != cfg.inChannels && cfg.condChannels != cfg.inChannels + 1)
+        return R::invalid(dir + " is not conditioned on its input (cond_channels is neither in_channels nor "
+                                "in_channels + 1 for a noise map)");
     auto m = loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg, j.value("sigma_data", defaultSigmaData), kind);
     if (!m) return R::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
-    ConditionedModel out{m.value(), cfg, j, 0};
+    ConditionedModel out{m.value(), cfg, j, 0, cfg.condChannels == cfg.inChannels + 1};
     for (const auto& p : out.model->parameters()) out.parameters += p.numel();
     cache->emplace(key, out);
     return out;
 }
 
-sde::SigmaDenoiser residualDenoiser(EdmDenoiser model, std::int64_t label) {
-    return [model, label](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
+double noiseMapLevel(double sigma255, double sigmaData) { return 2.0 * sigma255 / 255.0 / sigmaData; }
+
+sde::SigmaDenoiser residualDenoiser(EdmDenoiser model, std::int64_t label, double noiseMap) {
+    return [model, label, noiseMap](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
         const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
         const auto labels = label >= 0 ? at::full({x.size(0)}, label, at::kLong) : at::Tensor();
-        return (m + model->forward(x - m, st.to(at::kFloat), m, labels)).to(xt.scalar_type());
+        const auto cond = noiseMap >= 0
+                              ? at::cat({m, at::full({m.size(0), 1, m.size(2), m.size(3)}, noiseMap, m.options())}, 1)
+                              : m;
+        return (m + model->forward(x - m, st.to(at::kFloat), cond, labels)).to(xt.scalar_type());
     };
 }
 

@@ -198,10 +198,15 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
             Quality q;
             int wins = 0;
             double seconds = 0;
+            bool trueSigma = false;  ///< a noise-map model told the true σ
+            double sigmaUsed = 0;    ///< sum over photos of the σ the model used (estimated or given)
         };
         std::vector<Acc> accs;
         for (const auto& s : samplers)
-            for (int k : nfes) accs.push_back({s, k, {}, 0, 0});
+            for (int k : nfes) {
+                accs.push_back({s, k, {}, 0, 0, false, 0});
+                if (bp.photoTrueSigma && info.value().noiseMap) accs.push_back({s, k, {}, 0, 0, true, 0});
+            }
         double mp = 0;
         for (std::size_t i = 0; i < photos.size(); ++i) {
             if (ctx.cancelled()) return Result<nlohmann::json>::cancelled("bench restore: cancelled");
@@ -218,10 +223,13 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
                 rp.sampler = a.sampler;
                 rp.nfe = a.nfe;
                 rp.seed = bp.seed + i;
+                if (bp.photoLambda > 0) rp.lambda255 = bp.photoLambda;
+                if (a.trueSigma) rp.noiseSigma255 = sigma;
                 auto r = restoreTensor(rp, noisy, {});
                 if (!r) return r.error();
                 const auto q = measure(r.value().x, x);
                 a.q.psnr += q.psnr, a.q.ssim += q.ssim, a.seconds += r.value().seconds;
+                if (!r.value().noiseSigma255.empty()) a.sigmaUsed += r.value().noiseSigma255.front();
                 a.wins += q.psnr > pq.psnr ? 1 : 0;
                 a.nfe = int(r.value().nfe);
             }
@@ -241,14 +249,23 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
                       nlmQ.psnr / n, nlmQ.ssim / n);
         table << line;
         for (const auto& a : accs) {
-            row["model"].push_back({{"sampler", a.sampler},
-                                    {"nfe", a.nfe},
-                                    {"psnr", a.q.psnr / n},
-                                    {"ssim", a.q.ssim / n},
-                                    {"wins", a.wins},
-                                    {"seconds_per_megapixel", mp > 0 ? a.seconds / mp : 0.0}});
-            std::snprintf(line, sizeof line, "%5.0f  %-18s %5d  %6.2f  %6.4f  %d/%d\n", sigma, a.sampler.c_str(), a.nfe,
-                          a.q.psnr / n, a.q.ssim / n, a.wins, int(photos.size()));
+            nlohmann::json m = {{"sampler", a.sampler},
+                                {"nfe", a.nfe},
+                                {"psnr", a.q.psnr / n},
+                                {"ssim", a.q.ssim / n},
+                                {"wins", a.wins},
+                                {"seconds_per_megapixel", mp > 0 ? a.seconds / mp : 0.0}};
+            std::string sigmaNote;
+            if (info.value().noiseMap) {
+                m["noise_sigma"] = a.trueSigma ? "given" : "estimated";
+                m["noise_sigma_mean"] = a.sigmaUsed / n;
+                char buf[48];
+                std::snprintf(buf, sizeof buf, "  sigma %s %.1f", a.trueSigma ? "given" : "est.", a.sigmaUsed / n);
+                sigmaNote = buf;
+            }
+            row["model"].push_back(m);
+            std::snprintf(line, sizeof line, "%5.0f  %-18s %5d  %6.2f  %6.4f  %d/%d%s\n", sigma, a.sampler.c_str(), a.nfe,
+                          a.q.psnr / n, a.q.ssim / n, a.wins, int(photos.size()), sigmaNote.c_str());
             table << line;
         }
         out["rows"].push_back(row);
@@ -366,7 +383,7 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                      {"em", {10, 100}},                    {"ode-euler", {10, 100}},
                      {"posterior-1step", {10, 20, 100}}}; // the paper's baseline (docs/methods.md)
         }
-        if (!bp.samplers.empty()) {
+        if (!bp.samplers.empty() && bp.fmnist) { // the photo sections take any sampler
             std::vector<Plan> kept;
             for (const auto& pl : plans)
                 if (std::find(bp.samplers.begin(), bp.samplers.end(), pl.sampler) != bp.samplers.end()) kept.push_back(pl);

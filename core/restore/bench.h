@@ -34,6 +34,10 @@ struct RestoreBenchParams {
     std::vector<double> photoSigmas;
     std::string photoSet = "test";       ///< sub-folder of photosDir for the sweep ("test", "val", "test/<package>")
     int photoCrop = 256;                 ///< centre crop side of the sweep (0 = whole photos)
+    /// A noise-map model in the sweep: also restore with the true σ given (a second row per
+    /// sampler), beside the default row where the model estimates σ itself.
+    bool photoTrueSigma = false;
+    double photoLambda = 0;              ///< > 0: the sweep's IR-SDE λ (0..255); 0: RestoreParams' default
 };
 
 /// Where the installer puts the photographs: $REVERIE_PHOTOS_DIR, else /usr/local/share/reverie/photos

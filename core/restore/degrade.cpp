@@ -41,6 +41,7 @@ void checkImages(const at::Tensor& x) {
 
 void checkRanges(const DegradeRanges& r) {
     TORCH_CHECK(r.noiseSigmaMin >= 0 && r.noiseSigmaMin <= r.noiseSigmaMax, "bad noise sigma range");
+    TORCH_CHECK(r.noiseSigmaPower > 0, "bad noise sigma power");
     TORCH_CHECK(r.blurSigmaMin >= 0 && r.blurSigmaMin <= r.blurSigmaMax, "bad blur sigma range");
     TORCH_CHECK(r.motionLengthMin >= 0 && r.motionLengthMin <= r.motionLengthMax, "bad motion length range");
     TORCH_CHECK(r.jpegQualityMin >= 1 && r.jpegQualityMin <= r.jpegQualityMax && r.jpegQualityMax <= 100,
@@ -355,7 +356,9 @@ DegradedBatch degrade(const at::Tensor& x, Degradation d, at::Generator& gen, co
     case Degradation::Noise: {
         std::vector<double> sig;
         for (std::int64_t i = 0; i < B; ++i)
-            sig.push_back(p[std::size_t(i)].noiseSigma255 = lerp(r.noiseSigmaMin, r.noiseSigmaMax, ua[i][0]));
+            sig.push_back(p[std::size_t(i)].noiseSigma255 =
+                              lerp(r.noiseSigmaMin, r.noiseSigmaMax,
+                                   r.noiseSigmaPower == 1.0 ? ua[i][0] : std::pow(ua[i][0], r.noiseSigmaPower)));
         out.mu = addNoise(x, at::tensor(sig, at::kDouble), gen);
         break;
     }

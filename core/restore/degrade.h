@@ -51,6 +51,9 @@ struct DegradeParams {
 /// Pixel sizes are absolute (tuned for 28×28 Fashion-MNIST); stroke thickness scales with size.
 struct DegradeRanges {
     double noiseSigmaMin = 25, noiseSigmaMax = 25;  ///< the denoising task's σ; 5..50 for a blind denoiser
+    /// σ = min + (max − min)·u^power, u uniform: 1 draws σ uniformly, 2 puts a third of the draws
+    /// in the lowest tenth of the range (nearly clean inputs, which a denoiser must leave alone).
+    double noiseSigmaPower = 1;
     double blurSigmaMin = 1.0, blurSigmaMax = 2.0;  ///< Gaussian blur σ, px
     double motionLengthMin = 5, motionLengthMax = 9; ///< motion length, px (angle: uniform 0..180°)
     int jpegQualityMin = 10, jpegQualityMax = 40;   ///< JPEG quality, inclusive

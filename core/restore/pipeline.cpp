@@ -13,6 +13,7 @@
 #include "engine/solvers/posterior_onestep.h"
 #include "models/conditioned.h"
 #include "models/published/load.h"
+#include "restore/noiselevel.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -34,6 +35,7 @@ struct Loaded {
     models::EdmDenoiser model{nullptr};
     models::published::ConditionalUNet unet{nullptr};
     RestorerInfo info;
+    double sigmaData = 0.25;
 };
 
 Result<Loaded> loadFolder(const std::string& dir) {
@@ -44,6 +46,8 @@ Result<Loaded> loadFolder(const std::string& dir) {
     l.model = c.model;
     l.info.channels = c.config.inChannels;
     l.info.imageSize = c.config.imageSize;
+    l.info.noiseMap = c.noiseMap;
+    l.sigmaData = c.model->sigmaData();
     l.info.name = c.card.value("name", fs::path(dir).filename().string());
     l.info.summary = l.info.name + " (" + std::to_string(c.parameters) + " parameters, built-in format)";
     return l;
@@ -176,6 +180,8 @@ Result<bool> validate(const RestoreParams& p) {
         return Result<bool>::invalid("unknown restoration sampler '" + p.sampler + "'");
     if (p.nfe < 1 || p.nfe > 1000) return Result<bool>::invalid("NFE must be between 1 and 1000");
     if (!(p.lambda255 > 0) || p.lambda255 > 255) return Result<bool>::invalid("λ must be in (0, 255]");
+    if (!(p.noiseSigma255 <= 255))
+        return Result<bool>::invalid("the noise level σ must be at most 255 (or negative: estimate it)");
     if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
     if (p.sdeSteps < 1 || p.sdeSteps > 10000) return Result<bool>::invalid("the SDE's T must be between 1 and 10000");
     return true;
@@ -213,8 +219,37 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
                                       : "the colour model restored the grey image as grey RGB";
         return out;
     }
+    if (info.noiseMap && mu.size(0) > 1) {
+        // One noise level per image: one image at a time, item i with seed + i.
+        RestoreTensorResult all;
+        std::vector<at::Tensor> xs;
+        for (std::int64_t i = 0; i < mu.size(0); ++i) {
+            RestoreParams q = p;
+            q.seed = p.seed + std::uint64_t(i);
+            auto r = restoreTensor(q, mu.slice(0, i, i + 1), ctx, replay);
+            if (!r) return r;
+            xs.push_back(r.value().x);
+            all.nfe = r.value().nfe;
+            all.seconds += r.value().seconds;
+            all.noiseSigma255.push_back(r.value().noiseSigma255.at(0));
+        }
+        all.x = at::cat(xs);
+        char buf[96];
+        double mean = 0;
+        for (double v : all.noiseSigma255) mean += v / double(all.noiseSigma255.size());
+        std::snprintf(buf, sizeof buf, "noise level σ %s %.1f (mean over %zu images)", p.noiseSigma255 >= 0 ? "=" : "≈",
+                      mean, all.noiseSigma255.size());
+        all.note = buf;
+        return all;
+    }
     return guarded<RestoreTensorResult>("restore", [&]() -> Result<RestoreTensorResult> {
         c10::InferenceMode inference;
+        // A noise-map model: the input's noise level, given or estimated, as its map value.
+        double map = -1, noiseSigma = -1;
+        if (info.noiseMap) {
+            noiseSigma = p.noiseSigma255 >= 0 ? p.noiseSigma255 : estimateNoiseSigma255(mu);
+            map = models::noiseMapLevel(noiseSigma, loaded.value().sigmaData);
+        }
         sde::IrSdeParams ip;
         ip.lambda = 2.0 * p.lambda255 / 255.0; // Reverie's images live in [−1, 1]
         if (info.published) {
@@ -223,7 +258,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         }
         const auto s = sde::makeIrSde(ip);
         const auto den = info.published ? publishedNoise(loaded.value().unet)
-                                        : sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model));
+                                        : sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model, -1, map));
         const std::int64_t B = mu.size(0), H = mu.size(2), W = mu.size(3);
         const bool tiledRun = info.published ? (H > kPublishedTile || W > kPublishedTile)
                                              : (H != info.imageSize || W != info.imageSize);
@@ -337,6 +372,12 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         res.x = at::cat(results);
         res.nfe = nfe;
         res.seconds = nowSeconds() - t0;
+        if (info.noiseMap) {
+            res.noiseSigma255 = {noiseSigma};
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "noise level σ %s %.1f", p.noiseSigma255 >= 0 ? "=" : "≈", noiseSigma);
+            res.note = buf;
+        }
         return res;
     });
 }

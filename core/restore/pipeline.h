@@ -25,7 +25,9 @@ struct RestoreTensorResult {
     at::Tensor x;               ///< restored images [B, C, H, W] in [−1, 1]
     std::int64_t nfe = 0;       ///< network evaluations per image (the batch shares them)
     double seconds = 0;
-    std::string note;           ///< what was adapted (channels), for the user; empty if nothing
+    std::string note;           ///< what was adapted (channels) or estimated, for the user; empty if nothing
+    /// A noise-map model: the noise σ (0..255) each image was restored with, given or estimated.
+    std::vector<double> noiseSigma255;
 };
 
 /// Samplers (p.sampler; NFE = steps for all of them): posterior (IR-SDE posterior sampling, uniform
@@ -42,6 +44,9 @@ struct RestoreTensorResult {
 /// step (and chunk or tile), nfe.
 /// A published IR-SDE checkpoint is fully convolutional: images up to 512×512 go through it whole
 /// (as the official test scripts run them), larger ones in 512-pixel tiles.
+/// A model with a noise map (models/conditioned.h) restores each image with its own noise level:
+/// p.noiseSigma255 when ≥ 0, else estimated from the image (restore/noiselevel.h); images then go
+/// through one at a time (item i with seed + i, as in a batch).
 /// `replay` (tests only): the prior draw and every sampler step draw from it in order instead of
 /// from p.seed (tests/core/tst_published.cpp replays the official sampler's noise).
 Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tensor& mu, const JobContext& ctx,

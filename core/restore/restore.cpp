@@ -70,6 +70,7 @@ RestoreParams pipelineParams(const RestoreJobParams& p) {
     rp.nfe = p.nfe;
     rp.seed = p.seed;
     rp.lambda255 = p.lambda255;
+    rp.noiseSigma255 = p.noiseSigma255;
     rp.previews = p.previews;
     return rp;
 }
@@ -138,6 +139,7 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
         out.restored = toImage(r.value().x);
         out.nfe = r.value().nfe;
         out.seconds = r.value().seconds;
+        out.note = r.value().note;
         if (task) {
             out.reference = toImage(clean);
             const auto si = score(mu, clean), sr = score(r.value().x, clean);

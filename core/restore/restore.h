@@ -50,6 +50,9 @@ struct RestoreParams {
     int batch = 64;                       ///< images per network batch
     bool previews = false;                ///< progress carries x_t | x̂_0 of the first images
     int tileOverlap = 0;                  ///< tiled runs: overlap in pixels (0: a quarter tile, at least 4)
+    /// A model with a noise map (the photo denoiser): the std of the noise in the input on the
+    /// 0..255 scale; < 0 estimates it from each image (restore/noiselevel.h).
+    double noiseSigma255 = -1;
     /// Clamp the result to the image range. false returns the sampler's raw output (for
     /// comparisons with another implementation, tests/core/tst_published.cpp).
     bool clamp = true;
@@ -64,6 +67,7 @@ struct RestorerInfo {
     int imageSize = 28;   ///< a published checkpoint: 0 (fully convolutional, any size)
     std::string name;
     bool published = false;
+    bool noiseMap = false; ///< takes the input's noise level (RestoreParams::noiseSigma255)
     std::string summary;  ///< what was read (a checkpoint: architecture, parameters, config, notes)
 };
 Result<RestorerInfo> restorerInfo(const std::string& modelDir);
@@ -86,6 +90,7 @@ struct RestoreJobParams {
     int nfe = 10;
     std::uint64_t seed = 0;
     double lambda255 = 50;
+    double noiseSigma255 = -1;           ///< noise-map models: the input's noise σ (< 0: estimated)
     /// The input: a file path, or (when empty) the Fashion-MNIST test image `testIndex`.
     std::string inputPath;
     int testIndex = 0;
@@ -108,6 +113,7 @@ struct RestoreJobResult {
     double seconds = 0;
     int width = 0, height = 0, channels = 0; ///< of the input file as decoded
     std::string modelSummary;            ///< a checkpoint: what was read from it (else empty)
+    std::string note;                    ///< what was adapted or estimated (e.g. the noise level), or ""
 };
 
 /// Validates the settings (sampler, NFE 1..1000, λ, task id) without running anything.

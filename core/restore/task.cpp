@@ -1,7 +1,12 @@
 #include "restore/task.h"
 
+#include "models/conditioned.h"
 #include "models/store.h"
 #include "restore/degrade.h"
+
+#include <torch/serialize.h>
+
+#include <filesystem>
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
@@ -24,10 +29,68 @@ public:
     nlohmann::json section() const override { return m_o.toJson(); }
     Result<at::Tensor> loss(std::int64_t step, at::Generator& gen) override {
         const auto b = train::imageBatch(m_o.data, m_images, m_r, step, gen);
-        const auto mu = degradeMixed(b.x, m_pool, gen, m_ranges).mu;
+        const auto degraded = degradeMixed(b.x, m_pool, gen, m_ranges);
+        const auto& mu = degraded.mu;
         const auto sigma = m_o.noise.sample(m_r.batch, gen);
         const auto z = at::randn(b.x.sizes(), gen);
-        return train::residualLoss(m_model, b.x, mu, sigma, z);
+        if (m_o.net.condChannels == m_o.net.inChannels) return train::residualLoss(m_model, b.x, mu, sigma, z);
+        // The noise map: each item's noise level (0 for other degradations), a constant plane.
+        std::vector<float> level;
+        for (const auto& d : degraded.params)
+            level.push_back(d.kind == Degradation::Noise
+                                ? float(models::noiseMapLevel(d.noiseSigma255, m_o.noise.sigmaData))
+                                : 0.f);
+        const auto map = at::tensor(level).view({-1, 1, 1, 1}).expand({mu.size(0), 1, mu.size(2), mu.size(3)});
+        return train::residualLoss(m_model, b.x, mu, sigma, z, {}, at::cat({mu, map.to(mu.options())}, 1));
+    }
+
+    // Copies the weights of another restorer (file or checkpoint) into the model (header: init_from).
+    Result<bool> initFrom(const std::string& path) {
+        using R = Result<bool>;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec))
+            return R::invalid("init_from: " + path + " does not exist (this recipe continues that run: train it first)");
+        std::string arch;
+        auto read = guarded<bool>("reading " + path, [&]() -> R {
+            torch::serialize::InputArchive root;
+            root.load_from(path);
+            c10::IValue a;
+            if (root.try_read("architecture", a) && a.isString()) arch = a.toStringRef();
+            return true;
+        });
+        if (!read) return read.error();
+        const std::string prefix = "restorer ";
+        if (arch.rfind(prefix, 0) != 0)
+            return R::invalid("init_from: " + path + " is not a restorer's weights (architecture '" + arch + "')");
+        models::UNetConfig old;
+        nlohmann::json j = nlohmann::json::parse(arch.substr(prefix.size()), nullptr, false);
+        if (j.is_discarded()) return R::invalid("init_from: " + path + " records an unreadable architecture");
+        if (auto why = models::UNetConfig::fromJson(j, &old); !why.empty()) return R::invalid("init_from: " + why);
+        auto src = models::loadDenoiser(path, old, m_o.noise.sigmaData, "restorer");
+        if (!src) return src.error();
+        torch::NoGradGuard g;
+        auto from = src.value()->named_parameters(true);
+        for (const auto& b : src.value()->named_buffers(true)) from.insert(b.key(), b.value());
+        auto to = m_model->named_parameters(true);
+        for (const auto& b : m_model->named_buffers(true)) to.insert(b.key(), b.value());
+        std::int64_t copied = 0;
+        for (auto& p : to) {
+            const auto* s = from.find(p.key());
+            if (!s) continue;
+            auto& dst = p.value();
+            if (s->sizes() == dst.sizes()) {
+                dst.copy_(*s), ++copied;
+            } else if (s->dim() == 4 && dst.dim() == 4 && s->size(0) == dst.size(0) && s->size(1) < dst.size(1) &&
+                       s->size(2) == dst.size(2) && s->size(3) == dst.size(3)) {
+                dst.zero_();
+                dst.narrow(1, 0, s->size(1)).copy_(*s), ++copied;
+            } else {
+                return R::invalid("init_from: the tensor " + p.key() + " of " + path + " does not fit the new architecture");
+            }
+        }
+        if (copied == 0) return R::invalid("init_from: no tensor of " + path + " fits the model");
+        m_model->train();
+        return true;
     }
 
 private:
@@ -48,6 +111,7 @@ std::string RestorerOptions::read(const nlohmann::json& section) {
     s.read("degradations", degradations);
     s.read("noise_sigma_min", noiseSigmaMin);
     s.read("noise_sigma_max", noiseSigmaMax);
+    s.read("noise_sigma_power", ranges.noiseSigmaPower);
     s.read("blur_sigma_min", ranges.blurSigmaMin);
     s.read("blur_sigma_max", ranges.blurSigmaMax);
     s.read("motion_length_min", ranges.motionLengthMin);
@@ -56,6 +120,7 @@ std::string RestorerOptions::read(const nlohmann::json& section) {
     s.read("jpeg_quality_max", ranges.jpegQualityMax);
     s.read("box_coverage_min", ranges.boxCoverageMin);
     s.read("box_coverage_max", ranges.boxCoverageMax);
+    s.read("init_from", initFrom);
     if (const auto& j = s.object("net"); !j.is_null())
         if (auto why = models::UNetConfig::fromJson(j, &net); !why.empty()) return why;
     if (auto why = s.finish(); !why.empty()) return why;
@@ -65,8 +130,10 @@ std::string RestorerOptions::read(const nlohmann::json& section) {
             for (const auto& id : degradationIds()) known += (known.empty() ? "" : ", ") + id;
             return "unknown degradation '" + d + "' (known: " + known + ")";
         }
-    if (net.condChannels != net.inChannels) return "the restorer is conditioned on μ: net.cond_channels must equal net.in_channels";
+    if (net.condChannels != net.inChannels && net.condChannels != net.inChannels + 1)
+        return "the restorer is conditioned on μ: net.cond_channels must be net.in_channels (or one more, a noise map)";
     if (!(noiseSigmaMin >= 0) || !(noiseSigmaMax >= noiseSigmaMin)) return "need 0 <= noise_sigma_min <= noise_sigma_max";
+    if (!(ranges.noiseSigmaPower > 0) || ranges.noiseSigmaPower > 10) return "need 0 < noise_sigma_power <= 10";
     if (!(ranges.blurSigmaMin > 0) || !(ranges.blurSigmaMax >= ranges.blurSigmaMin)) return "need 0 < blur_sigma_min <= blur_sigma_max";
     if (!(ranges.motionLengthMin >= 1) || !(ranges.motionLengthMax >= ranges.motionLengthMin))
         return "need 1 <= motion_length_min <= motion_length_max";
@@ -84,6 +151,7 @@ nlohmann::json RestorerOptions::toJson() const {
     j["degradations"] = degradations;
     j["noise_sigma_min"] = noiseSigmaMin;
     j["noise_sigma_max"] = noiseSigmaMax;
+    if (ranges.noiseSigmaPower != 1.0) j["noise_sigma_power"] = ranges.noiseSigmaPower;
     j["blur_sigma_min"] = ranges.blurSigmaMin;
     j["blur_sigma_max"] = ranges.blurSigmaMax;
     j["motion_length_min"] = ranges.motionLengthMin;
@@ -93,6 +161,7 @@ nlohmann::json RestorerOptions::toJson() const {
     j["box_coverage_min"] = ranges.boxCoverageMin;
     j["box_coverage_max"] = ranges.boxCoverageMax;
     j["net"] = net.toJson();
+    if (!initFrom.empty()) j["init_from"] = initFrom;
     return j;
 }
 
@@ -106,7 +175,11 @@ Result<std::unique_ptr<train::TrainTask>> makeRestorerTask(const train::Recipe& 
         if (!loaded) return loaded.error();
         images = std::move(loaded).value();
     }
-    return std::unique_ptr<train::TrainTask>(std::make_unique<RestorerTask>(r, std::move(o), std::move(images)));
+    const std::string init = o.initFrom;
+    auto task = std::make_unique<RestorerTask>(r, std::move(o), std::move(images));
+    if (mode == train::TaskData::Load && !init.empty())
+        if (auto ok = task->initFrom(init); !ok) return ok.error();
+    return std::unique_ptr<train::TrainTask>(std::move(task));
 }
 
 } // namespace reverie::restore

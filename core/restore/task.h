@@ -5,8 +5,13 @@
 // fly by one degradation of the pool (restore::degradeMixed), drawn from the loop's generator.
 // Section keys: the image data keys of train/images.h, p_mean/p_std/sigma_data, "degradations"
 // (ids of restore/degrade.h; empty = all), noise_sigma_min/max (the noise task's σ, 0..255),
+// noise_sigma_power (σ = min + (max − min)·u^power; 1 = uniform),
 // blur_sigma_min/max, motion_length_min/max, jpeg_quality_min/max, box_coverage_min/max,
-// "net" (cond_channels must equal in_channels).
+// "net" (cond_channels equal to in_channels, or in_channels + 1: a noise-map channel holding the
+// noise level of μ, models::noiseMapLevel, 0 for items of other degradations), "init_from" (a
+// weights file or training checkpoint of a restorer whose weights start the run: tensors of equal
+// name and shape are copied; a conv_in with one input channel more, the noise map added, gets the
+// old kernel in its other channels and zeros in the new one, so the run starts from the old model).
 //
 // Thread rules: as train/task.h. Failure: errors name the key or the data problem.
 
@@ -30,6 +35,7 @@ struct RestorerOptions {
     double noiseSigmaMin = 5, noiseSigmaMax = 50;
     DegradeRanges ranges;                  ///< blur, motion, JPEG and box ranges (noise from the two above)
     models::UNetConfig net;
+    std::string initFrom;                  ///< "" = random initialisation
     std::string read(const nlohmann::json& section);
     nlohmann::json toJson() const;
 };

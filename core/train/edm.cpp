@@ -36,9 +36,9 @@ at::Tensor edmLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::T
 }
 
 at::Tensor residualLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::Tensor& mu, const at::Tensor& sigma,
-                        const at::Tensor& z, const at::Tensor& labels) {
+                        const at::Tensor& z, const at::Tensor& labels, const at::Tensor& cond) {
     const auto y0 = x0 - mu;
-    const auto denoised = model->forward(y0 + sigma.view({-1, 1, 1, 1}) * z, sigma, mu, labels);
+    const auto denoised = model->forward(y0 + sigma.view({-1, 1, 1, 1}) * z, sigma, cond.defined() ? cond : mu, labels);
     return (edmWeight(sigma, model->sigmaData()) * (denoised - y0).pow(2)).mean();
 }
 

@@ -31,8 +31,9 @@ at::Tensor edmLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::T
                    const at::Tensor& labels = {});
 
 /// The loss of a μ-conditioned residual denoiser E (models/conditioned.h) on y₀ = x₀ − μ:
-/// mean over the batch of λ(σ)‖E(y₀ + σz; σ, cond = μ) − y₀‖².
+/// mean over the batch of λ(σ)‖E(y₀ + σz; σ, cond) − y₀‖², cond = μ unless given (μ with a
+/// noise-map channel, models/conditioned.h).
 at::Tensor residualLoss(models::EdmDenoiser& model, const at::Tensor& x0, const at::Tensor& mu, const at::Tensor& sigma,
-                        const at::Tensor& z, const at::Tensor& labels = {});
+                        const at::Tensor& z, const at::Tensor& labels = {}, const at::Tensor& cond = {});
 
 } // namespace reverie::train

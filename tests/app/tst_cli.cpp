@@ -133,6 +133,9 @@ private Q_SLOTS:
                                                  << "unknown restoration sampler 'magic'";
         QTest::newRow("restore unknown task") << cli << QStringList{"restore", "a.png", "-o", "out", "--degrade", "rain"}
                                               << "unknown task 'rain'";
+        QTest::newRow("restore bad noise sigma")
+            << cli << QStringList{"restore", "a.png", "-o", "out", "--noise-sigma", "300"}
+            << "--noise-sigma needs a value between 0 and 255";
         QTest::newRow("export usage") << cli << QStringList{"export", "a.pt"} << "export needs CHECKPOINT OUT.pt";
         QTest::newRow("gui unknown option") << gui << QStringList{"--frobnicate"} << "Unknown option 'frobnicate'";
         QTest::newRow("gui unknown workbench") << gui << QStringList{"--workbench", "paint", "-platform", "offscreen"}
@@ -392,6 +395,18 @@ private Q_SLOTS:
                                                            dir.path(), "--nfe", "2", "--threads", "1"});
         QCOMPARE(same.code, 1);
         QCOMPARE(QImage(dir.filePath(QStringLiteral("grey.png"))), grey);
+        // The photo model reads the input's noise level: estimated unless --noise-sigma gives it.
+        for (const QString& given : {QString(), QStringLiteral("10")}) {
+            QStringList args{"restore", dir.filePath(QStringLiteral("colour.png")), "-o", out + QStringLiteral("-photo"),
+                             "--model", "photo-denoise", "--nfe", "2", "--threads", "1"};
+            if (!given.isEmpty()) args << "--noise-sigma" << given;
+            const Run photo = run(QStringLiteral(REVERIE_CLI), args);
+            QVERIFY2(photo.code == 0, photo.err.constData());
+            const QString note = QString::fromUtf8(photo.err);
+            QVERIFY2(given.isEmpty() ? note.contains(QStringLiteral("noise level σ ≈"))
+                                     : note.contains(QStringLiteral("noise level σ = 10.0")),
+                     photo.err.constData());
+        }
     }
 
     void enhanceFolderBatch() {

@@ -14,6 +14,7 @@
 #include "splitimageview.h"
 
 #include <QBuffer>
+#include <QDoubleSpinBox>
 #include <QtTest>
 #include <QtWidgets>
 
@@ -87,6 +88,10 @@ private Q_SLOTS:
         QCOMPARE(p.sampler, std::string("mrs-sde-2-data"));
         QCOMPARE(p.nfe, 10);
         QCOMPARE(p.lambda255, 50.0);
+        QCOMPARE(p.noiseSigma255, -1.0); // "estimate"
+        auto* noiseSigma = page->findChild<QDoubleSpinBox*>(QStringLiteral("noiseSigma"));
+        QVERIFY(noiseSigma);
+        QCOMPARE(noiseSigma->text(), QStringLiteral("estimate"));
         QCOMPARE(p.degradeTask, std::string("noise"));
         QVERIFY(p.classicalPeer);
         QVERIFY(p.inputPath.empty());
@@ -491,6 +496,7 @@ private Q_SLOTS:
         p.nfe = 6;
         p.seed = 1234;
         p.lambda255 = 40;
+        p.noiseSigma255 = 12;
         p.degradeTask = "blur";
         const QString png = dir.filePath(QStringLiteral("restored.png"));
         {
@@ -515,6 +521,7 @@ private Q_SLOTS:
         QVERIFY(!reader.text(QStringLiteral("reverie.psnr")).isEmpty());
         QVERIFY(!reader.text(QStringLiteral("reverie.ssim")).isEmpty());
         QCOMPARE(reader.text(QStringLiteral("reverie.measured_nfe")), QStringLiteral("6"));
+        QCOMPARE(reader.text(QStringLiteral("reverie.noise_sigma255")), QStringLiteral("12"));
 
         RestoreWorkbench fresh(&engine, QDir::tempPath());
         QString error;
@@ -525,6 +532,7 @@ private Q_SLOTS:
         QCOMPARE(q.seed, p.seed);
         QCOMPARE(q.degradeTask, p.degradeTask);
         QCOMPARE(q.lambda255, p.lambda255);
+        QCOMPARE(q.noiseSigma255, 12.0);
         QCOMPARE(q.modelDir, p.modelDir);
         QCOMPARE(QString::fromStdString(q.inputPath), QFileInfo(input).absoluteFilePath());
         QVERIFY(fresh.statusText().contains(QStringLiteral("restored.png")));

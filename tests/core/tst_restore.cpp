@@ -6,6 +6,7 @@
 #include "restore/classical.h"
 #include "restore/degrade.h"
 #include "restore/imageio.h"
+#include "restore/noiselevel.h"
 #include "restore/tiling.h"
 
 #include "fixtures.h"
@@ -141,6 +142,42 @@ private Q_SLOTS:
         QVERIFY2(std::abs(measured / expected - 1) < 0.05, qPrintable(QStringLiteral("%1 vs %2").arg(measured).arg(expected)));
     }
 
+    // The blind noise-level estimate (restore/noiselevel.h) on a structured colour image: smooth
+    // shading, sharp edges and a textured band (what a photo has), plus white noise of known σ.
+    void noiseLevelEstimate_data() {
+        QTest::addColumn<double>("sigma");
+        QTest::addColumn<int>("channels");
+        for (double s : {0.0, 2.0, 5.0, 15.0, 25.0, 50.0}) {
+            QTest::newRow(qPrintable(QStringLiteral("rgb %1").arg(s))) << s << 3;
+            QTest::newRow(qPrintable(QStringLiteral("grey %1").arg(s))) << s << 1;
+        }
+    }
+    void noiseLevelEstimate() {
+        QFETCH(double, sigma);
+        QFETCH(int, channels);
+        const std::int64_t H = 160, W = 200;
+        const auto yy = at::arange(H, at::kFloat).view({H, 1}).expand({H, W});
+        const auto xx = at::arange(W, at::kFloat).view({1, W}).expand({H, W});
+        std::vector<at::Tensor> planes;
+        for (int c = 0; c < channels; ++c) {
+            auto p = 0.3 * at::sin(xx / (20.0 + 7 * c)) * at::cos(yy / 31.0) + 0.1 * c;
+            p = p + 0.4 * (xx > 120 + 10 * c).to(at::kFloat) - 0.3 * (yy > 90).to(at::kFloat);
+            p = p + 0.15 * at::sin(xx * 0.9 + yy * 0.4) * (yy < 40).to(at::kFloat); // a fine texture band
+            planes.push_back(p);
+        }
+        auto gen = makeGen(7);
+        const auto clean = at::stack(planes);
+        const auto noisy = clean + at::randn(clean.sizes(), gen) * float(2 * sigma / 255);
+        const double est = estimateNoiseSigma255(noisy);
+        qInfo("sigma %.0f, %d channel(s): estimated %.2f", sigma, channels, est);
+        QVERIFY2(std::abs(est - sigma) <= 0.1 * sigma + 0.6, qPrintable(QStringLiteral("estimated %1").arg(est)));
+        // Batch form; grey as RGB (the same noise in each plane) measures as grey; tiny and flat images.
+        QCOMPARE(estimateNoiseSigma255(noisy.unsqueeze(0)), est);
+        if (channels == 1) QCOMPARE(estimateNoiseSigma255(noisy.expand({3, H, W}).contiguous()), est);
+        QCOMPARE(estimateNoiseSigma255(at::zeros({3, 1, 1})), 0.0);
+        QVERIFY(estimateNoiseSigma255(at::zeros({1, 40, 40})) < 1e-6);
+    }
+
     void noiseRangePerImage() {
         auto gen = makeGen(2);
         DegradeRanges r;
@@ -156,6 +193,23 @@ private Q_SLOTS:
             QVERIFY2(std::abs(m / s - 1) < 0.15, qPrintable(QStringLiteral("%1 vs %2").arg(m).arg(s)));
         }
         QVERIFY(lo >= 5 && hi <= 50 && hi - lo > 20); // really drawn per image
+    }
+
+    void noiseSigmaPowerFavoursCleanInputs() {
+        // noise_sigma_power: σ = min + (max − min)·u^p. p = 2 puts √0.1 ≈ 32 % of the draws in the
+        // lowest tenth of the range; p = 1 is the uniform draw (10 %).
+        for (double power : {1.0, 2.0}) {
+            auto gen = makeGen(5);
+            DegradeRanges r;
+            r.noiseSigmaMin = 0;
+            r.noiseSigmaMax = 60;
+            r.noiseSigmaPower = power;
+            const auto b = degrade(at::zeros({4000, 1, 2, 2}), Degradation::Noise, gen, r);
+            int low = 0;
+            for (const auto& d : b.params) low += d.noiseSigma255 < 6 ? 1 : 0;
+            const double frac = low / 4000.0, expected = std::pow(0.1, 1.0 / power);
+            QVERIFY2(std::abs(frac - expected) < 0.025, qPrintable(QStringLiteral("power %1: %2").arg(power).arg(frac)));
+        }
     }
 
     void gaussianBlurMeanAndSpectrum() {

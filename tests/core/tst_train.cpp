@@ -60,6 +60,16 @@ train::Recipe with(train::Recipe r, const std::string& task, const Options& o) {
     r.section = o.toJson();
     return r;
 }
+// A tiny grey restorer conditioned on μ, trained on `images` Fashion-MNIST images.
+restore::RestorerOptions tinyRestorer(int images, std::vector<std::string> degradations) {
+    restore::RestorerOptions o;
+    o.data.trainLimit = images;
+    o.noise.sigmaData = 0.25;
+    o.net = tinyNet();
+    o.net.condChannels = 1;
+    o.degradations = std::move(degradations);
+    return o;
+}
 train::Recipe tinyDenoiserRecipe() { return with(tinyRecipe(), "denoiser", tinyDenoiser()); }
 Result<train::Summary> run(const train::Recipe& r, const train::Options& o, const JobContext& ctx = {}) {
     return catalog::runTraining(r, o, ctx);
@@ -254,12 +264,7 @@ private Q_SLOTS:
         // The restorer: an EdmDenoiser on y₀ = x₀ − μ conditioned on μ from the degradation mix.
         // A short run lowers the loss; 3 + 3 steps with a stop equal 6 straight steps (the
         // degradations draw from the checkpointed generator, so resuming replays them exactly).
-        restore::RestorerOptions o;
-        o.data.trainLimit = 256;
-        o.noise.sigmaData = 0.25;
-        o.net = tinyNet();
-        o.net.condChannels = 1;
-        o.degradations = {"noise", "inpaint-box", "jpeg"};
+        const auto o = tinyRestorer(256, {"noise", "inpaint-box", "jpeg"});
         const auto r = with(tinyRecipe(), "restorer", o);
         QTemporaryDir straightDir, splitDir;
         auto straight = run(r, {straightDir.path().toStdString(), false, -1}, {});
@@ -296,6 +301,63 @@ private Q_SLOTS:
         const double after = train::residualLoss(m, x0, mu, sigma, z).item<double>();
         qInfo("restorer loss on a fixed batch: %.4f → %.4f", before, after);
         QVERIFY(after < 0.8 * before);
+    }
+
+    void restorerStartsFromAnotherWithANoiseMap() {
+        // init_from: a restorer with a noise-map channel (cond_channels = in + 1) starts from a
+        // trained restorer without one; the new channel's kernel is zero, so the new model is the
+        // old one whatever the map holds, and its loss runs with each item's noise level.
+        const auto o = tinyRestorer(64, {"noise"});
+        QTemporaryDir dir;
+        auto old = run(with(tinyRecipe(), "restorer", o), {dir.path().toStdString(), false, -1}, {});
+        VERIFY_OK(old);
+        auto oldModel = models::loadDenoiser(old.value().checkpoint, o.net, 0.25, "restorer");
+        VERIFY_OK(oldModel);
+
+        restore::RestorerOptions m = o;
+        m.net.condChannels = 2;
+        m.initFrom = old.value().checkpoint;
+        auto task = restore::makeRestorerTask(with(tinyRecipe(), "restorer", m), train::TaskData::Load);
+        VERIFY_OK(task);
+        auto& module = dynamic_cast<models::EdmDenoiserImpl&>(task.value()->module());
+        module.eval();
+        auto g = at::make_generator<at::CPUGeneratorImpl>(3);
+        const auto mu = at::randn({2, 1, 28, 28}, g) * 0.5;
+        const auto x = at::randn({2, 1, 28, 28}, g) * 0.3;
+        const auto sigma = at::full({2}, 0.4f);
+        at::Tensor a, b;
+        {
+            torch::NoGradGuard ng;
+            a = oldModel.value()->forward(x, sigma, mu);
+            b = module.forward(x, sigma, at::cat({mu, at::full({2, 1, 28, 28}, 1.7f)}, 1));
+        }
+        QVERIFY2(at::allclose(a, b, 1e-5, 1e-6), "the initialised model differs from the one it started from");
+        auto loss = task.value()->loss(0, g);
+        VERIFY_OK(loss);
+        QVERIFY(std::isfinite(loss.value().item<double>()));
+        // Training moves the new channel's kernel: the map is read.
+        train::Recipe longer = with(tinyRecipe(), "restorer", m);
+        QTemporaryDir dir2;
+        auto tuned = run(longer, {dir2.path().toStdString(), false, -1}, {});
+        VERIFY_OK(tuned);
+        auto tunedModel = models::loadDenoiser(tuned.value().checkpoint, m.net, 0.25, "restorer");
+        VERIFY_OK(tunedModel);
+        const auto w = tunedModel.value()->named_parameters(true).find("net.conv_in.weight");
+        QVERIFY(w != nullptr);
+        QVERIFY(w->select(1, 2).abs().max().item<double>() > 0);
+
+        // What cannot start the run: a missing file, another kind's weights.
+        m.initFrom = dir.filePath(QStringLiteral("none.pt")).toStdString();
+        auto missing = restore::makeRestorerTask(with(tinyRecipe(), "restorer", m), train::TaskData::Load);
+        QVERIFY(!missing.ok());
+        QVERIFY2(missing.error().message.find("none.pt") != std::string::npos, missing.error().message.c_str());
+        QTemporaryDir gen;
+        auto generator = run(tinyDenoiserRecipe(), {gen.path().toStdString(), false, 1}, {});
+        VERIFY_OK(generator);
+        m.initFrom = generator.value().checkpoint;
+        auto wrong = restore::makeRestorerTask(with(tinyRecipe(), "restorer", m), train::TaskData::Load);
+        QVERIFY(!wrong.ok());
+        QVERIFY2(wrong.error().message.find("not a restorer") != std::string::npos, wrong.error().message.c_str());
     }
 
     void augmentationIsDeterministicAndShifts() {
@@ -436,7 +498,12 @@ private Q_SLOTS:
                                           << "patch_scales must be";
         QTest::newRow("unknown degradation") << R"({"task": "restorer", "degradations": ["rain"]})"
                                              << "unknown degradation 'rain'";
-        QTest::newRow("restorer without μ") << R"({"task": "restorer"})" << "cond_channels must equal";
+        QTest::newRow("restorer without μ") << R"({"task": "restorer"})" << "cond_channels must be";
+        QTest::newRow("bad noise power")
+            << R"({"task": "restorer", "net": {"in_channels": 1, "cond_channels": 1}, "noise_sigma_power": 0})"
+            << "noise_sigma_power";
+        QTest::newRow("noise map of two channels")
+            << R"({"task": "restorer", "net": {"in_channels": 1, "cond_channels": 3}})" << "cond_channels must be";
         QTest::newRow("bad sigma range") << R"({"task": "noise-level", "sigma_min": 2, "sigma_max": 1})"
                                          << "sigma_min < sigma_max";
     }

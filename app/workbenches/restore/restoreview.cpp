@@ -176,6 +176,7 @@ rs::RestoreJobParams RestoreView::params(const rs::RestoreJobParams& base) const
     p.nfe = ui.nfe->value();
     p.seed = std::uint64_t(ui.seed->value());
     p.lambda255 = ui.lambda->value();
+    p.noiseSigma255 = ui.noiseSigma->value() < 0 ? -1.0 : ui.noiseSigma->value();
     p.classicalPeer = ui.classicalPeer->isChecked();
     p.degradeTask = ui.degradeTask->currentData().toString().toStdString();
     p.testIndex = ui.testIndex->value();
@@ -190,6 +191,7 @@ void RestoreView::setParams(const rs::RestoreJobParams& p) {
     ui.nfe->setValue(std::clamp(p.nfe, kMinNfe, kMaxNfe));
     ui.seed->setValue(int(std::min<std::uint64_t>(p.seed, std::uint64_t(INT_MAX))));
     ui.lambda->setValue(p.lambda255);
+    ui.noiseSigma->setValue(p.noiseSigma255 < 0 ? -1.0 : std::min(p.noiseSigma255, 255.0));
     ui.classicalPeer->setChecked(p.classicalPeer);
     if (const int i = ui.degradeTask->findData(qs(p.degradeTask)); i >= 0) ui.degradeTask->setCurrentIndex(i);
     ui.testIndex->setValue(p.testIndex); // checks "Test image"; a file below checks "File"
@@ -295,6 +297,7 @@ void RestoreView::showResult(const std::array<QImage, 4>& images, const rs::Rest
     for (const QString& line : qs(r.modelSummary).split(QLatin1Char('\n'), Qt::SkipEmptyParts))
         if (!line.startsWith(QLatin1String("Network:")) && !line.startsWith(QLatin1String("File:")))
             card << line.toHtmlEscaped();
+    if (!r.note.empty()) card << qs(r.note).toHtmlEscaped(); // e.g. the noise level estimated
     ui.modelCard->setText(card.join(QStringLiteral("<br>")));
     ui.modelCard->setToolTip(qs(r.modelSummary));
     ui.modelCard->setVisible(!card.isEmpty());

@@ -170,6 +170,8 @@ bool RestoreWorkbench::saveResult(const QString& path, QString* error) {
     s[QStringLiteral("nfe")] = p.nfe;
     s[QStringLiteral("seed")] = QString::number(p.seed); // a string: JSON numbers lose 64-bit seeds
     s[QStringLiteral("lambda255")] = p.lambda255;
+    if (p.noiseSigma255 >= 0) s[QStringLiteral("noise_sigma255")] = p.noiseSigma255;
+    if (!r.note.empty()) s[QStringLiteral("note")] = qs(r.note);
     s[QStringLiteral("degrade_task")] = qs(p.degradeTask);
     s[QStringLiteral("classical_peer")] = p.classicalPeer;
     if (p.inputPath.empty()) s[QStringLiteral("test_index")] = p.testIndex;
@@ -213,6 +215,7 @@ bool RestoreWorkbench::loadSettings(const QString& path, QString* error) {
     str("degrade_task", p.degradeTask);
     p.nfe = s->value(QStringLiteral("nfe")).toInt(p.nfe);
     p.lambda255 = s->value(QStringLiteral("lambda255")).toDouble(p.lambda255);
+    p.noiseSigma255 = s->value(QStringLiteral("noise_sigma255")).toDouble(-1.0); // absent: estimated
     p.classicalPeer = s->value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
     readSeed(*s, p.seed);
     if (s->contains(QStringLiteral("input_path"))) {
