@@ -18,6 +18,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -116,6 +117,13 @@ sde::Denoiser publishedNoise(models::published::ConditionalUNet net) {
 }
 
 constexpr int kPublishedTile = 512;
+
+// "noise level σ ≈ 24.9" (estimated) or "= 25.0" (given); the mean when over several images.
+std::string noiseLevelNote(double sigma, bool given, std::size_t images) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "noise level σ %s %.1f", given ? "=" : "≈", sigma);
+    return images > 1 ? std::string(buf) + " (mean over " + std::to_string(images) + " images)" : std::string(buf);
+}
 
 using models::residualDenoiser;
 
@@ -234,12 +242,9 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
             all.noiseSigma255.push_back(r.value().noiseSigma255.at(0));
         }
         all.x = at::cat(xs);
-        char buf[96];
         double mean = 0;
         for (double v : all.noiseSigma255) mean += v / double(all.noiseSigma255.size());
-        std::snprintf(buf, sizeof buf, "noise level σ %s %.1f (mean over %zu images)", p.noiseSigma255 >= 0 ? "=" : "≈",
-                      mean, all.noiseSigma255.size());
-        all.note = buf;
+        all.note = noiseLevelNote(mean, p.noiseSigma255 >= 0, all.noiseSigma255.size());
         return all;
     }
     return guarded<RestoreTensorResult>("restore", [&]() -> Result<RestoreTensorResult> {
@@ -374,9 +379,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         res.seconds = nowSeconds() - t0;
         if (info.noiseMap) {
             res.noiseSigma255 = {noiseSigma};
-            char buf[64];
-            std::snprintf(buf, sizeof buf, "noise level σ %s %.1f", p.noiseSigma255 >= 0 ? "=" : "≈", noiseSigma);
-            res.note = buf;
+            res.note = noiseLevelNote(noiseSigma, p.noiseSigma255 >= 0, 1);
         }
         return res;
     });
