@@ -30,7 +30,7 @@ Result<ConditionedModel> loadConditionedFolder(const std::string& dir, const std
                                 "in_channels + 1 for a noise map)");
     auto m = loadDenoiser((fs::path(dir) / "weights.pt").string(), cfg, j.value("sigma_data", defaultSigmaData), kind);
     if (!m) return R::invalid("cannot load " + dir + "/weights.pt: " + m.error().message);
-    ConditionedModel out{m.value(), cfg, j, 0, cfg.condChannels == cfg.inChannels + 1};
+    ConditionedModel out{m.value(), cfg, j, 0};
     for (const auto& p : out.model->parameters()) out.parameters += p.numel();
     cache->emplace(key, out);
     return out;

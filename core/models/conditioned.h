@@ -29,7 +29,7 @@ struct ConditionedModel {
     std::int64_t parameters = 0;
     /// cond_channels = in_channels + 1: the last condition channel is a noise map, a constant
     /// plane holding the noise level of μ (noiseMapLevel), as FFDNet feeds it (Zhang et al. 2018).
-    bool noiseMap = false;
+    bool noiseMap() const { return config.condChannels == config.inChannels + 1; }
 };
 
 /// The value a noise-map channel holds for noise of std σ on the 0..255 scale: the std on the

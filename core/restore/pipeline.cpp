@@ -47,7 +47,7 @@ Result<Loaded> loadFolder(const std::string& dir) {
     l.model = c.model;
     l.info.channels = c.config.inChannels;
     l.info.imageSize = c.config.imageSize;
-    l.info.noiseMap = c.noiseMap;
+    l.info.noiseMap = c.noiseMap();
     l.sigmaData = c.model->sigmaData();
     l.info.name = c.card.value("name", fs::path(dir).filename().string());
     l.info.summary = l.info.name + " (" + std::to_string(c.parameters) + " parameters, built-in format)";
