@@ -403,6 +403,14 @@
         <source>The noise level of the input, for a model that takes it (the photo denoiser): &quot;estimate&quot; measures it from the image; a number tells the model</source>
         <translation>Der Rauschpegel der Eingabe für ein Modell, das ihn nutzt (der Foto-Entrauscher): „schätzen“ misst ihn am Bild; eine Zahl gibt ihn dem Modell vor</translation>
     </message>
+    <message>
+        <source>Its problem:</source>
+        <translation>Sein Problem:</translation>
+    </message>
+    <message>
+        <source>What is wrong with your own file, if you know (used when nothing is degraded first): the photo restorer is told the task, and that there is no noise for the tasks other than noise; 2×/4× enlarge the file first, so that the result is the super-resolved image.</source>
+        <translation>Was mit Ihrer eigenen Datei nicht stimmt, falls Sie es wissen (gilt, wenn nichts zuerst verschlechtert wird): Der Foto-Restaurator erfährt die Aufgabe und, bei anderen Aufgaben als Rauschen, dass kein Rauschen vorliegt; 2×/4× vergrößern die Datei zuerst, sodass das Ergebnis das hochaufgelöste Bild ist.</translation>
+    </message>
 </context>
 <context>
     <name>SampleForm</name>
@@ -2345,6 +2353,38 @@
     <message>
         <source>Baseline: IR-SDE posterior, one t→t−1 step per subsampled t</source>
         <translation>Vergleichsbasis: IR-SDE-Posterior, ein Schritt t→t−1 je ausgewähltem t</translation>
+    </message>
+    <message>
+        <source>Noise</source>
+        <translation>Rauschen</translation>
+    </message>
+    <message>
+        <source>Blur (out of focus)</source>
+        <translation>Unschärfe (unscharf fokussiert)</translation>
+    </message>
+    <message>
+        <source>Motion blur</source>
+        <translation>Bewegungsunschärfe</translation>
+    </message>
+    <message>
+        <source>Low resolution: enlarge 2×</source>
+        <translation>Niedrige Auflösung: 2× vergrößern</translation>
+    </message>
+    <message>
+        <source>Low resolution: enlarge 4×</source>
+        <translation>Niedrige Auflösung: 4× vergrößern</translation>
+    </message>
+    <message>
+        <source>JPEG artefacts</source>
+        <translation>JPEG-Artefakte</translation>
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation>(unbekannt)</translation>
+    </message>
+    <message>
+        <source>Colour-photo restorer (all eight tasks, any size in tiles)</source>
+        <translation>Farbfoto-Restaurator (alle acht Aufgaben, jede Größe in Kacheln)</translation>
     </message>
 </context>
 <context>

@@ -9,6 +9,7 @@
 #include "models/published/bench.h"
 #include "models/zoo.h"
 #include "restore/bench.h"
+#include "restore/restore.h"
 #include "speech/enhance_bench.h"
 #include "tune/bench.h"
 #include "unlearn/corrective.h"
@@ -33,7 +34,10 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            --photo-set test|val|test/<package>, centre crop --photo-crop N, 0 = whole; model
                            --photo-model DIR|NAME; --photo-true-sigma: a noise-map model also
                            told the true sigma, beside estimating it; --photo-lambda L: the IR-SDE
-                           lambda of the sweep)
+                           lambda of the sweep); --photo-tasks noise,blur,...: per-task sweep
+                           (each task's classical peer given the true parameters; noise at each
+                           --photo-sigmas value; --photo-true-sigma rows are told the task too,
+                           and sigma 0 for the tasks other than noise)
   bench enhance   SI-SDR/ESTOI before and after per sampler x NFE on held-out speech mixtures, with
                   the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor.
                   Options: --quick (under 60 s)  --samples N  --samplers ID,...  --nfe N,...
@@ -178,6 +182,14 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
     }
     bp.samplers = listOption(p, "samplers");
     bp.tasks = listOption(p, "tasks");
+    bp.photoTasks = listOption(p, "photo-tasks");
+    for (const auto& t : bp.photoTasks) {
+        QStringList known;
+        for (const auto& k : restore::tasks()) known << QString::fromStdString(k.id);
+        if (!known.contains(QString::fromStdString(t)))
+            return usage(QStringLiteral("--photo-tasks: unknown task '%1' (known: %2)")
+                             .arg(QString::fromStdString(t), known.join(QStringLiteral(", "))));
+    }
     return report(p, restore::runRestoreBench(bp, context(true)));
 }
 
@@ -380,6 +392,7 @@ int run(const QStringList& args) {
                   value("photo-set", "Photo set."), value("photo-crop", "Crop side."), value("photo-model", "Photo model."),
                   flag("photo-true-sigma", "Also give the model the true sigma."),
                   value("photo-lambda", "The sweep's IR-SDE lambda."),
+                  value("photo-tasks", "Photo task sweep."),
                   value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
                   value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
                   value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name."),

@@ -22,18 +22,25 @@ a bad input is reported and skipped, the others are still restored (exit status 
 
 Options:
   -o, --out DIR     Output folder (required).
-  --sampler ID      Sampler (default mrs-sde-2-data; --list-samplers shows them all).
-  --nfe N           Network evaluations (default 10).
+  --sampler ID      Sampler (default: the model card's recommendation, else mrs-sde-2-data;
+                    --list-samplers shows them all).
+  --nfe N           Network evaluations (default: the model card's recommendation, else 10).
   --seed S          Seed (default 0).
   --lambda L        IR-SDE stationary std on the 0..255 scale (default 50; a checkpoint's
                     max_sigma).
   --model DIR|FILE|NAME
-                    Model folder, built-in name (fmnist-restore, photo-denoise) or a
+                    Model folder, built-in name (fmnist-restore, photo-denoise, photo-restore) or a
                     published IR-SDE checkpoint (.pth, .pt, .ckpt, .safetensors).
   --sde-steps T     A checkpoint's SDE T (default 100, every official config).
   --noise-sigma S   The photo model: the noise std of the inputs on the 0..255 scale (default:
                     estimated from each image; the note says what was used).
-  --degrade TASK    Degrade each input with this task first (a demo pair; writes NAME-degraded.png).
+  --task TASK       What is wrong with the inputs: noise, blur, motion-blur, down2, down4, jpeg,
+                    inpaint-box, inpaint-stroke. Without --model it picks the built-in photo model
+                    (noise: photo-denoise; the others: photo-restore); a noise-map model is told
+                    sigma 0 for the tasks other than noise; down2/down4 up-sample the inputs 2x/4x
+                    first, so the result is the super-resolved image.
+  --degrade TASK    Degrade each input with this task first (a demo pair; writes NAME-degraded.png);
+                    the model is told that task.
   --json            Print a JSON summary (last line of stdout).
   --list-samplers   List the samplers and exit.
   --threads N       LibTorch threads (0 = one per core).
@@ -52,7 +59,8 @@ int run(const QStringList& args) {
                   valueOption("model", "Model folder, checkpoint file or built-in name.", ""),
                   valueOption("sde-steps", "A checkpoint's SDE T.", "100"),
                   valueOption("noise-sigma", "Noise std of the inputs (0..255; default: estimated).", ""),
-                  valueOption("degrade", "Degrade each input with this task first.", "")});
+                  valueOption("degrade", "Degrade each input with this task first.", ""),
+                  valueOption("task", "What is wrong with the inputs.", "")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : restore::samplers()) std::printf("%-18s %s\n", s.id.c_str(), s.label.c_str());
@@ -76,7 +84,10 @@ int run(const QStringList& args) {
         if (!ok || !(rp.noiseSigma255 >= 0) || rp.noiseSigma255 > 255)
             return usage(QStringLiteral("--noise-sigma needs a value between 0 and 255"));
     }
-    rp.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kRestorer);
+    rp.task = p.value(QStringLiteral("task")).toStdString();
+    const char* builtin = models::zoo::kRestorer;
+    if (!rp.task.empty()) builtin = rp.task == "noise" ? models::zoo::kPhotoRestorer : models::zoo::kPhotoUniversal;
+    rp.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), builtin);
     if (auto v = restore::validate(rp); !v) return usage(QString::fromStdString(v.error().message));
     const std::string demo = p.value(QStringLiteral("degrade")).toStdString();
     if (!demo.empty()) {
@@ -90,6 +101,14 @@ int run(const QStringList& args) {
     if (!applyThreads(p, &code)) return code;
     auto info = restore::restorerInfo(rp.modelDir);
     if (!info) return jobFailed(info);
+    // The model's recommended sampling (its card, chosen on validation photos) unless given.
+    if (!p.isSet(QStringLiteral("sampler")) && !info.value().recommendedSampler.empty())
+        rp.sampler = info.value().recommendedSampler;
+    if (!p.isSet(QStringLiteral("nfe")) && info.value().recommendedNfe > 0) rp.nfe = info.value().recommendedNfe;
+    if (auto v = restore::validate(rp); !v) return usage(QString::fromStdString(v.error().message));
+    if (!info.value().recommendedSampler.empty() && (!p.isSet(QStringLiteral("sampler")) || !p.isSet(QStringLiteral("nfe"))))
+        std::fprintf(stderr, "note: %s @ %d NFE (the model's recommended sampling; --sampler / --nfe override it)\n",
+                     rp.sampler.c_str(), rp.nfe);
     if (info.value().published) std::fprintf(stderr, "%s\n", info.value().summary.c_str());
 
     return runFileBatch(inputs, outDir, "restored", p.isSet(json), {{"sampler", rp.sampler}, {"nfe", rp.nfe}}, "images",

@@ -164,8 +164,21 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
     return out;
 }
 
-// The σ sweep: per σ, noisy / NLM (true σ) / model means over the photos of one set.
-Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
+// One condition of a photo sweep: a task, and for the noise task its σ (0..255).
+struct SweepCondition {
+    Degradation task = Degradation::Noise;
+    double sigma = 0;
+    std::string label() const {
+        return task == Degradation::Noise ? "noise " + fmt(sigma, 0) : std::string(degradationId(task));
+    }
+};
+
+// The photo sweep: per condition, degraded / classical peer (true parameters) / model means over
+// the photos of one set. Noise: photo i noised from seed + i (addNoise), NLM given the true σ
+// (σ = 0: the input back). Other tasks: degrade() from seed + i with its default ranges, the
+// task's classical peer given the true kernel / quality / mask (classicalPeer).
+Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::vector<SweepCondition>& conditions,
+                                       const JobContext& ctx, std::ostringstream& table) {
     auto info = restorerInfo(bp.photoModelDir);
     if (!info) return info.error();
     const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/" + bp.photoSet;
@@ -185,20 +198,21 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
     }
     nlohmann::json out = {{"model", info.value().name}, {"set", bp.photoSet}, {"photos", photos.size()},
                           {"crop", bp.photoCrop}, {"rows", nlohmann::json::array()}};
-    table << "\nsigma sweep (" << info.value().name << ", " << photos.size() << " photos of " << bp.photoSet
+    table << "\nphoto sweep (" << info.value().name << ", " << photos.size() << " photos of " << bp.photoSet
           << ", centre crop " << (bp.photoCrop > 0 ? std::to_string(bp.photoCrop) : std::string("none"))
-          << "; means over photos; wins = photos where the model beats NLM in PSNR)\n"
-          << "sigma  method               NFE    PSNR    SSIM   wins\n";
-    char line[160];
-    for (double sigma : bp.photoSigmas) {
-        Quality noisyQ, nlmQ;
+          << "; means over photos; wins = photos where the model beats the classical peer in PSNR)\n"
+          << "condition        method               NFE    PSNR    SSIM   wins\n";
+    char line[200];
+    for (const auto& c : conditions) {
+        const bool noise = c.task == Degradation::Noise;
+        Quality degradedQ, peerQ;
         struct Acc {
             std::string sampler;
             int nfe = 0;
             Quality q;
             int wins = 0;
             double seconds = 0;
-            bool trueSigma = false;  ///< a noise-map model told the true σ
+            bool trueSigma = false;  ///< a noise-map model told the true σ (0 for the other tasks)
             double sigmaUsed = 0;    ///< sum over photos of the σ the model used (estimated or given)
         };
         std::vector<Acc> accs;
@@ -213,10 +227,18 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
             const auto& x = photos[i];
             mp += double(x.size(2) * x.size(3)) / 1e6;
             auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed + i);
-            const auto noisy = sigma > 0 ? addNoise(x, sigma, g).clamp(-1.0, 1.0) : x.clone();
-            const auto nq = measure(noisy, x);
-            const auto pq = measure(nlmDenoise(noisy, sigma), x);
-            noisyQ.psnr += nq.psnr, noisyQ.ssim += nq.ssim, nlmQ.psnr += pq.psnr, nlmQ.ssim += pq.ssim;
+            at::Tensor mu, peer;
+            if (noise) {
+                mu = c.sigma > 0 ? addNoise(x, c.sigma, g).clamp(-1.0, 1.0) : x.clone();
+                peer = nlmDenoise(mu, c.sigma);
+            } else {
+                const auto d = degrade(x, c.task, g);
+                mu = d.mu;
+                peer = classicalPeer(d.mu, d.mask, d.params);
+            }
+            const auto dq = measure(mu, x);
+            const auto pq = measure(peer, x);
+            degradedQ.psnr += dq.psnr, degradedQ.ssim += dq.ssim, peerQ.psnr += pq.psnr, peerQ.ssim += pq.ssim;
             for (auto& a : accs) {
                 RestoreParams rp;
                 rp.modelDir = bp.photoModelDir;
@@ -224,8 +246,11 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
                 rp.nfe = a.nfe;
                 rp.seed = bp.seed + i;
                 if (bp.photoLambda > 0) rp.lambda255 = bp.photoLambda;
-                if (a.trueSigma) rp.noiseSigma255 = sigma;
-                auto r = restoreTensor(rp, noisy, {});
+                if (a.trueSigma) { // told what the input is: its σ and its task
+                    rp.noiseSigma255 = noise ? c.sigma : 0.0;
+                    rp.task = degradationId(c.task);
+                }
+                auto r = restoreTensor(rp, mu, {});
                 if (!r) return r.error();
                 const auto q = measure(r.value().x, x);
                 a.q.psnr += q.psnr, a.q.ssim += q.ssim, a.seconds += r.value().seconds;
@@ -234,19 +259,22 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
                 a.nfe = int(r.value().nfe);
             }
             Progress pr;
-            pr.message = "sigma " + fmt(sigma, 0) + ": " + files[i].filename().string();
+            pr.message = c.label() + ": " + files[i].filename().string();
             ctx.report(pr);
         }
         const double n = double(photos.size());
-        nlohmann::json row = {{"sigma255", sigma},
-                              {"noisy", {{"psnr", noisyQ.psnr / n}, {"ssim", noisyQ.ssim / n}}},
-                              {"classical", {{"method", "opencv-nlm-colored"}, {"psnr", nlmQ.psnr / n}, {"ssim", nlmQ.ssim / n}}},
+        const char* peerName = noise ? "opencv-nlm-colored" : classicalPeerId(c.task);
+        nlohmann::json row = {{"task", degradationId(c.task)},
+                              {"noisy", {{"psnr", degradedQ.psnr / n}, {"ssim", degradedQ.ssim / n}}},
+                              {"classical", {{"method", peerName}, {"psnr", peerQ.psnr / n}, {"ssim", peerQ.ssim / n}}},
                               {"model", nlohmann::json::array()}};
-        std::snprintf(line, sizeof line, "%5.0f  %-18s %5s  %6.2f  %6.4f\n", sigma, "noisy", "-", noisyQ.psnr / n,
-                      noisyQ.ssim / n);
+        if (noise) row["sigma255"] = c.sigma;
+        const std::string label = c.label();
+        std::snprintf(line, sizeof line, "%-15s  %-18s %5s  %6.2f  %6.4f\n", label.c_str(), "degraded", "-",
+                      degradedQ.psnr / n, degradedQ.ssim / n);
         table << line;
-        std::snprintf(line, sizeof line, "%5.0f  %-18s %5s  %6.2f  %6.4f\n", sigma, "classical (NLM)", "-",
-                      nlmQ.psnr / n, nlmQ.ssim / n);
+        std::snprintf(line, sizeof line, "%-15s  %-18s %5s  %6.2f  %6.4f\n", label.c_str(), peerName, "-",
+                      peerQ.psnr / n, peerQ.ssim / n);
         table << line;
         for (const auto& a : accs) {
             nlohmann::json m = {{"sampler", a.sampler},
@@ -256,6 +284,7 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
                                 {"wins", a.wins},
                                 {"seconds_per_megapixel", mp > 0 ? a.seconds / mp : 0.0}};
             std::string sigmaNote;
+            if (info.value().taskLabels) m["task_given"] = a.trueSigma;
             if (info.value().noiseMap) {
                 m["noise_sigma"] = a.trueSigma ? "given" : "estimated";
                 m["noise_sigma_mean"] = a.sigmaUsed / n;
@@ -264,8 +293,9 @@ Result<nlohmann::json> benchSigmaSweep(const RestoreBenchParams& bp, const JobCo
                 sigmaNote = buf;
             }
             row["model"].push_back(m);
-            std::snprintf(line, sizeof line, "%5.0f  %-18s %5d  %6.2f  %6.4f  %d/%d%s\n", sigma, a.sampler.c_str(), a.nfe,
-                          a.q.psnr / n, a.q.ssim / n, a.wins, int(photos.size()), sigmaNote.c_str());
+            std::snprintf(line, sizeof line, "%-15s  %-18s %5d  %6.2f  %6.4f  %d/%d%s\n", label.c_str(),
+                          a.sampler.c_str(), a.nfe, a.q.psnr / n, a.q.ssim / n, a.wins, int(photos.size()),
+                          sigmaNote.c_str());
             table << line;
         }
         out["rows"].push_back(row);
@@ -409,7 +439,7 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
         j["lambda255"] = RestoreParams{}.lambda255;
         j["tasks"] = nlohmann::json::array();
         std::ostringstream table;
-        table << "task            method              NFE    PSNR    SSIM      FD    s/image\n";
+        if (!tasks.empty()) table << "task            method              NFE    PSNR    SSIM      FD    s/image\n";
         const double t0 = nowSeconds();
         for (const auto task : tasks) {
             auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed);
@@ -470,10 +500,23 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                 }
             j["tasks"].push_back(tj);
         }
-        if (bp.photos && !bp.photoModelDir.empty() && !bp.photoSigmas.empty()) {
-            auto sj = benchSigmaSweep(bp, ctx, table);
+        if (bp.photos && !bp.photoModelDir.empty() && (!bp.photoSigmas.empty() || !bp.photoTasks.empty())) {
+            // The task sweep (its noise rows at each σ of photoSigmas, else photoSigma), or the σ sweep.
+            std::vector<SweepCondition> conditions;
+            const auto sigmas = bp.photoSigmas.empty() ? std::vector<double>{bp.photoSigma} : bp.photoSigmas;
+            std::vector<std::string> ids = bp.photoTasks;
+            if (ids.empty()) ids = {"noise"};
+            for (const auto& id : ids) {
+                const auto d = parseDegradation(id);
+                if (!d) return Result<RestoreBenchReport>::invalid("unknown photo task '" + id + "'");
+                if (*d == Degradation::Noise)
+                    for (double s : sigmas) conditions.push_back({*d, s});
+                else
+                    conditions.push_back({*d, 0});
+            }
+            auto sj = benchPhotoSweep(bp, conditions, ctx, table);
             if (!sj) return sj.error();
-            j["sigma_sweep"] = sj.value();
+            j[bp.photoTasks.empty() ? "sigma_sweep" : "task_sweep"] = sj.value();
         } else if (bp.photos && !bp.photoModelDir.empty()) {
             auto pj = benchPhotos(bp, ctx, table);
             if (!pj) return pj.error();

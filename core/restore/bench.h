@@ -37,6 +37,11 @@ struct RestoreBenchParams {
     /// A noise-map model in the sweep: also restore with the true σ given (a second row per
     /// sampler), beside the default row where the model estimates σ itself.
     bool photoTrueSigma = false;
+    /// Non-empty: the task sweep replaces the photo section — each task (restore::degradationIds())
+    /// on every photo of the set, the classical peer given the true parameters; noise at each σ of
+    /// photoSigmas (else photoSigma). photoTrueSigma adds rows told the truth: σ (0 for the other
+    /// tasks) and, for a model with task labels, the task (RestoreParams::task).
+    std::vector<std::string> photoTasks;
     double photoLambda = 0;              ///< > 0: the sweep's IR-SDE λ (0..255); 0: RestoreParams' default
 };
 

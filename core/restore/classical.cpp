@@ -176,6 +176,20 @@ at::Tensor classicalPeer(const at::Tensor& mu, Degradation d, const at::Tensor& 
     return mu.clone();
 }
 
+const char* classicalPeerId(Degradation d) {
+    switch (d) {
+    case Degradation::Noise: return "nlm";
+    case Degradation::Blur:
+    case Degradation::MotionBlur: return "wiener-known-kernel";
+    case Degradation::Down2:
+    case Degradation::Down4: return "bicubic";
+    case Degradation::InpaintBox:
+    case Degradation::InpaintStroke: return "opencv-inpaint";
+    case Degradation::Jpeg: return "nlm-jpeg";
+    }
+    return "none";
+}
+
 at::Tensor classicalPeer(const at::Tensor& mu, const at::Tensor& mask, const std::vector<DegradeParams>& params,
                          const ClassicalOptions& o) {
     checkImages(mu);

@@ -60,6 +60,9 @@ double jpegNlmH(int quality);
 /// parameters (σ for noise, kernel for blur, quality for JPEG); mask is needed for inpainting only.
 at::Tensor classicalPeer(const at::Tensor& mu, Degradation d, const at::Tensor& mask = {},
                          const DegradeParams& p = {}, const ClassicalOptions& opts = {});
+/// A short name of classicalPeer()'s method for task d ("nlm", "wiener-known-kernel", "bicubic",
+/// "opencv-inpaint", "nlm-jpeg"), for bench tables.
+const char* classicalPeerId(Degradation d);
 /// Per-image dispatch for a mixed batch: params[i].kind selects image i's peer (DegradedBatch::params).
 at::Tensor classicalPeer(const at::Tensor& mu, const at::Tensor& mask, const std::vector<DegradeParams>& params,
                          const ClassicalOptions& opts = {});

@@ -13,11 +13,13 @@
 #include "engine/solvers/posterior_onestep.h"
 #include "models/conditioned.h"
 #include "models/published/load.h"
+#include "restore/degrade.h"
 #include "restore/noiselevel.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -48,6 +50,11 @@ Result<Loaded> loadFolder(const std::string& dir) {
     l.info.channels = c.config.inChannels;
     l.info.imageSize = c.config.imageSize;
     l.info.noiseMap = c.noiseMap();
+    l.info.taskLabels = c.config.numClasses == int(allDegradations().size());
+    if (const auto it = c.card.find("sampling"); it != c.card.end() && it->is_object()) {
+        l.info.recommendedSampler = it->value("sampler", std::string());
+        l.info.recommendedNfe = it->value("nfe", 0);
+    }
     l.sigmaData = c.model->sigmaData();
     l.info.name = c.card.value("name", fs::path(dir).filename().string());
     l.info.summary = l.info.name + " (" + std::to_string(c.parameters) + " parameters, built-in format)";
@@ -125,6 +132,9 @@ std::string noiseLevelNote(double sigma, bool given, std::size_t images) {
     return images > 1 ? std::string(buf) + " (mean over " + std::to_string(images) + " images)" : std::string(buf);
 }
 
+// The user said the input has a degradation other than noise (RestoreParams::task).
+bool taskIsNoiseFree(const RestoreParams& p) { return !p.task.empty() && p.task != "noise"; }
+
 using models::residualDenoiser;
 
 struct MrsId {
@@ -190,6 +200,9 @@ Result<bool> validate(const RestoreParams& p) {
     if (!(p.lambda255 > 0) || p.lambda255 > 255) return Result<bool>::invalid("λ must be in (0, 255]");
     if (!(p.noiseSigma255 <= 255))
         return Result<bool>::invalid("the noise level σ must be at most 255 (or negative: estimate it)");
+    if (!p.task.empty() && !parseDegradation(p.task))
+        return Result<bool>::invalid("unknown task '" + p.task + "' (known: noise, blur, motion-blur, down2, down4, "
+                                     "jpeg, inpaint-box, inpaint-stroke)");
     if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
     if (p.sdeSteps < 1 || p.sdeSteps > 10000) return Result<bool>::invalid("the SDE's T must be between 1 and 10000");
     return true;
@@ -244,7 +257,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         all.x = at::cat(xs);
         double mean = 0;
         for (double v : all.noiseSigma255) mean += v / double(all.noiseSigma255.size());
-        all.note = noiseLevelNote(mean, p.noiseSigma255 >= 0, all.noiseSigma255.size());
+        all.note = noiseLevelNote(mean, p.noiseSigma255 >= 0 || taskIsNoiseFree(p), all.noiseSigma255.size());
         return all;
     }
     return guarded<RestoreTensorResult>("restore", [&]() -> Result<RestoreTensorResult> {
@@ -252,8 +265,16 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         // A noise-map model: the input's noise level, given or estimated, as its map value.
         double map = -1, noiseSigma = -1;
         if (info.noiseMap) {
-            noiseSigma = p.noiseSigma255 >= 0 ? p.noiseSigma255 : estimateNoiseSigma255(mu);
+            // A task other than noise: the noise-free inputs of training (map 0), unless σ is given.
+            noiseSigma = p.noiseSigma255 >= 0 ? p.noiseSigma255 : taskIsNoiseFree(p) ? 0.0 : estimateNoiseSigma255(mu);
             map = models::noiseMapLevel(noiseSigma, loaded.value().sigmaData);
+        }
+        // A model with task labels: the task's index (restore::allDegradations() order), or -1
+        // (the null class: unknown).
+        std::int64_t label = -1;
+        if (info.taskLabels && !p.task.empty()) {
+            const auto& all = allDegradations();
+            label = std::int64_t(std::find(all.begin(), all.end(), *parseDegradation(p.task)) - all.begin());
         }
         sde::IrSdeParams ip;
         ip.lambda = 2.0 * p.lambda255 / 255.0; // Reverie's images live in [−1, 1]
@@ -263,7 +284,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         }
         const auto s = sde::makeIrSde(ip);
         const auto den = info.published ? publishedNoise(loaded.value().unet)
-                                        : sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model, -1, map));
+                                        : sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model, label, map));
         const std::int64_t B = mu.size(0), H = mu.size(2), W = mu.size(3);
         const bool tiledRun = info.published ? (H > kPublishedTile || W > kPublishedTile)
                                              : (H != info.imageSize || W != info.imageSize);
@@ -379,7 +400,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         res.seconds = nowSeconds() - t0;
         if (info.noiseMap) {
             res.noiseSigma255 = {noiseSigma};
-            res.note = noiseLevelNote(noiseSigma, p.noiseSigma255 >= 0, 1);
+            res.note = noiseLevelNote(noiseSigma, p.noiseSigma255 >= 0 || taskIsNoiseFree(p), 1);
         }
         return res;
     });

@@ -72,7 +72,24 @@ RestoreParams pipelineParams(const RestoreJobParams& p) {
     rp.lambda255 = p.lambda255;
     rp.noiseSigma255 = p.noiseSigma255;
     rp.previews = p.previews;
+    rp.task = p.degradeTask.empty() ? p.task : p.degradeTask; // a demo pair: the task it was degraded with
     return rp;
+}
+
+constexpr std::int64_t kMaxUpscaledPixels = 100'000'000;
+
+// A user's own low-resolution image for task down2 / down4: bicubic up-sampling by the factor
+// first (the μ the super-resolution model expects); other tasks: the image as it is.
+Result<at::Tensor> ownInput(const at::Tensor& image, const std::string& task) {
+    const auto d = task.empty() ? std::nullopt : parseDegradation(task);
+    const int f = d ? downFactor(*d) : 1;
+    if (f == 1 || !image.defined()) return image;
+    const std::int64_t H = image.size(2) * f, W = image.size(3) * f;
+    if (H * W > kMaxUpscaledPixels)
+        return Result<at::Tensor>::invalid("the " + std::to_string(f) + "× super-resolved image would have " +
+                                           std::to_string(W) + " × " + std::to_string(H) +
+                                           " pixels; at most 100 megapixels: crop the input first");
+    return guarded<at::Tensor>("up-sampling", [&]() -> Result<at::Tensor> { return upscaleBicubicCv(image, H, W); });
 }
 
 Result<at::Tensor> testImages(int first, int count) {
@@ -111,6 +128,11 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
         auto img = loadImage(p.inputPath);
         if (!img) return img.error();
         clean = img.value().image;
+        if (p.degradeTask.empty()) {
+            auto up = ownInput(clean, p.task);
+            if (!up) return up.error();
+            clean = up.value();
+        }
         out.width = img.value().width;
         out.height = img.value().height;
         out.channels = img.value().channels;
@@ -229,6 +251,15 @@ Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string&
     auto img = loadImage(inPath);
     if (!img) return img.error();
     at::Tensor mu = img.value().image;
+    at::Tensor alpha = img.value().alpha;
+    if (!demo) {
+        auto up = ownInput(mu, p.task);
+        if (!up) return up.error();
+        if (alpha.defined() && up.value().size(2) != mu.size(2)) // alpha in [0, 1] → [−1, 1] and back
+            alpha = ((upscaleBicubicCv(alpha * 2.0 - 1.0, up.value().size(2), up.value().size(3)) + 1.0) * 0.5)
+                        .clamp(0.0, 1.0);
+        mu = up.value();
+    }
     if (demo) {
         auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed);
         mu = degrade(mu, *demo, g).mu;
@@ -239,13 +270,15 @@ Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string&
         so.protectedPath = inPath;
         if (auto s = saveImage(mu, degradedPath, so); !s) return s.error();
     }
-    auto r = restoreTensor(p, mu, ctx);
+    RestoreParams q = p;
+    if (demo) q.task = degradeTask; // the demo's own task
+    auto r = restoreTensor(q, mu, ctx);
     if (!r) return r.error();
     SaveOptions so;
     so.protectedPath = inPath;
-    so.alpha = img.value().alpha;
+    so.alpha = alpha;
     if (auto s = saveImage(r.value().x, outPng, so); !s) return s.error();
-    return RestoreFileResult{r.value().nfe, r.value().seconds, img.value().width, img.value().height, r.value().note};
+    return RestoreFileResult{r.value().nfe, r.value().seconds, int(mu.size(3)), int(mu.size(2)), r.value().note};
 }
 
 } // namespace reverie::restore

@@ -53,6 +53,13 @@ struct RestoreParams {
     /// A model with a noise map (the photo denoiser): the std of the noise in the input on the
     /// 0..255 scale; < 0 estimates it from each image (restore/noiselevel.h).
     double noiseSigma255 = -1;
+    /// What is wrong with the input, when the user knows: a degradation id (restore/degrade.h:
+    /// "noise", "blur", "motion-blur", "down2", "down4", "jpeg", "inpaint-box", "inpaint-stroke"),
+    /// or empty (unknown). A model with task labels (RestorerInfo::taskLabels) is told the task;
+    /// a noise-map model is told σ = 0 for a task other than noise (as in its training) unless
+    /// noiseSigma255 ≥ 0; restoreFile() and runRestore() up-sample a user's own
+    /// file 2× / 4× (bicubic) first for down2 / down4, so the result is the super-resolved image.
+    std::string task;
     /// Clamp the result to the image range. false returns the sampler's raw output (for
     /// comparisons with another implementation, tests/core/tst_published.cpp).
     bool clamp = true;
@@ -68,6 +75,11 @@ struct RestorerInfo {
     std::string name;
     bool published = false;
     bool noiseMap = false; ///< takes the input's noise level (RestoreParams::noiseSigma255)
+    bool taskLabels = false; ///< takes the task as a class label (RestoreParams::task; empty: unknown)
+    /// The card's recommended sampling ("sampling": {"sampler", "nfe"}), chosen on validation
+    /// photos; empty / 0 when the card names none.
+    std::string recommendedSampler;
+    int recommendedNfe = 0;
     std::string summary;  ///< what was read (a checkpoint: architecture, parameters, config, notes)
 };
 Result<RestorerInfo> restorerInfo(const std::string& modelDir);
@@ -78,7 +90,7 @@ Result<RestorerInfo> restorerInfo(const std::string& modelDir);
 struct RestoreFileResult {
     std::int64_t nfe = 0;
     double seconds = 0;
-    int width = 0, height = 0;
+    int width = 0, height = 0;        ///< of the result (the input's; 2× / 4× for task down2 / down4)
     std::string note; ///< what was adapted (channels), or ""
 };
 Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string& inPath, const std::string& outPng,
@@ -91,6 +103,9 @@ struct RestoreJobParams {
     std::uint64_t seed = 0;
     double lambda255 = 50;
     double noiseSigma255 = -1;           ///< noise-map models: the input's noise σ (< 0: estimated)
+    /// What is wrong with a user's own file (RestoreParams::task; empty: unknown). A demo pair
+    /// uses degradeTask instead.
+    std::string task;
     /// The input: a file path, or (when empty) the Fashion-MNIST test image `testIndex`.
     std::string inputPath;
     int testIndex = 0;

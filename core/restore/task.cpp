@@ -11,6 +11,8 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 
+#include <algorithm>
+
 namespace reverie::restore {
 namespace {
 
@@ -33,7 +35,17 @@ public:
         const auto& mu = degraded.mu;
         const auto sigma = m_o.noise.sample(m_r.batch, gen);
         const auto z = at::randn(b.x.sizes(), gen);
-        if (m_o.net.condChannels == m_o.net.inChannels) return train::residualLoss(m_model, b.x, mu, sigma, z);
+        at::Tensor labels; // the task as a class label (net.num_classes = 8), "unknown" at the dropout rate
+        if (m_o.net.numClasses > 0) {
+            std::vector<std::int64_t> l;
+            const auto& all = allDegradations();
+            for (const auto& d : degraded.params)
+                l.push_back(std::int64_t(std::find(all.begin(), all.end(), d.kind) - all.begin()));
+            labels = at::tensor(l, at::kLong);
+            const auto unknown = at::rand({m_r.batch}, gen) < m_o.taskLabelDropout;
+            labels = at::where(unknown, at::full_like(labels, m_o.net.numClasses), labels);
+        }
+        if (m_o.net.condChannels == m_o.net.inChannels) return train::residualLoss(m_model, b.x, mu, sigma, z, labels);
         // The noise map: each item's noise level (0 for other degradations), a constant plane.
         std::vector<float> level;
         for (const auto& d : degraded.params)
@@ -41,7 +53,7 @@ public:
                                 ? float(models::noiseMapLevel(d.noiseSigma255, m_o.noise.sigmaData))
                                 : 0.f);
         const auto map = at::tensor(level).view({-1, 1, 1, 1}).expand({mu.size(0), 1, mu.size(2), mu.size(3)});
-        return train::residualLoss(m_model, b.x, mu, sigma, z, {}, at::cat({mu, map.to(mu.options())}, 1));
+        return train::residualLoss(m_model, b.x, mu, sigma, z, labels, at::cat({mu, map.to(mu.options())}, 1));
     }
 
     // Copies the weights of another restorer (file or checkpoint) into the model (header: init_from).
@@ -76,7 +88,12 @@ public:
         std::int64_t copied = 0;
         for (auto& p : to) {
             const auto* s = from.find(p.key());
-            if (!s) continue;
+            if (!s) {
+                // A class embedding the old model lacks (task labels) adds zero: the run starts
+                // exactly at the old model.
+                if (p.key().find("class_emb") != std::string::npos) p.value().zero_();
+                continue;
+            }
             auto& dst = p.value();
             if (s->sizes() == dst.sizes()) {
                 dst.copy_(*s), ++copied;
@@ -121,6 +138,7 @@ std::string RestorerOptions::read(const nlohmann::json& section) {
     s.read("box_coverage_min", ranges.boxCoverageMin);
     s.read("box_coverage_max", ranges.boxCoverageMax);
     s.read("init_from", initFrom);
+    s.read("task_label_dropout", taskLabelDropout);
     if (const auto& j = s.object("net"); !j.is_null())
         if (auto why = models::UNetConfig::fromJson(j, &net); !why.empty()) return why;
     if (auto why = s.finish(); !why.empty()) return why;
@@ -132,6 +150,10 @@ std::string RestorerOptions::read(const nlohmann::json& section) {
         }
     if (net.condChannels != net.inChannels && net.condChannels != net.inChannels + 1)
         return "the restorer is conditioned on μ: net.cond_channels must be net.in_channels (or one more, a noise map)";
+    if (net.numClasses != 0 && net.numClasses != std::int64_t(allDegradations().size()))
+        return "net.num_classes must be 0 (blind) or " + std::to_string(allDegradations().size()) +
+               " (the task as a label, one per degradation)";
+    if (!(taskLabelDropout >= 0) || taskLabelDropout > 1) return "need 0 <= task_label_dropout <= 1";
     if (!(noiseSigmaMin >= 0) || !(noiseSigmaMax >= noiseSigmaMin)) return "need 0 <= noise_sigma_min <= noise_sigma_max";
     if (!(ranges.noiseSigmaPower > 0) || ranges.noiseSigmaPower > 10) return "need 0 < noise_sigma_power <= 10";
     if (!(ranges.blurSigmaMin > 0) || !(ranges.blurSigmaMax >= ranges.blurSigmaMin)) return "need 0 < blur_sigma_min <= blur_sigma_max";
@@ -162,6 +184,7 @@ nlohmann::json RestorerOptions::toJson() const {
     j["box_coverage_max"] = ranges.boxCoverageMax;
     j["net"] = net.toJson();
     if (!initFrom.empty()) j["init_from"] = initFrom;
+    if (net.numClasses > 0) j["task_label_dropout"] = taskLabelDropout;
     return j;
 }
 

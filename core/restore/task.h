@@ -36,6 +36,10 @@ struct RestorerOptions {
     DegradeRanges ranges;                  ///< blur, motion, JPEG and box ranges (noise from the two above)
     models::UNetConfig net;
     std::string initFrom;                  ///< "" = random initialisation
+    /// net.num_classes = 8: the task is a class label (restore::allDegradations() order, the UNet's
+    /// null class = unknown), replaced by "unknown" with this probability so that the model also
+    /// restores blind (a DA-CLIP-style degradation embedding, given instead of predicted).
+    double taskLabelDropout = 0.2;
     std::string read(const nlohmann::json& section);
     nlohmann::json toJson() const;
 };

@@ -407,6 +407,18 @@ private Q_SLOTS:
                                      : note.contains(QStringLiteral("noise level σ = 10.0")),
                      photo.err.constData());
         }
+        // --task: without --model, the built-in photo models; down2 enlarges the file 2×, and the
+        // photo restorer is told the input has no noise; an unknown task is a usage error.
+        const Run sr = run(QStringLiteral(REVERIE_CLI), {"restore", dir.filePath(QStringLiteral("colour.png")), "-o",
+                                                         out + QStringLiteral("-sr"), "--task", "down2", "--nfe", "2",
+                                                         "--threads", "1"});
+        QVERIFY2(sr.code == 0, sr.err.constData());
+        QCOMPARE(QImage(out + QStringLiteral("-sr/colour.png")).size(), colour.size() * 2);
+        QVERIFY2(QString::fromUtf8(sr.err).contains(QStringLiteral("noise level σ = 0.0")), sr.err.constData());
+        const Run rain = run(QStringLiteral(REVERIE_CLI), {"restore", dir.filePath(QStringLiteral("colour.png")), "-o",
+                                                           out + QStringLiteral("-rain"), "--task", "rain"});
+        QCOMPARE(rain.code, 2);
+        QVERIFY2(rain.err.contains("unknown task 'rain'"), rain.err.constData());
     }
 
     void enhanceFolderBatch() {

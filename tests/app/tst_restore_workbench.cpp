@@ -14,6 +14,7 @@
 #include "splitimageview.h"
 
 #include <QBuffer>
+#include <utility>
 #include <QDoubleSpinBox>
 #include <QtTest>
 #include <QtWidgets>
@@ -52,6 +53,14 @@ double number(QWidget* page, const char* label) {
 QString text(QWidget* page, const char* label) {
     auto* l = page->findChild<QLabel*>(QLatin1String(label));
     return l ? l->text() : QStringLiteral("<no label %1>").arg(QLatin1String(label));
+}
+
+/// Writes a clean 28×28 grey image shaped like a Fashion-MNIST item (a bright block on dark).
+bool writeItemLikeImage(const QString& path) {
+    QImage img(28, 28, QImage::Format_Grayscale8);
+    for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x) img.setPixel(x, y, (x > 7 && x < 20 && y > 4 && y < 24) ? 0xffc8c8c8 : 0xff101010);
+    return img.save(path);
 }
 
 /// Runs p to the end; returns the finish signal's (status, message).
@@ -100,7 +109,7 @@ private Q_SLOTS:
         QCOMPARE(degrade->count(), int(rs::tasks().size()) + 1);
         QCOMPARE(degrade->itemData(0).toString(), QString());
         auto* slider = page->findChild<QSlider*>(QStringLiteral("nfe"));
-        QCOMPARE(slider->minimum(), 5);
+        QCOMPARE(slider->minimum(), 1); // the photo models' cards recommend 3 NFE
         QCOMPARE(slider->maximum(), 100);
         QCOMPARE(text(page, "nfeValue"), QStringLiteral("10"));
 
@@ -306,6 +315,39 @@ private Q_SLOTS:
         QCOMPARE(wb.currentParams().degradeTask, std::string("blur")); // none on a test image: the last demo
     }
 
+    void ownFileWithItsProblem() {
+        // "Its problem" (a user's own file only: disabled while a demo degrades first): 2×
+        // enlarges the file before restoring, so the result is twice the size, and the choice is
+        // saved in the PNG's settings and loaded back.
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        QTemporaryDir dir;
+        const QString input = dir.filePath(QStringLiteral("small.png"));
+        QVERIFY(writeItemLikeImage(input));
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        auto* fileTask = wb.page()->findChild<QComboBox*>(QStringLiteral("fileTask"));
+        QVERIFY(fileTask);
+        QVERIFY(!fileTask->isEnabled()); // a test image is degraded first
+        QCOMPARE(fileTask->findData(QStringLiteral("inpaint-box")), -1); // needs a mask
+        auto p = quickParams(model);
+        p.inputPath = input.toStdString();
+        p.degradeTask.clear();
+        p.task = "down2";
+        wb.applyParams(p);
+        QVERIFY(fileTask->isEnabled());
+        QCOMPARE(wb.currentParams().task, std::string("down2"));
+        const auto [status, message] = runToEnd(wb, wb.currentParams());
+        QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+        QCOMPARE(wb.resultImage().size(), QSize(56, 56));
+        const QString png = dir.filePath(QStringLiteral("enlarged.png"));
+        QString error;
+        QVERIFY2(wb.saveResult(png, &error), qPrintable(error));
+        QCOMPARE(QImageReader(png).text(QStringLiteral("reverie.task")), QStringLiteral("down2"));
+        RestoreWorkbench fresh(&engine, QDir::tempPath());
+        QVERIFY2(fresh.loadSettings(png, &error), qPrintable(error));
+        QCOMPARE(fresh.currentParams().task, std::string("down2"));
+    }
+
     void unusualFilesKeepThePreviousResult() {
         // After a good result: a file whose header claims 50 000 × 50 000 pixels fails with a
         // message naming it and the limit, before any decoding, and the result stays; a 16-bit
@@ -364,16 +406,23 @@ private Q_SLOTS:
         auto* choice = wb.page()->findChild<QComboBox*>(QStringLiteral("builtinModel"));
         auto* folder = wb.page()->findChild<QLineEdit*>(QStringLiteral("modelDir"));
         QVERIFY(choice && folder);
-        QCOMPARE(choice->count(), 3);
+        QCOMPARE(choice->count(), 4);
         QCOMPARE(choice->currentIndex(), 0);
-        const QString photo = QString::fromStdString(reverie::models::zoo::find(reverie::models::zoo::kPhotoRestorer));
-        QVERIFY2(!photo.isEmpty(), "the shipped photo model was not found");
-        choice->setCurrentIndex(1);
-        Q_EMIT choice->activated(1);
-        QCOMPARE(QDir::cleanPath(QDir::fromNativeSeparators(folder->text())), QDir::cleanPath(photo));
-        QCOMPARE(QDir::cleanPath(QString::fromStdString(wb.currentParams().modelDir)), QDir::cleanPath(photo));
+        // 1: the photo denoiser, 2: the universal photo restorer.
+        for (const auto& [index, name] : {std::pair{1, reverie::models::zoo::kPhotoRestorer},
+                                          std::pair{2, reverie::models::zoo::kPhotoUniversal}}) {
+            const QString photo = QString::fromStdString(reverie::models::zoo::find(name));
+            QVERIFY2(!photo.isEmpty(), name);
+            choice->setCurrentIndex(index);
+            Q_EMIT choice->activated(index);
+            QCOMPARE(QDir::cleanPath(QDir::fromNativeSeparators(folder->text())), QDir::cleanPath(photo));
+            QCOMPARE(QDir::cleanPath(QString::fromStdString(wb.currentParams().modelDir)), QDir::cleanPath(photo));
+        }
+        // The universal restorer's card recommends its sampling (chosen on validation photos).
+        QCOMPARE(wb.currentParams().sampler, std::string("mrs-ode-1-data"));
+        QCOMPARE(wb.currentParams().nfe, 3);
         folder->setText(QDir::tempPath());
-        QCOMPARE(choice->currentIndex(), 2);
+        QCOMPARE(choice->currentIndex(), 3);
         folder->setText(model);
         QCOMPARE(choice->currentIndex(), 0);
     }
@@ -398,7 +447,8 @@ private Q_SLOTS:
         QCOMPARE(text(page, "metricNfe"), QStringLiteral("10"));
         QVERIFY(!card->isHidden());
         QVERIFY2(card->text().contains(QStringLiteral("IR-SDE ConditionalUNet")), qPrintable(card->text()));
-        QCOMPARE(page->findChild<QComboBox*>(QStringLiteral("builtinModel"))->currentIndex(), 2);
+        auto* modelMenu = page->findChild<QComboBox*>(QStringLiteral("builtinModel"));
+        QCOMPARE(modelMenu->currentIndex(), modelMenu->count() - 1); // "Other folder or checkpoint"
 
         auto q = p;
         q.modelDir = REVERIE_SOURCE_DIR "/tests/fixtures/published/daclip_unet_small.pth";
@@ -481,10 +531,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         // The input: a clean test-like image written as a file (28×28 grey).
         const QString input = dir.filePath(QStringLiteral("input.png"));
-        QImage img(28, 28, QImage::Format_Grayscale8);
-        for (int y = 0; y < 28; ++y)
-            for (int x = 0; x < 28; ++x) img.setPixel(x, y, (x > 7 && x < 20 && y > 4 && y < 24) ? 0xffc8c8c8 : 0xff101010);
-        QVERIFY(img.save(input));
+        QVERIFY(writeItemLikeImage(input));
         const QByteArray inputBytes = [&] {
             QFile f(input);
             return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();

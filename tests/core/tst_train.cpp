@@ -346,6 +346,24 @@ private Q_SLOTS:
         QVERIFY(w != nullptr);
         QVERIFY(w->select(1, 2).abs().max().item<double>() > 0);
 
+        // Task labels (net.num_classes = 8): the class embedding the old model lacks starts at
+        // zero, so the labelled model is the old one for every label, "unknown" (8) included.
+        restore::RestorerOptions t = o;
+        t.net.numClasses = 8;
+        t.initFrom = old.value().checkpoint;
+        auto labelled = restore::makeRestorerTask(with(tinyRecipe(), "restorer", t), train::TaskData::Load);
+        VERIFY_OK(labelled);
+        auto& lm = dynamic_cast<models::EdmDenoiserImpl&>(labelled.value()->module());
+        lm.eval();
+        for (const std::int64_t label : {0, 5, 8}) {
+            torch::NoGradGuard ng;
+            const auto c = lm.forward(x, sigma, mu, at::full({2}, label, at::kLong));
+            QVERIFY2(at::allclose(a, c, 1e-5, 1e-6), qPrintable(QStringLiteral("label %1").arg(label)));
+        }
+        auto labelledLoss = labelled.value()->loss(0, g);
+        VERIFY_OK(labelledLoss);
+        QVERIFY(std::isfinite(labelledLoss.value().item<double>()));
+
         // What cannot start the run: a missing file, another kind's weights.
         m.initFrom = dir.filePath(QStringLiteral("none.pt")).toStdString();
         auto missing = restore::makeRestorerTask(with(tinyRecipe(), "restorer", m), train::TaskData::Load);
@@ -504,6 +522,12 @@ private Q_SLOTS:
             << "noise_sigma_power";
         QTest::newRow("noise map of two channels")
             << R"({"task": "restorer", "net": {"in_channels": 1, "cond_channels": 3}})" << "cond_channels must be";
+        QTest::newRow("task labels of another count")
+            << R"({"task": "restorer", "net": {"in_channels": 1, "cond_channels": 1, "num_classes": 5}})"
+            << "net.num_classes must be 0 (blind) or 8";
+        QTest::newRow("bad task label dropout")
+            << R"({"task": "restorer", "net": {"in_channels": 1, "cond_channels": 1, "num_classes": 8}, "task_label_dropout": 2})"
+            << "task_label_dropout";
         QTest::newRow("bad sigma range") << R"({"task": "noise-level", "sigma_min": 2, "sigma_max": 1})"
                                          << "sigma_min < sigma_max";
     }

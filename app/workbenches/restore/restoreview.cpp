@@ -8,10 +8,13 @@
 
 #include <QComboBox>
 #include <QDir>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QTableWidget>
 #include <QRegularExpression>
@@ -53,6 +56,26 @@ QString RestoreView::taskLabel(const rs::TaskInfo& t) {
     return it == labels.cend() ? qs(t.label) : tr(*it);
 }
 
+void RestoreView::applyRecommendedSampling(const QString& modelDir) {
+    // The card's "sampling" (chosen on validation photos), read here without loading the model.
+    QFile f(QDir(modelDir).filePath(QStringLiteral("card.json")));
+    if (!f.open(QIODevice::ReadOnly)) return;
+    const auto s = QJsonDocument::fromJson(f.read(1 << 20)).object().value(QStringLiteral("sampling")).toObject();
+    if (const int i = m_ui->sampler->findData(s.value(QStringLiteral("sampler")).toString()); i >= 0)
+        m_ui->sampler->setCurrentIndex(i);
+    if (const int n = s.value(QStringLiteral("nfe")).toInt(); n >= kMinNfe && n <= kMaxNfe) m_ui->nfe->setValue(n);
+}
+
+QString RestoreView::fileTaskLabel(const std::string& id) {
+    if (id == "noise") return tr("Noise");
+    if (id == "blur") return tr("Blur (out of focus)");
+    if (id == "motion-blur") return tr("Motion blur");
+    if (id == "down2") return tr("Low resolution: enlarge 2×");
+    if (id == "down4") return tr("Low resolution: enlarge 4×");
+    if (id == "jpeg") return tr("JPEG artefacts");
+    return qs(id);
+}
+
 QString RestoreView::samplerLabel(const rs::SamplerInfo& s) {
     if (s.id == "posterior") return tr("IR-SDE posterior sampling");
     if (s.id == "em") return tr("Euler–Maruyama (reverse SDE)");
@@ -83,10 +106,18 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
     auto& ui = *m_ui;
     ui.degradeTask->addItem(tr("(none — restore as is)"), QString());
     for (const auto& t : rs::tasks()) ui.degradeTask->addItem(taskLabel(t), qs(t.id));
+    ui.fileTask->addItem(tr("(unknown)"), QString());
+    for (const auto& t : rs::tasks()) // inpainting needs a mask, which a file alone does not give
+        if (t.id.rfind("inpaint", 0) != 0) ui.fileTask->addItem(fileTaskLabel(t.id), qs(t.id));
+    auto syncFileTask = [this] { m_ui->fileTask->setEnabled(m_ui->degradeTask->currentData().toString().isEmpty()); };
+    connect(ui.degradeTask, &QComboBox::currentIndexChanged, this, syncFileTask);
+    syncFileTask();
     ui.builtinModel->addItem(tr("Fashion-MNIST restorer (all eight tasks, grey 28×28)"),
                              qs(models::zoo::find(models::zoo::kRestorer)));
     ui.builtinModel->addItem(tr("Colour-photo denoiser (noise, any size in tiles)"),
                              qs(models::zoo::find(models::zoo::kPhotoRestorer)));
+    ui.builtinModel->addItem(tr("Colour-photo restorer (all eight tasks, any size in tiles)"),
+                             qs(models::zoo::find(models::zoo::kPhotoUniversal)));
     ui.builtinModel->addItem(tr("Other folder or checkpoint"), QString());
     for (const auto& s : rs::samplers()) {
         ui.sampler->addItem(samplerLabel(s), qs(s.id));
@@ -97,7 +128,9 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
 
     connect(ui.builtinModel, &QComboBox::activated, this, [this](int i) {
         const QString dir = m_ui->builtinModel->itemData(i).toString();
-        if (!dir.isEmpty()) m_ui->modelDir->setText(QDir::toNativeSeparators(dir));
+        if (dir.isEmpty()) return;
+        m_ui->modelDir->setText(QDir::toNativeSeparators(dir));
+        applyRecommendedSampling(dir);
     });
     connect(ui.modelDir, &QLineEdit::textChanged, this, &RestoreView::syncBuiltinModel);
     connectFolderPicker(ui.openModel, ui.modelDir, tr("Open model folder"));
@@ -179,6 +212,7 @@ rs::RestoreJobParams RestoreView::params(const rs::RestoreJobParams& base) const
     p.noiseSigma255 = ui.noiseSigma->value() < 0 ? -1.0 : ui.noiseSigma->value();
     p.classicalPeer = ui.classicalPeer->isChecked();
     p.degradeTask = ui.degradeTask->currentData().toString().toStdString();
+    p.task = ui.fileTask->currentData().toString().toStdString();
     p.testIndex = ui.testIndex->value();
     p.inputPath = ui.useFile->isChecked() ? chosenFile().toStdString() : std::string();
     return p;
@@ -194,6 +228,7 @@ void RestoreView::setParams(const rs::RestoreJobParams& p) {
     ui.noiseSigma->setValue(p.noiseSigma255 < 0 ? -1.0 : std::min(p.noiseSigma255, 255.0));
     ui.classicalPeer->setChecked(p.classicalPeer);
     if (const int i = ui.degradeTask->findData(qs(p.degradeTask)); i >= 0) ui.degradeTask->setCurrentIndex(i);
+    if (const int i = ui.fileTask->findData(qs(p.task)); i >= 0) ui.fileTask->setCurrentIndex(i);
     ui.testIndex->setValue(p.testIndex); // checks "Test image"; a file below checks "File"
     if (p.inputPath.empty()) {
         ui.useTestImage->setChecked(true);

@@ -39,7 +39,7 @@ class RestoreView : public QWidget {
 public:
     /// The images a finished restore offers for comparison.
     enum class Image { Result, Input, Reference, Peer };
-    static constexpr int kMinNfe = 5;
+    static constexpr int kMinNfe = 1;
     static constexpr int kMaxNfe = 100;
 
     explicit RestoreView(QWidget* parent = nullptr);
@@ -87,6 +87,8 @@ public:
 
     /// Labels in the user's language.
     static QString taskLabel(const reverie::restore::TaskInfo& t);
+    /// The "Its problem" menu's label of a task id (what is wrong with the user's own file).
+    static QString fileTaskLabel(const std::string& id);
     static QString samplerLabel(const reverie::restore::SamplerInfo& s);
 
 Q_SIGNALS:
@@ -103,6 +105,8 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    /// Sets the sampler and NFE to the model card's "sampling" recommendation, if it has one.
+    void applyRecommendedSampling(const QString& modelDir);
     QWidget* buildSweepTab();
     void updateCompareChoices();
     void updateCompareView();

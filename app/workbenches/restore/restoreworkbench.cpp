@@ -173,6 +173,7 @@ bool RestoreWorkbench::saveResult(const QString& path, QString* error) {
     if (p.noiseSigma255 >= 0) s[QStringLiteral("noise_sigma255")] = p.noiseSigma255;
     if (!r.note.empty()) s[QStringLiteral("note")] = qs(r.note);
     s[QStringLiteral("degrade_task")] = qs(p.degradeTask);
+    if (!p.task.empty()) s[QStringLiteral("task")] = qs(p.task);
     s[QStringLiteral("classical_peer")] = p.classicalPeer;
     if (p.inputPath.empty()) s[QStringLiteral("test_index")] = p.testIndex;
     else s[QStringLiteral("input_path")] = QFileInfo(qs(p.inputPath)).absoluteFilePath();
@@ -213,6 +214,7 @@ bool RestoreWorkbench::loadSettings(const QString& path, QString* error) {
     str("model_dir", p.modelDir);
     str("sampler", p.sampler);
     str("degrade_task", p.degradeTask);
+    p.task = s->value(QStringLiteral("task")).toString().toStdString(); // absent: unknown
     p.nfe = s->value(QStringLiteral("nfe")).toInt(p.nfe);
     p.lambda255 = s->value(QStringLiteral("lambda255")).toDouble(p.lambda255);
     p.noiseSigma255 = s->value(QStringLiteral("noise_sigma255")).toDouble(-1.0); // absent: estimated
