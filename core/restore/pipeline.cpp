@@ -200,9 +200,11 @@ Result<bool> validate(const RestoreParams& p) {
     if (!(p.lambda255 > 0) || p.lambda255 > 255) return Result<bool>::invalid("λ must be in (0, 255]");
     if (!(p.noiseSigma255 <= 255))
         return Result<bool>::invalid("the noise level σ must be at most 255 (or negative: estimate it)");
-    if (!p.task.empty() && !parseDegradation(p.task))
-        return Result<bool>::invalid("unknown task '" + p.task + "' (known: noise, blur, motion-blur, down2, down4, "
-                                     "jpeg, inpaint-box, inpaint-stroke)");
+    if (!p.task.empty() && !parseDegradation(p.task)) {
+        std::string known;
+        for (const auto& id : degradationIds()) known += (known.empty() ? "" : ", ") + id;
+        return Result<bool>::invalid("unknown task '" + p.task + "' (known: " + known + ")");
+    }
     if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
     if (p.sdeSteps < 1 || p.sdeSteps > 10000) return Result<bool>::invalid("the SDE's T must be between 1 and 10000");
     return true;
@@ -272,10 +274,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         // A model with task labels: the task's index (restore::allDegradations() order), or -1
         // (the null class: unknown).
         std::int64_t label = -1;
-        if (info.taskLabels && !p.task.empty()) {
-            const auto& all = allDegradations();
-            label = std::int64_t(std::find(all.begin(), all.end(), *parseDegradation(p.task)) - all.begin());
-        }
+        if (info.taskLabels && !p.task.empty()) label = std::int64_t(*parseDegradation(p.task)); // enum order
         sde::IrSdeParams ip;
         ip.lambda = 2.0 * p.lambda255 / 255.0; // Reverie's images live in [−1, 1]
         if (info.published) {

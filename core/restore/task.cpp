@@ -11,8 +11,6 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 
-#include <algorithm>
-
 namespace reverie::restore {
 namespace {
 
@@ -37,10 +35,8 @@ public:
         const auto z = at::randn(b.x.sizes(), gen);
         at::Tensor labels; // the task as a class label (net.num_classes = 8), "unknown" at the dropout rate
         if (m_o.net.numClasses > 0) {
-            std::vector<std::int64_t> l;
-            const auto& all = allDegradations();
-            for (const auto& d : degraded.params)
-                l.push_back(std::int64_t(std::find(all.begin(), all.end(), d.kind) - all.begin()));
+            std::vector<std::int64_t> l; // enum order = allDegradations() order
+            for (const auto& d : degraded.params) l.push_back(std::int64_t(d.kind));
             labels = at::tensor(l, at::kLong);
             const auto unknown = at::rand({m_r.batch}, gen) < m_o.taskLabelDropout;
             labels = at::where(unknown, at::full_like(labels, m_o.net.numClasses), labels);
