@@ -264,10 +264,6 @@
         <translation>NFE:</translation>
     </message>
     <message>
-        <source>Network evaluations (= sampler steps): fewer is faster; the MR Sampler needs 5–10, posterior sampling 100</source>
-        <translation>Netzauswertungen (= Sampler-Schritte): weniger ist schneller; der MR Sampler braucht 5–10, Posterior-Sampling 100</translation>
-    </message>
-    <message>
         <source>Seed:</source>
         <translation>Seed:</translation>
     </message>
@@ -410,6 +406,10 @@
     <message>
         <source>What is wrong with your own file, if you know (used when nothing is degraded first): the photo restorer is told the task, and that there is no noise for the tasks other than noise; 2×/4× enlarge the file first, so that the result is the super-resolved image.</source>
         <translation>Was mit Ihrer eigenen Datei nicht stimmt, falls Sie es wissen (gilt, wenn nichts zuerst verschlechtert wird): Der Foto-Restaurator erfährt die Aufgabe und, bei anderen Aufgaben als Rauschen, dass kein Rauschen vorliegt; 2×/4× vergrößern die Datei zuerst, sodass das Ergebnis das hochaufgelöste Bild ist.</translation>
+    </message>
+    <message>
+        <source>Network evaluations (= sampler steps): fewer is faster; the MR Sampler needs 3–10, posterior sampling 100</source>
+        <translation>Netzauswertungen (= Sampler-Schritte): weniger ist schneller; der MR Sampler braucht 3–10, Posterior-Sampling 100</translation>
     </message>
 </context>
 <context>
@@ -1380,6 +1380,10 @@
     <message>
         <source>--run for Enhance needs --input with a noisy audio file.</source>
         <translation>--run für Verbessern braucht --input mit einer verrauschten Audiodatei.</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>%1 wird geladen…</translation>
     </message>
 </context>
 <context>

@@ -566,15 +566,28 @@ Result<SdParams> parseSdParametersText(const std::string& text, const SdParams& 
         }
     };
     double steps = p.steps, cfg = p.guidance, seed = double(p.seed);
-    if (!number("Steps", &steps) || !number("CFG scale", &cfg) || !number("Seed", &seed) || steps < 1 || seed < 0)
-        return Result<SdParams>::invalid("A1111 parameters: Steps, CFG scale or Seed is not a number");
+    // Ranges before conversions: a crafted "Seed: 99999999999999999999" or "Steps: 1e300" once
+    // threw out of std::stoull / overflowed int (found by the sdparams fuzz target).
+    if (!number("Steps", &steps) || !number("CFG scale", &cfg) || !number("Seed", &seed) || !(steps >= 1 && steps <= 1e6) ||
+        !std::isfinite(cfg) || !(seed >= 0 && seed < 18446744073709551616.0))
+        return Result<SdParams>::invalid("A1111 parameters: Steps, CFG scale or Seed is not a number in range");
     p.steps = int(steps);
     p.guidance = cfg;
     double strength = p.strength;
     if (!number("Denoising strength", &strength) || !(strength > 0 && strength <= 1))
         return Result<SdParams>::invalid("A1111 parameters: Denoising strength is not a number in (0, 1]");
     p.strength = strength;
-    if (const auto it = kv.find("Seed"); it != kv.end()) p.seed = std::stoull(it->second);
+    if (const auto it = kv.find("Seed"); it != kv.end()) {
+        const std::string& v = it->second;
+        const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+        p.seed = static_cast<std::uint64_t>(seed); // "1e5": a number, but not digits
+        if (digits) {
+            try {
+                p.seed = std::stoull(v); // exact above 2^53, where the double is not
+            } catch (const std::out_of_range&) {
+            }
+        }
+    }
     if (const auto it = kv.find("Size"); it != kv.end()) {
         const auto x = it->second.find('x');
         try {

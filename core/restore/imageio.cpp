@@ -71,9 +71,9 @@ std::optional<Size2> sniffSize(const Bytes& b) {
     return std::nullopt;
 }
 
-std::string megapixels(std::int64_t n) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", double(n) / 1e6);
+std::string megapixels(double n) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.1f", n / 1e6);
     return buf;
 }
 
@@ -81,12 +81,14 @@ Result<LoadedImage> decode(const std::string& path, const Bytes& bytes, std::int
     using R = Result<LoadedImage>;
     const auto tooLarge = [&](std::int64_t w, std::int64_t h) {
         return R::invalid(path + ": the image is " + std::to_string(w) + "x" + std::to_string(h) + " (" +
-                          megapixels(w * h) + " megapixels), more than the limit of " + megapixels(maxPixels) +
+                          megapixels(double(w) * double(h)) + " megapixels), more than the limit of " +
+                          megapixels(double(maxPixels)) +
                           " megapixels");
     };
     if (const auto s = sniffSize(bytes)) {
         if (s->w <= 0 || s->h <= 0) return R::invalid(path + ": corrupt image header (zero width or height)");
-        if (s->w * s->h > maxPixels) return tooLarge(s->w, s->h);
+        // Header fields reach 2³², so w·h could overflow: compare by division (found by fuzzing).
+        if (s->w > maxPixels / s->h) return tooLarge(s->w, s->h);
     }
 
     // IMREAD_UNCHANGED keeps 16-bit samples and alpha but ignores EXIF orientation; JPEG has no

@@ -684,6 +684,12 @@ private Q_SLOTS:
             const auto r = loadImage(path, 1000);
             QVERIFY2(!r.ok() && QString::fromStdString(r.error().message).contains("limit"), ext);
         }
+        // A header declaring 4294967295 × 4269737228 pixels (found by fuzz_image: w·h overflowed
+        // 64 bits, and the wrapped product slipped under the limit) is refused by the size check.
+        const auto huge = loadImage(QStringLiteral(REVERIE_SOURCE_DIR "/tests/fuzz/regressions/image/png-size-overflow.png").toStdString());
+        QVERIFY(!huge.ok());
+        QVERIFY2(QString::fromStdString(huge.error().message).contains("4294967295x4269737228"), huge.error().message.c_str());
+        QVERIFY2(QString::fromStdString(huge.error().message).contains("limit"), huge.error().message.c_str());
     }
 
     void badFiles_data() {

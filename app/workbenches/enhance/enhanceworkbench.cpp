@@ -17,6 +17,7 @@
 #include <QFileInfo>
 #include <QMediaDevices>
 #include <QMessageBox>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -39,6 +40,20 @@ struct EnhanceWorkbench::Outcome {
     TrackView enhancedView, residualView;
     std::optional<sp::ReferenceScores> scores;
     sp::EnhancerInfo model; ///< what was read from the model (cached by enhance, so free here)
+};
+
+/// A track ready to be shown: the audio (shared with engine jobs) and the player's own copy, both
+/// made off the GUI thread for a file (openFile), and whether the samples were checked.
+struct EnhanceWorkbench::Loaded {
+    std::shared_ptr<const sp::Audio> audio;
+    std::vector<float> playerCopy;
+    bool checked = false; ///< 16 kHz, not empty, no NaN/Inf: verified already
+};
+
+/// What openFile()'s worker brings back: a track, or why the file cannot be one.
+struct EnhanceWorkbench::Opened {
+    std::optional<Loaded> loaded;
+    QString error;
 };
 
 namespace {
@@ -68,6 +83,17 @@ Result<TrackView> makeView(const std::vector<float>& samples) {
     v.envelope.reserve(qsizetype(env.size()));
     for (const auto& [lo, hi] : env) v.envelope.append(qMakePair(lo, hi));
     return v;
+}
+
+/// Why `audio` cannot be a track (empty when it can). Any thread.
+QString unusableAudio(const sp::Audio& audio) {
+    if (audio.samples.empty()) return EnhanceWorkbench::tr("The audio is empty; the loaded audio is kept.");
+    if (audio.sampleRate != kRate)
+        return EnhanceWorkbench::tr("The audio must be 16 kHz mono (it is %1 Hz); the loaded audio is kept.")
+            .arg(audio.sampleRate);
+    for (const float v : audio.samples)
+        if (!std::isfinite(v)) return EnhanceWorkbench::tr("The audio has NaN/Inf samples; the loaded audio is kept.");
+    return {};
 }
 
 const QString& audioFilter() {
@@ -110,7 +136,7 @@ EnhanceWorkbench::EnhanceWorkbench(Engine* engine, QString outputDir, QObject* p
         if (m_view->loopChecked()) showPlayer();
         else m_view->setLoopChecked(true); // shows it
     });
-    connect(m_view, &EnhanceView::fileDropped, this, [this](const QString& path) { setNoisyFile(path); });
+    connect(m_view, &EnhanceView::fileDropped, this, [this](const QString& path) { openFile(Noisy, path); });
     connect(m_output, &widgets::AudioOutput::positionChanged, this, [this](qint64) { showPlayer(); });
     connect(m_output, &widgets::AudioOutput::playingChanged, m_view, &EnhanceView::setPlaying);
     refreshState();
@@ -129,6 +155,12 @@ EnhanceWorkbench::~EnhanceWorkbench() {
 
 QWidget* EnhanceWorkbench::page() { return m_view; }
 
+const sp::Audio& EnhanceWorkbench::audio(Track t) const {
+    static const sp::Audio none;
+    const auto& a = m_audio[std::size_t(t - 1)];
+    return a ? *a : none;
+}
+
 void EnhanceWorkbench::setModelsFolder(const QString& dir) { m_view->setCheckpoints(checkpointsFor(dir, "sgmse_ncsnpp")); }
 
 bool EnhanceWorkbench::run(const RunRequest& request, QString* error) {
@@ -136,11 +168,26 @@ bool EnhanceWorkbench::run(const RunRequest& request, QString* error) {
     if (!request.model.isEmpty())
         p.modelDir = QFileInfo(qs(models::zoo::resolve(request.model.toStdString(), ""))).absoluteFilePath().toStdString();
     if (request.input.isEmpty()) return fail(tr("--run for Enhance needs --input with a noisy audio file."), error);
-    if (!setNoisyFile(request.input, error)) return false;
-    if (!request.reference.isEmpty() && !setReferenceFile(request.reference, error)) return false;
-    if (!startEnhance(p, error)) return false;
-    finishRunWithNextJob();
+    if (isEnhancing()) return fail(tr("An enhancement is running; wait for it or cancel it."), error);
+    if (const auto v = sp::validateEnhance(p); !v) return fail(tr("Invalid settings: %1").arg(qs(v.error().message)), error);
+    // The files load in the background; the run starts when they are in (continueRun) and ends
+    // with runFinished either way.
+    m_pendingRun = p;
+    openFile(Noisy, request.input);
+    if (!request.reference.isEmpty()) openFile(Reference, request.reference);
     return true;
+}
+
+void EnhanceWorkbench::continueRun() {
+    if (!m_pendingRun || isLoading()) return;
+    const auto p = *m_pendingRun;
+    m_pendingRun.reset();
+    QString error;
+    if (!startEnhance(p, &error)) {
+        Q_EMIT runFinished(JobStatus::Failed, error);
+        return;
+    }
+    finishRunWithNextJob();
 }
 
 bool EnhanceWorkbench::isEnhancing() const { return m_slot->isBusy(); }
@@ -162,21 +209,19 @@ void EnhanceWorkbench::refreshState() { m_view->setState(isEnhancing(), m_source
 
 // ---- Inputs ----
 
-bool EnhanceWorkbench::loadInto(int track, const sp::Audio& audio, const QString& path, QString* error) {
+bool EnhanceWorkbench::loadInto(int track, Loaded&& loaded, const QString& path, QString* error) {
     if (track == Noisy && isEnhancing())
         return fail(tr("Enhancing: wait for it or cancel it before choosing another noisy input."), error);
-    if (audio.samples.empty()) return fail(tr("The audio is empty; the loaded audio is kept."), error);
-    if (audio.sampleRate != kRate)
-        return fail(tr("The audio must be 16 kHz mono (it is %1 Hz); the loaded audio is kept.").arg(audio.sampleRate),
-                    error);
-    for (const float v : audio.samples)
-        if (!std::isfinite(v)) return fail(tr("The audio has NaN/Inf samples; the loaded audio is kept."), error);
+    if (!loaded.audio) return fail(tr("The audio is empty; the loaded audio is kept."), error);
+    if (!loaded.checked)
+        if (const QString why = unusableAudio(*loaded.audio); !why.isEmpty()) return fail(why, error);
+    const sp::Audio& audio = *loaded.audio;
 
     const auto i = std::size_t(track - 1);
-    m_audio[i] = audio;
+    m_audio[i] = std::move(loaded.audio);
     m_views[i] = TrackView{};
     ++m_generation[i];
-    m_player->setTrack(track, audio.samples);
+    m_player->setTrack(track, loaded.checked ? std::move(loaded.playerCopy) : audio.samples);
     const QString text = path.isEmpty() ? (track == Noisy ? tr("(recording, %1 s)") : tr("(from memory, %1 s)"))
                                               .arg(audio.seconds(), 0, 'f', 1)
                                         : QDir::toNativeSeparators(path);
@@ -185,7 +230,7 @@ bool EnhanceWorkbench::loadInto(int track, const sp::Audio& audio, const QString
         // The result belonged to the previous input.
         m_noisyPath = path;
         for (const int t : {int(Enhanced), int(Residual)}) {
-            m_audio[std::size_t(t - 1)] = sp::Audio{};
+            m_audio[std::size_t(t - 1)].reset();
             m_views[std::size_t(t - 1)] = TrackView{};
             ++m_generation[std::size_t(t - 1)];
             m_player->clearTrack(t);
@@ -209,10 +254,60 @@ bool EnhanceWorkbench::loadInto(int track, const sp::Audio& audio, const QString
 }
 
 bool EnhanceWorkbench::loadFile(int track, const QString& path, QString* error) {
-    if (track == Noisy && isEnhancing()) return loadInto(Noisy, {}, path, error); // says why
+    if (track == Noisy && isEnhancing()) return loadInto(Noisy, Loaded{}, path, error); // says why
     auto a = sp::loadAudio(QDir::fromNativeSeparators(path).toStdString(), kRate);
     if (!a) return fail(tr("%1 The loaded audio is kept.").arg(sentence(qs(a.error().message))), error);
-    return loadInto(track, a.value(), QFileInfo(path).absoluteFilePath(), error);
+    return loadInto(track, Loaded{std::make_shared<const sp::Audio>(std::move(a).value()), {}, false},
+                    QFileInfo(path).absoluteFilePath(), error);
+}
+
+void EnhanceWorkbench::openFile(int track, const QString& path) {
+    if (track != Noisy && track != Reference) return;
+    const auto i = std::size_t(track - 1);
+    const quint64 ticket = ++m_loadTicket[i];
+    m_loading[i] = true;
+    setStatus(tr("Loading %1…").arg(QFileInfo(path).fileName()));
+    refreshState();
+    const std::string file = QDir::fromNativeSeparators(path).toStdString();
+    const QString shown = QFileInfo(path).absoluteFilePath();
+    // Decoding, the checks and the player's copy happen on a pool thread; only a pointer comes
+    // back. The outcome is always delivered through the event loop (queued), even when the file
+    // was decoded before the continuation was attached, so run() can open both files first.
+    QtConcurrent::run([file]() -> std::shared_ptr<Opened> {
+        auto out = std::make_shared<Opened>();
+        auto a = sp::loadAudio(file, kRate);
+        if (!a) {
+            out->error = tr("%1 The loaded audio is kept.").arg(sentence(qs(a.error().message)));
+            return out;
+        }
+        auto audio = std::make_shared<const sp::Audio>(std::move(a).value());
+        if (out->error = unusableAudio(*audio); !out->error.isEmpty()) return out;
+        out->loaded = Loaded{audio, audio->samples, true};
+        return out;
+    }).then(this, [this, track, ticket, shown](std::shared_ptr<Opened> opened) {
+        QMetaObject::invokeMethod(
+            this, [this, track, ticket, shown, opened] { finishOpen(track, ticket, shown, std::move(*opened)); },
+            Qt::QueuedConnection);
+    });
+}
+
+void EnhanceWorkbench::finishOpen(int track, quint64 ticket, const QString& shown, Opened&& opened) {
+    const auto i = std::size_t(track - 1);
+    if (ticket != m_loadTicket[i]) return; // a newer open of this track supersedes this one
+    m_loading[i] = false;
+    QString error = opened.error;
+    const bool ok = opened.loaded && loadInto(track, std::move(*opened.loaded), shown, &error);
+    if (!ok) fail(error, nullptr);
+    refreshState();
+    Q_EMIT inputLoaded(track, ok, ok ? statusText() : error);
+    if (m_pendingRun) {
+        if (!ok) {
+            m_pendingRun.reset();
+            Q_EMIT runFinished(JobStatus::Failed, error);
+        } else {
+            continueRun();
+        }
+    }
 }
 
 bool EnhanceWorkbench::setNoisyFile(const QString& path, QString* error) { return loadFile(Noisy, path, error); }
@@ -220,19 +315,18 @@ bool EnhanceWorkbench::setNoisyFile(const QString& path, QString* error) { retur
 bool EnhanceWorkbench::setReferenceFile(const QString& path, QString* error) { return loadFile(Reference, path, error); }
 
 bool EnhanceWorkbench::setNoisyAudio(const sp::Audio& audio, QString* error) {
-    return loadInto(Noisy, audio, QString(), error);
+    return loadInto(Noisy, Loaded{std::make_shared<const sp::Audio>(audio), {}, false}, QString(), error);
 }
 
 bool EnhanceWorkbench::setReferenceAudio(const sp::Audio& audio, QString* error) {
-    return loadInto(Reference, audio, QString(), error);
+    return loadInto(Reference, Loaded{std::make_shared<const sp::Audio>(audio), {}, false}, QString(), error);
 }
 
 void EnhanceWorkbench::openNoisyClicked() {
     const QString start = m_noisyPath.isEmpty() ? m_outputRoot : QFileInfo(m_noisyPath).absolutePath();
     const QString path = QFileDialog::getOpenFileName(m_view, tr("Open noisy file"), start, audioFilter());
     if (path.isEmpty()) return;
-    QString error;
-    if (!setNoisyFile(path, &error)) QMessageBox::warning(m_view, tr("Open noisy file"), error);
+    openFile(Noisy, path); // refusals show in the status line
 }
 
 void EnhanceWorkbench::openReferenceClicked() {
@@ -241,8 +335,7 @@ void EnhanceWorkbench::openReferenceClicked() {
                                                      : m_outputRoot;
     const QString path = QFileDialog::getOpenFileName(m_view, tr("Open reference"), start, audioFilter());
     if (path.isEmpty()) return;
-    QString error;
-    if (!setReferenceFile(path, &error)) QMessageBox::warning(m_view, tr("Open reference"), error);
+    openFile(Reference, path);
 }
 
 // ---- Recording ----
@@ -325,12 +418,12 @@ EnhanceScores EnhanceWorkbench::toScores(const sp::ReferenceScores& s) const {
 void EnhanceWorkbench::analyse(bool views) {
     // Snapshot of the inputs (values only cross to the engine thread). A newer analysis replaces
     // an older one, and recomputes whatever the older one would have brought.
-    std::array<std::vector<float>, 4> tracks;
+    std::array<std::shared_ptr<const sp::Audio>, 4> tracks;
     std::array<bool, 4> wanted{};
-    for (std::size_t i = 0; i < 4; ++i) wanted[i] = views && !m_audio[i].samples.empty() && m_views[i].samples == 0;
+    for (std::size_t i = 0; i < 4; ++i) wanted[i] = views && m_audio[i] && !m_audio[i]->samples.empty() && m_views[i].samples == 0;
     const bool score = hasReference() && hasNoisy();
     for (std::size_t i = 0; i < 4; ++i)
-        if (wanted[i] || (score && i < 3)) tracks[i] = m_audio[i].samples;
+        if (wanted[i] || (score && i < 3)) tracks[i] = m_audio[i];
     const auto generation = m_generation;
     if (!score && std::none_of(wanted.begin(), wanted.end(), [](bool w) { return w; })) return;
     m_analysis->replace<Analysis>(
@@ -340,11 +433,13 @@ void EnhanceWorkbench::analyse(bool views) {
             a.generation = generation;
             for (std::size_t i = 0; i < 4; ++i) {
                 if (!wanted[i]) continue;
-                auto v = makeView(tracks[i]);
+                auto v = makeView(tracks[i]->samples);
                 if (!v) return v.error();
                 a.views[i] = std::move(v).value();
             }
-            if (score) a.scores = sp::scoreAgainstReference(tracks[2], tracks[0], tracks[1], kRate);
+            if (score)
+                a.scores = sp::scoreAgainstReference(tracks[2]->samples, tracks[0]->samples,
+                                                     tracks[1] ? tracks[1]->samples : std::vector<float>(), kRate);
             return a;
         },
         [this](const JobOutcome<Analysis>& out) {
@@ -379,13 +474,16 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
     m_view->setParams(p); // the controls show what runs
     m_runParams = p;
     m_view->beginEnhance();
-    setStatus(tr("Enhancing %1 s with %2…").arg(m_audio[0].seconds(), 0, 'f', 2).arg(qs(p.sampler)));
-    const sp::Audio noisy = m_audio[0];
-    const std::vector<float> reference = m_audio[2].samples;
+    setStatus(tr("Enhancing %1 s with %2…").arg(audio(Noisy).seconds(), 0, 'f', 2).arg(qs(p.sampler)));
+    const auto noisyTrack = m_audio[Noisy - 1];
+    const auto referenceTrack = m_audio[Reference - 1];
     const auto generation = m_generation;
     m_slot->start<Outcome>(
         QStringLiteral("enhance"), tr("Enhancing speech"),
-        [p, noisy, reference](const JobContext& ctx) -> Result<Outcome> {
+        [p, noisyTrack, referenceTrack](const JobContext& ctx) -> Result<Outcome> {
+            const sp::Audio& noisy = *noisyTrack;
+            static const std::vector<float> none;
+            const std::vector<float>& reference = referenceTrack ? referenceTrack->samples : none;
             auto r = sp::enhance(p, noisy, ctx);
             if (!r) return r.error();
             Outcome o;
@@ -407,8 +505,8 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
             QString message;
             if (out.ok()) {
                 const Outcome& o = *out.value;
-                m_audio[Enhanced - 1] = o.result.enhanced;
-                m_audio[Residual - 1] = o.residual;
+                m_audio[Enhanced - 1] = std::make_shared<const sp::Audio>(o.result.enhanced);
+                m_audio[Residual - 1] = std::make_shared<const sp::Audio>(o.residual);
                 m_views[Enhanced - 1] = o.enhancedView;
                 m_views[Residual - 1] = o.residualView;
                 ++m_generation[Enhanced - 1];

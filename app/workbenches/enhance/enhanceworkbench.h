@@ -8,9 +8,11 @@
 //
 // Thread rules: GUI thread only. The model, the spectrograms and the metrics run on the engine
 // thread through the torch-free calls of speech/enhance.h, speech/view.h and speech/metrics.h
-// (JobSlot kinds "enhance" and "analyse"; a newer analysis replaces an older one). Loading a file
-// reads it on the GUI thread (libsndfile; no model). A failed or cancelled enhancement, and a file
-// that does not load, leave everything as it was.
+// (JobSlot kinds "enhance" and "analyse"; a newer analysis replaces an older one). Opening a file
+// from the window (dialog, drop, --run) decodes it on a worker thread (openFile: libsndfile, the
+// resampler, the NaN check and the player's copy), so the window never waits on a long recording;
+// the tracks are shared, never copied, between the GUI and the engine jobs. A failed or cancelled
+// enhancement, and a file that does not load, leave everything as it was.
 
 #include "speech/audio.h"
 #include "speech/enhance.h"
@@ -21,8 +23,10 @@
 #include <QByteArray>
 #include <QPointer>
 
+#include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 
 class QAudioSource;
 class QIODevice;
@@ -52,18 +56,26 @@ public:
     /// Lists the folder's SGMSE+ checkpoints in the model menu (Preferences → Models folder).
     void setModelsFolder(const QString& dir);
 
-    /// Loads a noisy file (any format, resampled to 16 kHz mono). False with *error (also in the
-    /// status line) for a file that does not load or while enhancing; the loaded audio stays. A
-    /// new noisy input drops the previous result.
+    /// Opens a noisy (Noisy) or reference (Reference) file without blocking: it is decoded on a
+    /// worker thread ("Loading …" in the status line) and shown when ready; inputLoaded() tells
+    /// the outcome. A newer open of the same track supersedes an older one still loading; a file
+    /// that does not load leaves the track as it was. The Open buttons, a drop and --run use it.
+    void openFile(int track, const QString& path);
+    /// True while a file opened with openFile() is being decoded.
+    bool isLoading() const { return std::any_of(m_loading.begin(), m_loading.end(), [](bool b) { return b; }); }
+    /// Loads a noisy file (any format, resampled to 16 kHz mono) at once, on the calling thread
+    /// (scripts and tests; the window uses openFile). False with *error (also in the status line)
+    /// for a file that does not load or while enhancing; the loaded audio stays. A new noisy input
+    /// drops the previous result.
     bool setNoisyFile(const QString& path, QString* error = nullptr);
     /// Loads the clean reference (optional). Same rules; the result stays.
     bool setReferenceFile(const QString& path, QString* error = nullptr);
     /// The same from memory (16 kHz mono, not empty); the noisy one has no file to protect.
     bool setNoisyAudio(const reverie::speech::Audio& audio, QString* error = nullptr);
     bool setReferenceAudio(const reverie::speech::Audio& audio, QString* error = nullptr);
-    bool hasNoisy() const { return !m_audio[0].samples.empty(); }
-    bool hasReference() const { return !m_audio[2].samples.empty(); }
-    const reverie::speech::Audio& audio(Track t) const { return m_audio[std::size_t(t - 1)]; }
+    bool hasNoisy() const { return !audio(Noisy).samples.empty(); }
+    bool hasReference() const { return !audio(Reference).samples.empty(); }
+    const reverie::speech::Audio& audio(Track t) const;
     QString noisyPath() const { return m_noisyPath; }
     /// The settings shown (model folder, sampler, NFE, seed).
     reverie::speech::EnhanceParams currentParams() const;
@@ -71,8 +83,8 @@ public:
     /// without noisy audio, with invalid settings, a missing model folder or while enhancing.
     bool startEnhance(const reverie::speech::EnhanceParams& p, QString* error = nullptr);
     bool isEnhancing() const;
-    bool hasResult() const { return !m_audio[1].samples.empty(); }
-    const reverie::speech::Audio& enhanced() const { return m_audio[1]; }
+    bool hasResult() const { return !audio(Enhanced).samples.empty(); }
+    const reverie::speech::Audio& enhanced() const { return audio(Enhanced); }
     /// Figures of the shown result's run.
     const reverie::speech::EnhanceResult& resultStats() const { return m_resultStats; }
     const reverie::speech::EnhanceParams& resultParams() const { return m_resultParams; }
@@ -95,10 +107,14 @@ public:
 Q_SIGNALS:
     /// The spectrograms and scores of the current inputs are shown.
     void analysisFinished();
+    /// A file opened with openFile() is shown (ok) or was refused (message says why).
+    void inputLoaded(int track, bool ok, const QString& message);
 
 private:
     struct Analysis;
     struct Outcome;
+    struct Loaded;
+    struct Opened;
     void openNoisyClicked();
     void openReferenceClicked();
     void recordClicked();
@@ -107,7 +123,9 @@ private:
     void setStatus(const QString& message);
     void refreshState();
     bool fail(const QString& message, QString* error);
-    bool loadInto(int track, const reverie::speech::Audio& audio, const QString& path, QString* error);
+    bool loadInto(int track, Loaded&& loaded, const QString& path, QString* error);
+    void continueRun();
+    void finishOpen(int track, quint64 ticket, const QString& shown, Opened&& opened);
     bool loadFile(int track, const QString& path, QString* error);
     void analyse(bool views);
     void showTracks();
@@ -120,7 +138,11 @@ private:
     QPointer<EnhanceView> m_view; ///< owned by the window once shown, else by this
     JobSlot* m_slot;              ///< "enhance"
     JobSlot* m_analysis;          ///< "analyse"
-    std::array<reverie::speech::Audio, 4> m_audio; ///< indexed by Track − 1
+    /// Indexed by Track − 1; shared with the engine jobs that read them (never copied).
+    std::array<std::shared_ptr<const reverie::speech::Audio>, 4> m_audio;
+    std::array<bool, 4> m_loading{};     ///< openFile() is decoding a file for the track
+    std::array<quint64, 4> m_loadTicket{}; ///< the newest openFile() of each track
+    std::optional<reverie::speech::EnhanceParams> m_pendingRun; ///< run() waits for its files
     std::array<TrackView, 4> m_views;
     std::array<int, 4> m_generation{}; ///< bumped when a track changes; stale engine results are dropped
     QString m_noisyPath, m_referencePath;
