@@ -577,7 +577,9 @@ private Q_SLOTS:
             QVERIFY(r.value().atEnd());
         }
         qInfo("streaming 10 min at 48 kHz: resident memory grew by at most %.1f MB", double(peakGrowth) / 1e6);
+#ifndef __SANITIZE_ADDRESS__ // AddressSanitizer's quarantine keeps freed blocks resident (the `sanitize` preset)
         QVERIFY2(peakGrowth < 16'000'000, qPrintable(QString::number(peakGrowth)));
+#endif
         for (std::size_t i = 0; i + 1 < sizes.size(); ++i) QCOMPARE(sizes[i], std::size_t(12345));
 
         const auto whole = loadAudio(wav, 16000);
