@@ -255,10 +255,22 @@ bool EnhanceWorkbench::loadInto(int track, Loaded&& loaded, const QString& path,
 
 bool EnhanceWorkbench::loadFile(int track, const QString& path, QString* error) {
     if (track == Noisy && isEnhancing()) return loadInto(Noisy, Loaded{}, path, error); // says why
-    auto a = sp::loadAudio(QDir::fromNativeSeparators(path).toStdString(), kRate);
-    if (!a) return fail(tr("%1 The loaded audio is kept.").arg(sentence(qs(a.error().message))), error);
-    return loadInto(track, Loaded{std::make_shared<const sp::Audio>(std::move(a).value()), {}, false},
-                    QFileInfo(path).absoluteFilePath(), error);
+    Opened opened = decode(QDir::fromNativeSeparators(path).toStdString());
+    if (!opened.loaded) return fail(opened.error, error);
+    return loadInto(track, std::move(*opened.loaded), QFileInfo(path).absoluteFilePath(), error);
+}
+
+EnhanceWorkbench::Opened EnhanceWorkbench::decode(const std::string& file) {
+    Opened out;
+    auto a = sp::loadAudio(file, kRate);
+    if (!a) {
+        out.error = tr("%1 The loaded audio is kept.").arg(sentence(qs(a.error().message)));
+        return out;
+    }
+    auto audio = std::make_shared<const sp::Audio>(std::move(a).value());
+    if (out.error = unusableAudio(*audio); !out.error.isEmpty()) return out;
+    out.loaded = Loaded{audio, audio->samples, true};
+    return out;
 }
 
 void EnhanceWorkbench::openFile(int track, const QString& path) {
@@ -273,18 +285,7 @@ void EnhanceWorkbench::openFile(int track, const QString& path) {
     // Decoding, the checks and the player's copy happen on a pool thread; only a pointer comes
     // back. The outcome is always delivered through the event loop (queued), even when the file
     // was decoded before the continuation was attached, so run() can open both files first.
-    QtConcurrent::run([file]() -> std::shared_ptr<Opened> {
-        auto out = std::make_shared<Opened>();
-        auto a = sp::loadAudio(file, kRate);
-        if (!a) {
-            out->error = tr("%1 The loaded audio is kept.").arg(sentence(qs(a.error().message)));
-            return out;
-        }
-        auto audio = std::make_shared<const sp::Audio>(std::move(a).value());
-        if (out->error = unusableAudio(*audio); !out->error.isEmpty()) return out;
-        out->loaded = Loaded{audio, audio->samples, true};
-        return out;
-    }).then(this, [this, track, ticket, shown](std::shared_ptr<Opened> opened) {
+    QtConcurrent::run([file] { return std::make_shared<Opened>(decode(file)); }).then(this, [this, track, ticket, shown](std::shared_ptr<Opened> opened) {
         QMetaObject::invokeMethod(
             this, [this, track, ticket, shown, opened] { finishOpen(track, ticket, shown, std::move(*opened)); },
             Qt::QueuedConnection);

@@ -127,6 +127,8 @@ private:
     void continueRun();
     void finishOpen(int track, quint64 ticket, const QString& shown, Opened&& opened);
     bool loadFile(int track, const QString& path, QString* error);
+    /// A file as a track, or why it cannot be one (any thread): decoding, the checks, the player's copy.
+    static Opened decode(const std::string& file);
     void analyse(bool views);
     void showTracks();
     void showPlayer();
