@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The reliability step of the test command (README, docs/reliability.md). Builds the `sanitize`
 # preset's parsers of untrusted bytes under AddressSanitizer + UndefinedBehaviorSanitizer with
-# coverage hooks, then fuzzes each for FUZZ_SECONDS (default 45) from its seeds and regressions.
+# coverage hooks, then fuzzes each for FUZZ_SECONDS (default 45) from its seeds and regressions;
+# then builds the `tsan` preset (the engine thread and the job lanes under ThreadSanitizer) and runs
+# its tests (tst_engine, a 200-job soak included).
 # With --full it builds the whole preset (the engine layers and the fast core tests under the
 # sanitizers, ~35 minutes here), runs those tests and fuzzes every target. Fails on any test
 # failure, sanitizer report, crash, hang or escaped exception.
@@ -21,4 +23,8 @@ built=$(date +%s)
 if (( full )); then ctest --test-dir build/sanitize -L sanitize --output-on-failure -j 2; fi
 tested=$(date +%s)
 tests/fuzz/run.sh "$seconds" build/sanitize/fuzz-out
-echo "{\"sanitize_build_s\": $((built - start)), \"sanitize_tests_s\": $((tested - built)), \"fuzz_s\": $(($(date +%s) - tested))}"
+fuzzed=$(date +%s)
+cmake --preset tsan > /dev/null
+cmake --build --preset tsan
+QT_QPA_PLATFORM=offscreen ctest --test-dir build/tsan -L tsan --output-on-failure
+echo "{\"sanitize_build_s\": $((built - start)), \"sanitize_tests_s\": $((tested - built)), \"fuzz_s\": $((fuzzed - tested)), \"tsan_s\": $(($(date +%s) - fuzzed))}"

@@ -48,7 +48,25 @@ Engine::~Engine() {
 }
 
 void Engine::runOnEngine(std::function<void()> fn) {
-    QMetaObject::invokeMethod(m_worker, std::move(fn), Qt::QueuedConnection);
+    handoff::Sending sending;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [fn = std::move(fn)] {
+            handoff::arrived();
+            fn();
+        },
+        Qt::QueuedConnection);
+}
+
+void Engine::runOnGui(std::function<void()> fn) {
+    handoff::Sending sending;
+    QMetaObject::invokeMethod(
+        this,
+        [fn = std::move(fn)] {
+            handoff::arrived();
+            fn();
+        },
+        Qt::QueuedConnection);
 }
 
 void Engine::setThreads(int threads) {
@@ -79,7 +97,7 @@ reverie::ProgressFn Engine::progressFor(quint64 jobId) {
         q.message = QString::fromStdString(p.message);
         if (p.preview) q.preview = toQImage(*p.preview);
         for (const auto& [name, v] : p.values) q.values.append({QString::fromStdString(name), v});
-        Q_EMIT jobProgress(q); // queued to the GUI thread's receivers
+        runOnGui([this, q = std::move(q)] { Q_EMIT jobProgress(q); });
     };
 }
 

@@ -9,9 +9,12 @@
 // evaluation. Nothing thrown inside a job escapes: it comes back as the outcome's error.
 //
 // Thread rules: create, submit and cancel on the GUI thread (the thread that owns the Engine).
-// The jobs run one at a time, in submission order, on the engine thread.
+// The jobs run one at a time, in submission order, on the engine thread. Every signal is emitted
+// on the GUI thread (progress is posted there first), so any receiver, QSignalSpy included, may
+// connect directly.
 
 #include "base/job.h"
+#include "jobs/handoff.h"
 
 #include <QFuture>
 #include <QHash>
@@ -105,6 +108,9 @@ Q_SIGNALS:
 
 private:
     void runOnEngine(std::function<void()> fn);
+    /// From the engine thread: runs fn on the GUI thread (the Engine's own), after what was
+    /// posted before it.
+    void runOnGui(std::function<void()> fn);
     reverie::ProgressFn progressFor(quint64 jobId);
     void finished(quint64 jobId, const QString& name, reverie::app::JobStatus status, const QString& error);
 
@@ -127,14 +133,14 @@ QFuture<JobOutcome<T>> Engine::submit(const QString& name, Job<T> job, quint64* 
     auto promise = std::make_shared<QPromise<JobOutcome<T>>>();
     QFuture<JobOutcome<T>> future = promise->future();
     promise->start();
-    runOnEngine([this, id, name, token, promise, job = std::move(job)]() {
+    runOnEngine([this, id, name, token, promise, job = std::move(job)]() mutable {
         JobOutcome<T> out;
         out.jobId = id;
         if (token.cancelled()) {
             out.status = JobStatus::Cancelled;
             out.error = tr("Cancelled before it started");
         } else {
-            Q_EMIT jobStarted(id, name);
+            runOnGui([this, id, name] { Q_EMIT jobStarted(id, name); });
             reverie::JobContext ctx{progressFor(id), token};
             std::optional<reverie::Result<T>> result;
             try {
@@ -154,10 +160,13 @@ QFuture<JobOutcome<T>> Engine::submit(const QString& name, Job<T> job, quint64* 
         }
         const auto status = out.status;
         const auto error = out.error;
-        promise->addResult(std::move(out));
-        promise->finish();
-        QMetaObject::invokeMethod(this, [this, id, name, status, error] { finished(id, name, status, error); },
-                                  Qt::QueuedConnection);
+        {
+            handoff::Sending sending; // the outcome is read on the GUI thread through the future
+            promise->addResult(std::move(out));
+            promise->finish();
+            promise.reset(); // the engine's reference goes before the GUI thread's
+        }
+        runOnGui([this, id, name, status, error] { finished(id, name, status, error); });
     });
     return future;
 }

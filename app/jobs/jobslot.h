@@ -89,7 +89,9 @@ void JobSlot::launch(const QString& kind, const QString& name, Engine::Job<T> jo
     quint64 id = 0;
     auto future = m_engine->submit<T>(name, std::move(job), &id);
     begin(kind, id);
+    handoff::Sending attaching; // the engine thread may finish the job while this attaches
     future.then(this, [this, id, kind, done = std::move(done)](const JobOutcome<T>& out) {
+        handoff::arrived(); // the outcome was made on the engine thread (jobs/handoff.h)
         if (id != m_jobId) return; // replaced: a stale result never lands
         m_jobId = 0;               // idle while `done` runs, so it may start the next job
         m_kind.clear();

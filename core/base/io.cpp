@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -34,6 +35,34 @@ std::string temporaryPathFor(const std::string& target) {
         .string();
 }
 
+int removeStaleTemporaries(const std::string& target) {
+    const fs::path t(target);
+    const fs::path dir = t.has_parent_path() ? t.parent_path() : fs::path(".");
+    const std::string prefix = "." + t.filename().string() + ".reverie-tmp-";
+    int removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string rest = name.substr(prefix.size()); // "<pid>-<n>"
+        const auto dash = rest.find('-');
+        if (dash == 0 || dash == std::string::npos || dash > 9) continue;
+        long pid = 0;
+        for (std::size_t i = 0; i < dash; ++i) {
+            if (rest[i] < '0' || rest[i] > '9') {
+                pid = 0;
+                break;
+            }
+            pid = pid * 10 + (rest[i] - '0');
+        }
+        if (pid <= 0 || pid == long(::getpid())) continue; // this process's own writes in flight
+        if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue; // alive (or someone else's)
+        std::error_code rm;
+        if (fs::remove(it->path(), rm)) ++removed;
+    }
+    return removed;
+}
+
 Result<bool> commitTemporary(const std::string& tmp, const std::string& target) {
     std::error_code ec;
     if (!syncPath(tmp, false)) {
@@ -49,6 +78,7 @@ Result<bool> commitTemporary(const std::string& tmp, const std::string& target) 
     }
     const fs::path parent = fs::path(target).has_parent_path() ? fs::path(target).parent_path() : fs::path(".");
     syncPath(parent.string(), true); // best effort: the rename itself is durable on most file systems
+    removeStaleTemporaries(target);
     return true;
 }
 

@@ -19,8 +19,14 @@ namespace reverie::io {
 std::string temporaryPathFor(const std::string& target);
 
 /// Makes a finished temporary file the target: fsync the file, rename it over target, fsync the
-/// folder. On failure the temporary file is removed.
+/// folder, then remove the target's stale temporaries (removeStaleTemporaries). On failure the
+/// temporary file is removed.
 Result<bool> commitTemporary(const std::string& tmp, const std::string& target);
+
+/// Removes what killed writers left beside target: its temporary files whose process is gone
+/// (".name.reverie-tmp-<pid>-<n>" with no live <pid>). Files of live processes are kept. Returns
+/// how many were removed.
+int removeStaleTemporaries(const std::string& target);
 
 /// Writes bytes to path atomically.
 Result<bool> writeFileAtomic(const std::string& path, std::string_view bytes);

@@ -2,6 +2,8 @@
 
 #include "base/io.h"
 #include "erase/closed_form_detail.h"
+#include "models/formats/pickle.h"
+#include "models/formats/torchzip.h"
 #include "models/store.h"
 
 #include <ATen/ATen.h>
@@ -13,6 +15,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -307,19 +310,27 @@ Result<bool> EditSet::save(const std::string& path) const {
 Result<EditSet> EditSet::load(const std::string& path, const std::string& modelId,
                               const std::vector<std::string>& matrixNames, const std::vector<at::Tensor>& originals) {
     using R = Result<EditSet>;
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return R::invalid("cannot read the edit set '" + path + "'");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // A library may come from anyone: it is read by the project's own torch.save reader
+    // (models/formats: bounded, never executes anything, fuzzed), not by LibTorch's unpickler.
+    auto file = models::formats::readTorchZip(path);
+    if (!file)
+        return R::invalid("'" + path + "' is not a Reverie edit set (" + firstLine(file.error().message) + ")");
     nlohmann::json h;
-    c10::Dict<std::string, at::Tensor> tensors;
-    try {
-        const auto iv = torch::pickle_load(bytes);
-        const auto root = iv.toGenericDict();
-        h = nlohmann::json::parse(root.at("header").toStringRef());
-        tensors = c10::impl::toTypedDict<std::string, at::Tensor>(root.at("tensors").toGenericDict());
-        if (h.value("format", "") != "reverie-erase") throw std::runtime_error("wrong format tag");
-    } catch (const std::exception& e) {
-        return R::invalid("'" + path + "' is not a Reverie edit set (" + firstLine(e.what()) + ")");
+    std::map<std::string, at::Tensor> tensors;
+    {
+        const auto& root = file.value().root();
+        const auto header = models::formats::findString(root, "header");
+        const auto* stored = models::formats::findValue(root, "tensors");
+        if (!header || !stored) return R::invalid("'" + path + "' is not a Reverie edit set (no header or tensors)");
+        try {
+            h = nlohmann::json::parse(*header);
+            if (!h.is_object() || h.value("format", "") != "reverie-erase") throw std::runtime_error("wrong format tag");
+        } catch (const std::exception& e) {
+            return R::invalid("'" + path + "' is not a Reverie edit set (" + firstLine(e.what()) + ")");
+        }
+        auto named = models::formats::flattenStateDict(*stored);
+        if (!named) return R::invalid("'" + path + "': " + named.error().message);
+        for (auto& [name, t] : named.value()) tensors[name] = t;
     }
     return guarded<EditSet>("load edit set", [&]() -> R {
         if (h.value("version", 0) != 1)
@@ -364,20 +375,22 @@ Result<EditSet> EditSet::load(const std::string& path, const std::string& modelI
             a.params.lambda2 = j.value("lambda2", 0.1);
             a.seconds = j.value("seconds", 0.0);
             a.conceptSet.name = a.name;
-            if (!tensors.contains(k + "erase") || !tensors.contains(k + "guide"))
+            if (!tensors.count(k + "erase") || !tensors.count(k + "guide"))
                 return R::invalid("'" + path + "': concept '" + a.name + "' lacks its embeddings");
-            a.conceptSet.erase = tensors.at(k + "erase");
-            a.conceptSet.guide = tensors.at(k + "guide");
+            // Whatever dtype the file declares, the edit is applied in the model's own.
+            const auto dtype = originals.empty() ? at::kFloat : originals[0].scalar_type();
+            a.conceptSet.erase = tensors.at(k + "erase").to(dtype);
+            a.conceptSet.guide = tensors.at(k + "guide").to(dtype);
             if (j.value("has_preserve", false)) {
-                if (!tensors.contains(k + "preserve"))
+                if (!tensors.count(k + "preserve"))
                     return R::invalid("'" + path + "': concept '" + a.name + "' lacks its preserve embeddings");
-                a.preserve = tensors.at(k + "preserve");
+                a.preserve = tensors.at(k + "preserve").to(dtype);
             }
             for (std::size_t l = 0; l < originals.size(); ++l) {
                 const auto key = k + "delta" + std::to_string(l);
-                if (!tensors.contains(key))
+                if (!tensors.count(key))
                     return R::invalid("'" + path + "': concept '" + a.name + "' lacks ΔW for '" + matrixNames[l] + "'");
-                a.deltas.push_back(tensors.at(key).to(originals[l].device()));
+                a.deltas.push_back(tensors.at(key).to(originals[l].device(), originals[l].scalar_type()));
             }
             if (auto ok = s.add(std::move(a)); !ok) return ok.error();
         }

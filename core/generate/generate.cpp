@@ -516,6 +516,10 @@ Result<bool> validate(const GenerateParams& p) {
     if (p.sampler == "dlg") {
         if (auto pl = dlgPlan(p.batch, p.nfe, p.dlgChains); !pl) return pl.error();
     }
+    // EDM's Heun steps end at σ = 0 with an Euler step, so a run needs two (found by the soak:
+    // NFE 1 or 2 used to fail only once sampling had started).
+    if ((p.sampler == "edm-heun" || p.sampler == "edm-sde") && stepsForNfe(p.sampler, p.nfe) < 2)
+        return Result<bool>::invalid(p.sampler + " needs at least 3 NFE (2 steps; NFE = 2N − 1)");
     return true;
 }
 

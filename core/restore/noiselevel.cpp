@@ -13,7 +13,6 @@ double estimateNoiseSigma255(const at::Tensor& image, int patch, int maxPatches)
     // Grey shown as RGB (three equal planes) carries the same noise in every plane: the patch
     // covariance would then have no noise bulk at all, so such an image is measured as grey.
     if (x.size(0) == 3 && at::equal(x[0], x[1]) && at::equal(x[0], x[2])) x = x.narrow(0, 0, 1);
-    x = (x.to(at::kDouble) + 1.0) * 127.5; // 0..255
     const std::int64_t C = x.size(0), H = x.size(1), W = x.size(2);
     const std::int64_t d = std::min<std::int64_t>({patch, H, W});
     if (d < 2) return 0.0;
@@ -22,7 +21,9 @@ double estimateNoiseSigma255(const at::Tensor& image, int patch, int maxPatches)
     const std::int64_t stride =
         std::max<std::int64_t>(1, std::int64_t(std::ceil(std::sqrt(double(nh * nw) / std::max(1, maxPatches)))));
     const auto patches = x.unfold(1, d, stride).unfold(2, d, stride); // [C, ph, pw, d, d]
-    const auto v = patches.permute({1, 2, 0, 3, 4}).reshape({-1, C * d * d});
+    // Only the sampled patches go to double precision and the 0..255 scale (a 50-megapixel photo
+    // converted whole would be 1.2 GB and seconds of work).
+    const auto v = (patches.permute({1, 2, 0, 3, 4}).reshape({-1, C * d * d}).to(at::kDouble) + 1.0) * 127.5;
     const std::int64_t n = v.size(0);
     if (n < 2) return 0.0;
     const auto centred = v - v.mean(0, true);

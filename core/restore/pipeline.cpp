@@ -207,6 +207,10 @@ Result<bool> validate(const RestoreParams& p) {
     }
     if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
     if (p.sdeSteps < 1 || p.sdeSteps > 10000) return Result<bool>::invalid("the SDE's T must be between 1 and 10000");
+    // A second-order MR Sampler step uses the previous evaluation: one evaluation is not enough
+    // (found by the soak: NFE 1 used to fail only once restoring had started).
+    if (MrsId mrs; parseMrs(p.sampler, &mrs) && mrs.order == 2 && p.nfe < 2)
+        return Result<bool>::invalid(p.sampler + " is second order: it needs at least 2 NFE (use an order-1 sampler for 1)");
     return true;
 }
 
@@ -269,6 +273,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         if (info.noiseMap) {
             // A task other than noise: the noise-free inputs of training (map 0), unless σ is given.
             noiseSigma = p.noiseSigma255 >= 0 ? p.noiseSigma255 : taskIsNoiseFree(p) ? 0.0 : estimateNoiseSigma255(mu);
+            if (ctx.cancelled()) return Result<RestoreTensorResult>::cancelled("restore: cancelled");
             map = models::noiseMapLevel(noiseSigma, loaded.value().sigmaData);
         }
         // A model with task labels: the task's index (restore::allDegradations() order), or -1

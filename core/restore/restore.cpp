@@ -127,6 +127,7 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
     if (!p.inputPath.empty()) {
         auto img = loadImage(p.inputPath);
         if (!img) return img.error();
+        if (ctx.cancelled()) return Result<RestoreJobResult>::cancelled("restore: cancelled");
         clean = img.value().image;
         if (p.degradeTask.empty()) {
             auto up = ownInput(clean, p.task);

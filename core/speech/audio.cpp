@@ -1,4 +1,5 @@
 #include "speech/audio.h"
+#include "base/io.h"
 #include "base/paths.h"
 
 #include <sndfile.h>
@@ -337,12 +338,10 @@ Result<WavWriter> WavWriter::open(const std::string& path, int sampleRate, const
         return R::invalid("cannot save " + path + ": the folder " + dir.string() + " does not exist");
     if (fs::is_directory(target, ec)) return R::invalid("cannot save " + path + ": it is a folder");
 
-    static std::atomic<unsigned> counter{0};
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     impl->encoding = o.encoding;
-    const fs::path tmp = dir / ("." + target.filename().string() + ".reverie-tmp-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(counter++));
+    const std::string tmp = io::temporaryPathFor(path);
     impl->fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (impl->fd < 0) return R::invalid("cannot write " + path + ": " + std::strerror(errno));
     impl->tmp = tmp;
@@ -396,11 +395,9 @@ Result<bool> WavWriter::commit() {
     if (::close(d->fd) != 0 && why.empty()) why = std::strerror(errno);
     d->fd = -1;
     if (!why.empty()) return R::failed("cannot write " + d->path + ": " + why);
-    std::error_code ec;
-    fs::rename(d->tmp, d->path, ec);
-    if (ec) return R::failed("cannot write " + d->path + ": " + ec.message());
+    auto committed = io::commitTemporary(d->tmp.string(), d->path); // renames; removes it on failure
     d->tmp.clear();
-    return true;
+    return committed;
 }
 
 Result<bool> saveWav(const std::string& path, const Audio& audio, const SaveWavOptions& opts) {

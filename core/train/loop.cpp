@@ -80,22 +80,23 @@ Result<bool> resume(State& s, const std::string& architecture, const std::string
 }
 
 // The CSV log keeps the rows up to the resumed step only.
-void trimLog(const std::string& logPath, std::int64_t step) {
-    std::vector<std::string> kept;
+// Drops the log's rows after `step` (a resumed run rewrites them) and torn rows of a killed run.
+// Rewritten atomically: a kill during the rewrite leaves the old log, never a truncated one.
+Result<bool> trimLog(const std::string& logPath, std::int64_t step) {
+    std::string kept = "step,loss,lr,grad_norm,seconds_per_step\n";
     std::ifstream in(logPath);
     std::string line;
     while (std::getline(in, line)) {
         if (line.empty() || line.rfind("step,", 0) == 0) continue;
         try {
-            if (std::stoll(line.substr(0, line.find(','))) <= step) kept.push_back(line);
+            if (std::count(line.begin(), line.end(), ',') == 4 && std::stoll(line.substr(0, line.find(','))) <= step)
+                kept += line + '\n';
         } catch (const std::exception&) {
             // a torn last line from a killed run: drop it
         }
     }
     in.close();
-    std::ofstream out(logPath, std::ios::trunc);
-    out << "step,loss,lr,grad_norm,seconds_per_step\n";
-    for (const auto& l : kept) out << l << '\n';
+    return io::writeFileAtomic(logPath, kept);
 }
 
 void updateEma(State& s, const std::vector<at::Tensor>& params, double decay) {
@@ -140,7 +141,7 @@ Result<Summary> run(const Recipe& recipe, const TaskFactory& factory, const Opti
             if (auto r = resume(s, architecture, ckpt); !r) return r.error();
             spdlog::info("training {}: resumed at step {}", recipe.name, s.step);
         }
-        trimLog(logPath, s.step);
+        if (auto t = trimLog(logPath, s.step); !t) return t.error();
         std::ofstream log(logPath, std::ios::app);
 
         Summary sum;

@@ -110,6 +110,28 @@ private Q_SLOTS:
     // The MR Sampler paper's posterior-sampling baseline: the one-step t → t − 1 posterior at each
     // subsampled t. At 100 NFE (= T) it is the exact posterior sampler (same grid, same steps, same
     // noise); at 10 NFE it is far behind it, because its state has moved only 10 native steps.
+    void validSettingsNeverFailOnceRestoring() {
+        // Whatever validate() accepts runs, at the smallest budgets (the soak found the order-2
+        // MR Samplers accepted at NFE 1 and then failing inside the sampler).
+        const auto x = testImages(1);
+        auto g = at::make_generator<at::CPUGeneratorImpl>(4);
+        const auto mu = restore::degrade(x, restore::Degradation::Noise, g).mu;
+        for (const auto& s : restore::samplers())
+            for (int nfe = 1; nfe <= 3; ++nfe) {
+                restore::RestoreParams p;
+                p.modelDir = restorerDir();
+                p.sampler = s.id;
+                p.nfe = nfe;
+                const std::string what = s.id + " at NFE " + std::to_string(nfe);
+                if (const auto v = restore::validate(p); !v) {
+                    QVERIFY2(!v.error().message.empty(), what.c_str());
+                    continue;
+                }
+                const auto r = restore::restoreTensor(p, mu, {});
+                QVERIFY2(r.ok(), (what + ": " + (r.ok() ? "" : r.error().message)).c_str());
+            }
+    }
+
     void oneStepPosteriorBaselineBarelyMoves() {
         const auto x = testImages(3);
         auto g = at::make_generator<at::CPUGeneratorImpl>(2);

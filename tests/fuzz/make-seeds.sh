@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates the small seed files under tests/fuzz/seeds/ (committed; this script documents how
-# they were made). Needs python3, sox and ffmpeg; no input comes from the reserved packages.
+# they were made). Needs python3, sox and ffmpeg, and a normal build in build/ (the concept-library
+# and adapter seeds are the project's own writers' output); no input comes from the reserved
+# packages.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd ../.. && pwd)
-rm -rf seeds && mkdir -p seeds/{pickle,safetensors,audio,image,sdparams}
+rm -rf seeds && mkdir -p seeds/{pickle,safetensors,audio,image,sdparams,library,adapter}
 
 # Raw pickle streams: the data.pkl of every torch.save fixture, the legacy fixture, plain pickles.
 python3 - "$root/tests/fixtures/formats" seeds/pickle <<'PY'
@@ -68,4 +70,16 @@ printf 'a photo of a cat\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, 
 printf 'castle on a hill, oil painting\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 5.5, Seed: 1234567890, Size: 768x512, Denoising strength: 0.6' \
   > seeds/sdparams/img2img.txt
 printf 'Steps: 1, Sampler: DDIM, CFG scale: 1, Seed: -1' > seeds/sdparams/minimal.txt
+# Concept libraries: EditSet::save for the `library` target's model (tst_fuzz_replay checks that
+# the committed files still are the writer's output).
+REVERIE_UPDATE_SEEDS=1 QT_QPA_PLATFORM=offscreen "$root/build/tests/tst_fuzz_replay" librarySeedsAreTheWritersOutput > /dev/null
+
+# Tuned adapters: one step of LoRA and of MEFT1 on the built-in DiT (what Tune → Load adapter reads).
+for method in lora meft1; do
+  out=$(mktemp -d)
+  "$root/build/bin/reverie-cli" tune "$root/resources/recipes/fmnist-dit-tune.json" --method "$method" --max-steps 1 \
+    --out "$out" --threads 1 > /dev/null
+  cp "$out/adapter.safetensors" "seeds/adapter/$method.safetensors"
+  rm -rf "$out"
+done
 echo "seeds: $(find seeds -type f | wc -l) files, $(du -sh seeds | cut -f1)"

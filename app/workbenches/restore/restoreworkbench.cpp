@@ -115,17 +115,31 @@ bool RestoreWorkbench::startRestore(const rs::RestoreJobParams& p, QString* erro
     m_previews = 0;
     const QString source = p.inputPath.empty() ? tr("test image %1").arg(p.testIndex) : QFileInfo(qs(p.inputPath)).fileName();
     m_view->beginRestore(p.nfe, tr("Restoring %1 with %2 at NFE %3…").arg(source, qs(p.sampler)).arg(p.nfe));
-    m_slot->start<rs::RestoreJobResult>(
+    // The result's images become QImages on the engine thread: a 50-megapixel result is four
+    // 150 MB copies, which the GUI thread would otherwise make while the window waits.
+    struct Shown {
+        rs::RestoreJobResult stats; ///< without its images
+        std::array<QImage, 4> images;
+    };
+    m_slot->start<Shown>(
         QStringLiteral("restore"), tr("Restoring %1").arg(source),
-        [p](const JobContext& ctx) { return rs::runRestore(p, ctx); },
-        [this](const JobOutcome<rs::RestoreJobResult>& out) {
+        [p](const JobContext& ctx) -> reverie::Result<Shown> {
+            auto r = rs::runRestore(p, ctx);
+            if (!r) return r.error();
+            Shown out;
+            rs::RestoreJobResult& v = r.value();
+            out.images = {toQImage(v.restored), toQImage(v.input), v.reference.empty() ? QImage() : toQImage(v.reference),
+                          v.peer.empty() ? QImage() : toQImage(v.peer)};
+            v.input = v.restored = v.reference = v.peer = {};
+            out.stats = std::move(v);
+            return out;
+        },
+        [this](const JobOutcome<Shown>& out) {
             QString message;
             if (out.ok()) {
-                const auto& r = *out.value;
-                m_images = {toQImage(r.restored), toQImage(r.input), r.reference.empty() ? QImage() : toQImage(r.reference),
-                            r.peer.empty() ? QImage() : toQImage(r.peer)};
+                const auto& r = out.value->stats;
+                m_images = out.value->images;
                 m_resultStats = r;
-                m_resultStats.input = m_resultStats.restored = m_resultStats.reference = m_resultStats.peer = {};
                 m_resultParams = m_runParams;
                 m_view->showResult(m_images, m_resultStats, m_resultParams);
                 message = tr("Restored with %1 · NFE %2 · %3 s").arg(qs(m_resultParams.sampler)).arg(r.nfe).arg(r.seconds, 0, 'f', 2);

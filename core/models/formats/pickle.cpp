@@ -411,6 +411,15 @@ PickleValue* PickleParser::interpret(const std::string& m, const std::string& n,
         auto* v = interpret(a[0]->module(), a[0]->name(), a[2]);
         return v && v->is(PickleKind::Tensor) ? v : nullptr;
     }
+    if (m == "torch.jit._pickle") {
+        // TorchScript's pickler (torch::pickle_save, TorchScript archives) tags typed containers:
+        // restore_type_tag(value, "Dict[str, Tensor]") and build_intlist([...]) are the value.
+        if (n == "restore_type_tag" && a.size() == 2 && a[1]->is(PickleKind::String)) return const_cast<V*>(a[0]);
+        if ((n == "build_intlist" || n == "build_doublelist" || n == "build_boollist" || n == "build_tensorlist") &&
+            a.size() == 1 && a[0]->is(PickleKind::List))
+            return const_cast<V*>(a[0]);
+        return nullptr;
+    }
     if (m == "torch" && n == "Size") {
         if (a.size() != 1 || !(a[0]->is(PickleKind::Tuple) || a[0]->is(PickleKind::List))) return nullptr;
         return makeSequence(PickleKind::Tuple, a[0]->m_items);

@@ -1,9 +1,11 @@
 #include "models/formats/safetensors.h"
+#include "base/io.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <bit>
 #include <cstring>
 #include <filesystem>
@@ -399,42 +401,23 @@ Result<bool> writeSafetensors(const std::string& path, const NamedTensors& tenso
         header.append((8 - header.size() % 8) % 8, ' ');  // the data section starts 8-aligned
         const std::uint64_t headerLen = header.size();
 
-        namespace fs = std::filesystem;
-        const fs::path target(path);
-        fs::path dir = target.parent_path();
-        if (dir.empty()) dir = ".";
-        std::string temp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-        std::FILE* f = nullptr;
-#if defined(_WIN32)
-        temp = path + ".partial";
-        f = std::fopen(temp.c_str(), "wb");
-#else
-        const int fd = ::mkstemp(temp.data());
-        if (fd >= 0) {
-            ::fchmod(fd, 0644);
-            f = ::fdopen(fd, "wb");
-            if (!f) ::close(fd);
-        }
-#endif
-        if (!f) return R::failed("cannot create a temporary file in " + dir.string() + " (" + std::strerror(errno) + ")");
+        const std::string temp = io::temporaryPathFor(path);
+        std::FILE* f = std::fopen(temp.c_str(), "wb");
+        if (!f) return R::failed("cannot write " + path + " (" + std::strerror(errno) + ")");
         bool ok = writeAll(f, &headerLen, 8) && writeAll(f, header.data(), header.size());
         for (const auto i : layout) {
             if (!ok) break;
             ok = writeAll(f, data[i].data_ptr(), data[i].nbytes());
         }
         ok = std::fflush(f) == 0 && ok;
-#if !defined(_WIN32)
-        ok = ok && ::fsync(::fileno(f)) == 0;
-#endif
+        const int err = errno;
         ok = std::fclose(f) == 0 && ok;
-        std::error_code ec;
-        if (ok) fs::rename(temp, target, ec);
-        if (!ok || ec) {
-            const std::string why = ec ? ec.message() : std::string(std::strerror(errno));
-            fs::remove(temp, ec);
-            return R::failed("cannot write " + path + " (" + why + ")");
+        if (!ok) {
+            std::error_code ec;
+            std::filesystem::remove(temp, ec);
+            return R::failed("cannot write " + path + " (" + std::strerror(err ? err : EIO) + ")");
         }
-        return true;
+        return io::commitTemporary(temp, path); // fsync, rename over the target
     });
 }
 
