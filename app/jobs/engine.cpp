@@ -47,27 +47,23 @@ Engine::~Engine() {
     m_thread->wait();
 }
 
-void Engine::runOnEngine(std::function<void()> fn) {
+namespace {
+// Runs fn on `to`'s thread, after what was posted there before (jobs/handoff.h for the lock).
+void post(QObject* to, std::function<void()> fn) {
     handoff::Sending sending;
     QMetaObject::invokeMethod(
-        m_worker,
+        to,
         [fn = std::move(fn)] {
             handoff::arrived();
             fn();
         },
         Qt::QueuedConnection);
 }
+} // namespace
 
-void Engine::runOnGui(std::function<void()> fn) {
-    handoff::Sending sending;
-    QMetaObject::invokeMethod(
-        this,
-        [fn = std::move(fn)] {
-            handoff::arrived();
-            fn();
-        },
-        Qt::QueuedConnection);
-}
+void Engine::runOnEngine(std::function<void()> fn) { post(m_worker, std::move(fn)); }
+
+void Engine::runOnGui(std::function<void()> fn) { post(this, std::move(fn)); }
 
 void Engine::setThreads(int threads) {
     runOnEngine([this, threads] {

@@ -155,11 +155,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-// Writes bytes to a temporary file next to `target` and renames it over target (base/io.h).
-Result<bool> writeAtomically(const fs::path& target, const Bytes& bytes) {
-    return io::writeFileAtomic(target.string(), std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
 Result<bool> save(const at::Tensor& input, const std::string& path, const SaveOptions& o) {
     using R = Result<bool>;
     if (path.empty()) return R::invalid("no output file name given");
@@ -207,7 +202,8 @@ Result<bool> save(const at::Tensor& input, const std::string& path, const SaveOp
     } catch (const cv::Exception& e) {
         return R::failed("cannot save " + path + ": " + firstLine(e.what()));
     }
-    return writeAtomically(target, bytes);
+    const std::string_view data(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return io::writeFileAtomic(target.string(), data); // base/io.h: temporary file, fsync, rename
 }
 
 } // namespace

@@ -11,13 +11,13 @@
 #include "models/formats/safetensors.h"
 #include "models/zoo.h"
 #include "speech/audio.h"
+#include "splitimageview.h"
 #include "workbenches/diagnostics/diagnosticsworkbench.h"
 #include "workbenches/enhance/enhanceworkbench.h"
 #include "workbenches/erase/eraseworkbench.h"
 #include "workbenches/generate/generateworkbench.h"
 #include "workbenches/restore/restoreworkbench.h"
 #include "workbenches/tune/tuneworkbench.h"
-#include "splitimageview.h"
 
 #include "eventloopgap.h"
 #include "fixtures.h"
@@ -56,15 +56,18 @@ Gaps runAndCancel(int runMs, Busy busy, Cancel cancel) {
     QElapsedTimer t;
     t.start();
     cancel();
-    if (!QTest::qWaitFor([&] { return !busy(); }, 120000)) g.cancelMs = -1;
-    else g.cancelMs = t.elapsed();
+    if (!QTest::qWaitFor([&] { return !busy(); }, 120000))
+        g.cancelMs = -1;
+    else
+        g.cancelMs = t.elapsed();
     QTest::qWait(20);
     g.cancelling = gap.maxMs();
     return g;
 }
 
 QString report(const char* what, const Gaps& g) {
-    return QStringLiteral("\"%1\": {\"max_gap_running_ms\": %2, \"max_gap_cancelling_ms\": %3, \"cancel_to_end_ms\": %4}")
+    return QStringLiteral("\"%1\": {\"max_gap_running_ms\": %2, \"max_gap_cancelling_ms\": %3, "
+                          "\"cancel_to_end_ms\": %4}")
         .arg(QLatin1String(what))
         .arg(g.running)
         .arg(g.cancelling)
@@ -72,10 +75,15 @@ QString report(const char* what, const Gaps& g) {
 }
 
 void checkGaps(const char* what, const Gaps& g) {
-    QVERIFY2(g.cancelMs >= 0, qPrintable(QStringLiteral("%1: the job did not end after cancel").arg(QLatin1String(what))));
-    QVERIFY2(g.running < kBoundMs, qPrintable(QStringLiteral("%1: stalled %2 ms while running").arg(QLatin1String(what)).arg(g.running)));
-    QVERIFY2(g.cancelling < kBoundMs,
-             qPrintable(QStringLiteral("%1: stalled %2 ms while cancelling").arg(QLatin1String(what)).arg(g.cancelling)));
+    QVERIFY2(g.cancelMs >= 0,
+             qPrintable(QStringLiteral("%1: the job did not end after cancel").arg(QLatin1String(what))));
+    QVERIFY2(g.running < kBoundMs,
+             qPrintable(
+                 QStringLiteral("%1: stalled %2 ms while running").arg(QLatin1String(what)).arg(g.running)));
+    QVERIFY2(
+        g.cancelling < kBoundMs,
+        qPrintable(
+            QStringLiteral("%1: stalled %2 ms while cancelling").arg(QLatin1String(what)).arg(g.cancelling)));
 }
 
 } // namespace
@@ -87,7 +95,9 @@ private:
 
 private Q_SLOTS:
     void initTestCase() { qRegisterMetaType<JobStatus>(); }
-    void cleanupTestCase() { qInfo("{\"event_loop_gaps\": {%s}}", qPrintable(m_lines.join(QStringLiteral(", ")))); }
+    void cleanupTestCase() {
+        qInfo("{\"event_loop_gaps\": {%s}}", qPrintable(m_lines.join(QStringLiteral(", "))));
+    }
 
     void generate() {
         const QString model = QString::fromStdString(zoo::find(zoo::kGenerator));
@@ -104,7 +114,8 @@ private Q_SLOTS:
         p.batch = 64;
         QString error;
         QVERIFY2(wb.startSampling(p, &error), qPrintable(error));
-        const Gaps g = runAndCancel(2500, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
+        const Gaps g = runAndCancel(
+            2500, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
         // A run that finishes: 64 samples and their grid shown.
         p.nfe = 4;
         EventLoopGap gap;
@@ -114,7 +125,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor([&] { return !wb.isBusy(); }, 120000));
         QTest::qWait(50);
         const qint64 finished = gap.maxMs();
-        m_lines << report("generate_64_samples", g) + QStringLiteral(", \"generate_64_samples_to_the_end_ms\": %1").arg(finished);
+        m_lines << report("generate_64_samples", g) +
+                       QStringLiteral(", \"generate_64_samples_to_the_end_ms\": %1").arg(finished);
         checkGaps("generate", g);
         QVERIFY2(finished < kBoundMs, qPrintable(QString::number(finished)));
     }
@@ -158,7 +170,8 @@ private Q_SLOTS:
         p.nfe = 3;
         QString error;
         QVERIFY2(wb.startRestore(p, &error), qPrintable(error));
-        const Gaps g = runAndCancel(6000, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
+        const Gaps g = runAndCancel(
+            6000, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
         // Showing a 50-MP result (what the end of such a run does on the GUI thread): the
         // comparison view fitted to the window, zoomed to 1:1, and the divider dragged.
         QImage big(side, side, QImage::Format_RGB888);
@@ -177,8 +190,9 @@ private Q_SLOTS:
         QTest::qWait(50);
         const qint64 zoom = gap.maxMs();
         m_lines << report("restore_50_megapixels", g) +
-                       QStringLiteral(", \"restore_open_50_megapixels_ms\": %1, \"show_50_megapixel_result_ms\": %2, "
-                                      "\"zoom_and_divider_50_megapixels_ms\": %3")
+                       QStringLiteral(
+                           ", \"restore_open_50_megapixels_ms\": %1, \"show_50_megapixel_result_ms\": %2, "
+                           "\"zoom_and_divider_50_megapixels_ms\": %3")
                            .arg(open)
                            .arg(show)
                            .arg(zoom);
@@ -194,7 +208,8 @@ private Q_SLOTS:
         a.sampleRate = 16000;
         a.samples.resize(std::size_t(600) * 16000);
         for (std::size_t i = 0; i < a.samples.size(); ++i)
-            a.samples[i] = float(0.3 * std::sin(double(i) * 0.055) * std::sin(double(i) * 0.0004) + 0.02 * std::sin(double(i) * 1.7));
+            a.samples[i] = float(0.3 * std::sin(double(i) * 0.055) * std::sin(double(i) * 0.0004) +
+                                 0.02 * std::sin(double(i) * 1.7));
         QTemporaryDir tmp;
         Engine engine(1);
         EnhanceWorkbench wb(&engine, tmp.path());
@@ -206,7 +221,8 @@ private Q_SLOTS:
         auto p = wb.currentParams();
         p.modelDir = model.toStdString();
         QVERIFY2(wb.startEnhance(p, &error), qPrintable(error));
-        const Gaps g = runAndCancel(3000, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
+        const Gaps g = runAndCancel(
+            3000, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
         m_lines << report("enhance_10_minutes", g);
         checkGaps("enhance", g);
     }
@@ -215,8 +231,8 @@ private Q_SLOTS:
         // Preferences → Models folder scans every checkpoint in it: a 100 MB one must not stall.
         QTemporaryDir tmp;
         const auto w = at::zeros({25 * 1024 * 1024}, at::kFloat); // 100 MiB
-        QVERIFY(reverie::models::formats::writeSafetensors(tmp.filePath(QStringLiteral("big.safetensors")).toStdString(),
-                                                           {{"model.conv.weight", w}}));
+        QVERIFY(reverie::models::formats::writeSafetensors(
+            tmp.filePath(QStringLiteral("big.safetensors")).toStdString(), {{"model.conv.weight", w}}));
         {
             std::ofstream f(tmp.filePath(QStringLiteral("big.ckpt")).toStdString(), std::ios::binary);
             std::vector<char> junk(1 << 20, 'x');
@@ -237,7 +253,8 @@ private Q_SLOTS:
 
     void erase() {
         QTemporaryDir tmp;
-        const QString model = tmp.filePath(QStringLiteral("text")), classifier = tmp.filePath(QStringLiteral("cls"));
+        const QString model = tmp.filePath(QStringLiteral("text")),
+                      classifier = tmp.filePath(QStringLiteral("cls"));
         QVERIFY(reverie::testing::writeTinyTextModel(model.toStdString(), 1));
         QVERIFY(reverie::testing::writeTinyClassifier(classifier.toStdString()));
         Engine engine(1);
@@ -249,7 +266,8 @@ private Q_SLOTS:
         wb.setSteps(200);
         QString error;
         QVERIFY2(wb.regenerate(&error), qPrintable(error));
-        const Gaps g = runAndCancel(2000, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
+        const Gaps g = runAndCancel(
+            2000, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
         m_lines << report("erase_grid", g);
         checkGaps("erase", g);
     }
@@ -266,9 +284,11 @@ private Q_SLOTS:
                "net": {"base_channels": 16, "channel_mult": [1, 2], "res_blocks": 1, "attn_resolutions": [], "emb_dim": 32}}
 })";
         QString error;
-        QVERIFY2(wb.startTraining(QString::fromUtf8(recipe), tmp.filePath(QStringLiteral("run")), -1, false, &error),
+        QVERIFY2(wb.startTraining(QString::fromUtf8(recipe), tmp.filePath(QStringLiteral("run")), -1, false,
+                                  &error),
                  qPrintable(error));
-        const Gaps g = runAndCancel(4000, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
+        const Gaps g = runAndCancel(
+            4000, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
         m_lines << report("tune_training", g);
         checkGaps("tune", g);
     }
@@ -279,7 +299,8 @@ private Q_SLOTS:
         wb.page()->resize(1200, 800);
         wb.page()->show();
         QVERIFY(wb.start(false));
-        const Gaps g = runAndCancel(300, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
+        const Gaps g = runAndCancel(
+            300, [&] { return wb.isBusy(); }, [&] { wb.cancel(); });
         QVERIFY2(wb.lastStatus().startsWith(QStringLiteral("Cancelled")), qPrintable(wb.lastStatus()));
         m_lines << report("diagnostics", g);
         checkGaps("diagnostics", g);

@@ -54,7 +54,9 @@ sp::Audio speechLike(int seconds, std::uint32_t seed) {
     for (std::size_t i = 0; i < a.samples.size(); ++i) {
         const double t = double(i) / 16000.0;
         const double env = 0.5 + 0.5 * std::sin(2 * M_PI * 3 * t);
-        a.samples[i] = float(0.3 * env * (std::sin(2 * M_PI * 140 * t) + 0.5 * std::sin(2 * M_PI * 280 * t))) + noise(rng);
+        a.samples[i] =
+            float(0.3 * env * (std::sin(2 * M_PI * 140 * t) + 0.5 * std::sin(2 * M_PI * 280 * t))) +
+            noise(rng);
     }
     return a;
 }
@@ -102,7 +104,8 @@ private Q_SLOTS:
                              : 500;
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
-        const QString textModel = tmp.filePath(QStringLiteral("text")), classifier = tmp.filePath(QStringLiteral("cls"));
+        const QString textModel = tmp.filePath(QStringLiteral("text")),
+                      classifier = tmp.filePath(QStringLiteral("cls"));
         QVERIFY(reverie::testing::writeTinyTextModel(textModel.toStdString(), 1));
         QVERIFY(reverie::testing::writeTinyClassifier(classifier.toStdString()));
 
@@ -128,15 +131,18 @@ private Q_SLOTS:
         int ended = 0, succeeded = 0, cancelled = 0, failed = 0;
         QStringList failures;
         for (Workbench* wb : benches)
-            connect(wb, &Workbench::jobFinished, this, [&](const QString& kind, JobStatus status, const QString& message) {
-                ++ended;
-                if (status == JobStatus::Succeeded) ++succeeded;
-                else if (status == JobStatus::Cancelled) ++cancelled;
-                else {
-                    ++failed;
-                    failures << kind + QStringLiteral(": ") + message;
-                }
-            });
+            connect(wb, &Workbench::jobFinished, this,
+                    [&](const QString& kind, JobStatus status, const QString& message) {
+                        ++ended;
+                        if (status == JobStatus::Succeeded)
+                            ++succeeded;
+                        else if (status == JobStatus::Cancelled)
+                            ++cancelled;
+                        else {
+                            ++failed;
+                            failures << kind + QStringLiteral(": ") + message;
+                        }
+                    });
         auto idle = [&] {
             if (engine.isBusy()) return false;
             for (Workbench* wb : benches)
@@ -183,7 +189,8 @@ private Q_SLOTS:
                 // At most one concept erased at a time: erase a word, later remove it again.
                 if (rng() % 3 == 0) {
                     const QStringList names = erase.conceptNames();
-                    ok = names.isEmpty() ? erase.startErase(QString::fromLatin1(words[rng() % 4]), QStringLiteral("uce"), &why)
+                    ok = names.isEmpty() ? erase.startErase(QString::fromLatin1(words[rng() % 4]),
+                                                            QStringLiteral("uce"), &why)
                                          : erase.removeConcept(names.front());
                 } else {
                     ok = erase.regenerate(&why);
@@ -196,7 +203,8 @@ private Q_SLOTS:
             }
             }
             if (!ok && !benches[std::size_t(which)]->isBusy())
-                failures << QStringLiteral("start of %1 refused while idle: %2").arg(benches[std::size_t(which)]->metaObject()->className(), why);
+                failures << QStringLiteral("start of %1 refused while idle: %2")
+                                .arg(benches[std::size_t(which)]->metaObject()->className(), why);
             return ok;
         };
 
@@ -220,10 +228,11 @@ private Q_SLOTS:
                 if (second == first) {
                     if (benches[std::size_t(first)]->isBusy()) {
                         QString why;
-                        const bool again = second == 0 ? generate.startSampling(generate.currentParams(), &why)
-                                                       : second == 4 ? tune.startTraining(QString::fromUtf8(kTinyRecipe),
-                                                                                          tmp.filePath("tune-again"), -1, false, &why)
-                                                                     : false;
+                        const bool again =
+                            second == 0   ? generate.startSampling(generate.currentParams(), &why)
+                            : second == 4 ? tune.startTraining(QString::fromUtf8(kTinyRecipe),
+                                                               tmp.filePath("tune-again"), -1, false, &why)
+                                          : false;
                         if (second == 0 || second == 4) {
                             QVERIFY2(!again, "a second job started on a busy workbench");
                             ++refused;
@@ -247,7 +256,8 @@ private Q_SLOTS:
             }
             // Every job ends: jobs that have not within two minutes are a deadlock.
             if (!QTest::qWaitFor(idle, 120000))
-                QFAIL(qPrintable(QStringLiteral("jobs did not end (%1 started, %2 ended)").arg(started).arg(ended)));
+                QFAIL(qPrintable(
+                    QStringLiteral("jobs did not end (%1 started, %2 ended)").arg(started).arg(ended)));
             if (started >= warmup && (x.empty() || started - int(x.back()) >= 10)) {
                 x.push_back(started);
                 rssMiB.push_back(double(reverie::telemetry::residentBytes()) / double(1 << 20));
@@ -258,13 +268,16 @@ private Q_SLOTS:
         const double kibPerJob = slope(x, rssMiB) * 1024.0;
         const double heapKibPerJob = slope(x, heapMiB) * 1024.0;
         const double perHundred = kibPerJob * 100.0 / 1024.0;
-        qInfo("{\"soak\": {\"jobs_started\": %d, \"jobs_ended\": %d, \"succeeded\": %d, \"cancelled\": %d, \"failed\": %d, \"cancel_requests\": %d, "
-              "\"overlapping_starts\": %d, \"refused_second_starts\": %d, \"seconds\": %.1f, \"rss_first_mib\": %.1f, "
+        qInfo("{\"soak\": {\"jobs_started\": %d, \"jobs_ended\": %d, \"succeeded\": %d, \"cancelled\": %d, "
+              "\"failed\": %d, \"cancel_requests\": %d, "
+              "\"overlapping_starts\": %d, \"refused_second_starts\": %d, \"seconds\": %.1f, "
+              "\"rss_first_mib\": %.1f, "
               "\"rss_last_mib\": %.1f, \"rss_slope_kib_per_job\": %.2f, \"heap_in_use_first_mib\": %.1f, "
               "\"heap_in_use_last_mib\": %.1f, \"heap_slope_kib_per_job\": %.2f, \"rss_samples\": %d}}",
-              started, ended, succeeded, cancelled, failed, cancels, overlaps, refused, double(clock.elapsed()) / 1000.0,
-              rssMiB.empty() ? 0.0 : rssMiB.front(), rssMiB.empty() ? 0.0 : rssMiB.back(), kibPerJob,
-              heapMiB.empty() ? 0.0 : heapMiB.front(), heapMiB.empty() ? 0.0 : heapMiB.back(), heapKibPerJob, int(x.size()));
+              started, ended, succeeded, cancelled, failed, cancels, overlaps, refused,
+              double(clock.elapsed()) / 1000.0, rssMiB.empty() ? 0.0 : rssMiB.front(),
+              rssMiB.empty() ? 0.0 : rssMiB.back(), kibPerJob, heapMiB.empty() ? 0.0 : heapMiB.front(),
+              heapMiB.empty() ? 0.0 : heapMiB.back(), heapKibPerJob, int(x.size()));
         QVERIFY(ended >= started);
         QVERIFY2(cancelled > 0 && succeeded > started / 2, "the mix did not cancel or did not finish jobs");
         // Flat after warm-up. The heap in use is the leak detector: under 8 KiB per job (measured
@@ -274,8 +287,10 @@ private Q_SLOTS:
         // 1.7-19 KiB per job over identical runs), so its bound is loose.
         if (x.size() >= 10) {
             if (heapMiB.front() >= 0)
-                QVERIFY2(heapKibPerJob < 8.0, qPrintable(QStringLiteral("the heap grows %1 KiB per job").arg(heapKibPerJob)));
-            QVERIFY2(kibPerJob < 64.0, qPrintable(QStringLiteral("resident memory grows %1 MiB per 100 jobs").arg(perHundred)));
+                QVERIFY2(heapKibPerJob < 8.0,
+                         qPrintable(QStringLiteral("the heap grows %1 KiB per job").arg(heapKibPerJob)));
+            QVERIFY2(kibPerJob < 64.0,
+                     qPrintable(QStringLiteral("resident memory grows %1 MiB per 100 jobs").arg(perHundred)));
         }
     }
 };
