@@ -377,8 +377,9 @@ Result<EditSet> EditSet::load(const std::string& path, const std::string& modelI
             a.conceptSet.name = a.name;
             if (!tensors.count(k + "erase") || !tensors.count(k + "guide"))
                 return R::invalid("'" + path + "': concept '" + a.name + "' lacks its embeddings");
-            // Whatever dtype the file declares, the edit is applied in the model's own.
-            const auto dtype = originals.empty() ? at::kFloat : originals[0].scalar_type();
+            // Whatever dtype the file declares, embeddings are kept as erase() keeps them
+            // (double, CPU); the deltas take the model's own dtype and device.
+            const auto dtype = at::kDouble;
             a.conceptSet.erase = tensors.at(k + "erase").to(dtype);
             a.conceptSet.guide = tensors.at(k + "guide").to(dtype);
             if (j.value("has_preserve", false)) {
