@@ -411,6 +411,30 @@
         <source>Network evaluations (= sampler steps): fewer is faster; the MR Sampler needs 3–10, posterior sampling 100</source>
         <translation>Netzauswertungen (= Sampler-Schritte): weniger ist schneller; der MR Sampler braucht 3–10, Posterior-Sampling 100</translation>
     </message>
+    <message>
+        <source>Missing pixels:</source>
+        <translation>Fehlende Pixel:</translation>
+    </message>
+    <message>
+        <source>a mask image (non-black = missing) to inpaint your file</source>
+        <translation>ein Maskenbild (nicht schwarz = fehlt), um Ihre Datei zu ergänzen</translation>
+    </message>
+    <message>
+        <source>Inpainting your own file: an image of the same size whose non-black pixels mark what is missing. The holes start from OpenCV&apos;s fill, the photo restorer refines them, and the known pixels are kept.</source>
+        <translation>Ergänzen Ihrer eigenen Datei: ein Bild gleicher Größe, dessen nicht schwarze Pixel markieren, was fehlt. Die Lücken beginnen mit der Füllung von OpenCV, der Foto-Restaurierer verfeinert sie, und die bekannten Pixel bleiben erhalten.</translation>
+    </message>
+    <message>
+        <source>Mask…</source>
+        <translation>Maske…</translation>
+    </message>
+    <message>
+        <source>Consistent with the input</source>
+        <translation>Konsistent mit der Eingabe</translation>
+    </message>
+    <message>
+        <source>When the degradation is known (a demo pair, 2×/4× of your own file, a mask), the result is made to reproduce the input: down-sampling it gives your file back, the known pixels are kept, the known blur gives the blurred input. Off: the model&apos;s output as it is.</source>
+        <translation>Wenn die Störung bekannt ist (ein Demo-Paar, 2×/4× Ihrer eigenen Datei, eine Maske), wird das Ergebnis so angepasst, dass es die Eingabe wiedergibt: Herunterskaliert ergibt es Ihre Datei, die bekannten Pixel bleiben erhalten, die bekannte Unschärfe ergibt die unscharfe Eingabe. Aus: die Ausgabe des Modells, wie sie ist.</translation>
+    </message>
 </context>
 <context>
     <name>SampleForm</name>
@@ -2508,6 +2532,14 @@
     <message>
         <source>Input: %1, restored as it is: there is no clean reference, so no PSNR or SSIM. Choose a degradation under &quot;Degrade first&quot; to make a demo pair. Press Restore.</source>
         <translation>Eingabe: %1, wird so restauriert, wie sie ist: es gibt keine saubere Referenz, also kein PSNR oder SSIM. Wählen Sie unter „Zuerst verschlechtern“ eine Verschlechterung, um ein Demo-Paar zu erzeugen. Drücken Sie „Restaurieren“.</translation>
+    </message>
+    <message>
+        <source>Open mask (non-black = missing)</source>
+        <translation>Maske öffnen (nicht schwarz = fehlt)</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;All files (*)</source>
+        <translation>Bilder (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;Alle Dateien (*)</translation>
     </message>
 </context>
 <context>

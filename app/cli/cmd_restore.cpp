@@ -39,8 +39,17 @@ Options:
                     (noise: photo-denoise; the others: photo-restore); a noise-map model is told
                     sigma 0 for the tasks other than noise; down2/down4 up-sample the inputs 2x/4x
                     first, so the result is the super-resolved image.
+  --mask FILE       Inpainting your own images: FILE marks the missing pixels (non-black =
+                    missing; the input's size). The task becomes inpaint-stroke (or inpaint-box
+                    if --task says so); without --model, photo-restore. The holes start from
+                    OpenCV's fill and the known pixels are kept.
   --degrade TASK    Degrade each input with this task first (a demo pair; writes NAME-degraded.png);
                     the model is told that task.
+  --no-consistency  Return the model's output as it is. By default, when the degradation is
+                    known (a --degrade demo pair, --task down2/down4 on your own low-resolution
+                    file, a --mask), the result is made consistent with the input: down-sampling
+                    it gives the input back, the known pixels are kept, a known blur reproduces
+                    the blurred input (docs/methods.md, "Consistency with a known degradation").
   --json            Print a JSON summary (last line of stdout).
   --list-samplers   List the samplers and exit.
   --threads N       LibTorch threads (0 = one per core).
@@ -60,7 +69,10 @@ int run(const QStringList& args) {
                   valueOption("sde-steps", "A checkpoint's SDE T.", "100"),
                   valueOption("noise-sigma", "Noise std of the inputs (0..255; default: estimated).", ""),
                   valueOption("degrade", "Degrade each input with this task first.", ""),
-                  valueOption("task", "What is wrong with the inputs.", "")});
+                  valueOption("task", "What is wrong with the inputs.", ""),
+                  valueOption("mask", "Missing pixels of the inputs (non-black = missing).", ""),
+                  QCommandLineOption(QStringLiteral("no-consistency"),
+                                     QStringLiteral("Do not make the result consistent with a known degradation."))});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : restore::samplers()) std::printf("%-18s %s\n", s.id.c_str(), s.label.c_str());
@@ -85,7 +97,10 @@ int run(const QStringList& args) {
             return usage(QStringLiteral("--noise-sigma needs a value between 0 and 255"));
     }
     rp.task = p.value(QStringLiteral("task")).toStdString();
+    rp.maskPath = p.value(QStringLiteral("mask")).toStdString();
+    rp.consistency = !p.isSet(QStringLiteral("no-consistency"));
     const char* builtin = models::zoo::kRestorer;
+    if (!rp.maskPath.empty() && rp.task.empty()) builtin = models::zoo::kPhotoUniversal;
     if (!rp.task.empty()) builtin = rp.task == "noise" ? models::zoo::kPhotoRestorer : models::zoo::kPhotoUniversal;
     rp.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), builtin);
     if (auto v = restore::validate(rp); !v) return usage(QString::fromStdString(v.error().message));

@@ -72,14 +72,20 @@ at::Tensor wienerPlane(const at::Tensor& plane, const at::Tensor& kernel, double
     return detail::fromMat32(x(cv::Rect(0, 0, int(W), int(H)))) + mean;
 }
 
-// The known kernel of a blur task.
+} // namespace
+
+ClassicalOptions photoPeerOptions(Degradation d) {
+    ClassicalOptions o;
+    if (d == Degradation::Blur) o.wienerNsr = 1e-5;
+    if (d == Degradation::MotionBlur) o.wienerNsr = 1e-2;
+    return o;
+}
+
 at::Tensor blurKernel(const DegradeParams& p) {
     if (p.kind == Degradation::MotionBlur) return motionKernel(p.motionLength, p.motionAngleDeg);
     const auto g = gaussianKernel1d(p.blurSigmaPx);
     return at::outer(g, g);
 }
-
-} // namespace
 
 at::Tensor nlmDenoiseH(const at::Tensor& mu, double h, const ClassicalOptions& o) {
     checkImages(mu);
@@ -114,7 +120,7 @@ at::Tensor inpaintCv(const at::Tensor& mu, const at::Tensor& mask, InpaintMethod
     return at::where(mask.to(mu.device()) > 0.5, mu, filled);
 }
 
-at::Tensor wienerDeconvolve(const at::Tensor& mu, const at::Tensor& kernel, double nsr) {
+at::Tensor wienerDeconvolve(const at::Tensor& mu, const at::Tensor& kernel, double nsr, bool clamp) {
     checkImages(mu);
     TORCH_CHECK(kernel.dim() == 2 && kernel.size(0) == kernel.size(1) && kernel.size(0) % 2 == 1,
                 "wienerDeconvolve: kernel must be [K, K] with K odd");
@@ -123,7 +129,7 @@ at::Tensor wienerDeconvolve(const at::Tensor& mu, const at::Tensor& kernel, doub
     auto out = at::empty_like(cpu);
     for (std::int64_t b = 0; b < cpu.size(0); ++b)
         for (std::int64_t c = 0; c < cpu.size(1); ++c) out[b][c].copy_(wienerPlane(cpu[b][c], kernel, nsr));
-    return out.clamp(-1.0, 1.0).to(mu.device(), mu.scalar_type());
+    return (clamp ? out.clamp(-1.0, 1.0) : out).to(mu.device(), mu.scalar_type());
 }
 
 at::Tensor upscaleBicubicCv(const at::Tensor& lowRes, std::int64_t H, std::int64_t W) {

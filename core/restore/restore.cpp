@@ -3,6 +3,7 @@
 #include "data/fashion_mnist.h"
 #include "metrics/metrics.h"
 #include "restore/classical.h"
+#include "restore/consistency.h"
 #include "restore/degrade.h"
 #include "restore/imageio.h"
 #include "restore/pipeline.h"
@@ -73,6 +74,7 @@ RestoreParams pipelineParams(const RestoreJobParams& p) {
     rp.noiseSigma255 = p.noiseSigma255;
     rp.previews = p.previews;
     rp.task = p.degradeTask.empty() ? p.task : p.degradeTask; // a demo pair: the task it was degraded with
+    rp.consistency = p.consistency;
     return rp;
 }
 
@@ -90,6 +92,70 @@ Result<at::Tensor> ownInput(const at::Tensor& image, const std::string& task) {
                                            std::to_string(W) + " × " + std::to_string(H) +
                                            " pixels; at most 100 megapixels: crop the input first");
     return guarded<at::Tensor>("up-sampling", [&]() -> Result<at::Tensor> { return upscaleBicubicCv(image, H, W); });
+}
+
+// Restores μ. With what made μ known (k) and p.consistency: inpainting starts from the classical
+// fill (the model alone leaves holes larger than its tiles' context grey-ish), and the result is
+// made consistent with the observation (restore/consistency.h).
+Result<RestoreTensorResult> restoreKnown(const RestoreParams& p, const at::Tensor& mu,
+                                         const std::optional<KnownDegradation>& k, const JobContext& ctx) {
+    const bool use = p.consistency && k && hasConsistencyStep(k->params.kind);
+    at::Tensor input = mu;
+    if (use && isInpainting(k->params.kind)) {
+        auto filled = guarded<at::Tensor>("inpainting", [&]() -> Result<at::Tensor> { return inpaintCv(mu, k->mask); });
+        if (!filled) return filled.error();
+        input = filled.value();
+    }
+    auto r = restoreTensor(p, input, ctx);
+    if (!r || !use) return r;
+    return guarded<RestoreTensorResult>("consistency", [&]() -> Result<RestoreTensorResult> {
+        auto out = std::move(r.value());
+        out.x = consistent(out.x, *k);
+        const std::string what = isInpainting(k->params.kind) ? "the known pixels kept, the holes started from OpenCV's fill"
+                                 : downFactor(k->params.kind) > 1 ? "down-sampling it gives the low-resolution input"
+                                                                  : "consistent with the known blur kernel";
+        out.note += (out.note.empty() ? "" : "; ") + std::string("made consistent with the input (") + what + ")";
+        return out;
+    });
+}
+
+// A user's own mask file: non-black = missing. Returns the known-pixel mask [1, 1, H, W] (1 = known).
+Result<at::Tensor> loadMask(const std::string& path, std::int64_t H, std::int64_t W) {
+    auto m = loadImage(path);
+    if (!m) return Result<at::Tensor>::invalid("the mask '" + path + "': " + m.error().message);
+    const auto& t = m.value().image;
+    if (t.size(2) != H || t.size(3) != W)
+        return Result<at::Tensor>::invalid("the mask '" + path + "' is " + std::to_string(t.size(3)) + " × " +
+                                           std::to_string(t.size(2)) + "; the image is " + std::to_string(W) +
+                                           " × " + std::to_string(H));
+    // [−1, 1]: black is −1; anything brighter than 1/255 above black is missing.
+    const auto missing = (t.amax(1, true) > -1.0 + 1.0 / 255.0).to(at::kFloat);
+    const double frac = missing.mean().item<double>();
+    if (frac <= 0) return Result<at::Tensor>::invalid("the mask '" + path + "' marks no pixel as missing (all black)");
+    if (frac >= 1) return Result<at::Tensor>::invalid("the mask '" + path + "' marks every pixel as missing");
+    return 1.0 - missing;
+}
+
+// A user's own file with a mask file: μ gets its missing pixels mid-grey (as the model saw holes
+// in training), the task becomes inpainting (inpaint-stroke unless `task` names inpaint-box), and
+// what is known is returned.
+Result<KnownDegradation> applyOwnMask(const std::string& maskPath, const std::string& task, at::Tensor& mu,
+                                      std::string& taskOut) {
+    using R = Result<KnownDegradation>;
+    const auto d = parseDegradation(task);
+    if (d && !isInpainting(*d))
+        return R::invalid("a mask marks missing pixels: it goes with task inpaint-box or inpaint-stroke, not " + task);
+    auto mask = loadMask(maskPath, mu.size(2), mu.size(3));
+    if (!mask) return mask.error();
+    return guarded<KnownDegradation>("mask", [&]() -> R {
+        taskOut = d ? task : "inpaint-stroke";
+        mu = applyMask(mu, mask.value());
+        KnownDegradation k;
+        k.params.kind = *parseDegradation(taskOut);
+        k.mu = mu;
+        k.mask = mask.value();
+        return k;
+    });
 }
 
 Result<at::Tensor> testImages(int first, int count) {
@@ -115,6 +181,9 @@ Result<bool> validateJob(const RestoreJobParams& p) {
     if (auto v = validate(pipelineParams(p)); !v) return v;
     if (!p.degradeTask.empty() && !parseDegradation(p.degradeTask))
         return Result<bool>::invalid("unknown restoration task '" + p.degradeTask + "'");
+    if (!p.maskPath.empty() && (p.inputPath.empty() || !p.degradeTask.empty()))
+        return Result<bool>::invalid("a mask of missing pixels goes with your own image, restored as it is "
+                                     "(not a test image, not degraded first)");
     if (p.inputPath.empty() && (p.testIndex < 0 || p.testIndex >= 10000))
         return Result<bool>::invalid("the test image index must be between 0 and 9999");
     return true;
@@ -124,12 +193,25 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
     if (auto v = validateJob(p); !v) return v.error();
     RestoreJobResult out;
     at::Tensor clean;
+    std::optional<KnownDegradation> known;
+    std::string ownTask = p.task; // a mask makes it inpainting
     if (!p.inputPath.empty()) {
         auto img = loadImage(p.inputPath);
         if (!img) return img.error();
         if (ctx.cancelled()) return Result<RestoreJobResult>::cancelled("restore: cancelled");
         clean = img.value().image;
-        if (p.degradeTask.empty()) {
+        if (!p.maskPath.empty()) {
+            if (!p.degradeTask.empty())
+                return Result<RestoreJobResult>::invalid("a mask is for your own image; a demo pair makes its own");
+            auto k = applyOwnMask(p.maskPath, p.task, clean, ownTask);
+            if (!k) return k.error();
+            known = k.value();
+        } else if (p.degradeTask.empty()) {
+            if (const auto d = parseDegradation(p.task); d && downFactor(*d) > 1) { // the file is the observation
+                known = KnownDegradation{};
+                known->params.kind = *d;
+                known->lowRes = clean;
+            }
             auto up = ownInput(clean, p.task);
             if (!up) return up.error();
             clean = up.value();
@@ -154,8 +236,12 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
             auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed);
             batch = degrade(clean, *task, g);
             mu = batch.mu;
+            known = KnownDegradation{batch.params.front(), mu, batch.mask,
+                                     downFactor(*task) > 1 ? down(clean, downFactor(*task)) : at::Tensor()};
         }
-        auto r = restoreTensor(pipelineParams(p), mu, ctx);
+        auto rp = pipelineParams(p);
+        if (p.degradeTask.empty()) rp.task = ownTask;
+        auto r = restoreKnown(rp, mu, known, ctx);
         if (!r) return r.error();
         if (auto info = restorerInfo(p.modelDir); info && info.value().published) out.modelSummary = info.value().summary;
         out.input = toImage(mu);
@@ -173,7 +259,9 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
                 out.ssimRestored = sr.ssim;
             }
             if (p.classicalPeer) {
-                const auto peer = classicalPeer(mu, batch.mask, batch.params);
+                // A photograph's peer with the settings chosen on the validation photos.
+                const auto peer = classicalPeer(mu, batch.mask, batch.params,
+                                                p.inputPath.empty() ? ClassicalOptions{} : photoPeerOptions(*task));
                 const auto sp = score(peer, clean);
                 out.peer = toImage(peer);
                 out.peerName = peerName(*task);
@@ -253,7 +341,20 @@ Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string&
     if (!img) return img.error();
     at::Tensor mu = img.value().image;
     at::Tensor alpha = img.value().alpha;
-    if (!demo) {
+    std::optional<KnownDegradation> known;
+    RestoreParams q = p;
+    if (!p.maskPath.empty()) {
+        if (demo) return R::invalid("a mask is for your own image; a demo pair makes its own");
+        auto k = applyOwnMask(p.maskPath, p.task, mu, q.task);
+        if (!k) return k.error();
+        known = k.value();
+    }
+    if (!demo && p.maskPath.empty()) {
+        if (const auto d = parseDegradation(p.task); d && downFactor(*d) > 1) { // the file is the observation
+            known = KnownDegradation{};
+            known->params.kind = *d;
+            known->lowRes = mu;
+        }
         auto up = ownInput(mu, p.task);
         if (!up) return up.error();
         if (alpha.defined() && up.value().size(2) != mu.size(2)) // alpha in [0, 1] → [−1, 1] and back
@@ -263,7 +364,10 @@ Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string&
     }
     if (demo) {
         auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed);
-        mu = degrade(mu, *demo, g).mu;
+        const auto batch = degrade(mu, *demo, g);
+        known = KnownDegradation{batch.params.front(), batch.mu, batch.mask,
+                                 downFactor(*demo) > 1 ? down(mu, downFactor(*demo)) : at::Tensor()};
+        mu = batch.mu;
         const auto dot = outPng.rfind(".png");
         const std::string degradedPath =
             (dot != std::string::npos ? outPng.substr(0, dot) : outPng) + "-degraded.png";
@@ -271,9 +375,8 @@ Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string&
         so.protectedPath = inPath;
         if (auto s = saveImage(mu, degradedPath, so); !s) return s.error();
     }
-    RestoreParams q = p;
     if (demo) q.task = degradeTask; // the demo's own task
-    auto r = restoreTensor(q, mu, ctx);
+    auto r = restoreKnown(q, mu, known, ctx);
     if (!r) return r.error();
     SaveOptions so;
     so.protectedPath = inPath;

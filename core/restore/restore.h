@@ -63,6 +63,16 @@ struct RestoreParams {
     /// Clamp the result to the image range. false returns the sampler's raw output (for
     /// comparisons with another implementation, tests/core/tst_published.cpp).
     bool clamp = true;
+    /// When the degradation is known, make the result consistent with it (restore/consistency.h;
+    /// docs/methods.md, "Consistency with a known degradation"): a demo pair made here (its kernel,
+    /// its low-resolution image, its mask), a user's own file for down2 / down4 (the file is the
+    /// low-resolution observation) or with maskPath. Inpainting then starts from a classical fill.
+    /// restoreFile() and runRestore() only; restoreTensor() ignores it.
+    bool consistency = true;
+    /// restoreFile(): a user's own file with missing pixels: an image of the input's size whose
+    /// non-black pixels mark what is missing (the usual convention of inpainting tools). The task
+    /// becomes inpainting (inpaint-stroke unless task names inpaint-box).
+    std::string maskPath;
 };
 
 /// Fails early (InvalidInput) for an unknown sampler or settings out of range.
@@ -113,6 +123,8 @@ struct RestoreJobParams {
     /// reference). Empty: restore the input as it is (no reference, no metrics).
     std::string degradeTask = "noise";
     bool classicalPeer = true;           ///< also run the task's classical peer (needs degradeTask)
+    bool consistency = true;             ///< RestoreParams::consistency (demo pairs; own files for down2 / down4)
+    std::string maskPath;                ///< RestoreParams::maskPath (a user's own file with missing pixels)
     bool previews = true;                ///< progress carries x_t | x̂_0 previews
 };
 

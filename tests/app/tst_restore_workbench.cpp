@@ -525,6 +525,72 @@ private Q_SLOTS:
         QVERIFY(!error.isEmpty());
     }
 
+    void ownFileWithAMask() {
+        // "Missing pixels": a mask file with the user's own file makes it inpainting; the known
+        // pixels come back unchanged, the mask and the consistency switch are saved in the PNG
+        // and loaded back; a mask with a demo degradation is refused before anything runs.
+        REQUIRE_RESTORER(model);
+        Engine engine(1);
+        QTemporaryDir dir;
+        const QString input = dir.filePath(QStringLiteral("scratched.png"));
+        QVERIFY(writeItemLikeImage(input));
+        QImage mask(28, 28, QImage::Format_Grayscale8);
+        mask.fill(0);
+        for (int y = 6; y < 14; ++y)
+            for (int x = 10; x < 18; ++x) mask.setPixel(x, y, 0xffffffff); // white = missing
+        const QString maskFile = dir.filePath(QStringLiteral("mask.png"));
+        QVERIFY(mask.save(maskFile));
+        RestoreWorkbench wb(&engine, QDir::tempPath());
+        auto* maskEdit = wb.page()->findChild<QLineEdit*>(QStringLiteral("maskPath"));
+        auto* consistency = wb.page()->findChild<QCheckBox*>(QStringLiteral("consistency"));
+        QVERIFY(maskEdit && consistency);
+        QVERIFY(consistency->isChecked());
+        QVERIFY(!maskEdit->isEnabled()); // a test image is degraded first
+        auto p = quickParams(model);
+        p.inputPath = input.toStdString();
+        p.degradeTask.clear();
+        p.maskPath = maskFile.toStdString();
+        wb.applyParams(p);
+        QVERIFY(maskEdit->isEnabled());
+        QCOMPARE(wb.currentParams().maskPath, maskFile.toStdString());
+        const auto [status, message] = runToEnd(wb, wb.currentParams());
+        QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
+        const QImage in = QImage(input).convertToFormat(QImage::Format_Grayscale8);
+        const QImage out = wb.resultImage().convertToFormat(QImage::Format_Grayscale8);
+        QCOMPARE(out.size(), in.size());
+        int changedKnown = 0, changedHole = 0;
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x) {
+                const bool missing = qGray(mask.pixel(x, y)) > 0;
+                const bool changed = qGray(out.pixel(x, y)) != qGray(in.pixel(x, y));
+                (missing ? changedHole : changedKnown) += changed ? 1 : 0;
+            }
+        QCOMPARE(changedKnown, 0);
+        QVERIFY(changedHole > 0); // the hole, grey in the model's input, is filled
+        const QString png = dir.filePath(QStringLiteral("inpainted.png"));
+        QString error;
+        auto q = wb.currentParams();
+        q.consistency = false; // the model's output as it is, saved and loaded back as such
+        wb.applyParams(q);
+        QVERIFY(!consistency->isChecked());
+        const auto [status2, message2] = runToEnd(wb, wb.currentParams());
+        QVERIFY2(status2 == JobStatus::Succeeded, qPrintable(message2));
+        QVERIFY2(wb.saveResult(png, &error), qPrintable(error));
+        QCOMPARE(QImageReader(png).text(QStringLiteral("reverie.mask_path")), QFileInfo(maskFile).absoluteFilePath());
+        RestoreWorkbench fresh(&engine, QDir::tempPath());
+        QVERIFY2(fresh.loadSettings(png, &error), qPrintable(error));
+        QCOMPARE(QString::fromStdString(fresh.currentParams().maskPath), QFileInfo(maskFile).absoluteFilePath());
+        QVERIFY(!fresh.currentParams().consistency);
+        // With a demo degradation the mask does not apply (its field is off) and a job that
+        // carries one anyway is refused with the reason.
+        p.degradeTask = "noise";
+        QVERIFY(!wb.startRestore(p, &error));
+        QVERIFY2(error.contains(QStringLiteral("mask")), qPrintable(error));
+        wb.applyParams(p);
+        QVERIFY(!maskEdit->isEnabled());
+        QVERIFY(wb.currentParams().maskPath.empty());
+    }
+
     void savedSettingsLoadBack() {
         REQUIRE_RESTORER(model);
         Engine engine(1);

@@ -109,7 +109,12 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
     ui.fileTask->addItem(tr("(unknown)"), QString());
     for (const auto& t : rs::tasks()) // inpainting needs a mask, which a file alone does not give
         if (t.id.rfind("inpaint", 0) != 0) ui.fileTask->addItem(fileTaskLabel(t.id), qs(t.id));
-    auto syncFileTask = [this] { m_ui->fileTask->setEnabled(m_ui->degradeTask->currentData().toString().isEmpty()); };
+    auto syncFileTask = [this] {
+        const bool own = m_ui->degradeTask->currentData().toString().isEmpty(); // no demo degradation
+        m_ui->fileTask->setEnabled(own);
+        m_ui->maskPath->setEnabled(own);
+        m_ui->openMask->setEnabled(own);
+    };
     connect(ui.degradeTask, &QComboBox::currentIndexChanged, this, syncFileTask);
     syncFileTask();
     ui.builtinModel->addItem(tr("Fashion-MNIST restorer (all eight tasks, grey 28×28)"),
@@ -146,6 +151,7 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
     connect(ui.testIndex, &QSpinBox::valueChanged, this, [this] { m_ui->useTestImage->setChecked(true); });
     connect(ui.nfe, &QSlider::valueChanged, this, [this](int v) { m_ui->nfeValue->setText(QString::number(v)); });
     connect(ui.openImage, &QPushButton::clicked, this, &RestoreView::openImageRequested);
+    connect(ui.openMask, &QPushButton::clicked, this, &RestoreView::openMaskRequested);
     connect(ui.runRestore, &QPushButton::clicked, this, &RestoreView::runRequested);
     connect(ui.cancelRestore, &QPushButton::clicked, this, &RestoreView::cancelRequested);
     connect(ui.saveResult, &QPushButton::clicked, this, &RestoreView::saveRequested);
@@ -215,6 +221,11 @@ rs::RestoreJobParams RestoreView::params(const rs::RestoreJobParams& base) const
     p.task = ui.fileTask->currentData().toString().toStdString();
     p.testIndex = ui.testIndex->value();
     p.inputPath = ui.useFile->isChecked() ? chosenFile().toStdString() : std::string();
+    const QString mask = ui.maskPath->text().trimmed();
+    p.maskPath = ui.useFile->isChecked() && p.degradeTask.empty() && !mask.isEmpty()
+                     ? QDir::fromNativeSeparators(mask).toStdString()
+                     : std::string();
+    p.consistency = ui.consistency->isChecked();
     return p;
 }
 
@@ -227,6 +238,8 @@ void RestoreView::setParams(const rs::RestoreJobParams& p) {
     ui.lambda->setValue(p.lambda255);
     ui.noiseSigma->setValue(p.noiseSigma255 < 0 ? -1.0 : std::min(p.noiseSigma255, 255.0));
     ui.classicalPeer->setChecked(p.classicalPeer);
+    ui.consistency->setChecked(p.consistency);
+    ui.maskPath->setText(QDir::toNativeSeparators(qs(p.maskPath)));
     if (const int i = ui.degradeTask->findData(qs(p.degradeTask)); i >= 0) ui.degradeTask->setCurrentIndex(i);
     if (const int i = ui.fileTask->findData(qs(p.task)); i >= 0) ui.fileTask->setCurrentIndex(i);
     ui.testIndex->setValue(p.testIndex); // checks "Test image"; a file below checks "File"
@@ -254,6 +267,8 @@ void RestoreView::setInputFile(const QString& path) {
     m_ui->inputPath->setText(QDir::toNativeSeparators(path));
     m_ui->useFile->setChecked(true);
 }
+
+void RestoreView::setMaskFile(const QString& path) { m_ui->maskPath->setText(QDir::toNativeSeparators(path)); }
 
 bool RestoreView::fileSelectedWithoutPath() const { return m_ui->useFile->isChecked() && chosenFile().isEmpty(); }
 

@@ -51,6 +51,8 @@ public:
     void setParams(const reverie::restore::RestoreJobParams& p);
     /// Selects "File:" with this path.
     void setInputFile(const QString& path);
+    /// The mask of missing pixels of the user's own file (inpainting; "" for none).
+    void setMaskFile(const QString& path);
     /// The models folder's IR-SDE checkpoints (label, path) in the model menu.
     void setCheckpoints(const QList<QPair<QString, QString>>& entries);
     bool fileSelectedWithoutPath() const;
@@ -95,6 +97,7 @@ Q_SIGNALS:
     void runRequested();
     void cancelRequested();
     void openImageRequested();
+    void openMaskRequested();
     void saveRequested();
     void loadRequested();
     void sweepRequested();

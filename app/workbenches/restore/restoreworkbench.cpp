@@ -30,6 +30,7 @@ RestoreWorkbench::RestoreWorkbench(Engine* engine, QString outputDir, QObject* p
     connect(m_view, &RestoreView::runRequested, this, &RestoreWorkbench::runClicked);
     connect(m_view, &RestoreView::cancelRequested, this, &RestoreWorkbench::cancel);
     connect(m_view, &RestoreView::openImageRequested, this, &RestoreWorkbench::openImageClicked);
+    connect(m_view, &RestoreView::openMaskRequested, this, &RestoreWorkbench::openMaskClicked);
     connect(m_view, &RestoreView::saveRequested, this, &RestoreWorkbench::saveClicked);
     connect(m_view, &RestoreView::loadRequested, this, &RestoreWorkbench::loadClicked);
     connect(m_view, &RestoreView::sweepRequested, this, &RestoreWorkbench::sweepClicked);
@@ -92,6 +93,15 @@ void RestoreWorkbench::openImageClicked() {
         tr("Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;PNG (*.png);;JPEG (*.jpg *.jpeg);;"
            "TIFF (*.tif *.tiff);;WebP (*.webp);;BMP (*.bmp);;All files (*)"));
     if (!path.isEmpty()) setInputFile(path);
+}
+
+void RestoreWorkbench::openMaskClicked() {
+    const QString chosen = m_view->chosenFile();
+    const QString start = chosen.isEmpty() ? m_outputRoot : QFileInfo(chosen).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(
+        m_view, tr("Open mask (non-black = missing)"), start,
+        tr("Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;All files (*)"));
+    if (!path.isEmpty()) m_view->setMaskFile(path);
 }
 
 void RestoreWorkbench::runClicked() {
@@ -189,6 +199,8 @@ bool RestoreWorkbench::saveResult(const QString& path, QString* error) {
     s[QStringLiteral("degrade_task")] = qs(p.degradeTask);
     if (!p.task.empty()) s[QStringLiteral("task")] = qs(p.task);
     s[QStringLiteral("classical_peer")] = p.classicalPeer;
+    s[QStringLiteral("consistency")] = p.consistency;
+    if (!p.maskPath.empty()) s[QStringLiteral("mask_path")] = QFileInfo(qs(p.maskPath)).absoluteFilePath();
     if (p.inputPath.empty()) s[QStringLiteral("test_index")] = p.testIndex;
     else s[QStringLiteral("input_path")] = QFileInfo(qs(p.inputPath)).absoluteFilePath();
     auto measured = [&](const char* key, const std::optional<double>& v) {
@@ -233,6 +245,8 @@ bool RestoreWorkbench::loadSettings(const QString& path, QString* error) {
     p.lambda255 = s->value(QStringLiteral("lambda255")).toDouble(p.lambda255);
     p.noiseSigma255 = s->value(QStringLiteral("noise_sigma255")).toDouble(-1.0); // absent: estimated
     p.classicalPeer = s->value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
+    p.consistency = s->value(QStringLiteral("consistency")).toBool(true); // absent: on (the default)
+    p.maskPath = s->value(QStringLiteral("mask_path")).toString().toStdString(); // absent: none
     readSeed(*s, p.seed);
     if (s->contains(QStringLiteral("input_path"))) {
         p.inputPath = s->value(QStringLiteral("input_path")).toString().toStdString();

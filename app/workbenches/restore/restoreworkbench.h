@@ -80,6 +80,7 @@ public:
 private:
     void runClicked();
     void openImageClicked();
+    void openMaskClicked();
     void saveClicked();
     void loadClicked();
     void sweepClicked();
