@@ -216,14 +216,15 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
             bool trueSigma = false;  ///< a noise-map model told the true σ (0 for the other tasks)
             double sigmaUsed = 0;    ///< sum over photos of the σ the model used (estimated or given)
             bool consistent = false; ///< told, and made consistent with the known degradation
+            std::vector<double> psnrs; ///< per photo (an identical photo counts as 100 dB)
         };
         std::vector<Acc> accs;
         for (const auto& s : samplers)
             for (int k : nfes) {
-                accs.push_back({s, k, {}, 0, 0, false, 0, false});
+                accs.push_back({s, k, {}, 0, 0, false, 0, false, {}});
                 if (bp.photoTrueSigma && info.value().noiseMap) {
-                    accs.push_back({s, k, {}, 0, 0, true, 0, false});
-                    if (hasConsistencyStep(c.task)) accs.push_back({s, k, {}, 0, 0, true, 0, true});
+                    accs.push_back({s, k, {}, 0, 0, true, 0, false, {}});
+                    if (hasConsistencyStep(c.task)) accs.push_back({s, k, {}, 0, 0, true, 0, true, {}});
                 }
             }
         double mp = 0;
@@ -266,6 +267,7 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
                 if (!r) return r.error();
                 const auto q = measure(a.consistent ? consistent(r.value().x, known) : r.value().x, x);
                 a.q.psnr += q.psnr, a.q.ssim += q.ssim, a.seconds += r.value().seconds;
+                a.psnrs.push_back(q.psnr);
                 if (!r.value().noiseSigma255.empty()) a.sigmaUsed += r.value().noiseSigma255.front();
                 a.wins += q.psnr > pq.psnr ? 1 : 0;
                 a.nfe = int(r.value().nfe);
@@ -298,6 +300,12 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
             std::string sigmaNote;
             if (info.value().taskLabels) m["task_given"] = a.trueSigma;
             if (a.consistent) m["consistent"] = true;
+            if (!a.psnrs.empty()) {
+                auto v = a.psnrs;
+                std::sort(v.begin(), v.end());
+                m["psnr_median"] = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+                m["identical"] = std::count_if(v.begin(), v.end(), [](double x) { return x >= 100.0; });
+            }
             if (info.value().noiseMap) {
                 m["noise_sigma"] = a.trueSigma ? "given" : "estimated";
                 m["noise_sigma_mean"] = a.sigmaUsed / n;

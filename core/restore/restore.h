@@ -69,6 +69,9 @@ struct RestoreParams {
     /// low-resolution observation) or with maskPath. Inpainting then starts from a classical fill.
     /// restoreFile() and runRestore() only; restoreTensor() ignores it.
     bool consistency = true;
+    /// Denoising with a noise-map model: limit what is removed to the noise level (the
+    /// discrepancy principle; docs/methods.md, "Noise budget"). false: the sampler's output.
+    bool noiseBudget = true;
     /// restoreFile(): a user's own file with missing pixels: an image of the input's size whose
     /// non-black pixels mark what is missing (the usual convention of inpainting tools). The task
     /// becomes inpainting (inpaint-stroke unless task names inpaint-box).
