@@ -50,6 +50,8 @@ Options:
                     file, a --mask), the result is made consistent with the input: down-sampling
                     it gives the input back, the known pixels are kept, a known blur reproduces
                     the blurred input (docs/methods.md, "Consistency with a known degradation").
+  --no-noise-budget Let a denoiser remove more than the noise level it was given or estimated
+                    (by default it is held to it: docs/methods.md, "Noise budget").
   --json            Print a JSON summary (last line of stdout).
   --list-samplers   List the samplers and exit.
   --threads N       LibTorch threads (0 = one per core).
@@ -72,7 +74,9 @@ int run(const QStringList& args) {
                   valueOption("task", "What is wrong with the inputs.", ""),
                   valueOption("mask", "Missing pixels of the inputs (non-black = missing).", ""),
                   QCommandLineOption(QStringLiteral("no-consistency"),
-                                     QStringLiteral("Do not make the result consistent with a known degradation."))});
+                                     QStringLiteral("Do not make the result consistent with a known degradation.")),
+                  QCommandLineOption(QStringLiteral("no-noise-budget"),
+                                     QStringLiteral("Let a denoiser remove more than the noise level."))});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : restore::samplers()) std::printf("%-18s %s\n", s.id.c_str(), s.label.c_str());
@@ -99,6 +103,7 @@ int run(const QStringList& args) {
     rp.task = p.value(QStringLiteral("task")).toStdString();
     rp.maskPath = p.value(QStringLiteral("mask")).toStdString();
     rp.consistency = !p.isSet(QStringLiteral("no-consistency"));
+    rp.noiseBudget = !p.isSet(QStringLiteral("no-noise-budget"));
     const char* builtin = models::zoo::kRestorer;
     if (!rp.maskPath.empty() && rp.task.empty()) builtin = models::zoo::kPhotoUniversal;
     if (!rp.task.empty()) builtin = rp.task == "noise" ? models::zoo::kPhotoRestorer : models::zoo::kPhotoUniversal;
