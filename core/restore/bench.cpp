@@ -262,7 +262,8 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
                     rp.task = degradationId(c.task);
                 }
                 // As restoreFile() does with a known mask: the holes start from OpenCV's fill.
-                const bool fill = a.consistent && isInpainting(c.task);
+                const bool fill = a.consistent && isInpainting(c.task) &&
+                                  holesStartFromTelea(bp.photoModelDir, mu.size(2), mu.size(3));
                 auto r = restoreTensor(rp, fill ? inpaintCv(mu, known.mask) : mu, {});
                 if (!r) return r.error();
                 const auto q = measure(a.consistent ? consistent(r.value().x, known) : r.value().x, x);

@@ -1,10 +1,16 @@
 #include "restore/consistency.h"
 
 #include "restore/classical.h"
+#include "restore/restore.h"
 
 #include <ATen/ATen.h>
 
 namespace reverie::restore {
+
+bool holesStartFromTelea(const std::string& modelDir, std::int64_t H, std::int64_t W) {
+    const auto info = restorerInfo(modelDir);
+    return info && info.value().imageSize > 0 && (H != info.value().imageSize || W != info.value().imageSize);
+}
 
 bool hasConsistencyStep(Degradation d) {
     switch (d) {

@@ -25,6 +25,9 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
+#include <string>
+
 namespace reverie::restore {
 
 /// What is known of how the input was made.
@@ -34,6 +37,12 @@ struct KnownDegradation {
     at::Tensor mask;      ///< inpainting: [B, 1, H, W], 1 = known
     at::Tensor lowRes;    ///< down2 / down4: the observed low-resolution image [B, C, h, w]
 };
+
+/// Inpainting with a known mask: whether the model's input should have its holes filled by
+/// OpenCV's Telea first. True for a model that sees the image in tiles of its own size (the photo
+/// models: the holes, 10–30 % of the image, are larger than a tile's context); false for one that
+/// sees the whole image (Fashion-MNIST at 28×28), which fills them itself, and for checkpoints.
+bool holesStartFromTelea(const std::string& modelDir, std::int64_t H, std::int64_t W);
 
 /// True when consistent() changes anything for task d (blur, motion blur, 2×/4×, inpainting).
 bool hasConsistencyStep(Degradation d);

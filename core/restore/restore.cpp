@@ -101,7 +101,7 @@ Result<RestoreTensorResult> restoreKnown(const RestoreParams& p, const at::Tenso
                                          const std::optional<KnownDegradation>& k, const JobContext& ctx) {
     const bool use = p.consistency && k && hasConsistencyStep(k->params.kind);
     at::Tensor input = mu;
-    if (use && isInpainting(k->params.kind)) {
+    if (use && isInpainting(k->params.kind) && holesStartFromTelea(p.modelDir, mu.size(2), mu.size(3))) {
         auto filled = guarded<at::Tensor>("inpainting", [&]() -> Result<at::Tensor> { return inpaintCv(mu, k->mask); });
         if (!filled) return filled.error();
         input = filled.value();
@@ -111,7 +111,9 @@ Result<RestoreTensorResult> restoreKnown(const RestoreParams& p, const at::Tenso
     return guarded<RestoreTensorResult>("consistency", [&]() -> Result<RestoreTensorResult> {
         auto out = std::move(r.value());
         out.x = consistent(out.x, *k);
-        const std::string what = isInpainting(k->params.kind) ? "the known pixels kept, the holes started from OpenCV's fill"
+        const std::string what = isInpainting(k->params.kind)
+                                     ? (input.is_same(mu) ? "the known pixels kept"
+                                                          : "the known pixels kept, the holes started from OpenCV's fill")
                                  : downFactor(k->params.kind) > 1 ? "down-sampling it gives the low-resolution input"
                                                                   : "consistent with the known blur kernel";
         out.note += (out.note.empty() ? "" : "; ") + std::string("made consistent with the input (") + what + ")";
@@ -289,7 +291,24 @@ Result<RestoreSweepResult> runRestoreSweep(const RestoreSweepParams& p, const Jo
     return guarded<RestoreSweepResult>("sweep", [&]() -> Result<RestoreSweepResult> {
         c10::InferenceMode inference;
         auto g = at::make_generator<at::CPUGeneratorImpl>(p.base.seed);
-        const auto batch = degrade(clean.value(), *parseDegradation(p.base.degradeTask), g);
+        const auto task = *parseDegradation(p.base.degradeTask);
+        const auto batch = degrade(clean.value(), task, g);
+        // As a single restoration does (restoreKnown): consistent with each image's own known
+        // degradation (its kernel, its low-resolution image, its mask); holes start from Telea.
+        const bool dc = p.base.consistency && hasConsistencyStep(task);
+        const auto input = dc && isInpainting(task) && holesStartFromTelea(p.base.modelDir, batch.mu.size(2), batch.mu.size(3))
+                               ? inpaintCv(batch.mu, batch.mask)
+                               : batch.mu;
+        const auto lowRes = downFactor(task) > 1 ? down(clean.value(), downFactor(task)) : at::Tensor();
+        auto consistentAll = [&](const at::Tensor& x) {
+            std::vector<at::Tensor> xs;
+            for (std::int64_t i = 0; i < x.size(0); ++i) {
+                const auto one = [&](const at::Tensor& t) { return t.defined() ? t.slice(0, i, i + 1) : t; };
+                xs.push_back(consistent(one(x), KnownDegradation{batch.params[std::size_t(i)], one(batch.mu),
+                                                                 one(batch.mask), one(lowRes)}));
+            }
+            return at::cat(xs);
+        };
         RestoreSweepResult res;
         const auto si = score(batch.mu, clean.value());
         res.psnrInput = si.psnr;
@@ -306,9 +325,9 @@ Result<RestoreSweepResult> runRestoreSweep(const RestoreSweepParams& p, const Jo
                 q.nfe = n;
                 q.previews = false;
                 telemetry::resetPeak();
-                auto r = restoreTensor(q, batch.mu, JobContext{ProgressFn{}, ctx.cancel});
+                auto r = restoreTensor(q, input, JobContext{ProgressFn{}, ctx.cancel});
                 if (!r) return r.error();
-                const auto s = score(r.value().x, clean.value());
+                const auto s = score(dc ? consistentAll(r.value().x) : r.value().x, clean.value());
                 RestoreSweepPoint pt{id, n, s.psnr, s.ssim, r.value().seconds / double(p.images),
                                      double(telemetry::allocatorPeakBytes()) / (1024.0 * 1024.0)};
                 res.points.push_back(pt);
