@@ -20,7 +20,6 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -415,9 +414,10 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
             const bool denoising = !info.taskLabels || p.task == "noise";
             if (p.noiseBudget && denoising && B == 1) {
                 const double r = noiseSigma * 2.0 / 255.0; // RMS on the [−1, 1] scale
-                const auto d = res.x - mu.to(res.x.scalar_type());
+                const auto m = mu.to(res.x.scalar_type());
+                auto d = res.x - m;
                 const double rms = d.pow(2).mean().sqrt().item<double>();
-                if (rms > r) res.x = mu.to(res.x.scalar_type()) + d * (r / rms);
+                if (rms > r) res.x = m + d.mul_(r / rms);
             }
         }
         return res;
