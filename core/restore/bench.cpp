@@ -242,10 +242,7 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
                 const auto d = degrade(x, c.task, g);
                 mu = d.mu;
                 peer = classicalPeer(d.mu, d.mask, d.params, photoPeerOptions(c.task));
-                known.params = d.params.front();
-                known.mu = d.mu;
-                known.mask = d.mask;
-                if (downFactor(c.task) > 1) known.lowRes = down(x, downFactor(c.task));
+                known = knownOf(d, x);
             }
             const auto dq = measure(mu, x);
             const auto pq = measure(peer, x);

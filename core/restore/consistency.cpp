@@ -7,6 +7,22 @@
 
 namespace reverie::restore {
 
+KnownDegradation knownOf(const DegradedBatch& b, const at::Tensor& clean, std::int64_t i) {
+    const auto one = [&](const at::Tensor& t) { return t.defined() ? t.slice(0, i, i + 1) : t; };
+    KnownDegradation k{b.params.at(std::size_t(i)), one(b.mu), one(b.mask), {}};
+    if (const int f = downFactor(k.params.kind); f > 1) k.lowRes = down(one(clean), f);
+    return k;
+}
+
+std::optional<KnownDegradation> knownOwnLowRes(const std::string& task, const at::Tensor& image) {
+    const auto d = parseDegradation(task);
+    if (!d || downFactor(*d) == 1) return std::nullopt;
+    KnownDegradation k;
+    k.params.kind = *d;
+    k.lowRes = image;
+    return k;
+}
+
 bool holesStartFromTelea(const std::string& modelDir, std::int64_t H, std::int64_t W) {
     const auto info = restorerInfo(modelDir);
     return info && info.value().imageSize > 0 && (H != info.value().imageSize || W != info.value().imageSize);

@@ -26,6 +26,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace reverie::restore {
@@ -37,6 +38,13 @@ struct KnownDegradation {
     at::Tensor mask;      ///< inpainting: [B, 1, H, W], 1 = known
     at::Tensor lowRes;    ///< down2 / down4: the observed low-resolution image [B, C, h, w]
 };
+
+/// Image i of a batch that degrade() made from `clean` (a demo pair): its task and parameters,
+/// its μ and mask, and for down2 / down4 its low-resolution image down(clean_i).
+KnownDegradation knownOf(const DegradedBatch& b, const at::Tensor& clean, std::int64_t i = 0);
+/// A user's own file for `task`: for down2 / down4 the file itself is the low-resolution
+/// observation; nullopt for every other task (its operator is not known from the file).
+std::optional<KnownDegradation> knownOwnLowRes(const std::string& task, const at::Tensor& image);
 
 /// Inpainting with a known mask: whether the model's input should have its holes filled by
 /// OpenCV's Telea first. True for a model that sees the image in tiles of its own size (the photo

@@ -209,11 +209,7 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
             if (!k) return k.error();
             known = k.value();
         } else if (p.degradeTask.empty()) {
-            if (const auto d = parseDegradation(p.task); d && downFactor(*d) > 1) { // the file is the observation
-                known = KnownDegradation{};
-                known->params.kind = *d;
-                known->lowRes = clean;
-            }
+            known = knownOwnLowRes(p.task, clean);
             auto up = ownInput(clean, p.task);
             if (!up) return up.error();
             clean = up.value();
@@ -238,8 +234,7 @@ Result<RestoreJobResult> runRestore(const RestoreJobParams& p, const JobContext&
             auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed);
             batch = degrade(clean, *task, g);
             mu = batch.mu;
-            known = KnownDegradation{batch.params.front(), mu, batch.mask,
-                                     downFactor(*task) > 1 ? down(clean, downFactor(*task)) : at::Tensor()};
+            known = knownOf(batch, clean);
         }
         auto rp = pipelineParams(p);
         if (p.degradeTask.empty()) rp.task = ownTask;
@@ -299,14 +294,10 @@ Result<RestoreSweepResult> runRestoreSweep(const RestoreSweepParams& p, const Jo
         const auto input = dc && isInpainting(task) && holesStartFromTelea(p.base.modelDir, batch.mu.size(2), batch.mu.size(3))
                                ? inpaintCv(batch.mu, batch.mask)
                                : batch.mu;
-        const auto lowRes = downFactor(task) > 1 ? down(clean.value(), downFactor(task)) : at::Tensor();
         auto consistentAll = [&](const at::Tensor& x) {
             std::vector<at::Tensor> xs;
-            for (std::int64_t i = 0; i < x.size(0); ++i) {
-                const auto one = [&](const at::Tensor& t) { return t.defined() ? t.slice(0, i, i + 1) : t; };
-                xs.push_back(consistent(one(x), KnownDegradation{batch.params[std::size_t(i)], one(batch.mu),
-                                                                 one(batch.mask), one(lowRes)}));
-            }
+            for (std::int64_t i = 0; i < x.size(0); ++i)
+                xs.push_back(consistent(x.slice(0, i, i + 1), knownOf(batch, clean.value(), i)));
             return at::cat(xs);
         };
         RestoreSweepResult res;
@@ -369,11 +360,7 @@ Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string&
         known = k.value();
     }
     if (!demo && p.maskPath.empty()) {
-        if (const auto d = parseDegradation(p.task); d && downFactor(*d) > 1) { // the file is the observation
-            known = KnownDegradation{};
-            known->params.kind = *d;
-            known->lowRes = mu;
-        }
+        known = knownOwnLowRes(p.task, mu); // before up-sampling: the file is the observation
         auto up = ownInput(mu, p.task);
         if (!up) return up.error();
         if (alpha.defined() && up.value().size(2) != mu.size(2)) // alpha in [0, 1] → [−1, 1] and back
@@ -384,8 +371,7 @@ Result<RestoreFileResult> restoreFile(const RestoreParams& p, const std::string&
     if (demo) {
         auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed);
         const auto batch = degrade(mu, *demo, g);
-        known = KnownDegradation{batch.params.front(), batch.mu, batch.mask,
-                                 downFactor(*demo) > 1 ? down(mu, downFactor(*demo)) : at::Tensor()};
+        known = knownOf(batch, mu);
         mu = batch.mu;
         const auto dot = outPng.rfind(".png");
         const std::string degradedPath =
