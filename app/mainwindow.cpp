@@ -1,10 +1,11 @@
 #include "mainwindow.h"
 
-#include "jobs/engine.h"
-#include "logging.h"
-#include "preferencesdialog.h"
 #include "base/runtime.h"
 #include "base/telemetry.h"
+#include "jobs/engine.h"
+#include "lastsettings.h"
+#include "logging.h"
+#include "preferencesdialog.h"
 #include "workbenches/diagnostics/diagnosticsworkbench.h"
 #include "workbenches/enhance/enhanceworkbench.h"
 #include "workbenches/erase/eraseworkbench.h"
@@ -94,6 +95,18 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     QString why;
     m_settings.effectiveOutputDir(&why);
     if (!why.isEmpty()) spdlog::warn("{}", why.toStdString());
+    // Every workbench's last-used settings (the model, sampler, NFE, seed, task: never a file).
+    QString problem;
+    const QJsonObject remembered = loadLastSettings(lastSettingsPath(), &problem);
+    if (!problem.isEmpty()) spdlog::warn("{}", problem.toStdString());
+    for (auto* wb : std::as_const(m_workbenches)) {
+        const auto v = remembered.value(wb->id());
+        if (!v.isObject()) continue;
+        QString why;
+        if (!wb->applyRemembered(v.toObject(), &why))
+            spdlog::warn("{}: the last-used settings were not restored: {}", wb->id().toStdString(),
+                         why.toStdString());
+    }
     // First minutes: the page used last, or Restore with its demo image ready to run.
     if (m_settings.lastWorkbench.isEmpty() || !showWorkbench(m_settings.lastWorkbench))
         showWorkbench(QStringLiteral("restore"));
@@ -109,6 +122,15 @@ MainWindow::~MainWindow() {
         stored.lastWorkbench = m_settings.lastWorkbench;
         stored.save();
     }
+    // And each workbench's settings as shown now (entries of workbenches not built here stay).
+    QJsonObject all = loadLastSettings();
+    for (const auto* wb : std::as_const(m_workbenches)) {
+        const auto s = wb->rememberedSettings();
+        if (!s.isEmpty()) all[wb->id()] = s;
+    }
+    QString error;
+    if (!saveLastSettings(all, lastSettingsPath(), &error))
+        spdlog::warn("the last-used settings were not saved: {}", error.toStdString());
 }
 
 void MainWindow::addWorkbench(Workbench* wb) {
@@ -168,8 +190,28 @@ void MainWindow::buildMenus() {
 
     auto* view = menuBar()->addMenu(tr("&View"));
     for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+    view->addSeparator();
+    // Ctrl+1 … Ctrl+6: the workbenches in the rail's order.
+    for (int i = 0; i < m_workbenches.size(); ++i) {
+        auto* go = view->addAction(m_workbenches[i]->title());
+        go->setObjectName(QStringLiteral("show-") + m_workbenches[i]->id());
+        if (i < 9) go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        const QString id = m_workbenches[i]->id();
+        connect(go, &QAction::triggered, this, [this, id] { showWorkbench(id); });
+    }
 
     auto* help = menuBar()->addMenu(tr("&Help"));
+    auto* keys = help->addAction(tr("&Keyboard shortcuts"));
+    keys->setObjectName(QStringLiteral("keyboardShortcuts"));
+    keys->setShortcut(QKeySequence::HelpContents);
+    connect(keys, &QAction::triggered, this, [this] {
+        auto* box = new QMessageBox(QMessageBox::NoIcon, tr("Keyboard shortcuts"), shortcutsHelp(),
+                                    QMessageBox::Close, this);
+        box->setObjectName(QStringLiteral("shortcutsDialog"));
+        box->setTextFormat(Qt::RichText);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
     auto* about = help->addAction(tr("&About Reverie"));
     connect(about, &QAction::triggered, this, [this] {
         const auto info = reverie::runtime::info();
@@ -179,6 +221,29 @@ void MainWindow::buildMenus() {
                                .arg(QApplication::applicationVersion(), QString::fromStdString(info.torchVersion),
                                     QString::fromLatin1(qVersion())));
     });
+}
+
+QString MainWindow::shortcutsHelp() const {
+    QString rows;
+    auto row = [&rows](const QString& keys, const QString& what) {
+        rows += QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>")
+                    .arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
+    };
+    auto native = [](QKeySequence::StandardKey k) {
+        return QKeySequence(k).toString(QKeySequence::NativeText);
+    };
+    for (int i = 0; i < m_workbenches.size() && i < 9; ++i)
+        row(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)).toString(QKeySequence::NativeText),
+            tr("Show %1").arg(m_workbenches[i]->title()));
+    row(native(QKeySequence::Preferences), tr("Preferences"));
+    row(native(QKeySequence::HelpContents), tr("This list"));
+    row(native(QKeySequence::Quit), tr("Quit"));
+    row(QStringLiteral("1 – 4"),
+        tr("Enhance: hear the noisy, enhanced, reference or residual track at the same position"));
+    row(tr("Space"), tr("Enhance: play or pause"));
+    row(tr("Wheel, drag"), tr("Restore: zoom the compare view, pan it; drag the divider to compare"));
+    row(tr("Double-click"), tr("Restore: fit the image to the view"));
+    return QStringLiteral("<table>%1</table>").arg(rows);
 }
 
 void MainWindow::buildStatusBar() {

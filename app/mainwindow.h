@@ -36,6 +36,8 @@ public:
     bool showWorkbench(const QString& id);
     Workbench* workbench(const QString& id) const;
     QStringList workbenchIds() const;
+    /// Help → Keyboard shortcuts: every shortcut of the window and its workbenches (rich text).
+    QString shortcutsHelp() const;
     /// The id of the workbench shown now.
     QString currentWorkbenchId() const;
     widgets::TelemetryDock* telemetryDock() const { return m_telemetry; }

@@ -11,6 +11,8 @@ bool Workbench::run(const RunRequest&, QString* error) {
     return false;
 }
 
+bool Workbench::applyRemembered(const QJsonObject&, QString*) { return true; }
+
 void Workbench::cancel() {
     for (auto* slot : std::as_const(m_slots)) slot->cancel();
 }

@@ -9,6 +9,7 @@
 #include "jobs/engine.h"
 
 #include <QIcon>
+#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -45,6 +46,14 @@ public:
 
     /// Cancels every job of this workbench (the status bar's cancel button).
     virtual void cancel();
+
+    /// The settings shown now that the next start should bring back (model, sampler, NFE, seed,
+    /// task, …; never the input file), as JSON; empty: nothing to remember. MainWindow keeps them
+    /// in last-settings.json beside the preferences (app/lastsettings.h).
+    virtual QJsonObject rememberedSettings() const { return {}; }
+    /// Shows remembered settings over the current ones. Keys it does not know are ignored; false
+    /// with *why (and nothing changed) when the result is not a valid setting for this version.
+    virtual bool applyRemembered(const QJsonObject& settings, QString* why);
     /// True while a job of this workbench is queued or running.
     bool isBusy() const;
     Engine* engine() const { return m_engine; }

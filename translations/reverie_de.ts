@@ -585,6 +585,18 @@
         <source>%1 Results are saved to %2 instead.</source>
         <translation>%1 Die Ergebnisse werden stattdessen in %2 gespeichert.</translation>
     </message>
+    <message>
+        <source>The last-used settings (%1) were not restored: %2</source>
+        <translation>Die zuletzt verwendeten Einstellungen (%1) wurden nicht wiederhergestellt: %2</translation>
+    </message>
+    <message>
+        <source>the file is larger than 1 MiB</source>
+        <translation>die Datei ist größer als 1 MiB</translation>
+    </message>
+    <message>
+        <source>it does not hold a JSON object</source>
+        <translation>sie enthält kein JSON-Objekt</translation>
+    </message>
 </context>
 <context>
     <name>TrainForm</name>
@@ -1171,16 +1183,8 @@
         <translation>Rauschen (das Modell beurteilt den Raum)</translation>
     </message>
     <message>
-        <source>Noise only (a dry recording)</source>
-        <translation>Nur Rauschen (eine trockene Aufnahme)</translation>
-    </message>
-    <message>
         <source>Dereverberate: noise and the room&apos;s echo</source>
         <translation>Enthallen: Rauschen und Nachhall des Raums</translation>
-    </message>
-    <message>
-        <source>What to remove. Dereverberation needs a model trained for it (its card lists the tasks).</source>
-        <translation>Was entfernt wird. Enthallen braucht ein dafür trainiertes Modell (seine Modellkarte nennt die Aufgaben).</translation>
     </message>
     <message>
         <source>Remove:</source>
@@ -1217,6 +1221,14 @@
     <message>
         <source>Built-in predictive enhancer (16 kHz, one pass, dereverberates)</source>
         <translation>Eingebauter prädiktiver Verbesserer (16 kHz, ein Durchlauf, enthallt)</translation>
+    </message>
+    <message>
+        <source>Noise only (keep the room)</source>
+        <translation>Nur Rauschen (der Raum bleibt)</translation>
+    </message>
+    <message>
+        <source>What to remove. Keeping the room changes the least: only the noise goes. Dereverberation also removes the room&apos;s echo and needs a model trained for it (its card lists the tasks).</source>
+        <translation>Was entfernt wird. Den Raum zu behalten verändert am wenigsten: nur das Rauschen geht. Enthallen entfernt auch den Nachhall des Raums und braucht ein dafür trainiertes Modell (seine Karte nennt die Aufgaben).</translation>
     </message>
 </context>
 <context>
@@ -1408,6 +1420,10 @@
     <message>
         <source>Loading %1…</source>
         <translation>%1 wird geladen…</translation>
+    </message>
+    <message>
+        <source>the model %1 is no longer there</source>
+        <translation>das Modell %1 ist nicht mehr vorhanden</translation>
     </message>
 </context>
 <context>
@@ -2018,6 +2034,10 @@
         <source>Cannot read the start image %1.</source>
         <translation>Das Startbild %1 kann nicht gelesen werden.</translation>
     </message>
+    <message>
+        <source>the model %1 is no longer there</source>
+        <translation>das Modell %1 ist nicht mehr vorhanden</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::JobSlot</name>
@@ -2119,6 +2139,54 @@
     <message>
         <source>%1 failed: %2</source>
         <translation>%1 fehlgeschlagen: %2</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>&amp;Tastenkürzel</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Tastenkürzel</translation>
+    </message>
+    <message>
+        <source>Show %1</source>
+        <translation>%1 zeigen</translation>
+    </message>
+    <message>
+        <source>This list</source>
+        <translation>Diese Liste</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <source>Enhance: hear the noisy, enhanced, reference or residual track at the same position</source>
+        <translation>Verbessern: die verrauschte, verbesserte, Referenz- oder Restspur an derselben Stelle hören</translation>
+    </message>
+    <message>
+        <source>Space</source>
+        <translation>Leertaste</translation>
+    </message>
+    <message>
+        <source>Enhance: play or pause</source>
+        <translation>Verbessern: abspielen oder anhalten</translation>
+    </message>
+    <message>
+        <source>Wheel, drag</source>
+        <translation>Mausrad, Ziehen</translation>
+    </message>
+    <message>
+        <source>Restore: zoom the compare view, pan it; drag the divider to compare</source>
+        <translation>Restaurieren: die Vergleichsansicht zoomen und verschieben; die Trennlinie ziehen, um zu vergleichen</translation>
+    </message>
+    <message>
+        <source>Double-click</source>
+        <translation>Doppelklick</translation>
+    </message>
+    <message>
+        <source>Restore: fit the image to the view</source>
+        <translation>Restaurieren: das Bild in die Ansicht einpassen</translation>
     </message>
 </context>
 <context>
@@ -2540,6 +2608,10 @@
     <message>
         <source>Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;All files (*)</source>
         <translation>Bilder (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>the model %1 is no longer there</source>
+        <translation>das Modell %1 ist nicht mehr vorhanden</translation>
     </message>
 </context>
 <context>

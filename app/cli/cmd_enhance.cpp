@@ -31,8 +31,9 @@ Options:
                     pc, sgmse-pc: corrector steps per predictor step (default 1; 0 = the
                     predictor alone); the NFE must be a multiple of K + 1.
   --final-denoise   pc: return the model's data estimate at t_eps after the last step (+1 NFE).
-  --task T          auto (default), denoise (the recording is dry) or dereverberate (remove the
-                    room's reverberation too); dereverberate needs a model trained for it.
+  --task T          denoise (default: remove the noise, keep the recording's room), auto (the
+                    model judges) or dereverberate (remove the room's reverberation too);
+                    dereverberate needs a model trained for it.
   --model DIR|FILE|NAME
                     Model folder, built-in name (speech-enhance, the score model; or
                     speech-enhance-predictive, one pass), or a published SGMSE+
@@ -51,11 +52,13 @@ int run(const QStringList& args) {
                                  QStringLiteral("dir"));
     const QCommandLineOption list(QStringLiteral("list-samplers"), QStringLiteral("List the samplers and exit."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON summary."));
-    p.addOptions({out, list, json, valueOption("sampler", "Sampler id.", speech::kDefaultEnhanceSampler),
-                  valueOption("nfe", "Network evaluations per chunk.", "0"), valueOption("seed", "Seed.", "0"),
-                  valueOption("task", "auto, denoise or dereverberate.", "auto"),
-                  valueOption("snr", "Corrector snr.", "0.5"), valueOption("corrector-steps", "Corrector steps.", "1"),
-                  QCommandLineOption(QStringLiteral("final-denoise"), QStringLiteral("Final denoising step.")), valueOption("model", "Model folder, checkpoint file or built-in name.", "")});
+    p.addOptions(
+        {out, list, json, valueOption("sampler", "Sampler id.", speech::kDefaultEnhanceSampler),
+         valueOption("nfe", "Network evaluations per chunk.", "0"), valueOption("seed", "Seed.", "0"),
+         valueOption("task", "denoise, auto or dereverberate.", "denoise"),
+         valueOption("snr", "Corrector snr.", "0.5"), valueOption("corrector-steps", "Corrector steps.", "1"),
+         QCommandLineOption(QStringLiteral("final-denoise"), QStringLiteral("Final denoising step.")),
+         valueOption("model", "Model folder, checkpoint file or built-in name.", "")});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : speech::enhanceSamplers())

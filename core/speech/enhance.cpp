@@ -278,7 +278,7 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
         return R::invalid(L.info.name + " works at " + std::to_string(L.info.sampleRate) + " Hz, the audio is at " +
                           std::to_string(noisy.sampleRate) + " Hz (load it with loadAudio(path, " +
                           std::to_string(L.info.sampleRate) + "))");
-    // Task labels as trained (speech/task.h): 0 dry (denoise only), 1 reverberant, −1 the null label.
+    // Task labels as trained (speech/task.h): 0 denoise (keep the room), 1 dereverberate, −1 the null label.
     // A published checkpoint has no labels: it does what it was trained for, whatever the task.
     std::int64_t label = -1;
     if (L.info.dereverberates)

@@ -76,11 +76,11 @@ struct EnhanceParams {
     /// pc: after the last step, return the model's data estimate D(x, σ(t_eps)) (one more NFE).
     bool finalDenoise = false;
     double rtol = 1e-5, atol = 1e-5;             ///< ode-rk45 tolerances
-    /// For a model trained with task labels (net num_classes 2, speech/task.h): "denoise" tells
-    /// it the recording is dry (remove noise), "dereverberate" that it is reverberant (remove the
-    /// room's reverberation and the noise), "auto" gives the null label (the model judges). The
-    /// target is always the dry speech. A model without labels accepts "auto" and "denoise" only.
-    std::string task = "auto";
+    /// For a model trained with task labels (net num_classes 2, speech/task.h): "denoise" (the
+    /// default) removes the noise and keeps the recording's room, "dereverberate" removes the
+    /// room's reverberation and the noise (the dry speech), "auto" gives the null label (the model
+    /// judges). A model without labels accepts "auto" and "denoise" only.
+    std::string task = "denoise";
 };
 
 /// Fails early (InvalidInput) for an unknown sampler or settings out of range.

@@ -2,10 +2,14 @@
 // cancelled midway, and the GUI event loop is never blocked for more than 100 ms meanwhile.
 
 #include "jobs/engine.h"
+#include "jobspy.h"
+#include "lastsettings.h"
 #include "logging.h"
 #include "mainwindow.h"
-#include "jobspy.h"
 #include "workbenches/diagnostics/diagnosticsworkbench.h"
+#include "workbenches/enhance/enhanceworkbench.h"
+#include "workbenches/generate/generateworkbench.h"
+#include "workbenches/restore/restoreworkbench.h"
 
 #include "logpanel.h"
 #include "telemetrydock.h"
@@ -132,6 +136,115 @@ private Q_SLOTS:
         QFile file(setup.file); // and the rotating log file
         QVERIFY(file.open(QIODevice::ReadOnly));
         QVERIFY(file.readAll().contains("diagnostics: matmul"));
+    }
+
+    void shortcutsAreListedInHelp() {
+        Engine engine(1);
+        MainWindow window(&engine, Settings{});
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // Ctrl+N shows the N-th workbench of the rail.
+        const auto ids = window.workbenchIds();
+        for (int i = 0; i < ids.size(); ++i) {
+            auto* go = window.findChild<QAction*>(QStringLiteral("show-") + ids[i]);
+            QVERIFY(go);
+            QCOMPARE(go->shortcut(), QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+            go->trigger();
+            QCOMPARE(window.currentWorkbenchId(), ids[i]);
+        }
+        // Help lists each of them, and the workbenches' own keys.
+        const QString help = window.shortcutsHelp();
+        for (int i = 0; i < ids.size(); ++i) {
+            QVERIFY2(help.contains(
+                         QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)).toString(QKeySequence::NativeText)),
+                     qPrintable(help));
+            QVERIFY(help.contains(window.workbench(ids[i])->title().toHtmlEscaped()));
+        }
+        QVERIFY(help.contains(QStringLiteral("Space")) && help.contains(QStringLiteral("1 – 4")));
+        auto* keys = window.findChild<QAction*>(QStringLiteral("keyboardShortcuts"));
+        QVERIFY(keys);
+        keys->trigger();
+        QTRY_VERIFY(window.findChild<QMessageBox*>(QStringLiteral("shortcutsDialog")));
+        auto* box = window.findChild<QMessageBox*>(QStringLiteral("shortcutsDialog"));
+        QCOMPARE(box->text(), help);
+        box->close();
+    }
+
+    void remembersEachWorkbenchsSettings() {
+        // The settings shown at exit come back at the next start, per workbench; a corrupt file or
+        // a model that is gone costs only those settings, with a message.
+        QFile::remove(lastSettingsPath());
+        Engine engine(1);
+        auto* window = new MainWindow(&engine, Settings{});
+        auto* restore = qobject_cast<RestoreWorkbench*>(window->workbench(QStringLiteral("restore")));
+        auto* generate = qobject_cast<GenerateWorkbench*>(window->workbench(QStringLiteral("generate")));
+        auto* enhance = qobject_cast<EnhanceWorkbench*>(window->workbench(QStringLiteral("enhance")));
+        QVERIFY(restore && generate && enhance);
+        const auto restoreDefaults = restore->currentParams();
+        auto rp = restoreDefaults;
+        rp.nfe = restoreDefaults.nfe + 3;
+        rp.seed = 123457;
+        rp.consistency = !restoreDefaults.consistency;
+        restore->applyParams(rp);
+        auto gp = generate->currentParams();
+        gp.nfe = 13;
+        gp.guidance = 2.5;
+        gp.seed = 77;
+        generate->applyParams(gp);
+        auto* enhanceNfe = enhance->page()->findChild<QSpinBox*>(QStringLiteral("nfe"));
+        auto* enhanceTask = enhance->page()->findChild<QComboBox*>(QStringLiteral("task"));
+        QVERIFY(enhanceNfe && enhanceTask);
+        enhanceNfe->setValue(9);
+        enhanceTask->setCurrentIndex(enhanceTask->findData(QStringLiteral("dereverberate")));
+        delete window;
+
+        const QJsonObject stored = loadLastSettings();
+        QVERIFY(stored.contains(QStringLiteral("restore")) && stored.contains(QStringLiteral("generate")) &&
+                stored.contains(QStringLiteral("enhance")));
+        QVERIFY(!stored[QStringLiteral("restore")].toObject().contains(
+            QStringLiteral("input_path"))); // never a file
+
+        window = new MainWindow(&engine, Settings{});
+        restore = qobject_cast<RestoreWorkbench*>(window->workbench(QStringLiteral("restore")));
+        generate = qobject_cast<GenerateWorkbench*>(window->workbench(QStringLiteral("generate")));
+        enhance = qobject_cast<EnhanceWorkbench*>(window->workbench(QStringLiteral("enhance")));
+        QCOMPARE(restore->currentParams().nfe, rp.nfe);
+        QCOMPARE(restore->currentParams().seed, rp.seed);
+        QCOMPARE(restore->currentParams().consistency, rp.consistency);
+        QCOMPARE(generate->currentParams().nfe, 13);
+        QCOMPARE(generate->currentParams().guidance, 2.5);
+        QCOMPARE(generate->currentParams().seed, std::uint64_t(77));
+        QCOMPARE(enhance->currentParams().nfe, 9);
+        QCOMPARE(enhance->currentParams().task, std::string("dereverberate"));
+        delete window;
+
+        // A model that is gone: that workbench keeps its defaults, the others still come back.
+        QJsonObject edited = loadLastSettings();
+        QJsonObject g = edited[QStringLiteral("generate")].toObject();
+        g[QStringLiteral("model_dir")] = QStringLiteral("/nonexistent/model");
+        edited[QStringLiteral("generate")] = g;
+        QVERIFY(saveLastSettings(edited));
+        window = new MainWindow(&engine, Settings{});
+        generate = qobject_cast<GenerateWorkbench*>(window->workbench(QStringLiteral("generate")));
+        enhance = qobject_cast<EnhanceWorkbench*>(window->workbench(QStringLiteral("enhance")));
+        QVERIFY(generate->currentParams().nfe != 13);
+        QCOMPARE(enhance->currentParams().nfe, 9);
+        delete window;
+
+        // A corrupt file: every workbench at its defaults, a message, the window works.
+        QFile f(lastSettingsPath());
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write("{ not json");
+        f.close();
+        QString problem;
+        QVERIFY(loadLastSettings(lastSettingsPath(), &problem).isEmpty());
+        QVERIFY(problem.contains(QStringLiteral("not restored")));
+        window = new MainWindow(&engine, Settings{});
+        restore = qobject_cast<RestoreWorkbench*>(window->workbench(QStringLiteral("restore")));
+        QCOMPARE(restore->currentParams().nfe, restoreDefaults.nfe);
+        delete window; // and the exit writes a good file again
+        QVERIFY(loadLastSettings(lastSettingsPath(), &problem).contains(QStringLiteral("restore")));
+        QFile::remove(lastSettingsPath());
     }
 };
 

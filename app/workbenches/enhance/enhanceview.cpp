@@ -210,10 +210,12 @@ QWidget* EnhanceView::buildSettingsBox() {
     });
     m_task = new QComboBox(box);
     m_task->setObjectName(QStringLiteral("task"));
+    m_task->addItem(tr("Noise only (keep the room)"), QStringLiteral("denoise"));
     m_task->addItem(tr("Noise (the model judges the room)"), QStringLiteral("auto"));
-    m_task->addItem(tr("Noise only (a dry recording)"), QStringLiteral("denoise"));
     m_task->addItem(tr("Dereverberate: noise and the room's echo"), QStringLiteral("dereverberate"));
-    m_task->setToolTip(tr("What to remove. Dereverberation needs a model trained for it (its card lists the tasks)."));
+    m_task->setToolTip(
+        tr("What to remove. Keeping the room changes the least: only the noise goes. Dereverberation "
+           "also removes the room's echo and needs a model trained for it (its card lists the tasks)."));
     form->addRow(tr("Remove:"), m_task);
     m_sampler = new QComboBox(box);
     m_sampler->setObjectName(QStringLiteral("sampler"));

@@ -51,6 +51,8 @@ public:
     QString id() const override { return QStringLiteral("enhance"); }
     QString title() const override { return tr("Enhance"); }
     QWidget* page() override;
+    QJsonObject rememberedSettings() const override;
+    bool applyRemembered(const QJsonObject& settings, QString* why) override;
     /// --run: enhances --input (scored against --reference when given) with the shown settings.
     bool run(const RunRequest& request, QString* error) override;
     /// Lists the folder's SGMSE+ checkpoints in the model menu (Preferences → Models folder).

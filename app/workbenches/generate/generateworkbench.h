@@ -31,6 +31,8 @@ public:
     QString id() const override { return QStringLiteral("generate"); }
     QString title() const override { return tr("Generate"); }
     QWidget* page() override;
+    QJsonObject rememberedSettings() const override;
+    bool applyRemembered(const QJsonObject& settings, QString* why) override;
     /// --run: samples with the shown settings (--model: another generator folder).
     bool run(const RunRequest& request, QString* error) override;
 

@@ -358,4 +358,42 @@ bool RestoreWorkbench::startSweep(const rs::RestoreSweepParams& sp, QString* err
     return true;
 }
 
+QJsonObject RestoreWorkbench::rememberedSettings() const {
+    // What to restore with; never the input, its demo degradation or a mask (they belong to a file).
+    const auto p = currentParams();
+    QJsonObject s;
+    s[QStringLiteral("model_dir")] = qs(p.modelDir);
+    s[QStringLiteral("sampler")] = qs(p.sampler);
+    s[QStringLiteral("nfe")] = p.nfe;
+    s[QStringLiteral("seed")] = QString::number(p.seed);
+    s[QStringLiteral("lambda255")] = p.lambda255;
+    s[QStringLiteral("task")] = qs(p.task);
+    s[QStringLiteral("classical_peer")] = p.classicalPeer;
+    s[QStringLiteral("consistency")] = p.consistency;
+    return s;
+}
+
+bool RestoreWorkbench::applyRemembered(const QJsonObject& s, QString* why) {
+    rs::RestoreJobParams p = currentParams();
+    const QString model = s.value(QStringLiteral("model_dir")).toString(qs(p.modelDir));
+    if (!model.isEmpty() && !QFileInfo(model).exists()) {
+        if (why) *why = tr("the model %1 is no longer there").arg(model);
+        return false;
+    }
+    p.modelDir = model.toStdString();
+    p.sampler = s.value(QStringLiteral("sampler")).toString(qs(p.sampler)).toStdString();
+    p.nfe = s.value(QStringLiteral("nfe")).toInt(p.nfe);
+    readSeed(s, p.seed);
+    p.lambda255 = s.value(QStringLiteral("lambda255")).toDouble(p.lambda255);
+    p.task = s.value(QStringLiteral("task")).toString(qs(p.task)).toStdString();
+    p.classicalPeer = s.value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
+    p.consistency = s.value(QStringLiteral("consistency")).toBool(p.consistency);
+    if (const auto v = rs::validateJob(p); !v) {
+        if (why) *why = qs(v.error().message);
+        return false;
+    }
+    applyParams(p);
+    return true;
+}
+
 } // namespace reverie::app

@@ -36,6 +36,8 @@ public:
     QString id() const override { return QStringLiteral("restore"); }
     QString title() const override { return tr("Restore"); }
     QWidget* page() override;
+    QJsonObject rememberedSettings() const override;
+    bool applyRemembered(const QJsonObject& settings, QString* why) override;
     /// --run: restores with the shown settings (--input: the file; --model: the model).
     bool run(const RunRequest& request, QString* error) override;
     /// Lists the folder's IR-SDE checkpoints in the model menu (Preferences → Models folder).
