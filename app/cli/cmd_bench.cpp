@@ -41,7 +41,8 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
   bench enhance   SI-SDR/ESTOI before and after per sampler x NFE on held-out speech mixtures, with
                   the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor.
                   Options: --quick (under 60 s)  --samples N  --samplers ID,...  --nfe N,...
-                           --seed S  --no-peers  --task auto|denoise|dereverberate
+                           --seed S  --no-peers  --task row|auto|denoise|dereverberate (row, the default:
+                           each mixture's own task)
                   Held-out split corpus (docs/data.md): --layout split [--split test|val]
                   --snr-buckets 0,5,10,15,20 (--samples per bucket, families in turn)
                   --families recorded,white,...  --reverberant N (T60 0.2-1 s, no noise)

@@ -268,6 +268,7 @@ Result<Corpus> Corpus::load(const CorpusOptions& optsIn) {
         return R::invalid("corpus: need a finite snr_min <= snr_max");
     if (o.noises.empty()) return R::invalid("corpus: no noise kinds");
     if (!(o.reverbShare >= 0 && o.reverbShare <= 1)) return R::invalid("corpus: reverb_share must be in [0, 1]");
+    if (!(o.roomShare >= 0 && o.roomShare <= 1)) return R::invalid("corpus: room_share must be in [0, 1]");
     if (!(o.t60Min > 0 && o.t60Max >= o.t60Min && o.t60Max <= 2)) return R::invalid("corpus: need 0 < t60_min <= t60_max <= 2");
 
     auto loadSpeaker = [&](const fs::path& folder, const std::string& speaker, std::vector<Utterance>* out) -> Result<bool> {
@@ -402,12 +403,20 @@ Mixture Corpus::mixture(CorpusSplit split, std::uint64_t seed, std::uint64_t ind
     const double snr = o.snrMin + (o.snrMax - o.snrMin) * rng.uniform();
     double t60 = 0;
     if (o.reverbShare > 0 && rng.uniform() < o.reverbShare) t60 = rng.uniform(o.t60Min, o.t60Max);
+    bool keepRoom = false;
+    if (o.roomShare > 0) { // two draws whatever happens, so that the stream below stays put
+        const double pick = rng.uniform(), at = rng.uniform();
+        if (t60 == 0 && pick < o.roomShare) {
+            t60 = o.t60Min + (o.t60Max - o.t60Min) * at;
+            keepRoom = true;
+        }
+    }
     (void)u;
-    return mixture(split, seed, index, kind, snr, t60);
+    return mixture(split, seed, index, kind, snr, t60, keepRoom);
 }
 
-Mixture Corpus::mixture(CorpusSplit split, std::uint64_t seed, std::uint64_t index, NoiseKind kind, double snrDb,
-                        double t60) const {
+Mixture Corpus::mixture(CorpusSplit split, std::uint64_t seed, std::uint64_t index, NoiseKind kind,
+                        double snrDb, double t60, bool keepRoom) const {
     const auto& o = d->opts;
     const std::int64_t L = o.length;
     const int k = splitIndex(split);
@@ -423,6 +432,10 @@ Mixture Corpus::mixture(CorpusSplit split, std::uint64_t seed, std::uint64_t ind
         rng.uniform();
         rng.uniform();
     }
+    if (o.roomShare > 0) {
+        rng.uniform();
+        rng.uniform();
+    }
     m.kind = kind;
     m.snrDb = kind == NoiseKind::None ? 100.0 : snrDb;
     m.t60 = t60;
@@ -431,6 +444,10 @@ Mixture Corpus::mixture(CorpusSplit split, std::uint64_t seed, std::uint64_t ind
     if (t60 > 0) {
         const auto seedRoom = splitmix(seed ^ (index * 0x9E37ULL + std::uint64_t(k)));
         speech = convolve(m.clean, roomImpulseResponse(randomRoom(t60, seedRoom), kRate, seedRoom));
+        if (keepRoom) {
+            m.clean = speech;
+            m.roomKept = true;
+        }
     }
 
     std::vector<float> n;

@@ -51,16 +51,21 @@ struct CorpusOptions {
                                      NoiseKind::Babble};
     double reverbShare = 0;           ///< share of mixtures whose speech is reverberant
     double t60Min = 0.2, t60Max = 1.0; ///< reverberation time range, seconds (uniform)
+    /// Share of the other (dry) mixtures whose *recording* is reverberant: the speech is convolved
+    /// with a simulated room (T60 in [t60Min, t60Max]) before the noise is added, and the target
+    /// keeps that room (a denoiser must not remove the room a recording was made in).
+    double roomShare = 0;
     int maxFilesPerSpeaker = 0;   ///< 0 = all (sorted by name; a small number makes tests fast)
 };
 
 struct Mixture {
-    std::vector<float> clean;  ///< the target: dry speech
+    std::vector<float> clean;  ///< the target: dry speech, or reverberant when roomKept
     std::vector<float> noise;  ///< noisy − clean (the added noise and, when reverberant, the reverberation)
     std::vector<float> noisy;  ///< what the model hears, `length` samples each
     NoiseKind kind = NoiseKind::White;
     double snrDb = 0;          ///< the SNR that was asked for (of the noise against the (reverberant) speech)
     double t60 = 0;            ///< 0: dry; else the simulated room's reverberation time
+    bool roomKept = false;     ///< the room is part of the recording (and of the target), not to be removed
     std::string speaker;       ///< folder name of the clean speech
     std::string utterance;     ///< file name of the clean speech
     std::string noiseSource;   ///< Recorded: the noise folder; Music: the piece
@@ -74,7 +79,7 @@ public:
     /// Mixture number `index` of a split for a seed, a pure function of its arguments and the
     /// files: a crop of `length` samples that holds speech, from a speaker of the split; with
     /// probability reverbShare convolved with a simulated room (speech/room.h; the dry crop stays the
-    /// target); one noise family of `noises` scaled to an SNR drawn from [snrMin, snrMax] dB against
+    /// target), else with probability roomShare convolved with one that the target keeps; one noise family of `noises` scaled to an SNR drawn from [snrMin, snrMax] dB against
     /// the (reverberant) speech and added; the whole scaled into [−0.9, 0.9]. Recorded noises,
     /// babble talkers and (speakers layout) music come from the split's own sources only; in the
     /// speakers layout music is split in time (the first 80 % of every piece for training). Random
@@ -82,8 +87,9 @@ public:
     /// the same on every platform.
     Mixture mixture(CorpusSplit split, std::uint64_t seed, std::uint64_t index) const;
     /// The same with the noise family and SNR given (evaluation by bucket and family).
+    /// keepRoom: the room (t60 > 0) belongs to the recording, so the target is reverberant too.
     Mixture mixture(CorpusSplit split, std::uint64_t seed, std::uint64_t index, NoiseKind kind, double snrDb,
-                    double t60 = 0) const;
+                    double t60 = 0, bool keepRoom = false) const;
 
     /// Utterances of the split's speakers.
     std::size_t utterances(CorpusSplit split) const;

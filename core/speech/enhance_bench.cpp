@@ -111,6 +111,8 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     if (p.layout != "speakers" && p.layout != "split") return R::invalid("layout must be speakers or split");
     if (p.split != "test" && p.split != "val") return R::invalid("split must be test or val");
     if (p.reverberant < 0) return R::invalid("the number of reverberant mixtures must not be negative");
+    if (p.task != "row" && p.task != "auto" && p.task != "denoise" && p.task != "dereverberate")
+        return R::invalid("unknown task '" + p.task + "' (row, auto, denoise, dereverberate)");
     CorpusOptions co;
     co.dir = p.speechDir;
     co.layout = p.layout;
@@ -153,7 +155,7 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         ep.modelDir = p.modelDir;
         ep.sampler = st.sampler;
         ep.nfe = st.nfe;
-        ep.task = p.task;
+        ep.task = p.task == "row" ? "denoise" : p.task;
         ep.snr = st.snr;
         ep.correctorSteps = st.correctorSteps;
         ep.finalDenoise = st.finalDenoise;
@@ -162,6 +164,12 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     };
     for (const auto& st : settings)
         if (auto v = validateEnhance(paramsOf(st)); !v) return v.error();
+    bool dereverberates = false;
+    if (!settings.empty()) {
+        auto info = enhancerInfo(p.modelDir);
+        if (!info) return info.error();
+        dereverberates = info.value().dereverberates;
+    }
 
     EnhanceBenchResult res;
     // The mixtures: n drawn as the corpus draws them, or n per SNR bucket with the families in
@@ -209,6 +217,8 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
             if (ctx.cancelled()) return R::cancelled("bench enhance: cancelled");
             EnhanceParams ep = paramsOf(st);
             ep.seed = std::uint64_t(i);
+            if (p.task == "row" && dereverberates && plan[i].m.t60 > 0 && !plan[i].m.roomKept)
+                ep.task = "dereverberate";
             const Audio noisy{plan[i].m.noisy, 16000, "", 0, 0};
             const JobContext inner{{}, ctx.cancel};
             auto r = enhance(ep, noisy, inner);

@@ -48,7 +48,9 @@ struct EnhanceBenchParams {
     std::vector<std::string> families;
     /// > 0: this many reverberant mixtures more (T60 0.2–1.0 s, no added noise), their own group.
     int reverberant = 0;
-    std::string task = "auto";              ///< EnhanceParams::task for the model rows
+    /// EnhanceParams::task for the model rows; "row" (the default): the task each mixture poses,
+    /// "dereverberate" for the reverberant group when the model was trained for it, else "denoise".
+    std::string task = "row";
     /// > 0: the score model's error against the noise level (denoiserErrorBySigma) on the first
     /// crop of this many of the mixtures, at `errorTimes` (empty: 12 times from t_eps to 1).
     int errorPairs = 0;

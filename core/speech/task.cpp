@@ -65,6 +65,7 @@ std::string EnhancerOptions::read(const nlohmann::json& section) {
     std::vector<std::string> noiseNames;
     s.read("noises", noiseNames);
     s.read("reverb_share", reverbShare);
+    s.read("room_share", roomShare);
     s.read("t60_min", t60Min);
     s.read("t60_max", t60Max);
     s.read("label_dropout", labelDropout);
@@ -79,6 +80,7 @@ std::string EnhancerOptions::read(const nlohmann::json& section) {
     }
     if (layout != "speakers" && layout != "split") return "layout must be \"speakers\" or \"split\"";
     if (!(reverbShare >= 0 && reverbShare <= 1)) return "reverb_share must be in [0, 1]";
+    if (!(roomShare >= 0 && roomShare <= 1)) return "room_share must be in [0, 1]";
     if (!(t60Min > 0 && t60Max >= t60Min && t60Max <= 2)) return "need 0 < t60_min <= t60_max <= 2";
     if (net.numClasses != 0 && net.numClasses != 2) return "net.num_classes must be 0 or 2 (the task labels)";
     if (labelDropout < 0 || labelDropout > 1) return "label_dropout must be in [0, 1]";
@@ -106,6 +108,7 @@ nlohmann::json EnhancerOptions::toJson() const {
         j["noise_dir"] = noiseDir;
         j["noises"] = names;
         j["reverb_share"] = reverbShare;
+        if (roomShare > 0) j["room_share"] = roomShare;
         j["t60_min"] = t60Min;
         j["t60_max"] = t60Max;
     }
@@ -128,6 +131,7 @@ CorpusOptions EnhancerOptions::corpus() const {
                     NoiseKind::Babble,   NoiseKind::White,    NoiseKind::Pink,     NoiseKind::Brown,    NoiseKind::Slope,
                     NoiseKind::Tonal,    NoiseKind::Impulsive, NoiseKind::Hum};
     o.reverbShare = reverbShare;
+    o.roomShare = roomShare;
     o.t60Min = t60Min;
     o.t60Max = t60Max;
     o.testSpeaker = testSpeaker;
@@ -148,7 +152,7 @@ Result<EnhancerBatch> enhancerBatch(const Corpus& corpus, std::uint64_t seed, st
         if (!p) return p.error();
         x0.push_back(p.value().first);
         mu.push_back(p.value().second);
-        reverberant.push_back(m.t60 > 0 ? 1 : 0);
+        reverberant.push_back(m.t60 > 0 && !m.roomKept ? 1 : 0); // a kept room is not to be removed
     }
     return EnhancerBatch{at::stack(x0), at::stack(mu), at::tensor(reverberant, at::kLong)};
 }

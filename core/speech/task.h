@@ -7,9 +7,11 @@
 // OUVE SDE by speech/enhance.h.
 // Section keys: speech_dir, crop_frames, test_speaker, snr_min, snr_max, p_mean/p_std/sigma_data,
 // "net" (in, cond and out channels all 2); for the split corpus (docs/data.md): layout "split",
-// noise_dir, noises (family names, repeat to weight), reverb_share, t60_min, t60_max. A net with
-// num_classes 2 is told the task: label 1 when the input is reverberant (dereverberate), 0 when
-// it is dry (denoise only), dropped to the null class with probability label_dropout (auto).
+// noise_dir, noises (family names, repeat to weight), reverb_share, room_share (recordings made in
+// a room that the target keeps: speech/corpus.h), t60_min, t60_max. A net with num_classes 2 is
+// told the task: label 1 when the room is to be removed (dereverberate), 0 when only the noise is
+// (denoise: a dry recording, or one whose room is kept), dropped to the null class with
+// probability label_dropout (auto).
 //
 // Thread rules: as train/task.h. Failure: errors name the key or the corpus problem.
 
@@ -40,6 +42,7 @@ struct EnhancerOptions {
     std::string noiseDir;                  ///< split layout: "" → defaultNoiseDir()
     std::vector<NoiseKind> noises;         ///< empty: the corpus's default families
     double reverbShare = 0;
+    double roomShare = 0; ///< share of dry-target mixtures recorded in a room the target keeps
     double t60Min = 0.2, t60Max = 1.0;
     double labelDropout = 0.2;             ///< task labels: share dropped to the null class (auto)
     std::string objective = "score";       ///< "score" (EDM residual score model) or "mask" (speech/predictive.h)

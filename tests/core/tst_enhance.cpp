@@ -232,6 +232,64 @@ private Q_SLOTS:
         QCOMPARE(o.length, std::int64_t(63 * 128));
     }
 
+    void corpusKeepsARecordingsRoom() {
+        // room_share: the room belongs to the recording, so the target is the reverberant speech
+        // and only the noise is to be removed; reverb_share: the room is to be removed (dry target).
+        CorpusOptions o;
+        o.dir = m_corpus.string();
+        o.length = 8064;
+        o.reverbShare = 0.3;
+        o.roomShare = 0.5;
+        const auto c = Corpus::load(o).value();
+        int kept = 0, removed = 0, dry = 0;
+        for (std::uint64_t i = 0; i < 120; ++i) {
+            const auto m = c.mixture(CorpusSplit::Train, 5, i);
+            QCOMPARE(c.mixture(CorpusSplit::Train, 5, i).clean, m.clean); // deterministic
+            if (m.t60 == 0) {
+                ++dry;
+                QVERIFY(!m.roomKept);
+                continue;
+            }
+            QVERIFY(m.t60 >= o.t60Min && m.t60 <= o.t60Max);
+            // Either way the noise sits at the asked SNR against the speech as heard.
+            double es = 0, en = 0, ed = 0;
+            for (std::size_t k = 0; k < m.noisy.size(); ++k) {
+                const double s = m.roomKept ? m.clean[k] : m.noisy[k] - m.noise[k];
+                es += s * s;
+                en += double(m.noise[k]) * m.noise[k];
+                ed += double(m.noisy[k] - m.clean[k]) * (m.noisy[k] - m.clean[k]);
+            }
+            QVERIFY(es > 0 && en > 0);
+            if (m.roomKept) {
+                ++kept;
+                // noisy − clean is the added noise alone: at the asked SNR against the target.
+                QVERIFY2(std::fabs(10 * std::log10(es / ed) - m.snrDb) < 0.1,
+                         qPrintable(QString::number(m.snrDb)));
+            } else {
+                ++removed;
+            }
+        }
+        QVERIFY(kept > 20 && removed > 20 && dry > 20);
+        // The same mixture with the room removed instead: same reverberant input, dry target.
+        const auto m = c.mixture(CorpusSplit::Test, 1, 3, NoiseKind::White, 10.0, 0.6, true);
+        const auto d = c.mixture(CorpusSplit::Test, 1, 3, NoiseKind::White, 10.0, 0.6, false);
+        QVERIFY(m.roomKept && !d.roomKept);
+        QCOMPARE(m.noisy, d.noisy);
+        QVERIFY(m.clean != d.clean);
+        // Training labels: 1 only where the room is to be removed.
+        auto e = tinyOptions();
+        e.reverbShare = 0.3;
+        e.roomShare = 0.5;
+        auto batch = enhancerBatch(Corpus::load(e.corpus()).value(), 11, 0, 16);
+        VERIFY_OK(batch);
+        const auto cc = Corpus::load(e.corpus()).value();
+        for (int i = 0; i < 16; ++i) {
+            const auto mi = cc.mixture(CorpusSplit::Train, 11, std::uint64_t(i));
+            QCOMPARE(batch.value().reverberant[i].item<std::int64_t>(),
+                     std::int64_t(mi.t60 > 0 && !mi.roomKept));
+        }
+    }
+
     void corpusErrors() {
         CorpusOptions o;
         o.dir = (m_corpus / "missing").string();
