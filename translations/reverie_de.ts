@@ -1230,6 +1230,18 @@
         <source>What to remove. Keeping the room changes the least: only the noise goes. Dereverberation also removes the room&apos;s echo and needs a model trained for it (its card lists the tasks).</source>
         <translation>Was entfernt wird. Den Raum zu behalten verändert am wenigsten: nur das Rauschen geht. Enthallen entfernt auch den Nachhall des Raums und braucht ein dafür trainiertes Modell (seine Karte nennt die Aufgaben).</translation>
     </message>
+    <message>
+        <source>The predictive enhancer takes one network pass (fast); the score model runs a diffusion sampler (several passes, any sampler)</source>
+        <translation>Der prädiktive Verbesserer braucht einen Netzdurchlauf (schnell); das Score-Modell führt einen Diffusions-Sampler aus (mehrere Durchläufe, jeder Sampler)</translation>
+    </message>
+    <message>
+        <source>A model folder (weights.pt and card.json) or a published SGMSE+ checkpoint</source>
+        <translation>Ein Modellordner (weights.pt und card.json) oder ein veröffentlichter SGMSE+-Checkpoint</translation>
+    </message>
+    <message>
+        <source>How the reverse process is solved: the MR Sampler needs a few evaluations, predictor-corrector 30–60 for the same quality</source>
+        <translation>Wie der Rückwärtsprozess gelöst wird: der MR-Sampler braucht wenige Auswertungen, Prädiktor-Korrektor 30–60 für dieselbe Qualität</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::EnhanceWorkbench</name>
@@ -1680,6 +1692,18 @@
         <source>Stable Diffusion 1.x file</source>
         <translation>Stable-Diffusion-1.x-Datei</translation>
     </message>
+    <message>
+        <source>The first seed of the grid; the same seeds before and after make the comparison fair</source>
+        <translation>Der erste Seed des Rasters; dieselben Seeds vorher und nachher machen den Vergleich fair</translation>
+    </message>
+    <message>
+        <source>The concept to erase: a word the text encoder knows</source>
+        <translation>Das zu löschende Konzept: ein Wort, das der Text-Encoder kennt</translation>
+    </message>
+    <message>
+        <source>How to try to bring the erased concept back: the closed form is instant; the gradient attack optimises on real images and takes longer</source>
+        <translation>Wie versucht wird, das gelöschte Konzept zurückzuholen: die geschlossene Form ist sofort fertig; der Gradientenangriff optimiert auf echten Bildern und dauert länger</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::GenerateView</name>
@@ -1810,6 +1834,26 @@
     <message>
         <source>Stable Diffusion</source>
         <translation>Stable Diffusion</translation>
+    </message>
+    <message>
+        <source>The model to sample: a folder with weights.pt and card.json (empty: the built-in one)</source>
+        <translation>Das Modell, aus dem gezogen wird: ein Ordner mit weights.pt und card.json (leer: das eingebaute)</translation>
+    </message>
+    <message>
+        <source>The class of every sample, or every class in turn</source>
+        <translation>Die Klasse jeder Stichprobe, oder jede Klasse der Reihe nach</translation>
+    </message>
+    <message>
+        <source>Samples per run: time grows with each; more samples show the model&apos;s variety better</source>
+        <translation>Stichproben pro Lauf: die Zeit wächst mit jeder; mehr Stichproben zeigen die Vielfalt des Modells besser</translation>
+    </message>
+    <message>
+        <source>Test images whose likelihood (bits/dim) is computed by the probability-flow ODE: each takes hundreds of network evaluations</source>
+        <translation>Testbilder, deren Likelihood (Bits/Dim) mit der Probability-Flow-ODE berechnet wird: jedes kostet Hunderte Netzauswertungen</translation>
+    </message>
+    <message>
+        <source>Samples behind each point&apos;s FD: more give a steadier FD and take longer</source>
+        <translation>Stichproben hinter der FD jedes Punkts: mehr ergeben eine stabilere FD und dauern länger</translation>
     </message>
 </context>
 <context>
@@ -2482,6 +2526,38 @@
         <source>Colour-photo restorer (all eight tasks, any size in tiles)</source>
         <translation>Farbfoto-Restaurator (alle acht Aufgaben, jede Größe in Kacheln)</translation>
     </message>
+    <message>
+        <source>Your own image file (PNG, JPEG, …; any size, restored in tiles); empty: a test image</source>
+        <translation>Ihre eigene Bilddatei (PNG, JPEG, …; jede Größe, in Kacheln restauriert); leer: ein Testbild</translation>
+    </message>
+    <message>
+        <source>The restoration model: the photo models restore colour photos of any size; the Fashion-MNIST one the 28×28 demo images</source>
+        <translation>Das Restaurierungsmodell: die Fotomodelle restaurieren Farbfotos jeder Größe, das Fashion-MNIST-Modell die 28×28-Demobilder</translation>
+    </message>
+    <message>
+        <source>A model folder (weights.pt and card.json) or an IR-SDE checkpoint</source>
+        <translation>Ein Modellordner (weights.pt und card.json) oder ein IR-SDE-Checkpoint</translation>
+    </message>
+    <message>
+        <source>How the reverse process is solved: the MR Sampler needs 5–10 evaluations, the IR-SDE posterior sampler 100 or more for the same quality</source>
+        <translation>Wie der Rückwärtsprozess gelöst wird: der MR-Sampler braucht 5–10 Auswertungen, der IR-SDE-Posterior-Sampler 100 oder mehr für dieselbe Qualität</translation>
+    </message>
+    <message>
+        <source>The image shown left of the divider</source>
+        <translation>Das Bild links der Trennlinie</translation>
+    </message>
+    <message>
+        <source>The image shown right of the divider</source>
+        <translation>Das Bild rechts der Trennlinie</translation>
+    </message>
+    <message>
+        <source>The degradation every point of the sweep restores</source>
+        <translation>Die Schädigung, die jeder Punkt des Sweeps restauriert</translation>
+    </message>
+    <message>
+        <source>Test images behind each point: more give steadier scores and take longer</source>
+        <translation>Testbilder hinter jedem Punkt: mehr ergeben stabilere Werte und dauern länger</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::RestoreWorkbench</name>
@@ -2834,6 +2910,46 @@ verschoben %2</translation>
         <source>%1: the K/V gap to the original is %2 with the prompt and %3 with the attack&apos;s states; its images are %4 grey levels from the original (near 0: the concept is back).</source>
         <translation>%1: Der K/V-Abstand zum Original beträgt %2 mit dem Prompt und %3 mit den Zuständen des Angriffs; seine Bilder liegen %4 Graustufen vom Original entfernt (nahe 0: das Konzept ist zurück).</translation>
     </message>
+    <message>
+        <source>A Stable Diffusion 1.x checkpoint (.safetensors or .ckpt) to edit; the file itself is never changed</source>
+        <translation>Ein Stable-Diffusion-1.x-Checkpoint (.safetensors oder .ckpt) zum Bearbeiten; die Datei selbst wird nie verändert</translation>
+    </message>
+    <message>
+        <source>The concept to erase (a word or a short phrase)</source>
+        <translation>Das zu löschende Konzept (ein Wort oder eine kurze Phrase)</translation>
+    </message>
+    <message>
+        <source>UCE edits the cross-attention in one closed-form step; RECE repeats it against the prompts that bring the concept back (slower, more robust)</source>
+        <translation>UCE bearbeitet die Cross-Attention in einem Schritt geschlossener Form; RECE wiederholt ihn gegen die Prompts, die das Konzept zurückbringen (langsamer, robuster)</translation>
+    </message>
+    <message>
+        <source>What the erased concept&apos;s prompts should give instead (empty: nothing in particular)</source>
+        <translation>Was die Prompts des gelöschten Konzepts stattdessen ergeben sollen (leer: nichts Bestimmtes)</translation>
+    </message>
+    <message>
+        <source>Prompts whose images must stay as they are; more of them keep more of the model, at the cost of a weaker erasure</source>
+        <translation>Prompts, deren Bilder bleiben sollen, wie sie sind; mehr davon erhalten mehr vom Modell, auf Kosten einer schwächeren Löschung</translation>
+    </message>
+    <message>
+        <source>Image size in pixels: time and memory grow with the area</source>
+        <translation>Bildgröße in Pixeln: Zeit und Speicher wachsen mit der Fläche</translation>
+    </message>
+    <message>
+        <source>Sampling steps per image: time grows with each</source>
+        <translation>Sampling-Schritte pro Bild: die Zeit wächst mit jedem</translation>
+    </message>
+    <message>
+        <source>Guidance weight: higher follows the prompt more closely; each step costs two network passes</source>
+        <translation>Guidance-Gewicht: höher folgt dem Prompt genauer; jeder Schritt kostet zwei Netzdurchläufe</translation>
+    </message>
+    <message>
+        <source>Seeds per prompt: more images judge the edit better and take longer</source>
+        <translation>Seeds pro Prompt: mehr Bilder beurteilen die Bearbeitung besser und dauern länger</translation>
+    </message>
+    <message>
+        <source>The first seed; the same seeds before and after the edit make the comparison fair</source>
+        <translation>Der erste Seed; dieselben Seeds vor und nach der Bearbeitung machen den Vergleich fair</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::SdPanel</name>
@@ -2972,6 +3088,62 @@ verschoben %2</translation>
     <message>
         <source>bf16 weights (half the memory)</source>
         <translation>bf16-Gewichte (halber Speicher)</translation>
+    </message>
+    <message>
+        <source>A Stable Diffusion 1.x checkpoint (.safetensors or .ckpt); its UNet, VAE and text encoder</source>
+        <translation>Ein Stable-Diffusion-1.x-Checkpoint (.safetensors oder .ckpt); sein UNet, VAE und Text-Encoder</translation>
+    </message>
+    <message>
+        <source>What the image should not show: classifier-free guidance pushes away from it</source>
+        <translation>Was das Bild nicht zeigen soll: Classifier-Free Guidance drängt davon weg</translation>
+    </message>
+    <message>
+        <source>The scheduler: DPM-Solver++(2M) reaches a given quality in the fewest steps; Euler ancestral adds fresh noise every step (more variety, needs more steps)</source>
+        <translation>Der Scheduler: DPM-Solver++(2M) erreicht eine Qualität in den wenigsten Schritten; Euler ancestral fügt in jedem Schritt neues Rauschen hinzu (mehr Vielfalt, braucht mehr Schritte)</translation>
+    </message>
+    <message>
+        <source>Karras σ spacing: more steps at low noise, usually sharper at the same step count</source>
+        <translation>Karras-σ-Abstände: mehr Schritte bei wenig Rauschen, meist schärfer bei gleicher Schrittzahl</translation>
+    </message>
+    <message>
+        <source>Steps: time grows with each; 20–30 is the usual trade-off (4–8 with LCM weights)</source>
+        <translation>Schritte: die Zeit wächst mit jedem; 20–30 ist der übliche Kompromiss (4–8 mit LCM-Gewichten)</translation>
+    </message>
+    <message>
+        <source>Guidance weight: higher follows the prompt more closely and loses variety; each step costs two network passes unless it is 1</source>
+        <translation>Guidance-Gewicht: höher folgt dem Prompt genauer und verliert Vielfalt; jeder Schritt kostet zwei Netzdurchläufe, außer bei 1</translation>
+    </message>
+    <message>
+        <source>Seed of the first image; image i uses seed + i, so one image can be made again alone</source>
+        <translation>Seed des ersten Bildes; Bild i nutzt Seed + i, so lässt sich ein Bild allein neu erzeugen</translation>
+    </message>
+    <message>
+        <source>Width in pixels (a multiple of 8): time and memory grow with the area</source>
+        <translation>Breite in Pixeln (ein Vielfaches von 8): Zeit und Speicher wachsen mit der Fläche</translation>
+    </message>
+    <message>
+        <source>Height in pixels (a multiple of 8): time and memory grow with the area</source>
+        <translation>Höhe in Pixeln (ein Vielfaches von 8): Zeit und Speicher wachsen mit der Fläche</translation>
+    </message>
+    <message>
+        <source>Images per run, made one after another</source>
+        <translation>Bilder pro Lauf, nacheinander erzeugt</translation>
+    </message>
+    <message>
+        <source>The weights in memory: bf16 takes half the memory (and on CPUs with AVX-512 BF16 is much faster)</source>
+        <translation>Die Gewichte im Speicher: bf16 braucht halb so viel Speicher (und ist auf CPUs mit AVX-512 BF16 viel schneller)</translation>
+    </message>
+    <message>
+        <source>img2img: start from this image instead of noise (empty: text-to-image)</source>
+        <translation>img2img: von diesem Bild statt von Rauschen ausgehen (leer: Text-zu-Bild)</translation>
+    </message>
+    <message>
+        <source>A concept to erase from the loaded checkpoint (a word or a short phrase)</source>
+        <translation>Ein Konzept, das aus dem geladenen Checkpoint gelöscht wird (ein Wort oder eine kurze Phrase)</translation>
+    </message>
+    <message>
+        <source>UCE edits the cross-attention in one closed-form step; RECE repeats it against the prompts that bring the concept back (slower, more robust)</source>
+        <translation>UCE bearbeitet die Cross-Attention in einem Schritt geschlossener Form; RECE wiederholt ihn gegen die Prompts, die das Konzept zurückbringen (langsamer, robuster)</translation>
     </message>
 </context>
 <context>
@@ -3202,6 +3374,14 @@ verschoben %2</translation>
     <message>
         <source>Trains whole</source>
         <translation>Wird ganz trainiert</translation>
+    </message>
+    <message>
+        <source>The run folder: checkpoints, the loss log and the recipe go there</source>
+        <translation>Der Laufordner: Checkpoints, das Loss-Protokoll und das Rezept kommen dorthin</translation>
+    </message>
+    <message>
+        <source>Continue the run in the folder from its last checkpoint, exactly as if it had not stopped</source>
+        <translation>Den Lauf im Ordner ab seinem letzten Checkpoint fortsetzen, genau als hätte er nicht angehalten</translation>
     </message>
 </context>
 <context>

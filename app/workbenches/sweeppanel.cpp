@@ -49,6 +49,7 @@ SweepPanel::SweepPanel(const Spec& spec) {
     form->addRow(tr("NFE values:"), nfes);
     count = new QSpinBox(box);
     count->setObjectName(spec.countName);
+    count->setToolTip(spec.countToolTip);
     count->setRange(spec.countMin, spec.countMax);
     count->setValue(spec.countValue);
     form->addRow(spec.countLabel, count);

@@ -53,6 +53,7 @@ public:
         QString nfesToolTip;
         QString countName;     ///< object name of the count spin box
         QString countLabel;
+        QString countToolTip;
         int countMin = 1;
         int countMax = 10000;
         int countValue = 16;

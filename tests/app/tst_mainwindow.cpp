@@ -138,6 +138,31 @@ private Q_SLOTS:
         QVERIFY(file.readAll().contains("diagnostics: matmul"));
     }
 
+    void everySettingHasATooltip() {
+        // Every control a user sets (spin boxes, menus, check boxes, sliders, text fields) on
+        // every workbench says what it does, and where it trades speed for quality, in a tooltip.
+        Engine engine(1);
+        MainWindow window(&engine, Settings{});
+        QStringList missing;
+        for (const auto& id : window.workbenchIds()) {
+            QWidget* page = window.workbench(id)->page();
+            const auto widgets = page->findChildren<QWidget*>();
+            for (QWidget* w : widgets) {
+                const bool setting = qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w) ||
+                                     qobject_cast<QCheckBox*>(w) || qobject_cast<QAbstractSlider*>(w) ||
+                                     (qobject_cast<QLineEdit*>(w) && !qobject_cast<QLineEdit*>(w)->isReadOnly());
+                if (!setting || qobject_cast<QScrollBar*>(w)) continue;
+                // A spin box's or combo box's own line edit is part of it.
+                if (qobject_cast<QLineEdit*>(w) && (qobject_cast<QAbstractSpinBox*>(w->parentWidget()) ||
+                                                    qobject_cast<QComboBox*>(w->parentWidget())))
+                    continue;
+                if (w->toolTip().trimmed().isEmpty())
+                    missing << id + QLatin1Char('/') + (w->objectName().isEmpty() ? QString::fromLatin1(w->metaObject()->className()) : w->objectName());
+            }
+        }
+        QVERIFY2(missing.isEmpty(), qPrintable(QStringLiteral("no tooltip: ") + missing.join(QStringLiteral(", "))));
+    }
+
     void shortcutsAreListedInHelp() {
         Engine engine(1);
         MainWindow window(&engine, Settings{});

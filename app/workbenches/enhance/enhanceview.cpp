@@ -166,6 +166,8 @@ QWidget* EnhanceView::buildSettingsBox() {
     auto* form = new QFormLayout(box);
     m_builtinModel = new QComboBox(box);
     m_builtinModel->setObjectName(QStringLiteral("builtinModel"));
+    m_builtinModel->setToolTip(tr("The predictive enhancer takes one network pass (fast); the score model runs a "
+                                  "diffusion sampler (several passes, any sampler)"));
     m_builtinModel->addItem(tr("Built-in speech enhancer (16 kHz)"), qs(models::zoo::find(models::zoo::kEnhancer)));
     m_builtinModel->addItem(tr("Built-in predictive enhancer (16 kHz, one pass, dereverberates)"),
                             qs(models::zoo::find(models::zoo::kPredictiveEnhancer)));
@@ -173,6 +175,7 @@ QWidget* EnhanceView::buildSettingsBox() {
     form->addRow(tr("Model:"), m_builtinModel);
     m_modelDir = new QLineEdit(box);
     m_modelDir->setObjectName(QStringLiteral("modelDir"));
+    m_modelDir->setToolTip(tr("A model folder (weights.pt and card.json) or a published SGMSE+ checkpoint"));
     m_modelDir->setPlaceholderText(tr("folder with weights.pt and card.json, or an SGMSE+ checkpoint"));
     auto* openModel = new QPushButton(tr("Open…"), box);
     openModel->setObjectName(QStringLiteral("openModel"));
@@ -219,6 +222,8 @@ QWidget* EnhanceView::buildSettingsBox() {
     form->addRow(tr("Remove:"), m_task);
     m_sampler = new QComboBox(box);
     m_sampler->setObjectName(QStringLiteral("sampler"));
+    m_sampler->setToolTip(tr("How the reverse process is solved: the MR Sampler needs a few evaluations, "
+                             "predictor-corrector 30–60 for the same quality"));
     for (const auto& s : sp::enhanceSamplers()) {
         m_sampler->addItem(qs(s.label), qs(s.id));
         m_sampler->setItemData(m_sampler->count() - 1, qs(s.id), Qt::ToolTipRole);

@@ -232,6 +232,7 @@ void EraseWorkbench::buildPage() {
     m_prompts->setPlainText(defaultPrompts().join(QLatin1Char('\n')));
     m_seedCount = ui.seedCount;
     m_firstSeed = ui.firstSeed;
+    m_firstSeed->setToolTip(tr("The first seed of the grid; the same seeds before and after make the comparison fair"));
     m_steps = ui.steps;
     m_guidance = ui.guidance;
     m_sld = ui.sld;
@@ -243,6 +244,7 @@ void EraseWorkbench::buildPage() {
     m_library = ui.eraseLibrary;
     m_library->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_word = ui.eraseWord;
+    m_word->setToolTip(tr("The concept to erase: a word the text encoder knows"));
     m_method = ui.eraseMethod;
     m_method->addItem(tr("UCE (closed form)"), QStringLiteral("uce"));
     m_method->addItem(tr("RECE (closed form, robust)"), QStringLiteral("rece"));
@@ -254,6 +256,8 @@ void EraseWorkbench::buildPage() {
     m_save = ui.saveLibrary;
     m_load = ui.loadLibrary;
     m_attackKind = ui.attackKind;
+    m_attackKind->setToolTip(tr("How to try to bring the erased concept back: the closed form is instant; the "
+                                "gradient attack optimises on real images and takes longer"));
     m_attackKind->addItem(tr("Closed-form (RECE derivation)"), QStringLiteral("closed-form"));
     m_attackKind->addItem(tr("Gradient (real training images)"), QStringLiteral("gradient"));
     m_attack = ui.eraseAttack;

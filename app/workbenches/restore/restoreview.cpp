@@ -104,6 +104,14 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
     layout->addWidget(m_tabs, 1);
 
     auto& ui = *m_ui;
+    ui.inputPath->setToolTip(tr("Your own image file (PNG, JPEG, …; any size, restored in tiles); empty: a test image"));
+    ui.builtinModel->setToolTip(tr("The restoration model: the photo models restore colour photos of any size; the "
+                                   "Fashion-MNIST one the 28×28 demo images"));
+    ui.modelDir->setToolTip(tr("A model folder (weights.pt and card.json) or an IR-SDE checkpoint"));
+    ui.sampler->setToolTip(tr("How the reverse process is solved: the MR Sampler needs 5–10 evaluations, the "
+                              "IR-SDE posterior sampler 100 or more for the same quality"));
+    ui.compareLeft->setToolTip(tr("The image shown left of the divider"));
+    ui.compareRight->setToolTip(tr("The image shown right of the divider"));
     ui.degradeTask->addItem(tr("(none — restore as is)"), QString());
     for (const auto& t : rs::tasks()) ui.degradeTask->addItem(taskLabel(t), qs(t.id));
     ui.fileTask->addItem(tr("(unknown)"), QString());
@@ -174,6 +182,7 @@ QWidget* RestoreView::buildSweepTab() {
     SweepPanel::Spec spec;
     m_sweepTask = new QComboBox;
     m_sweepTask->setObjectName(QStringLiteral("sweepTask"));
+    m_sweepTask->setToolTip(tr("The degradation every point of the sweep restores"));
     for (const auto& t : rs::tasks()) m_sweepTask->addItem(taskLabel(t), qs(t.id));
     m_sweepTask->setCurrentIndex(std::max(0, m_sweepTask->findData(QStringLiteral("noise"))));
     spec.leadingRows.append({tr("Task:"), m_sweepTask});
@@ -182,6 +191,7 @@ QWidget* RestoreView::buildSweepTab() {
     spec.nfesToolTip = tr("NFE values, separated by commas");
     spec.countName = QStringLiteral("sweepImages");
     spec.countLabel = tr("Images:");
+    spec.countToolTip = tr("Test images behind each point: more give steadier scores and take longer");
     spec.note = tr("Model folder, seed and λ come from the Restore tab. Each point restores the first test "
                    "images degraded with the task and scores them against the clean images (mean PSNR "
                    "and SSIM; higher is better).");
