@@ -148,19 +148,24 @@ private Q_SLOTS:
             QWidget* page = window.workbench(id)->page();
             const auto widgets = page->findChildren<QWidget*>();
             for (QWidget* w : widgets) {
-                const bool setting = qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w) ||
-                                     qobject_cast<QCheckBox*>(w) || qobject_cast<QAbstractSlider*>(w) ||
-                                     (qobject_cast<QLineEdit*>(w) && !qobject_cast<QLineEdit*>(w)->isReadOnly());
+                const bool setting =
+                    qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w) ||
+                    qobject_cast<QCheckBox*>(w) || qobject_cast<QAbstractSlider*>(w) ||
+                    (qobject_cast<QLineEdit*>(w) && !qobject_cast<QLineEdit*>(w)->isReadOnly());
                 if (!setting || qobject_cast<QScrollBar*>(w)) continue;
                 // A spin box's or combo box's own line edit is part of it.
                 if (qobject_cast<QLineEdit*>(w) && (qobject_cast<QAbstractSpinBox*>(w->parentWidget()) ||
                                                     qobject_cast<QComboBox*>(w->parentWidget())))
                     continue;
                 if (w->toolTip().trimmed().isEmpty())
-                    missing << id + QLatin1Char('/') + (w->objectName().isEmpty() ? QString::fromLatin1(w->metaObject()->className()) : w->objectName());
+                    missing << id + QLatin1Char('/') +
+                                   (w->objectName().isEmpty()
+                                        ? QString::fromLatin1(w->metaObject()->className())
+                                        : w->objectName());
             }
         }
-        QVERIFY2(missing.isEmpty(), qPrintable(QStringLiteral("no tooltip: ") + missing.join(QStringLiteral(", "))));
+        QVERIFY2(missing.isEmpty(),
+                 qPrintable(QStringLiteral("no tooltip: ") + missing.join(QStringLiteral(", "))));
     }
 
     void shortcutsAreListedInHelp() {

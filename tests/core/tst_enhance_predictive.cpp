@@ -219,8 +219,10 @@ private Q_SLOTS:
             for (const auto& row : r.value().rows) {
                 if (row.method != kPredictiveSampler || row.group != g) continue;
                 seen = true;
-                const double siSdrClaim = claim.at("si_sdr_db").get<double>(), estoiClaim = claim.at("estoi").get<double>();
-                qInfo("shipped predictive model, %s: SI-SDR %+.2f dB, ESTOI %+.3f on %d held-out mixtures (card: >= %+.2f, %+.3f)",
+                const double siSdrClaim = claim.at("si_sdr_db").get<double>(),
+                             estoiClaim = claim.at("estoi").get<double>();
+                qInfo("shipped predictive model, %s: SI-SDR %+.2f dB, ESTOI %+.3f on %d held-out mixtures "
+                      "(card: >= %+.2f, %+.3f)",
                       group.c_str(), row.siSdrGain, row.estoiGain, row.files, siSdrClaim, estoiClaim);
                 QVERIFY(row.siSdrGain >= siSdrClaim);
                 QVERIFY(row.estoiGain >= estoiClaim);

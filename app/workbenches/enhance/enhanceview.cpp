@@ -166,8 +166,9 @@ QWidget* EnhanceView::buildSettingsBox() {
     auto* form = new QFormLayout(box);
     m_builtinModel = new QComboBox(box);
     m_builtinModel->setObjectName(QStringLiteral("builtinModel"));
-    m_builtinModel->setToolTip(tr("The predictive enhancer takes one network pass (fast); the score model runs a "
-                                  "diffusion sampler (several passes, any sampler)"));
+    m_builtinModel->setToolTip(
+        tr("The predictive enhancer takes one network pass (fast); the score model runs a "
+           "diffusion sampler (several passes, any sampler)"));
     m_builtinModel->addItem(tr("Built-in speech enhancer (16 kHz)"), qs(models::zoo::find(models::zoo::kEnhancer)));
     m_builtinModel->addItem(tr("Built-in predictive enhancer (16 kHz, one pass, dereverberates)"),
                             qs(models::zoo::find(models::zoo::kPredictiveEnhancer)));

@@ -232,7 +232,8 @@ void EraseWorkbench::buildPage() {
     m_prompts->setPlainText(defaultPrompts().join(QLatin1Char('\n')));
     m_seedCount = ui.seedCount;
     m_firstSeed = ui.firstSeed;
-    m_firstSeed->setToolTip(tr("The first seed of the grid; the same seeds before and after make the comparison fair"));
+    m_firstSeed->setToolTip(
+        tr("The first seed of the grid; the same seeds before and after make the comparison fair"));
     m_steps = ui.steps;
     m_guidance = ui.guidance;
     m_sld = ui.sld;
@@ -256,8 +257,9 @@ void EraseWorkbench::buildPage() {
     m_save = ui.saveLibrary;
     m_load = ui.loadLibrary;
     m_attackKind = ui.attackKind;
-    m_attackKind->setToolTip(tr("How to try to bring the erased concept back: the closed form is instant; the "
-                                "gradient attack optimises on real images and takes longer"));
+    m_attackKind->setToolTip(
+        tr("How to try to bring the erased concept back: the closed form is instant; the "
+           "gradient attack optimises on real images and takes longer"));
     m_attackKind->addItem(tr("Closed-form (RECE derivation)"), QStringLiteral("closed-form"));
     m_attackKind->addItem(tr("Gradient (real training images)"), QStringLiteral("gradient"));
     m_attack = ui.eraseAttack;

@@ -137,18 +137,24 @@ void SdErasePage::build() {
     m_precision->setToolTip(tr("The weights in memory: bf16 takes half the memory (and on CPUs with AVX-512 BF16 "
                                "is much faster)"));
     settings->addWidget(m_precision);
-    m_checkpoint->setToolTip(tr("A Stable Diffusion 1.x checkpoint (.safetensors or .ckpt) to edit; the file itself is never changed"));
+    m_checkpoint->setToolTip(tr("A Stable Diffusion 1.x checkpoint (.safetensors or .ckpt) to edit; the file "
+                                "itself is never changed"));
     m_concept->setToolTip(tr("The concept to erase (a word or a short phrase)"));
-    m_method->setToolTip(tr("UCE edits the cross-attention in one closed-form step; RECE repeats it against the "
-                            "prompts that bring the concept back (slower, more robust)"));
-    m_guide->setToolTip(tr("What the erased concept's prompts should give instead (empty: nothing in particular)"));
-    m_preserve->setToolTip(tr("Prompts whose images must stay as they are; more of them keep more of the model, at "
-                              "the cost of a weaker erasure"));
+    m_method->setToolTip(
+        tr("UCE edits the cross-attention in one closed-form step; RECE repeats it against the "
+           "prompts that bring the concept back (slower, more robust)"));
+    m_guide->setToolTip(
+        tr("What the erased concept's prompts should give instead (empty: nothing in particular)"));
+    m_preserve->setToolTip(
+        tr("Prompts whose images must stay as they are; more of them keep more of the model, at "
+           "the cost of a weaker erasure"));
     m_size->setToolTip(tr("Image size in pixels: time and memory grow with the area"));
     m_steps->setToolTip(tr("Sampling steps per image: time grows with each"));
-    m_guidance->setToolTip(tr("Guidance weight: higher follows the prompt more closely; each step costs two network passes"));
+    m_guidance->setToolTip(
+        tr("Guidance weight: higher follows the prompt more closely; each step costs two network passes"));
     m_seeds->setToolTip(tr("Seeds per prompt: more images judge the edit better and take longer"));
-    m_firstSeed->setToolTip(tr("The first seed; the same seeds before and after the edit make the comparison fair"));
+    m_firstSeed->setToolTip(
+        tr("The first seed; the same seeds before and after the edit make the comparison fair"));
     form->addRow(tr("Sampling"), settings);
     auto* seedRow = new QHBoxLayout;
     seedRow->addWidget(m_seeds);

@@ -42,11 +42,14 @@ GenerateView::GenerateView(QWidget* parent) : QWidget(parent), m_ui(std::make_un
     layout->addWidget(m_tabs, 1);
 
     auto& ui = *m_ui;
-    ui.modelDir->setToolTip(tr("The model to sample: a folder with weights.pt and card.json (empty: the built-in one)"));
+    ui.modelDir->setToolTip(
+        tr("The model to sample: a folder with weights.pt and card.json (empty: the built-in one)"));
     ui.classLabel->setToolTip(tr("The class of every sample, or every class in turn"));
-    ui.batch->setToolTip(tr("Samples per run: time grows with each; more samples show the model's variety better"));
-    ui.likelihoodCount->setToolTip(tr("Test images whose likelihood (bits/dim) is computed by the probability-flow "
-                                      "ODE: each takes hundreds of network evaluations"));
+    ui.batch->setToolTip(
+        tr("Samples per run: time grows with each; more samples show the model's variety better"));
+    ui.likelihoodCount->setToolTip(
+        tr("Test images whose likelihood (bits/dim) is computed by the probability-flow "
+           "ODE: each takes hundreds of network evaluations"));
     ui.sde->addItem(tr("VE (variance exploding)"), QStringLiteral("ve"));
     ui.sde->addItem(tr("VP (variance preserving)"), QStringLiteral("vp"));
     ui.sde->addItem(tr("sub-VP"), QStringLiteral("subvp"));

@@ -106,20 +106,28 @@ SdPanel::SdPanel(QWidget* parent) : QWidget(parent) {
     m_strength->setSingleStep(0.05);
     m_strength->setValue(0.75);
     m_strength->setToolTip(tr("Denoising strength: how much of the start image is replaced"));
-    m_checkpoint->setToolTip(tr("A Stable Diffusion 1.x checkpoint (.safetensors or .ckpt); its UNet, VAE and text encoder"));
-    m_negative->setToolTip(tr("What the image should not show: classifier-free guidance pushes away from it"));
-    m_sampler->setToolTip(tr("The scheduler: DPM-Solver++(2M) reaches a given quality in the fewest steps; Euler "
-                             "ancestral adds fresh noise every step (more variety, needs more steps)"));
-    m_karras->setToolTip(tr("Karras σ spacing: more steps at low noise, usually sharper at the same step count"));
-    m_steps->setToolTip(tr("Steps: time grows with each; 20–30 is the usual trade-off (4–8 with LCM weights)"));
-    m_cfg->setToolTip(tr("Guidance weight: higher follows the prompt more closely and loses variety; each step "
-                         "costs two network passes unless it is 1"));
-    m_seed->setToolTip(tr("Seed of the first image; image i uses seed + i, so one image can be made again alone"));
+    m_checkpoint->setToolTip(
+        tr("A Stable Diffusion 1.x checkpoint (.safetensors or .ckpt); its UNet, VAE and text encoder"));
+    m_negative->setToolTip(
+        tr("What the image should not show: classifier-free guidance pushes away from it"));
+    m_sampler->setToolTip(
+        tr("The scheduler: DPM-Solver++(2M) reaches a given quality in the fewest steps; Euler "
+           "ancestral adds fresh noise every step (more variety, needs more steps)"));
+    m_karras->setToolTip(
+        tr("Karras σ spacing: more steps at low noise, usually sharper at the same step count"));
+    m_steps->setToolTip(
+        tr("Steps: time grows with each; 20–30 is the usual trade-off (4–8 with LCM weights)"));
+    m_cfg->setToolTip(
+        tr("Guidance weight: higher follows the prompt more closely and loses variety; each step "
+           "costs two network passes unless it is 1"));
+    m_seed->setToolTip(
+        tr("Seed of the first image; image i uses seed + i, so one image can be made again alone"));
     m_width->setToolTip(tr("Width in pixels (a multiple of 8): time and memory grow with the area"));
     m_height->setToolTip(tr("Height in pixels (a multiple of 8): time and memory grow with the area"));
     m_batch->setToolTip(tr("Images per run, made one after another"));
-    m_precision->setToolTip(tr("The weights in memory: bf16 takes half the memory (and on CPUs with AVX-512 BF16 "
-                               "is much faster)"));
+    m_precision->setToolTip(
+        tr("The weights in memory: bf16 takes half the memory (and on CPUs with AVX-512 BF16 "
+           "is much faster)"));
     m_initImage->setToolTip(tr("img2img: start from this image instead of noise (empty: text-to-image)"));
     initRow->addWidget(m_initImage, 1);
     initRow->addWidget(browse);
@@ -142,9 +150,11 @@ SdPanel::SdPanel(QWidget* parent) : QWidget(parent) {
     m_eraseConcept->setPlaceholderText(tr("A concept to erase, e.g. \"van gogh\""));
     m_eraseMethod = new QComboBox(this);
     m_eraseMethod->setObjectName(QStringLiteral("sdEraseMethod"));
-    m_eraseConcept->setToolTip(tr("A concept to erase from the loaded checkpoint (a word or a short phrase)"));
-    m_eraseMethod->setToolTip(tr("UCE edits the cross-attention in one closed-form step; RECE repeats it against the "
-                                 "prompts that bring the concept back (slower, more robust)"));
+    m_eraseConcept->setToolTip(
+        tr("A concept to erase from the loaded checkpoint (a word or a short phrase)"));
+    m_eraseMethod->setToolTip(
+        tr("UCE edits the cross-attention in one closed-form step; RECE repeats it against the "
+           "prompts that bring the concept back (slower, more robust)"));
     m_eraseMethod->addItem(tr("UCE (closed form)"), QStringLiteral("uce"));
     m_eraseMethod->addItem(tr("RECE (UCE + regenerating embeddings)"), QStringLiteral("rece"));
     m_erase = new QPushButton(tr("Erase"), this);

@@ -104,9 +104,11 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
     layout->addWidget(m_tabs, 1);
 
     auto& ui = *m_ui;
-    ui.inputPath->setToolTip(tr("Your own image file (PNG, JPEG, …; any size, restored in tiles); empty: a test image"));
-    ui.builtinModel->setToolTip(tr("The restoration model: the photo models restore colour photos of any size; the "
-                                   "Fashion-MNIST one the 28×28 demo images"));
+    ui.inputPath->setToolTip(
+        tr("Your own image file (PNG, JPEG, …; any size, restored in tiles); empty: a test image"));
+    ui.builtinModel->setToolTip(
+        tr("The restoration model: the photo models restore colour photos of any size; the "
+           "Fashion-MNIST one the 28×28 demo images"));
     ui.modelDir->setToolTip(tr("A model folder (weights.pt and card.json) or an IR-SDE checkpoint"));
     ui.sampler->setToolTip(tr("How the reverse process is solved: the MR Sampler needs 5–10 evaluations, the "
                               "IR-SDE posterior sampler 100 or more for the same quality"));

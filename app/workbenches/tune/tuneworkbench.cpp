@@ -51,8 +51,9 @@ TuneWorkbench::TuneWorkbench(Engine* engine, QString outputDir, QObject* parent)
     auto* trainTab = new QWidget;
     m_ui->setupUi(trainTab);
     m_ui->outDir->setToolTip(tr("The run folder: checkpoints, the loss log and the recipe go there"));
-    m_ui->resume->setToolTip(tr("Continue the run in the folder from its last checkpoint, exactly as if it had not "
-                                "stopped"));
+    m_ui->resume->setToolTip(
+        tr("Continue the run in the folder from its last checkpoint, exactly as if it had not "
+           "stopped"));
     trainTab->setObjectName(QStringLiteral("trainTab"));
     tabs->addTab(trainTab, tr("Train"));
     layout->addWidget(tabs, 1);
