@@ -1242,6 +1242,18 @@
         <source>How the reverse process is solved: the MR Sampler needs a few evaluations, predictor-corrector 30–60 for the same quality</source>
         <translation>Wie der Rückwärtsprozess gelöst wird: der MR-Sampler braucht wenige Auswertungen, Prädiktor-Korrektor 30–60 für dieselbe Qualität</translation>
     </message>
+    <message>
+        <source>Wheel: zoom every view about the cursor; double-click: the whole track; click: seek; drag: loop region</source>
+        <translation>Mausrad: alle Ansichten um den Zeiger zoomen; Doppelklick: die ganze Spur; Klick: springen; Ziehen: Schleifenbereich</translation>
+    </message>
+    <message>
+        <source>Residual row</source>
+        <translation>Restspur-Zeile</translation>
+    </message>
+    <message>
+        <source>Show the residual (noisy − enhanced: what was removed) as a third spectrogram</source>
+        <translation>Den Rest (verrauscht − verbessert: was entfernt wurde) als drittes Spektrogramm zeigen</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::EnhanceWorkbench</name>

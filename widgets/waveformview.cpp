@@ -1,6 +1,7 @@
 #include "waveformview.h"
 
 #include <QMouseEvent>
+#include <QWheelEvent>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -97,15 +98,35 @@ void WaveformView::setLoop(qint64 a, qint64 b, bool enabled) {
     update();
 }
 
+void WaveformView::setVisibleRange(double a, double b) {
+    constexpr double kNarrowest = 1.0 / 4096;
+    if (!std::isfinite(a) || !std::isfinite(b) || b < a) a = 0, b = 1;
+    double w = std::clamp(b - a, kNarrowest, 1.0);
+    const double mid = std::clamp((a + b) / 2, w / 2, 1 - w / 2);
+    const double na = std::max(0.0, mid - w / 2), nb = std::min(1.0, na + w);
+    if (na == m_viewA && nb == m_viewB) return;
+    m_viewA = na;
+    m_viewB = nb;
+    update();
+}
+
+void WaveformView::zoomAbout(double factor, double at) {
+    const double w = m_viewB - m_viewA;
+    const double pivot = m_viewA + std::clamp(at, 0.0, 1.0) * w; // the fraction under the cursor stays put
+    const double nw = std::clamp(w * factor, 1.0 / 4096, 1.0);
+    setVisibleRange(pivot - (pivot - m_viewA) * nw / w, pivot - (pivot - m_viewA) * nw / w + nw);
+    Q_EMIT visibleRangeChanged(m_viewA, m_viewB);
+}
+
 qint64 WaveformView::sampleAt(double x) const {
     if (m_samples <= 0 || width() <= 0) return 0;
-    const double t = std::clamp(x / double(width()), 0.0, 1.0);
+    const double t = m_viewA + std::clamp(x / double(width()), 0.0, 1.0) * (m_viewB - m_viewA);
     return std::clamp<qint64>(qint64(std::llround(t * double(m_samples))), 0, m_samples);
 }
 
 double WaveformView::xOf(qint64 sample) const {
     if (m_samples <= 0) return 0;
-    return double(sample) / double(m_samples) * double(width());
+    return (double(sample) / double(m_samples) - m_viewA) / (m_viewB - m_viewA) * double(width());
 }
 
 void WaveformView::paintEvent(QPaintEvent*) {
@@ -120,7 +141,8 @@ void WaveformView::paintEvent(QPaintEvent*) {
     if (m_mode == Mode::Spectrogram) {
         if (!m_spectrogram.isNull()) {
             p.setRenderHint(QPainter::SmoothPixmapTransform, true);
-            p.drawImage(r, m_spectrogram);
+            const double iw = m_spectrogram.width();
+            p.drawImage(QRectF(r), m_spectrogram, QRectF(m_viewA * iw, 0, (m_viewB - m_viewA) * iw, m_spectrogram.height()));
         }
     } else if (!m_envelope.isEmpty()) {
         const double mid = r.height() / 2.0, half = r.height() / 2.0 - 2.0;
@@ -128,10 +150,11 @@ void WaveformView::paintEvent(QPaintEvent*) {
         p.drawLine(QPointF(0, mid), QPointF(r.width(), mid));
         p.setPen(QPen(QColor(40, 110, 200), 1));
         const int n = int(m_envelope.size());
+        const double first = m_viewA * n, span = (m_viewB - m_viewA) * n / std::max(r.width(), 1);
         for (int x = 0; x < r.width(); ++x) {
-            // The envelope's columns under this pixel column.
-            const int a = int(qint64(x) * n / std::max(r.width(), 1));
-            const int b = std::max(a + 1, int(qint64(x + 1) * n / std::max(r.width(), 1)));
+            // The envelope's columns under this pixel column (of the visible range).
+            const int a = std::clamp(int(first + x * span), 0, n - 1);
+            const int b = std::max(a + 1, int(first + (x + 1) * span));
             float lo = m_envelope[std::min(a, n - 1)].first, hi = m_envelope[std::min(a, n - 1)].second;
             for (int i = a + 1; i < std::min(b, n); ++i) {
                 lo = std::min(lo, m_envelope[i].first);
@@ -194,6 +217,20 @@ void WaveformView::mouseReleaseEvent(QMouseEvent* event) {
     } else {
         Q_EMIT seekRequested(sampleAt(event->position().x()));
     }
+    event->accept();
+}
+
+void WaveformView::mouseDoubleClickEvent(QMouseEvent* event) {
+    if (event->button() != Qt::LeftButton) return QWidget::mouseDoubleClickEvent(event);
+    setVisibleRange(0, 1);
+    Q_EMIT visibleRangeChanged(m_viewA, m_viewB);
+    event->accept();
+}
+
+void WaveformView::wheelEvent(QWheelEvent* event) {
+    const int delta = event->angleDelta().y();
+    if (delta == 0 || !hasTrack() || width() <= 0) return QWidget::wheelEvent(event);
+    zoomAbout(std::pow(0.8, delta / 120.0), event->position().x() / double(width()));
     event->accept();
 }
 

@@ -516,6 +516,38 @@ private Q_SLOTS:
         QCOMPARE(wb.player().loopEnd(), view->sampleAt(60));
         QVERIFY(page->findChild<QCheckBox*>(QStringLiteral("loop"))->isChecked());
 
+        // Noisy and enhanced spectrograms stacked, the residual as a third row on demand; zoom,
+        // playhead and loop in step in every row.
+        auto* top = wb.spectrogramView();
+        auto* enhancedRow = page->findChild<reverie::widgets::WaveformView*>(QStringLiteral("enhancedSpectrogramView"));
+        auto* residualRow = page->findChild<reverie::widgets::WaveformView*>(QStringLiteral("residualSpectrogramView"));
+        auto* residualBox = page->findChild<QCheckBox*>(QStringLiteral("residualRow"));
+        QVERIFY(enhancedRow && residualRow && residualBox);
+        QVERIFY(enhancedRow->isVisible() && enhancedRow->hasTrack());
+        QCOMPARE(top->samples(), qint64(noisy.size()));
+        QVERIFY(!residualRow->isVisible());
+        residualBox->setChecked(true);
+        QVERIFY(residualRow->isVisible() && residualRow->hasTrack());
+        QTest::mouseClick(top, Qt::LeftButton, {}, QPoint(top->width() / 4, top->height() / 2));
+        for (auto* v : {wb.waveformView(), top, enhancedRow, residualRow}) {
+            QCOMPARE(v->playhead(), wb.player().position());
+            QCOMPARE(v->visibleRange(), qMakePair(0.0, 1.0));
+        }
+        QWheelEvent wheel(QPointF(top->width() / 4.0, 10), top->mapToGlobal(QPointF(top->width() / 4.0, 10)), {},
+                          QPoint(0, 240), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(enhancedRow, &wheel);
+        const auto zoomed = enhancedRow->visibleRange();
+        QVERIFY(zoomed.second - zoomed.first < 0.7 && zoomed.first > 0.0);
+        for (auto* v : {wb.waveformView(), top, residualRow}) QCOMPARE(v->visibleRange(), zoomed);
+        // Zoomed, a click still seeks to the sample under the cursor, in every row alike.
+        QTest::mouseClick(residualRow, Qt::LeftButton, {}, QPoint(residualRow->width() / 2, 5));
+        QCOMPARE(wb.player().position(), residualRow->sampleAt(residualRow->width() / 2));
+        QCOMPARE(top->xOf(wb.player().position()), residualRow->xOf(wb.player().position()));
+        QTest::mouseDClick(top, Qt::LeftButton, {}, QPoint(5, 5));
+        for (auto* v : {wb.waveformView(), enhancedRow, residualRow}) QCOMPARE(v->visibleRange(), qMakePair(0.0, 1.0));
+        residualBox->setChecked(false);
+        QVERIFY(!residualRow->isVisible());
+
         // Loudness matching: the offset is shown and applied.
         QVERIFY(wb.selectTrack(EnhanceWorkbench::Enhanced));
         wb.setLoudnessMatch(true);

@@ -269,6 +269,27 @@ private Q_SLOTS:
         view.setLoop(2000, 1000, true);
         view.setMode(WaveformView::Mode::Spectrogram);
         QVERIFY(!view.grab().isNull()); // paints in both modes
+
+        // Zoom: the wheel zooms about the cursor (the sample under it stays), clicks map through
+        // the visible range, a double-click shows the whole track again.
+        QSignalSpy range(&view, &WaveformView::visibleRangeChanged);
+        const qint64 under = view.sampleAt(300);
+        view.zoomAbout(0.25, 300.0 / 400.0);
+        QCOMPARE(range.count(), 1);
+        const auto r = view.visibleRange();
+        QVERIFY(std::abs((r.second - r.first) - 0.25) < 1e-9);
+        QVERIFY(std::abs(double(view.sampleAt(300) - under)) <= 1.0);
+        QVERIFY(view.sampleAt(0) > 0 && view.sampleAt(400) < view.samples());
+        QVERIFY(std::abs(view.xOf(view.sampleAt(123)) - 123.0) < 1.0);
+        view.zoomAbout(1e-9, 0.0); // never narrower than 1/4096 of the track, never outside it
+        QVERIFY(view.visibleRange().second - view.visibleRange().first >= 1.0 / 4096 - 1e-12);
+        QVERIFY(view.visibleRange().first >= 0.0);
+        view.setVisibleRange(0.9, 1.4);
+        QVERIFY(view.visibleRange().second <= 1.0 && view.visibleRange().first >= 0.0);
+        QVERIFY(!view.grab().isNull());
+        QTest::mouseDClick(&view, Qt::LeftButton, {}, QPoint(50, 50));
+        QCOMPARE(view.visibleRange(), qMakePair(0.0, 1.0));
+        QCOMPARE(range.last().at(0).toDouble(), 0.0);
     }
 
     void spectrogramImageMapsDb() {

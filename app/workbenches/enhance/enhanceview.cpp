@@ -55,6 +55,9 @@ QString gainText(const std::optional<double>& before, const std::optional<double
     return (d >= 0 ? QStringLiteral("+") : QString()) + QString::number(d, 'f', decimals);
 }
 
+// The tracks as EnhanceWorkbench numbers them (keys 1–4).
+constexpr int Noisy = 1, Enhanced = 2, Residual = 4;
+
 } // namespace
 
 QString EnhanceView::trackName(int track) {
@@ -307,14 +310,32 @@ void EnhanceView::buildPlayerColumn(QVBoxLayout* right) {
     m_wave->setPlaceholderText(tr("The waveform of the selected track. Click to seek, drag to set a loop region."));
     m_spec = new widgets::WaveformView(this);
     m_spec->setObjectName(QStringLiteral("spectrogramView"));
-    m_spec->setMode(widgets::WaveformView::Mode::Spectrogram);
     m_spec->setPlaceholderText(tr("The spectrogram of the selected track in the model's STFT (510-point FFT, hop 128)."));
+    m_specEnhanced = new widgets::WaveformView(this);
+    m_specEnhanced->setObjectName(QStringLiteral("enhancedSpectrogramView"));
+    m_specResidual = new widgets::WaveformView(this);
+    m_specResidual->setObjectName(QStringLiteral("residualSpectrogramView"));
+    for (auto* v : {m_spec, m_specEnhanced, m_specResidual}) {
+        v->setMode(widgets::WaveformView::Mode::Spectrogram);
+        v->setMinimumHeight(90);
+        v->setToolTip(tr("Wheel: zoom every view about the cursor; double-click: the whole track; click: seek; "
+                         "drag: loop region"));
+    }
     m_spec->setMinimumHeight(180);
+    m_specEnhanced->hide();
+    m_specResidual->hide();
     right->addWidget(m_wave, 2);
     right->addWidget(m_spec, 3);
-    for (auto* v : {m_wave, m_spec}) {
+    right->addWidget(m_specEnhanced, 3);
+    right->addWidget(m_specResidual, 3);
+    const std::array<widgets::WaveformView*, 4> views{m_wave, m_spec, m_specEnhanced, m_specResidual};
+    for (auto* v : views) {
         connect(v, &widgets::WaveformView::seekRequested, this, &EnhanceView::seekRequested);
         connect(v, &widgets::WaveformView::loopRequested, this, &EnhanceView::loopRequested);
+        // One zoom for every view: the one zoomed tells the others.
+        connect(v, &widgets::WaveformView::visibleRangeChanged, this, [views](double a, double b) {
+            for (auto* o : views) o->setVisibleRange(a, b);
+        });
     }
 
     auto* playRow = new QHBoxLayout;
@@ -324,6 +345,10 @@ void EnhanceView::buildPlayerColumn(QVBoxLayout* right) {
     m_loop = new QCheckBox(tr("Loop region"), this);
     m_loop->setObjectName(QStringLiteral("loop"));
     m_loop->setToolTip(tr("Drag across the waveform or spectrogram to choose the region"));
+    m_residualRow = new QCheckBox(tr("Residual row"), this);
+    m_residualRow->setObjectName(QStringLiteral("residualRow"));
+    m_residualRow->setToolTip(tr("Show the residual (noisy − enhanced: what was removed) as a third spectrogram"));
+    connect(m_residualRow, &QCheckBox::toggled, this, &EnhanceView::refreshTracks);
     m_match = new QCheckBox(tr("Match loudness"), this);
     m_match->setObjectName(QStringLiteral("matchLoudness"));
     m_match->setToolTip(tr("Play every track at the level of the noisy track, so that louder does not sound better"));
@@ -335,6 +360,7 @@ void EnhanceView::buildPlayerColumn(QVBoxLayout* right) {
     playRow->addWidget(m_position);
     playRow->addWidget(m_loop);
     playRow->addWidget(m_match);
+    playRow->addWidget(m_residualRow);
     playRow->addWidget(m_levelLabel, 1);
     right->addLayout(playRow);
     connect(m_play, &QPushButton::clicked, this, &EnhanceView::playRequested);
@@ -441,37 +467,57 @@ void EnhanceView::showScores(const EnhanceScores& s, bool hasReference) {
     else m_metricNote->setText(s.note.isEmpty() ? tr("Against the clean reference.") : s.note);
 }
 
-void EnhanceView::showTracks(const std::array<bool, 4>& available, int current, const TrackView* v) {
+void EnhanceView::showTracks(const std::array<bool, 4>& available, int current, const std::array<TrackView, 4>& views) {
+    m_available = available;
+    m_current = current;
+    m_shown = views;
+    refreshTracks();
+}
+
+void EnhanceView::refreshTracks() {
     for (int t = 1; t <= 4; ++t) {
         auto* b = m_trackButtons[std::size_t(t - 1)];
-        b->setEnabled(available[std::size_t(t - 1)]);
-        if (t == current && !b->isChecked()) b->setChecked(true);
+        b->setEnabled(m_available[std::size_t(t - 1)]);
+        if (t == m_current && !b->isChecked()) b->setChecked(true);
     }
-    if (current == 0 || !v) {
+    // Shows track t in v, or says that its views are still being made on the engine thread.
+    auto show = [this](widgets::WaveformView* v, int t, bool spectrogram) {
+        const QString name = trackName(t);
+        v->setLabel(name);
+        const TrackView& tv = m_shown[std::size_t(t - 1)];
+        if (tv.samples > 0) {
+            if (spectrogram) v->setSpectrogram(tv.spectrogram, tv.samples);
+            else v->setEnvelope(tv.envelope, tv.samples);
+        } else {
+            v->clearTrack();
+            v->setPlaceholderText(tr("Computing the views of the %1 track…").arg(name.toLower()));
+        }
+    };
+    const bool stacked = m_available[std::size_t(Enhanced - 1)] && m_available[std::size_t(Noisy - 1)];
+    const bool residual = stacked && m_residualRow->isChecked() && m_available[std::size_t(Residual - 1)];
+    m_specEnhanced->setVisible(stacked);
+    m_specResidual->setVisible(residual);
+    m_residualRow->setEnabled(stacked);
+    if (m_current == 0) {
         m_wave->clearTrack();
         m_spec->clearTrack();
         return;
     }
-    const QString name = trackName(current);
-    m_wave->setLabel(name);
-    m_spec->setLabel(name);
-    if (v->samples > 0) {
-        m_wave->setEnvelope(v->envelope, v->samples);
-        m_spec->setSpectrogram(v->spectrogram, v->samples);
+    show(m_wave, m_current, false);
+    if (stacked) {
+        show(m_spec, Noisy, true);
+        show(m_specEnhanced, Enhanced, true);
+        if (residual) show(m_specResidual, Residual, true);
     } else {
-        // Its views are still being made on the engine thread.
-        m_wave->clearTrack();
-        m_spec->clearTrack();
-        m_wave->setPlaceholderText(tr("Computing the views of the %1 track…").arg(name.toLower()));
-        m_spec->setPlaceholderText(tr("Computing the views of the %1 track…").arg(name.toLower()));
+        show(m_spec, m_current, true);
     }
 }
 
 void EnhanceView::showPlayhead(qint64 pos, qint64 loopStart, qint64 loopEnd, bool loop, double seconds, double length) {
-    m_wave->setPlayhead(pos);
-    m_spec->setPlayhead(pos);
-    m_wave->setLoop(loopStart, loopEnd, loop);
-    m_spec->setLoop(loopStart, loopEnd, loop);
+    for (auto* v : {m_wave, m_spec, m_specEnhanced, m_specResidual}) {
+        v->setPlayhead(pos);
+        v->setLoop(loopStart, loopEnd, loop);
+    }
     m_position->setText(tr("%1 s / %2 s").arg(seconds, 0, 'f', 2).arg(length, 0, 'f', 2));
 }
 

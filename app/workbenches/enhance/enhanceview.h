@@ -73,7 +73,10 @@ public:
     void showModelCard(const reverie::speech::EnhancerInfo& info);
     void showScores(const EnhanceScores& scores, bool hasReference);
     /// Track buttons enabled per available track; `current` checked; its view shown.
-    void showTracks(const std::array<bool, 4>& available, int current, const TrackView* view);
+    /// The track buttons, the waveform of the current track and the spectrograms: the current
+    /// track's alone until there is an enhanced track, then noisy and enhanced stacked (and the
+    /// residual as a third row when asked), in step for zoom, playhead and loop.
+    void showTracks(const std::array<bool, 4>& available, int current, const std::array<TrackView, 4>& views);
     void showPlayhead(qint64 position, qint64 loopStart, qint64 loopEnd, bool loop, double seconds, double length);
     void setLevelText(const QString& text);
     void setPlaying(bool playing);
@@ -84,6 +87,9 @@ public:
 
     widgets::WaveformView* waveformView() const { return m_wave; }
     widgets::WaveformView* spectrogramView() const { return m_spec; }
+    /// The stacked rows under spectrogramView() (hidden until there is an enhanced track).
+    widgets::WaveformView* enhancedSpectrogramView() const { return m_specEnhanced; }
+    widgets::WaveformView* residualSpectrogramView() const { return m_specResidual; }
 
 Q_SIGNALS:
     void openNoisyRequested();
@@ -132,6 +138,13 @@ private:
     std::array<QRadioButton*, 4> m_trackButtons{};
     widgets::WaveformView* m_wave = nullptr;
     widgets::WaveformView* m_spec = nullptr;
+    widgets::WaveformView* m_specEnhanced = nullptr;
+    widgets::WaveformView* m_specResidual = nullptr;
+    QCheckBox* m_residualRow = nullptr;
+    std::array<bool, 4> m_available{};
+    int m_current = 0;
+    std::array<TrackView, 4> m_shown; ///< what showTracks() was last given (implicitly shared images)
+    void refreshTracks();
     QPushButton* m_play = nullptr;
     QCheckBox* m_loop = nullptr;
     QCheckBox* m_match = nullptr;

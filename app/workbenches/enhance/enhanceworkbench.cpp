@@ -21,6 +21,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <optional>
 
 namespace reverie::app {
 
@@ -187,7 +189,18 @@ void EnhanceWorkbench::continueRun() {
         Q_EMIT runFinished(JobStatus::Failed, error);
         return;
     }
-    finishRunWithNextJob();
+    // The run ends with the enhancement, once the views of what it shows are made too: an
+    // analysis of a track loaded just before can end first and must not end the run (a
+    // --screenshot then caught the enhancement half-way).
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    auto outcome = std::make_shared<std::optional<std::pair<JobStatus, QString>>>();
+    *connection = connect(this, &Workbench::jobFinished, this,
+                          [this, connection, outcome](const QString& kind, JobStatus status, const QString& message) {
+                              if (kind == QLatin1String("enhance")) *outcome = std::make_pair(status, message);
+                              if (!*outcome || isAnalysing()) return;
+                              disconnect(*connection);
+                              Q_EMIT runFinished((*outcome)->first, (*outcome)->second);
+                          });
 }
 
 bool EnhanceWorkbench::isEnhancing() const { return m_slot->isBusy(); }
@@ -620,7 +633,7 @@ void EnhanceWorkbench::showTracks() {
     const int current = m_player->current();
     std::array<bool, 4> available{};
     for (int t = 1; t <= 4; ++t) available[std::size_t(t - 1)] = m_player->hasTrack(t);
-    m_view->showTracks(available, current, current > 0 ? &m_views[std::size_t(current - 1)] : nullptr);
+    m_view->showTracks(available, current, m_views);
     updateLevelLabel();
     showPlayer();
 }
