@@ -1,9 +1,9 @@
 #include "waveformview.h"
 
 #include <QMouseEvent>
-#include <QWheelEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QWheelEvent>
 
 #include <algorithm>
 #include <array>
@@ -142,7 +142,8 @@ void WaveformView::paintEvent(QPaintEvent*) {
         if (!m_spectrogram.isNull()) {
             p.setRenderHint(QPainter::SmoothPixmapTransform, true);
             const double iw = m_spectrogram.width();
-            p.drawImage(QRectF(r), m_spectrogram, QRectF(m_viewA * iw, 0, (m_viewB - m_viewA) * iw, m_spectrogram.height()));
+            p.drawImage(QRectF(r), m_spectrogram,
+                        QRectF(m_viewA * iw, 0, (m_viewB - m_viewA) * iw, m_spectrogram.height()));
         }
     } else if (!m_envelope.isEmpty()) {
         const double mid = r.height() / 2.0, half = r.height() / 2.0 - 2.0;

@@ -519,8 +519,10 @@ private Q_SLOTS:
         // Noisy and enhanced spectrograms stacked, the residual as a third row on demand; zoom,
         // playhead and loop in step in every row.
         auto* top = wb.spectrogramView();
-        auto* enhancedRow = page->findChild<reverie::widgets::WaveformView*>(QStringLiteral("enhancedSpectrogramView"));
-        auto* residualRow = page->findChild<reverie::widgets::WaveformView*>(QStringLiteral("residualSpectrogramView"));
+        auto* enhancedRow =
+            page->findChild<reverie::widgets::WaveformView*>(QStringLiteral("enhancedSpectrogramView"));
+        auto* residualRow =
+            page->findChild<reverie::widgets::WaveformView*>(QStringLiteral("residualSpectrogramView"));
         auto* residualBox = page->findChild<QCheckBox*>(QStringLiteral("residualRow"));
         QVERIFY(enhancedRow && residualRow && residualBox);
         QVERIFY(enhancedRow->isVisible() && enhancedRow->hasTrack());
@@ -533,8 +535,8 @@ private Q_SLOTS:
             QCOMPARE(v->playhead(), wb.player().position());
             QCOMPARE(v->visibleRange(), qMakePair(0.0, 1.0));
         }
-        QWheelEvent wheel(QPointF(top->width() / 4.0, 10), top->mapToGlobal(QPointF(top->width() / 4.0, 10)), {},
-                          QPoint(0, 240), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QWheelEvent wheel(QPointF(top->width() / 4.0, 10), top->mapToGlobal(QPointF(top->width() / 4.0, 10)),
+                          {}, QPoint(0, 240), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
         QApplication::sendEvent(enhancedRow, &wheel);
         const auto zoomed = enhancedRow->visibleRange();
         QVERIFY(zoomed.second - zoomed.first < 0.7 && zoomed.first > 0.0);
@@ -544,7 +546,8 @@ private Q_SLOTS:
         QCOMPARE(wb.player().position(), residualRow->sampleAt(residualRow->width() / 2));
         QCOMPARE(top->xOf(wb.player().position()), residualRow->xOf(wb.player().position()));
         QTest::mouseDClick(top, Qt::LeftButton, {}, QPoint(5, 5));
-        for (auto* v : {wb.waveformView(), enhancedRow, residualRow}) QCOMPARE(v->visibleRange(), qMakePair(0.0, 1.0));
+        for (auto* v : {wb.waveformView(), enhancedRow, residualRow})
+            QCOMPARE(v->visibleRange(), qMakePair(0.0, 1.0));
         residualBox->setChecked(false);
         QVERIFY(!residualRow->isVisible());
 

@@ -318,8 +318,9 @@ void EnhanceView::buildPlayerColumn(QVBoxLayout* right) {
     for (auto* v : {m_spec, m_specEnhanced, m_specResidual}) {
         v->setMode(widgets::WaveformView::Mode::Spectrogram);
         v->setMinimumHeight(90);
-        v->setToolTip(tr("Wheel: zoom every view about the cursor; double-click: the whole track; click: seek; "
-                         "drag: loop region"));
+        v->setToolTip(
+            tr("Wheel: zoom every view about the cursor; double-click: the whole track; click: seek; "
+               "drag: loop region"));
     }
     m_spec->setMinimumHeight(180);
     m_specEnhanced->hide();
@@ -347,7 +348,8 @@ void EnhanceView::buildPlayerColumn(QVBoxLayout* right) {
     m_loop->setToolTip(tr("Drag across the waveform or spectrogram to choose the region"));
     m_residualRow = new QCheckBox(tr("Residual row"), this);
     m_residualRow->setObjectName(QStringLiteral("residualRow"));
-    m_residualRow->setToolTip(tr("Show the residual (noisy − enhanced: what was removed) as a third spectrogram"));
+    m_residualRow->setToolTip(
+        tr("Show the residual (noisy − enhanced: what was removed) as a third spectrogram"));
     connect(m_residualRow, &QCheckBox::toggled, this, &EnhanceView::refreshTracks);
     m_match = new QCheckBox(tr("Match loudness"), this);
     m_match->setObjectName(QStringLiteral("matchLoudness"));
@@ -467,7 +469,8 @@ void EnhanceView::showScores(const EnhanceScores& s, bool hasReference) {
     else m_metricNote->setText(s.note.isEmpty() ? tr("Against the clean reference.") : s.note);
 }
 
-void EnhanceView::showTracks(const std::array<bool, 4>& available, int current, const std::array<TrackView, 4>& views) {
+void EnhanceView::showTracks(const std::array<bool, 4>& available, int current,
+                             const std::array<TrackView, 4>& views) {
     m_available = available;
     m_current = current;
     m_shown = views;
@@ -486,8 +489,10 @@ void EnhanceView::refreshTracks() {
         v->setLabel(name);
         const TrackView& tv = m_shown[std::size_t(t - 1)];
         if (tv.samples > 0) {
-            if (spectrogram) v->setSpectrogram(tv.spectrogram, tv.samples);
-            else v->setEnvelope(tv.envelope, tv.samples);
+            if (spectrogram)
+                v->setSpectrogram(tv.spectrogram, tv.samples);
+            else
+                v->setEnvelope(tv.envelope, tv.samples);
         } else {
             v->clearTrack();
             v->setPlaceholderText(tr("Computing the views of the %1 track…").arg(name.toLower()));

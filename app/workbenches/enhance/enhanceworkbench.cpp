@@ -194,13 +194,14 @@ void EnhanceWorkbench::continueRun() {
     // --screenshot then caught the enhancement half-way).
     auto connection = std::make_shared<QMetaObject::Connection>();
     auto outcome = std::make_shared<std::optional<std::pair<JobStatus, QString>>>();
-    *connection = connect(this, &Workbench::jobFinished, this,
-                          [this, connection, outcome](const QString& kind, JobStatus status, const QString& message) {
-                              if (kind == QLatin1String("enhance")) *outcome = std::make_pair(status, message);
-                              if (!*outcome || isAnalysing()) return;
-                              disconnect(*connection);
-                              Q_EMIT runFinished((*outcome)->first, (*outcome)->second);
-                          });
+    *connection =
+        connect(this, &Workbench::jobFinished, this,
+                [this, connection, outcome](const QString& kind, JobStatus status, const QString& message) {
+                    if (kind == QLatin1String("enhance")) *outcome = std::make_pair(status, message);
+                    if (!*outcome || isAnalysing()) return;
+                    disconnect(*connection);
+                    Q_EMIT runFinished((*outcome)->first, (*outcome)->second);
+                });
 }
 
 bool EnhanceWorkbench::isEnhancing() const { return m_slot->isBusy(); }
