@@ -760,10 +760,6 @@
         <translation>Die Hauptaktion der Werkbank mit den angezeigten Einstellungen ausführen, sobald das Fenster offen ist.</translation>
     </message>
     <message>
-        <source>A word for --run (Erase: the concept to erase).</source>
-        <translation>Ein Wort für --run (Löschen: das zu löschende Konzept).</translation>
-    </message>
-    <message>
         <source>With --run: the input file (Restore: an image; Enhance: noisy audio).</source>
         <translation>Mit --run: die Eingabedatei (Restaurieren: ein Bild; Verbessern: verrauschtes Audio).</translation>
     </message>
@@ -782,6 +778,10 @@
     <message>
         <source>With --run: a model folder, checkpoint file or built-in name.</source>
         <translation>Mit --run: ein Modellordner, eine Checkpoint-Datei oder ein eingebauter Name.</translation>
+    </message>
+    <message>
+        <source>A word for --run (Erase: the concept to erase; Restore: &apos;compare&apos;, the run beside the one before it).</source>
+        <translation>Ein Wort für --run (Löschen: das zu löschende Konzept; Restaurieren: &apos;compare&apos;, der Lauf neben dem vorigen).</translation>
     </message>
 </context>
 <context>
@@ -2096,6 +2096,92 @@
     </message>
 </context>
 <context>
+    <name>reverie::app::HistoryPanel</name>
+    <message>
+        <source>Finished runs, newest first. Select two to compare them; Ctrl-click adds to the selection.</source>
+        <translation>Beendete Läufe, neueste zuerst. Zwei auswählen, um sie zu vergleichen; Strg-Klick erweitert die Auswahl.</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>Vergleichen</translation>
+    </message>
+    <message>
+        <source>Show the two selected runs side by side</source>
+        <translation>Die zwei ausgewählten Läufe nebeneinander zeigen</translation>
+    </message>
+    <message>
+        <source>Run again</source>
+        <translation>Erneut ausführen</translation>
+    </message>
+    <message>
+        <source>Run the selected run again with the same settings and seed</source>
+        <translation>Den ausgewählten Lauf mit denselben Einstellungen und demselben Seed erneut ausführen</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Exportieren…</translation>
+    </message>
+    <message>
+        <source>Save the selected run&apos;s result with its settings embedded, and its JSON</source>
+        <translation>Das Ergebnis des ausgewählten Laufs mit eingebetteten Einstellungen speichern, dazu sein JSON</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Remove the selected runs from the history</source>
+        <translation>Die ausgewählten Läufe aus dem Verlauf entfernen</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Leeren</translation>
+    </message>
+    <message>
+        <source>Remove every run of this workbench from the history</source>
+        <translation>Alle Läufe dieser Werkbank aus dem Verlauf entfernen</translation>
+    </message>
+    <message>
+        <source>NFE %1</source>
+        <translation>NFE %1</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 MiB</source>
+        <translation>%1 MiB</translation>
+    </message>
+    <message>
+        <source>PSNR %1 dB</source>
+        <translation>PSNR %1 dB</translation>
+    </message>
+    <message>
+        <source>SSIM %1</source>
+        <translation>SSIM %1</translation>
+    </message>
+    <message>
+        <source>SI-SDR %1 dB</source>
+        <translation>SI-SDR %1 dB</translation>
+    </message>
+    <message>
+        <source>ESTOI %1</source>
+        <translation>ESTOI %1</translation>
+    </message>
+    <message>
+        <source>No runs yet: every finished run is kept here, across restarts.</source>
+        <translation>Noch keine Läufe: jeder beendete Lauf wird hier aufbewahrt, auch über Neustarts hinweg.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n run(s), %1 MiB (the oldest go beyond %2 runs or %3 MiB).</source>
+        <translation>
+            <numerusform>%n Lauf, %1 MiB (über %2 Läufe oder %3 MiB hinaus werden die ältesten entfernt).</numerusform>
+            <numerusform>%n Läufe, %1 MiB (über %2 Läufe oder %3 MiB hinaus werden die ältesten entfernt).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>reverie::app::JobSlot</name>
     <message>
         <source>Another job of this workbench is running; wait for it or cancel it.</source>
@@ -2570,6 +2656,22 @@
         <source>Test images behind each point: more give steadier scores and take longer</source>
         <translation>Testbilder hinter jedem Punkt: mehr ergeben stabilere Werte und dauern länger</translation>
     </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Select two runs and press Compare: the first left of the divider, the second right, at the same zoom.</source>
+        <translation>Zwei Läufe auswählen und Vergleichen drücken: der erste links der Trennlinie, der zweite rechts, mit demselben Zoom.</translation>
+    </message>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::RestoreWorkbench</name>
@@ -2700,6 +2802,42 @@
     <message>
         <source>the model %1 is no longer there</source>
         <translation>das Modell %1 ist nicht mehr vorhanden</translation>
+    </message>
+    <message>
+        <source>Export run</source>
+        <translation>Lauf exportieren</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG-Bilder (*.png)</translation>
+    </message>
+    <message>
+        <source>--run-arg for Restore is &apos;compare&apos; (show the run beside the one before it, in History).</source>
+        <translation>--run-arg für Restaurieren ist &apos;compare&apos; (den Lauf neben dem vorigen im Verlauf zeigen).</translation>
+    </message>
+    <message>
+        <source>%1 · NFE %2 · %3</source>
+        <translation>%1 · NFE %2 · %3</translation>
+    </message>
+    <message>
+        <source>The run was not kept in the history: %1</source>
+        <translation>Der Lauf wurde nicht im Verlauf aufbewahrt: %1</translation>
+    </message>
+    <message>
+        <source>That run is no longer in the history.</source>
+        <translation>Dieser Lauf ist nicht mehr im Verlauf.</translation>
+    </message>
+    <message>
+        <source>The result of that run could not be read from the history.</source>
+        <translation>Das Ergebnis dieses Laufs konnte nicht aus dem Verlauf gelesen werden.</translation>
+    </message>
+    <message>
+        <source>That run&apos;s settings cannot be used by this version: %1</source>
+        <translation>Die Einstellungen dieses Laufs kann diese Version nicht verwenden: %1</translation>
+    </message>
+    <message>
+        <source>The image was saved, its JSON not: %1</source>
+        <translation>Das Bild wurde gespeichert, sein JSON nicht: %1</translation>
     </message>
 </context>
 <context>

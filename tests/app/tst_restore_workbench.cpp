@@ -5,9 +5,11 @@
 // settings round trip (refusing to write over the input). Small settings: the whole run takes
 // seconds.
 
+#include "imagesettings.h"
 #include "jobs/engine.h"
 #include "models/zoo.h"
 #include "jobspy.h"
+#include "workbenches/historypanel.h"
 #include "workbenches/restore/restoreworkbench.h"
 
 #include "seriesplot.h"
@@ -84,7 +86,7 @@ private Q_SLOTS:
         QWidget* page = wb.page();
         auto* tabs = page->findChild<QTabWidget*>(QStringLiteral("restoreTabs"));
         QVERIFY(tabs);
-        QCOMPARE(tabs->count(), 2);
+        QCOMPARE(tabs->count(), 3); // Restore, Sweep, History
         QVERIFY(page->acceptDrops());
         QVERIFY(page->findChild<reverie::widgets::SplitImageView*>(QStringLiteral("compareView")));
         for (const char* name : {"openImage", "runRestore", "cancelRestore", "saveResult", "loadSettings", "zoomIn",
@@ -589,6 +591,139 @@ private Q_SLOTS:
         wb.applyParams(p);
         QVERIFY(!maskEdit->isEnabled());
         QVERIFY(wb.currentParams().maskPath.empty());
+    }
+
+    void historyKeepsBoundedRuns() {
+        // The store alone: newest first, bounded by count and by bytes, corrupt or foreign files
+        // skipped, clear removes only its own runs.
+        QTemporaryDir dir;
+        RunHistory h(QStringLiteral("restore"), dir.path(), 3, qint64(1) << 30);
+        QImage big(3000, 1000, QImage::Format_RGB888);
+        big.fill(Qt::darkCyan);
+        QStringList ids;
+        for (int i = 0; i < 5; ++i) {
+            QString error;
+            const auto r = h.addImageRun(QStringLiteral("run %1").arg(i), {{QStringLiteral("workbench"), QStringLiteral("restore")}},
+                                         {{QStringLiteral("nfe"), i}}, big, &error);
+            QVERIFY2(r, qPrintable(error));
+            ids << r->id;
+        }
+        auto runs = h.runs();
+        QCOMPARE(runs.size(), 3); // the two oldest went
+        QCOMPARE(runs[0].title, QStringLiteral("run 4"));
+        QCOMPARE(runs[2].title, QStringLiteral("run 2"));
+        QVERIFY(!h.find(ids[0]) && !QFile::exists(QDir(dir.path()).filePath(ids[0] + QStringLiteral(".png"))));
+        const QImage kept = h.resultImage(runs[0]);
+        QCOMPARE(kept.size(), QSize(RunHistory::kKeptSide, RunHistory::kKeptSide / 3)); // scaled down, aspect kept
+        QCOMPARE(runs[0].figures.value(QStringLiteral("nfe")).toInt(), 4);
+        // A corrupt record, a record of another workbench and one pointing outside: skipped.
+        QFile junk(QDir(dir.path()).filePath(QStringLiteral("zzz.json")));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("{ not json");
+        junk.close();
+        QFile other(QDir(dir.path()).filePath(QStringLiteral("zzy.json")));
+        QVERIFY(other.open(QIODevice::WriteOnly));
+        other.write(R"({"id":"zzy","workbench":"enhance","title":"x"})");
+        other.close();
+        QFile outside(QDir(dir.path()).filePath(QStringLiteral("zzx.json")));
+        QVERIFY(outside.open(QIODevice::WriteOnly));
+        outside.write(R"({"id":"zzx","workbench":"restore","title":"x","result":"../../etc/passwd"})");
+        outside.close();
+        runs = h.runs();
+        QCOMPARE(runs.size(), 4);
+        QCOMPARE(runs[3].id, QStringLiteral("zzx")); // no valid time: counted as the oldest
+        QVERIFY(runs[3].resultFile.isEmpty());       // a record cannot point at another file
+        QVERIFY(h.resultImage(runs[3]).isNull());
+        QVERIFY(!h.find(QStringLiteral("../zzx")));
+        // The byte bound: the newest run always stays.
+        RunHistory tight(QStringLiteral("restore"), dir.path(), 50, 1);
+        QVERIFY(tight.addImageRun(QStringLiteral("newest"), {}, {}, big));
+        const auto left = tight.runs();
+        QCOMPARE(left.size(), 1);
+        QCOMPARE(left[0].title, QStringLiteral("newest"));
+        tight.clear();
+        QVERIFY(tight.runs().isEmpty());
+        QVERIFY(junk.exists() && other.exists()); // not its own: left alone
+    }
+
+    void historyComparesAndRerunsRuns() {
+        // Every finished restore is kept (across restarts); two compare side by side; a run
+        // again with its settings gives the same image; export embeds the settings.
+        REQUIRE_RESTORER(model);
+        QTemporaryDir dir;
+        const QString historyDir = QDir(dir.path()).filePath(QStringLiteral("history"));
+        Engine engine(1);
+        QImage first, second;
+        {
+            RestoreWorkbench wb(&engine, dir.path());
+            wb.history() = RunHistory(QStringLiteral("restore"), historyDir);
+            wb.refreshHistory();
+            auto p = quickParams(model);
+            auto r = runToEnd(wb, p);
+            QCOMPARE(r.first, JobStatus::Succeeded);
+            first = wb.resultImage();
+            p.nfe = 3;
+            p.seed = 7;
+            r = runToEnd(wb, p);
+            QCOMPARE(r.first, JobStatus::Succeeded);
+            second = wb.resultImage();
+            QVERIFY(first != second);
+        }
+        RestoreWorkbench wb(&engine, dir.path());
+        wb.history() = RunHistory(QStringLiteral("restore"), historyDir);
+        wb.refreshHistory();
+        const auto runs = wb.history().runs();
+        QCOMPARE(runs.size(), 2); // kept across a restart
+        QCOMPARE(runs[0].settings.value(QStringLiteral("nfe")).toInt(), 3);
+        QCOMPARE(runs[1].settings.value(QStringLiteral("nfe")).toInt(), 5);
+        QVERIFY(runs[0].figures.contains(QStringLiteral("psnr")) && runs[0].figures.contains(QStringLiteral("seconds")));
+        QCOMPARE(wb.history().resultImage(runs[1]).convertToFormat(first.format()), first); // 28×28: kept as it is
+        auto* list = wb.page()->findChild<QListWidget*>(QStringLiteral("historyList"));
+        QVERIFY(list);
+        QCOMPARE(list->count(), 2);
+        QVERIFY(list->item(0)->text().contains(QStringLiteral("PSNR")));
+
+        // Compare: the panel's button with two selected.
+        auto* panel = wb.page()->findChild<HistoryPanel*>();
+        QVERIFY(panel);
+        panel->select({runs[1].id, runs[0].id});
+        auto* compare = wb.page()->findChild<QPushButton*>(QStringLiteral("historyCompare"));
+        QVERIFY(compare && compare->isEnabled());
+        compare->click();
+        auto* view = wb.page()->findChild<reverie::widgets::SplitImageView*>(QStringLiteral("historyCompareView"));
+        QVERIFY(view);
+        QCOMPARE(view->leftImage().convertToFormat(first.format()), wb.history().resultImage(runs[0]).convertToFormat(first.format()));
+        QCOMPARE(view->rightImage().convertToFormat(first.format()), first);
+
+        // Run again: the first run's settings (and seed) give its image again, and a third run is kept.
+        reverie::testing::JobSpy done(&wb, QStringLiteral("restore"));
+        QString error;
+        QVERIFY2(wb.rerun(runs[1].id, &error), qPrintable(error));
+        QVERIFY(done.wait(30000));
+        QCOMPARE(done.status(0), JobStatus::Succeeded);
+        QCOMPARE(wb.resultImage(), first);
+        QCOMPARE(wb.resultParams().nfe, 5);
+        QCOMPARE(wb.history().runs().size(), 3);
+        QCOMPARE(list->count(), 3);
+
+        // Export: PNG with the settings embedded and the JSON beside; never over a missing run.
+        const QString out = QDir(dir.path()).filePath(QStringLiteral("exported.png"));
+        QVERIFY2(wb.exportRun(runs[0].id, out, &error), qPrintable(error));
+        QString why;
+        const auto embedded = readPngSettings(out, &why);
+        QVERIFY2(embedded, qPrintable(why));
+        QCOMPARE(embedded->value(QStringLiteral("nfe")).toInt(), 3);
+        QVERIFY(QFile::exists(QDir(dir.path()).filePath(QStringLiteral("exported.json"))));
+        QVERIFY(!wb.exportRun(QStringLiteral("no-such-run"), out, &error));
+        QVERIFY(error.contains(QStringLiteral("no longer")));
+
+        // Delete and clear through the panel.
+        panel->select({wb.history().runs()[0].id});
+        wb.page()->findChild<QPushButton*>(QStringLiteral("historyDelete"))->click();
+        QCOMPARE(wb.history().runs().size(), 2);
+        wb.page()->findChild<QPushButton*>(QStringLiteral("historyClear"))->click();
+        QCOMPARE(wb.history().runs().size(), 0);
+        QCOMPARE(list->count(), 0);
     }
 
     void savedSettingsLoadBack() {

@@ -8,6 +8,7 @@
 
 #include "jobs/engine.h"
 #include "restore/restore.h"
+#include "workbenches/historypanel.h"
 #include "workbenches/sweeppanel.h"
 
 #include <QImage>
@@ -74,6 +75,11 @@ public:
                     const reverie::restore::RestoreJobParams& params);
 
     reverie::widgets::SplitImageView* compareView() const;
+    // History tab
+    HistoryPanel* historyPanel() const { return m_history; }
+    reverie::widgets::SplitImageView* historyCompareView() const { return m_historyCompare; }
+    /// Shows two kept results side by side (each label: title and figures) and brings the tab up.
+    void showHistoryComparison(const QImage& a, const QString& aLabel, const QImage& b, const QString& bLabel);
     QWidget* restoreTab() const;
     QTabWidget* tabs() const { return m_tabs; }
 
@@ -111,6 +117,7 @@ private:
     /// Sets the sampler and NFE to the model card's "sampling" recommendation, if it has one.
     void applyRecommendedSampling(const QString& modelDir);
     QWidget* buildSweepTab();
+    QWidget* buildHistoryTab();
     void updateCompareChoices();
     void updateCompareView();
     void syncBuiltinModel();
@@ -118,6 +125,10 @@ private:
 
     std::unique_ptr<Ui::RestoreForm> m_ui;
     QWidget* m_restoreTab = nullptr;
+    HistoryPanel* m_history = nullptr;
+    widgets::SplitImageView* m_historyCompare = nullptr;
+    QLabel* m_historyFigures = nullptr;
+    QWidget* m_historyTab = nullptr;
     QTabWidget* m_tabs = nullptr;
     std::array<QImage, 4> m_images; ///< what the compare view offers (indexed by Image)
     bool m_hasResult = false;

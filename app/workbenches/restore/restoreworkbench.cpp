@@ -1,13 +1,17 @@
 #include "workbenches/restore/restoreworkbench.h"
 
 #include "imagesettings.h"
+#include "workbenches/historypanel.h"
 #include "jobs/jobslot.h"
 #include "models/zoo.h"
 
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QJsonObject>
+#include <QSaveFile>
+#include <QTabWidget>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -15,6 +19,7 @@
 
 #include <cmath>
 #include <optional>
+#include <utility>
 
 namespace reverie::app {
 namespace {
@@ -35,6 +40,25 @@ RestoreWorkbench::RestoreWorkbench(Engine* engine, QString outputDir, QObject* p
     connect(m_view, &RestoreView::loadRequested, this, &RestoreWorkbench::loadClicked);
     connect(m_view, &RestoreView::sweepRequested, this, &RestoreWorkbench::sweepClicked);
     connect(m_view, &RestoreView::fileDropped, this, &RestoreWorkbench::setInputFile);
+    // The history of finished runs: compare two, run one again, export, delete, clear.
+    auto* history = m_view->historyPanel();
+    connect(history, &HistoryPanel::compareRequested, this, [this](const QString& a, const QString& b) { compareRuns(a, b); });
+    connect(history, &HistoryPanel::rerunRequested, this, [this](const QString& id) { rerun(id); });
+    connect(history, &HistoryPanel::exportRequested, this, [this](const QString& id) {
+        const QString path = QFileDialog::getSaveFileName(m_view, tr("Export run"), QDir(m_outputRoot).filePath(id + QStringLiteral(".png")),
+                                                          tr("PNG images (*.png)"));
+        QString error;
+        if (!path.isEmpty() && !exportRun(id, path, &error)) QMessageBox::warning(m_view, tr("Export run"), error);
+    });
+    connect(history, &HistoryPanel::deleteRequested, this, [this](const QStringList& ids) {
+        for (const auto& id : ids) m_history.remove(id);
+        refreshHistory();
+    });
+    connect(history, &HistoryPanel::clearRequested, this, [this] {
+        m_history.clear();
+        refreshHistory();
+    });
+    refreshHistory();
 }
 
 RestoreWorkbench::~RestoreWorkbench() {
@@ -46,13 +70,18 @@ QWidget* RestoreWorkbench::page() { return m_view; }
 void RestoreWorkbench::setModelsFolder(const QString& dir) { m_view->setCheckpoints(checkpointsFor(dir, "irsde_unet")); }
 
 bool RestoreWorkbench::run(const RunRequest& request, QString* error) {
+    // A file given on the command line is the user's own: restored as it is, as when opened in
+    // the window (setInputFile), not degraded first as a test image would be.
+    if (!request.input.isEmpty()) setInputFile(QFileInfo(request.input).absoluteFilePath());
     auto p = currentParams();
-    if (!request.input.isEmpty()) p.inputPath = QFileInfo(request.input).absoluteFilePath().toStdString();
     if (!request.model.isEmpty())
         p.modelDir = QFileInfo(QString::fromStdString(models::zoo::resolve(request.model.toStdString(), "")))
                          .absoluteFilePath()
                          .toStdString();
+    if (!request.argument.isEmpty() && request.argument != QLatin1String("compare"))
+        return fail(tr("--run-arg for Restore is 'compare' (show the run beside the one before it, in History)."), error);
     if (!startRestore(p, error)) return false;
+    m_compareAfterRun = request.argument == QLatin1String("compare");
     finishRunWithNextJob();
     return true;
 }
@@ -130,6 +159,7 @@ bool RestoreWorkbench::startRestore(const rs::RestoreJobParams& p, QString* erro
     struct Shown {
         rs::RestoreJobResult stats; ///< without its images
         std::array<QImage, 4> images;
+        RunHistory::Prepared kept; ///< the result made ready for the history (scaled, encoded)
     };
     m_slot->start<Shown>(
         QStringLiteral("restore"), tr("Restoring %1").arg(source),
@@ -142,16 +172,23 @@ bool RestoreWorkbench::startRestore(const rs::RestoreJobParams& p, QString* erro
                           v.peer.empty() ? QImage() : toQImage(v.peer)};
             v.input = v.restored = v.reference = v.peer = {};
             out.stats = std::move(v);
+            out.kept = RunHistory::prepare(out.images[0]);
             return out;
         },
         [this](const JobOutcome<Shown>& out) {
             QString message;
+            const bool compareAfter = std::exchange(m_compareAfterRun, false);
             if (out.ok()) {
                 const auto& r = out.value->stats;
                 m_images = out.value->images;
                 m_resultStats = r;
                 m_resultParams = m_runParams;
                 m_view->showResult(m_images, m_resultStats, m_resultParams);
+                keepInHistory(out.value->kept);
+                if (compareAfter) {
+                    const auto runs = m_history.runs();
+                    if (runs.size() >= 2) compareRuns(runs[1].id, runs[0].id);
+                }
                 message = tr("Restored with %1 · NFE %2 · %3 s").arg(qs(m_resultParams.sampler)).arg(r.nfe).arg(r.seconds, 0, 'f', 2);
                 if (r.psnrRestored && r.psnrInput)
                     message += tr(" · PSNR %1 dB (input %2 dB)").arg(*r.psnrRestored, 0, 'f', 2).arg(*r.psnrInput, 0, 'f', 2);
@@ -180,13 +217,7 @@ void RestoreWorkbench::onProgress(const JobProgress& p) {
                           p.value(QStringLiteral("seconds")), p.value(QStringLiteral("peak_mib")), p.step, p.total);
 }
 
-bool RestoreWorkbench::saveResult(const QString& path, QString* error) {
-    if (!hasResult()) {
-        if (error) *error = tr("There is no result to save yet: press Restore first.");
-        return false;
-    }
-    const auto& p = m_resultParams;
-    const auto& r = m_resultStats;
+QJsonObject RestoreWorkbench::settingsJson(const rs::RestoreJobParams& p, const rs::RestoreJobResult& r) {
     QJsonObject s;
     s[QStringLiteral("workbench")] = QStringLiteral("restore");
     s[QStringLiteral("model_dir")] = qs(p.modelDir);
@@ -215,6 +246,114 @@ bool RestoreWorkbench::saveResult(const QString& path, QString* error) {
     if (!r.peerName.empty()) s[QStringLiteral("peer")] = qs(r.peerName);
     s[QStringLiteral("measured_nfe")] = double(r.nfe);
     s[QStringLiteral("seconds")] = r.seconds;
+    return s;
+}
+
+bool RestoreWorkbench::paramsFromSettings(const QJsonObject& s, rs::RestoreJobParams& p, QString* why) const {
+    // why stays empty when these are not restoration settings at all.
+    if (s.value(QStringLiteral("workbench")).toString() != QLatin1String("restore") || !s.contains(QStringLiteral("sampler")) ||
+        !s.contains(QStringLiteral("nfe")))
+        return false;
+    auto str = [&](const char* key, std::string& field) {
+        if (s.contains(QLatin1String(key))) field = s.value(QLatin1String(key)).toString().toStdString();
+    };
+    str("model_dir", p.modelDir);
+    str("sampler", p.sampler);
+    str("degrade_task", p.degradeTask);
+    p.task = s.value(QStringLiteral("task")).toString().toStdString(); // absent: unknown
+    p.nfe = s.value(QStringLiteral("nfe")).toInt(p.nfe);
+    p.lambda255 = s.value(QStringLiteral("lambda255")).toDouble(p.lambda255);
+    p.noiseSigma255 = s.value(QStringLiteral("noise_sigma255")).toDouble(-1.0); // absent: estimated
+    p.classicalPeer = s.value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
+    p.consistency = s.value(QStringLiteral("consistency")).toBool(true); // absent: on (the default)
+    p.maskPath = s.value(QStringLiteral("mask_path")).toString().toStdString(); // absent: none
+    readSeed(s, p.seed);
+    if (s.contains(QStringLiteral("input_path"))) {
+        p.inputPath = s.value(QStringLiteral("input_path")).toString().toStdString();
+    } else if (s.contains(QStringLiteral("test_index"))) {
+        p.inputPath.clear();
+        p.testIndex = s.value(QStringLiteral("test_index")).toInt(p.testIndex);
+    }
+    if (const auto v = rs::validateJob(p); !v) {
+        if (why) *why = qs(v.error().message);
+        return false;
+    }
+    return true;
+}
+
+// ---- History ----
+
+void RestoreWorkbench::refreshHistory() {
+    m_view->historyPanel()->setRuns(m_history.runs(), m_history.bytes(), m_history.maxBytes(), m_history.maxRuns());
+}
+
+void RestoreWorkbench::keepInHistory(const RunHistory::Prepared& kept) {
+    const auto& p = m_resultParams;
+    const auto& r = m_resultStats;
+    QJsonObject figures;
+    figures[QStringLiteral("nfe")] = double(r.nfe);
+    figures[QStringLiteral("seconds")] = r.seconds;
+    if (r.psnrRestored && std::isfinite(*r.psnrRestored)) figures[QStringLiteral("psnr")] = *r.psnrRestored;
+    if (r.ssimRestored && std::isfinite(*r.ssimRestored)) figures[QStringLiteral("ssim")] = *r.ssimRestored;
+    if (r.psnrInput && std::isfinite(*r.psnrInput)) figures[QStringLiteral("psnr_input")] = *r.psnrInput;
+    const QString source = p.inputPath.empty() ? tr("test image %1").arg(p.testIndex) : QFileInfo(qs(p.inputPath)).fileName();
+    const QString title = tr("%1 · NFE %2 · %3").arg(qs(p.sampler)).arg(p.nfe).arg(source);
+    QString error;
+    if (!m_history.addRun(title, settingsJson(p, r), figures, kept, &error))
+        setStatus(tr("The run was not kept in the history: %1").arg(error));
+    refreshHistory();
+}
+
+bool RestoreWorkbench::compareRuns(const QString& a, const QString& b, QString* error) {
+    const auto ra = m_history.find(a), rb = m_history.find(b);
+    if (!ra || !rb) return fail(tr("That run is no longer in the history."), error);
+    const QImage ia = m_history.resultImage(*ra), ib = m_history.resultImage(*rb);
+    if (ia.isNull() || ib.isNull()) return fail(tr("The result of that run could not be read from the history."), error);
+    m_view->showHistoryComparison(ia, ra->title + QStringLiteral(" — ") + HistoryPanel::figuresLine(ra->figures), ib,
+                                  rb->title + QStringLiteral(" — ") + HistoryPanel::figuresLine(rb->figures));
+    return true;
+}
+
+bool RestoreWorkbench::rerun(const QString& id, QString* error) {
+    const auto r = m_history.find(id);
+    if (!r) return fail(tr("That run is no longer in the history."), error);
+    rs::RestoreJobParams p = currentParams();
+    QString why;
+    if (!paramsFromSettings(r->settings, p, &why))
+        return fail(tr("That run's settings cannot be used by this version: %1").arg(why), error);
+    m_view->tabs()->setCurrentWidget(m_view->restoreTab());
+    return startRestore(p, error);
+}
+
+bool RestoreWorkbench::exportRun(const QString& id, const QString& path, QString* error) {
+    const auto r = m_history.find(id);
+    if (!r) return fail(tr("That run is no longer in the history."), error);
+    const QImage image = m_history.resultImage(*r);
+    if (image.isNull()) return fail(tr("The result of that run could not be read from the history."), error);
+    QJsonObject s = r->settings;
+    for (auto it = r->figures.begin(); it != r->figures.end(); ++it)
+        if (!s.contains(it.key())) s[it.key()] = it.value();
+    QStringList inputs;
+    if (s.contains(QStringLiteral("input_path"))) inputs << s.value(QStringLiteral("input_path")).toString();
+    if (!savePngWithSettings(image, s, path, error, inputs)) return false;
+    QJsonObject record{{QStringLiteral("title"), r->title},
+                       {QStringLiteral("when"), r->when.toString(Qt::ISODateWithMs)},
+                       {QStringLiteral("settings"), r->settings},
+                       {QStringLiteral("figures"), r->figures}};
+    QSaveFile json(QFileInfo(path).dir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json")));
+    const QByteArray bytes = QJsonDocument(record).toJson(QJsonDocument::Indented);
+    if (!json.open(QIODevice::WriteOnly) || json.write(bytes) != bytes.size() || !json.commit())
+        return fail(tr("The image was saved, its JSON not: %1").arg(json.errorString()), error);
+    return true;
+}
+
+bool RestoreWorkbench::saveResult(const QString& path, QString* error) {
+    if (!hasResult()) {
+        if (error) *error = tr("There is no result to save yet: press Restore first.");
+        return false;
+    }
+    const QJsonObject s = settingsJson(m_resultParams, m_resultStats);
+    const auto& p = m_resultParams;
     // Never over an input: the result's own, nor the one now chosen in the controls.
     QStringList inputs;
     if (!p.inputPath.empty()) inputs << qs(p.inputPath);
@@ -230,32 +369,9 @@ bool RestoreWorkbench::loadSettings(const QString& path, QString* error) {
         return false;
     };
     if (!s) return failed(why);
-    if (s->value(QStringLiteral("workbench")).toString() != QLatin1String("restore") ||
-        !s->contains(QStringLiteral("sampler")) || !s->contains(QStringLiteral("nfe")))
-        return failed(tr("%1 carries no restoration settings (it was not saved by the Restore workbench).").arg(path));
     rs::RestoreJobParams p = currentParams();
-    auto str = [&](const char* key, std::string& field) {
-        if (s->contains(QLatin1String(key))) field = s->value(QLatin1String(key)).toString().toStdString();
-    };
-    str("model_dir", p.modelDir);
-    str("sampler", p.sampler);
-    str("degrade_task", p.degradeTask);
-    p.task = s->value(QStringLiteral("task")).toString().toStdString(); // absent: unknown
-    p.nfe = s->value(QStringLiteral("nfe")).toInt(p.nfe);
-    p.lambda255 = s->value(QStringLiteral("lambda255")).toDouble(p.lambda255);
-    p.noiseSigma255 = s->value(QStringLiteral("noise_sigma255")).toDouble(-1.0); // absent: estimated
-    p.classicalPeer = s->value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
-    p.consistency = s->value(QStringLiteral("consistency")).toBool(true); // absent: on (the default)
-    p.maskPath = s->value(QStringLiteral("mask_path")).toString().toStdString(); // absent: none
-    readSeed(*s, p.seed);
-    if (s->contains(QStringLiteral("input_path"))) {
-        p.inputPath = s->value(QStringLiteral("input_path")).toString().toStdString();
-    } else if (s->contains(QStringLiteral("test_index"))) {
-        p.inputPath.clear();
-        p.testIndex = s->value(QStringLiteral("test_index")).toInt(p.testIndex);
-    }
-    if (const auto v = rs::validateJob(p); !v)
-        return failed(tr("%1 holds settings this version cannot use: %2").arg(path, qs(v.error().message)));
+    QString bad;
+    if (!paramsFromSettings(*s, p, &bad)) return failed(bad.isEmpty() ? tr("%1 carries no restoration settings (it was not saved by the Restore workbench).").arg(path) : tr("%1 holds settings this version cannot use: %2").arg(path, bad));
     applyParams(p);
     QString message = tr("Settings loaded from %1.").arg(QFileInfo(path).fileName());
     if (p.nfe < RestoreView::kMinNfe || p.nfe > RestoreView::kMaxNfe)

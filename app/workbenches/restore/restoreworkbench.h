@@ -10,6 +10,7 @@
 // cancelled job leaves the previous result as it was.
 
 #include "restore/restore.h"
+#include "runhistory.h"
 #include "workbench.h"
 #include "workbenches/restore/restoreview.h"
 
@@ -66,6 +67,17 @@ public:
     bool saveResult(const QString& path, QString* error = nullptr);
     /// Reads the settings embedded by saveResult() and shows them.
     bool loadSettings(const QString& path, QString* error = nullptr);
+
+    /// The history of finished runs (runhistory.h): every successful restore is kept.
+    RunHistory& history() { return m_history; }
+    /// Shows two runs of the history side by side in the History tab's split view.
+    bool compareRuns(const QString& a, const QString& b, QString* error = nullptr);
+    /// Runs a run of the history again with its settings (same seed: the same result).
+    bool rerun(const QString& id, QString* error = nullptr);
+    /// Saves a run's kept result as PNG with its settings and figures embedded, and a JSON beside.
+    bool exportRun(const QString& id, const QString& path, QString* error = nullptr);
+    /// Reads the history folder again (another window may have added runs).
+    void refreshHistory();
     QString statusText() const { return m_view->status(); }
     int previewCount() const { return m_previews; }
     widgets::SplitImageView* compareView() const { return m_view->compareView(); }
@@ -88,6 +100,12 @@ private:
     void sweepClicked();
     void onProgress(const JobProgress& p);
     bool fail(const QString& message, QString* error);
+    void keepInHistory(const RunHistory::Prepared& kept);
+    /// The JSON of a restore's settings and figures (embedded in saved PNGs, kept in the history).
+    static QJsonObject settingsJson(const reverie::restore::RestoreJobParams& p, const reverie::restore::RestoreJobResult& r);
+    /// Settings JSON → p (over its current values); false (why empty) if these are not
+    /// restoration settings, false with *why if this version cannot use them.
+    bool paramsFromSettings(const QJsonObject& s, reverie::restore::RestoreJobParams& p, QString* why) const;
     void setStatus(const QString& message);
 
     QString m_outputRoot;
@@ -99,6 +117,8 @@ private:
     reverie::restore::RestoreJobParams m_runParams;     ///< the settings of the running job
     reverie::restore::RestoreJobParams m_extras;        ///< the shown settings, incl. those without a control
     int m_previews = 0;
+    RunHistory m_history{QStringLiteral("restore")};
+    bool m_compareAfterRun = false; ///< --run-arg compare: show the run beside the previous one
 };
 
 } // namespace reverie::app
