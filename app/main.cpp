@@ -67,7 +67,9 @@ int main(int argc, char** argv) {
         QStringLiteral("id"));
     const QCommandLineOption runOpt(QStringLiteral("run"),
                                     Main::tr("Run the workbench's main action with its shown settings once the window is up."));
-    const QCommandLineOption runArgOpt(QStringLiteral("run-arg"), Main::tr("A word for --run (Erase: the concept to erase; Restore: 'compare', the run beside the one before it)."),
+    const QCommandLineOption runArgOpt(QStringLiteral("run-arg"),
+                                       Main::tr("A word for --run (Erase: the concept to erase; Restore: "
+                                                "'compare', the run beside the one before it)."),
                                        QStringLiteral("word"));
     const QCommandLineOption inputOpt(QStringLiteral("input"),
                                       Main::tr("With --run: the input file (Restore: an image; Enhance: noisy audio)."),

@@ -17,7 +17,9 @@ namespace {
 
 constexpr qint64 kMaxRecordBytes = 1024 * 1024; // a record larger than this is not ours
 
-QString recordPath(const QString& dir, const QString& id) { return QDir(dir).filePath(id + QStringLiteral(".json")); }
+QString recordPath(const QString& dir, const QString& id) {
+    return QDir(dir).filePath(id + QStringLiteral(".json"));
+}
 
 std::optional<RunRecord> readRecord(const QString& path, const QString& workbench) {
     QFile f(path);
@@ -65,14 +67,15 @@ QByteArray pngBytes(const QImage& image) {
 } // namespace
 
 RunHistory::RunHistory(const QString& workbench, const QString& dir, int maxRuns, qint64 maxBytes)
-    : m_workbench(workbench), m_dir(dir.isEmpty() ? defaultDir(workbench) : dir), m_maxRuns(std::max(1, maxRuns)),
-      m_maxBytes(std::max<qint64>(maxBytes, 1)) {}
+    : m_workbench(workbench), m_dir(dir.isEmpty() ? defaultDir(workbench) : dir),
+      m_maxRuns(std::max(1, maxRuns)), m_maxBytes(std::max<qint64>(maxBytes, 1)) {}
 
 QString RunHistory::defaultDir(const QString& workbench) {
     const QByteArray env = qgetenv("REVERIE_CONFIG_DIR");
-    const QString root = !env.isEmpty() ? QDir(QString::fromLocal8Bit(env)).filePath(QStringLiteral("history"))
-                                        : QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
-                                              .filePath(QStringLiteral("history"));
+    const QString root = !env.isEmpty()
+                             ? QDir(QString::fromLocal8Bit(env)).filePath(QStringLiteral("history"))
+                             : QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
+                                   .filePath(QStringLiteral("history"));
     return QDir(root).filePath(workbench);
 }
 
@@ -98,20 +101,23 @@ std::optional<RunRecord> RunHistory::find(const QString& id) const {
 RunHistory::Prepared RunHistory::prepare(const QImage& result) {
     Prepared p;
     if (result.isNull()) return p;
-    const QImage kept = std::max(result.width(), result.height()) > kKeptSide
-                            ? result.scaled(kKeptSide, kKeptSide, Qt::KeepAspectRatio, Qt::SmoothTransformation)
-                            : result;
+    const QImage kept =
+        std::max(result.width(), result.height()) > kKeptSide
+            ? result.scaled(kKeptSide, kKeptSide, Qt::KeepAspectRatio, Qt::SmoothTransformation)
+            : result;
     // A small result (a 28×28 item) is enlarged as crisp squares, a photo smoothly reduced.
-    const QImage thumb = kept.scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio,
-                                     kept.width() <= kThumbSide ? Qt::FastTransformation : Qt::SmoothTransformation);
+    const QImage thumb =
+        kept.scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio,
+                    kept.width() <= kThumbSide ? Qt::FastTransformation : Qt::SmoothTransformation);
     p.resultPng = pngBytes(kept);
     p.thumbPng = pngBytes(thumb);
     if (p.resultPng.isEmpty() || p.thumbPng.isEmpty()) p = {};
     return p;
 }
 
-std::optional<RunRecord> RunHistory::addRun(const QString& title, const QJsonObject& settings, const QJsonObject& figures,
-                                            const Prepared& result, QString* error) {
+std::optional<RunRecord> RunHistory::addRun(const QString& title, const QJsonObject& settings,
+                                            const QJsonObject& figures, const Prepared& result,
+                                            QString* error) {
     if (!QDir().mkpath(m_dir)) {
         if (error) *error = QStringLiteral("%1: the folder cannot be made").arg(m_dir);
         return std::nullopt;
@@ -128,7 +134,8 @@ std::optional<RunRecord> RunHistory::addRun(const QString& title, const QJsonObj
     if (!result.resultPng.isEmpty()) {
         r.resultFile = dir.filePath(r.id + QStringLiteral(".png"));
         r.thumbFile = dir.filePath(r.id + QStringLiteral("-thumb.png"));
-        if (!writeAtomically(r.resultFile, result.resultPng, error) || !writeAtomically(r.thumbFile, result.thumbPng, error)) {
+        if (!writeAtomically(r.resultFile, result.resultPng, error) ||
+            !writeAtomically(r.thumbFile, result.thumbPng, error)) {
             QFile::remove(r.resultFile);
             QFile::remove(r.thumbFile);
             return std::nullopt;
@@ -157,7 +164,8 @@ std::optional<RunRecord> RunHistory::addRun(const QString& title, const QJsonObj
 QImage RunHistory::resultImage(const RunRecord& r) const {
     if (r.resultFile.isEmpty()) return {};
     QImage image;
-    if (QFileInfo(r.resultFile).size() > qint64(64) * 1024 * 1024 || !image.load(r.resultFile, "PNG")) return {};
+    if (QFileInfo(r.resultFile).size() > qint64(64) * 1024 * 1024 || !image.load(r.resultFile, "PNG"))
+        return {};
     return image;
 }
 

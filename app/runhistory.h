@@ -21,20 +21,20 @@
 namespace reverie::app {
 
 struct RunRecord {
-    QString id;            ///< unique, sortable by time ("20261206-085900-123-1")
-    QString workbench;     ///< "restore", "enhance", …
-    QDateTime when;        ///< when the run finished (UTC)
-    QString title;         ///< one line: method, NFE, task
-    QJsonObject settings;  ///< what the workbench needs to run it again
-    QJsonObject figures;   ///< cost and quality: nfe, seconds, peak_mib, psnr, ssim, si_sdr, …
-    QString resultFile;    ///< the kept result (PNG); "" when none
-    QString thumbFile;     ///< thumbnail PNG; "" when none
+    QString id;           ///< unique, sortable by time ("20261206-085900-123-1")
+    QString workbench;    ///< "restore", "enhance", …
+    QDateTime when;       ///< when the run finished (UTC)
+    QString title;        ///< one line: method, NFE, task
+    QJsonObject settings; ///< what the workbench needs to run it again
+    QJsonObject figures;  ///< cost and quality: nfe, seconds, peak_mib, psnr, ssim, si_sdr, …
+    QString resultFile;   ///< the kept result (PNG); "" when none
+    QString thumbFile;    ///< thumbnail PNG; "" when none
 };
 
 class RunHistory {
 public:
-    static constexpr int kKeptSide = 1024;  ///< longest side of a kept result image
-    static constexpr int kThumbSide = 96;   ///< longest side of a thumbnail
+    static constexpr int kKeptSide = 1024; ///< longest side of a kept result image
+    static constexpr int kThumbSide = 96;  ///< longest side of a thumbnail
 
     /// The history of `workbench` in `dir` ("" = defaultDir(workbench)).
     explicit RunHistory(const QString& workbench, const QString& dir = {}, int maxRuns = 50,
@@ -57,11 +57,13 @@ public:
     static Prepared prepare(const QImage& result);
     /// Keeps a finished run with its prepared result, then drops the oldest runs beyond the
     /// bounds. nullopt with *error when the folder cannot be written (nothing half-written is left).
-    std::optional<RunRecord> addRun(const QString& title, const QJsonObject& settings, const QJsonObject& figures,
-                                    const Prepared& result, QString* error = nullptr);
+    std::optional<RunRecord> addRun(const QString& title, const QJsonObject& settings,
+                                    const QJsonObject& figures, const Prepared& result,
+                                    QString* error = nullptr);
     /// addRun(…, prepare(result), …).
-    std::optional<RunRecord> addImageRun(const QString& title, const QJsonObject& settings, const QJsonObject& figures,
-                                         const QImage& result, QString* error = nullptr) {
+    std::optional<RunRecord> addImageRun(const QString& title, const QJsonObject& settings,
+                                         const QJsonObject& figures, const QImage& result,
+                                         QString* error = nullptr) {
         return addRun(title, settings, figures, prepare(result), error);
     }
     /// The kept result image of a run (null when it has none or it cannot be read).

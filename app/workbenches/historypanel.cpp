@@ -24,7 +24,8 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
     m_list->setObjectName(QStringLiteral("historyList"));
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_list->setIconSize(QSize(RunHistory::kThumbSide / 2, RunHistory::kThumbSide / 2));
-    m_list->setToolTip(tr("Finished runs, newest first. Select two to compare them; Ctrl-click adds to the selection."));
+    m_list->setToolTip(
+        tr("Finished runs, newest first. Select two to compare them; Ctrl-click adds to the selection."));
     layout->addWidget(m_list, 1);
     auto* buttons = new QHBoxLayout;
     auto button = [this, buttons](const char* name, const QString& text, const QString& tip) {
@@ -35,8 +36,10 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
         return b;
     };
     m_compare = button("historyCompare", tr("Compare"), tr("Show the two selected runs side by side"));
-    m_rerun = button("historyRerun", tr("Run again"), tr("Run the selected run again with the same settings and seed"));
-    m_export = button("historyExport", tr("Export…"), tr("Save the selected run's result with its settings embedded, and its JSON"));
+    m_rerun = button("historyRerun", tr("Run again"),
+                     tr("Run the selected run again with the same settings and seed"));
+    m_export = button("historyExport", tr("Export…"),
+                      tr("Save the selected run's result with its settings embedded, and its JSON"));
     m_delete = button("historyDelete", tr("Delete"), tr("Remove the selected runs from the history"));
     m_clear = button("historyClear", tr("Clear"), tr("Remove every run of this workbench from the history"));
     layout->addLayout(buttons);
@@ -82,7 +85,8 @@ void HistoryPanel::setRuns(const QList<RunRecord>& runs, qint64 bytes, qint64 ma
     m_list->clear();
     for (const auto& r : runs) {
         const QString when = r.when.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-        auto* item = new QListWidgetItem(QStringLiteral("%1\n%2 · %3").arg(r.title, when, figuresLine(r.figures)), m_list);
+        auto* item = new QListWidgetItem(
+            QStringLiteral("%1\n%2 · %3").arg(r.title, when, figuresLine(r.figures)), m_list);
         item->setData(Qt::UserRole, r.id);
         if (!r.thumbFile.isEmpty()) {
             QPixmap thumb;
@@ -90,7 +94,8 @@ void HistoryPanel::setRuns(const QList<RunRecord>& runs, qint64 bytes, qint64 ma
         }
     }
     m_summary->setText(runs.isEmpty() ? tr("No runs yet: every finished run is kept here, across restarts.")
-                                      : tr("%n run(s), %1 MiB (the oldest go beyond %2 runs or %3 MiB).", nullptr, int(runs.size()))
+                                      : tr("%n run(s), %1 MiB (the oldest go beyond %2 runs or %3 MiB).",
+                                           nullptr, int(runs.size()))
                                             .arg(double(bytes) / (1024.0 * 1024.0), 0, 'f', 1)
                                             .arg(maxRuns)
                                             .arg(double(maxBytes) / (1024.0 * 1024.0), 0, 'f', 0));

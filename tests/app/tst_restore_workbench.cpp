@@ -7,8 +7,8 @@
 
 #include "imagesettings.h"
 #include "jobs/engine.h"
-#include "models/zoo.h"
 #include "jobspy.h"
+#include "models/zoo.h"
 #include "workbenches/historypanel.h"
 #include "workbenches/restore/restoreworkbench.h"
 
@@ -603,7 +603,8 @@ private Q_SLOTS:
         QStringList ids;
         for (int i = 0; i < 5; ++i) {
             QString error;
-            const auto r = h.addImageRun(QStringLiteral("run %1").arg(i), {{QStringLiteral("workbench"), QStringLiteral("restore")}},
+            const auto r = h.addImageRun(QStringLiteral("run %1").arg(i),
+                                         {{QStringLiteral("workbench"), QStringLiteral("restore")}},
                                          {{QStringLiteral("nfe"), i}}, big, &error);
             QVERIFY2(r, qPrintable(error));
             ids << r->id;
@@ -612,9 +613,11 @@ private Q_SLOTS:
         QCOMPARE(runs.size(), 3); // the two oldest went
         QCOMPARE(runs[0].title, QStringLiteral("run 4"));
         QCOMPARE(runs[2].title, QStringLiteral("run 2"));
-        QVERIFY(!h.find(ids[0]) && !QFile::exists(QDir(dir.path()).filePath(ids[0] + QStringLiteral(".png"))));
+        QVERIFY(!h.find(ids[0]) &&
+                !QFile::exists(QDir(dir.path()).filePath(ids[0] + QStringLiteral(".png"))));
         const QImage kept = h.resultImage(runs[0]);
-        QCOMPARE(kept.size(), QSize(RunHistory::kKeptSide, RunHistory::kKeptSide / 3)); // scaled down, aspect kept
+        QCOMPARE(kept.size(),
+                 QSize(RunHistory::kKeptSide, RunHistory::kKeptSide / 3)); // scaled down, aspect kept
         QCOMPARE(runs[0].figures.value(QStringLiteral("nfe")).toInt(), 4);
         // A corrupt record, a record of another workbench and one pointing outside: skipped.
         QFile junk(QDir(dir.path()).filePath(QStringLiteral("zzz.json")));
@@ -676,8 +679,10 @@ private Q_SLOTS:
         QCOMPARE(runs.size(), 2); // kept across a restart
         QCOMPARE(runs[0].settings.value(QStringLiteral("nfe")).toInt(), 3);
         QCOMPARE(runs[1].settings.value(QStringLiteral("nfe")).toInt(), 5);
-        QVERIFY(runs[0].figures.contains(QStringLiteral("psnr")) && runs[0].figures.contains(QStringLiteral("seconds")));
-        QCOMPARE(wb.history().resultImage(runs[1]).convertToFormat(first.format()), first); // 28×28: kept as it is
+        QVERIFY(runs[0].figures.contains(QStringLiteral("psnr")) &&
+                runs[0].figures.contains(QStringLiteral("seconds")));
+        QCOMPARE(wb.history().resultImage(runs[1]).convertToFormat(first.format()),
+                 first); // 28×28: kept as it is
         auto* list = wb.page()->findChild<QListWidget*>(QStringLiteral("historyList"));
         QVERIFY(list);
         QCOMPARE(list->count(), 2);
@@ -690,9 +695,11 @@ private Q_SLOTS:
         auto* compare = wb.page()->findChild<QPushButton*>(QStringLiteral("historyCompare"));
         QVERIFY(compare && compare->isEnabled());
         compare->click();
-        auto* view = wb.page()->findChild<reverie::widgets::SplitImageView*>(QStringLiteral("historyCompareView"));
+        auto* view =
+            wb.page()->findChild<reverie::widgets::SplitImageView*>(QStringLiteral("historyCompareView"));
         QVERIFY(view);
-        QCOMPARE(view->leftImage().convertToFormat(first.format()), wb.history().resultImage(runs[0]).convertToFormat(first.format()));
+        QCOMPARE(view->leftImage().convertToFormat(first.format()),
+                 wb.history().resultImage(runs[0]).convertToFormat(first.format()));
         QCOMPARE(view->rightImage().convertToFormat(first.format()), first);
 
         // Run again: the first run's settings (and seed) give its image again, and a third run is kept.

@@ -15,11 +15,11 @@
 #include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSplitter>
 #include <QLabel>
-#include <QTableWidget>
 #include <QRegularExpression>
+#include <QSplitter>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -191,8 +191,9 @@ QWidget* RestoreView::buildHistoryTab() {
     m_history = new HistoryPanel(splitter);
     m_historyCompare = new widgets::SplitImageView;
     m_historyCompare->setObjectName(QStringLiteral("historyCompareView"));
-    m_historyCompare->setPlaceholderText(tr("Select two runs and press Compare: the first left of the divider, the "
-                                            "second right, at the same zoom."));
+    m_historyCompare->setPlaceholderText(
+        tr("Select two runs and press Compare: the first left of the divider, the "
+           "second right, at the same zoom."));
     auto* right = new QWidget(splitter);
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
@@ -210,10 +211,12 @@ QWidget* RestoreView::buildHistoryTab() {
     return tab;
 }
 
-void RestoreView::showHistoryComparison(const QImage& a, const QString& aLabel, const QImage& b, const QString& bLabel) {
+void RestoreView::showHistoryComparison(const QImage& a, const QString& aLabel, const QImage& b,
+                                        const QString& bLabel) {
     m_historyCompare->setImages(a, b);
     m_historyCompare->setLabels(tr("A"), tr("B"));
-    m_historyFigures->setText(QStringLiteral("<b>A</b> %1<br><b>B</b> %2").arg(aLabel.toHtmlEscaped(), bLabel.toHtmlEscaped()));
+    m_historyFigures->setText(
+        QStringLiteral("<b>A</b> %1<br><b>B</b> %2").arg(aLabel.toHtmlEscaped(), bLabel.toHtmlEscaped()));
     m_tabs->setCurrentWidget(m_historyTab);
 }
 

@@ -79,7 +79,8 @@ public:
     HistoryPanel* historyPanel() const { return m_history; }
     reverie::widgets::SplitImageView* historyCompareView() const { return m_historyCompare; }
     /// Shows two kept results side by side (each label: title and figures) and brings the tab up.
-    void showHistoryComparison(const QImage& a, const QString& aLabel, const QImage& b, const QString& bLabel);
+    void showHistoryComparison(const QImage& a, const QString& aLabel, const QImage& b,
+                               const QString& bLabel);
     QWidget* restoreTab() const;
     QTabWidget* tabs() const { return m_tabs; }
 

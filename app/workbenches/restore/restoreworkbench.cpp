@@ -1,21 +1,21 @@
 #include "workbenches/restore/restoreworkbench.h"
 
 #include "imagesettings.h"
-#include "workbenches/historypanel.h"
 #include "jobs/jobslot.h"
 #include "models/zoo.h"
+#include "workbenches/historypanel.h"
 
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
-#include <QTabWidget>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QSaveFile>
 #include <QSpinBox>
+#include <QTabWidget>
 
 #include <cmath>
 #include <optional>
@@ -42,13 +42,16 @@ RestoreWorkbench::RestoreWorkbench(Engine* engine, QString outputDir, QObject* p
     connect(m_view, &RestoreView::fileDropped, this, &RestoreWorkbench::setInputFile);
     // The history of finished runs: compare two, run one again, export, delete, clear.
     auto* history = m_view->historyPanel();
-    connect(history, &HistoryPanel::compareRequested, this, [this](const QString& a, const QString& b) { compareRuns(a, b); });
+    connect(history, &HistoryPanel::compareRequested, this,
+            [this](const QString& a, const QString& b) { compareRuns(a, b); });
     connect(history, &HistoryPanel::rerunRequested, this, [this](const QString& id) { rerun(id); });
     connect(history, &HistoryPanel::exportRequested, this, [this](const QString& id) {
-        const QString path = QFileDialog::getSaveFileName(m_view, tr("Export run"), QDir(m_outputRoot).filePath(id + QStringLiteral(".png")),
-                                                          tr("PNG images (*.png)"));
+        const QString path = QFileDialog::getSaveFileName(
+            m_view, tr("Export run"), QDir(m_outputRoot).filePath(id + QStringLiteral(".png")),
+            tr("PNG images (*.png)"));
         QString error;
-        if (!path.isEmpty() && !exportRun(id, path, &error)) QMessageBox::warning(m_view, tr("Export run"), error);
+        if (!path.isEmpty() && !exportRun(id, path, &error))
+            QMessageBox::warning(m_view, tr("Export run"), error);
     });
     connect(history, &HistoryPanel::deleteRequested, this, [this](const QStringList& ids) {
         for (const auto& id : ids) m_history.remove(id);
@@ -79,7 +82,9 @@ bool RestoreWorkbench::run(const RunRequest& request, QString* error) {
                          .absoluteFilePath()
                          .toStdString();
     if (!request.argument.isEmpty() && request.argument != QLatin1String("compare"))
-        return fail(tr("--run-arg for Restore is 'compare' (show the run beside the one before it, in History)."), error);
+        return fail(
+            tr("--run-arg for Restore is 'compare' (show the run beside the one before it, in History)."),
+            error);
     if (!startRestore(p, error)) return false;
     m_compareAfterRun = request.argument == QLatin1String("compare");
     finishRunWithNextJob();
@@ -251,8 +256,8 @@ QJsonObject RestoreWorkbench::settingsJson(const rs::RestoreJobParams& p, const 
 
 bool RestoreWorkbench::paramsFromSettings(const QJsonObject& s, rs::RestoreJobParams& p, QString* why) const {
     // why stays empty when these are not restoration settings at all.
-    if (s.value(QStringLiteral("workbench")).toString() != QLatin1String("restore") || !s.contains(QStringLiteral("sampler")) ||
-        !s.contains(QStringLiteral("nfe")))
+    if (s.value(QStringLiteral("workbench")).toString() != QLatin1String("restore") ||
+        !s.contains(QStringLiteral("sampler")) || !s.contains(QStringLiteral("nfe")))
         return false;
     auto str = [&](const char* key, std::string& field) {
         if (s.contains(QLatin1String(key))) field = s.value(QLatin1String(key)).toString().toStdString();
@@ -265,7 +270,7 @@ bool RestoreWorkbench::paramsFromSettings(const QJsonObject& s, rs::RestoreJobPa
     p.lambda255 = s.value(QStringLiteral("lambda255")).toDouble(p.lambda255);
     p.noiseSigma255 = s.value(QStringLiteral("noise_sigma255")).toDouble(-1.0); // absent: estimated
     p.classicalPeer = s.value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
-    p.consistency = s.value(QStringLiteral("consistency")).toBool(true); // absent: on (the default)
+    p.consistency = s.value(QStringLiteral("consistency")).toBool(true);        // absent: on (the default)
     p.maskPath = s.value(QStringLiteral("mask_path")).toString().toStdString(); // absent: none
     readSeed(s, p.seed);
     if (s.contains(QStringLiteral("input_path"))) {
@@ -284,7 +289,8 @@ bool RestoreWorkbench::paramsFromSettings(const QJsonObject& s, rs::RestoreJobPa
 // ---- History ----
 
 void RestoreWorkbench::refreshHistory() {
-    m_view->historyPanel()->setRuns(m_history.runs(), m_history.bytes(), m_history.maxBytes(), m_history.maxRuns());
+    m_view->historyPanel()->setRuns(m_history.runs(), m_history.bytes(), m_history.maxBytes(),
+                                    m_history.maxRuns());
 }
 
 void RestoreWorkbench::keepInHistory(const RunHistory::Prepared& kept) {
@@ -296,7 +302,8 @@ void RestoreWorkbench::keepInHistory(const RunHistory::Prepared& kept) {
     if (r.psnrRestored && std::isfinite(*r.psnrRestored)) figures[QStringLiteral("psnr")] = *r.psnrRestored;
     if (r.ssimRestored && std::isfinite(*r.ssimRestored)) figures[QStringLiteral("ssim")] = *r.ssimRestored;
     if (r.psnrInput && std::isfinite(*r.psnrInput)) figures[QStringLiteral("psnr_input")] = *r.psnrInput;
-    const QString source = p.inputPath.empty() ? tr("test image %1").arg(p.testIndex) : QFileInfo(qs(p.inputPath)).fileName();
+    const QString source =
+        p.inputPath.empty() ? tr("test image %1").arg(p.testIndex) : QFileInfo(qs(p.inputPath)).fileName();
     const QString title = tr("%1 · NFE %2 · %3").arg(qs(p.sampler)).arg(p.nfe).arg(source);
     QString error;
     if (!m_history.addRun(title, settingsJson(p, r), figures, kept, &error))
@@ -308,9 +315,11 @@ bool RestoreWorkbench::compareRuns(const QString& a, const QString& b, QString* 
     const auto ra = m_history.find(a), rb = m_history.find(b);
     if (!ra || !rb) return fail(tr("That run is no longer in the history."), error);
     const QImage ia = m_history.resultImage(*ra), ib = m_history.resultImage(*rb);
-    if (ia.isNull() || ib.isNull()) return fail(tr("The result of that run could not be read from the history."), error);
-    m_view->showHistoryComparison(ia, ra->title + QStringLiteral(" — ") + HistoryPanel::figuresLine(ra->figures), ib,
-                                  rb->title + QStringLiteral(" — ") + HistoryPanel::figuresLine(rb->figures));
+    if (ia.isNull() || ib.isNull())
+        return fail(tr("The result of that run could not be read from the history."), error);
+    m_view->showHistoryComparison(
+        ia, ra->title + QStringLiteral(" — ") + HistoryPanel::figuresLine(ra->figures), ib,
+        rb->title + QStringLiteral(" — ") + HistoryPanel::figuresLine(rb->figures));
     return true;
 }
 
@@ -340,7 +349,8 @@ bool RestoreWorkbench::exportRun(const QString& id, const QString& path, QString
                        {QStringLiteral("when"), r->when.toString(Qt::ISODateWithMs)},
                        {QStringLiteral("settings"), r->settings},
                        {QStringLiteral("figures"), r->figures}};
-    QSaveFile json(QFileInfo(path).dir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json")));
+    QSaveFile json(
+        QFileInfo(path).dir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json")));
     const QByteArray bytes = QJsonDocument(record).toJson(QJsonDocument::Indented);
     if (!json.open(QIODevice::WriteOnly) || json.write(bytes) != bytes.size() || !json.commit())
         return fail(tr("The image was saved, its JSON not: %1").arg(json.errorString()), error);
@@ -371,7 +381,12 @@ bool RestoreWorkbench::loadSettings(const QString& path, QString* error) {
     if (!s) return failed(why);
     rs::RestoreJobParams p = currentParams();
     QString bad;
-    if (!paramsFromSettings(*s, p, &bad)) return failed(bad.isEmpty() ? tr("%1 carries no restoration settings (it was not saved by the Restore workbench).").arg(path) : tr("%1 holds settings this version cannot use: %2").arg(path, bad));
+    if (!paramsFromSettings(*s, p, &bad))
+        return failed(
+            bad.isEmpty()
+                ? tr("%1 carries no restoration settings (it was not saved by the Restore workbench).")
+                      .arg(path)
+                : tr("%1 holds settings this version cannot use: %2").arg(path, bad));
     applyParams(p);
     QString message = tr("Settings loaded from %1.").arg(QFileInfo(path).fileName());
     if (p.nfe < RestoreView::kMinNfe || p.nfe > RestoreView::kMaxNfe)

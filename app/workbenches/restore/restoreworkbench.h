@@ -102,7 +102,8 @@ private:
     bool fail(const QString& message, QString* error);
     void keepInHistory(const RunHistory::Prepared& kept);
     /// The JSON of a restore's settings and figures (embedded in saved PNGs, kept in the history).
-    static QJsonObject settingsJson(const reverie::restore::RestoreJobParams& p, const reverie::restore::RestoreJobResult& r);
+    static QJsonObject settingsJson(const reverie::restore::RestoreJobParams& p,
+                                    const reverie::restore::RestoreJobResult& r);
     /// Settings JSON → p (over its current values); false (why empty) if these are not
     /// restoration settings, false with *why if this version cannot use them.
     bool paramsFromSettings(const QJsonObject& s, reverie::restore::RestoreJobParams& p, QString* why) const;
