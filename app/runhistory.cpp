@@ -1,6 +1,9 @@
 #include "runhistory.h"
 
+#include "imagesettings.h"
+
 #include <QBuffer>
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -167,6 +170,33 @@ QImage RunHistory::resultImage(const RunRecord& r) const {
     if (QFileInfo(r.resultFile).size() > qint64(64) * 1024 * 1024 || !image.load(r.resultFile, "PNG"))
         return {};
     return image;
+}
+
+bool RunHistory::exportImageRun(const QString& id, const QString& path, QString* error) const {
+    auto fail = [&](const QString& why) {
+        if (error) *error = why;
+        return false;
+    };
+    const auto r = find(id);
+    if (!r) return fail(QCoreApplication::translate("RunHistory", "That run is no longer in the history."));
+    const QImage image = resultImage(*r);
+    if (image.isNull())
+        return fail(QCoreApplication::translate("RunHistory", "The result of that run could not be read from the history."));
+    QJsonObject s = r->settings;
+    for (auto it = r->figures.begin(); it != r->figures.end(); ++it)
+        if (!s.contains(it.key())) s[it.key()] = it.value();
+    QStringList inputs;
+    if (s.contains(QStringLiteral("input_path"))) inputs << s.value(QStringLiteral("input_path")).toString();
+    if (!savePngWithSettings(image, s, path, error, inputs)) return false;
+    const QJsonObject record{{QStringLiteral("title"), r->title},
+                             {QStringLiteral("when"), r->when.toString(Qt::ISODateWithMs)},
+                             {QStringLiteral("settings"), r->settings},
+                             {QStringLiteral("figures"), r->figures}};
+    const QString json = QFileInfo(path).dir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
+    QString why;
+    if (!writeAtomically(json, QJsonDocument(record).toJson(QJsonDocument::Indented), &why))
+        return fail(QCoreApplication::translate("RunHistory", "The image was saved, its JSON not: %1").arg(why));
+    return true;
 }
 
 bool RunHistory::remove(const QString& id) {

@@ -68,6 +68,9 @@ public:
     }
     /// The kept result image of a run (null when it has none or it cannot be read).
     QImage resultImage(const RunRecord& r) const;
+    /// Saves a run's kept result as a PNG with its settings and figures embedded (imagesettings.h),
+    /// and `<name>.json` beside it with the whole record; never over the run's input file.
+    bool exportImageRun(const QString& id, const QString& path, QString* error = nullptr) const;
     bool remove(const QString& id);
     /// Removes every run of this workbench (and nothing else in the folder).
     void clear();

@@ -437,6 +437,21 @@
     </message>
 </context>
 <context>
+    <name>RunHistory</name>
+    <message>
+        <source>That run is no longer in the history.</source>
+        <translation>Dieser Lauf ist nicht mehr im Verlauf.</translation>
+    </message>
+    <message>
+        <source>The result of that run could not be read from the history.</source>
+        <translation>Das Ergebnis dieses Laufs konnte nicht aus dem Verlauf gelesen werden.</translation>
+    </message>
+    <message>
+        <source>The image was saved, its JSON not: %1</source>
+        <translation>Das Bild wurde gespeichert, sein JSON nicht: %1</translation>
+    </message>
+</context>
+<context>
     <name>SampleForm</name>
     <message>
         <source>Sampling</source>
@@ -1867,6 +1882,10 @@
         <source>Samples behind each point&apos;s FD: more give a steadier FD and take longer</source>
         <translation>Stichproben hinter der FD jedes Punkts: mehr ergeben eine stabilere FD und dauern länger</translation>
     </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::GenerateWorkbench</name>
@@ -2094,6 +2113,22 @@
         <source>the model %1 is no longer there</source>
         <translation>das Modell %1 ist nicht mehr vorhanden</translation>
     </message>
+    <message>
+        <source>Run again</source>
+        <translation>Erneut ausführen</translation>
+    </message>
+    <message>
+        <source>%1 · NFE %2 · %3</source>
+        <translation>%1 · NFE %2 · %3</translation>
+    </message>
+    <message>
+        <source>That run is no longer in the history.</source>
+        <translation>Dieser Lauf ist nicht mehr im Verlauf.</translation>
+    </message>
+    <message>
+        <source>That run&apos;s settings cannot be used by this version: %1</source>
+        <translation>Die Einstellungen dieses Laufs kann diese Version nicht verwenden: %1</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::HistoryPanel</name>
@@ -2179,6 +2214,41 @@
             <numerusform>%n Lauf, %1 MiB (über %2 Läufe oder %3 MiB hinaus werden die ältesten entfernt).</numerusform>
             <numerusform>%n Läufe, %1 MiB (über %2 Läufe oder %3 MiB hinaus werden die ältesten entfernt).</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::HistoryTab</name>
+    <message>
+        <source>Select two runs and press Compare: the first left of the divider, the second right, at the same zoom.</source>
+        <translation>Zwei Läufe auswählen und Vergleichen drücken: der erste links der Trennlinie, der zweite rechts, mit demselben Zoom.</translation>
+    </message>
+    <message>
+        <source>That run is no longer in the history.</source>
+        <translation>Dieser Lauf ist nicht mehr im Verlauf.</translation>
+    </message>
+    <message>
+        <source>The result of that run could not be read from the history.</source>
+        <translation>Das Ergebnis dieses Laufs konnte nicht aus dem Verlauf gelesen werden.</translation>
+    </message>
+    <message>
+        <source>Compare runs</source>
+        <translation>Läufe vergleichen</translation>
+    </message>
+    <message>
+        <source>Export run</source>
+        <translation>Lauf exportieren</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG-Bilder (*.png)</translation>
+    </message>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
     </message>
 </context>
 <context>
@@ -2660,18 +2730,6 @@
         <source>History</source>
         <translation>Verlauf</translation>
     </message>
-    <message>
-        <source>Select two runs and press Compare: the first left of the divider, the second right, at the same zoom.</source>
-        <translation>Zwei Läufe auswählen und Vergleichen drücken: der erste links der Trennlinie, der zweite rechts, mit demselben Zoom.</translation>
-    </message>
-    <message>
-        <source>A</source>
-        <translation>A</translation>
-    </message>
-    <message>
-        <source>B</source>
-        <translation>B</translation>
-    </message>
 </context>
 <context>
     <name>reverie::app::RestoreWorkbench</name>
@@ -2804,14 +2862,6 @@
         <translation>das Modell %1 ist nicht mehr vorhanden</translation>
     </message>
     <message>
-        <source>Export run</source>
-        <translation>Lauf exportieren</translation>
-    </message>
-    <message>
-        <source>PNG images (*.png)</source>
-        <translation>PNG-Bilder (*.png)</translation>
-    </message>
-    <message>
         <source>--run-arg for Restore is &apos;compare&apos; (show the run beside the one before it, in History).</source>
         <translation>--run-arg für Restaurieren ist &apos;compare&apos; (den Lauf neben dem vorigen im Verlauf zeigen).</translation>
     </message>
@@ -2828,16 +2878,12 @@
         <translation>Dieser Lauf ist nicht mehr im Verlauf.</translation>
     </message>
     <message>
-        <source>The result of that run could not be read from the history.</source>
-        <translation>Das Ergebnis dieses Laufs konnte nicht aus dem Verlauf gelesen werden.</translation>
-    </message>
-    <message>
         <source>That run&apos;s settings cannot be used by this version: %1</source>
         <translation>Die Einstellungen dieses Laufs kann diese Version nicht verwenden: %1</translation>
     </message>
     <message>
-        <source>The image was saved, its JSON not: %1</source>
-        <translation>Das Bild wurde gespeichert, sein JSON nicht: %1</translation>
+        <source>Run again</source>
+        <translation>Erneut ausführen</translation>
     </message>
 </context>
 <context>

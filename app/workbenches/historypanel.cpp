@@ -1,6 +1,12 @@
 #include "workbenches/historypanel.h"
 
+#include "splitimageview.h"
+
+#include <QDir>
+#include <QFileDialog>
 #include <QHBoxLayout>
+#include <QMessageBox>
+#include <QSplitter>
 #include <QIcon>
 #include <QJsonValue>
 #include <QLabel>
@@ -122,6 +128,78 @@ void HistoryPanel::updateButtons() {
     m_export->setEnabled(n == 1);
     m_delete->setEnabled(n > 0);
     m_clear->setEnabled(m_list->count() > 0);
+}
+
+HistoryTab::HistoryTab(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("historyTab"));
+    auto* layout = new QHBoxLayout(this);
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    m_panel = new HistoryPanel(splitter);
+    auto* right = new QWidget(splitter);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    m_compare = new widgets::SplitImageView(right);
+    m_compare->setObjectName(QStringLiteral("historyCompareView"));
+    m_compare->setPlaceholderText(tr("Select two runs and press Compare: the first left of the divider, the "
+                                     "second right, at the same zoom."));
+    m_figures = new QLabel(right);
+    m_figures->setObjectName(QStringLiteral("historyCompareFigures"));
+    m_figures->setWordWrap(true);
+    m_figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    rightLayout->addWidget(m_compare, 1);
+    rightLayout->addWidget(m_figures);
+    splitter->addWidget(m_panel);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter);
+}
+
+bool HistoryTab::compare(const RunHistory& h, const QString& a, const QString& b, QString* error) {
+    const auto ra = h.find(a), rb = h.find(b);
+    if (!ra || !rb) {
+        if (error) *error = tr("That run is no longer in the history.");
+        return false;
+    }
+    const QImage ia = h.resultImage(*ra), ib = h.resultImage(*rb);
+    if (ia.isNull() || ib.isNull()) {
+        if (error) *error = tr("The result of that run could not be read from the history.");
+        return false;
+    }
+    auto text = [](const RunRecord& r) { return r.title + QStringLiteral(" — ") + HistoryPanel::figuresLine(r.figures); };
+    showComparison(ia, text(*ra), ib, text(*rb));
+    return true;
+}
+
+void HistoryTab::refresh(const RunHistory& h) { m_panel->setRuns(h.runs(), h.bytes(), h.maxBytes(), h.maxRuns()); }
+
+void HistoryTab::connectTo(RunHistory* h, const QString& exportDir, std::function<void(const QString&)> rerun) {
+    connect(m_panel, &HistoryPanel::compareRequested, this, [this, h](const QString& a, const QString& b) {
+        QString error;
+        if (compare(*h, a, b, &error)) Q_EMIT compared();
+        else QMessageBox::warning(this, tr("Compare runs"), error);
+    });
+    connect(m_panel, &HistoryPanel::rerunRequested, this, std::move(rerun));
+    connect(m_panel, &HistoryPanel::exportRequested, this, [this, h, exportDir](const QString& id) {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export run"), QDir(exportDir).filePath(id + QStringLiteral(".png")),
+                                                          tr("PNG images (*.png)"));
+        QString error;
+        if (!path.isEmpty() && !h->exportImageRun(id, path, &error)) QMessageBox::warning(this, tr("Export run"), error);
+    });
+    connect(m_panel, &HistoryPanel::deleteRequested, this, [this, h](const QStringList& ids) {
+        for (const auto& id : ids) h->remove(id);
+        refresh(*h);
+    });
+    connect(m_panel, &HistoryPanel::clearRequested, this, [this, h] {
+        h->clear();
+        refresh(*h);
+    });
+    refresh(*h);
+}
+
+void HistoryTab::showComparison(const QImage& a, const QString& aText, const QImage& b, const QString& bText) {
+    m_compare->setImages(a, b);
+    m_compare->setLabels(tr("A"), tr("B"));
+    m_figures->setText(QStringLiteral("<b>A</b> %1<br><b>B</b> %2").arg(aText.toHtmlEscaped(), bText.toHtmlEscaped()));
 }
 
 } // namespace reverie::app

@@ -9,9 +9,15 @@
 
 #include <QWidget>
 
+#include <functional>
+
 class QLabel;
 class QListWidget;
 class QPushButton;
+
+namespace reverie::widgets {
+class SplitImageView;
+}
 
 namespace reverie::app {
 
@@ -46,6 +52,35 @@ private:
     QPushButton* m_export = nullptr;
     QPushButton* m_delete = nullptr;
     QPushButton* m_clear = nullptr;
+};
+
+/// A workbench's History tab for image results: the panel on the left, the two compared runs in
+/// a split view on the right (A left of the divider, B right) with their titles and figures.
+class HistoryTab : public QWidget {
+    Q_OBJECT
+public:
+    explicit HistoryTab(QWidget* parent = nullptr);
+    HistoryPanel* panel() const { return m_panel; }
+    widgets::SplitImageView* compareView() const { return m_compare; }
+    void showComparison(const QImage& a, const QString& aText, const QImage& b, const QString& bText);
+    /// Shows runs a and b of h (title and figures under the view); false with *error when either
+    /// is gone or its result cannot be read.
+    bool compare(const RunHistory& h, const QString& a, const QString& b, QString* error = nullptr);
+    /// Shows h's runs in the panel.
+    void refresh(const RunHistory& h);
+    /// Wires the panel to h: Compare shows the two runs here, Export… asks for a file (starting in
+    /// exportDir) and exports, Delete and Clear remove runs; Run again calls rerun(id). h must
+    /// outlive this tab's connections (it is a member of the workbench that owns both).
+    void connectTo(RunHistory* h, const QString& exportDir, std::function<void(const QString&)> rerun);
+
+Q_SIGNALS:
+    /// Compare showed two runs (the owner may bring the tab to the front).
+    void compared();
+
+private:
+    HistoryPanel* m_panel = nullptr;
+    widgets::SplitImageView* m_compare = nullptr;
+    QLabel* m_figures = nullptr;
 };
 
 } // namespace reverie::app

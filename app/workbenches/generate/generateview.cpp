@@ -39,6 +39,8 @@ GenerateView::GenerateView(QWidget* parent) : QWidget(parent), m_ui(std::make_un
     m_sd = new SdPanel;
     m_sd->setObjectName(QStringLiteral("sdTab"));
     m_tabs->addTab(m_sd, tr("Stable Diffusion"));
+    m_historyTab = new HistoryTab;
+    m_tabs->addTab(m_historyTab, tr("History"));
     layout->addWidget(m_tabs, 1);
 
     auto& ui = *m_ui;

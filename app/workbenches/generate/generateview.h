@@ -9,6 +9,7 @@
 #include "generate/generate.h"
 #include "jobs/engine.h"
 #include "workbenches/generate/sdpanel.h"
+#include "workbenches/historypanel.h"
 #include "workbenches/sweeppanel.h"
 
 #include <QImage>
@@ -52,6 +53,9 @@ public:
     SweepPanel& sweep() { return *m_sweep; }
     /// The "Stable Diffusion" tab.
     SdPanel& sd() { return *m_sd; }
+    /// The "History" tab: the Sample tab's finished runs.
+    HistoryTab* historyTab() const { return m_historyTab; }
+    QTabWidget* tabs() const { return m_tabs; }
     widgets::SeriesPlot* sweepPlot() const { return m_sweepPlot; }
     void clearSweep();
     void addSweepPoint(const QString& sampler, double nfe, double fd, double seconds, double peakMiB, double confident,
@@ -77,6 +81,7 @@ private:
     QLabel* m_sweepPreview = nullptr;
     widgets::SeriesPlot* m_sweepPlot = nullptr;
     SdPanel* m_sd = nullptr;
+    HistoryTab* m_historyTab = nullptr;
 };
 
 } // namespace reverie::app

@@ -13,7 +13,10 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QTabWidget>
 #include <QSpinBox>
+
+#include <spdlog/spdlog.h>
 
 #include <cmath>
 
@@ -40,6 +43,12 @@ GenerateWorkbench::GenerateWorkbench(Engine* engine, QString outputDir, QObject*
         if (!startLikelihood(m_view->likelihoodCount(), &error)) QMessageBox::warning(m_view, tr("Bits/dim"), error);
     });
     connect(m_view, &GenerateView::sweepRequested, this, &GenerateWorkbench::sweepClicked);
+    m_view->historyTab()->connectTo(&m_history, m_outputRoot, [this](const QString& id) {
+        QString error;
+        if (!rerun(id, &error)) QMessageBox::warning(m_view, tr("Run again"), error);
+    });
+    connect(m_view->historyTab(), &HistoryTab::compared, this,
+            [this] { m_view->tabs()->setCurrentWidget(m_view->historyTab()); });
     SdPanel& sd = m_view->sd();
     connect(&sd, &SdPanel::openRequested, this, [this] {
         const QString file = QFileDialog::getOpenFileName(m_view, tr("Open a Stable Diffusion 1.x checkpoint"), QString(),
@@ -265,6 +274,12 @@ bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* err
                                                   .arg(qs(m_runParams.sampler), qs(m_runParams.sde))
                                                   .arg(qulonglong(m_runParams.seed)));
                 m_view->setHasResult(true);
+                QJsonObject figures{{QStringLiteral("nfe"), r.nfePerSample}, {QStringLiteral("seconds"), r.seconds}};
+                QString kept;
+                if (!m_history.addImageRun(tr("%1 · NFE %2 · %3").arg(qs(m_runParams.sampler)).arg(m_runParams.nfe).arg(qs(m_runParams.sde)),
+                                           settingsJson(m_resultParams, m_resultStats), figures, m_result, &kept))
+                    spdlog::warn("generate: the run was not kept in the history: {}", kept.toStdString());
+                refreshHistory();
                 // NFE per sample, everything counted (DLG: its chains' burn-in amortised).
                 message = tr("%1 samples · NFE %2 · steps %3 · %4 s")
                               .arg(qsizetype(r.items.size()))
@@ -309,12 +324,7 @@ void GenerateWorkbench::onProgress(const JobProgress& p) {
     }
 }
 
-bool GenerateWorkbench::saveResult(const QString& path, QString* error) {
-    if (m_result.isNull()) {
-        if (error) *error = tr("There is no result to save yet: press Generate first.");
-        return false;
-    }
-    const auto& p = m_resultParams;
+QJsonObject GenerateWorkbench::settingsJson(const gen::GenerateParams& p, const gen::GenerateResult& r) {
     QJsonObject s;
     s[QStringLiteral("workbench")] = QStringLiteral("generate");
     s[QStringLiteral("model_dir")] = qs(p.modelDir);
@@ -329,32 +339,33 @@ bool GenerateWorkbench::saveResult(const QString& path, QString* error) {
     s[QStringLiteral("churn")] = p.churn;
     s[QStringLiteral("rk45_tolerance")] = p.rk45Tolerance;
     if (p.sampler == "dlg") s[QStringLiteral("noise_estimator")] = qs(p.noiseEstimator);
-    s[QStringLiteral("measured_nfe")] = double(m_resultStats.nfe);
-    s[QStringLiteral("nfe_per_sample")] = m_resultStats.nfePerSample;
-    s[QStringLiteral("steps")] = m_resultStats.steps;
-    s[QStringLiteral("seconds")] = m_resultStats.seconds;
+    s[QStringLiteral("measured_nfe")] = double(r.nfe);
+    s[QStringLiteral("nfe_per_sample")] = r.nfePerSample;
+    s[QStringLiteral("steps")] = r.steps;
+    s[QStringLiteral("seconds")] = r.seconds;
+    return s;
+}
+
+bool GenerateWorkbench::saveResult(const QString& path, QString* error) {
+    if (m_result.isNull()) {
+        if (error) *error = tr("There is no result to save yet: press Generate first.");
+        return false;
+    }
+    const QJsonObject s = settingsJson(m_resultParams, m_resultStats);
     return savePngWithSettings(m_result, s, path, error);
 }
 
-bool GenerateWorkbench::loadSettings(const QString& path, QString* error) {
-    QString why;
-    const auto s = readPngSettings(path, &why);
-    auto failed = [&](const QString& message) {
-        if (error) *error = message;
-        return false;
-    };
-    if (!s) return failed(why);
-    if (!s->contains(QStringLiteral("sampler")) || !s->contains(QStringLiteral("nfe")))
-        return failed(tr("%1 carries no sampling settings.").arg(path));
-    gen::GenerateParams p = currentParams();
+bool GenerateWorkbench::paramsFromSettings(const QJsonObject& s, gen::GenerateParams& p, QString* why) {
+    // why stays empty when these are not sampling settings at all.
+    if (!s.contains(QStringLiteral("sampler")) || !s.contains(QStringLiteral("nfe"))) return false;
     auto str = [&](const char* key, std::string& field) {
-        if (s->contains(QLatin1String(key))) field = s->value(QLatin1String(key)).toString().toStdString();
+        if (s.contains(QLatin1String(key))) field = s.value(QLatin1String(key)).toString().toStdString();
     };
     auto integer = [&](const char* key, int& field) {
-        if (s->contains(QLatin1String(key))) field = s->value(QLatin1String(key)).toInt(field);
+        if (s.contains(QLatin1String(key))) field = s.value(QLatin1String(key)).toInt(field);
     };
     auto real = [&](const char* key, double& field) {
-        if (s->contains(QLatin1String(key))) field = s->value(QLatin1String(key)).toDouble(field);
+        if (s.contains(QLatin1String(key))) field = s.value(QLatin1String(key)).toDouble(field);
     };
     str("model_dir", p.modelDir);
     str("sde", p.sde);
@@ -367,9 +378,49 @@ bool GenerateWorkbench::loadSettings(const QString& path, QString* error) {
     real("churn", p.churn);
     real("rk45_tolerance", p.rk45Tolerance);
     str("noise_estimator", p.noiseEstimator);
-    readSeed(*s, p.seed);
-    if (const auto v = gen::validate(p); !v)
-        return failed(tr("%1 holds settings this version cannot use: %2").arg(path, qs(v.error().message)));
+    readSeed(s, p.seed);
+    if (const auto v = gen::validate(p); !v) {
+        if (why) *why = qs(v.error().message);
+        return false;
+    }
+    return true;
+}
+
+// ---- History ----
+
+void GenerateWorkbench::refreshHistory() { m_view->historyTab()->refresh(m_history); }
+
+bool GenerateWorkbench::compareRuns(const QString& a, const QString& b, QString* error) {
+    QString why;
+    if (!m_view->historyTab()->compare(m_history, a, b, &why)) return failSample(why, error);
+    m_view->tabs()->setCurrentWidget(m_view->historyTab());
+    return true;
+}
+
+bool GenerateWorkbench::rerun(const QString& id, QString* error) {
+    const auto r = m_history.find(id);
+    if (!r) return failSample(tr("That run is no longer in the history."), error);
+    gen::GenerateParams p = currentParams();
+    QString why;
+    if (!paramsFromSettings(r->settings, p, &why))
+        return failSample(tr("That run's settings cannot be used by this version: %1").arg(why), error);
+    m_view->tabs()->setCurrentIndex(0);
+    return startSampling(p, error);
+}
+
+bool GenerateWorkbench::loadSettings(const QString& path, QString* error) {
+    QString why;
+    const auto s = readPngSettings(path, &why);
+    auto failed = [&](const QString& message) {
+        if (error) *error = message;
+        return false;
+    };
+    if (!s) return failed(why);
+    gen::GenerateParams p = currentParams();
+    QString bad;
+    if (!paramsFromSettings(*s, p, &bad))
+        return failed(bad.isEmpty() ? tr("%1 carries no sampling settings.").arg(path)
+                                    : tr("%1 holds settings this version cannot use: %2").arg(path, bad));
     applyParams(p);
     setSampleStatus(tr("Settings loaded from %1.").arg(QFileInfo(path).fileName()));
     return true;

@@ -10,6 +10,7 @@
 #include "generate/generate.h"
 #include "erase/sd_erase.h"
 #include "generate/sd.h"
+#include "runhistory.h"
 #include "workbench.h"
 #include "workbenches/generate/generateview.h"
 
@@ -50,6 +51,14 @@ public:
     bool saveResult(const QString& path, QString* error = nullptr);
     /// Reads the settings embedded by saveResult() and shows them in the Sample tab.
     bool loadSettings(const QString& path, QString* error = nullptr);
+
+    /// The Sample tab's finished runs (runhistory.h), kept across restarts.
+    RunHistory& history() { return m_history; }
+    void refreshHistory();
+    /// Shows two runs of the history side by side in the History tab.
+    bool compareRuns(const QString& a, const QString& b, QString* error = nullptr);
+    /// Samples again with a run's settings (same seed: the same grid).
+    bool rerun(const QString& id, QString* error = nullptr);
     QString sampleStatusText() const { return m_view->sampleStatus(); }
     /// Preview images shown during the current/last sampling run.
     int previewCount() const { return m_previews; }
@@ -93,6 +102,10 @@ private:
     void saveClicked();
     void loadClicked();
     void sweepClicked();
+    static QJsonObject settingsJson(const reverie::generate::GenerateParams& p, const reverie::generate::GenerateResult& r);
+    /// Settings JSON → p (over its values); false (why empty) if these are not sampling settings,
+    /// false with *why if this version cannot use them.
+    static bool paramsFromSettings(const QJsonObject& s, reverie::generate::GenerateParams& p, QString* why);
 
     QString m_outputRoot;
     QPointer<GenerateView> m_view; ///< owned by the window once shown, else by this
@@ -107,6 +120,7 @@ private:
     std::vector<reverie::generate::SdParams> m_sdItemParams; ///< per image: the settings with its own seed
     reverie::generate::SdParams m_sdExtras;                  ///< the SD settings without a control
     int m_sdPreviews = 0;
+    RunHistory m_history{QStringLiteral("generate")};
 };
 
 } // namespace reverie::app

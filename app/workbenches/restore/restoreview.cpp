@@ -183,41 +183,8 @@ RestoreView::RestoreView(QWidget* parent) : QWidget(parent), m_ui(std::make_uniq
 RestoreView::~RestoreView() = default;
 
 QWidget* RestoreView::buildHistoryTab() {
-    auto* tab = new QWidget;
-    tab->setObjectName(QStringLiteral("historyTab"));
-    m_historyTab = tab;
-    auto* layout = new QHBoxLayout(tab);
-    auto* splitter = new QSplitter(Qt::Horizontal, tab);
-    m_history = new HistoryPanel(splitter);
-    m_historyCompare = new widgets::SplitImageView;
-    m_historyCompare->setObjectName(QStringLiteral("historyCompareView"));
-    m_historyCompare->setPlaceholderText(
-        tr("Select two runs and press Compare: the first left of the divider, the "
-           "second right, at the same zoom."));
-    auto* right = new QWidget(splitter);
-    auto* rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    m_historyCompare->setParent(right);
-    m_historyFigures = new QLabel(right);
-    m_historyFigures->setObjectName(QStringLiteral("historyCompareFigures"));
-    m_historyFigures->setWordWrap(true);
-    m_historyFigures->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    rightLayout->addWidget(m_historyCompare, 1);
-    rightLayout->addWidget(m_historyFigures);
-    splitter->addWidget(m_history);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(1, 2);
-    layout->addWidget(splitter);
-    return tab;
-}
-
-void RestoreView::showHistoryComparison(const QImage& a, const QString& aLabel, const QImage& b,
-                                        const QString& bLabel) {
-    m_historyCompare->setImages(a, b);
-    m_historyCompare->setLabels(tr("A"), tr("B"));
-    m_historyFigures->setText(
-        QStringLiteral("<b>A</b> %1<br><b>B</b> %2").arg(aLabel.toHtmlEscaped(), bLabel.toHtmlEscaped()));
-    m_tabs->setCurrentWidget(m_historyTab);
+    m_historyTab = new HistoryTab;
+    return m_historyTab;
 }
 
 QWidget* RestoreView::buildSweepTab() {

@@ -76,11 +76,7 @@ public:
 
     reverie::widgets::SplitImageView* compareView() const;
     // History tab
-    HistoryPanel* historyPanel() const { return m_history; }
-    reverie::widgets::SplitImageView* historyCompareView() const { return m_historyCompare; }
-    /// Shows two kept results side by side (each label: title and figures) and brings the tab up.
-    void showHistoryComparison(const QImage& a, const QString& aLabel, const QImage& b,
-                               const QString& bLabel);
+    HistoryTab* historyTab() const { return m_historyTab; }
     QWidget* restoreTab() const;
     QTabWidget* tabs() const { return m_tabs; }
 
@@ -126,10 +122,7 @@ private:
 
     std::unique_ptr<Ui::RestoreForm> m_ui;
     QWidget* m_restoreTab = nullptr;
-    HistoryPanel* m_history = nullptr;
-    widgets::SplitImageView* m_historyCompare = nullptr;
-    QLabel* m_historyFigures = nullptr;
-    QWidget* m_historyTab = nullptr;
+    HistoryTab* m_historyTab = nullptr;
     QTabWidget* m_tabs = nullptr;
     std::array<QImage, 4> m_images; ///< what the compare view offers (indexed by Image)
     bool m_hasResult = false;

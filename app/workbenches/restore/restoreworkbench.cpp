@@ -41,27 +41,12 @@ RestoreWorkbench::RestoreWorkbench(Engine* engine, QString outputDir, QObject* p
     connect(m_view, &RestoreView::sweepRequested, this, &RestoreWorkbench::sweepClicked);
     connect(m_view, &RestoreView::fileDropped, this, &RestoreWorkbench::setInputFile);
     // The history of finished runs: compare two, run one again, export, delete, clear.
-    auto* history = m_view->historyPanel();
-    connect(history, &HistoryPanel::compareRequested, this,
-            [this](const QString& a, const QString& b) { compareRuns(a, b); });
-    connect(history, &HistoryPanel::rerunRequested, this, [this](const QString& id) { rerun(id); });
-    connect(history, &HistoryPanel::exportRequested, this, [this](const QString& id) {
-        const QString path = QFileDialog::getSaveFileName(
-            m_view, tr("Export run"), QDir(m_outputRoot).filePath(id + QStringLiteral(".png")),
-            tr("PNG images (*.png)"));
+    m_view->historyTab()->connectTo(&m_history, m_outputRoot, [this](const QString& id) {
         QString error;
-        if (!path.isEmpty() && !exportRun(id, path, &error))
-            QMessageBox::warning(m_view, tr("Export run"), error);
+        if (!rerun(id, &error)) QMessageBox::warning(m_view, tr("Run again"), error);
     });
-    connect(history, &HistoryPanel::deleteRequested, this, [this](const QStringList& ids) {
-        for (const auto& id : ids) m_history.remove(id);
-        refreshHistory();
-    });
-    connect(history, &HistoryPanel::clearRequested, this, [this] {
-        m_history.clear();
-        refreshHistory();
-    });
-    refreshHistory();
+    connect(m_view->historyTab(), &HistoryTab::compared, this,
+            [this] { m_view->tabs()->setCurrentWidget(m_view->historyTab()); });
 }
 
 RestoreWorkbench::~RestoreWorkbench() {
@@ -288,10 +273,7 @@ bool RestoreWorkbench::paramsFromSettings(const QJsonObject& s, rs::RestoreJobPa
 
 // ---- History ----
 
-void RestoreWorkbench::refreshHistory() {
-    m_view->historyPanel()->setRuns(m_history.runs(), m_history.bytes(), m_history.maxBytes(),
-                                    m_history.maxRuns());
-}
+void RestoreWorkbench::refreshHistory() { m_view->historyTab()->refresh(m_history); }
 
 void RestoreWorkbench::keepInHistory(const RunHistory::Prepared& kept) {
     const auto& p = m_resultParams;
@@ -312,14 +294,9 @@ void RestoreWorkbench::keepInHistory(const RunHistory::Prepared& kept) {
 }
 
 bool RestoreWorkbench::compareRuns(const QString& a, const QString& b, QString* error) {
-    const auto ra = m_history.find(a), rb = m_history.find(b);
-    if (!ra || !rb) return fail(tr("That run is no longer in the history."), error);
-    const QImage ia = m_history.resultImage(*ra), ib = m_history.resultImage(*rb);
-    if (ia.isNull() || ib.isNull())
-        return fail(tr("The result of that run could not be read from the history."), error);
-    m_view->showHistoryComparison(
-        ia, ra->title + QStringLiteral(" — ") + HistoryPanel::figuresLine(ra->figures), ib,
-        rb->title + QStringLiteral(" — ") + HistoryPanel::figuresLine(rb->figures));
+    QString why;
+    if (!m_view->historyTab()->compare(m_history, a, b, &why)) return fail(why, error);
+    m_view->tabs()->setCurrentWidget(m_view->historyTab());
     return true;
 }
 
@@ -335,25 +312,8 @@ bool RestoreWorkbench::rerun(const QString& id, QString* error) {
 }
 
 bool RestoreWorkbench::exportRun(const QString& id, const QString& path, QString* error) {
-    const auto r = m_history.find(id);
-    if (!r) return fail(tr("That run is no longer in the history."), error);
-    const QImage image = m_history.resultImage(*r);
-    if (image.isNull()) return fail(tr("The result of that run could not be read from the history."), error);
-    QJsonObject s = r->settings;
-    for (auto it = r->figures.begin(); it != r->figures.end(); ++it)
-        if (!s.contains(it.key())) s[it.key()] = it.value();
-    QStringList inputs;
-    if (s.contains(QStringLiteral("input_path"))) inputs << s.value(QStringLiteral("input_path")).toString();
-    if (!savePngWithSettings(image, s, path, error, inputs)) return false;
-    QJsonObject record{{QStringLiteral("title"), r->title},
-                       {QStringLiteral("when"), r->when.toString(Qt::ISODateWithMs)},
-                       {QStringLiteral("settings"), r->settings},
-                       {QStringLiteral("figures"), r->figures}};
-    QSaveFile json(
-        QFileInfo(path).dir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json")));
-    const QByteArray bytes = QJsonDocument(record).toJson(QJsonDocument::Indented);
-    if (!json.open(QIODevice::WriteOnly) || json.write(bytes) != bytes.size() || !json.commit())
-        return fail(tr("The image was saved, its JSON not: %1").arg(json.errorString()), error);
+    QString why;
+    if (!m_history.exportImageRun(id, path, &why)) return fail(why, error);
     return true;
 }
 
