@@ -181,7 +181,8 @@ bool RunHistory::exportImageRun(const QString& id, const QString& path, QString*
     if (!r) return fail(QCoreApplication::translate("RunHistory", "That run is no longer in the history."));
     const QImage image = resultImage(*r);
     if (image.isNull())
-        return fail(QCoreApplication::translate("RunHistory", "The result of that run could not be read from the history."));
+        return fail(QCoreApplication::translate(
+            "RunHistory", "The result of that run could not be read from the history."));
     QJsonObject s = r->settings;
     for (auto it = r->figures.begin(); it != r->figures.end(); ++it)
         if (!s.contains(it.key())) s[it.key()] = it.value();
@@ -192,10 +193,12 @@ bool RunHistory::exportImageRun(const QString& id, const QString& path, QString*
                              {QStringLiteral("when"), r->when.toString(Qt::ISODateWithMs)},
                              {QStringLiteral("settings"), r->settings},
                              {QStringLiteral("figures"), r->figures}};
-    const QString json = QFileInfo(path).dir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
+    const QString json =
+        QFileInfo(path).dir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
     QString why;
     if (!writeAtomically(json, QJsonDocument(record).toJson(QJsonDocument::Indented), &why))
-        return fail(QCoreApplication::translate("RunHistory", "The image was saved, its JSON not: %1").arg(why));
+        return fail(
+            QCoreApplication::translate("RunHistory", "The image was saved, its JSON not: %1").arg(why));
     return true;
 }
 

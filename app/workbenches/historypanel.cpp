@@ -5,14 +5,14 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QHBoxLayout>
-#include <QMessageBox>
-#include <QSplitter>
 #include <QIcon>
 #include <QJsonValue>
 #include <QLabel>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPixmap>
 #include <QPushButton>
+#include <QSplitter>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -165,25 +165,34 @@ bool HistoryTab::compare(const RunHistory& h, const QString& a, const QString& b
         if (error) *error = tr("The result of that run could not be read from the history.");
         return false;
     }
-    auto text = [](const RunRecord& r) { return r.title + QStringLiteral(" — ") + HistoryPanel::figuresLine(r.figures); };
+    auto text = [](const RunRecord& r) {
+        return r.title + QStringLiteral(" — ") + HistoryPanel::figuresLine(r.figures);
+    };
     showComparison(ia, text(*ra), ib, text(*rb));
     return true;
 }
 
-void HistoryTab::refresh(const RunHistory& h) { m_panel->setRuns(h.runs(), h.bytes(), h.maxBytes(), h.maxRuns()); }
+void HistoryTab::refresh(const RunHistory& h) {
+    m_panel->setRuns(h.runs(), h.bytes(), h.maxBytes(), h.maxRuns());
+}
 
-void HistoryTab::connectTo(RunHistory* h, const QString& exportDir, std::function<void(const QString&)> rerun) {
+void HistoryTab::connectTo(RunHistory* h, const QString& exportDir,
+                           std::function<void(const QString&)> rerun) {
     connect(m_panel, &HistoryPanel::compareRequested, this, [this, h](const QString& a, const QString& b) {
         QString error;
-        if (compare(*h, a, b, &error)) Q_EMIT compared();
-        else QMessageBox::warning(this, tr("Compare runs"), error);
+        if (compare(*h, a, b, &error))
+            Q_EMIT compared();
+        else
+            QMessageBox::warning(this, tr("Compare runs"), error);
     });
     connect(m_panel, &HistoryPanel::rerunRequested, this, std::move(rerun));
     connect(m_panel, &HistoryPanel::exportRequested, this, [this, h, exportDir](const QString& id) {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export run"), QDir(exportDir).filePath(id + QStringLiteral(".png")),
-                                                          tr("PNG images (*.png)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export run"), QDir(exportDir).filePath(id + QStringLiteral(".png")),
+            tr("PNG images (*.png)"));
         QString error;
-        if (!path.isEmpty() && !h->exportImageRun(id, path, &error)) QMessageBox::warning(this, tr("Export run"), error);
+        if (!path.isEmpty() && !h->exportImageRun(id, path, &error))
+            QMessageBox::warning(this, tr("Export run"), error);
     });
     connect(m_panel, &HistoryPanel::deleteRequested, this, [this, h](const QStringList& ids) {
         for (const auto& id : ids) h->remove(id);
@@ -196,10 +205,12 @@ void HistoryTab::connectTo(RunHistory* h, const QString& exportDir, std::functio
     refresh(*h);
 }
 
-void HistoryTab::showComparison(const QImage& a, const QString& aText, const QImage& b, const QString& bText) {
+void HistoryTab::showComparison(const QImage& a, const QString& aText, const QImage& b,
+                                const QString& bText) {
     m_compare->setImages(a, b);
     m_compare->setLabels(tr("A"), tr("B"));
-    m_figures->setText(QStringLiteral("<b>A</b> %1<br><b>B</b> %2").arg(aText.toHtmlEscaped(), bText.toHtmlEscaped()));
+    m_figures->setText(
+        QStringLiteral("<b>A</b> %1<br><b>B</b> %2").arg(aText.toHtmlEscaped(), bText.toHtmlEscaped()));
 }
 
 } // namespace reverie::app

@@ -184,7 +184,8 @@ private Q_SLOTS:
         QCOMPARE(wb.page()->findChild<QListWidget*>(QStringLiteral("historyList"))->count(), 2);
         QString error;
         QVERIFY2(wb.compareRuns(runs[1].id, runs[0].id, &error), qPrintable(error));
-        auto* view = wb.page()->findChild<reverie::widgets::SplitImageView*>(QStringLiteral("historyCompareView"));
+        auto* view =
+            wb.page()->findChild<reverie::widgets::SplitImageView*>(QStringLiteral("historyCompareView"));
         QVERIFY(view);
         QCOMPARE(view->leftImage().convertToFormat(first.format()), first);
         reverie::testing::JobSpy done(&wb, QStringLiteral("sample"));

@@ -13,8 +13,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
-#include <QTabWidget>
 #include <QSpinBox>
+#include <QTabWidget>
 
 #include <spdlog/spdlog.h>
 
@@ -274,10 +274,15 @@ bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* err
                                                   .arg(qs(m_runParams.sampler), qs(m_runParams.sde))
                                                   .arg(qulonglong(m_runParams.seed)));
                 m_view->setHasResult(true);
-                QJsonObject figures{{QStringLiteral("nfe"), r.nfePerSample}, {QStringLiteral("seconds"), r.seconds}};
+                QJsonObject figures{{QStringLiteral("nfe"), r.nfePerSample},
+                                    {QStringLiteral("seconds"), r.seconds}};
                 QString kept;
-                if (!m_history.addImageRun(tr("%1 · NFE %2 · %3").arg(qs(m_runParams.sampler)).arg(m_runParams.nfe).arg(qs(m_runParams.sde)),
-                                           settingsJson(m_resultParams, m_resultStats), figures, m_result, &kept))
+                if (!m_history.addImageRun(tr("%1 · NFE %2 · %3")
+                                               .arg(qs(m_runParams.sampler))
+                                               .arg(m_runParams.nfe)
+                                               .arg(qs(m_runParams.sde)),
+                                           settingsJson(m_resultParams, m_resultStats), figures, m_result,
+                                           &kept))
                     spdlog::warn("generate: the run was not kept in the history: {}", kept.toStdString());
                 refreshHistory();
                 // NFE per sample, everything counted (DLG: its chains' burn-in amortised).

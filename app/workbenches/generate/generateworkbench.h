@@ -7,8 +7,8 @@
 // Thread rules: GUI thread only; model work runs on the engine thread through the torch-free calls
 // of generate/generate.h, one job at a time (JobSlot kinds "sample", "sweep", "likelihood").
 
-#include "generate/generate.h"
 #include "erase/sd_erase.h"
+#include "generate/generate.h"
 #include "generate/sd.h"
 #include "runhistory.h"
 #include "workbench.h"
@@ -102,7 +102,8 @@ private:
     void saveClicked();
     void loadClicked();
     void sweepClicked();
-    static QJsonObject settingsJson(const reverie::generate::GenerateParams& p, const reverie::generate::GenerateResult& r);
+    static QJsonObject settingsJson(const reverie::generate::GenerateParams& p,
+                                    const reverie::generate::GenerateResult& r);
     /// Settings JSON → p (over its values); false (why empty) if these are not sampling settings,
     /// false with *why if this version cannot use them.
     static bool paramsFromSettings(const QJsonObject& s, reverie::generate::GenerateParams& p, QString* why);
