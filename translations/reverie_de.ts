@@ -2250,6 +2250,22 @@
         <source>B</source>
         <translation>B</translation>
     </message>
+    <message>
+        <source>Cost against quality of the runs that have a reference, one colour per sampler: up and to the left is better</source>
+        <translation>Kosten gegen Qualität der Läufe mit Referenz, eine Farbe je Sampler: oben links ist besser</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>PSNR (dB)</source>
+        <translation>PSNR (dB)</translation>
+    </message>
+    <message>
+        <source>run</source>
+        <translation>Lauf</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::JobSlot</name>

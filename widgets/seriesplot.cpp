@@ -43,10 +43,16 @@ QCPGraph* SeriesPlot::graphFor(const QString& series) {
     auto* g = m_plot->addGraph();
     g->setName(series);
     g->setPen(QPen(palette[m_order.size() % 8], 1.6));
+    if (m_scatter) {
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
+    }
     m_graphs.insert(series, g);
     m_order << series;
     return g;
 }
+
+void SeriesPlot::setScatter(bool scatter) { m_scatter = scatter; }
 
 void SeriesPlot::addPoint(const QString& series, double x, double y) {
     if (!std::isfinite(x) || !std::isfinite(y) || (m_logY && y <= 0)) return;

@@ -23,6 +23,8 @@ public:
 
     void setAxisLabels(const QString& x, const QString& y);
     void setLogY(bool log);
+    /// Points without lines for the series made from now on (a cost/quality scatter).
+    void setScatter(bool scatter);
     /// Appends (x, y) to the named series (created on first use). Non-finite y is skipped.
     void addPoint(const QString& series, double x, double y);
     /// Draws a dashed horizontal line at y labelled `label` (e.g. the degraded input's PSNR); the
@@ -52,6 +54,7 @@ private:
     QStringList m_order;
     QList<Reference> m_refs;
     bool m_logY = false;
+    bool m_scatter = false;
 };
 
 } // namespace reverie::widgets

@@ -1,5 +1,6 @@
 #include "workbenches/historypanel.h"
 
+#include "seriesplot.h"
 #include "splitimageview.h"
 
 #include <QDir>
@@ -134,7 +135,7 @@ HistoryTab::HistoryTab(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("historyTab"));
     auto* layout = new QHBoxLayout(this);
     auto* splitter = new QSplitter(Qt::Horizontal, this);
-    m_panel = new HistoryPanel(splitter);
+    m_panel = new HistoryPanel;
     auto* right = new QWidget(splitter);
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
@@ -148,7 +149,20 @@ HistoryTab::HistoryTab(QWidget* parent) : QWidget(parent) {
     m_figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
     rightLayout->addWidget(m_compare, 1);
     rightLayout->addWidget(m_figures);
-    splitter->addWidget(m_panel);
+    auto* left = new QSplitter(Qt::Vertical, splitter);
+    m_panel->setParent(left);
+    m_scatter = new widgets::SeriesPlot(left);
+    m_scatter->setObjectName(QStringLiteral("historyScatter"));
+    m_scatter->setScatter(true);
+    m_scatter->setToolTip(tr("Cost against quality of the runs that have a reference, one colour per sampler: "
+                             "up and to the left is better"));
+    m_scatter->setMinimumHeight(160);
+    left->addWidget(m_panel);
+    left->addWidget(m_scatter);
+    left->setStretchFactor(0, 2);
+    left->setStretchFactor(1, 1);
+    setScatterAxes(m_xKey, tr("seconds"), m_yKey, tr("PSNR (dB)"));
+    splitter->addWidget(left);
     splitter->addWidget(right);
     splitter->setStretchFactor(1, 2);
     layout->addWidget(splitter);
@@ -172,8 +186,22 @@ bool HistoryTab::compare(const RunHistory& h, const QString& a, const QString& b
     return true;
 }
 
+void HistoryTab::setScatterAxes(const QString& xKey, const QString& xLabel, const QString& yKey, const QString& yLabel) {
+    m_xKey = xKey;
+    m_yKey = yKey;
+    m_scatter->setAxisLabels(xLabel, yLabel);
+}
+
 void HistoryTab::refresh(const RunHistory& h) {
-    m_panel->setRuns(h.runs(), h.bytes(), h.maxBytes(), h.maxRuns());
+    const auto runs = h.runs();
+    m_panel->setRuns(runs, h.bytes(), h.maxBytes(), h.maxRuns());
+    m_scatter->clear();
+    for (const auto& r : runs) {
+        const auto x = r.figures.value(m_xKey), y = r.figures.value(m_yKey);
+        if (!x.isDouble() || !y.isDouble()) continue; // no reference: no quality to plot
+        const QString sampler = r.settings.value(QStringLiteral("sampler")).toString();
+        m_scatter->addPoint(sampler.isEmpty() ? tr("run") : sampler, x.toDouble(), y.toDouble());
+    }
 }
 
 void HistoryTab::connectTo(RunHistory* h, const QString& exportDir,

@@ -16,8 +16,9 @@ class QListWidget;
 class QPushButton;
 
 namespace reverie::widgets {
+class SeriesPlot;
 class SplitImageView;
-}
+} // namespace reverie::widgets
 
 namespace reverie::app {
 
@@ -62,6 +63,11 @@ public:
     explicit HistoryTab(QWidget* parent = nullptr);
     HistoryPanel* panel() const { return m_panel; }
     widgets::SplitImageView* compareView() const { return m_compare; }
+    /// Cost against quality of the runs that have a quality figure (seconds → PSNR, one series
+    /// per sampler), refreshed with the list.
+    widgets::SeriesPlot* scatter() const { return m_scatter; }
+    /// Which figures the scatter plots: x key (e.g. "seconds"), y key ("psnr") and their labels.
+    void setScatterAxes(const QString& xKey, const QString& xLabel, const QString& yKey, const QString& yLabel);
     void showComparison(const QImage& a, const QString& aText, const QImage& b, const QString& bText);
     /// Shows runs a and b of h (title and figures under the view); false with *error when either
     /// is gone or its result cannot be read.
@@ -81,6 +87,8 @@ private:
     HistoryPanel* m_panel = nullptr;
     widgets::SplitImageView* m_compare = nullptr;
     QLabel* m_figures = nullptr;
+    widgets::SeriesPlot* m_scatter = nullptr;
+    QString m_xKey = QStringLiteral("seconds"), m_yKey = QStringLiteral("psnr");
 };
 
 } // namespace reverie::app

@@ -687,6 +687,10 @@ private Q_SLOTS:
         QVERIFY(list);
         QCOMPARE(list->count(), 2);
         QVERIFY(list->item(0)->text().contains(QStringLiteral("PSNR")));
+        // The cost/quality scatter: one point per run with a reference, per sampler.
+        auto* scatter = wb.page()->findChild<reverie::widgets::SeriesPlot*>(QStringLiteral("historyScatter"));
+        QVERIFY(scatter);
+        QCOMPARE(scatter->pointCount(QStringLiteral("mrs-sde-2-data")), 2);
 
         // Compare: the panel's button with two selected.
         auto* panel = wb.page()->findChild<HistoryPanel*>();
@@ -712,6 +716,7 @@ private Q_SLOTS:
         QCOMPARE(wb.resultParams().nfe, 5);
         QCOMPARE(wb.history().runs().size(), 3);
         QCOMPARE(list->count(), 3);
+        QCOMPARE(scatter->pointCount(QStringLiteral("mrs-sde-2-data")), 3);
 
         // Export: PNG with the settings embedded and the JSON beside; never over a missing run.
         const QString out = QDir(dir.path()).filePath(QStringLiteral("exported.png"));

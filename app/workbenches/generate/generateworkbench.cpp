@@ -5,6 +5,7 @@
 #include "imagesettings.h"
 #include "jobs/jobslot.h"
 #include "models/zoo.h"
+#include "seriesplot.h"
 
 #include <QDir>
 #include <QFileDialog>
@@ -49,6 +50,7 @@ GenerateWorkbench::GenerateWorkbench(Engine* engine, QString outputDir, QObject*
     });
     connect(m_view->historyTab(), &HistoryTab::compared, this,
             [this] { m_view->tabs()->setCurrentWidget(m_view->historyTab()); });
+    m_view->historyTab()->scatter()->hide(); // a sampling run has no quality figure of its own (FD needs a sweep)
     SdPanel& sd = m_view->sd();
     connect(&sd, &SdPanel::openRequested, this, [this] {
         const QString file = QFileDialog::getOpenFileName(m_view, tr("Open a Stable Diffusion 1.x checkpoint"), QString(),
