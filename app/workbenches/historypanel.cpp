@@ -154,8 +154,9 @@ HistoryTab::HistoryTab(QWidget* parent) : QWidget(parent) {
     m_scatter = new widgets::SeriesPlot(left);
     m_scatter->setObjectName(QStringLiteral("historyScatter"));
     m_scatter->setScatter(true);
-    m_scatter->setToolTip(tr("Cost against quality of the runs that have a reference, one colour per sampler: "
-                             "up and to the left is better"));
+    m_scatter->setToolTip(
+        tr("Cost against quality of the runs that have a reference, one colour per sampler: "
+           "up and to the left is better"));
     m_scatter->setMinimumHeight(160);
     left->addWidget(m_panel);
     left->addWidget(m_scatter);
@@ -186,7 +187,8 @@ bool HistoryTab::compare(const RunHistory& h, const QString& a, const QString& b
     return true;
 }
 
-void HistoryTab::setScatterAxes(const QString& xKey, const QString& xLabel, const QString& yKey, const QString& yLabel) {
+void HistoryTab::setScatterAxes(const QString& xKey, const QString& xLabel, const QString& yKey,
+                                const QString& yLabel) {
     m_xKey = xKey;
     m_yKey = yKey;
     m_scatter->setAxisLabels(xLabel, yLabel);

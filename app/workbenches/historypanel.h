@@ -67,7 +67,8 @@ public:
     /// per sampler), refreshed with the list.
     widgets::SeriesPlot* scatter() const { return m_scatter; }
     /// Which figures the scatter plots: x key (e.g. "seconds"), y key ("psnr") and their labels.
-    void setScatterAxes(const QString& xKey, const QString& xLabel, const QString& yKey, const QString& yLabel);
+    void setScatterAxes(const QString& xKey, const QString& xLabel, const QString& yKey,
+                        const QString& yLabel);
     void showComparison(const QImage& a, const QString& aText, const QImage& b, const QString& bText);
     /// Shows runs a and b of h (title and figures under the view); false with *error when either
     /// is gone or its result cannot be read.

@@ -50,7 +50,9 @@ GenerateWorkbench::GenerateWorkbench(Engine* engine, QString outputDir, QObject*
     });
     connect(m_view->historyTab(), &HistoryTab::compared, this,
             [this] { m_view->tabs()->setCurrentWidget(m_view->historyTab()); });
-    m_view->historyTab()->scatter()->hide(); // a sampling run has no quality figure of its own (FD needs a sweep)
+    m_view->historyTab()
+        ->scatter()
+        ->hide(); // a sampling run has no quality figure of its own (FD needs a sweep)
     SdPanel& sd = m_view->sd();
     connect(&sd, &SdPanel::openRequested, this, [this] {
         const QString file = QFileDialog::getOpenFileName(m_view, tr("Open a Stable Diffusion 1.x checkpoint"), QString(),
