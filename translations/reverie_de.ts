@@ -1269,6 +1269,18 @@
         <source>Show the residual (noisy − enhanced: what was removed) as a third spectrogram</source>
         <translation>Den Rest (verrauscht − verbessert: was entfernt wurde) als drittes Spektrogramm zeigen</translation>
     </message>
+    <message>
+        <source>the model&apos;s</source>
+        <translation>die des Modells</translation>
+    </message>
+    <message>
+        <source>How much of the change to keep: 100 % is the model&apos;s output, lower mixes the input back in, keeping some noise and distorting the speech less</source>
+        <translation>Wie viel der Änderung bleibt: 100 % ist die Ausgabe des Modells, weniger mischt die Eingabe wieder bei, behält etwas Rauschen und verzerrt die Sprache weniger</translation>
+    </message>
+    <message>
+        <source>Strength:</source>
+        <translation>Stärke:</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::EnhanceWorkbench</name>

@@ -42,7 +42,7 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor.
                   Options: --quick (under 60 s)  --samples N  --samplers ID,...  --nfe N,...
                            --seed S  --no-peers  --task row|auto|denoise|dereverberate (row, the default:
-                           each mixture's own task)
+                           each mixture's own task)  --strength S (0-1; default the card's)
                   Held-out split corpus (docs/data.md): --layout split [--split test|val]
                   --snr-buckets 0,5,10,15,20 (--samples per bucket, families in turn)
                   --families recorded,white,...  --reverberant N (T60 0.2-1 s, no noise)
@@ -209,6 +209,11 @@ int enhanceBench(const QCommandLineParser& p, bool quick) {
     if (p.isSet(QStringLiteral("layout"))) bp.layout = p.value(QStringLiteral("layout")).toStdString();
     if (p.isSet(QStringLiteral("split"))) bp.split = p.value(QStringLiteral("split")).toStdString();
     if (p.isSet(QStringLiteral("task"))) bp.task = p.value(QStringLiteral("task")).toStdString();
+    if (p.isSet(QStringLiteral("strength"))) {
+        bool ok = false;
+        bp.strength = p.value(QStringLiteral("strength")).toDouble(&ok);
+        if (!ok) return usage(QStringLiteral("--strength needs a number"));
+    }
     bp.families = listOption(p, "families");
     for (const auto& v : listOption(p, "snr-buckets")) {
         bool ok = false;
@@ -394,7 +399,7 @@ int run(const QStringList& args) {
                   flag("photo-true-sigma", "Also give the model the true sigma."),
                   value("photo-lambda", "The sweep's IR-SDE lambda."),
                   value("photo-tasks", "Photo task sweep."),
-                  value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."),
+                  value("layout", "Corpus layout."), value("split", "Corpus split."), value("task", "Enhance task."), value("strength", "Enhance strength."),
                   value("families", "Noise families."), value("snr-buckets", "SNR buckets."),
                   value("reverberant", "Reverberant mixtures."), value("model", "Model folder or name."),
                   value("depths", "Depths."), value("batches", "Batch sizes."), value("networks", "Networks."), value("precision", "fp32 or bf16."),

@@ -34,6 +34,9 @@ Options:
   --task T          denoise (default: remove the noise, keep the recording's room), auto (the
                     model judges) or dereverberate (remove the room's reverberation too);
                     dereverberate needs a model trained for it.
+  --strength S      How much of the change to keep, 0–1: the output is y + S·(enhanced − y).
+                    Lower keeps more of the noise and distorts the speech less (default: the
+                    model card's, 1 when it names none).
   --model DIR|FILE|NAME
                     Model folder, built-in name (speech-enhance, the score model; or
                     speech-enhance-predictive, one pass), or a published SGMSE+
@@ -56,6 +59,7 @@ int run(const QStringList& args) {
         {out, list, json, valueOption("sampler", "Sampler id.", speech::kDefaultEnhanceSampler),
          valueOption("nfe", "Network evaluations per chunk.", "0"), valueOption("seed", "Seed.", "0"),
          valueOption("task", "denoise, auto or dereverberate.", "denoise"),
+         valueOption("strength", "Share of the change kept (0-1; -1: the model's).", "-1"),
          valueOption("snr", "Corrector snr.", "0.5"), valueOption("corrector-steps", "Corrector steps.", "1"),
          QCommandLineOption(QStringLiteral("final-denoise"), QStringLiteral("Final denoising step.")),
          valueOption("model", "Model folder, checkpoint file or built-in name.", "")});
@@ -80,6 +84,8 @@ int run(const QStringList& args) {
     if (!(ok1 && ok2)) return usage(QStringLiteral("--snr and --corrector-steps need numbers"));
     ep.finalDenoise = p.isSet(QStringLiteral("final-denoise"));
     ep.task = p.value(QStringLiteral("task")).toStdString();
+    ep.strength = p.value(QStringLiteral("strength")).toDouble(&ok1);
+    if (!ok1) return usage(QStringLiteral("--strength needs a number"));
     ep.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kEnhancer);
     if (ep.modelDir.empty())
         return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR or use --model DIR)"));

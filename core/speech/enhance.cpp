@@ -88,6 +88,11 @@ Result<Loaded> loadFolder(const std::string& dir) {
         return Result<Loaded>::invalid(dir + ": the card's \"predictive\" must be true or false");
     l.info.predictive = cardSaysPredictive(c.card);
     l.maskBound = c.card.value("mask_bound", kDefaultMaskBound);
+    if (c.card.contains("strength") && !c.card["strength"].is_number())
+        return Result<Loaded>::invalid(dir + ": the card's \"strength\" must be a number between 0 and 1");
+    l.info.strength = c.card.value("strength", 1.0);
+    if (!(l.info.strength >= 0 && l.info.strength <= 1))
+        return Result<Loaded>::invalid(dir + ": the card's \"strength\" must be between 0 and 1");
     if (!(l.maskBound >= 1 && l.maskBound <= 10))
         return Result<Loaded>::invalid(dir + ": the card's mask_bound must be between 1 and 10");
     l.info.summary = l.info.name + " (" + std::to_string(l.info.parameters) + " parameters, built-in format)";
@@ -243,6 +248,8 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
     if (p.batch < 1 || p.batch > 256) return Result<bool>::invalid("batch must be between 1 and 256 chunks");
     if (!(p.snr > 0) || !std::isfinite(p.snr)) return Result<bool>::invalid("the corrector's snr must be positive");
     if (!(p.rtol > 0) || !(p.atol > 0)) return Result<bool>::invalid("the ODE tolerances must be positive");
+    if (!(p.strength == -1 || (p.strength >= 0 && p.strength <= 1)))
+        return Result<bool>::invalid("the strength must be between 0 and 1 (or -1: the model's)");
     if (p.task != "auto" && p.task != "denoise" && p.task != "dereverberate")
         return Result<bool>::invalid("unknown task '" + p.task + "' (auto, denoise, dereverberate)");
     return true;
@@ -415,7 +422,16 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
             pr.message = "chunks";
             ctx.report(pr);
         }
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = weight[i] > 0 ? out[i] / weight[i] : 0.0f;
+        // Strength: keep the share s of the change, y + s·(x̂ − y), in the waveform (linear, so the
+        // same as mixing the spectrograms).
+        // The card's default serves denoising; dereverberation removes what the input holds (the
+        // room), so mixing the input back would undo it: 1 unless asked for.
+        const double strength = p.strength >= 0 ? p.strength : label == 1 ? 1.0 : L.info.strength;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            const float e = weight[i] > 0 ? out[i] / weight[i] : 0.0f;
+            out[i] = strength == 1 ? e : float(noisy.samples[i] + strength * (double(e) - noisy.samples[i]));
+        }
+        res.strength = strength;
         res.enhanced.samples = std::move(out);
         res.enhanced.sampleRate = L.info.sampleRate;
         res.seconds = nowSeconds() - t0;

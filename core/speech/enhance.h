@@ -69,6 +69,10 @@ struct EnhanceParams {
     int chunkFrames = 0;
     int overlapFrames = -1;                      ///< cross-fade between chunks (< chunk / 2); −1 → chunk / 8
     int batch = 4;                               ///< chunks per network batch
+    /// How much of the change is kept: out = y + s·(x̂ − y) (1: the model's output, 0: the input);
+    /// −1 → the model card's "strength" (1 when it has none; 1 for "dereverberate"). A lower strength trades noise
+    /// removed for less distortion of the speech (chosen on the validation split for a card).
+    double strength = -1;
     double snr = 0.5;                            ///< pc: the corrector's signal-to-noise ratio
     /// pc, sgmse-pc: annealed-Langevin steps per predictor step (0: the predictor alone); the
     /// NFE must be a multiple of correctorSteps + 1 (N = nfe / (correctorSteps + 1) steps).
@@ -92,6 +96,7 @@ struct EnhanceResult {
     int chunks = 0;
     double seconds = 0;           ///< wall time
     double realTimeFactor = 0;    ///< seconds / audio duration (< 1: faster than real time)
+    double strength = 1;          ///< the strength used (EnhanceParams::strength or the card's)
 };
 
 /// Long inputs are enhanced in chunks of `chunkFrames` STFT frames (0.5 s at 64) that overlap by
@@ -138,6 +143,7 @@ struct EnhancerInfo {
     int sampleRate = 16000;      ///< the rate the model works at (a checkpoint's "sr")
     bool published = false;      ///< a published checkpoint (not a studio model folder)
     bool predictive = false;     ///< a predictive (mask) model: sampler "predictive" only
+    double strength = 1;         ///< the card's default EnhanceParams::strength
     /// What was read, a few lines (a checkpoint: architecture, container, weights, parameters,
     /// STFT and SDE settings, notes); for a folder, its card's name and size.
     std::string summary;

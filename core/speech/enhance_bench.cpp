@@ -157,6 +157,7 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         ep.nfe = st.nfe;
         ep.task = p.task == "row" ? "denoise" : p.task;
         ep.snr = st.snr;
+        ep.strength = p.strength;
         ep.correctorSteps = st.correctorSteps;
         ep.finalDenoise = st.finalDenoise;
         ep.rtol = ep.atol = 1e-4; // the bench's RK45 tolerance: 1e-5 costs several hundred NFE here
@@ -388,7 +389,7 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     for (const auto& note : res.notes) t << "note: " << note << '\n';
     res.table = t.str();
     nlohmann::json out{{"bench", "enhance"},   {"mixtures", N},   {"seed", p.seed},
-                              {"layout", p.layout},  {"split", p.split}, {"task", p.task},
+                              {"layout", p.layout},  {"split", p.split}, {"task", p.task}, {"strength", p.strength},
                               {"test_speaker", p.testSpeaker}, {"seconds_per_mixture", audioSeconds},
                               {"rows", rows},         {"notes", res.notes}};
     if (!errors.empty()) out["error_by_sigma"] = errors;

@@ -160,6 +160,25 @@ private Q_SLOTS:
         for (std::size_t i = 0; i < e.size(); ++i) worst = std::max(worst, std::abs(double(e[i]) - k * noisy.samples[i]));
         qInfo("untrained predictive folder: max |out - %.4f in| = %.2e", k, worst);
         QVERIFY(worst < 1e-4);
+        QCOMPARE(r.value().strength, 1.0);
+        // Strength s keeps the share s of the change: y + s·(k y − y), exactly; 0 gives the input.
+        for (double strength : {0.0, 0.25, 0.7}) {
+            auto q = p;
+            q.strength = strength;
+            auto rs = enhance(q, noisy, {});
+            VERIFY_OK(rs);
+            QCOMPARE(rs.value().strength, strength);
+            double err = 0;
+            const double g = 1 + strength * (k - 1);
+            for (std::size_t i = 0; i < e.size(); ++i)
+                err = std::max(err, std::abs(double(rs.value().enhanced.samples[i]) - g * noisy.samples[i]));
+            QVERIFY2(err < 1e-4, qPrintable(QString::number(err)));
+        }
+        auto outOfRange = p;
+        for (double v : {-0.5, 1.5, std::nan("")}) {
+            outOfRange.strength = v;
+            QVERIFY(!validateEnhance(outOfRange).ok());
+        }
         QCOMPARE(enhancerInfo(predictive).value().predictive, true);
         QCOMPARE(enhancerInfo(score).value().predictive, false);
 

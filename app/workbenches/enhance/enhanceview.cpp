@@ -224,6 +224,15 @@ QWidget* EnhanceView::buildSettingsBox() {
         tr("What to remove. Keeping the room changes the least: only the noise goes. Dereverberation "
            "also removes the room's echo and needs a model trained for it (its card lists the tasks)."));
     form->addRow(tr("Remove:"), m_task);
+    m_strength = new QSpinBox(box);
+    m_strength->setObjectName(QStringLiteral("strength"));
+    m_strength->setRange(-1, 100);
+    m_strength->setSuffix(QStringLiteral(" %"));
+    m_strength->setSpecialValueText(tr("the model's"));
+    m_strength->setValue(-1);
+    m_strength->setToolTip(tr("How much of the change to keep: 100 % is the model's output, lower mixes the input "
+                              "back in, keeping some noise and distorting the speech less"));
+    form->addRow(tr("Strength:"), m_strength);
     m_sampler = new QComboBox(box);
     m_sampler->setObjectName(QStringLiteral("sampler"));
     m_sampler->setToolTip(tr("How the reverse process is solved: the MR Sampler needs a few evaluations, "
@@ -377,6 +386,7 @@ sp::EnhanceParams EnhanceView::params() const {
     p.nfe = m_nfe->value();
     p.seed = std::uint64_t(m_seed->value());
     p.task = m_task->currentData().toString().toStdString();
+    p.strength = m_strength->value() < 0 ? -1.0 : m_strength->value() / 100.0;
     return p;
 }
 
@@ -386,6 +396,7 @@ void EnhanceView::setParams(const sp::EnhanceParams& p) {
     m_nfe->setValue(std::clamp(p.nfe, 0, m_nfe->maximum()));
     m_seed->setValue(int(std::min<std::uint64_t>(p.seed, std::uint64_t(INT_MAX))));
     if (const int i = m_task->findData(qs(p.task)); i >= 0) m_task->setCurrentIndex(i);
+    m_strength->setValue(p.strength < 0 ? -1 : int(std::lround(std::clamp(p.strength, 0.0, 1.0) * 100)));
 }
 
 void EnhanceView::setInputText(int track, const QString& text) {

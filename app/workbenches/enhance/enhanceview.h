@@ -141,6 +141,7 @@ private:
     widgets::WaveformView* m_specEnhanced = nullptr;
     widgets::WaveformView* m_specResidual = nullptr;
     QCheckBox* m_residualRow = nullptr;
+    QSpinBox* m_strength = nullptr;
     std::array<bool, 4> m_available{};
     int m_current = 0;
     std::array<TrackView, 4> m_shown; ///< what showTracks() was last given (implicitly shared images)

@@ -686,6 +686,7 @@ QJsonObject EnhanceWorkbench::rememberedSettings() const {
     s[QStringLiteral("nfe")] = p.nfe;
     s[QStringLiteral("seed")] = QString::number(p.seed);
     s[QStringLiteral("task")] = qs(p.task);
+    s[QStringLiteral("strength")] = p.strength;
     return s;
 }
 
@@ -701,6 +702,7 @@ bool EnhanceWorkbench::applyRemembered(const QJsonObject& s, QString* why) {
     p.nfe = s.value(QStringLiteral("nfe")).toInt(p.nfe);
     readSeed(s, p.seed);
     p.task = s.value(QStringLiteral("task")).toString(qs(p.task)).toStdString();
+    p.strength = s.value(QStringLiteral("strength")).toDouble(p.strength);
     if (const auto v = sp::validateEnhance(p); !v) {
         if (why) *why = qs(v.error().message);
         return false;
