@@ -388,10 +388,17 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     }
     for (const auto& note : res.notes) t << "note: " << note << '\n';
     res.table = t.str();
-    nlohmann::json out{{"bench", "enhance"},   {"mixtures", N},   {"seed", p.seed},
-                              {"layout", p.layout},  {"split", p.split}, {"task", p.task}, {"strength", p.strength},
-                              {"test_speaker", p.testSpeaker}, {"seconds_per_mixture", audioSeconds},
-                              {"rows", rows},         {"notes", res.notes}};
+    nlohmann::json out{{"bench", "enhance"},
+                       {"mixtures", N},
+                       {"seed", p.seed},
+                       {"layout", p.layout},
+                       {"split", p.split},
+                       {"task", p.task},
+                       {"strength", p.strength},
+                       {"test_speaker", p.testSpeaker},
+                       {"seconds_per_mixture", audioSeconds},
+                       {"rows", rows},
+                       {"notes", res.notes}};
     if (!errors.empty()) out["error_by_sigma"] = errors;
     res.json = out.dump();
     return res;

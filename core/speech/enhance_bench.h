@@ -51,7 +51,7 @@ struct EnhanceBenchParams {
     /// EnhanceParams::task for the model rows; "row" (the default): the task each mixture poses,
     /// "dereverberate" for the reverberant group when the model was trained for it, else "denoise".
     std::string task = "row";
-    double strength = -1;                   ///< EnhanceParams::strength for the model rows (−1: the card's)
+    double strength = -1; ///< EnhanceParams::strength for the model rows (−1: the card's)
     /// > 0: the score model's error against the noise level (denoiserErrorBySigma) on the first
     /// crop of this many of the mixtures, at `errorTimes` (empty: 12 times from t_eps to 1).
     int errorPairs = 0;

@@ -230,8 +230,9 @@ QWidget* EnhanceView::buildSettingsBox() {
     m_strength->setSuffix(QStringLiteral(" %"));
     m_strength->setSpecialValueText(tr("the model's"));
     m_strength->setValue(-1);
-    m_strength->setToolTip(tr("How much of the change to keep: 100 % is the model's output, lower mixes the input "
-                              "back in, keeping some noise and distorting the speech less"));
+    m_strength->setToolTip(
+        tr("How much of the change to keep: 100 % is the model's output, lower mixes the input "
+           "back in, keeping some noise and distorting the speech less"));
     form->addRow(tr("Strength:"), m_strength);
     m_sampler = new QComboBox(box);
     m_sampler->setObjectName(QStringLiteral("sampler"));
