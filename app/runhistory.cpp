@@ -214,9 +214,9 @@ void RunHistory::clear() {
     for (const auto& r : runs()) remove(r.id);
 }
 
-qint64 RunHistory::bytes() const {
+qint64 RunHistory::bytes(const QList<RunRecord>& list) const {
     qint64 total = 0;
-    for (const auto& r : runs())
+    for (const auto& r : list)
         for (const auto& f : {recordPath(m_dir, r.id), r.resultFile, r.thumbFile})
             if (!f.isEmpty()) total += QFileInfo(f).size();
     return total;
@@ -224,7 +224,7 @@ qint64 RunHistory::bytes() const {
 
 void RunHistory::enforceBounds() {
     auto list = runs();
-    qint64 total = bytes();
+    qint64 total = bytes(list);
     while (!list.isEmpty() && (list.size() > m_maxRuns || (total > m_maxBytes && list.size() > 1))) {
         const auto oldest = list.takeLast();
         for (const auto& f : {recordPath(m_dir, oldest.id), oldest.resultFile, oldest.thumbFile})

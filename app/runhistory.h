@@ -74,8 +74,9 @@ public:
     bool remove(const QString& id);
     /// Removes every run of this workbench (and nothing else in the folder).
     void clear();
-    /// Bytes the runs' files take.
-    qint64 bytes() const;
+    /// Bytes the runs' files take (of `runs`, when the caller has just read them).
+    qint64 bytes() const { return bytes(runs()); }
+    qint64 bytes(const QList<RunRecord>& runs) const;
 
 private:
     void enforceBounds();

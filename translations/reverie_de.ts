@@ -1472,10 +1472,6 @@
         <source>Loading %1…</source>
         <translation>%1 wird geladen…</translation>
     </message>
-    <message>
-        <source>the model %1 is no longer there</source>
-        <translation>das Modell %1 ist nicht mehr vorhanden</translation>
-    </message>
 </context>
 <context>
     <name>reverie::app::EraseWorkbench</name>
@@ -2122,10 +2118,6 @@
         <translation>Das Startbild %1 kann nicht gelesen werden.</translation>
     </message>
     <message>
-        <source>the model %1 is no longer there</source>
-        <translation>das Modell %1 ist nicht mehr vorhanden</translation>
-    </message>
-    <message>
         <source>Run again</source>
         <translation>Erneut ausführen</translation>
     </message>
@@ -2140,6 +2132,10 @@
     <message>
         <source>That run&apos;s settings cannot be used by this version: %1</source>
         <translation>Die Einstellungen dieses Laufs kann diese Version nicht verwenden: %1</translation>
+    </message>
+    <message>
+        <source>these are not sampling settings</source>
+        <translation>das sind keine Sampling-Einstellungen</translation>
     </message>
 </context>
 <context>
@@ -2884,10 +2880,6 @@
     <message>
         <source>Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;All files (*)</source>
         <translation>Bilder (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp);;Alle Dateien (*)</translation>
-    </message>
-    <message>
-        <source>the model %1 is no longer there</source>
-        <translation>das Modell %1 ist nicht mehr vorhanden</translation>
     </message>
     <message>
         <source>--run-arg for Restore is &apos;compare&apos; (show the run beside the one before it, in History).</source>
@@ -3640,6 +3632,10 @@ verschoben %2</translation>
     <message>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>the model %1 is no longer there</source>
+        <translation>das Modell %1 ist nicht mehr vorhanden</translation>
     </message>
 </context>
 <context>

@@ -58,6 +58,13 @@ std::optional<std::vector<int>> parseNfeList(const QString& text, int max, QStri
     return out;
 }
 
+bool rememberedModelExists(const QJsonObject& settings, QString* why) {
+    const QString model = settings.value(QStringLiteral("model_dir")).toString();
+    if (model.isEmpty() || QFileInfo::exists(model)) return true;
+    if (why) *why = Workbenches::tr("the model %1 is no longer there").arg(model);
+    return false;
+}
+
 void readSeed(const QJsonObject& settings, std::uint64_t& seed) {
     if (const auto value = settings.value(QStringLiteral("seed")); value.isString()) {
         bool ok = false;

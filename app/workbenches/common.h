@@ -39,6 +39,10 @@ void showPixelImage(QLabel* label, const QImage& image);
 /// Returns nullopt with *badPart set to the first part that is not such a value.
 std::optional<std::vector<int>> parseNfeList(const QString& text, int max, QString* badPart = nullptr);
 
+/// False with *why ("the model … is no longer there") when settings name a model folder or file
+/// ("model_dir") that does not exist; true when they name none.
+bool rememberedModelExists(const QJsonObject& settings, QString* why);
+
 /// Reads the "seed" of saved settings into seed (a string, or a non-negative number); leaves it
 /// as it is when there is none.
 void readSeed(const QJsonObject& settings, std::uint64_t& seed);

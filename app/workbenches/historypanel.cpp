@@ -96,8 +96,10 @@ void HistoryPanel::setRuns(const QList<RunRecord>& runs, qint64 bytes, qint64 ma
             QStringLiteral("%1\n%2 · %3").arg(r.title, when, figuresLine(r.figures)), m_list);
         item->setData(Qt::UserRole, r.id);
         if (!r.thumbFile.isEmpty()) {
-            QPixmap thumb;
-            if (thumb.load(r.thumbFile, "PNG")) item->setIcon(QIcon(thumb));
+            // Through QImage: QPixmap::load would keep every thumbnail ever shown in QPixmapCache
+            // (up to its 10 MB), which the soak test saw as heap growing ~10 KiB per run.
+            const QImage thumb(r.thumbFile, "PNG");
+            if (!thumb.isNull()) item->setIcon(QIcon(QPixmap::fromImage(thumb)));
         }
     }
     m_summary->setText(runs.isEmpty() ? tr("No runs yet: every finished run is kept here, across restarts.")
@@ -196,7 +198,7 @@ void HistoryTab::setScatterAxes(const QString& xKey, const QString& xLabel, cons
 
 void HistoryTab::refresh(const RunHistory& h) {
     const auto runs = h.runs();
-    m_panel->setRuns(runs, h.bytes(), h.maxBytes(), h.maxRuns());
+    m_panel->setRuns(runs, h.bytes(runs), h.maxBytes(), h.maxRuns());
     m_scatter->clear();
     for (const auto& r : runs) {
         const auto x = r.figures.value(m_xKey), y = r.figures.value(m_yKey);

@@ -692,12 +692,8 @@ QJsonObject EnhanceWorkbench::rememberedSettings() const {
 
 bool EnhanceWorkbench::applyRemembered(const QJsonObject& s, QString* why) {
     sp::EnhanceParams p = currentParams();
-    const QString model = s.value(QStringLiteral("model_dir")).toString(qs(p.modelDir));
-    if (!model.isEmpty() && !QFileInfo(model).exists()) {
-        if (why) *why = tr("the model %1 is no longer there").arg(model);
-        return false;
-    }
-    p.modelDir = model.toStdString();
+    if (!rememberedModelExists(s, why)) return false;
+    p.modelDir = s.value(QStringLiteral("model_dir")).toString(qs(p.modelDir)).toStdString();
     p.sampler = s.value(QStringLiteral("sampler")).toString(qs(p.sampler)).toStdString();
     p.nfe = s.value(QStringLiteral("nfe")).toInt(p.nfe);
     readSeed(s, p.seed);

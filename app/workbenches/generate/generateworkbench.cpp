@@ -569,47 +569,18 @@ bool GenerateWorkbench::startSweep(const gen::SweepParams& params, QString* erro
 }
 
 QJsonObject GenerateWorkbench::rememberedSettings() const {
-    const auto p = currentParams();
-    QJsonObject s;
-    s[QStringLiteral("model_dir")] = qs(p.modelDir);
-    s[QStringLiteral("sde")] = qs(p.sde);
-    s[QStringLiteral("sampler")] = qs(p.sampler);
-    s[QStringLiteral("nfe")] = p.nfe;
-    s[QStringLiteral("guidance")] = p.guidance;
-    s[QStringLiteral("label")] = p.label;
-    s[QStringLiteral("seed")] = QString::number(p.seed);
-    s[QStringLiteral("batch")] = p.batch;
-    s[QStringLiteral("eta")] = p.eta;
-    s[QStringLiteral("churn")] = p.churn;
-    s[QStringLiteral("rk45_tolerance")] = p.rk45Tolerance;
-    s[QStringLiteral("noise_estimator")] = qs(p.noiseEstimator);
+    // The settings a saved PNG carries, without what was measured.
+    QJsonObject s = settingsJson(currentParams(), {});
+    for (const char* measured : {"measured_nfe", "nfe_per_sample", "steps", "seconds"}) s.remove(QLatin1String(measured));
     return s;
 }
 
 bool GenerateWorkbench::applyRemembered(const QJsonObject& s, QString* why) {
+    if (!rememberedModelExists(s, why)) return false;
     gen::GenerateParams p = currentParams();
-    const QString model = s.value(QStringLiteral("model_dir")).toString(qs(p.modelDir));
-    if (!model.isEmpty() && !QFileInfo(model).exists()) {
-        if (why) *why = tr("the model %1 is no longer there").arg(model);
-        return false;
-    }
-    auto str = [&](const char* key, std::string& field) {
-        field = s.value(QLatin1String(key)).toString(qs(field)).toStdString();
-    };
-    p.modelDir = model.toStdString();
-    str("sde", p.sde);
-    str("sampler", p.sampler);
-    str("noise_estimator", p.noiseEstimator);
-    p.nfe = s.value(QStringLiteral("nfe")).toInt(p.nfe);
-    p.guidance = s.value(QStringLiteral("guidance")).toDouble(p.guidance);
-    p.label = s.value(QStringLiteral("label")).toInt(p.label);
-    readSeed(s, p.seed);
-    p.batch = s.value(QStringLiteral("batch")).toInt(p.batch);
-    p.eta = s.value(QStringLiteral("eta")).toDouble(p.eta);
-    p.churn = s.value(QStringLiteral("churn")).toDouble(p.churn);
-    p.rk45Tolerance = s.value(QStringLiteral("rk45_tolerance")).toDouble(p.rk45Tolerance);
-    if (const auto v = gen::validate(p); !v) {
-        if (why) *why = qs(v.error().message);
+    QString bad;
+    if (!paramsFromSettings(s, p, &bad)) {
+        if (why) *why = bad.isEmpty() ? tr("these are not sampling settings") : bad;
         return false;
     }
     applyParams(p);

@@ -466,12 +466,8 @@ QJsonObject RestoreWorkbench::rememberedSettings() const {
 
 bool RestoreWorkbench::applyRemembered(const QJsonObject& s, QString* why) {
     rs::RestoreJobParams p = currentParams();
-    const QString model = s.value(QStringLiteral("model_dir")).toString(qs(p.modelDir));
-    if (!model.isEmpty() && !QFileInfo(model).exists()) {
-        if (why) *why = tr("the model %1 is no longer there").arg(model);
-        return false;
-    }
-    p.modelDir = model.toStdString();
+    if (!rememberedModelExists(s, why)) return false;
+    p.modelDir = s.value(QStringLiteral("model_dir")).toString(qs(p.modelDir)).toStdString();
     p.sampler = s.value(QStringLiteral("sampler")).toString(qs(p.sampler)).toStdString();
     p.nfe = s.value(QStringLiteral("nfe")).toInt(p.nfe);
     readSeed(s, p.seed);
