@@ -571,7 +571,8 @@ bool GenerateWorkbench::startSweep(const gen::SweepParams& params, QString* erro
 QJsonObject GenerateWorkbench::rememberedSettings() const {
     // The settings a saved PNG carries, without what was measured.
     QJsonObject s = settingsJson(currentParams(), {});
-    for (const char* measured : {"measured_nfe", "nfe_per_sample", "steps", "seconds"}) s.remove(QLatin1String(measured));
+    for (const char* measured : {"measured_nfe", "nfe_per_sample", "steps", "seconds"})
+        s.remove(QLatin1String(measured));
     return s;
 }
 
