@@ -6,6 +6,7 @@
 #include "erase/erase_bench.h"
 #include "erase/sd_erase.h"
 #include "generate/generate.h"
+#include "generate/gradbench.h"
 #include "models/published/bench.h"
 #include "models/zoo.h"
 #include "restore/bench.h"
@@ -84,6 +85,13 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   Options: --quick (under 60 s)  --methods ID,...  --depths N,...  --batches N,...
                            --samples N (timed steps)
                            --modulation frozen|bias|lora|full (adaLN modulation under adapter/LoRA/MEFT)
+  bench grad      Gradients of a loss on the final sample through a whole reversible-Heun sampling
+                  run, four strategies (backprop, checkpoint, reversible, adjoint): error against
+                  finite differences, against backprop and against the exact flow on Gaussian data;
+                  peak memory, seconds and NFE through the shipped Fashion-MNIST U-Net (loss:
+                  -log p(class | sample) under the shipped classifier), ODE and SDE.
+                  Options: --quick (N = 10, 50; ODE only)  --steps N,... (default 10,50,200)
+                           --strategies ID,...  --no-network  --ode-only  --seed S
 
 Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
 )";
@@ -370,7 +378,24 @@ int tuneBench(const QCommandLineParser& p, bool quick) {
     return report(p, tune::runTuneBench(tp, context(true)));
 }
 
-const std::array<std::pair<const char*, Bench>, 9> kBenches = {{{"engine", engine},
+int gradBench(const QCommandLineParser& p, bool quick) {
+    generate::GradBenchParams gp;
+    if (quick) gp.steps = {10, 50}, gp.stochastic = false;
+    int code = 0;
+    if (!intList(p, "steps", &gp.steps, &code, 1) || !seedOption(p, &gp.seed, &code)) return code;
+    gp.strategies = listOption(p, "strategies");
+    if (p.isSet(QStringLiteral("ode-only"))) gp.stochastic = false;
+    gp.network = !p.isSet(QStringLiteral("no-network"));
+    if (gp.network) {
+        gp.modelDir = models::zoo::find(models::zoo::kGenerator);
+        gp.classifierDir = models::zoo::find(models::zoo::kClassifier);
+        if (gp.modelDir.empty() || gp.classifierDir.empty())
+            return usage(QStringLiteral("the built-in generator or classifier was not found (set REVERIE_MODELS_DIR, or --no-network)"));
+    }
+    return report(p, generate::runGradBench(gp, context(true)));
+}
+
+const std::array<std::pair<const char*, Bench>, 10> kBenches = {{{"engine", engine},
                                                                 {"generate", generateBench},
                                                                 {"restore", restoreBench},
                                                                 {"enhance", enhanceBench},
@@ -378,7 +403,8 @@ const std::array<std::pair<const char*, Bench>, 9> kBenches = {{{"engine", engin
                                                                 {"sd-erase", sdEraseBench},
                                                                 {"unlearn", unlearnBench},
                                                                 {"published", publishedBench},
-                                                                {"tune", tuneBench}}};
+                                                                {"tune", tuneBench},
+                                                                {"grad", gradBench}}};
 
 int run(const QStringList& args) {
     QCommandLineParser p;
@@ -433,7 +459,10 @@ int run(const QStringList& args) {
                   value("pc-snr", "PC snr list."),
                   value("corrector-steps", "Corrector steps list."),
                   value("final-denoise", "on, off or both."),
-                  value("error-pairs", "Mixtures for the error by noise level.")});
+                  value("error-pairs", "Mixtures for the error by noise level."),
+                  value("strategies", "Gradient strategies."),
+                  flag("no-network", "Skip the network case."),
+                  flag("ode-only", "Only the probability-flow ODE.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;
@@ -450,7 +479,7 @@ int run(const QStringList& args) {
 
 } // namespace
 
-const Command kBench{"bench", "Benchmarks: engine, generate, restore, enhance, erase, sd-erase, unlearn, published, tune (--help for each).", kHelp,
+const Command kBench{"bench", "Benchmarks: engine, generate, restore, enhance, erase, sd-erase, unlearn, published, tune, grad (--help for each).", kHelp,
                      run};
 
 } // namespace reverie::cli

@@ -8,6 +8,7 @@
 #include "models/unet.h"
 #include "engine/sde/param.h"
 #include "engine/sde/sde.h"
+#include "engine/grad/samplergrad.h"
 #include "engine/solvers/common.h"
 #include "engine/solvers/dlg.h"
 #include "engine/solvers/edm.h"
@@ -15,6 +16,7 @@
 #include "engine/solvers/likelihood.h"
 #include "engine/solvers/ode.h"
 #include "engine/solvers/pc.h"
+#include "engine/solvers/revheun.h"
 #include "base/telemetry.h"
 #include "models/store.h"
 
@@ -216,6 +218,12 @@ Result<solvers::SampleOutput> runSampler(const SamplerSettings& ss, const sde::S
         if (id == "ode-rk45") o.common.maxNfe = 5000;
         return solvers::sampleOde(s, den, xT, mu, o, ctx);
     }
+    if (id == "rev-heun" || id == "rev-heun-sde") {
+        solvers::RevHeunOptions o;
+        o.common = common;
+        o.stochastic = id == "rev-heun-sde";
+        return solvers::sampleReversibleHeun(s, den, xT, mu, o, ctx);
+    }
     if (id == "ddim") {
         solvers::DdimOptions o;
         o.common = common;
@@ -249,7 +257,11 @@ Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDen
         const int item = first + i;
         labels[std::size_t(i)] = p.guidance == 0.0 ? -1 : (p.label >= 0 ? p.label : item % kClasses);
     }
-    const auto lab = labelTensor(labels, nullClass);
+    at::Tensor lab;
+    {
+        c10::InferenceMode normal(false); // a normal tensor: guidance saves it for backward
+        lab = labelTensor(labels, nullClass);
+    }
     const double w = p.guidance;
     const auto sig = guided(model, lab, nullClass, w);
     const auto den = sde::denoiserFromSigma(s, sig);
@@ -276,9 +288,23 @@ Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDen
     ss.eta = p.eta;
     ss.churn = p.churn;
     ss.rk45Tolerance = p.rk45Tolerance;
-    const auto out = runSampler(ss, s, den, xT, common, ctx);
-    if (!out) return out.error();
     GenerateResult r;
+    at::Tensor start = xT;
+    std::optional<NoiseGuide> guide;
+    if (p.guideClass >= 0) {
+        auto g = makeNoiseGuide(p);
+        if (!g) return g.error();
+        guide = g.value();
+        auto x = guideNoise(*guide, p, s, den, xT, steps, common.seed, r, ctx);
+        if (!x) return x.error();
+        start = x.value();
+    }
+    const auto out = runSampler(ss, s, den, start, common, ctx);
+    if (!out) return out.error();
+    if (guide) {
+        r.guideProbability.push_back(guide->meanProbability(out.value().x));
+        std::fill(labels.begin(), labels.end(), p.guideClass); // the class asked for, for the scores
+    }
     const auto x = out.value().x.clamp(-1.0, 1.0);
     r.items = toImages(x);
     r.labels = labels;
@@ -425,6 +451,12 @@ Result<GenerateResult> sampleMany(const GenerateParams& base, const models::EdmD
         all.labels.insert(all.labels.end(), r.value().labels.begin(), r.value().labels.end());
         all.nfe = std::max(all.nfe, r.value().nfe);
         all.steps = r.value().steps;
+        // Guidance: the mean probability per iteration over all items (chunks weighted by size).
+        const auto& gp = r.value().guideProbability;
+        if (all.guideProbability.empty()) all.guideProbability.assign(gp.size(), 0.0);
+        for (std::size_t i = 0; i < gp.size() && i < all.guideProbability.size(); ++i)
+            all.guideProbability[i] += gp[i] * n / samples;
+        all.guideNfe += r.value().guideNfe;
         if (reportChunks && first > 0) {
             Progress pr;
             pr.step = first + n;
@@ -486,6 +518,8 @@ const std::vector<SamplerInfo>& samplers() {
         {"edm-sde", "EDM stochastic (S_churn)", true, false, "NFE = 2N − 1"},
         {"dlg", "Denoising MCMC: Langevin–Gibbs + EDM Heun", true, false,
          "NFE per sample = burn-in / rounds + nSkip + 2K + 1"},
+        {"rev-heun", "Reversible Heun, probability-flow ODE (gradients in O(1) memory)", false, false, "NFE = N + 1"},
+        {"rev-heun-sde", "Reversible Heun, reverse SDE (gradients in O(1) memory)", true, false, "NFE = N + 1"},
     };
     return list;
 }
@@ -495,6 +529,7 @@ int stepsForNfe(const std::string& s, int nfe) {
     if (s == "pc" || s == "ode-heun") return std::max(1, nfe / 2);
     if (s == "edm-heun" || s == "edm-sde") return std::max(1, (nfe + 1) / 2);
     if (s == "ode-rk45") return 0;
+    if (s == "rev-heun" || s == "rev-heun-sde") return std::max(1, nfe - 1);
     return nfe;
 }
 
@@ -518,6 +553,21 @@ Result<bool> validate(const GenerateParams& p) {
     }
     // EDM's Heun steps end at σ = 0 with an Euler step, so a run needs two (found by the soak:
     // NFE 1 or 2 used to fail only once sampling had started).
+    if ((p.sampler == "rev-heun" || p.sampler == "rev-heun-sde") && p.nfe < 2)
+        return Result<bool>::invalid(p.sampler + " needs at least 2 NFE (NFE = N + 1)");
+    if (p.guideClass >= 0) {
+        if (p.guideClass >= kClasses) return Result<bool>::invalid("the guidance class must be 0..9");
+        if (p.sampler != "rev-heun" && p.sampler != "rev-heun-sde")
+            return Result<bool>::invalid("guidance by the classifier differentiates the whole run: choose the "
+                                         "reversible Heun sampler (rev-heun or rev-heun-sde)");
+        if (p.guideIterations < 0 || p.guideIterations > 1000)
+            return Result<bool>::invalid("guidance iterations must be between 0 and 1000");
+        if (!(p.guideStep > 0.0 && p.guideStep <= 2.0)) return Result<bool>::invalid("the guidance step must be in (0, 2]");
+        if (!grad::strategyFromString(p.guideStrategy))
+            return Result<bool>::invalid("unknown gradient strategy '" + p.guideStrategy +
+                                         "' (known: backprop, checkpoint, reversible, adjoint)");
+        if (p.classifierDir.empty()) return Result<bool>::invalid("guidance by the classifier needs the classifier's folder");
+    }
     if ((p.sampler == "edm-heun" || p.sampler == "edm-sde") && stepsForNfe(p.sampler, p.nfe) < 2)
         return Result<bool>::invalid(p.sampler + " needs at least 3 NFE (2 steps; NFE = 2N − 1)");
     return true;
@@ -545,7 +595,12 @@ ImageU8 tile(const std::vector<ImageU8>& items, int columns) {
 Result<GenerateResult> runGenerate(const GenerateParams& p, const JobContext& ctx) {
     return guarded<GenerateResult>("generate", [&]() -> Result<GenerateResult> {
         if (auto v = validate(p); !v) return v.error();
-        c10::InferenceMode inference;
+        // Guidance differentiates through the network, whose weights must then be normal tensors:
+        // no-grad mode instead of inference mode (the gradient strategies turn autograd on).
+        std::optional<c10::InferenceMode> inference;
+        std::optional<at::NoGradGuard> noGrad;
+        if (p.guideClass >= 0) noGrad.emplace();
+        else inference.emplace();
         auto model = loadGenerator(p.modelDir);
         if (!model) return model.error();
         const auto s = makeSde(p.sde);

@@ -49,6 +49,18 @@ struct GenerateParams {
     int dlgChains = 10;
     /// DLG's Langevin step in data units (the paper's 0.8 for data in [0, 1] is 3.2 for [−1, 1]).
     double dlgEta = 3.2;
+    /// Guidance by a differentiable objective: when ≥ 0, each item's start noise x_T is optimised
+    /// before the final run so that its sample is classified as this class by the classifier in
+    /// classifierDir. Each iteration takes the gradient of −log p(class | sample) through the
+    /// whole sampling run (engine/grad/samplergrad.h, so the sampler must be rev-heun or
+    /// rev-heun-sde) and moves x_T by guideStep·√D along the item's normalised gradient, then
+    /// back onto x_T's original norm (it stays a typical Gaussian draw). docs/methods.md,
+    /// "Gradients through the sampler".
+    int guideClass = -1;
+    int guideIterations = 8;
+    double guideStep = 0.3;
+    std::string guideStrategy = "reversible"; ///< backprop, checkpoint, reversible or adjoint
+    std::string classifierDir;
 };
 
 /// Fails early (InvalidInput) for an unknown sampler/SDE or settings out of range.
@@ -65,6 +77,10 @@ struct GenerateResult {
     /// over the chain's rounds); for the other samplers equal to nfe.
     double nfePerSample = 0;
     std::string detail;          ///< DLG: chains, rounds, the split of a round, η and the chains' σ̃
+    /// Guidance (guideClass ≥ 0): the classifier's mean p(class | sample) before the first
+    /// iteration and after each (guideIterations + 1 values), and the NFE the gradients cost.
+    std::vector<double> guideProbability;
+    std::int64_t guideNfe = 0;
 };
 Result<GenerateResult> runGenerate(const GenerateParams& p, const JobContext& ctx);
 

@@ -49,6 +49,22 @@ struct SamplerSettings {
 Result<solvers::SampleOutput> runSampler(const SamplerSettings& ss, const sde::Sde& s, const sde::Denoiser& den,
                                          const at::Tensor& xT, const solvers::CommonOptions& common,
                                          const JobContext& ctx);
+/// Guidance by the classifier's log-probability (GenerateParams::guideClass).
+struct NoiseGuide {
+    models::Classifier classifier{nullptr};
+    int target = 0;
+    /// −Σ_items log p(target | x) (x clamped to [−1, 1]); differentiable.
+    at::Tensor loss(const at::Tensor& x) const;
+    /// The mean p(target | x) over the batch.
+    double meanProbability(const at::Tensor& x) const;
+};
+Result<NoiseGuide> makeNoiseGuide(const GenerateParams& p);
+/// Optimises xT over p.guideIterations gradients through the whole run (steps reversible-Heun
+/// steps, Brownian path from seed); appends the mean p(target) before each iteration to
+/// r.guideProbability, adds the NFE to r.guideNfe and reports one Progress per iteration
+/// (message "guide", values p_class and loss).
+Result<at::Tensor> guideNoise(const NoiseGuide& g, const GenerateParams& p, const sde::Sde& s, const sde::Denoiser& den,
+                              at::Tensor xT, int steps, std::uint64_t seed, GenerateResult& r, const JobContext& ctx);
 /// Samples items first..first+count−1 (item i from seed + i) in one batch.
 Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDenoiser& model, const sde::Sde& s,
                                    int first, int count, const JobContext& ctx, bool previews, int totalItems);

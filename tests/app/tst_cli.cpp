@@ -292,7 +292,7 @@ private Q_SLOTS:
         QVERIFY2(bad.err.contains("/no/such/model does not exist"), bad.err.constData());
         const Run list = run(QStringLiteral(REVERIE_CLI), {"generate", "--list-samplers"});
         QCOMPARE(list.code, 0);
-        QCOMPARE(list.out.trimmed().split('\n').size(), 11);
+        QCOMPARE(list.out.trimmed().split('\n').size(), 13);
     }
 
     // `sd` on a tiny complete SD file made of the oracle fixtures: each PNG carries its settings

@@ -13,6 +13,8 @@
 #include "seriesplot.h"
 #include "splitimageview.h"
 
+#include <QComboBox>
+#include <QSpinBox>
 #include <QtTest>
 #include <QtWidgets>
 
@@ -99,6 +101,52 @@ private Q_SLOTS:
         QVERIFY2(status.startsWith(QStringLiteral("2 samples")), qPrintable(status));
         QVERIFY(wb.previewCount() >= 1);
         QVERIFY(!wb.page()->findChild<QLabel*>(QStringLiteral("samplePreview"))->pixmap().isNull());
+    }
+
+    // Guidance by the classifier from the Sample tab: choosing a class switches to the reversible
+    // sampler it needs, the run reports its iterations and p(class), and the PNG carries the
+    // guidance settings back.
+    void guidesTowardAClass() {
+        REQUIRE_GENERATOR(model);
+        Engine engine(1);
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("guided.png"));
+        {
+            GenerateWorkbench wb(&engine, QDir::tempPath());
+            wb.applyParams(tinyParams(model));
+            auto* guide = wb.page()->findChild<QComboBox*>(QStringLiteral("guideClass"));
+            QVERIFY(guide);
+            QVERIFY(!wb.page()->findChild<QComboBox*>(QStringLiteral("guideStrategy"))->isEnabled());
+            guide->setCurrentIndex(guide->findData(7));
+            QVERIFY(wb.page()->findChild<QComboBox*>(QStringLiteral("guideStrategy"))->isEnabled());
+            wb.page()->findChild<QSpinBox*>(QStringLiteral("guideIterations"))->setValue(2);
+            gen::GenerateParams p = wb.currentParams();
+            QCOMPARE(p.sampler, std::string("rev-heun"));
+            QCOMPARE(p.guideClass, 7);
+            QCOMPARE(p.guideStrategy, std::string("reversible"));
+            p.nfe = 4;
+            p.batch = 1;
+            reverie::testing::JobSpy done(&wb, QStringLiteral("sample"));
+            QString error;
+            QVERIFY2(wb.startSampling(p, &error), qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 120000);
+            QCOMPARE(done.status(0), JobStatus::Succeeded);
+            const QString status = wb.page()->findChild<QLabel*>(QStringLiteral("sampleStatus"))->text();
+            QVERIFY2(status.contains(QStringLiteral("guidance: p(class)")), qPrintable(status));
+            QVERIFY2(wb.saveResult(png, &error), qPrintable(error));
+            // Another sampler with guidance on is refused with a sentence, before anything runs.
+            p.sampler = "dpmpp-2m";
+            QVERIFY(!wb.startSampling(p, &error));
+            QVERIFY2(error.contains(QStringLiteral("rev-heun")), qPrintable(error));
+        }
+        GenerateWorkbench fresh(&engine, QDir::tempPath());
+        QString error;
+        QVERIFY2(fresh.loadSettings(png, &error), qPrintable(error));
+        const auto q = fresh.currentParams();
+        QCOMPARE(q.guideClass, 7);
+        QCOMPARE(q.guideIterations, 2);
+        QCOMPARE(q.sampler, std::string("rev-heun"));
+        QVERIFY(!QImageReader(png).text(QStringLiteral("reverie.guide_probability")).isEmpty());
     }
 
     void savedSettingsLoadBack() {

@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QLabel>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -65,6 +66,46 @@ GenerateView::GenerateView(QWidget* parent) : QWidget(parent), m_ui(std::make_un
                                tr("Sandal"),      tr("Shirt"),   tr("Sneaker"),  tr("Bag"),        tr("Ankle boot")};
     ui.classLabel->addItem(tr("All classes (item i → class i mod 10)"), -1);
     for (int i = 0; i < names.size(); ++i) ui.classLabel->addItem(names[i], i);
+
+    // Guidance by a differentiable objective: gradients of the classifier's log-probability
+    // through the whole run move each item's start noise (reversible Heun only).
+    m_guideClass = new QComboBox(sampleTab);
+    m_guideClass->setObjectName(QStringLiteral("guideClass"));
+    m_guideClass->addItem(tr("Off"), -1);
+    for (int i = 0; i < names.size(); ++i) m_guideClass->addItem(names[i], i);
+    m_guideClass->setToolTip(tr("Optimise each sample's start noise until the shipped classifier sees this class: "
+                                "every iteration differentiates the whole sampling run (reversible Heun), so "
+                                "it costs about three runs' time"));
+    m_guideStrategy = new QComboBox(sampleTab);
+    m_guideStrategy->setObjectName(QStringLiteral("guideStrategy"));
+    m_guideStrategy->addItem(tr("Reversible (flat memory, exact)"), QStringLiteral("reversible"));
+    m_guideStrategy->addItem(tr("Backprop (memory grows with steps)"), QStringLiteral("backprop"));
+    m_guideStrategy->addItem(tr("Checkpoint (√N states kept)"), QStringLiteral("checkpoint"));
+    m_guideStrategy->addItem(tr("Adjoint (flat memory, approximate)"), QStringLiteral("adjoint"));
+    m_guideStrategy->setToolTip(tr("How the gradient through the run is taken: watch the memory curve in the "
+                                   "telemetry dock; backprop is fastest but its memory grows with the steps"));
+    m_guideIterations = new QSpinBox(sampleTab);
+    m_guideIterations->setObjectName(QStringLiteral("guideIterations"));
+    m_guideIterations->setRange(1, 100);
+    m_guideIterations->setValue(8);
+    m_guideIterations->setToolTip(tr("Gradient steps on the start noise: more follow the class more closely and "
+                                     "take longer"));
+    ui.samplingForm->addRow(tr("Guide toward:"), m_guideClass);
+    ui.samplingForm->addRow(tr("Gradient:"), m_guideStrategy);
+    ui.samplingForm->addRow(tr("Iterations:"), m_guideIterations);
+    auto updateGuide = [this] {
+        const bool on = m_guideClass->currentData().toInt() >= 0;
+        m_guideStrategy->setEnabled(on);
+        m_guideIterations->setEnabled(on);
+    };
+    connect(m_guideClass, &QComboBox::currentIndexChanged, this, [this, updateGuide] {
+        updateGuide();
+        // Guidance differentiates the run: switch to the reversible sampler it needs.
+        const QString id = m_ui->sampler->currentData().toString();
+        if (m_guideClass->currentData().toInt() >= 0 && !id.startsWith(QLatin1String("rev-heun")))
+            if (const int i = m_ui->sampler->findData(QStringLiteral("rev-heun")); i >= 0) m_ui->sampler->setCurrentIndex(i);
+    });
+    updateGuide();
 
     connectFolderPicker(ui.openModel, ui.modelDir, tr("Open model folder"));
     connect(ui.sampler, &QComboBox::currentIndexChanged, this, &GenerateView::updateNfeHint);
@@ -141,6 +182,9 @@ gen::GenerateParams GenerateView::params(const gen::GenerateParams& base) const 
     p.label = ui.classLabel->currentData().toInt();
     p.seed = std::uint64_t(ui.seed->value());
     p.batch = ui.batch->value();
+    p.guideClass = m_guideClass->currentData().toInt();
+    p.guideStrategy = m_guideStrategy->currentData().toString().toStdString();
+    p.guideIterations = m_guideIterations->value();
     return p;
 }
 
@@ -154,6 +198,9 @@ void GenerateView::setParams(const gen::GenerateParams& p) {
     if (const int i = ui.classLabel->findData(p.label); i >= 0) ui.classLabel->setCurrentIndex(i);
     ui.seed->setValue(int(std::min<std::uint64_t>(p.seed, std::uint64_t(INT_MAX))));
     ui.batch->setValue(p.batch);
+    if (const int i = m_guideClass->findData(p.guideClass); i >= 0) m_guideClass->setCurrentIndex(i);
+    if (const int i = m_guideStrategy->findData(qs(p.guideStrategy)); i >= 0) m_guideStrategy->setCurrentIndex(i);
+    m_guideIterations->setValue(std::clamp(p.guideIterations, 1, 100));
     updateNfeHint();
 }
 

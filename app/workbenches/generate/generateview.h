@@ -17,7 +17,9 @@
 
 #include <memory>
 
+class QComboBox;
 class QLabel;
+class QSpinBox;
 class QTabWidget;
 
 namespace Ui {
@@ -75,6 +77,9 @@ private:
     void updateNfeHint();
 
     std::unique_ptr<Ui::SampleForm> m_ui;
+    QComboBox* m_guideClass = nullptr;    ///< Off, or the class the start noise is optimised for
+    QComboBox* m_guideStrategy = nullptr; ///< how the gradient through the run is taken
+    QSpinBox* m_guideIterations = nullptr;
     QTabWidget* m_tabs = nullptr;
     bool m_hasResult = false;
     std::unique_ptr<SweepPanel> m_sweep;

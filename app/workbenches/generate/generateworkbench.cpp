@@ -250,8 +250,10 @@ bool GenerateWorkbench::failSample(const QString& message, QString* error) {
     return false;
 }
 
-bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* error) {
+bool GenerateWorkbench::startSampling(const gen::GenerateParams& requested, QString* error) {
+    gen::GenerateParams p = requested;
     if (m_slot->isBusy()) return failSample(JobSlot::busyMessage(), error);
+    if (p.guideClass >= 0 && p.classifierDir.empty()) p.classifierDir = models::zoo::find(models::zoo::kClassifier);
     if (const auto v = gen::validate(p); !v) return failSample(tr("Invalid settings: %1").arg(qs(v.error().message)), error);
     if (const QString why = modelFolderProblem(p.modelDir, models::zoo::kGenerator); !why.isEmpty())
         return failSample(why, error);
@@ -274,6 +276,8 @@ bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* err
                 m_resultStats.nfePerSample = r.nfePerSample;
                 m_resultStats.steps = r.steps;
                 m_resultStats.seconds = r.seconds;
+                m_resultStats.guideProbability = r.guideProbability;
+                m_resultStats.guideNfe = r.guideNfe;
                 m_view->showPreview(m_result, tr("%1 · %2 · seed %3")
                                                   .arg(qs(m_runParams.sampler), qs(m_runParams.sde))
                                                   .arg(qulonglong(m_runParams.seed)));
@@ -296,6 +300,11 @@ bool GenerateWorkbench::startSampling(const gen::GenerateParams& p, QString* err
                               .arg(r.steps)
                               .arg(r.seconds, 0, 'f', 2);
                 if (!r.detail.empty()) message += QStringLiteral(" · ") + qs(r.detail);
+                if (!r.guideProbability.empty())
+                    message += tr(" · guidance: p(class) %1 → %2 (%3 NFE of gradients)")
+                                   .arg(r.guideProbability.front(), 0, 'f', 3)
+                                   .arg(r.guideProbability.back(), 0, 'f', 3)
+                                   .arg(r.guideNfe);
             } else {
                 message = out.status == JobStatus::Cancelled ? tr("Sampling stopped: %1").arg(out.error)
                                                               : tr("Sampling failed: %1").arg(out.error);
@@ -318,8 +327,16 @@ void GenerateWorkbench::onProgress(const JobProgress& p) {
                                    .arg(p.message));
     } else if (kind == QLatin1String("sample")) {
         if (m_view->showPreview(p.preview)) ++m_previews;
-        m_view->setSampleStatus(
-            tr("Step %1 of %2 · NFE %3 · %4 s").arg(p.step).arg(p.total).arg(p.nfe).arg(m_slot->elapsed(), 0, 'f', 1));
+        if (p.message == QLatin1String("guide"))
+            m_view->setSampleStatus(tr("Guidance %1 of %2 · p(class) %3 · NFE %4 · %5 s")
+                                        .arg(p.step)
+                                        .arg(p.total)
+                                        .arg(p.value(QStringLiteral("p_class")), 0, 'f', 3)
+                                        .arg(p.nfe)
+                                        .arg(m_slot->elapsed(), 0, 'f', 1));
+        else
+            m_view->setSampleStatus(
+                tr("Step %1 of %2 · NFE %3 · %4 s").arg(p.step).arg(p.total).arg(p.nfe).arg(m_slot->elapsed(), 0, 'f', 1));
     } else if (kind == QLatin1String("likelihood")) {
         if (p.total > 0)
             m_view->setLikelihoodStatus(tr("Measuring bits/dim: %1 of %2 · NFE %3").arg(p.step).arg(p.total).arg(p.nfe));
@@ -348,6 +365,13 @@ QJsonObject GenerateWorkbench::settingsJson(const gen::GenerateParams& p, const 
     s[QStringLiteral("churn")] = p.churn;
     s[QStringLiteral("rk45_tolerance")] = p.rk45Tolerance;
     if (p.sampler == "dlg") s[QStringLiteral("noise_estimator")] = qs(p.noiseEstimator);
+    if (p.guideClass >= 0) {
+        s[QStringLiteral("guide_class")] = p.guideClass;
+        s[QStringLiteral("guide_iterations")] = p.guideIterations;
+        s[QStringLiteral("guide_step")] = p.guideStep;
+        s[QStringLiteral("guide_strategy")] = qs(p.guideStrategy);
+        if (!r.guideProbability.empty()) s[QStringLiteral("guide_probability")] = r.guideProbability.back();
+    }
     s[QStringLiteral("measured_nfe")] = double(r.nfe);
     s[QStringLiteral("nfe_per_sample")] = r.nfePerSample;
     s[QStringLiteral("steps")] = r.steps;
@@ -387,6 +411,12 @@ bool GenerateWorkbench::paramsFromSettings(const QJsonObject& s, gen::GeneratePa
     real("churn", p.churn);
     real("rk45_tolerance", p.rk45Tolerance);
     str("noise_estimator", p.noiseEstimator);
+    p.guideClass = -1; // settings without guidance turn it off
+    integer("guide_class", p.guideClass);
+    integer("guide_iterations", p.guideIterations);
+    real("guide_step", p.guideStep);
+    str("guide_strategy", p.guideStrategy);
+    if (p.guideClass >= 0 && p.classifierDir.empty()) p.classifierDir = models::zoo::find(models::zoo::kClassifier);
     readSeed(s, p.seed);
     if (const auto v = gen::validate(p); !v) {
         if (why) *why = qs(v.error().message);
