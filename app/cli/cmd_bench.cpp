@@ -390,21 +390,22 @@ int gradBench(const QCommandLineParser& p, bool quick) {
         gp.modelDir = models::zoo::find(models::zoo::kGenerator);
         gp.classifierDir = models::zoo::find(models::zoo::kClassifier);
         if (gp.modelDir.empty() || gp.classifierDir.empty())
-            return usage(QStringLiteral("the built-in generator or classifier was not found (set REVERIE_MODELS_DIR, or --no-network)"));
+            return usage(QStringLiteral("the built-in generator or classifier was not found (set "
+                                        "REVERIE_MODELS_DIR, or --no-network)"));
     }
     return report(p, generate::runGradBench(gp, context(true)));
 }
 
 const std::array<std::pair<const char*, Bench>, 10> kBenches = {{{"engine", engine},
-                                                                {"generate", generateBench},
-                                                                {"restore", restoreBench},
-                                                                {"enhance", enhanceBench},
-                                                                {"erase", eraseBench},
-                                                                {"sd-erase", sdEraseBench},
-                                                                {"unlearn", unlearnBench},
-                                                                {"published", publishedBench},
-                                                                {"tune", tuneBench},
-                                                                {"grad", gradBench}}};
+                                                                 {"generate", generateBench},
+                                                                 {"restore", restoreBench},
+                                                                 {"enhance", enhanceBench},
+                                                                 {"erase", eraseBench},
+                                                                 {"sd-erase", sdEraseBench},
+                                                                 {"unlearn", unlearnBench},
+                                                                 {"published", publishedBench},
+                                                                 {"tune", tuneBench},
+                                                                 {"grad", gradBench}}};
 
 int run(const QStringList& args) {
     QCommandLineParser p;
@@ -479,7 +480,9 @@ int run(const QStringList& args) {
 
 } // namespace
 
-const Command kBench{"bench", "Benchmarks: engine, generate, restore, enhance, erase, sd-erase, unlearn, published, tune, grad (--help for each).", kHelp,
-                     run};
+const Command kBench{"bench",
+                     "Benchmarks: engine, generate, restore, enhance, erase, sd-erase, unlearn, published, "
+                     "tune, grad (--help for each).",
+                     kHelp, run};
 
 } // namespace reverie::cli

@@ -47,10 +47,11 @@ int run(const QStringList& args) {
     const QCommandLineOption score(QStringLiteral("score"), QStringLiteral("Score the samples."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON output."));
     p.addOptions({out, list, score, json, valueOption("sampler", "Sampler id.", "dpmpp-2m"),
-                  valueOption("sde", "ve, vp or subvp.", "vp"), valueOption("nfe", "Network evaluations.", "20"),
-                  valueOption("guidance", "Guidance weight.", "1"), valueOption("class", "Class 0..9, -1 all.", "-1"),
-                  valueOption("seed", "Seed.", "0"), valueOption("batch", "Images.", "16"),
-                  valueOption("model", "Generator folder.", ""),
+                  valueOption("sde", "ve, vp or subvp.", "vp"),
+                  valueOption("nfe", "Network evaluations.", "20"),
+                  valueOption("guidance", "Guidance weight.", "1"),
+                  valueOption("class", "Class 0..9, -1 all.", "-1"), valueOption("seed", "Seed.", "0"),
+                  valueOption("batch", "Images.", "16"), valueOption("model", "Generator folder.", ""),
                   valueOption("noise-estimator", "DLG's noise-level estimator: net or haar.", "net"),
                   valueOption("dlg-chains", "DLG's persistent chains, at most.", "10"),
                   valueOption("dlg-eta", "DLG's Langevin step in data units.", "3.2"),
@@ -84,8 +85,9 @@ int run(const QStringList& args) {
     g.guideStep = p.value(QStringLiteral("guide-step")).toDouble(&ok10);
     g.guideStrategy = p.value(QStringLiteral("guide-strategy")).toStdString();
     if (!(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8 && ok9 && ok10))
-        return usage(QStringLiteral("--nfe, --guidance, --class, --seed, --batch, --dlg-chains, --dlg-eta and the "
-                                    "--guide- values need numbers"));
+        return usage(
+            QStringLiteral("--nfe, --guidance, --class, --seed, --batch, --dlg-chains, --dlg-eta and the "
+                           "--guide- values need numbers"));
     if (g.guideClass >= 0) g.classifierDir = models::zoo::find(models::zoo::kClassifier);
     g.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kGenerator);
     g.previews = false;
@@ -115,9 +117,9 @@ int run(const QStringList& args) {
         j["guide_strategy"] = g.guideStrategy;
         j["guide_probability"] = r.value().guideProbability;
         j["guide_nfe"] = r.value().guideNfe;
-        std::fprintf(stderr, "guidance toward class %d: mean p %.3f -> %.3f over %d iterations (%lld NFE)\n", g.guideClass,
-                     r.value().guideProbability.front(), r.value().guideProbability.back(), g.guideIterations,
-                     static_cast<long long>(r.value().guideNfe));
+        std::fprintf(stderr, "guidance toward class %d: mean p %.3f -> %.3f over %d iterations (%lld NFE)\n",
+                     g.guideClass, r.value().guideProbability.front(), r.value().guideProbability.back(),
+                     g.guideIterations, static_cast<long long>(r.value().guideNfe));
     }
     if (p.isSet(score)) {
         const auto s = generate::scoreSamples({models::zoo::find(models::zoo::kClassifier), ""}, r.value().items,

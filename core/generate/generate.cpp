@@ -1,14 +1,11 @@
 #include "generate/generate.h"
 #include "generate/internal.h"
 
+#include "base/telemetry.h"
 #include "data/fashion_mnist.h"
-#include "models/zoo.h"
-#include "metrics/metrics.h"
-#include "models/classifier.h"
-#include "models/unet.h"
+#include "engine/grad/samplergrad.h"
 #include "engine/sde/param.h"
 #include "engine/sde/sde.h"
-#include "engine/grad/samplergrad.h"
 #include "engine/solvers/common.h"
 #include "engine/solvers/dlg.h"
 #include "engine/solvers/edm.h"
@@ -17,8 +14,11 @@
 #include "engine/solvers/ode.h"
 #include "engine/solvers/pc.h"
 #include "engine/solvers/revheun.h"
-#include "base/telemetry.h"
+#include "metrics/metrics.h"
+#include "models/classifier.h"
 #include "models/store.h"
+#include "models/unet.h"
+#include "models/zoo.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -518,8 +518,10 @@ const std::vector<SamplerInfo>& samplers() {
         {"edm-sde", "EDM stochastic (S_churn)", true, false, "NFE = 2N − 1"},
         {"dlg", "Denoising MCMC: Langevin–Gibbs + EDM Heun", true, false,
          "NFE per sample = burn-in / rounds + nSkip + 2K + 1"},
-        {"rev-heun", "Reversible Heun, probability-flow ODE (gradients in O(1) memory)", false, false, "NFE = N + 1"},
-        {"rev-heun-sde", "Reversible Heun, reverse SDE (gradients in O(1) memory)", true, false, "NFE = N + 1"},
+        {"rev-heun", "Reversible Heun, probability-flow ODE (gradients in O(1) memory)", false, false,
+         "NFE = N + 1"},
+        {"rev-heun-sde", "Reversible Heun, reverse SDE (gradients in O(1) memory)", true, false,
+         "NFE = N + 1"},
     };
     return list;
 }
@@ -558,15 +560,18 @@ Result<bool> validate(const GenerateParams& p) {
     if (p.guideClass >= 0) {
         if (p.guideClass >= kClasses) return Result<bool>::invalid("the guidance class must be 0..9");
         if (p.sampler != "rev-heun" && p.sampler != "rev-heun-sde")
-            return Result<bool>::invalid("guidance by the classifier differentiates the whole run: choose the "
-                                         "reversible Heun sampler (rev-heun or rev-heun-sde)");
+            return Result<bool>::invalid(
+                "guidance by the classifier differentiates the whole run: choose the "
+                "reversible Heun sampler (rev-heun or rev-heun-sde)");
         if (p.guideIterations < 0 || p.guideIterations > 1000)
             return Result<bool>::invalid("guidance iterations must be between 0 and 1000");
-        if (!(p.guideStep > 0.0 && p.guideStep <= 2.0)) return Result<bool>::invalid("the guidance step must be in (0, 2]");
+        if (!(p.guideStep > 0.0 && p.guideStep <= 2.0))
+            return Result<bool>::invalid("the guidance step must be in (0, 2]");
         if (!grad::strategyFromString(p.guideStrategy))
             return Result<bool>::invalid("unknown gradient strategy '" + p.guideStrategy +
                                          "' (known: backprop, checkpoint, reversible, adjoint)");
-        if (p.classifierDir.empty()) return Result<bool>::invalid("guidance by the classifier needs the classifier's folder");
+        if (p.classifierDir.empty())
+            return Result<bool>::invalid("guidance by the classifier needs the classifier's folder");
     }
     if ((p.sampler == "edm-heun" || p.sampler == "edm-sde") && stepsForNfe(p.sampler, p.nfe) < 2)
         return Result<bool>::invalid(p.sampler + " needs at least 3 NFE (2 steps; NFE = 2N − 1)");
@@ -599,8 +604,10 @@ Result<GenerateResult> runGenerate(const GenerateParams& p, const JobContext& ct
         // no-grad mode instead of inference mode (the gradient strategies turn autograd on).
         std::optional<c10::InferenceMode> inference;
         std::optional<at::NoGradGuard> noGrad;
-        if (p.guideClass >= 0) noGrad.emplace();
-        else inference.emplace();
+        if (p.guideClass >= 0)
+            noGrad.emplace();
+        else
+            inference.emplace();
         auto model = loadGenerator(p.modelDir);
         if (!model) return model.error();
         const auto s = makeSde(p.sde);

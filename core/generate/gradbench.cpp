@@ -47,7 +47,8 @@ struct Measured {
     double peakMiB = 0;
 };
 
-Result<Measured> measure(const grad::Problem& prob, const at::Tensor& xT, const grad::Options& o, const JobContext& ctx) {
+Result<Measured> measure(const grad::Problem& prob, const at::Tensor& xT, const grad::Options& o,
+                         const JobContext& ctx) {
     const auto held = telemetry::allocatorBytes();
     telemetry::resetPeak();
     const double t0 = nowSeconds();
@@ -82,8 +83,8 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
     return guarded<GradBenchReport>("bench grad", [&]() -> Result<GradBenchReport> {
         for (const auto& s : p.strategies)
             if (!grad::strategyFromString(s))
-                return Result<GradBenchReport>::invalid("unknown strategy '" + s +
-                                                        "' (known: backprop, checkpoint, reversible, adjoint)");
+                return Result<GradBenchReport>::invalid(
+                    "unknown strategy '" + s + "' (known: backprop, checkpoint, reversible, adjoint)");
         for (int n : p.steps)
             if (n < 1) return Result<GradBenchReport>::invalid("step counts must be >= 1");
         telemetry::installAllocatorHook();
@@ -122,18 +123,22 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                 return loss(r.value().x).item<double>();
             };
             // The exact flow's gradient (ODE): x_end = α_e m + k (x_T − α_T m), k = √(V_e/V_T).
-            auto V = [&](double t) { return vp->alpha(t) * vp->alpha(t) * kStd * kStd + vp->sigma(t) * vp->sigma(t); };
+            auto V = [&](double t) {
+                return vp->alpha(t) * vp->alpha(t) * kStd * kStd + vp->sigma(t) * vp->sigma(t);
+            };
             const double k = std::sqrt(V(tEnd) / V(vp->tMax()));
             const at::Tensor dLdx = w + (m * vp->alpha(tEnd) + (xT - m * vp->alpha(vp->tMax())) * k);
             const at::Tensor exactX = dLdx * k;
             nlohmann::json rows = nlohmann::json::array();
             table << "Gaussian data (VP, float64, 4 items × 3 dims; parameter: the data mean)\n"
-                  << "| mode | N | strategy | NFE fwd+bwd | vs FD (x_T) | vs FD (mean) | vs backprop | vs exact flow | start reconstructed |\n"
+                  << "| mode | N | strategy | NFE fwd+bwd | vs FD (x_T) | vs FD (mean) | vs backprop | vs "
+                     "exact flow | start reconstructed |\n"
                   << "|---|---|---|---|---|---|---|---|---|\n";
             for (bool st : modes)
                 for (int n : p.steps) {
                     const double h = 1e-5;
-                    const double fdX = (lossAt(xT + h * dir, m, n, st) - lossAt(xT - h * dir, m, n, st)) / (2 * h);
+                    const double fdX =
+                        (lossAt(xT + h * dir, m, n, st) - lossAt(xT - h * dir, m, n, st)) / (2 * h);
                     const double fdM = (lossAt(xT, m + h, n, st) - lossAt(xT, m - h, n, st)) / (2 * h);
                     at::Tensor ref;
                     for (Strategy s : strats) {
@@ -146,12 +151,18 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                         auto r = grad::sampleGrad(prob, xT, o, ctx);
                         if (!r) return r.error();
                         const auto& out = r.value();
-                        const double eX = std::abs((out.gradX * dir).sum().item<double>() - fdX) / std::max(1e-300, std::abs(fdX));
-                        const double eM = std::abs(out.gradParams[0].sum().item<double>() - fdM) / std::max(1e-300, std::abs(fdM));
+                        const double eX = std::abs((out.gradX * dir).sum().item<double>() - fdX) /
+                                          std::max(1e-300, std::abs(fdX));
+                        const double eM = std::abs(out.gradParams[0].sum().item<double>() - fdM) /
+                                          std::max(1e-300, std::abs(fdM));
                         if (s == Strategy::Backprop) ref = out.gradX;
-                        nlohmann::json row{{"mode", st ? "sde" : "ode"}, {"steps", n}, {"strategy", grad::toString(s)},
-                                           {"nfe_forward", out.forwardNfe}, {"nfe_backward", out.backwardNfe},
-                                           {"rel_error_vs_fd_x", eX}, {"rel_error_vs_fd_mean", eM},
+                        nlohmann::json row{{"mode", st ? "sde" : "ode"},
+                                           {"steps", n},
+                                           {"strategy", grad::toString(s)},
+                                           {"nfe_forward", out.forwardNfe},
+                                           {"nfe_backward", out.backwardNfe},
+                                           {"rel_error_vs_fd_x", eX},
+                                           {"rel_error_vs_fd_mean", eM},
                                            {"reconstruction_error", out.reconstructionError}};
                         std::string vsB = "–", vsExact = "–";
                         if (ref.defined()) {
@@ -163,9 +174,10 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                             vsExact = fmtG(rel(out.gradX, exactX));
                         }
                         rows.push_back(row);
-                        table << "| " << (st ? "SDE" : "ODE") << " | " << n << " | " << grad::toString(s) << " | "
-                              << out.forwardNfe << "+" << out.backwardNfe << " | " << fmtG(eX) << " | " << fmtG(eM) << " | "
-                              << vsB << " | " << vsExact << " | " << fmtG(out.reconstructionError) << " |\n";
+                        table << "| " << (st ? "SDE" : "ODE") << " | " << n << " | " << grad::toString(s)
+                              << " | " << out.forwardNfe << "+" << out.backwardNfe << " | " << fmtG(eX)
+                              << " | " << fmtG(eM) << " | " << vsB << " | " << vsExact << " | "
+                              << fmtG(out.reconstructionError) << " |\n";
                     }
                 }
             j["gaussian"] = rows;
@@ -193,7 +205,8 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
             nlohmann::json rows = nlohmann::json::array();
             table << "\nfmnist-edm (VP, float32, batch 1, loss −log p(class " << p.label
                   << " | sample), gradient w.r.t. x_T); memory = allocator peak above what was held before\n"
-                  << "| mode | N | strategy | NFE fwd+bwd | peak MiB | seconds | vs backprop | start reconstructed |\n"
+                  << "| mode | N | strategy | NFE fwd+bwd | peak MiB | seconds | vs backprop | start "
+                     "reconstructed |\n"
                   << "|---|---|---|---|---|---|---|---|\n";
             for (bool st : modes)
                 for (int n : p.steps) {
@@ -209,9 +222,13 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                         if (!r) return r.error();
                         const auto& mm = r.value();
                         if (s == Strategy::Backprop) ref = mm.out.gradX;
-                        nlohmann::json row{{"mode", st ? "sde" : "ode"}, {"steps", n}, {"strategy", grad::toString(s)},
-                                           {"nfe_forward", mm.out.forwardNfe}, {"nfe_backward", mm.out.backwardNfe},
-                                           {"peak_mib", mm.peakMiB}, {"seconds", mm.seconds},
+                        nlohmann::json row{{"mode", st ? "sde" : "ode"},
+                                           {"steps", n},
+                                           {"strategy", grad::toString(s)},
+                                           {"nfe_forward", mm.out.forwardNfe},
+                                           {"nfe_backward", mm.out.backwardNfe},
+                                           {"peak_mib", mm.peakMiB},
+                                           {"seconds", mm.seconds},
                                            {"loss", mm.out.loss},
                                            {"reconstruction_error", mm.out.reconstructionError}};
                         std::string vsB = "–";
@@ -220,9 +237,10 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                             vsB = fmtG(rel(mm.out.gradX, ref));
                         }
                         rows.push_back(row);
-                        table << "| " << (st ? "SDE" : "ODE") << " | " << n << " | " << grad::toString(s) << " | "
-                              << mm.out.forwardNfe << "+" << mm.out.backwardNfe << " | " << fmtF(mm.peakMiB, 1) << " | "
-                              << fmtF(mm.seconds, 2) << " | " << vsB << " | " << fmtG(mm.out.reconstructionError) << " |\n";
+                        table << "| " << (st ? "SDE" : "ODE") << " | " << n << " | " << grad::toString(s)
+                              << " | " << mm.out.forwardNfe << "+" << mm.out.backwardNfe << " | "
+                              << fmtF(mm.peakMiB, 1) << " | " << fmtF(mm.seconds, 2) << " | " << vsB << " | "
+                              << fmtG(mm.out.reconstructionError) << " |\n";
                     }
                 }
             j["fmnist"] = rows;

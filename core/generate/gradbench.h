@@ -25,7 +25,7 @@ struct GradBenchParams {
     bool stochastic = true;              ///< also the reverse SDE (the ODE always runs)
     bool network = true;                 ///< the fmnist case (needs the two models below)
     std::string modelDir, classifierDir;
-    int label = 7;                       ///< the class the fmnist loss asks for (sneaker)
+    int label = 7; ///< the class the fmnist loss asks for (sneaker)
     std::uint64_t seed = 0;
 };
 

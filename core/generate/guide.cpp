@@ -21,7 +21,10 @@ at::Tensor NoiseGuide::loss(const at::Tensor& x) const {
 double NoiseGuide::meanProbability(const at::Tensor& x) const {
     c10::InferenceMode off;
     models::Classifier c = classifier;
-    return at::softmax(c->forward(x.to(at::kFloat).clamp(-1.0, 1.0)), 1).select(1, target).mean().item<double>();
+    return at::softmax(c->forward(x.to(at::kFloat).clamp(-1.0, 1.0)), 1)
+        .select(1, target)
+        .mean()
+        .item<double>();
 }
 
 Result<NoiseGuide> makeNoiseGuide(const GenerateParams& p) {
@@ -35,8 +38,9 @@ Result<NoiseGuide> makeNoiseGuide(const GenerateParams& p) {
     return g;
 }
 
-Result<at::Tensor> guideNoise(const NoiseGuide& g, const GenerateParams& p, const sde::Sde& s, const sde::Denoiser& den,
-                              at::Tensor xT, int steps, std::uint64_t seed, GenerateResult& r, const JobContext& ctx) {
+Result<at::Tensor> guideNoise(const NoiseGuide& g, const GenerateParams& p, const sde::Sde& s,
+                              const sde::Denoiser& den, at::Tensor xT, int steps, std::uint64_t seed,
+                              GenerateResult& r, const JobContext& ctx) {
     grad::Problem prob;
     prob.sde = &s;
     prob.denoiser = den;
@@ -60,7 +64,8 @@ Result<at::Tensor> guideNoise(const NoiseGuide& g, const GenerateParams& p, cons
         r.guideProbability.push_back(g.meanProbability(out.sample));
         r.guideNfe += out.forwardNfe + out.backwardNfe;
         const at::Tensor gr = out.gradX.reshape({B, -1});
-        const at::Tensor step = gr / gr.norm(2, 1).clamp_min(1e-30).view({B, 1}) * (p.guideStep * std::sqrt(D));
+        const at::Tensor step =
+            gr / gr.norm(2, 1).clamp_min(1e-30).view({B, 1}) * (p.guideStep * std::sqrt(D));
         x = x - step;
         x = x * (norms / x.norm(2, 1).clamp_min(1e-30).view({B, 1}));
         Progress pr;

@@ -63,8 +63,9 @@ Result<NoiseGuide> makeNoiseGuide(const GenerateParams& p);
 /// steps, Brownian path from seed); appends the mean p(target) before each iteration to
 /// r.guideProbability, adds the NFE to r.guideNfe and reports one Progress per iteration
 /// (message "guide", values p_class and loss).
-Result<at::Tensor> guideNoise(const NoiseGuide& g, const GenerateParams& p, const sde::Sde& s, const sde::Denoiser& den,
-                              at::Tensor xT, int steps, std::uint64_t seed, GenerateResult& r, const JobContext& ctx);
+Result<at::Tensor> guideNoise(const NoiseGuide& g, const GenerateParams& p, const sde::Sde& s,
+                              const sde::Denoiser& den, at::Tensor xT, int steps, std::uint64_t seed,
+                              GenerateResult& r, const JobContext& ctx);
 /// Samples items first..first+count−1 (item i from seed + i) in one batch.
 Result<GenerateResult> sampleBatch(const GenerateParams& p, const models::EdmDenoiser& model, const sde::Sde& s,
                                    int first, int count, const JobContext& ctx, bool previews, int totalItems);

@@ -61,9 +61,9 @@ private Q_SLOTS:
         // of P = ⌊(40 − 29) / 2⌋ = 5 (2 Langevin + 1 Heun step + 1 Tweedie): 29 + 10 = 39 along
         // the chain, 19.5 per sample (docs/methods.md, "Denoising MCMC (DLG)").
         const std::map<std::string, std::int64_t> exact = {
-            {"em", 6},       {"pc", 6},       {"ode-euler", 6},    {"ode-heun", 6}, {"ddim", 6},
-            {"dpmpp-2m", 6}, {"dpmpp-2m-sde", 6}, {"edm-heun", 5}, {"edm-sde", 5},  {"dlg", 39},
-            {"rev-heun", 6}, {"rev-heun-sde", 6}};
+            {"em", 6},      {"pc", 6},       {"ode-euler", 6},    {"ode-heun", 6},
+            {"ddim", 6},    {"dpmpp-2m", 6}, {"dpmpp-2m-sde", 6}, {"edm-heun", 5},
+            {"edm-sde", 5}, {"dlg", 39},     {"rev-heun", 6},     {"rev-heun-sde", 6}};
         for (const auto& s : generate::samplers()) {
             generate::GenerateParams p;
             p.modelDir = generatorDir();
@@ -144,7 +144,8 @@ private Q_SLOTS:
         const auto& gp = r.value().guideProbability;
         QCOMPARE(int(gp.size()), p.guideIterations + 1);
         QCOMPARE(iterations, p.guideIterations);
-        std::printf("GUIDE p(class 7): %.3f -> %.3f, %lld NFE\n", gp.front(), gp.back(), static_cast<long long>(r.value().guideNfe));
+        std::printf("GUIDE p(class 7): %.3f -> %.3f, %lld NFE\n", gp.front(), gp.back(),
+                    static_cast<long long>(r.value().guideNfe));
         QVERIFY(gp.back() > gp.front() + 0.2);
         // reversible: per iteration N + 1 forward and 2N + 1 backward evaluations (N = 10).
         QCOMPARE(r.value().guideNfe, static_cast<std::int64_t>(p.guideIterations * (11 + 21)));

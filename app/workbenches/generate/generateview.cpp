@@ -7,8 +7,8 @@
 #include <QDir>
 #include <QLabel>
 #include <QSpinBox>
-#include <QTableWidget>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -73,23 +73,26 @@ GenerateView::GenerateView(QWidget* parent) : QWidget(parent), m_ui(std::make_un
     m_guideClass->setObjectName(QStringLiteral("guideClass"));
     m_guideClass->addItem(tr("Off"), -1);
     for (int i = 0; i < names.size(); ++i) m_guideClass->addItem(names[i], i);
-    m_guideClass->setToolTip(tr("Optimise each sample's start noise until the shipped classifier sees this class: "
-                                "every iteration differentiates the whole sampling run (reversible Heun), so "
-                                "it costs about three runs' time"));
+    m_guideClass->setToolTip(
+        tr("Optimise each sample's start noise until the shipped classifier sees this class: "
+           "every iteration differentiates the whole sampling run (reversible Heun), so "
+           "it costs about three runs' time"));
     m_guideStrategy = new QComboBox(sampleTab);
     m_guideStrategy->setObjectName(QStringLiteral("guideStrategy"));
     m_guideStrategy->addItem(tr("Reversible (flat memory, exact)"), QStringLiteral("reversible"));
     m_guideStrategy->addItem(tr("Backprop (memory grows with steps)"), QStringLiteral("backprop"));
     m_guideStrategy->addItem(tr("Checkpoint (√N states kept)"), QStringLiteral("checkpoint"));
     m_guideStrategy->addItem(tr("Adjoint (flat memory, approximate)"), QStringLiteral("adjoint"));
-    m_guideStrategy->setToolTip(tr("How the gradient through the run is taken: watch the memory curve in the "
-                                   "telemetry dock; backprop is fastest but its memory grows with the steps"));
+    m_guideStrategy->setToolTip(
+        tr("How the gradient through the run is taken: watch the memory curve in the "
+           "telemetry dock; backprop is fastest but its memory grows with the steps"));
     m_guideIterations = new QSpinBox(sampleTab);
     m_guideIterations->setObjectName(QStringLiteral("guideIterations"));
     m_guideIterations->setRange(1, 100);
     m_guideIterations->setValue(8);
-    m_guideIterations->setToolTip(tr("Gradient steps on the start noise: more follow the class more closely and "
-                                     "take longer"));
+    m_guideIterations->setToolTip(
+        tr("Gradient steps on the start noise: more follow the class more closely and "
+           "take longer"));
     ui.samplingForm->addRow(tr("Guide toward:"), m_guideClass);
     ui.samplingForm->addRow(tr("Gradient:"), m_guideStrategy);
     ui.samplingForm->addRow(tr("Iterations:"), m_guideIterations);
@@ -103,7 +106,8 @@ GenerateView::GenerateView(QWidget* parent) : QWidget(parent), m_ui(std::make_un
         // Guidance differentiates the run: switch to the reversible sampler it needs.
         const QString id = m_ui->sampler->currentData().toString();
         if (m_guideClass->currentData().toInt() >= 0 && !id.startsWith(QLatin1String("rev-heun")))
-            if (const int i = m_ui->sampler->findData(QStringLiteral("rev-heun")); i >= 0) m_ui->sampler->setCurrentIndex(i);
+            if (const int i = m_ui->sampler->findData(QStringLiteral("rev-heun")); i >= 0)
+                m_ui->sampler->setCurrentIndex(i);
     });
     updateGuide();
 
@@ -199,7 +203,8 @@ void GenerateView::setParams(const gen::GenerateParams& p) {
     ui.seed->setValue(int(std::min<std::uint64_t>(p.seed, std::uint64_t(INT_MAX))));
     ui.batch->setValue(p.batch);
     if (const int i = m_guideClass->findData(p.guideClass); i >= 0) m_guideClass->setCurrentIndex(i);
-    if (const int i = m_guideStrategy->findData(qs(p.guideStrategy)); i >= 0) m_guideStrategy->setCurrentIndex(i);
+    if (const int i = m_guideStrategy->findData(qs(p.guideStrategy)); i >= 0)
+        m_guideStrategy->setCurrentIndex(i);
     m_guideIterations->setValue(std::clamp(p.guideIterations, 1, 100));
     updateNfeHint();
 }

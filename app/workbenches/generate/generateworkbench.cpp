@@ -253,7 +253,8 @@ bool GenerateWorkbench::failSample(const QString& message, QString* error) {
 bool GenerateWorkbench::startSampling(const gen::GenerateParams& requested, QString* error) {
     gen::GenerateParams p = requested;
     if (m_slot->isBusy()) return failSample(JobSlot::busyMessage(), error);
-    if (p.guideClass >= 0 && p.classifierDir.empty()) p.classifierDir = models::zoo::find(models::zoo::kClassifier);
+    if (p.guideClass >= 0 && p.classifierDir.empty())
+        p.classifierDir = models::zoo::find(models::zoo::kClassifier);
     if (const auto v = gen::validate(p); !v) return failSample(tr("Invalid settings: %1").arg(qs(v.error().message)), error);
     if (const QString why = modelFolderProblem(p.modelDir, models::zoo::kGenerator); !why.isEmpty())
         return failSample(why, error);
@@ -335,8 +336,11 @@ void GenerateWorkbench::onProgress(const JobProgress& p) {
                                         .arg(p.nfe)
                                         .arg(m_slot->elapsed(), 0, 'f', 1));
         else
-            m_view->setSampleStatus(
-                tr("Step %1 of %2 · NFE %3 · %4 s").arg(p.step).arg(p.total).arg(p.nfe).arg(m_slot->elapsed(), 0, 'f', 1));
+            m_view->setSampleStatus(tr("Step %1 of %2 · NFE %3 · %4 s")
+                                        .arg(p.step)
+                                        .arg(p.total)
+                                        .arg(p.nfe)
+                                        .arg(m_slot->elapsed(), 0, 'f', 1));
     } else if (kind == QLatin1String("likelihood")) {
         if (p.total > 0)
             m_view->setLikelihoodStatus(tr("Measuring bits/dim: %1 of %2 · NFE %3").arg(p.step).arg(p.total).arg(p.nfe));
@@ -416,7 +420,8 @@ bool GenerateWorkbench::paramsFromSettings(const QJsonObject& s, gen::GeneratePa
     integer("guide_iterations", p.guideIterations);
     real("guide_step", p.guideStep);
     str("guide_strategy", p.guideStrategy);
-    if (p.guideClass >= 0 && p.classifierDir.empty()) p.classifierDir = models::zoo::find(models::zoo::kClassifier);
+    if (p.guideClass >= 0 && p.classifierDir.empty())
+        p.classifierDir = models::zoo::find(models::zoo::kClassifier);
     readSeed(s, p.seed);
     if (const auto v = gen::validate(p); !v) {
         if (why) *why = qs(v.error().message);

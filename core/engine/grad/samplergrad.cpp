@@ -43,13 +43,15 @@ public:
         for (const auto& t : m_params) {
             if (!t.defined() || !at::isFloatingType(t.scalar_type()))
                 throw InvalidError("every parameter must be a defined floating-point tensor");
-            if (!t.is_leaf()) throw InvalidError("every parameter must be a leaf tensor (not a view or a result)");
+            if (!t.is_leaf())
+                throw InvalidError("every parameter must be a leaf tensor (not a view or a result)");
             m_was.push_back(t.requires_grad());
             const_cast<at::Tensor&>(t).requires_grad_(true);
         }
     }
     ~ParamsGrad() {
-        for (size_t i = 0; i < m_params.size(); ++i) const_cast<at::Tensor&>(m_params[i]).requires_grad_(m_was[i]);
+        for (size_t i = 0; i < m_params.size(); ++i)
+            const_cast<at::Tensor&>(m_params[i]).requires_grad_(m_was[i]);
     }
     ParamsGrad(const ParamsGrad&) = delete;
     ParamsGrad& operator=(const ParamsGrad&) = delete;
@@ -76,7 +78,8 @@ std::vector<at::Tensor> vjp(const std::vector<at::Tensor>& outputs, const std::v
     if (outs.empty()) {
         g.resize(wrt.size());
     } else {
-        g = torch::autograd::grad(outs, wrt, cots, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+        g = torch::autograd::grad(outs, wrt, cots, /*retain_graph=*/false, /*create_graph=*/false,
+                                  /*allow_unused=*/true);
     }
     for (size_t i = 0; i < g.size(); ++i)
         if (!g[i].defined()) g[i] = at::zeros_like(wrt[i]);
@@ -84,7 +87,8 @@ std::vector<at::Tensor> vjp(const std::vector<at::Tensor>& outputs, const std::v
 }
 
 void accumulate(std::vector<at::Tensor>& acc, const std::vector<at::Tensor>& g, size_t offset) {
-    for (size_t i = 0; i < acc.size(); ++i) acc[i] = acc[i].defined() ? acc[i] + g[offset + i] : g[offset + i];
+    for (size_t i = 0; i < acc.size(); ++i)
+        acc[i] = acc[i].defined() ? acc[i] + g[offset + i] : g[offset + i];
 }
 
 struct Run {
@@ -120,7 +124,8 @@ struct Run {
 
     void checkpoint(const at::Tensor& xT) {
         const int N = rh.steps();
-        const int K = std::max(1, std::min(N, o.segments > 0 ? o.segments : static_cast<int>(std::ceil(std::sqrt(double(N))))));
+        const int K = std::max(
+            1, std::min(N, o.segments > 0 ? o.segments : static_cast<int>(std::ceil(std::sqrt(double(N))))));
         std::vector<int> bounds;
         for (int k = 0; k <= K; ++k) bounds.push_back(static_cast<int>(std::llround(double(k) * N / K)));
         std::vector<State> saved(static_cast<size_t>(K));
@@ -148,7 +153,8 @@ struct Run {
                 inputs = {leaf(b.y), leaf(b.yHat), leaf(b.f)};
                 st = State{inputs[0], inputs[1], inputs[2]};
             }
-            for (int n = bounds[static_cast<size_t>(k)]; n < bounds[static_cast<size_t>(k) + 1]; ++n) st = rh.step(st, n);
+            for (int n = bounds[static_cast<size_t>(k)]; n < bounds[static_cast<size_t>(k) + 1]; ++n)
+                st = rh.step(st, n);
             const auto g = vjp({st.y, st.yHat, st.f}, {aY, aH, aF}, inputs, p.params);
             accumulate(gp, g, inputs.size());
             if (k == 0) {
@@ -237,7 +243,8 @@ struct Run {
             at::Tensor xn = x + (k1[0] + k2[0]) * (0.5 * h);
             if (noise.second.defined()) xn = xn - noise.second;
             a = a + (k1[1] + k2[1]) * (0.5 * h);
-            for (size_t i = 0; i < aTheta.size(); ++i) aTheta[i] = aTheta[i] + (k1[2 + i] + k2[2 + i]) * (0.5 * h);
+            for (size_t i = 0; i < aTheta.size(); ++i)
+                aTheta[i] = aTheta[i] + (k1[2 + i] + k2[2 + i]) * (0.5 * h);
             x = xn.detach();
         }
         const double scale = std::max(1e-300, xT.abs().max().item<double>());
@@ -253,19 +260,21 @@ Result<Output> sampleGrad(const Problem& p, const at::Tensor& xT, const Options&
     return solvers::runGuarded<Output>("sampler gradient", [&]() -> Result<Output> {
         if (!p.sde) throw InvalidError("no SDE given");
         if (!p.loss) throw InvalidError("no loss given");
-        if (o.common.source) throw InvalidError("replayed noise is not supported (the Brownian path is reconstructed)");
+        if (o.common.source)
+            throw InvalidError("replayed noise is not supported (the Brownian path is reconstructed)");
         if (o.segments < 0) throw InvalidError("segments must be >= 0");
         if (!xT.defined() || !at::isFloatingType(xT.scalar_type()))
             throw InvalidError("x_T must be a floating-point tensor");
-        const solvers::Resolved r = solvers::validateCommon("sampler gradient", *p.sde, p.denoiser, xT, p.mu, o.common, nullptr);
+        const solvers::Resolved r =
+            solvers::validateCommon("sampler gradient", *p.sde, p.denoiser, xT, p.mu, o.common, nullptr);
         c10::InferenceMode noInference(false);
         torch::autograd::AutoGradMode autograd(true);
         ParamsGrad paramsGrad(p.params);
         Model m(*p.sde, p.denoiser, p.mu, ctx, 0);
         std::optional<solvers::BrownianPath> path;
         if (o.stochastic)
-            path.emplace(o.common.seed, std::min(r.tStart, r.tEnd), std::max(r.tStart, r.tEnd), xT.sizes().vec(),
-                         o.common.noise);
+            path.emplace(o.common.seed, std::min(r.tStart, r.tEnd), std::max(r.tStart, r.tEnd),
+                         xT.sizes().vec(), o.common.noise);
         RevHeun rh(m, p.sde->uniformGrid(r.steps, r.tStart, r.tEnd), o.stochastic, path ? &*path : nullptr);
         Run run{p, o, m, rh, {}};
         const at::Tensor x0 = xT.detach().clone(); // a normal tensor even if xT was made in inference mode

@@ -37,12 +37,12 @@ enum class Strategy { Backprop, Checkpoint, Reversible, Adjoint };
 std::string toString(Strategy s);
 std::optional<Strategy> strategyFromString(const std::string& s);
 inline constexpr Strategy kAllStrategies[] = {Strategy::Backprop, Strategy::Checkpoint, Strategy::Reversible,
-                                               Strategy::Adjoint};
+                                              Strategy::Adjoint};
 
 struct Problem {
     const sde::Sde* sde = nullptr; ///< must outlive the call
     sde::Denoiser denoiser;
-    at::Tensor mu;                  ///< the mean-reversion target (undefined for VE/VP/sub-VP)
+    at::Tensor mu; ///< the mean-reversion target (undefined for VE/VP/sub-VP)
     /// Tensors the denoiser reads whose gradients are wanted (floating point; the strategies turn
     /// requires_grad on for the call's duration and restore it).
     std::vector<at::Tensor> params;
@@ -54,7 +54,7 @@ struct Options {
     solvers::CommonOptions common; ///< steps, tStart, tEnd, seed, noise mode, cancel via ctx
     bool stochastic = false;       ///< reverse SDE (Brownian path from common.seed) or PF-ODE
     Strategy strategy = Strategy::Reversible;
-    int segments = 0;              ///< Checkpoint: segment count (0: ⌈√N⌉)
+    int segments = 0; ///< Checkpoint: segment count (0: ⌈√N⌉)
 };
 
 struct Output {

@@ -20,8 +20,8 @@ std::uint64_t splitmix(std::uint64_t x) {
 
 } // namespace
 
-BrownianPath::BrownianPath(std::uint64_t seed, double t0, double t1, std::vector<int64_t> shape, NoiseMode mode,
-                           double tol)
+BrownianPath::BrownianPath(std::uint64_t seed, double t0, double t1, std::vector<int64_t> shape,
+                           NoiseMode mode, double tol)
     : m_seed(seed), m_t0(t0), m_t1(t1), m_tol(tol > 0 ? tol : (t1 - t0) * std::ldexp(1.0, -24)),
       m_shape(std::move(shape)), m_mode(mode) {
     if (!(t1 > t0) || !std::isfinite(t0) || !std::isfinite(t1))
@@ -39,7 +39,8 @@ at::Tensor BrownianPath::normal(std::uint64_t node) const {
         return out;
     }
     for (int64_t i = 0; i < out.size(0); ++i) {
-        auto g = at::make_generator<at::CPUGeneratorImpl>(splitmix(splitmix(m_seed + static_cast<std::uint64_t>(i)) ^ node));
+        auto g = at::make_generator<at::CPUGeneratorImpl>(
+            splitmix(splitmix(m_seed + static_cast<std::uint64_t>(i)) ^ node));
         out.select(0, i).normal_(0.0, 1.0, g);
     }
     return out;

@@ -32,9 +32,7 @@ std::pair<at::Tensor, at::Tensor> RevHeun::noise(int n, const at::Tensor& like) 
     return {dW * ga, dW * (0.5 * (ga + gb))};
 }
 
-RevHeun::State RevHeun::start(const at::Tensor& xT) {
-    return State{xT, xT, drift(xT, m_grid.front())};
-}
+RevHeun::State RevHeun::start(const at::Tensor& xT) { return State{xT, xT, drift(xT, m_grid.front())}; }
 
 RevHeun::State RevHeun::step(const State& s, int n) {
     const double ta = m_grid[static_cast<size_t>(n)], tb = m_grid[static_cast<size_t>(n) + 1];
@@ -64,26 +62,28 @@ RevHeun::State RevHeun::inverse(const State& s, int n) {
 }
 
 Result<SampleOutput> sampleReversibleHeun(const Sde& sde, const Denoiser& d, const at::Tensor& xT,
-                                          const at::Tensor& mu, const RevHeunOptions& o, const JobContext& ctx) {
+                                          const at::Tensor& mu, const RevHeunOptions& o,
+                                          const JobContext& ctx) {
     return runGuarded<SampleOutput>("reversible Heun", [&]() -> Result<SampleOutput> {
         if (o.common.source)
-            throw InvalidError("reversible Heun draws its noise from a reconstructible Brownian path; replayed noise "
-                               "is not supported");
+            throw InvalidError(
+                "reversible Heun draws its noise from a reconstructible Brownian path; replayed noise "
+                "is not supported");
         const Resolved r = validateCommon("reversible Heun", sde, d, xT, mu, o.common,
                                           [](int n) { return static_cast<std::int64_t>(n) + 1; });
         Model m(sde, d, mu, ctx, o.common.maxNfe);
         std::optional<BrownianPath> path;
         if (o.stochastic)
-            path.emplace(o.common.seed, std::min(r.tStart, r.tEnd), std::max(r.tStart, r.tEnd), xT.sizes().vec(),
-                         o.common.noise);
+            path.emplace(o.common.seed, std::min(r.tStart, r.tEnd), std::max(r.tStart, r.tEnd),
+                         xT.sizes().vec(), o.common.noise);
         RevHeun rh(m, sde.uniformGrid(r.steps, r.tStart, r.tEnd), o.stochastic, path ? &*path : nullptr);
         RevHeun::State s = rh.start(xT);
         double last = nowSeconds();
         for (int n = 0; n < r.steps; ++n) {
             s = rh.step(s, n);
             const double now = nowSeconds();
-            reportStep(o.common, m, n + 1, r.steps, rh.grid()[static_cast<size_t>(n) + 1], s.y, rh.lastX0(), now - last,
-                       o.stochastic ? "reversible Heun (SDE)" : "reversible Heun (ODE)");
+            reportStep(o.common, m, n + 1, r.steps, rh.grid()[static_cast<size_t>(n) + 1], s.y, rh.lastX0(),
+                       now - last, o.stochastic ? "reversible Heun (SDE)" : "reversible Heun (ODE)");
             last = now;
         }
         return SampleOutput{s.y, m.nfe(), r.steps};

@@ -32,7 +32,8 @@ struct RevHeunOptions {
 };
 
 Result<SampleOutput> sampleReversibleHeun(const Sde& sde, const Denoiser& d, const at::Tensor& xT,
-                                          const at::Tensor& mu, const RevHeunOptions& o, const JobContext& ctx);
+                                          const at::Tensor& mu, const RevHeunOptions& o,
+                                          const JobContext& ctx);
 
 /// The integrator's steps, shared with the gradient strategies. Step n goes grid[n] → grid[n+1].
 class RevHeun {

@@ -101,15 +101,18 @@ void TestRevHeun::secondOrderOnTheOde() {
         errs.push_back((r.value().x - exactFlow(p, p.tEnd)).abs().max().item<double>());
     }
     const double slope = -logSlope(ns, errs);
-    std::printf("ORDER reversible-heun %s slope=%.3f errors=%.3g..%.3g\n", sdeName(id), slope, errs.front(), errs.back());
-    QVERIFY2(std::abs(slope - 2.0) <= 0.3, qPrintable(QString("slope %1 (errors %2 .. %3)").arg(slope).arg(errs.front()).arg(errs.back())));
+    std::printf("ORDER reversible-heun %s slope=%.3f errors=%.3g..%.3g\n", sdeName(id), slope, errs.front(),
+                errs.back());
+    QVERIFY2(std::abs(slope - 2.0) <= 0.3,
+             qPrintable(QString("slope %1 (errors %2 .. %3)").arg(slope).arg(errs.front()).arg(errs.back())));
 }
 
 void TestRevHeun::inverseRecoversTheStart_data() {
     QTest::addColumn<SdeId>("id");
     QTest::addColumn<bool>("stochastic");
     for (SdeId id : {SdeId::VE, SdeId::VP, SdeId::OUVE})
-        for (bool st : {false, true}) QTest::newRow(qPrintable(QString("%1/%2").arg(sdeName(id), st ? "sde" : "ode"))) << id << st;
+        for (bool st : {false, true})
+            QTest::newRow(qPrintable(QString("%1/%2").arg(sdeName(id), st ? "sde" : "ode"))) << id << st;
 }
 
 // Forward N steps, then N inverse steps: x_T comes back to round-off (float64).
@@ -126,7 +129,8 @@ void TestRevHeun::inverseRecoversTheStart() {
     for (int n = 0; n < N; ++n) s = rh.step(s, n);
     QVERIFY((s.y - p.xT).abs().max().item<double>() > 0.1); // it went somewhere
     for (int n = N - 1; n >= 0; --n) s = rh.inverse(s, n);
-    const double err = std::max((s.y - p.xT).abs().max().item<double>(), (s.yHat - p.xT).abs().max().item<double>());
+    const double err =
+        std::max((s.y - p.xT).abs().max().item<double>(), (s.yHat - p.xT).abs().max().item<double>());
     std::printf("INVERSE %s %s max error %.3g\n", sdeName(id), stochastic ? "sde" : "ode", err);
     QVERIFY2(err < 1e-8, qPrintable(QString::number(err)));
 }
@@ -145,8 +149,8 @@ void TestRevHeun::sdeSamplesTheData() {
     const Moments mo = moments(r.value().x);
     const double s = p.sde->sigma(p.tEnd), a = p.sde->alpha(p.tEnd);
     const double wantMean = a * kMean, wantVar = a * a * kStd * kStd + s * s;
-    std::printf("SDE mean %.4f (want %.4f ± %.4f) var %.4f (want %.4f ± %.4f)\n", mo.mean, wantMean, mo.seMean, mo.var,
-                wantVar, mo.seVar);
+    std::printf("SDE mean %.4f (want %.4f ± %.4f) var %.4f (want %.4f ± %.4f)\n", mo.mean, wantMean,
+                mo.seMean, mo.var, wantVar, mo.seVar);
     QVERIFY(std::abs(mo.mean - wantMean) < 5 * mo.seMean + 0.01);
     QVERIFY(std::abs(mo.var - wantVar) < 5 * mo.seVar + 0.01);
 }
@@ -159,7 +163,8 @@ void TestRevHeun::brownianPathIsReproducibleAndBrownian() {
     QCOMPARE(w.at(0.0).abs().max().item<double>(), 0.0);
     // Var W(0.3) = 0.3, Var(W(0.7) − W(0.3)) = 0.4, and the two are uncorrelated.
     const double v1 = a1.var().item<double>(), v2 = (b1 - a1).var().item<double>();
-    const double corr = ((a1 - a1.mean()) * (b1 - a1 - (b1 - a1).mean())).mean().item<double>() / std::sqrt(v1 * v2);
+    const double corr =
+        ((a1 - a1.mean()) * (b1 - a1 - (b1 - a1).mean())).mean().item<double>() / std::sqrt(v1 * v2);
     std::printf("BROWNIAN var %.4f (0.3) var %.4f (0.4) corr %.4f\n", v1, v2, corr);
     QVERIFY(std::abs(v1 - 0.3) < 0.3 * 5 * std::sqrt(2.0 / B));
     QVERIFY(std::abs(v2 - 0.4) < 0.4 * 5 * std::sqrt(2.0 / B));
@@ -191,7 +196,8 @@ void TestRevHeun::refusesReplayedNoiseAndCountsNfe() {
     QCOMPARE(r.error().kind, ErrorKind::InvalidInput);
     o.common.source = nullptr;
     o.common.maxNfe = 10; // N + 1 = 11 does not fit
-    QCOMPARE(sampleReversibleHeun(*p.sde, gaussian(*p.sde), p.xT, {}, o, JobContext{}).error().kind, ErrorKind::InvalidInput);
+    QCOMPARE(sampleReversibleHeun(*p.sde, gaussian(*p.sde), p.xT, {}, o, JobContext{}).error().kind,
+             ErrorKind::InvalidInput);
 }
 
 QTEST_GUILESS_MAIN(TestRevHeun)

@@ -80,7 +80,8 @@ double lossAt(const Setup& s, const at::Tensor& xT, const at::Tensor& m, int n, 
     o.common.tEnd = 1e-3;
     o.common.seed = 9;
     o.stochastic = stochastic;
-    const auto r = solvers::sampleReversibleHeun(*s.sde, gaussianWithMean(*s.sde, m), xT, {}, o, JobContext{});
+    const auto r =
+        solvers::sampleReversibleHeun(*s.sde, gaussianWithMean(*s.sde, m), xT, {}, o, JobContext{});
     if (!r.ok()) qFatal("%s", r.error().message.c_str());
     return s.problem.loss(r.value().x).item<double>();
 }
@@ -103,7 +104,8 @@ void TestSamplerGrad::exactStrategiesAgree_data() {
     QTest::addColumn<SdeId>("id");
     QTest::addColumn<bool>("stochastic");
     for (SdeId id : {SdeId::VP, SdeId::VE})
-        for (bool st : {false, true}) QTest::newRow(qPrintable(QString("%1/%2").arg(sdeName(id), st ? "sde" : "ode"))) << id << st;
+        for (bool st : {false, true})
+            QTest::newRow(qPrintable(QString("%1/%2").arg(sdeName(id), st ? "sde" : "ode"))) << id << st;
 }
 
 void TestSamplerGrad::exactStrategiesAgree() {
@@ -119,9 +121,9 @@ void TestSamplerGrad::exactStrategiesAgree() {
     for (Strategy st : {Strategy::Checkpoint, Strategy::Reversible}) {
         const Output o = run(s, opts(N, stochastic, st));
         const double ex = rel(o.gradX, b.gradX), ep = rel(o.gradParams.at(0), b.gradParams.at(0));
-        std::printf("AGREE %s %s %s x %.3g m %.3g recon %.3g nfe %lld+%lld\n", sdeName(id), stochastic ? "sde" : "ode",
-                    toString(st).c_str(), ex, ep, o.reconstructionError, static_cast<long long>(o.forwardNfe),
-                    static_cast<long long>(o.backwardNfe));
+        std::printf("AGREE %s %s %s x %.3g m %.3g recon %.3g nfe %lld+%lld\n", sdeName(id),
+                    stochastic ? "sde" : "ode", toString(st).c_str(), ex, ep, o.reconstructionError,
+                    static_cast<long long>(o.forwardNfe), static_cast<long long>(o.backwardNfe));
         QCOMPARE(o.loss, b.loss);
         QVERIFY2(ex < 1e-10 && ep < 1e-10, qPrintable(QString("%1 %2").arg(ex).arg(ep)));
     }
@@ -145,11 +147,15 @@ void TestSamplerGrad::matchesFiniteDifferences() {
     const Output r = run(s, opts(N, stochastic, Strategy::Reversible));
     const at::Tensor dir = at::randn(s.xT.sizes(), gen(4), at::kDouble);
     const double h = 1e-5;
-    const double fdX = (lossAt(s, s.xT + h * dir, s.m, N, stochastic) - lossAt(s, s.xT - h * dir, s.m, N, stochastic)) / (2 * h);
+    const double fdX =
+        (lossAt(s, s.xT + h * dir, s.m, N, stochastic) - lossAt(s, s.xT - h * dir, s.m, N, stochastic)) /
+        (2 * h);
     const double anX = (r.gradX * dir).sum().item<double>();
-    const double fdM = (lossAt(s, s.xT, s.m + h, N, stochastic) - lossAt(s, s.xT, s.m - h, N, stochastic)) / (2 * h);
+    const double fdM =
+        (lossAt(s, s.xT, s.m + h, N, stochastic) - lossAt(s, s.xT, s.m - h, N, stochastic)) / (2 * h);
     const double anM = r.gradParams.at(0).sum().item<double>();
-    std::printf("FD %s x: %.10g vs %.10g  m: %.10g vs %.10g\n", stochastic ? "sde" : "ode", anX, fdX, anM, fdM);
+    std::printf("FD %s x: %.10g vs %.10g  m: %.10g vs %.10g\n", stochastic ? "sde" : "ode", anX, fdX, anM,
+                fdM);
     QVERIFY(std::abs(anX - fdX) <= 1e-6 * std::max(1.0, std::abs(fdX)));
     QVERIFY(std::abs(anM - fdM) <= 1e-6 * std::max(1.0, std::abs(fdM)));
 }
@@ -173,8 +179,10 @@ void TestSamplerGrad::adjointConvergesAndOdeGradientIsExact() {
         const Output a = run(s, opts(n, false, Strategy::Adjoint));
         adjErr.push_back(rel(a.gradX, b.gradX));
         exactErr.push_back(std::max(rel(b.gradX, exactX), rel(b.gradParams.at(0), exactM)));
-        std::printf("ADJOINT N=%d vs backprop %.3g (m %.3g), backprop vs exact flow %.3g, adjoint recon %.3g\n", n,
-                    adjErr.back(), rel(a.gradParams.at(0), b.gradParams.at(0)), exactErr.back(), a.reconstructionError);
+        std::printf(
+            "ADJOINT N=%d vs backprop %.3g (m %.3g), backprop vs exact flow %.3g, adjoint recon %.3g\n", n,
+            adjErr.back(), rel(a.gradParams.at(0), b.gradParams.at(0)), exactErr.back(),
+            a.reconstructionError);
     }
     QVERIFY(adjErr.back() < adjErr.front() / 8);
     QVERIFY(adjErr.back() < 1e-3);
@@ -204,8 +212,8 @@ void TestSamplerGrad::adjointConvergesAndOdeGradientIsExact() {
         std::printf("ADJOINT sde N=%d vs backprop %.3g; vs pathwise exact: backprop %.3g adjoint %.3g\n", n,
                     rel(as.gradX, bs.gradX), discrete.back(), adjoint.back());
     }
-    QVERIFY(discrete[0] > 1.0);   // the parasitic mode, as documented
-    QVERIFY(discrete[2] < 2e-3);  // gone at N = 800
+    QVERIFY(discrete[0] > 1.0);  // the parasitic mode, as documented
+    QVERIFY(discrete[2] < 2e-3); // gone at N = 800
     QVERIFY(adjoint[1] < 1e-2);
     QVERIFY(adjoint[2] < 1e-3);
 }
@@ -217,7 +225,8 @@ void TestSamplerGrad::float32Figures() {
     QCOMPARE(b.gradX.scalar_type(), at::kFloat);
     for (Strategy st : {Strategy::Checkpoint, Strategy::Reversible, Strategy::Adjoint}) {
         const Output o = run(s, opts(100, false, st));
-        std::printf("FLOAT32 %s vs backprop %.3g recon %.3g\n", toString(st).c_str(), rel(o.gradX, b.gradX), o.reconstructionError);
+        std::printf("FLOAT32 %s vs backprop %.3g recon %.3g\n", toString(st).c_str(), rel(o.gradX, b.gradX),
+                    o.reconstructionError);
         QVERIFY(rel(o.gradX, b.gradX) < 1e-2);
     }
 }
@@ -226,14 +235,19 @@ void TestSamplerGrad::badInputIsRefused() {
     Setup s = makeSetup(SdeId::VP);
     Problem p = s.problem;
     p.loss = nullptr;
-    QCOMPARE(sampleGrad(p, s.xT, opts(5, false, Strategy::Reversible), JobContext{}).error().kind, ErrorKind::InvalidInput);
+    QCOMPARE(sampleGrad(p, s.xT, opts(5, false, Strategy::Reversible), JobContext{}).error().kind,
+             ErrorKind::InvalidInput);
     p = s.problem;
     p.params = {s.m.clone().requires_grad_(true) * 2.0}; // not a leaf
-    QCOMPARE(sampleGrad(p, s.xT, opts(5, false, Strategy::Reversible), JobContext{}).error().kind, ErrorKind::InvalidInput);
+    QCOMPARE(sampleGrad(p, s.xT, opts(5, false, Strategy::Reversible), JobContext{}).error().kind,
+             ErrorKind::InvalidInput);
     p = s.problem;
     p.loss = [](const at::Tensor& x) { return x; }; // not a scalar
-    QCOMPARE(sampleGrad(p, s.xT, opts(5, false, Strategy::Reversible), JobContext{}).error().kind, ErrorKind::InvalidInput);
-    QCOMPARE(sampleGrad(s.problem, s.xT.to(at::kLong), opts(5, false, Strategy::Backprop), JobContext{}).error().kind,
+    QCOMPARE(sampleGrad(p, s.xT, opts(5, false, Strategy::Reversible), JobContext{}).error().kind,
+             ErrorKind::InvalidInput);
+    QCOMPARE(sampleGrad(s.problem, s.xT.to(at::kLong), opts(5, false, Strategy::Backprop), JobContext{})
+                 .error()
+                 .kind,
              ErrorKind::InvalidInput);
     // Cancelled during the backward pass: a Cancelled error, and the parameter's flag restored.
     JobContext ctx;
