@@ -1894,6 +1894,50 @@
         <source>History</source>
         <translation>Verlauf</translation>
     </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>Optimise each sample&apos;s start noise until the shipped classifier sees this class: every iteration differentiates the whole sampling run (reversible Heun), so it costs about three runs&apos; time</source>
+        <translation>Das Startrauschen jeder Stichprobe optimieren, bis der mitgelieferte Klassifikator diese Klasse erkennt: jede Iteration differenziert den ganzen Sampling-Lauf (reversibles Heun) und kostet etwa drei Läufe Zeit</translation>
+    </message>
+    <message>
+        <source>Reversible (flat memory, exact)</source>
+        <translation>Reversibel (flacher Speicher, exakt)</translation>
+    </message>
+    <message>
+        <source>Backprop (memory grows with steps)</source>
+        <translation>Backprop (Speicher wächst mit den Schritten)</translation>
+    </message>
+    <message>
+        <source>Checkpoint (√N states kept)</source>
+        <translation>Checkpoint (√N Zustände gehalten)</translation>
+    </message>
+    <message>
+        <source>Adjoint (flat memory, approximate)</source>
+        <translation>Adjungiert (flacher Speicher, genähert)</translation>
+    </message>
+    <message>
+        <source>How the gradient through the run is taken: watch the memory curve in the telemetry dock; backprop is fastest but its memory grows with the steps</source>
+        <translation>Wie der Gradient durch den Lauf berechnet wird: die Speicherkurve im Telemetrie-Dock zeigt es; Backprop ist am schnellsten, aber sein Speicher wächst mit den Schritten</translation>
+    </message>
+    <message>
+        <source>Gradient steps on the start noise: more follow the class more closely and take longer</source>
+        <translation>Gradientenschritte auf dem Startrauschen: mehr treffen die Klasse genauer und dauern länger</translation>
+    </message>
+    <message>
+        <source>Guide toward:</source>
+        <translation>Hinlenken zu:</translation>
+    </message>
+    <message>
+        <source>Gradient:</source>
+        <translation>Gradient:</translation>
+    </message>
+    <message>
+        <source>Iterations:</source>
+        <translation>Iterationen:</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::GenerateWorkbench</name>
@@ -2136,6 +2180,14 @@
     <message>
         <source>these are not sampling settings</source>
         <translation>das sind keine Sampling-Einstellungen</translation>
+    </message>
+    <message>
+        <source> · guidance: p(class) %1 → %2 (%3 NFE of gradients)</source>
+        <translation> · Lenkung: p(Klasse) %1 → %2 (%3 NFE für Gradienten)</translation>
+    </message>
+    <message>
+        <source>Guidance %1 of %2 · p(class) %3 · NFE %4 · %5 s</source>
+        <translation>Lenkung %1 von %2 · p(Klasse) %3 · NFE %4 · %5 s</translation>
     </message>
 </context>
 <context>

@@ -59,7 +59,8 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   Options: --quick (under 60 s)  --samples N  --methods ID,...  --steps N
                            (methods: uce rece esd spm spm-ft sld; also sld-weak sld-strong sld-max,
                            SLD's other configurations; sld is "medium")
-                           --no-attacks  --seed S  --set-sizes 1,2,3 (which concept sets)
+                           --no-attacks  --no-sampler-attack (the attack through the whole sampling
+                           run, the slowest)  --seed S  --set-sizes 1,2,3 (which concept sets)
                            --spm-anchor-weight W (SPM's latent-anchoring weight, default 30)
   bench sd-erase  Time of the closed-form erasure (UCE, RECE with 1 and 3 rounds) on the 32 K/V
                   matrices of SD 1.x's UNet (random weights, 68 erase rows, 365 preserved rows).
@@ -278,6 +279,7 @@ int eraseBench(const QCommandLineParser& p, bool quick) {
     if (p.isSet(QStringLiteral("samples"))) ep.attackSamples = ep.samples;
     ep.methods = listOption(p, "methods");
     ep.attacks = !p.isSet(QStringLiteral("no-attacks"));
+    ep.samplerAttack = !p.isSet(QStringLiteral("no-sampler-attack"));
     std::vector<int> sizes;
     if (!intList(p, "set-sizes", &sizes, &code)) return code;
     for (int k : sizes) {
@@ -433,6 +435,7 @@ int run(const QStringList& args) {
                   flag("no-retrain", "Skip retraining."),
                   value("methods", "Methods."),
                   flag("no-attacks", "Skip attacks."),
+                  flag("no-sampler-attack", "Skip the attack through the sampler."),
                   value("photo-sigmas", "Sweep σ list."),
                   value("photo-set", "Photo set."),
                   value("photo-crop", "Crop side."),

@@ -2,6 +2,9 @@
 
 #include "data/fashion_mnist.h"
 #include "data/text.h"
+#include "engine/grad/samplergrad.h"
+#include "engine/sde/param.h"
+#include "engine/solvers/common.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -242,6 +245,110 @@ Result<AttackResult> gradientAttack(models::TextDenoiser& model, models::Classif
         const auto n = std::int64_t(seeds.size());
         auto s = sampleContext(model, a.context.expand({n, c.size(1), c.size(2)}).contiguous(),
                                mask.expand({n, mask.size(1)}), seeds, so, ctx);
+        if (!s) return s.error();
+        a.success = shareOf(classify(classifier, s.value().x), cls);
+        a.samples = s.value().images;
+        return a;
+    });
+}
+
+Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifier& classifier,
+                                   const std::string& prompt, int cls, const std::vector<std::uint64_t>& seeds,
+                                   const AttackParams& ap, const TextSampleOptions& so, const JobContext& ctx) {
+    using R = Result<AttackResult>;
+    if (ap.samplerIterations < 1 || ap.samplerBatch < 1 || ap.samplerSteps < 1 || !(ap.lr > 0))
+        return R::invalid("the sampler attack needs iterations, batch, steps and lr > 0");
+    std::unique_ptr<sde::Sde> sdeP = so.sde == "ve" ? sde::makeVe() : so.sde == "subvp" ? sde::makeSubVp()
+                                     : so.sde == "vp"  ? sde::makeVp() : nullptr;
+    if (!sdeP) return R::invalid("unknown SDE '" + so.sde + "' (known: ve, vp, subvp)");
+    auto enc = model->encode({prompt});
+    if (!enc) return enc.error();
+    auto nullEnc = model->encode({""});
+    if (!nullEnc) return nullEnc.error();
+    return guarded<AttackResult>("sampler attack", [&]() -> R {
+        const double t0 = nowSeconds();
+        c10::InferenceMode normal(false);
+        // Only the context is optimised: the networks' weights stay out of the graph.
+        std::vector<at::Tensor> frozen = model->parameters();
+        for (auto& w : classifier->parameters()) frozen.push_back(w);
+        std::vector<bool> wanted;
+        for (auto& w : frozen) {
+            wanted.push_back(w.requires_grad());
+            w.requires_grad_(false);
+        }
+        struct Restore {
+            std::vector<at::Tensor>& ps;
+            std::vector<bool>& w;
+            models::TextDenoiser& m;
+            bool training;
+            ~Restore() {
+                for (std::size_t i = 0; i < ps.size(); ++i) ps[i].requires_grad_(w[i]);
+                m->train(training);
+            }
+        } restore{frozen, wanted, model, model->is_training()};
+        model->eval();
+        classifier->eval();
+        const auto B = std::int64_t(ap.samplerBatch);
+        const auto mask = enc.value().mask;
+        const auto L = enc.value().context.size(1), dim = enc.value().context.size(2);
+        at::Tensor c = enc.value().context.detach().clone().to(at::kFloat).requires_grad_(true);
+        // The empty prompt at the prompt's length (padding masked out), as the sampler builds it.
+        at::Tensor nullCtx = at::zeros({1, L, dim}, at::kFloat), nullMask = at::zeros({1, L}, at::kBool);
+        const auto nl = std::min<std::int64_t>(L, nullEnc.value().context.size(1));
+        nullCtx.slice(1, 0, nl).copy_(nullEnc.value().context.slice(1, 0, nl));
+        nullMask.slice(1, 0, nl).copy_(nullEnc.value().mask.slice(1, 0, nl));
+        const double w = so.guidance;
+        sde::SigmaDenoiser sig = [&](const at::Tensor& xt, const at::Tensor& st, const at::Tensor&) {
+            const auto n = xt.size(0);
+            const auto x = xt.to(at::kFloat);
+            auto s = st.to(at::kFloat).reshape({-1});
+            if (s.numel() == 1) s = s.expand({n});
+            const auto cc = c.expand({n, L, dim});
+            const auto mm = mask.expand({n, L});
+            if (w == 1.0) return model->forward(x, s, cc, mm).to(xt.scalar_type());
+            const auto both = model->forward(at::cat({x, x}), at::cat({s, s}), at::cat({cc, nullCtx.expand({n, L, dim})}),
+                                             at::cat({mm, nullMask.expand({n, L})}));
+            const auto cond = both.slice(0, 0, n), uncond = both.slice(0, n, 2 * n);
+            return (uncond + w * (cond - uncond)).to(xt.scalar_type());
+        };
+        grad::Problem prob;
+        prob.sde = sdeP.get();
+        prob.denoiser = sde::denoiserFromSigma(*sdeP, sig);
+        prob.params = {c};
+        prob.loss = [&](const at::Tensor& x) {
+            return -at::log_softmax(classifier->forward(x.to(at::kFloat).clamp(-1.0, 1.0)), 1).select(1, cls).sum();
+        };
+        grad::Options o;
+        o.common.steps = ap.samplerSteps;
+        o.strategy = grad::Strategy::Reversible;
+        const int size = model->netConfig().imageSize, ch = model->netConfig().inChannels;
+        torch::optim::Adam opt({c}, torch::optim::AdamOptions(ap.lr));
+        for (int it = 0; it < ap.samplerIterations; ++it) {
+            // Fresh seeds each step (apart from the evaluation's): the context must work for any.
+            std::vector<at::Tensor> starts;
+            for (std::int64_t i = 0; i < B; ++i) {
+                solvers::NoiseSource noise(ap.seed * 7919 + std::uint64_t(it) * 1000 + std::uint64_t(i) + 900000,
+                                           solvers::NoiseMode::PerItem);
+                starts.push_back(solvers::priorSample(*sdeP, at::zeros({1, ch, size, size}, at::kFloat), {}, noise));
+            }
+            auto g = grad::sampleGrad(prob, at::cat(starts), o, ctx);
+            if (!g) return g.error();
+            opt.zero_grad();
+            c.mutable_grad() = g.value().gradParams[0] / double(B);
+            opt.step();
+            Progress pr;
+            pr.step = it + 1;
+            pr.total = ap.samplerIterations;
+            pr.message = "sampler attack";
+            pr.values = {{"loss", g.value().loss / double(B)}};
+            ctx.report(pr);
+        }
+        AttackResult a;
+        a.context = c.detach().clone();
+        a.mask = mask;
+        a.seconds = nowSeconds() - t0;
+        const auto n = std::int64_t(seeds.size());
+        auto s = sampleContext(model, a.context.expand({n, L, dim}).contiguous(), mask.expand({n, L}), seeds, so, ctx);
         if (!s) return s.error();
         a.success = shareOf(classify(classifier, s.value().x), cls);
         a.samples = s.value().images;

@@ -66,6 +66,11 @@ struct AttackParams {
     int batch = 16;        ///< gradient: real images per step
     double lr = 0.05;
     std::uint64_t seed = 5;
+    /// sampler attack: Adam steps on the context, seeds per step, and the reversible-Heun steps of
+    /// the run it differentiates (NFE = N + 1 forward, 2N + 1 backward, ×2 with CFG).
+    int samplerIterations = 15;
+    int samplerBatch = 8;
+    int samplerSteps = 8;
 };
 
 struct AttackResult {
@@ -91,5 +96,14 @@ Result<AttackResult> closedFormAttack(models::TextDenoiser& model, models::Class
 Result<AttackResult> gradientAttack(models::TextDenoiser& model, models::Classifier& classifier, const at::Tensor& images,
                                     const std::string& prompt, int cls, const std::vector<std::uint64_t>& seeds,
                                     const AttackParams& ap, const TextSampleOptions& so, const JobContext& ctx = {});
+
+/// The stronger attack: the prompt's context is optimised (Adam) so that the *generated sample*,
+/// not a one-step denoising loss, is classified as cls: every step takes the gradient of
+/// −Σ log p(cls | x_0) through the whole sampling run (reversible Heun on the probability-flow
+/// ODE, CFG as in `so`, ap.samplerBatch seeds apart from `seeds`; engine/grad/samplergrad.h,
+/// reversible backward pass, memory flat in the steps). Then sampled on `seeds` like the others.
+Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifier& classifier,
+                                   const std::string& prompt, int cls, const std::vector<std::uint64_t>& seeds,
+                                   const AttackParams& ap, const TextSampleOptions& so, const JobContext& ctx = {});
 
 } // namespace reverie::erase

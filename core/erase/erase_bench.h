@@ -28,6 +28,7 @@ struct EraseBenchParams {
     int esdSteps = 200, spmSteps = 200;
     double spmAnchorWeight = -1;  ///< < 0: SPM's default (erase/finetune.h FinetuneParams::anchorWeight)
     bool attacks = true;
+    bool samplerAttack = true;   ///< also the attack through the whole sampling run (concepts.h)
     std::uint64_t seed = 2026;
     /// RECE's acceptance rule: samples per prompt of its validation (seeds apart from the bench's).
     int receValidationSamples = 32;
@@ -42,6 +43,7 @@ struct EraseBenchRow {
     double fd = 0;
     double closedFormAttack = -1; ///< −1: not applicable
     double gradientAttack = -1;
+    double samplerAttack = -1;   ///< −1: not run (--no-sampler-attack or not applicable)
     double seconds = 0;          ///< the edit (training) time
     std::int64_t bytes = 0;      ///< the artefacts' size
 };

@@ -393,8 +393,8 @@ Result<EraseAttackResult> EraseSession::attack(const std::string& name, const st
     if (!d->open()) return R::invalid("no text model is open");
     const auto* a = d->set.find(name);
     if (!a) return R::invalid("no erased concept named '" + name + "'");
-    if (kind != "closed-form" && kind != "gradient")
-        return R::invalid("unknown attack '" + kind + "' (known: closed-form, gradient)");
+    if (kind != "closed-form" && kind != "gradient" && kind != "sampler")
+        return R::invalid("unknown attack '" + kind + "' (known: closed-form, gradient, sampler)");
     if (seeds.empty()) return R::invalid("the attack needs at least one seed");
     const int cls = classOfName(name);
     if (cls < 0) return R::invalid("'" + name + "' names no class");
@@ -421,6 +421,8 @@ Result<EraseAttackResult> EraseSession::attack(const std::string& name, const st
         Result<AttackResult> r = AttackResult{};
         if (kind == "closed-form") {
             r = closedFormAttack(d->model, d->classifier, d->set.originals(), prompt, cls, seeds, ap, so, inner);
+        } else if (kind == "sampler") {
+            r = samplerAttack(d->model, d->classifier, prompt, cls, seeds, ap, so, inner);
         } else {
             const auto idx = d->trainLabels.eq(cls).nonzero().squeeze(1).slice(0, 0, 500);
             if (idx.numel() == 0) return R::invalid("the training images hold no " + data::text::className(cls));

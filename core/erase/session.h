@@ -116,7 +116,8 @@ public:
 
     /// Tries to bring the artefact's concept back through the input, against the active set with
     /// that artefact enabled: kind "closed-form" (RECE's derivation) or "gradient" (an embedding
-    /// optimised on real training images of the class). One image per seed.
+    /// optimised on real training images of the class) or "sampler" (the context optimised through
+    /// the whole sampling run, erase/concepts.h samplerAttack). One image per seed.
     Result<EraseAttackResult> attack(const std::string& name, const std::string& kind,
                                      const std::vector<std::uint64_t>& seeds, int steps = 10, double guidance = 3.0,
                                      const JobContext& ctx = {});

@@ -3,8 +3,9 @@
 // (engine/grad/samplergrad.h) side by side, at N = 10, 50, 200 reversible-Heun steps:
 //   gaussian  closed-form Gaussian data on the VP SDE (float64; the data mean is the parameter):
 //             each strategy's gradient against central finite differences of the discrete map
-//             (a random direction of x_T, and the mean), against plain backprop, and (ODE)
-//             against the exact flow's gradient;
+//             (a random direction of x_T, and the mean), against plain backprop, and against
+//             the exact gradient (ODE: of the exact flow map; SDE: the pathwise Jacobian on the
+//             same Brownian path);
 //   fmnist    the shipped class-conditional U-Net (fmnist-edm) on the VP SDE, batch 1, float32,
 //             loss = −log p(class | final sample) under the shipped classifier, gradient with
 //             respect to x_T: peak memory above what was held before (the allocator's peak),

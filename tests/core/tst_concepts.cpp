@@ -255,6 +255,62 @@ private Q_SLOTS:
         QVERIFY(!gradientAttack(m, classifier, at::Tensor(), prompt, boot, {1}, ap, so).ok());
     }
 
+    // The attack through the sampler, on the shipped model: the context of a sandal prompt is
+    // optimised on what the whole run generates (other seeds than the evaluation's) toward
+    // "ankle boot", so the classifier's log-probability of that class on the evaluation seeds'
+    // samples rises clearly; the model's weights and flags are left as they were.
+    void samplerAttackRaisesTheClassProbability() {
+        const std::string dir = models::zoo::find(models::zoo::kTextGenerator), clsDir = models::zoo::find(models::zoo::kClassifier);
+        if (dir.empty() || clsDir.empty()) QSKIP("no shipped text-conditional model or classifier");
+        auto shipped = loadShipped(dir, clsDir);
+        QVERIFY(shipped.has_value());
+        auto& m = shipped->model;
+        auto& classifier = shipped->classifier;
+        const int boot = data::text::classOf("ankle boot"), sandal = data::text::classOf("sandal");
+        const std::string prompt = data::text::heldOutPrompts(sandal).front();
+        TextSampleOptions so;
+        so.steps = 6;
+        AttackParams ap;
+        ap.samplerIterations = 8;
+        ap.samplerBatch = 4;
+        ap.samplerSteps = 6;
+        ap.lr = 0.1;
+        const std::vector<std::uint64_t> seeds{1, 2, 3, 4, 5, 6, 7, 8};
+        auto meanLogP = [&](const at::Tensor& context, const at::Tensor& mask) {
+            const auto n = std::int64_t(seeds.size());
+            auto s = sampleContext(m, context.expand({n, context.size(1), context.size(2)}).contiguous(),
+                                   mask.expand({n, mask.size(1)}), seeds, so);
+            if (!s) qFatal("%s", s.error().message.c_str());
+            at::NoGradGuard ng;
+            return at::log_softmax(classifier->forward(s.value().x), 1).select(1, boot).mean().item<double>();
+        };
+        auto enc = m->encode({prompt});
+        QVERIFY(enc.ok());
+        std::vector<at::Tensor> before;
+        for (const auto& w : m->parameters()) before.push_back(w.detach().clone());
+        std::vector<bool> flags;
+        for (const auto& w : m->parameters()) flags.push_back(w.requires_grad());
+        int reports = 0;
+        JobContext ctx;
+        ctx.progress = [&](const Progress& pr) { reports += pr.message == "sampler attack"; };
+        auto sa = samplerAttack(m, classifier, prompt, boot, seeds, ap, so, ctx);
+        VERIFY_OK(sa);
+        QCOMPARE(reports, ap.samplerIterations);
+        QCOMPARE(int(sa.value().samples.size()), int(seeds.size()));
+        const double lpBefore = meanLogP(enc.value().context.detach(), enc.value().mask);
+        const double lpAfter = meanLogP(sa.value().context, sa.value().mask);
+        qInfo("log p(ankle boot | sample) on the evaluation seeds: %.3f -> %.3f, success %.2f", lpBefore, lpAfter,
+              sa.value().success);
+        QVERIFY(lpAfter > lpBefore + 0.5);
+        const auto after = m->parameters();
+        for (std::size_t i = 0; i < after.size(); ++i) {
+            QVERIFY(at::equal(after[i], before[i]));
+            QCOMPARE(after[i].requires_grad(), bool(flags[i]));
+        }
+        ap.samplerSteps = 0;
+        QCOMPARE(samplerAttack(m, classifier, prompt, boot, seeds, ap, so).error().kind, ErrorKind::InvalidInput);
+    }
+
     void esdAndSpmTrainKvDeltas() {
         auto m = randomModel(4);
         const int sneaker = data::text::classOf("sneaker");

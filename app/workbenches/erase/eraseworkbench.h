@@ -98,7 +98,7 @@ public:
     bool removeConcept(const QString& name);
     void setTransport(bool on);
 
-    /// Attacks an erased concept: kind "closed-form" or "gradient".
+    /// Attacks an erased concept: kind "closed-form", "gradient" or "sampler".
     bool startAttack(const QString& name, const QString& kind, QString* error = nullptr);
     QList<QImage> attackImages() const { return m_attackImages; }
     double attackSuccess() const { return m_attackSuccess; }
