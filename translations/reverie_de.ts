@@ -1736,8 +1736,12 @@
         <translation>Das zu löschende Konzept: ein Wort, das der Text-Encoder kennt</translation>
     </message>
     <message>
-        <source>How to try to bring the erased concept back: the closed form is instant; the gradient attack optimises on real images and takes longer</source>
-        <translation>Wie versucht wird, das gelöschte Konzept zurückzuholen: die geschlossene Form ist sofort fertig; der Gradientenangriff optimiert auf echten Bildern und dauert länger</translation>
+        <source>Through the sampler (generated samples)</source>
+        <translation>Durch den Sampler (erzeugte Bilder)</translation>
+    </message>
+    <message>
+        <source>How to try to bring the erased concept back: the closed form is instant; the gradient attack optimises on real images and takes longer; the sampler attack optimises what the whole sampling run generates (gradients through every step) and takes longest</source>
+        <translation>Wie das gelöschte Konzept zurückgeholt werden soll: die geschlossene Form ist sofort fertig; der Gradientenangriff optimiert auf echten Bildern und dauert länger; der Sampler-Angriff optimiert, was der ganze Sampling-Lauf erzeugt (Gradienten durch jeden Schritt), und dauert am längsten</translation>
     </message>
 </context>
 <context>

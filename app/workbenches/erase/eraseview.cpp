@@ -260,7 +260,7 @@ void EraseWorkbench::buildPage() {
     m_attackKind->setToolTip(
         tr("How to try to bring the erased concept back: the closed form is instant; the "
            "gradient attack optimises on real images and takes longer; the sampler attack optimises "
-           "what the whole sampling run generates (gradients through every step) and is the strongest"));
+           "what the whole sampling run generates (gradients through every step) and takes longest"));
     m_attackKind->addItem(tr("Closed-form (RECE derivation)"), QStringLiteral("closed-form"));
     m_attackKind->addItem(tr("Gradient (real training images)"), QStringLiteral("gradient"));
     m_attackKind->addItem(tr("Through the sampler (generated samples)"), QStringLiteral("sampler"));
