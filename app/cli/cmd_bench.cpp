@@ -13,6 +13,7 @@
 #include "restore/restore.h"
 #include "speech/enhance_bench.h"
 #include "tune/bench.h"
+#include "tune/continual.h"
 #include "unlearn/corrective.h"
 
 #include <array>
@@ -93,6 +94,12 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   -log p(class | sample) under the shipped classifier), ODE and SDE.
                   Options: --quick (N = 10, 50; ODE only)  --steps N,... (default 10,50,200)
                            --strategies ID,...  --no-network  --ode-only  --seed S
+  bench continual Continual learning on Split Fashion-MNIST (5 tasks of 2 classes) with the
+                  classifier's architecture: finetune, EWC, ER, DER++, each without and with refresh
+                  learning; class- and task-incremental average accuracy and forgetting, and the
+                  accuracy matrices (JSON).
+                  Options: --quick (60 steps per task)  --steps N (per task, default 300)
+                           --methods finetune,ewc,er,derpp  --seed S
 
 Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
 )";
@@ -398,7 +405,16 @@ int gradBench(const QCommandLineParser& p, bool quick) {
     return report(p, generate::runGradBench(gp, context(true)));
 }
 
-const std::array<std::pair<const char*, Bench>, 10> kBenches = {{{"engine", engine},
+int continualBench(const QCommandLineParser& p, bool quick) {
+    tune::ContinualParams cp;
+    if (quick) cp.stepsPerTask = 60;
+    int code = 0;
+    if (!intOption(p, "steps", 1, &cp.stepsPerTask, &code) || !seedOption(p, &cp.seed, &code)) return code;
+    if (const auto m = listOption(p, "methods"); !m.empty()) cp.methods = m;
+    return report(p, tune::runContinualBench(cp, context(true)));
+}
+
+const std::array<std::pair<const char*, Bench>, 11> kBenches = {{{"engine", engine},
                                                                  {"generate", generateBench},
                                                                  {"restore", restoreBench},
                                                                  {"enhance", enhanceBench},
@@ -407,7 +423,8 @@ const std::array<std::pair<const char*, Bench>, 10> kBenches = {{{"engine", engi
                                                                  {"unlearn", unlearnBench},
                                                                  {"published", publishedBench},
                                                                  {"tune", tuneBench},
-                                                                 {"grad", gradBench}}};
+                                                                 {"grad", gradBench},
+                                                                {"continual", continualBench}}};
 
 int run(const QStringList& args) {
     QCommandLineParser p;

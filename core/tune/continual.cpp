@@ -1,0 +1,296 @@
+#include "tune/continual.h"
+
+#include "data/fashion_mnist.h"
+#include "models/classifier.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <sstream>
+
+namespace reverie::tune {
+
+double averageAccuracy(const std::vector<std::vector<double>>& r) {
+    if (r.empty() || r.back().empty()) return 0;
+    double s = 0;
+    for (double v : r.back()) s += v;
+    return s / double(r.back().size());
+}
+
+double forgetting(const std::vector<std::vector<double>>& r) {
+    const std::size_t T = r.size();
+    if (T < 2) return 0;
+    double s = 0;
+    for (std::size_t j = 0; j + 1 < T; ++j) {
+        double best = -1;
+        for (std::size_t i = j; i + 1 < T; ++i) best = std::max(best, r[i][j]);
+        s += best - r[T - 1][j];
+    }
+    return s / double(T - 1);
+}
+
+namespace {
+
+struct TaskData {
+    at::Tensor trainX, trainY, testX, testY; // images in [−1, 1], labels int64
+    int a = 0, b = 0;                        // the two classes
+};
+
+// Reservoir buffer (Vitter's algorithm R): every example seen so far is in it with equal chance.
+struct Buffer {
+    int capacity = 0;
+    std::int64_t seen = 0;
+    at::Tensor x, y, logits;
+    int size() const { return x.defined() ? int(x.size(0)) : 0; }
+    void add(const at::Tensor& bx, const at::Tensor& by, const at::Tensor& bz, at::Generator& g) {
+        for (std::int64_t i = 0; i < bx.size(0); ++i, ++seen) {
+            if (size() < capacity) {
+                x = x.defined() ? at::cat({x, bx.slice(0, i, i + 1)}) : bx.slice(0, i, i + 1).clone();
+                y = y.defined() ? at::cat({y, by.slice(0, i, i + 1)}) : by.slice(0, i, i + 1).clone();
+                logits = logits.defined() ? at::cat({logits, bz.slice(0, i, i + 1)}) : bz.slice(0, i, i + 1).clone();
+                continue;
+            }
+            const auto j = at::randint(seen + 1, {1}, g, at::kLong).item<std::int64_t>();
+            if (j < capacity) {
+                x[j].copy_(bx[i]);
+                y[j].copy_(by[i]);
+                logits[j].copy_(bz[i]);
+            }
+        }
+    }
+    at::Tensor sample(int n, at::Generator& g) const { return at::randint(size(), {std::min(n, size())}, g, at::kLong); }
+};
+
+struct Learner {
+    const ContinualParams& p;
+    models::Classifier net;
+    std::vector<at::Tensor> params;
+    std::vector<at::Tensor> fisher, anchor; // EWC / refresh Fisher; EWC anchor θ*
+    Buffer buffer;
+    at::Generator gen;
+    std::string method;
+    bool refresh = false;
+
+    void learnStep(const at::Tensor& x, const at::Tensor& y, torch::optim::SGD& opt) {
+        net->train();
+        opt.zero_grad();
+        const at::Tensor out = net->forward(x);
+        at::Tensor loss = at::cross_entropy_loss(out, y);
+        if (method == "ewc" && !anchor.empty()) {
+            at::Tensor pen = at::zeros({}, at::kFloat);
+            for (std::size_t i = 0; i < params.size(); ++i) pen = pen + (fisher[i] * (params[i] - anchor[i]).square()).sum();
+            loss = loss + p.ewcLambda * pen;
+        }
+        if ((method == "er" || method == "derpp") && buffer.size() > 0) {
+            const auto idx = buffer.sample(p.batch, gen);
+            const auto bx = buffer.x.index_select(0, idx), by = buffer.y.index_select(0, idx);
+            if (method == "er") {
+                loss = loss + at::cross_entropy_loss(net->forward(bx), by);
+            } else {
+                const auto bz = buffer.logits.index_select(0, idx);
+                loss = loss + p.derAlpha * at::mse_loss(net->forward(bx), bz);
+                const auto idx2 = buffer.sample(p.batch, gen);
+                loss = loss + p.derBeta * at::cross_entropy_loss(net->forward(buffer.x.index_select(0, idx2)),
+                                                                 buffer.y.index_select(0, idx2));
+            }
+        }
+        loss.backward();
+        opt.step();
+        if (method == "er" || method == "derpp") buffer.add(x, y, out.detach(), gen);
+        if (refresh) refreshStep(x, y);
+    }
+
+    // Unlearn the batch just learned: the ascent direction of its CE, rescaled per tensor to the
+    // tensor's norm, preconditioned by (1 + c F)⁻¹, with a little noise (the paper's code).
+    void refreshStep(const at::Tensor& x, const at::Tensor& y) {
+        net->train();
+        // The paper's code takes this step on a copy, so the batch-norm statistics of the network
+        // itself are not moved by it: keep them.
+        std::vector<at::Tensor> stats;
+        for (const auto& b : net->buffers()) stats.push_back(b.clone());
+        const at::Tensor loss = at::cross_entropy_loss(net->forward(x), y);
+        const auto g = torch::autograd::grad({loss}, params);
+        torch::NoGradGuard off;
+        {
+            auto bufs = net->buffers();
+            for (std::size_t i = 0; i < bufs.size(); ++i) bufs[i].copy_(stats[i]);
+        }
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const double gn = g[i].norm().item<double>() + 1e-20;
+            const at::Tensor dir = g[i] * (params[i].norm().item<double>() / gn);
+            const at::Tensor z = at::randn(params[i].sizes(), gen, at::kFloat);
+            const at::Tensor pre = 1.0 / (1.0 + p.refreshC * fisher[i]);
+            params[i].add_(pre * (dir + p.refreshNoise * z) * p.refreshDelta);
+        }
+    }
+
+    // The p-weighted empirical Fisher of the task just learned, from per-example gradients.
+    void endTask(const TaskData& t) {
+        net->eval();
+        std::vector<at::Tensor> fresh;
+        for (const auto& w : params) fresh.push_back(at::zeros_like(w));
+        const auto n = std::min<std::int64_t>(p.fisherSamples, t.trainX.size(0));
+        for (std::int64_t i = 0; i < n; ++i) {
+            const at::Tensor logp = at::log_softmax(net->forward(t.trainX.slice(0, i, i + 1)), 1)
+                                        .select(1, t.trainY[i].item<std::int64_t>())
+                                        .sum();
+            const double prob = std::exp(logp.item<double>());
+            const auto g = torch::autograd::grad({logp}, params);
+            for (std::size_t k = 0; k < params.size(); ++k) fresh[k] += g[k].square() * prob;
+        }
+        const double decay = method == "ewc" ? p.ewcGamma : p.refreshTau;
+        for (std::size_t k = 0; k < params.size(); ++k) fisher[k] = fisher[k] * decay + fresh[k] / double(n);
+        anchor.clear();
+        for (const auto& w : params) anchor.push_back(w.detach().clone());
+    }
+
+    std::pair<double, double> accuracy(const TaskData& t) {
+        torch::NoGradGuard off;
+        net->eval();
+        const at::Tensor out = net->forward(t.testX);
+        const double cil = out.argmax(1).eq(t.testY).to(at::kDouble).mean().item<double>();
+        const at::Tensor two = at::stack({out.select(1, t.a), out.select(1, t.b)}, 1);
+        const at::Tensor pick = at::where(two.argmax(1).eq(0), at::full_like(t.testY, t.a), at::full_like(t.testY, t.b));
+        const double til = pick.eq(t.testY).to(at::kDouble).mean().item<double>();
+        return {cil, til};
+    }
+};
+
+} // namespace
+
+Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const JobContext& ctx) {
+    using R = Result<std::vector<ContinualRun>>;
+    if (p.tasks < 1 || p.tasks > 5) return R::invalid("tasks must be 1..5 (Split Fashion-MNIST has five)");
+    if (p.stepsPerTask < 1 || p.batch < 1 || !(p.lr > 0)) return R::invalid("steps, batch and lr must be positive");
+    if (p.refresh.empty() || p.methods.empty()) return R::invalid("no method to run");
+    for (const auto& m : p.methods)
+        if (m != "finetune" && m != "ewc" && m != "er" && m != "derpp")
+            return R::invalid("unknown continual-learning method '" + m + "' (known: finetune, ewc, er, derpp)");
+    const std::string dir = p.dataDir.empty() ? data::defaultFashionMnistDir() : p.dataDir;
+    auto train = data::loadFashionMnist(data::Split::Train, dir);
+    if (!train) return train.error();
+    auto test = data::loadFashionMnist(data::Split::Test, dir);
+    if (!test) return test.error();
+    return guarded<std::vector<ContinualRun>>("continual learning", [&]() -> R {
+        c10::InferenceMode normal(false);
+        torch::AutoGradMode on(true);
+        std::vector<TaskData> tasks;
+        for (int t = 0; t < p.tasks; ++t) {
+            TaskData d;
+            d.a = 2 * t;
+            d.b = 2 * t + 1;
+            auto pick = [&](const data::LabelledImages& s, std::int64_t limit) {
+                const auto idx = (s.labels.eq(d.a) | s.labels.eq(d.b)).nonzero().squeeze(1);
+                const auto use = limit > 0 ? idx.slice(0, 0, std::min<std::int64_t>(limit, idx.size(0))) : idx;
+                return std::pair{data::toSigned(s.images.index_select(0, use)), s.labels.index_select(0, use).to(at::kLong)};
+            };
+            std::tie(d.trainX, d.trainY) = pick(train.value(), -1);
+            std::tie(d.testX, d.testY) = pick(test.value(), p.testPerTask);
+            tasks.push_back(std::move(d));
+        }
+        std::vector<ContinualRun> runs;
+        for (const auto& method : p.methods)
+            for (bool refresh : p.refresh) {
+                const double t0 = nowSeconds();
+                torch::manual_seed(p.seed);
+                Learner L{p, models::Classifier(models::ClassifierConfig{}), {}, {}, {}, {}, 
+                          at::make_generator<at::CPUGeneratorImpl>(p.seed + 1), method, refresh};
+                L.params = L.net->parameters();
+                for (const auto& w : L.params) L.fisher.push_back(at::zeros_like(w));
+                L.buffer.capacity = p.bufferSize;
+                torch::optim::SGD opt(L.params, torch::optim::SGDOptions(p.lr));
+                ContinualRun run;
+                run.method = method;
+                run.refresh = refresh;
+                for (int t = 0; t < p.tasks; ++t) {
+                    const auto& d = tasks[std::size_t(t)];
+                    const auto order = at::randperm(d.trainX.size(0), L.gen, at::kLong);
+                    for (int s = 0; s < p.stepsPerTask; ++s) {
+                        if (ctx.cancelled()) return R::cancelled("continual learning: cancelled");
+                        const std::int64_t from = (std::int64_t(s) * p.batch) % d.trainX.size(0);
+                        const auto idx = order.slice(0, from, std::min(from + p.batch, d.trainX.size(0)));
+                        L.learnStep(d.trainX.index_select(0, idx), d.trainY.index_select(0, idx), opt);
+                    }
+                    if (method == "ewc" || refresh) L.endTask(d);
+                    std::vector<double> cil, til;
+                    for (int j = 0; j < p.tasks; ++j) {
+                        const auto [c, k] = L.accuracy(tasks[std::size_t(j)]);
+                        cil.push_back(c);
+                        til.push_back(k);
+                    }
+                    run.classIl.push_back(cil);
+                    run.taskIl.push_back(til);
+                    Progress pr;
+                    pr.step = t + 1;
+                    pr.total = p.tasks;
+                    pr.message = method + (refresh ? "+refresh" : "") + " task " + std::to_string(t + 1);
+                    double c = 0, k = 0;
+                    for (int j = 0; j <= t; ++j) c += cil[std::size_t(j)], k += til[std::size_t(j)];
+                    pr.values = {{"class_il", c / (t + 1)}, {"task_il", k / (t + 1)}};
+                    ctx.report(pr);
+                }
+                // The metrics see only the tasks trained so far in each row (columns j ≤ i).
+                auto seenOnly = [&](const std::vector<std::vector<double>>& m) {
+                    std::vector<std::vector<double>> out;
+                    for (std::size_t i = 0; i < m.size(); ++i) out.push_back(std::vector<double>(m[i].begin(), m[i].begin() + long(i) + 1));
+                    // forgetting() reads r[i][j] for j ≤ i only; averageAccuracy reads the last row.
+                    return out;
+                };
+                const auto c = seenOnly(run.classIl), k = seenOnly(run.taskIl);
+                run.averageClassIl = averageAccuracy(c);
+                run.forgettingClassIl = forgetting(c);
+                run.averageTaskIl = averageAccuracy(k);
+                run.forgettingTaskIl = forgetting(k);
+                run.seconds = nowSeconds() - t0;
+                runs.push_back(run);
+            }
+        return runs;
+    });
+}
+
+Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobContext& ctx) {
+    auto r = runContinual(p, ctx);
+    if (!r) return r.error();
+    ContinualReport rep;
+    rep.runs = r.value();
+    nlohmann::json j;
+    j["bench"] = "continual";
+    j["tasks"] = p.tasks;
+    j["steps_per_task"] = p.stepsPerTask;
+    j["batch"] = p.batch;
+    j["lr"] = p.lr;
+    j["buffer"] = p.bufferSize;
+    std::ostringstream t;
+    t << "Split Fashion-MNIST, " << p.tasks << " tasks × " << p.stepsPerTask << " steps of " << p.batch
+      << " (SGD lr " << p.lr << "), buffer " << p.bufferSize << "; accuracy in %\n"
+      << "| method | refresh | class-IL avg | class-IL forgetting | task-IL avg | task-IL forgetting | s |\n"
+      << "|---|---|---|---|---|---|---|\n";
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& run : rep.runs) {
+        char line[200];
+        std::snprintf(line, sizeof line, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.0f |\n", run.method.c_str(),
+                      run.refresh ? "yes" : "no", 100 * run.averageClassIl, 100 * run.forgettingClassIl,
+                      100 * run.averageTaskIl, 100 * run.forgettingTaskIl, run.seconds);
+        t << line;
+        rows.push_back({{"method", run.method},
+                        {"refresh", run.refresh},
+                        {"class_il_average", run.averageClassIl},
+                        {"class_il_forgetting", run.forgettingClassIl},
+                        {"task_il_average", run.averageTaskIl},
+                        {"task_il_forgetting", run.forgettingTaskIl},
+                        {"class_il_matrix", run.classIl},
+                        {"task_il_matrix", run.taskIl},
+                        {"seconds", run.seconds}});
+    }
+    j["runs"] = rows;
+    rep.json = j.dump();
+    rep.table = t.str();
+    return rep;
+}
+
+} // namespace reverie::tune
