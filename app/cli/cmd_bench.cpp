@@ -424,7 +424,7 @@ const std::array<std::pair<const char*, Bench>, 11> kBenches = {{{"engine", engi
                                                                  {"published", publishedBench},
                                                                  {"tune", tuneBench},
                                                                  {"grad", gradBench},
-                                                                {"continual", continualBench}}};
+                                                                 {"continual", continualBench}}};
 
 int run(const QStringList& args) {
     QCommandLineParser p;

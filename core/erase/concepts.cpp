@@ -253,13 +253,16 @@ Result<AttackResult> gradientAttack(models::TextDenoiser& model, models::Classif
 }
 
 Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifier& classifier,
-                                   const std::string& prompt, int cls, const std::vector<std::uint64_t>& seeds,
-                                   const AttackParams& ap, const TextSampleOptions& so, const JobContext& ctx) {
+                                   const std::string& prompt, int cls,
+                                   const std::vector<std::uint64_t>& seeds, const AttackParams& ap,
+                                   const TextSampleOptions& so, const JobContext& ctx) {
     using R = Result<AttackResult>;
     if (ap.samplerIterations < 1 || ap.samplerBatch < 1 || ap.samplerSteps < 1 || !(ap.lr > 0))
         return R::invalid("the sampler attack needs iterations, batch, steps and lr > 0");
-    std::unique_ptr<sde::Sde> sdeP = so.sde == "ve" ? sde::makeVe() : so.sde == "subvp" ? sde::makeSubVp()
-                                     : so.sde == "vp"  ? sde::makeVp() : nullptr;
+    std::unique_ptr<sde::Sde> sdeP = so.sde == "ve"      ? sde::makeVe()
+                                     : so.sde == "subvp" ? sde::makeSubVp()
+                                     : so.sde == "vp"    ? sde::makeVp()
+                                                         : nullptr;
     if (!sdeP) return R::invalid("unknown SDE '" + so.sde + "' (known: ve, vp, subvp)");
     auto enc = model->encode({prompt});
     if (!enc) return enc.error();
@@ -306,8 +309,9 @@ Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifi
             const auto cc = c.expand({n, L, dim});
             const auto mm = mask.expand({n, L});
             if (w == 1.0) return model->forward(x, s, cc, mm).to(xt.scalar_type());
-            const auto both = model->forward(at::cat({x, x}), at::cat({s, s}), at::cat({cc, nullCtx.expand({n, L, dim})}),
-                                             at::cat({mm, nullMask.expand({n, L})}));
+            const auto both =
+                model->forward(at::cat({x, x}), at::cat({s, s}), at::cat({cc, nullCtx.expand({n, L, dim})}),
+                               at::cat({mm, nullMask.expand({n, L})}));
             const auto cond = both.slice(0, 0, n), uncond = both.slice(0, n, 2 * n);
             return (uncond + w * (cond - uncond)).to(xt.scalar_type());
         };
@@ -316,7 +320,9 @@ Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifi
         prob.denoiser = sde::denoiserFromSigma(*sdeP, sig);
         prob.params = {c};
         prob.loss = [&](const at::Tensor& x) {
-            return -at::log_softmax(classifier->forward(x.to(at::kFloat).clamp(-1.0, 1.0)), 1).select(1, cls).sum();
+            return -at::log_softmax(classifier->forward(x.to(at::kFloat).clamp(-1.0, 1.0)), 1)
+                        .select(1, cls)
+                        .sum();
         };
         grad::Options o;
         o.common.steps = ap.samplerSteps;
@@ -327,9 +333,11 @@ Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifi
             // Fresh seeds each step (apart from the evaluation's): the context must work for any.
             std::vector<at::Tensor> starts;
             for (std::int64_t i = 0; i < B; ++i) {
-                solvers::NoiseSource noise(ap.seed * 7919 + std::uint64_t(it) * 1000 + std::uint64_t(i) + 900000,
+                solvers::NoiseSource noise(ap.seed * 7919 + std::uint64_t(it) * 1000 + std::uint64_t(i) +
+                                               900000,
                                            solvers::NoiseMode::PerItem);
-                starts.push_back(solvers::priorSample(*sdeP, at::zeros({1, ch, size, size}, at::kFloat), {}, noise));
+                starts.push_back(
+                    solvers::priorSample(*sdeP, at::zeros({1, ch, size, size}, at::kFloat), {}, noise));
             }
             auto g = grad::sampleGrad(prob, at::cat(starts), o, ctx);
             if (!g) return g.error();
@@ -348,7 +356,8 @@ Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifi
         a.mask = mask;
         a.seconds = nowSeconds() - t0;
         const auto n = std::int64_t(seeds.size());
-        auto s = sampleContext(model, a.context.expand({n, L, dim}).contiguous(), mask.expand({n, L}), seeds, so, ctx);
+        auto s = sampleContext(model, a.context.expand({n, L, dim}).contiguous(), mask.expand({n, L}), seeds,
+                               so, ctx);
         if (!s) return s.error();
         a.success = shareOf(classify(classifier, s.value().x), cls);
         a.samples = s.value().images;

@@ -103,7 +103,8 @@ Result<AttackResult> gradientAttack(models::TextDenoiser& model, models::Classif
 /// ODE, CFG as in `so`, ap.samplerBatch seeds apart from `seeds`; engine/grad/samplergrad.h,
 /// reversible backward pass, memory flat in the steps). Then sampled on `seeds` like the others.
 Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifier& classifier,
-                                   const std::string& prompt, int cls, const std::vector<std::uint64_t>& seeds,
-                                   const AttackParams& ap, const TextSampleOptions& so, const JobContext& ctx = {});
+                                   const std::string& prompt, int cls,
+                                   const std::vector<std::uint64_t>& seeds, const AttackParams& ap,
+                                   const TextSampleOptions& so, const JobContext& ctx = {});
 
 } // namespace reverie::erase

@@ -159,7 +159,7 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
 
         nlohmann::json rows = nlohmann::json::array();
         std::map<int, std::pair<double, double>> originalAttacks; // per attacked class
-        std::map<int, double> originalSamplerAttack;                // per attacked class
+        std::map<int, double> originalSamplerAttack;              // per attacked class
         for (const auto& E : p.conceptSets) {
             std::string name;
             for (int c : E) name += (name.empty() ? "" : "+") + data::text::className(c);
@@ -390,19 +390,27 @@ Result<EraseBenchResult> runEraseBench(const EraseBenchParams& pIn, const JobCon
         std::string table = "Concept erasure on the text-conditional model: " + std::to_string(p.samples) +
                             " samples per prompt, " + std::to_string(p.steps) + " steps, guidance " +
                             std::to_string(p.guidance).substr(0, 4) + "\n";
-        table += "concepts                 method    erased%  held-out%  others%     FD   attack-cf%  attack-grad%  attack-sampler%  edit s     bytes\n";
+        table += "concepts                 method    erased%  held-out%  others%     FD   attack-cf%  "
+                 "attack-grad%  attack-sampler%  edit s     bytes\n";
         for (const auto& r : res.rows) {
             char line[256];
-            std::snprintf(line, sizeof line, "%-24s %-8s  %7s  %9s  %7s  %6.2f  %10s  %12s  %15s  %6.2f  %8lld\n",
-                          r.concepts.c_str(), r.method.c_str(), pct(r.erasedRate).c_str(), pct(r.heldOutRate).c_str(),
-                          pct(r.otherAccuracy).c_str(), r.fd, pct(r.closedFormAttack).c_str(),
-                          pct(r.gradientAttack).c_str(), pct(r.samplerAttack).c_str(), r.seconds, (long long)r.bytes);
+            std::snprintf(
+                line, sizeof line, "%-24s %-8s  %7s  %9s  %7s  %6.2f  %10s  %12s  %15s  %6.2f  %8lld\n",
+                r.concepts.c_str(), r.method.c_str(), pct(r.erasedRate).c_str(), pct(r.heldOutRate).c_str(),
+                pct(r.otherAccuracy).c_str(), r.fd, pct(r.closedFormAttack).c_str(),
+                pct(r.gradientAttack).c_str(), pct(r.samplerAttack).c_str(), r.seconds, (long long)r.bytes);
             table += line;
-            rows.push_back({{"concepts", r.concepts}, {"method", r.method}, {"erased_rate", r.erasedRate},
-                            {"held_out_rate", r.heldOutRate}, {"other_accuracy", r.otherAccuracy}, {"fd", r.fd},
-                            {"closed_form_attack", r.closedFormAttack}, {"gradient_attack", r.gradientAttack},
+            rows.push_back({{"concepts", r.concepts},
+                            {"method", r.method},
+                            {"erased_rate", r.erasedRate},
+                            {"held_out_rate", r.heldOutRate},
+                            {"other_accuracy", r.otherAccuracy},
+                            {"fd", r.fd},
+                            {"closed_form_attack", r.closedFormAttack},
+                            {"gradient_attack", r.gradientAttack},
                             {"sampler_attack", r.samplerAttack},
-                            {"edit_seconds", r.seconds}, {"bytes", r.bytes}});
+                            {"edit_seconds", r.seconds},
+                            {"bytes", r.bytes}});
         }
         // What each trained edit did to the weights (an edit that does not erase shows here first).
         nlohmann::json edits = nlohmann::json::array();

@@ -28,7 +28,7 @@ struct EraseBenchParams {
     int esdSteps = 200, spmSteps = 200;
     double spmAnchorWeight = -1;  ///< < 0: SPM's default (erase/finetune.h FinetuneParams::anchorWeight)
     bool attacks = true;
-    bool samplerAttack = true;   ///< also the attack through the whole sampling run (concepts.h)
+    bool samplerAttack = true; ///< also the attack through the whole sampling run (concepts.h)
     std::uint64_t seed = 2026;
     /// RECE's acceptance rule: samples per prompt of its validation (seeds apart from the bench's).
     int receValidationSamples = 32;

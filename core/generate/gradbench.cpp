@@ -135,7 +135,8 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
             const int Q = 200000;
             for (int i = 0; i < Q; ++i) {
                 const double t = tEnd + (vp->tMax() - tEnd) * (i + 0.5) / Q;
-                integral += (-vp->kappa(t) + vp->diffusion(t) * vp->diffusion(t) / V(t)) * (vp->tMax() - tEnd) / Q;
+                integral +=
+                    (-vp->kappa(t) + vp->diffusion(t) * vp->diffusion(t) / V(t)) * (vp->tMax() - tEnd) / Q;
             }
             const double J = std::exp(-integral);
             nlohmann::json rows = nlohmann::json::array();

@@ -52,7 +52,8 @@ struct Buffer {
             if (size() < capacity) {
                 x = x.defined() ? at::cat({x, bx.slice(0, i, i + 1)}) : bx.slice(0, i, i + 1).clone();
                 y = y.defined() ? at::cat({y, by.slice(0, i, i + 1)}) : by.slice(0, i, i + 1).clone();
-                logits = logits.defined() ? at::cat({logits, bz.slice(0, i, i + 1)}) : bz.slice(0, i, i + 1).clone();
+                logits = logits.defined() ? at::cat({logits, bz.slice(0, i, i + 1)})
+                                          : bz.slice(0, i, i + 1).clone();
                 continue;
             }
             const auto j = at::randint(seen + 1, {1}, g, at::kLong).item<std::int64_t>();
@@ -63,7 +64,9 @@ struct Buffer {
             }
         }
     }
-    at::Tensor sample(int n, at::Generator& g) const { return at::randint(size(), {std::min(n, size())}, g, at::kLong); }
+    at::Tensor sample(int n, at::Generator& g) const {
+        return at::randint(size(), {std::min(n, size())}, g, at::kLong);
+    }
 };
 
 struct Learner {
@@ -83,7 +86,8 @@ struct Learner {
         at::Tensor loss = at::cross_entropy_loss(out, y);
         if (method == "ewc" && !anchor.empty()) {
             at::Tensor pen = at::zeros({}, at::kFloat);
-            for (std::size_t i = 0; i < params.size(); ++i) pen = pen + (fisher[i] * (params[i] - anchor[i]).square()).sum();
+            for (std::size_t i = 0; i < params.size(); ++i)
+                pen = pen + (fisher[i] * (params[i] - anchor[i]).square()).sum();
             loss = loss + p.ewcLambda * pen;
         }
         if ((method == "er" || method == "derpp") && buffer.size() > 0) {
@@ -155,7 +159,8 @@ struct Learner {
         const at::Tensor out = net->forward(t.testX);
         const double cil = out.argmax(1).eq(t.testY).to(at::kDouble).mean().item<double>();
         const at::Tensor two = at::stack({out.select(1, t.a), out.select(1, t.b)}, 1);
-        const at::Tensor pick = at::where(two.argmax(1).eq(0), at::full_like(t.testY, t.a), at::full_like(t.testY, t.b));
+        const at::Tensor pick =
+            at::where(two.argmax(1).eq(0), at::full_like(t.testY, t.a), at::full_like(t.testY, t.b));
         const double til = pick.eq(t.testY).to(at::kDouble).mean().item<double>();
         return {cil, til};
     }
@@ -166,11 +171,13 @@ struct Learner {
 Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const JobContext& ctx) {
     using R = Result<std::vector<ContinualRun>>;
     if (p.tasks < 1 || p.tasks > 5) return R::invalid("tasks must be 1..5 (Split Fashion-MNIST has five)");
-    if (p.stepsPerTask < 1 || p.batch < 1 || !(p.lr > 0)) return R::invalid("steps, batch and lr must be positive");
+    if (p.stepsPerTask < 1 || p.batch < 1 || !(p.lr > 0))
+        return R::invalid("steps, batch and lr must be positive");
     if (p.refresh.empty() || p.methods.empty()) return R::invalid("no method to run");
     for (const auto& m : p.methods)
         if (m != "finetune" && m != "ewc" && m != "er" && m != "derpp")
-            return R::invalid("unknown continual-learning method '" + m + "' (known: finetune, ewc, er, derpp)");
+            return R::invalid("unknown continual-learning method '" + m +
+                              "' (known: finetune, ewc, er, derpp)");
     const std::string dir = p.dataDir.empty() ? data::defaultFashionMnistDir() : p.dataDir;
     auto train = data::loadFashionMnist(data::Split::Train, dir);
     if (!train) return train.error();
@@ -186,8 +193,10 @@ Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const J
             d.b = 2 * t + 1;
             auto pick = [&](const data::LabelledImages& s, std::int64_t limit) {
                 const auto idx = (s.labels.eq(d.a) | s.labels.eq(d.b)).nonzero().squeeze(1);
-                const auto use = limit > 0 ? idx.slice(0, 0, std::min<std::int64_t>(limit, idx.size(0))) : idx;
-                return std::pair{data::toSigned(s.images.index_select(0, use)), s.labels.index_select(0, use).to(at::kLong)};
+                const auto use =
+                    limit > 0 ? idx.slice(0, 0, std::min<std::int64_t>(limit, idx.size(0))) : idx;
+                return std::pair{data::toSigned(s.images.index_select(0, use)),
+                                 s.labels.index_select(0, use).to(at::kLong)};
             };
             std::tie(d.trainX, d.trainY) = pick(train.value(), -1);
             std::tie(d.testX, d.testY) = pick(test.value(), p.testPerTask);
@@ -198,8 +207,8 @@ Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const J
             for (bool refresh : p.refresh) {
                 const double t0 = nowSeconds();
                 torch::manual_seed(p.seed);
-                Learner L{p, models::Classifier(models::ClassifierConfig{}), {}, {}, {}, {}, 
-                          at::make_generator<at::CPUGeneratorImpl>(p.seed + 1), method, refresh};
+                Learner L{p,  models::Classifier(models::ClassifierConfig{}),       {},     {},     {},
+                          {}, at::make_generator<at::CPUGeneratorImpl>(p.seed + 1), method, refresh};
                 L.params = L.net->parameters();
                 for (const auto& w : L.params) L.fisher.push_back(at::zeros_like(w));
                 L.buffer.capacity = p.bufferSize;
@@ -237,7 +246,8 @@ Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const J
                 // The metrics see only the tasks trained so far in each row (columns j ≤ i).
                 auto seenOnly = [&](const std::vector<std::vector<double>>& m) {
                     std::vector<std::vector<double>> out;
-                    for (std::size_t i = 0; i < m.size(); ++i) out.push_back(std::vector<double>(m[i].begin(), m[i].begin() + long(i) + 1));
+                    for (std::size_t i = 0; i < m.size(); ++i)
+                        out.push_back(std::vector<double>(m[i].begin(), m[i].begin() + long(i) + 1));
                     // forgetting() reads r[i][j] for j ≤ i only; averageAccuracy reads the last row.
                     return out;
                 };
@@ -273,9 +283,10 @@ Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobCon
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& run : rep.runs) {
         char line[200];
-        std::snprintf(line, sizeof line, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.0f |\n", run.method.c_str(),
-                      run.refresh ? "yes" : "no", 100 * run.averageClassIl, 100 * run.forgettingClassIl,
-                      100 * run.averageTaskIl, 100 * run.forgettingTaskIl, run.seconds);
+        std::snprintf(line, sizeof line, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
+                      run.method.c_str(), run.refresh ? "yes" : "no", 100 * run.averageClassIl,
+                      100 * run.forgettingClassIl, 100 * run.averageTaskIl, 100 * run.forgettingTaskIl,
+                      run.seconds);
         t << line;
         rows.push_back({{"method", run.method},
                         {"refresh", run.refresh},

@@ -30,19 +30,20 @@
 namespace reverie::tune {
 
 struct ContinualParams {
-    std::string dataDir;                  ///< Fashion-MNIST ("" → data::defaultFashionMnistDir())
+    std::string dataDir; ///< Fashion-MNIST ("" → data::defaultFashionMnistDir())
     std::vector<std::string> methods = {"finetune", "ewc", "er", "derpp"};
     std::vector<bool> refresh = {false, true}; ///< each method without and with refresh
-    int tasks = 5;                        ///< the first `tasks` of the five splits
+    int tasks = 5;                             ///< the first `tasks` of the five splits
     int stepsPerTask = 300;
     int batch = 32;
-    double lr = 0.03;                     ///< SGD
-    int testPerTask = 1000;               ///< test images per task (of 2000)
-    int bufferSize = 200;                 ///< er, derpp
+    double lr = 0.03;       ///< SGD
+    int testPerTask = 1000; ///< test images per task (of 2000)
+    int bufferSize = 200;   ///< er, derpp
     double ewcLambda = 10.0, ewcGamma = 1.0;
     double derAlpha = 0.3, derBeta = 0.5;
-    int fisherSamples = 200;              ///< per-example gradients at the end of each task
-    double refreshDelta = 1e-5, refreshC = 1e-3, refreshNoise = 1e-3, refreshAscentLr = 0.01, refreshTau = 1e-5;
+    int fisherSamples = 200; ///< per-example gradients at the end of each task
+    double refreshDelta = 1e-5, refreshC = 1e-3, refreshNoise = 1e-3, refreshAscentLr = 0.01,
+           refreshTau = 1e-5;
     std::uint64_t seed = 0;
 };
 

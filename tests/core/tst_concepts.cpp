@@ -260,7 +260,8 @@ private Q_SLOTS:
     // "ankle boot", so the classifier's log-probability of that class on the evaluation seeds'
     // samples rises clearly; the model's weights and flags are left as they were.
     void samplerAttackRaisesTheClassProbability() {
-        const std::string dir = models::zoo::find(models::zoo::kTextGenerator), clsDir = models::zoo::find(models::zoo::kClassifier);
+        const std::string dir = models::zoo::find(models::zoo::kTextGenerator),
+                          clsDir = models::zoo::find(models::zoo::kClassifier);
         if (dir.empty() || clsDir.empty()) QSKIP("no shipped text-conditional model or classifier");
         auto shipped = loadShipped(dir, clsDir);
         QVERIFY(shipped.has_value());
@@ -299,8 +300,8 @@ private Q_SLOTS:
         QCOMPARE(int(sa.value().samples.size()), int(seeds.size()));
         const double lpBefore = meanLogP(enc.value().context.detach(), enc.value().mask);
         const double lpAfter = meanLogP(sa.value().context, sa.value().mask);
-        qInfo("log p(ankle boot | sample) on the evaluation seeds: %.3f -> %.3f, success %.2f", lpBefore, lpAfter,
-              sa.value().success);
+        qInfo("log p(ankle boot | sample) on the evaluation seeds: %.3f -> %.3f, success %.2f", lpBefore,
+              lpAfter, sa.value().success);
         QVERIFY(lpAfter > lpBefore + 0.5);
         const auto after = m->parameters();
         for (std::size_t i = 0; i < after.size(); ++i) {
@@ -308,7 +309,8 @@ private Q_SLOTS:
             QCOMPARE(after[i].requires_grad(), bool(flags[i]));
         }
         ap.samplerSteps = 0;
-        QCOMPARE(samplerAttack(m, classifier, prompt, boot, seeds, ap, so).error().kind, ErrorKind::InvalidInput);
+        QCOMPARE(samplerAttack(m, classifier, prompt, boot, seeds, ap, so).error().kind,
+                 ErrorKind::InvalidInput);
     }
 
     void esdAndSpmTrainKvDeltas() {

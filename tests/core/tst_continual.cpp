@@ -47,10 +47,12 @@ private Q_SLOTS:
         const auto& ftRefresh = r.value()[1];
         const auto& er = r.value()[2];
         for (const auto& run : r.value()) {
-            std::printf("CONTINUAL %s%s class-IL %.3f (forgetting %.3f) task-IL %.3f (forgetting %.3f) matrix "
-                        "[[%.3f],[%.3f, %.3f]]\n",
-                        run.method.c_str(), run.refresh ? "+refresh" : "", run.averageClassIl, run.forgettingClassIl,
-                        run.averageTaskIl, run.forgettingTaskIl, run.classIl[0][0], run.classIl[1][0], run.classIl[1][1]);
+            std::printf(
+                "CONTINUAL %s%s class-IL %.3f (forgetting %.3f) task-IL %.3f (forgetting %.3f) matrix "
+                "[[%.3f],[%.3f, %.3f]]\n",
+                run.method.c_str(), run.refresh ? "+refresh" : "", run.averageClassIl, run.forgettingClassIl,
+                run.averageTaskIl, run.forgettingTaskIl, run.classIl[0][0], run.classIl[1][0],
+                run.classIl[1][1]);
             QCOMPARE(int(run.classIl.size()), 2);
             QCOMPARE(int(run.classIl[1].size()), 2);
             QVERIFY(run.classIl[0][0] > 0.85); // T-shirt vs trouser is learned
@@ -71,7 +73,8 @@ private Q_SLOTS:
     void badSettingsAreRefused() {
         tune::ContinualParams p;
         p.methods = {"magic"};
-        QVERIFY(tune::runContinual(p, {}).error().message.find("unknown continual-learning method") != std::string::npos);
+        QVERIFY(tune::runContinual(p, {}).error().message.find("unknown continual-learning method") !=
+                std::string::npos);
         p = {};
         p.tasks = 6;
         QCOMPARE(tune::runContinual(p, {}).error().kind, ErrorKind::InvalidInput);
