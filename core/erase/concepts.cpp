@@ -257,7 +257,7 @@ Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifi
                                    const std::vector<std::uint64_t>& seeds, const AttackParams& ap,
                                    const TextSampleOptions& so, const JobContext& ctx) {
     using R = Result<AttackResult>;
-    if (ap.samplerIterations < 1 || ap.samplerBatch < 1 || ap.samplerSteps < 1 || !(ap.lr > 0))
+    if (ap.samplerIterations < 1 || ap.samplerBatch < 1 || ap.samplerSteps < 1 || !(ap.samplerLr > 0))
         return R::invalid("the sampler attack needs iterations, batch, steps and lr > 0");
     std::unique_ptr<sde::Sde> sdeP = so.sde == "ve"      ? sde::makeVe()
                                      : so.sde == "subvp" ? sde::makeSubVp()
@@ -328,7 +328,7 @@ Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifi
         o.common.steps = ap.samplerSteps;
         o.strategy = grad::Strategy::Reversible;
         const int size = model->netConfig().imageSize, ch = model->netConfig().inChannels;
-        torch::optim::Adam opt({c}, torch::optim::AdamOptions(ap.lr));
+        torch::optim::Adam opt({c}, torch::optim::AdamOptions(ap.samplerLr));
         for (int it = 0; it < ap.samplerIterations; ++it) {
             // Fresh seeds each step (apart from the evaluation's): the context must work for any.
             std::vector<at::Tensor> starts;

@@ -68,9 +68,10 @@ struct AttackParams {
     std::uint64_t seed = 5;
     /// sampler attack: Adam steps on the context, seeds per step, and the reversible-Heun steps of
     /// the run it differentiates (NFE = N + 1 forward, 2N + 1 backward, ×2 with CFG).
-    int samplerIterations = 15;
+    int samplerIterations = 40;
     int samplerBatch = 8;
     int samplerSteps = 8;
+    double samplerLr = 0.1;
 };
 
 struct AttackResult {

@@ -275,7 +275,7 @@ private Q_SLOTS:
         ap.samplerIterations = 8;
         ap.samplerBatch = 4;
         ap.samplerSteps = 6;
-        ap.lr = 0.1;
+        ap.samplerLr = 0.1;
         const std::vector<std::uint64_t> seeds{1, 2, 3, 4, 5, 6, 7, 8};
         auto meanLogP = [&](const at::Tensor& context, const at::Tensor& mask) {
             const auto n = std::int64_t(seeds.size());
