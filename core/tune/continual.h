@@ -40,7 +40,7 @@ struct ContinualParams {
     int testPerTask = 1000; ///< test images per task (of 2000)
     int bufferSize = 200;   ///< er, derpp
     double ewcLambda = 10.0, ewcGamma = 1.0;
-    double derAlpha = 0.3, derBeta = 0.5;  ///< DER++ (α on stored logits, β on buffer labels)
+    double derAlpha = 0.3, derBeta = 0.5; ///< DER++ (α on stored logits, β on buffer labels)
     int fisherSamples = 200; ///< per-example gradients at the end of each task
     double refreshDelta = 1e-5, refreshC = 1e-3, refreshNoise = 1e-3, refreshAscentLr = 0.01,
            refreshTau = 1e-5;
