@@ -200,6 +200,14 @@
         <source>time (s)</source>
         <translation>Zeit (s)</translation>
     </message>
+    <message>
+        <source>after task %1</source>
+        <translation>nach Aufgabe %1</translation>
+    </message>
+    <message>
+        <source>task %1</source>
+        <translation>Aufgabe %1</translation>
+    </message>
 </context>
 <context>
     <name>RestoreForm</name>
@@ -832,6 +840,117 @@
     <message>
         <source>Erasing failed: %1</source>
         <translation>Löschen fehlgeschlagen: %1</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::ContinualPanel</name>
+    <message>
+        <source>Fine-tuning (no protection)</source>
+        <translation>Feinabstimmung (ohne Schutz)</translation>
+    </message>
+    <message>
+        <source>EWC (online)</source>
+        <translation>EWC (online)</translation>
+    </message>
+    <message>
+        <source>Experience replay</source>
+        <translation>Experience Replay</translation>
+    </message>
+    <message>
+        <source>DER++</source>
+        <translation>DER++</translation>
+    </message>
+    <message>
+        <source>How earlier tasks are protected: replay keeps a buffer of 200 examples and costs a second pass per step; EWC only adds a penalty</source>
+        <translation>Wie frühere Aufgaben geschützt werden: Replay hält einen Puffer von 200 Beispielen und kostet einen zweiten Durchlauf pro Schritt; EWC fügt nur einen Strafterm hinzu</translation>
+    </message>
+    <message>
+        <source>Refresh learning</source>
+        <translation>Refresh-Lernen</translation>
+    </message>
+    <message>
+        <source>After every step, unlearn the batch a little (Fisher-damped gradient ascent with noise), then relearn: one more pass per step</source>
+        <translation>Nach jedem Schritt den Batch ein wenig verlernen (Fisher-gedämpfter Gradientenanstieg mit Rauschen), dann neu lernen: ein Durchlauf mehr pro Schritt</translation>
+    </message>
+    <message>
+        <source>Training steps of 32 images per task: more learn each task better and take longer</source>
+        <translation>Trainingsschritte mit 32 Bildern pro Aufgabe: mehr lernen jede Aufgabe besser und dauern länger</translation>
+    </message>
+    <message>
+        <source>Method:</source>
+        <translation>Methode:</translation>
+    </message>
+    <message>
+        <source>Steps per task:</source>
+        <translation>Schritte pro Aufgabe:</translation>
+    </message>
+    <message>
+        <source>Learn the five tasks</source>
+        <translation>Die fünf Aufgaben lernen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Split Fashion-MNIST: five tasks of two classes learned in turn by the classifier&apos;s architecture. Each cell is the accuracy on a task (column) after learning a task (row): class-incremental chooses among all ten classes, task-incremental between the task&apos;s two.</source>
+        <translation>Split Fashion-MNIST: fünf Aufgaben mit je zwei Klassen, nacheinander von der Architektur des Klassifikators gelernt. Jede Zelle ist die Genauigkeit auf einer Aufgabe (Spalte) nach dem Lernen einer Aufgabe (Zeile): klasseninkrementell wählt unter allen zehn Klassen, aufgabeninkrementell zwischen den zwei der Aufgabe.</translation>
+    </message>
+    <message>
+        <source>Not run yet.</source>
+        <translation>Noch nicht ausgeführt.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Class-incremental accuracy %&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Klasseninkrementelle Genauigkeit %&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Task-incremental accuracy %&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Aufgabeninkrementelle Genauigkeit %&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>tasks learned</source>
+        <translation>gelernte Aufgaben</translation>
+    </message>
+    <message>
+        <source>average accuracy so far (%)</source>
+        <translation>bisherige mittlere Genauigkeit (%)</translation>
+    </message>
+    <message>
+        <source> + refresh</source>
+        <translation> + Refresh</translation>
+    </message>
+    <message>
+        <source>Continual learning: %1</source>
+        <translation>Kontinuierliches Lernen: %1</translation>
+    </message>
+    <message>
+        <source>%1: class-incremental average %2 %, forgetting %3 %; task-incremental average %4 %, forgetting %5 % (%6 s)</source>
+        <translation>%1: klasseninkrementell Mittel %2 %, Vergessen %3 %; aufgabeninkrementell Mittel %4 %, Vergessen %5 % (%6 s)</translation>
+    </message>
+    <message>
+        <source>Continual learning stopped: %1</source>
+        <translation>Kontinuierliches Lernen angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Continual learning failed: %1</source>
+        <translation>Kontinuierliches Lernen fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Learning task 1 of 5 with %1…</source>
+        <translation>Aufgabe 1 von 5 wird mit %1 gelernt…</translation>
+    </message>
+    <message>
+        <source> (class-IL)</source>
+        <translation> (klasseninkrementell)</translation>
+    </message>
+    <message>
+        <source> (task-IL)</source>
+        <translation> (aufgabeninkrementell)</translation>
+    </message>
+    <message>
+        <source>Learned task %1 of 5 with %2 · %3 s</source>
+        <translation>Aufgabe %1 von 5 mit %2 gelernt · %3 s</translation>
     </message>
 </context>
 <context>
@@ -3654,6 +3773,14 @@ verschoben %2</translation>
     <message>
         <source>Continue the run in the folder from its last checkpoint, exactly as if it had not stopped</source>
         <translation>Den Lauf im Ordner ab seinem letzten Checkpoint fortsetzen, genau als hätte er nicht angehalten</translation>
+    </message>
+    <message>
+        <source>Continual</source>
+        <translation>Kontinuierlich</translation>
+    </message>
+    <message>
+        <source>The Tune workbench runs &quot;--run-arg continual&quot; from the command line.</source>
+        <translation>Die Werkbank „Tune“ führt von der Kommandozeile „--run-arg continual“ aus.</translation>
     </message>
 </context>
 <context>

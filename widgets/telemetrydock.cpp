@@ -113,6 +113,9 @@ void TelemetryDock::addSample(const TelemetryPoint& p) {
     for (auto* plot : {m_memory, m_nfe, m_step}) {
         plot->rescaleAxes(true);
         plot->yAxis->setRangeLower(0);
+        // A curve that is all zeros (no network evaluations in a training job) would give an empty
+        // range and tick labels like 6e-281: the axis shows at least 0 to 1 (counts, MiB and ms).
+        if (plot->yAxis->range().upper < 1) plot->yAxis->setRangeUpper(1);
         plot->replot(QCustomPlot::rpQueuedReplot);
     }
     m_summary->setText(tr("RSS %1 MiB · LibTorch %2 MiB (peak %3 MiB)")

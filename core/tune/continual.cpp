@@ -241,6 +241,10 @@ Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const J
                     double c = 0, k = 0;
                     for (int j = 0; j <= t; ++j) c += cil[std::size_t(j)], k += til[std::size_t(j)];
                     pr.values = {{"class_il", c / (t + 1)}, {"task_il", k / (t + 1)}};
+                    for (int j = 0; j <= t; ++j) {
+                        pr.values.emplace_back("class_il_" + std::to_string(j), cil[std::size_t(j)]);
+                        pr.values.emplace_back("task_il_" + std::to_string(j), til[std::size_t(j)]);
+                    }
                     ctx.report(pr);
                 }
                 // The metrics see only the tasks trained so far in each row (columns j ≤ i).

@@ -59,8 +59,9 @@ struct ContinualRun {
 double averageAccuracy(const std::vector<std::vector<double>>& r);
 double forgetting(const std::vector<std::vector<double>>& r);
 
-/// Runs every method × refresh setting; one Progress per finished task (message "<method>[+refresh]
-/// task i", values: class_il and task_il accuracy on the tasks so far).
+/// Runs every method × refresh setting; one Progress per finished task i (step i + 1; message
+/// "<method>[+refresh] task i"; values: class_il and task_il, the mean accuracy over the tasks so
+/// far, and class_il_<j>, task_il_<j>, the row R[i][j] for j ≤ i).
 Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const JobContext& ctx);
 
 /// `reverie-cli bench continual`: runContinual plus a table and one JSON line.

@@ -7,12 +7,14 @@
 #include "barchart.h"
 #include "jobspy.h"
 #include "seriesplot.h"
+#include "workbenches/tune/continualpanel.h"
 #include "workbenches/tune/tuneworkbench.h"
 
 #include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QTableWidget>
 #include <QtTest>
 
 #include <cmath>
@@ -31,6 +33,48 @@ class TestTune : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() { qRegisterMetaType<JobStatus>(); }
+
+    // The Continual tab: a run of the five tasks fills the accuracy matrices row by row (the upper
+    // triangle stays empty), draws the average-accuracy curves and ends with average accuracy and
+    // forgetting; the command-line run asks for "continual" and refuses anything else.
+    void continualTabFillsTheAccuracyMatrix() {
+        if (!QFileInfo::exists(QStringLiteral("/usr/share/datasets/fashion-mnist")) &&
+            qEnvironmentVariableIsEmpty("REVERIE_FASHION_MNIST_DIR"))
+            QSKIP("no Fashion-MNIST");
+        Engine engine(1);
+        TuneWorkbench wb(&engine, QDir::tempPath());
+        auto* panel = wb.continualPanel();
+        QVERIFY(panel);
+        QVERIFY(wb.page()->findChild<QTableWidget*>(QStringLiteral("continualClassIl")));
+        QString error;
+        QVERIFY(!wb.run(RunRequest{{}, {}, {}, QStringLiteral("train")}, &error));
+        QVERIFY(error.contains(QStringLiteral("continual")));
+        QVERIFY(panel->setMethod(QStringLiteral("finetune")));
+        QVERIFY(!panel->setMethod(QStringLiteral("magic")));
+        panel->setRefresh(false);
+        panel->setStepsPerTask(20);
+        reverie::testing::JobSpy done(&wb, QStringLiteral("continual"));
+        QVERIFY2(wb.run(RunRequest{{}, {}, {}, QStringLiteral("continual")}, &error), qPrintable(error));
+        QVERIFY(panel->isRunning());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 240000);
+        QCOMPARE(done.status(0), JobStatus::Succeeded);
+        for (int i = 0; i < 5; ++i)
+            for (int j = 0; j < 5; ++j) {
+                const double v = panel->cell(i, j), t = panel->cell(i, j, true);
+                if (j <= i) {
+                    QVERIFY2(v >= 0 && v <= 1 && t >= 0 && t <= 1, qPrintable(QStringLiteral("%1 %2").arg(i).arg(j)));
+                    QVERIFY(t >= v); // choosing between two classes is never harder than among ten
+                } else {
+                    QVERIFY(std::isnan(v));
+                }
+            }
+        // Plain fine-tuning: the newest task is learned, the first is forgotten in class-IL.
+        qInfo("R[4][4] %.3f (task-IL %.3f), R[0][0] %.3f, R[4][0] %.3f", panel->cell(4, 4), panel->cell(4, 4, true),
+              panel->cell(0, 0), panel->cell(4, 0));
+        QVERIFY(panel->cell(4, 4, true) > 0.6); // bag vs ankle boot after 20 steps (0.77 here; chance 0.5)
+        QVERIFY(panel->cell(4, 0) < panel->cell(0, 0));
+        QVERIFY2(panel->statusText().contains(QStringLiteral("forgetting")), qPrintable(panel->statusText()));
+    }
 
     void builtinRecipesAreEmbeddedAndValid() {
         const auto recipes = TuneWorkbench::builtinRecipes();

@@ -5,6 +5,7 @@
 #include "jobs/jobslot.h"
 #include "barchart.h"
 #include "seriesplot.h"
+#include "workbenches/tune/continualpanel.h"
 #include "workbenches/common.h"
 
 #include <QDateTime>
@@ -56,6 +57,9 @@ TuneWorkbench::TuneWorkbench(Engine* engine, QString outputDir, QObject* parent)
            "stopped"));
     trainTab->setObjectName(QStringLiteral("trainTab"));
     tabs->addTab(trainTab, tr("Train"));
+    m_continual = new ContinualPanel(addSlot());
+    tabs->addTab(m_continual, tr("Continual"));
+    m_tabs = tabs;
     layout->addWidget(tabs, 1);
 
     for (const auto& [name, json] : builtinRecipes()) m_ui->recipe->addItem(name, json);
@@ -499,6 +503,17 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
             Q_EMIT statusMessage(message);
             return message;
         });
+    return true;
+}
+
+bool TuneWorkbench::run(const RunRequest& request, QString* error) {
+    if (request.argument != QLatin1String("continual")) {
+        if (error) *error = tr("The Tune workbench runs \"--run-arg continual\" from the command line.");
+        return false;
+    }
+    m_tabs->setCurrentWidget(m_continual);
+    if (!m_continual->start(error)) return false;
+    finishRunWithNextJob();
     return true;
 }
 

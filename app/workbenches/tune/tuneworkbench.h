@@ -22,6 +22,8 @@
 #include <QPointer>
 #include <QWidget>
 
+class QTabWidget;
+
 #include <memory>
 
 namespace Ui {
@@ -35,6 +37,8 @@ class SeriesPlot;
 
 namespace reverie::app {
 
+class ContinualPanel;
+
 class TuneWorkbench : public Workbench {
     Q_OBJECT
 public:
@@ -44,6 +48,11 @@ public:
     QString id() const override { return QStringLiteral("tune"); }
     QString title() const override { return tr("Tune"); }
     QWidget* page() override;
+    /// `reverie --workbench tune --run --run-arg continual`: the Continual tab's run with its shown
+    /// settings (the only action this workbench runs from the command line).
+    bool run(const RunRequest& request, QString* error) override;
+    /// The Continual tab (continualpanel.h).
+    ContinualPanel* continualPanel() const { return m_continual; }
 
     /// The built-in recipes (name → JSON text), from the embedded resources.
     static QList<QPair<QString, QString>> builtinRecipes();
@@ -108,6 +117,8 @@ private:
     void addRunRow(const QString& run, qint64 steps, double loss, double secondsPerStep, qint64 parameters);
 
     QString m_outputRoot;
+    ContinualPanel* m_continual = nullptr;
+    QTabWidget* m_tabs = nullptr;
     QPointer<QWidget> m_page; ///< owned by the window once shown, else by this
     std::unique_ptr<Ui::TrainForm> m_ui;
     JobSlot* m_slot;
