@@ -3,8 +3,8 @@
 // and bad recipes are clear messages. Fine-tuning runs compare on the memory curves, the runs table
 // and chart, and leave adapters that switch on and off over the base model.
 
-#include "jobs/engine.h"
 #include "barchart.h"
+#include "jobs/engine.h"
 #include "jobspy.h"
 #include "seriesplot.h"
 #include "workbenches/tune/continualpanel.h"
@@ -13,8 +13,8 @@
 #include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTemporaryDir>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -62,15 +62,16 @@ private Q_SLOTS:
             for (int j = 0; j < 5; ++j) {
                 const double v = panel->cell(i, j), t = panel->cell(i, j, true);
                 if (j <= i) {
-                    QVERIFY2(v >= 0 && v <= 1 && t >= 0 && t <= 1, qPrintable(QStringLiteral("%1 %2").arg(i).arg(j)));
+                    QVERIFY2(v >= 0 && v <= 1 && t >= 0 && t <= 1,
+                             qPrintable(QStringLiteral("%1 %2").arg(i).arg(j)));
                     QVERIFY(t >= v); // choosing between two classes is never harder than among ten
                 } else {
                     QVERIFY(std::isnan(v));
                 }
             }
         // Plain fine-tuning: the newest task is learned, the first is forgotten in class-IL.
-        qInfo("R[4][4] %.3f (task-IL %.3f), R[0][0] %.3f, R[4][0] %.3f", panel->cell(4, 4), panel->cell(4, 4, true),
-              panel->cell(0, 0), panel->cell(4, 0));
+        qInfo("R[4][4] %.3f (task-IL %.3f), R[0][0] %.3f, R[4][0] %.3f", panel->cell(4, 4),
+              panel->cell(4, 4, true), panel->cell(0, 0), panel->cell(4, 0));
         QVERIFY(panel->cell(4, 4, true) > 0.6); // bag vs ankle boot after 20 steps (0.77 here; chance 0.5)
         QVERIFY(panel->cell(4, 0) < panel->cell(0, 0));
         QVERIFY2(panel->statusText().contains(QStringLiteral("forgetting")), qPrintable(panel->statusText()));

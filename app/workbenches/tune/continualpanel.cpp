@@ -55,19 +55,22 @@ ContinualPanel::ContinualPanel(JobSlot* slot, QWidget* parent) : QWidget(parent)
     m_method->addItem(tr("EWC (online)"), QStringLiteral("ewc"));
     m_method->addItem(tr("Experience replay"), QStringLiteral("er"));
     m_method->addItem(tr("DER++"), QStringLiteral("derpp"));
-    m_method->setToolTip(tr("How earlier tasks are protected: replay keeps a buffer of 200 examples and costs a "
-                            "second pass per step; EWC only adds a penalty"));
+    m_method->setToolTip(
+        tr("How earlier tasks are protected: replay keeps a buffer of 200 examples and costs a "
+           "second pass per step; EWC only adds a penalty"));
     m_method->setCurrentIndex(m_method->findData(QStringLiteral("er"))); // the best of the bench's four
     m_refresh = new QCheckBox(tr("Refresh learning"), this);
     m_refresh->setObjectName(QStringLiteral("continualRefresh"));
     m_refresh->setChecked(true);
-    m_refresh->setToolTip(tr("After every step, unlearn the batch a little (Fisher-damped gradient ascent with "
-                             "noise), then relearn: one more pass per step"));
+    m_refresh->setToolTip(
+        tr("After every step, unlearn the batch a little (Fisher-damped gradient ascent with "
+           "noise), then relearn: one more pass per step"));
     m_steps = new QSpinBox(this);
     m_steps->setObjectName(QStringLiteral("continualSteps"));
     m_steps->setRange(10, 5000);
     m_steps->setValue(150);
-    m_steps->setToolTip(tr("Training steps of 32 images per task: more learn each task better and take longer"));
+    m_steps->setToolTip(
+        tr("Training steps of 32 images per task: more learn each task better and take longer"));
     form->addRow(tr("Method:"), m_method);
     form->addRow(QString(), m_refresh);
     form->addRow(tr("Steps per task:"), m_steps);
@@ -81,11 +84,12 @@ ContinualPanel::ContinualPanel(JobSlot* slot, QWidget* parent) : QWidget(parent)
     buttons->addWidget(m_cancel);
     buttons->addStretch(1);
     left->addLayout(buttons);
-    auto* note = new QLabel(tr("Split Fashion-MNIST: five tasks of two classes learned in turn by the classifier's "
-                               "architecture. Each cell is the accuracy on a task (column) after learning a task "
-                               "(row): class-incremental chooses among all ten classes, task-incremental between "
-                               "the task's two."),
-                            this);
+    auto* note =
+        new QLabel(tr("Split Fashion-MNIST: five tasks of two classes learned in turn by the classifier's "
+                      "architecture. Each cell is the accuracy on a task (column) after learning a task "
+                      "(row): class-incremental chooses among all ten classes, task-incremental between "
+                      "the task's two."),
+                   this);
     note->setWordWrap(true);
     left->addWidget(note);
     m_status = new QLabel(tr("Not run yet."), this);
@@ -168,17 +172,19 @@ bool ContinualPanel::start(QString* error) {
             QString message;
             if (out.ok() && !out.value->empty()) {
                 const auto& r = out.value->front();
-                message = tr("%1: class-incremental average %2 %, forgetting %3 %; task-incremental average %4 %, "
-                             "forgetting %5 % (%6 s)")
-                              .arg(name)
-                              .arg(100 * r.averageClassIl, 0, 'f', 1)
-                              .arg(100 * r.forgettingClassIl, 0, 'f', 1)
-                              .arg(100 * r.averageTaskIl, 0, 'f', 1)
-                              .arg(100 * r.forgettingTaskIl, 0, 'f', 1)
-                              .arg(r.seconds, 0, 'f', 0);
+                message =
+                    tr("%1: class-incremental average %2 %, forgetting %3 %; task-incremental average %4 %, "
+                       "forgetting %5 % (%6 s)")
+                        .arg(name)
+                        .arg(100 * r.averageClassIl, 0, 'f', 1)
+                        .arg(100 * r.forgettingClassIl, 0, 'f', 1)
+                        .arg(100 * r.averageTaskIl, 0, 'f', 1)
+                        .arg(100 * r.forgettingTaskIl, 0, 'f', 1)
+                        .arg(r.seconds, 0, 'f', 0);
             } else {
-                message = out.status == JobStatus::Cancelled ? tr("Continual learning stopped: %1").arg(out.error)
-                                                             : tr("Continual learning failed: %1").arg(out.error);
+                message = out.status == JobStatus::Cancelled
+                              ? tr("Continual learning stopped: %1").arg(out.error)
+                              : tr("Continual learning failed: %1").arg(out.error);
             }
             m_status->setText(message);
             return message;
@@ -210,9 +216,13 @@ void ContinualPanel::onProgress(const JobProgress& p) {
     };
     fill(m_classIl, "class_il_");
     fill(m_taskIl, "task_il_");
-    m_curve->addPoint(m_runName + tr(" (class-IL)"), double(i + 1), 100 * p.value(QStringLiteral("class_il")));
+    m_curve->addPoint(m_runName + tr(" (class-IL)"), double(i + 1),
+                      100 * p.value(QStringLiteral("class_il")));
     m_curve->addPoint(m_runName + tr(" (task-IL)"), double(i + 1), 100 * p.value(QStringLiteral("task_il")));
-    m_status->setText(tr("Learned task %1 of 5 with %2 · %3 s").arg(i + 1).arg(m_runName).arg(m_slot->elapsed(), 0, 'f', 0));
+    m_status->setText(tr("Learned task %1 of 5 with %2 · %3 s")
+                          .arg(i + 1)
+                          .arg(m_runName)
+                          .arg(m_slot->elapsed(), 0, 'f', 0));
 }
 
 } // namespace reverie::app

@@ -1,12 +1,12 @@
 #include "workbenches/tune/tuneworkbench.h"
 #include "ui_trainform.h"
 
+#include "barchart.h"
 #include "catalog/training.h"
 #include "jobs/jobslot.h"
-#include "barchart.h"
 #include "seriesplot.h"
-#include "workbenches/tune/continualpanel.h"
 #include "workbenches/common.h"
+#include "workbenches/tune/continualpanel.h"
 
 #include <QDateTime>
 #include <QDir>
