@@ -97,6 +97,15 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
         const auto vp = sde::makeVp();
         const double tEnd = 1e-3;
         std::vector<bool> modes{false};
+        auto options = [&](int n, bool stochastic, Strategy s) {
+            grad::Options o;
+            o.common.steps = n;
+            o.common.tEnd = tEnd;
+            o.common.seed = p.seed;
+            o.stochastic = stochastic;
+            o.strategy = s;
+            return o;
+        };
         if (p.stochastic) modes.push_back(true);
 
         // ---- Gaussian data, float64 -------------------------------------------------------
@@ -152,12 +161,7 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                     const double fdM = (lossAt(xT, m + h, n, st) - lossAt(xT, m - h, n, st)) / (2 * h);
                     at::Tensor ref;
                     for (Strategy s : strats) {
-                        grad::Options o;
-                        o.common.steps = n;
-                        o.common.tEnd = tEnd;
-                        o.common.seed = p.seed;
-                        o.stochastic = st;
-                        o.strategy = s;
+                        const grad::Options o = options(n, st, s);
                         auto r = grad::sampleGrad(prob, xT, o, ctx);
                         if (!r) return r.error();
                         const auto& out = r.value();
@@ -221,12 +225,7 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                 for (int n : p.steps) {
                     at::Tensor ref;
                     for (Strategy s : strats) {
-                        grad::Options o;
-                        o.common.steps = n;
-                        o.common.tEnd = tEnd;
-                        o.common.seed = p.seed;
-                        o.stochastic = st;
-                        o.strategy = s;
+                        const grad::Options o = options(n, st, s);
                         auto r = measure(prob, xT, o, ctx);
                         if (!r) return r.error();
                         const auto& mm = r.value();

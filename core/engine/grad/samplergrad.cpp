@@ -98,6 +98,21 @@ struct Run {
     RevHeun& rh;
     Output out;
 
+    // The whole run without a graph; counts the forward NFE.
+    State forwardOnly(const at::Tensor& xT) {
+        at::NoGradGuard off;
+        State s = rh.start(xT);
+        for (int n = 0; n < rh.steps(); ++n) s = rh.step(s, n);
+        out.forwardNfe = m.nfe();
+        return s;
+    }
+
+    // max |x̃ − x_T| / max |x_T|: how well a backward pass reconstructed the start.
+    static double startError(const at::Tensor& reconstructed, const at::Tensor& xT) {
+        const double scale = std::max(1e-300, xT.abs().max().item<double>());
+        return (reconstructed - xT).abs().max().item<double>() / scale;
+    }
+
     // ∂loss/∂y_N at the final state (the loss does not read params).
     at::Tensor lossGrad(const at::Tensor& yN) {
         const at::Tensor y = leaf(yN);
@@ -169,13 +184,7 @@ struct Run {
 
     void reversible(const at::Tensor& xT) {
         const int N = rh.steps();
-        State s;
-        {
-            at::NoGradGuard off;
-            s = rh.start(xT);
-            for (int n = 0; n < N; ++n) s = rh.step(s, n);
-        }
-        out.forwardNfe = m.nfe();
+        State s = forwardOnly(xT);
         at::Tensor aY = lossGrad(s.y), aH = at::zeros_like(aY), aF = at::zeros_like(aY);
         std::vector<at::Tensor> gp(p.params.size());
         for (int n = N - 1; n >= 0; --n) {
@@ -187,8 +196,7 @@ struct Run {
             std::vector<at::Tensor> inputs;
             State st;
             if (n == 0) {
-                const double scale = std::max(1e-300, xT.abs().max().item<double>());
-                out.reconstructionError = (prev.y - xT).abs().max().item<double>() / scale;
+                out.reconstructionError = startError(prev.y, xT);
                 inputs = {leaf(xT)};
                 st = rh.start(inputs[0]);
             } else {
@@ -220,13 +228,7 @@ struct Run {
 
     void adjoint(const at::Tensor& xT) {
         const int N = rh.steps();
-        State s;
-        {
-            at::NoGradGuard off;
-            s = rh.start(xT);
-            for (int n = 0; n < N; ++n) s = rh.step(s, n);
-        }
-        out.forwardNfe = m.nfe();
+        State s = forwardOnly(xT);
         at::Tensor x = s.y, a = lossGrad(s.y);
         std::vector<at::Tensor> aTheta;
         for (const auto& t : p.params) aTheta.push_back(at::zeros_like(t));
@@ -247,8 +249,7 @@ struct Run {
                 aTheta[i] = aTheta[i] + (k1[2 + i] + k2[2 + i]) * (0.5 * h);
             x = xn.detach();
         }
-        const double scale = std::max(1e-300, xT.abs().max().item<double>());
-        out.reconstructionError = (x - xT).abs().max().item<double>() / scale;
+        out.reconstructionError = startError(x, xT);
         out.gradX = a;
         out.gradParams = std::move(aTheta);
     }
