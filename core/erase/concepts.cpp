@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <utility>
+#include <vector>
 
 namespace reverie::erase {
 
@@ -39,6 +41,27 @@ at::Generator gen(std::uint64_t seed) { return at::make_generator<at::CPUGenerat
 double shareOf(const at::Tensor& predicted, int cls) {
     return predicted.numel() > 0 ? predicted.eq(cls).to(at::kDouble).mean().item<double>() : 0.0;
 }
+
+/// Takes the given weights out of autograd for its lifetime (an attack optimises only its
+/// context) and gives each its requires_grad flag back on the way out.
+class FrozenWeights {
+public:
+    explicit FrozenWeights(std::vector<at::Tensor> weights) : m_weights(std::move(weights)) {
+        for (auto& w : m_weights) {
+            m_was.push_back(w.requires_grad());
+            w.requires_grad_(false);
+        }
+    }
+    ~FrozenWeights() {
+        for (std::size_t i = 0; i < m_weights.size(); ++i) m_weights[i].requires_grad_(m_was[i]);
+    }
+    FrozenWeights(const FrozenWeights&) = delete;
+    FrozenWeights& operator=(const FrozenWeights&) = delete;
+
+private:
+    std::vector<at::Tensor> m_weights;
+    std::vector<bool> m_was;
+};
 
 } // namespace
 
@@ -195,19 +218,7 @@ Result<AttackResult> gradientAttack(models::TextDenoiser& model, models::Classif
     if (!enc) return enc.error();
     return guarded<AttackResult>("gradient attack", [&]() -> R {
         const double t0 = nowSeconds();
-        auto params = model->parameters();
-        std::vector<bool> wanted;
-        for (auto& p : params) {
-            wanted.push_back(p.requires_grad());
-            p.requires_grad_(false);
-        }
-        struct Restore {
-            std::vector<at::Tensor>& ps;
-            std::vector<bool>& w;
-            ~Restore() {
-                for (std::size_t i = 0; i < ps.size(); ++i) ps[i].requires_grad_(w[i]);
-            }
-        } restore{params, wanted};
+        const FrozenWeights frozen(model->parameters());
         const auto mask = enc.value().mask;
         auto c = enc.value().context.detach().clone().requires_grad_(true);
         torch::optim::Adam opt({c}, torch::optim::AdamOptions(ap.lr));
@@ -272,23 +283,14 @@ Result<AttackResult> samplerAttack(models::TextDenoiser& model, models::Classifi
         const double t0 = nowSeconds();
         c10::InferenceMode normal(false);
         // Only the context is optimised: the networks' weights stay out of the graph.
-        std::vector<at::Tensor> frozen = model->parameters();
-        for (auto& w : classifier->parameters()) frozen.push_back(w);
-        std::vector<bool> wanted;
-        for (auto& w : frozen) {
-            wanted.push_back(w.requires_grad());
-            w.requires_grad_(false);
-        }
+        std::vector<at::Tensor> weights = model->parameters();
+        for (auto& w : classifier->parameters()) weights.push_back(w);
+        const FrozenWeights frozen(std::move(weights));
         struct Restore {
-            std::vector<at::Tensor>& ps;
-            std::vector<bool>& w;
             models::TextDenoiser& m;
             bool training;
-            ~Restore() {
-                for (std::size_t i = 0; i < ps.size(); ++i) ps[i].requires_grad_(w[i]);
-                m->train(training);
-            }
-        } restore{frozen, wanted, model, model->is_training()};
+            ~Restore() { m->train(training); }
+        } restore{model, model->is_training()};
         model->eval();
         classifier->eval();
         const auto B = std::int64_t(ap.samplerBatch);
