@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption workbenchOpt(
-        QStringLiteral("workbench"), Main::tr("Open this workbench first (generate, restore, enhance, erase, tune, diagnostics)."),
+        QStringLiteral("workbench"),
+        Main::tr("Open this workbench first (start, generate, restore, enhance, erase, tune, diagnostics)."),
         QStringLiteral("id"));
     const QCommandLineOption runOpt(QStringLiteral("run"),
                                     Main::tr("Run the workbench's main action with its shown settings once the window is up."));

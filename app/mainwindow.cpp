@@ -11,6 +11,7 @@
 #include "workbenches/erase/eraseworkbench.h"
 #include "workbenches/generate/generateworkbench.h"
 #include "workbenches/restore/restoreworkbench.h"
+#include "workbenches/start/startworkbench.h"
 #include "workbenches/tune/tuneworkbench.h"
 
 #include "logpanel.h"
@@ -54,8 +55,10 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     row->addWidget(m_stack, 1);
     setCentralWidget(central);
 
-    // The workbenches, in the order of the mission.
+    // The Start page, then the workbenches in the order of the mission.
     const QString output = m_settings.effectiveOutputDir();
+    m_start = new StartWorkbench(m_engine, this);
+    addWorkbench(m_start);
     addWorkbench(new GenerateWorkbench(m_engine, output, this));
     addWorkbench(new RestoreWorkbench(m_engine, output, this));
     addWorkbench(new EnhanceWorkbench(m_engine, output, this));
@@ -65,6 +68,7 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
     diagnostics->setDevice(m_settings.device);
     addWorkbench(diagnostics);
     connect(m_rail, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+    connectStartPage();
 
     m_telemetry = new widgets::TelemetryDock(this);
     addDockWidget(Qt::RightDockWidgetArea, m_telemetry);
@@ -107,9 +111,9 @@ MainWindow::MainWindow(Engine* engine, Settings settings, QWidget* parent)
             spdlog::warn("{}: the last-used settings were not restored: {}", wb->id().toStdString(),
                          why.toStdString());
     }
-    // First minutes: the page used last, or Restore with its demo image ready to run.
+    // First minutes: the page used last, or the Start page with its demos and recent files.
     if (m_settings.lastWorkbench.isEmpty() || !showWorkbench(m_settings.lastWorkbench))
-        showWorkbench(QStringLiteral("restore"));
+        showWorkbench(QStringLiteral("start"));
     connect(m_rail, &QListWidget::currentRowChanged, this, [this](int row) {
         if (row >= 0 && row < m_workbenches.size()) m_settings.lastWorkbench = m_workbenches[row]->id();
     });
@@ -223,6 +227,41 @@ void MainWindow::buildMenus() {
     });
 }
 
+void MainWindow::connectStartPage() {
+    // Files the user opens anywhere become recent files; the Start page's demos and files open
+    // the workbench they belong to.
+    for (auto* wb : std::as_const(m_workbenches))
+        connect(wb, &Workbench::inputOpened, this, [this, wb](const QString& path) {
+            QString error;
+            if (!m_start->recentFiles().add(path, wb->id(), &error))
+                spdlog::warn("the recent files were not saved: {}", error.toStdString());
+            m_start->refreshRecent();
+        });
+    connect(m_start, &StartWorkbench::demoRequested, this,
+            [this](const QString& id, const QString& argument) {
+                auto* wb = workbench(id);
+                if (!wb) return;
+                showWorkbench(id);
+                RunRequest request;
+                request.argument = argument;
+                QString error;
+                if (!wb->run(request, &error)) {
+                    statusBar()->showMessage(error, 8000);
+                    QMessageBox::warning(this, tr("Demo"), error);
+                }
+            });
+    connect(m_start, &StartWorkbench::openRequested, this, [this](const QString& id, const QString& path) {
+        auto* wb = workbench(id);
+        if (!wb) return;
+        showWorkbench(id);
+        QString error;
+        if (!wb->openInput(path, &error)) {
+            statusBar()->showMessage(error, 8000);
+            QMessageBox::warning(this, tr("Open"), error);
+        }
+    });
+}
+
 QString MainWindow::shortcutsHelp() const {
     QString rows;
     auto row = [&rows](const QString& keys, const QString& what) {
@@ -241,6 +280,7 @@ QString MainWindow::shortcutsHelp() const {
     row(QStringLiteral("1 – 4"),
         tr("Enhance: hear the noisy, enhanced, reference or residual track at the same position"));
     row(tr("Space"), tr("Enhance: play or pause"));
+    row(QStringLiteral("1 – 3"), tr("Enhance, History: hear run A, run B or A's input at the same position"));
     row(tr("Wheel, drag"), tr("Restore: zoom the compare view, pan it; drag the divider to compare"));
     row(tr("Double-click"), tr("Restore: fit the image to the view"));
     return QStringLiteral("<table>%1</table>").arg(rows);

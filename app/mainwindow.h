@@ -21,6 +21,7 @@ class TelemetryDock;
 namespace reverie::app {
 
 class Engine;
+class StartWorkbench;
 class Workbench;
 struct JobProgress;
 enum class JobStatus;
@@ -46,6 +47,7 @@ public:
 
 private:
     void addWorkbench(Workbench* wb);
+    void connectStartPage();
     void buildMenus();
     void buildStatusBar();
     void openPreferences();
@@ -58,6 +60,7 @@ private:
     Engine* m_engine;
     Settings m_settings;
     QList<Workbench*> m_workbenches;
+    StartWorkbench* m_start = nullptr;
     QListWidget* m_rail = nullptr;
     QStackedWidget* m_stack = nullptr;
     widgets::TelemetryDock* m_telemetry = nullptr;

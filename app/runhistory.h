@@ -2,7 +2,8 @@
 // The history of a workbench's finished runs, kept across restarts: each run's settings (enough
 // to run it again), its cost and quality figures, its result (an image scaled to at most
 // kKeptSide pixels on its longer side) and a thumbnail. One folder per workbench,
-// <history root>/<workbench>/<id>.json, <id>.png, <id>-thumb.png; the root is
+// <history root>/<workbench>/<id>.json, <id>.png, <id>-thumb.png (and for audio runs <id>.wav and
+// <id>-input.wav: the result and the input it was made from, 32-bit float WAV); the root is
 // $REVERIE_CONFIG_DIR/history when that is set (tests), else the user's data folder. Bounded:
 // the oldest runs go first once there are more than maxRuns or the folder holds more than
 // maxBytes. A corrupt or foreign file in the folder is skipped, never fatal.
@@ -15,6 +16,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -29,6 +31,8 @@ struct RunRecord {
     QJsonObject figures;  ///< cost and quality: nfe, seconds, peak_mib, psnr, ssim, si_sdr, …
     QString resultFile;   ///< the kept result (PNG); "" when none
     QString thumbFile;    ///< thumbnail PNG; "" when none
+    QString audioFile;    ///< the kept result audio (WAV); "" when none
+    QString inputAudioFile; ///< the kept input audio (WAV) the run started from; "" when none
 };
 
 class RunHistory {
@@ -53,8 +57,12 @@ public:
     /// that a 50-megapixel result is not scaled on the GUI thread.
     struct Prepared {
         QByteArray resultPng, thumbPng; ///< empty: no image
+        QByteArray audioWav, inputWav;  ///< empty: no audio (wavBytes())
     };
     static Prepared prepare(const QImage& result);
+    /// Mono samples as the bytes of a 32-bit float WAV file (values kept exactly; NaN/Inf as 0).
+    /// Empty for no samples or a rate ≤ 0. A pure function for any thread.
+    static QByteArray wavBytes(const float* samples, qsizetype count, int sampleRate);
     /// Keeps a finished run with its prepared result, then drops the oldest runs beyond the
     /// bounds. nullopt with *error when the folder cannot be written (nothing half-written is left).
     std::optional<RunRecord> addRun(const QString& title, const QJsonObject& settings,
@@ -71,6 +79,12 @@ public:
     /// Saves a run's kept result as a PNG with its settings and figures embedded (imagesettings.h),
     /// and `<name>.json` beside it with the whole record; never over the run's input file.
     bool exportImageRun(const QString& id, const QString& path, QString* error = nullptr) const;
+    /// Saves a run's kept result audio as a WAV file with its settings and figures embedded (a
+    /// LIST/INFO "ICMT" chunk holding the JSON, which players ignore), and `<name>.json` beside it
+    /// with the whole record; never over the run's input file.
+    bool exportAudioRun(const QString& id, const QString& path, QString* error = nullptr) const;
+    /// The JSON embedded by exportAudioRun() in a WAV file (nullopt, with *error, when there is none).
+    static std::optional<QJsonObject> readWavSettings(const QString& path, QString* error = nullptr);
     bool remove(const QString& id);
     /// Removes every run of this workbench (and nothing else in the folder).
     void clear();
@@ -80,6 +94,7 @@ public:
 
 private:
     void enforceBounds();
+    QStringList filesOf(const RunRecord& r) const; ///< the record and every file it keeps
 
     QString m_workbench;
     QString m_dir;

@@ -13,6 +13,11 @@ bool Workbench::run(const RunRequest&, QString* error) {
 
 bool Workbench::applyRemembered(const QJsonObject&, QString*) { return true; }
 
+bool Workbench::openInput(const QString&, QString* error) {
+    if (error) *error = tr("%1 does not open files.").arg(title());
+    return false;
+}
+
 void Workbench::cancel() {
     for (auto* slot : std::as_const(m_slots)) slot->cancel();
 }

@@ -54,6 +54,9 @@ public:
     /// Shows remembered settings over the current ones. Keys it does not know are ignored; false
     /// with *why (and nothing changed) when the result is not a valid setting for this version.
     virtual bool applyRemembered(const QJsonObject& settings, QString* why);
+    /// Opens a file of the user's as this workbench's input (the Start page's recent files and
+    /// "Open a file…"): shown, not yet run. False with *error when this workbench takes no files.
+    virtual bool openInput(const QString& path, QString* error);
     /// True while a job of this workbench is queued or running.
     bool isBusy() const;
     Engine* engine() const { return m_engine; }
@@ -66,6 +69,8 @@ Q_SIGNALS:
     /// What run() started is done (successfully or not).
     void runFinished(reverie::app::JobStatus status, const QString& message);
     void busyChanged(bool busy);
+    /// The user opened one of their files as input (for the recent files; not for demo data).
+    void inputOpened(const QString& path);
 
 protected:
     /// A new job lane owned by this workbench; its ends are forwarded to jobFinished().

@@ -41,6 +41,13 @@
     </message>
 </context>
 <context>
+    <name>EnhanceWorkbench</name>
+    <message>
+        <source>The demo needs the speech corpus (packaging/install-deps.sh): %1</source>
+        <translation>Die Demo braucht das Sprachkorpus (packaging/install-deps.sh): %1</translation>
+    </message>
+</context>
+<context>
     <name>EraseForm</name>
     <message>
         <source>Prompts (one per line)</source>
@@ -458,6 +465,18 @@
         <source>The image was saved, its JSON not: %1</source>
         <translation>Das Bild wurde gespeichert, sein JSON nicht: %1</translation>
     </message>
+    <message>
+        <source>The kept audio of that run is not a WAV file.</source>
+        <translation>Das aufbewahrte Audio dieses Laufs ist keine WAV-Datei.</translation>
+    </message>
+    <message>
+        <source>Refusing to write over the run&apos;s input file.</source>
+        <translation>Die Eingabedatei des Laufs wird nicht überschrieben.</translation>
+    </message>
+    <message>
+        <source>The audio was saved, its JSON not: %1</source>
+        <translation>Das Audio wurde gespeichert, sein JSON nicht: %1</translation>
+    </message>
 </context>
 <context>
     <name>SampleForm</name>
@@ -767,10 +786,6 @@
         <translation>Reverie: ein Desktop-Studio für Diffusionsmodelle.</translation>
     </message>
     <message>
-        <source>Open this workbench first (generate, restore, enhance, erase, tune, diagnostics).</source>
-        <translation>Diese Werkbank zuerst öffnen (generate, restore, enhance, erase, tune, diagnostics).</translation>
-    </message>
-    <message>
         <source>Run &apos;reverie --help&apos; for the options.</source>
         <translation>Mit „reverie --help“ werden die Optionen angezeigt.</translation>
     </message>
@@ -806,6 +821,10 @@
         <source>A word for --run (Erase: the concept to erase; Restore: &apos;compare&apos;, the run beside the one before it).</source>
         <translation>Ein Wort für --run (Löschen: das zu löschende Konzept; Restaurieren: &apos;compare&apos;, der Lauf neben dem vorigen).</translation>
     </message>
+    <message>
+        <source>Open this workbench first (start, generate, restore, enhance, erase, tune, diagnostics).</source>
+        <translation>Diese Werkbank zuerst öffnen (start, generate, restore, enhance, erase, tune, diagnostics).</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app</name>
@@ -840,6 +859,65 @@
     <message>
         <source>Erasing failed: %1</source>
         <translation>Löschen fehlgeschlagen: %1</translation>
+    </message>
+</context>
+<context>
+    <name>reverie::app::AudioCompareView</name>
+    <message>
+        <source>Select two runs and press Compare: A above, B below, heard at the same position.</source>
+        <translation>Zwei Läufe wählen und „Vergleichen“ drücken: A oben, B unten, an derselben Stelle zu hören.</translation>
+    </message>
+    <message>
+        <source>Wheel: zoom both rows about the cursor; double-click: the whole track; click: seek; drag: loop region</source>
+        <translation>Mausrad: beide Zeilen um den Cursor zoomen; Doppelklick: die ganze Spur; Klick: springen; Ziehen: Schleifenbereich</translation>
+    </message>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>A&apos;s input</source>
+        <translation>Eingabe von A</translation>
+    </message>
+    <message>
+        <source>Hear run A&apos;s enhanced track (key 1)</source>
+        <translation>Die verbesserte Spur von Lauf A hören (Taste 1)</translation>
+    </message>
+    <message>
+        <source>Hear run B&apos;s enhanced track (key 2)</source>
+        <translation>Die verbesserte Spur von Lauf B hören (Taste 2)</translation>
+    </message>
+    <message>
+        <source>Hear the noisy input run A started from (key 3)</source>
+        <translation>Die verrauschte Eingabe hören, von der Lauf A ausging (Taste 3)</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Abspielen</translation>
+    </message>
+    <message>
+        <source>Play or pause (Space)</source>
+        <translation>Abspielen oder anhalten (Leertaste)</translation>
+    </message>
+    <message>
+        <source>Match loudness</source>
+        <translation>Lautheit angleichen</translation>
+    </message>
+    <message>
+        <source>Play every track at run A&apos;s loudness, so that the louder one does not sound better only for being louder</source>
+        <translation>Jede Spur mit der Lautheit von Lauf A abspielen, damit die lautere nicht nur wegen ihrer Lautstärke besser klingt</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>%1 s / %2 s</source>
+        <translation>%1 s / %2 s</translation>
     </message>
 </context>
 <context>
@@ -1400,6 +1478,14 @@
         <source>Strength:</source>
         <translation>Stärke:</translation>
     </message>
+    <message>
+        <source>seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::EnhanceWorkbench</name>
@@ -1584,12 +1670,56 @@
         <translation>%1 exportiert.</translation>
     </message>
     <message>
-        <source>--run for Enhance needs --input with a noisy audio file.</source>
-        <translation>--run für Verbessern braucht --input mit einer verrauschten Audiodatei.</translation>
-    </message>
-    <message>
         <source>Loading %1…</source>
         <translation>%1 wird geladen…</translation>
+    </message>
+    <message>
+        <source>%1 is not there any more.</source>
+        <translation>%1 ist nicht mehr vorhanden.</translation>
+    </message>
+    <message>
+        <source>Making the demo: a held-out voice in white noise at 5 dB…</source>
+        <translation>Die Demo wird erstellt: eine zurückgehaltene Stimme in weißem Rauschen bei 5 dB…</translation>
+    </message>
+    <message>
+        <source>WAV audio (*.wav)</source>
+        <translation>WAV-Audio (*.wav)</translation>
+    </message>
+    <message>
+        <source>Run again</source>
+        <translation>Erneut ausführen</translation>
+    </message>
+    <message>
+        <source>recording</source>
+        <translation>Aufnahme</translation>
+    </message>
+    <message>
+        <source>%1 · NFE %2 · %3</source>
+        <translation>%1 · NFE %2 · %3</translation>
+    </message>
+    <message>
+        <source>The run was not kept in the history: %1</source>
+        <translation>Der Lauf wurde nicht im Verlauf aufbewahrt: %1</translation>
+    </message>
+    <message>
+        <source>That run is no longer in the history.</source>
+        <translation>Dieser Lauf ist nicht mehr im Verlauf.</translation>
+    </message>
+    <message>
+        <source>The audio of that run could not be read from the history%1</source>
+        <translation>Das Audio dieses Laufs konnte nicht aus dem Verlauf gelesen werden%1</translation>
+    </message>
+    <message>
+        <source>That run&apos;s settings cannot be used by this version: %1</source>
+        <translation>Die Einstellungen dieses Laufs kann diese Version nicht verwenden: %1</translation>
+    </message>
+    <message>
+        <source>The input of that run is gone (%1) and no copy was kept.</source>
+        <translation>Die Eingabe dieses Laufs ist nicht mehr da (%1), und es wurde keine Kopie aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>a recording</source>
+        <translation>eine Aufnahme</translation>
     </message>
 </context>
 <context>
@@ -2449,6 +2579,10 @@
         <source>run</source>
         <translation>Lauf</translation>
     </message>
+    <message>
+        <source>These runs cannot be compared here.</source>
+        <translation>Diese Läufe lassen sich hier nicht vergleichen.</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::JobSlot</name>
@@ -2598,6 +2732,18 @@
     <message>
         <source>Restore: fit the image to the view</source>
         <translation>Restaurieren: das Bild in die Ansicht einpassen</translation>
+    </message>
+    <message>
+        <source>Demo</source>
+        <translation>Demo</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Öffnen</translation>
+    </message>
+    <message>
+        <source>Enhance, History: hear run A, run B or A&apos;s input at the same position</source>
+        <translation>Verbessern, Verlauf: Lauf A, Lauf B oder die Eingabe von A an derselben Stelle hören</translation>
     </message>
 </context>
 <context>
@@ -3080,6 +3226,10 @@
         <source>Run again</source>
         <translation>Erneut ausführen</translation>
     </message>
+    <message>
+        <source>%1 is not there any more.</source>
+        <translation>%1 ist nicht mehr vorhanden.</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::SdErasePage</name>
@@ -3538,6 +3688,125 @@ verschoben %2</translation>
     </message>
 </context>
 <context>
+    <name>reverie::app::StartWorkbench</name>
+    <message>
+        <source>Generate</source>
+        <translation>Erzeugen</translation>
+    </message>
+    <message>
+        <source>Sample Fashion-MNIST items with the built-in score model and watch the quality-versus-NFE figures (seconds).</source>
+        <translation>Fashion-MNIST-Motive mit dem eingebauten Score-Modell erzeugen und die Werte von Qualität gegen NFE verfolgen (Sekunden).</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>Restaurieren</translation>
+    </message>
+    <message>
+        <source>Restore a test photo degraded with noise with the fast MR Sampler, against its clean original (PSNR, SSIM; a few seconds).</source>
+        <translation>Ein verrauschtes Testfoto mit dem schnellen MR Sampler restaurieren, gemessen am sauberen Original (PSNR, SSIM; wenige Sekunden).</translation>
+    </message>
+    <message>
+        <source>Enhance</source>
+        <translation>Verbessern</translation>
+    </message>
+    <message>
+        <source>Enhance a held-out voice in white noise at 5 dB and hear noisy, enhanced and clean at the same position (SI-SDR, ESTOI; seconds).</source>
+        <translation>Eine zurückgehaltene Stimme in weißem Rauschen bei 5 dB verbessern und verrauscht, verbessert und sauber an derselben Stelle hören (SI-SDR, ESTOI; Sekunden).</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Erase &quot;sneaker&quot; from the text-to-image model with RECE&apos;s closed form and regenerate the same seeds (seconds).</source>
+        <translation>„sneaker“ mit der geschlossenen Form von RECE aus dem Text-zu-Bild-Modell löschen und dieselben Seeds neu erzeugen (Sekunden).</translation>
+    </message>
+    <message>
+        <source>Tune</source>
+        <translation>Feinabstimmen</translation>
+    </message>
+    <message>
+        <source>Learn five Fashion-MNIST tasks in turn, with and without refresh, and watch what is forgotten (minutes; Cancel stops it).</source>
+        <translation>Fünf Fashion-MNIST-Aufgaben nacheinander lernen, mit und ohne Auffrischung, und sehen, was vergessen wird (Minuten; „Abbrechen“ beendet es).</translation>
+    </message>
+    <message>
+        <source>Diagnostics</source>
+        <translation>Diagnose</translation>
+    </message>
+    <message>
+        <source>Check this machine: the device, the threads and every sampler against its reference (about a minute).</source>
+        <translation>Diesen Rechner prüfen: das Gerät, die Threads und jeden Sampler gegen seine Referenz (etwa eine Minute).</translation>
+    </message>
+    <message>
+        <source>Reverie</source>
+        <translation>Reverie</translation>
+    </message>
+    <message>
+        <source>Diffusion models on your own photos, recordings and models, with what every method costs and what it buys. Try a demo on built-in data, or open a file of your own.</source>
+        <translation>Diffusionsmodelle auf Ihren eigenen Fotos, Aufnahmen und Modellen, mit dem, was jedes Verfahren kostet und was es bringt. Probieren Sie eine Demo mit eingebauten Daten oder öffnen Sie eine eigene Datei.</translation>
+    </message>
+    <message>
+        <source>Demos on built-in data</source>
+        <translation>Demos mit eingebauten Daten</translation>
+    </message>
+    <message>
+        <source>Run the %1 demo</source>
+        <translation>Demo „%1“ ausführen</translation>
+    </message>
+    <message>
+        <source>Shows %1 and runs it with its settings as shown</source>
+        <translation>Zeigt %1 und führt es mit den angezeigten Einstellungen aus</translation>
+    </message>
+    <message>
+        <source>Your recent files</source>
+        <translation>Ihre zuletzt geöffneten Dateien</translation>
+    </message>
+    <message>
+        <source>None yet: files you open in Restore or Enhance are listed here.</source>
+        <translation>Noch keine: Dateien, die Sie in „Restaurieren“ oder „Verbessern“ öffnen, erscheinen hier.</translation>
+    </message>
+    <message>
+        <source>Double-click to open the file in the workbench that opened it last</source>
+        <translation>Doppelklicken, um die Datei in der Werkbank zu öffnen, die sie zuletzt geöffnet hat</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Öffnen</translation>
+    </message>
+    <message>
+        <source>Open the selected file in the workbench that opened it last</source>
+        <translation>Die gewählte Datei in der Werkbank öffnen, die sie zuletzt geöffnet hat</translation>
+    </message>
+    <message>
+        <source>Open a file…</source>
+        <translation>Datei öffnen…</translation>
+    </message>
+    <message>
+        <source>An image opens in Restore (restored as it is), a recording in Enhance</source>
+        <translation>Ein Bild öffnet sich in „Restaurieren“ (so restauriert, wie es ist), eine Aufnahme in „Verbessern“</translation>
+    </message>
+    <message>
+        <source>Open a file</source>
+        <translation>Datei öffnen</translation>
+    </message>
+    <message>
+        <source>Images and audio (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.wav *.flac *.ogg *.mp3 *.opus);;All files (*)</source>
+        <translation>Bilder und Audio (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.wav *.flac *.ogg *.mp3 *.opus);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>%1 — %2 (%3)</source>
+        <translation>%1 — %2 (%3)</translation>
+    </message>
+    <message>
+        <source>%1: Reverie opens images (Restore) and audio (Enhance); this is neither.</source>
+        <translation>%1: Reverie öffnet Bilder („Restaurieren“) und Audio („Verbessern“); dies ist keines von beiden.</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Start</translation>
+    </message>
+</context>
+<context>
     <name>reverie::app::SweepPanel</name>
     <message>
         <source>Samplers × NFE</source>
@@ -3788,6 +4057,10 @@ verschoben %2</translation>
     <message>
         <source>The %1 workbench has no action to run from the command line.</source>
         <translation>Die Werkbank %1 hat keine Aktion, die sich von der Kommandozeile ausführen lässt.</translation>
+    </message>
+    <message>
+        <source>%1 does not open files.</source>
+        <translation>%1 öffnet keine Dateien.</translation>
     </message>
 </context>
 <context>

@@ -7,6 +7,7 @@
 #include <QSaveFile>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace reverie::widgets {
@@ -87,6 +88,15 @@ void SeriesPlot::addReferenceLine(const QString& label, double y) {
 
 void SeriesPlot::rescale() {
     m_plot->rescaleAxes();
+    if (m_scatter) {
+        // Discs drawn on the axes' ends would be cut in half: leave 8 % around them (linear axes).
+        for (auto* axis : {m_plot->xAxis, m_plot->yAxis}) {
+            if (axis->scaleType() != QCPAxis::stLinear) continue;
+            QCPRange r = axis->range();
+            const double pad = r.size() > 0 ? 0.08 * r.size() : std::max(1e-3, 0.05 * std::abs(r.center()));
+            axis->setRange(r.lower - pad, r.upper + pad);
+        }
+    }
     if (m_refs.isEmpty()) return;
     // Items do not take part in rescaleAxes(): stretch the y range over the reference lines.
     QCPRange r = m_plot->yAxis->range();

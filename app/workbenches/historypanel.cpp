@@ -133,24 +133,28 @@ void HistoryPanel::updateButtons() {
     m_clear->setEnabled(m_list->count() > 0);
 }
 
-HistoryTab::HistoryTab(QWidget* parent) : QWidget(parent) {
+HistoryTab::HistoryTab(QWidget* compareArea, QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("historyTab"));
     auto* layout = new QHBoxLayout(this);
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     m_panel = new HistoryPanel;
-    auto* right = new QWidget(splitter);
-    auto* rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    m_compare = new widgets::SplitImageView(right);
-    m_compare->setObjectName(QStringLiteral("historyCompareView"));
-    m_compare->setPlaceholderText(tr("Select two runs and press Compare: the first left of the divider, the "
-                                     "second right, at the same zoom."));
-    m_figures = new QLabel(right);
-    m_figures->setObjectName(QStringLiteral("historyCompareFigures"));
-    m_figures->setWordWrap(true);
-    m_figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    rightLayout->addWidget(m_compare, 1);
-    rightLayout->addWidget(m_figures);
+    QWidget* right = compareArea;
+    if (!right) {
+        right = new QWidget(splitter);
+        auto* rightLayout = new QVBoxLayout(right);
+        rightLayout->setContentsMargins(0, 0, 0, 0);
+        m_compare = new widgets::SplitImageView(right);
+        m_compare->setObjectName(QStringLiteral("historyCompareView"));
+        m_compare->setPlaceholderText(tr("Select two runs and press Compare: the first left of the divider, "
+                                         "the second right, at the same zoom."));
+        m_figures = new QLabel(right);
+        m_figures->setObjectName(QStringLiteral("historyCompareFigures"));
+        m_figures->setWordWrap(true);
+        m_figures->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        rightLayout->addWidget(m_compare, 1);
+        rightLayout->addWidget(m_figures);
+    }
+    m_exportFilter = tr("PNG images (*.png)");
     auto* left = new QSplitter(Qt::Vertical, splitter);
     m_panel->setParent(left);
     m_scatter = new widgets::SeriesPlot(left);
@@ -175,6 +179,11 @@ bool HistoryTab::compare(const RunHistory& h, const QString& a, const QString& b
     const auto ra = h.find(a), rb = h.find(b);
     if (!ra || !rb) {
         if (error) *error = tr("That run is no longer in the history.");
+        return false;
+    }
+    if (m_comparer) return m_comparer(*ra, *rb, error);
+    if (!m_compare) {
+        if (error) *error = tr("These runs cannot be compared here.");
         return false;
     }
     const QImage ia = h.resultImage(*ra), ib = h.resultImage(*rb);
@@ -220,11 +229,12 @@ void HistoryTab::connectTo(RunHistory* h, const QString& exportDir,
     connect(m_panel, &HistoryPanel::rerunRequested, this, std::move(rerun));
     connect(m_panel, &HistoryPanel::exportRequested, this, [this, h, exportDir](const QString& id) {
         const QString path = QFileDialog::getSaveFileName(
-            this, tr("Export run"), QDir(exportDir).filePath(id + QStringLiteral(".png")),
-            tr("PNG images (*.png)"));
+            this, tr("Export run"), QDir(exportDir).filePath(id + QLatin1Char('.') + m_exportSuffix),
+            m_exportFilter);
+        if (path.isEmpty()) return;
         QString error;
-        if (!path.isEmpty() && !h->exportImageRun(id, path, &error))
-            QMessageBox::warning(this, tr("Export run"), error);
+        const bool ok = m_exporter ? m_exporter(id, path, &error) : h->exportImageRun(id, path, &error);
+        if (!ok) QMessageBox::warning(this, tr("Export run"), error);
     });
     connect(m_panel, &HistoryPanel::deleteRequested, this, [this, h](const QStringList& ids) {
         for (const auto& id : ids) h->remove(id);
@@ -237,8 +247,15 @@ void HistoryTab::connectTo(RunHistory* h, const QString& exportDir,
     refresh(*h);
 }
 
+void HistoryTab::setExporter(const QString& suffix, const QString& filter, Exporter exportRun) {
+    m_exportSuffix = suffix;
+    m_exportFilter = filter;
+    m_exporter = std::move(exportRun);
+}
+
 void HistoryTab::showComparison(const QImage& a, const QString& aText, const QImage& b,
                                 const QString& bText) {
+    if (!m_compare) return;
     m_compare->setImages(a, b);
     m_compare->setLabels(tr("A"), tr("B"));
     m_figures->setText(

@@ -55,14 +55,25 @@ private:
     QPushButton* m_clear = nullptr;
 };
 
-/// A workbench's History tab for image results: the panel on the left, the two compared runs in
-/// a split view on the right (A left of the divider, B right) with their titles and figures.
+/// A workbench's History tab: the panel on the left, the two compared runs on the right. For
+/// image results the right side is a split view (A left of the divider, B right) with their titles
+/// and figures; a workbench with other results (audio) gives its own compare area and says how to
+/// compare and export its runs (setComparer, setExporter).
 class HistoryTab : public QWidget {
     Q_OBJECT
 public:
-    explicit HistoryTab(QWidget* parent = nullptr);
+    /// compareArea: the right side (nullptr: the image split view).
+    explicit HistoryTab(QWidget* compareArea = nullptr, QWidget* parent = nullptr);
     HistoryPanel* panel() const { return m_panel; }
+    /// The image split view (nullptr when the tab was given its own compare area).
     widgets::SplitImageView* compareView() const { return m_compare; }
+    /// How compare() shows two runs when they are not images: true when shown, else *error.
+    using Comparer = std::function<bool(const RunRecord& a, const RunRecord& b, QString* error)>;
+    void setComparer(Comparer compare) { m_comparer = std::move(compare); }
+    /// What Export… writes when it is not an image: the file suffix ("wav"), the dialog's filter
+    /// and the call that writes it.
+    using Exporter = std::function<bool(const QString& id, const QString& path, QString* error)>;
+    void setExporter(const QString& suffix, const QString& filter, Exporter exportRun);
     /// Cost against quality of the runs that have a quality figure (seconds → PSNR, one series
     /// per sampler), refreshed with the list.
     widgets::SeriesPlot* scatter() const { return m_scatter; }
@@ -90,6 +101,10 @@ private:
     QLabel* m_figures = nullptr;
     widgets::SeriesPlot* m_scatter = nullptr;
     QString m_xKey = QStringLiteral("seconds"), m_yKey = QStringLiteral("psnr");
+    Comparer m_comparer;
+    QString m_exportSuffix = QStringLiteral("png");
+    QString m_exportFilter;
+    Exporter m_exporter;
 };
 
 } // namespace reverie::app

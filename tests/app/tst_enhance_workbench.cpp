@@ -3,19 +3,24 @@
 // files, enhanced with the default sampler; the enhanced track's length, the SI-SDR gain against
 // the reference, the views, track switching at the same position (keys too), loudness matching,
 // WAV export (refusing the input), a corrupt or empty file keeping the loaded audio, cancel and a
-// failed run keeping the previous result, and no audio device as a sentence. Plus the spectrogram
+// failed run keeping the previous result, and no audio device as a sentence; the history of runs
+// (kept across restarts, compared in the A/B player, run again, exported). Plus the spectrogram
 // in the model's STFT (core/speech/view.h).
 
+#include "eventloopgap.h"
 #include "jobs/engine.h"
+#include "jobspy.h"
 #include "models/zoo.h"
+#include "runhistory.h"
 #include "speech/audio.h"
 #include "speech/corpus.h"
 #include "speech/view.h"
-#include "eventloopgap.h"
-#include "jobspy.h"
+#include "workbenches/enhance/audiocompare.h"
 #include "workbenches/enhance/enhanceworkbench.h"
+#include "workbenches/historypanel.h"
 
 #include "abplayer.h"
+#include "seriesplot.h"
 #include "waveformview.h"
 
 #include "fixtures.h"
@@ -65,6 +70,41 @@ QPair<JobStatus, QString> waitFinished(reverie::testing::JobSpy& done, int timeo
 }
 
 void waitAnalysis(EnhanceWorkbench& wb) { QTRY_VERIFY_WITH_TIMEOUT(!wb.isAnalysing(), 30000); }
+
+/// A real mixture of a held-out speaker with white noise at 5 dB (1.5 s), written as float WAVs;
+/// false when the built-in enhancer or the corpus is missing (a broken checkout or install).
+bool writeMixture(const QString& noisyPath, const QString& cleanPath, std::vector<float>* noisyOut,
+                  QString* why) {
+    if (enhancerDir().isEmpty()) {
+        *why = QStringLiteral("the built-in speech enhancer (resources/models/speech-enhance) is not there");
+        return false;
+    }
+    if (!std::filesystem::is_directory(sp::defaultSpeechDir() + "/ru")) {
+        *why = QStringLiteral("the speech corpus is not installed in %1: run packaging/install-deps.sh")
+                   .arg(QString::fromStdString(sp::defaultSpeechDir()));
+        return false;
+    }
+    sp::CorpusOptions co;
+    co.length = 24064;
+    co.snrMin = co.snrMax = 5;
+    co.noises = {sp::NoiseKind::White};
+    co.maxFilesPerSpeaker = 3;
+    auto corpus = sp::Corpus::load(co);
+    if (!corpus) {
+        *why = QString::fromStdString(corpus.error().message);
+        return false;
+    }
+    const auto m = corpus.value().mixture(sp::CorpusSplit::Test, 7, 0);
+    sp::SaveWavOptions f32;
+    f32.encoding = sp::WavEncoding::Float32;
+    if (!sp::saveWav(noisyPath.toStdString(), audioOf(m.noisy), f32).ok() ||
+        !sp::saveWav(cleanPath.toStdString(), audioOf(m.clean), f32).ok()) {
+        *why = QStringLiteral("cannot write the mixture");
+        return false;
+    }
+    if (noisyOut) *noisyOut = m.noisy;
+    return true;
+}
 } // namespace
 
 class TestEnhanceWorkbench : public QObject {
@@ -399,34 +439,14 @@ private Q_SLOTS:
     }
 
     void endToEnd() {
-        const QString model = enhancerDir();
         // The model ships in resources/models; the speech corpus comes with packaging/install-deps.sh.
         // Either missing is a broken checkout or install, not a reason to pass.
-        if (model.isEmpty()) QFAIL("the built-in speech enhancer (resources/models/speech-enhance) is not there");
-        if (!std::filesystem::is_directory(sp::defaultSpeechDir() + "/ru"))
-            QFAIL(qPrintable(QStringLiteral("the speech corpus is not installed in %1: run packaging/install-deps.sh")
-                                 .arg(QString::fromStdString(sp::defaultSpeechDir()))));
-        // A real mixture of the held-out speaker with white noise at 5 dB.
-        std::vector<float> clean, noisy;
-        sp::CorpusOptions co;
-        co.length = 24064; // 1.5 s
-        co.snrMin = co.snrMax = 5;
-        co.noises = {sp::NoiseKind::White};
-        co.maxFilesPerSpeaker = 3;
-        {
-            auto corpus = sp::Corpus::load(co);
-            VERIFY_OK(corpus);
-            const auto m = corpus.value().mixture(sp::CorpusSplit::Test, 7, 0);
-            clean = m.clean;
-            noisy = m.noisy;
-        }
         QTemporaryDir dir;
         const QString noisyPath = dir.filePath(QStringLiteral("noisy.wav"));
         const QString cleanPath = dir.filePath(QStringLiteral("clean.wav"));
-        sp::SaveWavOptions f32;
-        f32.encoding = sp::WavEncoding::Float32;
-        QVERIFY(sp::saveWav(noisyPath.toStdString(), audioOf(noisy), f32).ok());
-        QVERIFY(sp::saveWav(cleanPath.toStdString(), audioOf(clean), f32).ok());
+        std::vector<float> noisy;
+        QString why;
+        if (!writeMixture(noisyPath, cleanPath, &noisy, &why)) QFAIL(qPrintable(why));
 
         Engine engine;
         EnhanceWorkbench wb(&engine, dir.path());
@@ -622,6 +642,162 @@ private Q_SLOTS:
         QVERIFY(!wb.hasResult());
         QVERIFY(!wb.player().hasTrack(EnhanceWorkbench::Enhanced));
         waitAnalysis(wb);
+    }
+
+    void historyComparesAndRerunsRuns() {
+        // Every finished enhancement is kept (across restarts) with its audio, its input and its
+        // scores; two runs play in the History tab's A/B player at the same position; a run
+        // again gives the same samples, from the user's file or, when that is gone, from the
+        // kept input; export embeds the settings in the WAV.
+        QTemporaryDir dir;
+        const QString noisyPath = dir.filePath(QStringLiteral("noisy.wav"));
+        const QString cleanPath = dir.filePath(QStringLiteral("clean.wav"));
+        std::vector<float> noisy;
+        QString why;
+        if (!writeMixture(noisyPath, cleanPath, &noisy, &why)) QFAIL(qPrintable(why));
+        const QString historyDir = QDir(dir.path()).filePath(QStringLiteral("history"));
+        Engine engine;
+        std::vector<float> first, second;
+        QString error;
+        auto runToEnd = [&](EnhanceWorkbench& wb, const sp::EnhanceParams& p) {
+            reverie::testing::JobSpy done(&wb, QStringLiteral("enhance"));
+            if (!wb.startEnhance(p, &error)) return false;
+            const auto [status, message] = waitFinished(done, 180000);
+            error = message;
+            return status == JobStatus::Succeeded;
+        };
+        {
+            EnhanceWorkbench wb(&engine, dir.path());
+            wb.history() = RunHistory(QStringLiteral("enhance"), historyDir);
+            wb.refreshHistory();
+            QVERIFY2(wb.setNoisyFile(noisyPath, &error), qPrintable(error));
+            QVERIFY2(wb.setReferenceFile(cleanPath, &error), qPrintable(error));
+            waitAnalysis(wb);
+            auto p = wb.currentParams();
+            QVERIFY2(runToEnd(wb, p), qPrintable(error));
+            first = wb.enhanced().samples;
+            p.nfe = 3;
+            p.seed = 7;
+            QVERIFY2(runToEnd(wb, p), qPrintable(error));
+            second = wb.enhanced().samples;
+            QVERIFY(first != second);
+        }
+        EnhanceWorkbench wb(&engine, dir.path());
+        wb.history() = RunHistory(QStringLiteral("enhance"), historyDir);
+        wb.refreshHistory();
+        QWidget* page = wb.page();
+        page->resize(1400, 900);
+        auto runs = wb.history().runs();
+        QCOMPARE(runs.size(), 2); // kept across a restart
+        QCOMPARE(runs[0].settings.value(QStringLiteral("nfe")).toInt(), 3);
+        QCOMPARE(runs[1].settings.value(QStringLiteral("nfe")).toInt(), 0); // the sampler's default…
+        QCOMPARE(runs[1].figures.value(QStringLiteral("nfe")).toInt(), sp::kDefaultEnhanceNfe); // …which ran
+        QCOMPARE(runs[1].settings.value(QStringLiteral("input_path")).toString(),
+                 QFileInfo(noisyPath).absoluteFilePath());
+        for (const auto& r : runs) {
+            QVERIFY(r.figures.value(QStringLiteral("si_sdr")).isDouble());
+            QVERIFY(r.figures.value(QStringLiteral("estoi")).isDouble());
+            QVERIFY(r.figures.value(QStringLiteral("si_sdr_input")).isDouble());
+            QVERIFY(r.figures.value(QStringLiteral("rtf")).toDouble() > 0);
+            QVERIFY(!r.audioFile.isEmpty() && !r.inputAudioFile.isEmpty() && !r.thumbFile.isEmpty());
+        }
+        // The kept audio is the result and the input, sample for sample (float WAV).
+        auto kept = [](const QString& f) {
+            auto a = sp::loadAudio(f.toStdString(), 16000);
+            return a ? std::move(a).value().samples : std::vector<float>{};
+        };
+        QVERIFY(kept(runs[1].audioFile) == first);
+        QVERIFY(kept(runs[0].audioFile) == second);
+        QVERIFY(kept(runs[1].inputAudioFile) == noisy);
+        auto* list = page->findChild<QListWidget*>(QStringLiteral("historyList"));
+        QVERIFY(list);
+        QCOMPARE(list->count(), 2);
+        QVERIFY(list->item(0)->text().contains(QStringLiteral("SI-SDR")));
+        auto* scatter = page->findChild<reverie::widgets::SeriesPlot*>(QStringLiteral("historyScatter"));
+        QVERIFY(scatter);
+        QCOMPARE(scatter->pointCount(QString::fromLatin1(sp::kDefaultEnhanceSampler)), 2);
+
+        // Compare: A and B in list order (newest first); one playhead for A, B and A's input.
+        auto* panel = page->findChild<HistoryPanel*>();
+        QVERIFY(panel);
+        panel->select({runs[1].id, runs[0].id});
+        auto* compare = page->findChild<QPushButton*>(QStringLiteral("historyCompare"));
+        QVERIFY(compare && compare->isEnabled());
+        compare->click();
+        auto* ab = page->findChild<AudioCompareView*>();
+        QVERIFY(ab && ab->hasComparison());
+        QCOMPARE(page->findChild<QTabWidget*>(QStringLiteral("enhanceTabs"))->currentIndex(), 1);
+        QVERIFY(ab->player().samples(AudioCompareView::RunA) == second);
+        QVERIFY(ab->player().samples(AudioCompareView::RunB) == first);
+        QVERIFY(ab->player().samples(AudioCompareView::InputA) == noisy);
+        QVERIFY(ab->rowA()->hasTrack() && ab->rowB()->hasTrack());
+        ab->player().seek(9000);
+        for (int t : {2, 3, 1}) {
+            QVERIFY(ab->select(t));
+            QCOMPARE(ab->selected(), t);
+            QCOMPARE(ab->player().position(), qint64(9000));
+        }
+        // The page's keys reach the compare player while History is shown.
+        page->show();
+        page->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(page));
+        const int enhanceTrack = wb.selectedTrack();
+        QVERIFY(ab->select(AudioCompareView::RunA));
+        QTest::keyClick(page, Qt::Key_2);
+        QCOMPARE(ab->selected(), int(AudioCompareView::RunB));
+        QCOMPARE(wb.selectedTrack(), enhanceTrack); // the Enhance tab's player is untouched
+        if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT"); !shot.isEmpty()) {
+            QTest::qWait(200);
+            QVERIFY(page->grab().save(shot));
+        }
+
+        // Run again: the first run's settings give its samples again, and a third run is kept.
+        const int before = int(wb.history().runs().size());
+        reverie::testing::JobSpy done(&wb, QStringLiteral("enhance"));
+        QVERIFY2(wb.rerun(runs[1].id, &error), qPrintable(error));
+        QVERIFY(done.wait(180000));
+        QCOMPARE(done.status(0), JobStatus::Succeeded);
+        QVERIFY(wb.enhanced().samples == first);
+        QCOMPARE(wb.resultStats().nfe, qint64(sp::kDefaultEnhanceNfe));
+        QCOMPARE(int(wb.history().runs().size()), before + 1);
+        QCOMPARE(list->count(), before + 1);
+
+        // Export: a WAV with the settings embedded and the JSON beside; never over the input.
+        const QString out = dir.filePath(QStringLiteral("exported.wav"));
+        QVERIFY2(wb.exportRun(runs[0].id, out, &error), qPrintable(error));
+        const auto embedded = RunHistory::readWavSettings(out, &why);
+        QVERIFY2(embedded, qPrintable(why));
+        QCOMPARE(embedded->value(QStringLiteral("nfe")).toInt(), 3);
+        QVERIFY(embedded->value(QStringLiteral("si_sdr")).isDouble());
+        QVERIFY(kept(out) == second); // players read past the settings chunk
+        QVERIFY(QFileInfo::exists(dir.filePath(QStringLiteral("exported.json"))));
+        const QByteArray input = [&] {
+            QFile f(noisyPath);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+        QVERIFY(!wb.exportRun(runs[0].id, noisyPath, &error));
+        QVERIFY2(error.contains(QStringLiteral("input")), qPrintable(error));
+        {
+            QFile f(noisyPath);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QCOMPARE(f.readAll(), input);
+        }
+
+        // The user's file is gone: the kept input runs again, to the same samples.
+        QVERIFY(QFile::remove(noisyPath));
+        done.clear();
+        QVERIFY2(wb.rerun(runs[0].id, &error), qPrintable(error));
+        QVERIFY(done.wait(180000));
+        QCOMPARE(done.status(0), JobStatus::Succeeded);
+        QVERIFY(wb.enhanced().samples == second);
+
+        // A run that is gone, and clearing.
+        QVERIFY(!wb.rerun(QStringLiteral("no-such-run"), &error));
+        QVERIFY(!wb.compareRuns(runs[0].id, QStringLiteral("../../etc/passwd"), &error));
+        wb.history().clear();
+        wb.refreshHistory();
+        QCOMPARE(list->count(), 0);
+        QCOMPARE(QDir(historyDir).entryList(QDir::Files).size(), 0);
     }
 };
 

@@ -1,15 +1,18 @@
 // End to end, offscreen: the main window runs Diagnostics on the engine thread, a second run is
-// cancelled midway, and the GUI event loop is never blocked for more than 100 ms meanwhile.
+// cancelled midway, and the GUI event loop is never blocked for more than 100 ms meanwhile. The
+// Start page's demos and recent files; shortcuts, tooltips and remembered settings.
 
 #include "jobs/engine.h"
 #include "jobspy.h"
 #include "lastsettings.h"
 #include "logging.h"
 #include "mainwindow.h"
+#include "recentfiles.h"
 #include "workbenches/diagnostics/diagnosticsworkbench.h"
 #include "workbenches/enhance/enhanceworkbench.h"
 #include "workbenches/generate/generateworkbench.h"
 #include "workbenches/restore/restoreworkbench.h"
+#include "workbenches/start/startworkbench.h"
 
 #include "logpanel.h"
 #include "telemetrydock.h"
@@ -64,9 +67,15 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
 
         QCOMPARE(window.workbenchIds(),
-                 QStringList({"generate", "restore", "enhance", "erase", "tune", "diagnostics"}));
-        // A new user starts on Restore, its demo image ready to run.
-        QCOMPARE(window.currentWorkbenchId(), QStringLiteral("restore"));
+                 QStringList({"start", "generate", "restore", "enhance", "erase", "tune", "diagnostics"}));
+        // A new user starts on the Start page: a demo per workbench and the recent files.
+        QCOMPARE(window.currentWorkbenchId(), QStringLiteral("start"));
+        for (const auto& d : StartWorkbench::demos()) {
+            QVERIFY(window.workbench(d.workbench));
+            QVERIFY(window.workbench(QStringLiteral("start"))
+                        ->page()
+                        ->findChild<QPushButton*>(QStringLiteral("demo-") + d.workbench));
+        }
         // Generate samples; Tune trains: real controls on both.
         QWidget* generatePage = window.workbench(QStringLiteral("generate"))->page();
         QVERIFY(generatePage->findChild<QLabel*>(QStringLiteral("samplePreview")));
@@ -198,6 +207,65 @@ private Q_SLOTS:
         auto* box = window.findChild<QMessageBox*>(QStringLiteral("shortcutsDialog"));
         QCOMPARE(box->text(), help);
         box->close();
+    }
+
+    void startPageDemosAndRecentFiles() {
+        // A demo button shows its workbench and runs it on built-in data; a file opened in Restore
+        // or Enhance is a recent file across restarts, and opens again from the Start page; a
+        // file that is gone is not listed; a file of no workbench is refused with the reason.
+        QFile::remove(RecentFiles::defaultPath());
+        QTemporaryDir dir;
+        const QString image = dir.filePath(QStringLiteral("mine.png"));
+        {
+            QImage im(40, 30, QImage::Format_RGB888);
+            im.fill(QColor(90, 120, 150));
+            QVERIFY(im.save(image));
+        }
+        Engine engine(1);
+        {
+            MainWindow window(&engine, Settings{});
+            auto* start = qobject_cast<StartWorkbench*>(window.workbench(QStringLiteral("start")));
+            QVERIFY(start);
+            auto* list = start->page()->findChild<QListWidget*>(QStringLiteral("recentFiles"));
+            QVERIFY(list);
+            QCOMPARE(list->count(), 0);
+            // The Enhance demo: a held-out voice in noise, enhanced and scored against its clean speech.
+            auto* enhance = qobject_cast<EnhanceWorkbench*>(window.workbench(QStringLiteral("enhance")));
+            QSignalSpy finished(enhance, &Workbench::runFinished);
+            start->page()->findChild<QPushButton*>(QStringLiteral("demo-enhance"))->click();
+            QCOMPARE(window.currentWorkbenchId(), QStringLiteral("enhance"));
+            QVERIFY(finished.wait(180000));
+            QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+            QVERIFY(enhance->hasResult() && enhance->hasReference());
+            QVERIFY(enhance->scores().enhanced.siSdr && enhance->scores().noisy.siSdr);
+            QVERIFY(*enhance->scores().enhanced.siSdr > *enhance->scores().noisy.siSdr);
+            QCOMPARE(list->count(), 0); // demo data is not a recent file
+            // The user's own image, opened in Restore, becomes a recent file.
+            auto* restore = qobject_cast<RestoreWorkbench*>(window.workbench(QStringLiteral("restore")));
+            QString error;
+            QVERIFY2(restore->openInput(image, &error), qPrintable(error));
+            QCOMPARE(list->count(), 1);
+            QCOMPARE(list->item(0)->data(Qt::UserRole).toString(), QFileInfo(image).absoluteFilePath());
+            QVERIFY(!start->openFile(dir.filePath(QStringLiteral("notes.txt")), &error));
+            QVERIFY2(error.contains(QStringLiteral("neither")), qPrintable(error));
+        }
+        MainWindow window(&engine, Settings{});
+        auto* start = qobject_cast<StartWorkbench*>(window.workbench(QStringLiteral("start")));
+        auto* list = start->page()->findChild<QListWidget*>(QStringLiteral("recentFiles"));
+        QCOMPARE(list->count(), 1); // across a restart
+        window.showWorkbench(QStringLiteral("diagnostics"));
+        list->setCurrentRow(0);
+        start->page()->findChild<QPushButton*>(QStringLiteral("openRecent"))->click();
+        QCOMPARE(window.currentWorkbenchId(), QStringLiteral("restore"));
+        auto* restore = qobject_cast<RestoreWorkbench*>(window.workbench(QStringLiteral("restore")));
+        QCOMPARE(QFileInfo(QString::fromStdString(restore->currentParams().inputPath)).absoluteFilePath(),
+                 QFileInfo(image).absoluteFilePath());
+        QVERIFY(restore->currentParams().degradeTask.empty()); // restored as it is
+        // Gone from the disk: not listed any more.
+        QVERIFY(QFile::remove(image));
+        start->refreshRecent();
+        QCOMPARE(list->count(), 0);
+        QVERIFY(start->page()->findChild<QLabel*>(QStringLiteral("recentEmpty"))->isVisibleTo(start->page()));
     }
 
     void remembersEachWorkbenchsSettings() {

@@ -1,5 +1,6 @@
-// EnhanceWorkbench's last-used settings (Workbench::rememberedSettings / applyRemembered): the
-// model, sampler, NFE, seed, task and strength, never a file.
+// EnhanceWorkbench's settings as JSON: the last-used ones (Workbench::rememberedSettings /
+// applyRemembered: the model, sampler, NFE, seed, task and strength, never a file) and a kept
+// run's (the same keys, which its history record adds its files to).
 #include "workbenches/enhance/enhanceworkbench.h"
 
 #include "workbenches/common.h"
@@ -10,8 +11,9 @@ namespace reverie::app {
 
 namespace sp = reverie::speech;
 
-QJsonObject EnhanceWorkbench::rememberedSettings() const {
-    const auto p = currentParams();
+QJsonObject EnhanceWorkbench::rememberedSettings() const { return paramsJson(currentParams()); }
+
+QJsonObject EnhanceWorkbench::paramsJson(const sp::EnhanceParams& p) {
     QJsonObject s;
     s[QStringLiteral("model_dir")] = qs(p.modelDir);
     s[QStringLiteral("sampler")] = qs(p.sampler);
@@ -24,7 +26,12 @@ QJsonObject EnhanceWorkbench::rememberedSettings() const {
 
 bool EnhanceWorkbench::applyRemembered(const QJsonObject& s, QString* why) {
     sp::EnhanceParams p = currentParams();
-    if (!rememberedModelExists(s, why)) return false;
+    if (!rememberedModelExists(s, why) || !paramsFromJson(s, p, why)) return false;
+    m_view->setParams(p);
+    return true;
+}
+
+bool EnhanceWorkbench::paramsFromJson(const QJsonObject& s, sp::EnhanceParams& p, QString* why) {
     p.modelDir = s.value(QStringLiteral("model_dir")).toString(qs(p.modelDir)).toStdString();
     p.sampler = s.value(QStringLiteral("sampler")).toString(qs(p.sampler)).toStdString();
     p.nfe = s.value(QStringLiteral("nfe")).toInt(p.nfe);
@@ -35,7 +42,6 @@ bool EnhanceWorkbench::applyRemembered(const QJsonObject& s, QString* why) {
         if (why) *why = qs(v.error().message);
         return false;
     }
-    m_view->setParams(p);
     return true;
 }
 

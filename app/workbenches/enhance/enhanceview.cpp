@@ -1,5 +1,8 @@
 #include "workbenches/enhance/enhanceview.h"
 
+#include "workbenches/enhance/audiocompare.h"
+#include "workbenches/historypanel.h"
+
 #include "models/zoo.h"
 #include "speech/metrics.h"
 #include "waveformview.h"
@@ -25,6 +28,7 @@
 #include <QRadioButton>
 #include <QShortcut>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -76,8 +80,19 @@ EnhanceView::EnhanceView(QWidget* parent) : QWidget(parent) {
     installEventFilter(this);
     auto* outer = new QVBoxLayout(this);
     outer->addWidget(new QLabel(QStringLiteral("<h2>%1</h2>").arg(tr("Enhance")), this));
-    auto* row = new QHBoxLayout;
-    outer->addLayout(row, 1);
+    // Two tabs: enhancing (inputs, settings, the tracks and the player) and the history of runs.
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("enhanceTabs"));
+    m_enhanceTab = new QWidget(m_tabs);
+    auto* row = new QHBoxLayout(m_enhanceTab);
+    row->setContentsMargins(0, 0, 0, 0);
+    m_audioCompare = new AudioCompareView;
+    m_historyTab = new HistoryTab(m_audioCompare);
+    m_historyTab->setScatterAxes(QStringLiteral("seconds"), tr("seconds"), QStringLiteral("si_sdr"),
+                                 tr("SI-SDR (dB)"));
+    m_tabs->addTab(m_enhanceTab, tr("Enhance"));
+    m_tabs->addTab(m_historyTab, tr("History"));
+    outer->addWidget(m_tabs, 1);
     auto* left = new QVBoxLayout;
     row->addLayout(left, 0);
     left->addWidget(buildInputBox());
@@ -115,14 +130,26 @@ EnhanceView::EnhanceView(QWidget* parent) : QWidget(parent) {
     connect(m_cancel, &QPushButton::clicked, this, &EnhanceView::cancelRequested);
     connect(m_export, &QPushButton::clicked, this, &EnhanceView::exportRequested);
     // Keys 1–4 pick a track, Space plays and pauses, anywhere on the page.
+    // On the History tab they drive its A/B player instead (1 A, 2 B, 3 A's input).
+    auto onHistory = [this] { return m_tabs->currentWidget() == m_historyTab; };
     for (int t = 1; t <= 4; ++t) {
         auto* s = new QShortcut(QKeySequence(Qt::Key_0 + t), this);
         s->setContext(Qt::WidgetWithChildrenShortcut);
-        connect(s, &QShortcut::activated, this, [this, t] { Q_EMIT trackRequested(t); });
+        connect(s, &QShortcut::activated, this, [this, t, onHistory] {
+            if (!onHistory())
+                Q_EMIT trackRequested(t);
+            else if (t <= 3)
+                m_audioCompare->select(t);
+        });
     }
     auto* space = new QShortcut(QKeySequence(Qt::Key_Space), this);
     space->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(space, &QShortcut::activated, this, &EnhanceView::playRequested);
+    connect(space, &QShortcut::activated, this, [this, onHistory] {
+        if (onHistory())
+            m_audioCompare->togglePlay();
+        else
+            Q_EMIT playRequested();
+    });
 }
 
 QWidget* EnhanceView::buildInputBox() {

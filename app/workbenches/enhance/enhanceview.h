@@ -24,12 +24,16 @@ class QProgressBar;
 class QPushButton;
 class QRadioButton;
 class QSpinBox;
+class QTabWidget;
 
 namespace reverie::widgets {
 class WaveformView;
 }
 
 namespace reverie::app {
+
+class AudioCompareView;
+class HistoryTab;
 
 /// Scores against the clean reference (none: no reference, or a metric undefined for the input).
 struct EnhanceScores {
@@ -85,6 +89,11 @@ public:
     void setLoudnessMatchChecked(bool on);
     void disablePlayback(const QString& why);
 
+    QTabWidget* tabs() const { return m_tabs; }
+    QWidget* enhanceTab() const { return m_enhanceTab; }
+    /// The runs kept so far, two of them compared in audioCompare().
+    HistoryTab* historyTab() const { return m_historyTab; }
+    AudioCompareView* audioCompare() const { return m_audioCompare; }
     widgets::WaveformView* waveformView() const { return m_wave; }
     widgets::WaveformView* spectrogramView() const { return m_spec; }
     /// The stacked rows under spectrogramView() (hidden until there is an enhanced track).
@@ -118,6 +127,10 @@ private:
     /// sampler follows the model folder when the current one does not fit it.
     void matchSamplerToModel();
 
+    QTabWidget* m_tabs = nullptr;
+    QWidget* m_enhanceTab = nullptr;
+    HistoryTab* m_historyTab = nullptr;
+    AudioCompareView* m_audioCompare = nullptr;
     QLineEdit* m_noisyEdit = nullptr;
     QLineEdit* m_referenceEdit = nullptr;
     QPushButton* m_openNoisy = nullptr;

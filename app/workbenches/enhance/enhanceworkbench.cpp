@@ -42,6 +42,7 @@ struct EnhanceWorkbench::Outcome {
     TrackView enhancedView, residualView;
     std::optional<sp::ReferenceScores> scores;
     sp::EnhancerInfo model; ///< what was read from the model (cached by enhance, so free here)
+    RunHistory::Prepared kept; ///< the result made ready for the history (spectrogram, WAVs)
 };
 
 /// A track ready to be shown: the audio (shared with engine jobs) and the player's own copy, both
@@ -141,6 +142,7 @@ EnhanceWorkbench::EnhanceWorkbench(Engine* engine, QString outputDir, QObject* p
     connect(m_view, &EnhanceView::fileDropped, this, [this](const QString& path) { openFile(Noisy, path); });
     connect(m_output, &widgets::AudioOutput::positionChanged, this, [this](qint64) { showPlayer(); });
     connect(m_output, &widgets::AudioOutput::playingChanged, m_view, &EnhanceView::setPlaying);
+    connectHistory();
     refreshState();
     showTracks();
     // No output device: say so at once (the Play button is off), not only when Space is pressed.
@@ -168,10 +170,12 @@ void EnhanceWorkbench::setModelsFolder(const QString& dir) { m_view->setCheckpoi
 bool EnhanceWorkbench::run(const RunRequest& request, QString* error) {
     auto p = currentParams();
     if (!request.model.isEmpty())
-        p.modelDir = QFileInfo(qs(models::zoo::resolve(request.model.toStdString(), ""))).absoluteFilePath().toStdString();
-    if (request.input.isEmpty()) return fail(tr("--run for Enhance needs --input with a noisy audio file."), error);
+        p.modelDir = QFileInfo(qs(models::zoo::resolve(request.model.toStdString(), "")))
+                         .absoluteFilePath()
+                         .toStdString();
     if (isEnhancing()) return fail(tr("An enhancement is running; wait for it or cancel it."), error);
     if (const auto v = sp::validateEnhance(p); !v) return fail(tr("Invalid settings: %1").arg(qs(v.error().message)), error);
+    if (request.input.isEmpty()) return startDemo(p, error);
     // The files load in the background; the run starts when they are in (continueRun) and ends
     // with runFinished either way.
     m_pendingRun = p;
@@ -241,6 +245,7 @@ bool EnhanceWorkbench::loadInto(int track, Loaded&& loaded, const QString& path,
                                         : QDir::toNativeSeparators(path);
     m_view->setInputText(track, text);
     if (track == Noisy) {
+        if (!path.isEmpty()) Q_EMIT inputOpened(path);
         // The result belonged to the previous input.
         m_noisyPath = path;
         for (const int t : {int(Enhanced), int(Residual)}) {
@@ -514,6 +519,11 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
             if (!rv) return rv.error();
             o.residualView = std::move(rv).value();
             if (!reference.empty()) o.scores = sp::scoreAgainstReference(reference, noisy.samples, e, noisy.sampleRate);
+            o.kept = RunHistory::prepare(o.enhancedView.spectrogram);
+            o.kept.audioWav =
+                RunHistory::wavBytes(e.data(), qsizetype(e.size()), o.result.enhanced.sampleRate);
+            o.kept.inputWav =
+                RunHistory::wavBytes(noisy.samples.data(), qsizetype(noisy.samples.size()), noisy.sampleRate);
             return o;
         },
         [this, generation](const JobOutcome<Outcome>& out) {
@@ -534,7 +544,8 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
                 m_view->showRunFigures(m_resultStats);
                 m_view->showModelCard(o.model);
                 // The scores were made with the reference of the start; a newer one is scored again.
-                if (o.scores && generation[Reference - 1] == m_generation[Reference - 1]) {
+                const bool scored = o.scores && generation[Reference - 1] == m_generation[Reference - 1];
+                if (scored) {
                     m_scores = toScores(*o.scores);
                     m_view->showScores(m_scores, hasReference());
                 } else {
@@ -551,6 +562,7 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
                                    .arg(*m_scores.noisy.siSdr, 0, 'f', 2);
                 if (m_player->current() == Noisy) m_player->select(Enhanced);
                 showTracks();
+                keepInHistory(o.kept, scored);
             } else if (out.status == JobStatus::Cancelled) {
                 message = hasResult() ? tr("Enhancement stopped (%1); the previous result is kept.").arg(out.error)
                                       : tr("Enhancement stopped (%1).").arg(out.error);

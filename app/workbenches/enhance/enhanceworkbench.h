@@ -14,6 +14,7 @@
 // the tracks are shared, never copied, between the GUI and the engine jobs. A failed or cancelled
 // enhancement, and a file that does not load, leave everything as it was.
 
+#include "runhistory.h"
 #include "speech/audio.h"
 #include "speech/enhance.h"
 #include "speech/metrics.h"
@@ -53,8 +54,15 @@ public:
     QWidget* page() override;
     QJsonObject rememberedSettings() const override;
     bool applyRemembered(const QJsonObject& settings, QString* why) override;
-    /// --run: enhances --input (scored against --reference when given) with the shown settings.
+    /// --run: enhances --input (scored against --reference when given) with the shown settings;
+    /// without --input, the demo (startDemo).
     bool run(const RunRequest& request, QString* error) override;
+    /// Opens the user's noisy recording (in the background, as the Open button does).
+    bool openInput(const QString& path, QString* error) override;
+    /// The demo on built-in data: a held-out voice of the speech corpus (test split) in white
+    /// noise at 5 dB, made on a worker thread, loaded as the noisy input with its clean speech as
+    /// the reference, then enhanced with p (the run ends with it, as run() does).
+    bool startDemo(const reverie::speech::EnhanceParams& p, QString* error = nullptr);
     /// Lists the folder's SGMSE+ checkpoints in the model menu (Preferences → Models folder).
     void setModelsFolder(const QString& dir);
 
@@ -104,6 +112,19 @@ public:
     bool exportEnhanced(const QString& path, QString* error = nullptr);
     QString statusText() const { return m_view->status(); }
     widgets::WaveformView* waveformView() const { return m_view->waveformView(); }
+
+    /// The finished runs (History tab): each kept with its enhanced audio, its input, its
+    /// spectrogram, settings and figures (enhancehistory.cpp).
+    RunHistory& history() { return m_history; }
+    void refreshHistory();
+    /// Shows runs a and b in the History tab's A/B player; false with *error when either is gone
+    /// or its audio cannot be read.
+    bool compareRuns(const QString& a, const QString& b, QString* error = nullptr);
+    /// Opens the run's input again (its file when it is still there, else the kept copy) and
+    /// enhances it with the run's settings.
+    bool rerun(const QString& id, QString* error = nullptr);
+    /// The run's enhanced audio as a WAV with its settings embedded, and the JSON beside it.
+    bool exportRun(const QString& id, const QString& path, QString* error = nullptr);
     widgets::WaveformView* spectrogramView() const { return m_view->spectrogramView(); }
 
 Q_SIGNALS:
@@ -137,6 +158,12 @@ private:
     void updateLevelLabel();
     void finishRecording();
     EnhanceScores toScores(const reverie::speech::ReferenceScores& s) const;
+    static QJsonObject paramsJson(const reverie::speech::EnhanceParams& p);
+    /// Reads paramsJson's keys into p (the others stay); false with *why when invalid.
+    static bool paramsFromJson(const QJsonObject& s, reverie::speech::EnhanceParams& p, QString* why);
+    void connectHistory();
+    /// scored: m_scores are this result's (the reference did not change while it ran).
+    void keepInHistory(const RunHistory::Prepared& kept, bool scored);
 
     QString m_outputRoot;
     QPointer<EnhanceView> m_view; ///< owned by the window once shown, else by this
@@ -159,6 +186,7 @@ private:
     QAudioSource* m_source = nullptr;
     QIODevice* m_sourceDevice = nullptr;
     QByteArray m_recorded;
+    RunHistory m_history{QStringLiteral("enhance")};
 };
 
 } // namespace reverie::app

@@ -85,8 +85,15 @@ void RestoreWorkbench::applyParams(const rs::RestoreJobParams& p) {
     m_view->setParams(p);
 }
 
+bool RestoreWorkbench::openInput(const QString& path, QString* error) {
+    if (!QFileInfo(path).isFile()) return fail(tr("%1 is not there any more.").arg(path), error);
+    setInputFile(QFileInfo(path).absoluteFilePath());
+    return true;
+}
+
 void RestoreWorkbench::setInputFile(const QString& path) {
     m_view->setInputFile(path);
+    if (!path.isEmpty()) Q_EMIT inputOpened(path);
     if (!path.isEmpty())
         setStatus(tr("Input: %1, restored as it is: there is no clean reference, so no PSNR or SSIM. "
                      "Choose a degradation under \"Degrade first\" to make a demo pair. Press Restore.")

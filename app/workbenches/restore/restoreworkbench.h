@@ -41,6 +41,8 @@ public:
     bool applyRemembered(const QJsonObject& settings, QString* why) override;
     /// --run: restores with the shown settings (--input: the file; --model: the model).
     bool run(const RunRequest& request, QString* error) override;
+    /// Shows the user\'s image file as the input (restored as it is).
+    bool openInput(const QString& path, QString* error) override;
     /// Lists the folder's IR-SDE checkpoints in the model menu (Preferences → Models folder).
     void setModelsFolder(const QString& dir);
 
