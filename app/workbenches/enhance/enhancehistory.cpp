@@ -73,8 +73,7 @@ void EnhanceWorkbench::keepInHistory(const RunHistory::Prepared& kept, bool scor
     QJsonObject settings = paramsJson(p);
     settings[QStringLiteral("input_path")] = m_noisyPath;
     settings[QStringLiteral("reference_path")] = m_referencePath;
-    const QString source = m_noisyPath.isEmpty() ? tr("recording") : QFileInfo(m_noisyPath).fileName();
-    const QString title = tr("%1 · NFE %2 · %3").arg(qs(p.sampler)).arg(r.nfe).arg(source);
+    const QString title = tr("%1 · NFE %2 · %3").arg(qs(p.sampler)).arg(r.nfe).arg(m_noisySource);
     QString error;
     if (!m_history.addRun(title, settings, figures, kept, &error))
         setStatus(tr("The run was not kept in the history: %1").arg(error));

@@ -167,47 +167,6 @@ const sp::Audio& EnhanceWorkbench::audio(Track t) const {
 
 void EnhanceWorkbench::setModelsFolder(const QString& dir) { m_view->setCheckpoints(checkpointsFor(dir, "sgmse_ncsnpp")); }
 
-bool EnhanceWorkbench::run(const RunRequest& request, QString* error) {
-    auto p = currentParams();
-    if (!request.model.isEmpty())
-        p.modelDir = QFileInfo(qs(models::zoo::resolve(request.model.toStdString(), "")))
-                         .absoluteFilePath()
-                         .toStdString();
-    if (isEnhancing()) return fail(tr("An enhancement is running; wait for it or cancel it."), error);
-    if (const auto v = sp::validateEnhance(p); !v) return fail(tr("Invalid settings: %1").arg(qs(v.error().message)), error);
-    if (request.input.isEmpty()) return startDemo(p, error);
-    // The files load in the background; the run starts when they are in (continueRun) and ends
-    // with runFinished either way.
-    m_pendingRun = p;
-    openFile(Noisy, request.input);
-    if (!request.reference.isEmpty()) openFile(Reference, request.reference);
-    return true;
-}
-
-void EnhanceWorkbench::continueRun() {
-    if (!m_pendingRun || isLoading()) return;
-    const auto p = *m_pendingRun;
-    m_pendingRun.reset();
-    QString error;
-    if (!startEnhance(p, &error)) {
-        Q_EMIT runFinished(JobStatus::Failed, error);
-        return;
-    }
-    // The run ends with the enhancement, once the views of what it shows are made too: an
-    // analysis of a track loaded just before can end first and must not end the run (a
-    // --screenshot then caught the enhancement half-way).
-    auto connection = std::make_shared<QMetaObject::Connection>();
-    auto outcome = std::make_shared<std::optional<std::pair<JobStatus, QString>>>();
-    *connection =
-        connect(this, &Workbench::jobFinished, this,
-                [this, connection, outcome](const QString& kind, JobStatus status, const QString& message) {
-                    if (kind == QLatin1String("enhance")) *outcome = std::make_pair(status, message);
-                    if (!*outcome || isAnalysing()) return;
-                    disconnect(*connection);
-                    Q_EMIT runFinished((*outcome)->first, (*outcome)->second);
-                });
-}
-
 bool EnhanceWorkbench::isEnhancing() const { return m_slot->isBusy(); }
 
 bool EnhanceWorkbench::isAnalysing() const { return m_analysis->isBusy(); }
@@ -248,6 +207,7 @@ bool EnhanceWorkbench::loadInto(int track, Loaded&& loaded, const QString& path,
         if (!path.isEmpty()) Q_EMIT inputOpened(path);
         // The result belonged to the previous input.
         m_noisyPath = path;
+        m_noisySource = path.isEmpty() ? tr("recording") : QFileInfo(path).fileName();
         for (const int t : {int(Enhanced), int(Residual)}) {
             m_audio[std::size_t(t - 1)].reset();
             m_views[std::size_t(t - 1)] = TrackView{};

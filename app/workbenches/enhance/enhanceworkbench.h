@@ -55,7 +55,8 @@ public:
     QJsonObject rememberedSettings() const override;
     bool applyRemembered(const QJsonObject& settings, QString* why) override;
     /// --run: enhances --input (scored against --reference when given) with the shown settings;
-    /// without --input, the demo (startDemo).
+    /// without --input, the demo (startDemo). --run-arg compare: then shows the run beside the one
+    /// before it in the History tab.
     bool run(const RunRequest& request, QString* error) override;
     /// Opens the user's noisy recording (in the background, as the Open button does).
     bool openInput(const QString& path, QString* error) override;
@@ -177,6 +178,7 @@ private:
     std::array<TrackView, 4> m_views;
     std::array<int, 4> m_generation{}; ///< bumped when a track changes; stale engine results are dropped
     QString m_noisyPath, m_referencePath;
+    QString m_noisySource; ///< what the noisy input is, in a run's title (file name, "recording", "demo")
     reverie::speech::EnhanceResult m_resultStats; ///< figures of the shown result (no audio)
     reverie::speech::EnhanceParams m_resultParams;
     reverie::speech::EnhanceParams m_runParams;
@@ -187,6 +189,7 @@ private:
     QIODevice* m_sourceDevice = nullptr;
     QByteArray m_recorded;
     RunHistory m_history{QStringLiteral("enhance")};
+    bool m_compareAfterRun = false; ///< run(--run-arg compare): compare with the run before, in History
 };
 
 } // namespace reverie::app
