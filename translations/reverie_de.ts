@@ -860,6 +860,14 @@
         <source>Erasing failed: %1</source>
         <translation>Löschen fehlgeschlagen: %1</translation>
     </message>
+    <message>
+        <source>Erase &quot;%1&quot; (ESD-x)</source>
+        <translation>„%1“ löschen (ESD-x)</translation>
+    </message>
+    <message>
+        <source>Erased &quot;%1&quot; by ESD-x: %2 steps in %3 s; the objective on held-out noise went from %4 to %5. Generate again with the same seed to compare; uncheck the edit to undo it.</source>
+        <translation>„%1“ mit ESD-x gelöscht: %2 Schritte in %3 s; das Ziel auf zurückgehaltenem Rauschen ging von %4 auf %5. Mit demselben Seed neu erzeugen, um zu vergleichen; die Änderung abwählen, um sie rückgängig zu machen.</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::AudioCompareView</name>
@@ -1721,6 +1729,14 @@
         <source>a recording</source>
         <translation>eine Aufnahme</translation>
     </message>
+    <message>
+        <source>--run-arg for Enhance is &apos;compare&apos; (show the run beside the one before it, in History).</source>
+        <translation>--run-arg für „Verbessern“ ist „compare“ (den Lauf neben dem vorigen im Verlauf zeigen).</translation>
+    </message>
+    <message>
+        <source>demo (held-out voice, white noise, 5 dB)</source>
+        <translation>Demo (zurückgehaltene Stimme, weißes Rauschen, 5 dB)</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::EraseWorkbench</name>
@@ -1991,6 +2007,50 @@
     <message>
         <source>How to try to bring the erased concept back: the closed form is instant; the gradient attack optimises on real images and takes longer; the sampler attack optimises what the whole sampling run generates (gradients through every step) and takes longest</source>
         <translation>Wie das gelöschte Konzept zurückgeholt werden soll: die geschlossene Form ist sofort fertig; der Gradientenangriff optimiert auf echten Bildern und dauert länger; der Sampler-Angriff optimiert, was der ganze Sampling-Lauf erzeugt (Gradienten durch jeden Schritt), und dauert am längsten</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>erased (%)</source>
+        <translation>gelöscht (%)</translation>
+    </message>
+    <message>
+        <source>Run again</source>
+        <translation>Erneut ausführen</translation>
+    </message>
+    <message>
+        <source>%1 · %2 prompts × %3 seeds</source>
+        <translation>%1 · %2 Prompts × %3 Seeds</translation>
+    </message>
+    <message>
+        <source>original model</source>
+        <translation>Originalmodell</translation>
+    </message>
+    <message>
+        <source>The grid was not kept in the history: %1</source>
+        <translation>Das Raster wurde nicht im Verlauf aufbewahrt: %1</translation>
+    </message>
+    <message>
+        <source>That run is no longer in the history.</source>
+        <translation>Dieser Lauf ist nicht mehr im Verlauf.</translation>
+    </message>
+    <message>
+        <source>That run was made with another model (%1).</source>
+        <translation>Dieser Lauf wurde mit einem anderen Modell erstellt (%1).</translation>
+    </message>
+    <message>
+        <source>That run had %1 on, which is no longer in the library: erase it again or load the library it was in.</source>
+        <translation>Dieser Lauf hatte %1 aktiv, das nicht mehr in der Bibliothek ist: erneut löschen oder die Bibliothek laden, in der es war.</translation>
+    </message>
+    <message>
+        <source>That run&apos;s settings cannot be used by this version: no prompts.</source>
+        <translation>Die Einstellungen dieses Laufs kann diese Version nicht verwenden: keine Prompts.</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
     </message>
 </context>
 <context>
@@ -3460,10 +3520,6 @@ verschoben %2</translation>
         <translation>Das zu löschende Konzept (ein Wort oder eine kurze Phrase)</translation>
     </message>
     <message>
-        <source>UCE edits the cross-attention in one closed-form step; RECE repeats it against the prompts that bring the concept back (slower, more robust)</source>
-        <translation>UCE bearbeitet die Cross-Attention in einem Schritt geschlossener Form; RECE wiederholt ihn gegen die Prompts, die das Konzept zurückbringen (langsamer, robuster)</translation>
-    </message>
-    <message>
         <source>What the erased concept&apos;s prompts should give instead (empty: nothing in particular)</source>
         <translation>Was die Prompts des gelöschten Konzepts stattdessen ergeben sollen (leer: nichts Bestimmtes)</translation>
     </message>
@@ -3490,6 +3546,14 @@ verschoben %2</translation>
     <message>
         <source>The first seed; the same seeds before and after the edit make the comparison fair</source>
         <translation>Der erste Seed; dieselben Seeds vor und nach der Bearbeitung machen den Vergleich fair</translation>
+    </message>
+    <message>
+        <source>ESD-x (fine-tunes)</source>
+        <translation>ESD-x (trainiert nach)</translation>
+    </message>
+    <message>
+        <source>UCE edits the cross-attention in one closed-form step; RECE repeats it against the prompts that bring the concept back (slower, more robust); ESD-x fine-tunes the same matrices for 200 steps (minutes on a GPU, hours on a CPU at 512²; guide and preserve unused)</source>
+        <translation>UCE ändert die Cross-Attention in einem Schritt in geschlossener Form; RECE wiederholt das gegen die Prompts, die das Konzept zurückbringen (langsamer, robuster); ESD-x trainiert dieselben Matrizen 200 Schritte nach (Minuten auf einer GPU, Stunden auf einer CPU bei 512²; Leitprompt und zu erhaltende Prompts ungenutzt)</translation>
     </message>
 </context>
 <context>

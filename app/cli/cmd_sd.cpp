@@ -169,11 +169,13 @@ int run(const QStringList& args) {
     return 0;
 }
 
-const char* kEraseHelp = R"(Usage: reverie-cli sd-erase --checkpoint FILE --concept TEXT -o EDIT.safetensors [options]
+const char* kEraseHelp =
+    R"(Usage: reverie-cli sd-erase --checkpoint FILE --concept TEXT -o EDIT.safetensors [options]
 
 Erases concepts from a Stable Diffusion 1.x checkpoint in closed form (UCE, or RECE which also
-erases the embeddings that would still bring them back) by editing the UNet's cross-attention
-key/value projections. Writes the change as an edit file for `reverie-cli sd --edit` and the Stable
+erases the embeddings that would still bring them back), or by fine-tuning (ESD-x: one concept,
+trained so that its prompt predicts the frozen model's negatively guided noise), by editing the
+UNet's cross-attention key/value projections. Writes the change as an edit file for `reverie-cli sd --edit` and the Stable
 Diffusion tab; the checkpoint itself is never modified.
 
 Options:
@@ -181,14 +183,71 @@ Options:
   --concept TEXT         A prompt to erase (required; repeat for several).
   --guide TEXT           What the concepts should produce instead (default: the empty prompt).
   --preserve TEXT        A prompt whose images must not change (repeat for several).
-  --method uce|rece      Default uce.
+  --method uce|rece|esd  Default uce.
   --epochs N             RECE rounds after the UCE edit (default 1).
   --rece-lambda L        RECE's ridge (default 1e-3; 0.1 for nudity).
+  ESD only (one --concept; no --guide or --preserve):
+  --steps N              Training steps (default 200; the paper: 1000 on a GPU).
+  --lr L                 Adam's learning rate (default 1e-5, the paper's).
+  --eta E                Negative-guidance strength of the target (default 1).
+  --pool-images N        The frozen model's samples of the concept to noise (default 4).
+  --pool-steps N         DDIM steps for those samples (default 20).
+  --latent N             Latent side (default 64 = 512² images; a multiple of 8).
+  --seed N               Seed of the pool, the noise and the timesteps (default 17).
   -o, --out FILE         The edit file (.safetensors, required).
   --text-heads N --unet-heads N  Attention heads where a model differs from SD 1.x.
   --json                 Print the result as JSON (last line of stdout).
   --threads N            LibTorch threads (0 = one per core).
 )";
+
+/// sd-erase --method esd: the options parsed by runErase, ESD's own read here.
+int runEsd(const QCommandLineParser& p, const erase::SdEraseParams& e, bool json) {
+    if (e.concepts.size() != 1 || !e.preserve.empty() || !e.guide.empty())
+        return usage(QStringLiteral("ESD erases one --concept and takes no --guide or --preserve"));
+    erase::SdEsdParams q;
+    q.checkpoint = e.checkpoint;
+    q.concept_ = e.concepts.front();
+    q.output = e.output;
+    q.textHeads = e.textHeads;
+    q.unetHeads = e.unetHeads;
+    bool ok[7] = {};
+    q.steps = p.value(QStringLiteral("steps")).toInt(&ok[0]);
+    q.lr = p.value(QStringLiteral("lr")).toDouble(&ok[1]);
+    q.eta = p.value(QStringLiteral("eta")).toDouble(&ok[2]);
+    q.poolImages = p.value(QStringLiteral("pool-images")).toInt(&ok[3]);
+    q.poolSteps = p.value(QStringLiteral("pool-steps")).toInt(&ok[4]);
+    q.latentSize = p.value(QStringLiteral("latent")).toInt(&ok[5]);
+    q.seed = p.value(QStringLiteral("seed")).toULongLong(&ok[6]);
+    for (bool b : ok)
+        if (!b)
+            return usage(QStringLiteral(
+                "--steps, --lr, --eta, --pool-images, --pool-steps, --latent and --seed need numbers"));
+    const auto r = erase::runSdEsd(q, context());
+    if (!r.ok()) return jobFailed(r);
+    const auto& v = r.value();
+    const double last = v.losses.empty() ? 0.0 : v.losses.back();
+    std::fprintf(
+        stderr,
+        "wrote %s: esd on %d K/V matrices, %zu steps (pool %.1f s, training %.1f s, loading %.1f s); "
+        "last loss %.4g; held-out objective %.4g -> %.4g; |dW|/|W| %.3g\n",
+        q.output.c_str(), v.matrices, v.losses.size(), v.poolSeconds, v.trainSeconds, v.loadSeconds, last,
+        v.heldOutBefore, v.heldOutAfter, v.deltaRatio);
+    if (json) {
+        const nlohmann::json j = {{"file", q.output},
+                                  {"method", "esd"},
+                                  {"matrices", v.matrices},
+                                  {"steps", v.losses.size()},
+                                  {"last_loss", last},
+                                  {"held_out_before", v.heldOutBefore},
+                                  {"held_out_after", v.heldOutAfter},
+                                  {"delta_ratio", v.deltaRatio},
+                                  {"pool_seconds", v.poolSeconds},
+                                  {"train_seconds", v.trainSeconds},
+                                  {"load_seconds", v.loadSeconds}};
+        std::printf("%s\n", j.dump().c_str());
+    }
+    return 0;
+}
 
 int runErase(const QStringList& args) {
     QCommandLineParser p;
@@ -199,8 +258,12 @@ int runErase(const QStringList& args) {
     p.addOptions({out, json, valueOption("checkpoint", "SD 1.x file."), valueOption("concept", "Concept."),
                   valueOption("guide", "Guide prompt."), valueOption("preserve", "Prompt to preserve."),
                   valueOption("method", "uce or rece.", "uce"), valueOption("epochs", "RECE rounds.", "1"),
-                  valueOption("rece-lambda", "RECE ridge.", "1e-3"), valueOption("text-heads", "Text encoder heads."),
-                  valueOption("unet-heads", "UNet heads.")});
+                  valueOption("rece-lambda", "RECE ridge.", "1e-3"),
+                  valueOption("text-heads", "Text encoder heads."), valueOption("unet-heads", "UNet heads."),
+                  valueOption("steps", "ESD steps.", "200"), valueOption("lr", "ESD learning rate.", "1e-5"),
+                  valueOption("eta", "ESD η.", "1"), valueOption("pool-images", "ESD pool.", "4"),
+                  valueOption("pool-steps", "ESD pool steps.", "20"),
+                  valueOption("latent", "ESD latent side.", "64"), valueOption("seed", "ESD seed.", "17")});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd-erase takes no arguments"));
     if (!p.isSet(out)) return usage(QStringLiteral("sd-erase needs -o EDIT.safetensors"));
@@ -221,6 +284,7 @@ int runErase(const QStringList& args) {
     if (!(ok1 && ok2 && ok3 && ok4)) return usage(QStringLiteral("--epochs, --rece-lambda and the head counts need numbers"));
     int code = 0;
     if (!applyThreads(p, &code)) return code;
+    if (e.method == "esd") return runEsd(p, e, p.isSet(json));
     const auto r = erase::runSdErase(e, context());
     if (!r.ok()) return jobFailed(r);
     const auto& v = r.value();
@@ -243,7 +307,8 @@ int runErase(const QStringList& args) {
 } // namespace
 
 const Command kSd{"sd", "Text-to-image with a Stable Diffusion 1.x checkpoint.", kHelp, run};
-const Command kSdErase{"sd-erase", "Erase concepts from a Stable Diffusion 1.x checkpoint (UCE, RECE).", kEraseHelp,
-                       runErase};
+const Command kSdErase{"sd-erase",
+                       "Erase concepts from a Stable Diffusion 1.x checkpoint (UCE, RECE, ESD-x).",
+                       kEraseHelp, runErase};
 
 } // namespace reverie::cli

@@ -16,7 +16,8 @@ QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 bool startSdEraseJob(JobSlot* slot, erase::SdEraseParams p, const QString& outputRoot,
                      std::function<void(const QString&, const QString&)> added,
-                     std::function<void(const QString&)> status, QString* error) {
+                     std::function<void(const QString&)> status, QString* error, int esdSteps,
+                     int esdLatent) {
     auto fail = [&](const QString& message) {
         if (error) *error = message;
         if (status) status(message);
@@ -35,6 +36,41 @@ bool startSdEraseJob(JobSlot* slot, erase::SdEraseParams p, const QString& outpu
                                                 .arg(QFileInfo(qs(p.checkpoint)).completeBaseName(), slug.left(40), qs(p.method)));
     p.output = file.toStdString();
     if (status) status(tr("Erasing \"%1\" (%2)…").arg(name, qs(p.method)));
+    if (p.method == "esd") {
+        // ESD-x fine-tunes: its own job, the published settings (erase/sd_erase.h, SdEsdParams).
+        erase::SdEsdParams q;
+        q.checkpoint = p.checkpoint;
+        q.concept_ = p.concepts.front();
+        q.textHeads = p.textHeads;
+        q.unetHeads = p.unetHeads;
+        q.output = p.output;
+        if (esdSteps > 0) q.steps = esdSteps;
+        if (esdLatent > 0) q.latentSize = esdLatent;
+        slot->start<erase::SdEsdResult>(
+            QStringLiteral("sd-erase"), tr("Erase \"%1\" (ESD-x)").arg(name),
+            [q](const JobContext& ctx) { return erase::runSdEsd(q, ctx); },
+            [name, file, added, status](const JobOutcome<erase::SdEsdResult>& out) {
+                QString message;
+                if (out.ok()) {
+                    const auto& r = *out.value;
+                    if (added) added(file, tr("%1 (%2)").arg(name, QStringLiteral("ESD-X")));
+                    message =
+                        tr("Erased \"%1\" by ESD-x: %2 steps in %3 s; the objective on held-out noise went "
+                           "from %4 to %5. Generate again with the same seed to compare; uncheck the edit to "
+                           "undo it.")
+                            .arg(name)
+                            .arg(r.losses.size())
+                            .arg(r.poolSeconds + r.trainSeconds, 0, 'f', 1)
+                            .arg(r.heldOutBefore, 0, 'g', 3)
+                            .arg(r.heldOutAfter, 0, 'g', 3);
+                } else {
+                    message = tr("Erasing failed: %1").arg(out.error);
+                }
+                if (status) status(message);
+                return message;
+            });
+        return true;
+    }
     slot->start<erase::SdEraseResult>(
         QStringLiteral("sd-erase"), tr("Erase \"%1\"").arg(name),
         [p](const JobContext& ctx) { return erase::runSdErase(p, ctx); },

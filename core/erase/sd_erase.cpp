@@ -10,13 +10,20 @@
 #include "models/sd/tokenizer.h"
 #include "models/sd/unet.h"
 
+#include "engine/sde/sde.h"
+
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
+#include <torch/nn/modules/linear.h>
+#include <torch/optim/adam.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 namespace reverie::erase {
@@ -66,6 +73,30 @@ Result<SdParts> loadParts(const std::string& checkpoint, int textHeads, int unet
     auto tok = ClipTokenizer::load();
     if (!tok) return tok.error();
     return SdParts{std::move(text.value()), std::move(unet.value()), std::move(tok.value())};
+}
+
+/// Writes an edit file: ΔW per K/V matrix (names as in the checkpoint), the method, its prompts and
+/// the fingerprint of the K/V it was made from (models/sd/edit.h reads it).
+Result<bool> writeEdit(const std::string& output, const std::string& prefix,
+                       const std::vector<std::pair<std::string, at::Tensor>>& kv,
+                       const std::vector<at::Tensor>& deltas, const std::string& method,
+                       const std::string& concepts, const std::string& guide, const std::string& preserve,
+                       const std::string& checkpoint) {
+    models::formats::NamedTensors out;
+    for (std::size_t l = 0; l < kv.size(); ++l)
+        out.emplace_back(prefix + kv[l].first, deltas[l].to(at::kFloat).contiguous());
+    const auto [fa, fs] = kvFingerprint(kv);
+    const std::map<std::string, std::string> meta = {
+        {"format", "reverie-sd-edit"},
+        {"version", "1"},
+        {"method", method},
+        {"concepts", concepts},
+        {"guide", guide},
+        {"preserve", preserve},
+        {"base", std::filesystem::path(checkpoint).stem().string()},
+        {"fingerprint_abs", number(fa)},
+        {"fingerprint_sq", number(fs)}};
+    return models::formats::writeSafetensors(output, out, meta);
 }
 
 } // namespace
@@ -171,20 +202,197 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
         res.residual = gap > 0 ? std::sqrt(left / gap) : 0.0;
         res.preserveDrift = base > 0 ? std::sqrt(drift / base) : 0.0;
 
-        models::formats::NamedTensors out;
-        for (std::size_t l = 0; l < kv.size(); ++l)
-            out.emplace_back(unet.prefix + kv[l].first, edit.deltas[l].to(at::kFloat).contiguous());
-        const auto [fa, fs] = kvFingerprint(kv);
-        const std::map<std::string, std::string> meta = {
-            {"format", "reverie-sd-edit"}, {"version", "1"},       {"method", p.method},
-            {"concepts", join(concepts)},  {"guide", p.guide},     {"preserve", join(p.preserve)},
-            {"base", std::filesystem::path(p.checkpoint).stem().string()},
-            {"fingerprint_abs", number(fa)}, {"fingerprint_sq", number(fs)}};
-        auto w = models::formats::writeSafetensors(p.output, out, meta);
+        auto w = writeEdit(p.output, unet.prefix, kv, edit.deltas, p.method, join(concepts), p.guide,
+                           join(p.preserve), p.checkpoint);
         if (!w) return w.error();
         return res;
     } catch (const std::exception& e) {
         return R::failed(std::string("erase: ") + firstLine(e.what()));
+    }
+}
+
+Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
+    using R = Result<SdEsdResult>;
+    const std::string concept_ = trim(p.concept_);
+    if (concept_.empty()) return R::invalid("no concept to erase");
+    if (p.output.empty()) return R::invalid("no output file for the edit");
+    if (p.steps < 1 || p.batch < 1 || p.poolImages < 1 || p.poolSteps < 1 || !(p.lr > 0) ||
+        !std::isfinite(p.lr))
+        return R::invalid("ESD needs steps, batch, pool images, pool steps and lr > 0");
+    if (!(p.eta >= 0) || !std::isfinite(p.eta)) return R::invalid("η must be ≥ 0");
+    if (p.latentSize < 8 || p.latentSize % 8 != 0 || p.latentSize > 256)
+        return R::invalid("the latent size must be a multiple of 8 in 8…256");
+    try {
+        SdEsdResult res;
+        double t0 = nowSeconds();
+        Progress pr;
+        pr.message = "loading " + std::filesystem::path(p.checkpoint).filename().string();
+        ctx.report(pr);
+        // Loaded outside inference mode: the K/V matrices take part in autograd below.
+        auto parts = loadParts(p.checkpoint, p.textHeads, p.unetHeads);
+        if (!parts) return parts.error();
+        auto& unet = parts.value().unet;
+        auto& text = parts.value().text;
+        for (auto& w : unet.model->parameters()) w.requires_grad_(false);
+        for (auto& w : text.model->parameters()) w.requires_grad_(false);
+        res.loadSeconds = nowSeconds() - t0;
+        if (ctx.cancelled()) return R::cancelled("ESD: cancelled");
+
+        // The K/V Linear modules in crossAttentionKv's order; their weights are swapped for W + ΔW
+        // during the edited pass and put back after every step (and on any exit).
+        const auto kv = crossAttentionKv(*unet.model);
+        std::map<std::string, torch::nn::LinearImpl*> byName;
+        for (const auto& item : unet.model->named_modules())
+            if (auto* lin = item.value()->as<torch::nn::LinearImpl>()) byName[item.key() + ".weight"] = lin;
+        std::vector<torch::nn::LinearImpl*> linears;
+        std::vector<at::Tensor> originals;
+        for (const auto& [name, w] : kv) {
+            auto it = byName.find(name);
+            if (it == byName.end()) return R::failed("ESD: no module for " + name);
+            linears.push_back(it->second);
+            originals.push_back(it->second->weight);
+        }
+        struct Restore {
+            std::vector<torch::nn::LinearImpl*>& l;
+            std::vector<at::Tensor>& w;
+            ~Restore() {
+                for (std::size_t i = 0; i < l.size(); ++i) l[i]->weight = w[i];
+            }
+        } restore{linears, originals};
+        res.matrices = int(kv.size());
+
+        at::Tensor cond, uncond;
+        {
+            at::NoGradGuard ng;
+            const auto batch = parts.value().tok.tokenize({concept_, ""}, text.model->config().context);
+            const at::Tensor states = text.model->forward(batch.ids).to(at::kFloat);
+            cond = states[0].unsqueeze(0);
+            uncond = states[1].unsqueeze(0);
+        }
+        const auto abar = sde::scaledLinearAlphasCumprod();
+        const int N = int(abar.size());
+        auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed);
+        auto eps = [&](const at::Tensor& x, const at::Tensor& t, const at::Tensor& c) {
+            return unet.model->forward(x, t, c.expand({x.size(0), -1, -1}));
+        };
+
+        // The pool: the frozen model's DDIM samples of the prompt (guidance poolGuidance).
+        t0 = nowSeconds();
+        const std::int64_t P = p.poolImages + std::max(1, p.batch); // the last ones are held out
+        at::Tensor pool;
+        {
+            at::NoGradGuard ng;
+            at::Tensor x = at::randn({P, 4, p.latentSize, p.latentSize}, g, at::kFloat);
+            std::vector<int> ts;
+            for (int i = 0; i < p.poolSteps; ++i)
+                ts.push_back(int(std::lround((N - 1) * (1.0 - double(i) / p.poolSteps))));
+            for (int i = 0; i < p.poolSteps; ++i) {
+                if (ctx.cancelled()) return R::cancelled("ESD: cancelled while sampling the pool");
+                const int t = ts[std::size_t(i)];
+                const at::Tensor tt = at::full({P}, double(t), at::kFloat);
+                const auto e2 = unet.model
+                                    ->forward(at::cat({x, x}), at::cat({tt, tt}),
+                                              at::cat({uncond.expand({P, -1, -1}), cond.expand({P, -1, -1})}))
+                                    .chunk(2);
+                const at::Tensor e = e2[0] + (e2[1] - e2[0]) * p.poolGuidance;
+                const double a = abar[std::size_t(t)];
+                const double aPrev = i + 1 < p.poolSteps ? abar[std::size_t(ts[std::size_t(i + 1)])] : 1.0;
+                const at::Tensor x0 = (x - std::sqrt(1 - a) * e) / std::sqrt(a);
+                x = std::sqrt(aPrev) * x0 + std::sqrt(1 - aPrev) * e;
+                pr = Progress{};
+                pr.step = i + 1;
+                pr.total = p.poolSteps;
+                pr.message = "pool";
+                ctx.report(pr);
+            }
+            pool = x;
+        }
+        res.poolSeconds = nowSeconds() - t0;
+        const at::Tensor trainPool = pool.narrow(0, 0, p.poolImages);
+        const at::Tensor heldPool = pool.narrow(0, p.poolImages, P - p.poolImages);
+
+        // x_t at discrete timesteps, and the frozen model's negatively guided target there.
+        auto draw = [&](const at::Tensor& from, std::int64_t B, at::Generator& gen) {
+            const auto idx = at::randint(from.size(0), {B}, gen, at::kLong);
+            const auto t = at::randint(1, N, {B}, gen, at::kLong);
+            std::vector<float> sa(static_cast<std::size_t>(B)), sb(static_cast<std::size_t>(B));
+            for (std::int64_t i = 0; i < B; ++i) {
+                const double a = abar[std::size_t(t[i].item<std::int64_t>())];
+                sa[std::size_t(i)] = float(std::sqrt(a));
+                sb[std::size_t(i)] = float(std::sqrt(1 - a));
+            }
+            const auto ca = at::tensor(sa).view({B, 1, 1, 1}), cb = at::tensor(sb).view({B, 1, 1, 1});
+            const at::Tensor xt = ca * from.index_select(0, idx) +
+                                  cb * at::randn({B, 4, p.latentSize, p.latentSize}, gen, at::kFloat);
+            return std::make_pair(xt, t.to(at::kFloat));
+        };
+        auto target = [&](const at::Tensor& xt, const at::Tensor& t) {
+            at::NoGradGuard ng;
+            for (std::size_t i = 0; i < linears.size(); ++i) linears[i]->weight = originals[i];
+            const std::int64_t B = xt.size(0);
+            const auto e2 = unet.model
+                                ->forward(at::cat({xt, xt}), at::cat({t, t}),
+                                          at::cat({uncond.expand({B, -1, -1}), cond.expand({B, -1, -1})}))
+                                .chunk(2);
+            return (e2[0] - p.eta * (e2[1] - e2[0])).detach();
+        };
+        std::vector<at::Tensor> deltas;
+        for (const auto& w : originals) deltas.push_back(at::zeros_like(w).requires_grad_(true));
+        auto edited = [&] {
+            for (std::size_t i = 0; i < linears.size(); ++i) linears[i]->weight = originals[i] + deltas[i];
+        };
+        // The held-out batch: its own noise, timesteps and latents.
+        auto gHeld = at::make_generator<at::CPUGeneratorImpl>(p.seed ^ 0x9e3779b97f4a7c15ULL);
+        const auto held = draw(heldPool, std::max<std::int64_t>(2, p.batch), gHeld);
+        const at::Tensor xh = held.first, th = held.second;
+        const at::Tensor targetHeld = target(xh, th);
+        auto heldOut = [&] {
+            at::NoGradGuard ng;
+            edited();
+            return (eps(xh, th, cond) - targetHeld).square().mean().item<double>();
+        };
+        res.heldOutBefore = heldOut();
+
+        t0 = nowSeconds();
+        torch::optim::Adam opt(deltas, torch::optim::AdamOptions(p.lr));
+        for (int step = 0; step < p.steps; ++step) {
+            if (ctx.cancelled()) return R::cancelled("ESD: cancelled at step " + std::to_string(step));
+            const auto drawn = draw(trainPool, p.batch, g);
+            const at::Tensor xt = drawn.first, t = drawn.second;
+            const at::Tensor goal = target(xt, t);
+            torch::AutoGradMode on(true);
+            edited();
+            const at::Tensor loss = (eps(xt, t, cond) - goal).square().mean();
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+            res.losses.push_back(loss.item<double>());
+            pr = Progress{};
+            pr.step = step + 1;
+            pr.total = p.steps;
+            pr.message = "ESD";
+            pr.values = {{"loss", res.losses.back()}};
+            ctx.report(pr);
+        }
+        res.trainSeconds = nowSeconds() - t0;
+        res.heldOutAfter = heldOut();
+        std::vector<at::Tensor> out;
+        double d2 = 0, w2 = 0;
+        {
+            at::NoGradGuard ng;
+            for (std::size_t i = 0; i < deltas.size(); ++i) {
+                out.push_back(deltas[i].detach().clone());
+                d2 += deltas[i].square().sum().item<double>();
+                w2 += originals[i].square().sum().item<double>();
+            }
+        }
+        res.deltaRatio = w2 > 0 ? std::sqrt(d2 / w2) : 0.0;
+        for (std::size_t i = 0; i < linears.size(); ++i) linears[i]->weight = originals[i];
+        auto w = writeEdit(p.output, unet.prefix, kv, out, "esd", concept_, "", "", p.checkpoint);
+        if (!w) return w.error();
+        return res;
+    } catch (const std::exception& e) {
+        return R::failed(std::string("ESD: ") + firstLine(e.what()));
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Closed-form concept erasure on a Stable Diffusion 1.x file: UCE or RECE (erase/closed_form.h)
+// Concept erasure on a Stable Diffusion 1.x file: UCE or RECE in closed form (erase/closed_form.h),
+// or ESD-x by fine-tuning (runSdEsd),
 // on the UNet's cross-attention key/value projections (32 matrices in SD 1.x), with the concept,
 // guide and preserve embeddings taken from the file's own CLIP text encoder as UCE's official
 // procedure takes them (docs/methods.md, "Concept erasure on Stable Diffusion"). The result is an
@@ -44,6 +45,40 @@ struct SdEraseResult {
     double preserveDrift = 0;
 };
 Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx);
+
+/// ESD-x on a Stable Diffusion 1.x file (Gandikota et al. 2023, eq. 4): the cross-attention K/V
+/// projections are trained so that the prompt's noise prediction becomes the frozen model's
+/// negatively guided one, ε_θ'(x_t, c, t) → ε_θ(x_t, t) − η(ε_θ(x_t, c, t) − ε_θ(x_t, t)). As on the
+/// text-conditional model (erase/finetune.h), x_t is drawn by noising latents from a pool of the
+/// frozen model's own samples of the prompt (DDIM, guidance 3) at a uniform discrete timestep,
+/// instead of sampling the edited model afresh at every step (docs/methods.md, "ESD"). The result
+/// is the same kind of edit file as UCE's (ΔW per K/V matrix), toggled and weighted alike.
+struct SdEsdParams {
+    std::string checkpoint;
+    std::string concept_; ///< the prompt to erase
+    double eta = 1.0;     ///< negative-guidance strength of the target
+    int steps = 200;      ///< the paper trains 1000 at lr 1e-5 (batch 1) on a GPU
+    int batch = 1;
+    double lr = 1e-5;
+    int poolImages = 4;        ///< the frozen model's latents of the prompt
+    int poolSteps = 20;        ///< DDIM steps for the pool
+    double poolGuidance = 3.0; ///< ESD's start guidance
+    int latentSize = 64;       ///< latent side (64: 512² images)
+    std::uint64_t seed = 17;
+    int textHeads = 0, unetHeads = 0;
+    std::string output; ///< the edit file to write (.safetensors)
+};
+struct SdEsdResult {
+    int matrices = 0;
+    std::vector<double> losses; ///< per step
+    /// The ESD objective ‖ε_θ'(x_t, c) − target‖² on a held-out batch (fresh noise, timesteps and
+    /// pool latents the training never drew), before and after training: what the edit learned.
+    double heldOutBefore = 0, heldOutAfter = 0;
+    double deltaRatio = 0; ///< ‖ΔW‖/‖W‖ over the K/V matrices
+    double loadSeconds = 0, poolSeconds = 0, trainSeconds = 0;
+};
+/// Progress: the pool, then every training step (values {loss}). Cancel: no file is written.
+Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx);
 
 /// RECE's closed-form attack on an edit (its regeneration embedding, eq. 6 of Gong et al. 2024):
 /// the text states c′ = (λI + Σ W′ᵀW′)⁻¹ (Σ W′ᵀW) c* whose keys and values through the edited

@@ -349,6 +349,23 @@ private Q_SLOTS:
             const int d = reverie::testing::maxPixelDiff(QImage(edited), second);
             QVERIFY2(weight == QLatin1String("0") ? d <= 1 : d > 1, qPrintable(QString::number(d)));
         }
+        // ESD-x from the command line: a few steps on a 16² latent; the JSON reports the training,
+        // the file is an edit; a second concept or a guide is a usage error.
+        const QString esd = dir.filePath(QStringLiteral("fox-esd.safetensors"));
+        const Run esdRun = run(QStringLiteral(REVERIE_CLI),
+                               {"sd-erase", "--checkpoint", ckpt, "--concept", "a red fox", "--method", "esd", "--steps", "3",
+                                "--lr", "1e-3", "--pool-images", "1", "--pool-steps", "2", "--latent", "16", "-o", esd,
+                                "--text-heads", "2", "--json", "--threads", "1"});
+        QVERIFY2(esdRun.code == 0, esdRun.err.constData());
+        const auto es = QJsonDocument::fromJson(esdRun.out.trimmed().split('\n').last()).object();
+        QCOMPARE(es.value(QStringLiteral("method")).toString(), QStringLiteral("esd"));
+        QCOMPARE(es.value(QStringLiteral("steps")).toInt(), 3);
+        QCOMPARE(es.value(QStringLiteral("matrices")).toInt(), 22);
+        QVERIFY(QFileInfo::exists(esd));
+        const Run esdTwo = run(QStringLiteral(REVERIE_CLI), {"sd-erase", "--checkpoint", ckpt, "--concept", "a red fox",
+                                                             "--concept", "a dog", "--method", "esd", "-o", esd});
+        QCOMPARE(esdTwo.code, 2);
+        QVERIFY2(esdTwo.err.contains("ESD erases one --concept"), esdTwo.err.constData());
         // Not an SD file: the reason, exit 1; no checkpoint at all: a usage error.
         const Run notSd = run(QStringLiteral(REVERIE_CLI), {"sd", "--checkpoint", fx + "sd_unet_small.safetensors", "-o", png,
                                                             "--size", "32x32"});

@@ -7,13 +7,17 @@
 // file with itself, a UCE erase that moves the erased prompt's images while the originals stay,
 // and unchecking the edit gives the originals back.
 
-#include "jobs/engine.h"
 #include "data/text.h"
-#include "models/textmodel.h"
+#include "jobs/engine.h"
+#include "jobspy.h"
 #include "models/classifier.h"
 #include "models/store.h"
-#include "jobspy.h"
+#include "models/textmodel.h"
+#include "runhistory.h"
 #include "workbenches/erase/eraseworkbench.h"
+#include "workbenches/historypanel.h"
+
+#include "splitimageview.h"
 
 #include "fixtures.h"
 #include "sdfixture.h"
@@ -162,6 +166,109 @@ private Q_SLOTS:
         QVERIFY(sd.status().contains(QStringLiteral("attack's states")));
         if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT_ATTACK"); !shot.isEmpty())
             QVERIFY(tabs->grab().save(shot));
+    }
+
+    void historyKeepsGridsAndRerunsThem() {
+        // Every grid that lands is kept (across restarts) with its concept set and erased rate;
+        // two compare in the split view; a run again restores its concept set and gives its
+        // images; a run whose concept left the library is refused with the reason.
+        QTemporaryDir dir;
+        const QString historyDir = QDir(dir.path()).filePath(QStringLiteral("history"));
+        Engine engine(1);
+        QList<QImage> original, edited;
+        QString editedId, originalId;
+        {
+            EraseWorkbench wb(&engine);
+            wb.history() = RunHistory(QStringLiteral("erase"), historyDir);
+            wb.setModelFolders(m_model, m_classifier);
+            QWidget* page = wb.page();
+            wb.refreshHistory();
+            page->resize(1200, 800);
+            const int sneaker = reverie::data::text::classOf("sneaker");
+            wb.setPrompts({QString::fromStdString(reverie::data::text::erasePrompts(sneaker).front()),
+                           QString::fromStdString(reverie::data::text::erasePrompts(0).front())});
+            wb.setSeeds(2, 7);
+            wb.setSteps(3);
+            reverie::testing::JobSpy grids(&wb, QStringLiteral("grid"));
+            QString error;
+            QVERIFY2(wb.regenerate(&error), qPrintable(error));
+            QCOMPARE(nextGrid(wb, grids, 1), JobStatus::Succeeded);
+            original = grid(wb, false);
+            auto runs = wb.history().runs();
+            QCOMPARE(runs.size(), 1);
+            QVERIFY(runs[0].title.contains(QStringLiteral("original model")));
+            QVERIFY(!runs[0].figures.contains(QStringLiteral("erased"))); // nothing erased: no rate
+            originalId = runs[0].id;
+
+            reverie::testing::JobSpy erased(&wb, QStringLiteral("erase"));
+            QVERIFY2(wb.startErase(QStringLiteral("sneaker"), QStringLiteral("uce"), &error),
+                     qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 1, 60000);
+            QCOMPARE(nextGrid(wb, grids, 2), JobStatus::Succeeded);
+            edited = grid(wb, false);
+            runs = wb.history().runs();
+            QCOMPARE(runs.size(), 2);
+            editedId = runs[0].id;
+            QVERIFY(runs[0].title.contains(QStringLiteral("Sneaker/uce")));
+            // The erased rate, counted here from the grid: of the images the original model made
+            // that the classifier calls sneakers, the share it no longer does (none: no figure).
+            int ofConcept = 0, gone = 0;
+            for (int r = 0; r < wb.gridRows(); ++r)
+                for (int c = 0; c < wb.gridColumns(); ++c)
+                    if (wb.originalClass(r, c) == sneaker) {
+                        ++ofConcept;
+                        if (wb.activeClass(r, c) != sneaker) ++gone;
+                    }
+            if (ofConcept == 0)
+                QVERIFY(!runs[0].figures.contains(QStringLiteral("erased")));
+            else
+                QCOMPARE(runs[0].figures.value(QStringLiteral("erased")).toDouble(),
+                         100.0 * gone / ofConcept);
+            const auto concepts = runs[0].settings.value(QStringLiteral("concepts")).toArray();
+            QCOMPARE(concepts.size(), 1);
+            QCOMPARE(concepts[0].toObject().value(QStringLiteral("name")).toString(),
+                     QStringLiteral("Sneaker/uce"));
+            QVERIFY(concepts[0].toObject().value(QStringLiteral("enabled")).toBool());
+            // The kept image: per row the original images, a gap, the edited ones.
+            const QImage kept = wb.history().resultImage(runs[0]);
+            QCOMPARE(kept.height(), 2 * (28 + 2));
+            QCOMPARE(kept.pixelColor(0, 0), original[0].pixelColor(0, 0));
+
+            // Compare: the split view shows the two kept grids.
+            QVERIFY2(wb.compareRuns(editedId, originalId, &error), qPrintable(error));
+            auto* view =
+                page->findChild<reverie::widgets::SplitImageView*>(QStringLiteral("historyCompareView"));
+            QVERIFY(view);
+            QCOMPARE(view->leftImage().convertToFormat(QImage::Format_RGB32),
+                     wb.history().resultImage(runs[0]).convertToFormat(QImage::Format_RGB32));
+
+            // The concept off: a third run; running the edited one again turns it back on.
+            wb.setConceptEnabled(QStringLiteral("Sneaker/uce"), false);
+            QCOMPARE(nextGrid(wb, grids, 3), JobStatus::Succeeded);
+            QCOMPARE(grid(wb, false), original);
+            QVERIFY2(wb.rerun(editedId, &error), qPrintable(error));
+            QCOMPARE(nextGrid(wb, grids, 4), JobStatus::Succeeded);
+            QCOMPARE(grid(wb, false), edited);
+            QCOMPARE(wb.history().runs().size(), 4);
+            auto* list = page->findChild<QListWidget*>(QStringLiteral("historyList"));
+            QVERIFY(list);
+            QCOMPARE(list->count(), 4);
+
+            // Gone from the library: refused, with the reason.
+            QVERIFY(wb.removeConcept(QStringLiteral("Sneaker/uce")));
+            QCOMPARE(nextGrid(wb, grids, 5), JobStatus::Succeeded);
+            QVERIFY(!wb.rerun(editedId, &error));
+            QVERIFY2(error.contains(QStringLiteral("no longer in the library")), qPrintable(error));
+            QVERIFY(!wb.rerun(QStringLiteral("no-such-run"), &error));
+        }
+        // Across a restart.
+        EraseWorkbench wb(&engine);
+        wb.history() = RunHistory(QStringLiteral("erase"), historyDir);
+        wb.setModelFolders(m_model, m_classifier);
+        wb.page();
+        wb.refreshHistory();
+        QCOMPARE(wb.history().runs().size(), 5);
+        QCOMPARE(wb.page()->findChild<QListWidget*>(QStringLiteral("historyList"))->count(), 5);
     }
 
     void eraseToggleAndRestore() {

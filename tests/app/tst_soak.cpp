@@ -117,6 +117,19 @@ private Q_SLOTS:
         TuneWorkbench tune(&engine, tmp.path());
         const std::array<Workbench*, 5> benches{&generate, &restore, &enhance, &erase, &tune};
         for (Workbench* wb : benches) wb->page(); // the views exist and take the results, as in the window
+        // Every finished run is kept in its workbench's history, whose list (thumbnails) grows to
+        // its bound and stays there: with the window's bound (50 runs) the lists are still filling
+        // at job 250, which is growth by design, not a leak. A bound of 4 fills them during the
+        // warm-up, so the slopes below measure what a job leaves behind once the state is steady
+        // (the keeping, pruning and list refresh still run on every job).
+        const QString historyRoot = tmp.filePath(QStringLiteral("history"));
+        generate.history() =
+            RunHistory(QStringLiteral("generate"), historyRoot + QStringLiteral("/generate"), 4);
+        restore.history() =
+            RunHistory(QStringLiteral("restore"), historyRoot + QStringLiteral("/restore"), 4);
+        enhance.history() =
+            RunHistory(QStringLiteral("enhance"), historyRoot + QStringLiteral("/enhance"), 4);
+        erase.history() = RunHistory(QStringLiteral("erase"), historyRoot + QStringLiteral("/erase"), 4);
         erase.setModelFolders(textModel, classifier);
         erase.setPrompts({QStringLiteral("a sneaker"), QStringLiteral("a bag")});
         erase.setSeeds(2, 1);

@@ -19,6 +19,7 @@
 #include <QtTest>
 
 #include <atomic>
+#include <cmath>
 #include <set>
 
 using namespace reverie;
@@ -196,6 +197,80 @@ private Q_SLOTS:
         QVERIFY(r.error().kind == ErrorKind::Cancelled);
         QCOMPARE(steps.load(), 2);
         QVERIFY(runSdTextToImage(base(), JobContext{}).ok());
+    }
+
+    // ESD-x on the cross-attention K/V: the loss falls, the ESD objective on a held-out batch (noise,
+    // timesteps and pool latents the training never drew) falls, the edit file is a concept edit
+    // that does nothing at weight 0 and changes the image at weight 1; cancel writes nothing; bad
+    // settings are refused.
+    void esdTrainsAKvEdit() {
+        erase::SdEsdParams e;
+        e.checkpoint = m_ckpt;
+        e.concept_ = "a photo of a red fox in the snow";
+        e.steps = 40;
+        e.batch = 2;
+        e.lr = 3e-3; // random tiny weights: the published 1e-5 would take thousands of steps
+        e.poolImages = 3;
+        e.poolSteps = 4;
+        e.latentSize = 16;
+        e.textHeads = 2;
+        e.unetHeads = 8;
+        e.output = m_dir.filePath("fox-esd.safetensors").toStdString();
+        int reports = 0;
+        JobContext ctx;
+        ctx.progress = [&](const Progress& pr) {
+            if (pr.message == "ESD") ++reports;
+        };
+        const auto r = erase::runSdEsd(e, ctx);
+        VERIFY_OK(r);
+        const auto& v = r.value();
+        QCOMPARE(v.matrices, 2 * (4 + 1 + 6));
+        QCOMPARE(int(v.losses.size()), e.steps);
+        QCOMPARE(reports, e.steps);
+        double first = 0, last = 0;
+        for (int i = 0; i < 8; ++i) {
+            QVERIFY(std::isfinite(v.losses[std::size_t(i)]));
+            first += v.losses[std::size_t(i)] / 8;
+            last += v.losses[v.losses.size() - 1 - std::size_t(i)] / 8;
+        }
+        std::printf("ESD tiny: loss %.4f -> %.4f (first/last 8 steps), held-out objective %.4f -> %.4f, "
+                    "|dW|/|W| %.4f, "
+                    "pool %.2f s, train %.2f s\n",
+                    first, last, v.heldOutBefore, v.heldOutAfter, v.deltaRatio, v.poolSeconds,
+                    v.trainSeconds);
+        QVERIFY2(last < 0.8 * first, qPrintable(QString("%1 → %2").arg(first).arg(last)));
+        QVERIFY2(v.heldOutAfter < 0.8 * v.heldOutBefore,
+                 qPrintable(QString("%1 → %2").arg(v.heldOutBefore).arg(v.heldOutAfter)));
+        QVERIFY(v.deltaRatio > 0);
+        QCOMPARE(sdAddonKind(e.output).value(), std::string("edit"));
+
+        SdParams p = base();
+        const SdResult plain = run(p);
+        p.edits = {{e.output, 0.0}};
+        QCOMPARE(maxDiff(run(p).images[0], plain.images[0]), 0);
+        p.edits = {{e.output, 1.0}};
+        QVERIFY(maxDiff(run(p).images[0], plain.images[0]) > 0);
+
+        // Cancel at the third step: an error of kind Cancelled and no file.
+        erase::SdEsdParams c = e;
+        c.output = m_dir.filePath("fox-esd-cancelled.safetensors").toStdString();
+        JobContext cancelling;
+        cancelling.progress = [&](const Progress& pr) {
+            if (pr.message == "ESD" && pr.step == 3) cancelling.cancel.cancel();
+        };
+        const auto rc = erase::runSdEsd(c, cancelling);
+        QVERIFY(!rc.ok());
+        QVERIFY(rc.error().kind == ErrorKind::Cancelled);
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(c.output)));
+
+        for (auto bad : {0, 1, 2, 3}) {
+            erase::SdEsdParams b = e;
+            if (bad == 0) b.concept_ = "  ";
+            if (bad == 1) b.latentSize = 12;
+            if (bad == 2) b.steps = 0;
+            if (bad == 3) b.output.clear();
+            QVERIFY(!erase::runSdEsd(b, JobContext{}).ok());
+        }
     }
 
     // UCE on the cross-attention K/V: the edit file moves the concept's outputs to the guide's

@@ -29,6 +29,8 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
+
+#include "workbenches/historypanel.h"
 #include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -219,6 +221,9 @@ void EraseWorkbench::buildPage() {
     builtIn->setObjectName(QStringLiteral("erasePage"));
     tabs->addTab(builtIn, tr("Built-in model"));
     tabs->addTab(m_sd->widget(), tr("Stable Diffusion 1.x file"));
+    m_historyTab = new HistoryTab;
+    tabs->addTab(m_historyTab, tr("History"));
+    connectHistory();
     auto* outer = new QHBoxLayout(builtIn);
     auto* splitter = new QSplitter(Qt::Horizontal, builtIn);
     outer->addWidget(splitter);

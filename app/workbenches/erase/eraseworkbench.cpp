@@ -79,8 +79,9 @@ EraseWorkbench::EraseWorkbench(Engine* engine, QObject* parent, const QString& o
     : Workbench(engine, parent), m_ui(std::make_unique<Ui::EraseForm>()), m_session(std::make_shared<er::EraseSession>()),
       m_gridJobs(addSlot()),
       m_eraseJobs(addSlot()), m_libraryJobs(addSlot()) {
-    m_sd = new SdErasePage(addSlot(), outputDir.isEmpty() ? QDir(QDir::tempPath()).filePath(QStringLiteral("reverie")) : outputDir,
-                           this);
+    m_outputRoot =
+        outputDir.isEmpty() ? QDir(QDir::tempPath()).filePath(QStringLiteral("reverie")) : outputDir;
+    m_sd = new SdErasePage(addSlot(), m_outputRoot, this);
     connect(m_sd, &SdErasePage::statusMessage, this, &Workbench::statusMessage);
     m_modelDir = qs(reverie::models::zoo::find(reverie::models::zoo::kTextGenerator));
     m_classifierDir = qs(reverie::models::zoo::find(reverie::models::zoo::kClassifier));
@@ -296,8 +297,10 @@ bool EraseWorkbench::regenerate(QString* error) {
             m_activeClass = o.activeClass;
             m_permeability = o.permeability;
             m_gridPrompts = prompts();
+            m_gridConcepts = o.concepts;
             ++m_gridUpdates;
             rebuildGrid();
+            keepInHistory(int(o.nfe), o.seconds);
             message = tr("Generated %1 prompts · NFE %2 · %3 s").arg(m_active.size()).arg(o.nfe).arg(o.seconds, 0, 'f', 1);
         } else if (out.status == JobStatus::Cancelled) {
             message = tr("Generation stopped (%1); the grid shown is kept.").arg(out.error);

@@ -13,9 +13,10 @@
 // every change; a newer request cancels the running one. A failed or cancelled job leaves what
 // is shown as it was.
 
+#include "erase/session.h"
 #include "jobs/engine.h"
 #include "jobs/jobslot.h"
-#include "erase/session.h"
+#include "runhistory.h"
 #include "workbench.h"
 #include "workbenches/erase/sderasepage.h"
 
@@ -39,6 +40,10 @@ class QPushButton;
 class QSpinBox;
 class QTableWidget;
 class QTimer;
+
+namespace reverie::app {
+class HistoryTab;
+}
 
 namespace Ui {
 class EraseForm;
@@ -111,6 +116,14 @@ public:
     /// The "Stable Diffusion 1.x file" tab.
     SdErasePage& sd() { return *m_sd; }
 
+    /// Every grid that landed (History tab; erasehistory.cpp): its image, settings, concept set
+    /// and figures. Compare two in the split view; run one again (its concepts must still be in
+    /// the library); export one as PNG with the settings embedded.
+    RunHistory& history() { return m_history; }
+    void refreshHistory();
+    bool compareRuns(const QString& a, const QString& b, QString* error = nullptr);
+    bool rerun(const QString& id, QString* error = nullptr);
+
 private:
     struct GridOutcome;
     /// A class's name in the user's language ("—" for −1).
@@ -136,6 +149,8 @@ private:
     /// A key of what the original column depends on.
     QString originalKey() const;
     std::vector<std::uint64_t> seeds() const;
+    void connectHistory();
+    void keepInHistory(int nfe, double seconds);
 
     std::unique_ptr<Ui::EraseForm> m_ui;
     std::shared_ptr<reverie::erase::EraseSession> m_session;
@@ -148,6 +163,9 @@ private:
     JobSlot* m_progressSlot = nullptr; ///< the slot whose progress the status line shows
     QTimer* m_regenTimer = nullptr;
     SdErasePage* m_sd = nullptr;
+    HistoryTab* m_historyTab = nullptr;
+    RunHistory m_history{QStringLiteral("erase")};
+    QString m_outputRoot;
 
     // Controls
     QLabel* m_modelLabel = nullptr;
@@ -181,6 +199,7 @@ private:
     // Shown state
     std::vector<reverie::erase::EraseConceptInfo> m_concepts;
     QStringList m_gridPrompts;
+    std::vector<reverie::erase::EraseConceptInfo> m_gridConcepts; ///< the library as the shown grid was made
     QVector<QVector<QImage>> m_original, m_active;
     QVector<QVector<int>> m_originalClass, m_activeClass;
     QVector<QString> m_permeability; ///< per row: "Sneaker/spm γ 0.93" (transport on)

@@ -78,6 +78,7 @@ void SdErasePage::build() {
     m_method = new QComboBox(left);
     m_method->addItem(tr("UCE"), QStringLiteral("uce"));
     m_method->addItem(tr("RECE"), QStringLiteral("rece"));
+    m_method->addItem(tr("ESD-x (fine-tunes)"), QStringLiteral("esd"));
     auto* conceptRow = new QHBoxLayout;
     conceptRow->addWidget(m_concept, 1);
     conceptRow->addWidget(m_method);
@@ -142,7 +143,8 @@ void SdErasePage::build() {
     m_concept->setToolTip(tr("The concept to erase (a word or a short phrase)"));
     m_method->setToolTip(
         tr("UCE edits the cross-attention in one closed-form step; RECE repeats it against the "
-           "prompts that bring the concept back (slower, more robust)"));
+           "prompts that bring the concept back (slower, more robust); ESD-x fine-tunes the same "
+           "matrices for 200 steps (minutes on a GPU, hours on a CPU at 512²; guide and preserve unused)"));
     m_guide->setToolTip(
         tr("What the erased concept's prompts should give instead (empty: nothing in particular)"));
     m_preserve->setToolTip(
