@@ -75,6 +75,19 @@ Result<SdParts> loadParts(const std::string& checkpoint, int textHeads, int unet
     return SdParts{std::move(text.value()), std::move(unet.value()), std::move(tok.value())};
 }
 
+/// loadParts with the "loading <file>" progress report the erase jobs start with; *seconds gets the
+/// time it took.
+Result<SdParts> loadReporting(const std::string& checkpoint, int textHeads, int unetHeads,
+                              const JobContext& ctx, double* seconds) {
+    const double t0 = nowSeconds();
+    Progress pr;
+    pr.message = "loading " + std::filesystem::path(checkpoint).filename().string();
+    ctx.report(pr);
+    auto parts = loadParts(checkpoint, textHeads, unetHeads);
+    *seconds = nowSeconds() - t0;
+    return parts;
+}
+
 /// Writes an edit file: ΔW per K/V matrix (names as in the checkpoint), the method, its prompts and
 /// the fingerprint of the K/V it was made from (models/sd/edit.h reads it).
 Result<bool> writeEdit(const std::string& output, const std::string& prefix,
@@ -113,19 +126,14 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
     try {
         c10::InferenceMode guard;
         SdEraseResult res;
-        double t0 = nowSeconds();
-        Progress pr;
-        pr.message = "loading " + std::filesystem::path(p.checkpoint).filename().string();
-        ctx.report(pr);
-        auto parts = loadParts(p.checkpoint, p.textHeads, p.unetHeads);
+        auto parts = loadReporting(p.checkpoint, p.textHeads, p.unetHeads, ctx, &res.loadSeconds);
         if (!parts) return parts.error();
         auto& text = parts.value().text;
         auto& unet = parts.value().unet;
         auto& tok = parts.value().tok;
-        res.loadSeconds = nowSeconds() - t0;
         if (ctx.cancelled()) return R::cancelled("erase: cancelled");
 
-        t0 = nowSeconds();
+        double t0 = nowSeconds();
         std::vector<std::string> prompts = concepts;
         prompts.push_back(p.guide);
         for (const auto& s : p.preserve)
@@ -224,20 +232,17 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
         return R::invalid("the latent size must be a multiple of 8 in 8…256");
     try {
         SdEsdResult res;
-        double t0 = nowSeconds();
-        Progress pr;
-        pr.message = "loading " + std::filesystem::path(p.checkpoint).filename().string();
-        ctx.report(pr);
         // Loaded outside inference mode: the K/V matrices take part in autograd below.
-        auto parts = loadParts(p.checkpoint, p.textHeads, p.unetHeads);
+        auto parts = loadReporting(p.checkpoint, p.textHeads, p.unetHeads, ctx, &res.loadSeconds);
         if (!parts) return parts.error();
         auto& unet = parts.value().unet;
         auto& text = parts.value().text;
         for (auto& w : unet.model->parameters()) w.requires_grad_(false);
         for (auto& w : text.model->parameters()) w.requires_grad_(false);
-        res.loadSeconds = nowSeconds() - t0;
         if (ctx.cancelled()) return R::cancelled("ESD: cancelled");
 
+        Progress pr;
+        double t0 = 0;
         // The K/V Linear modules in crossAttentionKv's order; their weights are swapped for W + ΔW
         // during the edited pass and put back after every step (and on any exit).
         const auto kv = crossAttentionKv(*unet.model);
