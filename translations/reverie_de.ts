@@ -2588,6 +2588,22 @@
             <numerusform>%n Läufe, %1 MiB (über %2 Läufe oder %3 MiB hinaus werden die ältesten entfernt).</numerusform>
         </translation>
     </message>
+    <message>
+        <source>erased %1 %</source>
+        <translation>gelöscht %1 %</translation>
+    </message>
+    <message>
+        <source>%1 steps</source>
+        <translation>%1 Schritte</translation>
+    </message>
+    <message>
+        <source>loss %1</source>
+        <translation>Loss %1</translation>
+    </message>
+    <message>
+        <source>%1 s/step</source>
+        <translation>%1 s/Schritt</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::HistoryTab</name>
@@ -4114,6 +4130,46 @@ verschoben %2</translation>
     <message>
         <source>The Tune workbench runs &quot;--run-arg continual&quot; from the command line.</source>
         <translation>Die Werkbank „Tune“ führt von der Kommandozeile „--run-arg continual“ aus.</translation>
+    </message>
+    <message>
+        <source>Select two runs and press Compare: their memory and loss curves on the same axes.</source>
+        <translation>Zwei Läufe wählen und „Vergleichen“ drücken: ihre Speicher- und Loss-Kurven auf denselben Achsen.</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>That run is no longer in the history.</source>
+        <translation>Dieser Lauf ist nicht mehr im Verlauf.</translation>
+    </message>
+    <message>
+        <source>Run again</source>
+        <translation>Erneut ausführen</translation>
+    </message>
+    <message>
+        <source>%1 · %2 steps</source>
+        <translation>%1 · %2 Schritte</translation>
+    </message>
+    <message>
+        <source>The run was not kept in the history: %1</source>
+        <translation>Der Lauf wurde nicht im Verlauf aufbewahrt: %1</translation>
+    </message>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>That run&apos;s settings cannot be used by this version: no recipe.</source>
+        <translation>Die Einstellungen dieses Laufs kann diese Version nicht verwenden: kein Rezept.</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
     </message>
 </context>
 <context>

@@ -84,6 +84,10 @@ QString HistoryPanel::figuresLine(const QJsonObject& f) {
     number("ssim", tr("SSIM %1"), 3);
     number("si_sdr", tr("SI-SDR %1 dB"), 2);
     number("estoi", tr("ESTOI %1"), 3);
+    number("erased", tr("erased %1 %"), 0);
+    number("steps", tr("%1 steps"), 0);
+    number("loss", tr("loss %1"), 4);
+    number("s_per_step", tr("%1 s/step"), 3);
     return parts.join(QStringLiteral(" · "));
 }
 

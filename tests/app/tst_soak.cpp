@@ -130,6 +130,7 @@ private Q_SLOTS:
         enhance.history() =
             RunHistory(QStringLiteral("enhance"), historyRoot + QStringLiteral("/enhance"), 4);
         erase.history() = RunHistory(QStringLiteral("erase"), historyRoot + QStringLiteral("/erase"), 4);
+        tune.history() = RunHistory(QStringLiteral("tune"), historyRoot + QStringLiteral("/tune"), 4);
         erase.setModelFolders(textModel, classifier);
         erase.setPrompts({QStringLiteral("a sneaker"), QStringLiteral("a bag")});
         erase.setSeeds(2, 1);

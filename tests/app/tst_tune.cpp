@@ -6,6 +6,7 @@
 #include "barchart.h"
 #include "jobs/engine.h"
 #include "jobspy.h"
+#include "runhistory.h"
 #include "seriesplot.h"
 #include "workbenches/tune/continualpanel.h"
 #include "workbenches/tune/tuneworkbench.h"
@@ -135,6 +136,8 @@ private Q_SLOTS:
         // reversible method's activation memory is far below full fine-tuning's.
         Engine engine(1);
         TuneWorkbench wb(&engine, QDir::tempPath());
+        QTemporaryDir historyDir;
+        wb.history() = RunHistory(QStringLiteral("tune"), historyDir.path());
         wb.page()->resize(1100, 1000);
         wb.page()->show();
         QVERIFY(wb.selectRecipe(QStringLiteral("fmnist-edm")));
@@ -249,6 +252,38 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!wb.sampleStatusText().startsWith(QStringLiteral("Sampling")), 300000);
         QVERIFY2(wb.statusText().startsWith(QStringLiteral("Finished at step")), qPrintable(wb.statusText()));
         if (shot) QVERIFY(wb.page()->grab().save(qEnvironmentVariable("REVERIE_SCREENSHOT")));
+        // The history keeps each run with its recipe, figures and curves; two compare on the same
+        // axes; the first runs again (its recipe and step limit, a new folder) to the same loss.
+        const auto kept = wb.history().runs();
+        QCOMPARE(kept.size(), methods.size());
+        const RunRecord& meftRun = kept.back(); // the oldest
+        QVERIFY(meftRun.title.startsWith(QStringLiteral("fmnist-dit-tune-meft1")));
+        QCOMPARE(meftRun.figures.value(QStringLiteral("memory_curve")).toArray().size(), steps);
+        QCOMPARE(meftRun.figures.value(QStringLiteral("loss_curve")).toArray().size(), steps);
+        QCOMPARE(meftRun.figures.value(QStringLiteral("steps")).toInt(), steps);
+        QVERIFY(meftRun.figures.value(QStringLiteral("peak_mib")).toDouble() > 0);
+        QVERIFY(meftRun.settings.value(QStringLiteral("recipe"))
+                    .toString()
+                    .contains(QStringLiteral("\"method\":\"meft1\"")));
+        QVERIFY2(wb.compareRuns(kept[0].id, meftRun.id, &error), qPrintable(error));
+        QCOMPARE(wb.compareMemoryPlot()->seriesNames().size(), 2);
+        for (const auto& series : wb.compareMemoryPlot()->seriesNames())
+            QCOMPARE(wb.compareMemoryPlot()->pointCount(series), steps);
+        QVERIFY2(wb.rerun(meftRun.id, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), int(methods.size()) + 1, 120000);
+        QVERIFY2(done.status(int(methods.size())) == JobStatus::Succeeded,
+                 qPrintable(done.message(int(methods.size()))));
+        QTRY_VERIFY_WITH_TIMEOUT(!wb.isBusy(), 300000); // and the samples of its adapter
+        const auto again = wb.history().runs();
+        QCOMPARE(again.size(), methods.size() + 1);
+        QCOMPARE(again[0].figures.value(QStringLiteral("steps")).toInt(), steps);
+        QCOMPARE(again[0].figures.value(QStringLiteral("loss")).toDouble(),
+                 meftRun.figures.value(QStringLiteral("loss")).toDouble());
+        QVERIFY(again[0]
+                    .settings.value(QStringLiteral("out_dir"))
+                    .toString()
+                    .endsWith(QStringLiteral("-again-2")));
+        QVERIFY(!wb.rerun(QStringLiteral("no-such-run"), &error));
     }
 
     void badRecipeIsAClearMessage() {

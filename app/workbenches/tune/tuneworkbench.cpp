@@ -60,6 +60,7 @@ TuneWorkbench::TuneWorkbench(Engine* engine, QString outputDir, QObject* parent)
     m_continual = new ContinualPanel(addSlot());
     tabs->addTab(m_continual, tr("Continual"));
     m_tabs = tabs;
+    tabs->addTab(buildHistoryTab(), tr("History"));
     layout->addWidget(tabs, 1);
 
     for (const auto& [name, json] : builtinRecipes()) m_ui->recipe->addItem(name, json);
@@ -460,6 +461,10 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
                       ? m_runName.chopped(m_runMethod.size() + 1)
                       : QString();
     m_runOutDir = outDir;
+    m_runRecipeJson = recipeJson;
+    m_runMaxSteps = maxSteps;
+    m_runMemory.clear();
+    m_runLoss.clear();
     m_runWallStart = QDateTime::currentSecsSinceEpoch();
     for (int n = 2; m_ui->memoryPlot->seriesNames().contains(m_runName); ++n)
         m_runName = QStringLiteral("%1 (%2)").arg(qs(info.value().name)).arg(n);
@@ -477,6 +482,7 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
             if (out.ok()) {
                 const auto& s = *out.value;
                 addRunRow(m_runName, s.step, s.loss, s.secondsPerStep, s.parameters);
+                keepInHistory(s.step, s.loss, s.secondsPerStep, s.parameters);
                 message = tr("Finished at step %1: loss %2, %3 s/step, checkpoint %4")
                               .arg(s.step)
                               .arg(s.loss, 0, 'f', 4)
@@ -485,7 +491,10 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
                 for (const auto& [name, value] : s.figures) message += QStringLiteral("; %1 %2").arg(qs(name)).arg(value, 0, 'f', 4);
             } else {
                 message = out.status == JobStatus::Cancelled ? tr("Stopped: %1").arg(out.error) : tr("Failed: %1").arg(out.error);
-                if (m_runFirstStep >= 0) addRunRow(m_runName, steps, NAN, m_lastPerStep, -1);
+                if (m_runFirstStep >= 0) {
+                    addRunRow(m_runName, steps, NAN, m_lastPerStep, -1);
+                    keepInHistory(steps, m_runLoss.isEmpty() ? NAN : m_runLoss.back().y(), m_lastPerStep, -1);
+                }
             }
             // The run's adapter (also written when it was stopped early) joins the list, switched
             // on. It was made from this base by this run, so it needs no check job (which would
@@ -525,9 +534,11 @@ void TuneWorkbench::onProgress(const JobProgress& p) {
     }
     m_ui->progress->setValue(int(std::min<qint64>(p.step, INT_MAX)));
     m_ui->lossPlot->addPoint(tr("loss"), double(p.step), p.value(QStringLiteral("loss")));
+    m_runLoss.append(QPointF(double(p.step), p.value(QStringLiteral("loss"))));
     const double act = p.value(QStringLiteral("activation_mib"), -1);
     if (act >= 0) {
         m_ui->memoryPlot->addPoint(m_runName, double(p.step), act);
+        m_runMemory.append(QPointF(double(p.step), act));
         m_runPeakMiB = std::max(m_runPeakMiB, act);
     }
     const double done = double(p.step - m_runFirstStep);

@@ -14,14 +14,18 @@
 // Thread rules: GUI thread only; training runs on the engine thread through the torch-free calls
 // of catalog/training.h (JobSlot kind "train").
 
+#include "runhistory.h"
 #include "workbench.h"
 
 #include <QImage>
 #include <QList>
 #include <QPair>
+#include <QPointF>
 #include <QPointer>
+#include <QVector>
 #include <QWidget>
 
+class QLabel;
 class QTabWidget;
 
 #include <memory>
@@ -38,6 +42,7 @@ class SeriesPlot;
 namespace reverie::app {
 
 class ContinualPanel;
+class HistoryTab;
 
 class TuneWorkbench : public Workbench {
     Q_OBJECT
@@ -105,6 +110,15 @@ public:
     /// Selects a built-in recipe by name; false when there is none.
     bool selectRecipe(const QString& name);
 
+    /// Every run that took a step (History tab; tunehistory.cpp): recipe, folder, figures and
+    /// curves. Compare two runs' memory and loss curves; run one again (its recipe, into a new
+    /// folder beside its own); export one as JSON.
+    RunHistory& history() { return m_history; }
+    void refreshHistory();
+    bool compareRuns(const QString& a, const QString& b, QString* error = nullptr);
+    bool rerun(const QString& id, QString* error = nullptr);
+    widgets::SeriesPlot* compareMemoryPlot() const { return m_compareMemory; }
+
 private:
     void recipeChanged();
     void startClicked();
@@ -115,6 +129,8 @@ private:
     static QString adapterLabel(const QString& run, const QString& method, qint64 step, const QList<int>& classes,
                                 qint64 parameters);
     void addRunRow(const QString& run, qint64 steps, double loss, double secondsPerStep, qint64 parameters);
+    QWidget* buildHistoryTab();
+    void keepInHistory(qint64 steps, double loss, double secondsPerStep, qint64 parameters);
 
     QString m_outputRoot;
     ContinualPanel* m_continual = nullptr;
@@ -135,6 +151,14 @@ private:
     double m_runPeakMiB = -1;   ///< largest activation figure of the current run (−1: none)
     double m_lastPerStep = 0;
     double m_runStart = 0;
+    QString m_runRecipeJson;                 ///< the recipe the current run trains
+    qint64 m_runMaxSteps = -1;               ///< its step limit (−1: the recipe's steps)
+    QVector<QPointF> m_runMemory, m_runLoss; ///< the current run's curves (step, value)
+    RunHistory m_history{QStringLiteral("tune")};
+    HistoryTab* m_historyTab = nullptr;
+    widgets::SeriesPlot* m_compareMemory = nullptr;
+    widgets::SeriesPlot* m_compareLoss = nullptr;
+    QLabel* m_compareText = nullptr;
 };
 
 } // namespace reverie::app
