@@ -252,6 +252,15 @@ quint32 le32(const QByteArray& b, qsizetype at) {
 }
 } // namespace
 
+bool RunHistory::exportRecord(const QString& id, const QString& path, QString* error) const {
+    const auto r = find(id);
+    if (!r) {
+        if (error) *error = QCoreApplication::translate("RunHistory", "That run is no longer in the history.");
+        return false;
+    }
+    return writeRecordBeside(*r, path, error);
+}
+
 bool RunHistory::exportAudioRun(const QString& id, const QString& path, QString* error) const {
     auto fail = [&](const QString& why) {
         if (error) *error = why;

@@ -83,6 +83,9 @@ public:
     /// LIST/INFO "ICMT" chunk holding the JSON, which players ignore), and `<name>.json` beside it
     /// with the whole record; never over the run's input file.
     bool exportAudioRun(const QString& id, const QString& path, QString* error = nullptr) const;
+    /// Writes a run's record (title, time, settings, figures) as JSON to `<path without suffix>.json`
+    /// (what the image and audio exports write beside their file).
+    bool exportRecord(const QString& id, const QString& path, QString* error = nullptr) const;
     /// The JSON embedded by exportAudioRun() in a WAV file (nullopt, with *error, when there is none).
     static std::optional<QJsonObject> readWavSettings(const QString& path, QString* error = nullptr);
     bool remove(const QString& id);

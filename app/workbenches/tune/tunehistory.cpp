@@ -15,10 +15,8 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QMessageBox>
-#include <QSaveFile>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -71,23 +69,7 @@ QWidget* TuneWorkbench::buildHistoryTab() {
     });
     m_historyTab->setExporter(QStringLiteral("json"), tr("JSON (*.json)"),
                               [this](const QString& id, const QString& path, QString* error) {
-                                  const auto r = m_history.find(id);
-                                  if (!r) {
-                                      if (error) *error = tr("That run is no longer in the history.");
-                                      return false;
-                                  }
-                                  const QJsonObject o{{QStringLiteral("title"), r->title},
-                                                      {QStringLiteral("when"), r->when.toString(Qt::ISODate)},
-                                                      {QStringLiteral("settings"), r->settings},
-                                                      {QStringLiteral("figures"), r->figures}};
-                                  QSaveFile f(path);
-                                  const QByteArray bytes = QJsonDocument(o).toJson(QJsonDocument::Indented);
-                                  if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() ||
-                                      !f.commit()) {
-                                      if (error) *error = QStringLiteral("%1: %2").arg(path, f.errorString());
-                                      return false;
-                                  }
-                                  return true;
+                                  return m_history.exportRecord(id, path, error);
                               });
     m_historyTab->connectTo(&m_history, m_outputRoot, [this](const QString& id) {
         QString error;
