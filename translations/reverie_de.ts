@@ -2447,10 +2447,6 @@
         <translation>Entfernen</translation>
     </message>
     <message>
-        <source>%1 (%2)</source>
-        <translation>%1 (%2)</translation>
-    </message>
-    <message>
         <source>Add a concept edit or a LoRA</source>
         <translation>Konzept-Edit oder LoRA hinzufügen</translation>
     </message>
@@ -2461,14 +2457,6 @@
     <message>
         <source>Add</source>
         <translation>Hinzufügen</translation>
-    </message>
-    <message>
-        <source>LoRA</source>
-        <translation>LoRA</translation>
-    </message>
-    <message>
-        <source>edit</source>
-        <translation>Edit</translation>
     </message>
     <message>
         <source>Cannot read the start image %1.</source>
@@ -2501,6 +2489,30 @@
     <message>
         <source>Guidance %1 of %2 · p(class) %3 · NFE %4 · %5 s</source>
         <translation>Lenkung %1 von %2 · p(Klasse) %3 · NFE %4 · %5 s</translation>
+    </message>
+    <message>
+        <source>SD · %1 · %2 · %3 steps</source>
+        <translation>SD · %1 · %2 · %3 Schritte</translation>
+    </message>
+    <message>
+        <source> · add-ons: %1</source>
+        <translation> · Zusätze: %1</translation>
+    </message>
+    <message>
+        <source>the run&apos;s settings have no &quot;%1&quot;</source>
+        <translation>den Einstellungen des Laufs fehlt „%1“</translation>
+    </message>
+    <message>
+        <source>That run&apos;s checkpoint %1 is gone.</source>
+        <translation>Der Checkpoint %1 dieses Laufs ist nicht mehr da.</translation>
+    </message>
+    <message>
+        <source>That run used %1, which is gone: it cannot be run the same way again.</source>
+        <translation>Dieser Lauf hat %1 verwendet, das nicht mehr da ist: Er lässt sich nicht genauso wiederholen.</translation>
+    </message>
+    <message>
+        <source>That run&apos;s start image %1 is gone.</source>
+        <translation>Das Startbild %1 dieses Laufs ist nicht mehr da.</translation>
     </message>
 </context>
 <context>
@@ -3765,6 +3777,18 @@ verschoben %2</translation>
     <message>
         <source>UCE edits the cross-attention in one closed-form step; RECE repeats it against the prompts that bring the concept back (slower, more robust)</source>
         <translation>UCE bearbeitet die Cross-Attention in einem Schritt geschlossener Form; RECE wiederholt ihn gegen die Prompts, die das Konzept zurückbringen (langsamer, robuster)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>LoRA</source>
+        <translation>LoRA</translation>
+    </message>
+    <message>
+        <source>edit</source>
+        <translation>Edit</translation>
     </message>
 </context>
 <context>

@@ -422,6 +422,92 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QStringLiteral("Cannot read the start image")), qPrintable(error));
     }
 
+    void stableDiffusionRunsAreKept() {
+        // An SD run is kept in the History tab with everything needed to run it again (checkpoint,
+        // prompt, seed, edits); after a restart "Run again" gives the same images in the SD tab with
+        // the run's edit checked; a run whose edit file is gone is refused with the reason.
+        QTemporaryDir dir;
+        const QString ckpt = dir.filePath(QStringLiteral("tiny-sd.safetensors"));
+        QVERIFY(reverie::testing::writeTinySdCheckpoint(ckpt));
+        const QString historyDir = dir.filePath(QStringLiteral("history"));
+        Engine engine(1);
+        gen::SdParams p;
+        p.checkpoint = ckpt.toStdString();
+        p.prompt = "a red bicycle";
+        p.width = p.height = 32;
+        p.steps = 2;
+        p.seed = 5;
+        p.batch = 2;
+        p.textHeads = 2;
+        QList<QImage> plain, edited;
+        QString editFile;
+        {
+            GenerateWorkbench wb(&engine, dir.path());
+            wb.history() = RunHistory(QStringLiteral("generate"), historyDir);
+            reverie::testing::JobSpy done(&wb, QStringLiteral("sd"));
+            QString error;
+            QVERIFY2(wb.startSd(p, &error), qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+            QCOMPARE(done.status(0), JobStatus::Succeeded);
+            plain = wb.sdImages();
+            reverie::erase::SdEraseParams e;
+            e.checkpoint = p.checkpoint;
+            e.concepts = {p.prompt};
+            e.textHeads = 2;
+            reverie::testing::JobSpy erased(&wb, QStringLiteral("sd-erase"));
+            QVERIFY2(wb.startSdErase(e, &error), qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 1, 60000);
+            QCOMPARE(erased.status(0), JobStatus::Succeeded);
+            auto q = wb.currentSdParams();
+            QCOMPARE(q.edits.size(), std::size_t(1));
+            editFile = QString::fromStdString(q.edits.front().file);
+            QVERIFY2(wb.startSd(q, &error), qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 60000);
+            QCOMPARE(done.status(1), JobStatus::Succeeded);
+            edited = wb.sdImages();
+            QVERIFY(reverie::testing::maxPixelDiff(edited.front(), plain.front()) > 0);
+        }
+        GenerateWorkbench wb(&engine, dir.path());
+        wb.history() = RunHistory(QStringLiteral("generate"), historyDir);
+        wb.refreshHistory();
+        const auto runs = wb.history().runs();
+        QCOMPARE(runs.size(), 2);
+        const auto& s = runs[0].settings; // newest first: the edited run
+        QCOMPARE(s.value(QStringLiteral("kind")).toString(), QStringLiteral("sd"));
+        QCOMPARE(s.value(QStringLiteral("prompt")).toString(), QStringLiteral("a red bicycle"));
+        QCOMPARE(s.value(QStringLiteral("edits")).toArray().size(), 1);
+        QVERIFY(s.value(QStringLiteral("parameters"))
+                    .toString()
+                    .startsWith(QStringLiteral("a red bicycle\nSteps: 2")));
+        QVERIFY(runs[0].title.startsWith(QStringLiteral("SD · a red bicycle")));
+        QCOMPARE(runs[1].figures.value(QStringLiteral("nfe")).toInt(), 2);
+        QCOMPARE(wb.history().resultImage(runs[1]).size(),
+                 QSize(2 * 32 + 2, 32)); // the batch of two, tiled (2-px gap)
+        QCOMPARE(wb.page()->findChild<QListWidget*>(QStringLiteral("historyList"))->count(), 2);
+
+        reverie::testing::JobSpy done(&wb, QStringLiteral("sd"));
+        QString error;
+        QVERIFY2(wb.rerun(runs[0].id, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        QCOMPARE(done.status(0), JobStatus::Succeeded);
+        QCOMPARE(wb.sdImages().size(), 2);
+        QCOMPARE(reverie::testing::maxPixelDiff(wb.sdImages()[0], edited[0]), 0);
+        QCOMPARE(reverie::testing::maxPixelDiff(wb.sdImages()[1], edited[1]), 0);
+        QCOMPARE(wb.currentSdParams().edits.size(), std::size_t(1)); // the tab shows what ran
+        QCOMPARE(wb.page()->findChild<QTabWidget*>(QStringLiteral("generateTabs"))->currentWidget(),
+                 wb.page()->findChild<SdPanel*>(QStringLiteral("sdTab")));
+        QVERIFY2(wb.rerun(runs[1].id, &error), qPrintable(error)); // the plain run: its edit unchecked
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, 60000);
+        QCOMPARE(reverie::testing::maxPixelDiff(wb.sdImages()[0], plain[0]), 0);
+        QVERIFY(wb.currentSdParams().edits.empty());
+        QCOMPARE(wb.history().runs().size(), 4);
+
+        QVERIFY(QFile::remove(editFile));
+        QVERIFY(!wb.rerun(runs[0].id, &error));
+        QVERIFY2(error.contains(QStringLiteral("gone")), qPrintable(error));
+        QCOMPARE(done.count(), 2);
+    }
+
     void cancelsSamplingPromptly() {
         REQUIRE_GENERATOR(model);
         Engine engine(1);

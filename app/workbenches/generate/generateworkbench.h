@@ -57,7 +57,9 @@ public:
     void refreshHistory();
     /// Shows two runs of the history side by side in the History tab.
     bool compareRuns(const QString& a, const QString& b, QString* error = nullptr);
-    /// Samples again with a run's settings (same seed: the same grid).
+    /// Samples again with a run's settings (same seed: the same grid). A Stable Diffusion run runs
+    /// again in its tab with its checkpoint, edits, LoRAs and start image (refused, with the reason,
+    /// when one of those files is gone).
     bool rerun(const QString& id, QString* error = nullptr);
     QString sampleStatusText() const { return m_view->sampleStatus(); }
     /// Preview images shown during the current/last sampling run.
@@ -107,6 +109,14 @@ private:
     /// Settings JSON → p (over its values); false (why empty) if these are not sampling settings,
     /// false with *why if this version cannot use them.
     static bool paramsFromSettings(const QJsonObject& s, reverie::generate::GenerateParams& p, QString* why);
+    /// A Stable Diffusion run's settings for the history: every field of p but the start image's
+    /// pixels (its path instead), the concept edits and LoRAs by file, and the A1111 text.
+    static QJsonObject sdSettingsJson(const reverie::generate::SdParams& p, const QString& initImagePath);
+    /// sdSettingsJson() → p (over its values) and the start image's path; false with *why when a
+    /// value is missing or invalid.
+    static bool sdParamsFromSettings(const QJsonObject& s, reverie::generate::SdParams& p,
+                                     QString& initImagePath, QString* why);
+    bool rerunSd(const QJsonObject& settings, QString* error);
 
     QString m_outputRoot;
     QPointer<GenerateView> m_view; ///< owned by the window once shown, else by this

@@ -4,6 +4,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -255,6 +256,23 @@ void SdPanel::addEdit(const QString& file, const QString& label, bool checked, c
 }
 
 int SdPanel::editCount() const { return m_edits->count(); }
+
+QString SdPanel::addonLabel(const QString& file, const QString& kind) {
+    return tr("%1 (%2)").arg(QFileInfo(file).completeBaseName(),
+                             kind == QLatin1String("lora") ? tr("LoRA") : tr("edit"));
+}
+
+void SdPanel::setCheckedAddons(const std::vector<gen::SdEdit>& edits, const std::vector<gen::SdEdit>& loras) {
+    for (int i = 0; i < m_edits->count(); ++i) m_edits->item(i)->setCheckState(Qt::Unchecked);
+    for (const auto& e : edits) {
+        const QString file = QString::fromStdString(e.file);
+        addEdit(file, addonLabel(file, QStringLiteral("edit")), true, QStringLiteral("edit"));
+    }
+    for (const auto& e : loras) {
+        const QString file = QString::fromStdString(e.file);
+        addEdit(file, addonLabel(file, QStringLiteral("lora")), true, QStringLiteral("lora"));
+    }
+}
 
 void SdPanel::setEditChecked(int row, bool checked) {
     if (auto* item = m_edits->item(row)) item->setCheckState(checked ? Qt::Checked : Qt::Unchecked);

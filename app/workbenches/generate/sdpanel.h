@@ -39,6 +39,12 @@ public:
     /// checkable row; checked ones apply with weight 1.
     void addEdit(const QString& file, const QString& label, bool checked = true, const QString& kind = QStringLiteral("edit"));
     int editCount() const;
+    /// The list's label of an add-on file: "name (edit)" or "name (LoRA)".
+    static QString addonLabel(const QString& file, const QString& kind);
+    /// Checks exactly these edits and LoRAs (added when not listed yet); the others stay listed,
+    /// unchecked.
+    void setCheckedAddons(const std::vector<reverie::generate::SdEdit>& edits,
+                          const std::vector<reverie::generate::SdEdit>& loras);
     void setEditChecked(int row, bool checked);
     /// The prompt and method ("uce" or "rece") of the erase row.
     QString eraseConcept() const;
