@@ -861,12 +861,12 @@
         <translation>Löschen fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>Erase &quot;%1&quot; (ESD-x)</source>
-        <translation>„%1“ löschen (ESD-x)</translation>
+        <source>Erase &quot;%1&quot; (%2)</source>
+        <translation>„%1“ löschen (%2)</translation>
     </message>
     <message>
-        <source>Erased &quot;%1&quot; by ESD-x: %2 steps in %3 s; the objective on held-out noise went from %4 to %5. Generate again with the same seed to compare; uncheck the edit to undo it.</source>
-        <translation>„%1“ mit ESD-x gelöscht: %2 Schritte in %3 s; das Ziel auf zurückgehaltenem Rauschen ging von %4 auf %5. Mit demselben Seed neu erzeugen, um zu vergleichen; die Änderung abwählen, um sie rückgängig zu machen.</translation>
+        <source>Erased &quot;%1&quot; by %2: %3 steps in %4 s; the objective on held-out noise went from %5 to %6. Generate again with the same seed to compare; uncheck the edit to undo it.</source>
+        <translation>„%1“ mit %2 gelöscht: %3 Schritte in %4 s; das Ziel auf zurückgehaltenem Rauschen ging von %5 auf %6. Mit demselben Seed neu erzeugen, um zu vergleichen; die Änderung abwählen, um sie rückgängig zu machen.</translation>
     </message>
 </context>
 <context>
@@ -2514,6 +2514,10 @@
         <source>That run&apos;s start image %1 is gone.</source>
         <translation>Das Startbild %1 dieses Laufs ist nicht mehr da.</translation>
     </message>
+    <message>
+        <source> · SPM membrane %1 at γ %2 (transport)</source>
+        <translation> · SPM-Membran %1 mit γ %2 (Transport)</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::HistoryPanel</name>
@@ -3580,8 +3584,20 @@ verschoben %2</translation>
         <translation>ESD-x (trainiert nach)</translation>
     </message>
     <message>
-        <source>UCE edits the cross-attention in one closed-form step; RECE repeats it against the prompts that bring the concept back (slower, more robust); ESD-x fine-tunes the same matrices for 200 steps (minutes on a GPU, hours on a CPU at 512²; guide and preserve unused)</source>
-        <translation>UCE ändert die Cross-Attention in einem Schritt in geschlossener Form; RECE wiederholt das gegen die Prompts, die das Konzept zurückbringen (langsamer, robuster); ESD-x trainiert dieselben Matrizen 200 Schritte nach (Minuten auf einer GPU, Stunden auf einer CPU bei 512²; Leitprompt und zu erhaltende Prompts ungenutzt)</translation>
+        <source>SPM (fine-tunes a membrane)</source>
+        <translation>SPM (trainiert eine Membran)</translation>
+    </message>
+    <message>
+        <source> steps</source>
+        <translation> Schritte</translation>
+    </message>
+    <message>
+        <source>Training steps of ESD-x and SPM: more erase more thoroughly and take proportionally longer (the papers train 1000 and 3000 steps on a GPU)</source>
+        <translation>Trainingsschritte von ESD-x und SPM: mehr Schritte löschen gründlicher und dauern entsprechend länger (die Veröffentlichungen trainieren 1000 und 3000 Schritte auf einer GPU)</translation>
+    </message>
+    <message>
+        <source>UCE edits the cross-attention in one closed-form step; RECE repeats it against the prompts that bring the concept back (slower, more robust); ESD-x fine-tunes the same matrices for 200 steps (minutes on a GPU, hours on a CPU at 512²; guide and preserve unused); SPM trains a rank-1 membrane per matrix the same way, anchored so that other prompts keep their images (about twice ESD-x&apos;s time per step)</source>
+        <translation>UCE ändert die Cross-Attention in einem Schritt in geschlossener Form; RECE wiederholt das gegen die Prompts, die das Konzept zurückbringen (langsamer, robuster); ESD-x trainiert dieselben Matrizen 200 Schritte nach (Minuten auf einer GPU, Stunden auf einer CPU bei 512²; Leitprompt und zu erhaltende Prompts ungenutzt); SPM trainiert auf dieselbe Weise eine Rang-1-Membran je Matrix, verankert, damit andere Prompts ihre Bilder behalten (etwa doppelt so lange je Schritt wie ESD-x)</translation>
     </message>
 </context>
 <context>

@@ -39,7 +39,9 @@ Options:
   --precision P          Weights in memory: fp32 (default) or bf16 (half the memory; fp16 needs a GPU).
   --text-heads N --unet-heads N  Attention heads where a model differs from SD 1.x (width/64, 8).
   --edit FILE[:W]        Apply a concept edit made by `reverie-cli sd-erase` with weight W (default 1);
-                         repeat for several.
+                         repeat for several. An SPM membrane (sd-erase --method spm) is scaled by
+                         facilitated transport: γ from the prompt's likeness to its concept.
+  --no-transport         Apply SPM membranes at their weight, without transport.
   --init-image FILE      img2img: start from this image (scaled to --size) …
   --strength S           … noised to S in (0, 1] (default 0.75; ⌈steps·S⌉ steps run).
   --from-png FILE.png    Start from the settings stored in a PNG (other options override them).
@@ -63,13 +65,30 @@ int run(const QStringList& args) {
                                  QStringLiteral("file"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON output."));
     const QCommandLineOption noKarras(QStringLiteral("no-karras"), QStringLiteral("Uniform steps."));
-    p.addOptions({out, json, noKarras, valueOption("checkpoint", "SD 1.x file."), valueOption("prompt", "Prompt."),
-                  valueOption("negative", "Negative prompt."), valueOption("steps", "Steps."),
-                  valueOption("sampler", "Sampler id."), valueOption("eta", "DDIM eta."),
-                  valueOption("cfg", "Guidance weight."), valueOption("seed", "Seed."), valueOption("size", "WxH."),
+    const QCommandLineOption noTransport(QStringLiteral("no-transport"),
+                                         QStringLiteral("SPM without transport."));
+    p.addOptions({out,
+                  json,
+                  noKarras,
+                  noTransport,
+                  valueOption("checkpoint", "SD 1.x file."),
+                  valueOption("prompt", "Prompt."),
+                  valueOption("negative", "Negative prompt."),
+                  valueOption("steps", "Steps."),
+                  valueOption("sampler", "Sampler id."),
+                  valueOption("eta", "DDIM eta."),
+                  valueOption("cfg", "Guidance weight."),
+                  valueOption("seed", "Seed."),
+                  valueOption("size", "WxH."),
                   valueOption("batch", "Images.", "1"),
-                  valueOption("text-heads", "Text encoder heads."), valueOption("edit", "Concept edit file[:weight]."), valueOption("lora", "LoRA file[:weight]."),
-                  valueOption("init-image", "Start image."), valueOption("strength", "Denoising strength."), valueOption("unet-heads", "UNet heads."), valueOption("precision", "fp32 or bf16."), valueOption("from-png", "PNG with A1111 parameters.")});
+                  valueOption("text-heads", "Text encoder heads."),
+                  valueOption("edit", "Concept edit file[:weight]."),
+                  valueOption("lora", "LoRA file[:weight]."),
+                  valueOption("init-image", "Start image."),
+                  valueOption("strength", "Denoising strength."),
+                  valueOption("unet-heads", "UNet heads."),
+                  valueOption("precision", "fp32 or bf16."),
+                  valueOption("from-png", "PNG with A1111 parameters.")});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd takes no arguments"));
     if (!p.isSet(out)) return usage(QStringLiteral("sd needs -o FILE.png"));
@@ -128,12 +147,18 @@ int run(const QStringList& args) {
         s.initImage = app::toImageU8(init.scaled(s.width, s.height, Qt::IgnoreAspectRatio, Qt::SmoothTransformation));
     }
     s.previews = false;
+    s.transport = !p.isSet(noTransport);
     if (auto v = generate::validateSd(s); !v) return usage(QString::fromStdString(v.error().message));
     int code = 0;
     if (!applyThreads(p, &code)) return code;
     const auto r = generate::runSdTextToImage(s, context(true));
     if (!r.ok()) return jobFailed(r);
     for (const auto& w : r.value().warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    nlohmann::json transport = nlohmann::json::object();
+    for (const auto& [file, gamma] : r.value().transport) {
+        std::fprintf(stderr, "SPM membrane %s: transport γ %.3f\n", file.c_str(), gamma);
+        transport[file] = gamma;
+    }
     const QString path = p.value(out);
     const QFileInfo info(path);
     const std::string model = QFileInfo(QString::fromStdString(s.checkpoint)).completeBaseName().toStdString();
@@ -160,10 +185,15 @@ int run(const QStringList& args) {
                  int(r.value().images.size()), static_cast<long long>(r.value().nfe), r.value().steps,
                  r.value().seconds, r.value().loadSeconds);
     if (p.isSet(json)) {
-        nlohmann::json j = {{"files", files},         {"nfe", r.value().nfe},           {"steps", r.value().steps},
-                            {"seconds", r.value().seconds}, {"load_seconds", r.value().loadSeconds},
-                            {"parameters", r.value().parameters}, {"precision", s.precision},
-                            {"weight_bytes", r.value().weightBytes}};
+        nlohmann::json j = {{"files", files},
+                            {"nfe", r.value().nfe},
+                            {"steps", r.value().steps},
+                            {"seconds", r.value().seconds},
+                            {"load_seconds", r.value().loadSeconds},
+                            {"parameters", r.value().parameters},
+                            {"precision", s.precision},
+                            {"weight_bytes", r.value().weightBytes},
+                            {"transport", transport}};
         std::printf("%s\n", j.dump().c_str());
     }
     return 0;
@@ -174,7 +204,8 @@ const char* kEraseHelp =
 
 Erases concepts from a Stable Diffusion 1.x checkpoint in closed form (UCE, or RECE which also
 erases the embeddings that would still bring them back), or by fine-tuning (ESD-x: one concept,
-trained so that its prompt predicts the frozen model's negatively guided noise), by editing the
+trained so that its prompt predicts the frozen model's negatively guided noise; SPM: the same
+loss on a rank-1 membrane per matrix, anchored so that other prompts do not move), by editing the
 UNet's cross-attention key/value projections. Writes the change as an edit file for `reverie-cli sd --edit` and the Stable
 Diffusion tab; the checkpoint itself is never modified.
 
@@ -183,12 +214,14 @@ Options:
   --concept TEXT         A prompt to erase (required; repeat for several).
   --guide TEXT           What the concepts should produce instead (default: the empty prompt).
   --preserve TEXT        A prompt whose images must not change (repeat for several).
-  --method uce|rece|esd  Default uce.
+  --method uce|rece|esd|spm  Default uce.
   --epochs N             RECE rounds after the UCE edit (default 1).
   --rece-lambda L        RECE's ridge (default 1e-3; 0.1 for nudity).
-  ESD only (one --concept; no --guide or --preserve):
-  --steps N              Training steps (default 200; the paper: 1000 on a GPU).
-  --lr L                 Adam's learning rate (default 1e-5, the paper's).
+  ESD and SPM only (one --concept; no --guide or --preserve):
+  --steps N              Training steps (default 200; the papers: 1000 (ESD), 3000 (SPM) on a GPU).
+  --lr L                 Adam's learning rate (default: the paper's, 1e-5 for ESD, 1e-4 for SPM).
+  --anchor-weight W      SPM: weight of the anchoring loss (default 1000, the paper's).
+  --anchors N            SPM: random anchor contexts per step besides the empty prompt (default 1).
   --eta E                Negative-guidance strength of the target (default 1).
   --pool-images N        The frozen model's samples of the concept to noise (default 4).
   --pool-steps N         DDIM steps for those samples (default 20).
@@ -200,17 +233,18 @@ Options:
   --threads N            LibTorch threads (0 = one per core).
 )";
 
-/// sd-erase --method esd: the options parsed by runErase, ESD's own read here.
+/// sd-erase --method esd|spm: the options parsed by runErase, the fine-tuning's own read here.
 int runEsd(const QCommandLineParser& p, const erase::SdEraseParams& e, bool json) {
     if (e.concepts.size() != 1 || !e.preserve.empty() || !e.guide.empty())
-        return usage(QStringLiteral("ESD erases one --concept and takes no --guide or --preserve"));
+        return usage(QStringLiteral("ESD and SPM erase one --concept and take no --guide or --preserve"));
     erase::SdEsdParams q;
+    q.method = e.method;
     q.checkpoint = e.checkpoint;
     q.concept_ = e.concepts.front();
     q.output = e.output;
     q.textHeads = e.textHeads;
     q.unetHeads = e.unetHeads;
-    bool ok[7] = {};
+    bool ok[9] = {};
     q.steps = p.value(QStringLiteral("steps")).toInt(&ok[0]);
     q.lr = p.value(QStringLiteral("lr")).toDouble(&ok[1]);
     q.eta = p.value(QStringLiteral("eta")).toDouble(&ok[2]);
@@ -218,29 +252,35 @@ int runEsd(const QCommandLineParser& p, const erase::SdEraseParams& e, bool json
     q.poolSteps = p.value(QStringLiteral("pool-steps")).toInt(&ok[4]);
     q.latentSize = p.value(QStringLiteral("latent")).toInt(&ok[5]);
     q.seed = p.value(QStringLiteral("seed")).toULongLong(&ok[6]);
+    q.anchorWeight = p.value(QStringLiteral("anchor-weight")).toDouble(&ok[7]);
+    q.anchors = p.value(QStringLiteral("anchors")).toInt(&ok[8]);
     for (bool b : ok)
         if (!b)
-            return usage(QStringLiteral(
-                "--steps, --lr, --eta, --pool-images, --pool-steps, --latent and --seed need numbers"));
+            return usage(
+                QStringLiteral("--steps, --lr, --eta, --pool-images, --pool-steps, --latent, --seed, "
+                               "--anchor-weight and --anchors need numbers"));
     const auto r = erase::runSdEsd(q, context());
     if (!r.ok()) return jobFailed(r);
     const auto& v = r.value();
     const double last = v.losses.empty() ? 0.0 : v.losses.back();
     std::fprintf(
         stderr,
-        "wrote %s: esd on %d K/V matrices, %zu steps (pool %.1f s, training %.1f s, loading %.1f s); "
-        "last loss %.4g; held-out objective %.4g -> %.4g; |dW|/|W| %.3g\n",
-        q.output.c_str(), v.matrices, v.losses.size(), v.poolSeconds, v.trainSeconds, v.loadSeconds, last,
-        v.heldOutBefore, v.heldOutAfter, v.deltaRatio);
+        "wrote %s: %s on %d K/V matrices, %zu steps (pool %.1f s, training %.1f s, loading %.1f s); "
+        "last loss %.4g; held-out objective %.4g -> %.4g; |dW|/|W| %.3g; held-out shift: prompt %.3g, "
+        "anchors %.3g\n",
+        q.output.c_str(), q.method.c_str(), v.matrices, v.losses.size(), v.poolSeconds, v.trainSeconds,
+        v.loadSeconds, last, v.heldOutBefore, v.heldOutAfter, v.deltaRatio, v.conceptShift, v.anchorShift);
     if (json) {
         const nlohmann::json j = {{"file", q.output},
-                                  {"method", "esd"},
+                                  {"method", q.method},
                                   {"matrices", v.matrices},
                                   {"steps", v.losses.size()},
                                   {"last_loss", last},
                                   {"held_out_before", v.heldOutBefore},
                                   {"held_out_after", v.heldOutAfter},
                                   {"delta_ratio", v.deltaRatio},
+                                  {"concept_shift", v.conceptShift},
+                                  {"anchor_shift", v.anchorShift},
                                   {"pool_seconds", v.poolSeconds},
                                   {"train_seconds", v.trainSeconds},
                                   {"load_seconds", v.loadSeconds}};
@@ -255,15 +295,26 @@ int runErase(const QStringList& args) {
     const QCommandLineOption out({QStringLiteral("o"), QStringLiteral("out")}, QStringLiteral("Edit file."),
                                  QStringLiteral("file"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON output."));
-    p.addOptions({out, json, valueOption("checkpoint", "SD 1.x file."), valueOption("concept", "Concept."),
-                  valueOption("guide", "Guide prompt."), valueOption("preserve", "Prompt to preserve."),
-                  valueOption("method", "uce or rece.", "uce"), valueOption("epochs", "RECE rounds.", "1"),
+    p.addOptions({out,
+                  json,
+                  valueOption("checkpoint", "SD 1.x file."),
+                  valueOption("concept", "Concept."),
+                  valueOption("guide", "Guide prompt."),
+                  valueOption("preserve", "Prompt to preserve."),
+                  valueOption("method", "uce or rece.", "uce"),
+                  valueOption("epochs", "RECE rounds.", "1"),
                   valueOption("rece-lambda", "RECE ridge.", "1e-3"),
-                  valueOption("text-heads", "Text encoder heads."), valueOption("unet-heads", "UNet heads."),
-                  valueOption("steps", "ESD steps.", "200"), valueOption("lr", "ESD learning rate.", "1e-5"),
-                  valueOption("eta", "ESD η.", "1"), valueOption("pool-images", "ESD pool.", "4"),
+                  valueOption("text-heads", "Text encoder heads."),
+                  valueOption("unet-heads", "UNet heads."),
+                  valueOption("steps", "ESD steps.", "200"),
+                  valueOption("lr", "ESD learning rate.", "0"),
+                  valueOption("anchor-weight", "SPM anchor weight.", "1000"),
+                  valueOption("anchors", "SPM anchors.", "1"),
+                  valueOption("eta", "ESD η.", "1"),
+                  valueOption("pool-images", "ESD pool.", "4"),
                   valueOption("pool-steps", "ESD pool steps.", "20"),
-                  valueOption("latent", "ESD latent side.", "64"), valueOption("seed", "ESD seed.", "17")});
+                  valueOption("latent", "ESD latent side.", "64"),
+                  valueOption("seed", "ESD seed.", "17")});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd-erase takes no arguments"));
     if (!p.isSet(out)) return usage(QStringLiteral("sd-erase needs -o EDIT.safetensors"));
@@ -284,7 +335,7 @@ int runErase(const QStringList& args) {
     if (!(ok1 && ok2 && ok3 && ok4)) return usage(QStringLiteral("--epochs, --rece-lambda and the head counts need numbers"));
     int code = 0;
     if (!applyThreads(p, &code)) return code;
-    if (e.method == "esd") return runEsd(p, e, p.isSet(json));
+    if (e.method == "esd" || e.method == "spm") return runEsd(p, e, p.isSet(json));
     const auto r = erase::runSdErase(e, context());
     if (!r.ok()) return jobFailed(r);
     const auto& v = r.value();

@@ -36,9 +36,11 @@ bool startSdEraseJob(JobSlot* slot, erase::SdEraseParams p, const QString& outpu
                                                 .arg(QFileInfo(qs(p.checkpoint)).completeBaseName(), slug.left(40), qs(p.method)));
     p.output = file.toStdString();
     if (status) status(tr("Erasing \"%1\" (%2)…").arg(name, qs(p.method)));
-    if (p.method == "esd") {
-        // ESD-x fine-tunes: its own job, the published settings (erase/sd_erase.h, SdEsdParams).
+    if (p.method == "esd" || p.method == "spm") {
+        // ESD-x and SPM fine-tune: their own job, the published settings (erase/sd_erase.h, SdEsdParams).
+        const QString label = p.method == "spm" ? QStringLiteral("SPM") : QStringLiteral("ESD-x");
         erase::SdEsdParams q;
+        q.method = p.method;
         q.checkpoint = p.checkpoint;
         q.concept_ = p.concepts.front();
         q.textHeads = p.textHeads;
@@ -47,18 +49,18 @@ bool startSdEraseJob(JobSlot* slot, erase::SdEraseParams p, const QString& outpu
         if (esdSteps > 0) q.steps = esdSteps;
         if (esdLatent > 0) q.latentSize = esdLatent;
         slot->start<erase::SdEsdResult>(
-            QStringLiteral("sd-erase"), tr("Erase \"%1\" (ESD-x)").arg(name),
+            QStringLiteral("sd-erase"), tr("Erase \"%1\" (%2)").arg(name, label),
             [q](const JobContext& ctx) { return erase::runSdEsd(q, ctx); },
-            [name, file, added, status](const JobOutcome<erase::SdEsdResult>& out) {
+            [name, file, label, added, status](const JobOutcome<erase::SdEsdResult>& out) {
                 QString message;
                 if (out.ok()) {
                     const auto& r = *out.value;
-                    if (added) added(file, tr("%1 (%2)").arg(name, QStringLiteral("ESD-X")));
+                    if (added) added(file, tr("%1 (%2)").arg(name, label.toUpper()));
                     message =
-                        tr("Erased \"%1\" by ESD-x: %2 steps in %3 s; the objective on held-out noise went "
-                           "from %4 to %5. Generate again with the same seed to compare; uncheck the edit to "
+                        tr("Erased \"%1\" by %2: %3 steps in %4 s; the objective on held-out noise went "
+                           "from %5 to %6. Generate again with the same seed to compare; uncheck the edit to "
                            "undo it.")
-                            .arg(name)
+                            .arg(name, label)
                             .arg(r.losses.size())
                             .arg(r.poolSeconds + r.trainSeconds, 0, 'f', 1)
                             .arg(r.heldOutBefore, 0, 'g', 3)

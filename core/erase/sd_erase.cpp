@@ -224,9 +224,16 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
     const std::string concept_ = trim(p.concept_);
     if (concept_.empty()) return R::invalid("no concept to erase");
     if (p.output.empty()) return R::invalid("no output file for the edit");
-    if (p.steps < 1 || p.batch < 1 || p.poolImages < 1 || p.poolSteps < 1 || !(p.lr > 0) ||
+    if (p.method != "esd" && p.method != "spm")
+        return R::invalid("method must be esd or spm, not '" + p.method + "'");
+    const bool spm = p.method == "spm";
+    const std::string what = spm ? "SPM" : "ESD";
+    if (p.steps < 1 || p.batch < 1 || p.poolImages < 1 || p.poolSteps < 1 || !(p.lr >= 0) ||
         !std::isfinite(p.lr))
-        return R::invalid("ESD needs steps, batch, pool images, pool steps and lr > 0");
+        return R::invalid(what + " needs steps, batch, pool images and pool steps ≥ 1 and lr ≥ 0");
+    const double lr = p.lr > 0 ? p.lr : spm ? 1e-4 : 1e-5;
+    if (spm && (!(p.anchorWeight >= 0) || !std::isfinite(p.anchorWeight) || p.anchors < 0 || p.anchors > 16))
+        return R::invalid("SPM needs an anchor weight ≥ 0 and 0…16 anchors");
     if (!(p.eta >= 0) || !std::isfinite(p.eta)) return R::invalid("η must be ≥ 0");
     if (p.latentSize < 8 || p.latentSize % 8 != 0 || p.latentSize > 256)
         return R::invalid("the latent size must be a multiple of 8 in 8…256");
@@ -239,7 +246,7 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
         auto& text = parts.value().text;
         for (auto& w : unet.model->parameters()) w.requires_grad_(false);
         for (auto& w : text.model->parameters()) w.requires_grad_(false);
-        if (ctx.cancelled()) return R::cancelled("ESD: cancelled");
+        if (ctx.cancelled()) return R::cancelled(what + ": cancelled");
 
         Progress pr;
         double t0 = 0;
@@ -253,7 +260,7 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
         std::vector<at::Tensor> originals;
         for (const auto& [name, w] : kv) {
             auto it = byName.find(name);
-            if (it == byName.end()) return R::failed("ESD: no module for " + name);
+            if (it == byName.end()) return R::failed(what + ": no module for " + name);
             linears.push_back(it->second);
             originals.push_back(it->second->weight);
         }
@@ -292,7 +299,7 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
             for (int i = 0; i < p.poolSteps; ++i)
                 ts.push_back(int(std::lround((N - 1) * (1.0 - double(i) / p.poolSteps))));
             for (int i = 0; i < p.poolSteps; ++i) {
-                if (ctx.cancelled()) return R::cancelled("ESD: cancelled while sampling the pool");
+                if (ctx.cancelled()) return R::cancelled(what + ": cancelled while sampling the pool");
                 const int t = ts[std::size_t(i)];
                 const at::Tensor tt = at::full({P}, double(t), at::kFloat);
                 const auto e2 = unet.model
@@ -341,16 +348,64 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
                                 .chunk(2);
             return (e2[0] - p.eta * (e2[1] - e2[0])).detach();
         };
-        std::vector<at::Tensor> deltas;
-        for (const auto& w : originals) deltas.push_back(at::zeros_like(w).requires_grad_(true));
+        // ESD: a full ΔW per matrix. SPM: ΔW = U Dᵀ, U [out, 1] zero-initialised, D [in, 1]
+        // Kaiming-uniform with a = √5 (PyTorch's Linear default, as the reference initialises it):
+        // bound √(6 / ((1 + a²)·fan_in)) = 1/√fan_in.
+        std::vector<at::Tensor> deltas, ups, downs, trainable;
+        for (const auto& w : originals) {
+            if (spm) {
+                ups.push_back(at::zeros({w.size(0), 1}, w.options()).requires_grad_(true));
+                const double bound = 1.0 / std::sqrt(double(w.size(1)));
+                downs.push_back(
+                    (at::rand({w.size(1), 1}, g, at::kFloat) * 2 - 1).mul_(bound).requires_grad_(true));
+            } else {
+                deltas.push_back(at::zeros_like(w).requires_grad_(true));
+            }
+        }
+        for (auto* list : {&deltas, &ups, &downs})
+            for (auto& t : *list) trainable.push_back(t);
+        auto deltaOf = [&](std::size_t i) { return spm ? at::mm(ups[i], downs[i].t()) : deltas[i]; };
         auto edited = [&] {
-            for (std::size_t i = 0; i < linears.size(); ++i) linears[i]->weight = originals[i] + deltas[i];
+            for (std::size_t i = 0; i < linears.size(); ++i) linears[i]->weight = originals[i] + deltaOf(i);
         };
-        // The held-out batch: its own noise, timesteps and latents.
+        auto frozen = [&] {
+            for (std::size_t i = 0; i < linears.size(); ++i) linears[i]->weight = originals[i];
+        };
+        // SPM's anchors: `count` random contexts of the prompt's norm (kept with probability
+        // 1 − cos(c, n)), then the empty prompt's.
+        const double condNorm = cond.norm().item<double>();
+        auto anchorsFrom = [&](at::Generator& gen, int count) {
+            std::vector<at::Tensor> as;
+            for (int tries = 0; int(as.size()) < count && tries < 20 * count; ++tries) {
+                const at::Tensor n = at::randn(cond.sizes(), gen, at::kFloat);
+                const double nn = n.norm().item<double>();
+                const double cosine = (cond * n).sum().item<double>() / (condNorm * nn + 1e-12);
+                const double u = at::rand({1}, gen, at::kDouble).item<double>();
+                if (u > 1 - cosine) continue;
+                const double s = 0.8 + 0.4 * at::rand({1}, gen, at::kDouble).item<double>();
+                as.push_back(n * (s * condNorm / (nn + 1e-12)));
+            }
+            as.push_back(uncond);
+            return at::cat(as);
+        };
+        // The inputs an anchor batch of A contexts sees: the batch's x_t and t, repeated.
+        auto repeatTo = [](const at::Tensor& x, std::int64_t A) {
+            return x.index_select(0, at::arange(A, at::kLong).remainder(x.size(0)));
+        };
+        // The held-out batch: its own noise, timesteps, latents and anchors.
         auto gHeld = at::make_generator<at::CPUGeneratorImpl>(p.seed ^ 0x9e3779b97f4a7c15ULL);
         const auto held = draw(heldPool, std::max<std::int64_t>(2, p.batch), gHeld);
         const at::Tensor xh = held.first, th = held.second;
         const at::Tensor targetHeld = target(xh, th);
+        const at::Tensor anchorsHeld = anchorsFrom(gHeld, 2);
+        const std::int64_t AH = anchorsHeld.size(0);
+        at::Tensor frozenConceptHeld, frozenAnchorHeld;
+        {
+            at::NoGradGuard ng;
+            frozen();
+            frozenConceptHeld = eps(xh, th, cond);
+            frozenAnchorHeld = unet.model->forward(repeatTo(xh, AH), repeatTo(th, AH), anchorsHeld);
+        }
         auto heldOut = [&] {
             at::NoGradGuard ng;
             edited();
@@ -359,24 +414,42 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
         res.heldOutBefore = heldOut();
 
         t0 = nowSeconds();
-        torch::optim::Adam opt(deltas, torch::optim::AdamOptions(p.lr));
+        torch::optim::Adam opt(trainable, torch::optim::AdamOptions(lr));
         for (int step = 0; step < p.steps; ++step) {
-            if (ctx.cancelled()) return R::cancelled("ESD: cancelled at step " + std::to_string(step));
+            if (ctx.cancelled()) return R::cancelled(what + ": cancelled at step " + std::to_string(step));
             const auto drawn = draw(trainPool, p.batch, g);
             const at::Tensor xt = drawn.first, t = drawn.second;
             const at::Tensor goal = target(xt, t);
+            at::Tensor anchors, anchorGoal, xa, ta;
+            if (spm && p.anchorWeight > 0) {
+                at::NoGradGuard ng;
+                anchors = anchorsFrom(g, p.anchors);
+                xa = repeatTo(xt, anchors.size(0));
+                ta = repeatTo(t, anchors.size(0));
+                frozen();
+                anchorGoal = unet.model->forward(xa, ta, anchors).detach();
+            }
             torch::AutoGradMode on(true);
             edited();
-            const at::Tensor loss = (eps(xt, t, cond) - goal).square().mean();
+            const at::Tensor erase = (eps(xt, t, cond) - goal).square().mean();
+            at::Tensor loss = erase;
+            double anchorLoss = 0;
+            if (anchors.defined()) {
+                const at::Tensor anchor = (unet.model->forward(xa, ta, anchors) - anchorGoal).square().mean();
+                loss = loss + p.anchorWeight * anchor;
+                anchorLoss = anchor.item<double>();
+            }
             opt.zero_grad();
             loss.backward();
             opt.step();
-            res.losses.push_back(loss.item<double>());
+            res.losses.push_back(erase.item<double>());
+            if (spm) res.anchorLosses.push_back(anchorLoss);
             pr = Progress{};
             pr.step = step + 1;
             pr.total = p.steps;
-            pr.message = "ESD";
+            pr.message = what;
             pr.values = {{"loss", res.losses.back()}};
+            if (spm) pr.values.emplace_back("anchor", anchorLoss);
             ctx.report(pr);
         }
         res.trainSeconds = nowSeconds() - t0;
@@ -385,19 +458,26 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
         double d2 = 0, w2 = 0;
         {
             at::NoGradGuard ng;
-            for (std::size_t i = 0; i < deltas.size(); ++i) {
-                out.push_back(deltas[i].detach().clone());
-                d2 += deltas[i].square().sum().item<double>();
+            for (std::size_t i = 0; i < originals.size(); ++i) {
+                out.push_back(deltaOf(i).detach().clone());
+                d2 += out.back().square().sum().item<double>();
                 w2 += originals[i].square().sum().item<double>();
             }
+            edited();
+            res.conceptShift = (eps(xh, th, cond) - frozenConceptHeld).square().mean().item<double>();
+            res.anchorShift =
+                (unet.model->forward(repeatTo(xh, AH), repeatTo(th, AH), anchorsHeld) - frozenAnchorHeld)
+                    .square()
+                    .mean()
+                    .item<double>();
         }
         res.deltaRatio = w2 > 0 ? std::sqrt(d2 / w2) : 0.0;
-        for (std::size_t i = 0; i < linears.size(); ++i) linears[i]->weight = originals[i];
-        auto w = writeEdit(p.output, unet.prefix, kv, out, "esd", concept_, "", "", p.checkpoint);
+        frozen();
+        auto w = writeEdit(p.output, unet.prefix, kv, out, p.method, concept_, "", "", p.checkpoint);
         if (!w) return w.error();
         return res;
     } catch (const std::exception& e) {
-        return R::failed(std::string("ESD: ") + firstLine(e.what()));
+        return R::failed(what + ": " + firstLine(e.what()));
     }
 }
 

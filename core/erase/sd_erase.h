@@ -1,6 +1,6 @@
 #pragma once
 // Concept erasure on a Stable Diffusion 1.x file: UCE or RECE in closed form (erase/closed_form.h),
-// or ESD-x by fine-tuning (runSdEsd),
+// or ESD-x / an SPM membrane by fine-tuning (runSdEsd),
 // on the UNet's cross-attention key/value projections (32 matrices in SD 1.x), with the concept,
 // guide and preserve embeddings taken from the file's own CLIP text encoder as UCE's official
 // procedure takes them (docs/methods.md, "Concept erasure on Stable Diffusion"). The result is an
@@ -53,13 +53,23 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx);
 /// frozen model's own samples of the prompt (DDIM, guidance 3) at a uniform discrete timestep,
 /// instead of sampling the edited model afresh at every step (docs/methods.md, "ESD"). The result
 /// is the same kind of edit file as UCE's (ΔW per K/V matrix), toggled and weighted alike.
+///
+/// method "spm" trains an SPM membrane instead (Lyu et al. 2024): the same erase loss on a rank-1
+/// ΔW = U Dᵀ per K/V matrix (U zero-, D Kaiming-initialised), plus latent anchoring: the noise
+/// predictions for random anchor contexts (a = s‖c‖ n/‖n‖, s ~ U[0.8, 1.2], n Gaussian, kept with
+/// probability 1 − cos(c, n)) and for the empty prompt must not move, weighted by anchorWeight.
+/// The paper wraps every linear layer of the transformer blocks; this wraps the K/V projections
+/// only, like ESD-x and the closed forms (docs/methods.md, "SPM").
 struct SdEsdParams {
+    std::string method = "esd"; ///< "esd" or "spm"
     std::string checkpoint;
     std::string concept_; ///< the prompt to erase
     double eta = 1.0;     ///< negative-guidance strength of the target
-    int steps = 200;      ///< the paper trains 1000 at lr 1e-5 (batch 1) on a GPU
+    int steps = 200;      ///< the paper trains 1000 at lr 1e-5 (batch 1) on a GPU (SPM: 3000 at 1e-4)
     int batch = 1;
-    double lr = 1e-5;
+    double lr = 0;              ///< Adam's rate; 0: the method's published one (ESD 1e-5, SPM 1e-4)
+    double anchorWeight = 1000; ///< SPM: weight of the anchoring loss (the paper's)
+    int anchors = 1;            ///< SPM: random anchor contexts per step (the empty prompt is one more)
     int poolImages = 4;        ///< the frozen model's latents of the prompt
     int poolSteps = 20;        ///< DDIM steps for the pool
     double poolGuidance = 3.0; ///< ESD's start guidance
@@ -70,14 +80,20 @@ struct SdEsdParams {
 };
 struct SdEsdResult {
     int matrices = 0;
-    std::vector<double> losses; ///< per step
+    std::vector<double> losses;       ///< per step (the erase loss)
+    std::vector<double> anchorLosses; ///< SPM: the unweighted anchoring loss per step
     /// The ESD objective ‖ε_θ'(x_t, c) − target‖² on a held-out batch (fresh noise, timesteps and
     /// pool latents the training never drew), before and after training: what the edit learned.
     double heldOutBefore = 0, heldOutAfter = 0;
     double deltaRatio = 0; ///< ‖ΔW‖/‖W‖ over the K/V matrices
+    /// What the edit moved on the held-out batch, mean (ε_θ' − ε_θ)²: for the concept's prompt, and
+    /// for held-out anchors (the empty prompt and two random contexts of the prompt's norm). A
+    /// selective edit moves the first and not the second.
+    double conceptShift = 0, anchorShift = 0;
     double loadSeconds = 0, poolSeconds = 0, trainSeconds = 0;
 };
-/// Progress: the pool, then every training step (values {loss}). Cancel: no file is written.
+/// Progress: the pool, then every training step (message "ESD" or "SPM", values {loss}). Cancel:
+/// no file is written.
 Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx);
 
 /// RECE's closed-form attack on an edit (its regeneration embedding, eq. 6 of Gong et al. 2024):

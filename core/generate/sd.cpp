@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 namespace reverie::generate {
@@ -170,13 +171,52 @@ Result<bool> applyLoras(SdModels& m, const std::vector<SdEdit>& loras, std::vect
     return true;
 }
 
-/// Adds Σ weight·ΔW of the enabled concept edits to the K/V weights.
-Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits) {
+/// The prompt a membrane's γ is measured against: its end-token state E and its token ids.
+struct TransportPrompt {
+    at::Tensor state;                 ///< [width]
+    std::vector<std::int64_t> tokens; ///< without start and end
+};
+
+TransportPrompt transportPrompt(SdModels& m, const std::string& text) {
+    const auto batch = m.tokenizer.tokenize({text}, m.text->config().context);
+    const at::Tensor states = m.text->forward(batch.ids);
+    return {states[0][batch.lengths[0] - 1].to(at::kDouble), m.tokenizer.encode(text)};
+}
+
+/// Facilitated transport (SdParams::transport): γ = max(cosine of the end-token states, the share of
+/// the concept's tokens that the prompt has), in [0, 1].
+double transportGamma(const TransportPrompt& prompt, const TransportPrompt& concept_) {
+    const double cosine =
+        (prompt.state * concept_.state).sum().item<double>() /
+        std::max(1e-12, prompt.state.norm().item<double>() * concept_.state.norm().item<double>());
+    double overlap = 0;
+    if (!concept_.tokens.empty()) {
+        const std::set<std::int64_t> have(prompt.tokens.begin(), prompt.tokens.end());
+        const std::set<std::int64_t> want(concept_.tokens.begin(), concept_.tokens.end());
+        std::size_t shared = 0;
+        for (auto t : want) shared += have.count(t);
+        overlap = double(shared) / double(want.size());
+    }
+    return std::clamp(std::max(cosine, overlap), 0.0, 1.0);
+}
+
+/// Adds Σ weight·ΔW of the enabled concept edits to the K/V weights (an SPM membrane's weight times
+/// its γ for `prompt` when transport is on).
+Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits, bool transport,
+                        const TransportPrompt& prompt, SdResult* res) {
     for (const auto& e : edits) {
         if (e.weight == 0.0) continue;
-        auto deltas = readKvEdit(e.file, m.kv, m.fingerprint);
+        std::map<std::string, std::string> meta;
+        auto deltas = readKvEdit(e.file, m.kv, m.fingerprint, &meta);
         if (!deltas) return deltas.error();
-        for (std::size_t i = 0; i < m.kv.size(); ++i) change(m, "u:" + m.kv[i].first, m.kv[i].second, deltas.value()[i] * e.weight);
+        double weight = e.weight;
+        if (transport && meta["method"] == "spm" && !meta["concepts"].empty()) {
+            const double gamma = transportGamma(prompt, transportPrompt(m, meta["concepts"]));
+            weight *= gamma;
+            res->transport.emplace_back(fs::path(e.file).filename().string(), gamma);
+        }
+        for (std::size_t i = 0; i < m.kv.size(); ++i)
+            change(m, "u:" + m.kv[i].first, m.kv[i].second, deltas.value()[i] * weight);
     }
     return true;
 }
@@ -387,7 +427,6 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         SdModels& m = *loaded.value();
         restoreLoaded(m);
         if (auto l = applyLoras(m, p.loras, &res.warnings); !l) return l.error();
-        if (auto e = applyEdits(m, p.edits); !e) return e.error();
         const double t0 = nowSeconds();
         const std::int64_t vaeF = m.vae->downsampling();
         const std::int64_t unetF = std::int64_t(1) << (m.unet->config().channelMult.size() - 1);
@@ -405,6 +444,13 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
             auto own = readPromptStates(p.promptStates, states.size(1), states.size(2));
             if (!own) return own.error();
             states = at::stack({states[0], own.value().to(states.scalar_type())});
+        }
+        // The edits change the UNet only, so the text states above hold; a membrane's γ is measured on
+        // the prompt's end-token state as the UNet sees it.
+        {
+            TransportPrompt prompt{states[1][batch.lengths[1] - 1].to(at::kDouble),
+                                   m.tokenizer.encode(p.prompt)};
+            if (auto e = applyEdits(m, p.edits, p.transport, prompt, &res); !e) return e.error();
         }
         const std::int64_t B = p.batch;
 

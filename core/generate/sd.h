@@ -47,6 +47,11 @@ struct SdParams {
     int textHeads = 0;                ///< 0: width/64 (the published encoders)
     int unetHeads = 0;                ///< 0: 8 (SD 1.x)
     bool previews = true;
+    /// SPM membranes (edits of method "spm", erase/sd_erase.h): facilitated transport (Lyu et al.
+    /// 2024, §3.3) scales each by γ = max(cos(E(prompt), E(concept)), |tokens(prompt) ∩
+    /// tokens(concept)| / |tokens(concept)|), E the text encoder's state at the end token, so that a
+    /// membrane acts on its own concept and lets others through; false applies it at its weight.
+    bool transport = true;
     std::vector<SdEdit> edits;        ///< concept edits to apply (refused when made for another model)
     /// A text-states file (erase/sd_erase.h's runSdAttack writes them) used in place of the
     /// prompt's encoded states; "" = encode the prompt. The prompt text is still written into the
@@ -78,6 +83,8 @@ struct SdResult {
     std::int64_t weightBytes = 0;     ///< the three networks' parameters in memory (precision's size)
     std::string parameters;           ///< the A1111 "parameters" text of the run (sdParametersText)
     std::vector<std::string> warnings;///< e.g. a prompt cut at 75 tokens, LoRA modules not applied
+    /// Each SPM membrane applied with transport: its file name and γ.
+    std::vector<std::pair<std::string, double>> transport;
 };
 Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx);
 

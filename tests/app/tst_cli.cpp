@@ -365,7 +365,42 @@ private Q_SLOTS:
         const Run esdTwo = run(QStringLiteral(REVERIE_CLI), {"sd-erase", "--checkpoint", ckpt, "--concept", "a red fox",
                                                              "--concept", "a dog", "--method", "esd", "-o", esd});
         QCOMPARE(esdTwo.code, 2);
-        QVERIFY2(esdTwo.err.contains("ESD erases one --concept"), esdTwo.err.constData());
+        QVERIFY2(esdTwo.err.contains("ESD and SPM erase one --concept"), esdTwo.err.constData());
+        // SPM the same way: the JSON names it and reports the held-out shifts.
+        const QString spm = dir.filePath(QStringLiteral("fox-spm.safetensors"));
+        const Run spmRun =
+            run(QStringLiteral(REVERIE_CLI), {"sd-erase",  "--checkpoint", ckpt,        "--concept",
+                                              "a red fox", "--method",     "spm",       "--steps",
+                                              "3",         "--lr",         "1e-2",      "--anchor-weight",
+                                              "1",         "--anchors",    "2",         "--pool-images",
+                                              "1",         "--pool-steps", "2",         "--latent",
+                                              "16",        "-o",           spm,         "--text-heads",
+                                              "2",         "--json",       "--threads", "1"});
+        QVERIFY2(spmRun.code == 0, spmRun.err.constData());
+        const auto sp = QJsonDocument::fromJson(spmRun.out.trimmed().split('\n').last()).object();
+        QCOMPARE(sp.value(QStringLiteral("method")).toString(), QStringLiteral("spm"));
+        QCOMPARE(sp.value(QStringLiteral("steps")).toInt(), 3);
+        QVERIFY(sp.value(QStringLiteral("concept_shift")).toDouble() > 0);
+        QVERIFY(sp.value(QStringLiteral("anchor_shift")).toDouble() > 0);
+        QVERIFY(QFileInfo::exists(spm));
+        // Generating with the membrane: its γ for the prompt in the JSON (1 for the concept's own words).
+        const Run withSpm =
+            run(QStringLiteral(REVERIE_CLI), {"sd", "--checkpoint", ckpt, "--prompt", "a red fox", "--edit",
+                                              spm, "--size", "32x32", "--steps", "2", "--text-heads", "2",
+                                              "-o", dir.filePath(QStringLiteral("spm.png")), "--json"});
+        QVERIFY2(withSpm.code == 0, withSpm.err.constData());
+        const auto ws = QJsonDocument::fromJson(withSpm.out.trimmed().split('\n').last()).object();
+        QCOMPARE(ws.value(QStringLiteral("transport"))
+                     .toObject()
+                     .value(QStringLiteral("fox-spm.safetensors"))
+                     .toDouble(),
+                 1.0);
+        QVERIFY2(withSpm.err.contains("transport γ 1.000"), withSpm.err.constData());
+        const Run spmBad =
+            run(QStringLiteral(REVERIE_CLI), {"sd-erase", "--checkpoint", ckpt, "--concept", "a red fox",
+                                              "--method", "spm", "--anchors", "many", "-o", spm});
+        QCOMPARE(spmBad.code, 2);
+        QVERIFY2(spmBad.err.contains("--anchors need numbers"), spmBad.err.constData());
         // Not an SD file: the reason, exit 1; no checkpoint at all: a usage error.
         const Run notSd = run(QStringLiteral(REVERIE_CLI), {"sd", "--checkpoint", fx + "sd_unet_small.safetensors", "-o", png,
                                                             "--size", "32x32"});

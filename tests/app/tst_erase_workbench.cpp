@@ -166,6 +166,23 @@ private Q_SLOTS:
         QVERIFY(sd.status().contains(QStringLiteral("attack's states")));
         if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT_ATTACK"); !shot.isEmpty())
             QVERIFY(tabs->grab().save(shot));
+
+        // An SPM membrane from the tab, with a few training steps: added checked and labelled, and
+        // the edited column moves for the fox.
+        sd.setSettings(32, 3, 2, 5, 7.5);
+        sd.setTrainSteps(4);
+        QVERIFY2(sd.startErase(QStringLiteral("a red fox"), QStringLiteral("spm"), {}, {}, &error),
+                 qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(erased.count(), 2, 120000);
+        QCOMPARE(erased.status(1), JobStatus::Succeeded);
+        QVERIFY2(erased.message(1).contains(QStringLiteral("by SPM: 4 steps")),
+                 qPrintable(erased.message(1)));
+        QTRY_COMPARE_WITH_TIMEOUT(compared.count(), 4, 120000); // the edited column regenerates
+        QVERIFY2(sd.moved(0) > 0, qPrintable(QString::number(sd.moved(0))));
+        QCOMPARE(sd.editCount(), 2);
+        QVERIFY(sd.checkedEdits().back().endsWith(QStringLiteral("-spm.safetensors")));
+        auto* list = tabs->findChild<QListWidget*>(QStringLiteral("sdEraseEdits"));
+        QVERIFY(list->item(1)->text().endsWith(QStringLiteral("(SPM)")));
     }
 
     void historyKeepsGridsAndRerunsThem() {

@@ -79,9 +79,24 @@ void SdErasePage::build() {
     m_method->addItem(tr("UCE"), QStringLiteral("uce"));
     m_method->addItem(tr("RECE"), QStringLiteral("rece"));
     m_method->addItem(tr("ESD-x (fine-tunes)"), QStringLiteral("esd"));
+    m_method->addItem(tr("SPM (fine-tunes a membrane)"), QStringLiteral("spm"));
+    m_trainSteps = new QSpinBox(left);
+    m_trainSteps->setObjectName(QStringLiteral("sdEraseTrainSteps"));
+    m_trainSteps->setRange(1, 5000);
+    m_trainSteps->setValue(200);
+    m_trainSteps->setSuffix(tr(" steps"));
+    m_trainSteps->setToolTip(tr("Training steps of ESD-x and SPM: more erase more thoroughly and take "
+                                "proportionally longer (the papers train 1000 and 3000 steps on a GPU)"));
     auto* conceptRow = new QHBoxLayout;
     conceptRow->addWidget(m_concept, 1);
     conceptRow->addWidget(m_method);
+    conceptRow->addWidget(m_trainSteps);
+    auto fineTunes = [this] {
+        const QString m = m_method->currentData().toString();
+        m_trainSteps->setEnabled(m == QLatin1String("esd") || m == QLatin1String("spm"));
+    };
+    connect(m_method, &QComboBox::currentIndexChanged, this, fineTunes);
+    fineTunes();
     form->addRow(tr("Erase"), conceptRow);
     m_guide = new QLineEdit(left);
     m_guide->setPlaceholderText(tr("What it should draw instead (empty: nothing in particular)"));
@@ -141,10 +156,12 @@ void SdErasePage::build() {
     m_checkpoint->setToolTip(tr("A Stable Diffusion 1.x checkpoint (.safetensors or .ckpt) to edit; the file "
                                 "itself is never changed"));
     m_concept->setToolTip(tr("The concept to erase (a word or a short phrase)"));
-    m_method->setToolTip(
-        tr("UCE edits the cross-attention in one closed-form step; RECE repeats it against the "
-           "prompts that bring the concept back (slower, more robust); ESD-x fine-tunes the same "
-           "matrices for 200 steps (minutes on a GPU, hours on a CPU at 512²; guide and preserve unused)"));
+    m_method->setToolTip(tr(
+        "UCE edits the cross-attention in one closed-form step; RECE repeats it against the "
+        "prompts that bring the concept back (slower, more robust); ESD-x fine-tunes the same "
+        "matrices for 200 steps (minutes on a GPU, hours on a CPU at 512²; guide and preserve unused); SPM "
+        "trains a rank-1 membrane per matrix the same way, anchored so that other prompts keep their "
+        "images (about twice ESD-x's time per step)"));
     m_guide->setToolTip(
         tr("What the erased concept's prompts should give instead (empty: nothing in particular)"));
     m_preserve->setToolTip(
@@ -262,6 +279,8 @@ bool SdErasePage::startErase(const QString& conceptText, const QString& method, 
     for (const auto& s : preserve.split(QLatin1Char(','), Qt::SkipEmptyParts))
         if (!s.trimmed().isEmpty()) p.preserve.push_back(s.trimmed().toStdString());
     if (prompts().isEmpty() && !conceptText.trimmed().isEmpty()) setPrompts({conceptText.trimmed(), QStringLiteral("a photo of a dog")}); // CLIP reads English
+    // The fine-tuning pool's latents have the grid's size (SD's VAE: 8 pixels per latent).
+    const int latent = std::max(8, m_size->value() / 8 / 8 * 8);
     return startSdEraseJob(
         m_slot, p, m_outputRoot,
         [this](const QString& file, const QString& label) {
@@ -277,8 +296,15 @@ bool SdErasePage::startErase(const QString& conceptText, const QString& method, 
             // The erase job has ended by the time the slot is free: compare then.
             QMetaObject::invokeMethod(this, [this] { compare(); }, Qt::QueuedConnection);
         },
-        [this](const QString& message) { setStatus(message); }, error);
+        [this](const QString& message) { setStatus(message); }, error, m_trainSteps->value(), latent);
 }
+
+void SdErasePage::setTrainSteps(int steps) {
+    widget();
+    m_trainSteps->setValue(steps);
+}
+
+int SdErasePage::trainSteps() const { return m_trainSteps ? m_trainSteps->value() : 200; }
 
 bool SdErasePage::addEditFile(const QString& file, QString* error) {
     widget();

@@ -50,12 +50,18 @@ public:
     /// Image side (multiple of 64 for SD 1.x), sampling steps, seeds per prompt, first seed, CFG.
     void setSettings(int size, int steps, int seeds, int firstSeed, double guidance);
 
+    /// Training steps of ESD-x and SPM (default 200).
+    void setTrainSteps(int steps);
+    int trainSteps() const;
+
     /// Attention heads of a checkpoint that is not SD 1.x-sized (0 = SD 1.x's: width/64 in the text
     /// encoder, 8 in the UNet); there is no control for them.
     void setHeads(int textHeads, int unetHeads);
 
     /// Erases `conceptText` with "uce" or "rece"; `guide` ("" = the empty prompt) and `preserve`
-    /// (comma-separated) as erase/sd_erase.h. The edit is added checked and the grid updates.
+    /// (comma-separated) as erase/sd_erase.h. "esd" and "spm" fine-tune instead (guide and preserve
+    /// unused) for trainSteps() steps on latents of the grid's size / 8 (at least 8). The edit is
+    /// added checked and the grid updates.
     bool startErase(const QString& conceptText, const QString& method, const QString& guide = {},
                     const QString& preserve = {}, QString* error = nullptr);
     /// Adds an edit file made earlier (checked); false with the reason for any other file.
@@ -98,6 +104,7 @@ private:
     QLineEdit* m_checkpoint = nullptr;
     QLineEdit* m_concept = nullptr;
     QComboBox* m_method = nullptr;
+    QSpinBox* m_trainSteps = nullptr;
     QLineEdit* m_guide = nullptr;
     QLineEdit* m_preserve = nullptr;
     QPushButton* m_erase = nullptr;

@@ -174,6 +174,9 @@ bool GenerateWorkbench::startSd(const gen::SdParams& p, QString* error) {
                               .arg(r.seconds, 0, 'f', 1)
                               .arg(r.loadSeconds, 0, 'f', 1);
                 for (const auto& w : r.warnings) message += QStringLiteral(" · ") + qs(w);
+                for (const auto& [file, gamma] : r.transport)
+                    message +=
+                        tr(" · SPM membrane %1 at γ %2 (transport)").arg(qs(file)).arg(gamma, 0, 'f', 2);
                 if (!r.images.empty()) {
                     // Kept as one image: the batch tiled in rows of up to four, seed order.
                     const QImage kept =
@@ -222,6 +225,7 @@ QJsonObject GenerateWorkbench::sdSettingsJson(const gen::SdParams& p, const QStr
     s[QStringLiteral("precision")] = qs(p.precision);
     s[QStringLiteral("text_heads")] = p.textHeads;
     s[QStringLiteral("unet_heads")] = p.unetHeads;
+    s[QStringLiteral("transport")] = p.transport;
     auto files = [](const std::vector<gen::SdEdit>& list) {
         QJsonArray a;
         for (const auto& e : list)
@@ -264,6 +268,7 @@ bool GenerateWorkbench::sdParamsFromSettings(const QJsonObject& s, gen::SdParams
     p.precision = s.value(QStringLiteral("precision")).toString(qs(p.precision)).toStdString();
     p.textHeads = s.value(QStringLiteral("text_heads")).toInt(p.textHeads);
     p.unetHeads = s.value(QStringLiteral("unet_heads")).toInt(p.unetHeads);
+    p.transport = s.value(QStringLiteral("transport")).toBool(true);
     auto files = [](const QJsonValue& v) {
         std::vector<gen::SdEdit> list;
         for (const auto& e : v.toArray()) {

@@ -9,8 +9,10 @@
 
 namespace reverie::models::sd {
 
-Result<std::vector<at::Tensor>> readKvEdit(const std::string& file, const std::vector<std::pair<std::string, at::Tensor>>& kv,
-                                           std::pair<double, double> fingerprint) {
+Result<std::vector<at::Tensor>> readKvEdit(const std::string& file,
+                                           const std::vector<std::pair<std::string, at::Tensor>>& kv,
+                                           std::pair<double, double> fingerprint,
+                                           std::map<std::string, std::string>* metadata) {
     using R = Result<std::vector<at::Tensor>>;
     const std::string name = std::filesystem::path(file).filename().string();
     auto f = formats::readSafetensors(file);
@@ -41,6 +43,7 @@ Result<std::vector<at::Tensor>> readKvEdit(const std::string& file, const std::v
         if (d->sizes() != w.sizes()) return R::invalid(name + ": the change for " + key + " has the wrong shape");
         out.push_back(*d);
     }
+    if (metadata) *metadata = meta;
     return out;
 }
 

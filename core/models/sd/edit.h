@@ -11,6 +11,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,7 +20,10 @@ namespace reverie::models::sd {
 
 /// The changes of `file` for `kv` (crossAttentionKv of the model), in kv's order; `fingerprint` is
 /// kvFingerprint of kv as loaded.
-Result<std::vector<at::Tensor>> readKvEdit(const std::string& file, const std::vector<std::pair<std::string, at::Tensor>>& kv,
-                                           std::pair<double, double> fingerprint);
+/// `metadata`, when given, receives the file's metadata (method, concepts, guide, …).
+Result<std::vector<at::Tensor>> readKvEdit(const std::string& file,
+                                           const std::vector<std::pair<std::string, at::Tensor>>& kv,
+                                           std::pair<double, double> fingerprint,
+                                           std::map<std::string, std::string>* metadata = nullptr);
 
 } // namespace reverie::models::sd
