@@ -94,6 +94,7 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   -log p(class | sample) under the shipped classifier), ODE and SDE.
                   Options: --quick (N = 10, 50; ODE only)  --steps N,... (default 10,50,200)
                            --strategies ID,...  --no-network  --ode-only  --seed S
+                           --double-state (the network case's solver states in float64)
   bench continual Continual learning on Split Fashion-MNIST (5 tasks of 2 classes) with the
                   classifier's architecture: finetune, EWC, ER, DER++, each without and with refresh
                   learning; class- and task-incremental average accuracy and forgetting, and the
@@ -394,6 +395,7 @@ int gradBench(const QCommandLineParser& p, bool quick) {
     if (!intList(p, "steps", &gp.steps, &code, 1) || !seedOption(p, &gp.seed, &code)) return code;
     gp.strategies = listOption(p, "strategies");
     if (p.isSet(QStringLiteral("ode-only"))) gp.stochastic = false;
+    gp.doubleState = p.isSet(QStringLiteral("double-state"));
     gp.network = !p.isSet(QStringLiteral("no-network"));
     if (gp.network) {
         gp.modelDir = models::zoo::find(models::zoo::kGenerator);
@@ -483,7 +485,8 @@ int run(const QStringList& args) {
                   value("error-pairs", "Mixtures for the error by noise level."),
                   value("strategies", "Gradient strategies."),
                   flag("no-network", "Skip the network case."),
-                  flag("ode-only", "Only the probability-flow ODE.")});
+                  flag("ode-only", "Only the probability-flow ODE."),
+                  flag("double-state", "Solver states in float64.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;

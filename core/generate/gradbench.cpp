@@ -99,6 +99,7 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
         std::vector<bool> modes{false};
         auto options = [&](int n, bool stochastic, Strategy s) {
             grad::Options o;
+            o.doubleState = p.doubleState;
             o.common.steps = n;
             o.common.tEnd = tEnd;
             o.common.seed = p.seed;
@@ -216,7 +217,9 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
             auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed + 2);
             const at::Tensor xT = at::randn({1, 1, 28, 28}, g, at::kFloat);
             nlohmann::json rows = nlohmann::json::array();
-            table << "\nfmnist-edm (VP, float32, batch 1, loss −log p(class " << p.label
+            j["fmnist_state"] = p.doubleState ? "float64" : "float32";
+            table << "\nfmnist-edm (VP, float32" << (p.doubleState ? " network, float64 solver states" : "")
+                  << ", batch 1, loss −log p(class " << p.label
                   << " | sample), gradient w.r.t. x_T); memory = allocator peak above what was held before\n"
                   << "| mode | N | strategy | NFE fwd+bwd | peak MiB | seconds | vs backprop | start "
                      "reconstructed |\n"

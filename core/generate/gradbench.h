@@ -27,6 +27,7 @@ struct GradBenchParams {
     bool network = true;                 ///< the fmnist case (needs the two models below)
     std::string modelDir, classifierDir;
     int label = 7; ///< the class the fmnist loss asks for (sneaker)
+    bool doubleState = false; ///< the fmnist case's solver states in float64 (grad::Options::doubleState)
     std::uint64_t seed = 0;
 };
 

@@ -271,14 +271,30 @@ Result<Output> sampleGrad(const Problem& p, const at::Tensor& xT, const Options&
         c10::InferenceMode noInference(false);
         torch::autograd::AutoGradMode autograd(true);
         ParamsGrad paramsGrad(p.params);
-        Model m(*p.sde, p.denoiser, p.mu, ctx, 0);
+        // doubleState: the same problem seen through casts, states in float64 (Options).
+        const at::ScalarType outer = xT.scalar_type();
+        const bool widen = o.doubleState && outer != at::kDouble;
+        Problem wide = p;
+        if (widen) {
+            const sde::Denoiser inner = p.denoiser;
+            wide.denoiser.fn = [inner, outer](const at::Tensor& x, const at::Tensor& t,
+                                              const at::Tensor& mu) {
+                return inner.fn(x.to(outer), t.to(outer), mu.defined() ? mu.to(outer) : mu).to(at::kDouble);
+            };
+            const auto loss = p.loss;
+            wide.loss = [loss, outer](const at::Tensor& x) { return loss(x.to(outer)); };
+            if (p.mu.defined()) wide.mu = p.mu.to(at::kDouble);
+        }
+        const Problem& q = widen ? wide : p;
+        Model m(*q.sde, q.denoiser, q.mu, ctx, 0);
         std::optional<solvers::BrownianPath> path;
         if (o.stochastic)
             path.emplace(o.common.seed, std::min(r.tStart, r.tEnd), std::max(r.tStart, r.tEnd),
                          xT.sizes().vec(), o.common.noise);
         RevHeun rh(m, p.sde->uniformGrid(r.steps, r.tStart, r.tEnd), o.stochastic, path ? &*path : nullptr);
-        Run run{p, o, m, rh, {}};
-        const at::Tensor x0 = xT.detach().clone(); // a normal tensor even if xT was made in inference mode
+        Run run{q, o, m, rh, {}};
+        // A normal tensor even if xT was made in inference mode.
+        const at::Tensor x0 = widen ? xT.detach().to(at::kDouble) : xT.detach().clone();
         switch (o.strategy) {
         case Strategy::Backprop: run.backprop(x0); break;
         case Strategy::Checkpoint: run.checkpoint(x0); break;
@@ -286,7 +302,8 @@ Result<Output> sampleGrad(const Problem& p, const at::Tensor& xT, const Options&
         case Strategy::Adjoint: run.adjoint(x0); break;
         }
         run.out.backwardNfe = m.nfe() - run.out.forwardNfe;
-        run.out.gradX = run.out.gradX.detach();
+        run.out.gradX = run.out.gradX.detach().to(outer);
+        if (run.out.sample.defined()) run.out.sample = run.out.sample.to(outer);
         for (auto& g : run.out.gradParams) g = g.detach();
         return std::move(run.out);
     });

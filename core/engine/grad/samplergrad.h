@@ -55,6 +55,14 @@ struct Options {
     bool stochastic = false;       ///< reverse SDE (Brownian path from common.seed) or PF-ODE
     Strategy strategy = Strategy::Reversible;
     int segments = 0; ///< Checkpoint: segment count (0: ⌈√N⌉)
+    /// Keep the solver's states (y, ŷ, F, the adjoint) in float64 while the denoiser and the loss
+    /// still see x_T's dtype (inputs cast down, outputs cast up). Reversible Heun's inverse then
+    /// reconstructs the run to float64 round-off instead of float32's: on the reverse SDE its
+    /// parasitic mode amplifies that round-off (docs/methods.md, "Gradients through the sampler"),
+    /// and a float32 network's float32 states leave the reversible gradient 3.7e-4 from
+    /// backprop's at N = 200. Costs a cast per evaluation and twice the state memory (still O(1)
+    /// in N). Ignored when x_T is float64 already. Results come back in x_T's dtype.
+    bool doubleState = false;
 };
 
 struct Output {
