@@ -2520,6 +2520,157 @@
     </message>
 </context>
 <context>
+    <name>reverie::app::GradientPanel</name>
+    <message>
+        <source>Probability-flow ODE</source>
+        <translation>Probability-Flow-ODE</translation>
+    </message>
+    <message>
+        <source>Reverse SDE</source>
+        <translation>Umgekehrte SDE</translation>
+    </message>
+    <message>
+        <source>The sampling run the gradient goes through: the ODE is deterministic; the SDE replays its Brownian path on the way back</source>
+        <translation>Der Sampling-Lauf, durch den der Gradient geht: Die ODE ist deterministisch; die SDE spielt auf dem Rückweg ihren Brownschen Pfad erneut ab</translation>
+    </message>
+    <message>
+        <source>Sampler steps to measure at, comma-separated: backprop&apos;s memory grows with them, reversible&apos;s should not</source>
+        <translation>Sampler-Schrittzahlen, bei denen gemessen wird, durch Kommas getrennt: Der Speicher von Backprop wächst mit ihnen, der von Reversible sollte es nicht</translation>
+    </message>
+    <message>
+        <source>Run:</source>
+        <translation>Lauf:</translation>
+    </message>
+    <message>
+        <source>Steps:</source>
+        <translation>Schritte:</translation>
+    </message>
+    <message>
+        <source>Autograd through every step: exact, memory grows with the steps</source>
+        <translation>Autograd durch jeden Schritt: exakt, der Speicher wächst mit den Schritten</translation>
+    </message>
+    <message>
+        <source>Keeps √N states and recomputes each segment on the way back: exact, twice the evaluations</source>
+        <translation>Behält √N Zustände und rechnet jedes Segment auf dem Rückweg neu: exakt, doppelt so viele Auswertungen</translation>
+    </message>
+    <message>
+        <source>Keeps only the last state and steps backwards with reversible Heun&apos;s inverse: exact to round-off, memory flat in the steps</source>
+        <translation>Behält nur den letzten Zustand und geht mit der Umkehrung des reversiblen Heun-Verfahrens rückwärts: exakt bis auf Rundung, Speicher unabhängig von den Schritten</translation>
+    </message>
+    <message>
+        <source>Integrates the continuous adjoint backwards: least memory, approximate (it differentiates the ODE, not the steps taken)</source>
+        <translation>Integriert die kontinuierliche Adjungierte rückwärts: am wenigsten Speicher, genähert (sie differenziert die ODE, nicht die gegangenen Schritte)</translation>
+    </message>
+    <message>
+        <source>Strategies:</source>
+        <translation>Strategien:</translation>
+    </message>
+    <message>
+        <source>Solver states in float64</source>
+        <translation>Solver-Zustände in float64</translation>
+    </message>
+    <message>
+        <source>Keeps the solver&apos;s states in float64 around the float32 network: the reversible gradient then equals backprop&apos;s, for twice the (small) state memory</source>
+        <translation>Hält die Zustände des Solvers um das float32-Netz herum in float64: Der reversible Gradient gleicht dann dem von Backprop, für den doppelten (kleinen) Zustandsspeicher</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>Messen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>The gradient of −log p(sneaker | sample) under the built-in classifier with respect to the start noise, through a whole reversible-Heun run of the built-in Fashion-MNIST generator. Peak MiB is the allocator&apos;s peak above what was held before.</source>
+        <translation>Der Gradient von −log p(Sneaker | Sample) unter dem eingebauten Klassifikator nach dem Startrauschen, durch einen ganzen reversiblen Heun-Lauf des eingebauten Fashion-MNIST-Generators. Spitzen-MiB ist die Spitze des Allokators über dem, was vorher belegt war.</translation>
+    </message>
+    <message>
+        <source>Not measured yet.</source>
+        <translation>Noch nicht gemessen.</translation>
+    </message>
+    <message>
+        <source>sampler steps N</source>
+        <translation>Sampler-Schritte N</translation>
+    </message>
+    <message>
+        <source>peak memory (MiB, log scale)</source>
+        <translation>Spitzenspeicher (MiB, logarithmisch)</translation>
+    </message>
+    <message>
+        <source>steps</source>
+        <translation>Schritte</translation>
+    </message>
+    <message>
+        <source>strategy</source>
+        <translation>Strategie</translation>
+    </message>
+    <message>
+        <source>NFE fwd + bwd</source>
+        <translation>NFE vorw. + rückw.</translation>
+    </message>
+    <message>
+        <source>peak MiB</source>
+        <translation>Spitzen-MiB</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>Sekunden</translation>
+    </message>
+    <message>
+        <source>vs backprop</source>
+        <translation>gegen Backprop</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a step count: give whole numbers from 1 to 2000, comma-separated.</source>
+        <translation>„%1“ ist keine Schrittzahl: ganze Zahlen von 1 bis 2000 angeben, durch Kommas getrennt.</translation>
+    </message>
+    <message>
+        <source>Give at least one step count.</source>
+        <translation>Mindestens eine Schrittzahl angeben.</translation>
+    </message>
+    <message>
+        <source>Tick at least one strategy.</source>
+        <translation>Mindestens eine Strategie ankreuzen.</translation>
+    </message>
+    <message>
+        <source>The built-in generator or classifier was not found, so there is nothing to measure through.</source>
+        <translation>Der eingebaute Generator oder Klassifikator wurde nicht gefunden; es gibt nichts, durch das gemessen werden könnte.</translation>
+    </message>
+    <message>
+        <source>reverse SDE</source>
+        <translation>umgekehrte SDE</translation>
+    </message>
+    <message>
+        <source>probability-flow ODE</source>
+        <translation>Probability-Flow-ODE</translation>
+    </message>
+    <message>
+        <source>Gradient memory through the %1</source>
+        <translation>Gradientenspeicher durch die %1</translation>
+    </message>
+    <message>
+        <source>Measured %1 runs in %2 s.</source>
+        <translation>%1 Läufe in %2 s gemessen.</translation>
+    </message>
+    <message>
+        <source>Measuring stopped: %1</source>
+        <translation>Messung abgebrochen: %1</translation>
+    </message>
+    <message>
+        <source>Measuring failed: %1</source>
+        <translation>Messung fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Measuring through the %1…</source>
+        <translation>Messung durch die %1…</translation>
+    </message>
+    <message>
+        <source>Measured %1 of %2: %3 at N = %4, %5 MiB</source>
+        <translation>%1 von %2 gemessen: %3 bei N = %4, %5 MiB</translation>
+    </message>
+</context>
+<context>
     <name>reverie::app::HistoryPanel</name>
     <message>
         <source>Finished runs, newest first. Select two to compare them; Ctrl-click adds to the selection.</source>
@@ -4168,10 +4319,6 @@ verschoben %2</translation>
         <translation>Kontinuierlich</translation>
     </message>
     <message>
-        <source>The Tune workbench runs &quot;--run-arg continual&quot; from the command line.</source>
-        <translation>Die Werkbank „Tune“ führt von der Kommandozeile „--run-arg continual“ aus.</translation>
-    </message>
-    <message>
         <source>Select two runs and press Compare: their memory and loss curves on the same axes.</source>
         <translation>Zwei Läufe wählen und „Vergleichen“ drücken: ihre Speicher- und Loss-Kurven auf denselben Achsen.</translation>
     </message>
@@ -4210,6 +4357,14 @@ verschoben %2</translation>
     <message>
         <source>History</source>
         <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Through the sampler</source>
+        <translation>Durch den Sampler</translation>
+    </message>
+    <message>
+        <source>The Tune workbench runs &quot;--run-arg continual&quot; or &quot;--run-arg gradient&quot; from the command line.</source>
+        <translation>Die Tune-Werkbank führt von der Kommandozeile „--run-arg continual“ oder „--run-arg gradient“ aus.</translation>
     </message>
 </context>
 <context>

@@ -88,6 +88,12 @@ void SeriesPlot::addReferenceLine(const QString& label, double y) {
 
 void SeriesPlot::rescale() {
     m_plot->rescaleAxes();
+    if (m_logY && !m_graphs.isEmpty()) {
+        // A flat curve at the lowest (or highest) value would lie on the axis line itself: leave a
+        // fifth of a decade's breathing room at both ends.
+        const QCPRange r = m_plot->yAxis->range();
+        if (r.lower > 0) m_plot->yAxis->setRange(r.lower / 1.25, r.upper * 1.25);
+    }
     if (m_scatter) {
         // Discs drawn on the axes' ends would be cut in half: leave 8 % around them (linear axes).
         for (auto* axis : {m_plot->xAxis, m_plot->yAxis}) {

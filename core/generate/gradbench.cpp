@@ -96,7 +96,8 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
         std::ostringstream table;
         const auto vp = sde::makeVp();
         const double tEnd = 1e-3;
-        std::vector<bool> modes{false};
+        std::vector<bool> modes;
+        if (p.ode) modes.push_back(false);
         auto options = [&](int n, bool stochastic, Strategy s) {
             grad::Options o;
             o.doubleState = p.doubleState;
@@ -108,9 +109,10 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
             return o;
         };
         if (p.stochastic) modes.push_back(true);
+        if (modes.empty()) return Result<GradBenchReport>::invalid("choose the ODE, the SDE or both");
 
         // ---- Gaussian data, float64 -------------------------------------------------------
-        {
+        if (p.gaussian) {
             auto g = at::make_generator<at::CPUGeneratorImpl>(p.seed + 1);
             const at::Tensor m = at::full({1, 3}, 0.4, at::kDouble);
             const at::Tensor xT = at::randn({4, 3}, g, at::kDouble);
@@ -224,6 +226,8 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                   << "| mode | N | strategy | NFE fwd+bwd | peak MiB | seconds | vs backprop | start "
                      "reconstructed |\n"
                   << "|---|---|---|---|---|---|---|---|\n";
+            int row = 0;
+            const int rowsTotal = int(modes.size() * p.steps.size() * strats.size());
             for (bool st : modes)
                 for (int n : p.steps) {
                     at::Tensor ref;
@@ -232,6 +236,21 @@ Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext&
                         auto r = measure(prob, xT, o, ctx);
                         if (!r) return r.error();
                         const auto& mm = r.value();
+                        Progress pr;
+                        pr.step = ++row;
+                        pr.total = rowsTotal;
+                        pr.message = grad::toString(s);
+                        pr.values = {{"steps", double(n)},
+                                     {"sde", st ? 1.0 : 0.0},
+                                     {"peak_mib", mm.peakMiB},
+                                     {"seconds", mm.seconds},
+                                     {"nfe_forward", double(mm.out.forwardNfe)},
+                                     {"nfe_backward", double(mm.out.backwardNfe)},
+                                     {"rel_error_vs_backprop", s == Strategy::Backprop ? 0.0
+                                                               : ref.defined() ? rel(mm.out.gradX, ref)
+                                                                               : std::nan("")},
+                                     {"reconstruction_error", mm.out.reconstructionError}};
+                        ctx.report(pr);
                         if (s == Strategy::Backprop) ref = mm.out.gradX;
                         nlohmann::json row{{"mode", st ? "sde" : "ode"},
                                            {"steps", n},

@@ -23,7 +23,9 @@ namespace reverie::generate {
 struct GradBenchParams {
     std::vector<int> steps = {10, 50, 200};
     std::vector<std::string> strategies; ///< ids (samplergrad.h); empty: all four
-    bool stochastic = true;              ///< also the reverse SDE (the ODE always runs)
+    bool ode = true;                     ///< the probability-flow ODE
+    bool stochastic = true;              ///< the reverse SDE
+    bool gaussian = true;                ///< the closed-form Gaussian table (float64)
     bool network = true;                 ///< the fmnist case (needs the two models below)
     std::string modelDir, classifierDir;
     int label = 7; ///< the class the fmnist loss asks for (sneaker)
@@ -36,6 +38,9 @@ struct GradBenchReport {
     std::string table; ///< human-readable
 };
 
+/// Progress: one report per network row as it is measured (step/total over the rows; message the
+/// strategy id; values steps, sde (0/1), peak_mib, seconds, nfe_forward, nfe_backward,
+/// rel_error_vs_backprop (NaN before backprop's row), reconstruction_error).
 Result<GradBenchReport> runGradBench(const GradBenchParams& p, const JobContext& ctx);
 
 } // namespace reverie::generate

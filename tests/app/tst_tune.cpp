@@ -6,9 +6,11 @@
 #include "barchart.h"
 #include "jobs/engine.h"
 #include "jobspy.h"
+#include "models/zoo.h"
 #include "runhistory.h"
 #include "seriesplot.h"
 #include "workbenches/tune/continualpanel.h"
+#include "workbenches/tune/gradientpanel.h"
 #include "workbenches/tune/tuneworkbench.h"
 
 #include <QDir>
@@ -38,6 +40,43 @@ private Q_SLOTS:
     // The Continual tab: a run of the five tasks fills the accuracy matrices row by row (the upper
     // triangle stays empty), draws the average-accuracy curves and ends with average accuracy and
     // forgetting; the command-line run asks for "continual" and refuses anything else.
+    void gradientTabComparesStrategies() {
+        // The "Through the sampler" tab: every strategy's row lands with its memory; backprop's
+        // peak grows with the steps, reversible's stays flat; bad settings are refused with the reason.
+        if (reverie::models::zoo::find(reverie::models::zoo::kGenerator).empty() ||
+            reverie::models::zoo::find(reverie::models::zoo::kClassifier).empty())
+            QSKIP("the built-in generator or classifier is not there");
+        Engine engine(1);
+        TuneWorkbench wb(&engine, QDir::tempPath());
+        GradientPanel* panel = wb.gradientPanel();
+        QVERIFY(panel);
+        QString error;
+        panel->setSteps(QStringLiteral("3, x"));
+        QVERIFY(!panel->start(&error));
+        QVERIFY2(error.contains(QStringLiteral("\"x\" is not a step count")), qPrintable(error));
+        panel->setSteps(QStringLiteral("3, 8"));
+        reverie::testing::JobSpy done(&wb, QStringLiteral("grad"));
+        QVERIFY2(wb.run(RunRequest{{}, {}, {}, QStringLiteral("gradient")}, &error), qPrintable(error));
+        QVERIFY(panel->isRunning());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 240000);
+        QCOMPARE(done.status(0), JobStatus::Succeeded);
+        QCOMPARE(panel->rows(), 8); // 2 step counts × 4 strategies
+        QCOMPARE(panel->plot()->seriesNames().size(), 4);
+        QCOMPARE(panel->cell(0, 1), QStringLiteral("backprop"));
+        QCOMPARE(panel->cell(0, 2), QStringLiteral("4 + 0"));
+        const double b3 = panel->peakMiB(QStringLiteral("backprop"), 3),
+                     b8 = panel->peakMiB(QStringLiteral("backprop"), 8);
+        const double r3 = panel->peakMiB(QStringLiteral("reversible"), 3),
+                     r8 = panel->peakMiB(QStringLiteral("reversible"), 8);
+        qInfo("peak MiB: backprop %.1f -> %.1f, reversible %.1f -> %.1f", b3, b8, r3, r8);
+        QVERIFY2(b8 > 1.5 * b3, qPrintable(QStringLiteral("%1 %2").arg(b3).arg(b8)));
+        QVERIFY2(r8 < 1.1 * r3 + 1.0 && r8 < 0.5 * b8, qPrintable(QStringLiteral("%1 %2").arg(r3).arg(r8)));
+        const int reversibleRow = 6; // N = 8: backprop, checkpoint, reversible, adjoint
+        QCOMPARE(panel->cell(reversibleRow, 1), QStringLiteral("reversible"));
+        QVERIFY2(panel->cell(reversibleRow, 5).toDouble() < 1e-4, qPrintable(panel->cell(reversibleRow, 5)));
+        QVERIFY(panel->statusText().startsWith(QStringLiteral("Measured 8 runs")));
+    }
+
     void continualTabFillsTheAccuracyMatrix() {
         if (!QFileInfo::exists(QStringLiteral("/usr/share/datasets/fashion-mnist")) &&
             qEnvironmentVariableIsEmpty("REVERIE_FASHION_MNIST_DIR"))

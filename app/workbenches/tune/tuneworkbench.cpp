@@ -7,6 +7,7 @@
 #include "seriesplot.h"
 #include "workbenches/common.h"
 #include "workbenches/tune/continualpanel.h"
+#include "workbenches/tune/gradientpanel.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -59,6 +60,8 @@ TuneWorkbench::TuneWorkbench(Engine* engine, QString outputDir, QObject* parent)
     tabs->addTab(trainTab, tr("Train"));
     m_continual = new ContinualPanel(addSlot());
     tabs->addTab(m_continual, tr("Continual"));
+    m_gradient = new GradientPanel(addSlot());
+    tabs->addTab(m_gradient, tr("Through the sampler"));
     m_tabs = tabs;
     tabs->addTab(buildHistoryTab(), tr("History"));
     layout->addWidget(tabs, 1);
@@ -516,12 +519,19 @@ bool TuneWorkbench::startTraining(const QString& recipeJson, const QString& outD
 }
 
 bool TuneWorkbench::run(const RunRequest& request, QString* error) {
-    if (request.argument != QLatin1String("continual")) {
-        if (error) *error = tr("The Tune workbench runs \"--run-arg continual\" from the command line.");
+    if (request.argument == QLatin1String("gradient")) {
+        m_tabs->setCurrentWidget(m_gradient);
+        if (!m_gradient->start(error)) return false;
+    } else if (request.argument == QLatin1String("continual")) {
+        m_tabs->setCurrentWidget(m_continual);
+        if (!m_continual->start(error)) return false;
+    } else {
+        if (error)
+            *error = tr(
+                "The Tune workbench runs \"--run-arg continual\" or \"--run-arg gradient\" from the command "
+                "line.");
         return false;
     }
-    m_tabs->setCurrentWidget(m_continual);
-    if (!m_continual->start(error)) return false;
     finishRunWithNextJob();
     return true;
 }

@@ -42,6 +42,7 @@ class SeriesPlot;
 namespace reverie::app {
 
 class ContinualPanel;
+class GradientPanel;
 class HistoryTab;
 
 class TuneWorkbench : public Workbench {
@@ -58,6 +59,7 @@ public:
     bool run(const RunRequest& request, QString* error) override;
     /// The Continual tab (continualpanel.h).
     ContinualPanel* continualPanel() const { return m_continual; }
+    GradientPanel* gradientPanel() const { return m_gradient; }
 
     /// The built-in recipes (name → JSON text), from the embedded resources.
     static QList<QPair<QString, QString>> builtinRecipes();
@@ -134,6 +136,7 @@ private:
 
     QString m_outputRoot;
     ContinualPanel* m_continual = nullptr;
+    GradientPanel* m_gradient = nullptr;
     QTabWidget* m_tabs = nullptr;
     QPointer<QWidget> m_page; ///< owned by the window once shown, else by this
     std::unique_ptr<Ui::TrainForm> m_ui;
