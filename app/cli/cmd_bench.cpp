@@ -101,6 +101,7 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   accuracy matrices (JSON).
                   Options: --quick (60 steps per task)  --steps N (per task, default 300)
                            --methods finetune,ewc,er,derpp  --seed S
+                           --seeds N (repeat with seeds S … S+N−1: mean ± std, as the paper; default 1)
 
 Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
 )";
@@ -411,7 +412,9 @@ int continualBench(const QCommandLineParser& p, bool quick) {
     tune::ContinualParams cp;
     if (quick) cp.stepsPerTask = 60;
     int code = 0;
-    if (!intOption(p, "steps", 1, &cp.stepsPerTask, &code) || !seedOption(p, &cp.seed, &code)) return code;
+    if (!intOption(p, "steps", 1, &cp.stepsPerTask, &code) || !seedOption(p, &cp.seed, &code) ||
+        !intOption(p, "seeds", 1, &cp.seeds, &code))
+        return code;
     if (const auto m = listOption(p, "methods"); !m.empty()) cp.methods = m;
     return report(p, tune::runContinualBench(cp, context(true)));
 }
@@ -441,6 +444,7 @@ int run(const QStringList& args) {
                   flag("json", "JSON output."),
                   value("samples", "Samples."),
                   value("seed", "Seed."),
+                  value("seeds", "Seeds to average over."),
                   value("samplers", "Samplers."),
                   value("tasks", "Tasks."),
                   value("nfe", "NFE list."),

@@ -268,10 +268,35 @@ Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const J
 }
 
 Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobContext& ctx) {
-    auto r = runContinual(p, ctx);
-    if (!r) return r.error();
+    if (p.seeds < 1 || p.seeds > 50) return Result<ContinualReport>::invalid("seeds must lie in 1…50");
+    // figures[k][r]: seed k, run r: class-IL average, class-IL forgetting, task-IL average, task-IL forgetting.
+    std::vector<std::vector<std::array<double, 4>>> figures;
     ContinualReport rep;
-    rep.runs = r.value();
+    for (int k = 0; k < p.seeds; ++k) {
+        ContinualParams q = p;
+        q.seed = p.seed + std::uint64_t(k);
+        auto r = runContinual(q, ctx);
+        if (!r) return r.error();
+        if (k == 0) rep.runs = r.value();
+        std::vector<std::array<double, 4>> f;
+        for (const auto& run : r.value())
+            f.push_back({run.averageClassIl, run.forgettingClassIl, run.averageTaskIl, run.forgettingTaskIl});
+        figures.push_back(std::move(f));
+    }
+    const std::size_t R = rep.runs.size();
+    rep.mean.assign(R, {});
+    rep.std.assign(R, {});
+    for (std::size_t r = 0; r < R; ++r)
+        for (int m = 0; m < 4; ++m) {
+            double sum = 0;
+            for (const auto& f : figures) sum += f[r][std::size_t(m)];
+            const double mean = sum / double(figures.size());
+            double ss = 0;
+            for (const auto& f : figures) ss += (f[r][std::size_t(m)] - mean) * (f[r][std::size_t(m)] - mean);
+            rep.mean[r][std::size_t(m)] = mean;
+            rep.std[r][std::size_t(m)] =
+                figures.size() > 1 ? std::sqrt(ss / double(figures.size() - 1)) : 0.0;
+        }
     nlohmann::json j;
     j["bench"] = "continual";
     j["tasks"] = p.tasks;
@@ -279,28 +304,44 @@ Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobCon
     j["batch"] = p.batch;
     j["lr"] = p.lr;
     j["buffer"] = p.bufferSize;
+    j["seeds"] = p.seeds;
+    j["first_seed"] = p.seed;
     std::ostringstream t;
     t << "Split Fashion-MNIST, " << p.tasks << " tasks × " << p.stepsPerTask << " steps of " << p.batch
-      << " (SGD lr " << p.lr << "), buffer " << p.bufferSize << "; accuracy in %\n"
+      << " (SGD lr " << p.lr << "), buffer " << p.bufferSize << "; accuracy in %"
+      << (p.seeds > 1 ? ", mean ± std over " + std::to_string(p.seeds) + " seeds" : std::string()) << "\n"
       << "| method | refresh | class-IL avg | class-IL forgetting | task-IL avg | task-IL forgetting | s |\n"
       << "|---|---|---|---|---|---|---|\n";
+    auto cell = [&](std::size_t r, int m) {
+        char b[48];
+        if (p.seeds > 1)
+            std::snprintf(b, sizeof b, "%.1f ± %.1f", 100 * rep.mean[r][std::size_t(m)],
+                          100 * rep.std[r][std::size_t(m)]);
+        else
+            std::snprintf(b, sizeof b, "%.1f", 100 * rep.mean[r][std::size_t(m)]);
+        return std::string(b);
+    };
+    static const char* const kKeys[4] = {"class_il_average", "class_il_forgetting", "task_il_average",
+                                         "task_il_forgetting"};
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& run : rep.runs) {
-        char line[200];
-        std::snprintf(line, sizeof line, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
-                      run.method.c_str(), run.refresh ? "yes" : "no", 100 * run.averageClassIl,
-                      100 * run.forgettingClassIl, 100 * run.averageTaskIl, 100 * run.forgettingTaskIl,
-                      run.seconds);
-        t << line;
-        rows.push_back({{"method", run.method},
-                        {"refresh", run.refresh},
-                        {"class_il_average", run.averageClassIl},
-                        {"class_il_forgetting", run.forgettingClassIl},
-                        {"task_il_average", run.averageTaskIl},
-                        {"task_il_forgetting", run.forgettingTaskIl},
-                        {"class_il_matrix", run.classIl},
-                        {"task_il_matrix", run.taskIl},
-                        {"seconds", run.seconds}});
+    for (std::size_t r = 0; r < R; ++r) {
+        const auto& run = rep.runs[r];
+        t << "| " << run.method << " | " << (run.refresh ? "yes" : "no") << " | " << cell(r, 0) << " | "
+          << cell(r, 1) << " | " << cell(r, 2) << " | " << cell(r, 3) << " | " << std::lround(run.seconds)
+          << " |\n";
+        nlohmann::json row{{"method", run.method},
+                           {"refresh", run.refresh},
+                           {"class_il_matrix", run.classIl},
+                           {"task_il_matrix", run.taskIl},
+                           {"seconds", run.seconds}};
+        for (int m = 0; m < 4; ++m) {
+            row[kKeys[m]] = rep.mean[r][std::size_t(m)];
+            row[std::string(kKeys[m]) + "_std"] = rep.std[r][std::size_t(m)];
+            nlohmann::json per = nlohmann::json::array();
+            for (const auto& f : figures) per.push_back(f[r][std::size_t(m)]);
+            row[std::string(kKeys[m]) + "_per_seed"] = per;
+        }
+        rows.push_back(row);
     }
     j["runs"] = rows;
     rep.json = j.dump();

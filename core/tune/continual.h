@@ -23,6 +23,7 @@
 
 #include "base/job.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,6 +46,10 @@ struct ContinualParams {
     double refreshDelta = 1e-5, refreshC = 1e-3, refreshNoise = 1e-3, refreshAscentLr = 0.01,
            refreshTau = 1e-5;
     std::uint64_t seed = 0;
+    /// runContinualBench only: repeats with seeds seed, seed + 1, …, seed + seeds − 1 (the model's
+    /// initialisation, the batches, the buffer) and reports mean ± sample std over them, as the
+    /// paper does (5 seeds).
+    int seeds = 1;
 };
 
 struct ContinualRun {
@@ -64,9 +69,13 @@ double forgetting(const std::vector<std::vector<double>>& r);
 /// far, and class_il_<j>, task_il_<j>, the row R[i][j] for j ≤ i).
 Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const JobContext& ctx);
 
-/// `reverie-cli bench continual`: runContinual plus a table and one JSON line.
+/// `reverie-cli bench continual`: runContinual plus a table and one JSON line; with seeds > 1 the
+/// figures are mean ± std over the seeds (each row's JSON also lists the per-seed values).
 struct ContinualReport {
-    std::vector<ContinualRun> runs;
+    std::vector<ContinualRun> runs; ///< the first seed's runs
+    /// Per run (runs' order): mean and sample std over the seeds of class-IL average, class-IL
+    /// forgetting, task-IL average, task-IL forgetting (std 0 for one seed).
+    std::vector<std::array<double, 4>> mean, std;
     std::string json, table;
 };
 Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobContext& ctx);

@@ -70,6 +70,39 @@ private Q_SLOTS:
                 std::abs(ftRefresh.classIl[1][0] - ft.classIl[1][0]) > 0);
     }
 
+    void benchAveragesOverSeeds() {
+        // bench continual --seeds: each figure is the mean (and sample std) of the runs with seeds
+        // seed … seed + seeds − 1, which runContinual gives one by one.
+        if (!std::filesystem::exists(data::defaultFashionMnistDir())) QSKIP("no Fashion-MNIST");
+        tune::ContinualParams p;
+        p.tasks = 2;
+        p.stepsPerTask = 10;
+        p.methods = {"finetune"};
+        p.refresh = {false};
+        p.testPerTask = 200;
+        p.fisherSamples = 20;
+        p.seed = 3;
+        p.seeds = 2;
+        const auto bench = tune::runContinualBench(p, {});
+        QVERIFY2(bench.ok(), bench.ok() ? "" : bench.error().message.c_str());
+        std::vector<double> values;
+        for (std::uint64_t s : {3u, 4u}) {
+            tune::ContinualParams q = p;
+            q.seed = s;
+            const auto r = tune::runContinual(q, {});
+            QVERIFY(r.ok());
+            values.push_back(r.value()[0].averageTaskIl);
+        }
+        const double mean = 0.5 * (values[0] + values[1]);
+        const double sd = std::abs(values[0] - values[1]) / std::sqrt(2.0);
+        QVERIFY(std::abs(bench.value().mean[0][2] - mean) < 1e-12);
+        QVERIFY(std::abs(bench.value().std[0][2] - sd) < 1e-12);
+        QVERIFY(bench.value().table.find("±") != std::string::npos);
+        QVERIFY(bench.value().json.find("\"task_il_average_per_seed\"") != std::string::npos);
+        p.seeds = 0;
+        QCOMPARE(tune::runContinualBench(p, {}).error().kind, ErrorKind::InvalidInput);
+    }
+
     void badSettingsAreRefused() {
         tune::ContinualParams p;
         p.methods = {"magic"};
