@@ -69,6 +69,22 @@ class TestSdPipeline : public QObject {
         return p;
     }
 
+    /// ESD-x or SPM on the fixture: the fox prompt, batch 2, a pool of three 16² latents.
+    erase::SdEsdParams tinyFinetune(const char* method, const char* file) const {
+        erase::SdEsdParams e;
+        e.method = method;
+        e.checkpoint = m_ckpt;
+        e.concept_ = "a photo of a red fox in the snow";
+        e.batch = 2;
+        e.poolImages = 3;
+        e.poolSteps = 4;
+        e.latentSize = 16;
+        e.textHeads = 2;
+        e.unetHeads = 8;
+        e.output = m_dir.filePath(file).toStdString();
+        return e;
+    }
+
     SdResult run(const SdParams& p) {
         const auto r = runSdTextToImage(p, JobContext{});
         if (!r.ok()) qFatal("%s", r.error().message.c_str());
@@ -204,18 +220,9 @@ private Q_SLOTS:
     // that does nothing at weight 0 and changes the image at weight 1; cancel writes nothing; bad
     // settings are refused.
     void esdTrainsAKvEdit() {
-        erase::SdEsdParams e;
-        e.checkpoint = m_ckpt;
-        e.concept_ = "a photo of a red fox in the snow";
+        erase::SdEsdParams e = tinyFinetune("esd", "fox-esd.safetensors");
         e.steps = 40;
-        e.batch = 2;
         e.lr = 3e-3; // random tiny weights: the published 1e-5 would take thousands of steps
-        e.poolImages = 3;
-        e.poolSteps = 4;
-        e.latentSize = 16;
-        e.textHeads = 2;
-        e.unetHeads = 8;
-        e.output = m_dir.filePath("fox-esd.safetensors").toStdString();
         int reports = 0;
         JobContext ctx;
         ctx.progress = [&](const Progress& pr) {
@@ -277,53 +284,14 @@ private Q_SLOTS:
     // has rank 1, the file is a concept edit tagged "spm" that changes the image, and the anchoring
     // is what keeps other prompts still: the same run without it (weight 0) moves the held-out
     // anchors more, relative to what it moves for the concept.
-    // SPM on the cross-attention K/V: the held-out erase objective falls, every ΔW in the edit file
-    // has rank 1, the file is a concept edit tagged "spm" that changes the image, and the anchoring
-    // is what keeps other prompts still: the same run without it (weight 0) moves the held-out
-    // anchors more, relative to what it moves for the concept.
-    void spmSweep() {
-        for (double w : {0.0, 1.0, 10.0, 100.0}) {
-            erase::SdEsdParams e;
-            e.method = "spm";
-            e.checkpoint = m_ckpt;
-            e.concept_ = "a photo of a red fox in the snow";
-            e.steps = 30;
-            e.batch = 2;
-            e.lr = qEnvironmentVariableIsSet("SPM_LR") ? qEnvironmentVariable("SPM_LR").toDouble() : 3e-2;
-            e.poolImages = 3;
-            e.poolSteps = 4;
-            e.latentSize = 16;
-            e.textHeads = 2;
-            e.unetHeads = 8;
-            e.anchorWeight = w;
-            e.output = m_dir.filePath("fox-spmx.safetensors").toStdString();
-            const auto r = erase::runSdEsd(e, JobContext{});
-            VERIFY_OK(r);
-            const auto& v = r.value();
-            std::printf(
-                "w %g: held %.5f -> %.5f shift c %.3g a %.3g ratio %.3f anchor loss last %.3g train %.1f s\n",
-                w, v.heldOutBefore, v.heldOutAfter, v.conceptShift, v.anchorShift,
-                v.anchorShift / v.conceptShift, v.anchorLosses.back(), v.trainSeconds);
-        }
-    }
     void spmTrainsAMembrane() {
-        erase::SdEsdParams e;
-        e.method = "spm";
-        e.checkpoint = m_ckpt;
-        e.concept_ = "a photo of a red fox in the snow";
+        erase::SdEsdParams e = tinyFinetune("spm", "fox-spm.safetensors");
         e.steps = 30;
-        e.batch = 2;
         e.lr = 3e-2; // random tiny weights: the published 1e-4 would take thousands of steps
         // The fixture's contexts are 16-wide (CLIP's 768): random anchors fill its whole space, and
         // the paper's weight 1000 holds the membrane still (measured: held-out objective 0.0039 →
         // 0.0033 at 100; → 0.0005 at 1).
         e.anchorWeight = 1;
-        e.poolImages = 3;
-        e.poolSteps = 4;
-        e.latentSize = 16;
-        e.textHeads = 2;
-        e.unetHeads = 8;
-        e.output = m_dir.filePath("fox-spm.safetensors").toStdString();
         int reports = 0;
         JobContext ctx;
         ctx.progress = [&](const Progress& pr) {
