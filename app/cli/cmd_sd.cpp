@@ -237,13 +237,7 @@ Options:
 int runEsd(const QCommandLineParser& p, const erase::SdEraseParams& e, bool json) {
     if (e.concepts.size() != 1 || !e.preserve.empty() || !e.guide.empty())
         return usage(QStringLiteral("ESD and SPM erase one --concept and take no --guide or --preserve"));
-    erase::SdEsdParams q;
-    q.method = e.method;
-    q.checkpoint = e.checkpoint;
-    q.concept_ = e.concepts.front();
-    q.output = e.output;
-    q.textHeads = e.textHeads;
-    q.unetHeads = e.unetHeads;
+    erase::SdEsdParams q = erase::finetuneParams(e);
     bool ok[9] = {};
     q.steps = p.value(QStringLiteral("steps")).toInt(&ok[0]);
     q.lr = p.value(QStringLiteral("lr")).toDouble(&ok[1]);

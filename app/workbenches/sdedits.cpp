@@ -39,13 +39,7 @@ bool startSdEraseJob(JobSlot* slot, erase::SdEraseParams p, const QString& outpu
     if (p.method == "esd" || p.method == "spm") {
         // ESD-x and SPM fine-tune: their own job, the published settings (erase/sd_erase.h, SdEsdParams).
         const QString label = p.method == "spm" ? QStringLiteral("SPM") : QStringLiteral("ESD-x");
-        erase::SdEsdParams q;
-        q.method = p.method;
-        q.checkpoint = p.checkpoint;
-        q.concept_ = p.concepts.front();
-        q.textHeads = p.textHeads;
-        q.unetHeads = p.unetHeads;
-        q.output = p.output;
+        erase::SdEsdParams q = erase::finetuneParams(p);
         if (esdSteps > 0) q.steps = esdSteps;
         if (esdLatent > 0) q.latentSize = esdLatent;
         slot->start<erase::SdEsdResult>(

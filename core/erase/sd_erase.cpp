@@ -219,6 +219,17 @@ Result<SdEraseResult> runSdErase(const SdEraseParams& p, const JobContext& ctx) 
     }
 }
 
+SdEsdParams finetuneParams(const SdEraseParams& p) {
+    SdEsdParams q;
+    q.method = p.method;
+    q.checkpoint = p.checkpoint;
+    q.concept_ = p.concepts.empty() ? std::string() : p.concepts.front();
+    q.textHeads = p.textHeads;
+    q.unetHeads = p.unetHeads;
+    q.output = p.output;
+    return q;
+}
+
 Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
     using R = Result<SdEsdResult>;
     const std::string concept_ = trim(p.concept_);

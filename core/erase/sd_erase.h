@@ -92,6 +92,9 @@ struct SdEsdResult {
     double conceptShift = 0, anchorShift = 0;
     double loadSeconds = 0, poolSeconds = 0, trainSeconds = 0;
 };
+/// The fine-tuning settings for an erase request of method "esd" or "spm" (its method,
+/// checkpoint, first concept, heads and output; the rest at SdEsdParams' defaults).
+SdEsdParams finetuneParams(const SdEraseParams& p);
 /// Progress: the pool, then every training step (message "ESD" or "SPM", values {loss}). Cancel:
 /// no file is written.
 Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx);
