@@ -25,6 +25,8 @@ PACKAGES=(
   ffmpeg sox
   # fetch-corpora.sh: unzip opens a game archive (.pk3) for its sound effects
   unzip
+  # sharded runs on a cluster: the single-node Slurm test (tests/slurm) and its JSON comparison
+  slurmctld slurmd slurm-client munge jq
 )
 
 if [[ "${1:-}" == "--print" ]]; then printf '%s\n' "${PACKAGES[@]}"; exit 0; fi

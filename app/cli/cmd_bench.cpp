@@ -104,6 +104,10 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            --seeds N (repeat with seeds S … S+N−1: mean ± std, as the paper; default 1)
 
 Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
+bench engine, enhance and restore take --shard K/N: only the K-th of N shares of the work (engine:
+its sampler x batch cells; enhance: its mixtures; restore: its Fashion-MNIST tasks and its photo
+conditions), in N processes or cluster tasks (packaging/slurm/); `reverie-cli merge` turns their
+--json outputs into the table and JSON of one whole run.
 )";
 
 using Bench = int (*)(const QCommandLineParser& p, bool quick);
@@ -136,6 +140,7 @@ int report(const QCommandLineParser& p, const auto& r) {
 int engine(const QCommandLineParser& p, bool quick) {
     bench::EngineBenchOptions o;
     o.quick = quick;
+    if (int code = 0; !shardOption(p, &o.shard, &code)) return code;
     return report(p, bench::runEngineBench(o, context(true)));
 }
 
@@ -155,6 +160,7 @@ int generateBench(const QCommandLineParser& p, bool quick) {
 int restoreBench(const QCommandLineParser& p, bool quick) {
     restore::RestoreBenchParams bp;
     bp.quick = quick;
+    if (int code = 0; !shardOption(p, &bp.shard, &code)) return code;
     bp.modelDir = models::zoo::find(models::zoo::kRestorer);
     if (bp.modelDir.empty()) return usage(QStringLiteral("the built-in restoration model was not found (set REVERIE_MODELS_DIR)"));
     int code = 0;
@@ -217,6 +223,7 @@ bool intList(const QCommandLineParser& p, const char* name, std::vector<int>* ou
 int enhanceBench(const QCommandLineParser& p, bool quick) {
     speech::EnhanceBenchParams bp;
     bp.quick = quick;
+    if (int code = 0; !shardOption(p, &bp.shard, &code)) return code;
     bp.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kEnhancer);
     if (bp.modelDir.empty()) return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR)"));
     std::vector<int> nfes;
@@ -490,7 +497,8 @@ int run(const QStringList& args) {
                   value("strategies", "Gradient strategies."),
                   flag("no-network", "Skip the network case."),
                   flag("ode-only", "Only the probability-flow ODE."),
-                  flag("double-state", "Solver states in float64.")});
+                  flag("double-state", "Solver states in float64."),
+                  value("shard", "K/N: this shard's share of the work.")});
     if (!p.parse(args)) return usage(p.errorText());
     const QStringList pos = p.positionalArguments();
     QString known;
@@ -498,6 +506,11 @@ int run(const QStringList& args) {
     if (pos.size() == 1)
         for (const auto& [name, bench] : kBenches)
             if (pos.first() == QLatin1String(name)) {
+                static const QStringList kShardable{QStringLiteral("engine"), QStringLiteral("enhance"),
+                                                    QStringLiteral("restore")};
+                if (p.isSet(QStringLiteral("shard")) && !kShardable.contains(pos.first()))
+                    return usage(QStringLiteral("bench %1 does not split into shards (--shard: %2)")
+                                     .arg(pos.first(), kShardable.join(QStringLiteral(", "))));
                 int code = 0;
                 if (!applyThreads(p, &code)) return code;
                 return bench(p, p.isSet(QStringLiteral("quick")));

@@ -21,7 +21,12 @@ hour-long file needs no more memory than a short one. Writes OUTDIR/<name>.wav, 
 input.
 
 Options:
+  IN                A file, or a folder: its files (not its sub-folders) of a known type, in
+                    name order.
   -o, --out DIR     Output folder (required).
+  --shard K/N       Only every N-th input, starting with the K-th (K = 1..N): N processes or
+                    cluster tasks share one batch (packaging/slurm/); with --json each prints a
+                    part that `reverie-cli merge` puts together.
   --sampler ID      Sampler (default: the model's, predictive for a predictive model folder and
                     mrs-sde-1-data otherwise; --list-samplers shows them all).
   --nfe N           Network evaluations per chunk (0 = the sampler's default).
@@ -58,6 +63,7 @@ int run(const QStringList& args) {
     p.addOptions(
         {out, list, json, valueOption("sampler", "Sampler id.", speech::kDefaultEnhanceSampler),
          valueOption("nfe", "Network evaluations per chunk.", "0"), valueOption("seed", "Seed.", "0"),
+         valueOption("shard", "K/N: every N-th input from the K-th.", ""),
          valueOption("task", "denoise, auto or dereverberate.", "denoise"),
          valueOption("strength", "Share of the change kept (0-1; -1: the model's).", "-1"),
          valueOption("snr", "Corrector snr.", "0.5"), valueOption("corrector-steps", "Corrector steps.", "1"),
@@ -70,7 +76,10 @@ int run(const QStringList& args) {
                         s.defaultNfe > 0 ? ("default NFE " + std::to_string(s.defaultNfe)).c_str() : "adaptive NFE");
         return 0;
     }
-    const QStringList inputs = p.positionalArguments();
+    const QStringList inputs =
+        expandInputs(p.positionalArguments(), QStringList{"wav", "flac", "ogg", "oga", "mp3", "aif", "aiff"});
+    Shard shard;
+    if (int code = 0; !shardOption(p, &shard, &code)) return code;
     if (inputs.isEmpty()) return usage(QStringLiteral("enhance needs at least one input audio file"));
     if (!p.isSet(out)) return usage(QStringLiteral("enhance needs -o OUTDIR"));
     speech::EnhanceParams ep;
@@ -100,8 +109,15 @@ int run(const QStringList& args) {
     if (info.value().published) std::fprintf(stderr, "%s\n", info.value().summary.c_str());
 
     return runFileBatch(
-        inputs, outDir, "enhanced", p.isSet(json), {{"sampler", ep.sampler}, {"nfe", ep.nfe}, {"task", ep.task}, {"model", info.value().name}},
-        "files", [&](const QString& in) -> FileOutcome {
+        inputs, outDir, "enhanced", p.isSet(json),
+        {{"command", "enhance"},
+         {"sampler", ep.sampler},
+         {"nfe", ep.nfe},
+         {"task", ep.task},
+         {"model", info.value().name},
+         {"inputs", inputs.size()}},
+        "files",
+        [&](const QString& in) -> FileOutcome {
             const QString target = QDir(outDir).filePath(QFileInfo(in).completeBaseName() + QStringLiteral(".wav"));
             auto r = speech::enhanceFile(ep, in.toStdString(), target.toStdString(), context());
             if (!r.ok()) {
@@ -117,7 +133,8 @@ int run(const QStringList& args) {
                                          {"seconds", v.seconds}, {"audio_seconds", v.audioSeconds},
                                          {"real_time_factor", v.realTimeFactor}, {"chunks", v.chunks},
                                          {"segments", v.segments}});
-        });
+        },
+        shard);
 }
 
 } // namespace

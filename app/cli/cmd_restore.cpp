@@ -21,7 +21,12 @@ super-resolution/inpainting, 75 denoising; its own sampler is --sampler posterio
 a bad input is reported and skipped, the others are still restored (exit status 1 at the end).
 
 Options:
+  IN                A file, or a folder: its files (not its sub-folders) of a known type, in
+                    name order.
   -o, --out DIR     Output folder (required).
+  --shard K/N       Only every N-th input, starting with the K-th (K = 1..N): N processes or
+                    cluster tasks share one batch (packaging/slurm/); with --json each prints a
+                    part that `reverie-cli merge` puts together.
   --sampler ID      Sampler (default: the model card's recommendation, else mrs-sde-2-data;
                     --list-samplers shows them all).
   --nfe N           Network evaluations (default: the model card's recommendation, else 10).
@@ -64,25 +69,31 @@ int run(const QStringList& args) {
                                  QStringLiteral("dir"));
     const QCommandLineOption list(QStringLiteral("list-samplers"), QStringLiteral("List the samplers and exit."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON summary."));
-    p.addOptions({out, list, json, valueOption("sampler", "Sampler id.", "mrs-sde-2-data"),
-                  valueOption("nfe", "Network evaluations.", "10"), valueOption("seed", "Seed.", "0"),
-                  valueOption("lambda", "IR-SDE stationary std on the 0..255 scale.", "50"),
-                  valueOption("model", "Model folder, checkpoint file or built-in name.", ""),
-                  valueOption("sde-steps", "A checkpoint's SDE T.", "100"),
-                  valueOption("noise-sigma", "Noise std of the inputs (0..255; default: estimated).", ""),
-                  valueOption("degrade", "Degrade each input with this task first.", ""),
-                  valueOption("task", "What is wrong with the inputs.", ""),
-                  valueOption("mask", "Missing pixels of the inputs (non-black = missing).", ""),
-                  QCommandLineOption(QStringLiteral("no-consistency"),
-                                     QStringLiteral("Do not make the result consistent with a known degradation.")),
-                  QCommandLineOption(QStringLiteral("no-noise-budget"),
-                                     QStringLiteral("Let a denoiser remove more than the noise level."))});
+    p.addOptions(
+        {out, list, json, valueOption("sampler", "Sampler id.", "mrs-sde-2-data"),
+         valueOption("nfe", "Network evaluations.", "10"), valueOption("seed", "Seed.", "0"),
+         valueOption("shard", "K/N: every N-th input from the K-th.", ""),
+         valueOption("lambda", "IR-SDE stationary std on the 0..255 scale.", "50"),
+         valueOption("model", "Model folder, checkpoint file or built-in name.", ""),
+         valueOption("sde-steps", "A checkpoint's SDE T.", "100"),
+         valueOption("noise-sigma", "Noise std of the inputs (0..255; default: estimated).", ""),
+         valueOption("degrade", "Degrade each input with this task first.", ""),
+         valueOption("task", "What is wrong with the inputs.", ""),
+         valueOption("mask", "Missing pixels of the inputs (non-black = missing).", ""),
+         QCommandLineOption(QStringLiteral("no-consistency"),
+                            QStringLiteral("Do not make the result consistent with a known degradation.")),
+         QCommandLineOption(QStringLiteral("no-noise-budget"),
+                            QStringLiteral("Let a denoiser remove more than the noise level."))});
     if (!p.parse(args)) return usage(p.errorText());
     if (p.isSet(list)) {
         for (const auto& s : restore::samplers()) std::printf("%-18s %s\n", s.id.c_str(), s.label.c_str());
         return 0;
     }
-    const QStringList inputs = p.positionalArguments();
+    const QStringList inputs =
+        expandInputs(p.positionalArguments(),
+                     QStringList{"png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "ppm", "pgm"});
+    Shard shard;
+    if (int code = 0; !shardOption(p, &shard, &code)) return code;
     if (inputs.isEmpty()) return usage(QStringLiteral("restore needs at least one input image"));
     if (!p.isSet(out)) return usage(QStringLiteral("restore needs -o OUTDIR"));
     restore::RestoreParams rp;
@@ -131,25 +142,29 @@ int run(const QStringList& args) {
                      rp.sampler.c_str(), rp.nfe);
     if (info.value().published) std::fprintf(stderr, "%s\n", info.value().summary.c_str());
 
-    return runFileBatch(inputs, outDir, "restored", p.isSet(json), {{"sampler", rp.sampler}, {"nfe", rp.nfe}}, "images",
-                        [&](const QString& in) -> FileOutcome {
-                            const QString target =
-                                QDir(outDir).filePath(QFileInfo(in).completeBaseName() + QStringLiteral(".png"));
-                            auto r = restore::restoreFile(rp, in.toStdString(), target.toStdString(), demo, context());
-                            if (!r.ok()) {
-                                const auto& why = r.error().message;
-                                const auto name = in.toStdString();
-                                return FileOutcome::skip(why.find(name) != std::string::npos ? why : name + ": " + why,
-                                                         r.isCancelled());
-                            }
-                            if (!r.value().note.empty()) std::fprintf(stderr, "note: %s\n", r.value().note.c_str());
-                            return FileOutcome::written({{"input", in.toStdString()},
-                                                         {"output", target.toStdString()},
-                                                         {"nfe", r.value().nfe},
-                                                         {"seconds", r.value().seconds},
-                                                         {"width", r.value().width},
-                                                         {"height", r.value().height}});
-                        });
+    return runFileBatch(
+        inputs, outDir, "restored", p.isSet(json),
+        {{"command", "restore"}, {"sampler", rp.sampler}, {"nfe", rp.nfe}, {"inputs", inputs.size()}},
+        "images",
+        [&](const QString& in) -> FileOutcome {
+            const QString target =
+                QDir(outDir).filePath(QFileInfo(in).completeBaseName() + QStringLiteral(".png"));
+            auto r = restore::restoreFile(rp, in.toStdString(), target.toStdString(), demo, context());
+            if (!r.ok()) {
+                const auto& why = r.error().message;
+                const auto name = in.toStdString();
+                return FileOutcome::skip(why.find(name) != std::string::npos ? why : name + ": " + why,
+                                         r.isCancelled());
+            }
+            if (!r.value().note.empty()) std::fprintf(stderr, "note: %s\n", r.value().note.c_str());
+            return FileOutcome::written({{"input", in.toStdString()},
+                                         {"output", target.toStdString()},
+                                         {"nfe", r.value().nfe},
+                                         {"seconds", r.value().seconds},
+                                         {"width", r.value().width},
+                                         {"height", r.value().height}});
+        },
+        shard);
 }
 
 } // namespace

@@ -2,6 +2,10 @@
 
 #include "base/runtime.h"
 
+#include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
+
 #include <memory>
 #include <unistd.h>
 
@@ -56,6 +60,36 @@ void prepareParser(QCommandLineParser& p) {
                                    QStringLiteral("n"), QStringLiteral("0")));
 }
 
+QStringList expandInputs(const QStringList& args, const QStringList& suffixes) {
+    QStringList out;
+    for (const QString& a : args) {
+        if (!QFileInfo(a).isDir()) {
+            out << a;
+            continue;
+        }
+        QStringList found;
+        QDirIterator it(a, QDir::Files);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            if (suffixes.contains(QFileInfo(f).suffix().toLower())) found << f;
+        }
+        found.sort();
+        out << found;
+    }
+    return out;
+}
+
+bool shardOption(const QCommandLineParser& p, Shard* out, int* code) {
+    if (!p.isSet(QStringLiteral("shard"))) return true;
+    auto s = Shard::parse(p.value(QStringLiteral("shard")).toStdString());
+    if (!s) {
+        *code = usage(QString::fromStdString(s.error().message));
+        return false;
+    }
+    *out = s.value();
+    return true;
+}
+
 QCommandLineOption valueOption(const char* name, const char* help, const char* defaultValue) {
     return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(help), QStringLiteral("v"),
                               QString::fromLatin1(defaultValue));
@@ -99,14 +133,17 @@ int printReport(const std::string& table, const std::string& json, bool asJson) 
     return 0;
 }
 
-int runFileBatch(const QStringList& inputs, const QString& outDir, const char* done, bool json, nlohmann::json header,
-                 const char* rowsKey, const std::function<FileOutcome(const QString&)>& one) {
-    int failed = 0, written = 0;
+int runFileBatch(const QStringList& inputs, const QString& outDir, const char* done, bool json,
+                 nlohmann::json header, const char* rowsKey,
+                 const std::function<FileOutcome(const QString&)>& one, const Shard& shard) {
+    int failed = 0, written = 0, mine = 0;
+    const int owned = int(shard.share(std::size_t(inputs.size())));
     nlohmann::json rows = nlohmann::json::array();
     for (int i = 0; i < inputs.size(); ++i) {
+        if (!shard.owns(std::size_t(i))) continue;
         if (cancelToken().cancelled()) break;
         const QString in = inputs.at(i);
-        std::fprintf(stderr, "[%d/%d] %s\n", i + 1, int(inputs.size()), qPrintable(in));
+        std::fprintf(stderr, "[%d/%d] %s\n", ++mine, owned, qPrintable(in));
         FileOutcome o = one(in);
         if (o.cancelled) {
             std::fprintf(stderr, "\nreverie-cli: %s\n", o.skipped.c_str());
@@ -118,10 +155,15 @@ int runFileBatch(const QStringList& inputs, const QString& outDir, const char* d
             continue;
         }
         ++written;
+        if (!shard.whole()) o.row["unit"] = std::size_t(i);
         rows.push_back(std::move(o.row));
     }
-    std::fprintf(stderr, "%s %d of %d file(s) into %s\n", done, written, int(inputs.size()), qPrintable(outDir));
+    std::fprintf(stderr, "%s %d of %d file(s) into %s\n", done, written, owned, qPrintable(outDir));
     if (json) {
+        if (!shard.whole()) {
+            header["config"] = header; // the settings and the input count: merge checks every part's
+            header["shard"] = shard.json();
+        }
         header["written"] = written;
         header["failed"] = failed;
         header[rowsKey] = rows;

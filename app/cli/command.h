@@ -6,6 +6,7 @@
 // Exit status: 0 success, 1 the job failed, 2 bad command line, 130 cancelled (Ctrl+C).
 
 #include "base/job.h"
+#include "base/shard.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -53,10 +54,17 @@ QCommandLineOption valueOption(const char* name, const char* help, const char* d
 bool applyThreads(const QCommandLineParser& p, int* code);
 /// --NAME N with N >= minimum when given; false (with *code set) after a usage message.
 bool intOption(const QCommandLineParser& p, const char* name, int minimum, int* out, int* code);
+/// --shard K/N when given (else the whole job); false (with *code set) after a usage message.
+bool shardOption(const QCommandLineParser& p, Shard* out, int* code);
 /// A comma-separated list option's items (trimmed, empty ones dropped).
 std::vector<std::string> listOption(const QCommandLineParser& p, const char* name);
 /// A bench's human-readable table (stdout, or stderr with --json) and its JSON line (last on stdout).
 int printReport(const std::string& table, const std::string& json, bool asJson);
+
+/// The inputs of a batch command: each argument as given, except a folder, which stands for the
+/// files directly in it (not in sub-folders: their outputs could share a name) whose suffix is one of `suffixes` (lower case, no dot), sorted by
+/// path, so that a shard's share does not depend on the file system's listing order.
+QStringList expandInputs(const QStringList& args, const QStringList& suffixes);
 
 /// What one input of a folder batch came to: the JSON row of what was written, or why it was
 /// skipped (a sentence naming the file); a cancelled job stops the whole batch.
@@ -71,12 +79,15 @@ struct FileOutcome {
 /// The folder-batch loop of `restore` and `enhance`: "[i/n] path" per input, a failed input
 /// reported and skipped, Ctrl+C honoured, the count and (with --json) one JSON object at the end
 /// (`header` plus written, failed and `rowsKey`: the rows). Returns 0, 1 when any input failed,
-/// 130 when cancelled.
-int runFileBatch(const QStringList& inputs, const QString& outDir, const char* done, bool json, nlohmann::json header,
-                 const char* rowsKey, const std::function<FileOutcome(const QString&)>& one);
+/// 130 when cancelled. With a shard K/N, only the inputs it owns, counted in the order given (the
+/// JSON then carries `shard` and each row its input's number as `unit`, for `merge`).
+int runFileBatch(const QStringList& inputs, const QString& outDir, const char* done, bool json,
+                 nlohmann::json header, const char* rowsKey,
+                 const std::function<FileOutcome(const QString&)>& one, const Shard& shard = {});
 
 extern const Command kDiagnostics;
 extern const Command kBench;
+extern const Command kMerge;
 extern const Command kGenerate;
 extern const Command kSd;
 extern const Command kSdErase;

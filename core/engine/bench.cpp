@@ -163,7 +163,62 @@ std::string fmt(const char* f, double v) {
     return buf;
 }
 
+/// Fills maxOverhead, table and json of a report from its JSON (rows, network, repeats).
+EngineBenchReport finish(nlohmann::json j) {
+    EngineBenchReport rep;
+    rep.parameters = j["network"]["parameters"].get<std::int64_t>();
+    rep.input = j["network"]["input"].get<std::vector<std::int64_t>>();
+    for (const auto& r : j["rows"]) {
+        EngineBenchRow row;
+        row.sampler = r["sampler"].get<std::string>();
+        row.batch = r["batch"].get<int>();
+        row.nfe = r["nfe"].get<std::int64_t>();
+        row.seconds = r["seconds"].get<double>();
+        row.evalSeconds = r["eval_seconds"].get<double>();
+        row.networkSeconds = r["network_seconds"].get<double>();
+        row.overhead = r["overhead"].get<double>();
+        rep.maxOverhead = std::max(rep.maxOverhead, row.overhead);
+        rep.rows.push_back(row);
+    }
+    j["max_overhead"] = rep.maxOverhead;
+    j["target"] = 1.03;
+    rep.json = j.dump();
+
+    std::ostringstream tab;
+    const auto hw = rep.input.size() == 3 ? rep.input[2] : 0;
+    tab << "engine bench: network " << rep.parameters << " parameters, input 3x" << hw << "x" << hw
+        << ", median of " << j["repeats"].get<int>() << " runs";
+    if (j.contains("shard"))
+        tab << ", shard " << j["shard"]["index"].get<int>() << "/" << j["shard"]["count"].get<int>();
+    tab << "\n";
+    char line[160];
+    std::snprintf(line, sizeof line, "%-36s %6s %6s %10s %12s %9s\n", "sampler", "batch", "NFE", "total s",
+                  "eval ms", "overhead");
+    tab << line;
+    for (const auto& r : rep.rows) {
+        std::snprintf(line, sizeof line, "%-36s %6d %6lld %10.3f %12.3f %9.3f\n", r.sampler.c_str(), r.batch,
+                      static_cast<long long>(r.nfe), r.seconds, r.evalSeconds * 1e3, r.overhead);
+        tab << line;
+    }
+    tab << "max overhead " << fmt("%.3f", rep.maxOverhead) << " (target <= 1.03)\n";
+    rep.table = tab.str();
+    return rep;
+}
+
 } // namespace
+
+Result<EngineBenchReport> mergeEngineBench(std::vector<nlohmann::json> parts) {
+    return guarded<EngineBenchReport>("merge bench engine", [&]() -> Result<EngineBenchReport> {
+        auto ordered = orderShards(std::move(parts));
+        if (!ordered) return ordered.error();
+        auto rows = concatUnits(ordered.value(), "rows");
+        if (!rows) return rows.error();
+        nlohmann::json j = ordered.value().front();
+        j.erase("shard");
+        j["rows"] = rows.value();
+        return finish(std::move(j));
+    });
+}
 
 Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const JobContext& ctx) {
     return guarded<EngineBenchReport>("bench engine", [&]() -> Result<EngineBenchReport> {
@@ -189,12 +244,12 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
             return out;
         };
 
-        EngineBenchReport rep;
-        rep.parameters = net.parameters();
-        rep.input = {3, hw, hw};
         const std::vector<Case> all = cases();
+        std::vector<EngineBenchRow> rows;
+        std::vector<std::size_t> units;
+        std::size_t unit = 0;
         int done = 0;
-        const int total = static_cast<int>(all.size() * opt.batches.size());
+        const int total = static_cast<int>(opt.shard.share(all.size() * opt.batches.size()));
         for (int batch : opt.batches) {
             at::Generator g = at::detail::createCPUGenerator(opt.seed);
             const at::Tensor x = at::randn({batch, 3, hw, hw}, g, at::kFloat);
@@ -203,6 +258,7 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
             (void)net(x, t); // warm-up
             const int steps = opt.steps > 0 ? opt.steps : (batch == 1 ? 20 : (opt.quick ? 4 : 10));
             for (const Case& c : all) {
+                if (!opt.shard.owns(unit++)) continue;
                 if (ctx.cancelled()) return Result<EngineBenchReport>::cancelled("bench engine: cancelled");
                 const sde::Sde& s = c.meanReverting ? *ir : *vp;
                 const at::Tensor xT = c.meanReverting ? x * (10.0 / 255.0) + mu : x;
@@ -230,8 +286,8 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
                 }
                 std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.overhead < b.overhead; });
                 row = runs[runs.size() / 2];
-                rep.maxOverhead = std::max(rep.maxOverhead, row.overhead);
-                rep.rows.push_back(row);
+                rows.push_back(row);
+                units.push_back(unit - 1);
                 Progress p;
                 p.step = ++done;
                 p.total = total;
@@ -245,30 +301,28 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
         nlohmann::json j;
         j["bench"] = "engine";
         j["quick"] = opt.quick;
-        j["network"] = {{"parameters", rep.parameters}, {"input", rep.input}};
+        j["repeats"] = repeats;
+        j["config"] = {{"quick", opt.quick},
+                       {"batches", opt.batches},
+                       {"repeats", repeats},
+                       {"steps", opt.steps},
+                       {"seed", opt.seed}};
+        j["network"] = {{"parameters", net.parameters()}, {"input", {3, hw, hw}}};
+        if (!opt.shard.whole()) j["shard"] = opt.shard.json();
         j["rows"] = nlohmann::json::array();
-        for (const auto& r : rep.rows)
-            j["rows"].push_back({{"sampler", r.sampler}, {"batch", r.batch}, {"nfe", r.nfe}, {"seconds", r.seconds},
-                                 {"eval_seconds", r.evalSeconds}, {"network_seconds", r.networkSeconds}, {"overhead", r.overhead}});
-        j["max_overhead"] = rep.maxOverhead;
-        j["target"] = 1.03;
-        rep.json = j.dump();
-
-        std::ostringstream tab;
-        tab << "engine bench: network " << rep.parameters << " parameters, input 3x" << hw << "x" << hw
-            << ", median of " << repeats << " runs\n";
-        char line[160];
-        std::snprintf(line, sizeof line, "%-36s %6s %6s %10s %12s %9s\n", "sampler", "batch", "NFE", "total s",
-                      "eval ms", "overhead");
-        tab << line;
-        for (const auto& r : rep.rows) {
-            std::snprintf(line, sizeof line, "%-36s %6d %6lld %10.3f %12.3f %9.3f\n", r.sampler.c_str(), r.batch,
-                          static_cast<long long>(r.nfe), r.seconds, r.evalSeconds * 1e3, r.overhead);
-            tab << line;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto& r = rows[i];
+            nlohmann::json row = {{"sampler", r.sampler},
+                                  {"batch", r.batch},
+                                  {"nfe", r.nfe},
+                                  {"seconds", r.seconds},
+                                  {"eval_seconds", r.evalSeconds},
+                                  {"network_seconds", r.networkSeconds},
+                                  {"overhead", r.overhead}};
+            if (!opt.shard.whole()) row["unit"] = units[i];
+            j["rows"].push_back(row);
         }
-        tab << "max overhead " << fmt("%.3f", rep.maxOverhead) << " (target <= 1.03)\n";
-        rep.table = tab.str();
-        return rep;
+        return finish(std::move(j));
     });
 }
 

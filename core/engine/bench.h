@@ -11,6 +11,7 @@
 // and cancel come back as Result values.
 
 #include "base/job.h"
+#include "base/shard.h"
 
 #include <cstdint>
 #include <string>
@@ -24,6 +25,9 @@ struct EngineBenchOptions {
     int repeats = 0;        ///< 0 → 3
     int steps = 0;          ///< 0 → 20 at batch 1, 10 at larger batches (quick: 20 and 4)
     std::uint64_t seed = 0;
+    /// Only the cells (batch × sampler, numbered batch-major) this shard owns; the JSON then
+    /// carries `shard` and each row its cell as `unit`, for mergeEngineBench.
+    Shard shard;
 };
 
 struct EngineBenchRow {
@@ -46,5 +50,9 @@ struct EngineBenchReport {
 };
 
 Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& options, const JobContext& ctx);
+
+/// The report one unsharded run would give, from the JSON of all N shards of one configuration
+/// (any order); the timings are each shard's own.
+Result<EngineBenchReport> mergeEngineBench(std::vector<nlohmann::json> parts);
 
 } // namespace reverie::bench

@@ -78,7 +78,8 @@ at::Tensor centreCrop(const at::Tensor& x, std::int64_t c) {
 }
 
 // The held-out photographs, noised with photoSigma, restored in tiles by the photo model.
-Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
+Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, std::size_t firstUnit,
+                                   const JobContext& ctx) {
     auto info = restorerInfo(bp.photoModelDir);
     if (!info) return info.error();
     const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/test";
@@ -100,10 +101,9 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
     out["model"] = info.value().name;
     out["sigma255"] = bp.photoSigma;
     out["photos"] = nlohmann::json::array();
-    table << "\nphotos (" << info.value().name << ", noise sigma " << fmt(bp.photoSigma, 0) << ", held out)\n"
-          << "photo           method              NFE    PSNR    SSIM    s/MP\n";
-    char line[160];
+    std::size_t unit = firstUnit;
     for (const auto& f : files) {
+        if (!bp.shard.owns(unit++)) continue;
         auto loaded = loadImage(f.string());
         if (!loaded) return loaded.error();
         auto x = toChannels(loaded.value().image, 3);
@@ -128,12 +128,7 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
         pj["classical"]["ssim"] = peerQ.ssim;
         pj["classical"]["seconds_per_megapixel"] = peerSeconds / mp;
         pj["rows"] = nlohmann::json::array();
-        std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f\n", name.c_str(), "noisy", "-", noisyQ.psnr,
-                      noisyQ.ssim);
-        table << line;
-        std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %.2f\n", name.c_str(), "classical (NLM)", "-",
-                      peerQ.psnr, peerQ.ssim, peerSeconds / mp);
-        table << line;
+        if (!bp.shard.whole()) pj["unit"] = unit - 1;
         for (const auto& pl : plans)
             for (int nfe : pl.nfes) {
                 if (ctx.cancelled()) return Result<nlohmann::json>::cancelled("bench restore: cancelled");
@@ -152,16 +147,13 @@ Result<nlohmann::json> benchPhotos(const RestoreBenchParams& bp, const JobContex
                 row["ssim"] = q.ssim;
                 row["seconds_per_megapixel"] = r.value().seconds / mp;
                 pj["rows"].push_back(row);
-                std::snprintf(line, sizeof line, "%-15s %-18s %4lld  %6.2f  %6.4f  %.2f\n", name.c_str(),
-                              pl.sampler.c_str(), static_cast<long long>(r.value().nfe), q.psnr, q.ssim,
-                              r.value().seconds / mp);
-                table << line;
                 Progress pr;
                 pr.message = name + " " + pl.sampler + " @" + std::to_string(nfe) + ": " + fmt(q.psnr) + " dB";
                 ctx.report(pr);
             }
         out["photos"].push_back(pj);
     }
+    out["files"] = files.size(); // units used (the caller removes it)
     return out;
 }
 
@@ -178,8 +170,9 @@ struct SweepCondition {
 // the photos of one set. Noise: photo i noised from seed + i (addNoise), NLM given the true σ
 // (σ = 0: the input back). Other tasks: degrade() from seed + i with its default ranges, the
 // task's classical peer given the true kernel / quality / mask (classicalPeer).
-Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::vector<SweepCondition>& conditions,
-                                       const JobContext& ctx, std::ostringstream& table) {
+Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
+                                       const std::vector<SweepCondition>& conditions, std::size_t firstUnit,
+                                       const JobContext& ctx) {
     auto info = restorerInfo(bp.photoModelDir);
     if (!info) return info.error();
     const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/" + bp.photoSet;
@@ -191,20 +184,23 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
     if (samplers.empty()) samplers = {"mrs-sde-2-data"};
     std::vector<int> nfes = bp.nfes;
     if (nfes.empty()) nfes = {10};
+    bool owned = false; // a shard without a condition of its own loads no photo
+    for (std::size_t u = firstUnit; u < firstUnit + conditions.size(); ++u) owned = owned || bp.shard.owns(u);
     std::vector<at::Tensor> photos;
     for (const auto& f : files) {
+        if (!owned) break;
         auto loaded = loadImage(f.string());
         if (!loaded) return loaded.error();
         photos.push_back(centreCrop(toChannels(loaded.value().image, 3), bp.photoCrop));
     }
-    nlohmann::json out = {{"model", info.value().name}, {"set", bp.photoSet}, {"photos", photos.size()},
-                          {"crop", bp.photoCrop}, {"rows", nlohmann::json::array()}};
-    table << "\nphoto sweep (" << info.value().name << ", " << photos.size() << " photos of " << bp.photoSet
-          << ", centre crop " << (bp.photoCrop > 0 ? std::to_string(bp.photoCrop) : std::string("none"))
-          << "; means over photos; wins = photos where the model beats the classical peer in PSNR)\n"
-          << "condition        method               NFE    PSNR    SSIM   wins\n";
-    char line[200];
+    nlohmann::json out = {{"model", info.value().name},
+                          {"set", bp.photoSet},
+                          {"photos", files.size()},
+                          {"crop", bp.photoCrop},
+                          {"rows", nlohmann::json::array()}};
+    std::size_t unit = firstUnit;
     for (const auto& c : conditions) {
+        if (!bp.shard.owns(unit++)) continue;
         const bool noise = c.task == Degradation::Noise;
         Quality degradedQ, peerQ;
         struct Acc {
@@ -281,21 +277,12 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
                               {"classical", {{"method", peerName}, {"psnr", peerQ.psnr / n}, {"ssim", peerQ.ssim / n}}},
                               {"model", nlohmann::json::array()}};
         if (noise) row["sigma255"] = c.sigma;
-        const std::string label = c.label();
-        std::snprintf(line, sizeof line, "%-15s  %-18s %5s  %6.2f  %6.4f\n", label.c_str(), "degraded", "-",
-                      degradedQ.psnr / n, degradedQ.ssim / n);
-        table << line;
-        std::snprintf(line, sizeof line, "%-15s  %-18s %5s  %6.2f  %6.4f\n", label.c_str(), peerName, "-",
-                      peerQ.psnr / n, peerQ.ssim / n);
-        table << line;
+        if (!bp.shard.whole()) row["unit"] = unit - 1;
         for (const auto& a : accs) {
-            nlohmann::json m = {{"sampler", a.sampler},
-                                {"nfe", a.nfe},
-                                {"psnr", a.q.psnr / n},
-                                {"ssim", a.q.ssim / n},
-                                {"wins", a.wins},
-                                {"seconds_per_megapixel", mp > 0 ? a.seconds / mp : 0.0}};
-            std::string sigmaNote;
+            nlohmann::json m = {
+                {"sampler", a.sampler}, {"nfe", a.nfe},
+                {"psnr", a.q.psnr / n}, {"ssim", a.q.ssim / n},
+                {"wins", a.wins},       {"seconds_per_megapixel", mp > 0 ? a.seconds / mp : 0.0}};
             if (info.value().taskLabels) m["task_given"] = a.trueSigma;
             if (a.consistent) m["consistent"] = true;
             if (!a.psnrs.empty()) {
@@ -307,16 +294,8 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
             if (info.value().noiseMap) {
                 m["noise_sigma"] = a.trueSigma ? "given" : "estimated";
                 m["noise_sigma_mean"] = a.sigmaUsed / n;
-                char buf[48];
-                std::snprintf(buf, sizeof buf, "  sigma %s %.1f", a.trueSigma ? "given" : "est.", a.sigmaUsed / n);
-                sigmaNote = buf;
             }
             row["model"].push_back(m);
-            const std::string method = a.sampler + (a.consistent ? "+dc" : "");
-            std::snprintf(line, sizeof line, "%-15s  %-18s %5d  %6.2f  %6.4f  %d/%d%s\n", label.c_str(),
-                          method.c_str(), a.nfe, a.q.psnr / n, a.q.ssim / n, a.wins, int(photos.size()),
-                          sigmaNote.c_str());
-            table << line;
         }
         out["rows"].push_back(row);
     }
@@ -324,7 +303,7 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp, const std::
 }
 
 // One held-out photo upscaled to largeMegapixels (4:3), noised and restored at 10 NFE in tiles.
-Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext& ctx, std::ostringstream& table) {
+Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext& ctx) {
     if (bp.photoModelDir.empty()) return Result<nlohmann::json>::invalid("the large-image run needs the photo model");
     const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/test";
     const auto files = data::imageFilesIn(dir);
@@ -366,12 +345,120 @@ Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext
                           {"rss_before_mib", double(rssBefore) / 1048576.0},
                           {"peak_rss_mib", double(peak) / 1048576.0},
                           {"image_mib", double(noisy.numel()) * 4.0 / 1048576.0}};
-    table << "\nlarge: " << files.back().filename().string() << " upscaled to " << W << "x" << H << " (" << fmt(mp, 1)
-          << " MP), " << rp.sampler << " @" << r.value().nfe << ": " << fmt(r.value().seconds, 1) << " s ("
-          << fmt(r.value().seconds / mp, 2) << " s/MP), PSNR " << fmt(psnrBefore) << " -> " << fmt(psnrAfter)
-          << " dB, peak RSS " << fmt(double(peak) / 1048576.0, 0) << " MiB (one float image: "
-          << fmt(double(noisy.numel()) * 4.0 / 1048576.0, 0) << " MiB)\n";
     return out;
+}
+
+double numberOr(const nlohmann::json& j, const char* key, double otherwise) {
+    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : otherwise;
+}
+
+// The human-readable table, from the bench's JSON alone (so that `reverie-cli merge` prints what
+// one unsharded run prints).
+std::string tableOf(const nlohmann::json& j) {
+    std::ostringstream t;
+    char line[200];
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    if (!j["tasks"].empty())
+        t << "task            method              NFE    PSNR    SSIM      FD    s/image\n";
+    for (const auto& tj : j["tasks"]) {
+        const auto task = tj["task"].get<std::string>();
+        const auto& d = tj["degraded"];
+        const auto& c = tj["classical"];
+        std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %6.2f\n", task.c_str(), "degraded",
+                      "-", d["psnr"].get<double>(), d["ssim"].get<double>(), numberOr(d, "fd", nan));
+        t << line;
+        std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %6.2f  %.4f\n", task.c_str(),
+                      "classical", "-", c["psnr"].get<double>(), c["ssim"].get<double>(),
+                      numberOr(c, "fd", nan), c["seconds_per_image"].get<double>());
+        t << line;
+        for (const auto& r : tj["rows"]) {
+            std::snprintf(line, sizeof line, "%-15s %-18s %4lld  %6.2f  %6.4f  %6.2f  %.4f\n", task.c_str(),
+                          r["sampler"].get<std::string>().c_str(), r["nfe"].get<long long>(),
+                          r["psnr"].get<double>(), r["ssim"].get<double>(), numberOr(r, "fd", nan),
+                          r["seconds_per_image"].get<double>());
+            t << line;
+        }
+    }
+    for (const char* key : {"sigma_sweep", "task_sweep"}) {
+        if (!j.contains(key)) continue;
+        const auto& sw = j[key];
+        const int photos = sw["photos"].get<int>(), crop = sw["crop"].get<int>();
+        t << "\nphoto sweep (" << sw["model"].get<std::string>() << ", " << photos << " photos of "
+          << sw["set"].get<std::string>() << ", centre crop "
+          << (crop > 0 ? std::to_string(crop) : std::string("none"))
+          << "; means over photos; wins = photos where the model beats the classical peer in PSNR)\n"
+          << "condition        method               NFE    PSNR    SSIM   wins\n";
+        for (const auto& row : sw["rows"]) {
+            const auto task = row["task"].get<std::string>();
+            const std::string label =
+                row.contains("sigma255") ? "noise " + fmt(row["sigma255"].get<double>(), 0) : task;
+            std::snprintf(line, sizeof line, "%-15s  %-18s %5s  %6.2f  %6.4f\n", label.c_str(), "degraded",
+                          "-", row["noisy"]["psnr"].get<double>(), row["noisy"]["ssim"].get<double>());
+            t << line;
+            std::snprintf(line, sizeof line, "%-15s  %-18s %5s  %6.2f  %6.4f\n", label.c_str(),
+                          row["classical"]["method"].get<std::string>().c_str(), "-",
+                          row["classical"]["psnr"].get<double>(), row["classical"]["ssim"].get<double>());
+            t << line;
+            for (const auto& m : row["model"]) {
+                std::string sigmaNote;
+                if (m.contains("noise_sigma")) {
+                    char buf[48];
+                    std::snprintf(buf, sizeof buf, "  sigma %s %.1f",
+                                  m["noise_sigma"].get<std::string>() == "given" ? "given" : "est.",
+                                  m["noise_sigma_mean"].get<double>());
+                    sigmaNote = buf;
+                }
+                const std::string method =
+                    m["sampler"].get<std::string>() + (m.value("consistent", false) ? "+dc" : "");
+                std::snprintf(line, sizeof line, "%-15s  %-18s %5d  %6.2f  %6.4f  %d/%d%s\n", label.c_str(),
+                              method.c_str(), m["nfe"].get<int>(), m["psnr"].get<double>(),
+                              m["ssim"].get<double>(), m["wins"].get<int>(), photos, sigmaNote.c_str());
+                t << line;
+            }
+        }
+    }
+    if (j.contains("photos")) {
+        const auto& ps = j["photos"];
+        t << "\nphotos (" << ps["model"].get<std::string>() << ", noise sigma "
+          << fmt(ps["sigma255"].get<double>(), 0) << ", held out)\n"
+          << "photo           method              NFE    PSNR    SSIM    s/MP\n";
+        for (const auto& pj : ps["photos"]) {
+            const auto name = pj["photo"].get<std::string>();
+            std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f\n", name.c_str(), "noisy", "-",
+                          pj["noisy"]["psnr"].get<double>(), pj["noisy"]["ssim"].get<double>());
+            t << line;
+            std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %.2f\n", name.c_str(),
+                          "classical (NLM)", "-", pj["classical"]["psnr"].get<double>(),
+                          pj["classical"]["ssim"].get<double>(),
+                          pj["classical"]["seconds_per_megapixel"].get<double>());
+            t << line;
+            for (const auto& r : pj["rows"]) {
+                std::snprintf(line, sizeof line, "%-15s %-18s %4lld  %6.2f  %6.4f  %.2f\n", name.c_str(),
+                              r["sampler"].get<std::string>().c_str(), r["nfe"].get<long long>(),
+                              r["psnr"].get<double>(), r["ssim"].get<double>(),
+                              r["seconds_per_megapixel"].get<double>());
+                t << line;
+            }
+        }
+    }
+    if (j.contains("large")) {
+        const auto& l = j["large"];
+        const double seconds = l["seconds"].get<double>(), mp = l["megapixels"].get<double>();
+        t << "\nlarge: " << l["photo"].get<std::string>() << " upscaled to " << l["width"].get<long long>()
+          << "x" << l["height"].get<long long>() << " (" << fmt(mp, 1) << " MP), "
+          << l["sampler"].get<std::string>() << " @" << l["nfe"].get<long long>() << ": " << fmt(seconds, 1)
+          << " s (" << fmt(seconds / mp, 2) << " s/MP), PSNR " << fmt(l["psnr_noisy"].get<double>()) << " -> "
+          << fmt(l["psnr_restored"].get<double>()) << " dB, peak RSS "
+          << fmt(l["peak_rss_mib"].get<double>(), 0)
+          << " MiB (one float image: " << fmt(l["image_mib"].get<double>(), 0) << " MiB)\n";
+    }
+    t << "whole bench: " << fmt(j["seconds"].get<double>(), 1) << " s";
+    if (j.contains("shard"))
+        t << " (shard " << j["shard"]["index"].get<int>() << "/" << j["shard"]["count"].get<int>() << ")";
+    else if (j.contains("shards"))
+        t << " (summed over " << j["shards"].get<int>() << " shards)";
+    t << "\n";
+    return t.str();
 }
 
 } // namespace
@@ -436,8 +523,10 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
         if (!bp.samplers.empty() && bp.fmnist) { // the photo sections take any sampler
             std::vector<Plan> kept;
             for (const auto& pl : plans)
-                if (std::find(bp.samplers.begin(), bp.samplers.end(), pl.sampler) != bp.samplers.end()) kept.push_back(pl);
-            if (kept.empty()) return Result<RestoreBenchReport>::invalid("none of the requested samplers is in the plan");
+                if (std::find(bp.samplers.begin(), bp.samplers.end(), pl.sampler) != bp.samplers.end())
+                    kept.push_back(pl);
+            if (kept.empty())
+                return Result<RestoreBenchReport>::invalid("none of the requested samplers is in the plan");
             plans = kept;
         }
         if (!bp.nfes.empty()) {
@@ -450,7 +539,7 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
         }
         std::int64_t total = 0, done = 0;
         for (const auto& pl : plans) total += std::int64_t(pl.nfes.size());
-        total *= std::int64_t(tasks.size());
+        total *= std::int64_t(bp.shard.share(tasks.size()));
 
         nlohmann::json j;
         j["bench"] = "restore";
@@ -458,10 +547,34 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
         j["images_per_task"] = bp.fmnist ? N : 0;
         j["lambda255"] = RestoreParams{}.lambda255;
         j["tasks"] = nlohmann::json::array();
-        std::ostringstream table;
-        if (!tasks.empty()) table << "task            method              NFE    PSNR    SSIM      FD    s/image\n";
+        const auto name = [](const std::string& dir) {
+            return std::filesystem::path(dir).filename().string();
+        };
+        j["config"] = {{"model", name(bp.modelDir)},
+                       {"quick", bp.quick},
+                       {"samples", N},
+                       {"tasks", bp.tasks},
+                       {"samplers", bp.samplers},
+                       {"nfes", bp.nfes},
+                       {"seed", bp.seed},
+                       {"fd", !bp.classifierDir.empty()},
+                       {"fmnist", bp.fmnist},
+                       {"photo_model", name(bp.photoModelDir)},
+                       {"photos", bp.photos},
+                       {"photo_sigma", bp.photoSigma},
+                       {"large", bp.largeMegapixels},
+                       {"photo_sigmas", bp.photoSigmas},
+                       {"photo_set", bp.photoSet},
+                       {"photo_crop", bp.photoCrop},
+                       {"photo_true_sigma", bp.photoTrueSigma},
+                       {"photo_tasks", bp.photoTasks},
+                       {"photo_lambda", bp.photoLambda}};
+        if (!bp.shard.whole()) j["shard"] = bp.shard.json();
         const double t0 = nowSeconds();
+        std::size_t unit =
+            0; // units: the Fashion-MNIST tasks, then the photo conditions or photos, then the large run
         for (const auto task : tasks) {
+            if (!bp.shard.owns(unit++)) continue;
             auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed);
             const auto batch = degrade(clean, task, g);
             const auto degraded = measure(batch.mu, clean);
@@ -479,16 +592,11 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                 tj["classical"]["fd"] = peerFd;
             }
             tj["rows"] = nlohmann::json::array();
-            char line[160];
-            std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %6.2f\n", degradationId(task), "degraded",
-                          "-", degraded.psnr, degraded.ssim, degradedFd);
-            table << line;
-            std::snprintf(line, sizeof line, "%-15s %-18s %4s  %6.2f  %6.4f  %6.2f  %.4f\n", degradationId(task),
-                          "classical", "-", peerQ.psnr, peerQ.ssim, peerFd, peerSeconds);
-            table << line;
+            if (!bp.shard.whole()) tj["unit"] = unit - 1;
             for (const auto& pl : plans)
                 for (int nfe : pl.nfes) {
-                    if (ctx.cancelled()) return Result<RestoreBenchReport>::cancelled("bench restore: cancelled");
+                    if (ctx.cancelled())
+                        return Result<RestoreBenchReport>::cancelled("bench restore: cancelled");
                     RestoreParams rp;
                     rp.modelDir = bp.modelDir;
                     rp.sampler = pl.sampler;
@@ -506,10 +614,6 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                                           {"seconds_per_image", r.value().seconds / double(N)}};
                     if (classifier) row["fd"] = fd;
                     tj["rows"].push_back(row);
-                    std::snprintf(line, sizeof line, "%-15s %-18s %4lld  %6.2f  %6.4f  %6.2f  %.4f\n",
-                                  degradationId(task), pl.sampler.c_str(), static_cast<long long>(r.value().nfe), q.psnr,
-                                  q.ssim, fd, r.value().seconds / double(N));
-                    table << line;
                     Progress pr;
                     pr.step = ++done;
                     pr.total = total;
@@ -534,24 +638,66 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                 else
                     conditions.push_back({*d, 0});
             }
-            auto sj = benchPhotoSweep(bp, conditions, ctx, table);
+            auto sj = benchPhotoSweep(bp, conditions, unit, ctx);
             if (!sj) return sj.error();
+            unit += conditions.size();
             j[bp.photoTasks.empty() ? "sigma_sweep" : "task_sweep"] = sj.value();
         } else if (bp.photos && !bp.photoModelDir.empty()) {
-            auto pj = benchPhotos(bp, ctx, table);
+            auto pj = benchPhotos(bp, unit, ctx);
             if (!pj) return pj.error();
+            unit += pj.value()["files"].get<std::size_t>();
+            pj.value().erase("files");
             j["photos"] = pj.value();
         }
-        if (bp.largeMegapixels > 0) {
-            auto lj = benchLarge(bp, ctx, table);
+        if (bp.largeMegapixels > 0 && bp.shard.owns(unit++)) {
+            auto lj = benchLarge(bp, ctx);
             if (!lj) return lj.error();
             j["large"] = lj.value();
         }
         j["seconds"] = nowSeconds() - t0;
-        table << "whole bench: " << fmt(nowSeconds() - t0, 1) << " s\n";
         RestoreBenchReport rep;
         rep.json = j.dump();
-        rep.table = table.str();
+        rep.table = tableOf(j);
+        return rep;
+    });
+}
+
+Result<RestoreBenchReport> mergeRestoreBench(std::vector<nlohmann::json> parts) {
+    using R = Result<RestoreBenchReport>;
+    return guarded<RestoreBenchReport>("merge bench restore", [&]() -> R {
+        auto ordered = orderShards(std::move(parts));
+        if (!ordered) return ordered.error();
+        const auto& ps = ordered.value();
+        nlohmann::json j = ps.front();
+        j.erase("shard");
+        j["shards"] = ps.size();
+        auto tasks = concatUnits(ps, "tasks");
+        if (!tasks) return tasks.error();
+        j["tasks"] = tasks.value();
+        double seconds = 0;
+        j.erase("large");
+        for (const auto& p : ps) {
+            seconds += p.value("seconds", 0.0);
+            if (p.contains("large")) j["large"] = p["large"];
+        }
+        j["seconds"] = seconds;
+        // The nested lists: the sweep's conditions, the photo section's photos.
+        for (const auto& [outer, inner] : {std::pair{"sigma_sweep", "rows"}, std::pair{"task_sweep", "rows"},
+                                           std::pair{"photos", "photos"}}) {
+            if (!j.contains(outer)) continue;
+            std::vector<nlohmann::json> lists;
+            for (const auto& p : ps) {
+                if (!p.contains(outer) || !p[outer].contains(inner))
+                    return R::invalid(std::string("merge: a part has no ") + outer);
+                lists.push_back({{"items", p[outer][inner]}});
+            }
+            auto all = concatUnits(lists, "items");
+            if (!all) return all.error();
+            j[outer][inner] = all.value();
+        }
+        RestoreBenchReport rep;
+        rep.json = j.dump();
+        rep.table = tableOf(j);
         return rep;
     });
 }

@@ -6,6 +6,7 @@
 // Thread rules: call on the engine thread. Failure: a missing model or data set → InvalidInput.
 
 #include "base/job.h"
+#include "base/shard.h"
 
 #include <cstdint>
 #include <string>
@@ -43,6 +44,10 @@ struct RestoreBenchParams {
     /// tasks) and, for a model with task labels, the task (RestoreParams::task).
     std::vector<std::string> photoTasks;
     double photoLambda = 0;              ///< > 0: the sweep's IR-SDE λ (0..255); 0: RestoreParams' default
+    /// Only this shard's units: the Fashion-MNIST tasks, then the sweep's conditions (or the photo
+    /// section's photos), then the large run, numbered in that order; the JSON then carries
+    /// `shard` and each unit its number, for mergeRestoreBench.
+    Shard shard;
 };
 
 /// Where the installer puts the photographs: $REVERIE_PHOTOS_DIR, else /usr/local/share/reverie/photos
@@ -74,5 +79,9 @@ struct RestoreBenchReport {
 /// 10 NFE: wall time, seconds per megapixel and the process's peak resident memory (bounded: the
 /// tiles go through the network `batch` at a time).
 Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& p, const JobContext& ctx);
+
+/// The report one unsharded run would give, from the JSON of all N shards of one configuration
+/// (any order); "seconds" is then the shards' sum (and `shards` their number).
+Result<RestoreBenchReport> mergeRestoreBench(std::vector<nlohmann::json> parts);
 
 } // namespace reverie::restore

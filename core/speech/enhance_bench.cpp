@@ -83,6 +83,7 @@ struct MethodScores {
     int nfe = 0;
     std::vector<std::optional<PerFile>> files;
     double seconds = 0, audio = 0;
+    int failures = 0, maxLag = 0; ///< the peers: files they failed on, their largest output delay
 };
 
 std::optional<PerFile> score(const std::vector<float>& clean, const std::vector<float>& est) {
@@ -104,6 +105,118 @@ std::string fmtSnr(double v) {
     return b;
 }
 
+// Rows: every group in order of first appearance, every method; gains over the noisy input on
+// the same files (a file counts when both the method and the input are defined on it). The JSON
+// of one unsharded run; the raw input is what runEnhanceBench measured (see there).
+Result<EnhanceBenchResult> summarise(const nlohmann::json& raw) {
+    EnhanceBenchResult res;
+    const auto& items = raw["items"];
+    const auto& methods = raw["methods"];
+    std::vector<std::string> groups;
+    for (const auto& it : items)
+        for (const auto& gj : it["groups"]) {
+            const auto g = gj.get<std::string>();
+            if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+        }
+    std::stable_partition(groups.begin(), groups.end(), [](const std::string& g) { return g.empty(); });
+    std::stable_partition(groups.begin() + (groups.empty() || !groups.front().empty() ? 0 : 1), groups.end(),
+                          [](const std::string& g) { return g.rfind("snr ", 0) == 0; });
+    for (const auto& n : raw["notes"]) res.notes.push_back(n.get<std::string>());
+    for (const auto& m : methods) {
+        const auto name = m["method"].get<std::string>();
+        if (m["failures"].get<int>() > 0)
+            res.notes.push_back(name + ": failed on " + std::to_string(m["failures"].get<int>()) +
+                                " file(s)");
+        if (m["max_lag"].get<int>() > 0)
+            res.notes.push_back(name + ": output delayed by up to " +
+                                std::to_string(m["max_lag"].get<int>()) +
+                                " samples, aligned by cross-correlation with the input");
+    }
+    for (const auto& g : groups)
+        for (std::size_t k = 0; k < methods.size(); ++k) {
+            EnhanceBenchRow r;
+            r.method = methods[k]["method"].get<std::string>();
+            r.nfe = methods[k]["nfe"].get<int>();
+            r.group = g;
+            double si = 0, es = 0, si0 = 0, es0 = 0;
+            for (const auto& it : items) {
+                const auto& gs = it["groups"];
+                if (std::find(gs.begin(), gs.end(), g) == gs.end()) continue;
+                const auto& sc = it["scores"];
+                if (k >= sc.size() || sc[k].is_null() || sc[0].is_null()) continue;
+                si += sc[k][0].get<double>(), es += sc[k][1].get<double>();
+                si0 += sc[0][0].get<double>(), es0 += sc[0][1].get<double>();
+                ++r.files;
+            }
+            if (r.files > 0) {
+                r.siSdr = si / r.files, r.estoi = es / r.files;
+                r.siSdrGain = r.siSdr - si0 / r.files, r.estoiGain = r.estoi - es0 / r.files;
+            }
+            const double audio = methods[k]["audio"].get<double>();
+            r.rtf = audio > 0 ? methods[k]["seconds"].get<double>() / audio : 0;
+            res.rows.push_back(r);
+        }
+    if (raw.contains("error_by_sigma"))
+        for (const auto& e : raw["error_by_sigma"])
+            res.errorBySigma.push_back({e["t"].get<double>(), e["sigma"].get<double>(),
+                                        e["mse_model"].get<double>(), e["mse_identity"].get<double>(),
+                                        e["mse_noisy"].get<double>()});
+
+    std::ostringstream t;
+    char line[256];
+    t << raw["title"].get<std::string>();
+    if (raw.contains("shard"))
+        t << " - shard " << raw["shard"]["index"].get<int>() << "/" << raw["shard"]["count"].get<int>()
+          << ": " << items.size() << " of them";
+    t << '\n';
+    std::snprintf(line, sizeof line, "%-18s %-18s %5s %9s %8s %7s %8s %7s\n", "group", "method", "NFE",
+                  "SI-SDR", "gain", "ESTOI", "gain", "RTF");
+    t << line;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : res.rows) {
+        std::snprintf(line, sizeof line, "%-18s %-18s %5d %8.2f %8.2f %7.3f %8.3f %7.3f\n",
+                      r.group.empty() ? "all" : r.group.c_str(), r.method.c_str(), r.nfe, r.siSdr,
+                      r.siSdrGain, r.estoi, r.estoiGain, r.rtf);
+        t << line;
+        nlohmann::json j = {{"method", r.method}, {"nfe", r.nfe},
+                            {"si_sdr", r.siSdr},  {"si_sdr_gain", r.siSdrGain},
+                            {"estoi", r.estoi},   {"estoi_gain", r.estoiGain},
+                            {"rtf", r.rtf},       {"files", r.files}};
+        if (!r.group.empty()) j["group"] = r.group;
+        rows.push_back(j);
+    }
+    nlohmann::json errors = nlohmann::json::array();
+    if (!res.errorBySigma.empty()) {
+        std::snprintf(line, sizeof line,
+                      "\nThe model's error against the noise level (%d mixtures' first crop; MSE per "
+                      "channel):\n%6s %8s %11s %11s %11s %8s\n",
+                      raw.value("error_pairs", 0), "t", "sigma", "model", "identity", "noisy y", "model/id");
+        t << line;
+        for (const auto& e : res.errorBySigma) {
+            std::snprintf(line, sizeof line, "%6.3f %8.4f %11.3e %11.3e %11.3e %8.3f\n", e.t, e.sigma,
+                          e.mseModel, e.mseIdentity, e.mseNoisy,
+                          e.mseIdentity > 0 ? e.mseModel / e.mseIdentity : 0.0);
+            t << line;
+        }
+        errors = raw["error_by_sigma"];
+    }
+    for (const auto& note : res.notes) t << "note: " << note << '\n';
+    res.table = t.str();
+    nlohmann::json out{{"bench", "enhance"},
+                       {"mixtures", raw["mixtures"]},
+                       {"seed", raw["seed"]},
+                       {"layout", raw["layout"]},
+                       {"split", raw["split"]},
+                       {"task", raw["task"]},
+                       {"strength", raw["strength"]},
+                       {"test_speaker", raw["test_speaker"]},
+                       {"seconds_per_mixture", raw["seconds_per_mixture"]},
+                       {"rows", rows},
+                       {"notes", res.notes}};
+    if (!errors.empty()) out["error_by_sigma"] = errors;
+    res.json = out.dump();
+    return res;
+}
 } // namespace
 
 Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const JobContext& ctx) {
@@ -194,14 +307,20 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     const double audioSeconds = double(p.length) / 16000.0;
     const std::size_t N = plan.size();
 
+    const Shard& sh = p.shard;
+    if (!sh.whole() && p.errorPairs > 0)
+        return R::invalid("--error-pairs does not split over shards: run it without --shard");
+
     std::vector<MethodScores> methods;
     {
         MethodScores in{"noisy", 0, {}, 0, 0};
-        for (const auto& pm : plan) in.files.push_back(score(pm.m.clean, pm.m.noisy));
+        for (std::size_t i = 0; i < N; ++i)
+            in.files.push_back(sh.owns(i) ? score(plan[i].m.clean, plan[i].m.noisy) : std::nullopt);
         methods.push_back(std::move(in));
     }
 
-    const std::int64_t totalUnits = std::int64_t(settings.size() + (p.peers ? 3 : 0)) * std::int64_t(N);
+    const std::int64_t totalUnits =
+        std::int64_t(settings.size() + (p.peers ? 3 : 0)) * std::int64_t(sh.share(N));
     std::int64_t done = 0;
     auto report = [&](const std::string& what) {
         Progress pr;
@@ -215,6 +334,10 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         MethodScores ms{st.label(), 0, {}, 0, 0};
         std::int64_t nfe = 0;
         for (std::size_t i = 0; i < N; ++i) {
+            if (!sh.owns(i)) {
+                ms.files.push_back(std::nullopt);
+                continue;
+            }
             if (ctx.cancelled()) return R::cancelled("bench enhance: cancelled");
             EnhanceParams ep = paramsOf(st);
             ep.seed = std::uint64_t(i);
@@ -260,8 +383,9 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         const std::vector<Peer> peers = {
             {"sox-noisered", "sox",
              [](const std::string& in, const std::string& out, const std::string& prof) {
-                 return "sox " + quoted(in) + " -n trim 0 0.25 noiseprof " + quoted(prof) + " && sox " + quoted(in) + " " +
-                        quoted(out) + " noisered " + quoted(prof) + " 0.3";
+                 // -R: sox's repeatable mode (its dither is otherwise seeded from the clock)
+                 return "sox -R " + quoted(in) + " -n trim 0 0.25 noiseprof " + quoted(prof) + " && sox -R " +
+                        quoted(in) + " " + quoted(out) + " noisered " + quoted(prof) + " 0.3";
              }},
             {"ffmpeg-afftdn", "ffmpeg",
              [](const std::string& in, const std::string& out, const std::string&) {
@@ -273,6 +397,10 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
              }}};
         std::vector<std::string> inputs;
         for (std::size_t i = 0; i < N; ++i) {
+            if (!sh.owns(i)) {
+                inputs.emplace_back();
+                continue;
+            }
             const auto path = (tmp / ("noisy-" + std::to_string(i) + ".wav")).string();
             Audio a{plan[i].m.noisy, 16000, "", 0, 0};
             if (auto s = saveWav(path, a); !s) return s.error(); // 16-bit: what the peers read best (peak <= 0.9)
@@ -281,12 +409,15 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         for (const auto& peer : peers) {
             if (!haveProgram(peer.program)) {
                 res.notes.push_back(peer.name + ": '" + peer.program + "' is not installed (skipped)");
-                done += std::int64_t(N);
+                done += std::int64_t(sh.share(N));
                 continue;
             }
             MethodScores ms{peer.name, 0, {}, 0, 0};
-            int failures = 0, maxLag = 0;
             for (std::size_t i = 0; i < N; ++i) {
+                if (!sh.owns(i)) {
+                    ms.files.push_back(std::nullopt);
+                    continue;
+                }
                 if (ctx.cancelled()) {
                     fs::remove_all(tmp, ec);
                     return R::cancelled("bench enhance: cancelled");
@@ -298,97 +429,36 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
                 const double dt = nowSeconds() - t0;
                 auto a = ok ? loadAudio(out, 16000) : Result<Audio>::failed("the command failed");
                 if (!a) {
-                    ++failures;
+                    ++ms.failures;
                     ms.files.push_back(std::nullopt);
                 } else {
                     ms.seconds += dt;
                     ms.audio += audioSeconds;
                     int lag = 0;
                     ms.files.push_back(score(plan[i].m.clean, aligned(a.value().samples, plan[i].m.noisy, &lag)));
-                    maxLag = std::max(maxLag, lag);
+                    ms.maxLag = std::max(ms.maxLag, lag);
                 }
                 report(peer.name);
             }
-            if (failures > 0) res.notes.push_back(peer.name + ": failed on " + std::to_string(failures) + " file(s)");
-            if (maxLag > 0)
-                res.notes.push_back(peer.name + ": output delayed by up to " + std::to_string(maxLag) +
-                                    " samples, aligned by cross-correlation with the input");
             methods.push_back(std::move(ms));
         }
         fs::remove_all(tmp, ec);
     }
 
-    // Rows: every group in order of first appearance, every method; gains over the noisy input on
-    // the same files (a file counts when both the method and the input are defined on it).
-    std::vector<std::string> groups;
-    for (const auto& pm : plan)
-        for (const auto& g : pm.groups)
-            if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
-    std::stable_partition(groups.begin(), groups.end(), [](const std::string& g) { return g.empty(); });
-    std::stable_partition(groups.begin() + (groups.empty() || !groups.front().empty() ? 0 : 1), groups.end(),
-                          [](const std::string& g) { return g.rfind("snr ", 0) == 0; });
-    const auto& input = methods.front();
-    for (const auto& g : groups)
-        for (const auto& ms : methods) {
-            EnhanceBenchRow r;
-            r.method = ms.method;
-            r.nfe = ms.nfe;
-            r.group = g;
-            double si = 0, es = 0, si0 = 0, es0 = 0;
-            for (std::size_t i = 0; i < N; ++i) {
-                if (std::find(plan[i].groups.begin(), plan[i].groups.end(), g) == plan[i].groups.end()) continue;
-                if (i >= ms.files.size() || !ms.files[i] || !input.files[i]) continue;
-                si += ms.files[i]->siSdr, es += ms.files[i]->estoi;
-                si0 += input.files[i]->siSdr, es0 += input.files[i]->estoi;
-                ++r.files;
-            }
-            if (r.files > 0) {
-                r.siSdr = si / r.files, r.estoi = es / r.files;
-                r.siSdrGain = r.siSdr - si0 / r.files, r.estoiGain = r.estoi - es0 / r.files;
-            }
-            r.rtf = ms.audio > 0 ? ms.seconds / ms.audio : 0;
-            res.rows.push_back(r);
-        }
-
-    std::ostringstream t;
-    char line[256];
+    char title[256];
     if (p.layout == "split")
-        std::snprintf(line, sizeof line, "Speech enhancement, %zu mixtures of the %s split (%.2f s each)\n", N,
-                      p.split.c_str(), audioSeconds);
+        std::snprintf(title, sizeof title, "Speech enhancement, %zu mixtures of the %s split (%.2f s each)",
+                      N, p.split.c_str(), audioSeconds);
     else
-        std::snprintf(line, sizeof line, "Speech enhancement, %zu held-out mixtures (speaker %s, %.2f s, SNR %g..%g dB)\n",
-                      N, p.testSpeaker.c_str(), audioSeconds, co.snrMin, co.snrMax);
-    t << line;
-    std::snprintf(line, sizeof line, "%-18s %-18s %5s %9s %8s %7s %8s %7s\n", "group", "method", "NFE", "SI-SDR", "gain",
-                  "ESTOI", "gain", "RTF");
-    t << line;
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& r : res.rows) {
-        std::snprintf(line, sizeof line, "%-18s %-18s %5d %8.2f %8.2f %7.3f %8.3f %7.3f\n",
-                      r.group.empty() ? "all" : r.group.c_str(), r.method.c_str(), r.nfe, r.siSdr, r.siSdrGain, r.estoi,
-                      r.estoiGain, r.rtf);
-        t << line;
-        nlohmann::json j = {{"method", r.method}, {"nfe", r.nfe}, {"si_sdr", r.siSdr}, {"si_sdr_gain", r.siSdrGain},
-                            {"estoi", r.estoi}, {"estoi_gain", r.estoiGain}, {"rtf", r.rtf}, {"files", r.files}};
-        if (!r.group.empty()) j["group"] = r.group;
-        rows.push_back(j);
-    }
-    nlohmann::json errors = nlohmann::json::array();
-    if (!res.errorBySigma.empty()) {
-        std::snprintf(line, sizeof line, "\nThe model's error against the noise level (%d mixtures' first crop; MSE per channel):\n%6s %8s %11s %11s %11s %8s\n",
-                      p.errorPairs, "t", "sigma", "model", "identity", "noisy y", "model/id");
-        t << line;
-        for (const auto& e : res.errorBySigma) {
-            std::snprintf(line, sizeof line, "%6.3f %8.4f %11.3e %11.3e %11.3e %8.3f\n", e.t, e.sigma, e.mseModel,
-                          e.mseIdentity, e.mseNoisy, e.mseIdentity > 0 ? e.mseModel / e.mseIdentity : 0.0);
-            t << line;
-            errors.push_back({{"t", e.t}, {"sigma", e.sigma}, {"mse_model", e.mseModel},
-                              {"mse_identity", e.mseIdentity}, {"mse_noisy", e.mseNoisy}});
-        }
-    }
-    for (const auto& note : res.notes) t << "note: " << note << '\n';
-    res.table = t.str();
-    nlohmann::json out{{"bench", "enhance"},
+        std::snprintf(title, sizeof title,
+                      "Speech enhancement, %zu held-out mixtures (speaker %s, %.2f s, SNR %g..%g dB)", N,
+                      p.testSpeaker.c_str(), audioSeconds, co.snrMin, co.snrMax);
+    // The raw result: every owned mixture's scores per method; summarise() turns it (or the merge
+    // of all shards' raw results) into the rows and the table.
+    nlohmann::json settingsJ = nlohmann::json::array();
+    for (const auto& st : settings) settingsJ.push_back({st.label(), st.nfe});
+    nlohmann::json raw{{"bench", "enhance"},
+                       {"title", title},
                        {"mixtures", N},
                        {"seed", p.seed},
                        {"layout", p.layout},
@@ -397,11 +467,95 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
                        {"strength", p.strength},
                        {"test_speaker", p.testSpeaker},
                        {"seconds_per_mixture", audioSeconds},
-                       {"rows", rows},
-                       {"notes", res.notes}};
-    if (!errors.empty()) out["error_by_sigma"] = errors;
-    res.json = out.dump();
-    return res;
+                       {"notes", res.notes},
+                       {"config",
+                        {{"model", p.modelDir.empty() ? "" : fs::path(p.modelDir).filename().string()},
+                         {"quick", p.quick},
+                         {"samples", n},
+                         {"seed", p.seed},
+                         {"length", p.length},
+                         {"settings", settingsJ},
+                         {"peers", p.peers},
+                         {"layout", p.layout},
+                         {"split", p.split},
+                         {"test_speaker", p.testSpeaker},
+                         {"snr_buckets", p.snrBuckets},
+                         {"families", p.families},
+                         {"reverberant", p.reverberant},
+                         {"task", p.task},
+                         {"strength", p.strength}}}};
+    nlohmann::json methodsJ = nlohmann::json::array();
+    for (const auto& ms : methods)
+        methodsJ.push_back({{"method", ms.method},
+                            {"nfe", ms.nfe},
+                            {"seconds", ms.seconds},
+                            {"audio", ms.audio},
+                            {"failures", ms.failures},
+                            {"max_lag", ms.maxLag}});
+    raw["methods"] = methodsJ;
+    nlohmann::json items = nlohmann::json::array();
+    for (std::size_t i = 0; i < N; ++i) {
+        if (!sh.owns(i)) continue;
+        nlohmann::json sc = nlohmann::json::array();
+        for (const auto& ms : methods)
+            sc.push_back(ms.files[i] ? nlohmann::json{ms.files[i]->siSdr, ms.files[i]->estoi}
+                                     : nlohmann::json());
+        items.push_back({{"unit", i}, {"groups", plan[i].groups}, {"scores", sc}});
+    }
+    raw["items"] = items;
+    if (!res.errorBySigma.empty()) {
+        nlohmann::json errors = nlohmann::json::array();
+        for (const auto& e : res.errorBySigma)
+            errors.push_back({{"t", e.t},
+                              {"sigma", e.sigma},
+                              {"mse_model", e.mseModel},
+                              {"mse_identity", e.mseIdentity},
+                              {"mse_noisy", e.mseNoisy}});
+        raw["error_by_sigma"] = errors;
+        raw["error_pairs"] = p.errorPairs;
+    }
+    if (!sh.whole()) raw["shard"] = sh.json();
+    auto out = summarise(raw);
+    if (out && !sh.whole()) out.value().json = raw.dump(); // a part for `reverie-cli merge`
+    return out;
+}
+
+Result<EnhanceBenchResult> mergeEnhanceBench(std::vector<nlohmann::json> parts) {
+    using R = Result<EnhanceBenchResult>;
+    return guarded<EnhanceBenchResult>("merge bench enhance", [&]() -> R {
+        auto ordered = orderShards(std::move(parts));
+        if (!ordered) return ordered.error();
+        auto items = concatUnits(ordered.value(), "items");
+        if (!items) return items.error();
+        nlohmann::json raw = ordered.value().front();
+        raw.erase("shard");
+        raw["items"] = items.value();
+        if (items.value().size() != raw["mixtures"].get<std::size_t>())
+            return R::invalid("merge: the parts hold " + std::to_string(items.value().size()) + " of " +
+                              raw["mixtures"].dump() + " mixtures");
+        nlohmann::json notes = nlohmann::json::array();
+        for (const auto& part : ordered.value()) {
+            if (part["methods"].size() != raw["methods"].size())
+                return R::invalid(
+                    "merge: the parts scored different methods (a peer missing on one machine?)");
+            for (const auto& n : part["notes"])
+                if (std::find(notes.begin(), notes.end(), n) == notes.end()) notes.push_back(n);
+            if (&part == &ordered.value().front()) continue;
+            for (std::size_t m = 0; m < raw["methods"].size(); ++m) {
+                auto& a = raw["methods"][m];
+                const auto& b = part["methods"][m];
+                if (a["method"] != b["method"])
+                    return R::invalid("merge: the parts scored different methods");
+                a["nfe"] = std::max(a["nfe"].get<int>(), b["nfe"].get<int>());
+                a["seconds"] = a["seconds"].get<double>() + b["seconds"].get<double>();
+                a["audio"] = a["audio"].get<double>() + b["audio"].get<double>();
+                a["failures"] = a["failures"].get<int>() + b["failures"].get<int>();
+                a["max_lag"] = std::max(a["max_lag"].get<int>(), b["max_lag"].get<int>());
+            }
+        }
+        raw["notes"] = notes;
+        return summarise(raw);
+    });
 }
 
 } // namespace reverie::speech

@@ -7,6 +7,7 @@
 // Cancelled (what was measured so far is lost; the bench is cheap to rerun with --quick).
 
 #include "base/job.h"
+#include "base/shard.h"
 
 #include <cstdint>
 #include <string>
@@ -56,6 +57,9 @@ struct EnhanceBenchParams {
     /// crop of this many of the mixtures, at `errorTimes` (empty: 12 times from t_eps to 1).
     int errorPairs = 0;
     std::vector<double> errorTimes;
+    /// Only the mixtures this shard owns (mixture i of the plan: i mod N = K − 1); the JSON is then
+    /// the raw per-mixture scores for mergeEnhanceBench. Not with errorPairs.
+    Shard shard;
 };
 
 struct EnhanceBenchRow {
@@ -88,5 +92,9 @@ struct EnhanceBenchResult {
 /// each file (amount 0.3), ffmpeg's `afftdn` and `anlmdn` filters with their default settings;
 /// their outputs are aligned with the input first (ffmpeg's filters delay by a few hundred samples).
 Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const JobContext& ctx);
+
+/// The result one unsharded run would give, from the JSON of all N shards of one configuration
+/// (any order): the mixtures' scores put together, seconds and audio summed for the real-time factor.
+Result<EnhanceBenchResult> mergeEnhanceBench(std::vector<nlohmann::json> parts);
 
 } // namespace reverie::speech

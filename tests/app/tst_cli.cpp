@@ -1,6 +1,7 @@
 // The command-line front ends: bad input gives a clear message and exit status 2, never a crash;
 // `reverie-cli diagnostics --json` ends with one JSON object.
 
+#include "cliprocess.h"
 #include "sdfixture.h"
 
 #include <QBuffer>
@@ -85,25 +86,6 @@ qint64 wavFrames(const QString& path, int* rate) {
         pos += 8 + int(size) + int(size % 2);
     }
     return -1;
-}
-
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-Run run(const QString& program, const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(program, args);
-    Run r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2; // -2: crashed
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
 }
 
 } // namespace

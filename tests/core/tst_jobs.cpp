@@ -1,9 +1,10 @@
 // The core job plumbing and the Diagnostics job: progress order, cancel within one step,
 // errors as values (never exceptions), validation before any work.
 
-#include "diagnostics/diagnostics.h"
 #include "base/job.h"
 #include "base/runtime.h"
+#include "base/shard.h"
+#include "diagnostics/diagnostics.h"
 
 #include "fixtures.h"
 
@@ -152,6 +153,51 @@ private Q_SLOTS:
         QVERIFY2(QString::fromStdString(info.blas + " " + info.blasPath).contains(QStringLiteral("openblas"), Qt::CaseInsensitive),
                  ("BLAS is " + info.blas + " at '" + info.blasPath + "', not OpenBLAS: run packaging/install-deps.sh").c_str());
         QVERIFY(!info.blasIsReference);
+    }
+
+    void shardsPartitionTheUnits() {
+        for (const char* bad :
+             {"", "3", "0/2", "3/2", "1/0", "-1/2", "1/2/3", "a/b", "1/100001", "99999999999/1"})
+            QVERIFY2(!Shard::parse(bad), bad);
+        const auto s = Shard::parse("2/3");
+        QVERIFY(s);
+        QCOMPARE(s.value().str(), std::string("2/3"));
+        // Every unit belongs to exactly one shard; the shares differ by at most one.
+        for (int n = 1; n <= 7; ++n)
+            for (std::size_t units : {0, 1, 5, 13}) {
+                std::vector<int> owners(units, 0);
+                std::size_t total = 0, lo = units, hi = 0;
+                for (int k = 1; k <= n; ++k) {
+                    const Shard sh{k, n};
+                    for (std::size_t i = 0; i < units; ++i) owners[i] += sh.owns(i) ? 1 : 0;
+                    total += sh.share(units);
+                    lo = std::min(lo, sh.share(units));
+                    hi = std::max(hi, sh.share(units));
+                }
+                QCOMPARE(total, units);
+                QVERIFY(hi - lo <= 1 || units == 0);
+                for (int o : owners) QCOMPARE(o, 1);
+            }
+        // Parts: ordered by index, checked for completeness, repeats and settings.
+        auto part = [](int k, int n, int cfg, std::vector<int> units) {
+            nlohmann::json j{{"bench", "x"}, {"shard", Shard{k, n}.json()}, {"config", {{"a", cfg}}}};
+            j["rows"] = nlohmann::json::array();
+            for (int u : units) j["rows"].push_back({{"unit", u}, {"v", 10 * u}});
+            return j;
+        };
+        auto ordered = orderShards({part(2, 2, 1, {1, 3}), part(1, 2, 1, {0, 2})});
+        QVERIFY(ordered);
+        QCOMPARE(ordered.value().front()["shard"]["index"].get<int>(), 1);
+        auto rows = concatUnits(ordered.value(), "rows");
+        QVERIFY(rows);
+        QCOMPARE(rows.value().dump(), std::string(R"([{"v":0},{"v":10},{"v":20},{"v":30}])"));
+        QVERIFY(!orderShards({part(1, 3, 1, {}), part(2, 3, 1, {})}));
+        QVERIFY(!orderShards({part(1, 2, 1, {}), part(1, 2, 1, {})}));
+        QVERIFY(!orderShards({part(1, 2, 1, {}), part(2, 2, 2, {})}));
+        QVERIFY(!orderShards({part(1, 2, 1, {}), part(2, 3, 1, {})}));
+        QVERIFY(!concatUnits({part(1, 2, 1, {0, 1}), part(2, 2, 1, {1})}, "rows"));
+        const auto noShard = orderShards({nlohmann::json{{"bench", "x"}}});
+        QVERIFY(!noShard && noShard.error().message.find("--shard") != std::string::npos);
     }
 };
 
