@@ -40,6 +40,11 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            (each task's classical peer given the true parameters; noise at each
                            --photo-sigmas value; --photo-true-sigma rows are told the task too,
                            and sigma 0 for the tasks other than noise)
+                           --photo-levers all|ID,...: seconds per megapixel and PSNR of the photo
+                           model per speed lever (default nfe5 overlap8 no-overlap tile128 tile256
+                           tile256-nfe5 tile256-nfe2 one-step-256 nfe2-overlap8 nfe2-no-overlap
+                           one-step-overlap8 one-step-no-overlap) on --photo-set at sigma 25, beside
+                           NLM (--photo-crop 512 or 0 for the tile levers)
   bench enhance   SI-SDR/ESTOI before and after per sampler x NFE on held-out speech mixtures, with
                   the classical peers (sox noisered, ffmpeg afftdn and anlmdn); real-time factor.
                   Options: --quick (under 60 s)  --samples N  --samplers ID,...  --nfe N,...
@@ -187,6 +192,11 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
             return usage(QStringLiteral("--photo-set names a folder below the photos folder (test, val, test/<package>)"));
     }
     bp.photoTrueSigma = p.isSet(QStringLiteral("photo-true-sigma"));
+    if (p.isSet(QStringLiteral("photo-levers"))) {
+        bp.photoLevers = true;
+        if (p.value(QStringLiteral("photo-levers")) != QLatin1String("all"))
+            bp.photoLeverIds = listOption(p, "photo-levers");
+    }
     if (p.isSet(QStringLiteral("photo-lambda"))) {
         bool ok = false;
         bp.photoLambda = p.value(QStringLiteral("photo-lambda")).toDouble(&ok);
@@ -473,6 +483,7 @@ int run(const QStringList& args) {
                   flag("photo-true-sigma", "Also give the model the true sigma."),
                   value("photo-lambda", "The sweep's IR-SDE lambda."),
                   value("photo-tasks", "Photo task sweep."),
+                  value("photo-levers", "all, or the speed levers to measure."),
                   value("layout", "Corpus layout."),
                   value("split", "Corpus split."),
                   value("task", "Enhance task."),

@@ -24,6 +24,11 @@ Options:
   IN                A file, or a folder: its files (not its sub-folders) of a known type, in
                     name order.
   -o, --out DIR     Output folder (required).
+  --tile N          Tile side in pixels for images larger than the model's own (0, the default:
+                    its card's image_size; a multiple of 8 up to 2048: the built-in photo models
+                    are fully convolutional, larger tiles cost less per megapixel - README,
+                    "Photo speed levers").
+  --overlap N       Tile overlap in pixels (0: a quarter tile; -1: none).
   --shard K/N       Only every N-th input, starting with the K-th (K = 1..N): N processes or
                     cluster tasks share one batch (packaging/slurm/); with --json each prints a
                     part that `reverie-cli merge` puts together.
@@ -73,6 +78,8 @@ int run(const QStringList& args) {
         {out, list, json, valueOption("sampler", "Sampler id.", "mrs-sde-2-data"),
          valueOption("nfe", "Network evaluations.", "10"), valueOption("seed", "Seed.", "0"),
          valueOption("shard", "K/N: every N-th input from the K-th.", ""),
+         valueOption("tile", "Tile side in pixels (0: the model's).", "0"),
+         valueOption("overlap", "Tile overlap in pixels (0: a quarter tile; -1: none).", "0"),
          valueOption("lambda", "IR-SDE stationary std on the 0..255 scale.", "50"),
          valueOption("model", "Model folder, checkpoint file or built-in name.", ""),
          valueOption("sde-steps", "A checkpoint's SDE T.", "100"),
@@ -105,6 +112,9 @@ int run(const QStringList& args) {
     bool ok4 = false;
     rp.sdeSteps = p.value(QStringLiteral("sde-steps")).toInt(&ok4);
     if (!(ok1 && ok2 && ok3 && ok4)) return usage(QStringLiteral("--nfe, --seed, --lambda and --sde-steps need numbers"));
+    rp.tileSize = p.value(QStringLiteral("tile")).toInt(&ok1);
+    rp.tileOverlap = p.value(QStringLiteral("overlap")).toInt(&ok2);
+    if (!(ok1 && ok2)) return usage(QStringLiteral("--tile and --overlap need whole numbers"));
     if (p.isSet(QStringLiteral("noise-sigma"))) {
         bool ok = false;
         rp.noiseSigma255 = p.value(QStringLiteral("noise-sigma")).toDouble(&ok);
@@ -144,7 +154,12 @@ int run(const QStringList& args) {
 
     return runFileBatch(
         inputs, outDir, "restored", p.isSet(json),
-        {{"command", "restore"}, {"sampler", rp.sampler}, {"nfe", rp.nfe}, {"inputs", inputs.size()}},
+        {{"command", "restore"},
+         {"sampler", rp.sampler},
+         {"nfe", rp.nfe},
+         {"tile", rp.tileSize},
+         {"overlap", rp.tileOverlap},
+         {"inputs", inputs.size()}},
         "images",
         [&](const QString& in) -> FileOutcome {
             const QString target =

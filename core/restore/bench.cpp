@@ -302,6 +302,126 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
     return out;
 }
 
+// The photo model's speed levers on the held-out photos at σ = photoSigma (noise estimated, as
+// `reverie-cli restore` does): for each lever — NFE, tile size, overlap, the one-step x̂₀ —
+// seconds per megapixel and PSNR / SSIM, beside OpenCV's colour NLM given the true σ. Photo i is
+// noised from seed + i; every lever sees the same inputs.
+Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_t firstUnit,
+                                        const JobContext& ctx) {
+    auto info = restorerInfo(bp.photoModelDir);
+    if (!info) return info.error();
+    const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/" + bp.photoSet;
+    const auto files = data::imageFilesUnder(dir);
+    if (files.empty())
+        return Result<nlohmann::json>::invalid("no photographs under " + dir +
+                                               " (packaging/fetch-corpora.sh puts them there)");
+    const std::string sampler =
+        info.value().recommendedSampler.empty() ? "mrs-sde-2-data" : info.value().recommendedSampler;
+    const int nfe = info.value().recommendedNfe > 0 ? info.value().recommendedNfe : 10;
+    const int own = info.value().imageSize;
+    struct Lever {
+        std::string id, label, sampler;
+        int nfe = 0, tile = 0,
+            overlap = 0; // as RestoreParams: tile 0 the model's, overlap 0 a quarter, −1 none
+    };
+    std::vector<Lever> levers = {
+        {"default", "default", sampler, nfe, 0, 0},
+        {"nfe5", "5 NFE", sampler, 5, 0, 0},
+        {"overlap8", "overlap 8", sampler, nfe, 0, 8},
+        {"no-overlap", "no overlap", sampler, nfe, 0, -1},
+        {"tile128", "tile 128", sampler, nfe, 128, 16},
+        {"tile256", "tile 256", sampler, nfe, 256, 16},
+        {"tile256-nfe5", "tile 256, 5 NFE", sampler, 5, 256, 16},
+        {"tile256-nfe2", "tile 256, 2 NFE", sampler, 2, 256, 16},
+        {"one-step-256", "one step (x0 preview), tile 256", "mrs-sde-1-data", 1, 256, 16},
+        {"nfe2-overlap8", "2 NFE, overlap 8", sampler, 2, 0, 8},
+        {"nfe2-no-overlap", "2 NFE, no overlap", sampler, 2, 0, -1},
+        {"one-step-overlap8", "one step (x0 preview), overlap 8", "mrs-ode-1-data", 1, 0, 8},
+        {"one-step-no-overlap", "one step (x0 preview), no overlap", "mrs-ode-1-data", 1, 0, -1},
+    };
+    if (!bp.photoLeverIds.empty()) {
+        std::vector<Lever> kept;
+        for (const auto& id : bp.photoLeverIds) {
+            const auto it =
+                std::find_if(levers.begin(), levers.end(), [&](const Lever& l) { return l.id == id; });
+            if (it == levers.end()) {
+                std::string known;
+                for (const auto& l : levers) known += (known.empty() ? "" : ", ") + l.id;
+                return Result<nlohmann::json>::invalid("unknown speed lever '" + id + "' (known: " + known +
+                                                       ")");
+            }
+            kept.push_back(*it);
+        }
+        levers = kept;
+    }
+    std::vector<at::Tensor> clean, noisy;
+    double mp = 0, peerSeconds = 0;
+    Quality noisyQ, peerQ;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        auto loaded = loadImage(files[i].string());
+        if (!loaded) return loaded.error();
+        clean.push_back(centreCrop(toChannels(loaded.value().image, 3), bp.photoCrop));
+        auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed + i);
+        noisy.push_back(addNoise(clean.back(), bp.photoSigma, g).clamp(-1.0, 1.0));
+        mp += double(clean.back().size(2) * clean.back().size(3)) / 1e6;
+        const double t0 = nowSeconds();
+        const auto peer = nlmDenoise(noisy.back(), bp.photoSigma);
+        peerSeconds += nowSeconds() - t0;
+        const auto dq = measure(noisy.back(), clean.back()), pq = measure(peer, clean.back());
+        noisyQ.psnr += dq.psnr, noisyQ.ssim += dq.ssim, peerQ.psnr += pq.psnr, peerQ.ssim += pq.ssim;
+    }
+    const double n = double(files.size());
+    nlohmann::json out = {{"model", info.value().name},
+                          {"set", bp.photoSet},
+                          {"photos", files.size()},
+                          {"crop", bp.photoCrop},
+                          {"megapixels", mp},
+                          {"sigma255", bp.photoSigma},
+                          {"model_tile", own},
+                          {"noisy", {{"psnr", noisyQ.psnr / n}, {"ssim", noisyQ.ssim / n}}},
+                          {"classical",
+                           {{"method", "opencv-nlm-colored"},
+                            {"psnr", peerQ.psnr / n},
+                            {"ssim", peerQ.ssim / n},
+                            {"seconds_per_megapixel", peerSeconds / mp}}},
+                          {"rows", nlohmann::json::array()}};
+    std::size_t unit = firstUnit;
+    for (const auto& lv : levers) {
+        if (!bp.shard.owns(unit++)) continue;
+        Quality q;
+        double seconds = 0;
+        std::int64_t usedNfe = 0;
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            if (ctx.cancelled()) return Result<nlohmann::json>::cancelled("bench restore: cancelled");
+            RestoreParams rp;
+            rp.modelDir = bp.photoModelDir;
+            rp.sampler = lv.sampler;
+            rp.nfe = lv.nfe;
+            rp.seed = bp.seed + i;
+            rp.tileSize = lv.tile;
+            rp.tileOverlap = lv.overlap;
+            auto r = restoreTensor(rp, noisy[i], {});
+            if (!r) return r.error();
+            const auto one = measure(r.value().x, clean[i]);
+            q.psnr += one.psnr, q.ssim += one.ssim, seconds += r.value().seconds;
+            usedNfe = r.value().nfe;
+            Progress pr;
+            pr.message = "levers: " + lv.label + ": " + files[i].filename().string();
+            ctx.report(pr);
+        }
+        const int tile = lv.tile > 0 ? lv.tile : own;
+        const int overlap = lv.overlap < 0 ? 0 : lv.overlap > 0 ? lv.overlap : std::max(4, tile / 4);
+        nlohmann::json row = {
+            {"lever", lv.label},  {"id", lv.id},        {"sampler", lv.sampler},
+            {"nfe", usedNfe},     {"tile", tile},       {"overlap", overlap},
+            {"psnr", q.psnr / n}, {"ssim", q.ssim / n}, {"seconds_per_megapixel", seconds / mp}};
+        if (!bp.shard.whole()) row["unit"] = unit - 1;
+        out["rows"].push_back(row);
+    }
+    out["levers"] = levers.size(); // units used (the caller removes it)
+    return out;
+}
+
 // One held-out photo upscaled to largeMegapixels (4:3), noised and restored at 10 NFE in tiles.
 Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext& ctx) {
     if (bp.photoModelDir.empty()) return Result<nlohmann::json>::invalid("the large-image run needs the photo model");
@@ -415,6 +535,34 @@ std::string tableOf(const nlohmann::json& j) {
                               m["ssim"].get<double>(), m["wins"].get<int>(), photos, sigmaNote.c_str());
                 t << line;
             }
+        }
+    }
+    if (j.contains("levers")) {
+        const auto& lv = j["levers"];
+        const int crop = lv["crop"].get<int>();
+        const double nlmSpeed = lv["classical"]["seconds_per_megapixel"].get<double>();
+        t << "\nphoto speed levers (" << lv["model"].get<std::string>() << ", " << lv["photos"].get<int>()
+          << " photos of " << lv["set"].get<std::string>() << ", centre crop "
+          << (crop > 0 ? std::to_string(crop) : std::string("none")) << ", "
+          << fmt(lv["megapixels"].get<double>(), 2) << " MP, noise sigma "
+          << fmt(lv["sigma255"].get<double>(), 0) << " estimated by the model, NLM given it)\n"
+          << "lever                              sampler           NFE  tile  ovl    PSNR    SSIM     s/MP  "
+             "x NLM\n";
+        std::snprintf(line, sizeof line, "%-34s %-16s %4s %5s %4s  %6.2f  %6.4f\n", "noisy input", "-", "-",
+                      "-", "-", lv["noisy"]["psnr"].get<double>(), lv["noisy"]["ssim"].get<double>());
+        t << line;
+        std::snprintf(line, sizeof line, "%-34s %-16s %4s %5s %4s  %6.2f  %6.4f  %7.2f  %5.2f\n",
+                      "classical peer", "opencv-nlm", "-", "-", "-", lv["classical"]["psnr"].get<double>(),
+                      lv["classical"]["ssim"].get<double>(), nlmSpeed, 1.0);
+        t << line;
+        for (const auto& r : lv["rows"]) {
+            const double speed = r["seconds_per_megapixel"].get<double>();
+            std::snprintf(line, sizeof line, "%-34s %-16s %4lld %5d %4d  %6.2f  %6.4f  %7.2f  %5.2f\n",
+                          r["lever"].get<std::string>().c_str(), r["sampler"].get<std::string>().c_str(),
+                          r["nfe"].get<long long>(), r["tile"].get<int>(), r["overlap"].get<int>(),
+                          r["psnr"].get<double>(), r["ssim"].get<double>(), speed,
+                          nlmSpeed > 0 ? speed / nlmSpeed : 0.0);
+            t << line;
         }
     }
     if (j.contains("photos")) {
@@ -568,7 +716,9 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                        {"photo_crop", bp.photoCrop},
                        {"photo_true_sigma", bp.photoTrueSigma},
                        {"photo_tasks", bp.photoTasks},
-                       {"photo_lambda", bp.photoLambda}};
+                       {"photo_lambda", bp.photoLambda},
+                       {"photo_levers", bp.photoLevers},
+                       {"photo_lever_ids", bp.photoLeverIds}};
         if (!bp.shard.whole()) j["shard"] = bp.shard.json();
         const double t0 = nowSeconds();
         std::size_t unit =
@@ -624,7 +774,14 @@ Result<RestoreBenchReport> runRestoreBench(const RestoreBenchParams& bp, const J
                 }
             j["tasks"].push_back(tj);
         }
-        if (bp.photos && !bp.photoModelDir.empty() && (!bp.photoSigmas.empty() || !bp.photoTasks.empty())) {
+        if (bp.photos && !bp.photoModelDir.empty() && bp.photoLevers) {
+            auto lj = benchPhotoLevers(bp, unit, ctx);
+            if (!lj) return lj.error();
+            unit += lj.value()["levers"].get<std::size_t>();
+            lj.value().erase("levers");
+            j["levers"] = lj.value();
+        } else if (bp.photos && !bp.photoModelDir.empty() &&
+                   (!bp.photoSigmas.empty() || !bp.photoTasks.empty())) {
             // The task sweep (its noise rows at each σ of photoSigmas, else photoSigma), or the σ sweep.
             std::vector<SweepCondition> conditions;
             const auto sigmas = bp.photoSigmas.empty() ? std::vector<double>{bp.photoSigma} : bp.photoSigmas;
@@ -683,7 +840,7 @@ Result<RestoreBenchReport> mergeRestoreBench(std::vector<nlohmann::json> parts) 
         j["seconds"] = seconds;
         // The nested lists: the sweep's conditions, the photo section's photos.
         for (const auto& [outer, inner] : {std::pair{"sigma_sweep", "rows"}, std::pair{"task_sweep", "rows"},
-                                           std::pair{"photos", "photos"}}) {
+                                           std::pair{"photos", "photos"}, std::pair{"levers", "rows"}}) {
             if (!j.contains(outer)) continue;
             std::vector<nlohmann::json> lists;
             for (const auto& p : ps) {

@@ -44,6 +44,11 @@ struct RestoreBenchParams {
     /// tasks) and, for a model with task labels, the task (RestoreParams::task).
     std::vector<std::string> photoTasks;
     double photoLambda = 0;              ///< > 0: the sweep's IR-SDE λ (0..255); 0: RestoreParams' default
+    /// The speed levers replace the photo section: the photo model on every photo of photoSet
+    /// (crop photoCrop) at σ = photoSigma, per lever (NFE, tile size, overlap, one-step x̂₀)
+    /// seconds per megapixel and PSNR / SSIM, beside OpenCV's NLM given the true σ.
+    bool photoLevers = false;
+    std::vector<std::string> photoLeverIds; ///< only these levers (empty: all; ids in restore/bench.cpp)
     /// Only this shard's units: the Fashion-MNIST tasks, then the sweep's conditions (or the photo
     /// section's photos), then the large run, numbered in that order; the JSON then carries
     /// `shard` and each unit its number, for mergeRestoreBench.

@@ -206,6 +206,12 @@ Result<bool> validate(const RestoreParams& p) {
         return Result<bool>::invalid("unknown task '" + p.task + "' (known: " + known + ")");
     }
     if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
+    if (p.tileSize != 0 && (p.tileSize < 16 || p.tileSize > 2048 || p.tileSize % 8 != 0))
+        return Result<bool>::invalid(
+            "the tile size must be a multiple of 8 from 16 to 2048 (or 0: the model's own)");
+    if (p.tileOverlap < -1 || (p.tileSize > 0 && p.tileOverlap >= p.tileSize))
+        return Result<bool>::invalid(
+            "the tile overlap must be smaller than the tile (-1: none, 0: a quarter tile)");
     if (p.sdeSteps < 1 || p.sdeSteps > 10000) return Result<bool>::invalid("the SDE's T must be between 1 and 10000");
     // A second-order MR Sampler step uses the previous evaluation: one evaluation is not enough
     // (found by the soak: NFE 1 used to fail only once restoring had started).
@@ -364,10 +370,11 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
             // Tile k of image i draws its noise from seed + i + k (the first tile: the image's own
             // seed), so the result does not depend on the batch size, and no noise pattern repeats
             // from tile to tile.
-            const int tile = info.published ? kPublishedTile : info.imageSize;
-            const int overlap = p.tileOverlap > 0 ? std::min(p.tileOverlap, tile - 1)
-                                : info.published ? 64
-                                                 : std::max(4, tile / 4);
+            const int tile = p.tileSize > 0 ? p.tileSize : info.published ? kPublishedTile : info.imageSize;
+            const int overlap = p.tileOverlap < 0   ? 0
+                                : p.tileOverlap > 0 ? std::min(p.tileOverlap, tile - 1)
+                                : info.published    ? 64
+                                                    : std::max(4, tile / 4);
             for (std::int64_t i = 0; i < B; ++i) {
                 const auto grid = tileGrid(H, W, tile, overlap);
                 std::int64_t done = 0;

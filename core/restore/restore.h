@@ -49,7 +49,12 @@ struct RestoreParams {
     int sdeSteps = 100;
     int batch = 64;                       ///< images per network batch
     bool previews = false;                ///< progress carries x_t | x̂_0 of the first images
-    int tileOverlap = 0;                  ///< tiled runs: overlap in pixels (0: a quarter tile, at least 4)
+    int tileOverlap = 0; ///< tiled runs: overlap in pixels (0: a quarter tile, at least 4; −1: none)
+    /// Tiled runs: the tile side in pixels (0: the model's own size, image_size on its card; a
+    /// checkpoint: 256). The built-in photo models are fully convolutional, so larger tiles run
+    /// the network over fewer overlapping pixels (`bench restore --photo-levers` measures it).
+    /// A multiple of 8, 16…2048.
+    int tileSize = 0;
     /// A model with a noise map (the photo denoiser): the std of the noise in the input on the
     /// 0..255 scale; < 0 estimates it from each image (restore/noiselevel.h).
     double noiseSigma255 = -1;

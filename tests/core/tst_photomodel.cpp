@@ -169,6 +169,52 @@ private Q_SLOTS:
         QVERIFY(at::equal(r.value().x, f.value().x));
     }
 
+    void tileSizeAndOverlapAreSpeedLevers() {
+        // The photo model is fully convolutional: tiles larger than its 64² training crops, or no
+        // overlap, restore about as well at a fraction of the network's work (the held-out
+        // package's figures: README, "Photo speed levers"); bad values are refused up front.
+        const auto dir = restore::defaultPhotosDir() + "/val/python3-skimage";
+        auto a = restore::loadImage(dir + "/chelsea.png");
+        if (!a.ok())
+            QFAIL(qPrintable(QString::fromStdString(dir + ": photos missing (packaging/fetch-corpora.sh)")));
+        const auto clean = a.value().image.slice(2, 40, 232).slice(3, 100, 292).contiguous(); // 192²
+        auto g = at::make_generator<at::CPUGeneratorImpl>(3);
+        const auto noisy = restore::addNoise(clean, 25, g).clamp(-1.0, 1.0);
+        const auto psnr = [&](const at::Tensor& x) {
+            const double mse = (x.to(at::kDouble) - clean.to(at::kDouble)).pow(2).mean().item<double>();
+            return 10.0 * std::log10(4.0 / mse); // the [−1, 1] range
+        };
+        restore::RestoreParams p;
+        p.modelDir = models::zoo::find(models::zoo::kPhotoRestorer);
+        p.nfe = 4;
+        p.seed = 1;
+        auto base = restore::restoreTensor(p, noisy, {});
+        QVERIFY2(base.ok(), base.ok() ? "" : base.error().message.c_str());
+        const double ref = psnr(base.value().x);
+        QVERIFY2(ref > psnr(noisy) + 6.0, qPrintable(QString::number(ref)));
+        for (const auto& [tile, overlap] : {std::pair{128, 16}, std::pair{192, 0}, std::pair{0, -1}}) {
+            restore::RestoreParams q = p;
+            q.tileSize = tile;
+            q.tileOverlap = overlap;
+            auto r = restore::restoreTensor(q, noisy, {});
+            QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+            QCOMPARE(r.value().x.sizes(), noisy.sizes());
+            const double v = psnr(r.value().x);
+            qInfo("tile %d overlap %d: %.2f dB (model's tiles: %.2f dB)", tile, overlap, v, ref);
+            QVERIFY2(std::abs(v - ref) < 0.5, qPrintable(QString::number(v)));
+            QVERIFY(!at::equal(r.value().x, base.value().x));
+        }
+        for (const auto& [tile, overlap] :
+             {std::pair{20, 0}, std::pair{8, 0}, std::pair{4096, 0}, std::pair{128, 128}, std::pair{0, -2}}) {
+            restore::RestoreParams q = p;
+            q.tileSize = tile;
+            q.tileOverlap = overlap;
+            const auto r = restore::restoreTensor(q, noisy, {});
+            QVERIFY2(!r.ok() && r.error().kind == ErrorKind::InvalidInput,
+                     qPrintable(QStringLiteral("%1/%2").arg(tile).arg(overlap)));
+        }
+    }
+
     void noiseLevelIsEstimatedOrGiven() {
         // The shipped model reads the noise level of its input (a noise map): estimated from each
         // photo unless given. On real photographs of the validation split the estimate is close to

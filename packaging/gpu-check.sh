@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# One prepared run on a machine with an NVIDIA GPU: builds Reverie against a CUDA LibTorch, runs
+# the test suite, `diagnostics --device cuda` (matrix product and convolution on the GPU, the
+# CUDA caching allocator's telemetry), the engine bench and the quick restore/enhance/generate
+# benches, and prints one JSON summary as its last line. Meant to finish in under 8 minutes on a
+# warm ccache (the build is most of it); set GPU_CHECK_SKIP_TESTS=1 to leave the suite out.
+#
+# What runs on the GPU today: the diagnostics job only. The samplers, the restore/enhance/generate
+# jobs and the benches take no device yet (they run on the CPU in this build too), so their
+# figures here are CPU figures from a CUDA build — the summary says so. README, "GPU".
+#
+# Needs: Debian 12's build packages (packaging/install-deps.sh) and a CUDA LibTorch, found as
+# $LIBTORCH (an unpacked libtorch folder) or through python3's torch (torch.utils.cmake_prefix_path).
+# Usage: packaging/gpu-check.sh [BUILD_DIR]   (default build/gpu)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/gpu}
+t_start=$(date +%s)
+note() { echo "gpu-check: $*" >&2; }
+
+command -v nvidia-smi > /dev/null || { note "no nvidia-smi: not a machine with an NVIDIA GPU"; exit 2; }
+gpu=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -n 1)
+prefix=${LIBTORCH:-}
+if [[ -z "$prefix" ]]; then
+  prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2> /dev/null || true)
+fi
+[[ -n "$prefix" ]] || { note "no CUDA LibTorch: set LIBTORCH to an unpacked libtorch folder"; exit 2; }
+note "GPU: $gpu; LibTorch from $prefix"
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DREVERIE_BUILD_TESTS=ON \
+  -DCMAKE_PREFIX_PATH="$prefix" > "$build.configure.log" 2>&1 || { tail -n 30 "$build.configure.log" >&2; exit 1; }
+t_configured=$(date +%s)
+cmake --build "$build" -j "$(nproc)" > "$build.build.log" 2>&1 || { grep -a -m 20 "error" "$build.build.log" >&2; exit 1; }
+t_built=$(date +%s)
+cli="$build/bin/reverie-cli"
+
+tests_json='"not run"'
+if [[ "${GPU_CHECK_SKIP_TESTS:-0}" != 1 ]]; then
+  if (cd "$build" && QT_QPA_PLATFORM=offscreen ctest -j "$(nproc)" --timeout 600 -LE slurm > ../gpu-ctest.log 2>&1); then
+    tests_json='"passed"'
+  else
+    tests_json="\"failed: $(grep -c 'Failed\|\*\*\*' "$build/../gpu-ctest.log" || true) lines of failures, see gpu-ctest.log\""
+  fi
+fi
+t_tested=$(date +%s)
+
+# A command's JSON line, or null when it failed (the summary still comes out).
+json_of() {
+  local out
+  out=$("$cli" "$@" --json 2> /dev/null || true)
+  printf '%s\n' "$out" | tail -n 1 | grep '^{' || echo null
+}
+diag=$(json_of diagnostics --device cuda)
+engine=$(json_of bench engine --quick)
+restore=$(json_of bench restore --quick --no-photos)
+enhance=$(json_of bench enhance --quick)
+generate=$(json_of bench generate --quick)
+t_end=$(date +%s)
+
+cat << JSON | tr -d '\n'
+{"gpu_check":{"gpu":"$gpu","libtorch":"$prefix","seconds":{"configure":$((t_configured - t_start)),
+"build":$((t_built - t_configured)),"tests":$((t_tested - t_built)),"benches":$((t_end - t_tested)),
+"total":$((t_end - t_start))},"tests":$tests_json,
+"on_gpu":["diagnostics"],"on_cpu_in_this_build":["bench engine","bench restore","bench enhance","bench generate"],
+"diagnostics_cuda":$diag,"bench_engine":$engine,"bench_restore":$restore,"bench_enhance":$enhance,
+"bench_generate":$generate}}
+JSON
+echo
