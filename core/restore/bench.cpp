@@ -166,6 +166,16 @@ struct SweepCondition {
     }
 };
 
+// Every photo under photosDir/photoSet (recursively), or why there is none.
+Result<std::vector<std::filesystem::path>> photoSetFiles(const RestoreBenchParams& bp) {
+    const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/" + bp.photoSet;
+    auto files = data::imageFilesUnder(dir);
+    if (files.empty())
+        return Result<std::vector<std::filesystem::path>>::invalid(
+            "no photographs under " + dir + " (packaging/fetch-corpora.sh puts them there)");
+    return files;
+}
+
 // The photo sweep: per condition, degraded / classical peer (true parameters) / model means over
 // the photos of one set. Noise: photo i noised from seed + i (addNoise), NLM given the true σ
 // (σ = 0: the input back). Other tasks: degrade() from seed + i with its default ranges, the
@@ -175,11 +185,9 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
                                        const JobContext& ctx) {
     auto info = restorerInfo(bp.photoModelDir);
     if (!info) return info.error();
-    const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/" + bp.photoSet;
-    const auto files = data::imageFilesUnder(dir);
-    if (files.empty())
-        return Result<nlohmann::json>::invalid("no photographs under " + dir +
-                                               " (packaging/fetch-corpora.sh puts them there)");
+    auto listed = photoSetFiles(bp);
+    if (!listed) return listed.error();
+    const auto& files = listed.value();
     std::vector<std::string> samplers = bp.samplers;
     if (samplers.empty()) samplers = {"mrs-sde-2-data"};
     std::vector<int> nfes = bp.nfes;
@@ -310,11 +318,9 @@ Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_
                                         const JobContext& ctx) {
     auto info = restorerInfo(bp.photoModelDir);
     if (!info) return info.error();
-    const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/" + bp.photoSet;
-    const auto files = data::imageFilesUnder(dir);
-    if (files.empty())
-        return Result<nlohmann::json>::invalid("no photographs under " + dir +
-                                               " (packaging/fetch-corpora.sh puts them there)");
+    auto listed = photoSetFiles(bp);
+    if (!listed) return listed.error();
+    const auto& files = listed.value();
     const std::string sampler =
         info.value().recommendedSampler.empty() ? "mrs-sde-2-data" : info.value().recommendedSampler;
     const int nfe = info.value().recommendedNfe > 0 ? info.value().recommendedNfe : 10;
