@@ -100,4 +100,17 @@ Result<nlohmann::json> concatUnits(const std::vector<nlohmann::json>& parts, con
     return nlohmann::json(all);
 }
 
+Result<MergedParts> mergeParts(std::vector<nlohmann::json> parts, const std::string& key) {
+    auto ordered = orderShards(std::move(parts));
+    if (!ordered) return ordered.error();
+    auto units = concatUnits(ordered.value(), key);
+    if (!units) return units.error();
+    MergedParts m;
+    m.merged = ordered.value().front();
+    m.merged.erase("shard");
+    m.merged[key] = units.value();
+    m.parts = std::move(ordered.value());
+    return m;
+}
+
 } // namespace reverie

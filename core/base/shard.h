@@ -45,4 +45,12 @@ Result<std::vector<nlohmann::json>> orderShards(std::vector<nlohmann::json> part
 /// without their "unit" (as one unsharded run writes them); InvalidInput when a unit occurs twice.
 Result<nlohmann::json> concatUnits(const std::vector<nlohmann::json>& parts, const std::string& key);
 
+/// What every merge starts with: the parts checked and ordered (orderShards), and the first part
+/// without its `shard` whose `key` holds all parts' units (concatUnits).
+struct MergedParts {
+    nlohmann::json merged;
+    std::vector<nlohmann::json> parts; ///< ordered by shard index
+};
+Result<MergedParts> mergeParts(std::vector<nlohmann::json> parts, const std::string& key);
+
 } // namespace reverie

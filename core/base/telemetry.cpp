@@ -75,6 +75,25 @@ std::int64_t residentBytes() {
     return static_cast<std::int64_t>(resident) * sysconf(_SC_PAGESIZE);
 }
 
+bool resetResidentPeak() {
+    std::FILE* f = std::fopen("/proc/self/clear_refs", "w");
+    if (!f) return false;
+    const bool ok = std::fputs("5", f) >= 0;
+    return std::fclose(f) == 0 && ok;
+}
+
+std::int64_t residentPeakBytes() {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    char line[256];
+    long kib = -1;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+    std::fclose(f);
+    if (kib < 0) return 0;
+    return std::max<std::int64_t>(std::int64_t(kib) * 1024, residentBytes());
+}
+
 void resetPeak() {
     g_peak.store(g_current.load());
 #if defined(REVERIE_WITH_CUDA)

@@ -37,6 +37,13 @@ Sample sample();
 /// Restarts the allocator peak (and the CUDA peak) at the current value, e.g. when a job starts.
 void resetPeak();
 
+/// Restarts the process's resident high-water mark (Linux: /proc/self/clear_refs, "5") so that
+/// residentPeakBytes() measures one phase of a run; false where the kernel does not allow it.
+bool resetResidentPeak();
+/// The resident high-water mark since the last resetResidentPeak() (or process start): VmHWM of
+/// /proc/self/status, never below the current RSS; 0 where it cannot be read.
+std::int64_t residentPeakBytes();
+
 /// Bytes currently allocated according to the hook (also inside sample()).
 std::int64_t allocatorBytes();
 std::int64_t allocatorPeakBytes();

@@ -171,6 +171,7 @@ EngineBenchReport finish(nlohmann::json j) {
     for (const auto& r : j["rows"]) {
         EngineBenchRow row;
         row.sampler = r["sampler"].get<std::string>();
+        row.network = r.value("network", "random-unet");
         row.batch = r["batch"].get<int>();
         row.nfe = r["nfe"].get<std::int64_t>();
         row.seconds = r["seconds"].get<double>();
@@ -185,9 +186,21 @@ EngineBenchReport finish(nlohmann::json j) {
     rep.json = j.dump();
 
     std::ostringstream tab;
-    const auto hw = rep.input.size() == 3 ? rep.input[2] : 0;
-    tab << "engine bench: network " << rep.parameters << " parameters, input 3x" << hw << "x" << hw
-        << ", median of " << j["repeats"].get<int>() << " runs";
+    auto described = [](const nlohmann::json& n) {
+        const auto in = n["input"].get<std::vector<std::int64_t>>();
+        std::string shape;
+        for (auto v : in) shape += (shape.empty() ? "" : "x") + std::to_string(v);
+        return std::to_string(n["parameters"].get<std::int64_t>()) + " parameters, input " + shape;
+    };
+    if (j.contains("networks")) { // the shipped networks, one per SDE family
+        tab << "engine bench: shipped networks";
+        for (const auto& n : j["networks"])
+            tab << "; " << n["samplers"].get<std::string>() << " samplers: " << n["name"].get<std::string>()
+                << " (" << described(n) << ")";
+    } else {
+        tab << "engine bench: random U-Net, " << described(j["network"]);
+    }
+    tab << ", median of " << j["repeats"].get<int>() << " runs";
     if (j.contains("shard"))
         tab << ", shard " << j["shard"]["index"].get<int>() << "/" << j["shard"]["count"].get<int>();
     tab << "\n";
@@ -209,14 +222,9 @@ EngineBenchReport finish(nlohmann::json j) {
 
 Result<EngineBenchReport> mergeEngineBench(std::vector<nlohmann::json> parts) {
     return guarded<EngineBenchReport>("merge bench engine", [&]() -> Result<EngineBenchReport> {
-        auto ordered = orderShards(std::move(parts));
-        if (!ordered) return ordered.error();
-        auto rows = concatUnits(ordered.value(), "rows");
-        if (!rows) return rows.error();
-        nlohmann::json j = ordered.value().front();
-        j.erase("shard");
-        j["rows"] = rows.value();
-        return finish(std::move(j));
+        auto m = mergeParts(std::move(parts), "rows");
+        if (!m) return m.error();
+        return finish(std::move(m.value().merged));
     });
 }
 
@@ -225,24 +233,50 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
         if (opt.batches.empty()) return Result<EngineBenchReport>::invalid("bench engine: no batch sizes given");
         for (int b : opt.batches)
             if (b < 1) return Result<EngineBenchReport>::invalid("bench engine: batch sizes must be positive");
+        if (opt.generative.has_value() != opt.meanReverting.has_value())
+            return Result<EngineBenchReport>::invalid("bench engine: give both shipped networks or neither");
         c10::InferenceMode inference;
         const int repeats = opt.repeats > 0 ? opt.repeats : 3;
         const int64_t hw = opt.quick ? 16 : 32;
         const RandomUNet net(opt.seed + 17);
+        const bool shipped = opt.generative.has_value();
 
         const auto vp = sde::makeVp();
         const auto ir = sde::makeIrSde();
         // The network's own time, accumulated inside the run it serves (CPU ops are synchronous;
         // on a GPU the figure would need a synchronise around the call).
         double networkSeconds = 0;
-        sde::Denoiser d;
-        d.param = sde::Param::Noise;
-        d.fn = [&net, &networkSeconds](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) {
-            const double t0 = nowSeconds();
-            at::Tensor out = net(x, t.dim() == 0 ? t.expand({x.size(0)}) : t);
-            networkSeconds += nowSeconds() - t0;
-            return out;
+        auto timed = [&networkSeconds](sde::Denoiser inner) {
+            sde::Denoiser d = inner;
+            d.fn = [fn = std::move(inner.fn), &networkSeconds](const at::Tensor& x, const at::Tensor& t,
+                                                               const at::Tensor& mu) {
+                const double t0 = nowSeconds();
+                at::Tensor out = fn(x, t, mu);
+                networkSeconds += nowSeconds() - t0;
+                return out;
+            };
+            return d;
         };
+        struct Served {
+            sde::Denoiser d;
+            std::vector<std::int64_t> input;
+            std::string name;
+            std::int64_t parameters = 0;
+        };
+        Served vpNet, irNet;
+        if (shipped) {
+            vpNet = {timed(sde::denoiserFromSigma(*vp, opt.generative->fn)), opt.generative->input,
+                     opt.generative->name, opt.generative->parameters};
+            irNet = {timed(sde::denoiserFromSigma(*ir, opt.meanReverting->fn)), opt.meanReverting->input,
+                     opt.meanReverting->name, opt.meanReverting->parameters};
+        } else {
+            sde::Denoiser d;
+            d.param = sde::Param::Noise;
+            d.fn = [&net](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) {
+                return net(x, t.dim() == 0 ? t.expand({x.size(0)}) : t);
+            };
+            vpNet = irNet = {timed(d), {3, hw, hw}, "random-unet", net.parameters()};
+        }
 
         const std::vector<Case> all = cases();
         std::vector<EngineBenchRow> rows;
@@ -251,26 +285,29 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
         int done = 0;
         const int total = static_cast<int>(opt.shard.share(all.size() * opt.batches.size()));
         for (int batch : opt.batches) {
-            at::Generator g = at::detail::createCPUGenerator(opt.seed);
-            const at::Tensor x = at::randn({batch, 3, hw, hw}, g, at::kFloat);
-            const at::Tensor mu = at::randn({batch, 3, hw, hw}, g, at::kFloat) * 0.1;
-            const at::Tensor t = at::full({batch}, 0.5, at::kDouble);
-            (void)net(x, t); // warm-up
             const int steps = opt.steps > 0 ? opt.steps : (batch == 1 ? 20 : (opt.quick ? 4 : 10));
             for (const Case& c : all) {
                 if (!opt.shard.owns(unit++)) continue;
                 if (ctx.cancelled()) return Result<EngineBenchReport>::cancelled("bench engine: cancelled");
                 const sde::Sde& s = c.meanReverting ? *ir : *vp;
+                const Served& served = c.meanReverting ? irNet : vpNet;
+                std::vector<std::int64_t> shape{batch};
+                shape.insert(shape.end(), served.input.begin(), served.input.end());
+                at::Generator g = at::detail::createCPUGenerator(opt.seed);
+                const at::Tensor x = at::randn(shape, g, at::kFloat);
+                const at::Tensor mu = at::randn(shape, g, at::kFloat) * 0.1;
                 const at::Tensor xT = c.meanReverting ? x * (10.0 / 255.0) + mu : x;
                 const at::Tensor m = c.meanReverting ? mu : at::Tensor();
+                (void)served.d.fn(xT, at::full({batch}, 0.5, at::kDouble), m); // warm-up
                 EngineBenchRow row;
                 row.sampler = c.name;
+                row.network = served.name;
                 row.batch = batch;
                 std::vector<EngineBenchRow> runs;
                 for (int r = 0; r < repeats; ++r) {
                     networkSeconds = 0;
                     const double t0 = nowSeconds();
-                    auto res = c.run(s, d, xT, m, steps, ctx);
+                    auto res = c.run(s, served.d, xT, m, steps, ctx);
                     const double ts = nowSeconds() - t0;
                     if (!res.ok()) return res.error();
                     const std::int64_t nfe = res.value().nfe;
@@ -302,17 +339,25 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
         j["bench"] = "engine";
         j["quick"] = opt.quick;
         j["repeats"] = repeats;
-        j["config"] = {{"quick", opt.quick},
-                       {"batches", opt.batches},
-                       {"repeats", repeats},
-                       {"steps", opt.steps},
-                       {"seed", opt.seed}};
-        j["network"] = {{"parameters", net.parameters()}, {"input", {3, hw, hw}}};
+        j["config"] = {{"quick", opt.quick}, {"batches", opt.batches},
+                       {"repeats", repeats}, {"steps", opt.steps},
+                       {"seed", opt.seed},   {"networks", shipped ? "shipped" : "random"}};
+        j["network"] = {{"parameters", vpNet.parameters}, {"input", vpNet.input}, {"name", vpNet.name}};
+        if (shipped)
+            j["networks"] = {{{"samplers", "vp"},
+                              {"name", vpNet.name},
+                              {"parameters", vpNet.parameters},
+                              {"input", vpNet.input}},
+                             {{"samplers", "ir-sde"},
+                              {"name", irNet.name},
+                              {"parameters", irNet.parameters},
+                              {"input", irNet.input}}};
         if (!opt.shard.whole()) j["shard"] = opt.shard.json();
         j["rows"] = nlohmann::json::array();
         for (std::size_t i = 0; i < rows.size(); ++i) {
             const auto& r = rows[i];
             nlohmann::json row = {{"sampler", r.sampler},
+                                  {"network", r.network},
                                   {"batch", r.batch},
                                   {"nfe", r.nfe},
                                   {"seconds", r.seconds},

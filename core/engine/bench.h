@@ -3,8 +3,10 @@
 // overhead = sampler wall time / the time spent inside the network during that same run (the
 // denoiser wrapper accumulates it around every evaluation, so both figures see the same caches,
 // clocks and load), for each sampler at batch 1 and 16 on a random-weight U-Net-like network
-// (about 2 M parameters, 3×32×32; quick: 3×16×16 and fewer steps at batch 16), the median over
-// `repeats` runs. The target is ≤ 1.03.
+// (about 2 M parameters, 3×32×32; quick: 3×16×16 and fewer steps at batch 16), or on the
+// shipped networks (`--networks shipped`: the Fashion-MNIST generator for the VP-SDE samplers,
+// the photo denoiser on 64² tiles for the IR-SDE ones), the median over `repeats` runs. The
+// target is ≤ 1.03.
 //
 // Thread rules: run on the engine thread (it sets InferenceMode for its own duration). Checks the
 // cancel token between runs and inside every sampler; reports progress per row. Failure: errors
@@ -12,12 +14,22 @@
 
 #include "base/job.h"
 #include "base/shard.h"
+#include "engine/sde/param.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace reverie::bench {
+
+/// A real network the bench serves samplers with instead of the random one.
+struct BenchNetwork {
+    std::string name;
+    std::int64_t parameters = 0;
+    std::vector<std::int64_t> input; ///< C, H, W of one item
+    sde::SigmaDenoiser fn;           ///< D(x̃; σ̃[, μ]) (the bench adds the SDE's rescaling)
+};
 
 struct EngineBenchOptions {
     bool quick = false;
@@ -28,10 +40,14 @@ struct EngineBenchOptions {
     /// Only the cells (batch × sampler, numbered batch-major) this shard owns; the JSON then
     /// carries `shard` and each row its cell as `unit`, for mergeEngineBench.
     Shard shard;
+    /// Both set: `generative` serves the VP-SDE samplers and `meanReverting` (which receives μ)
+    /// the IR-SDE ones; both unset: the random U-Net serves all. One alone is refused.
+    std::optional<BenchNetwork> generative, meanReverting;
 };
 
 struct EngineBenchRow {
     std::string sampler;
+    std::string network; ///< the network that served it (BenchNetwork::name, or "random-unet")
     int batch = 0;
     std::int64_t nfe = 0;
     double seconds = 0;      ///< sampler wall time (of the median run)

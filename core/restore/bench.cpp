@@ -330,6 +330,7 @@ Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_
         std::string id, label, sampler;
         int nfe = 0, tile = 0,
             overlap = 0; // as RestoreParams: tile 0 the model's, overlap 0 a quarter, −1 none
+        int batch = 0;   // tiles per network batch (0: RestoreParams' default)
     };
     std::vector<Lever> levers = {
         {"default", "default", sampler, nfe, 0, 0},
@@ -345,6 +346,9 @@ Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_
         {"nfe2-no-overlap", "2 NFE, no overlap", sampler, 2, 0, -1},
         {"one-step-overlap8", "one step (x0 preview), overlap 8", "mrs-ode-1-data", 1, 0, 8},
         {"one-step-no-overlap", "one step (x0 preview), no overlap", "mrs-ode-1-data", 1, 0, -1},
+        {"one-step-no-overlap-b4", "one step, no overlap, batch 4", "mrs-ode-1-data", 1, 0, -1, 4},
+        {"one-step-no-overlap-b64", "one step, no overlap, batch 64", "mrs-ode-1-data", 1, 0, -1, 64},
+        {"default-b64", "default, batch 64", sampler, nfe, 0, 0, 64},
     };
     if (!bp.photoLeverIds.empty()) {
         std::vector<Lever> kept;
@@ -396,7 +400,7 @@ Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_
     for (const auto& lv : levers) {
         if (!bp.shard.owns(unit++)) continue;
         Quality q;
-        double seconds = 0;
+        double seconds = 0, networkSeconds = 0;
         std::int64_t usedNfe = 0;
         for (std::size_t i = 0; i < files.size(); ++i) {
             if (ctx.cancelled()) return Result<nlohmann::json>::cancelled("bench restore: cancelled");
@@ -407,10 +411,15 @@ Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_
             rp.seed = bp.seed + i;
             rp.tileSize = lv.tile;
             rp.tileOverlap = lv.overlap;
+            if (lv.batch > 0) rp.tileBatch = lv.batch;
+            // The whole call, as `reverie-cli restore` spends it: the noise-level estimate too.
+            const double t0 = nowSeconds();
             auto r = restoreTensor(rp, noisy[i], {});
             if (!r) return r.error();
+            seconds += nowSeconds() - t0;
             const auto one = measure(r.value().x, clean[i]);
-            q.psnr += one.psnr, q.ssim += one.ssim, seconds += r.value().seconds;
+            q.psnr += one.psnr, q.ssim += one.ssim;
+            networkSeconds += r.value().networkSeconds;
             usedNfe = r.value().nfe;
             Progress pr;
             pr.message = "levers: " + lv.label + ": " + files[i].filename().string();
@@ -418,10 +427,17 @@ Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_
         }
         const int tile = lv.tile > 0 ? lv.tile : own;
         const int overlap = lv.overlap < 0 ? 0 : lv.overlap > 0 ? lv.overlap : std::max(4, tile / 4);
-        nlohmann::json row = {
-            {"lever", lv.label},  {"id", lv.id},        {"sampler", lv.sampler},
-            {"nfe", usedNfe},     {"tile", tile},       {"overlap", overlap},
-            {"psnr", q.psnr / n}, {"ssim", q.ssim / n}, {"seconds_per_megapixel", seconds / mp}};
+        nlohmann::json row = {{"lever", lv.label},
+                              {"id", lv.id},
+                              {"sampler", lv.sampler},
+                              {"nfe", usedNfe},
+                              {"tile", tile},
+                              {"overlap", overlap},
+                              {"batch", lv.batch > 0 ? lv.batch : RestoreParams{}.tileBatch},
+                              {"psnr", q.psnr / n},
+                              {"ssim", q.ssim / n},
+                              {"seconds_per_megapixel", seconds / mp},
+                              {"network_seconds_per_megapixel", networkSeconds / mp}};
         if (!bp.shard.whole()) row["unit"] = unit - 1;
         out["rows"].push_back(row);
     }
@@ -429,7 +445,8 @@ Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_
     return out;
 }
 
-// One held-out photo upscaled to largeMegapixels (4:3), noised and restored at 10 NFE in tiles.
+// One held-out photo upscaled to largeMegapixels (4:3), noised and restored in tiles at the card's
+// sampling.
 Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext& ctx) {
     if (bp.photoModelDir.empty()) return Result<nlohmann::json>::invalid("the large-image run needs the photo model");
     const std::string dir = (bp.photosDir.empty() ? defaultPhotosDir() : bp.photosDir) + "/test";
@@ -440,23 +457,32 @@ Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext
     const auto src = toChannels(loaded.value().image, 3);
     const auto W = std::int64_t(std::llround(std::sqrt(bp.largeMegapixels * 1e6 * 4.0 / 3.0)));
     const auto H = std::int64_t(std::llround(double(W) * 3.0 / 4.0));
-    const auto clean = upscaleBicubicCv(src, H, W);
-    auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed);
-    const auto noisy = addNoise(clean, bp.photoSigma, g).clamp(-1.0, 1.0);
+    at::Tensor noisy, cleanBytes; // the reference as 8-bit (PSNR is on 8-bit values): 1/4 of a float copy
+    {
+        const auto clean = upscaleBicubicCv(src, H, W);
+        auto g = at::make_generator<at::CPUGeneratorImpl>(bp.seed);
+        noisy = addNoise(clean, bp.photoSigma, g).clamp(-1.0, 1.0);
+        cleanBytes = data::toBytes(clean);
+    }
     const double mp = double(H * W) / 1e6;
     const auto rssBefore = telemetry::residentBytes();
+    // The restoration's own peak: from here (the noisy input already held, as after loading a
+    // file), not the making of the test image before it.
+    const bool phasePeak = telemetry::resetResidentPeak();
     RestoreParams rp;
     rp.modelDir = bp.photoModelDir;
-    rp.sampler = "mrs-sde-2-data";
-    rp.nfe = 10;
+    auto info = restorerInfo(bp.photoModelDir);
+    if (!info) return info.error();
+    // The card's sampling, as `reverie-cli restore` uses it, and the default tile batch.
+    rp.sampler = info.value().recommendedSampler.empty() ? "mrs-sde-2-data" : info.value().recommendedSampler;
+    rp.nfe = info.value().recommendedNfe > 0 ? info.value().recommendedNfe : 10;
     rp.seed = bp.seed;
-    rp.batch = 64;
     auto r = restoreTensor(rp, noisy, ctx);
     if (!r) return r.error();
-    const auto peak = telemetry::sample().rssPeakBytes;
+    const auto peak = phasePeak ? telemetry::residentPeakBytes() : telemetry::sample().rssPeakBytes;
     // PSNR only: SSIM's windows over 12 MP would need tens of GB (metrics::ssim unfolds them).
     const auto psnrOf = [&](const at::Tensor& x) {
-        return metrics::psnr(data::toBytes(x).to(at::kFloat), data::toBytes(clean).to(at::kFloat)).value();
+        return metrics::psnr(data::toBytes(x).to(at::kFloat), cleanBytes.to(at::kFloat)).value();
     };
     const double psnrBefore = psnrOf(noisy), psnrAfter = psnrOf(r.value().x);
     nlohmann::json out = {{"photo", files.back().filename().string()},
@@ -467,10 +493,13 @@ Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext
                           {"nfe", r.value().nfe},
                           {"seconds", r.value().seconds},
                           {"seconds_per_megapixel", r.value().seconds / mp},
+                          {"tile_batch", rp.tileBatch},
                           {"psnr_noisy", psnrBefore},
                           {"psnr_restored", psnrAfter},
                           {"rss_before_mib", double(rssBefore) / 1048576.0},
                           {"peak_rss_mib", double(peak) / 1048576.0},
+                          {"peak_rss_scope", phasePeak ? "restoration" : "process"},
+                          {"rss_added_mib", double(peak - rssBefore) / 1048576.0},
                           {"image_mib", double(noisy.numel()) * 4.0 / 1048576.0}};
     return out;
 }

@@ -102,7 +102,7 @@ std::string benchTable(const nlohmann::json& j) {
           << fmt(lv["megapixels"].get<double>(), 2) << " MP, noise sigma "
           << fmt(lv["sigma255"].get<double>(), 0) << " estimated by the model, NLM given it)\n"
           << "lever                              sampler           NFE  tile  ovl    PSNR    SSIM     s/MP  "
-             "x NLM\n";
+             "x NLM  net s/MP\n";
         std::snprintf(line, sizeof line, "%-34s %-16s %4s %5s %4s  %6.2f  %6.4f\n", "noisy input", "-", "-",
                       "-", "-", lv["noisy"]["psnr"].get<double>(), lv["noisy"]["ssim"].get<double>());
         t << line;
@@ -112,11 +112,13 @@ std::string benchTable(const nlohmann::json& j) {
         t << line;
         for (const auto& r : lv["rows"]) {
             const double speed = r["seconds_per_megapixel"].get<double>();
-            std::snprintf(line, sizeof line, "%-34s %-16s %4lld %5d %4d  %6.2f  %6.4f  %7.2f  %5.2f\n",
+            // Parts written before the network's share was recorded have none.
+            const double net = r.value("network_seconds_per_megapixel", -1.0);
+            std::snprintf(line, sizeof line, "%-34s %-16s %4lld %5d %4d  %6.2f  %6.4f  %7.2f  %5.2f  %s\n",
                           r["lever"].get<std::string>().c_str(), r["sampler"].get<std::string>().c_str(),
                           r["nfe"].get<long long>(), r["tile"].get<int>(), r["overlap"].get<int>(),
                           r["psnr"].get<double>(), r["ssim"].get<double>(), speed,
-                          nlmSpeed > 0 ? speed / nlmSpeed : 0.0);
+                          nlmSpeed > 0 ? speed / nlmSpeed : 0.0, net >= 0 ? fmt(net, 2).c_str() : "-");
             t << line;
         }
     }
@@ -152,8 +154,13 @@ std::string benchTable(const nlohmann::json& j) {
           << l["sampler"].get<std::string>() << " @" << l["nfe"].get<long long>() << ": " << fmt(seconds, 1)
           << " s (" << fmt(seconds / mp, 2) << " s/MP), PSNR " << fmt(l["psnr_noisy"].get<double>()) << " -> "
           << fmt(l["psnr_restored"].get<double>()) << " dB, peak RSS "
+          << (l.value("peak_rss_scope", "process") == "restoration" ? "during the restoration " : "")
           << fmt(l["peak_rss_mib"].get<double>(), 0)
-          << " MiB (one float image: " << fmt(l["image_mib"].get<double>(), 0) << " MiB)\n";
+          << " MiB (one float image: " << fmt(l["image_mib"].get<double>(), 0) << " MiB"
+          << (l.contains("rss_added_mib")
+                  ? ", " + fmt(l["rss_added_mib"].get<double>(), 0) + " MiB over what the process held before"
+                  : std::string())
+          << ")\n";
     }
     t << "whole bench: " << fmt(j["seconds"].get<double>(), 1) << " s";
     if (j.contains("shard"))
@@ -167,15 +174,11 @@ std::string benchTable(const nlohmann::json& j) {
 Result<RestoreBenchReport> mergeRestoreBench(std::vector<nlohmann::json> parts) {
     using R = Result<RestoreBenchReport>;
     return guarded<RestoreBenchReport>("merge bench restore", [&]() -> R {
-        auto ordered = orderShards(std::move(parts));
-        if (!ordered) return ordered.error();
-        const auto& ps = ordered.value();
-        nlohmann::json j = ps.front();
-        j.erase("shard");
+        auto m = mergeParts(std::move(parts), "tasks");
+        if (!m) return m.error();
+        const auto& ps = m.value().parts;
+        nlohmann::json& j = m.value().merged;
         j["shards"] = ps.size();
-        auto tasks = concatUnits(ps, "tasks");
-        if (!tasks) return tasks.error();
-        j["tasks"] = tasks.value();
         double seconds = 0;
         j.erase("large");
         for (const auto& p : ps) {

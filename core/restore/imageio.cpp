@@ -129,22 +129,36 @@ Result<LoadedImage> decode(const std::string& path, const Bytes& bytes, std::int
     } catch (const cv::Exception& e) {
         return R::invalid(path + ": cannot decode the image (" + firstLine(e.what()) + ")");
     }
+    // 8-bit samples go to float once, straight into the [1, C, H, W] result (a 12-MP photo: one
+    // 137 MiB float image, not three); other depths through a float copy of the decoded image.
+    if (!m.isContinuous()) m = m.clone();
     cv::Mat f;
-    m.convertTo(f, CV_32F);
-    m.release();
-    at::Tensor hwc = at::from_blob(f.ptr<float>(), {f.rows, f.cols, cn}, at::kFloat);
-    if (out.depthBits >= 32) hwc = hwc.nan_to_num(0.0).clamp(0.0, maxv); // integer samples are in range
-    const auto raw = hwc.narrow(2, 0, (cn == 1 || cn == 2) ? 1 : 3);
-    // v / (max/2) − 1: bit-identical to data::toSigned for 8-bit files.
-    at::Tensor colour = raw.div(maxv / 2);
-    colour.sub_(1.0);
+    at::Tensor hwc;
+    if (m.depth() == CV_8U) {
+        hwc = at::from_blob(m.ptr<std::uint8_t>(), {m.rows, m.cols, cn}, at::kByte);
+    } else {
+        m.convertTo(f, CV_32F);
+        m.release();
+        hwc = at::from_blob(f.ptr<float>(), {f.rows, f.cols, cn}, at::kFloat);
+        if (out.depthBits >= 32) hwc = hwc.nan_to_num(0.0).clamp(0.0, maxv); // integer samples are in range
+    }
+    const std::int64_t colours = (cn == 1 || cn == 2) ? 1 : 3;
+    const auto raw = hwc.narrow(2, 0, colours);
     out.hadAlpha = cn == 2 || cn == 4;
     if (out.hadAlpha) {
-        const auto a = hwc.narrow(2, cn - 1, 1) / maxv; // [H, W, 1]
+        const auto a = hwc.narrow(2, cn - 1, 1).to(at::kFloat) / maxv; // [H, W, 1]
         out.alpha = a.permute({2, 0, 1}).unsqueeze(0).contiguous();
-        if (mode == AlphaMode::CompositeOverWhite) colour = (raw / maxv * a + (1.0 - a)) * 2.0 - 1.0;
+        if (mode == AlphaMode::CompositeOverWhite) {
+            const auto colour = (raw.to(at::kFloat) / maxv * a + (1.0 - a)) * 2.0 - 1.0;
+            out.image = colour.permute({2, 0, 1}).unsqueeze(0).contiguous(); // owns its memory
+            return out;
+        }
     }
-    out.image = colour.permute({2, 0, 1}).unsqueeze(0).contiguous(); // owns its memory: f may go
+    // v / (max/2) − 1 in float: bit-identical to data::toSigned for 8-bit files.
+    at::Tensor image = at::empty({1, colours, std::int64_t(out.height), std::int64_t(out.width)}, at::kFloat);
+    image[0].copy_(raw.permute({2, 0, 1}));
+    image.div_(maxv / 2).sub_(1.0);
+    out.image = image; // owns its memory: m and f may go
     return out;
 }
 
@@ -175,7 +189,12 @@ Result<bool> save(const at::Tensor& input, const std::string& path, const SaveOp
     const bool wide = o.bitDepth == 16 && (ext == ".png" || ext == ".tif" || ext == ".tiff");
     const double maxv = wide ? 65535.0 : 255.0;
     // [-1, 1] → 0..max, NaN → 0, HWC with OpenCV's BGR(A) order.
-    auto v = x[0].detach().to(at::kCPU, at::kFloat).nan_to_num(-1.0).add(1.0).mul(0.5 * maxv).round().clamp(0, maxv);
+    // One new float image, then in place (a chain of out-of-place ops would hold five at once).
+    auto v = at::nan_to_num(x[0].detach().to(at::kCPU, at::kFloat), -1.0);
+    v.add_(1.0).mul_(0.5 * maxv).round_().clamp_(0, maxv);
+    // To the file's integer type before the channel swap, so the copies are the small ones.
+    const auto sampleType = wide ? at::kInt : at::kByte;
+    v = v.to(sampleType);
     if (v.size(0) == 3) v = v.flip({0});
     const bool withAlpha = o.alpha.defined() && (ext == ".png" || ext == ".tif" || ext == ".tiff" || ext == ".webp");
     if (withAlpha) {
@@ -183,10 +202,10 @@ Result<bool> save(const at::Tensor& input, const std::string& path, const SaveOp
             return R::invalid("cannot save " + path + ": the alpha channel does not match the image size");
         const auto a = o.alpha.detach().to(at::kCPU, at::kFloat).reshape({1, x.size(2), x.size(3)});
         const auto colour = v.size(0) == 1 ? v.expand({3, -1, -1}) : v; // grey + alpha is written as BGRA
-        v = at::cat({colour, a.nan_to_num(1.0).clamp(0, 1).mul(maxv).round()});
+        v = at::cat({colour, a.nan_to_num(1.0).clamp(0, 1).mul(maxv).round().to(sampleType)});
     }
     const int cn = int(v.size(0));
-    const auto hwc = v.permute({1, 2, 0}).to(wide ? at::kInt : at::kByte).contiguous();
+    const auto hwc = v.permute({1, 2, 0}).contiguous();
     cv::Mat m;
     if (wide)
         cv::Mat(int(x.size(2)), int(x.size(3)), CV_32SC(cn), hwc.data_ptr<int>()).convertTo(m, CV_16U);

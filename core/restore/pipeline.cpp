@@ -206,6 +206,8 @@ Result<bool> validate(const RestoreParams& p) {
         return Result<bool>::invalid("unknown task '" + p.task + "' (known: " + known + ")");
     }
     if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
+    if (p.tileBatch < 1 || p.tileBatch > 4096)
+        return Result<bool>::invalid("the tile batch must be between 1 and 4096");
     if (p.tileSize != 0 && (p.tileSize < 16 || p.tileSize > 2048 || p.tileSize % 8 != 0))
         return Result<bool>::invalid(
             "the tile size must be a multiple of 8 from 16 to 2048 (or 0: the model's own)");
@@ -293,8 +295,20 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
             ip.upstreamGrid = true; // the step numbers the network was trained on
         }
         const auto s = sde::makeIrSde(ip);
-        const auto den = info.published ? publishedNoise(loaded.value().unet)
-                                        : sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model, label, map));
+        const auto bare =
+            info.published ? publishedNoise(loaded.value().unet)
+                           : sde::denoiserFromSigma(*s, residualDenoiser(loaded.value().model, label, map));
+        // The time inside the network (with the σ rescaling around it), so the rest — prior
+        // samples, solver arithmetic, tiling and blending — can be reported apart.
+        double networkSeconds = 0;
+        sde::Denoiser den = bare;
+        den.fn = [inner = bare.fn, &networkSeconds](const at::Tensor& x, const at::Tensor& t,
+                                                    const at::Tensor& m) {
+            const double start = nowSeconds();
+            auto r = inner(x, t, m);
+            networkSeconds += nowSeconds() - start;
+            return r;
+        };
         const std::int64_t B = mu.size(0), H = mu.size(2), W = mu.size(3);
         const bool tiledRun = info.published ? (H > kPublishedTile || W > kPublishedTile)
                                              : (H != info.imageSize || W != info.imageSize);
@@ -397,18 +411,20 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
                     return r.value();
                 };
                 // The built-in model sees tiles of exactly its size; a checkpoint pads itself.
-                const auto out = tiledBatched(mu.slice(0, i, i + 1), tile, overlap, p.batch, fn,
-                                              [&] { return failed || ctx.cancelled(); }, info.published ? 1 : 4,
-                                              info.published ? 8 : tile);
+                const auto out = tiledBatched(
+                    mu.slice(0, i, i + 1), tile, overlap, p.tileBatch, fn,
+                    [&] { return failed || ctx.cancelled(); }, info.published ? 1 : 4,
+                    info.published ? 8 : tile);
                 if (ctx.cancelled()) return Result<RestoreTensorResult>::cancelled("restore: cancelled");
                 if (failed) return failure;
                 results.push_back(out);
             }
         }
         RestoreTensorResult res;
-        res.x = at::cat(results);
+        res.x = results.size() == 1 ? results.front() : at::cat(results); // one image: no copy
         res.nfe = nfe;
         res.seconds = nowSeconds() - t0;
+        res.networkSeconds = networkSeconds;
         if (info.noiseMap) {
             res.noiseSigma255 = {noiseSigma};
             res.note = noiseLevelNote(noiseSigma, p.noiseSigma255 >= 0 || taskIsNoiseFree(p), 1);
@@ -421,10 +437,16 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
             const bool denoising = !info.taskLabels || p.task == "noise";
             if (p.noiseBudget && denoising && B == 1) {
                 const double r = noiseSigma * 2.0 / 255.0; // RMS on the [−1, 1] scale
+                // No whole-image temporaries (a 12-MP photo's float image is 137 MiB): the
+                // distance in blocks of rows, the projection in place on the result.
                 const auto m = mu.to(res.x.scalar_type());
-                auto d = res.x - m;
-                const double rms = d.pow(2).mean().sqrt().item<double>();
-                if (rms > r) res.x = m + d.mul_(r / rms);
+                double sq = 0;
+                for (std::int64_t y = 0; y < H; y += 256) {
+                    const auto rows = std::min<std::int64_t>(256, H - y);
+                    sq += (res.x.narrow(2, y, rows) - m.narrow(2, y, rows)).pow(2).sum().item<double>();
+                }
+                const double rms = std::sqrt(sq / double(res.x.numel()));
+                if (rms > r) res.x.sub_(m).mul_(r / rms).add_(m);
             }
         }
         return res;

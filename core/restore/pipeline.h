@@ -24,7 +24,8 @@ namespace reverie::restore {
 struct RestoreTensorResult {
     at::Tensor x;               ///< restored images [B, C, H, W] in [−1, 1]
     std::int64_t nfe = 0;       ///< network evaluations per image (the batch shares them)
-    double seconds = 0;
+    double seconds = 0;         ///< sampling time (the noise-level estimate not included)
+    double networkSeconds = 0;  ///< of which inside the network's forward passes
     std::string note;           ///< what was adapted (channels) or estimated, for the user; empty if nothing
     /// A noise-map model: the noise σ (0..255) each image was restored with, given or estimated.
     std::vector<double> noiseSigma255;

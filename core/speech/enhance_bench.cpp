@@ -523,24 +523,20 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
 Result<EnhanceBenchResult> mergeEnhanceBench(std::vector<nlohmann::json> parts) {
     using R = Result<EnhanceBenchResult>;
     return guarded<EnhanceBenchResult>("merge bench enhance", [&]() -> R {
-        auto ordered = orderShards(std::move(parts));
-        if (!ordered) return ordered.error();
-        auto items = concatUnits(ordered.value(), "items");
-        if (!items) return items.error();
-        nlohmann::json raw = ordered.value().front();
-        raw.erase("shard");
-        raw["items"] = items.value();
-        if (items.value().size() != raw["mixtures"].get<std::size_t>())
-            return R::invalid("merge: the parts hold " + std::to_string(items.value().size()) + " of " +
+        auto m = mergeParts(std::move(parts), "items");
+        if (!m) return m.error();
+        nlohmann::json& raw = m.value().merged;
+        if (raw["items"].size() != raw["mixtures"].get<std::size_t>())
+            return R::invalid("merge: the parts hold " + std::to_string(raw["items"].size()) + " of " +
                               raw["mixtures"].dump() + " mixtures");
         nlohmann::json notes = nlohmann::json::array();
-        for (const auto& part : ordered.value()) {
+        for (const auto& part : m.value().parts) {
             if (part["methods"].size() != raw["methods"].size())
                 return R::invalid(
                     "merge: the parts scored different methods (a peer missing on one machine?)");
             for (const auto& n : part["notes"])
                 if (std::find(notes.begin(), notes.end(), n) == notes.end()) notes.push_back(n);
-            if (&part == &ordered.value().front()) continue;
+            if (&part == &m.value().parts.front()) continue;
             for (std::size_t m = 0; m < raw["methods"].size(); ++m) {
                 auto& a = raw["methods"][m];
                 const auto& b = part["methods"][m];

@@ -170,6 +170,36 @@ private Q_SLOTS:
         QCOMPARE(o.value(QStringLiteral("max_overhead")).toDouble(), worst);
     }
 
+    void benchEngineServesTheShippedNetworks() {
+        // Shard 4 of 6 holds PF-ODE RK4 (a VP-SDE sampler) and the IR-SDE posterior at batch 1
+        // and 16: each served by its shipped network, measured the same way.
+        const Run r = run(QStringLiteral(REVERIE_CLI), {"bench", "engine", "--quick", "--networks", "shipped",
+                                                        "--shard", "4/6", "--json", "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto o = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(o.value(QStringLiteral("config")).toObject().value(QStringLiteral("networks")).toString(),
+                 QStringLiteral("shipped"));
+        const auto nets = o.value(QStringLiteral("networks")).toArray();
+        QCOMPARE(nets.size(), 2);
+        QCOMPARE(nets[0].toObject().value(QStringLiteral("input")).toArray().at(1).toInt(), 28);
+        QCOMPARE(nets[1].toObject().value(QStringLiteral("input")).toArray().at(1).toInt(), 64);
+        const auto rows = o.value(QStringLiteral("rows")).toArray();
+        QCOMPARE(rows.size(), 4);
+        for (const auto& v : rows) {
+            const auto row = v.toObject();
+            const auto sampler = row.value(QStringLiteral("sampler")).toString();
+            QCOMPARE(row.value(QStringLiteral("network")).toString(),
+                     sampler.startsWith(QStringLiteral("ir-sde")) ? QStringLiteral("photo-denoise")
+                                                                  : QStringLiteral("fmnist-edm"));
+            const double seconds = row.value(QStringLiteral("seconds")).toDouble();
+            const double network = row.value(QStringLiteral("network_seconds")).toDouble();
+            QVERIFY2(network > 0 && network < seconds, qPrintable(sampler));
+        }
+        const Run bad = run(QStringLiteral(REVERIE_CLI), {"bench", "engine", "--networks", "real"});
+        QCOMPARE(bad.code, 2);
+        QVERIFY(bad.err.contains("random or shipped"));
+    }
+
     void benchTuneJson() {
         const Run r = run(QStringLiteral(REVERIE_CLI), {"bench", "tune", "--depths", "2,6", "--batches", "4", "--methods",
                                                         "full,meft1", "--samples", "1", "--json", "--threads", "1"});

@@ -196,6 +196,16 @@ private Q_SLOTS:
         QVERIFY(!orderShards({part(1, 2, 1, {}), part(2, 2, 2, {})}));
         QVERIFY(!orderShards({part(1, 2, 1, {}), part(2, 3, 1, {})}));
         QVERIFY(!concatUnits({part(1, 2, 1, {0, 1}), part(2, 2, 1, {1})}, "rows"));
+        // mergeParts: both steps, the first part without its shard, the parts kept in order.
+        auto merged = mergeParts({part(2, 2, 1, {1, 3}), part(1, 2, 1, {0, 2})}, "rows");
+        QVERIFY(merged);
+        QVERIFY(!merged.value().merged.contains("shard"));
+        QCOMPARE(merged.value().merged["rows"].dump(), rows.value().dump());
+        QCOMPARE(merged.value().merged["config"]["a"].get<int>(), 1);
+        QCOMPARE(merged.value().parts.size(), std::size_t(2));
+        QCOMPARE(merged.value().parts[1]["shard"]["index"].get<int>(), 2);
+        QVERIFY(!mergeParts({part(1, 2, 1, {0, 1}), part(2, 2, 1, {1})}, "rows"));
+        QVERIFY(!mergeParts({part(1, 2, 1, {0}), part(2, 2, 2, {1})}, "rows"));
         const auto noShard = orderShards({nlohmann::json{{"bench", "x"}}});
         QVERIFY(!noShard && noShard.error().message.find("--shard") != std::string::npos);
     }

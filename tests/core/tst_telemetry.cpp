@@ -73,6 +73,24 @@ private Q_SLOTS:
         QVERIFY(s.rssPeakBytes >= during);
         if (runtime::info().cudaDevices == 0) QCOMPARE(s.deviceAllocBytes, std::int64_t(-1)); // no device figures
     }
+    void residentPeakRestartsForOnePhase() {
+        {
+            std::vector<char> block(192u * 1024 * 1024, 1); // touched; freed (unmapped) at scope end
+            QVERIFY(telemetry::residentPeakBytes() >= telemetry::residentBytes());
+        }
+        const auto peakBefore = telemetry::residentPeakBytes();
+        if (!telemetry::resetResidentPeak())
+            QSKIP("this kernel does not allow resetting the high-water mark");
+        const auto peakAfter = telemetry::residentPeakBytes();
+        // The 192 MiB phase is forgotten; the new peak starts at the current RSS.
+        QVERIFY2(peakBefore - peakAfter > 150LL * 1024 * 1024,
+                 qPrintable(QString("%1 -> %2").arg(peakBefore).arg(peakAfter)));
+        QVERIFY(peakAfter >= telemetry::residentBytes() - 16LL * 1024 * 1024);
+        {
+            std::vector<char> block(64u * 1024 * 1024, 1);
+            QVERIFY(telemetry::residentPeakBytes() - peakAfter > 48LL * 1024 * 1024);
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTelemetry)
