@@ -5,9 +5,11 @@
 # benches, and prints one JSON summary as its last line. Meant to finish in under 8 minutes on a
 # warm ccache (the build is most of it); set GPU_CHECK_SKIP_TESTS=1 to leave the suite out.
 #
-# What runs on the GPU today: the diagnostics job only. The samplers, the restore/enhance/generate
-# jobs and the benches take no device yet (they run on the CPU in this build too), so their
-# figures here are CPU figures from a CUDA build — the summary says so. README, "GPU".
+# What runs on the GPU today: the diagnostics job and `restore --device cuda` (the restoration
+# pipeline: network, sampler and tiles on the GPU; tst_restorer runsOnTheRequestedDevice compares
+# it with the CPU). The enhance/generate jobs and the benches take no device yet (they run on the
+# CPU in this build too), so their figures here are CPU figures from a CUDA build — the summary
+# says so. README, "GPU".
 #
 # Needs: Debian 12's build packages (packaging/install-deps.sh) and a CUDA LibTorch, found as
 # $LIBTORCH (an unpacked libtorch folder) or through python3's torch (torch.utils.cmake_prefix_path).
@@ -55,14 +57,22 @@ engine=$(json_of bench engine --quick)
 restore=$(json_of bench restore --quick --no-photos)
 enhance=$(json_of bench enhance --quick)
 generate=$(json_of bench generate --quick)
+# One held-out photo restored on the GPU and on the CPU (each line: the file's seconds and NFE).
+photo=${REVERIE_PHOTOS_DIR:-/usr/local/share/reverie/photos}/test/coffee.png
+restore_cuda=null
+restore_cpu=null
+if [[ -f "$photo" ]]; then
+  restore_cuda=$(json_of restore "$photo" -o "$build/restore-cuda" --model photo-denoise --device cuda)
+  restore_cpu=$(json_of restore "$photo" -o "$build/restore-cpu" --model photo-denoise --device cpu)
+fi
 t_end=$(date +%s)
 
 cat << JSON | tr -d '\n'
 {"gpu_check":{"gpu":"$gpu","libtorch":"$prefix","seconds":{"configure":$((t_configured - t_start)),
 "build":$((t_built - t_configured)),"tests":$((t_tested - t_built)),"benches":$((t_end - t_tested)),
 "total":$((t_end - t_start))},"tests":$tests_json,
-"on_gpu":["diagnostics"],"on_cpu_in_this_build":["bench engine","bench restore","bench enhance","bench generate"],
+"on_gpu":["diagnostics","restore --device cuda"],"on_cpu_in_this_build":["bench engine","bench restore","bench enhance","bench generate"],
 "diagnostics_cuda":$diag,"bench_engine":$engine,"bench_restore":$restore,"bench_enhance":$enhance,
-"bench_generate":$generate}}
+"bench_generate":$generate,"restore_photo_cuda":$restore_cuda,"restore_photo_cpu":$restore_cpu}}
 JSON
 echo

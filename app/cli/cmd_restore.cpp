@@ -1,6 +1,7 @@
 // reverie-cli restore: restore image files with the built-in restorer or a published IR-SDE
 // checkpoint.
 
+#include "base/runtime.h"
 #include "cli/command.h"
 
 #include "models/zoo.h"
@@ -29,6 +30,8 @@ Options:
                     are fully convolutional, larger tiles cost less per megapixel - README,
                     "Photo speed levers").
   --overlap N       Tile overlap in pixels (0: a quarter tile; -1: none).
+  --device D        cpu (default), cuda or cuda:N: where the network and the sampling run (a
+                    CUDA LibTorch and a visible GPU; packaging/gpu-check.sh).
   --shard K/N       Only every N-th input, starting with the K-th (K = 1..N): N processes or
                     cluster tasks share one batch (packaging/slurm/); with --json each prints a
                     part that `reverie-cli merge` puts together.
@@ -80,6 +83,7 @@ int run(const QStringList& args) {
          valueOption("shard", "K/N: every N-th input from the K-th.", ""),
          valueOption("tile", "Tile side in pixels (0: the model's).", "0"),
          valueOption("overlap", "Tile overlap in pixels (0: a quarter tile; -1: none).", "0"),
+         valueOption("device", "cpu, cuda or cuda:N.", "cpu"),
          valueOption("lambda", "IR-SDE stationary std on the 0..255 scale.", "50"),
          valueOption("model", "Model folder, checkpoint file or built-in name.", ""),
          valueOption("sde-steps", "A checkpoint's SDE T.", "100"),
@@ -115,6 +119,13 @@ int run(const QStringList& args) {
     rp.tileSize = p.value(QStringLiteral("tile")).toInt(&ok1);
     rp.tileOverlap = p.value(QStringLiteral("overlap")).toInt(&ok2);
     if (!(ok1 && ok2)) return usage(QStringLiteral("--tile and --overlap need whole numbers"));
+    rp.device = p.value(QStringLiteral("device")).toStdString();
+    if (rp.device != "cpu") {
+        std::string why = "unknown device (cpu, cuda or cuda:N)";
+        if (rp.device.rfind("cuda", 0) != 0 || !runtime::deviceUsable("cuda", &why))
+            return usage(QStringLiteral("--device %1: %2")
+                             .arg(QString::fromStdString(rp.device), QString::fromStdString(why)));
+    }
     if (p.isSet(QStringLiteral("noise-sigma"))) {
         bool ok = false;
         rp.noiseSigma255 = p.value(QStringLiteral("noise-sigma")).toDouble(&ok);
@@ -159,6 +170,7 @@ int run(const QStringList& args) {
          {"nfe", rp.nfe},
          {"tile", rp.tileSize},
          {"overlap", rp.tileOverlap},
+         {"device", rp.device},
          {"inputs", inputs.size()}},
         "images",
         [&](const QString& in) -> FileOutcome {

@@ -41,7 +41,9 @@ double noiseMapLevel(double sigma255, double sigmaData) { return 2.0 * sigma255 
 sde::SigmaDenoiser residualDenoiser(EdmDenoiser model, std::int64_t label, double noiseMap) {
     return [model, label, noiseMap](const at::Tensor& xt, const at::Tensor& st, const at::Tensor& mu) mutable {
         const auto x = xt.to(at::kFloat), m = mu.to(at::kFloat);
-        const auto labels = label >= 0 ? at::full({x.size(0)}, label, at::kLong) : at::Tensor();
+        const auto labels =
+            label >= 0 ? at::full({x.size(0)}, label, at::TensorOptions().dtype(at::kLong).device(x.device()))
+                       : at::Tensor();
         const auto cond = noiseMap >= 0
                               ? at::cat({m, at::full({m.size(0), 1, m.size(2), m.size(3)}, noiseMap, m.options())}, 1)
                               : m;

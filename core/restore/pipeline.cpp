@@ -1,9 +1,7 @@
 #include "restore/pipeline.h"
 
+#include "base/runtime.h"
 #include "data/fashion_mnist.h"
-#include "models/zoo.h"
-#include "models/unet.h"
-#include "restore/tiling.h"
 #include "engine/sde/param.h"
 #include "engine/sde/sde.h"
 #include "engine/solvers/common.h"
@@ -13,8 +11,11 @@
 #include "engine/solvers/posterior_onestep.h"
 #include "models/conditioned.h"
 #include "models/published/load.h"
+#include "models/unet.h"
+#include "models/zoo.h"
 #include "restore/degrade.h"
 #include "restore/noiselevel.h"
+#include "restore/tiling.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -215,6 +216,20 @@ Result<bool> validate(const RestoreParams& p) {
         return Result<bool>::invalid(
             "the tile overlap must be smaller than the tile (-1: none, 0: a quarter tile)");
     if (p.sdeSteps < 1 || p.sdeSteps > 10000) return Result<bool>::invalid("the SDE's T must be between 1 and 10000");
+    if (p.device != "cpu") {
+        const std::string kind = p.device.substr(0, p.device.find(':'));
+        std::string why = "unknown device (cpu, cuda or cuda:N)";
+        if (kind != "cuda" || !runtime::deviceUsable("cuda", &why))
+            return Result<bool>::invalid("--device " + p.device + ": " + why);
+        try {
+            const at::Device d(p.device);
+            if (d.has_index() && d.index() >= runtime::info().cudaDevices)
+                return Result<bool>::invalid("--device " + p.device + ": no such GPU (" +
+                                             std::to_string(runtime::info().cudaDevices) + " visible)");
+        } catch (const std::exception&) {
+            return Result<bool>::invalid("--device " + p.device + ": unknown device (cpu, cuda or cuda:N)");
+        }
+    }
     // A second-order MR Sampler step uses the previous evaluation: one evaluation is not enough
     // (found by the soak: NFE 1 used to fail only once restoring had started).
     if (MrsId mrs; parseMrs(p.sampler, &mrs) && mrs.order == 2 && p.nfe < 2)
@@ -310,6 +325,13 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
             return r;
         };
         const std::int64_t B = mu.size(0), H = mu.size(2), W = mu.size(3);
+        // The network and the sampling on the job's device; the model follows the job that uses it
+        // (jobs run one at a time on the engine thread). The input moves there after the noise
+        // estimate, which reads it on the CPU.
+        const at::Device device(p.device);
+        if (loaded.value().model) loaded.value().model->to(device);
+        if (loaded.value().unet) loaded.value().unet->to(device);
+        const at::Tensor muOn = mu.to(device);
         const bool tiledRun = info.published ? (H > kPublishedTile || W > kPublishedTile)
                                              : (H != info.imageSize || W != info.imageSize);
         const double t0 = nowSeconds();
@@ -366,7 +388,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         std::vector<at::Tensor> results;
         if (!tiledRun) {
             for (std::int64_t i = 0; i < B; i += p.batch) {
-                const auto chunk = mu.slice(0, i, std::min(B, i + p.batch)).to(at::kFloat);
+                const auto chunk = muOn.slice(0, i, std::min(B, i + p.batch)).to(at::kFloat);
                 auto r = run(chunk, std::uint64_t(i), p.previews && i == 0);
                 if (!r) return r.error();
                 results.push_back(r.value());
@@ -412,7 +434,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
                 };
                 // The built-in model sees tiles of exactly its size; a checkpoint pads itself.
                 const auto out = tiledBatched(
-                    mu.slice(0, i, i + 1), tile, overlap, p.tileBatch, fn,
+                    muOn.slice(0, i, i + 1), tile, overlap, p.tileBatch, fn,
                     [&] { return failed || ctx.cancelled(); }, info.published ? 1 : 4,
                     info.published ? 8 : tile);
                 if (ctx.cancelled()) return Result<RestoreTensorResult>::cancelled("restore: cancelled");
@@ -422,6 +444,7 @@ Result<RestoreTensorResult> restoreTensor(const RestoreParams& p, const at::Tens
         }
         RestoreTensorResult res;
         res.x = results.size() == 1 ? results.front() : at::cat(results); // one image: no copy
+        res.x = res.x.to(at::kCPU);
         res.nfe = nfe;
         res.seconds = nowSeconds() - t0;
         res.networkSeconds = networkSeconds;

@@ -52,6 +52,9 @@ struct RestoreParams {
     /// 3.61 s/MP, `bench restore --photo-levers`) and holds a quarter of the activations: what
     /// keeps a 12-MP photo under 1 GiB (README, "Photo speed levers").
     int tileBatch = 16;
+    /// Where the network and the sampling run: "cpu", or "cuda" / "cuda:N" with a CUDA LibTorch and
+    /// a visible GPU (refused with the reason otherwise). Inputs and results stay on the CPU.
+    std::string device = "cpu";
     bool previews = false;                ///< progress carries x_t | x̂_0 of the first images
     int tileOverlap = 0; ///< tiled runs: overlap in pixels (0: a quarter tile, at least 4; −1: none)
     /// Tiled runs: the tile side in pixels (0: the model's own size, image_size on its card; a

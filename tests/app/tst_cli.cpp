@@ -118,6 +118,9 @@ private Q_SLOTS:
         QTest::newRow("restore bad noise sigma")
             << cli << QStringList{"restore", "a.png", "-o", "out", "--noise-sigma", "300"}
             << "--noise-sigma needs a value between 0 and 255";
+        QTest::newRow("restore bad device")
+            << cli << QStringList{"restore", "a.png", "-o", "out", "--device", "tpu"}
+            << "--device tpu: unknown device";
         QTest::newRow("export usage") << cli << QStringList{"export", "a.pt"} << "export needs CHECKPOINT OUT.pt";
         QTest::newRow("gui unknown option") << gui << QStringList{"--frobnicate"} << "Unknown option 'frobnicate'";
         QTest::newRow("gui unknown workbench") << gui << QStringList{"--workbench", "paint", "-platform", "offscreen"}

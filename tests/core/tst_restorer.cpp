@@ -132,6 +132,48 @@ private Q_SLOTS:
             }
     }
 
+    void runsOnTheRequestedDevice() {
+        // The same restoration on the CPU named explicitly and by default is identical; on a GPU
+        // (packaging/gpu-check.sh) it matches the CPU's to float rounding over a few steps; without
+        // one, "cuda" is refused before anything runs, with the reason, and unknown devices too.
+        const auto x = testImages(2);
+        auto g = at::make_generator<at::CPUGeneratorImpl>(6);
+        const auto mu = restore::degrade(x, restore::Degradation::Noise, g).mu;
+        restore::RestoreParams p;
+        p.modelDir = restorerDir();
+        p.sampler = "mrs-ode-2-data";
+        p.nfe = 4;
+        const auto byDefault = restore::restoreTensor(p, mu, {});
+        QVERIFY(byDefault.ok());
+        p.device = "cpu";
+        const auto onCpu = restore::restoreTensor(p, mu, {});
+        QVERIFY(onCpu.ok());
+        QVERIFY(at::equal(byDefault.value().x, onCpu.value().x));
+        p.device = "cuda";
+        const auto onGpu = restore::restoreTensor(p, mu, {});
+        if (runtime::info().cudaDevices > 0) {
+            QVERIFY2(onGpu.ok(), onGpu.ok() ? "" : onGpu.error().message.c_str());
+            QVERIFY(onGpu.value().x.device().is_cpu()); // results come back to the CPU
+            const double diff = (onGpu.value().x - onCpu.value().x).abs().max().item<double>();
+            QVERIFY2(diff < 1e-3, std::to_string(diff).c_str());
+        } else {
+            QVERIFY(!onGpu.ok());
+            QCOMPARE(onGpu.error().kind, ErrorKind::InvalidInput);
+            QVERIFY2(onGpu.error().message.find("CUDA") != std::string::npos ||
+                         onGpu.error().message.find("GPU") != std::string::npos,
+                     onGpu.error().message.c_str());
+        }
+        for (const char* bad : {"tpu", "cuda:x", "cudax"}) {
+            p.device = bad;
+            const auto r = restore::restoreTensor(p, mu, {});
+            QVERIFY2(!r.ok() && r.error().message.find(bad) != std::string::npos, bad);
+        }
+        // The model is back on the CPU for the next CPU job.
+        p.device = "cpu";
+        const auto again = restore::restoreTensor(p, mu, {});
+        QVERIFY(again.ok() && at::equal(again.value().x, onCpu.value().x));
+    }
+
     void oneStepPosteriorBaselineBarelyMoves() {
         const auto x = testImages(3);
         auto g = at::make_generator<at::CPUGeneratorImpl>(2);
