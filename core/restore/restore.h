@@ -48,7 +48,7 @@ struct RestoreParams {
     /// The official samplers are `posterior` (their test default) and `em` at nfe = T.
     int sdeSteps = 100;
     int batch = 64;                       ///< images per network batch
-    /// Tiled runs: tiles per network batch. 16 runs as fast as 64 on a 2-core CPU (3.53 against
+    /// Tiled runs: tiles per network batch. 16 runs as fast as 64 on a 2-core CPU (3.26 against
     /// 3.61 s/MP, `bench restore --photo-levers`) and holds a quarter of the activations: what
     /// keeps a 12-MP photo under 1 GiB (README, "Photo speed levers").
     int tileBatch = 16;
