@@ -7,9 +7,8 @@
 #include "erase/sd_erase.h"
 #include "generate/generate.h"
 #include "generate/gradbench.h"
-#include "models/conditioned.h"
+#include "models/bench_networks.h"
 #include "models/published/bench.h"
-#include "models/store.h"
 #include "models/zoo.h"
 #include "restore/bench.h"
 #include "restore/restore.h"
@@ -146,47 +145,6 @@ int report(const QCommandLineParser& p, const auto& r) {
     return printReport(r.value().table, r.value().json, p.isSet(QStringLiteral("json")));
 }
 
-std::int64_t parameterCount(torch::nn::Module& m) {
-    std::int64_t n = 0;
-    for (const auto& t : m.parameters()) n += t.numel();
-    return n;
-}
-
-// The shipped networks for `bench engine --networks shipped`: the Fashion-MNIST generator (class
-// labels 0..9 in turn, no guidance) for the VP-SDE samplers, and the photo denoiser on tiles of its
-// own size (noise map at σ = 25) for the IR-SDE samplers, as `restore` serves it.
-Result<bool> shippedNetworks(bench::EngineBenchOptions* o) {
-    const auto genDir = models::zoo::find(models::zoo::kGenerator);
-    const auto photoDir = models::zoo::find(models::zoo::kPhotoRestorer);
-    if (genDir.empty() || photoDir.empty())
-        return Result<bool>::invalid("the shipped networks were not found (set REVERIE_MODELS_DIR)");
-    auto gen = models::loadGeneratorFolder(genDir);
-    if (!gen) return gen.error();
-    auto photo = models::loadConditionedFolder(photoDir, "restorer", "a restoration model", 0.25);
-    if (!photo) return photo.error();
-    auto g = gen.value();
-    const auto& gc = g->net()->config();
-    const int classes = gc.numClasses;
-    bench::BenchNetwork gn;
-    gn.name = models::zoo::kGenerator;
-    gn.parameters = parameterCount(*g);
-    gn.input = {gc.inChannels, gc.imageSize, gc.imageSize};
-    gn.fn = [g, classes](const at::Tensor& x, const at::Tensor& sigma, const at::Tensor&) mutable {
-        const auto labels = classes > 0 ? at::arange(x.size(0), at::kLong) % classes : at::Tensor();
-        return g->forward(x.to(at::kFloat), sigma.to(at::kFloat), {}, labels).to(x.scalar_type());
-    };
-    const auto& pm = photo.value();
-    bench::BenchNetwork pn;
-    pn.name = models::zoo::kPhotoRestorer;
-    pn.parameters = pm.parameters;
-    pn.input = {pm.config.inChannels, pm.config.imageSize, pm.config.imageSize};
-    pn.fn = models::residualDenoiser(
-        pm.model, -1, pm.noiseMap() ? models::noiseMapLevel(25.0, pm.model->sigmaData()) : -1.0);
-    o->generative = gn;
-    o->meanReverting = pn;
-    return true;
-}
-
 int engine(const QCommandLineParser& p, bool quick) {
     bench::EngineBenchOptions o;
     o.quick = quick;
@@ -194,7 +152,9 @@ int engine(const QCommandLineParser& p, bool quick) {
     if (p.isSet(QStringLiteral("networks"))) {
         const auto which = p.value(QStringLiteral("networks"));
         if (which == QStringLiteral("shipped")) {
-            if (auto r = shippedNetworks(&o); !r) return jobFailed(r);
+            auto nets = models::shippedBenchNetworks();
+            if (!nets) return jobFailed(nets);
+            o.networks = nets.value();
         } else if (which != QStringLiteral("random")) {
             return usage(QStringLiteral("bench engine: --networks is random or shipped"));
         }

@@ -1,4 +1,5 @@
 #include "engine/bench.h"
+#include "engine/bench_networks.h"
 
 #include "engine/sde/param.h"
 #include "engine/sde/sde.h"
@@ -232,14 +233,13 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
     return guarded<EngineBenchReport>("bench engine", [&]() -> Result<EngineBenchReport> {
         if (opt.batches.empty()) return Result<EngineBenchReport>::invalid("bench engine: no batch sizes given");
         for (int b : opt.batches)
-            if (b < 1) return Result<EngineBenchReport>::invalid("bench engine: batch sizes must be positive");
-        if (opt.generative.has_value() != opt.meanReverting.has_value())
-            return Result<EngineBenchReport>::invalid("bench engine: give both shipped networks or neither");
+            if (b < 1)
+                return Result<EngineBenchReport>::invalid("bench engine: batch sizes must be positive");
         c10::InferenceMode inference;
         const int repeats = opt.repeats > 0 ? opt.repeats : 3;
         const int64_t hw = opt.quick ? 16 : 32;
         const RandomUNet net(opt.seed + 17);
-        const bool shipped = opt.generative.has_value();
+        const bool shipped = opt.networks != nullptr;
 
         const auto vp = sde::makeVp();
         const auto ir = sde::makeIrSde();
@@ -265,10 +265,10 @@ Result<EngineBenchReport> runEngineBench(const EngineBenchOptions& opt, const Jo
         };
         Served vpNet, irNet;
         if (shipped) {
-            vpNet = {timed(sde::denoiserFromSigma(*vp, opt.generative->fn)), opt.generative->input,
-                     opt.generative->name, opt.generative->parameters};
-            irNet = {timed(sde::denoiserFromSigma(*ir, opt.meanReverting->fn)), opt.meanReverting->input,
-                     opt.meanReverting->name, opt.meanReverting->parameters};
+            const auto& gen = opt.networks->generative;
+            const auto& mr = opt.networks->meanReverting;
+            vpNet = {timed(sde::denoiserFromSigma(*vp, gen.fn)), gen.input, gen.name, gen.parameters};
+            irNet = {timed(sde::denoiserFromSigma(*ir, mr.fn)), mr.input, mr.name, mr.parameters};
         } else {
             sde::Denoiser d;
             d.param = sde::Param::Noise;

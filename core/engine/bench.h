@@ -14,22 +14,17 @@
 
 #include "base/job.h"
 #include "base/shard.h"
-#include "engine/sde/param.h"
 
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace reverie::bench {
 
-/// A real network the bench serves samplers with instead of the random one.
-struct BenchNetwork {
-    std::string name;
-    std::int64_t parameters = 0;
-    std::vector<std::int64_t> input; ///< C, H, W of one item
-    sde::SigmaDenoiser fn;           ///< D(x̃; σ̃[, μ]) (the bench adds the SDE's rescaling)
-};
+/// The shipped networks, when the bench serves its samplers with them (engine/bench_networks.h,
+/// which holds LibTorch types; made by models::shippedBenchNetworks()).
+struct BenchNetworks;
 
 struct EngineBenchOptions {
     bool quick = false;
@@ -40,14 +35,14 @@ struct EngineBenchOptions {
     /// Only the cells (batch × sampler, numbered batch-major) this shard owns; the JSON then
     /// carries `shard` and each row its cell as `unit`, for mergeEngineBench.
     Shard shard;
-    /// Both set: `generative` serves the VP-SDE samplers and `meanReverting` (which receives μ)
-    /// the IR-SDE ones; both unset: the random U-Net serves all. One alone is refused.
-    std::optional<BenchNetwork> generative, meanReverting;
+    /// Set: its `generative` network serves the VP-SDE samplers and `meanReverting` (which
+    /// receives μ) the IR-SDE ones; null: the random U-Net serves all.
+    std::shared_ptr<const BenchNetworks> networks;
 };
 
 struct EngineBenchRow {
     std::string sampler;
-    std::string network; ///< the network that served it (BenchNetwork::name, or "random-unet")
+    std::string network; ///< the network that served it (the BenchNetwork's name, or "random-unet")
     int batch = 0;
     std::int64_t nfe = 0;
     double seconds = 0;      ///< sampler wall time (of the median run)
