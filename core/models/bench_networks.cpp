@@ -9,16 +9,6 @@
 
 namespace reverie::models {
 
-namespace {
-
-std::int64_t parameterCount(torch::nn::Module& m) {
-    std::int64_t n = 0;
-    for (const auto& t : m.parameters()) n += t.numel();
-    return n;
-}
-
-} // namespace
-
 Result<std::shared_ptr<const bench::BenchNetworks>> shippedBenchNetworks() {
     using R = Result<std::shared_ptr<const bench::BenchNetworks>>;
     const auto genDir = zoo::find(zoo::kGenerator);
@@ -34,7 +24,7 @@ Result<std::shared_ptr<const bench::BenchNetworks>> shippedBenchNetworks() {
     const auto& gc = g->net()->config();
     const int classes = gc.numClasses;
     nets->generative.name = zoo::kGenerator;
-    nets->generative.parameters = parameterCount(*g);
+    nets->generative.parameters = g->net()->parameterCount(); // the EDM wrapper adds none
     nets->generative.input = {gc.inChannels, gc.imageSize, gc.imageSize};
     nets->generative.fn = [g, classes](const at::Tensor& x, const at::Tensor& sigma,
                                        const at::Tensor&) mutable {

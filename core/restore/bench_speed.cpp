@@ -30,9 +30,8 @@ Result<nlohmann::json> benchPhotoLevers(const RestoreBenchParams& bp, std::size_
     auto listed = photoSetFiles(bp);
     if (!listed) return listed.error();
     const auto& files = listed.value();
-    const std::string sampler =
-        info.value().recommendedSampler.empty() ? "mrs-sde-2-data" : info.value().recommendedSampler;
-    const int nfe = info.value().recommendedNfe > 0 ? info.value().recommendedNfe : 10;
+    const std::string sampler = info.value().samplerOrDefault();
+    const int nfe = info.value().nfeOrDefault();
     const int own = info.value().imageSize;
     struct Lever {
         std::string id, label, sampler;
@@ -183,8 +182,8 @@ Result<nlohmann::json> benchLarge(const RestoreBenchParams& bp, const JobContext
     auto info = restorerInfo(bp.photoModelDir);
     if (!info) return info.error();
     // The card's sampling, as `reverie-cli restore` uses it, and the default tile batch.
-    rp.sampler = info.value().recommendedSampler.empty() ? "mrs-sde-2-data" : info.value().recommendedSampler;
-    rp.nfe = info.value().recommendedNfe > 0 ? info.value().recommendedNfe : 10;
+    rp.sampler = info.value().samplerOrDefault();
+    rp.nfe = info.value().nfeOrDefault();
     rp.seed = bp.seed;
     auto r = restoreTensor(rp, noisy, ctx);
     if (!r) return r.error();

@@ -105,6 +105,11 @@ struct RestorerInfo {
     /// photos; empty / 0 when the card names none.
     std::string recommendedSampler;
     int recommendedNfe = 0;
+    /// The card's sampling, or RestoreParams' defaults where it names none.
+    std::string samplerOrDefault() const {
+        return recommendedSampler.empty() ? RestoreParams{}.sampler : recommendedSampler;
+    }
+    int nfeOrDefault() const { return recommendedNfe > 0 ? recommendedNfe : RestoreParams{}.nfe; }
     std::string summary;  ///< what was read (a checkpoint: architecture, parameters, config, notes)
 };
 Result<RestorerInfo> restorerInfo(const std::string& modelDir);
