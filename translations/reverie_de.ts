@@ -1479,10 +1479,6 @@
         <translation>die des Modells</translation>
     </message>
     <message>
-        <source>How much of the change to keep: 100 % is the model&apos;s output, lower mixes the input back in, keeping some noise and distorting the speech less</source>
-        <translation>Wie viel der Änderung bleibt: 100 % ist die Ausgabe des Modells, weniger mischt die Eingabe wieder bei, behält etwas Rauschen und verzerrt die Sprache weniger</translation>
-    </message>
-    <message>
         <source>Strength:</source>
         <translation>Stärke:</translation>
     </message>
@@ -1493,6 +1489,10 @@
     <message>
         <source>History</source>
         <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>How much of the change to keep: 100 % is the model&apos;s output, lower mixes the input back in, keeping some noise and distorting the speech less; the model&apos;s own may depend on what it removed (its card)</source>
+        <translation>Wie viel der Änderung bleibt: 100 % ist die Ausgabe des Modells, weniger mischt die Eingabe wieder bei, behält etwas Rauschen und verzerrt die Sprache weniger; die des Modells kann davon abhängen, was es entfernt hat (seine Karte)</translation>
     </message>
 </context>
 <context>
@@ -1736,6 +1736,10 @@
     <message>
         <source>demo (held-out voice, white noise, 5 dB)</source>
         <translation>Demo (zurückgehaltene Stimme, weißes Rauschen, 5 dB)</translation>
+    </message>
+    <message>
+        <source> · strength %1 % (removed-signal coherence %2)</source>
+        <translation> · Stärke %1 % (Kohärenz des entfernten Signals %2)</translation>
     </message>
 </context>
 <context>

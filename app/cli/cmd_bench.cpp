@@ -12,6 +12,7 @@
 #include "models/zoo.h"
 #include "restore/bench.h"
 #include "restore/restore.h"
+#include "speech/enhance.h"
 #include "speech/enhance_bench.h"
 #include "tune/bench.h"
 #include "tune/continual.h"
@@ -42,7 +43,8 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            lambda of the sweep); --photo-tasks noise,blur,...: per-task sweep
                            (each task's classical peer given the true parameters; noise at each
                            --photo-sigmas value; --photo-true-sigma rows are told the task too,
-                           and sigma 0 for the tasks other than noise)
+                           and sigma 0 for the tasks other than noise; --photo-blend A,...:
+                           after each +dc row, A*(model+dc) + (1-A)*(peer+dc) from the same run)
                            --photo-levers all|ID,...: seconds per megapixel and PSNR of the photo
                            model per speed lever (default nfe5 overlap8 no-overlap tile128 tile256
                            tile256-nfe5 tile256-nfe2 one-step-256 nfe2-overlap8 nfe2-no-overlap
@@ -53,6 +55,9 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   Options: --quick (under 60 s)  --samples N  --samplers ID,...  --nfe N,...
                            --seed S  --no-peers  --task row|auto|denoise|dereverberate (row, the default:
                            each mixture's own task)  --strength S (0-1; default the card's)
+                           --strength-curve X:S,... (strength by the coherence of what was removed)
+                           --strengths S,... (a sweep: one run, a row per strength, and each
+                           mixture's scores and coherence in the JSON)
                   Held-out split corpus (docs/data.md): --layout split [--split test|val]
                   --snr-buckets 0,5,10,15,20 (--samples per bucket, families in turn)
                   --families recorded,white,...  --reverberant N (T60 0.2-1 s, no noise)
@@ -205,6 +210,13 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
             return usage(QStringLiteral("--photo-set names a folder below the photos folder (test, val, test/<package>)"));
     }
     bp.photoTrueSigma = p.isSet(QStringLiteral("photo-true-sigma"));
+    for (const auto& v : listOption(p, "photo-blend")) {
+        bool ok = false;
+        const double a = QString::fromStdString(v).toDouble(&ok);
+        if (!ok || !(a >= 0 && a <= 1))
+            return usage(QStringLiteral("--photo-blend needs values between 0 and 1"));
+        bp.photoBlends.push_back(a);
+    }
     if (p.isSet(QStringLiteral("photo-levers"))) {
         bp.photoLevers = true;
         if (p.value(QStringLiteral("photo-levers")) != QLatin1String("all"))
@@ -261,6 +273,18 @@ int enhanceBench(const QCommandLineParser& p, bool quick) {
         bool ok = false;
         bp.strength = p.value(QStringLiteral("strength")).toDouble(&ok);
         if (!ok) return usage(QStringLiteral("--strength needs a number"));
+    }
+    if (p.isSet(QStringLiteral("strength-curve"))) {
+        auto c = speech::parseStrengthCurve(p.value(QStringLiteral("strength-curve")).toStdString());
+        if (!c) return usage(QString::fromStdString(c.error().message));
+        bp.strengthCurve = c.value();
+    }
+    for (const auto& v : listOption(p, "strengths")) {
+        bool ok = false;
+        const double s = QString::fromStdString(v).toDouble(&ok);
+        if (!ok || !(s >= 0 && s <= 1))
+            return usage(QStringLiteral("--strengths needs values between 0 and 1"));
+        bp.strengths.push_back(s);
     }
     bp.families = listOption(p, "families");
     for (const auto& v : listOption(p, "snr-buckets")) {
@@ -494,6 +518,7 @@ int run(const QStringList& args) {
                   value("photo-crop", "Crop side."),
                   value("photo-model", "Photo model."),
                   flag("photo-true-sigma", "Also give the model the true sigma."),
+                  value("photo-blend", "Blends of the consistent model and peer."),
                   value("photo-lambda", "The sweep's IR-SDE lambda."),
                   value("photo-tasks", "Photo task sweep."),
                   value("photo-levers", "all, or the speed levers to measure."),
@@ -501,6 +526,8 @@ int run(const QStringList& args) {
                   value("split", "Corpus split."),
                   value("task", "Enhance task."),
                   value("strength", "Enhance strength."),
+                  value("strength-curve", "Enhance strength by the input's SNR."),
+                  value("strengths", "Enhance strengths to sweep."),
                   value("families", "Noise families."),
                   value("snr-buckets", "SNR buckets."),
                   value("reverberant", "Reverberant mixtures."),

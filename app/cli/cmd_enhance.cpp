@@ -41,7 +41,12 @@ Options:
                     dereverberate needs a model trained for it.
   --strength S      How much of the change to keep, 0–1: the output is y + S·(enhanced − y).
                     Lower keeps more of the noise and distorts the speech less (default: the
-                    model card's, 1 when it names none).
+                    model card's: its strength by the input's SNR when it has such a curve,
+                    else its fixed strength, 1 when it names none).
+  --strength-curve SNR:S,...
+                    The strength by the input's SNR as the full-strength output implies it
+                    (e.g. 0:1,10:0.7,20:0.4; linear between points, flat beyond), per 30 s
+                    segment; instead of the card's. Ignored with --strength.
   --model DIR|FILE|NAME
                     Model folder, built-in name (speech-enhance, the score model; or
                     speech-enhance-predictive, one pass), or a published SGMSE+
@@ -66,6 +71,7 @@ int run(const QStringList& args) {
          valueOption("shard", "K/N: every N-th input from the K-th.", ""),
          valueOption("task", "denoise, auto or dereverberate.", "denoise"),
          valueOption("strength", "Share of the change kept (0-1; -1: the model's).", "-1"),
+         valueOption("strength-curve", "Strength by the input's SNR (SNR:S,...).", ""),
          valueOption("snr", "Corrector snr.", "0.5"), valueOption("corrector-steps", "Corrector steps.", "1"),
          QCommandLineOption(QStringLiteral("final-denoise"), QStringLiteral("Final denoising step.")),
          valueOption("model", "Model folder, checkpoint file or built-in name.", "")});
@@ -95,6 +101,11 @@ int run(const QStringList& args) {
     ep.task = p.value(QStringLiteral("task")).toStdString();
     ep.strength = p.value(QStringLiteral("strength")).toDouble(&ok1);
     if (!ok1) return usage(QStringLiteral("--strength needs a number"));
+    if (p.isSet(QStringLiteral("strength-curve"))) {
+        auto c = speech::parseStrengthCurve(p.value(QStringLiteral("strength-curve")).toStdString());
+        if (!c) return usage(QString::fromStdString(c.error().message));
+        ep.strengthCurve = c.value();
+    }
     ep.modelDir = models::zoo::resolve(p.value(QStringLiteral("model")).toStdString(), models::zoo::kEnhancer);
     if (ep.modelDir.empty())
         return usage(QStringLiteral("the built-in speech model was not found (set REVERIE_MODELS_DIR or use --model DIR)"));

@@ -230,6 +230,7 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
             double sigmaUsed = 0;    ///< sum over photos of the σ the model used (estimated or given)
             bool consistent = false; ///< told, and made consistent with the known degradation
             std::vector<double> psnrs; ///< per photo (an identical photo counts as 100 dB)
+            double blend = -1; ///< ≥ 0: α·consistent(x̂) + (1 − α)·consistent(peer) (photoBlends)
         };
         std::vector<Acc> accs;
         for (const auto& s : samplers)
@@ -237,7 +238,11 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
                 accs.push_back({s, k, {}, 0, 0, false, 0, false, {}});
                 if (bp.photoTrueSigma && info.value().noiseMap) {
                     accs.push_back({s, k, {}, 0, 0, true, 0, false, {}});
-                    if (hasConsistencyStep(c.task)) accs.push_back({s, k, {}, 0, 0, true, 0, true, {}});
+                    if (hasConsistencyStep(c.task)) {
+                        accs.push_back({s, k, {}, 0, 0, true, 0, true, {}});
+                        for (double alpha : bp.photoBlends)
+                            accs.push_back({s, k, {}, 0, 0, true, 0, true, {}, alpha});
+                    }
                 }
             }
         double mp = 0;
@@ -260,7 +265,16 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
             const auto dq = measure(mu, x);
             const auto pq = measure(peer, x);
             degradedQ.psnr += dq.psnr, degradedQ.ssim += dq.ssim, peerQ.psnr += pq.psnr, peerQ.ssim += pq.ssim;
+            at::Tensor lastConsistent, peerConsistent; // the "+dc" row's output, the peer's made consistent
             for (auto& a : accs) {
+                if (a.blend >= 0) { // from the "+dc" row before it: no new run
+                    if (!peerConsistent.defined()) peerConsistent = consistent(peer, known);
+                    const auto q = measure(a.blend * lastConsistent + (1.0 - a.blend) * peerConsistent, x);
+                    a.q.psnr += q.psnr, a.q.ssim += q.ssim;
+                    a.psnrs.push_back(q.psnr);
+                    a.wins += q.psnr > pq.psnr ? 1 : 0;
+                    continue;
+                }
                 RestoreParams rp;
                 rp.modelDir = bp.photoModelDir;
                 rp.sampler = a.sampler;
@@ -276,7 +290,8 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
                                   holesStartFromTelea(bp.photoModelDir, mu.size(2), mu.size(3));
                 auto r = restoreTensor(rp, fill ? inpaintCv(mu, known.mask) : mu, {});
                 if (!r) return r.error();
-                const auto q = measure(a.consistent ? consistent(r.value().x, known) : r.value().x, x);
+                if (a.consistent) lastConsistent = consistent(r.value().x, known);
+                const auto q = measure(a.consistent ? lastConsistent : r.value().x, x);
                 a.q.psnr += q.psnr, a.q.ssim += q.ssim, a.seconds += r.value().seconds;
                 a.psnrs.push_back(q.psnr);
                 if (!r.value().noiseSigma255.empty()) a.sigmaUsed += r.value().noiseSigma255.front();
@@ -302,6 +317,7 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
                 {"wins", a.wins},       {"seconds_per_megapixel", mp > 0 ? a.seconds / mp : 0.0}};
             if (info.value().taskLabels) m["task_given"] = a.trueSigma;
             if (a.consistent) m["consistent"] = true;
+            if (a.blend >= 0) m["blend"] = a.blend;
             if (!a.psnrs.empty()) {
                 auto v = a.psnrs;
                 std::sort(v.begin(), v.end());

@@ -44,6 +44,10 @@ struct RestoreBenchParams {
     /// tasks) and, for a model with task labels, the task (RestoreParams::task).
     std::vector<std::string> photoTasks;
     double photoLambda = 0;              ///< > 0: the sweep's IR-SDE λ (0..255); 0: RestoreParams' default
+    /// Task sweep with photoTrueSigma, tasks with a consistency step: after each "+dc" row, a row
+    /// per α here of α·consistent(x̂) + (1 − α)·consistent(peer) ("+dc blend α"; α = 0 is the
+    /// classical peer made consistent, e.g. bicubic with back-projection), from the same run.
+    std::vector<double> photoBlends;
     /// The speed levers replace the photo section: the photo model on every photo of photoSet
     /// (crop photoCrop) at σ = photoSigma, per lever (NFE, tile size, overlap, one-step x̂₀)
     /// seconds per megapixel and PSNR / SSIM, beside OpenCV's NLM given the true σ.

@@ -83,8 +83,13 @@ std::string benchTable(const nlohmann::json& j) {
                                   m["noise_sigma_mean"].get<double>());
                     sigmaNote = buf;
                 }
-                const std::string method =
+                std::string method =
                     m["sampler"].get<std::string>() + (m.value("consistent", false) ? "+dc" : "");
+                if (m.contains("blend")) {
+                    char b[32];
+                    std::snprintf(b, sizeof b, " blend %g", m["blend"].get<double>());
+                    method += b;
+                }
                 std::snprintf(line, sizeof line, "%-15s  %-18s %5d  %6.2f  %6.4f  %d/%d%s\n", label.c_str(),
                               method.c_str(), m["nfe"].get<int>(), m["psnr"].get<double>(),
                               m["ssim"].get<double>(), m["wins"].get<int>(), photos, sigmaNote.c_str());

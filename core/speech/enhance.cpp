@@ -93,6 +93,20 @@ Result<Loaded> loadFolder(const std::string& dir) {
     l.info.strength = c.card.value("strength", 1.0);
     if (!(l.info.strength >= 0 && l.info.strength <= 1))
         return Result<Loaded>::invalid(dir + ": the card's \"strength\" must be between 0 and 1");
+    if (c.card.contains("strength_by_coherence")) {
+        // [[coherence, strength], ...] (EnhanceParams::strengthCurve)
+        const auto& a = c.card["strength_by_coherence"];
+        const std::string bad =
+            dir + ": the card's \"strength_by_coherence\" must be a list of [coherence, strength] pairs";
+        if (!a.is_array()) return Result<Loaded>::invalid(bad);
+        for (const auto& pt : a) {
+            if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
+                return Result<Loaded>::invalid(bad);
+            l.info.strengthCurve.emplace_back(pt[0].get<double>(), pt[1].get<double>());
+        }
+        if (const auto why = checkStrengthCurve(l.info.strengthCurve); !why.empty())
+            return Result<Loaded>::invalid(dir + ": the card's \"strength_by_coherence\": " + why);
+    }
     if (!(l.maskBound >= 1 && l.maskBound <= 10))
         return Result<Loaded>::invalid(dir + ": the card's mask_bound must be between 1 and 10");
     l.info.summary = l.info.name + " (" + std::to_string(l.info.parameters) + " parameters, built-in format)";
@@ -250,6 +264,9 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
     if (!(p.rtol > 0) || !(p.atol > 0)) return Result<bool>::invalid("the ODE tolerances must be positive");
     if (!(p.strength == -1 || (p.strength >= 0 && p.strength <= 1)))
         return Result<bool>::invalid("the strength must be between 0 and 1 (or -1: the model's)");
+    if (!p.strengthCurve.empty())
+        if (const auto why = checkStrengthCurve(p.strengthCurve); !why.empty())
+            return Result<bool>::invalid(why);
     if (p.task != "auto" && p.task != "denoise" && p.task != "dereverberate")
         return Result<bool>::invalid("unknown task '" + p.task + "' (auto, denoise, dereverberate)");
     return true;
@@ -426,11 +443,19 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
         // same as mixing the spectrograms).
         // The card's default serves denoising; dereverberation removes what the input holds (the
         // room), so mixing the input back would undo it: 1 unless asked for.
-        const double strength = p.strength >= 0 ? p.strength : label == 1 ? 1.0 : L.info.strength;
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            const float e = weight[i] > 0 ? out[i] / weight[i] : 0.0f;
-            out[i] = strength == 1 ? e : float(noisy.samples[i] + strength * (double(e) - noisy.samples[i]));
-        }
+        // With a strength curve (the caller's, else the card's) the strength follows how closely
+        // what the model removed follows what it kept.
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = weight[i] > 0 ? out[i] / weight[i] : 0.0f;
+        res.coherence = removedCoherence(noisy.samples, out, L.info.sampleRate);
+        res.inputSnrDb = noiseFloorSnrDb(noisy.samples, L.info.sampleRate);
+        const StrengthCurve& curve = p.strengthCurve.empty() ? L.info.strengthCurve : p.strengthCurve;
+        const double strength = p.strength >= 0  ? p.strength
+                                : label == 1     ? 1.0
+                                : !curve.empty() ? strengthAt(curve, res.coherence)
+                                                 : L.info.strength;
+        if (strength != 1)
+            for (std::size_t i = 0; i < out.size(); ++i)
+                out[i] = float(noisy.samples[i] + strength * (double(out[i]) - noisy.samples[i]));
         res.strength = strength;
         res.enhanced.samples = std::move(out);
         res.enhanced.sampleRate = L.info.sampleRate;
@@ -438,6 +463,24 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
         res.realTimeFactor = res.seconds / noisy.seconds();
         return res;
     });
+}
+
+double noiseFloorSnrDb(const std::vector<float>& noisy, int sampleRate) {
+    const std::int64_t frame = std::max(16, sampleRate / 1000 * 32), hop = frame / 2;
+    if (std::int64_t(noisy.size()) < frame * 4) return 50.0;
+    c10::InferenceMode guard;
+    const auto x = at::from_blob(const_cast<float*>(noisy.data()), {std::int64_t(noisy.size())}, at::kFloat)
+                       .to(at::kDouble);
+    const auto w = at::hann_window(frame, /*periodic=*/true, at::TensorOptions().dtype(at::kDouble));
+    const auto P =
+        at::stft(x, frame, hop, frame, w, /*center=*/false, "reflect", false, true, true).abs().pow(2);
+    const std::int64_t T = P.size(1), q = std::max<std::int64_t>(1, T / 5);
+    const auto sorted = std::get<0>(P.sort(1));
+    // E[X | X below its 20 % quantile] = 0.1074·E[X] for an exponential X (a noise bin's power).
+    const double noise = (sorted.narrow(1, 0, q).mean(1) * (1.0 / 0.10739)).sum().item<double>() * double(T);
+    const double total = P.sum().item<double>();
+    if (!(noise > 0)) return 50.0;
+    return std::clamp(10.0 * std::log10(std::max(total - noise, noise * 1e-1) / noise), -10.0, 50.0);
 }
 
 Result<std::vector<DenoiserErrorRow>> denoiserErrorBySigma(

@@ -55,6 +55,31 @@ inline constexpr const char* kPredictiveSampler = "predictive";
 /// only; a missing or unreadable card counts as a score model, loading reports the problem).
 std::string defaultEnhanceSampler(const std::string& modelDir);
 
+/// Strength by what the model removed (docs/methods.md, "Strength by what was removed"): points
+/// (coherence, strength), coherence strictly increasing in [−1, 1], strengths in [0, 1]; between
+/// points the strength is linear, beyond the ends it is the end's. The coherence is
+/// removedCoherence() of the full-strength output: near 0 when what the model removed rises and
+/// falls on its own (noise), near 1 when it follows the speech it kept (the model is taking
+/// speech away), where a low strength is safer.
+using StrengthCurve = std::vector<std::pair<double, double>>;
+/// The strength the curve gives at x (the curve must be valid; empty → 1; NaN → the low end's).
+double strengthAt(const StrengthCurve& curve, double x);
+/// "" when the curve is valid, else a sentence naming what is wrong.
+std::string checkStrengthCurve(const StrengthCurve& curve);
+/// "X:S,X:S,..." (e.g. "0:1,0.4:0.5,0.8:0.1") → a curve; InvalidInput with the reason otherwise.
+Result<StrengthCurve> parseStrengthCurve(const std::string& text);
+/// The same as text, with "%g" numbers.
+std::string formatStrengthCurve(const StrengthCurve& curve);
+/// How closely what the model removed (y − x̂) follows what it kept (x̂): the Pearson correlation of
+/// their frame energies in dB (32 ms frames, 16 ms hop at `sampleRate`), over the frames where the
+/// input is not silent (energy above 10⁻⁶ of its loudest frame); 0 with fewer than 4 such frames.
+double removedCoherence(const std::vector<float>& noisy, const std::vector<float>& enhanced, int sampleRate);
+/// The input's SNR estimated without the model, from its noise floor (minimum statistics in the
+/// spirit of Martin 2001): per frequency bin of a 32 ms / 16 ms power spectrogram, the noise power is
+/// the mean of its quietest 20 % of frames over the share that an exponential distribution puts
+/// there (×9.31); SNR = 10·log10((total − noise) / noise), clamped to [−10, 50] dB.
+double noiseFloorSnrDb(const std::vector<float>& noisy, int sampleRate);
+
 struct EnhanceParams {
     /// A model folder (weights.pt + card.json, kind "enhancer") or a published SGMSE+ checkpoint
     /// file (.ckpt, .pth, .pt, .bin, .safetensors; backbone ncsnpp, OUVE SDE). A checkpoint brings
@@ -73,6 +98,10 @@ struct EnhanceParams {
     /// −1 → the model card's "strength" (1 when it has none; 1 for "dereverberate"). A lower strength trades noise
     /// removed for less distortion of the speech (chosen on the validation split for a card).
     double strength = -1;
+    /// With strength −1: the strength by removedCoherence() of the full-strength output (per call
+    /// of enhance(), i.e. per segment of enhanceFile()); empty → the card's
+    /// "strength_by_coherence" if it has one, else its "strength". Not used for "dereverberate".
+    StrengthCurve strengthCurve;
     double snr = 0.5;                            ///< pc: the corrector's signal-to-noise ratio
     /// pc, sgmse-pc: annealed-Langevin steps per predictor step (0: the predictor alone); the
     /// NFE must be a multiple of correctorSteps + 1 (N = nfe / (correctorSteps + 1) steps).
@@ -96,7 +125,9 @@ struct EnhanceResult {
     int chunks = 0;
     double seconds = 0;           ///< wall time
     double realTimeFactor = 0;    ///< seconds / audio duration (< 1: faster than real time)
-    double strength = 1;          ///< the strength used (EnhanceParams::strength or the card's)
+    double strength = 1;          ///< the strength used (EnhanceParams::strength, the curve's or the card's)
+    double coherence = 0;         ///< removedCoherence() of the full-strength output
+    double inputSnrDb = 0;        ///< noiseFloorSnrDb() of the input
 };
 
 /// Long inputs are enhanced in chunks of `chunkFrames` STFT frames (0.5 s at 64) that overlap by
@@ -144,6 +175,7 @@ struct EnhancerInfo {
     bool published = false;      ///< a published checkpoint (not a studio model folder)
     bool predictive = false;     ///< a predictive (mask) model: sampler "predictive" only
     double strength = 1;         ///< the card's default EnhanceParams::strength
+    StrengthCurve strengthCurve; ///< the card's "strength_by_coherence" (empty: the fixed strength)
     /// What was read, a few lines (a checkpoint: architecture, container, weights, parameters,
     /// STFT and SDE settings, notes); for a folder, its card's name and size.
     std::string summary;

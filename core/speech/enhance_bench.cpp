@@ -10,12 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <algorithm>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -214,6 +215,20 @@ Result<EnhanceBenchResult> summarise(const nlohmann::json& raw) {
                        {"rows", rows},
                        {"notes", res.notes}};
     if (!errors.empty()) out["error_by_sigma"] = errors;
+    if (raw.contains("strength_curve")) out["strength_curve"] = raw["strength_curve"];
+    if (raw.contains("strengths")) {
+        out["strengths"] = raw["strengths"];
+        nlohmann::json per = nlohmann::json::array();
+        for (const auto& it : items) {
+            nlohmann::json j = {{"groups", it["groups"]}, {"scores", it["scores"]}};
+            if (it.contains("coherence")) j["coherence"] = it["coherence"], j["input_snr"] = it["input_snr"];
+            per.push_back(j);
+        }
+        out["per_mixture"] = per;
+        nlohmann::json names = nlohmann::json::array();
+        for (const auto& m : methods) names.push_back(m["method"]);
+        out["methods"] = names;
+    }
     res.json = out.dump();
     return res;
 }
@@ -270,7 +285,8 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         ep.nfe = st.nfe;
         ep.task = p.task == "row" ? "denoise" : p.task;
         ep.snr = st.snr;
-        ep.strength = p.strength;
+        ep.strength = p.strengths.empty() ? p.strength : 1.0;
+        ep.strengthCurve = p.strengthCurve;
         ep.correctorSteps = st.correctorSteps;
         ep.finalDenoise = st.finalDenoise;
         ep.rtol = ep.atol = 1e-4; // the bench's RK45 tolerance: 1e-5 costs several hundred NFE here
@@ -330,12 +346,22 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         ctx.report(pr);
     };
 
+    for (double s : p.strengths)
+        if (!(s >= 0 && s <= 1)) return R::invalid("a swept strength must be between 0 and 1");
+    std::vector<std::optional<double>> coherence(N), inputSnr(N); // the first setting's, per mixture
     for (const auto& st : settings) {
         MethodScores ms{st.label(), 0, {}, 0, 0};
+        std::vector<MethodScores> swept;
+        for (double s : p.strengths) {
+            char b[32];
+            std::snprintf(b, sizeof b, " s=%g", s);
+            swept.push_back({st.label() + b, 0, {}, 0, 0});
+        }
         std::int64_t nfe = 0;
         for (std::size_t i = 0; i < N; ++i) {
             if (!sh.owns(i)) {
                 ms.files.push_back(std::nullopt);
+                for (auto& w : swept) w.files.push_back(std::nullopt);
                 continue;
             }
             if (ctx.cancelled()) return R::cancelled("bench enhance: cancelled");
@@ -350,11 +376,31 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
             nfe = std::max(nfe, r.value().nfe);
             ms.seconds += r.value().seconds;
             ms.audio += audioSeconds;
-            ms.files.push_back(score(plan[i].m.clean, r.value().enhanced.samples));
+            if (&st == &settings.front())
+                coherence[i] = r.value().coherence, inputSnr[i] = r.value().inputSnrDb;
+            if (swept.empty()) {
+                ms.files.push_back(score(plan[i].m.clean, r.value().enhanced.samples));
+            } else {
+                const auto& e = r.value().enhanced.samples;
+                const auto& y = plan[i].m.noisy;
+                for (std::size_t k = 0; k < swept.size(); ++k) {
+                    const double s = ep.task == "dereverberate" ? 1.0 : p.strengths[k];
+                    std::vector<float> out(e.size());
+                    for (std::size_t j = 0; j < e.size(); ++j)
+                        out[j] = float(y[j] + s * (double(e[j]) - y[j]));
+                    swept[k].files.push_back(score(plan[i].m.clean, out));
+                    swept[k].seconds += r.value().seconds;
+                    swept[k].audio += audioSeconds;
+                }
+            }
             report(ms.method);
         }
         ms.nfe = int(nfe);
-        methods.push_back(std::move(ms));
+        if (swept.empty()) methods.push_back(std::move(ms));
+        for (auto& w : swept) {
+            w.nfe = int(nfe);
+            methods.push_back(std::move(w));
+        }
     }
 
     if (p.errorPairs > 0 && !p.modelDir.empty()) {
@@ -483,7 +529,11 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
                          {"families", p.families},
                          {"reverberant", p.reverberant},
                          {"task", p.task},
-                         {"strength", p.strength}}}};
+                         {"strength", p.strength},
+                         {"strength_curve", p.strengthCurve},
+                         {"strengths", p.strengths}}}};
+    if (!p.strengths.empty()) raw["strengths"] = p.strengths;
+    if (!p.strengthCurve.empty()) raw["strength_curve"] = p.strengthCurve;
     nlohmann::json methodsJ = nlohmann::json::array();
     for (const auto& ms : methods)
         methodsJ.push_back({{"method", ms.method},
@@ -501,6 +551,7 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
             sc.push_back(ms.files[i] ? nlohmann::json{ms.files[i]->siSdr, ms.files[i]->estoi}
                                      : nlohmann::json());
         items.push_back({{"unit", i}, {"groups", plan[i].groups}, {"scores", sc}});
+        if (coherence[i]) items.back()["coherence"] = *coherence[i], items.back()["input_snr"] = *inputSnr[i];
     }
     raw["items"] = items;
     if (!res.errorBySigma.empty()) {

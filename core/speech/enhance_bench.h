@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace reverie::speech {
@@ -53,6 +54,15 @@ struct EnhanceBenchParams {
     /// "dereverberate" for the reverberant group when the model was trained for it, else "denoise".
     std::string task = "row";
     double strength = -1; ///< EnhanceParams::strength for the model rows (−1: the card's)
+    /// EnhanceParams::strengthCurve for the model rows (empty: the card's, with strength −1).
+    std::vector<std::pair<double, double>> strengthCurve;
+    /// Non-empty: a strength sweep. Each model setting runs once at strength 1 and is scored at
+    /// each of these strengths, y + s·(x̂ − y), a row per setting and strength ("<sampler> s=0.6";
+    /// dereverberated mixtures keep x̂); the JSON then holds "per_mixture" (each mixture's groups,
+    /// the first setting's removedCoherence and noiseFloorSnrDb (speech/enhance.h) as "coherence"
+    /// and "input_snr", and every method's scores) for fitting a strength curve
+    /// (tools/fit_strength_curve.py).
+    std::vector<double> strengths;
     /// > 0: the score model's error against the noise level (denoiserErrorBySigma) on the first
     /// crop of this many of the mixtures, at `errorTimes` (empty: 12 times from t_eps to 1).
     int errorPairs = 0;

@@ -205,6 +205,155 @@ private Q_SLOTS:
         QVERIFY2(bad.error().message.find("predictive") != std::string::npos, bad.error().message.c_str());
     }
 
+    void strengthFollowsWhatWasRemoved() {
+        // The curve's arithmetic: linear between points, flat beyond, NaN at the low end.
+        const StrengthCurve c{{0.0, 1.0}, {0.4, 0.6}, {0.8, 0.2}};
+        QCOMPARE(strengthAt(c, -0.5), 1.0);
+        QVERIFY(std::abs(strengthAt(c, 0.2) - 0.8) < 1e-12);
+        QVERIFY(std::abs(strengthAt(c, 0.6) - 0.4) < 1e-12);
+        QCOMPARE(strengthAt(c, 0.9), 0.2);
+        QCOMPARE(strengthAt(c, std::nan("")), 1.0);
+        QCOMPARE(strengthAt({}, 0.3), 1.0);
+        auto parsed = parseStrengthCurve("0:1,0.4:0.6,0.8:0.2");
+        VERIFY_OK(parsed);
+        QVERIFY(parsed.value() == c);
+        QCOMPARE(formatStrengthCurve(c), std::string("0:1,0.4:0.6,0.8:0.2"));
+        for (const char* bad :
+             {"", "0:1,0:0.5", "0.5:1,0.2:0.5", "0:1.5", "2:1", "0-1", "0:x", "nan:1", "0:1,"})
+            QVERIFY2(!parseStrengthCurve(bad).ok(), bad);
+
+        // The coherence: removing a share of the input itself follows it exactly (1); removing a
+        // steady noise from a syllable-modulated tone does not (near 0); silence is left out.
+        const std::size_t n = 32000;
+        std::vector<float> speech(n), noise(n), noisy(n), half(n), tonal(n);
+        std::uint32_t state = 12345;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double t = double(i) / 16000.0, env = 0.5 + 0.5 * std::sin(2 * M_PI * 4 * t);
+            speech[i] = float(0.5 * env * env * std::sin(2 * M_PI * 220 * t));
+            state = state * 1664525u + 1013904223u;
+            noise[i] = float(0.05 * (double(state >> 8) / double(1u << 24) - 0.5));
+            noisy[i] = speech[i] + noise[i];
+            half[i] = 0.5f * noisy[i];
+        }
+        const double same = removedCoherence(noisy, half, 16000),
+                     apart = removedCoherence(noisy, speech, 16000);
+        qInfo("coherence: a share of the input removed %.3f, steady noise removed %.3f", same, apart);
+        QVERIFY(same > 0.999);
+        QVERIFY(std::abs(apart) < 0.2);
+        // The model-free SNR estimate from the noise floor (the bench's per-mixture "input_snr").
+        double ps = 0, pn = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            ps += double(speech[i]) * speech[i], pn += double(noise[i]) * noise[i];
+        const double truth = 10 * std::log10(ps / pn), floorEst = noiseFloorSnrDb(noisy, 16000);
+        qInfo("noise-floor SNR: %.2f dB estimated, %.2f dB true", floorEst, truth);
+        QVERIFY(std::abs(floorEst - truth) < 3.0);
+        QCOMPARE(noiseFloorSnrDb(std::vector<float>(100, 0.1f), 16000), 50.0); // too short to tell
+        std::vector<float> silent(n, 0.0f);
+        QCOMPARE(removedCoherence(silent, silent, 16000), 0.0);
+        QCOMPARE(removedCoherence(std::vector<float>(100, 0.1f), std::vector<float>(100, 0.05f), 16000), 0.0);
+
+        // A card's curve sets the strength when none is asked for. Untrained, the predictive model
+        // scales its input by k (folderServesOnePass): it removes a share of the input, coherence 1.
+        at::manual_seed(7);
+        models::EdmDenoiser m(tinySpecNet(), 0.1);
+        const fs::path root = m_dir.path().toStdString();
+        const auto dir = writeFolder(root / "curve", m, true);
+        const auto cardPath = fs::path(dir) / "card.json";
+        auto card = nlohmann::json::parse(std::ifstream(cardPath));
+        card["strength"] = 0.9;
+        card["strength_by_coherence"] = {{0.0, 1.0}, {1.0, 0.3}};
+        std::ofstream(cardPath) << card.dump();
+        VERIFY_OK(enhancerInfo(dir));
+        QVERIFY(enhancerInfo(dir).value().strengthCurve == (StrengthCurve{{0.0, 1.0}, {1.0, 0.3}}));
+        const double k = std::pow(1.5 * std::tanh(1.0 / 1.5), 1.0 / SpecParams{}.alpha);
+        const Audio in{tone(20000), 16000, "", 0, 0};
+        EnhanceParams p;
+        p.modelDir = dir;
+        p.sampler = kPredictiveSampler;
+        auto r = enhance(p, in, {});
+        VERIFY_OK(r);
+        qInfo("untrained model: coherence %.4f, strength %.4f", r.value().coherence, r.value().strength);
+        QVERIFY(r.value().coherence > 0.99);
+        QVERIFY(std::abs(r.value().strength - strengthAt({{0.0, 1.0}, {1.0, 0.3}}, r.value().coherence)) <
+                1e-12);
+        QVERIFY(r.value().strength < 0.31);
+        const double g = 1 + r.value().strength * (k - 1);
+        double err = 0;
+        for (std::size_t i = 0; i < in.samples.size(); ++i)
+            err = std::max(err, std::abs(double(r.value().enhanced.samples[i]) - g * in.samples[i]));
+        QVERIFY2(err < 1e-4, qPrintable(QString::number(err)));
+        const Audio& noisyIn = in;
+        // An explicit strength wins; the caller's curve replaces the card's.
+        auto q = p;
+        q.strength = 0.25;
+        QCOMPARE(enhance(q, noisyIn, {}).value().strength, 0.25);
+        q = p;
+        q.strengthCurve = {{0.0, 0.45}};
+        QCOMPARE(enhance(q, noisyIn, {}).value().strength, 0.45);
+        q.strengthCurve = {{0.5, 0.5}, {0.5, 0.4}};
+        QVERIFY(!validateEnhance(q).ok());
+        // A malformed curve on a card is refused when loading, naming the key (folders are cached
+        // by path: one folder each).
+        int folder = 0;
+        for (const char* text : {R"("0:1")", "[[0, 1, 2]]", "[[0.5, 1], [0.2, 0.5]]", "[[0, 2]]", "[]"}) {
+            const auto bad = nlohmann::json::parse(text);
+            const auto badDir = writeFolder(root / ("curve-bad-" + std::to_string(folder++)), m, true);
+            card["strength_by_coherence"] = bad;
+            std::ofstream(fs::path(badDir) / "card.json") << card.dump();
+            p.modelDir = badDir;
+            auto e = enhance(p, noisyIn, {});
+            QVERIFY2(!e.ok(), bad.dump().c_str());
+            QVERIFY2(e.error().message.find("strength_by_coherence") != std::string::npos,
+                     e.error().message.c_str());
+        }
+    }
+
+    void benchSweepsStrengthsFromOneRun() {
+        // bench enhance --strengths: one run at strength 1 scored at each strength; s = 0 is the
+        // input itself (gain exactly 0), s = 1 what --strength 1 scores; each mixture's coherence
+        // and scores are in the JSON for tools/fit_strength_curve.py.
+        const auto dir = models::zoo::find(models::zoo::kPredictiveEnhancer);
+        if (dir.empty()) QFAIL("no shipped predictive model (resources/models/speech-enhance-predictive)");
+        EnhanceBenchParams b;
+        b.modelDir = dir;
+        b.layout = "split";
+        b.split = "val";
+        b.samples = 2;
+        b.snrBuckets = {5};
+        b.settings = {{kPredictiveSampler, 1}};
+        b.peers = false;
+        b.strengths = {0.0, 1.0};
+        auto sweep = runEnhanceBench(b, {});
+        if (!sweep)
+            QFAIL(qPrintable(
+                QString::fromStdString(sweep.error().message + " (run packaging/install-deps.sh)")));
+        b.strengths.clear();
+        b.strength = 1.0;
+        auto one = runEnhanceBench(b, {});
+        VERIFY_OK(one);
+        auto row = [](const EnhanceBenchResult& r, const std::string& method) {
+            for (const auto& x : r.rows)
+                if (x.method == method && x.group.empty()) return x;
+            return EnhanceBenchRow{};
+        };
+        QCOMPARE(row(sweep.value(), "predictive s=0").files, 2);
+        QCOMPARE(row(sweep.value(), "predictive s=0").siSdrGain, 0.0);
+        QCOMPARE(row(sweep.value(), "predictive s=0").estoiGain, 0.0);
+        QVERIFY(std::abs(row(sweep.value(), "predictive s=1").siSdr - row(one.value(), "predictive").siSdr) <
+                1e-9);
+        QVERIFY(std::abs(row(sweep.value(), "predictive s=1").estoi - row(one.value(), "predictive").estoi) <
+                1e-9);
+        const auto j = nlohmann::json::parse(sweep.value().json);
+        QCOMPARE(j["per_mixture"].size(), std::size_t(2));
+        QCOMPARE(j["methods"].size(), std::size_t(3)); // noisy, s=0, s=1
+        for (const auto& m : j["per_mixture"]) {
+            QVERIFY(m["coherence"].get<double>() >= -1 && m["coherence"].get<double>() <= 1);
+            QCOMPARE(m["scores"].size(), std::size_t(3));
+        }
+        b.strengths = {1.5};
+        QVERIFY(!runEnhanceBench(b, {}).ok());
+    }
+
     void shippedModelMeetsItsCard() {
         // The card's claims on the held-out test split (speakers and noise packages never trained
         // on, docs/data.md), per SNR bucket and overall: SI-SDR and ESTOI gains over the noisy

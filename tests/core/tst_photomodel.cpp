@@ -95,6 +95,7 @@ private Q_SLOTS:
         bp.photoTrueSigma = true;
         bp.photoSet = set;
         bp.photoCrop = 96;
+        bp.photoBlends = {0.0, 1.0}; // the peer made consistent; the "+dc" row again, from the same run
         const auto r = restore::runRestoreBench(bp, {});
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         qInfo("%s", r.value().table.c_str());
@@ -118,6 +119,17 @@ private Q_SLOTS:
             // 38.88 dB.
             const auto& dc = row.at("model")[2];
             QVERIFY(dc.at("consistent").get<bool>());
+            // --photo-blend: α = 1 is the "+dc" row itself; α = 0 the peer made consistent, which
+            // for strokes is the peer (Telea keeps the known pixels), for motion blur a second
+            // Wiener step on the peer (better than the peer on these photos).
+            QCOMPARE(row.at("model").size(), std::size_t(5));
+            const auto &blend0 = row.at("model")[3], &blend1 = row.at("model")[4];
+            QCOMPARE(blend0.at("blend").get<double>(), 0.0);
+            QVERIFY2(std::abs(blend1.at("psnr").get<double>() - dc.at("psnr").get<double>()) < 1e-9, row.dump().c_str());
+            if (row.at("task") == "inpaint-stroke")
+                QVERIFY2(std::abs(blend0.at("psnr").get<double>() - peer) < 1e-9, row.dump().c_str());
+            else
+                QVERIFY2(blend0.at("psnr").get<double>() > peer, row.dump().c_str());
             QVERIFY2(dc.at("psnr").get<double>() > told.at("psnr").get<double>() + 3.0, row.dump().c_str());
             if (row.at("task") == "inpaint-stroke") {
                 QVERIFY2(told.at("psnr").get<double>() > row.at("noisy").at("psnr").get<double>() + 1.0, row.dump().c_str());

@@ -259,7 +259,8 @@ QWidget* EnhanceView::buildSettingsBox() {
     m_strength->setValue(-1);
     m_strength->setToolTip(
         tr("How much of the change to keep: 100 % is the model's output, lower mixes the input "
-           "back in, keeping some noise and distorting the speech less"));
+           "back in, keeping some noise and distorting the speech less; the model's own may depend on "
+           "what it removed (its card)"));
     form->addRow(tr("Strength:"), m_strength);
     m_sampler = new QComboBox(box);
     m_sampler->setObjectName(QStringLiteral("sampler"));

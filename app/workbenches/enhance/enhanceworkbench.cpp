@@ -516,6 +516,10 @@ bool EnhanceWorkbench::startEnhance(const sp::EnhanceParams& p, QString* error) 
                               .arg(o.result.nfe)
                               .arg(o.result.seconds, 0, 'f', 2)
                               .arg(o.result.realTimeFactor, 0, 'f', 2);
+                if (o.result.strength < 1)
+                    message += tr(" · strength %1 % (removed-signal coherence %2)")
+                                   .arg(std::lround(o.result.strength * 100))
+                                   .arg(o.result.coherence, 0, 'f', 2);
                 if (m_scores.enhanced.siSdr && m_scores.noisy.siSdr)
                     message += tr(" · SI-SDR %1 dB (noisy %2 dB)")
                                    .arg(*m_scores.enhanced.siSdr, 0, 'f', 2)
