@@ -133,6 +133,20 @@ bool seedOption(const QCommandLineParser& p, std::uint64_t* seed, int* code) {
     return ok;
 }
 
+// --NAME A,B,...: numbers between 0 and 1 (blend weights, strengths) into *out.
+bool unitList(const QCommandLineParser& p, const char* name, std::vector<double>* out, int* code) {
+    for (const auto& v : listOption(p, name)) {
+        bool ok = false;
+        const double x = QString::fromStdString(v).toDouble(&ok);
+        if (!ok || !(x >= 0 && x <= 1)) {
+            *code = usage(QStringLiteral("--%1 needs values between 0 and 1").arg(QString::fromLatin1(name)));
+            return false;
+        }
+        out->push_back(x);
+    }
+    return true;
+}
+
 bool nfeList(const QCommandLineParser& p, std::vector<int>* out, int* code) {
     for (const auto& v : listOption(p, "nfe")) {
         bool ok = false;
@@ -210,13 +224,7 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
             return usage(QStringLiteral("--photo-set names a folder below the photos folder (test, val, test/<package>)"));
     }
     bp.photoTrueSigma = p.isSet(QStringLiteral("photo-true-sigma"));
-    for (const auto& v : listOption(p, "photo-blend")) {
-        bool ok = false;
-        const double a = QString::fromStdString(v).toDouble(&ok);
-        if (!ok || !(a >= 0 && a <= 1))
-            return usage(QStringLiteral("--photo-blend needs values between 0 and 1"));
-        bp.photoBlends.push_back(a);
-    }
+    if (int code = 0; !unitList(p, "photo-blend", &bp.photoBlends, &code)) return code;
     if (p.isSet(QStringLiteral("photo-levers"))) {
         bp.photoLevers = true;
         if (p.value(QStringLiteral("photo-levers")) != QLatin1String("all"))
@@ -279,13 +287,7 @@ int enhanceBench(const QCommandLineParser& p, bool quick) {
         if (!c) return usage(QString::fromStdString(c.error().message));
         bp.strengthCurve = c.value();
     }
-    for (const auto& v : listOption(p, "strengths")) {
-        bool ok = false;
-        const double s = QString::fromStdString(v).toDouble(&ok);
-        if (!ok || !(s >= 0 && s <= 1))
-            return usage(QStringLiteral("--strengths needs values between 0 and 1"));
-        bp.strengths.push_back(s);
-    }
+    if (int code = 0; !unitList(p, "strengths", &bp.strengths, &code)) return code;
     bp.families = listOption(p, "families");
     for (const auto& v : listOption(p, "snr-buckets")) {
         bool ok = false;
