@@ -377,7 +377,7 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
             ms.seconds += r.value().seconds;
             ms.audio += audioSeconds;
             if (&st == &settings.front())
-                coherence[i] = r.value().coherence, inputSnr[i] = r.value().inputSnrDb;
+                coherence[i] = r.value().coherence, inputSnr[i] = noiseFloorSnrDb(plan[i].m.noisy, 16000);
             if (swept.empty()) {
                 ms.files.push_back(score(plan[i].m.clean, r.value().enhanced.samples));
             } else {
