@@ -1038,6 +1038,10 @@
         <source>Learned task %1 of 5 with %2 · %3 s</source>
         <translation>Aufgabe %1 von 5 mit %2 gelernt · %3 s</translation>
     </message>
+    <message>
+        <source> — the loss stopped being finite at %1; learning stopped there</source>
+        <translation> — der Verlust war ab %1 nicht mehr endlich; dort endete das Lernen</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::DiagnosticsWorkbench</name>

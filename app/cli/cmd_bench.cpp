@@ -114,6 +114,8 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   accuracy matrices (JSON).
                   Options: --quick (60 steps per task)  --steps N (per task, default 300)
                            --methods finetune,ewc,er,derpp  --seed S
+                           --ewc-lambda L (EWC's penalty weight, default 10)  --ewc-proximal (its
+                           step taken implicitly: stable at any L)
                            --seeds N (repeat with seeds S … S+N−1: mean ± std, as the paper; default 1)
 
 Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
@@ -131,6 +133,16 @@ bool seedOption(const QCommandLineParser& p, std::uint64_t* seed, int* code) {
     *seed = p.value(QStringLiteral("seed")).toULongLong(&ok);
     if (!ok) *code = usage(QStringLiteral("--seed needs a whole number"));
     return ok;
+}
+
+// --NAME X: a number >= 0 into *out (left alone when not given).
+bool nonNegativeOption(const QCommandLineParser& p, const char* name, double* out, int* code) {
+    if (!p.isSet(QString::fromLatin1(name))) return true;
+    bool ok = false;
+    *out = p.value(QString::fromLatin1(name)).toDouble(&ok);
+    if (ok && *out >= 0) return true;
+    *code = usage(QStringLiteral("--%1 needs a number >= 0").arg(QString::fromLatin1(name)));
+    return false;
 }
 
 // --NAME A,B,...: numbers between 0 and 1 (blend weights, strengths) into *out.
@@ -382,12 +394,9 @@ int unlearnBench(const QCommandLineParser& p, bool quick) {
     }
     int code = 0;
     if (!intOption(p, "steps", 1, &cp.steps, &code) || !seedOption(p, &cp.seed, &code)) return code;
-    for (const auto& [name, target] : {std::pair{"alpha", &cp.alpha}, std::pair{"lambda", &cp.lambda}}) {
-        if (!p.isSet(QString::fromLatin1(name))) continue;
-        bool ok = false;
-        *target = p.value(QString::fromLatin1(name)).toDouble(&ok);
-        if (!ok || !(*target >= 0)) return usage(QStringLiteral("--%1 needs a number >= 0").arg(QString::fromLatin1(name)));
-    }
+    if (!nonNegativeOption(p, "alpha", &cp.alpha, &code) ||
+        !nonNegativeOption(p, "lambda", &cp.lambda, &code))
+        return code;
     cp.retrain = !p.isSet(QStringLiteral("no-retrain"));
     if (!intList(p, "ssd-batch", &cp.ssdBatches, &code)) return code;
     if (p.isSet(QStringLiteral("retain-samples"))) {
@@ -469,9 +478,11 @@ int continualBench(const QCommandLineParser& p, bool quick) {
     if (quick) cp.stepsPerTask = 60;
     int code = 0;
     if (!intOption(p, "steps", 1, &cp.stepsPerTask, &code) || !seedOption(p, &cp.seed, &code) ||
-        !intOption(p, "seeds", 1, &cp.seeds, &code))
+        !intOption(p, "seeds", 1, &cp.seeds, &code) ||
+        !nonNegativeOption(p, "ewc-lambda", &cp.ewcLambda, &code))
         return code;
     if (const auto m = listOption(p, "methods"); !m.empty()) cp.methods = m;
+    cp.ewcProximal = p.isSet(QStringLiteral("ewc-proximal"));
     return report(p, tune::runContinualBench(cp, context(true)));
 }
 
@@ -511,6 +522,8 @@ int run(const QStringList& args) {
                   value("steps", "Steps."),
                   value("alpha", "SSD α."),
                   value("lambda", "SSD λ."),
+                  value("ewc-lambda", "EWC's λ."),
+                  flag("ewc-proximal", "EWC's penalty stepped implicitly."),
                   flag("no-retrain", "Skip retraining."),
                   value("methods", "Methods."),
                   flag("no-attacks", "Skip attacks."),

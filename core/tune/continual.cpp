@@ -79,12 +79,14 @@ struct Learner {
     std::string method;
     bool refresh = false;
 
-    void learnStep(const at::Tensor& x, const at::Tensor& y, torch::optim::SGD& opt) {
+    /// One SGD step; false (and no step) when the loss is not finite: the run has diverged.
+    bool learnStep(const at::Tensor& x, const at::Tensor& y, torch::optim::SGD& opt) {
         net->train();
         opt.zero_grad();
         const at::Tensor out = net->forward(x);
         at::Tensor loss = at::cross_entropy_loss(out, y);
-        if (method == "ewc" && !anchor.empty()) {
+        const bool proximal = method == "ewc" && !anchor.empty() && p.ewcProximal;
+        if (method == "ewc" && !anchor.empty() && !proximal) {
             at::Tensor pen = at::zeros({}, at::kFloat);
             for (std::size_t i = 0; i < params.size(); ++i)
                 pen = pen + (fisher[i] * (params[i] - anchor[i]).square()).sum();
@@ -103,10 +105,24 @@ struct Learner {
                                                                  buffer.y.index_select(0, idx2));
             }
         }
+        if (!std::isfinite(loss.item<double>())) return false;
         loss.backward();
-        opt.step();
+        if (proximal) {
+            // The penalty's step taken implicitly: θ ← argmin ½‖θ − (θ₀ − η g)‖²/η + λ Σ F (θ − θ*)²,
+            // i.e. (θ₀ − η g + 2ηλF θ*) / (1 + 2ηλF). The explicit step is the same to first order
+            // in ηλF and diverges once 2ηλF > 2; this one holds a stiff weight at θ* instead.
+            torch::NoGradGuard off;
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                if (!params[i].grad().defined()) continue;
+                const at::Tensor k = fisher[i] * (2 * p.lr * p.ewcLambda);
+                params[i].sub_(params[i].grad(), p.lr).add_(k * anchor[i]).div_(k + 1);
+            }
+        } else {
+            opt.step();
+        }
         if (method == "er" || method == "derpp") buffer.add(x, y, out.detach(), gen);
         if (refresh) refreshStep(x, y);
+        return true;
     }
 
     // Unlearn the batch just learned: the ascent direction of its CE, rescaled per tensor to the
@@ -174,6 +190,8 @@ Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const J
     if (p.stepsPerTask < 1 || p.batch < 1 || !(p.lr > 0))
         return R::invalid("steps, batch and lr must be positive");
     if (p.refresh.empty() || p.methods.empty()) return R::invalid("no method to run");
+    if (!(p.ewcLambda >= 0) || !std::isfinite(p.ewcLambda))
+        return R::invalid("EWC's λ must be a finite number >= 0");
     for (const auto& m : p.methods)
         if (m != "finetune" && m != "ewc" && m != "er" && m != "derpp")
             return R::invalid("unknown continual-learning method '" + m +
@@ -219,13 +237,16 @@ Result<std::vector<ContinualRun>> runContinual(const ContinualParams& p, const J
                 for (int t = 0; t < p.tasks; ++t) {
                     const auto& d = tasks[std::size_t(t)];
                     const auto order = at::randperm(d.trainX.size(0), L.gen, at::kLong);
-                    for (int s = 0; s < p.stepsPerTask; ++s) {
+                    for (int s = 0; s < p.stepsPerTask && run.diverged.empty(); ++s) {
                         if (ctx.cancelled()) return R::cancelled("continual learning: cancelled");
                         const std::int64_t from = (std::int64_t(s) * p.batch) % d.trainX.size(0);
                         const auto idx = order.slice(0, from, std::min(from + p.batch, d.trainX.size(0)));
-                        L.learnStep(d.trainX.index_select(0, idx), d.trainY.index_select(0, idx), opt);
+                        // A diverged run stops learning; its rows still record what it answers.
+                        if (!L.learnStep(d.trainX.index_select(0, idx), d.trainY.index_select(0, idx), opt))
+                            run.diverged =
+                                "task " + std::to_string(t + 1) + ", step " + std::to_string(s + 1);
                     }
-                    if (method == "ewc" || refresh) L.endTask(d);
+                    if ((method == "ewc" || refresh) && run.diverged.empty()) L.endTask(d);
                     std::vector<double> cil, til;
                     for (int j = 0; j < p.tasks; ++j) {
                         const auto [c, k] = L.accuracy(tasks[std::size_t(j)]);
@@ -277,7 +298,9 @@ Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobCon
         q.seed = p.seed + std::uint64_t(k);
         auto r = runContinual(q, ctx);
         if (!r) return r.error();
-        if (k == 0) rep.runs = r.value();
+        if (k == 0) rep.runs = r.value(), rep.divergedSeeds.assign(r.value().size(), 0);
+        for (std::size_t i = 0; i < r.value().size(); ++i)
+            rep.divergedSeeds[i] += !r.value()[i].diverged.empty();
         std::vector<std::array<double, 4>> f;
         for (const auto& run : r.value())
             f.push_back({run.averageClassIl, run.forgettingClassIl, run.averageTaskIl, run.forgettingTaskIl});
@@ -305,10 +328,13 @@ Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobCon
     j["lr"] = p.lr;
     j["buffer"] = p.bufferSize;
     j["seeds"] = p.seeds;
+    j["ewc_lambda"] = p.ewcLambda;
+    j["ewc_proximal"] = p.ewcProximal;
     j["first_seed"] = p.seed;
     std::ostringstream t;
     t << "Split Fashion-MNIST, " << p.tasks << " tasks × " << p.stepsPerTask << " steps of " << p.batch
-      << " (SGD lr " << p.lr << "), buffer " << p.bufferSize << "; accuracy in %"
+      << " (SGD lr " << p.lr << "), buffer " << p.bufferSize << ", EWC λ " << p.ewcLambda
+      << (p.ewcProximal ? " (proximal)" : "") << "; accuracy in %"
       << (p.seeds > 1 ? ", mean ± std over " + std::to_string(p.seeds) + " seeds" : std::string()) << "\n"
       << "| method | refresh | class-IL avg | class-IL forgetting | task-IL avg | task-IL forgetting | s |\n"
       << "|---|---|---|---|---|---|---|\n";
@@ -326,7 +352,12 @@ Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobCon
     nlohmann::json rows = nlohmann::json::array();
     for (std::size_t r = 0; r < R; ++r) {
         const auto& run = rep.runs[r];
-        t << "| " << run.method << " | " << (run.refresh ? "yes" : "no") << " | " << cell(r, 0) << " | "
+        std::string name = run.method;
+        if (rep.divergedSeeds[r] > 0)
+            name += p.seeds > 1 ? " (diverged in " + std::to_string(rep.divergedSeeds[r]) + " of " +
+                                      std::to_string(p.seeds) + " seeds)"
+                                : " (diverged: " + run.diverged + ")";
+        t << "| " << name << " | " << (run.refresh ? "yes" : "no") << " | " << cell(r, 0) << " | "
           << cell(r, 1) << " | " << cell(r, 2) << " | " << cell(r, 3) << " | " << std::lround(run.seconds)
           << " |\n";
         nlohmann::json row{{"method", run.method},
@@ -334,6 +365,8 @@ Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobCon
                            {"class_il_matrix", run.classIl},
                            {"task_il_matrix", run.taskIl},
                            {"seconds", run.seconds}};
+        if (!run.diverged.empty()) row["diverged"] = run.diverged;
+        row["diverged_seeds"] = rep.divergedSeeds[r];
         for (int m = 0; m < 4; ++m) {
             row[kKeys[m]] = rep.mean[r][std::size_t(m)];
             row[std::string(kKeys[m]) + "_std"] = rep.std[r][std::size_t(m)];

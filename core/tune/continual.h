@@ -41,6 +41,9 @@ struct ContinualParams {
     int testPerTask = 1000; ///< test images per task (of 2000)
     int bufferSize = 200;   ///< er, derpp
     double ewcLambda = 10.0, ewcGamma = 1.0;
+    /// EWC's penalty stepped implicitly (proximal): stable for any λ; the plain SGD step on
+    /// λ Σ F (θ − θ*)² diverges once 2·lr·λ·F > 2 for some weight (docs/methods.md).
+    bool ewcProximal = false;
     double derAlpha = 0.3, derBeta = 0.5; ///< DER++ (α on stored logits, β on buffer labels)
     int fisherSamples = 200; ///< per-example gradients at the end of each task
     double refreshDelta = 1e-5, refreshC = 1e-3, refreshNoise = 1e-3, refreshAscentLr = 0.01,
@@ -58,6 +61,9 @@ struct ContinualRun {
     std::vector<std::vector<double>> classIl, taskIl; ///< R[i][j] (i: after task i, j: task j)
     double averageClassIl = 0, forgettingClassIl = 0, averageTaskIl = 0, forgettingTaskIl = 0;
     double seconds = 0;
+    /// Where the loss stopped being finite ("task 2, step 5"; empty: it never did). Learning stops
+    /// there and the rows after it record what the diverged network answers (first seed's run).
+    std::string diverged;
 };
 
 /// Average accuracy and forgetting of an accuracy matrix (rows: after each task).
@@ -76,6 +82,7 @@ struct ContinualReport {
     /// Per run (runs' order): mean and sample std over the seeds of class-IL average, class-IL
     /// forgetting, task-IL average, task-IL forgetting (std 0 for one seed).
     std::vector<std::array<double, 4>> mean, std;
+    std::vector<int> divergedSeeds; ///< per run: how many seeds' runs diverged
     std::string json, table;
 };
 Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobContext& ctx);

@@ -109,6 +109,9 @@ private Q_SLOTS:
                                                   << "unknown sampler 'magic'";
         QTest::newRow("generate bad nfe") << cli << QStringList{"generate", "-o", "x.png", "--nfe", "ten"} << "need numbers";
         QTest::newRow("bench unknown") << cli << QStringList{"bench", "restoration"} << "known: engine, generate, restore";
+        QTest::newRow("bench continual bad ewc lambda")
+            << cli << QStringList{"bench", "continual", "--ewc-lambda", "-1"}
+            << "--ewc-lambda needs a number >= 0";
         QTest::newRow("restore without inputs") << cli << QStringList{"restore", "-o", "out"} << "at least one input";
         QTest::newRow("restore without output") << cli << QStringList{"restore", "a.png"} << "restore needs -o OUTDIR";
         QTest::newRow("restore unknown sampler") << cli << QStringList{"restore", "a.png", "-o", "out", "--sampler", "magic"}

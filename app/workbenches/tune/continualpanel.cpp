@@ -181,6 +181,9 @@ bool ContinualPanel::start(QString* error) {
                         .arg(100 * r.averageTaskIl, 0, 'f', 1)
                         .arg(100 * r.forgettingTaskIl, 0, 'f', 1)
                         .arg(r.seconds, 0, 'f', 0);
+                if (!r.diverged.empty())
+                    message += tr(" — the loss stopped being finite at %1; learning stopped there")
+                                   .arg(QString::fromStdString(r.diverged));
             } else {
                 message = out.status == JobStatus::Cancelled
                               ? tr("Continual learning stopped: %1").arg(out.error)
