@@ -114,8 +114,9 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                   accuracy matrices (JSON).
                   Options: --quick (60 steps per task)  --steps N (per task, default 300)
                            --methods finetune,ewc,er,derpp  --seed S
-                           --ewc-lambda L (EWC's penalty weight, default 10)  --ewc-proximal (its
-                           step taken implicitly: stable at any L)
+                           --ewc-lambda L (EWC's penalty weight, default 1000)  --ewc-explicit (the
+                           plain SGD step on the penalty instead of the proximal one: diverges
+                           from L of about 10-30)
                            --seeds N (repeat with seeds S … S+N−1: mean ± std, as the paper; default 1)
 
 Every bench takes --json (the result as JSON, last line of stdout) and --threads N.
@@ -482,7 +483,7 @@ int continualBench(const QCommandLineParser& p, bool quick) {
         !nonNegativeOption(p, "ewc-lambda", &cp.ewcLambda, &code))
         return code;
     if (const auto m = listOption(p, "methods"); !m.empty()) cp.methods = m;
-    cp.ewcProximal = p.isSet(QStringLiteral("ewc-proximal"));
+    cp.ewcProximal = !p.isSet(QStringLiteral("ewc-explicit"));
     return report(p, tune::runContinualBench(cp, context(true)));
 }
 
@@ -523,7 +524,7 @@ int run(const QStringList& args) {
                   value("alpha", "SSD α."),
                   value("lambda", "SSD λ."),
                   value("ewc-lambda", "EWC's λ."),
-                  flag("ewc-proximal", "EWC's penalty stepped implicitly."),
+                  flag("ewc-explicit", "EWC's penalty stepped explicitly."),
                   flag("no-retrain", "Skip retraining."),
                   value("methods", "Methods."),
                   flag("no-attacks", "Skip attacks."),

@@ -334,7 +334,7 @@ Result<ContinualReport> runContinualBench(const ContinualParams& p, const JobCon
     std::ostringstream t;
     t << "Split Fashion-MNIST, " << p.tasks << " tasks × " << p.stepsPerTask << " steps of " << p.batch
       << " (SGD lr " << p.lr << "), buffer " << p.bufferSize << ", EWC λ " << p.ewcLambda
-      << (p.ewcProximal ? " (proximal)" : "") << "; accuracy in %"
+      << (p.ewcProximal ? " (proximal)" : " (explicit step)") << "; accuracy in %"
       << (p.seeds > 1 ? ", mean ± std over " + std::to_string(p.seeds) + " seeds" : std::string()) << "\n"
       << "| method | refresh | class-IL avg | class-IL forgetting | task-IL avg | task-IL forgetting | s |\n"
       << "|---|---|---|---|---|---|---|\n";

@@ -123,10 +123,11 @@ private Q_SLOTS:
         // The plain SGD step on the penalty diverges once 2·lr·λ·F > 2 for some weight: the run
         // says where its loss stopped being finite and stops learning there.
         p.ewcLambda = 1e6;
+        p.ewcProximal = false;
         const auto stiff = tune::runContinual(p, {});
         QVERIFY(stiff.ok());
         QVERIFY2(stiff.value()[0].diverged.find("task 2, step ") == 0, stiff.value()[0].diverged.c_str());
-        // The proximal step is stable at any λ, and a stiff one keeps the first task.
+        // The proximal step (the default) is stable at any λ, and a stiff one keeps the first task.
         p.ewcProximal = true;
         p.ewcLambda = 3000;
         const auto held = tune::runContinual(p, {});
