@@ -85,8 +85,9 @@ struct Learner {
         opt.zero_grad();
         const at::Tensor out = net->forward(x);
         at::Tensor loss = at::cross_entropy_loss(out, y);
-        const bool proximal = method == "ewc" && !anchor.empty() && p.ewcProximal;
-        if (method == "ewc" && !anchor.empty() && !proximal) {
+        const bool penalised = method == "ewc" && !anchor.empty();
+        const bool proximal = penalised && p.ewcProximal; // else the penalty joins the loss
+        if (penalised && !proximal) {
             at::Tensor pen = at::zeros({}, at::kFloat);
             for (std::size_t i = 0; i < params.size(); ++i)
                 pen = pen + (fisher[i] * (params[i] - anchor[i]).square()).sum();

@@ -64,7 +64,7 @@ struct ContinualRun {
     double averageClassIl = 0, forgettingClassIl = 0, averageTaskIl = 0, forgettingTaskIl = 0;
     double seconds = 0;
     /// Where the loss stopped being finite ("task 2, step 5"; empty: it never did). Learning stops
-    /// there and the rows after it record what the diverged network answers (first seed's run).
+    /// there and the rows after it record what the diverged network answers.
     std::string diverged;
 };
 
