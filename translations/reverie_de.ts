@@ -3675,10 +3675,6 @@ verschoben %2</translation>
         <translation>Ausgewählte Änderung angreifen</translation>
     </message>
     <message>
-        <source>RECE&apos;s closed-form attack: find text states that undo the edit and generate with them</source>
-        <translation>Der geschlossene Angriff von RECE: Textzustände finden, die die Änderung aufheben, und damit erzeugen</translation>
-    </message>
-    <message>
         <source>Attack</source>
         <translation>Angriff</translation>
     </message>
@@ -3757,6 +3753,34 @@ verschoben %2</translation>
     <message>
         <source>UCE edits the cross-attention in one closed-form step; RECE repeats it against the prompts that bring the concept back (slower, more robust); ESD-x fine-tunes the same matrices for 200 steps (minutes on a GPU, hours on a CPU at 512²; guide and preserve unused); SPM trains a rank-1 membrane per matrix the same way, anchored so that other prompts keep their images (about twice ESD-x&apos;s time per step)</source>
         <translation>UCE ändert die Cross-Attention in einem Schritt in geschlossener Form; RECE wiederholt das gegen die Prompts, die das Konzept zurückbringen (langsamer, robuster); ESD-x trainiert dieselben Matrizen 200 Schritte nach (Minuten auf einer GPU, Stunden auf einer CPU bei 512²; Leitprompt und zu erhaltende Prompts ungenutzt); SPM trainiert auf dieselbe Weise eine Rang-1-Membran je Matrix, verankert, damit andere Prompts ihre Bilder behalten (etwa doppelt so lange je Schritt wie ESD-x)</translation>
+    </message>
+    <message>
+        <source>Find text states that undo the edit and generate with them</source>
+        <translation>Textzustände finden, die die Änderung aufheben, und damit erzeugen</translation>
+    </message>
+    <message>
+        <source>closed form (RECE, a second)</source>
+        <translation>geschlossene Form (RECE, eine Sekunde)</translation>
+    </message>
+    <message>
+        <source>through the sampler (gradient, slow)</source>
+        <translation>durch den Sampler (Gradient, langsam)</translation>
+    </message>
+    <message>
+        <source>Closed form: the states whose keys and values through the edited layers come closest to the prompt&apos;s before the edit. Through the sampler: states optimised so that the edited model&apos;s samples land on the original model&apos;s, the gradient taken through every sampling step (20 Adam steps of 2 seeds; judged on 4 seeds it never saw)</source>
+        <translation>Geschlossene Form: die Zustände, deren Schlüssel und Werte durch die geänderten Schichten denen des Prompts vor der Änderung am nächsten kommen. Durch den Sampler: Zustände so optimiert, dass die Samples des geänderten Modells auf denen des Originalmodells landen, der Gradient durch jeden Sampling-Schritt genommen (20 Adam-Schritte mit je 2 Seeds; beurteilt auf 4 Seeds, die die Suche nie sah)</translation>
+    </message>
+    <message>
+        <source>sampler attack on %1</source>
+        <translation>Sampler-Angriff auf %1</translation>
+    </message>
+    <message>
+        <source>Attacking %1 through the sampler: %2 Adam steps, each differentiating %3 sampling steps…</source>
+        <translation>Greife %1 durch den Sampler an: %2 Adam-Schritte, jeder differenziert %3 Sampling-Schritte…</translation>
+    </message>
+    <message>
+        <source>%1: on seeds the search never saw, the latents are %2 from the original&apos;s with the prompt and %3 with the attack&apos;s states (mean square); its images are %4 grey levels from the original (near 0: the concept is back).</source>
+        <translation>%1: auf Seeds, die die Suche nie sah, liegen die Latents mit dem Prompt %2 und mit den Zuständen des Angriffs %3 von denen des Originals entfernt (mittleres Quadrat); seine Bilder liegen %4 Graustufen vom Original entfernt (nahe 0: das Konzept ist zurück).</translation>
     </message>
 </context>
 <context>

@@ -42,6 +42,8 @@ Options:
                          repeat for several. An SPM membrane (sd-erase --method spm) is scaled by
                          facilitated transport: γ from the prompt's likeness to its concept.
   --no-transport         Apply SPM membranes at their weight, without transport.
+  --states FILE          Text states from `reverie-cli sd-attack` in place of the prompt's (the
+                         prompt still names the image and picks SPM's transport).
   --init-image FILE      img2img: start from this image (scaled to --size) …
   --strength S           … noised to S in (0, 1] (default 0.75; ⌈steps·S⌉ steps run).
   --from-png FILE.png    Start from the settings stored in a PNG (other options override them).
@@ -88,6 +90,7 @@ int run(const QStringList& args) {
                   valueOption("strength", "Denoising strength."),
                   valueOption("unet-heads", "UNet heads."),
                   valueOption("precision", "fp32 or bf16."),
+                  valueOption("states", "Text states file."),
                   valueOption("from-png", "PNG with A1111 parameters.")});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd takes no arguments"));
@@ -110,6 +113,7 @@ int run(const QStringList& args) {
     if (p.isSet(QStringLiteral("sampler"))) s.sampler = p.value(QStringLiteral("sampler")).toStdString();
     if (p.isSet(noKarras)) s.karras = false;
     if (p.isSet(QStringLiteral("precision"))) s.precision = p.value(QStringLiteral("precision")).toStdString();
+    if (p.isSet(QStringLiteral("states"))) s.promptStates = p.value(QStringLiteral("states")).toStdString();
     bool ok = true;
     auto number = [&](const char* name, auto* target) {
         if (!p.isSet(QString::fromLatin1(name))) return;
@@ -349,11 +353,170 @@ int runErase(const QStringList& args) {
     return 0;
 }
 
+const char* kAttackHelp =
+    R"(Usage: reverie-cli sd-attack --checkpoint FILE --edit EDIT.safetensors --prompt TEXT -o STATES.safetensors [options]
+
+Looks for text states that bring an erased concept back through an edit made by `reverie-cli
+sd-erase`, and writes them as a states file that the Stable Diffusion tab's attack and
+`reverie-cli sd --states` take in place of the prompt's. Two attacks:
+  closed-form  RECE's regeneration embedding: the states whose keys and values through the edited
+               cross-attention come closest to what the prompt gave before the edit (a second).
+  sampler      The states are optimised (Adam) so that the edited model's guided samples land on
+               the original model's samples of the prompt from the same seeds, the gradient taken
+               through every step of the sampler (reversible Heun, memory flat in the steps), and
+               judged on seeds the search never saw. Per step and seed: steps + 1 forward and
+               2·steps + 1 backward UNet evaluations, ×2 with guidance (minutes on the CPU at a
+               16² latent, hours at SD's 64²: a GPU job).
+
+Options:
+  --checkpoint FILE      The SD 1.x file (required).
+  --edit FILE            The edit to attack (required).
+  --prompt TEXT          The erased prompt (required).
+  --method M             closed-form (default) or sampler.
+  --lambda L             closed-form: the ridge (default 1e-3; 0.1 for nudity).
+  sampler only:
+  --iterations N         Adam steps (default 20).
+  --train-seeds N        Seeds the search fits (default 4); --batch N of them per step (default 2).
+  --held-out-seeds N     Seeds that judge the states afterwards (default 4).
+  --steps N              Reversible-Heun steps of the sampler (default 8).
+  --guidance G           Classifier-free guidance (default 7.5).
+  --lr L                 Adam's rate on the states (default 0.05).
+  --latent N             Latent side (default 64 = 512² images; a multiple of 8).
+  --seed N               First training seed (default 23; the held-out seeds follow them).
+  -o, --out FILE         The states file (.safetensors, required).
+  --text-heads N --unet-heads N  Attention heads where a model differs from SD 1.x.
+  --json                 Print the result as JSON (last line of stdout).
+  --threads N            LibTorch threads (0 = one per core).
+)";
+
+int runAttack(const QStringList& args) {
+    QCommandLineParser p;
+    prepareParser(p);
+    const QCommandLineOption out({QStringLiteral("o"), QStringLiteral("out")}, QStringLiteral("States file."),
+                                 QStringLiteral("file"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON output."));
+    p.addOptions(
+        {out, json, valueOption("checkpoint", "SD 1.x file."), valueOption("edit", "Edit file."),
+         valueOption("prompt", "The erased prompt."),
+         valueOption("method", "closed-form or sampler.", "closed-form"),
+         valueOption("lambda", "Ridge.", "1e-3"), valueOption("iterations", "Adam steps.", "20"),
+         valueOption("train-seeds", "Training seeds.", "4"), valueOption("batch", "Seeds per step.", "2"),
+         valueOption("held-out-seeds", "Held-out seeds.", "4"), valueOption("steps", "Sampler steps.", "8"),
+         valueOption("guidance", "Guidance.", "7.5"), valueOption("lr", "Adam's rate.", "0.05"),
+         valueOption("latent", "Latent side.", "64"), valueOption("seed", "First seed.", "23"),
+         valueOption("text-heads", "Text encoder heads."), valueOption("unet-heads", "UNet heads.")});
+    if (!p.parse(args)) return usage(p.errorText());
+    if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd-attack takes no arguments"));
+    if (!p.isSet(out)) return usage(QStringLiteral("sd-attack needs -o STATES.safetensors"));
+    const std::string checkpoint = p.value(QStringLiteral("checkpoint")).toStdString();
+    const std::string edit = p.value(QStringLiteral("edit")).toStdString();
+    const std::string prompt = p.value(QStringLiteral("prompt")).toStdString();
+    if (checkpoint.empty() || edit.empty() || prompt.empty())
+        return usage(QStringLiteral("sd-attack needs --checkpoint FILE, --edit FILE and --prompt TEXT"));
+    const QString method = p.value(QStringLiteral("method"));
+    if (method != QLatin1String("closed-form") && method != QLatin1String("sampler"))
+        return usage(QStringLiteral("--method must be closed-form or sampler, not '%1'").arg(method));
+    bool okH[2] = {true, true};
+    int textHeads = 0, unetHeads = 0;
+    if (p.isSet(QStringLiteral("text-heads")))
+        textHeads = p.value(QStringLiteral("text-heads")).toInt(&okH[0]);
+    if (p.isSet(QStringLiteral("unet-heads")))
+        unetHeads = p.value(QStringLiteral("unet-heads")).toInt(&okH[1]);
+    if (!(okH[0] && okH[1])) return usage(QStringLiteral("the head counts need numbers"));
+    int code = 0;
+    if (!applyThreads(p, &code)) return code;
+    const std::string output = p.value(out).toStdString();
+    if (method == QLatin1String("closed-form")) {
+        erase::SdAttackParams a;
+        a.checkpoint = checkpoint;
+        a.edit = edit;
+        a.prompt = prompt;
+        a.textHeads = textHeads;
+        a.unetHeads = unetHeads;
+        a.output = output;
+        bool ok = false;
+        a.lambda = p.value(QStringLiteral("lambda")).toDouble(&ok);
+        if (!ok) return usage(QStringLiteral("--lambda needs a number"));
+        const auto r = erase::runSdAttack(a, context());
+        if (!r.ok()) return jobFailed(r);
+        const auto& v = r.value();
+        std::fprintf(
+            stderr,
+            "wrote %s: closed-form attack in %.2f s; K/V residual %.4g with the prompt, %.4g with the "
+            "attack's states; |c'|/|c*| %.3f\n",
+            output.c_str(), v.seconds, v.residualPrompt, v.residualAttack, v.normRatio);
+        if (p.isSet(json)) {
+            const nlohmann::json j = {{"file", output},
+                                      {"method", "closed-form"},
+                                      {"residual_prompt", v.residualPrompt},
+                                      {"residual_attack", v.residualAttack},
+                                      {"norm_ratio", v.normRatio},
+                                      {"seconds", v.seconds}};
+            std::printf("%s\n", j.dump().c_str());
+        }
+        return 0;
+    }
+    erase::SdSamplerAttackParams a;
+    a.checkpoint = checkpoint;
+    a.edit = edit;
+    a.prompt = prompt;
+    a.textHeads = textHeads;
+    a.unetHeads = unetHeads;
+    a.output = output;
+    bool ok[9] = {};
+    a.iterations = p.value(QStringLiteral("iterations")).toInt(&ok[0]);
+    a.trainSeeds = p.value(QStringLiteral("train-seeds")).toInt(&ok[1]);
+    a.batch = p.value(QStringLiteral("batch")).toInt(&ok[2]);
+    a.heldOutSeeds = p.value(QStringLiteral("held-out-seeds")).toInt(&ok[3]);
+    a.steps = p.value(QStringLiteral("steps")).toInt(&ok[4]);
+    a.guidance = p.value(QStringLiteral("guidance")).toDouble(&ok[5]);
+    a.lr = p.value(QStringLiteral("lr")).toDouble(&ok[6]);
+    a.latentSize = p.value(QStringLiteral("latent")).toInt(&ok[7]);
+    a.seed = p.value(QStringLiteral("seed")).toULongLong(&ok[8]);
+    for (bool b : ok)
+        if (!b)
+            return usage(
+                QStringLiteral("--iterations, --train-seeds, --batch, --held-out-seeds, --steps, --guidance, "
+                               "--lr, --latent and --seed need numbers"));
+    const auto r = erase::runSdSamplerAttack(a, context());
+    if (!r.ok()) return jobFailed(r);
+    const auto& v = r.value();
+    std::fprintf(
+        stderr,
+        "wrote %s: sampler attack, %zu steps (%.1f s; targets %.1f s, loading %.1f s; NFE %lld forward, "
+        "%lld backward); loss %.4g -> %.4g; latent distance to the original's samples, edited -> "
+        "attacked: training seeds %.4g -> %.4g, held-out seeds %.4g -> %.4g; |c'|/|c*| %.3f\n",
+        output.c_str(), v.losses.size(), v.searchSeconds, v.targetSeconds, v.loadSeconds,
+        static_cast<long long>(v.forwardNfe), static_cast<long long>(v.backwardNfe), v.losses.front(),
+        v.losses.back(), v.trainEdited, v.trainAttack, v.heldOutEdited, v.heldOutAttack, v.normRatio);
+    if (p.isSet(json)) {
+        const nlohmann::json j = {{"file", output},
+                                  {"method", "sampler"},
+                                  {"losses", v.losses},
+                                  {"train_edited", v.trainEdited},
+                                  {"train_attack", v.trainAttack},
+                                  {"held_out_edited", v.heldOutEdited},
+                                  {"held_out_attack", v.heldOutAttack},
+                                  {"norm_ratio", v.normRatio},
+                                  {"forward_nfe", v.forwardNfe},
+                                  {"backward_nfe", v.backwardNfe},
+                                  {"search_seconds", v.searchSeconds},
+                                  {"target_seconds", v.targetSeconds},
+                                  {"load_seconds", v.loadSeconds}};
+        std::printf("%s\n", j.dump().c_str());
+    }
+    return 0;
+}
+
 } // namespace
 
 const Command kSd{"sd", "Text-to-image with a Stable Diffusion 1.x checkpoint.", kHelp, run};
 const Command kSdErase{"sd-erase",
                        "Erase concepts from a Stable Diffusion 1.x checkpoint (UCE, RECE, ESD-x).",
                        kEraseHelp, runErase};
+const Command kSdAttack{"sd-attack",
+                        "Look for text states that undo a Stable Diffusion concept edit (closed form or "
+                        "through the sampler).",
+                        kAttackHelp, runAttack};
 
 } // namespace reverie::cli

@@ -91,6 +91,7 @@ extern const Command kMerge;
 extern const Command kGenerate;
 extern const Command kSd;
 extern const Command kSdErase;
+extern const Command kSdAttack;
 extern const Command kRestore;
 extern const Command kEnhance;
 extern const Command kTrain;

@@ -19,10 +19,10 @@ namespace {
 
 using reverie::cli::Command;
 
-const std::array<const Command*, 11> kCommands = {
-    &reverie::cli::kDiagnostics, &reverie::cli::kBench,   &reverie::cli::kGenerate, &reverie::cli::kSd,
-    &reverie::cli::kSdErase,     &reverie::cli::kRestore, &reverie::cli::kEnhance,  &reverie::cli::kTrain,
-    &reverie::cli::kTune,        &reverie::cli::kExport,  &reverie::cli::kMerge};
+const std::array<const Command*, 12> kCommands = {
+    &reverie::cli::kDiagnostics, &reverie::cli::kBench,    &reverie::cli::kGenerate, &reverie::cli::kSd,
+    &reverie::cli::kSdErase,     &reverie::cli::kSdAttack, &reverie::cli::kRestore,  &reverie::cli::kEnhance,
+    &reverie::cli::kTrain,       &reverie::cli::kTune,     &reverie::cli::kExport,   &reverie::cli::kMerge};
 
 void onSigint(int) { reverie::cli::cancelToken().cancel(); }
 

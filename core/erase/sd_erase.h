@@ -122,6 +122,46 @@ struct SdAttackResult {
 };
 Result<SdAttackResult> runSdAttack(const SdAttackParams& p, const JobContext& ctx);
 
+/// The attack through the whole sampling run on Stable Diffusion (the text-conditional model's
+/// samplerAttack, erase/concepts.h, with the unedited model as its judge instead of a classifier,
+/// which SD files do not carry): the prompt's text states c are optimised (Adam) so that the
+/// *edited* model's guided sample from a seed lands on the latent the *original* model sampled
+/// for the concept's prompt from the same seed,
+///     min_c  Σ_seeds ‖x₀(edited, c; x_T) − x₀(original, c*; x_T)‖²,
+/// the gradient taken through every step of the sampler (reversible Heun on the probability-flow
+/// ODE with classifier-free guidance; engine/grad/samplergrad.h, memory flat in the steps). The
+/// states are then judged on seeds the search never saw. What comes back is the same kind of
+/// states file as runSdAttack's, which Generate takes in place of the prompt's.
+struct SdSamplerAttackParams {
+    std::string checkpoint;
+    std::string edit;     ///< the edit file (erase/sd_erase.h) to attack
+    std::string prompt;   ///< the erased prompt
+    int iterations = 20;  ///< Adam steps
+    int trainSeeds = 4;   ///< seeds the search fits (their original samples are the targets)
+    int batch = 2;        ///< of those, seeds per step (cycled)
+    int heldOutSeeds = 4; ///< seeds that judge the states afterwards
+    int steps = 8;        ///< reversible-Heun steps (NFE per seed: 9 forward, 17 backward, ×2 guided)
+    double guidance = 7.5;
+    double lr = 0.05;        ///< Adam's rate on the states (chosen on the tiny fixture: 0.02 fits slower)
+    int latentSize = 64;     ///< latent side (64: 512² images)
+    std::uint64_t seed = 23; ///< the training seeds are seed … seed + trainSeeds − 1, held-out ones follow
+    int textHeads = 0, unetHeads = 0;
+    std::string output; ///< the states file to write
+};
+struct SdSamplerAttackResult {
+    std::vector<double> losses; ///< per Adam step: mean ‖x₀ − target‖² per latent element
+    /// Mean squared latent distance to the original model's sample of the prompt, per element:
+    /// the edited model with the prompt's states, and with the attack's, on the training seeds and
+    /// on the held-out seeds. The attack undid the edit where `heldOutAttack` ≪ `heldOutEdited`.
+    double trainEdited = 0, trainAttack = 0, heldOutEdited = 0, heldOutAttack = 0;
+    double normRatio = 0;                         ///< ‖c‖ / ‖c*‖
+    std::int64_t forwardNfe = 0, backwardNfe = 0; ///< of the search, all steps together
+    double loadSeconds = 0, targetSeconds = 0, searchSeconds = 0;
+};
+/// Progress: the targets, then each Adam step (message "sampler attack", values {loss}). Cancel:
+/// no file is written.
+Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p, const JobContext& ctx);
+
 /// `reverie-cli bench sd-erase`: the closed-form edit's time on the full SD 1.x shapes (the 32
 /// K/V matrices of 320/640/1280 × 768, random weights; one concept of `rows` 768-wide embedding
 /// rows, `preserveRows` preserved rows): UCE, and RECE with 1 and 3 rounds. The text encoder's

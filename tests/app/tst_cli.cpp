@@ -419,6 +419,50 @@ private Q_SLOTS:
                                               "--method", "spm", "--anchors", "many", "-o", spm});
         QCOMPARE(spmBad.code, 2);
         QVERIFY2(spmBad.err.contains("--anchors need numbers"), spmBad.err.constData());
+        // sd-attack on the RECE edit, both ways: the JSON reports the attack, the states file it
+        // writes changes what `sd --edit … --states` draws; an unknown method is a usage error.
+        const QString second2 = dir.filePath(QStringLiteral("attack-plain.png"));
+        const Run plainEdited =
+            run(QStringLiteral(REVERIE_CLI),
+                {"sd", "--checkpoint", ckpt, "--prompt", "a red fox", "--edit", edit, "--size", "32x32",
+                 "--steps", "2", "--cfg", "1", "--text-heads", "2", "-o", second2});
+        QVERIFY2(plainEdited.code == 0, plainEdited.err.constData());
+        for (const char* method : {"closed-form", "sampler"}) {
+            const QString states =
+                dir.filePath(QStringLiteral("states-%1.safetensors").arg(QLatin1String(method)));
+            const Run attack =
+                run(QStringLiteral(REVERIE_CLI),
+                    {"sd-attack", "--checkpoint", ckpt,   "--edit",           edit,        "--prompt",
+                     "a red fox", "--method",     method, "--iterations",     "2",         "--train-seeds",
+                     "1",         "--batch",      "1",    "--held-out-seeds", "1",         "--steps",
+                     "2",         "--latent",     "8",    "--guidance",       "1",         "--text-heads",
+                     "2",         "-o",           states, "--json",           "--threads", "1"});
+            QVERIFY2(attack.code == 0, attack.err.constData());
+            const auto ao = QJsonDocument::fromJson(attack.out.trimmed().split('\n').last()).object();
+            QCOMPARE(ao.value(QStringLiteral("method")).toString(), QLatin1String(method));
+            if (QLatin1String(method) == QLatin1String("sampler")) {
+                QCOMPARE(ao.value(QStringLiteral("losses")).toArray().size(), 2);
+                QCOMPARE(ao.value(QStringLiteral("forward_nfe")).toInt(),
+                         2 * 3); // 2 steps × (N + 1), one seed
+                QVERIFY(ao.value(QStringLiteral("held_out_edited")).toDouble() > 0);
+            } else {
+                QVERIFY(ao.value(QStringLiteral("residual_attack")).toDouble() <
+                        ao.value(QStringLiteral("residual_prompt")).toDouble());
+            }
+            const QString drawn = dir.filePath(QStringLiteral("attack-%1.png").arg(QLatin1String(method)));
+            const Run gen =
+                run(QStringLiteral(REVERIE_CLI),
+                    {"sd", "--checkpoint", ckpt, "--prompt", "a red fox", "--edit", edit, "--states", states,
+                     "--size", "32x32", "--steps", "2", "--cfg", "1", "--text-heads", "2", "-o", drawn});
+            QVERIFY2(gen.code == 0, gen.err.constData());
+            QVERIFY(reverie::testing::maxPixelDiff(QImage(drawn), QImage(second2)) > 0);
+        }
+        const Run badMethod =
+            run(QStringLiteral(REVERIE_CLI), {"sd-attack", "--checkpoint", ckpt, "--edit", edit, "--prompt",
+                                              "a red fox", "--method", "magic", "-o", png});
+        QCOMPARE(badMethod.code, 2);
+        QVERIFY2(badMethod.err.contains("--method must be closed-form or sampler"),
+                 badMethod.err.constData());
         // Not an SD file: the reason, exit 1; no checkpoint at all: a usage error.
         const Run notSd = run(QStringLiteral(REVERIE_CLI), {"sd", "--checkpoint", fx + "sd_unet_small.safetensors", "-o", png,
                                                             "--size", "32x32"});

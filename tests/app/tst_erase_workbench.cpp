@@ -166,6 +166,19 @@ private Q_SLOTS:
         QVERIFY(sd.status().contains(QStringLiteral("attack's states")));
         if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT_ATTACK"); !shot.isEmpty())
             QVERIFY(tabs->grab().save(shot));
+        QCOMPARE(sd.attackHeldOutRatio(), -1.0);
+
+        // The attack through the sampler (20 Adam steps through 3 guided steps on 8² latents):
+        // judged on seeds the search never saw, the latents move towards the original's.
+        sd.setAttackMethod(QStringLiteral("sampler"));
+        QVERIFY2(sd.startAttack(0, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(attacked.count(), 2, 300000);
+        QCOMPARE(attacked.status(1), JobStatus::Succeeded);
+        qInfo("sampler attack: held-out latent distance ratio %.3f, images moved %.2f",
+              sd.attackHeldOutRatio(), sd.attackMoved());
+        QVERIFY2(sd.attackHeldOutRatio() >= 0 && sd.attackHeldOutRatio() < 0.8, qPrintable(sd.status()));
+        QVERIFY(sd.status().contains(QStringLiteral("never saw")));
+        sd.setAttackMethod(QStringLiteral("closed-form"));
 
         // An SPM membrane from the tab, with a few training steps: added checked and labelled, and
         // the edited column moves for the fox.

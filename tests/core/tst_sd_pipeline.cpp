@@ -46,6 +46,12 @@ int maxDiff(const ImageU8& a, const ImageU8& b) {
     return m;
 }
 
+double meanDiff(const ImageU8& a, const ImageU8& b) {
+    double d = 0;
+    for (std::size_t i = 0; i < a.pixels.size(); ++i) d += std::abs(int(a.pixels[i]) - int(b.pixels[i]));
+    return a.pixels.empty() ? 0.0 : d / double(a.pixels.size());
+}
+
 } // namespace
 
 class TestSdPipeline : public QObject {
@@ -756,6 +762,82 @@ private Q_SLOTS:
         QVERIFY(!runSdTextToImage(p, JobContext{}).ok());
         a.edit = fixture("sd_vae_small.safetensors");
         QVERIFY(!erase::runSdAttack(a, JobContext{}).ok());
+    }
+
+    // The attack through the sampler: the prompt's states are fitted so that the edited model's
+    // samples land on the original model's samples of the prompt (same seeds), the gradient taken
+    // through all the reversible-Heun steps; judged on seeds the search never saw, and the states
+    // file it writes brings Generate's image (another sampler) back towards the original's.
+    void samplerAttackUndoesTheEditOnHeldOutSeeds() {
+        erase::SdEraseParams e;
+        e.checkpoint = m_ckpt;
+        e.concepts = {"a photo of a red fox in the snow"};
+        e.textHeads = 2;
+        e.unetHeads = 8;
+        e.output = m_dir.filePath("fox-sampler-uce.safetensors").toStdString();
+        VERIFY_OK(erase::runSdErase(e, JobContext{}));
+        erase::SdSamplerAttackParams a;
+        a.checkpoint = m_ckpt;
+        a.edit = e.output;
+        a.prompt = e.concepts.front();
+        a.textHeads = 2;
+        a.unetHeads = 8;
+        a.latentSize = 16;
+        a.steps = 4;
+        a.guidance = 3.0;
+        a.iterations = 12;
+        a.trainSeeds = 2;
+        a.batch = 2;
+        a.heldOutSeeds = 2;
+        a.lr = 0.05;
+        a.output = m_dir.filePath("fox-sampler-states.safetensors").toStdString();
+        const auto r = erase::runSdSamplerAttack(a, JobContext{});
+        VERIFY_OK(r);
+        const auto& v = r.value();
+        std::printf("sampler attack tiny: loss %.4g -> %.4g; train %.4g -> %.4g; held out %.4g -> %.4g; "
+                    "|c|/|c*| %.3f; NFE %lld fwd %lld bwd; %.1f s\n",
+                    v.losses.front(), v.losses.back(), v.trainEdited, v.trainAttack, v.heldOutEdited,
+                    v.heldOutAttack, v.normRatio, static_cast<long long>(v.forwardNfe),
+                    static_cast<long long>(v.backwardNfe), v.searchSeconds);
+        QCOMPARE(int(v.losses.size()), a.iterations);
+        QCOMPARE(v.forwardNfe, std::int64_t(a.iterations) * (a.steps + 1));
+        QVERIFY(v.heldOutEdited > 0);
+        QVERIFY2(v.trainAttack < 0.5 * v.trainEdited, "the search did not fit its own seeds");
+        QVERIFY2(v.heldOutAttack < 0.7 * v.heldOutEdited, "the states did not carry over to held-out seeds");
+        QVERIFY(v.normRatio > 0.5 && v.normRatio < 2.0);
+
+        SdParams p = base();
+        p.negativePrompt = "";
+        p.sampler = "edm-heun";
+        p.steps = 8;
+        p.seed = 101;
+        const SdResult original = run(p);
+        p.edits = {{e.output, 1.0}};
+        const SdResult erased = run(p);
+        p.promptStates = a.output;
+        const SdResult attacked = run(p);
+        const double dErased = meanDiff(erased.images[0], original.images[0]);
+        const double dAttacked = meanDiff(attacked.images[0], original.images[0]);
+        std::printf("sampler attack tiny, Generate (edm-heun, 8 steps): |erased - original| %.2f, "
+                    "|attacked - original| %.2f grey levels\n",
+                    dErased, dAttacked);
+        QVERIFY(dAttacked < dErased);
+
+        a.batch = 3; // more than the training seeds
+        QVERIFY(!erase::runSdSamplerAttack(a, JobContext{}).ok());
+        a.batch = 2;
+        a.edit = fixture("sd_vae_small.safetensors"); // not an edit
+        QVERIFY(!erase::runSdSamplerAttack(a, JobContext{}).ok());
+        a.edit = e.output;
+        a.output = m_dir.filePath("cancelled-states.safetensors").toStdString();
+        JobContext cancelling; // at the search's third step
+        cancelling.progress = [&](const Progress& pr) {
+            if (pr.message == "sampler attack" && pr.step == 3) cancelling.cancel.cancel();
+        };
+        const auto c = erase::runSdSamplerAttack(a, cancelling);
+        QVERIFY(!c.ok());
+        QVERIFY(c.error().kind == ErrorKind::Cancelled);
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(a.output)));
     }
 
     void badInputIsRefusedWithAReason() {

@@ -70,12 +70,19 @@ public:
     QStringList checkedEdits() const;
     void setEditChecked(int row, bool checked);
 
-    /// RECE's closed-form attack on edit `row` (erase/sd_erase.h, runSdAttack): the text states that
-    /// undo it, then the first prompt's seeds generated with the edit and those states beside the
-    /// original; shown as the grid's last row ("moved" near 0: the concept is back).
+    /// An attack on edit `row`: the text states that undo it (the attack box's method: RECE's
+    /// closed form, runSdAttack, or the search through the sampler, runSdSamplerAttack, with the
+    /// grid's steps and guidance on latents of the grid's size / 8, at least 8), then the first
+    /// prompt's seeds generated with the edit and those states beside the original; shown as the
+    /// grid's last row ("moved" near 0: the concept is back).
     bool startAttack(int row, QString* error = nullptr);
+    /// "closed-form" or "sampler".
+    void setAttackMethod(const QString& method);
     QImage attackImage(int column) const { return m_attackImages.value(column); }
     double attackMoved() const { return m_attackMoved; }
+    /// The sampler attack's held-out latent distance to the original's, with its states over with
+    /// the prompt's (−1 after a closed-form attack).
+    double attackHeldOutRatio() const { return m_attackHeldOutRatio; }
 
     /// Generates the grid now (both columns, or only the edited one when the originals still hold).
     bool compare(QString* error = nullptr);
@@ -109,6 +116,7 @@ private:
     QLineEdit* m_preserve = nullptr;
     QPushButton* m_erase = nullptr;
     QPushButton* m_attack = nullptr;
+    QComboBox* m_attackMethod = nullptr;
     QListWidget* m_edits = nullptr;
     QPlainTextEdit* m_prompts = nullptr;
     QSpinBox* m_size = nullptr;
@@ -126,6 +134,7 @@ private:
     QVector<QImage> m_attackImages, m_attackOriginal; ///< the attack's row (empty: none)
     QString m_attackLabel;
     double m_attackMoved = -1;
+    double m_attackHeldOutRatio = -1;
     QStringList m_gridPrompts;
     QString m_originalKey;
     int m_textHeads = 0, m_unetHeads = 0;
