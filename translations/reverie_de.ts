@@ -3782,6 +3782,14 @@ verschoben %2</translation>
         <source>%1: on seeds the search never saw, the latents are %2 from the original&apos;s with the prompt and %3 with the attack&apos;s states (mean square); its images are %4 grey levels from the original (near 0: the concept is back).</source>
         <translation>%1: auf Seeds, die die Suche nie sah, liegen die Latents mit dem Prompt %2 und mit den Zuständen des Angriffs %3 von denen des Originals entfernt (mittleres Quadrat); seine Bilder liegen %4 Graustufen vom Original entfernt (nahe 0: das Konzept ist zurück).</translation>
     </message>
+    <message>
+        <source>both branches</source>
+        <translation>beide Zweige</translation>
+    </message>
+    <message>
+        <source>Also replace the empty prompt&apos;s states, guidance&apos;s other branch: where the edit moved them too, guidance otherwise keeps part of the edit</source>
+        <translation>Auch die Zustände des leeren Prompts ersetzen, den anderen Zweig der Guidance: wo die Änderung auch sie verschoben hat, behält die Guidance sonst einen Teil der Änderung</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::SdPanel</name>

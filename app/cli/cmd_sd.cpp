@@ -374,6 +374,8 @@ Options:
   --prompt TEXT          The erased prompt (required).
   --method M             closed-form (default) or sampler.
   --lambda L             closed-form: the ridge (default 1e-3; 0.1 for nudity).
+  --negative-branch      Also replace the empty prompt's states (guidance's other branch), written
+                         as "negative_states"; generation uses them in place of the negative prompt's.
   sampler only:
   --iterations N         Adam steps (default 20).
   --train-seeds N        Seeds the search fits (default 4); --batch N of them per step (default 2).
@@ -395,8 +397,10 @@ int runAttack(const QStringList& args) {
     const QCommandLineOption out({QStringLiteral("o"), QStringLiteral("out")}, QStringLiteral("States file."),
                                  QStringLiteral("file"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON output."));
+    const QCommandLineOption negative(QStringLiteral("negative-branch"),
+                                      QStringLiteral("Attack both branches."));
     p.addOptions(
-        {out, json, valueOption("checkpoint", "SD 1.x file."), valueOption("edit", "Edit file."),
+        {out, json, negative, valueOption("checkpoint", "SD 1.x file."), valueOption("edit", "Edit file."),
          valueOption("prompt", "The erased prompt."),
          valueOption("method", "closed-form or sampler.", "closed-form"),
          valueOption("lambda", "Ridge.", "1e-3"), valueOption("iterations", "Adam steps.", "20"),
@@ -434,6 +438,7 @@ int runAttack(const QStringList& args) {
         a.textHeads = textHeads;
         a.unetHeads = unetHeads;
         a.output = output;
+        a.negative = p.isSet(negative);
         bool ok = false;
         a.lambda = p.value(QStringLiteral("lambda")).toDouble(&ok);
         if (!ok) return usage(QStringLiteral("--lambda needs a number"));
@@ -443,13 +448,17 @@ int runAttack(const QStringList& args) {
         std::fprintf(
             stderr,
             "wrote %s: closed-form attack in %.2f s; K/V residual %.4g with the prompt, %.4g with the "
-            "attack's states; |c'|/|c*| %.3f\n",
-            output.c_str(), v.seconds, v.residualPrompt, v.residualAttack, v.normRatio);
+            "attack's states (empty prompt: %.4g, %.4g); |c'|/|c*| %.3f\n",
+            output.c_str(), v.seconds, v.residualPrompt, v.residualAttack, v.residualNegativePrompt,
+            v.residualNegativeAttack, v.normRatio);
         if (p.isSet(json)) {
             const nlohmann::json j = {{"file", output},
                                       {"method", "closed-form"},
                                       {"residual_prompt", v.residualPrompt},
                                       {"residual_attack", v.residualAttack},
+                                      {"residual_negative_prompt", v.residualNegativePrompt},
+                                      {"residual_negative_attack", v.residualNegativeAttack},
+                                      {"negative_branch", a.negative},
                                       {"norm_ratio", v.normRatio},
                                       {"seconds", v.seconds}};
             std::printf("%s\n", j.dump().c_str());
@@ -463,6 +472,7 @@ int runAttack(const QStringList& args) {
     a.textHeads = textHeads;
     a.unetHeads = unetHeads;
     a.output = output;
+    a.negative = p.isSet(negative);
     bool ok[9] = {};
     a.iterations = p.value(QStringLiteral("iterations")).toInt(&ok[0]);
     a.trainSeeds = p.value(QStringLiteral("train-seeds")).toInt(&ok[1]);
@@ -492,6 +502,7 @@ int runAttack(const QStringList& args) {
     if (p.isSet(json)) {
         const nlohmann::json j = {{"file", output},
                                   {"method", "sampler"},
+                                  {"negative_branch", a.negative},
                                   {"losses", v.losses},
                                   {"train_edited", v.trainEdited},
                                   {"train_attack", v.trainAttack},

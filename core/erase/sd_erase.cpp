@@ -508,8 +508,10 @@ Result<SdAttackResult> runSdAttack(const SdAttackParams& p, const JobContext& ct
         auto deltas = readKvEdit(p.edit, kv, kvFingerprint(kv));
         if (!deltas) return deltas.error();
         if (ctx.cancelled()) return R::cancelled("attack: cancelled");
-        const auto batch = parts.value().tok.tokenize({trim(p.prompt)}, parts.value().text.model->config().context);
-        const at::Tensor cStar = parts.value().text.model->forward(batch.ids)[0].to(at::kDouble); // [L, width]
+        const auto batch =
+            parts.value().tok.tokenize({trim(p.prompt), ""}, parts.value().text.model->config().context);
+        const at::Tensor both = parts.value().text.model->forward(batch.ids).to(at::kDouble);
+        const at::Tensor cStar = both[0], uStar = both[1]; // [L, width]: the prompt's and the empty prompt's
         std::vector<MatrixPair> pairs;
         for (std::size_t l = 0; l < kv.size(); ++l) {
             const at::Tensor W = kv[l].second.detach().to(at::kDouble);
@@ -518,21 +520,37 @@ Result<SdAttackResult> runSdAttack(const SdAttackParams& p, const JobContext& ct
         auto c = regenerationEmbedding(pairs, cStar, p.lambda);
         if (!c) return c.error();
         const at::Tensor cAdv = c.value();
-        SdAttackResult res;
-        double base = 0, plain = 0, attack = 0;
-        for (const auto& [W, W2] : pairs) {
-            const at::Tensor target = at::matmul(cStar, W.t());
-            base += target.square().sum().item<double>();
-            plain += (at::matmul(cStar, W2.t()) - target).square().sum().item<double>();
-            attack += (at::matmul(cAdv, W2.t()) - target).square().sum().item<double>();
+        at::Tensor uAdv = uStar;
+        if (p.negative) {
+            auto u = regenerationEmbedding(pairs, uStar, p.lambda);
+            if (!u) return u.error();
+            uAdv = u.value();
         }
-        res.residualPrompt = base > 0 ? std::sqrt(plain / base) : 0.0;
-        res.residualAttack = base > 0 ? std::sqrt(attack / base) : 0.0;
+        // Relative K/V residual of states `x` through the edited matrices against `star` through
+        // the original ones.
+        const auto residual = [&](const at::Tensor& x, const at::Tensor& star) {
+            double base = 0, gap = 0;
+            for (const auto& [W, W2] : pairs) {
+                const at::Tensor target = at::matmul(star, W.t());
+                base += target.square().sum().item<double>();
+                gap += (at::matmul(x, W2.t()) - target).square().sum().item<double>();
+            }
+            return base > 0 ? std::sqrt(gap / base) : 0.0;
+        };
+        SdAttackResult res;
+        res.residualPrompt = residual(cStar, cStar);
+        res.residualAttack = residual(cAdv, cStar);
+        res.residualNegativePrompt = residual(uStar, uStar);
+        res.residualNegativeAttack = residual(uAdv, uStar);
         res.normRatio = (cAdv.norm() / cStar.norm()).item<double>();
         const std::map<std::string, std::string> meta = {
-            {"format", "reverie-sd-states"}, {"version", "1"}, {"concept", trim(p.prompt)},
-            {"edit", std::filesystem::path(p.edit).filename().string()}, {"lambda", number(p.lambda)}};
-        auto w = models::formats::writeSafetensors(p.output, {{"states", cAdv.to(at::kFloat).contiguous()}}, meta);
+            {"format", "reverie-sd-states"},     {"version", "1"},
+            {"concept", trim(p.prompt)},         {"edit", std::filesystem::path(p.edit).filename().string()},
+            {"lambda", number(p.lambda)},        {"method", "closed-form"},
+            {"negative", p.negative ? "1" : "0"}};
+        models::formats::NamedTensors out = {{"states", cAdv.to(at::kFloat).contiguous()}};
+        if (p.negative) out.emplace_back("negative_states", uAdv.to(at::kFloat).contiguous());
+        auto w = models::formats::writeSafetensors(p.output, out, meta);
         if (!w) return w.error();
         res.seconds = nowSeconds() - t0;
         return res;
@@ -580,8 +598,9 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
         const auto abar = sde::scaledLinearAlphasCumprod();
         const int N = int(abar.size());
         const auto sdeP = sde::makeDiscreteVp({abar, p.steps});
-        // c is read through this handle: the search swaps in the tensor it optimises.
-        at::Tensor states = cStar;
+        // c (and u, the empty prompt's) are read through these handles: the search swaps in the
+        // tensors it optimises.
+        at::Tensor states = cStar, negStates = uncond;
         const double w = p.guidance;
         sde::Denoiser den;
         den.param = sde::Param::Noise;
@@ -598,7 +617,7 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
             } else {
                 const auto e = unet.model
                                    ->forward(at::cat({xf, xf}), at::cat({steps, steps}),
-                                             at::cat({uncond.expand({b, -1, -1}), cond}))
+                                             at::cat({negStates.expand({b, -1, -1}), cond}))
                                    .chunk(2);
                 eps = e[0] + (e[1] - e[0]) * w;
             }
@@ -646,18 +665,21 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
 
         t0 = nowSeconds();
         at::Tensor c = cStar.clone().requires_grad_(true);
+        at::Tensor u = uncond.clone().requires_grad_(p.negative);
         states = c;
+        negStates = u;
         const auto perElement = double(channels * p.latentSize * p.latentSize);
         at::Tensor batchTarget;
         grad::Problem prob;
         prob.sde = sdeP.get();
         prob.denoiser = den;
         prob.params = {c};
+        if (p.negative) prob.params.push_back(u);
         prob.loss = [&](const at::Tensor& x) { return (x - batchTarget).square().sum(); };
         grad::Options o;
         o.common.steps = p.steps;
         o.strategy = grad::Strategy::Reversible;
-        torch::optim::Adam opt({c}, torch::optim::AdamOptions(p.lr));
+        torch::optim::Adam opt(prob.params, torch::optim::AdamOptions(p.lr));
         for (int it = 0; it < p.iterations; ++it) {
             if (ctx.cancelled()) return R::cancelled("sampler attack: cancelled");
             const std::int64_t B = p.batch;
@@ -674,6 +696,7 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
             res.losses.push_back(loss);
             opt.zero_grad();
             c.mutable_grad() = g.value().gradParams[0] / double(B);
+            if (p.negative) u.mutable_grad() = g.value().gradParams[1] / double(B);
             opt.step();
             Progress pr;
             pr.step = it + 1;
@@ -683,8 +706,9 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
             ctx.report(pr);
         }
         res.searchSeconds = nowSeconds() - t0;
-        const at::Tensor cAdv = c.detach().clone();
+        const at::Tensor cAdv = c.detach().clone(), uAdv = u.detach().clone();
         states = cAdv;
+        negStates = uAdv;
         auto attacked = sampleAll("the attack's samples");
         if (!attacked) return attacked.error();
         const auto dist = [&](const at::Tensor& x, std::int64_t from, std::int64_t n) {
@@ -702,8 +726,11 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
             {"edit", std::filesystem::path(p.edit).filename().string()},
             {"method", "sampler"},
             {"steps", std::to_string(p.steps)},
-            {"guidance", number(p.guidance)}};
-        auto wr = models::formats::writeSafetensors(p.output, {{"states", cAdv[0].contiguous()}}, meta);
+            {"guidance", number(p.guidance)},
+            {"negative", p.negative ? "1" : "0"}};
+        models::formats::NamedTensors out = {{"states", cAdv[0].contiguous()}};
+        if (p.negative) out.emplace_back("negative_states", uAdv[0].contiguous());
+        auto wr = models::formats::writeSafetensors(p.output, out, meta);
         if (!wr) return wr.error();
         return res;
     } catch (const solvers::CancelledError&) {

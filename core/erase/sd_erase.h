@@ -110,6 +110,11 @@ struct SdAttackParams {
     std::string edit;      ///< the edit file (erase/sd_erase.h) to attack
     std::string prompt;    ///< the erased prompt
     double lambda = 1e-3;  ///< ridge (RECE's default for objects and artists)
+    /// Also the guidance's other branch: the empty prompt's states get their own regeneration
+    /// embedding, written as "negative_states" (generation uses them in place of the negative
+    /// prompt's). Where the edit moved the empty prompt's keys and values too, guidance otherwise
+    /// keeps that part of the edit.
+    bool negative = false;
     int textHeads = 0, unetHeads = 0;
     std::string output;    ///< the states file to write
 };
@@ -117,6 +122,8 @@ struct SdAttackResult {
     /// Relative K/V residual ‖W′c − Wc*‖ / ‖Wc*‖ over the 32 matrices for c = c* (what the edit
     /// changed for the plain prompt) and for c = c′ (what is left after the attack).
     double residualPrompt = 0, residualAttack = 0;
+    /// The same for the empty prompt's states (negative: the attack's; else both the edit's).
+    double residualNegativePrompt = 0, residualNegativeAttack = 0;
     double normRatio = 0;  ///< ‖c′‖ / ‖c*‖
     double seconds = 0;
 };
@@ -145,6 +152,9 @@ struct SdSamplerAttackParams {
     double lr = 0.05;        ///< Adam's rate on the states (chosen on the tiny fixture: 0.02 fits slower)
     int latentSize = 64;     ///< latent side (64: 512² images)
     std::uint64_t seed = 23; ///< the training seeds are seed … seed + trainSeeds − 1, held-out ones follow
+    /// Optimise the empty prompt's states (guidance's other branch) too, written as
+    /// "negative_states" (generation uses them in place of the negative prompt's).
+    bool negative = false;
     int textHeads = 0, unetHeads = 0;
     std::string output; ///< the states file to write
 };

@@ -221,7 +221,9 @@ Result<bool> applyEdits(SdModels& m, const std::vector<SdEdit>& edits, bool tran
     return true;
 }
 
-/// A states file (erase/sd_erase.h, runSdAttack): "states" [L, W] in place of the prompt's.
+/// A states file (erase/sd_erase.h, runSdAttack): "states" [L, W] in place of the prompt's, and
+/// where the attack took the negative branch too, "negative_states" [L, W] in place of the negative
+/// prompt's (returned stacked as [negative; prompt] then, else [prompt]).
 Result<at::Tensor> readPromptStates(const std::string& file, std::int64_t L, std::int64_t W) {
     const std::string name = fs::path(file).filename().string();
     auto f = models::formats::readSafetensors(file);
@@ -233,7 +235,11 @@ Result<at::Tensor> readPromptStates(const std::string& file, std::int64_t L, std
     if (t->dim() != 2 || t->size(0) != L || t->size(1) != W)
         return Result<at::Tensor>::invalid(name + " holds states for another text encoder (expected " + std::to_string(L) +
                                            " × " + std::to_string(W) + ")");
-    return t->to(at::kFloat);
+    const at::Tensor* n = f.value().find("negative_states");
+    if (!n) return t->to(at::kFloat).unsqueeze(0);
+    if (n->dim() != 2 || n->size(0) != L || n->size(1) != W)
+        return Result<at::Tensor>::invalid(name + "'s negative states do not fit its states");
+    return at::stack({n->to(at::kFloat), t->to(at::kFloat)});
 }
 
 /// The cheap preview: a fixed linear map from SD 1.x's four latent channels to RGB (the
@@ -443,7 +449,8 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         if (!p.promptStates.empty()) {
             auto own = readPromptStates(p.promptStates, states.size(1), states.size(2));
             if (!own) return own.error();
-            states = at::stack({states[0], own.value().to(states.scalar_type())});
+            const at::Tensor o = own.value().to(states.scalar_type());
+            states = o.size(0) == 2 ? o : at::stack({states[0], o[0]});
         }
         // The edits change the UNet only, so the text states above hold; a membrane's γ is measured on
         // the prompt's end-token state as the UNet sees it.

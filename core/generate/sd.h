@@ -56,6 +56,8 @@ struct SdParams {
     /// A text-states file (erase/sd_erase.h's runSdAttack writes them) used in place of the
     /// prompt's encoded states; "" = encode the prompt. The prompt text is still written into the
     /// parameters.
+    /// A file with "negative_states" (an attack on both guidance branches) replaces the negative
+    /// prompt's states too.
     std::string promptStates;
     /// LoRA files (kohya/A1111 .safetensors, models/sd/lora.h), each W += weight·(α/r)·up·down;
     /// weight 0 turns one off. Applied before the concept edits.

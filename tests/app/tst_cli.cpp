@@ -427,20 +427,51 @@ private Q_SLOTS:
                 {"sd", "--checkpoint", ckpt, "--prompt", "a red fox", "--edit", edit, "--size", "32x32",
                  "--steps", "2", "--cfg", "1", "--text-heads", "2", "-o", second2});
         QVERIFY2(plainEdited.code == 0, plainEdited.err.constData());
-        for (const char* method : {"closed-form", "sampler"}) {
+        for (const char* method : {"closed-form", "sampler", "closed-form-both"}) {
             const QString states =
                 dir.filePath(QStringLiteral("states-%1.safetensors").arg(QLatin1String(method)));
-            const Run attack =
-                run(QStringLiteral(REVERIE_CLI),
-                    {"sd-attack", "--checkpoint", ckpt,   "--edit",           edit,        "--prompt",
-                     "a red fox", "--method",     method, "--iterations",     "2",         "--train-seeds",
-                     "1",         "--batch",      "1",    "--held-out-seeds", "1",         "--steps",
-                     "2",         "--latent",     "8",    "--guidance",       "1",         "--text-heads",
-                     "2",         "-o",           states, "--json",           "--threads", "1"});
+            const bool both = QLatin1String(method) == QLatin1String("closed-form-both");
+            QStringList args = {"sd-attack",
+                                "--checkpoint",
+                                ckpt,
+                                "--edit",
+                                edit,
+                                "--prompt",
+                                "a red fox",
+                                "--method",
+                                both ? "closed-form" : method,
+                                "--iterations",
+                                "2",
+                                "--train-seeds",
+                                "1",
+                                "--batch",
+                                "1",
+                                "--held-out-seeds",
+                                "1",
+                                "--steps",
+                                "2",
+                                "--latent",
+                                "8",
+                                "--guidance",
+                                "1",
+                                "--text-heads",
+                                "2",
+                                "-o",
+                                states,
+                                "--json",
+                                "--threads",
+                                "1"};
+            if (both) args << QStringLiteral("--negative-branch");
+            const Run attack = run(QStringLiteral(REVERIE_CLI), args);
             QVERIFY2(attack.code == 0, attack.err.constData());
             const auto ao = QJsonDocument::fromJson(attack.out.trimmed().split('\n').last()).object();
-            QCOMPARE(ao.value(QStringLiteral("method")).toString(), QLatin1String(method));
-            if (QLatin1String(method) == QLatin1String("sampler")) {
+            QCOMPARE(ao.value(QStringLiteral("method")).toString(),
+                     both ? QStringLiteral("closed-form") : QString::fromLatin1(method));
+            QCOMPARE(ao.value(QStringLiteral("negative_branch")).toBool(), both);
+            if (both) {
+                QVERIFY(ao.value(QStringLiteral("residual_negative_attack")).toDouble() <
+                        ao.value(QStringLiteral("residual_negative_prompt")).toDouble());
+            } else if (QLatin1String(method) == QLatin1String("sampler")) {
                 QCOMPARE(ao.value(QStringLiteral("losses")).toArray().size(), 2);
                 QCOMPARE(ao.value(QStringLiteral("forward_nfe")).toInt(),
                          2 * 3); // 2 steps × (N + 1), one seed

@@ -180,6 +180,17 @@ private Q_SLOTS:
         QVERIFY(sd.status().contains(QStringLiteral("never saw")));
         sd.setAttackMethod(QStringLiteral("closed-form"));
 
+        // At CFG 7.5 the closed form on both branches (the empty prompt's states too) brings the
+        // fox back where the prompt's branch alone left it 11.8 grey levels away.
+        sd.setSettings(32, 3, 2, 5, 7.5);
+        sd.setAttackBothBranches(true);
+        QVERIFY2(sd.startAttack(0, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(attacked.count(), 3, 120000);
+        QCOMPARE(attacked.status(2), JobStatus::Succeeded);
+        qInfo("attack on both branches at CFG 7.5: moved %.2f", sd.attackMoved());
+        QVERIFY2(sd.attackMoved() < 1.0, qPrintable(sd.status()));
+        sd.setAttackBothBranches(false);
+
         // An SPM membrane from the tab, with a few training steps: added checked and labelled, and
         // the edited column moves for the fox.
         sd.setSettings(32, 3, 2, 5, 7.5);

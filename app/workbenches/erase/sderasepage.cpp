@@ -5,6 +5,7 @@
 #include "imageconv.h"
 #include "erase/sd_erase.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -126,6 +127,12 @@ void SdErasePage::build() {
     editButtons->addWidget(add);
     editButtons->addWidget(m_attack);
     editButtons->addWidget(m_attackMethod);
+    m_attackBoth = new QCheckBox(tr("both branches"), left);
+    m_attackBoth->setObjectName(QStringLiteral("sdEraseAttackBoth"));
+    m_attackBoth->setToolTip(
+        tr("Also replace the empty prompt's states, guidance's other branch: where the edit "
+           "moved them too, guidance otherwise keeps part of the edit"));
+    editButtons->addWidget(m_attackBoth);
     form->addRow(QString(), editButtons);
     m_edits = new QListWidget(left);
     m_edits->setObjectName(QStringLiteral("sdEraseEdits"));
@@ -449,6 +456,7 @@ bool SdErasePage::startAttack(int row, QString* error) {
     const QString editFile = m_edits->item(row)->data(Qt::UserRole).toString();
     const bool viaSampler = m_attackMethod->currentData().toString() == QLatin1String("sampler");
     erase::SdAttackParams a;
+    a.negative = m_attackBoth->isChecked();
     a.checkpoint = checkpoint().toStdString();
     a.edit = editFile.toStdString();
     a.prompt = prompts().front().toStdString();
@@ -469,6 +477,7 @@ bool SdErasePage::startAttack(int row, QString* error) {
     sa.textHeads = a.textHeads;
     sa.unetHeads = a.unetHeads;
     sa.output = a.output;
+    sa.negative = a.negative;
     sa.steps = g.steps;
     sa.guidance = g.guidance;
     sa.latentSize = std::max(8, m_size->value() / 8 / 8 * 8);
@@ -554,6 +563,11 @@ bool SdErasePage::startAttack(int row, QString* error) {
         },
         error);
     return true;
+}
+
+void SdErasePage::setAttackBothBranches(bool both) {
+    widget();
+    m_attackBoth->setChecked(both);
 }
 
 void SdErasePage::setAttackMethod(const QString& method) {

@@ -21,6 +21,7 @@
 
 class QDoubleSpinBox;
 class QGridLayout;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -78,6 +79,8 @@ public:
     bool startAttack(int row, QString* error = nullptr);
     /// "closed-form" or "sampler".
     void setAttackMethod(const QString& method);
+    /// Also attack guidance's other branch (the empty prompt's states; erase/sd_erase.h, `negative`).
+    void setAttackBothBranches(bool both);
     QImage attackImage(int column) const { return m_attackImages.value(column); }
     double attackMoved() const { return m_attackMoved; }
     /// The sampler attack's held-out latent distance to the original's, with its states over with
@@ -117,6 +120,7 @@ private:
     QPushButton* m_erase = nullptr;
     QPushButton* m_attack = nullptr;
     QComboBox* m_attackMethod = nullptr;
+    QCheckBox* m_attackBoth = nullptr;
     QListWidget* m_edits = nullptr;
     QPlainTextEdit* m_prompts = nullptr;
     QSpinBox* m_size = nullptr;
