@@ -5,9 +5,11 @@
 # benches, and prints one JSON summary as its last line. Meant to finish in under 8 minutes on a
 # warm ccache (the build is most of it); set GPU_CHECK_SKIP_TESTS=1 to leave the suite out.
 #
-# What runs on the GPU today: the diagnostics job and `restore --device cuda` (the restoration
+# What runs on the GPU today: the diagnostics job, `restore --device cuda` (the restoration
 # pipeline: network, sampler and tiles on the GPU; tst_restorer runsOnTheRequestedDevice compares
-# it with the CPU). The enhance/generate jobs and the benches take no device yet (they run on the
+# it with the CPU) and `sd --device cuda` (Stable Diffusion text-to-image, fp32 and fp16, on a tiny
+# SD file made of the test fixtures; tst_sd_pipeline runsOnTheRequestedDevice compares it with the
+# CPU). The enhance/generate jobs and the benches take no device yet (they run on the
 # CPU in this build too), so their figures here are CPU figures from a CUDA build — the summary
 # says so. README, "GPU".
 #
@@ -65,14 +67,44 @@ if [[ -f "$photo" ]]; then
   restore_cuda=$(json_of restore "$photo" -o "$build/restore-cuda" --model photo-denoise --device cuda)
   restore_cpu=$(json_of restore "$photo" -o "$build/restore-cpu" --model photo-denoise --device cpu)
 fi
+# Stable Diffusion on a tiny file joined from the oracle fixtures (no download): CPU, GPU fp32, GPU fp16.
+tiny_sd="$build/tiny-sd.safetensors"
+python3 - "$tiny_sd" << 'PY' || true
+import json, struct, sys
+out, blobs, off = {}, [], 0
+for name in ("clip_text_small", "sd_unet_small", "sd_vae_small"):
+    b = open("tests/fixtures/sd/%s.safetensors" % name, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    head, data = json.loads(b[8:8 + n]), b[8 + n:]
+    for k, v in head.items():
+        if k == "__metadata__":
+            continue
+        s, e = v["data_offsets"]
+        blobs.append(data[s:e])
+        out[k] = {"dtype": v["dtype"], "shape": v["shape"], "data_offsets": [off, off + e - s]}
+        off += e - s
+h = json.dumps(out).encode()
+h += b" " * ((8 - len(h) % 8) % 8)
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+PY
+sd_cpu=null
+sd_cuda=null
+sd_cuda_fp16=null
+if [[ -f "$tiny_sd" ]]; then
+  sd_args=(sd --checkpoint "$tiny_sd" --prompt "a red fox" --size 64x64 --steps 8 --text-heads 2)
+  sd_cpu=$(json_of "${sd_args[@]}" -o "$build/sd-cpu.png" --device cpu)
+  sd_cuda=$(json_of "${sd_args[@]}" -o "$build/sd-cuda.png" --device cuda)
+  sd_cuda_fp16=$(json_of "${sd_args[@]}" -o "$build/sd-cuda-fp16.png" --device cuda --precision fp16)
+fi
 t_end=$(date +%s)
 
 cat << JSON | tr -d '\n'
 {"gpu_check":{"gpu":"$gpu","libtorch":"$prefix","seconds":{"configure":$((t_configured - t_start)),
 "build":$((t_built - t_configured)),"tests":$((t_tested - t_built)),"benches":$((t_end - t_tested)),
 "total":$((t_end - t_start))},"tests":$tests_json,
-"on_gpu":["diagnostics","restore --device cuda"],"on_cpu_in_this_build":["bench engine","bench restore","bench enhance","bench generate"],
+"on_gpu":["diagnostics","restore --device cuda","sd --device cuda"],"on_cpu_in_this_build":["bench engine","bench restore","bench enhance","bench generate"],
 "diagnostics_cuda":$diag,"bench_engine":$engine,"bench_restore":$restore,"bench_enhance":$enhance,
-"bench_generate":$generate,"restore_photo_cuda":$restore_cuda,"restore_photo_cpu":$restore_cpu}}
+"bench_generate":$generate,"restore_photo_cuda":$restore_cuda,"restore_photo_cpu":$restore_cpu,
+"sd_tiny_cpu":$sd_cpu,"sd_tiny_cuda":$sd_cuda,"sd_tiny_cuda_fp16":$sd_cuda_fp16}}
 JSON
 echo

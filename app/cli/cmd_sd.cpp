@@ -36,7 +36,8 @@ Options:
   --seed S               Seed of the first image; image i uses S + i (default 0).
   --size WxH             Image size, multiples of 64 (default 512x512).
   --batch B              Number of images (default 1).
-  --precision P          Weights in memory: fp32 (default) or bf16 (half the memory; fp16 needs a GPU).
+  --precision P          Weights in memory: fp32 (default), bf16 (half the memory) or fp16 (--device cuda).
+  --device D             cpu (default) or cuda (a CUDA build of LibTorch and a visible GPU).
   --text-heads N --unet-heads N  Attention heads where a model differs from SD 1.x (width/64, 8).
   --edit FILE[:W]        Apply a concept edit made by `reverie-cli sd-erase` with weight W (default 1);
                          repeat for several. An SPM membrane (sd-erase --method spm) is scaled by
@@ -91,6 +92,7 @@ int run(const QStringList& args) {
                   valueOption("unet-heads", "UNet heads."),
                   valueOption("precision", "fp32 or bf16."),
                   valueOption("states", "Text states file."),
+                  valueOption("device", "cpu or cuda."),
                   valueOption("from-png", "PNG with A1111 parameters.")});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd takes no arguments"));
@@ -114,6 +116,7 @@ int run(const QStringList& args) {
     if (p.isSet(noKarras)) s.karras = false;
     if (p.isSet(QStringLiteral("precision"))) s.precision = p.value(QStringLiteral("precision")).toStdString();
     if (p.isSet(QStringLiteral("states"))) s.promptStates = p.value(QStringLiteral("states")).toStdString();
+    if (p.isSet(QStringLiteral("device"))) s.device = p.value(QStringLiteral("device")).toStdString();
     bool ok = true;
     auto number = [&](const char* name, auto* target) {
         if (!p.isSet(QString::fromLatin1(name))) return;
@@ -196,6 +199,7 @@ int run(const QStringList& args) {
                             {"load_seconds", r.value().loadSeconds},
                             {"parameters", r.value().parameters},
                             {"precision", s.precision},
+                            {"device", s.device},
                             {"weight_bytes", r.value().weightBytes},
                             {"transport", transport}};
         std::printf("%s\n", j.dump().c_str());

@@ -4,12 +4,13 @@
 #include "engine/solvers/consistency.h"
 
 #include "base/io.h"
+#include "base/runtime.h"
 #include "engine/sde/param.h"
 #include "engine/sde/sde.h"
 #include "engine/solvers/common.h"
+#include "models/formats/safetensors.h"
 #include "models/sd/clip_text.h"
 #include "models/sd/edit.h"
-#include "models/formats/safetensors.h"
 #include "models/sd/files.h"
 #include "models/sd/lora.h"
 #include "models/sd/tokenizer.h"
@@ -44,6 +45,7 @@ struct SdModels {
     SdVae vae{nullptr};
     std::unique_ptr<sde::Sde> sde;
     at::ScalarType dtype = at::kFloat; ///< the networks' weights (SdParams::precision)
+    at::Device device = at::kCPU;      ///< where they live (SdParams::device)
     int scheduleSteps = 1000;
     std::vector<std::pair<std::string, at::Tensor>> kv; ///< the UNet's cross-attention K/V (live)
     std::pair<double, double> fingerprint;              ///< kvFingerprint of the K/V as loaded
@@ -64,7 +66,8 @@ std::string cacheKey(const SdParams& p) {
     const auto size = fs::file_size(p.checkpoint, ec);
     const auto mtime = fs::last_write_time(p.checkpoint, ec).time_since_epoch().count();
     std::ostringstream k;
-    k << p.checkpoint << '|' << size << '|' << mtime << '|' << p.textHeads << '|' << p.unetHeads << '|' << p.precision;
+    k << p.checkpoint << '|' << size << '|' << mtime << '|' << p.textHeads << '|' << p.unetHeads << '|'
+      << p.precision << '|' << p.device;
     return k.str();
 }
 
@@ -130,12 +133,13 @@ Result<SdModels*> loadModels(const SdParams& p, const JobContext& ctx, double* s
     m->sde = sde::makeDiscreteVp({abar, 20});
     m->kv = crossAttentionKv(*m->unet);
     m->fingerprint = kvFingerprint(m->kv); // of the weights as stored, before any rounding below
-    if (p.precision == "bf16") {
-        // Module::to swaps each parameter's data in place: the K/V handles above follow.
-        m->dtype = at::kBFloat16;
-        m->text->to(m->dtype);
-        m->unet->to(m->dtype);
-        m->vae->to(m->dtype);
+    // Module::to swaps each parameter's data in place: the K/V handles above follow.
+    m->device = p.device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+    m->dtype = p.precision == "bf16" ? at::kBFloat16 : p.precision == "fp16" ? at::kHalf : at::kFloat;
+    if (m->dtype != at::kFloat || !m->device.is_cpu()) {
+        m->text->to(m->device, m->dtype);
+        m->unet->to(m->device, m->dtype);
+        m->vae->to(m->device, m->dtype);
     }
     *seconds = nowSeconds() - t0;
     spdlog::info("SD checkpoint {} loaded in {:.1f} s ({}; {} steps from {})", p.checkpoint, *seconds,
@@ -152,7 +156,7 @@ void restoreLoaded(SdModels& m) {
 /// live += delta, keeping live's loaded weights (the first time) for restoreLoaded.
 void change(SdModels& m, const std::string& key, at::Tensor live, const at::Tensor& delta) {
     if (!m.touched.count(key)) m.touched[key] = {live, live.detach().clone()};
-    live.add_(delta.to(live.scalar_type()));
+    live.add_(delta.to(live.device(), live.scalar_type()));
 }
 
 /// Applies the enabled LoRAs (W += weight·ΔW); warnings name LoRA modules that were not applied.
@@ -179,8 +183,8 @@ struct TransportPrompt {
 
 TransportPrompt transportPrompt(SdModels& m, const std::string& text) {
     const auto batch = m.tokenizer.tokenize({text}, m.text->config().context);
-    const at::Tensor states = m.text->forward(batch.ids);
-    return {states[0][batch.lengths[0] - 1].to(at::kDouble), m.tokenizer.encode(text)};
+    const at::Tensor states = m.text->forward(batch.ids.to(m.device));
+    return {states[0][batch.lengths[0] - 1].to(at::kCPU, at::kDouble), m.tokenizer.encode(text)};
 }
 
 /// Facilitated transport (SdParams::transport): γ = max(cosine of the end-token states, the share of
@@ -275,7 +279,11 @@ at::Tensor fromRgb(const ImageU8& img) {
 }
 
 ImageU8 toRgb(const at::Tensor& image /* [1, 3, H, W] in [−1, 1] */) {
-    const at::Tensor b = ((image[0].clamp(-1, 1) + 1.0) * 127.5).round().to(at::kByte).permute({1, 2, 0}).contiguous();
+    const at::Tensor b = ((image[0].to(at::kCPU, at::kFloat).clamp(-1, 1) + 1.0) * 127.5)
+                             .round()
+                             .to(at::kByte)
+                             .permute({1, 2, 0})
+                             .contiguous();
     ImageU8 img;
     img.height = int(b.size(0));
     img.width = int(b.size(1));
@@ -297,8 +305,10 @@ sde::Denoiser guidedNoise(const SdModels& m, double w, const at::Tensor& states,
     den.param = sde::Param::Noise;
     den.fn = [unet, N, w, uncond, cond, both, dtype](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) mutable {
         const std::int64_t b = x.size(0);
-        at::Tensor steps = t.dim() == 0 ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), at::kFloat)
-                                        : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
+        at::Tensor steps =
+            t.dim() == 0
+                ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), x.options().dtype(at::kFloat))
+                : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
         const at::Tensor xf = x.to(dtype);
         at::Tensor eps;
         if (w == 1.0) {
@@ -323,7 +333,8 @@ at::Tensor startLatent(SdModels& m, const SdParams& p, const at::Tensor& like, s
     common->steps = p.steps;
     if (p.initImage.empty()) return solvers::priorSample(*m.sde, like, at::Tensor(), noise);
     const double tStart = std::max(p.strength, 2.0 * m.sde->tEps());
-    const at::Tensor z0 = m.vae->latents(fromRgb(p.initImage).to(m.dtype)).to(at::kFloat).expand_as(like);
+    const at::Tensor z0 =
+        m.vae->latents(fromRgb(p.initImage).to(m.device, m.dtype)).to(at::kFloat).expand_as(like);
     common->tStart = tStart;
     common->steps = std::max(1, int(std::ceil(p.steps * p.strength - 1e-9)));
     return z0 * m.sde->alpha(tStart) + noise.randnLike(like) * m.sde->sigma(tStart);
@@ -389,10 +400,13 @@ Result<bool> validateSd(const SdParams& p) {
     if (!std::isfinite(p.guidance) || p.guidance < 0 || p.guidance > 50)
         return Result<bool>::invalid("guidance must lie in 0…50");
     if (!(p.eta >= 0 && p.eta <= 1)) return Result<bool>::invalid("η must lie in 0…1");
-    if (p.precision == "fp16")
-        return Result<bool>::invalid("fp16 weights need a GPU, and Stable Diffusion runs on the CPU here: choose bf16");
-    if (p.precision != "fp32" && p.precision != "bf16")
-        return Result<bool>::invalid("precision '" + p.precision + "' is not one of fp32, bf16");
+    std::string why;
+    if (!runtime::deviceUsable(p.device, &why))
+        return Result<bool>::invalid("device " + p.device + ": " + why);
+    if (p.precision == "fp16" && p.device != "cuda")
+        return Result<bool>::invalid("fp16 weights need the GPU (device cuda); on the CPU choose bf16");
+    if (p.precision != "fp32" && p.precision != "bf16" && p.precision != "fp16")
+        return Result<bool>::invalid("precision '" + p.precision + "' is not one of fp32, bf16, fp16");
     if (p.sampler == "lcm" && p.steps > kLcmOriginSteps)
         return Result<bool>::invalid("LCM takes at most " + std::to_string(kLcmOriginSteps) + " steps (its distillation grid)");
     if (p.sampler == "lcm" && !p.initImage.empty()) return Result<bool>::invalid("img2img is not offered with LCM yet");
@@ -445,17 +459,17 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
         if (batch.truncated[1]) res.warnings.push_back("the prompt was cut at 75 tokens");
         if (batch.truncated[0]) res.warnings.push_back("the negative prompt was cut at 75 tokens");
         if (ctx.cancelled()) return Result<SdResult>::cancelled("Stable Diffusion: cancelled");
-        at::Tensor states = m.text->forward(batch.ids);
+        at::Tensor states = m.text->forward(batch.ids.to(m.device));
         if (!p.promptStates.empty()) {
             auto own = readPromptStates(p.promptStates, states.size(1), states.size(2));
             if (!own) return own.error();
-            const at::Tensor o = own.value().to(states.scalar_type());
+            const at::Tensor o = own.value().to(states.device(), states.scalar_type());
             states = o.size(0) == 2 ? o : at::stack({states[0], o[0]});
         }
         // The edits change the UNet only, so the text states above hold; a membrane's γ is measured on
         // the prompt's end-token state as the UNet sees it.
         {
-            TransportPrompt prompt{states[1][batch.lengths[1] - 1].to(at::kDouble),
+            TransportPrompt prompt{states[1][batch.lengths[1] - 1].to(at::kCPU, at::kDouble),
                                    m.tokenizer.encode(p.prompt)};
             if (auto e = applyEdits(m, p.edits, p.transport, prompt, &res); !e) return e.error();
         }
@@ -463,7 +477,8 @@ Result<SdResult> runSdTextToImage(const SdParams& p, const JobContext& ctx) {
 
         const sde::Denoiser den = guidedNoise(m, p.guidance, states, p.batch);
         const auto& uc = m.unet->config();
-        const at::Tensor like = at::zeros({B, uc.inChannels, p.height / vaeF, p.width / vaeF}, at::kFloat);
+        const at::Tensor like = at::zeros({B, uc.inChannels, p.height / vaeF, p.width / vaeF},
+                                          at::TensorOptions().dtype(at::kFloat).device(m.device));
         solvers::NoiseSource noise(p.seed, solvers::NoiseMode::PerItem);
         solvers::CommonOptions common;
         const at::Tensor xT = startLatent(m, p, like, noise, &common);

@@ -42,8 +42,12 @@ struct SdParams {
     double eta = 0.0;                 ///< DDIM's η
     /// The networks' weights in memory: "fp32", or "bf16" (half the memory: ~2.2 GB instead of
     /// ~4.3 GB for SD 1.x, rounded to 8 mantissa bits; sampling and guidance stay in fp32). "fp16"
-    /// needs a GPU and is refused on the CPU.
+    /// needs device "cuda" and is refused on the CPU.
     std::string precision = "fp32";
+    /// Where the networks and the sampler run: "cpu", or "cuda" (a CUDA build of LibTorch with a
+    /// visible GPU; refused with the reason otherwise, before anything loads). Images come back to
+    /// the CPU either way.
+    std::string device = "cpu";
     int textHeads = 0;                ///< 0: width/64 (the published encoders)
     int unetHeads = 0;                ///< 0: 8 (SD 1.x)
     bool previews = true;

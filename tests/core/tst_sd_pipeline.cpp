@@ -2,11 +2,12 @@
 // checkpoint assembled from the oracle fixtures: the CLIP text tower (width 16), the UNet (context
 // 16) and the VAE (4 latent channels), each proven against the official code in tst_sd.
 
+#include "base/runtime.h"
+#include "engine/sde/sde.h"
 #include "erase/sd_erase.h"
 #include "generate/sd.h"
 #include "generate/sd_compare.h"
 #include "models/formats/safetensors.h"
-#include "engine/sde/sde.h"
 #include "models/sd/clip_text.h"
 #include "models/sd/lora.h"
 #include "models/sd/unet.h"
@@ -714,6 +715,45 @@ private Q_SLOTS:
         QVERIFY(!validateSd(p).ok());
         p.precision = "fp32";
         QCOMPARE(maxDiff(run(p).images[0], full.images[0]), 0); // back to fp32: reloaded, the same image
+    }
+
+    // The same run on the CPU by default and by name is identical; on a GPU (packaging/gpu-check.sh)
+    // fp32 matches the CPU's image to a few grey levels and fp16 runs; without one, "cuda" is refused
+    // before anything loads, with the reason; fp16 on the CPU too.
+    void runsOnTheRequestedDevice() {
+        SdParams p = base();
+        const SdResult byDefault = run(p);
+        p.device = "cpu";
+        QCOMPARE(maxDiff(run(p).images[0], byDefault.images[0]), 0);
+        p.precision = "fp16";
+        const auto halfOnCpu = runSdTextToImage(p, JobContext{});
+        QVERIFY(!halfOnCpu.ok());
+        QVERIFY2(halfOnCpu.error().message.find("choose bf16") != std::string::npos,
+                 halfOnCpu.error().message.c_str());
+        p.precision = "fp32";
+        p.device = "cuda";
+        const auto onGpu = runSdTextToImage(p, JobContext{});
+        if (runtime::info().cudaDevices > 0) {
+            VERIFY_OK(onGpu);
+            const double d = meanDiff(onGpu.value().images[0], byDefault.images[0]);
+            std::printf("SD on cuda vs cpu: mean |difference| %.3f grey levels, max %d\n", d,
+                        maxDiff(onGpu.value().images[0], byDefault.images[0]));
+            QVERIFY2(d < 1.0, qPrintable(QString::number(d)));
+            p.precision = "fp16";
+            const auto half = runSdTextToImage(p, JobContext{});
+            VERIFY_OK(half);
+            QCOMPARE(half.value().weightBytes * 2, onGpu.value().weightBytes);
+            std::printf("SD fp16 on cuda vs fp32 on cpu: mean |difference| %.3f grey levels\n",
+                        meanDiff(half.value().images[0], byDefault.images[0]));
+        } else {
+            QVERIFY(!onGpu.ok());
+            QCOMPARE(onGpu.error().kind, ErrorKind::InvalidInput);
+            QVERIFY2(onGpu.error().message.find("CUDA") != std::string::npos ||
+                         onGpu.error().message.find("GPU") != std::string::npos,
+                     onGpu.error().message.c_str());
+        }
+        p.device = "tpu";
+        QVERIFY(!runSdTextToImage(p, JobContext{}).ok());
     }
 
     // RECE's closed-form attack on a UCE edit: states whose K/V through the edited matrices are
