@@ -90,11 +90,22 @@ PY
 sd_cpu=null
 sd_cuda=null
 sd_cuda_fp16=null
+attack_cpu=null
+attack_cuda=null
 if [[ -f "$tiny_sd" ]]; then
   sd_args=(sd --checkpoint "$tiny_sd" --prompt "a red fox" --size 64x64 --steps 8 --text-heads 2)
   sd_cpu=$(json_of "${sd_args[@]}" -o "$build/sd-cpu.png" --device cpu)
   sd_cuda=$(json_of "${sd_args[@]}" -o "$build/sd-cuda.png" --device cuda)
   sd_cuda_fp16=$(json_of "${sd_args[@]}" -o "$build/sd-cuda-fp16.png" --device cuda --precision fp16)
+  # The attack through the sampler on a UCE edit, on each device (the README's tiny-file figures).
+  if "$cli" sd-erase --checkpoint "$tiny_sd" --concept "a photo of a red fox in the snow" --text-heads 2 \
+      -o "$build/fox-uce.safetensors" > /dev/null 2>&1; then
+    attack_args=(sd-attack --method sampler --checkpoint "$tiny_sd" --edit "$build/fox-uce.safetensors"
+      --prompt "a photo of a red fox in the snow" --latent 16 --steps 4 --guidance 3 --iterations 12
+      --train-seeds 2 --held-out-seeds 2 --text-heads 2)
+    attack_cpu=$(json_of "${attack_args[@]}" -o "$build/states-cpu.safetensors" --device cpu)
+    attack_cuda=$(json_of "${attack_args[@]}" -o "$build/states-cuda.safetensors" --device cuda)
+  fi
 fi
 t_end=$(date +%s)
 
@@ -102,9 +113,10 @@ cat << JSON | tr -d '\n'
 {"gpu_check":{"gpu":"$gpu","libtorch":"$prefix","seconds":{"configure":$((t_configured - t_start)),
 "build":$((t_built - t_configured)),"tests":$((t_tested - t_built)),"benches":$((t_end - t_tested)),
 "total":$((t_end - t_start))},"tests":$tests_json,
-"on_gpu":["diagnostics","restore --device cuda","sd --device cuda"],"on_cpu_in_this_build":["bench engine","bench restore","bench enhance","bench generate"],
+"on_gpu":["diagnostics","restore --device cuda","sd --device cuda","sd-attack --device cuda"],"on_cpu_in_this_build":["bench engine","bench restore","bench enhance","bench generate"],
 "diagnostics_cuda":$diag,"bench_engine":$engine,"bench_restore":$restore,"bench_enhance":$enhance,
 "bench_generate":$generate,"restore_photo_cuda":$restore_cuda,"restore_photo_cpu":$restore_cpu,
-"sd_tiny_cpu":$sd_cpu,"sd_tiny_cuda":$sd_cuda,"sd_tiny_cuda_fp16":$sd_cuda_fp16}}
+"sd_tiny_cpu":$sd_cpu,"sd_tiny_cuda":$sd_cuda,"sd_tiny_cuda_fp16":$sd_cuda_fp16,
+"sd_sampler_attack_cpu":$attack_cpu,"sd_sampler_attack_cuda":$attack_cuda}}
 JSON
 echo

@@ -389,6 +389,7 @@ Options:
   --lr L                 Adam's rate on the states (default 0.05).
   --latent N             Latent side (default 64 = 512² images; a multiple of 8).
   --seed N               First training seed (default 23; the held-out seeds follow them).
+  --device D             cpu (default) or cuda.
   -o, --out FILE         The states file (.safetensors, required).
   --text-heads N --unet-heads N  Attention heads where a model differs from SD 1.x.
   --json                 Print the result as JSON (last line of stdout).
@@ -403,16 +404,26 @@ int runAttack(const QStringList& args) {
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON output."));
     const QCommandLineOption negative(QStringLiteral("negative-branch"),
                                       QStringLiteral("Attack both branches."));
-    p.addOptions(
-        {out, json, negative, valueOption("checkpoint", "SD 1.x file."), valueOption("edit", "Edit file."),
-         valueOption("prompt", "The erased prompt."),
-         valueOption("method", "closed-form or sampler.", "closed-form"),
-         valueOption("lambda", "Ridge.", "1e-3"), valueOption("iterations", "Adam steps.", "20"),
-         valueOption("train-seeds", "Training seeds.", "4"), valueOption("batch", "Seeds per step.", "2"),
-         valueOption("held-out-seeds", "Held-out seeds.", "4"), valueOption("steps", "Sampler steps.", "8"),
-         valueOption("guidance", "Guidance.", "7.5"), valueOption("lr", "Adam's rate.", "0.05"),
-         valueOption("latent", "Latent side.", "64"), valueOption("seed", "First seed.", "23"),
-         valueOption("text-heads", "Text encoder heads."), valueOption("unet-heads", "UNet heads.")});
+    p.addOptions({out,
+                  json,
+                  negative,
+                  valueOption("checkpoint", "SD 1.x file."),
+                  valueOption("edit", "Edit file."),
+                  valueOption("prompt", "The erased prompt."),
+                  valueOption("method", "closed-form or sampler.", "closed-form"),
+                  valueOption("lambda", "Ridge.", "1e-3"),
+                  valueOption("iterations", "Adam steps.", "20"),
+                  valueOption("train-seeds", "Training seeds.", "4"),
+                  valueOption("batch", "Seeds per step.", "2"),
+                  valueOption("held-out-seeds", "Held-out seeds.", "4"),
+                  valueOption("steps", "Sampler steps.", "8"),
+                  valueOption("guidance", "Guidance.", "7.5"),
+                  valueOption("lr", "Adam's rate.", "0.05"),
+                  valueOption("latent", "Latent side.", "64"),
+                  valueOption("seed", "First seed.", "23"),
+                  valueOption("device", "cpu or cuda.", "cpu"),
+                  valueOption("text-heads", "Text encoder heads."),
+                  valueOption("unet-heads", "UNet heads.")});
     if (!p.parse(args)) return usage(p.errorText());
     if (!p.positionalArguments().isEmpty()) return usage(QStringLiteral("sd-attack takes no arguments"));
     if (!p.isSet(out)) return usage(QStringLiteral("sd-attack needs -o STATES.safetensors"));
@@ -477,6 +488,7 @@ int runAttack(const QStringList& args) {
     a.unetHeads = unetHeads;
     a.output = output;
     a.negative = p.isSet(negative);
+    a.device = p.value(QStringLiteral("device")).toStdString();
     bool ok[9] = {};
     a.iterations = p.value(QStringLiteral("iterations")).toInt(&ok[0]);
     a.trainSeeds = p.value(QStringLiteral("train-seeds")).toInt(&ok[1]);

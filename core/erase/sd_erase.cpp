@@ -2,6 +2,7 @@
 #include "base/text.h"
 
 #include "base/io.h"
+#include "base/runtime.h"
 #include "erase/closed_form.h"
 #include "models/formats/safetensors.h"
 #include "models/sd/clip_text.h"
@@ -572,6 +573,8 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
     if (!(p.guidance >= 0) || !std::isfinite(p.guidance)) return R::invalid("the guidance must be ≥ 0");
     if (p.latentSize < 8 || p.latentSize % 8 != 0 || p.latentSize > 256)
         return R::invalid("the latent size must be a multiple of 8 in 8…256");
+    if (std::string why; !runtime::deviceUsable(p.device, &why))
+        return R::invalid("device " + p.device + ": " + why);
     try {
         c10::InferenceMode normal(false); // the search needs autograd
         SdSamplerAttackResult res;
@@ -582,6 +585,11 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
         for (auto& w : unet.model->parameters()) w.requires_grad_(false);
         for (auto& w : text.model->parameters()) w.requires_grad_(false);
         unet.model->eval();
+        const at::Device dev = p.device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+        if (!dev.is_cpu()) {
+            unet.model->to(dev);
+            text.model->to(dev);
+        }
         const auto kv = crossAttentionKv(*unet.model);
         auto deltas = readKvEdit(p.edit, kv, kvFingerprint(kv));
         if (!deltas) return deltas.error();
@@ -591,7 +599,7 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
         {
             at::NoGradGuard ng;
             const auto batch = parts.value().tok.tokenize({prompt, ""}, text.model->config().context);
-            const at::Tensor states = text.model->forward(batch.ids).to(at::kFloat);
+            const at::Tensor states = text.model->forward(batch.ids.to(dev)).to(at::kFloat);
             cStar = states[0].unsqueeze(0).contiguous();
             uncond = states[1].unsqueeze(0).contiguous();
         }
@@ -607,8 +615,9 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
         den.fn = [&](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) {
             const std::int64_t b = x.size(0);
             const at::Tensor steps =
-                t.dim() == 0 ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), at::kFloat)
-                             : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
+                t.dim() == 0
+                    ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), x.options().dtype(at::kFloat))
+                    : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
             const at::Tensor xf = x.to(at::kFloat);
             const at::Tensor cond = states.expand({b, -1, -1});
             at::Tensor eps;
@@ -629,7 +638,9 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
         for (std::int64_t i = 0; i < T + H; ++i) {
             solvers::NoiseSource noise(p.seed + std::uint64_t(i), solvers::NoiseMode::PerItem);
             starts.push_back(
-                solvers::priorSample(*sdeP, at::zeros({1, channels, p.latentSize, p.latentSize}, at::kFloat),
+                solvers::priorSample(*sdeP,
+                                     at::zeros({1, channels, p.latentSize, p.latentSize},
+                                               at::TensorOptions().dtype(at::kFloat).device(dev)),
                                      at::Tensor(), noise));
         }
         const at::Tensor xT = at::cat(starts);
@@ -657,7 +668,7 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
         {
             at::NoGradGuard ng;
             for (std::size_t l = 0; l < kv.size(); ++l)
-                kv[l].second.add_(deltas.value()[l].to(kv[l].second.scalar_type()));
+                kv[l].second.add_(deltas.value()[l].to(kv[l].second.device(), kv[l].second.scalar_type()));
         }
         auto edited = sampleAll("the edited model's samples");
         if (!edited) return edited.error();
@@ -683,7 +694,7 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
         for (int it = 0; it < p.iterations; ++it) {
             if (ctx.cancelled()) return R::cancelled("sampler attack: cancelled");
             const std::int64_t B = p.batch;
-            const at::Tensor pick = (at::arange(B, at::kLong) + std::int64_t(it) * B).remainder(T);
+            const at::Tensor pick = (at::arange(B, at::kLong) + std::int64_t(it) * B).remainder(T).to(dev);
             batchTarget = target.value().index_select(0, pick);
             auto g = grad::sampleGrad(prob, xT.index_select(0, pick), o, ctx);
             if (!g) return g.error();
@@ -728,8 +739,8 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
             {"steps", std::to_string(p.steps)},
             {"guidance", number(p.guidance)},
             {"negative", p.negative ? "1" : "0"}};
-        models::formats::NamedTensors out = {{"states", cAdv[0].contiguous()}};
-        if (p.negative) out.emplace_back("negative_states", uAdv[0].contiguous());
+        models::formats::NamedTensors out = {{"states", cAdv[0].cpu().contiguous()}};
+        if (p.negative) out.emplace_back("negative_states", uAdv[0].cpu().contiguous());
         auto wr = models::formats::writeSafetensors(p.output, out, meta);
         if (!wr) return wr.error();
         return res;

@@ -155,6 +155,9 @@ struct SdSamplerAttackParams {
     /// Optimise the empty prompt's states (guidance's other branch) too, written as
     /// "negative_states" (generation uses them in place of the negative prompt's).
     bool negative = false;
+    /// "cpu" or "cuda" (the UNet, the text encoder and the search on the GPU; refused with the
+    /// reason where unusable). On SD 1.x's 64² latents this attack is a GPU job.
+    std::string device = "cpu";
     int textHeads = 0, unetHeads = 0;
     std::string output; ///< the states file to write
 };

@@ -913,6 +913,14 @@ private Q_SLOTS:
 
         a.batch = 3; // more than the training seeds
         QVERIFY(!erase::runSdSamplerAttack(a, JobContext{}).ok());
+        if (runtime::info().cudaDevices == 0) { // no GPU: refused with the reason before loading
+            erase::SdSamplerAttackParams g = a;
+            g.batch = 2;
+            g.device = "cuda";
+            const auto onGpu = erase::runSdSamplerAttack(g, JobContext{});
+            QVERIFY(!onGpu.ok());
+            QCOMPARE(onGpu.error().kind, ErrorKind::InvalidInput);
+        }
         a.batch = 2;
         a.edit = fixture("sd_vae_small.safetensors"); // not an edit
         QVERIFY(!erase::runSdSamplerAttack(a, JobContext{}).ok());
