@@ -3790,6 +3790,18 @@ verschoben %2</translation>
         <source>Also replace the empty prompt&apos;s states, guidance&apos;s other branch: where the edit moved them too, guidance otherwise keeps part of the edit</source>
         <translation>Auch die Zustände des leeren Prompts ersetzen, den anderen Zweig der Guidance: wo die Änderung auch sie verschoben hat, behält die Guidance sonst einen Teil der Änderung</translation>
     </message>
+    <message>
+        <source>sampler attack (both branches) on %1</source>
+        <translation>Sampler-Angriff (beide Zweige) auf %1</translation>
+    </message>
+    <message>
+        <source>attack (both branches) on %1</source>
+        <translation>Angriff (beide Zweige) auf %1</translation>
+    </message>
+    <message>
+        <source>%1: the K/V gap to the original is %2 with the prompt and %3 with the attack&apos;s states (the empty prompt&apos;s: %4 and %5); its images are %6 grey levels from the original (near 0: the concept is back).</source>
+        <translation>%1: Der K/V-Abstand zum Original beträgt %2 mit dem Prompt und %3 mit den Zuständen des Angriffs (die des leeren Prompts: %4 und %5); seine Bilder liegen %6 Graustufen vom Original entfernt (nahe 0: das Konzept ist zurück).</translation>
+    </message>
 </context>
 <context>
     <name>reverie::app::SdPanel</name>

@@ -188,7 +188,12 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(attacked.count(), 3, 120000);
         QCOMPARE(attacked.status(2), JobStatus::Succeeded);
         qInfo("attack on both branches at CFG 7.5: moved %.2f", sd.attackMoved());
+        QVERIFY2(sd.status().contains(QStringLiteral("both branches")) &&
+                     sd.status().contains(QStringLiteral("the empty prompt's")),
+                 qPrintable(sd.status()));
         QVERIFY2(sd.attackMoved() < 1.0, qPrintable(sd.status()));
+        if (const QString shot = qEnvironmentVariable("REVERIE_SCREENSHOT_ATTACK_BOTH"); !shot.isEmpty())
+            QVERIFY(tabs->grab().save(shot));
         sd.setAttackBothBranches(false);
 
         // An SPM membrane from the tab, with a few training steps: added checked and labelled, and

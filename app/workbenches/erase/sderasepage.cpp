@@ -482,7 +482,9 @@ bool SdErasePage::startAttack(int row, QString* error) {
     sa.guidance = g.guidance;
     sa.latentSize = std::max(8, m_size->value() / 8 / 8 * 8);
     const QString label =
-        (viaSampler ? tr("sampler attack on %1") : tr("attack on %1")).arg(m_edits->item(row)->text());
+        (viaSampler ? (a.negative ? tr("sampler attack (both branches) on %1") : tr("sampler attack on %1"))
+                    : (a.negative ? tr("attack (both branches) on %1") : tr("attack on %1")))
+            .arg(m_edits->item(row)->text());
     setStatus(
         viaSampler
             ? tr("Attacking %1 through the sampler: %2 Adam steps, each differentiating %3 sampling steps…")
@@ -519,7 +521,7 @@ bool SdErasePage::startAttack(int row, QString* error) {
             o.attacked = std::move(att.value().images);
             return o;
         },
-        [this, label](const JobOutcome<Out>& out) {
+        [this, label, negative = a.negative](const JobOutcome<Out>& out) {
             if (!out.ok()) {
                 const QString m = tr("The attack failed: %1").arg(out.error);
                 setStatus(m);
@@ -550,6 +552,18 @@ bool SdErasePage::startAttack(int row, QString* error) {
                           .arg(label)
                           .arg(o.sampler->heldOutEdited, 0, 'g', 3)
                           .arg(o.sampler->heldOutAttack, 0, 'g', 3)
+                          .arg(m_attackMoved, 0, 'f', 1)
+                : negative
+                    ? tr("%1: the K/V gap to the original is %2 with the prompt and %3 with the attack's "
+                         "states "
+                         "(the empty prompt's: %4 and %5); its images are %6 grey levels from the original "
+                         "(near 0: "
+                         "the concept is back).")
+                          .arg(label)
+                          .arg(o.attack.residualPrompt, 0, 'f', 3)
+                          .arg(o.attack.residualAttack, 0, 'f', 3)
+                          .arg(o.attack.residualNegativePrompt, 0, 'f', 3)
+                          .arg(o.attack.residualNegativeAttack, 0, 'f', 3)
                           .arg(m_attackMoved, 0, 'f', 1)
                     : tr("%1: the K/V gap to the original is %2 with the prompt and %3 with the attack's "
                          "states; "
