@@ -3775,10 +3775,6 @@ verschoben %2</translation>
         <translation>Sampler-Angriff auf %1</translation>
     </message>
     <message>
-        <source>Attacking %1 through the sampler: %2 Adam steps, each differentiating %3 sampling steps…</source>
-        <translation>Greife %1 durch den Sampler an: %2 Adam-Schritte, jeder differenziert %3 Sampling-Schritte…</translation>
-    </message>
-    <message>
         <source>%1: on seeds the search never saw, the latents are %2 from the original&apos;s with the prompt and %3 with the attack&apos;s states (mean square); its images are %4 grey levels from the original (near 0: the concept is back).</source>
         <translation>%1: auf Seeds, die die Suche nie sah, liegen die Latents mit dem Prompt %2 und mit den Zuständen des Angriffs %3 von denen des Originals entfernt (mittleres Quadrat); seine Bilder liegen %4 Graustufen vom Original entfernt (nahe 0: das Konzept ist zurück).</translation>
     </message>
@@ -3801,6 +3797,10 @@ verschoben %2</translation>
     <message>
         <source>%1: the K/V gap to the original is %2 with the prompt and %3 with the attack&apos;s states (the empty prompt&apos;s: %4 and %5); its images are %6 grey levels from the original (near 0: the concept is back).</source>
         <translation>%1: Der K/V-Abstand zum Original beträgt %2 mit dem Prompt und %3 mit den Zuständen des Angriffs (die des leeren Prompts: %4 und %5); seine Bilder liegen %6 Graustufen vom Original entfernt (nahe 0: das Konzept ist zurück).</translation>
+    </message>
+    <message>
+        <source>Attacking %1 through the sampler: %2 Adam steps, each differentiating %3 sampling steps; %4 UNet passes at a %5² latent in all…</source>
+        <translation>Greife %1 durch den Sampler an: %2 Adam-Schritte, jeder differenziert %3 Sampling-Schritte; insgesamt %4 UNet-Durchläufe bei einem %5²-Latent…</translation>
     </message>
 </context>
 <context>

@@ -504,6 +504,8 @@ int runAttack(const QStringList& args) {
             return usage(
                 QStringLiteral("--iterations, --train-seeds, --batch, --held-out-seeds, --steps, --guidance, "
                                "--lr, --latent and --seed need numbers"));
+    std::fprintf(stderr, "sampler attack: %lld UNet passes at a %d² latent in all\n",
+                 static_cast<long long>(erase::samplerAttackUnetPasses(a)), a.latentSize);
     const auto r = erase::runSdSamplerAttack(a, context());
     if (!r.ok()) return jobFailed(r);
     const auto& v = r.value();

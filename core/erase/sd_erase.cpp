@@ -751,6 +751,12 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
     }
 }
 
+std::int64_t samplerAttackUnetPasses(const SdSamplerAttackParams& p) {
+    const std::int64_t n = p.steps, seeds = std::int64_t(p.trainSeeds) + p.heldOutSeeds;
+    const std::int64_t passes = std::int64_t(p.iterations) * p.batch * (3 * n + 2) + 3 * seeds * (n + 1);
+    return p.guidance == 1.0 ? passes : 2 * passes;
+}
+
 Result<SdEraseBenchReport> runSdEraseBench(const SdEraseBenchParams& p, const JobContext& ctx) {
     using R = Result<SdEraseBenchReport>;
     if (p.rows < 1 || p.preserveRows < 0 || p.repeats < 1) return R::invalid("rows, preserve rows and repeats must be positive");

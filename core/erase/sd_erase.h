@@ -174,6 +174,10 @@ struct SdSamplerAttackResult {
 /// Progress: the targets, then each Adam step (message "sampler attack", values {loss}). Cancel:
 /// no file is written.
 Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p, const JobContext& ctx);
+/// What runSdSamplerAttack will cost, in UNet passes of one latent (a guided evaluation is two):
+/// the search's iterations · batch · (3·steps + 2) (reversible Heun: steps + 1 forward, 2·steps + 1
+/// backward), and three sampling runs (original, edited, attacked) of steps + 1 on every seed.
+std::int64_t samplerAttackUnetPasses(const SdSamplerAttackParams& p);
 
 /// `reverie-cli bench sd-erase`: the closed-form edit's time on the full SD 1.x shapes (the 32
 /// K/V matrices of 320/640/1280 × 768, random weights; one concept of `rows` 768-wide embedding

@@ -868,6 +868,11 @@ private Q_SLOTS:
                     static_cast<long long>(v.backwardNfe), v.searchSeconds);
         QCOMPARE(int(v.losses.size()), a.iterations);
         QCOMPARE(v.forwardNfe, std::int64_t(a.iterations) * (a.steps + 1));
+        // The estimate shown before a run: the search's guided evaluations (counted per batched
+        // call) times the batch, plus three sampling runs on every seed, two passes per guided one.
+        const std::int64_t seeds = a.trainSeeds + a.heldOutSeeds;
+        QCOMPARE(erase::samplerAttackUnetPasses(a),
+                 2 * ((v.forwardNfe + v.backwardNfe) * a.batch + 3 * seeds * (a.steps + 1)));
         QVERIFY(v.heldOutEdited > 0);
         QVERIFY2(v.trainAttack < 0.5 * v.trainEdited, "the search did not fit its own seeds");
         QVERIFY2(v.heldOutAttack < 0.7 * v.heldOutEdited, "the states did not carry over to held-out seeds");

@@ -487,10 +487,13 @@ bool SdErasePage::startAttack(int row, QString* error) {
             .arg(m_edits->item(row)->text());
     setStatus(
         viaSampler
-            ? tr("Attacking %1 through the sampler: %2 Adam steps, each differentiating %3 sampling steps…")
+            ? tr("Attacking %1 through the sampler: %2 Adam steps, each differentiating %3 sampling steps; "
+                 "%4 UNet passes at a %5² latent in all…")
                   .arg(m_edits->item(row)->text())
                   .arg(sa.iterations)
                   .arg(sa.steps)
+                  .arg(erase::samplerAttackUnetPasses(sa))
+                  .arg(sa.latentSize)
             : tr("Attacking %1: solving for the text states that undo it…").arg(m_edits->item(row)->text()));
     struct Out {
         erase::SdAttackResult attack;
