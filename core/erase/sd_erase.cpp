@@ -91,6 +91,17 @@ Result<SdParts> loadReporting(const std::string& checkpoint, int textHeads, int 
     return parts;
 }
 
+/// loadReporting with every weight frozen (requires_grad off): the fine-tuning and the attacks
+/// differentiate only what they add.
+Result<SdParts> loadFrozen(const std::string& checkpoint, int textHeads, int unetHeads, const JobContext& ctx,
+                           double* seconds) {
+    auto parts = loadReporting(checkpoint, textHeads, unetHeads, ctx, seconds);
+    if (!parts) return parts;
+    for (auto& w : parts.value().unet.model->parameters()) w.requires_grad_(false);
+    for (auto& w : parts.value().text.model->parameters()) w.requires_grad_(false);
+    return parts;
+}
+
 /// Writes an edit file: ΔW per K/V matrix (names as in the checkpoint), the method, its prompts and
 /// the fingerprint of the K/V it was made from (models/sd/edit.h reads it).
 Result<bool> writeEdit(const std::string& output, const std::string& prefix,
@@ -254,12 +265,10 @@ Result<SdEsdResult> runSdEsd(const SdEsdParams& p, const JobContext& ctx) {
     try {
         SdEsdResult res;
         // Loaded outside inference mode: the K/V matrices take part in autograd below.
-        auto parts = loadReporting(p.checkpoint, p.textHeads, p.unetHeads, ctx, &res.loadSeconds);
+        auto parts = loadFrozen(p.checkpoint, p.textHeads, p.unetHeads, ctx, &res.loadSeconds);
         if (!parts) return parts.error();
         auto& unet = parts.value().unet;
         auto& text = parts.value().text;
-        for (auto& w : unet.model->parameters()) w.requires_grad_(false);
-        for (auto& w : text.model->parameters()) w.requires_grad_(false);
         if (ctx.cancelled()) return R::cancelled(what + ": cancelled");
 
         Progress pr;
@@ -578,12 +587,10 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
     try {
         c10::InferenceMode normal(false); // the search needs autograd
         SdSamplerAttackResult res;
-        auto parts = loadReporting(p.checkpoint, p.textHeads, p.unetHeads, ctx, &res.loadSeconds);
+        auto parts = loadFrozen(p.checkpoint, p.textHeads, p.unetHeads, ctx, &res.loadSeconds);
         if (!parts) return parts.error();
         auto& unet = parts.value().unet;
         auto& text = parts.value().text;
-        for (auto& w : unet.model->parameters()) w.requires_grad_(false);
-        for (auto& w : text.model->parameters()) w.requires_grad_(false);
         unet.model->eval();
         const at::Device dev = p.device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
         if (!dev.is_cpu()) {
