@@ -3,6 +3,7 @@
 
 #include "cli/command.h"
 
+#include "erase/sd_attack.h"
 #include "erase/sd_erase.h"
 #include "generate/sd.h"
 #include "imageconv.h"

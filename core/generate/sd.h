@@ -57,7 +57,7 @@ struct SdParams {
     /// membrane acts on its own concept and lets others through; false applies it at its weight.
     bool transport = true;
     std::vector<SdEdit> edits;        ///< concept edits to apply (refused when made for another model)
-    /// A text-states file (erase/sd_erase.h's runSdAttack writes them) used in place of the
+    /// A text-states file (erase/sd_attack.h's attacks write them) used in place of the
     /// prompt's encoded states; "" = encode the prompt. The prompt text is still written into the
     /// parameters.
     /// A file with "negative_states" (an attack on both guidance branches) replaces the negative

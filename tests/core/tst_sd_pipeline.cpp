@@ -4,6 +4,7 @@
 
 #include "base/runtime.h"
 #include "engine/sde/sde.h"
+#include "erase/sd_attack.h"
 #include "erase/sd_erase.h"
 #include "generate/sd.h"
 #include "generate/sd_compare.h"

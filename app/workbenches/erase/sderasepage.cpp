@@ -1,9 +1,10 @@
 #include "workbenches/erase/sderasepage.h"
 
+#include "erase/sd_attack.h"
+#include "erase/sd_erase.h"
+#include "imageconv.h"
 #include "jobs/jobslot.h"
 #include "workbenches/sdedits.h"
-#include "imageconv.h"
-#include "erase/sd_erase.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -71,7 +71,7 @@ public:
     QStringList checkedEdits() const;
     void setEditChecked(int row, bool checked);
 
-    /// An attack on edit `row`: the text states that undo it (the attack box's method: RECE's
+    /// An attack on edit `row` (erase/sd_attack.h): the text states that undo it (the attack box's method: RECE's
     /// closed form, runSdAttack, or the search through the sampler, runSdSamplerAttack, with the
     /// grid's steps and guidance on latents of the grid's size / 8, at least 8), then the first
     /// prompt's seeds generated with the edit and those states beside the original; shown as the
