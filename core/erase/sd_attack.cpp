@@ -139,10 +139,7 @@ Result<SdSamplerAttackResult> runSdSamplerAttack(const SdSamplerAttackParams& p,
         den.param = sde::Param::Noise;
         den.fn = [&](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) {
             const std::int64_t b = x.size(0);
-            const at::Tensor steps =
-                t.dim() == 0
-                    ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), x.options().dtype(at::kFloat))
-                    : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
+            const at::Tensor steps = sde::discreteTimesteps(t, b, N, x);
             const at::Tensor xf = x.to(at::kFloat);
             const at::Tensor cond = states.expand({b, -1, -1});
             at::Tensor eps;

@@ -263,10 +263,7 @@ sde::Denoiser guidedNoise(const SdModels& m, double w, const at::Tensor& states,
     den.param = sde::Param::Noise;
     den.fn = [unet, N, w, uncond, cond, both, dtype](const at::Tensor& x, const at::Tensor& t, const at::Tensor&) mutable {
         const std::int64_t b = x.size(0);
-        at::Tensor steps =
-            t.dim() == 0
-                ? at::full({b}, sde::discreteTimestep(t.item<double>(), N), x.options().dtype(at::kFloat))
-                : t.to(at::kDouble).mul(N).sub(1.0).clamp(0.0, N - 1.0).to(at::kFloat);
+        at::Tensor steps = sde::discreteTimesteps(t, b, N, x);
         const at::Tensor xf = x.to(dtype);
         at::Tensor eps;
         if (w == 1.0) {

@@ -370,6 +370,12 @@ std::vector<double> scaledLinearAlphasCumprod(double betaStart, double betaEnd, 
 
 double discreteTimestep(double t, int n) { return std::clamp(t * n - 1.0, 0.0, n - 1.0); }
 
+at::Tensor discreteTimesteps(const at::Tensor& t, std::int64_t batch, int n, const at::Tensor& like) {
+    if (t.dim() == 0)
+        return at::full({batch}, discreteTimestep(t.item<double>(), n), like.options().dtype(at::kFloat));
+    return t.to(at::kDouble).mul(n).sub(1.0).clamp(0.0, n - 1.0).to(at::kFloat);
+}
+
 std::unique_ptr<Sde> makeVe(const VeParams& p) { return std::make_unique<VeSde>(p); }
 std::unique_ptr<Sde> makeVp(const VpParams& p) { return std::make_unique<VpSde>(p, false); }
 std::unique_ptr<Sde> makeSubVp(const VpParams& p) { return std::make_unique<VpSde>(p, true); }

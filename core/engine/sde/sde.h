@@ -140,6 +140,9 @@ std::vector<double> scaledLinearAlphasCumprod(double betaStart = 0.00085, double
 /// The discrete step (fractional) that time t of a DiscreteVp SDE of n steps stands for:
 /// clamp(t·n − 1, 0, n − 1).
 double discreteTimestep(double t, int n);
+/// discreteTimestep for a denoiser's time argument: t 0-dim (one time for the batch) or [B];
+/// the result is float [batch] on `like`'s device.
+at::Tensor discreteTimesteps(const at::Tensor& t, std::int64_t batch, int n, const at::Tensor& like);
 
 std::unique_ptr<Sde> makeVe(const VeParams& p = {});
 std::unique_ptr<Sde> makeVp(const VpParams& p = {});
