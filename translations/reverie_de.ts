@@ -450,6 +450,14 @@
         <source>When the degradation is known (a demo pair, 2×/4× of your own file, a mask), the result is made to reproduce the input: down-sampling it gives your file back, the known pixels are kept, the known blur gives the blurred input. Off: the model&apos;s output as it is.</source>
         <translation>Wenn die Störung bekannt ist (ein Demo-Paar, 2×/4× Ihrer eigenen Datei, eine Maske), wird das Ergebnis so angepasst, dass es die Eingabe wiedergibt: Herunterskaliert ergibt es Ihre Datei, die bekannten Pixel bleiben erhalten, die bekannte Unschärfe ergibt die unscharfe Eingabe. Aus: die Ausgabe des Modells, wie sie ist.</translation>
     </message>
+    <message>
+        <source>Plug-and-play with the photo denoiser</source>
+        <translation>Plug-and-play mit dem Foto-Entrauscher</translation>
+    </message>
+    <message>
+        <source>With a known blur kernel or down-sampling (a demo pair, 2×/4× of your own file): instead of one run of the model, the photo denoiser is the prior of a few denoise-then-make-consistent steps from the classical result made consistent (docs/methods.md, &quot;Plug-and-play with the photo denoiser&quot;)</source>
+        <translation>Bei bekanntem Unschärfekern oder bekannter Verkleinerung (ein Demo-Paar, 2×/4× Ihrer eigenen Datei): statt eines Laufs des Modells dient der Foto-Entrauscher als Prior einiger Schritte aus Entrauschen und Konsistent-Machen, ausgehend vom konsistent gemachten klassischen Ergebnis (docs/methods.md, „Plug-and-play with the photo denoiser“)</translation>
+    </message>
 </context>
 <context>
     <name>RunHistory</name>

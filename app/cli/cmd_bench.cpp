@@ -44,7 +44,10 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            (each task's classical peer given the true parameters; noise at each
                            --photo-sigmas value; --photo-true-sigma rows are told the task too,
                            and sigma 0 for the tasks other than noise; --photo-blend A,...:
-                           after each +dc row, A*(model+dc) + (1-A)*(peer+dc) from the same run)
+                           after each +dc row, A*(model+dc) + (1-A)*(peer+dc) from the same run;
+                           --photo-pnp K:S:E,...: plug-and-play rows, K denoiser calls at sigma S
+                           down to E from the consistent peer, prior --photo-pnp-model (default
+                           photo-denoise) at --photo-pnp-nfe N per call (default 3))
                            --photo-levers all|ID,...: seconds per megapixel and PSNR of the photo
                            model per speed lever (default nfe5 overlap8 no-overlap tile128 tile256
                            tile256-nfe5 tile256-nfe2 one-step-256 nfe2-overlap8 nfe2-no-overlap
@@ -238,6 +241,11 @@ int restoreBench(const QCommandLineParser& p, bool quick) {
     }
     bp.photoTrueSigma = p.isSet(QStringLiteral("photo-true-sigma"));
     if (int code = 0; !unitList(p, "photo-blend", &bp.photoBlends, &code)) return code;
+    bp.photoPnp = listOption(p, "photo-pnp");
+    if (!bp.photoPnp.empty())
+        bp.photoPnpModelDir = models::zoo::resolve(p.value(QStringLiteral("photo-pnp-model")).toStdString(),
+                                                   models::zoo::kPhotoRestorer);
+    if (int code = 0; !intOption(p, "photo-pnp-nfe", 1, &bp.photoPnpNfe, &code)) return code;
     if (p.isSet(QStringLiteral("photo-levers"))) {
         bp.photoLevers = true;
         if (p.value(QStringLiteral("photo-levers")) != QLatin1String("all"))
@@ -535,6 +543,9 @@ int run(const QStringList& args) {
                   value("photo-model", "Photo model."),
                   flag("photo-true-sigma", "Also give the model the true sigma."),
                   value("photo-blend", "Blends of the consistent model and peer."),
+                  value("photo-pnp", "Plug-and-play schedules K:S:E with the photo denoiser."),
+                  value("photo-pnp-model", "The plug-and-play denoiser (default photo-denoise)."),
+                  value("photo-pnp-nfe", "The plug-and-play denoiser's NFE per call (default 3)."),
                   value("photo-lambda", "The sweep's IR-SDE lambda."),
                   value("photo-tasks", "Photo task sweep."),
                   value("photo-levers", "all, or the speed levers to measure."),

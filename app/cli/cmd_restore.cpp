@@ -63,6 +63,14 @@ Options:
                     file, a --mask), the result is made consistent with the input: down-sampling
                     it gives the input back, the known pixels are kept, a known blur reproduces
                     the blurred input (docs/methods.md, "Consistency with a known degradation").
+  --pnp K:S:E|auto  With a known blur kernel or down-sampling (a --degrade demo pair, --task
+                    down2/down4 on your own file): restore by plug-and-play instead, a photo
+                    denoiser as the prior, K calls told sigma from S down to E (0..255), each
+                    followed by the consistency step, from the classical result made consistent
+                    (auto: the schedule chosen per task on the validation photos; docs/methods.md,
+                    "Plug-and-play with the photo denoiser").
+  --pnp-model DIR|NAME  Its denoiser, a noise-map model (default photo-denoise).
+  --pnp-nfe N       The denoiser's network evaluations per call (default 3).
   --no-noise-budget Let a denoiser remove more than the noise level it was given or estimated
                     (by default it is held to it: docs/methods.md, "Noise budget").
   --json            Print a JSON summary (last line of stdout).
@@ -78,8 +86,12 @@ int run(const QStringList& args) {
     const QCommandLineOption list(QStringLiteral("list-samplers"), QStringLiteral("List the samplers and exit."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("JSON summary."));
     p.addOptions(
-        {out, list, json, valueOption("sampler", "Sampler id.", "mrs-sde-2-data"),
-         valueOption("nfe", "Network evaluations.", "10"), valueOption("seed", "Seed.", "0"),
+        {out,
+         list,
+         json,
+         valueOption("sampler", "Sampler id.", "mrs-sde-2-data"),
+         valueOption("nfe", "Network evaluations.", "10"),
+         valueOption("seed", "Seed.", "0"),
          valueOption("shard", "K/N: every N-th input from the K-th.", ""),
          valueOption("tile", "Tile side in pixels (0: the model's).", "0"),
          valueOption("overlap", "Tile overlap in pixels (0: a quarter tile; -1: none).", "0"),
@@ -93,6 +105,9 @@ int run(const QStringList& args) {
          valueOption("mask", "Missing pixels of the inputs (non-black = missing).", ""),
          QCommandLineOption(QStringLiteral("no-consistency"),
                             QStringLiteral("Do not make the result consistent with a known degradation.")),
+         valueOption("pnp", "Plug-and-play schedule K:S:E or auto.", ""),
+         valueOption("pnp-model", "The plug-and-play denoiser.", ""),
+         valueOption("pnp-nfe", "The plug-and-play denoiser's NFE per call.", "3"),
          QCommandLineOption(QStringLiteral("no-noise-budget"),
                             QStringLiteral("Let a denoiser remove more than the noise level."))});
     if (!p.parse(args)) return usage(p.errorText());
@@ -136,6 +151,11 @@ int run(const QStringList& args) {
     rp.maskPath = p.value(QStringLiteral("mask")).toStdString();
     rp.consistency = !p.isSet(QStringLiteral("no-consistency"));
     rp.noiseBudget = !p.isSet(QStringLiteral("no-noise-budget"));
+    rp.pnp = p.value(QStringLiteral("pnp")).toStdString();
+    if (!rp.pnp.empty())
+        rp.pnpModelDir = models::zoo::resolve(p.value(QStringLiteral("pnp-model")).toStdString(),
+                                              models::zoo::kPhotoRestorer);
+    if (int code = 0; !intOption(p, "pnp-nfe", 1, &rp.pnpNfe, &code)) return code;
     const char* builtin = models::zoo::kRestorer;
     if (!rp.maskPath.empty() && rp.task.empty()) builtin = models::zoo::kPhotoUniversal;
     if (!rp.task.empty()) builtin = rp.task == "noise" ? models::zoo::kPhotoRestorer : models::zoo::kPhotoUniversal;

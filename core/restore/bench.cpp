@@ -2,22 +2,24 @@
 #include "restore/bench_internal.h"
 #include "restore/bench_table.h"
 
+#include "base/telemetry.h"
 #include "data/fashion_mnist.h"
 #include "data/image_folder.h"
-#include "models/store.h"
 #include "metrics/metrics.h"
+#include "models/store.h"
 #include "restore/classical.h"
 #include "restore/consistency.h"
 #include "restore/degrade.h"
 #include "restore/imageio.h"
 #include "restore/pipeline.h"
-#include "base/telemetry.h"
+#include "restore/pnp.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -215,6 +217,16 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
                           {"photos", files.size()},
                           {"crop", bp.photoCrop},
                           {"rows", nlohmann::json::array()}};
+    for (const auto& id : bp.photoPnp)
+        if (auto s = pnpSchedule(id, Degradation::Down2); !s) return s.error();
+    const auto& pnps = bp.photoPnp; // "auto" resolves per task
+    const auto scheduleOf = [&](int j, Degradation d) {
+        return pnpSchedule(pnps[std::size_t(j)], d).value();
+    };
+    if (!pnps.empty() && bp.photoPnpModelDir.empty())
+        return Result<nlohmann::json>::invalid(
+            "bench restore: plug-and-play needs a noise-map photo denoiser");
+    const auto pnpDenoiser = photoDenoiser(bp.photoPnpModelDir, bp.photoPnpNfe);
     std::size_t unit = firstUnit;
     for (const auto& c : conditions) {
         if (!bp.shard.owns(unit++)) continue;
@@ -231,6 +243,7 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
             bool consistent = false; ///< told, and made consistent with the known degradation
             std::vector<double> psnrs; ///< per photo (an identical photo counts as 100 dB)
             double blend = -1; ///< ≥ 0: α·consistent(x̂) + (1 − α)·consistent(peer) (photoBlends)
+            int pnp = -1;      ///< ≥ 0: plug-and-play with schedule pnps[pnp] from the consistent peer
         };
         std::vector<Acc> accs;
         for (const auto& s : samplers)
@@ -244,6 +257,13 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
                             accs.push_back({s, k, {}, 0, 0, true, 0, true, {}, alpha});
                     }
                 }
+            }
+        if (hasConsistencyStep(c.task) && !isInpainting(c.task)) // a known kernel or down-sampling
+            for (std::size_t j = 0; j < pnps.size(); ++j) {
+                Acc a{"pnp", scheduleOf(int(j), c.task).iterations * bp.photoPnpNfe, {}, 0, 0, true, 0, true,
+                      {}};
+                a.pnp = int(j);
+                accs.push_back(a);
             }
         double mp = 0;
         for (std::size_t i = 0; i < photos.size(); ++i) {
@@ -270,6 +290,18 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
                 if (a.blend >= 0) { // from the "+dc" row before it: no new run
                     if (!peerConsistent.defined()) peerConsistent = consistent(peer, known);
                     const auto q = measure(a.blend * lastConsistent + (1.0 - a.blend) * peerConsistent, x);
+                    a.q.psnr += q.psnr, a.q.ssim += q.ssim;
+                    a.psnrs.push_back(q.psnr);
+                    a.wins += q.psnr > pq.psnr ? 1 : 0;
+                    continue;
+                }
+                if (a.pnp >= 0) { // plug-and-play with the photo denoiser, from the consistent peer
+                    if (!peerConsistent.defined()) peerConsistent = consistent(peer, known);
+                    const auto t0 = std::chrono::steady_clock::now();
+                    auto r = plugAndPlay(peerConsistent, known, pnpDenoiser, scheduleOf(a.pnp, c.task), ctx);
+                    if (!r) return r.error();
+                    a.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                    const auto q = measure(r.value(), x);
                     a.q.psnr += q.psnr, a.q.ssim += q.ssim;
                     a.psnrs.push_back(q.psnr);
                     a.wins += q.psnr > pq.psnr ? 1 : 0;
@@ -318,6 +350,9 @@ Result<nlohmann::json> benchPhotoSweep(const RestoreBenchParams& bp,
             if (info.value().taskLabels) m["task_given"] = a.trueSigma;
             if (a.consistent) m["consistent"] = true;
             if (a.blend >= 0) m["blend"] = a.blend;
+            if (a.pnp >= 0)
+                m["pnp"] =
+                    scheduleOf(a.pnp, c.task).id() + (pnps[std::size_t(a.pnp)] == "auto" ? " (auto)" : "");
             if (!a.psnrs.empty()) {
                 auto v = a.psnrs;
                 std::sort(v.begin(), v.end());

@@ -48,6 +48,11 @@ struct RestoreBenchParams {
     /// per α here of α·consistent(x̂) + (1 − α)·consistent(peer) ("+dc blend α"; α = 0 is the
     /// classical peer made consistent, e.g. bicubic with back-projection), from the same run.
     std::vector<double> photoBlends;
+    /// Task sweep, blur, motion blur, 2× and 4×: a row per schedule "K:S:E" (or "auto") of plug-and-play
+    /// (restore/pnp.h) with photoPnpModelDir as the prior, from the classical peer made consistent.
+    std::vector<std::string> photoPnp;
+    std::string photoPnpModelDir; ///< the noise-map denoiser of the plug-and-play rows
+    int photoPnpNfe = 3;          ///< its network evaluations per call (as restore::RestoreParams::pnpNfe)
     /// The speed levers replace the photo section: the photo model on every photo of photoSet
     /// (crop photoCrop) at σ = photoSigma, per lever (NFE, tile size, overlap, one-step x̂₀)
     /// seconds per megapixel and PSNR / SSIM, beside OpenCV's NLM given the true σ.

@@ -85,6 +85,7 @@ std::string benchTable(const nlohmann::json& j) {
                 }
                 std::string method =
                     m["sampler"].get<std::string>() + (m.value("consistent", false) ? "+dc" : "");
+                if (m.contains("pnp")) method = "pnp " + m["pnp"].get<std::string>();
                 if (m.contains("blend")) {
                     char b[32];
                     std::snprintf(b, sizeof b, " blend %g", m["blend"].get<double>());

@@ -1,4 +1,5 @@
 #include "restore/pipeline.h"
+#include "restore/pnp.h"
 
 #include "base/runtime.h"
 #include "data/fashion_mnist.h"
@@ -206,6 +207,10 @@ Result<bool> validate(const RestoreParams& p) {
         for (const auto& id : degradationIds()) known += (known.empty() ? "" : ", ") + id;
         return Result<bool>::invalid("unknown task '" + p.task + "' (known: " + known + ")");
     }
+    if (!p.pnp.empty() && p.pnp != "auto")
+        if (auto s = parsePnpSchedule(p.pnp); !s) return s.error();
+    if (p.pnpNfe < 1 || p.pnpNfe > 100)
+        return Result<bool>::invalid("the plug-and-play denoiser's NFE must be 1..100");
     if (p.batch < 1 || p.batch > 4096) return Result<bool>::invalid("batch must be between 1 and 4096");
     if (p.tileBatch < 1 || p.tileBatch > 4096)
         return Result<bool>::invalid("the tile batch must be between 1 and 4096");

@@ -1,18 +1,21 @@
 #include "restore/restore.h"
 
+#include "base/telemetry.h"
 #include "data/fashion_mnist.h"
 #include "metrics/metrics.h"
+#include "models/zoo.h"
 #include "restore/classical.h"
 #include "restore/consistency.h"
 #include "restore/degrade.h"
 #include "restore/imageio.h"
 #include "restore/pipeline.h"
-#include "base/telemetry.h"
+#include "restore/pnp.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <optional>
 
@@ -75,6 +78,10 @@ RestoreParams pipelineParams(const RestoreJobParams& p) {
     rp.previews = p.previews;
     rp.task = p.degradeTask.empty() ? p.task : p.degradeTask; // a demo pair: the task it was degraded with
     rp.consistency = p.consistency;
+    if (p.plugAndPlay) {
+        rp.pnp = "auto";
+        rp.pnpModelDir = models::zoo::find(models::zoo::kPhotoRestorer);
+    }
     return rp;
 }
 
@@ -94,6 +101,41 @@ Result<at::Tensor> ownInput(const at::Tensor& image, const std::string& task) {
     return guarded<at::Tensor>("up-sampling", [&]() -> Result<at::Tensor> { return upscaleBicubicCv(image, H, W); });
 }
 
+// Plug-and-play (restore/pnp.h) from the classical peer made consistent, the noise-map denoiser
+// p.pnpModelDir (else p.modelDir) as the prior.
+Result<RestoreTensorResult> restoreByPnp(const RestoreParams& p, const at::Tensor& mu,
+                                         const KnownDegradation& k, const JobContext& ctx) {
+    auto s = pnpSchedule(p.pnp, k.params.kind);
+    if (!s) return s.error();
+    const std::string prior = p.pnpModelDir.empty() ? p.modelDir : p.pnpModelDir;
+    auto info = restorerInfo(prior);
+    if (!info) return info.error();
+    if (!info.value().noiseMap)
+        return Result<RestoreTensorResult>::invalid(
+            "plug-and-play needs a denoiser told the noise level (a noise-map "
+            "model such as photo-denoise); '" +
+            info.value().name + "' is not one");
+    if (p.pnpNfe < 1 || p.pnpNfe > 100)
+        return Result<RestoreTensorResult>::invalid("the plug-and-play denoiser's NFE must be 1..100");
+    const auto t0 = std::chrono::steady_clock::now();
+    auto start = guarded<at::Tensor>("plug-and-play start", [&]() -> Result<at::Tensor> {
+        return consistent(classicalPeer(mu, k.params.kind, {}, k.params, photoPeerOptions(k.params.kind)), k);
+    });
+    if (!start) return start.error();
+    auto x = guarded<at::Tensor>("plug-and-play", [&]() -> Result<at::Tensor> {
+        return plugAndPlay(start.value(), k, photoDenoiser(prior, p.pnpNfe, p.device), s.value(), ctx);
+    });
+    if (!x) return x.error();
+    RestoreTensorResult out;
+    out.x = x.value().clamp(-1.0, 1.0);
+    out.nfe = std::int64_t(s.value().iterations) * p.pnpNfe;
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.note = "plug-and-play with " + info.value().name + " (" + s.value().id() + ", " +
+               std::to_string(p.pnpNfe) + " NFE per call) from the " + classicalPeerId(k.params.kind) +
+               " result; consistent with the input";
+    return out;
+}
+
 // Restores μ. With what made μ known (k) and p.consistency: inpainting starts from the classical
 // fill (the model alone leaves holes larger than its tiles' context grey-ish), and the result is
 // made consistent with the observation (restore/consistency.h).
@@ -106,7 +148,12 @@ Result<RestoreTensorResult> restoreKnown(const RestoreParams& p, const at::Tenso
         if (!filled) return filled.error();
         input = filled.value();
     }
+    if (use && !p.pnp.empty() && !isInpainting(k->params.kind)) return restoreByPnp(p, mu, *k, ctx);
     auto r = restoreTensor(p, input, ctx);
+    if (r && !p.pnp.empty()) // asked for, but there is no known kernel or down-sampling to use
+        r.value().note +=
+            std::string(r.value().note.empty() ? "" : "; ") +
+            "plug-and-play not used: it needs a known blur kernel or down-sampling and the consistency step";
     if (!r || !use) return r;
     return guarded<RestoreTensorResult>("consistency", [&]() -> Result<RestoreTensorResult> {
         auto out = std::move(r.value());

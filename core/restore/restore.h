@@ -81,6 +81,14 @@ struct RestoreParams {
     /// low-resolution observation) or with maskPath. Inpainting then starts from a classical fill.
     /// restoreFile() and runRestore() only; restoreTensor() ignores it.
     bool consistency = true;
+    /// With consistency and a known blur kernel or down-sampling: restore by plug-and-play with a
+    /// noise-map photo denoiser as the prior (restore/pnp.h; docs/methods.md, "Plug-and-play with
+    /// the photo denoiser") instead of one run of the model: "K:S:E", K denoiser calls told σ from
+    /// S down to E (0..255), from the classical peer made consistent. Empty: off.
+    std::string pnp;
+    /// The plug-and-play prior: a noise-map model's folder (empty: modelDir) and its NFE per call.
+    std::string pnpModelDir;
+    int pnpNfe = 3;
     /// Denoising with a noise-map model: limit what is removed to the noise level (the
     /// discrepancy principle; docs/methods.md, "Noise budget"). false: the sampler's output.
     bool noiseBudget = true;
@@ -144,6 +152,9 @@ struct RestoreJobParams {
     std::string degradeTask = "noise";
     bool classicalPeer = true;           ///< also run the task's classical peer (needs degradeTask)
     bool consistency = true;             ///< RestoreParams::consistency (demo pairs; own files for down2 / down4)
+    /// With consistency and a known kernel or down-sampling: plug-and-play with the built-in photo
+    /// denoiser as the prior, the schedule chosen per task on validation (RestoreParams::pnp "auto").
+    bool plugAndPlay = false;
     std::string maskPath;                ///< RestoreParams::maskPath (a user's own file with missing pixels)
     bool previews = true;                ///< progress carries x_t | x̂_0 previews
 };

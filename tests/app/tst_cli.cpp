@@ -121,6 +121,15 @@ private Q_SLOTS:
         QTest::newRow("restore bad noise sigma")
             << cli << QStringList{"restore", "a.png", "-o", "out", "--noise-sigma", "300"}
             << "--noise-sigma needs a value between 0 and 255";
+        QTest::newRow("restore bad pnp schedule")
+            << cli << QStringList{"restore", "a.png", "-o", "out", "--pnp", "8:49"}
+            << "plug-and-play schedule \"8:49\": expected ITERATIONS:SIGMA_START:SIGMA_END";
+        QTest::newRow("restore bad pnp order")
+            << cli << QStringList{"restore", "a.png", "-o", "out", "--pnp", "8:1:49"}
+            << "needs 0 < SIGMA_END <= SIGMA_START <= 255";
+        QTest::newRow("restore bad pnp nfe")
+            << cli << QStringList{"restore", "a.png", "-o", "out", "--pnp", "auto", "--pnp-nfe", "0"}
+            << "--pnp-nfe needs a whole number >= 1";
         QTest::newRow("restore bad device")
             << cli << QStringList{"restore", "a.png", "-o", "out", "--device", "tpu"}
             << "--device tpu: unknown device";

@@ -341,13 +341,39 @@ private Q_SLOTS:
         const auto [status, message] = runToEnd(wb, wb.currentParams());
         QVERIFY2(status == JobStatus::Succeeded, qPrintable(message));
         QCOMPARE(wb.resultImage().size(), QSize(56, 56));
+        const QImage byModel = wb.resultImage().convertToFormat(QImage::Format_Grayscale8);
+        // "Plug-and-play with the photo denoiser": another result of the same size whose 2×2
+        // block means still give the file back (up to 8-bit rounding); saved and loaded back.
+        auto* pnp = wb.page()->findChild<QCheckBox*>(QStringLiteral("plugAndPlay"));
+        QVERIFY(pnp && !pnp->isChecked());
+        pnp->setChecked(true);
+        QVERIFY(wb.currentParams().plugAndPlay);
+        const auto [status2, message2] = runToEnd(wb, wb.currentParams());
+        QVERIFY2(status2 == JobStatus::Succeeded, qPrintable(message2));
+        const QImage byPnp = wb.resultImage().convertToFormat(QImage::Format_Grayscale8);
+        QCOMPARE(byPnp.size(), QSize(56, 56));
+        QVERIFY(byPnp != byModel);
+        const QImage small = QImage(input).convertToFormat(QImage::Format_Grayscale8);
+        int within = 0; // blocks whose mean is the file's value up to the 8-bit rounding
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x) {
+                const double mean =
+                    (qGray(byPnp.pixel(2 * x, 2 * y)) + qGray(byPnp.pixel(2 * x + 1, 2 * y)) +
+                     qGray(byPnp.pixel(2 * x, 2 * y + 1)) + qGray(byPnp.pixel(2 * x + 1, 2 * y + 1))) /
+                    4.0;
+                within += std::abs(mean - qGray(small.pixel(x, y))) <= 0.5 ? 1 : 0;
+            }
+        // The rest: blocks where the clamp to the image range cut a pixel (a black background).
+        QVERIFY2(within >= 28 * 28 * 9 / 10, qPrintable(QString::number(within)));
         const QString png = dir.filePath(QStringLiteral("enlarged.png"));
         QString error;
         QVERIFY2(wb.saveResult(png, &error), qPrintable(error));
         QCOMPARE(QImageReader(png).text(QStringLiteral("reverie.task")), QStringLiteral("down2"));
         RestoreWorkbench fresh(&engine, QDir::tempPath());
+        QVERIFY(!fresh.currentParams().plugAndPlay);
         QVERIFY2(fresh.loadSettings(png, &error), qPrintable(error));
         QCOMPARE(fresh.currentParams().task, std::string("down2"));
+        QVERIFY(fresh.currentParams().plugAndPlay);
     }
 
     void unusualFilesKeepThePreviousResult() {

@@ -245,6 +245,7 @@ rs::RestoreJobParams RestoreView::params(const rs::RestoreJobParams& base) const
                      ? QDir::fromNativeSeparators(mask).toStdString()
                      : std::string();
     p.consistency = ui.consistency->isChecked();
+    p.plugAndPlay = ui.plugAndPlay->isChecked();
     return p;
 }
 
@@ -258,6 +259,7 @@ void RestoreView::setParams(const rs::RestoreJobParams& p) {
     ui.noiseSigma->setValue(p.noiseSigma255 < 0 ? -1.0 : std::min(p.noiseSigma255, 255.0));
     ui.classicalPeer->setChecked(p.classicalPeer);
     ui.consistency->setChecked(p.consistency);
+    ui.plugAndPlay->setChecked(p.plugAndPlay);
     ui.maskPath->setText(QDir::toNativeSeparators(qs(p.maskPath)));
     if (const int i = ui.degradeTask->findData(qs(p.degradeTask)); i >= 0) ui.degradeTask->setCurrentIndex(i);
     if (const int i = ui.fileTask->findData(qs(p.task)); i >= 0) ui.fileTask->setCurrentIndex(i);

@@ -228,6 +228,7 @@ QJsonObject RestoreWorkbench::settingsJson(const rs::RestoreJobParams& p, const 
     if (!p.task.empty()) s[QStringLiteral("task")] = qs(p.task);
     s[QStringLiteral("classical_peer")] = p.classicalPeer;
     s[QStringLiteral("consistency")] = p.consistency;
+    s[QStringLiteral("plug_and_play")] = p.plugAndPlay;
     if (!p.maskPath.empty()) s[QStringLiteral("mask_path")] = QFileInfo(qs(p.maskPath)).absoluteFilePath();
     if (p.inputPath.empty()) s[QStringLiteral("test_index")] = p.testIndex;
     else s[QStringLiteral("input_path")] = QFileInfo(qs(p.inputPath)).absoluteFilePath();
@@ -263,6 +264,7 @@ bool RestoreWorkbench::paramsFromSettings(const QJsonObject& s, rs::RestoreJobPa
     p.noiseSigma255 = s.value(QStringLiteral("noise_sigma255")).toDouble(-1.0); // absent: estimated
     p.classicalPeer = s.value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
     p.consistency = s.value(QStringLiteral("consistency")).toBool(true);        // absent: on (the default)
+    p.plugAndPlay = s.value(QStringLiteral("plug_and_play")).toBool(false);     // absent: off (the default)
     p.maskPath = s.value(QStringLiteral("mask_path")).toString().toStdString(); // absent: none
     readSeed(s, p.seed);
     if (s.contains(QStringLiteral("input_path"))) {
@@ -468,6 +470,7 @@ QJsonObject RestoreWorkbench::rememberedSettings() const {
     s[QStringLiteral("task")] = qs(p.task);
     s[QStringLiteral("classical_peer")] = p.classicalPeer;
     s[QStringLiteral("consistency")] = p.consistency;
+    s[QStringLiteral("plug_and_play")] = p.plugAndPlay;
     return s;
 }
 
@@ -482,6 +485,7 @@ bool RestoreWorkbench::applyRemembered(const QJsonObject& s, QString* why) {
     p.task = s.value(QStringLiteral("task")).toString(qs(p.task)).toStdString();
     p.classicalPeer = s.value(QStringLiteral("classical_peer")).toBool(p.classicalPeer);
     p.consistency = s.value(QStringLiteral("consistency")).toBool(p.consistency);
+    p.plugAndPlay = s.value(QStringLiteral("plug_and_play")).toBool(p.plugAndPlay);
     if (const auto v = rs::validateJob(p); !v) {
         if (why) *why = qs(v.error().message);
         return false;
