@@ -45,9 +45,10 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            --photo-sigmas value; --photo-true-sigma rows are told the task too,
                            and sigma 0 for the tasks other than noise; --photo-blend A,...:
                            after each +dc row, A*(model+dc) + (1-A)*(peer+dc) from the same run;
-                           --photo-pnp K:S:E,...: plug-and-play rows, K denoiser calls at sigma S
-                           down to E from the consistent peer, prior --photo-pnp-model (default
-                           photo-denoise) at --photo-pnp-nfe N per call (default 3))
+                           --photo-pnp K:S:E|K:xC:E|auto,...: plug-and-play rows, K denoiser
+                           calls at sigma S (or C x the estimated error) down to E from the
+                           consistent peer, prior --photo-pnp-model (default photo-denoise) at
+                           --photo-pnp-nfe N per call (default 3))
                            --photo-levers all|ID,...: seconds per megapixel and PSNR of the photo
                            model per speed lever (default nfe5 overlap8 no-overlap tile128 tile256
                            tile256-nfe5 tile256-nfe2 one-step-256 nfe2-overlap8 nfe2-no-overlap

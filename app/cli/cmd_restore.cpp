@@ -63,12 +63,14 @@ Options:
                     file, a --mask), the result is made consistent with the input: down-sampling
                     it gives the input back, the known pixels are kept, a known blur reproduces
                     the blurred input (docs/methods.md, "Consistency with a known degradation").
-  --pnp K:S:E|auto  With a known blur kernel or down-sampling (a --degrade demo pair, --task
+  --pnp K:S:E|K:xC:E|auto
+                    With a known blur kernel or down-sampling (a --degrade demo pair, --task
                     down2/down4 on your own file): restore by plug-and-play instead, a photo
-                    denoiser as the prior, K calls told sigma from S down to E (0..255), each
-                    followed by the consistency step, from the classical result made consistent
-                    (auto: the schedule chosen per task on the validation photos; docs/methods.md,
-                    "Plug-and-play with the photo denoiser").
+                    denoiser as the prior, K calls told sigma from S (or C times the start's
+                    estimated error) down to E (0..255), each followed by the consistency step,
+                    from the classical result made consistent (auto: 2:x2:1, chosen on the
+                    validation photos; it lost to the classical result on the held-out ones:
+                    README, "Plug-and-play with the photo denoiser").
   --pnp-model DIR|NAME  Its denoiser, a noise-map model (default photo-denoise).
   --pnp-nfe N       The denoiser's network evaluations per call (default 3).
   --no-noise-budget Let a denoiser remove more than the noise level it was given or estimated

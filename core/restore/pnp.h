@@ -31,16 +31,28 @@ struct PnpSchedule {
     int iterations = 8;     ///< denoiser calls (DPIR: 8 for deblurring, 24–40 for SR)
     double sigmaStart = 49; ///< σ_1 on the 0..255 scale (DPIR: 49)
     double sigmaEnd = 1;    ///< σ_K (the observation's noise level; here noise-free, so small)
-    /// "8:49:1" (iterations:σ_start:σ_end), as `bench restore --photo-pnp` takes it.
+    /// > 0: σ_1 = startScale · startErrorLevel(k) per image ("K:xC:E"), clamped to
+    /// [sigmaEnd, sigmaStart] (sigmaStart 255 then), instead of a fixed sigmaStart.
+    double startScale = 0;
+    /// "8:49:1" (iterations:σ_start:σ_end) or "2:x2:1", as `bench restore --photo-pnp` takes it.
     std::string id() const;
-    /// σ_k for k = 1..iterations: geometric from sigmaStart to sigmaEnd (one value: sigmaStart).
-    std::vector<double> sigmas() const;
+    /// σ_k for k = 1..iterations: geometric from σ_1 to sigmaEnd (one value: σ_1); σ_1 is
+    /// sigmaStart, or with startScale > 0 the clamped startScale · errorLevel.
+    std::vector<double> sigmas(double errorLevel = 0) const;
 };
 
-/// Parses "K:S:E" (K 1..200, 0 < E ≤ S ≤ 255); InvalidInput naming the problem otherwise.
+/// How far the classical start is from the truth, estimated from the observation alone (0..255
+/// RMS): the degradation applied once more to the observation and undone by the classical peer
+/// made consistent — for 2×/4× one scale down (the low-resolution image down-sampled and
+/// enlarged again), for a kernel the observation blurred again — and that result's RMS distance
+/// to the observation. A proxy (images are smoother at the finer scale), scaled by startScale.
+double startErrorLevel(const KnownDegradation& k);
+
+/// Parses "K:S:E" or "K:xC:E" (K 1..200, 0 < E ≤ S ≤ 255, C > 0); InvalidInput naming the
+/// problem otherwise.
 Result<PnpSchedule> parsePnpSchedule(const std::string& text);
-/// The schedule chosen for task d on the validation photos (photos/val, 256² crops, photo-denoise
-/// at 3 NFE per call; README, "Plug-and-play with the photo denoiser").
+/// The schedule chosen on the validation photos (photos/val, 256² crops, photo-denoise at 3 NFE
+/// per call; README, "Plug-and-play with the photo denoiser"): 2:x2:1 for every task.
 PnpSchedule pnpScheduleFor(Degradation d);
 /// "auto" → pnpScheduleFor(d), else parsePnpSchedule(text).
 Result<PnpSchedule> pnpSchedule(const std::string& text, Degradation d);
