@@ -66,8 +66,8 @@ def fit(mixtures, swept, bins, w, log=None):
         best = max([r for r in rows if r[1] >= 0] or rows)
         x = statistics.median(m[FEATURE] for m in part)
         if log:
-            log("bin %d: %d mixtures, coherence %.3f..%.3f (median %.3f): s=%.2f (dSI-SDR %+.2f dB, dESTOI %+.4f)"
-                % (b, len(part), part[0]["coherence"], part[-1]["coherence"], x, best[3], best[2], best[1]))
+            log("bin %d: %d mixtures, %s %.3f..%.3f (median %.3f): s=%.2f (dSI-SDR %+.2f dB, dESTOI %+.4f)"
+                % (b, len(part), FEATURE, part[0][FEATURE], part[-1][FEATURE], x, best[3], best[2], best[1]))
         points.append([round(x, 3), best[3]])
     for i in range(1, len(points)):
         points[i][1] = min(points[i][1], points[i - 1][1])  # non-increasing in coherence
@@ -106,7 +106,10 @@ def main():
     ap.add_argument("--bins", type=int, default=4)
     ap.add_argument("--w", type=float, default=0.005)
     ap.add_argument("--cv", action="store_true")
-    ap.add_argument("--feature", default="coherence", choices=["coherence", "input_snr"])
+    ap.add_argument("--feature", default="coherence", choices=["coherence", "input_snr", "removed_snr"])
+    ap.add_argument("--apply", metavar="SWEEP2",
+                    help="also score the fitted curve (rounded to the swept strengths) and the fixed strengths on a "
+                         "second sweep, e.g. the test split's (never fit on it)")
     a = ap.parse_args()
     global FEATURE
     FEATURE = a.feature
@@ -135,7 +138,12 @@ def main():
     pts = fit(mixtures, swept, a.bins, a.w, log=lambda s: print(s, file=sys.stderr))
     show("in-sample", score(mixtures, swept, lambda m: at(pts, m[FEATURE])))
     print(",".join("%g:%g" % (x, s) for x, s in pts))
-    print(json.dumps({"strength_by_coherence": pts, "bins": a.bins, "w": a.w, "mixtures": len(mixtures)}))
+    print(json.dumps({"strength_by_" + FEATURE: pts, "bins": a.bins, "w": a.w, "mixtures": len(mixtures)}))
+    if a.apply:
+        swept2, mixtures2 = load(a.apply)
+        show("applied (%d)" % len(mixtures2), score(mixtures2, swept2, lambda m: at(pts, m[FEATURE])))
+        for _, s in swept2:
+            show("fixed s=%g" % s, score(mixtures2, swept2, lambda m, s=s: s))
 
 
 if __name__ == "__main__":

@@ -41,12 +41,13 @@ Options:
                     dereverberate needs a model trained for it.
   --strength S      How much of the change to keep, 0–1: the output is y + S·(enhanced − y).
                     Lower keeps more of the noise and distorts the speech less (default: the
-                    model card's: its strength by the input's SNR when it has such a curve,
-                    else its fixed strength, 1 when it names none).
-  --strength-curve SNR:S,...
-                    The strength by the input's SNR as the full-strength output implies it
-                    (e.g. 0:1,10:0.7,20:0.4; linear between points, flat beyond), per 30 s
-                    segment; instead of the card's. Ignored with --strength.
+                    model card's: its strength by what the model removed when it has such a
+                    curve, else its fixed strength, 1 when it names none).
+  --strength-curve COHERENCE:S,...
+                    The strength by how closely what the full-strength output removed follows
+                    what it kept (the coherence, -1..1: near 0 for noise, near 1 for speech
+                    taken away; e.g. -0.15:0.9,0.31:0.5,0.68:0.1; linear between points, flat
+                    beyond), per 30 s segment; instead of the card's. Ignored with --strength.
   --model DIR|FILE|NAME
                     Model folder, built-in name (speech-enhance, the score model; or
                     speech-enhance-predictive, one pass), or a published SGMSE+
@@ -71,7 +72,8 @@ int run(const QStringList& args) {
          valueOption("shard", "K/N: every N-th input from the K-th.", ""),
          valueOption("task", "denoise, auto or dereverberate.", "denoise"),
          valueOption("strength", "Share of the change kept (0-1; -1: the model's).", "-1"),
-         valueOption("strength-curve", "Strength by the input's SNR (SNR:S,...).", ""),
+         valueOption("strength-curve", "Strength by the coherence of what was removed (COHERENCE:S,...).",
+                     ""),
          valueOption("snr", "Corrector snr.", "0.5"), valueOption("corrector-steps", "Corrector steps.", "1"),
          QCommandLineOption(QStringLiteral("final-denoise"), QStringLiteral("Final denoising step.")),
          valueOption("model", "Model folder, checkpoint file or built-in name.", "")});

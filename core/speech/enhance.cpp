@@ -447,6 +447,7 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
         // what the model removed follows what it kept.
         for (std::size_t i = 0; i < out.size(); ++i) out[i] = weight[i] > 0 ? out[i] / weight[i] : 0.0f;
         res.coherence = removedCoherence(noisy.samples, out, L.info.sampleRate);
+        res.removedSnr = removedSnrDb(noisy.samples, out);
         const StrengthCurve& curve = p.strengthCurve.empty() ? L.info.strengthCurve : p.strengthCurve;
         const double strength = p.strength >= 0  ? p.strength
                                 : label == 1     ? 1.0

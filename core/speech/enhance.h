@@ -74,6 +74,9 @@ std::string formatStrengthCurve(const StrengthCurve& curve);
 /// their frame energies in dB (32 ms frames, 16 ms hop at `sampleRate`), over the frames where the
 /// input is not silent (energy above 10⁻⁶ of its loudest frame); 0 with fewer than 4 such frames.
 double removedCoherence(const std::vector<float>& noisy, const std::vector<float>& enhanced, int sampleRate);
+/// The input's SNR as the model's output implies it: 10·log10(Σ x̂² / Σ (y − x̂)²) in dB, what it kept
+/// over what it removed, clamped to [−20, 60] (60 when it removed nothing).
+double removedSnrDb(const std::vector<float>& noisy, const std::vector<float>& enhanced);
 /// The input's SNR estimated without the model (bench enhance's per-mixture "input_snr"), from its
 /// noise floor (minimum statistics in the spirit of Martin 2001): per frequency bin of a 32 ms /
 /// 16 ms power spectrogram, the noise power is the mean of its quietest 20 % of frames over the
@@ -128,6 +131,7 @@ struct EnhanceResult {
     double realTimeFactor = 0;    ///< seconds / audio duration (< 1: faster than real time)
     double strength = 1;          ///< the strength used (EnhanceParams::strength, the curve's or the card's)
     double coherence = 0;         ///< removedCoherence() of the full-strength output
+    double removedSnr = 0;        ///< removedSnrDb() of the full-strength output
 };
 
 /// Long inputs are enhanced in chunks of `chunkFrames` STFT frames (0.5 s at 64) that overlap by

@@ -221,7 +221,9 @@ Result<EnhanceBenchResult> summarise(const nlohmann::json& raw) {
         nlohmann::json per = nlohmann::json::array();
         for (const auto& it : items) {
             nlohmann::json j = {{"groups", it["groups"]}, {"scores", it["scores"]}};
-            if (it.contains("coherence")) j["coherence"] = it["coherence"], j["input_snr"] = it["input_snr"];
+            if (it.contains("coherence"))
+                j["coherence"] = it["coherence"], j["input_snr"] = it["input_snr"],
+                j["removed_snr"] = it["removed_snr"];
             per.push_back(j);
         }
         out["per_mixture"] = per;
@@ -348,7 +350,8 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
 
     for (double s : p.strengths)
         if (!(s >= 0 && s <= 1)) return R::invalid("a swept strength must be between 0 and 1");
-    std::vector<std::optional<double>> coherence(N), inputSnr(N); // the first setting's, per mixture
+    std::vector<std::optional<double>> coherence(N), inputSnr(N),
+        removedSnr(N); // the first setting's, per mixture
     for (const auto& st : settings) {
         MethodScores ms{st.label(), 0, {}, 0, 0};
         std::vector<MethodScores> swept;
@@ -377,7 +380,8 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
             ms.seconds += r.value().seconds;
             ms.audio += audioSeconds;
             if (&st == &settings.front())
-                coherence[i] = r.value().coherence, inputSnr[i] = noiseFloorSnrDb(plan[i].m.noisy, 16000);
+                coherence[i] = r.value().coherence, inputSnr[i] = noiseFloorSnrDb(plan[i].m.noisy, 16000),
+                removedSnr[i] = r.value().removedSnr;
             if (swept.empty()) {
                 ms.files.push_back(score(plan[i].m.clean, r.value().enhanced.samples));
             } else {
@@ -551,7 +555,9 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
             sc.push_back(ms.files[i] ? nlohmann::json{ms.files[i]->siSdr, ms.files[i]->estoi}
                                      : nlohmann::json());
         items.push_back({{"unit", i}, {"groups", plan[i].groups}, {"scores", sc}});
-        if (coherence[i]) items.back()["coherence"] = *coherence[i], items.back()["input_snr"] = *inputSnr[i];
+        if (coherence[i])
+            items.back()["coherence"] = *coherence[i], items.back()["input_snr"] = *inputSnr[i],
+            items.back()["removed_snr"] = *removedSnr[i];
     }
     raw["items"] = items;
     if (!res.errorBySigma.empty()) {

@@ -59,8 +59,8 @@ struct EnhanceBenchParams {
     /// Non-empty: a strength sweep. Each model setting runs once at strength 1 and is scored at
     /// each of these strengths, y + s·(x̂ − y), a row per setting and strength ("<sampler> s=0.6";
     /// dereverberated mixtures keep x̂); the JSON then holds "per_mixture" (each mixture's groups,
-    /// the first setting's removedCoherence and noiseFloorSnrDb (speech/enhance.h) as "coherence"
-    /// and "input_snr", and every method's scores) for fitting a strength curve
+    /// the first setting's removedCoherence, noiseFloorSnrDb and removedSnrDb (speech/enhance.h) as
+    /// "coherence", "input_snr" and "removed_snr", and every method's scores) for fitting a strength curve
     /// (tools/fit_strength_curve.py).
     std::vector<double> strengths;
     /// > 0: the score model's error against the noise level (denoiserErrorBySigma) on the first

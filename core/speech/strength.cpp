@@ -101,4 +101,16 @@ double removedCoherence(const std::vector<float>& noisy, const std::vector<float
     return std::clamp(ab / std::sqrt(aa * bb), -1.0, 1.0);
 }
 
+double removedSnrDb(const std::vector<float>& noisy, const std::vector<float>& enhanced) {
+    const std::size_t n = std::min(noisy.size(), enhanced.size());
+    double kept = 0, removed = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const double e = enhanced[j], r = double(noisy[j]) - e;
+        kept += e * e, removed += r * r;
+    }
+    if (!(removed > 0)) return 60.0;
+    if (!(kept > 0)) return -20.0;
+    return std::clamp(10.0 * std::log10(kept / removed), -20.0, 60.0);
+}
+
 } // namespace reverie::speech

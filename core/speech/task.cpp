@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
 namespace reverie::speech {
@@ -37,6 +38,18 @@ public:
         const auto sigma = m_o.noise.sample(m_r.batch, gen);
         const auto z = at::randn(b.x0.sizes(), gen);
         return train::residualLoss(m_model, b.x0, b.mu, sigma, z, labels);
+    }
+
+    // Starts from another run's weights (header: init_from); the architecture must be the same.
+    Result<bool> initFrom(const std::string& path) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec))
+            return Result<bool>::invalid("init_from: " + path +
+                                         " does not exist (this recipe continues that run: train it first)");
+        auto ok = models::loadWeights(*m_model, path, architecture());
+        if (!ok) return Result<bool>::invalid("init_from: " + ok.error().message);
+        m_model->train();
+        return true;
     }
 
 private:
@@ -71,6 +84,7 @@ std::string EnhancerOptions::read(const nlohmann::json& section) {
     s.read("label_dropout", labelDropout);
     s.read("objective", objective);
     s.read("mask_bound", maskBound);
+    s.read("init_from", initFrom);
     if (auto why = s.finish(); !why.empty()) return why;
     noises.clear();
     for (const auto& name : noiseNames) {
@@ -117,6 +131,7 @@ nlohmann::json EnhancerOptions::toJson() const {
         j["objective"] = objective;
         j["mask_bound"] = maskBound;
     }
+    if (!initFrom.empty()) j["init_from"] = initFrom;
     return j;
 }
 
@@ -169,7 +184,11 @@ Result<std::unique_ptr<train::TrainTask>> makeEnhancerTask(const train::Recipe& 
         if (!c) return c.error();
         corpus = c.value();
     }
-    return std::unique_ptr<train::TrainTask>(std::make_unique<EnhancerTask>(r, std::move(o), std::move(corpus)));
+    const std::string init = o.initFrom;
+    auto task = std::make_unique<EnhancerTask>(r, std::move(o), std::move(corpus));
+    if (mode == train::TaskData::Load && !init.empty()) // not when only inspected or exported
+        if (auto ok = task->initFrom(init); !ok) return ok.error();
+    return std::unique_ptr<train::TrainTask>(std::move(task));
 }
 
 } // namespace reverie::speech

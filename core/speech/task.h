@@ -47,6 +47,9 @@ struct EnhancerOptions {
     double labelDropout = 0.2;             ///< task labels: share dropped to the null class (auto)
     std::string objective = "score";       ///< "score" (EDM residual score model) or "mask" (speech/predictive.h)
     double maskBound = 1.5;                ///< "mask": the largest mask magnitude
+    /// Non-empty: start from these weights (an exported weights.pt or a checkpoint of the same
+    /// architecture) instead of a fresh initialisation; a resumed run's checkpoint still wins.
+    std::string initFrom;
     std::string read(const nlohmann::json& section);
     nlohmann::json toJson() const;
     /// The corpus settings: mixtures of (crop_frames − 1)·hop samples, every speaker but

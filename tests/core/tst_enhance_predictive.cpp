@@ -131,6 +131,64 @@ private Q_SLOTS:
         QVERIFY(!score.toJson().contains("objective"));
     }
 
+    void recipeStartsFromWeights() {
+        // init_from: the task's network starts as the named weights (a shipped model continued
+        // with more steps); a missing file or another architecture is refused with the reason.
+        at::manual_seed(11);
+        models::EdmDenoiser m(tinySpecNet(), 0.1);
+        const fs::path root = m_dir.path().toStdString();
+        const auto dir = writeFolder(root / "init", m, true);
+        const std::string weights = (fs::path(dir) / "weights.pt").string();
+        EnhancerOptions o;
+        QVERIFY(
+            o.read({{"objective", "mask"}, {"net", tinySpecNet().toJson()}, {"init_from", weights}}).empty());
+        QCOMPARE(o.initFrom, weights);
+        EnhancerOptions back;
+        QVERIFY(back.read(o.toJson()).empty());
+        QCOMPARE(back.initFrom, weights);
+        train::Recipe r;
+        r.task = "enhancer";
+        r.batch = 2;
+        r.section = o.toJson();
+        // Only a run reads the weights (with its corpus); inspecting or exporting a recipe does not.
+        QVERIFY(makeEnhancerTask(r, train::TaskData::Skip).ok());
+        auto task = makeEnhancerTask(r, train::TaskData::Load);
+        if (!task)
+            QFAIL(qPrintable(
+                QString::fromStdString(task.error().message + " (run packaging/install-deps.sh)")));
+        const auto want = m->named_parameters(true);
+        std::int64_t same = 0;
+        for (const auto& p : task.value()->module().named_parameters(true)) {
+            const auto* w = want.find(p.key());
+            QVERIFY2(w, p.key().c_str());
+            QVERIFY2(at::equal(p.value(), *w), p.key().c_str());
+            ++same;
+        }
+        QCOMPARE(same, std::int64_t(want.size()));
+        // Without init_from the same recipe starts elsewhere (the copy above is not a coincidence).
+        at::manual_seed(12);
+        r.section.erase("init_from");
+        auto fresh = makeEnhancerTask(r, train::TaskData::Load);
+        VERIFY_OK(fresh);
+        bool differs = false;
+        for (const auto& p : fresh.value()->module().named_parameters(true))
+            differs = differs || !at::equal(p.value(), *want.find(p.key()));
+        QVERIFY(differs);
+        r.section["init_from"] = (root / "missing.pt").string();
+        QVERIFY(makeEnhancerTask(r, train::TaskData::Skip).ok());
+        auto missing = makeEnhancerTask(r, train::TaskData::Load);
+        QVERIFY(!missing.ok());
+        QVERIFY2(missing.error().message.find("train it first") != std::string::npos,
+                 missing.error().message.c_str());
+        auto wider = tinySpecNet();
+        wider.baseChannels *= 2;
+        r.section["net"] = wider.toJson();
+        r.section["init_from"] = weights;
+        auto other = makeEnhancerTask(r, train::TaskData::Load);
+        QVERIFY(!other.ok());
+        QVERIFY2(other.error().message.find("init_from") != std::string::npos, other.error().message.c_str());
+    }
+
     void folderServesOnePass() {
         at::manual_seed(7);
         models::EdmDenoiser m(tinySpecNet(), 0.1);
@@ -247,6 +305,12 @@ private Q_SLOTS:
         const double truth = 10 * std::log10(ps / pn), floorEst = noiseFloorSnrDb(noisy, 16000);
         qInfo("noise-floor SNR: %.2f dB estimated, %.2f dB true", floorEst, truth);
         QVERIFY(std::abs(floorEst - truth) < 3.0);
+        // The SNR the output implies: removing exactly the noise gives the true SNR, removing half
+        // of the input 0 dB, removing nothing the cap.
+        QVERIFY(std::abs(removedSnrDb(noisy, speech) - truth) < 1e-3);
+        QVERIFY(std::abs(removedSnrDb(noisy, half)) < 1e-3);
+        QCOMPARE(removedSnrDb(noisy, noisy), 60.0);
+        QCOMPARE(removedSnrDb(noisy, std::vector<float>(n, 0.0f)), -20.0);
         QCOMPARE(noiseFloorSnrDb(std::vector<float>(100, 0.1f), 16000), 50.0); // too short to tell
         std::vector<float> silent(n, 0.0f);
         QCOMPARE(removedCoherence(silent, silent, 16000), 0.0);
@@ -348,6 +412,7 @@ private Q_SLOTS:
         QCOMPARE(j["methods"].size(), std::size_t(3)); // noisy, s=0, s=1
         for (const auto& m : j["per_mixture"]) {
             QVERIFY(m["coherence"].get<double>() >= -1 && m["coherence"].get<double>() <= 1);
+            QVERIFY(m["removed_snr"].get<double>() >= -20 && m["removed_snr"].get<double>() <= 60);
             QCOMPARE(m["scores"].size(), std::size_t(3));
         }
         b.strengths = {1.5};
