@@ -62,9 +62,14 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            --strength-curve X:S,... (strength by the coherence of what was removed)
                            --strengths S,... (a sweep: one run, a row per strength, and each
                            mixture's scores and coherence in the JSON)
+                           --chunk-frames N (a multiple of 64; default the model's crop)
+                           --overlap-frames N (default an eighth of a chunk)
+                           --length N (samples per mixture, default 32512: 2.03 s)
                   Held-out split corpus (docs/data.md): --layout split [--split test|val]
                   --snr-buckets 0,5,10,15,20 (--samples per bucket, families in turn)
                   --families recorded,white,...  --reverberant N (T60 0.2-1 s, no noise)
+                  --room-share R (0-1: that share of the bucket mixtures recorded in a simulated
+                  room the target keeps, groups "room" and "dry")
                   --model DIR|NAME (default speech-enhance)
                   Predictor-corrector settings (pc, sgmse-pc; every combination is a row):
                   --pc-snr 0.1,0.5  --corrector-steps 0,1 (0: predictor alone; NFE a multiple
@@ -318,6 +323,23 @@ int enhanceBench(const QCommandLineParser& p, bool quick) {
         bp.snrBuckets.push_back(snr);
     }
     if (p.isSet(QStringLiteral("reverberant")) && !intOption(p, "reverberant", 0, &bp.reverberant, &code)) return code;
+    if (p.isSet(QStringLiteral("chunk-frames")) && !intOption(p, "chunk-frames", 0, &bp.chunkFrames, &code))
+        return code;
+    if (p.isSet(QStringLiteral("room-share"))) {
+        bool ok = false;
+        bp.roomShare = p.value(QStringLiteral("room-share")).toDouble(&ok);
+        if (!ok || !(bp.roomShare >= 0 && bp.roomShare <= 1))
+            return usage(QStringLiteral("--room-share needs a share between 0 and 1"));
+    }
+    if (p.isSet(QStringLiteral("length"))) {
+        int length = 0;
+        if (!intOption(p, "length", 8192, &length, &code)) return code;
+        if (length > 16000 * 60) return usage(QStringLiteral("--length: at most 960000 samples (60 s)"));
+        bp.length = length;
+    }
+    if (p.isSet(QStringLiteral("overlap-frames")) &&
+        !intOption(p, "overlap-frames", -1, &bp.overlapFrames, &code))
+        return code;
     if (nfes.empty()) nfes.push_back(0);
     std::vector<double> snrs;
     for (const auto& v : listOption(p, "pc-snr")) {
@@ -560,6 +582,10 @@ int run(const QStringList& args) {
          value("families", "Noise families."),
          value("snr-buckets", "SNR buckets."),
          value("reverberant", "Reverberant mixtures."),
+         value("chunk-frames", "Enhance chunk length in STFT frames."),
+         value("length", "Samples per mixture."),
+         value("room-share", "Share of the bucket mixtures recorded in a kept room."),
+         value("overlap-frames", "Enhance chunk overlap in STFT frames."),
          value("model", "Model folder or name."),
          value("depths", "Depths."),
          value("batches", "Batch sizes."),

@@ -35,6 +35,10 @@ Options:
   --corrector-steps K
                     pc, sgmse-pc: corrector steps per predictor step (default 1; 0 = the
                     predictor alone); the NFE must be a multiple of K + 1.
+  --chunk-frames N  Long inputs go through the network in chunks of N STFT frames (a multiple
+                    of 64; default the model's training crop, 0.5 s at 64).
+  --overlap-frames N
+                    Frames two chunks share, cross-faded (default an eighth of a chunk).
   --final-denoise   pc: return the model's data estimate at t_eps after the last step (+1 NFE).
   --task T          denoise (default: remove the noise, keep the recording's room), auto (the
                     model judges) or dereverberate (remove the room's reverberation too);
@@ -74,6 +78,8 @@ int run(const QStringList& args) {
          valueOption("strength", "Share of the change kept (0-1; -1: the model's).", "-1"),
          valueOption("strength-curve", "Strength by the coherence of what was removed (COHERENCE:S,...).",
                      ""),
+         valueOption("chunk-frames", "Chunk length in STFT frames (0: the model's).", "0"),
+         valueOption("overlap-frames", "Chunk overlap in STFT frames (-1: an eighth of a chunk).", "-1"),
          valueOption("snr", "Corrector snr.", "0.5"), valueOption("corrector-steps", "Corrector steps.", "1"),
          QCommandLineOption(QStringLiteral("final-denoise"), QStringLiteral("Final denoising step.")),
          valueOption("model", "Model folder, checkpoint file or built-in name.", "")});
@@ -99,6 +105,9 @@ int run(const QStringList& args) {
     ep.snr = p.value(QStringLiteral("snr")).toDouble(&ok1);
     ep.correctorSteps = p.value(QStringLiteral("corrector-steps")).toInt(&ok2);
     if (!(ok1 && ok2)) return usage(QStringLiteral("--snr and --corrector-steps need numbers"));
+    ep.chunkFrames = p.value(QStringLiteral("chunk-frames")).toInt(&ok1);
+    ep.overlapFrames = p.value(QStringLiteral("overlap-frames")).toInt(&ok2);
+    if (!(ok1 && ok2)) return usage(QStringLiteral("--chunk-frames and --overlap-frames need whole numbers"));
     ep.finalDenoise = p.isSet(QStringLiteral("final-denoise"));
     ep.task = p.value(QStringLiteral("task")).toStdString();
     ep.strength = p.value(QStringLiteral("strength")).toDouble(&ok1);

@@ -83,6 +83,12 @@ Result<Loaded> loadFolder(const std::string& dir) {
     l.info.parameters = c.parameters;
     l.info.cropFrames = c.card.value("crop_frames", 64);
     if (l.info.cropFrames < 64 || l.info.cropFrames % 64 != 0) l.info.cropFrames = 64;
+    if (c.card.contains("chunk_frames") && !c.card["chunk_frames"].is_number_integer())
+        return Result<Loaded>::invalid(dir + ": the card's \"chunk_frames\" must be a whole number");
+    l.info.chunkFrames = c.card.value("chunk_frames", l.info.cropFrames);
+    if (l.info.chunkFrames < 64 || l.info.chunkFrames > 4096 || l.info.chunkFrames % 64 != 0)
+        return Result<Loaded>::invalid(
+            dir + ": the card's \"chunk_frames\" must be a multiple of 64 between 64 and 4096");
     l.info.dereverberates = c.config.numClasses == 2;
     if (c.card.contains("predictive") && !c.card["predictive"].is_boolean())
         return Result<Loaded>::invalid(dir + ": the card's \"predictive\" must be true or false");
@@ -148,6 +154,7 @@ Result<Loaded> loadCheckpoint(const std::string& path) {
     l.info.published = true;
     l.info.sampleRate = st.sampleRate;
     l.info.cropFrames = std::max(64, (st.numFrames + 63) / 64 * 64);
+    l.info.chunkFrames = l.info.cropFrames;
     l.info.summary = card.summary();
     l.spec.nFft = st.nFft;
     l.spec.hop = st.hopLength;
@@ -332,7 +339,7 @@ Result<EnhanceResult> detail::enhanceWithNoise(const EnhanceParams& p, const Aud
         // Chunk layout: full chunks of S samples (chunkFrames frames) every S − O samples; the
         // last one is moved back to end at the input's end. Inputs shorter than a chunk: one chunk.
         const std::int64_t n = std::int64_t(noisy.samples.size());
-        const int chunkFrames = p.chunkFrames > 0 ? p.chunkFrames : L.info.cropFrames;
+        const int chunkFrames = p.chunkFrames > 0 ? p.chunkFrames : L.info.chunkFrames;
         const int overlapFrames = p.overlapFrames >= 0 ? std::min(p.overlapFrames, chunkFrames / 2 - 1) : chunkFrames / 8;
         const std::int64_t S = std::int64_t(chunkFrames - 1) * sp.hop;
         const std::int64_t O = std::int64_t(overlapFrames) * sp.hop;

@@ -92,8 +92,9 @@ struct EnhanceParams {
     std::string sampler = kDefaultEnhanceSampler;
     int nfe = 0;                                 ///< 0 → the sampler's default (pc, sgmse-pc 60; mrs 5)
     std::uint64_t seed = 0;
-    /// Frames per chunk, a multiple of 64; 0 → the model's training crop (card "crop_frames",
-    /// 64; a checkpoint's num_frames, 256). The U-Net's mid-block attention is global, so chunks of the training length keep its
+    /// Frames per chunk, a multiple of 64; 0 → the model's (EnhancerInfo::chunkFrames: the card's
+    /// "chunk_frames", else its "crop_frames", 64; a checkpoint's num_frames, 256). A published
+    /// checkpoint's mid-block attention is global, so chunks of the training length keep its
     /// statistics (and its cost, quadratic in the chunk length) where training had them.
     int chunkFrames = 0;
     int overlapFrames = -1;                      ///< cross-fade between chunks (< chunk / 2); −1 → chunk / 8
@@ -173,7 +174,11 @@ Result<EnhanceFileResult> enhanceFile(const EnhanceParams& p, const std::string&
 struct EnhancerInfo {
     std::string name;
     std::int64_t parameters = 0;
-    int cropFrames = 64; ///< the training crop: the default chunk length
+    int cropFrames = 64; ///< the training crop
+    /// The default chunk length (EnhanceParams::chunkFrames): the card's "chunk_frames" (a
+    /// multiple of 64), else the training crop. A fully convolutional model may do better with
+    /// more context than it was trained on (docs/methods.md, "Chunk length").
+    int chunkFrames = 64;
     bool dereverberates = false; ///< trained with task labels (EnhanceParams::task "dereverberate")
     int sampleRate = 16000;      ///< the rate the model works at (a checkpoint's "sr")
     bool published = false;      ///< a published checkpoint (not a studio model folder)

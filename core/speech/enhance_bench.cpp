@@ -94,7 +94,8 @@ std::optional<PerFile> score(const std::vector<float>& clean, const std::vector<
     return PerFile{a.value(), b.value()};
 }
 
-// A mixture's groups: "" (the overall dry row), "snr N", "family F", "reverberant".
+// A mixture's groups: "" (the overall dry row), "snr N", "family F", with a room share "room" or "dry",
+// "reverberant".
 struct Planned {
     Mixture m;
     std::vector<std::string> groups;
@@ -241,6 +242,7 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
     if (p.layout != "speakers" && p.layout != "split") return R::invalid("layout must be speakers or split");
     if (p.split != "test" && p.split != "val") return R::invalid("split must be test or val");
     if (p.reverberant < 0) return R::invalid("the number of reverberant mixtures must not be negative");
+    if (!(p.roomShare >= 0 && p.roomShare <= 1)) return R::invalid("the room share must be between 0 and 1");
     if (p.task != "row" && p.task != "auto" && p.task != "denoise" && p.task != "dereverberate")
         return R::invalid("unknown task '" + p.task + "' (row, auto, denoise, dereverberate)");
     CorpusOptions co;
@@ -289,6 +291,8 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         ep.snr = st.snr;
         ep.strength = p.strengths.empty() ? p.strength : 1.0;
         ep.strengthCurve = p.strengthCurve;
+        ep.chunkFrames = p.chunkFrames;
+        ep.overlapFrames = p.overlapFrames;
         ep.correctorSteps = st.correctorSteps;
         ep.finalDenoise = st.finalDenoise;
         ep.rtol = ep.atol = 1e-4; // the bench's RK45 tolerance: 1e-5 costs several hundred NFE here
@@ -314,8 +318,13 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
         for (double snr : p.snrBuckets)
             for (int i = 0; i < n; ++i) {
                 const NoiseKind k = families[std::size_t(i) % families.size()];
-                plan.push_back({corpus.value().mixture(split, p.seed, index++, k, snr, 0.0),
-                                {"", fmtSnr(snr), "family " + toString(k)}});
+                // Mixture i is in a room when the running count of roomShare·(i + 1) steps up;
+                // its T60 from a golden-ratio sequence over 0.2–1.0 s.
+                const bool room = std::floor(p.roomShare * (i + 1)) > std::floor(p.roomShare * i);
+                const double t60 = room ? 0.2 + 0.8 * std::fmod(0.5 + 0.6180339887 * i, 1.0) : 0.0;
+                std::vector<std::string> groups{"", fmtSnr(snr), "family " + toString(k)};
+                if (p.roomShare > 0) groups.push_back(room ? "room" : "dry");
+                plan.push_back({corpus.value().mixture(split, p.seed, index++, k, snr, t60, room), groups});
             }
     }
     for (int i = 0; i < p.reverberant; ++i) {
@@ -532,6 +541,7 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
                          {"snr_buckets", p.snrBuckets},
                          {"families", p.families},
                          {"reverberant", p.reverberant},
+                         {"room_share", p.roomShare},
                          {"task", p.task},
                          {"strength", p.strength},
                          {"strength_curve", p.strengthCurve},

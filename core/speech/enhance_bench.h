@@ -48,12 +48,19 @@ struct EnhanceBenchParams {
     /// overall row.
     std::vector<double> snrBuckets;
     std::vector<std::string> families;
+    /// With snrBuckets: the share (0–1) of each bucket's mixtures recorded in a simulated room that
+    /// the target keeps (T60 0.2–1.0 s, spread over the mixtures; speech/corpus.h keepRoom), as
+    /// real recordings are: group "room" beside "dry".
+    double roomShare = 0;
     /// > 0: this many reverberant mixtures more (T60 0.2–1.0 s, no added noise), their own group.
     int reverberant = 0;
     /// EnhanceParams::task for the model rows; "row" (the default): the task each mixture poses,
     /// "dereverberate" for the reverberant group when the model was trained for it, else "denoise".
     std::string task = "row";
     double strength = -1; ///< EnhanceParams::strength for the model rows (−1: the card's)
+    /// EnhanceParams::chunkFrames and overlapFrames for the model rows (0 and −1: the defaults).
+    int chunkFrames = 0;
+    int overlapFrames = -1;
     /// EnhanceParams::strengthCurve for the model rows (empty: the card's, with strength −1).
     std::vector<std::pair<double, double>> strengthCurve;
     /// Non-empty: a strength sweep. Each model setting runs once at strength 1 and is scored at

@@ -632,6 +632,11 @@ private Q_SLOTS:
         const Run bad = run(QStringLiteral(REVERIE_CLI), {"enhance", mono, "-o", out, "--sampler", "magic"});
         QCOMPARE(bad.code, 2);
         QVERIFY2(bad.err.contains("unknown enhancement sampler"), bad.err.constData());
+        // A chunk length that is not a multiple of 64 frames: the same, naming the rule.
+        const Run chunk =
+            run(QStringLiteral(REVERIE_CLI), {"enhance", mono, "-o", out, "--chunk-frames", "100"});
+        QCOMPARE(chunk.code, 2);
+        QVERIFY2(chunk.err.contains("multiple of 64"), chunk.err.constData());
     }
 
     void restoreUnusualInputs() {

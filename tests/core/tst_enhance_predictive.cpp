@@ -263,6 +263,42 @@ private Q_SLOTS:
         QVERIFY2(bad.error().message.find("predictive") != std::string::npos, bad.error().message.c_str());
     }
 
+    void cardSetsTheChunkLength() {
+        // The card's "chunk_frames" is the default chunk length (its "crop_frames", 64, without
+        // it); the caller's chunkFrames wins; a value that is not a multiple of 64 is refused.
+        at::manual_seed(7);
+        models::EdmDenoiser m(tinySpecNet(), 0.1);
+        const fs::path root = m_dir.path().toStdString();
+        const Audio noisy{tone(20000), 16000, "", 0, 0};
+        EnhanceParams p;
+        p.sampler = kPredictiveSampler;
+        p.modelDir = writeFolder(root / "chunk-default", m, true);
+        QCOMPARE(enhancerInfo(p.modelDir).value().chunkFrames, 64);
+        QCOMPARE(enhance(p, noisy, {}).value().chunks, 3); // 8064-sample chunks every 7040
+        int folder = 0;
+        for (const auto& [value, ok] : std::vector<std::pair<nlohmann::json, bool>>{
+                 {128, true}, {100, false}, {0, false}, {"128", false}, {8192, false}}) {
+            const auto dir = writeFolder(root / ("chunk-" + std::to_string(folder++)), m, true);
+            auto card = nlohmann::json::parse(std::ifstream(fs::path(dir) / "card.json"));
+            card["chunk_frames"] = value;
+            std::ofstream(fs::path(dir) / "card.json") << card.dump();
+            p.modelDir = dir;
+            p.chunkFrames = 0;
+            auto r = enhance(p, noisy, {});
+            QCOMPARE(r.ok(), ok);
+            if (!ok) {
+                QVERIFY2(r.error().message.find("chunk_frames") != std::string::npos,
+                         r.error().message.c_str());
+                continue;
+            }
+            QCOMPARE(enhancerInfo(dir).value().chunkFrames, 128);
+            QCOMPARE(enhancerInfo(dir).value().cropFrames, 64);
+            QCOMPARE(r.value().chunks, 2); // 16256-sample chunks every 14208
+            p.chunkFrames = 64;
+            QCOMPARE(enhance(p, noisy, {}).value().chunks, 3);
+        }
+    }
+
     void strengthFollowsWhatWasRemoved() {
         // The curve's arithmetic: linear between points, flat beyond, NaN at the low end.
         const StrengthCurve c{{0.0, 1.0}, {0.4, 0.6}, {0.8, 0.2}};
@@ -416,6 +452,23 @@ private Q_SLOTS:
             QCOMPARE(m["scores"].size(), std::size_t(3));
         }
         b.strengths = {1.5};
+        QVERIFY(!runEnhanceBench(b, {}).ok());
+        // --room-share 0.5: every second mixture of a bucket recorded in a room the target keeps,
+        // scored in the groups "room" and "dry" beside the overall row; a share outside 0..1 is
+        // refused.
+        b.strengths.clear();
+        b.roomShare = 0.5;
+        auto rooms = runEnhanceBench(b, {});
+        VERIFY_OK(rooms);
+        int roomFiles = 0, dryFiles = 0;
+        for (const auto& x : rooms.value().rows) {
+            if (x.method != "noisy") continue;
+            if (x.group == "room") roomFiles += x.files;
+            if (x.group == "dry") dryFiles += x.files;
+        }
+        QCOMPARE(roomFiles, 1);
+        QCOMPARE(dryFiles, 1);
+        b.roomShare = 1.5;
         QVERIFY(!runEnhanceBench(b, {}).ok());
     }
 
