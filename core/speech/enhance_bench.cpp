@@ -94,8 +94,8 @@ std::optional<PerFile> score(const std::vector<float>& clean, const std::vector<
     return PerFile{a.value(), b.value()};
 }
 
-// A mixture's groups: "" (the overall dry row), "snr N", "family F", with a room share "room" or "dry",
-// "reverberant".
+// A mixture's groups: "" (the overall row of the noisy mixtures, rooms kept included), "snr N",
+// "family F", with a room share "room" or "dry"; "reverberant" (to be dereverberated) alone.
 struct Planned {
     Mixture m;
     std::vector<std::string> groups;
