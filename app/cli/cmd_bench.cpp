@@ -62,7 +62,7 @@ const char* kHelp = R"(Usage: reverie-cli bench WHAT [options]
                            --strength-curve X:S,... (strength by the coherence of what was removed)
                            --strengths S,... (a sweep: one run, a row per strength, and each
                            mixture's scores and coherence in the JSON)
-                           --chunk-frames N (a multiple of 64; default the model's crop)
+                           --chunk-frames N (a multiple of 64; default the model card's)
                            --overlap-frames N (default an eighth of a chunk)
                            --length N (samples per mixture, default 32512: 2.03 s)
                   Held-out split corpus (docs/data.md): --layout split [--split test|val]

@@ -36,7 +36,8 @@ Options:
                     pc, sgmse-pc: corrector steps per predictor step (default 1; 0 = the
                     predictor alone); the NFE must be a multiple of K + 1.
   --chunk-frames N  Long inputs go through the network in chunks of N STFT frames (a multiple
-                    of 64; default the model's training crop, 0.5 s at 64).
+                    of 64; default the model card's chunk_frames, else its training crop;
+                    the built-in predictive model: 512, 4.1 s).
   --overlap-frames N
                     Frames two chunks share, cross-faded (default an eighth of a chunk).
   --final-denoise   pc: return the model's data estimate at t_eps after the last step (+1 NFE).

@@ -71,6 +71,9 @@ sde::OuveParams realChannelOuve(double theta, double sigmaMin, double sigmaMax, 
     return op;
 }
 
+// A chunk length the enhancer accepts: a multiple of 64 frames, 64..4096.
+bool chunkFramesValid(int frames) { return frames >= 64 && frames <= 4096 && frames % 64 == 0; }
+
 Result<Loaded> loadFolder(const std::string& dir) {
     auto m = models::loadConditionedFolder(dir, "enhancer", "a speech-enhancement model", 0.1);
     if (!m) return m.error();
@@ -86,7 +89,7 @@ Result<Loaded> loadFolder(const std::string& dir) {
     if (c.card.contains("chunk_frames") && !c.card["chunk_frames"].is_number_integer())
         return Result<Loaded>::invalid(dir + ": the card's \"chunk_frames\" must be a whole number");
     l.info.chunkFrames = c.card.value("chunk_frames", l.info.cropFrames);
-    if (l.info.chunkFrames < 64 || l.info.chunkFrames > 4096 || l.info.chunkFrames % 64 != 0)
+    if (!chunkFramesValid(l.info.chunkFrames))
         return Result<Loaded>::invalid(
             dir + ": the card's \"chunk_frames\" must be a multiple of 64 between 64 and 4096");
     l.info.dereverberates = c.config.numClasses == 2;
@@ -262,7 +265,7 @@ Result<bool> validateEnhance(const EnhanceParams& p) {
                                      std::to_string(p.correctorSteps + 1) + " per step)");
     if (p.finalDenoise && p.sampler != "pc")
         return Result<bool>::invalid("the final denoising step is an option of the sampler 'pc' only");
-    if (p.chunkFrames != 0 && (p.chunkFrames < 64 || p.chunkFrames > 4096 || p.chunkFrames % 64 != 0))
+    if (p.chunkFrames != 0 && !chunkFramesValid(p.chunkFrames))
         return Result<bool>::invalid("chunk frames must be a multiple of 64 between 64 and 4096 (0: the model's)");
     if (p.overlapFrames < -1 || (p.chunkFrames > 0 && 2 * p.overlapFrames >= p.chunkFrames))
         return Result<bool>::invalid("the chunk overlap must be at least 0 and less than half a chunk");
