@@ -216,6 +216,9 @@ Result<EnhanceBenchResult> summarise(const nlohmann::json& raw) {
                        {"rows", rows},
                        {"notes", res.notes}};
     if (!errors.empty()) out["error_by_sigma"] = errors;
+    // The settings that made the figures (mixture length, room share, chunk length, ...), so a
+    // JSON result can be read, or rerun, without the command line that produced it.
+    if (raw.contains("config")) out["config"] = raw["config"];
     if (raw.contains("strength_curve")) out["strength_curve"] = raw["strength_curve"];
     if (raw.contains("strengths")) {
         out["strengths"] = raw["strengths"];
@@ -542,6 +545,8 @@ Result<EnhanceBenchResult> runEnhanceBench(const EnhanceBenchParams& p, const Jo
                          {"families", p.families},
                          {"reverberant", p.reverberant},
                          {"room_share", p.roomShare},
+                         {"chunk_frames", p.chunkFrames},
+                         {"overlap_frames", p.overlapFrames},
                          {"task", p.task},
                          {"strength", p.strength},
                          {"strength_curve", p.strengthCurve},

@@ -463,7 +463,7 @@ private Q_SLOTS:
 
         const auto p = spmParams();
         // One intra-op thread: these small networks train about twice as fast on one as on two
-        // (measured 59 s against 139 s for the 200 steps), and CTest runs two tests at once.
+        // (measured 59 s against 139 s for the 200 steps).
         const int threads = at::get_num_threads();
         at::set_num_threads(1);
         auto spm = trainSpm(m, cls, p);

@@ -468,6 +468,11 @@ private Q_SLOTS:
         }
         QCOMPARE(roomFiles, 1);
         QCOMPARE(dryFiles, 1);
+        // The JSON result names the settings that made it.
+        const auto rj = nlohmann::json::parse(rooms.value().json);
+        QCOMPARE(rj["config"]["room_share"].get<double>(), 0.5);
+        QCOMPARE(rj["config"]["length"].get<std::int64_t>(), b.length);
+        QCOMPARE(rj["config"]["chunk_frames"].get<int>(), b.chunkFrames);
         b.roomShare = 1.5;
         QVERIFY(!runEnhanceBench(b, {}).ok());
     }
